@@ -1,0 +1,40 @@
+// Wall-time measurements of a pipeline run: per factory (read, process, write, total),
+// per stage and for the whole run. Turned on with Pipeline::set_benchmark(true).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace setl::workflow {
+
+using Duration = std::chrono::nanoseconds;
+
+struct FactoryBenchmark {
+  size_t stage = 0;
+  std::string factory;
+  Duration read{0};
+  Duration process{0};
+  Duration write{0};
+  Duration total{0};
+  bool wrote = false;
+};
+
+struct StageBenchmark {
+  size_t stage = 0;
+  std::string name;
+  bool parallel = false;
+  /// Elapsed time of the stage; for a parallel stage, less than the sum of its factories.
+  Duration wall{0};
+};
+
+struct BenchmarkReport {
+  std::vector<FactoryBenchmark> factories;
+  std::vector<StageBenchmark> stages;
+  Duration total{0};
+
+  /// An aligned text table: one row per factory (ms), one per stage, and the total.
+  std::string to_string() const;
+};
+
+}  // namespace setl::workflow

@@ -1,0 +1,100 @@
+// A Delivery is a factory's declared input: a member that names the type it needs and,
+// optionally, the producer and delivery id that narrow the match. The pipeline fills it
+// before the factory's read() runs.
+//
+//   class Report : public Factory<Summary> {
+//     Delivery<std::vector<Order>> orders{this, {.producer = "OrdersFactory"}};
+//     Delivery<double> fx_rate{this, {.id = "eur_usd", .optional = true}};
+//     Summary process() override { return summarize(*orders, fx_rate.value_or(1.0)); }
+//   };
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "setl/core/error.h"
+#include "setl/core/type_name.h"
+#include "setl/workflow/deliverable.h"
+
+namespace setl::workflow {
+
+class FactoryBase;
+
+struct DeliveryOptions {
+  /// Name of the factory that must have produced the value (kExternalProducer for
+  /// external inputs); empty accepts any producer.
+  std::string producer;
+  /// Delivery id the deliverable must carry; empty matches deliverables without an id.
+  std::string id;
+  /// When true, the input may stay empty if nothing matches.
+  bool optional = false;
+};
+
+/// The type-independent part of a Delivery, used by the dispatcher and the inspector.
+class DeliveryBase {
+ public:
+  DeliveryBase(const DeliveryBase&) = delete;
+  DeliveryBase& operator=(const DeliveryBase&) = delete;
+  virtual ~DeliveryBase() = default;
+
+  const TypeInfo& type() const noexcept { return *type_; }
+  const DeliveryOptions& options() const noexcept { return options_; }
+  const std::string& producer() const noexcept { return options_.producer; }
+  const std::string& id() const noexcept { return options_.id; }
+  bool optional() const noexcept { return options_.optional; }
+  /// Position among the owning factory's inputs, in declaration order.
+  size_t index() const noexcept { return index_; }
+  const FactoryBase& owner() const noexcept { return *owner_; }
+
+  bool has_value() const noexcept { return payload_ != nullptr; }
+  /// Describes where the current value came from, e.g. "'OrdersFactory' -> ...".
+  const std::string& source() const noexcept { return source_; }
+
+  /// "input #0 std::vector<Order> (producer 'OrdersFactory', id 'orders')".
+  std::string describe() const;
+
+  /// Fills the input. Throws: DeliveryError if the payload type differs from type().
+  void deliver(const Deliverable& deliverable);
+  /// Empties the input.
+  void clear() noexcept;
+
+ protected:
+  DeliveryBase(FactoryBase* owner, const TypeInfo& type, DeliveryOptions options);
+  [[noreturn]] void throw_empty() const;
+
+  std::shared_ptr<const void> payload_;
+
+ private:
+  FactoryBase* owner_;
+  const TypeInfo* type_;
+  DeliveryOptions options_;
+  size_t index_ = 0;
+  std::string source_;
+};
+
+/// A typed input of a factory; declare it as a member initialised with `this`.
+template <class T>
+class Delivery : public DeliveryBase {
+ public:
+  explicit Delivery(FactoryBase* owner, DeliveryOptions options = {})
+      : DeliveryBase(owner, type_info_of<T>(), std::move(options)) {}
+
+  /// The delivered value. Throws: DeliveryError if nothing was delivered.
+  const T& get() const {
+    if (!payload_) {
+      throw_empty();
+    }
+    return *static_cast<const T*>(payload_.get());
+  }
+  const T& operator*() const { return get(); }
+  const T* operator->() const { return &get(); }
+  explicit operator bool() const noexcept { return has_value(); }
+  /// The delivered value, or `fallback` when an optional input stayed empty.
+  const T& value_or(const T& fallback) const {
+    return payload_ ? *static_cast<const T*>(payload_.get()) : fallback;
+  }
+  /// Shares ownership of the delivered value (null when empty).
+  std::shared_ptr<const T> shared() const { return std::static_pointer_cast<const T>(payload_); }
+};
+
+}  // namespace setl::workflow

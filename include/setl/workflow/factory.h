@@ -1,0 +1,138 @@
+// A Factory reads its inputs, processes them into one typed output, optionally writes it
+// somewhere, and hands it over (get()) to the factories that depend on it. This is SETL's
+// and PySetl's Factory[T]: override process() (required), read() and write() (optional).
+//
+//   class OrdersFactory : public setl::workflow::Factory<std::vector<Order>> {
+//     std::vector<Order> process() override { return load_orders(); }
+//   };
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "setl/core/error.h"
+#include "setl/core/type_name.h"
+#include "setl/workflow/deliverable.h"
+#include "setl/workflow/delivery.h"
+
+namespace setl::workflow {
+
+class Setl;
+namespace detail {
+class FactoryRunner;
+}
+
+/// Returns the default name of a factory type, the one producers are matched by:
+/// the class name without namespaces ("OrdersFactory").
+template <class F>
+std::string producer_name() {
+  return unqualified_type_name(typeid(F));
+}
+
+/// The type-independent part of every factory.
+class FactoryBase {
+ public:
+  FactoryBase(const FactoryBase&) = delete;
+  FactoryBase& operator=(const FactoryBase&) = delete;
+  virtual ~FactoryBase() = default;
+
+  /// The factory's name: set_name()'s value, or the class name without namespaces.
+  /// Names are unique within a pipeline; consumers name producers by it.
+  const std::string& name() const;
+  FactoryBase& set_name(std::string name);
+
+  /// Whether write() runs (default true); a non-writable stage also skips it.
+  bool writable() const noexcept { return writable_; }
+  FactoryBase& set_writable(bool writable) noexcept;
+
+  /// Delivery id attached to the output; only Deliveries with the same id receive it.
+  const std::string& delivery_id() const noexcept { return delivery_id_; }
+  FactoryBase& set_delivery_id(std::string id);
+
+  /// Factory names allowed to receive the output; empty means all.
+  const std::vector<std::string>& consumers() const noexcept { return consumers_; }
+  FactoryBase& set_consumers(std::vector<std::string> consumers);
+
+  /// A string the author changes whenever the factory's logic changes; part of the
+  /// result-cache key. Empty by default.
+  virtual std::string code_version() const { return {}; }
+
+  virtual const TypeInfo& output_type() const = 0;
+  /// True once process() returned in the latest run.
+  virtual bool has_output() const noexcept = 0;
+  /// The output as a deliverable carrying this factory's name, delivery id and consumers.
+  /// Throws: StateError if the factory has not produced its output.
+  virtual Deliverable deliverable() const = 0;
+
+  /// The declared inputs, in declaration order.
+  const std::vector<DeliveryBase*>& deliveries() const noexcept { return deliveries_; }
+
+  /// The Setl context of the pipeline running this factory.
+  /// Throws: StateError when the factory is not run by a pipeline created from a context.
+  const Setl& context() const;
+  bool has_context() const noexcept { return context_ != nullptr; }
+
+ protected:
+  FactoryBase() = default;
+
+  /// Loads what process() needs beyond the delivered inputs. Runs after delivery.
+  virtual void read() {}
+  /// Persists the output; runs after process() when the factory and its stage are writable.
+  virtual void write() {}
+
+  [[noreturn]] void throw_not_produced() const;
+
+ private:
+  friend class DeliveryBase;
+  friend class detail::FactoryRunner;
+
+  virtual void run_process() = 0;
+  virtual void reset_output() noexcept = 0;
+
+  mutable std::string name_;
+  bool writable_ = true;
+  std::string delivery_id_;
+  std::vector<std::string> consumers_;
+  std::vector<DeliveryBase*> deliveries_;
+  const Setl* context_ = nullptr;
+};
+
+/// A factory whose output is a T (any movable C++ type).
+template <class T>
+class Factory : public FactoryBase {
+ public:
+  using Output = T;
+
+  const TypeInfo& output_type() const final { return type_info_of<T>(); }
+  bool has_output() const noexcept final { return output_ != nullptr; }
+
+  /// The output of the latest run. Throws: StateError before the factory has run.
+  const T& get() const {
+    if (!output_) {
+      throw_not_produced();
+    }
+    return *output_;
+  }
+  /// Shares ownership of the output (null before the factory has run).
+  std::shared_ptr<const T> shared_output() const noexcept { return output_; }
+
+  Deliverable deliverable() const final {
+    if (!output_) {
+      throw_not_produced();
+    }
+    return Deliverable(output_, {.producer = name(), .id = delivery_id(), .consumers = consumers()});
+  }
+
+ protected:
+  /// Computes the output from the delivered inputs and what read() loaded.
+  virtual T process() = 0;
+
+ private:
+  void run_process() final { output_ = std::make_shared<const T>(process()); }
+  void reset_output() noexcept final { output_.reset(); }
+
+  std::shared_ptr<const T> output_;
+};
+
+}  // namespace setl::workflow

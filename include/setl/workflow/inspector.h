@@ -1,0 +1,33 @@
+// The Inspector reads a pipeline before it runs: it builds the DAG (which deliverable
+// fills each factory input) and collects every problem at once — unknown or ambiguous
+// inputs, a consumer scheduled before its producer, duplicate factory names, consumer
+// lists that name no factory — so a run fails fast with the full list.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "setl/workflow/dag.h"
+
+namespace setl::workflow {
+
+class Pipeline;
+
+class Inspector {
+ public:
+  explicit Inspector(const Pipeline& pipeline);
+
+  const Dag& dag() const noexcept { return dag_; }
+  /// Every problem found, one message each; empty when the pipeline can run.
+  const std::vector<std::string>& problems() const noexcept { return problems_; }
+  bool ok() const noexcept { return problems_.empty(); }
+  /// Throws: DeliveryError listing every problem, if there is any.
+  void validate() const;
+
+ private:
+  std::string pipeline_name_;
+  Dag dag_;
+  std::vector<std::string> problems_;
+};
+
+}  // namespace setl::workflow

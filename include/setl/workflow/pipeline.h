@@ -1,0 +1,136 @@
+// A Pipeline runs Stages in order and routes each factory's output to the factories that
+// declared it as an input (SETL's Pipeline). Factories are added per stage; external
+// values enter through set_input.
+//
+//   Pipeline pipeline;
+//   pipeline.set_input<double>(1.08, {.id = "eur_usd"});
+//   pipeline.add_factory<OrdersFactory>();            // stage 0
+//   pipeline.add_factory<RevenueFactory>();           // stage 1
+//   pipeline.run();
+//   double revenue = pipeline.get_output<double>("RevenueFactory");
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "setl/workflow/benchmark.h"
+#include "setl/workflow/dag.h"
+#include "setl/workflow/deliverable.h"
+#include "setl/workflow/factory.h"
+#include "setl/workflow/stage.h"
+
+namespace setl::workflow {
+
+class Setl;
+
+struct InputOptions {
+  /// Delivery id; only Deliveries declaring the same id receive the value.
+  std::string id;
+  /// Factory names allowed to receive the value; empty means any.
+  std::vector<std::string> consumers;
+};
+
+class Pipeline {
+ public:
+  explicit Pipeline(std::string name = "pipeline");
+  /// A pipeline whose factories can reach `context` (see FactoryBase::context()).
+  Pipeline(std::string name, const Setl& context);
+  Pipeline(Pipeline&&) noexcept;
+  Pipeline& operator=(Pipeline&&) noexcept;
+  ~Pipeline();
+
+  const std::string& name() const noexcept { return name_; }
+
+  /// Appends an empty stage and returns it.
+  Stage& add_stage();
+  /// Appends a stage and returns it; an unnamed stage is named "stage-<index>".
+  Stage& add_stage(Stage stage);
+  /// Adds a factory in a new stage of its own and returns it.
+  template <class F, class... Args>
+  F& add_factory(Args&&... args) {
+    return add_stage().add_factory<F>(std::forward<Args>(args)...);
+  }
+
+  /// Offers a value from outside to the factories. A value with the same type, id and
+  /// consumers as an earlier one replaces it.
+  template <class T>
+  Pipeline& set_input(T value, InputOptions options = {}) {
+    return add_input(Deliverable::of<T>(std::move(value),
+                                        {.producer = std::string(kExternalProducer),
+                                         .id = std::move(options.id),
+                                         .consumers = std::move(options.consumers)}));
+  }
+  const std::vector<Deliverable>& inputs() const noexcept { return inputs_; }
+
+  /// Measure read/process/write times in the next runs (off by default).
+  Pipeline& set_benchmark(bool on = true) noexcept;
+  bool benchmark_enabled() const noexcept { return benchmark_; }
+  /// Timings of the latest run. Throws: StateError if benchmarking was off or the
+  /// pipeline has not run.
+  const BenchmarkReport& benchmark() const;
+
+  /// Validates the DAG (all problems at once), then runs the stages in order.
+  /// Throws: DeliveryError for an invalid DAG; what a failing factory threw, with context.
+  void run();
+
+  /// The output of a factory of this pipeline.
+  /// Throws: DeliveryError if the factory produces another type or is not in this
+  /// pipeline; StateError if it has not run.
+  template <class T>
+  const T& get_output(const FactoryBase& factory) const {
+    return output_as<T>(check_member(factory));
+  }
+  /// The output of the factory with this name.
+  template <class T>
+  const T& get_output(std::string_view factory_name) const {
+    return output_as<T>(find_factory(factory_name));
+  }
+  /// The output of the only factory producing a T. Throws: DeliveryError if none or several.
+  template <class T>
+  const T& get_output() const {
+    return output_as<T>(find_producer_of(type_info_of<T>()));
+  }
+  /// The output of the last factory of the last stage.
+  template <class T>
+  const T& last_output() const {
+    return output_as<T>(last_factory());
+  }
+
+  const std::vector<std::unique_ptr<Stage>>& stages() const noexcept { return stages_; }
+  const Setl* context() const noexcept { return context_; }
+
+  /// The DAG as the Inspector builds it (without running anything).
+  Dag dag() const;
+  /// Stages, factories with their types and inputs, flows, and any problem found.
+  std::string describe() const;
+
+ private:
+  Pipeline& add_input(Deliverable input);
+  const FactoryBase& check_member(const FactoryBase& factory) const;
+  const FactoryBase& find_factory(std::string_view name) const;
+  const FactoryBase& find_producer_of(const TypeInfo& type) const;
+  const FactoryBase& last_factory() const;
+  [[noreturn]] static void throw_wrong_output_type(const FactoryBase& factory,
+                                                   const TypeInfo& requested);
+
+  template <class T>
+  static const T& output_as(const FactoryBase& factory) {
+    const auto* typed = dynamic_cast<const Factory<T>*>(&factory);
+    if (typed == nullptr) {
+      throw_wrong_output_type(factory, type_info_of<T>());
+    }
+    return typed->get();
+  }
+
+  std::string name_;
+  const Setl* context_ = nullptr;
+  std::vector<std::unique_ptr<Stage>> stages_;
+  std::vector<Deliverable> inputs_;
+  bool benchmark_ = false;
+  std::optional<BenchmarkReport> report_;
+};
+
+}  // namespace setl::workflow

@@ -1,0 +1,80 @@
+// A Stage holds factories that do not depend on each other. It runs them in the order
+// they were added, or concurrently when marked parallel; the next stage starts when all of
+// them have finished.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <functional>
+#include <type_traits>
+#include <vector>
+
+#include "setl/workflow/benchmark.h"
+#include "setl/workflow/factory.h"
+
+namespace setl::workflow {
+
+class Stage {
+ public:
+  explicit Stage(std::string name = {});
+  Stage(Stage&&) noexcept;
+  Stage& operator=(Stage&&) noexcept;
+  ~Stage();
+
+  /// Adds a factory built from constructor arguments and returns it.
+  template <class F, class... Args>
+  F& add_factory(Args&&... args) {
+    static_assert(std::is_base_of_v<FactoryBase, F>, "add_factory<F>: F must derive from Factory<T>");
+    return add(std::make_unique<F>(std::forward<Args>(args)...));
+  }
+  /// Adds a factory instance and returns it.
+  template <class F>
+  F& add(std::unique_ptr<F> factory) {
+    static_assert(std::is_base_of_v<FactoryBase, F>, "add: F must derive from Factory<T>");
+    F& added = *factory;
+    add_owned(std::move(factory));
+    return added;
+  }
+
+  /// Runs factories concurrently, on up to `max_threads` threads (0: one per core).
+  Stage& set_parallel(bool parallel = true, size_t max_threads = 0) noexcept;
+  bool parallel() const noexcept { return parallel_; }
+  size_t max_threads() const noexcept { return max_threads_; }
+
+  /// When false, no factory of this stage writes.
+  Stage& set_writable(bool writable) noexcept;
+  bool writable() const noexcept { return writable_; }
+
+  /// The stage's name; "stage-<index>" when it was added to a pipeline without one.
+  const std::string& name() const noexcept { return name_; }
+  Stage& set_name(std::string name);
+
+  size_t size() const noexcept { return factories_.size(); }
+  bool empty() const noexcept { return factories_.empty(); }
+  FactoryBase& factory(size_t index) const;
+  const std::vector<std::unique_ptr<FactoryBase>>& factories() const noexcept {
+    return factories_;
+  }
+
+  /// Runs the factories with the inputs they already hold (a pipeline delivers them
+  /// first). Throws what the first failing factory threw, with its name added.
+  void run();
+  /// Timings of the latest run(), one per factory in order.
+  const std::vector<FactoryBenchmark>& timings() const noexcept { return timings_; }
+
+ private:
+  friend class Pipeline;
+  void add_owned(std::unique_ptr<FactoryBase> factory);
+  // Runs every factory, calling prepare(i) on the worker thread first (delivery).
+  void run_with(const std::function<void(size_t)>& prepare, const std::string& scope_prefix,
+                bool measure);
+
+  std::string name_;
+  bool parallel_ = false;
+  size_t max_threads_ = 0;
+  bool writable_ = true;
+  std::vector<std::unique_ptr<FactoryBase>> factories_;
+  std::vector<FactoryBenchmark> timings_;
+};
+
+}  // namespace setl::workflow

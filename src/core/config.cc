@@ -1,0 +1,581 @@
+#include "setl/core/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <unordered_map>
+
+#include "setl/core/error.h"
+
+namespace setl {
+
+using Json = nlohmann::ordered_json;
+
+struct Config::State {
+  Json root = Json::object();
+  std::string source;
+  std::string profile;
+  // Effective dotted key -> "line:column" in the source, known for YAML files.
+  std::unordered_map<std::string, std::string> locations;
+};
+
+namespace {
+
+using Locations = std::unordered_map<std::string, std::string>;
+
+std::string join_key(std::string_view prefix, std::string_view key) {
+  if (prefix.empty()) {
+    return std::string(key);
+  }
+  std::string joined(prefix);
+  joined += '.';
+  joined += key;
+  return joined;
+}
+
+std::string type_of(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::object:
+      return "map";
+    case Json::value_t::array:
+      return "list";
+    case Json::value_t::string:
+      return "string \"" + value.get<std::string>() + "\"";
+    case Json::value_t::boolean:
+      return std::string("boolean ") + (value.get<bool>() ? "true" : "false");
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+      return "integer " + value.dump();
+    case Json::value_t::number_float:
+      return "number " + value.dump();
+    default:
+      return "value " + value.dump();
+  }
+}
+
+// ---- YAML to JSON, remembering where each key was written -------------------------
+
+bool parse_int(std::string_view text, int64_t& out) {
+  if (!text.empty() && text.front() == '+') {
+    text.remove_prefix(1);
+  }
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return error == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+bool parse_double(std::string_view text, double& out) {
+  if (!text.empty() && text.front() == '+') {
+    text.remove_prefix(1);
+  }
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return error == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+// YAML 1.2 core schema for plain (unquoted) scalars.
+Json yaml_plain_scalar(const std::string& text) {
+  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
+    return nullptr;
+  }
+  if (text == "true" || text == "True" || text == "TRUE") {
+    return true;
+  }
+  if (text == "false" || text == "False" || text == "FALSE") {
+    return false;
+  }
+  int64_t integer = 0;
+  if (parse_int(text, integer)) {
+    return integer;
+  }
+  double number = 0;
+  if (text.find_first_of("0123456789") != std::string::npos && parse_double(text, number)) {
+    return number;
+  }
+  return text;
+}
+
+std::string mark_text(const YAML::Mark& mark) {
+  return std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+Json yaml_to_json(const YAML::Node& node, const std::string& path, Locations& locations) {
+  if (!path.empty()) {
+    locations[path] = mark_text(node.Mark());
+  }
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return nullptr;
+    case YAML::NodeType::Scalar:
+      return node.Tag() == "!" ? Json(node.Scalar()) : yaml_plain_scalar(node.Scalar());
+    case YAML::NodeType::Sequence: {
+      Json array = Json::array();
+      size_t index = 0;
+      for (const auto& item : node) {
+        array.push_back(yaml_to_json(item, join_key(path, std::to_string(index++)), locations));
+      }
+      return array;
+    }
+    case YAML::NodeType::Map: {
+      Json object = Json::object();
+      for (const auto& entry : node) {
+        std::string key = entry.first.Scalar();
+        object[key] = yaml_to_json(entry.second, join_key(path, key), locations);
+      }
+      return object;
+    }
+  }
+  return nullptr;
+}
+
+// ---- profiles -----------------------------------------------------------------------
+
+void deep_merge(Json& base, const Json& overlay) {
+  if (!base.is_object() || !overlay.is_object()) {
+    base = overlay;
+    return;
+  }
+  for (const auto& [key, value] : overlay.items()) {
+    if (base.contains(key)) {
+      deep_merge(base[key], value);
+    } else {
+      base[key] = value;
+    }
+  }
+}
+
+// Moves the locations recorded under "<section>." to the effective key space.
+void lift_locations(const Locations& all, std::string_view section, Locations& out) {
+  std::string prefix = std::string(section) + ".";
+  for (const auto& [key, where] : all) {
+    if (key.starts_with(prefix)) {
+      out[key.substr(prefix.size())] = where;
+    }
+  }
+}
+
+std::string selected_profile(const ConfigLoadOptions& options) {
+  if (options.profile) {
+    return *options.profile;
+  }
+  const char* env = std::getenv("SETL_ENV");
+  return env ? env : "";
+}
+
+void apply_profile(Config::State& state, Json document, const Locations& locations,
+                   const std::string& profile) {
+  if (!document.is_object()) {
+    state.root = std::move(document);
+    state.locations = locations;
+    return;
+  }
+  if (document.contains("default")) {
+    Json merged = document["default"].is_null() ? Json::object() : document["default"];
+    lift_locations(locations, "default", state.locations);
+    if (!profile.empty()) {
+      if (!document.contains(profile)) {
+        std::string defined;
+        for (const auto& [key, value] : document.items()) {
+          if (key != "default") {
+            defined += defined.empty() ? key : ", " + key;
+          }
+        }
+        throw ConfigError(state.source + ": profile '" + profile +
+                          "' (from SETL_ENV or the load options) is not defined; profiles "
+                          "defined next to 'default': " +
+                          (defined.empty() ? std::string("none") : defined));
+      }
+      deep_merge(merged, document[profile]);
+      lift_locations(locations, profile, state.locations);
+    }
+    state.root = std::move(merged);
+    state.profile = profile;
+    return;
+  }
+  state.locations = locations;
+  if (!profile.empty() && document.contains(profile) && document[profile].is_object()) {
+    Json overlay = document[profile];
+    document.erase(profile);
+    deep_merge(document, overlay);
+    lift_locations(locations, profile, state.locations);
+    state.profile = profile;
+  }
+  state.root = std::move(document);
+}
+
+// ---- ${VAR} substitution --------------------------------------------------------------
+
+std::string where(const Config::State& state, const std::string& key) {
+  auto found = state.locations.find(key);
+  std::string text = state.source;
+  if (found != state.locations.end()) {
+    text += ":" + found->second;
+  }
+  return text + ": key '" + key + "'";
+}
+
+std::string substitute(const std::string& text, const Config::State& state,
+                       const std::string& key) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$' || i + 1 >= text.size()) {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (text[i + 1] == '$') {
+      out.push_back('$');
+      ++i;
+      continue;
+    }
+    if (text[i + 1] != '{') {
+      out.push_back('$');
+      continue;
+    }
+    size_t close = text.find('}', i + 2);
+    if (close == std::string::npos) {
+      throw ConfigError(where(state, key) + ": unterminated '${' in \"" + text +
+                        "\"; expected ${VAR} or ${VAR:-default} (write $$ for a literal $)");
+    }
+    std::string body = text.substr(i + 2, close - i - 2);
+    std::optional<std::string> fallback;
+    if (size_t dash = body.find(":-"); dash != std::string::npos) {
+      fallback = body.substr(dash + 2);
+      body.resize(dash);
+    }
+    bool valid_name = !body.empty() && std::all_of(body.begin(), body.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+    if (!valid_name) {
+      throw ConfigError(where(state, key) + ": '${" + text.substr(i + 2, close - i - 2) +
+                        "}' is not a variable reference; expected a name of letters, digits "
+                        "and '_'");
+    }
+    const char* value = std::getenv(body.c_str());
+    if (value != nullptr && (*value != '\0' || !fallback)) {
+      out += value;
+    } else if (fallback) {
+      out += *fallback;
+    } else {
+      throw ConfigError(where(state, key) + ": environment variable " + body +
+                        " is not set; set it or write ${" + body + ":-default}");
+    }
+    i = close;
+  }
+  return out;
+}
+
+void substitute_all(Json& value, const Config::State& state, const std::string& key) {
+  if (value.is_string()) {
+    const std::string& text = value.get_ref<const std::string&>();
+    if (text.find('$') != std::string::npos) {
+      value = substitute(text, state, key);
+    }
+  } else if (value.is_object()) {
+    for (auto& [child_key, child] : value.items()) {
+      substitute_all(child, state, join_key(key, child_key));
+    }
+  } else if (value.is_array()) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      substitute_all(value[i], state, join_key(key, std::to_string(i)));
+    }
+  }
+}
+
+std::shared_ptr<Config::State> finish(std::string source, Json document,
+                                      const Locations& locations,
+                                      const ConfigLoadOptions& options) {
+  auto state = std::make_shared<Config::State>();
+  state->source = std::move(source);
+  apply_profile(*state, std::move(document), locations, selected_profile(options));
+  if (state->root.is_null()) {
+    state->root = Json::object();
+  }
+  substitute_all(state->root, *state, "");
+  return state;
+}
+
+const Json* find(const Json& root, std::string_view key) {
+  const Json* node = &root;
+  while (!key.empty()) {
+    size_t dot = key.find('.');
+    std::string_view part = key.substr(0, dot);
+    key = dot == std::string_view::npos ? std::string_view() : key.substr(dot + 1);
+    if (node->is_object()) {
+      auto it = node->find(std::string(part));
+      if (it == node->end()) {
+        return nullptr;
+      }
+      node = &*it;
+    } else if (node->is_array()) {
+      int64_t index = 0;
+      if (!parse_int(part, index) || index < 0 || static_cast<size_t>(index) >= node->size()) {
+        return nullptr;
+      }
+      node = &(*node)[static_cast<size_t>(index)];
+    } else {
+      return nullptr;
+    }
+  }
+  return node;
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+}  // namespace
+
+Config::Config() : state_(std::make_shared<State>()) {}
+
+Config::Config(std::shared_ptr<const State> state, std::string prefix)
+    : state_(std::move(state)), prefix_(std::move(prefix)) {}
+
+Config Config::from_yaml(std::string_view text, std::string source,
+                         const ConfigLoadOptions& options) {
+  YAML::Node node;
+  try {
+    node = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& error) {
+    throw ConfigError(source + ":" + mark_text(error.mark) + ": invalid YAML: " + error.msg);
+  }
+  Locations locations;
+  Json document = yaml_to_json(node, "", locations);
+  return Config(finish(std::move(source), std::move(document), locations, options), "");
+}
+
+Config Config::from_json(std::string_view text, std::string source,
+                         const ConfigLoadOptions& options) {
+  Json document;
+  try {
+    document = Json::parse(text);
+  } catch (const Json::exception& error) {
+    throw ConfigError(source + ": invalid JSON: " + error.what());
+  }
+  return Config(finish(std::move(source), std::move(document), {}, options), "");
+}
+
+Config Config::load(const std::filesystem::path& path, const ConfigLoadOptions& options) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    throw ConfigError(path.string() + ": cannot open the configuration file (" +
+                      (std::filesystem::exists(path) ? "not readable" : "no such file") + ")");
+  }
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  std::string extension = lower(path.extension().string());
+  if (extension == ".json") {
+    return from_json(buffer.str(), path.string(), options);
+  }
+  if (extension == ".yaml" || extension == ".yml") {
+    return from_yaml(buffer.str(), path.string(), options);
+  }
+  throw ConfigError(path.string() + ": unknown configuration format '" + extension +
+                    "'; expected .yaml, .yml or .json");
+}
+
+const std::string& Config::source() const { return state_->source; }
+const std::string& Config::profile() const { return state_->profile; }
+
+std::string Config::to_json() const {
+  const Json* node = find(state_->root, prefix_);
+  return node ? node->dump() : "null";
+}
+
+bool Config::has(std::string_view key) const {
+  const Json* node = find(state_->root, join_key(prefix_, key));
+  return node != nullptr && !node->is_null();
+}
+
+std::vector<std::string> Config::keys() const {
+  std::vector<std::string> names;
+  const Json* node = find(state_->root, prefix_);
+  if (node != nullptr && node->is_object()) {
+    for (const auto& [key, value] : node->items()) {
+      names.push_back(key);
+    }
+  } else if (node != nullptr && node->is_array()) {
+    for (size_t i = 0; i < node->size(); ++i) {
+      names.push_back(std::to_string(i));
+    }
+  }
+  return names;
+}
+
+namespace {
+
+// Finds a key or throws an error naming the deepest section that exists and its keys.
+const Json& require(const Config::State& state, const std::string& full_key) {
+  const Json* node = find(state.root, full_key);
+  if (node != nullptr && !node->is_null()) {
+    return *node;
+  }
+  std::string parent = full_key;
+  const Json* parent_node = nullptr;
+  while (parent_node == nullptr || !(parent_node->is_object() || parent_node->is_array())) {
+    size_t dot = parent.rfind('.');
+    parent = dot == std::string::npos ? std::string() : parent.substr(0, dot);
+    parent_node = find(state.root, parent);
+    if (parent.empty()) {
+      break;
+    }
+  }
+  std::string available;
+  if (parent_node != nullptr && parent_node->is_object()) {
+    for (const auto& [key, value] : parent_node->items()) {
+      available += available.empty() ? key : ", " + key;
+    }
+  }
+  std::string message = state.source + ": key '" + full_key + "' is " +
+                        (node == nullptr ? "missing" : "null");
+  message += parent.empty() ? "; top-level keys: " : "; keys under '" + parent + "': ";
+  message += available.empty() ? "none" : available;
+  throw ConfigError(message);
+}
+
+[[noreturn]] void wrong_type(const Config::State& state, const std::string& key,
+                             std::string_view expected, const Json& found) {
+  throw ConfigError(where(state, key) + ": expected " + std::string(expected) + ", found " +
+                    type_of(found));
+}
+
+}  // namespace
+
+Config Config::section(std::string_view key) const {
+  std::string full_key = join_key(prefix_, key);
+  const Json& node = require(*state_, full_key);
+  if (!node.is_object() && !node.is_array()) {
+    wrong_type(*state_, full_key, "a section (map or list)", node);
+  }
+  return Config(state_, full_key);
+}
+
+std::string Config::get_string(std::string_view key) const {
+  std::string full_key = join_key(prefix_, key);
+  const Json& node = require(*state_, full_key);
+  if (node.is_string()) {
+    return node.get<std::string>();
+  }
+  if (node.is_number() || node.is_boolean()) {
+    return node.dump();
+  }
+  wrong_type(*state_, full_key, "a string", node);
+}
+
+int64_t Config::get_int(std::string_view key) const {
+  std::string full_key = join_key(prefix_, key);
+  const Json& node = require(*state_, full_key);
+  if (node.is_number_integer()) {
+    if (node.is_number_unsigned() &&
+        node.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      wrong_type(*state_, full_key, "an integer that fits in 64 bits", node);
+    }
+    return node.get<int64_t>();
+  }
+  int64_t value = 0;
+  if (node.is_string() && parse_int(node.get<std::string>(), value)) {
+    return value;
+  }
+  wrong_type(*state_, full_key, "an integer", node);
+}
+
+double Config::get_double(std::string_view key) const {
+  std::string full_key = join_key(prefix_, key);
+  const Json& node = require(*state_, full_key);
+  if (node.is_number()) {
+    return node.get<double>();
+  }
+  double value = 0;
+  if (node.is_string() && parse_double(node.get<std::string>(), value)) {
+    return value;
+  }
+  wrong_type(*state_, full_key, "a number", node);
+}
+
+bool Config::get_bool(std::string_view key) const {
+  std::string full_key = join_key(prefix_, key);
+  const Json& node = require(*state_, full_key);
+  if (node.is_boolean()) {
+    return node.get<bool>();
+  }
+  if (node.is_string()) {
+    std::string text = lower(node.get<std::string>());
+    if (text == "true" || text == "yes" || text == "on" || text == "1") {
+      return true;
+    }
+    if (text == "false" || text == "no" || text == "off" || text == "0") {
+      return false;
+    }
+  }
+  wrong_type(*state_, full_key, "a boolean (true/false, yes/no, on/off, 1/0)", node);
+}
+
+std::vector<std::string> Config::get_string_list(std::string_view key) const {
+  std::string full_key = join_key(prefix_, key);
+  const Json& node = require(*state_, full_key);
+  if (!node.is_array()) {
+    wrong_type(*state_, full_key, "a list of strings", node);
+  }
+  std::vector<std::string> values;
+  for (size_t i = 0; i < node.size(); ++i) {
+    const Json& item = node[i];
+    if (item.is_string()) {
+      values.push_back(item.get<std::string>());
+    } else if (item.is_number() || item.is_boolean()) {
+      values.push_back(item.dump());
+    } else {
+      wrong_type(*state_, join_key(full_key, std::to_string(i)), "a string", item);
+    }
+  }
+  return values;
+}
+
+std::chrono::milliseconds Config::get_duration(std::string_view key) const {
+  std::string full_key = join_key(prefix_, key);
+  const Json& node = require(*state_, full_key);
+  constexpr std::string_view kExpected = "a duration such as 250ms, 30s, 5m, 24h or 7d";
+  if (!node.is_string()) {
+    wrong_type(*state_, full_key, kExpected, node);
+  }
+  std::string text = node.get<std::string>();
+  size_t unit_start = text.find_first_not_of("0123456789.");
+  double amount = 0;
+  if (unit_start == 0 || unit_start == std::string::npos ||
+      !parse_double(std::string_view(text).substr(0, unit_start), amount)) {
+    wrong_type(*state_, full_key, kExpected, node);
+  }
+  std::string unit = text.substr(unit_start);
+  double millis_per_unit = 0;
+  if (unit == "ms") {
+    millis_per_unit = 1;
+  } else if (unit == "s") {
+    millis_per_unit = 1000;
+  } else if (unit == "m") {
+    millis_per_unit = 60'000;
+  } else if (unit == "h") {
+    millis_per_unit = 3'600'000;
+  } else if (unit == "d") {
+    millis_per_unit = 86'400'000;
+  } else {
+    wrong_type(*state_, full_key, kExpected, node);
+  }
+  return std::chrono::milliseconds(static_cast<int64_t>(amount * millis_per_unit));
+}
+
+void Config::throw_out_of_range(std::string_view key, int64_t value, int64_t min,
+                                uint64_t max) const {
+  throw ConfigError(where(*state_, join_key(prefix_, key)) + ": expected an integer in [" +
+                    std::to_string(min) + ", " + std::to_string(max) + "], found " +
+                    std::to_string(value));
+}
+
+}  // namespace setl

@@ -1,0 +1,51 @@
+#include "setl/workflow/benchmark.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace setl::workflow {
+namespace {
+
+std::string milliseconds(Duration duration) {
+  return fmt::format("{:.3f}", std::chrono::duration<double, std::milli>(duration).count());
+}
+
+std::string stage_label(const StageBenchmark& stage) {
+  return "= " + stage.name + (stage.parallel ? " (parallel)" : "");
+}
+
+}  // namespace
+
+std::string BenchmarkReport::to_string() const {
+  size_t name_width = std::string_view("factory").size();
+  for (const FactoryBenchmark& row : factories) {
+    name_width = std::max(name_width, row.factory.size());
+  }
+  for (const StageBenchmark& stage : stages) {
+    name_width = std::max(name_width, stage_label(stage).size());
+  }
+  std::string text = fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}\n", "stage", "factory",
+                                 name_width, "read ms", "process ms", "write ms", "total ms");
+  std::string rule(7 + 1 + name_width + 4 * 13, '-');
+  text += rule + "\n";
+  for (const StageBenchmark& stage : stages) {
+    for (const FactoryBenchmark& row : factories) {
+      if (row.stage != stage.stage) {
+        continue;
+      }
+      text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}\n", row.stage, row.factory,
+                          name_width, milliseconds(row.read), milliseconds(row.process),
+                          row.wrote ? milliseconds(row.write) : std::string("-"),
+                          milliseconds(row.total));
+    }
+    text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}\n", stage.stage, stage_label(stage),
+                        name_width, "", "", "", milliseconds(stage.wall));
+  }
+  text += rule + "\n";
+  text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}\n", "", "pipeline total",
+                      name_width, "", "", "", milliseconds(total));
+  return text;
+}
+
+}  // namespace setl::workflow

@@ -1,0 +1,60 @@
+#include "setl/workflow/delivery.h"
+
+#include "setl/workflow/factory.h"
+
+namespace setl::workflow {
+
+DeliveryBase::DeliveryBase(FactoryBase* owner, const TypeInfo& type, DeliveryOptions options)
+    : owner_(owner), type_(&type), options_(std::move(options)) {
+  if (owner_ == nullptr) {
+    throw DeliveryError("a Delivery<" + type.name() +
+                        "> was declared without its factory; declare it as a member "
+                        "initialised with `this`");
+  }
+  index_ = owner_->deliveries_.size();
+  owner_->deliveries_.push_back(this);
+}
+
+std::string DeliveryBase::describe() const {
+  std::string text = "input #" + std::to_string(index_) + " " + type_->name();
+  std::string narrowing;
+  if (!options_.producer.empty()) {
+    narrowing = "producer '" + options_.producer + "'";
+  }
+  if (!options_.id.empty()) {
+    narrowing += (narrowing.empty() ? "" : ", ") + std::string("id '") + options_.id + "'";
+  }
+  if (options_.optional) {
+    narrowing += (narrowing.empty() ? "" : ", ") + std::string("optional");
+  }
+  if (!narrowing.empty()) {
+    text += " (" + narrowing + ")";
+  }
+  return text;
+}
+
+void DeliveryBase::deliver(const Deliverable& deliverable) {
+  if (!(deliverable.payload_type() == *type_)) {
+    throw DeliveryError("factory '" + owner_->name() + "' " + describe() +
+                        " cannot receive deliverable " + deliverable.describe() +
+                        ": expected " + type_->name() + ", found " +
+                        deliverable.payload_type().name());
+  }
+  payload_ = deliverable.shared_payload();
+  source_ = deliverable.describe();
+}
+
+void DeliveryBase::clear() noexcept {
+  payload_.reset();
+  source_.clear();
+}
+
+void DeliveryBase::throw_empty() const {
+  throw DeliveryError("factory '" + owner_->name() + "' read its " + describe() +
+                      ", which is empty: " +
+                      (options_.optional ? "the input is optional and nothing matched it"
+                                         : "the factory has not been run by a pipeline yet") +
+                      "; check has_value() or use value_or()");
+}
+
+}  // namespace setl::workflow

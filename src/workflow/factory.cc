@@ -1,0 +1,49 @@
+#include "setl/workflow/factory.h"
+
+namespace setl::workflow {
+
+const std::string& FactoryBase::name() const {
+  if (name_.empty()) {
+    name_ = unqualified_type_name(typeid(*this));
+  }
+  return name_;
+}
+
+FactoryBase& FactoryBase::set_name(std::string name) {
+  if (name.empty()) {
+    throw StateError("factory '" + this->name() + "': set_name() needs a non-empty name");
+  }
+  name_ = std::move(name);
+  return *this;
+}
+
+FactoryBase& FactoryBase::set_writable(bool writable) noexcept {
+  writable_ = writable;
+  return *this;
+}
+
+FactoryBase& FactoryBase::set_delivery_id(std::string id) {
+  delivery_id_ = std::move(id);
+  return *this;
+}
+
+FactoryBase& FactoryBase::set_consumers(std::vector<std::string> consumers) {
+  consumers_ = std::move(consumers);
+  return *this;
+}
+
+const Setl& FactoryBase::context() const {
+  if (context_ == nullptr) {
+    throw StateError("factory '" + name() +
+                     "' asked for its Setl context, but it is not run by a pipeline created "
+                     "with Setl::new_pipeline()");
+  }
+  return *context_;
+}
+
+void FactoryBase::throw_not_produced() const {
+  throw StateError("factory '" + name() + "' has no output yet: get() is only valid after " +
+                   "the factory has run (run its pipeline first)");
+}
+
+}  // namespace setl::workflow

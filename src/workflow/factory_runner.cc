@@ -1,0 +1,77 @@
+#include "factory_runner.h"
+
+#include <chrono>
+#include <exception>
+
+#include "setl/core/log.h"
+
+namespace setl::workflow::detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+enum class Phase { kRead, kProcess, kWrite };
+
+const char* phase_name(Phase phase) {
+  switch (phase) {
+    case Phase::kRead:
+      return "read()";
+    case Phase::kProcess:
+      return "process()";
+    case Phase::kWrite:
+      return "write()";
+  }
+  return "?";
+}
+
+}  // namespace
+
+FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const std::string& stage_name,
+                                    bool stage_writable, bool measure, const std::string& scope) {
+  LogScope log_scope(scope);
+  FactoryBenchmark timing;
+  timing.factory = factory.name();
+  Phase phase = Phase::kRead;
+  bool should_write = factory.writable() && stage_writable;
+  factory.reset_output();
+  try {
+    log::debug("start");
+    Clock::time_point start = measure ? Clock::now() : Clock::time_point();
+    factory.read();
+    Clock::time_point after_read = measure ? Clock::now() : start;
+    phase = Phase::kProcess;
+    factory.run_process();
+    Clock::time_point after_process = measure ? Clock::now() : start;
+    phase = Phase::kWrite;
+    if (should_write) {
+      factory.write();
+      timing.wrote = true;
+    }
+    if (measure) {
+      Clock::time_point end = Clock::now();
+      timing.read = after_read - start;
+      timing.process = after_process - after_read;
+      timing.write = end - after_process;
+      timing.total = end - start;
+    }
+    log::debug("done{}", should_write ? "" : " (write skipped: not writable)");
+  } catch (Error& error) {
+    error.add_context("in factory '" + factory.name() + "' (" + stage_name + ") during " +
+                      phase_name(phase));
+    log::error("failed during {}: {}", phase_name(phase), error.message());
+    throw;
+  } catch (const std::exception& error) {
+    log::error("failed during {}: {}", phase_name(phase), error.what());
+    std::throw_with_nested(FactoryError("factory '" + factory.name() + "' (" + stage_name +
+                                        ") failed during " + phase_name(phase) + ": " +
+                                        error.what()));
+  } catch (...) {
+    log::error("failed during {} with a non-standard exception", phase_name(phase));
+    std::throw_with_nested(FactoryError("factory '" + factory.name() + "' (" + stage_name +
+                                        ") failed during " + phase_name(phase) +
+                                        " with an exception not derived from std::exception"));
+  }
+  return timing;
+}
+
+}  // namespace setl::workflow::detail

@@ -1,0 +1,68 @@
+#include "setl/workflow/stage.h"
+
+#include <chrono>
+
+#include "factory_runner.h"
+#include "setl/core/parallel.h"
+
+namespace setl::workflow {
+
+Stage::Stage(std::string name) : name_(std::move(name)) {}
+Stage::Stage(Stage&&) noexcept = default;
+Stage& Stage::operator=(Stage&&) noexcept = default;
+Stage::~Stage() = default;
+
+Stage& Stage::set_parallel(bool parallel, size_t max_threads) noexcept {
+  parallel_ = parallel;
+  max_threads_ = max_threads;
+  return *this;
+}
+
+Stage& Stage::set_writable(bool writable) noexcept {
+  writable_ = writable;
+  return *this;
+}
+
+Stage& Stage::set_name(std::string name) {
+  name_ = std::move(name);
+  return *this;
+}
+
+FactoryBase& Stage::factory(size_t index) const {
+  if (index >= factories_.size()) {
+    throw StateError("stage '" + name_ + "' has " + std::to_string(factories_.size()) +
+                     " factories; index " + std::to_string(index) + " is out of range");
+  }
+  return *factories_[index];
+}
+
+void Stage::add_owned(std::unique_ptr<FactoryBase> factory) {
+  if (!factory) {
+    throw StateError("stage '" + name_ + "': cannot add a null factory");
+  }
+  factory->name();  // fixes the default name now, before threads read it
+  factories_.push_back(std::move(factory));
+}
+
+void Stage::run() { run_with([](size_t) {}, name_.empty() ? "stage" : name_, true); }
+
+void Stage::run_with(const std::function<void(size_t)>& prepare, const std::string& scope_prefix,
+                     bool measure) {
+  timings_.assign(factories_.size(), FactoryBenchmark{});
+  std::string stage_name = name_.empty() ? std::string("stage") : name_;
+  auto run_one = [&](size_t index) {
+    FactoryBase& factory = *factories_[index];
+    prepare(index);
+    timings_[index] = detail::FactoryRunner::run(factory, stage_name, writable_, measure,
+                                                 scope_prefix + "/" + factory.name());
+  };
+  if (parallel_ && factories_.size() > 1) {
+    run_parallel(factories_.size(), max_threads_, run_one);
+  } else {
+    for (size_t index = 0; index < factories_.size(); ++index) {
+      run_one(index);
+    }
+  }
+}
+
+}  // namespace setl::workflow

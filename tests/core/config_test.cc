@@ -1,0 +1,212 @@
+#include "setl/core/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "setl/core/error.h"
+#include "testing/temp_dir.h"
+
+namespace setl {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::message_of;
+
+// Sets an environment variable for the duration of a test.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) {
+      old_ = old;
+    }
+    if (value != nullptr) {
+      setenv(name, value, 1);
+    } else {
+      unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      setenv(name_, old_->c_str(), 1);
+    } else {
+      unsetenv(name_);
+    }
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+constexpr const char* kProfiled = R"(
+default:
+  db:
+    host: localhost
+    port: 5432
+  workers: 4
+prod:
+  db:
+    host: db.internal
+  workers: 16
+dev:
+  workers: 1
+)";
+
+TEST(Config, ReadsTypedValuesFromYaml) {
+  Config config = Config::from_yaml(R"(
+name: daily
+threads: 8
+ratio: 0.25
+enabled: true
+quoted: "123"
+tags: [a, b, 3]
+ttl: 24h
+)");
+  EXPECT_EQ(config.get<std::string>("name"), "daily");
+  EXPECT_EQ(config.get<int>("threads"), 8);
+  EXPECT_DOUBLE_EQ(config.get<double>("ratio"), 0.25);
+  EXPECT_TRUE(config.get<bool>("enabled"));
+  EXPECT_EQ(config.get<std::string>("quoted"), "123");
+  EXPECT_EQ(config.get<std::vector<std::string>>("tags"),
+            (std::vector<std::string>{"a", "b", "3"}));
+  EXPECT_EQ(config.get<std::chrono::milliseconds>("ttl"), std::chrono::hours(24));
+  EXPECT_EQ(config.get_or<int>("missing", 7), 7);
+}
+
+TEST(Config, ReadsJsonAndNestedSections) {
+  Config config = Config::from_json(R"({"db": {"port": 5432, "hosts": ["a", "b"]}})");
+  Config db = config.section("db");
+  EXPECT_EQ(db.get_int("port"), 5432);
+  EXPECT_EQ(db.get_string("hosts.1"), "b");
+  EXPECT_EQ(db.prefix(), "db");
+  EXPECT_EQ(config.keys(), std::vector<std::string>{"db"});
+}
+
+TEST(Config, DefaultProfileIsUsedWithoutSetlEnv) {
+  ScopedEnv env("SETL_ENV", nullptr);
+  Config config = Config::from_yaml(kProfiled);
+  EXPECT_EQ(config.get_string("db.host"), "localhost");
+  EXPECT_EQ(config.get_int("workers"), 4);
+  EXPECT_EQ(config.profile(), "");
+}
+
+TEST(Config, SetlEnvOverlaysItsProfileOnDefaults) {
+  ScopedEnv env("SETL_ENV", "prod");
+  Config config = Config::from_yaml(kProfiled);
+  EXPECT_EQ(config.get_string("db.host"), "db.internal");
+  EXPECT_EQ(config.get_int("db.port"), 5432);  // kept from default
+  EXPECT_EQ(config.get_int("workers"), 16);
+  EXPECT_EQ(config.profile(), "prod");
+}
+
+TEST(Config, ExplicitProfileWinsOverSetlEnv) {
+  ScopedEnv env("SETL_ENV", "prod");
+  Config config = Config::from_yaml(kProfiled, "<yaml>", {.profile = "dev"});
+  EXPECT_EQ(config.get_int("workers"), 1);
+}
+
+TEST(Config, UnknownProfileIsAnErrorListingTheDefinedOnes) {
+  std::string message = message_of<ConfigError>(
+      [] { Config::from_yaml(kProfiled, "app.yaml", {.profile = "prdo"}); });
+  EXPECT_THAT(message, HasSubstr("app.yaml: profile 'prdo'"));
+  EXPECT_THAT(message, HasSubstr("prod, dev"));
+}
+
+TEST(Config, ProfileSectionWithoutDefaultOverlaysTheRestOfTheFile) {
+  Config config = Config::from_yaml("workers: 2\nprod:\n  workers: 9\n", "<yaml>",
+                                    {.profile = "prod"});
+  EXPECT_EQ(config.get_int("workers"), 9);
+  EXPECT_FALSE(config.has("prod"));
+}
+
+TEST(Config, SubstitutesEnvironmentVariables) {
+  ScopedEnv host("SETL_TEST_HOST", "db.example");
+  ScopedEnv port("SETL_TEST_PORT", nullptr);
+  Config config = Config::from_yaml(R"(
+url: "postgres://${SETL_TEST_HOST}:${SETL_TEST_PORT:-5432}/sales"
+port: ${SETL_TEST_PORT:-6543}
+price: "$$5"
+)");
+  EXPECT_EQ(config.get_string("url"), "postgres://db.example:5432/sales");
+  EXPECT_EQ(config.get_int("port"), 6543);
+  EXPECT_EQ(config.get_string("price"), "$5");
+}
+
+TEST(Config, SubstitutionOnlyAppliesToTheSelectedProfile) {
+  ScopedEnv secret("SETL_TEST_SECRET", nullptr);
+  Config config = Config::from_yaml("default:\n  password: none\nprod:\n  password: ${SETL_TEST_SECRET}\n",
+                                    "<yaml>", {.profile = ""});
+  EXPECT_EQ(config.get_string("password"), "none");
+}
+
+TEST(Config, UnsetVariableErrorNamesFileLineKeyAndVariable) {
+  ScopedEnv secret("SETL_TEST_SECRET", nullptr);
+  std::string message = message_of<ConfigError>([] {
+    Config::from_yaml("db:\n  password: ${SETL_TEST_SECRET}\n", "app.yaml");
+  });
+  EXPECT_THAT(message, HasSubstr("app.yaml:2:13: key 'db.password'"));
+  EXPECT_THAT(message, HasSubstr("SETL_TEST_SECRET is not set"));
+}
+
+TEST(Config, MalformedReferenceIsAnError) {
+  EXPECT_THAT(message_of<ConfigError>([] { Config::from_yaml("a: ${oops\n"); }),
+              HasSubstr("unterminated '${'"));
+  EXPECT_THAT(message_of<ConfigError>([] { Config::from_yaml("a: ${bad name}\n"); }),
+              HasSubstr("is not a variable reference"));
+}
+
+TEST(Config, WrongTypeErrorNamesFileLineKeyExpectedAndFound) {
+  Config config = Config::from_yaml("db:\n  port: fifty\n", "app.yaml");
+  std::string message = message_of<ConfigError>([&] { config.get_int("db.port"); });
+  EXPECT_EQ(message, "app.yaml:2:9: key 'db.port': expected an integer, found string \"fifty\"");
+  EXPECT_THAT(message_of<ConfigError>([&] { config.get_bool("db.port"); }),
+              HasSubstr("expected a boolean"));
+  EXPECT_THAT(message_of<ConfigError>([&] { config.get_string_list("db.port"); }),
+              HasSubstr("expected a list of strings"));
+  EXPECT_THAT(message_of<ConfigError>([&] { config.get_duration("db.port"); }),
+              HasSubstr("expected a duration such as"));
+  EXPECT_THAT(message_of<ConfigError>([&] { config.section("db.port"); }),
+              HasSubstr("expected a section"));
+}
+
+TEST(Config, OutOfRangeIntegerIsAnError) {
+  Config config = Config::from_yaml("small: 300\nnegative: -1\n");
+  EXPECT_THAT(message_of<ConfigError>([&] { config.get<int8_t>("small"); }),
+              HasSubstr("expected an integer in [-128, 127], found 300"));
+  EXPECT_THAT(message_of<ConfigError>([&] { config.get<uint32_t>("negative"); }),
+              HasSubstr("found -1"));
+}
+
+TEST(Config, MissingKeyErrorListsTheKeysThatExist) {
+  Config config = Config::from_yaml("db:\n  host: a\n  port: 1\n", "app.yaml");
+  EXPECT_EQ(message_of<ConfigError>([&] { config.get_string("db.user"); }),
+            "app.yaml: key 'db.user' is missing; keys under 'db': host, port");
+  EXPECT_EQ(message_of<ConfigError>([&] { config.section("db").get_string("user"); }),
+            "app.yaml: key 'db.user' is missing; keys under 'db': host, port");
+}
+
+TEST(Config, SyntaxErrorsNameTheFileAndPosition) {
+  EXPECT_THAT(message_of<ConfigError>([] { Config::from_yaml("a: [1, 2\n", "bad.yaml"); }),
+              HasSubstr("bad.yaml:"));
+  EXPECT_THAT(message_of<ConfigError>([] { Config::from_json("{\"a\": }", "bad.json"); }),
+              HasSubstr("bad.json: invalid JSON"));
+}
+
+TEST(Config, LoadsFilesByExtension) {
+  testing::TempDir dir;
+  auto yaml = dir.write("app.yml", "a: 1\n");
+  auto json = dir.write("app.json", "{\"a\": 2}");
+  auto toml = dir.write("app.ini", "a = 3\n");
+  EXPECT_EQ(Config::load(yaml).get_int("a"), 1);
+  EXPECT_EQ(Config::load(json).get_int("a"), 2);
+  EXPECT_EQ(Config::load(json).source(), json.string());
+  EXPECT_THAT(message_of<ConfigError>([&] { Config::load(toml); }),
+              HasSubstr("unknown configuration format '.ini'"));
+  EXPECT_THAT(message_of<ConfigError>([&] { Config::load(dir.path() / "none.yaml"); }),
+              HasSubstr("no such file"));
+}
+
+}  // namespace
+}  // namespace setl

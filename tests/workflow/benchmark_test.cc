@@ -1,0 +1,41 @@
+#include "setl/workflow/benchmark.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace setl::workflow {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+TEST(BenchmarkReport, PrintsAnAlignedTable) {
+  BenchmarkReport report;
+  report.factories.push_back({0, "OrdersFactory", 1ms, 2500us, 0ns, 3500us, false});
+  report.factories.push_back({1, "RevenueFactory", 0ns, 1ms, 2ms, 3ms, true});
+  report.stages.push_back({0, "stage-0", false, 4ms});
+  report.stages.push_back({1, "stage-1", true, 3ms});
+  report.total = 7ms;
+  std::string table = report.to_string();
+  std::istringstream lines(table);
+  std::string header;
+  std::getline(lines, header);
+  EXPECT_EQ(header,
+            "stage   factory                   read ms   process ms     write ms     total ms");
+  EXPECT_THAT(table, HasSubstr("0       OrdersFactory               1.000        2.500            -"
+                               "        3.500\n"));
+  EXPECT_THAT(table, HasSubstr("= stage-1 (parallel)"));
+  EXPECT_THAT(table, HasSubstr("pipeline total"));
+  EXPECT_THAT(table, HasSubstr("7.000\n"));
+  // Every row has the same width.
+  std::string line;
+  std::istringstream all(table);
+  while (std::getline(all, line)) {
+    EXPECT_EQ(line.size(), header.size()) << line;
+  }
+}
+
+}  // namespace
+}  // namespace setl::workflow
