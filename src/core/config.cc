@@ -1,15 +1,15 @@
 #include "setl/core/config.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <unordered_map>
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include "setl/core/error.h"
 
@@ -289,8 +289,7 @@ void substitute_all(Json& value, const Config::State& state, const std::string& 
   }
 }
 
-std::shared_ptr<Config::State> finish(std::string source, Json document,
-                                      const Locations& locations,
+std::shared_ptr<Config::State> finish(std::string source, Json document, const Locations& locations,
                                       const ConfigLoadOptions& options) {
   auto state = std::make_shared<Config::State>();
   state->source = std::move(source);
@@ -383,8 +382,41 @@ Config Config::load(const std::filesystem::path& path, const ConfigLoadOptions& 
                     "'; expected .yaml, .yml or .json");
 }
 
-const std::string& Config::source() const { return state_->source; }
-const std::string& Config::profile() const { return state_->profile; }
+Config Config::with_value(std::string_view key, std::string value) const {
+  auto state = std::make_shared<State>(*state_);
+  std::string full_key = join_key(prefix_, key);
+  Json* node = &state->root;
+  std::string_view rest = full_key;
+  std::string walked;
+  while (true) {
+    size_t dot = rest.find('.');
+    std::string part(rest.substr(0, dot));
+    if (!node->is_object()) {
+      throw ConfigError(state->source + ": cannot set '" + full_key + "': '" + walked + "' is " +
+                        type_of(*node) + ", not a map");
+    }
+    walked = join_key(walked, part);
+    if (dot == std::string_view::npos) {
+      (*node)[part] = std::move(value);
+      break;
+    }
+    Json& child = (*node)[part];
+    if (child.is_null()) {
+      child = Json::object();
+    }
+    node = &child;
+    rest = rest.substr(dot + 1);
+  }
+  state->locations.erase(full_key);
+  return Config(std::move(state), prefix_);
+}
+
+const std::string& Config::source() const {
+  return state_->source;
+}
+const std::string& Config::profile() const {
+  return state_->profile;
+}
 
 std::string Config::to_json() const {
   const Json* node = find(state_->root, prefix_);
@@ -435,8 +467,8 @@ const Json& require(const Config::State& state, const std::string& full_key) {
       available += available.empty() ? key : ", " + key;
     }
   }
-  std::string message = state.source + ": key '" + full_key + "' is " +
-                        (node == nullptr ? "missing" : "null");
+  std::string message =
+      state.source + ": key '" + full_key + "' is " + (node == nullptr ? "missing" : "null");
   message += parent.empty() ? "; top-level keys: " : "; keys under '" + parent + "': ";
   message += available.empty() ? "none" : available;
   throw ConfigError(message);

@@ -1,16 +1,16 @@
 #include "setl/core/log.h"
 
-#include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/base_sink.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
+
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "setl/core/error.h"
 
@@ -132,8 +132,8 @@ struct Logging {
   Logging() {
     stderr_sink->set_formatter(make_formatter());
     callback_sink->set_formatter(make_formatter());
-    logger = std::make_shared<spdlog::logger>(
-        "setl", spdlog::sinks_init_list{stderr_sink, callback_sink});
+    logger = std::make_shared<spdlog::logger>("setl",
+                                              spdlog::sinks_init_list{stderr_sink, callback_sink});
     logger->set_level(spdlog::level::trace);
     if (const char* env = std::getenv("SETL_LOG_LEVEL"); env != nullptr && *env != '\0') {
       try {
@@ -154,8 +154,12 @@ Logging& logging() {
 
 namespace log {
 
-void set_level(Level new_level) { logging().level = new_level; }
-Level level() { return logging().level.load(std::memory_order_relaxed); }
+void set_level(Level new_level) {
+  logging().level = new_level;
+}
+Level level() {
+  return logging().level.load(std::memory_order_relaxed);
+}
 
 Level parse_level(std::string_view name) {
   if (name == "trace") {
@@ -187,18 +191,28 @@ void write(Level at, std::string_view message) {
   logging().logger->log(to_spdlog(at), message);
 }
 
-size_t add_sink(LineSink sink) { return logging().callback_sink->add(std::move(sink)); }
-void remove_sink(size_t handle) { logging().callback_sink->remove(handle); }
+size_t add_sink(LineSink sink) {
+  return logging().callback_sink->add(std::move(sink));
+}
+void remove_sink(size_t handle) {
+  logging().callback_sink->remove(handle);
+}
 
 void set_stderr(bool on) {
   logging().stderr_sink->set_level(on ? spdlog::level::trace : spdlog::level::off);
 }
 
-std::string current_scope() { return joined_scope(); }
+std::string current_scope() {
+  return joined_scope();
+}
 
 }  // namespace log
 
-LogScope::LogScope(std::string name) { scope_stack.push_back(std::move(name)); }
-LogScope::~LogScope() { scope_stack.pop_back(); }
+LogScope::LogScope(std::string name) {
+  scope_stack.push_back(std::move(name));
+}
+LogScope::~LogScope() {
+  scope_stack.pop_back();
+}
 
 }  // namespace setl

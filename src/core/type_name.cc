@@ -1,11 +1,11 @@
 #include "setl/core/type_name.h"
 
-#include <cxxabi.h>
-
 #include <array>
 #include <cstdlib>
 #include <memory>
 #include <string_view>
+
+#include <cxxabi.h>
 
 namespace setl {
 namespace {
@@ -44,7 +44,8 @@ std::string drop_noise_arguments(const std::string& text) {
   out.reserve(text.size());
   size_t i = 0;
   while (i < text.size()) {
-    if (text.compare(i, 2, ", ") == 0 && starts_noise_argument(std::string_view(text).substr(i + 2))) {
+    if (text.compare(i, 2, ", ") == 0 &&
+        starts_noise_argument(std::string_view(text).substr(i + 2))) {
       size_t j = i + 2;
       int depth = 0;
       for (; j < text.size(); ++j) {

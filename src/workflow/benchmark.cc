@@ -1,8 +1,8 @@
 #include "setl/workflow/benchmark.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+
+#include <fmt/format.h>
 
 namespace setl::workflow {
 namespace {
@@ -39,8 +39,8 @@ std::string BenchmarkReport::to_string() const {
                           row.wrote ? milliseconds(row.write) : std::string("-"),
                           milliseconds(row.total));
     }
-    text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}\n", stage.stage, stage_label(stage),
-                        name_width, "", "", "", milliseconds(stage.wall));
+    text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}\n", stage.stage,
+                        stage_label(stage), name_width, "", "", "", milliseconds(stage.wall));
   }
   text += rule + "\n";
   text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}\n", "", "pipeline total",

@@ -41,7 +41,9 @@ std::string dot_escape(const std::string& text) {
   return out;
 }
 
-std::string node_id(size_t index) { return "n" + std::to_string(index); }
+std::string node_id(size_t index) {
+  return "n" + std::to_string(index);
+}
 
 std::string stage_title(const DagStage& stage) {
   std::string title = stage.name;
@@ -174,8 +176,8 @@ std::string Dag::to_dot() const {
     text += "  subgraph cluster_inputs {\n    label=\"external inputs\";\n    style=dashed;\n";
     for (size_t index : externals) {
       const DagNode& node = nodes[index];
-      text += "    " + node_id(index) + " [shape=parallelogram, label=\"" +
-              dot_escape(node.name) + "\\n" + dot_escape(node.output_type) + "\"];\n";
+      text += "    " + node_id(index) + " [shape=parallelogram, label=\"" + dot_escape(node.name) +
+              "\\n" + dot_escape(node.output_type) + "\"];\n";
     }
     text += "  }\n";
   }

@@ -36,9 +36,8 @@ std::string DeliveryBase::describe() const {
 void DeliveryBase::deliver(const Deliverable& deliverable) {
   if (!(deliverable.payload_type() == *type_)) {
     throw DeliveryError("factory '" + owner_->name() + "' " + describe() +
-                        " cannot receive deliverable " + deliverable.describe() +
-                        ": expected " + type_->name() + ", found " +
-                        deliverable.payload_type().name());
+                        " cannot receive deliverable " + deliverable.describe() + ": expected " +
+                        type_->name() + ", found " + deliverable.payload_type().name());
   }
   payload_ = deliverable.shared_payload();
   source_ = deliverable.describe();

@@ -82,8 +82,7 @@ Resolution Dispatcher::resolve(const Request& request) const {
       names += (names.empty() ? "" : ", ") + offer_text(offers_[index]);
     }
     return {std::nullopt,
-            subject + ": " + std::to_string(earlier.size()) +
-                " deliverables match: " + names +
+            subject + ": " + std::to_string(earlier.size()) + " deliverables match: " + names +
                 "; disambiguate with .producer = \"<factory name>\" in the Delivery, or give "
                 "the producers distinct delivery ids (set_delivery_id / set_input's .id) and "
                 "name one with .id"};
@@ -111,11 +110,10 @@ std::string Dispatcher::explain_missing(const Request& request) const {
     if (!request.producer.empty() && offer.producer != request.producer) {
       reason = "producer is not '" + request.producer + "'";
     } else if (offer.delivery_id != request.id) {
-      reason = offer.delivery_id.empty() ? "it has no delivery id but the input asks for '" +
-                                               request.id + "'"
-                                         : "its delivery id '" + offer.delivery_id +
-                                               "' differs (set .id = \"" + offer.delivery_id +
-                                               "\" to receive it)";
+      reason = offer.delivery_id.empty()
+                   ? "it has no delivery id but the input asks for '" + request.id + "'"
+                   : "its delivery id '" + offer.delivery_id + "' differs (set .id = \"" +
+                         offer.delivery_id + "\" to receive it)";
     } else {
       reason = "its consumer list does not name '" + request.consumer + "'";
     }

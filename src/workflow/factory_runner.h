@@ -13,9 +13,7 @@ class FactoryRunner {
  public:
   static FactoryBenchmark run(FactoryBase& factory, const std::string& stage_name,
                               bool stage_writable, bool measure, const std::string& scope);
-  static void set_context(FactoryBase& factory, const Setl* context) {
-    factory.context_ = context;
-  }
+  static void set_context(FactoryBase& factory, const Setl* context) { factory.context_ = context; }
   static void reset_output(FactoryBase& factory) noexcept { factory.reset_output(); }
 };
 

@@ -60,14 +60,13 @@ Inspector::Inspector(const Pipeline& pipeline) {
       node.stage = s;
       node.writable = factory.writable();
       for (const DeliveryBase* delivery : factory.deliveries()) {
-        node.inputs.push_back(
-            {delivery->type().name(), delivery->producer(), delivery->id(), delivery->optional(),
-             std::nullopt});
+        node.inputs.push_back({delivery->type().name(), delivery->producer(), delivery->id(),
+                               delivery->optional(), std::nullopt});
       }
       dag_stage.nodes.push_back(dag_.nodes.size());
       dag_.nodes.push_back(std::move(node));
-      dispatcher.add_offer({factory.name(), &factory.output_type(), factory.delivery_id(),
-                            factory.consumers(), s});
+      dispatcher.add_offer(
+          {factory.name(), &factory.output_type(), factory.delivery_id(), factory.consumers(), s});
       placements_by_name[factory.name()].push_back(stage.name() + " #" + std::to_string(k));
       factory_names.insert(factory.name());
     }
@@ -94,11 +93,9 @@ Inspector::Inspector(const Pipeline& pipeline) {
     for (const std::string& consumer : node.consumers) {
       if (factory_names.count(consumer) == 0) {
         problems_.push_back(
-            std::string(node.kind == DagNode::Kind::kExternal ? "external input '"
-                                                              : "factory '") +
+            std::string(node.kind == DagNode::Kind::kExternal ? "external input '" : "factory '") +
             node.name + "' lists consumer '" + consumer +
-            "', which is not a factory of this pipeline; factories: " +
-            list_names(factory_names));
+            "', which is not a factory of this pipeline; factories: " + list_names(factory_names));
       }
     }
   }
@@ -109,9 +106,9 @@ Inspector::Inspector(const Pipeline& pipeline) {
       const FactoryBase& factory = stage.factory(k);
       size_t node_index = dag_.stages[s].nodes[k];
       for (const DeliveryBase* delivery : factory.deliveries()) {
-        Request request{factory.name(), s,
-                        &delivery->type(), delivery->producer(),
-                        delivery->id(),    delivery->optional(),
+        Request request{factory.name(),      s,
+                        &delivery->type(),   delivery->producer(),
+                        delivery->id(),      delivery->optional(),
                         delivery->describe()};
         Resolution resolution = dispatcher.resolve(request);
         if (!resolution.ok()) {
@@ -133,8 +130,9 @@ void Inspector::validate() const {
   if (problems_.empty()) {
     return;
   }
-  std::string message = "pipeline '" + pipeline_name_ + "' cannot run: " +
-                        std::to_string(problems_.size()) + " problem(s) found before running:";
+  std::string message = "pipeline '" + pipeline_name_ +
+                        "' cannot run: " + std::to_string(problems_.size()) +
+                        " problem(s) found before running:";
   for (size_t i = 0; i < problems_.size(); ++i) {
     message += "\n  " + std::to_string(i + 1) + ". " + problems_[i];
   }

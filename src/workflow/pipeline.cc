@@ -20,7 +20,9 @@ Pipeline::Pipeline(Pipeline&&) noexcept = default;
 Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
 Pipeline::~Pipeline() = default;
 
-Stage& Pipeline::add_stage() { return add_stage(Stage()); }
+Stage& Pipeline::add_stage() {
+  return add_stage(Stage());
+}
 
 Stage& Pipeline::add_stage(Stage stage) {
   if (stage.name().empty()) {
@@ -58,7 +60,9 @@ const BenchmarkReport& Pipeline::benchmark() const {
   return *report_;
 }
 
-Dag Pipeline::dag() const { return Inspector(*this).dag(); }
+Dag Pipeline::dag() const {
+  return Inspector(*this).dag();
+}
 
 std::string Pipeline::describe() const {
   Inspector inspector(*this);

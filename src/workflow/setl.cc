@@ -42,7 +42,9 @@ Setl& Setl::add_resource(std::string id, std::shared_ptr<void> object, const Typ
   return *this;
 }
 
-bool Setl::has_resource(std::string_view id) const { return resources_.find(id) != resources_.end(); }
+bool Setl::has_resource(std::string_view id) const {
+  return resources_.find(id) != resources_.end();
+}
 
 std::vector<std::string> Setl::resource_ids() const {
   std::vector<std::string> ids;
@@ -70,6 +72,8 @@ void* Setl::find_resource(std::string_view id, const TypeInfo& type) const {
   return found->second.object.get();
 }
 
-Pipeline Setl::new_pipeline(std::string name) const { return Pipeline(std::move(name), *this); }
+Pipeline Setl::new_pipeline(std::string name) const {
+  return Pipeline(std::move(name), *this);
+}
 
 }  // namespace setl::workflow

@@ -44,7 +44,9 @@ void Stage::add_owned(std::unique_ptr<FactoryBase> factory) {
   factories_.push_back(std::move(factory));
 }
 
-void Stage::run() { run_with([](size_t) {}, name_.empty() ? "stage" : name_, true); }
+void Stage::run() {
+  run_with([](size_t) {}, name_.empty() ? "stage" : name_, true);
+}
 
 void Stage::run_with(const std::function<void(size_t)>& prepare, const std::string& scope_prefix,
                      bool measure) {

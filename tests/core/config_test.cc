@@ -1,9 +1,9 @@
 #include "setl/core/config.h"
 
+#include <cstdlib>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <cstdlib>
 
 #include "setl/core/error.h"
 #include "testing/temp_dir.h"
@@ -115,8 +115,8 @@ TEST(Config, UnknownProfileIsAnErrorListingTheDefinedOnes) {
 }
 
 TEST(Config, ProfileSectionWithoutDefaultOverlaysTheRestOfTheFile) {
-  Config config = Config::from_yaml("workers: 2\nprod:\n  workers: 9\n", "<yaml>",
-                                    {.profile = "prod"});
+  Config config =
+      Config::from_yaml("workers: 2\nprod:\n  workers: 9\n", "<yaml>", {.profile = "prod"});
   EXPECT_EQ(config.get_int("workers"), 9);
   EXPECT_FALSE(config.has("prod"));
 }
@@ -136,16 +136,16 @@ price: "$$5"
 
 TEST(Config, SubstitutionOnlyAppliesToTheSelectedProfile) {
   ScopedEnv secret("SETL_TEST_SECRET", nullptr);
-  Config config = Config::from_yaml("default:\n  password: none\nprod:\n  password: ${SETL_TEST_SECRET}\n",
-                                    "<yaml>", {.profile = ""});
+  Config config =
+      Config::from_yaml("default:\n  password: none\nprod:\n  password: ${SETL_TEST_SECRET}\n",
+                        "<yaml>", {.profile = ""});
   EXPECT_EQ(config.get_string("password"), "none");
 }
 
 TEST(Config, UnsetVariableErrorNamesFileLineKeyAndVariable) {
   ScopedEnv secret("SETL_TEST_SECRET", nullptr);
-  std::string message = message_of<ConfigError>([] {
-    Config::from_yaml("db:\n  password: ${SETL_TEST_SECRET}\n", "app.yaml");
-  });
+  std::string message = message_of<ConfigError>(
+      [] { Config::from_yaml("db:\n  password: ${SETL_TEST_SECRET}\n", "app.yaml"); });
   EXPECT_THAT(message, HasSubstr("app.yaml:2:13: key 'db.password'"));
   EXPECT_THAT(message, HasSubstr("SETL_TEST_SECRET is not set"));
 }
@@ -192,6 +192,17 @@ TEST(Config, SyntaxErrorsNameTheFileAndPosition) {
               HasSubstr("bad.yaml:"));
   EXPECT_THAT(message_of<ConfigError>([] { Config::from_json("{\"a\": }", "bad.json"); }),
               HasSubstr("bad.json: invalid JSON"));
+}
+
+TEST(Config, WithValueOverridesOneKeyWithoutTouchingTheOriginal) {
+  Config base = Config::from_yaml("data:\n  orders: 10\n  seed: 1\n");
+  Config changed = base.with_value("data.orders", "20").with_value("out.dir", "/tmp/x");
+  EXPECT_EQ(changed.get_int("data.orders"), 20);
+  EXPECT_EQ(changed.get_int("data.seed"), 1);
+  EXPECT_EQ(changed.get_string("out.dir"), "/tmp/x");
+  EXPECT_EQ(base.get_int("data.orders"), 10);
+  EXPECT_THAT(message_of<ConfigError>([&] { base.with_value("data.seed.x", "1"); }),
+              HasSubstr("cannot set 'data.seed.x': 'data.seed' is integer 1, not a map"));
 }
 
 TEST(Config, LoadsFilesByExtension) {

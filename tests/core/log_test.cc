@@ -1,10 +1,10 @@
 #include "setl/core/log.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <string>
 #include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "setl/core/error.h"
 
@@ -18,9 +18,8 @@ class LogTest : public ::testing::Test {
   void SetUp() override {
     log::set_stderr(false);
     previous_level_ = log::level();
-    handle_ = log::add_sink([this](log::Level, std::string_view line) {
-      lines_.emplace_back(line);
-    });
+    handle_ =
+        log::add_sink([this](log::Level, std::string_view line) { lines_.emplace_back(line); });
   }
   void TearDown() override {
     log::remove_sink(handle_);

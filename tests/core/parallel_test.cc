@@ -1,10 +1,10 @@
 #include "setl/core/parallel.h"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <stdexcept>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace setl {
 namespace {

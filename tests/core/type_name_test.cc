@@ -1,11 +1,11 @@
 #include "setl/core/type_name.h"
 
-#include <gtest/gtest.h>
-
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace shop {
 struct Order {};
@@ -21,8 +21,7 @@ TEST(TypeName, DropsDefaultTemplateArguments) {
   EXPECT_EQ(pretty_type_name(typeid(std::string)), "std::string");
   EXPECT_EQ(pretty_type_name(typeid(std::map<std::string, std::vector<int>>)),
             "std::map<std::string, std::vector<int>>");
-  EXPECT_EQ(pretty_type_name(typeid(std::unique_ptr<shop::Order>)),
-            "std::unique_ptr<shop::Order>");
+  EXPECT_EQ(pretty_type_name(typeid(std::unique_ptr<shop::Order>)), "std::unique_ptr<shop::Order>");
 }
 
 TEST(TypeName, UnqualifiedNameKeepsTemplateArguments) {

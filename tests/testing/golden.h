@@ -2,12 +2,12 @@
 // with SETL_UPDATE_GOLDEN=1 to (re)write the file after a deliberate change.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "testing/temp_dir.h"
 

@@ -1,10 +1,10 @@
 #include "testing/temp_dir.h"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
 #include <random>
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 namespace setl::testing {
 

@@ -2,11 +2,11 @@
 // and a matcher-friendly way to capture the message of an expected exception.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <string>
 #include <string_view>
+
+#include <gtest/gtest.h>
 
 namespace setl::testing {
 

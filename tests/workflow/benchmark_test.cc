@@ -1,9 +1,9 @@
 #include "setl/workflow/benchmark.h"
 
+#include <sstream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <sstream>
 
 namespace setl::workflow {
 namespace {

@@ -15,10 +15,9 @@ using testing::message_of;
 using namespace test;
 
 TEST(Deliverable, CarriesPayloadTypeProducerConsumersAndId) {
-  Deliverable deliverable = Deliverable::of(std::vector<Order>{{1, 2.0}},
-                                            {.producer = "OrdersFactory",
-                                             .id = "orders",
-                                             .consumers = {"RevenueFactory"}});
+  Deliverable deliverable = Deliverable::of(
+      std::vector<Order>{{1, 2.0}},
+      {.producer = "OrdersFactory", .id = "orders", .consumers = {"RevenueFactory"}});
   EXPECT_EQ(deliverable.payload<std::vector<Order>>().size(), 1u);
   EXPECT_EQ(deliverable.payload_type().name(), "std::vector<setl::workflow::test::Order>");
   EXPECT_EQ(deliverable.producer(), "OrdersFactory");

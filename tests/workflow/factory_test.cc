@@ -1,9 +1,9 @@
 #include "setl/workflow/factory.h"
 
+#include <stdexcept>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <stdexcept>
 
 #include "setl/workflow/pipeline.h"
 #include "test_factories.h"

@@ -1,10 +1,10 @@
 #include "setl/workflow/inspector.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <cstdlib>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "setl/workflow/pipeline.h"
 #include "test_factories.h"
@@ -16,8 +16,8 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
-using ::testing::SizeIs;
 using testing::message_of;
+using ::testing::SizeIs;
 using namespace test;
 
 class Report : public Factory<std::string> {
@@ -25,7 +25,9 @@ class Report : public Factory<std::string> {
   Delivery<double> revenue{this, {.producer = "RevenueFactory"}};
   Delivery<std::vector<Order>> orders{this, {.producer = "OrdersFactory"}};
   Delivery<std::string> title{this, {.id = "title", .optional = true}};
-  std::string process() override { return title.value_or("report") + ": " + std::to_string(*revenue); }
+  std::string process() override {
+    return title.value_or("report") + ": " + std::to_string(*revenue);
+  }
 };
 
 // Input -> orders -> (revenue, more orders) -> report
@@ -92,14 +94,13 @@ TEST(Inspector, ReportsAllProblemsTogetherBeforeAnyFactoryRuns) {
   Inspector inspector(pipeline);
   EXPECT_THAT(inspector.problems(), SizeIs(4));
   std::string message = message_of<DeliveryError>([&] { pipeline.run(); });
-  EXPECT_THAT(message,
-              AllOf(HasSubstr("cannot run: 4 problem(s) found before running"),
-                    HasSubstr("1. 2 factories are named 'ConstantFactory<char>'"),
-                    HasSubstr("2. external input 'input 0' lists consumer 'Nobody'"),
-                    HasSubstr("3. factory 'NeedsLaterInt' (stage 1) input #0 long: its "
-                              "producer 'NeedsFloat' (stage 2) does not run before it"),
-                    HasSubstr("4. factory 'NeedsFloat' (stage 2) input #0 float: no "
-                              "deliverable matches")));
+  EXPECT_THAT(message, AllOf(HasSubstr("cannot run: 4 problem(s) found before running"),
+                             HasSubstr("1. 2 factories are named 'ConstantFactory<char>'"),
+                             HasSubstr("2. external input 'input 0' lists consumer 'Nobody'"),
+                             HasSubstr("3. factory 'NeedsLaterInt' (stage 1) input #0 long: its "
+                                       "producer 'NeedsFloat' (stage 2) does not run before it"),
+                             HasSubstr("4. factory 'NeedsFloat' (stage 2) input #0 float: no "
+                                       "deliverable matches")));
   EXPECT_EQ(Counting::runs, 0);
 }
 

@@ -71,8 +71,7 @@ TEST(Pipeline, GetOutputErrorsNameWhatWentWrong) {
   EXPECT_THAT(message_of<DeliveryError>([&] { pipeline.get_output<float>(); }),
               HasSubstr("has no factory producing float"));
   OrdersFactory stranger;
-  EXPECT_THAT(message_of<DeliveryError>(
-                  [&] { pipeline.get_output<std::vector<Order>>(stranger); }),
+  EXPECT_THAT(message_of<DeliveryError>([&] { pipeline.get_output<std::vector<Order>>(stranger); }),
               HasSubstr("is not part of pipeline 'sales'"));
 }
 

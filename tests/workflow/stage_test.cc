@@ -1,13 +1,13 @@
 #include "setl/workflow/stage.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "setl/workflow/pipeline.h"
 #include "test_factories.h"
@@ -20,9 +20,7 @@ using namespace test;
 
 class Named : public Factory<std::string> {
  public:
-  Named(std::string label, CallLog& log) : label_(std::move(label)), log_(log) {
-    set_name(label_);
-  }
+  Named(std::string label, CallLog& log) : label_(std::move(label)), log_(log) { set_name(label_); }
   std::string process() override {
     log_.add(label_);
     return label_;

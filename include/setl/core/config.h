@@ -82,6 +82,11 @@ class Config {
     return has(key) ? get<T>(key) : fallback;
   }
 
+  /// A copy with `key` set to `value` (created with its parent sections if missing), for
+  /// command-line overrides. Typed getters parse the string as usual.
+  /// Throws: ConfigError if a parent of `key` is a scalar or a list.
+  Config with_value(std::string_view key, std::string value) const;
+
   /// File (or source name) the configuration came from.
   const std::string& source() const;
   /// The profile that was applied, empty if none.
@@ -126,8 +131,9 @@ T Config::get(std::string_view key) const {
   } else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
     return get_duration(key);
   } else {
-    static_assert(sizeof(T) == 0, "Config::get supports strings, bool, numbers, string lists "
-                                  "and std::chrono::milliseconds");
+    static_assert(sizeof(T) == 0,
+                  "Config::get supports strings, bool, numbers, string lists "
+                  "and std::chrono::milliseconds");
   }
 }
 

@@ -90,8 +90,7 @@ class FactoryError : public Error {
 /// Work stopped because it was cancelled.
 class CancelledError : public Error {
  public:
-  explicit CancelledError(std::string message)
-      : Error(ErrorKind::kCancelled, std::move(message)) {}
+  explicit CancelledError(std::string message) : Error(ErrorKind::kCancelled, std::move(message)) {}
 };
 
 /// A memory or disk budget would be exceeded.

@@ -5,13 +5,13 @@
 //   setl::LogScope scope("dedupe");   // lines from this thread now end their scope in /dedupe
 #pragma once
 
-#include <fmt/format.h>
-
 #include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include <fmt/format.h>
 
 namespace setl {
 namespace log {
@@ -27,7 +27,9 @@ Level parse_level(std::string_view name);
 
 /// Writes a message at a level; the scope and time are added by the pattern.
 void write(Level level, std::string_view message);
-inline bool enabled(Level at) { return at >= level(); }
+inline bool enabled(Level at) {
+  return at >= level();
+}
 
 template <class... Args>
 void trace(fmt::format_string<Args...> format, Args&&... args) {

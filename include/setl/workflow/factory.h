@@ -121,7 +121,8 @@ class Factory : public FactoryBase {
     if (!output_) {
       throw_not_produced();
     }
-    return Deliverable(output_, {.producer = name(), .id = delivery_id(), .consumers = consumers()});
+    return Deliverable(output_,
+                       {.producer = name(), .id = delivery_id(), .consumers = consumers()});
   }
 
  protected:

@@ -58,10 +58,10 @@ class Pipeline {
   /// consumers as an earlier one replaces it.
   template <class T>
   Pipeline& set_input(T value, InputOptions options = {}) {
-    return add_input(Deliverable::of<T>(std::move(value),
-                                        {.producer = std::string(kExternalProducer),
-                                         .id = std::move(options.id),
-                                         .consumers = std::move(options.consumers)}));
+    return add_input(
+        Deliverable::of<T>(std::move(value), {.producer = std::string(kExternalProducer),
+                                              .id = std::move(options.id),
+                                              .consumers = std::move(options.consumers)}));
   }
   const std::vector<Deliverable>& inputs() const noexcept { return inputs_; }
 

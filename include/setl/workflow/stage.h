@@ -3,9 +3,9 @@
 // them have finished.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
-#include <functional>
 #include <type_traits>
 #include <vector>
 
@@ -24,7 +24,8 @@ class Stage {
   /// Adds a factory built from constructor arguments and returns it.
   template <class F, class... Args>
   F& add_factory(Args&&... args) {
-    static_assert(std::is_base_of_v<FactoryBase, F>, "add_factory<F>: F must derive from Factory<T>");
+    static_assert(std::is_base_of_v<FactoryBase, F>,
+                  "add_factory<F>: F must derive from Factory<T>");
     return add(std::make_unique<F>(std::forward<Args>(args)...));
   }
   /// Adds a factory instance and returns it.
@@ -52,9 +53,7 @@ class Stage {
   size_t size() const noexcept { return factories_.size(); }
   bool empty() const noexcept { return factories_.empty(); }
   FactoryBase& factory(size_t index) const;
-  const std::vector<std::unique_ptr<FactoryBase>>& factories() const noexcept {
-    return factories_;
-  }
+  const std::vector<std::unique_ptr<FactoryBase>>& factories() const noexcept { return factories_; }
 
   /// Runs the factories with the inputs they already hold (a pipeline delivers them
   /// first). Throws what the first failing factory threw, with its name added.

@@ -1,7 +1,7 @@
 // A downstream program built against the installed setlpp package.
-#include <setl/setl.h>
-
 #include <iostream>
+
+#include <setl/setl.h>
 
 class Answer : public setl::workflow::Factory<int> {
  public:
