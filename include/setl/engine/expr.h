@@ -1,0 +1,178 @@
+// Expressions over the columns of a table, with SQL semantics (three-valued logic, NULL
+// in → NULL out). Built in C++ or parsed from text with the same meaning:
+//
+//   Expr a = col("price") * (lit(1) - col("discount")) > 100 && col("city").isin({"NYC", "LA"});
+//   Expr b = parse_expr("price * (1 - discount) > 100 and city in ('NYC', 'LA')");
+//
+// An Expr is an immutable tree, cheap to copy. Types are checked against a schema before
+// anything runs (see result_type), with errors such as `no column "pricee"; did you mean
+// "price"?`.
+//
+// Semantics worth knowing: integer arithmetic is done in int64 (overflow is an error);
+// `/` always returns float64 and x / 0 is NULL; `%` by 0 is NULL; comparisons between
+// a date/timestamp and a string literal parse the literal; `cast` fails with a ParseError
+// on text that does not parse, `try_cast` returns NULL instead; LIKE is case-sensitive
+// with % and _ wildcards.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "setl/engine/scalar.h"
+#include "setl/engine/schema.h"
+#include "setl/engine/type.h"
+
+namespace setl::engine {
+
+enum class ExprKind {
+  kColumn,     ///< a column by name
+  kLiteral,    ///< a constant
+  kCall,       ///< a scalar function or operator: "+", "and", "is_null", "upper", "case", ...
+  kCast,       ///< cast to a type (or try_cast)
+  kAggregate,  ///< an aggregate: sum, count, mean, ... (valid in group_by().agg())
+};
+
+class Expr {
+ public:
+  /// A NULL literal.
+  Expr();
+  // Literals convert implicitly so that `col("a") + 1` and `col("city") == "NYC"` read well.
+  Expr(int value);
+  Expr(long value);
+  Expr(long long value);
+  Expr(double value);
+  Expr(bool value);
+  Expr(const char* value);
+  Expr(std::string value);
+  Expr(Scalar value);
+
+  ExprKind kind() const;
+  /// Column name, function name or aggregate name.
+  const std::string& name() const;
+  const Scalar& literal() const;
+  const std::vector<Expr>& args() const;
+  /// Target type of a cast.
+  const DataType& cast_type() const;
+  /// True for try_cast (NULL on failure), false for cast (error on failure).
+  bool is_try_cast() const;
+
+  /// The output column name: the alias if one was given, else the column name for a
+  /// column reference, else the expression text.
+  std::string output_name() const;
+  bool has_alias() const;
+  /// The same expression producing a column named `name`.
+  Expr alias(std::string name) const;
+
+  /// Text that parse_expr() reads back to an equal expression.
+  std::string to_string() const;
+
+  // Methods read left to right in chains: col("city").isin({"NYC"}).
+  Expr isin(std::vector<Expr> values) const;
+  Expr between(Expr low, Expr high) const;
+  Expr is_null() const;
+  Expr is_not_null() const;
+  Expr like(std::string pattern) const;
+  Expr cast(DataType type) const;
+  Expr try_cast(DataType type) const;
+
+  /// Structural equality (same tree), used by the optimizer and tests.
+  friend bool same_expr(const Expr& a, const Expr& b);
+
+  struct Node;
+  explicit Expr(std::shared_ptr<const Node> node) : node_(std::move(node)) {}
+  const std::shared_ptr<const Node>& node() const { return node_; }
+
+ private:
+  std::shared_ptr<const Node> node_;
+};
+
+Expr col(std::string name);
+Expr lit(Scalar value);
+/// A call of a scalar function by name, as the parser produces it. Throws: ParseError
+/// for an unknown function (checked when the expression is typed).
+Expr call(std::string function, std::vector<Expr> args);
+
+Expr operator+(const Expr& a, const Expr& b);
+Expr operator-(const Expr& a, const Expr& b);
+Expr operator*(const Expr& a, const Expr& b);
+Expr operator/(const Expr& a, const Expr& b);
+Expr operator%(const Expr& a, const Expr& b);
+Expr operator-(const Expr& a);
+Expr operator==(const Expr& a, const Expr& b);
+Expr operator!=(const Expr& a, const Expr& b);
+Expr operator<(const Expr& a, const Expr& b);
+Expr operator<=(const Expr& a, const Expr& b);
+Expr operator>(const Expr& a, const Expr& b);
+Expr operator>=(const Expr& a, const Expr& b);
+Expr operator&&(const Expr& a, const Expr& b);
+Expr operator||(const Expr& a, const Expr& b);
+Expr operator!(const Expr& a);
+
+Expr coalesce(std::vector<Expr> values);
+/// CASE WHEN ... THEN ... [ELSE ...] END: when(c1, v1).when(c2, v2).otherwise(v3).
+class CaseBuilder {
+ public:
+  CaseBuilder when(Expr condition, Expr value) &&;
+  /// Finishes with an ELSE value.
+  Expr otherwise(Expr value) &&;
+  /// Finishes without ELSE (NULL when nothing matches).
+  Expr end() &&;
+
+ private:
+  friend CaseBuilder when(Expr condition, Expr value);
+  std::vector<Expr> args_;
+};
+CaseBuilder when(Expr condition, Expr value);
+
+// Strings (UTF-8; positions and lengths count code points).
+Expr length(Expr text);
+Expr lower(Expr text);
+Expr upper(Expr text);
+Expr trim(Expr text);
+/// 1-based start, like SQL substr.
+Expr substr(Expr text, Expr start, Expr count);
+Expr contains(Expr text, Expr part);
+Expr starts_with(Expr text, Expr prefix);
+Expr ends_with(Expr text, Expr suffix);
+Expr concat(std::vector<Expr> parts);
+Expr replace(Expr text, Expr from, Expr to);
+
+// Dates and timestamps.
+Expr year(Expr date);
+Expr month(Expr date);
+Expr day(Expr date);
+/// date + days.
+Expr date_add(Expr date, Expr days);
+/// Days from `start` to `end`.
+Expr date_diff(Expr end, Expr start);
+/// Parses "YYYY-MM-DD" text to date32.
+Expr to_date(Expr text);
+/// Truncates to "year", "month" or "day" (dates) or also "hour", "minute" (timestamps).
+Expr date_trunc(std::string unit, Expr date);
+
+// Aggregates, for group_by().agg().
+Expr count(Expr value);
+Expr count_all();
+Expr count_distinct(Expr value);
+Expr sum(Expr value);
+Expr mean(Expr value);
+Expr min(Expr value);
+Expr max(Expr value);
+Expr first(Expr value);
+Expr last(Expr value);
+/// Sample standard deviation (n - 1).
+Expr stddev(Expr value);
+
+/// Parses expression text. Throws: ParseError with line, column and a caret under the
+/// offending token.
+Expr parse_expr(std::string_view text);
+
+/// The type `expr` produces over `schema`. Throws: SchemaError for unknown columns
+/// (with a suggestion), ParseError for unknown functions, SchemaError for type mismatches.
+DataType result_type(const Expr& expr, const Schema& schema);
+
+}  // namespace setl::engine

@@ -1,0 +1,34 @@
+#include "setl/core/memory.h"
+
+#include <atomic>
+
+namespace setl::memory {
+namespace {
+
+std::atomic<int64_t> allocated{0};
+std::atomic<int64_t> peak{0};
+
+}  // namespace
+
+int64_t bytes_allocated() noexcept {
+  return allocated.load(std::memory_order_relaxed);
+}
+int64_t peak_bytes() noexcept {
+  return peak.load(std::memory_order_relaxed);
+}
+void reset_peak() noexcept {
+  peak.store(bytes_allocated(), std::memory_order_relaxed);
+}
+
+void record_allocation(int64_t bytes) noexcept {
+  int64_t now = allocated.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+  int64_t seen = peak.load(std::memory_order_relaxed);
+  while (now > seen && !peak.compare_exchange_weak(seen, now, std::memory_order_relaxed)) {
+  }
+}
+
+void record_release(int64_t bytes) noexcept {
+  allocated.fetch_sub(bytes, std::memory_order_relaxed);
+}
+
+}  // namespace setl::memory

@@ -1,0 +1,223 @@
+#include "column_ops.h"
+
+#include <cstring>
+
+#include "setl/core/error.h"
+
+namespace setl::engine::detail {
+namespace {
+
+template <class T>
+ColumnPtr take_fixed(const Column& column, const std::vector<int64_t>& indices,
+                     BufferPtr validity) {
+  auto out = Buffer::allocate(indices.size() * sizeof(T));
+  const T* in = column.values<T>();
+  T* result = out->mutable_data_as<T>();
+  for (size_t i = 0; i < indices.size(); ++i) {
+    int64_t index = indices[i];
+    result[i] = index < 0 ? T{} : in[index];
+  }
+  return std::make_shared<Column>(column.type(), static_cast<int64_t>(indices.size()),
+                                  std::move(validity), std::move(out));
+}
+
+}  // namespace
+
+ColumnPtr take(const Column& column, const std::vector<int64_t>& indices) {
+  int64_t rows = static_cast<int64_t>(indices.size());
+  if (column.type().id() == TypeId::kNull) {
+    return Column::nulls(column.type(), rows);
+  }
+  bool any_missing = false;
+  for (int64_t index : indices) {
+    if (index < 0) {
+      any_missing = true;
+      break;
+    }
+  }
+  BufferPtr validity;
+  if (column.null_count() > 0 || any_missing) {
+    validity = Buffer::allocate(static_cast<size_t>((rows + 7) / 8), true);
+    uint8_t* bits = validity->mutable_data();
+    for (int64_t i = 0; i < rows; ++i) {
+      int64_t index = indices[static_cast<size_t>(i)];
+      if (index >= 0 && column.is_valid(index)) {
+        set_bit(bits, i, true);
+      }
+    }
+  }
+  switch (column.type().id()) {
+    case TypeId::kBool: {
+      auto out = Buffer::allocate(static_cast<size_t>((rows + 7) / 8), true);
+      for (int64_t i = 0; i < rows; ++i) {
+        int64_t index = indices[static_cast<size_t>(i)];
+        if (index >= 0 && column.bool_value(index)) {
+          set_bit(out->mutable_data(), i, true);
+        }
+      }
+      return std::make_shared<Column>(column.type(), rows, std::move(validity), std::move(out));
+    }
+    case TypeId::kInt32:
+    case TypeId::kDate32:
+      return take_fixed<int32_t>(column, indices, std::move(validity));
+    case TypeId::kInt64:
+    case TypeId::kTimestamp:
+      return take_fixed<int64_t>(column, indices, std::move(validity));
+    case TypeId::kFloat64:
+      return take_fixed<double>(column, indices, std::move(validity));
+    case TypeId::kString: {
+      int64_t total = 0;
+      for (int64_t index : indices) {
+        if (index >= 0) {
+          total += static_cast<int64_t>(column.string_value(index).size());
+        }
+      }
+      if (total > INT32_MAX) {
+        throw ResourceError("a string column chunk cannot hold more than 2 GiB of text");
+      }
+      auto offsets = Buffer::allocate(static_cast<size_t>(rows + 1) * 4);
+      auto chars = Buffer::allocate(static_cast<size_t>(total));
+      int32_t* out_offsets = offsets->mutable_data_as<int32_t>();
+      char* out_chars = chars->mutable_data_as<char>();
+      int32_t at = 0;
+      out_offsets[0] = 0;
+      for (int64_t i = 0; i < rows; ++i) {
+        int64_t index = indices[static_cast<size_t>(i)];
+        if (index >= 0) {
+          std::string_view value = column.string_value(index);
+          std::memcpy(out_chars + at, value.data(), value.size());
+          at += static_cast<int32_t>(value.size());
+        }
+        out_offsets[i + 1] = at;
+      }
+      return std::make_shared<Column>(column.type(), rows, std::move(validity), std::move(offsets),
+                                      std::move(chars));
+    }
+    case TypeId::kNull:
+      break;
+  }
+  return Column::nulls(column.type(), rows);
+}
+
+std::vector<int64_t> true_rows(const Column& mask) {
+  std::vector<int64_t> rows;
+  int64_t length = mask.length();
+  if (mask.type().id() == TypeId::kNull) {
+    return rows;
+  }
+  rows.reserve(static_cast<size_t>(length / 4));
+  const uint8_t* values = mask.values_buffer()->data();
+  const uint8_t* validity = mask.validity_buffer() ? mask.validity_buffer()->data() : nullptr;
+  int64_t offset = mask.offset();
+  if (offset % 8 == 0) {
+    const uint8_t* value_bytes = values + offset / 8;
+    const uint8_t* valid_bytes = validity ? validity + offset / 8 : nullptr;
+    int64_t full = length / 8;
+    for (int64_t byte = 0; byte < full; ++byte) {
+      uint8_t bits = value_bytes[byte] & (valid_bytes ? valid_bytes[byte] : 0xFF);
+      while (bits != 0) {
+        int bit = __builtin_ctz(bits);
+        rows.push_back(byte * 8 + bit);
+        bits &= static_cast<uint8_t>(bits - 1);
+      }
+    }
+    for (int64_t row = full * 8; row < length; ++row) {
+      if (mask.is_valid(row) && mask.bool_value(row)) {
+        rows.push_back(row);
+      }
+    }
+    return rows;
+  }
+  for (int64_t row = 0; row < length; ++row) {
+    if (mask.is_valid(row) && mask.bool_value(row)) {
+      rows.push_back(row);
+    }
+  }
+  return rows;
+}
+
+ColumnPtr concat(const std::vector<ColumnPtr>& chunks, const DataType& type) {
+  if (chunks.size() == 1) {
+    return chunks.front();
+  }
+  int64_t rows = 0;
+  for (const ColumnPtr& chunk : chunks) {
+    rows += chunk->length();
+  }
+  if (type.id() == TypeId::kNull) {
+    return Column::nulls(type, rows);
+  }
+  const std::vector<ColumnPtr>& parts = chunks;
+  if (parts.empty()) {
+    return Column::nulls(type, 0);
+  }
+  int64_t total_chars = 0;
+  bool any_nulls = false;
+  for (const ColumnPtr& part : parts) {
+    any_nulls = any_nulls || part->null_count() > 0;
+    if (type.id() == TypeId::kString) {
+      for (int64_t i = 0; i < part->length(); ++i) {
+        total_chars += static_cast<int64_t>(part->string_value(i).size());
+      }
+    }
+  }
+  BufferPtr validity;
+  if (any_nulls) {
+    validity = Buffer::allocate(static_cast<size_t>((rows + 7) / 8), true);
+  }
+  int64_t at = 0;
+  BufferPtr values;
+  BufferPtr chars;
+  if (type.id() == TypeId::kString) {
+    if (total_chars > INT32_MAX) {
+      throw ResourceError("a string column chunk cannot hold more than 2 GiB of text");
+    }
+    values = Buffer::allocate(static_cast<size_t>(rows + 1) * 4);
+    chars = Buffer::allocate(static_cast<size_t>(total_chars));
+    values->mutable_data_as<int32_t>()[0] = 0;
+  } else if (type.id() == TypeId::kBool) {
+    values = Buffer::allocate(static_cast<size_t>((rows + 7) / 8), true);
+  } else {
+    values = Buffer::allocate(static_cast<size_t>(rows * type.byte_width()));
+  }
+  int32_t char_at = 0;
+  for (const ColumnPtr& part : parts) {
+    int64_t length = part->length();
+    if (validity) {
+      for (int64_t i = 0; i < length; ++i) {
+        if (part->is_valid(i)) {
+          set_bit(validity->mutable_data(), at + i, true);
+        }
+      }
+    }
+    switch (type.id()) {
+      case TypeId::kString: {
+        int32_t* offsets = values->mutable_data_as<int32_t>();
+        for (int64_t i = 0; i < length; ++i) {
+          std::string_view value = part->string_value(i);
+          std::memcpy(chars->mutable_data() + char_at, value.data(), value.size());
+          char_at += static_cast<int32_t>(value.size());
+          offsets[at + i + 1] = char_at;
+        }
+        break;
+      }
+      case TypeId::kBool:
+        for (int64_t i = 0; i < length; ++i) {
+          if (part->bool_value(i)) {
+            set_bit(values->mutable_data(), at + i, true);
+          }
+        }
+        break;
+      default: {
+        int width = type.byte_width();
+        std::memcpy(values->mutable_data() + at * width,
+                    part->values_buffer()->data() + part->offset() * width,
+                    static_cast<size_t>(length * width));
+      }
+    }
+    at += length;
+  }
+  return std::make_shared<Column>(type, rows, validity, values, chars);
+}
+
+}  // namespace setl::engine::detail

@@ -1,0 +1,18 @@
+// Whole-column building blocks used by the operators (private to the engine).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "setl/engine/column.h"
+
+namespace setl::engine::detail {
+
+/// Rows of `column` at `indices` in order; an index of -1 gives NULL.
+ColumnPtr take(const Column& column, const std::vector<int64_t>& indices);
+/// Row indices where a bool column is TRUE (NULL and FALSE rows dropped).
+std::vector<int64_t> true_rows(const Column& mask);
+/// The chunks one after another in a single column.
+ColumnPtr concat(const std::vector<ColumnPtr>& chunks, const DataType& type);
+
+}  // namespace setl::engine::detail

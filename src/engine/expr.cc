@@ -1,0 +1,409 @@
+#include "setl/engine/expr.h"
+
+#include <cctype>
+
+#include "expr_node.h"
+#include "setl/core/error.h"
+
+namespace setl::engine {
+namespace {
+
+Expr make(ExprKind kind, std::string name, std::vector<Expr> args) {
+  auto node = std::make_shared<Expr::Node>();
+  node->kind = kind;
+  node->name = std::move(name);
+  node->args = std::move(args);
+  return Expr(std::move(node));
+}
+
+Expr make_literal(Scalar value) {
+  auto node = std::make_shared<Expr::Node>();
+  node->kind = ExprKind::kLiteral;
+  node->literal = std::move(value);
+  return Expr(std::move(node));
+}
+
+bool is_plain_identifier(const std::string& name) {
+  if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) {
+    return false;
+  }
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
+      return false;
+    }
+  }
+  static const char* kKeywords[] = {"and",   "or",      "not",  "in",   "is",       "null", "true",
+                                    "false", "between", "like", "case", "when",     "then", "else",
+                                    "end",   "cast",    "as",   "date", "timestamp"};
+  std::string lowered;
+  for (char c : name) {
+    lowered += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  for (const char* keyword : kKeywords) {
+    if (lowered == keyword) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string quote_identifier(const std::string& name) {
+  if (is_plain_identifier(name)) {
+    return name;
+  }
+  std::string quoted = "\"";
+  for (char c : name) {
+    quoted += c;
+    if (c == '"') {
+      quoted += '"';
+    }
+  }
+  return quoted + "\"";
+}
+
+const char* infix_text(const std::string& name) {
+  static const std::pair<const char*, const char*> kInfix[] = {
+      {"+", "+"},   {"-", "-"},     {"*", "*"},   {"/", "/"},         {"%", "%"},
+      {"=", "="},   {"!=", "!="},   {"<", "<"},   {"<=", "<="},       {">", ">"},
+      {">=", ">="}, {"and", "AND"}, {"or", "OR"}, {"concat_op", "||"}};
+  for (const auto& [function, text] : kInfix) {
+    if (name == function) {
+      return text;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Expr::Expr() : Expr(Scalar()) {}
+Expr::Expr(int value) : Expr(Scalar::int64(value)) {}
+Expr::Expr(long value) : Expr(Scalar::int64(value)) {}
+Expr::Expr(long long value) : Expr(Scalar::int64(value)) {}
+Expr::Expr(double value) : Expr(Scalar::float64(value)) {}
+Expr::Expr(bool value) : Expr(Scalar::boolean(value)) {}
+Expr::Expr(const char* value) : Expr(Scalar::string(value)) {}
+Expr::Expr(std::string value) : Expr(Scalar::string(std::move(value))) {}
+Expr::Expr(Scalar value) : node_(make_literal(std::move(value)).node()) {}
+
+ExprKind Expr::kind() const {
+  return node_->kind;
+}
+const std::string& Expr::name() const {
+  return node_->name;
+}
+const Scalar& Expr::literal() const {
+  return node_->literal;
+}
+const std::vector<Expr>& Expr::args() const {
+  return node_->args;
+}
+const DataType& Expr::cast_type() const {
+  return node_->cast_type;
+}
+bool Expr::is_try_cast() const {
+  return node_->try_cast;
+}
+bool Expr::has_alias() const {
+  return !node_->alias.empty();
+}
+
+std::string Expr::output_name() const {
+  if (!node_->alias.empty()) {
+    return node_->alias;
+  }
+  if (node_->kind == ExprKind::kColumn) {
+    return node_->name;
+  }
+  return to_string();
+}
+
+Expr Expr::alias(std::string name) const {
+  auto node = std::make_shared<Node>(*node_);
+  node->alias = std::move(name);
+  return Expr(std::move(node));
+}
+
+std::string Expr::to_string() const {
+  const Node& node = *node_;
+  switch (node.kind) {
+    case ExprKind::kColumn:
+      return quote_identifier(node.name);
+    case ExprKind::kLiteral:
+      return node.literal.to_string();
+    case ExprKind::kCast:
+      return std::string(node.try_cast ? "TRY_CAST(" : "CAST(") + node.args[0].to_string() +
+             " AS " + node.cast_type.to_string() + ")";
+    case ExprKind::kAggregate:
+    case ExprKind::kCall:
+      break;
+  }
+  const std::vector<Expr>& args = node.args;
+  if (const char* infix = infix_text(node.name); infix != nullptr && args.size() == 2) {
+    return "(" + args[0].to_string() + " " + infix + " " + args[1].to_string() + ")";
+  }
+  if (node.name == "negate") {
+    return "(-" + args[0].to_string() + ")";
+  }
+  if (node.name == "not") {
+    return "(NOT " + args[0].to_string() + ")";
+  }
+  if (node.name == "is_null") {
+    return "(" + args[0].to_string() + " IS NULL)";
+  }
+  if (node.name == "is_not_null") {
+    return "(" + args[0].to_string() + " IS NOT NULL)";
+  }
+  if (node.name == "like") {
+    return "(" + args[0].to_string() + " LIKE " + args[1].to_string() + ")";
+  }
+  if (node.name == "in") {
+    std::string text = "(" + args[0].to_string() + " IN (";
+    for (size_t i = 1; i < args.size(); ++i) {
+      text += (i > 1 ? ", " : "") + args[i].to_string();
+    }
+    return text + "))";
+  }
+  if (node.name == "case") {
+    std::string text = "CASE";
+    size_t pairs = args.size() / 2;
+    for (size_t i = 0; i < pairs; ++i) {
+      text += " WHEN " + args[2 * i].to_string() + " THEN " + args[2 * i + 1].to_string();
+    }
+    if (args.size() % 2 == 1) {
+      text += " ELSE " + args.back().to_string();
+    }
+    return text + " END";
+  }
+  if (node.name == "count_all") {
+    return "count(*)";
+  }
+  std::string text = node.name + "(";
+  for (size_t i = 0; i < args.size(); ++i) {
+    text += (i > 0 ? ", " : "") + args[i].to_string();
+  }
+  return text + ")";
+}
+
+Expr Expr::isin(std::vector<Expr> values) const {
+  if (values.empty()) {
+    throw ParseError("isin() needs at least one value");
+  }
+  values.insert(values.begin(), *this);
+  return make(ExprKind::kCall, "in", std::move(values));
+}
+
+Expr Expr::between(Expr low, Expr high) const {
+  return *this >= low && *this <= high;
+}
+Expr Expr::is_null() const {
+  return make(ExprKind::kCall, "is_null", {*this});
+}
+Expr Expr::is_not_null() const {
+  return make(ExprKind::kCall, "is_not_null", {*this});
+}
+Expr Expr::like(std::string pattern) const {
+  return make(ExprKind::kCall, "like", {*this, Expr(std::move(pattern))});
+}
+
+Expr Expr::cast(DataType type) const {
+  auto node = std::make_shared<Node>();
+  node->kind = ExprKind::kCast;
+  node->args = {*this};
+  node->cast_type = std::move(type);
+  return Expr(std::move(node));
+}
+
+Expr Expr::try_cast(DataType type) const {
+  auto node = std::make_shared<Node>();
+  node->kind = ExprKind::kCast;
+  node->args = {*this};
+  node->cast_type = std::move(type);
+  node->try_cast = true;
+  return Expr(std::move(node));
+}
+
+bool same_expr(const Expr& a, const Expr& b) {
+  const Expr::Node& x = *a.node();
+  const Expr::Node& y = *b.node();
+  if (x.kind != y.kind || x.name != y.name || x.args.size() != y.args.size() ||
+      x.try_cast != y.try_cast || !(x.cast_type == y.cast_type) || !(x.literal == y.literal)) {
+    return false;
+  }
+  for (size_t i = 0; i < x.args.size(); ++i) {
+    if (!same_expr(x.args[i], y.args[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Expr col(std::string name) {
+  return make(ExprKind::kColumn, std::move(name), {});
+}
+Expr lit(Scalar value) {
+  return Expr(std::move(value));
+}
+Expr call(std::string function, std::vector<Expr> args) {
+  return make(ExprKind::kCall, std::move(function), std::move(args));
+}
+
+Expr operator+(const Expr& a, const Expr& b) {
+  return call("+", {a, b});
+}
+Expr operator-(const Expr& a, const Expr& b) {
+  return call("-", {a, b});
+}
+Expr operator*(const Expr& a, const Expr& b) {
+  return call("*", {a, b});
+}
+Expr operator/(const Expr& a, const Expr& b) {
+  return call("/", {a, b});
+}
+Expr operator%(const Expr& a, const Expr& b) {
+  return call("%", {a, b});
+}
+Expr operator-(const Expr& a) {
+  return call("negate", {a});
+}
+Expr operator==(const Expr& a, const Expr& b) {
+  return call("=", {a, b});
+}
+Expr operator!=(const Expr& a, const Expr& b) {
+  return call("!=", {a, b});
+}
+Expr operator<(const Expr& a, const Expr& b) {
+  return call("<", {a, b});
+}
+Expr operator<=(const Expr& a, const Expr& b) {
+  return call("<=", {a, b});
+}
+Expr operator>(const Expr& a, const Expr& b) {
+  return call(">", {a, b});
+}
+Expr operator>=(const Expr& a, const Expr& b) {
+  return call(">=", {a, b});
+}
+Expr operator&&(const Expr& a, const Expr& b) {
+  return call("and", {a, b});
+}
+Expr operator||(const Expr& a, const Expr& b) {
+  return call("or", {a, b});
+}
+Expr operator!(const Expr& a) {
+  return call("not", {a});
+}
+
+Expr coalesce(std::vector<Expr> values) {
+  return call("coalesce", std::move(values));
+}
+
+CaseBuilder when(Expr condition, Expr value) {
+  CaseBuilder builder;
+  builder.args_ = {std::move(condition), std::move(value)};
+  return builder;
+}
+CaseBuilder CaseBuilder::when(Expr condition, Expr value) && {
+  args_.push_back(std::move(condition));
+  args_.push_back(std::move(value));
+  return std::move(*this);
+}
+Expr CaseBuilder::otherwise(Expr value) && {
+  args_.push_back(std::move(value));
+  return call("case", std::move(args_));
+}
+Expr CaseBuilder::end() && {
+  return call("case", std::move(args_));
+}
+
+Expr length(Expr text) {
+  return call("length", {std::move(text)});
+}
+Expr lower(Expr text) {
+  return call("lower", {std::move(text)});
+}
+Expr upper(Expr text) {
+  return call("upper", {std::move(text)});
+}
+Expr trim(Expr text) {
+  return call("trim", {std::move(text)});
+}
+Expr substr(Expr text, Expr start, Expr count) {
+  return call("substr", {std::move(text), std::move(start), std::move(count)});
+}
+Expr contains(Expr text, Expr part) {
+  return call("contains", {std::move(text), std::move(part)});
+}
+Expr starts_with(Expr text, Expr prefix) {
+  return call("starts_with", {std::move(text), std::move(prefix)});
+}
+Expr ends_with(Expr text, Expr suffix) {
+  return call("ends_with", {std::move(text), std::move(suffix)});
+}
+Expr concat(std::vector<Expr> parts) {
+  return call("concat", std::move(parts));
+}
+Expr replace(Expr text, Expr from, Expr to) {
+  return call("replace", {std::move(text), std::move(from), std::move(to)});
+}
+
+Expr year(Expr date) {
+  return call("year", {std::move(date)});
+}
+Expr month(Expr date) {
+  return call("month", {std::move(date)});
+}
+Expr day(Expr date) {
+  return call("day", {std::move(date)});
+}
+Expr date_add(Expr date, Expr days) {
+  return call("date_add", {std::move(date), std::move(days)});
+}
+Expr date_diff(Expr end, Expr start) {
+  return call("date_diff", {std::move(end), std::move(start)});
+}
+Expr to_date(Expr text) {
+  return call("to_date", {std::move(text)});
+}
+Expr date_trunc(std::string unit, Expr date) {
+  return call("date_trunc", {Expr(std::move(unit)), std::move(date)});
+}
+
+namespace {
+Expr aggregate(std::string name, std::vector<Expr> args) {
+  return make(ExprKind::kAggregate, std::move(name), std::move(args));
+}
+}  // namespace
+
+Expr count(Expr value) {
+  return aggregate("count", {std::move(value)});
+}
+Expr count_all() {
+  return aggregate("count_all", {});
+}
+Expr count_distinct(Expr value) {
+  return aggregate("count_distinct", {std::move(value)});
+}
+Expr sum(Expr value) {
+  return aggregate("sum", {std::move(value)});
+}
+Expr mean(Expr value) {
+  return aggregate("mean", {std::move(value)});
+}
+Expr min(Expr value) {
+  return aggregate("min", {std::move(value)});
+}
+Expr max(Expr value) {
+  return aggregate("max", {std::move(value)});
+}
+Expr first(Expr value) {
+  return aggregate("first", {std::move(value)});
+}
+Expr last(Expr value) {
+  return aggregate("last", {std::move(value)});
+}
+Expr stddev(Expr value) {
+  return aggregate("stddev", {std::move(value)});
+}
+
+}  // namespace setl::engine

@@ -1,0 +1,101 @@
+// Typed, bound expressions and their vectorized evaluation over record batches (private
+// to the engine). bind() resolves columns and functions against a schema, inserts the
+// implicit casts, and rejects type errors before any data is touched.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "setl/engine/expr.h"
+#include "setl/engine/record_batch.h"
+
+namespace setl::engine::detail {
+
+enum class Fn : uint8_t {
+  kNone,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kNeg,
+  kAbs,
+  kRound,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kAnd,
+  kOr,
+  kNot,
+  kIsNull,
+  kIsNotNull,
+  kIn,
+  kLike,
+  kCase,
+  kCoalesce,
+  kLength,
+  kLower,
+  kUpper,
+  kTrim,
+  kSubstr,
+  kContains,
+  kStartsWith,
+  kEndsWith,
+  kConcat,
+  kReplace,
+  kYear,
+  kMonth,
+  kDay,
+  kDateAdd,
+  kDateDiff,
+  kDateTrunc,
+};
+
+/// A value that is either a whole column or one scalar standing for every row.
+struct Datum {
+  ColumnPtr column;
+  Scalar scalar;
+  bool is_scalar() const { return column == nullptr; }
+};
+
+struct InSet;
+
+struct BoundExpr {
+  ExprKind kind = ExprKind::kLiteral;
+  Fn fn = Fn::kNone;
+  DataType type;
+  int column = -1;
+  Scalar literal;
+  bool try_cast = false;
+  std::vector<BoundExpr> args;
+  std::shared_ptr<const InSet> in_set;
+  std::string text;  // for error messages
+};
+
+/// Types `expr` against `schema`. Throws: SchemaError, ParseError.
+BoundExpr bind(const Expr& expr, const Schema& schema);
+
+Datum evaluate(const BoundExpr& expr, const RecordBatch& batch);
+/// Like evaluate, but a scalar result is broadcast to a column of the batch's length.
+ColumnPtr evaluate_column(const BoundExpr& expr, const RecordBatch& batch);
+
+// Kernels, grouped by file.
+Datum eval_arithmetic(Fn fn, const DataType& type, const Datum& a, const Datum& b, int64_t rows);
+Datum eval_compare(Fn fn, const Datum& a, const Datum& b, int64_t rows);
+Datum eval_unary_numeric(Fn fn, const Datum& a, int64_t rows);
+Datum eval_cast(const Datum& value, const DataType& to, bool try_cast, int64_t rows);
+Datum eval_string(Fn fn, const std::vector<Datum>& args, int64_t rows);
+Datum eval_temporal(Fn fn, const DataType& type, const std::vector<Datum>& args, int64_t rows);
+
+/// A column of `rows` rows for a datum (scalars broadcast).
+ColumnPtr to_column(const Datum& datum, int64_t rows);
+/// The validity of a column as a bitmap starting at bit 0 (null when all rows are valid).
+BufferPtr normalized_validity(const Column& column);
+/// AND of validities of several data (null when all rows are valid).
+BufferPtr and_validity(const std::vector<const Datum*>& data, int64_t rows);
+
+}  // namespace setl::engine::detail

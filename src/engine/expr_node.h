@@ -1,0 +1,21 @@
+// The node behind an Expr (private to the engine).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "setl/engine/expr.h"
+
+namespace setl::engine {
+
+struct Expr::Node {
+  ExprKind kind = ExprKind::kLiteral;
+  std::string name;
+  Scalar literal;
+  std::vector<Expr> args;
+  DataType cast_type;
+  bool try_cast = false;
+  std::string alias;
+};
+
+}  // namespace setl::engine

@@ -1,0 +1,463 @@
+// Recursive-descent parser for expression text (see Expr in expr.h for the grammar's
+// meaning). Precedence, lowest first: OR; AND; NOT; comparison, IS [NOT] NULL,
+// [NOT] IN, [NOT] BETWEEN, [NOT] LIKE; + - ||; * / %; unary minus; primary.
+#include <cctype>
+#include <charconv>
+#include <optional>
+#include <set>
+
+#include "setl/core/error.h"
+#include "setl/core/suggest.h"
+#include "setl/engine/expr.h"
+
+namespace setl::engine {
+namespace {
+
+enum class TokenKind { kIdentifier, kQuotedIdentifier, kNumber, kString, kSymbol, kEnd };
+
+struct Token {
+  TokenKind kind = TokenKind::kEnd;
+  std::string text;
+  size_t position = 0;  // byte offset in the source
+};
+
+const std::set<std::string> kScalarFunctions = {
+    "length",      "lower",     "upper",   "trim",       "substr",   "substring", "contains",
+    "starts_with", "ends_with", "concat",  "replace",    "year",     "month",     "day",
+    "date_add",    "date_diff", "to_date", "date_trunc", "coalesce", "abs",       "round"};
+const std::set<std::string> kAggregateFunctions = {
+    "count", "count_distinct", "sum", "mean", "avg", "min", "max", "first", "last", "stddev"};
+
+std::string lower_case(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string_view source) : source_(source) { tokenize(); }
+
+  Expr parse() {
+    Expr expr = parse_or();
+    if (peek().kind != TokenKind::kEnd) {
+      fail(peek(), "expected an operator or the end of the expression");
+    }
+    return expr;
+  }
+
+ private:
+  [[noreturn]] void fail(size_t position, const std::string& message) const {
+    size_t line = 1;
+    size_t line_start = 0;
+    for (size_t i = 0; i < position && i < source_.size(); ++i) {
+      if (source_[i] == '\n') {
+        ++line;
+        line_start = i + 1;
+      }
+    }
+    size_t line_end = source_.find('\n', line_start);
+    std::string_view line_text =
+        source_.substr(line_start, line_end == std::string_view::npos ? std::string_view::npos
+                                                                      : line_end - line_start);
+    size_t column = position - line_start + 1;
+    throw ParseError("line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
+                     message + "\n  " + std::string(line_text) + "\n  " +
+                     std::string(column - 1, ' ') + "^");
+  }
+  [[noreturn]] void fail(const Token& token, const std::string& message) const {
+    std::string found =
+        token.kind == TokenKind::kEnd ? "the end of the expression" : "'" + token.text + "'";
+    fail(token.position, message + ", found " + found);
+  }
+
+  void tokenize() {
+    size_t i = 0;
+    while (i < source_.size()) {
+      char c = source_[i];
+      if (std::isspace(static_cast<unsigned char>(c))) {
+        ++i;
+        continue;
+      }
+      Token token;
+      token.position = i;
+      if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+        size_t start = i;
+        while (i < source_.size() &&
+               (std::isalnum(static_cast<unsigned char>(source_[i])) || source_[i] == '_')) {
+          ++i;
+        }
+        token.kind = TokenKind::kIdentifier;
+        token.text = std::string(source_.substr(start, i - start));
+      } else if (std::isdigit(static_cast<unsigned char>(c)) ||
+                 (c == '.' && i + 1 < source_.size() &&
+                  std::isdigit(static_cast<unsigned char>(source_[i + 1])))) {
+        size_t start = i;
+        while (i < source_.size() &&
+               (std::isdigit(static_cast<unsigned char>(source_[i])) || source_[i] == '.')) {
+          ++i;
+        }
+        if (i < source_.size() && (source_[i] == 'e' || source_[i] == 'E')) {
+          ++i;
+          if (i < source_.size() && (source_[i] == '+' || source_[i] == '-')) {
+            ++i;
+          }
+          while (i < source_.size() && std::isdigit(static_cast<unsigned char>(source_[i]))) {
+            ++i;
+          }
+        }
+        token.kind = TokenKind::kNumber;
+        token.text = std::string(source_.substr(start, i - start));
+      } else if (c == '\'' || c == '"' || c == '`') {
+        char quote = c;
+        ++i;
+        std::string text;
+        while (true) {
+          if (i >= source_.size()) {
+            fail(token.position, std::string("unterminated ") +
+                                     (quote == '\'' ? "string" : "quoted identifier") +
+                                     " starting here");
+          }
+          if (source_[i] == quote) {
+            if (i + 1 < source_.size() && source_[i + 1] == quote) {
+              text += quote;
+              i += 2;
+              continue;
+            }
+            ++i;
+            break;
+          }
+          text += source_[i++];
+        }
+        token.kind = quote == '\'' ? TokenKind::kString : TokenKind::kQuotedIdentifier;
+        token.text = std::move(text);
+      } else {
+        static const char* kTwoCharSymbols[] = {"<=", ">=", "!=", "<>", "==", "||"};
+        token.kind = TokenKind::kSymbol;
+        for (const char* symbol : kTwoCharSymbols) {
+          if (source_.substr(i, 2) == symbol) {
+            token.text = symbol;
+          }
+        }
+        if (token.text.empty()) {
+          if (std::string_view("+-*/%=<>(),").find(c) == std::string_view::npos) {
+            fail(i, std::string("unexpected character '") + c + "'");
+          }
+          token.text = std::string(1, c);
+        }
+        i += token.text.size();
+      }
+      tokens_.push_back(std::move(token));
+    }
+    Token end;
+    end.position = source_.size();
+    tokens_.push_back(end);
+  }
+
+  const Token& peek(size_t ahead = 0) const {
+    return tokens_[std::min(index_ + ahead, tokens_.size() - 1)];
+  }
+  const Token& next() { return tokens_[std::min(index_++, tokens_.size() - 1)]; }
+
+  bool is_keyword(const Token& token, std::string_view keyword) const {
+    return token.kind == TokenKind::kIdentifier && lower_case(token.text) == keyword;
+  }
+  bool accept_keyword(std::string_view keyword) {
+    if (is_keyword(peek(), keyword)) {
+      ++index_;
+      return true;
+    }
+    return false;
+  }
+  void expect_keyword(std::string_view keyword) {
+    if (!accept_keyword(keyword)) {
+      std::string upper(keyword);
+      for (char& c : upper) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
+      fail(peek(), "expected " + upper);
+    }
+  }
+  bool accept_symbol(std::string_view symbol) {
+    if (peek().kind == TokenKind::kSymbol && peek().text == symbol) {
+      ++index_;
+      return true;
+    }
+    return false;
+  }
+  void expect_symbol(std::string_view symbol) {
+    if (!accept_symbol(symbol)) {
+      fail(peek(), "expected '" + std::string(symbol) + "'");
+    }
+  }
+
+  Expr parse_or() {
+    Expr left = parse_and();
+    while (accept_keyword("or")) {
+      left = left || parse_and();
+    }
+    return left;
+  }
+
+  Expr parse_and() {
+    Expr left = parse_not();
+    while (accept_keyword("and")) {
+      left = left && parse_not();
+    }
+    return left;
+  }
+
+  Expr parse_not() {
+    if (accept_keyword("not")) {
+      return !parse_not();
+    }
+    return parse_predicate();
+  }
+
+  Expr parse_predicate() {
+    Expr left = parse_additive();
+    const Token& token = peek();
+    if (token.kind == TokenKind::kSymbol) {
+      static const std::pair<const char*, const char*> kComparisons[] = {
+          {"=", "="}, {"==", "="},  {"!=", "!="}, {"<>", "!="},
+          {"<", "<"}, {"<=", "<="}, {">", ">"},   {">=", ">="}};
+      for (const auto& [symbol, function] : kComparisons) {
+        if (token.text == symbol) {
+          ++index_;
+          return call(function, {left, parse_additive()});
+        }
+      }
+    }
+    if (accept_keyword("is")) {
+      bool negated = accept_keyword("not");
+      expect_keyword("null");
+      return negated ? left.is_not_null() : left.is_null();
+    }
+    bool negated = false;
+    if (is_keyword(peek(), "not") && (is_keyword(peek(1), "in") || is_keyword(peek(1), "between") ||
+                                      is_keyword(peek(1), "like"))) {
+      ++index_;
+      negated = true;
+    }
+    std::optional<Expr> predicate;
+    if (accept_keyword("in")) {
+      expect_symbol("(");
+      std::vector<Expr> values{parse_or()};
+      while (accept_symbol(",")) {
+        values.push_back(parse_or());
+      }
+      expect_symbol(")");
+      predicate = left.isin(std::move(values));
+    } else if (accept_keyword("between")) {
+      Expr low = parse_additive();
+      expect_keyword("and");
+      Expr high = parse_additive();
+      predicate = left.between(low, high);
+    } else if (accept_keyword("like")) {
+      predicate = call("like", {left, parse_additive()});
+    }
+    if (predicate) {
+      return negated ? !*predicate : *predicate;
+    }
+    return left;
+  }
+
+  Expr parse_additive() {
+    Expr left = parse_multiplicative();
+    while (true) {
+      if (accept_symbol("+")) {
+        left = left + parse_multiplicative();
+      } else if (accept_symbol("-")) {
+        left = left - parse_multiplicative();
+      } else if (accept_symbol("||")) {
+        left = call("concat_op", {left, parse_multiplicative()});
+      } else {
+        return left;
+      }
+    }
+  }
+
+  Expr parse_multiplicative() {
+    Expr left = parse_unary();
+    while (true) {
+      if (accept_symbol("*")) {
+        left = left * parse_unary();
+      } else if (accept_symbol("/")) {
+        left = left / parse_unary();
+      } else if (accept_symbol("%")) {
+        left = left % parse_unary();
+      } else {
+        return left;
+      }
+    }
+  }
+
+  Expr parse_unary() {
+    if (accept_symbol("-")) {
+      const Token& token = peek();
+      if (token.kind == TokenKind::kNumber) {
+        ++index_;
+        return number("-" + token.text, token);
+      }
+      return -parse_unary();
+    }
+    if (accept_symbol("+")) {
+      return parse_unary();
+    }
+    return parse_primary();
+  }
+
+  Expr number(const std::string& text, const Token& token) {
+    bool is_float = text.find_first_of(".eE") != std::string::npos;
+    if (!is_float) {
+      int64_t value = 0;
+      auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (error == std::errc() && end == text.data() + text.size()) {
+        return Expr(Scalar::int64(value));
+      }
+    }
+    double value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size()) {
+      fail(token.position, "'" + text + "' is not a valid number");
+    }
+    return Expr(Scalar::float64(value));
+  }
+
+  Expr parse_primary() {
+    const Token& token = next();
+    switch (token.kind) {
+      case TokenKind::kNumber:
+        return number(token.text, token);
+      case TokenKind::kString:
+        return Expr(Scalar::string(token.text));
+      case TokenKind::kQuotedIdentifier:
+        return col(token.text);
+      case TokenKind::kSymbol:
+        if (token.text == "(") {
+          Expr inner = parse_or();
+          expect_symbol(")");
+          return inner;
+        }
+        fail(token, "expected a value, a column or '('");
+      case TokenKind::kEnd:
+        fail(token, "expected a value, a column or '('");
+      case TokenKind::kIdentifier:
+        break;
+    }
+    std::string word = lower_case(token.text);
+    if (word == "true" || word == "false") {
+      return Expr(Scalar::boolean(word == "true"));
+    }
+    if (word == "null") {
+      return Expr();
+    }
+    if ((word == "date" || word == "timestamp") && peek().kind == TokenKind::kString) {
+      const Token& text = next();
+      return Expr(Scalar::string(text.text))
+          .cast(word == "date" ? DataType::date32() : DataType::timestamp());
+    }
+    if (word == "case") {
+      return parse_case(token);
+    }
+    if ((word == "cast" || word == "try_cast") && accept_symbol("(")) {
+      Expr value = parse_or();
+      expect_keyword("as");
+      const Token& type_token = next();
+      if (type_token.kind != TokenKind::kIdentifier) {
+        fail(type_token, "expected a type name");
+      }
+      DataType type;
+      try {
+        type = parse_type(type_token.text);
+      } catch (const ParseError& error) {
+        fail(type_token.position, error.message());
+      }
+      expect_symbol(")");
+      return word == "cast" ? value.cast(type) : value.try_cast(type);
+    }
+    if (accept_symbol("(")) {
+      return parse_call(token, word);
+    }
+    return col(token.text);
+  }
+
+  Expr parse_case(const Token& token) {
+    CaseBuilder builder = [&] {
+      expect_keyword("when");
+      Expr condition = parse_or();
+      expect_keyword("then");
+      return when(condition, parse_or());
+    }();
+    while (accept_keyword("when")) {
+      Expr condition = parse_or();
+      expect_keyword("then");
+      builder = std::move(builder).when(condition, parse_or());
+    }
+    std::optional<Expr> otherwise;
+    if (accept_keyword("else")) {
+      otherwise = parse_or();
+    }
+    if (!accept_keyword("end")) {
+      fail(peek(),
+           "expected END to close the CASE at column " + std::to_string(token.position + 1));
+    }
+    return otherwise ? std::move(builder).otherwise(*otherwise) : std::move(builder).end();
+  }
+
+  Expr parse_call(const Token& name_token, const std::string& name) {
+    if (name == "count" && accept_symbol("*")) {
+      expect_symbol(")");
+      return count_all();
+    }
+    std::vector<Expr> args;
+    if (!accept_symbol(")")) {
+      args.push_back(parse_or());
+      while (accept_symbol(",")) {
+        args.push_back(parse_or());
+      }
+      expect_symbol(")");
+    }
+    if (kAggregateFunctions.count(name) > 0) {
+      if (args.size() != 1) {
+        fail(name_token.position,
+             name + "() takes one argument, got " + std::to_string(args.size()));
+      }
+      std::string canonical = name == "avg" ? "mean" : name;
+      Expr expr = canonical == "count"            ? count(args[0])
+                  : canonical == "count_distinct" ? count_distinct(args[0])
+                  : canonical == "sum"            ? sum(args[0])
+                  : canonical == "mean"           ? mean(args[0])
+                  : canonical == "min"            ? min(args[0])
+                  : canonical == "max"            ? max(args[0])
+                  : canonical == "first"          ? first(args[0])
+                  : canonical == "last"           ? last(args[0])
+                                                  : stddev(args[0]);
+      return expr;
+    }
+    if (kScalarFunctions.count(name) == 0) {
+      std::vector<std::string> known(kScalarFunctions.begin(), kScalarFunctions.end());
+      known.insert(known.end(), kAggregateFunctions.begin(), kAggregateFunctions.end());
+      std::string message = "unknown function '" + name_token.text + "'";
+      if (auto suggestion = closest_match(name, known)) {
+        message += "; did you mean '" + *suggestion + "'?";
+      }
+      fail(name_token.position, message);
+    }
+    return call(name == "substring" ? "substr" : name, std::move(args));
+  }
+
+  std::string_view source_;
+  std::vector<Token> tokens_;
+  size_t index_ = 0;
+};
+
+}  // namespace
+
+Expr parse_expr(std::string_view text) {
+  return Parser(text).parse();
+}
+
+}  // namespace setl::engine

@@ -1,0 +1,199 @@
+// String kernels. Lengths and positions count UTF-8 code points; lower/upper map ASCII
+// letters and leave other characters unchanged.
+#include <cctype>
+
+#include "expr_eval.h"
+#include "setl/core/error.h"
+#include "setl/engine/builder.h"
+
+namespace setl::engine::detail {
+namespace {
+
+bool is_continuation(unsigned char c) {
+  return (c & 0xC0) == 0x80;
+}
+
+int64_t code_points(std::string_view text) {
+  int64_t count = 0;
+  for (char c : text) {
+    count += is_continuation(static_cast<unsigned char>(c)) ? 0 : 1;
+  }
+  return count;
+}
+
+// Byte offset of code point `index` (clamped to the end).
+size_t byte_offset(std::string_view text, int64_t index) {
+  size_t at = 0;
+  while (at < text.size() && index > 0) {
+    ++at;
+    while (at < text.size() && is_continuation(static_cast<unsigned char>(text[at]))) {
+      ++at;
+    }
+    --index;
+  }
+  return at;
+}
+
+// SQL LIKE with % (any run) and _ (one code point), case-sensitive, no escape character.
+bool like_match(std::string_view text, std::string_view pattern) {
+  size_t t = 0;
+  size_t p = 0;
+  size_t star_p = std::string_view::npos;
+  size_t star_t = 0;
+  auto next_char = [](std::string_view s, size_t at) {
+    ++at;
+    while (at < s.size() && is_continuation(static_cast<unsigned char>(s[at]))) {
+      ++at;
+    }
+    return at;
+  };
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '%') {
+      star_p = p++;
+      star_t = t;
+    } else if (p < pattern.size() && pattern[p] == '_') {
+      t = next_char(text, t);
+      ++p;
+    } else if (p < pattern.size() && pattern[p] == text[t]) {
+      ++t;
+      ++p;
+    } else if (star_p != std::string_view::npos) {
+      p = star_p + 1;
+      star_t = next_char(text, star_t);
+      t = star_t;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '%') {
+    ++p;
+  }
+  return p == pattern.size();
+}
+
+std::string replace_all(std::string_view text, std::string_view from, std::string_view to) {
+  if (from.empty()) {
+    return std::string(text);
+  }
+  std::string out;
+  size_t at = 0;
+  while (true) {
+    size_t found = text.find(from, at);
+    if (found == std::string_view::npos) {
+      out.append(text.substr(at));
+      return out;
+    }
+    out.append(text.substr(at, found - at));
+    out.append(to);
+    at = found + from.size();
+  }
+}
+
+}  // namespace
+
+Datum eval_string(Fn fn, const std::vector<Datum>& args, int64_t rows) {
+  std::vector<ColumnPtr> columns;
+  std::vector<const Datum*> inputs;
+  for (const Datum& arg : args) {
+    columns.push_back(to_column(arg, rows));
+    inputs.push_back(&arg);
+  }
+  BufferPtr validity = and_validity(inputs, rows);
+  auto valid = [&](int64_t row) { return validity == nullptr || get_bit(validity->data(), row); };
+  auto text = [&](size_t arg, int64_t row) { return columns[arg]->string_value(row); };
+
+  switch (fn) {
+    case Fn::kLength: {
+      auto out = Buffer::allocate(static_cast<size_t>(rows) * 8);
+      for (int64_t row = 0; row < rows; ++row) {
+        out->mutable_data_as<int64_t>()[row] = valid(row) ? code_points(text(0, row)) : 0;
+      }
+      return Datum{std::make_shared<Column>(DataType::int64(), rows, validity, out), {}};
+    }
+    case Fn::kLike:
+    case Fn::kContains:
+    case Fn::kStartsWith:
+    case Fn::kEndsWith: {
+      auto out = Buffer::allocate(static_cast<size_t>((rows + 7) / 8), true);
+      for (int64_t row = 0; row < rows; ++row) {
+        if (!valid(row)) {
+          continue;
+        }
+        std::string_view value = text(0, row);
+        std::string_view other = text(1, row);
+        bool result = fn == Fn::kLike         ? like_match(value, other)
+                      : fn == Fn::kContains   ? value.find(other) != std::string_view::npos
+                      : fn == Fn::kStartsWith ? value.starts_with(other)
+                                              : value.ends_with(other);
+        set_bit(out->mutable_data(), row, result);
+      }
+      return Datum{std::make_shared<Column>(DataType::boolean(), rows, validity, out), {}};
+    }
+    default:
+      break;
+  }
+
+  ColumnBuilder builder(DataType::string(), rows);
+  std::string scratch;
+  for (int64_t row = 0; row < rows; ++row) {
+    if (!valid(row)) {
+      builder.append_null();
+      continue;
+    }
+    std::string_view value = text(0, row);
+    switch (fn) {
+      case Fn::kLower:
+      case Fn::kUpper:
+        scratch.assign(value);
+        for (char& c : scratch) {
+          unsigned char u = static_cast<unsigned char>(c);
+          if (u < 0x80) {
+            c = static_cast<char>(fn == Fn::kLower ? std::tolower(u) : std::toupper(u));
+          }
+        }
+        builder.append_string(scratch);
+        break;
+      case Fn::kTrim: {
+        size_t start = value.find_first_not_of(" \t\r\n");
+        size_t end = value.find_last_not_of(" \t\r\n");
+        builder.append_string(start == std::string_view::npos
+                                  ? std::string_view()
+                                  : value.substr(start, end - start + 1));
+        break;
+      }
+      case Fn::kSubstr: {
+        int64_t start = columns[1]->values<int64_t>()[row];
+        int64_t count = columns.size() > 2 ? columns[2]->values<int64_t>()[row] : INT64_MAX;
+        // SQL: positions before 1 still consume the count.
+        if (start < 1) {
+          count = count == INT64_MAX ? count : count + start - 1;
+          start = 1;
+        }
+        if (count <= 0) {
+          builder.append_string("");
+          break;
+        }
+        size_t from = byte_offset(value, start - 1);
+        size_t to =
+            count == INT64_MAX ? value.size() : from + byte_offset(value.substr(from), count);
+        builder.append_string(value.substr(from, to - from));
+        break;
+      }
+      case Fn::kConcat:
+        scratch.clear();
+        for (size_t arg = 0; arg < columns.size(); ++arg) {
+          scratch.append(text(arg, row));
+        }
+        builder.append_string(scratch);
+        break;
+      case Fn::kReplace:
+        builder.append_string(replace_all(value, text(1, row), text(2, row)));
+        break;
+      default:
+        throw InternalError("unhandled string function");
+    }
+  }
+  return Datum{builder.finish(), {}};
+}
+
+}  // namespace setl::engine::detail

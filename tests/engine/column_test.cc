@@ -1,0 +1,100 @@
+#include "setl/engine/column.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "setl/core/error.h"
+#include "setl/core/memory.h"
+#include "setl/engine/builder.h"
+#include "testing/columns.h"
+
+namespace setl::engine {
+namespace {
+
+using testing::cells;
+using ::testing::ElementsAre;
+
+TEST(Buffer, IsAlignedPaddedAndCounted) {
+  int64_t before = memory::bytes_allocated();
+  {
+    auto buffer = Buffer::allocate(100);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(buffer->data()) % 64, 0u);
+    EXPECT_EQ(buffer->size(), 100u);
+    EXPECT_EQ(memory::bytes_allocated() - before, 128);
+  }
+  EXPECT_EQ(memory::bytes_allocated(), before);
+}
+
+TEST(ColumnBuilder, BuildsEveryTypeWithNulls) {
+  EXPECT_THAT(cells(*testing::int64s({1, std::nullopt, 3})), ElementsAre("1", "null", "3"));
+  EXPECT_THAT(cells(*testing::float64s({1.5, std::nullopt})), ElementsAre("1.5", "null"));
+  EXPECT_THAT(cells(*testing::strings({"a", std::nullopt, "ünï"})),
+              ElementsAre("a", "null", "ünï"));
+  EXPECT_THAT(cells(*testing::bools({true, false, std::nullopt})),
+              ElementsAre("true", "false", "null"));
+  EXPECT_THAT(cells(*testing::dates({"2024-02-29", std::nullopt})),
+              ElementsAre("2024-02-29", "null"));
+  ColumnPtr column = testing::int64s({1, std::nullopt, 3});
+  EXPECT_EQ(column->null_count(), 1);
+  EXPECT_TRUE(column->is_null(1));
+}
+
+TEST(ColumnBuilder, WithoutNullsHasNoValidityBitmap) {
+  ColumnPtr column = testing::int64s({1, 2, 3});
+  EXPECT_EQ(column->validity_buffer(), nullptr);
+  EXPECT_EQ(column->null_count(), 0);
+}
+
+TEST(ColumnBuilder, RejectsTheWrongTypeAndOutOfRangeValues) {
+  ColumnBuilder builder(DataType::int32());
+  EXPECT_THROW(builder.append_string("x"), SchemaError);
+  EXPECT_THROW(builder.append_int(int64_t{1} << 40), SchemaError);
+}
+
+TEST(ColumnBuilder, ManyValuesCrossBufferGrowth) {
+  ColumnBuilder builder(DataType::string());
+  for (int i = 0; i < 10'000; ++i) {
+    i % 7 == 0 ? builder.append_null() : builder.append_string(std::to_string(i));
+  }
+  ColumnPtr column = builder.finish();
+  EXPECT_EQ(column->length(), 10'000);
+  EXPECT_EQ(column->string_value(9'999), "9999");
+  EXPECT_TRUE(column->is_null(7'000));
+  EXPECT_EQ(column->null_count(), 1'429);
+}
+
+TEST(Column, SlicesShareBuffersAndKeepNulls) {
+  ColumnPtr column = testing::strings({"a", std::nullopt, "c", "d"});
+  ColumnPtr slice = column->slice(1, 2);
+  EXPECT_EQ(slice->values_buffer(), column->values_buffer());
+  EXPECT_THAT(cells(*slice), ElementsAre("null", "c"));
+  EXPECT_EQ(slice->null_count(), 1);
+  EXPECT_EQ(column->slice(2, 2)->null_count(), 0);
+  EXPECT_THROW(column->slice(3, 2), StateError);
+}
+
+TEST(Column, ConstantAndNulls) {
+  EXPECT_THAT(cells(*Column::constant(Scalar::string("x"), 3)), ElementsAre("x", "x", "x"));
+  EXPECT_THAT(cells(*Column::nulls(DataType::int64(), 2)), ElementsAre("null", "null"));
+  EXPECT_EQ(Column::nulls(DataType::int64(), 2)->null_count(), 2);
+}
+
+TEST(Bitmap, CountsSetBitsAtAnyOffset) {
+  uint8_t bits[16] = {};
+  for (int i = 0; i < 128; i += 3) {
+    set_bit(bits, i, true);
+  }
+  EXPECT_EQ(count_set_bits(bits, 0, 128), 43);
+  EXPECT_EQ(count_set_bits(bits, 5, 100), 33);
+}
+
+TEST(Scalar, FormatsDatesAndTimestamps) {
+  EXPECT_EQ(format_date(0), "1970-01-01");
+  EXPECT_EQ(format_date(-1), "1969-12-31");
+  EXPECT_EQ(format_date(days_from_civil(2000, 2, 29)), "2000-02-29");
+  EXPECT_EQ(format_timestamp(86'400'000'000LL + 3'723'000'001LL), "1970-01-02 01:02:03.000001");
+  EXPECT_EQ(Scalar::string("it's").to_string(), "'it''s'");
+}
+
+}  // namespace
+}  // namespace setl::engine

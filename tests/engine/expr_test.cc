@@ -1,0 +1,164 @@
+// Evaluation semantics of expressions, through Table::select and Table::filter.
+#include "setl/engine/expr.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "setl/core/error.h"
+#include "setl/engine/table.h"
+#include "testing/columns.h"
+#include "testing/temp_dir.h"
+
+namespace setl::engine {
+namespace {
+
+using testing::cells;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::message_of;
+
+Table sample() {
+  return Table::from_columns({
+      {"a", testing::int64s({1, 2, std::nullopt, 4})},
+      {"b", testing::int64s({10, std::nullopt, 30, 0})},
+      {"x", testing::float64s({1.5, 2.5, 3.5, std::nullopt})},
+      {"p", testing::bools({true, false, std::nullopt, true})},
+      {"q", testing::bools({std::nullopt, std::nullopt, std::nullopt, false})},
+      {"s", testing::strings({"Hello", "wörld", std::nullopt, "  pad  "})},
+      {"d", testing::dates({"2024-01-31", "2023-12-01", std::nullopt, "2024-02-29"})},
+      {"n32", testing::int32s({5, 6, 7, 8})},
+  });
+}
+
+std::vector<std::string> eval(const std::string& text) {
+  return cells(*sample().select({parse_expr(text).alias("out")}).column("out"));
+}
+
+TEST(Expr, ArithmeticPropagatesNullsAndPromotes) {
+  EXPECT_THAT(eval("a + b"), ElementsAre("11", "null", "null", "4"));
+  EXPECT_THAT(eval("a * 2 - 1"), ElementsAre("1", "3", "null", "7"));
+  EXPECT_THAT(eval("a + x"), ElementsAre("2.5", "4.5", "null", "null"));
+  EXPECT_THAT(eval("n32 + 1"), ElementsAre("6", "7", "8", "9"));
+  EXPECT_EQ(result_type(parse_expr("n32 + n32"), *sample().schema()), DataType::int64());
+}
+
+TEST(Expr, DivisionIsFloatAndByZeroIsNull) {
+  EXPECT_THAT(eval("a / 2"), ElementsAre("0.5", "1", "null", "2"));
+  EXPECT_THAT(eval("a / b"), ElementsAre("0.1", "null", "null", "null"));
+  EXPECT_THAT(eval("a % b"), ElementsAre("1", "null", "null", "null"));
+}
+
+TEST(Expr, IntegerOverflowIsAnError) {
+  Table big = Table::from_columns({{"v", testing::int64s({INT64_MAX})}});
+  EXPECT_THAT(message_of<SchemaError>([&] { big.select({(col("v") + 1).alias("w")}); }),
+              HasSubstr("integer overflow"));
+}
+
+TEST(Expr, ThreeValuedLogic) {
+  // p: T F N T ; q: N N N F
+  EXPECT_THAT(eval("p and q"), ElementsAre("null", "false", "null", "false"));
+  EXPECT_THAT(eval("p or q"), ElementsAre("true", "null", "null", "true"));
+  EXPECT_THAT(eval("not p"), ElementsAre("false", "true", "null", "false"));
+  EXPECT_THAT(eval("p is null"), ElementsAre("false", "false", "true", "false"));
+  EXPECT_THAT(eval("q is not null"), ElementsAre("false", "false", "false", "true"));
+}
+
+TEST(Expr, ComparisonsWithNullAreNull) {
+  EXPECT_THAT(eval("a > 1"), ElementsAre("false", "true", "null", "true"));
+  EXPECT_THAT(eval("a = null"), ElementsAre("null", "null", "null", "null"));
+  EXPECT_THAT(eval("s >= 'a'"), ElementsAre("false", "true", "null", "false"));
+}
+
+TEST(Expr, InListFollowsSqlNullRules) {
+  EXPECT_THAT(eval("a in (1, 4)"), ElementsAre("true", "false", "null", "true"));
+  EXPECT_THAT(eval("a in (1, null)"), ElementsAre("true", "null", "null", "null"));
+  EXPECT_THAT(eval("a not in (1, 4)"), ElementsAre("false", "true", "null", "false"));
+  EXPECT_THAT(eval("x in (1.5, 3)"), ElementsAre("true", "false", "false", "null"));
+}
+
+TEST(Expr, BetweenCaseAndCoalesce) {
+  EXPECT_THAT(eval("a between 2 and 4"), ElementsAre("false", "true", "null", "true"));
+  EXPECT_THAT(eval("case when a > 2 then 'big' when a > 1 then 'mid' else 'small' end"),
+              ElementsAre("small", "mid", "small", "big"));
+  EXPECT_THAT(eval("case when a > 2 then 'big' end"), ElementsAre("null", "null", "null", "big"));
+  EXPECT_THAT(eval("coalesce(b, a, -1)"), ElementsAre("10", "2", "30", "0"));
+  EXPECT_THAT(eval("coalesce(x, a)"), ElementsAre("1.5", "2.5", "3.5", "4"));
+}
+
+TEST(Expr, StringFunctionsCountCodePoints) {
+  EXPECT_THAT(eval("length(s)"), ElementsAre("5", "5", "null", "7"));
+  EXPECT_THAT(eval("upper(s)"), ElementsAre("HELLO", "WöRLD", "null", "  PAD  "));
+  EXPECT_THAT(eval("lower(s)"), ElementsAre("hello", "wörld", "null", "  pad  "));
+  EXPECT_THAT(eval("trim(s)"), ElementsAre("Hello", "wörld", "null", "pad"));
+  EXPECT_THAT(eval("substr(s, 2, 3)"), ElementsAre("ell", "örl", "null", " pa"));
+  EXPECT_THAT(eval("substr(s, 0, 2)"), ElementsAre("H", "w", "null", " "));
+  EXPECT_THAT(eval("contains(s, 'l')"), ElementsAre("true", "true", "null", "false"));
+  EXPECT_THAT(eval("starts_with(s, 'He')"), ElementsAre("true", "false", "null", "false"));
+  EXPECT_THAT(eval("ends_with(s, 'd')"), ElementsAre("false", "true", "null", "false"));
+  EXPECT_THAT(eval("s like 'w_rl%'"), ElementsAre("false", "true", "null", "false"));
+  EXPECT_THAT(eval("s like '%l%o'"), ElementsAre("true", "false", "null", "false"));
+  EXPECT_THAT(eval("s || '!' || a"), ElementsAre("Hello!1", "wörld!2", "null", "  pad  !4"));
+  EXPECT_THAT(eval("concat(s, '?')"), ElementsAre("Hello?", "wörld?", "null", "  pad  ?"));
+  EXPECT_THAT(eval("replace(s, 'l', 'L')"), ElementsAre("HeLLo", "wörLd", "null", "  pad  "));
+}
+
+TEST(Expr, DateFunctions) {
+  EXPECT_THAT(eval("year(d)"), ElementsAre("2024", "2023", "null", "2024"));
+  EXPECT_THAT(eval("month(d)"), ElementsAre("1", "12", "null", "2"));
+  EXPECT_THAT(eval("day(d)"), ElementsAre("31", "1", "null", "29"));
+  EXPECT_THAT(eval("date_add(d, 1)"),
+              ElementsAre("2024-02-01", "2023-12-02", "null", "2024-03-01"));
+  EXPECT_THAT(eval("d - 1"), ElementsAre("2024-01-30", "2023-11-30", "null", "2024-02-28"));
+  EXPECT_THAT(eval("date_diff(d, date '2024-01-01')"), ElementsAre("30", "-31", "null", "59"));
+  EXPECT_THAT(eval("date_trunc('month', d)"),
+              ElementsAre("2024-01-01", "2023-12-01", "null", "2024-02-01"));
+  EXPECT_THAT(eval("d < '2024-01-01'"), ElementsAre("false", "true", "null", "false"));
+  EXPECT_THAT(eval("to_date('2024-03-01') > d"), ElementsAre("true", "true", "null", "true"));
+}
+
+TEST(Expr, CastsFailOrGiveNull) {
+  Table text = Table::from_columns({{"t", testing::strings({"12", "x", std::nullopt, " 7 "})}});
+  EXPECT_THAT(
+      message_of<ParseError>([&] { text.select({parse_expr("cast(t as int64)").alias("v")}); }),
+      HasSubstr("cannot cast 'x' (string) to int64; use try_cast"));
+  EXPECT_THAT(cells(*text.select({parse_expr("try_cast(t as int64)").alias("v")}).column("v")),
+              ElementsAre("12", "null", "null", "7"));
+  EXPECT_THAT(eval("cast(x as int64)"), ElementsAre("1", "2", "3", "null"));
+  EXPECT_THAT(eval("cast(a as string)"), ElementsAre("1", "2", "null", "4"));
+  EXPECT_THAT(
+      eval("cast(d as timestamp)"),
+      ElementsAre("2024-01-31 00:00:00", "2023-12-01 00:00:00", "null", "2024-02-29 00:00:00"));
+  EXPECT_THAT(message_of<ParseError>([] { sample().filter("d < date '2024-02-30'"); }),
+              HasSubstr("cannot cast '2024-02-30' (string) to date32"));
+}
+
+TEST(Expr, TypeErrorsNameColumnsAndTypes) {
+  Table table = sample();
+  EXPECT_THAT(message_of<SchemaError>([&] { table.filter("pricee > 1"); }),
+              HasSubstr("no column \"pricee\""));
+  Table priced = Table::from_columns({{"price", testing::int64s({1})}});
+  EXPECT_THAT(message_of<SchemaError>([&] { priced.filter("pricee > 1"); }),
+              HasSubstr("no column \"pricee\"; did you mean \"price\"?"));
+  EXPECT_THAT(message_of<SchemaError>([&] { table.filter("s > 1"); }),
+              HasSubstr("cannot compare string with int64"));
+  EXPECT_THAT(message_of<SchemaError>([&] { table.filter("a + 1"); }),
+              HasSubstr("filter needs a bool predicate"));
+  EXPECT_THAT(message_of<SchemaError>([&] { table.select({parse_expr("upper(a)")}); }),
+              HasSubstr("argument 1 of upper() must be a string, found int64"));
+  EXPECT_THAT(message_of<SchemaError>([&] { table.select({parse_expr("sum(a)")}); }),
+              HasSubstr("only allowed in group_by"));
+}
+
+TEST(Expr, BuilderApiMatchesText) {
+  Table table = sample();
+  Table built = table.filter(col("a") > 1 && col("s").is_not_null());
+  Table parsed = table.filter("a > 1 and s is not null");
+  EXPECT_THAT(cells(built, "a"), ElementsAre("2", "4"));
+  EXPECT_THAT(cells(parsed, "a"), ElementsAre("2", "4"));
+  EXPECT_THAT(
+      cells(*table.select({when(col("a") > 2, "big").otherwise("small").alias("c")}).column("c")),
+      ElementsAre("small", "small", "small", "big"));
+}
+
+}  // namespace
+}  // namespace setl::engine
