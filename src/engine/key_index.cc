@@ -1,0 +1,242 @@
+#include "key_index.h"
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+
+#include "setl/core/error.h"
+#include "setl/engine/builder.h"
+
+namespace setl::engine::detail {
+namespace {
+
+enum class Storage { kInteger, kDouble, kString };
+
+Storage storage_of(const DataType& type) {
+  switch (type.id()) {
+    case TypeId::kFloat64:
+      return Storage::kDouble;
+    case TypeId::kString:
+      return Storage::kString;
+    default:
+      return Storage::kInteger;
+  }
+}
+
+uint64_t mix(uint64_t value) {
+  value ^= value >> 33;
+  value *= 0xff51afd7ed558ccdULL;
+  value ^= value >> 33;
+  value *= 0xc4ceb9fe1a85ec53ULL;
+  value ^= value >> 33;
+  return value;
+}
+
+int64_t integer_at(const Column& column, int64_t row) {
+  switch (column.type().id()) {
+    case TypeId::kBool:
+      return column.bool_value(row);
+    case TypeId::kInt32:
+    case TypeId::kDate32:
+      return column.values<int32_t>()[row];
+    default:
+      return column.values<int64_t>()[row];
+  }
+}
+
+double canonical(double value) {
+  if (std::isnan(value)) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  return value == 0.0 ? 0.0 : value;
+}
+
+constexpr uint64_t kNullHash = 0x9e3779b97f4a7c15ULL;
+
+}  // namespace
+
+KeyIndex::KeyIndex(std::vector<DataType> types) {
+  for (DataType& type : types) {
+    columns_.push_back(KeyColumn{std::move(type), {}, {}, {}, {}});
+  }
+  slots_.assign(1024, -1);
+  mask_ = slots_.size() - 1;
+}
+
+void KeyIndex::hash_rows(const std::vector<ColumnPtr>& keys, int64_t rows,
+                         std::vector<uint64_t>& out) const {
+  out.assign(static_cast<size_t>(rows), 0x12345678ULL);
+  for (size_t c = 0; c < keys.size(); ++c) {
+    const Column& column = *keys[c];
+    Storage storage = storage_of(columns_[c].type);
+    for (int64_t row = 0; row < rows; ++row) {
+      uint64_t hash;
+      if (column.is_null(row)) {
+        hash = kNullHash;
+      } else if (storage == Storage::kInteger) {
+        hash = mix(static_cast<uint64_t>(integer_at(column, row)));
+      } else if (storage == Storage::kDouble) {
+        double value = canonical(column.values<double>()[row]);
+        uint64_t bits = 0;
+        std::memcpy(&bits, &value, 8);
+        hash = mix(bits);
+      } else {
+        hash = std::hash<std::string_view>()(column.string_value(row));
+      }
+      uint64_t& acc = out[static_cast<size_t>(row)];
+      acc = mix(acc ^ (hash + 0x9e3779b97f4a7c15ULL + (acc << 6) + (acc >> 2)));
+    }
+  }
+}
+
+bool KeyIndex::equal(int64_t id, const std::vector<ColumnPtr>& keys, int64_t row) const {
+  size_t at = static_cast<size_t>(id);
+  for (size_t c = 0; c < keys.size(); ++c) {
+    const KeyColumn& stored = columns_[c];
+    const Column& column = *keys[c];
+    bool valid = column.is_valid(row);
+    if (valid != static_cast<bool>(stored.valid[at])) {
+      return false;
+    }
+    if (!valid) {
+      continue;
+    }
+    switch (storage_of(stored.type)) {
+      case Storage::kInteger:
+        if (stored.integers[at] != integer_at(column, row)) {
+          return false;
+        }
+        break;
+      case Storage::kDouble: {
+        double a = stored.doubles[at];
+        double b = canonical(column.values<double>()[row]);
+        if (!(a == b || (std::isnan(a) && std::isnan(b)))) {
+          return false;
+        }
+        break;
+      }
+      case Storage::kString:
+        if (stored.strings[at] != column.string_value(row)) {
+          return false;
+        }
+        break;
+    }
+  }
+  return true;
+}
+
+void KeyIndex::append(const std::vector<ColumnPtr>& keys, int64_t row, uint64_t hash) {
+  for (size_t c = 0; c < keys.size(); ++c) {
+    KeyColumn& stored = columns_[c];
+    const Column& column = *keys[c];
+    bool valid = column.is_valid(row);
+    stored.valid.push_back(valid);
+    switch (storage_of(stored.type)) {
+      case Storage::kInteger:
+        stored.integers.push_back(valid ? integer_at(column, row) : 0);
+        break;
+      case Storage::kDouble:
+        stored.doubles.push_back(valid ? canonical(column.values<double>()[row]) : 0.0);
+        break;
+      case Storage::kString:
+        stored.strings.emplace_back(valid ? column.string_value(row) : std::string_view());
+        break;
+    }
+  }
+  hashes_.push_back(hash);
+}
+
+void KeyIndex::grow() {
+  slots_.assign(slots_.size() * 2, -1);
+  mask_ = slots_.size() - 1;
+  for (size_t id = 0; id < hashes_.size(); ++id) {
+    uint64_t slot = hashes_[id] & mask_;
+    while (slots_[slot] != -1) {
+      slot = (slot + 1) & mask_;
+    }
+    slots_[slot] = static_cast<int64_t>(id);
+  }
+}
+
+void KeyIndex::insert(const std::vector<ColumnPtr>& keys, int64_t rows, std::vector<int64_t>& ids) {
+  std::vector<uint64_t> hashes;
+  hash_rows(keys, rows, hashes);
+  ids.resize(static_cast<size_t>(rows));
+  for (int64_t row = 0; row < rows; ++row) {
+    uint64_t hash = hashes[static_cast<size_t>(row)];
+    uint64_t slot = hash & mask_;
+    while (true) {
+      int64_t id = slots_[slot];
+      if (id == -1) {
+        id = size();
+        append(keys, row, hash);
+        slots_[slot] = id;
+        ids[static_cast<size_t>(row)] = id;
+        if (static_cast<uint64_t>(size()) * 2 > slots_.size()) {
+          grow();
+        }
+        break;
+      }
+      if (hashes_[static_cast<size_t>(id)] == hash && equal(id, keys, row)) {
+        ids[static_cast<size_t>(row)] = id;
+        break;
+      }
+      slot = (slot + 1) & mask_;
+    }
+  }
+}
+
+void KeyIndex::find(const std::vector<ColumnPtr>& keys, int64_t rows,
+                    std::vector<int64_t>& ids) const {
+  std::vector<uint64_t> hashes;
+  hash_rows(keys, rows, hashes);
+  ids.assign(static_cast<size_t>(rows), -1);
+  for (int64_t row = 0; row < rows; ++row) {
+    bool has_null = false;
+    for (const ColumnPtr& key : keys) {
+      has_null = has_null || key->is_null(row);
+    }
+    if (has_null) {
+      continue;
+    }
+    uint64_t hash = hashes[static_cast<size_t>(row)];
+    uint64_t slot = hash & mask_;
+    while (slots_[slot] != -1) {
+      int64_t id = slots_[slot];
+      if (hashes_[static_cast<size_t>(id)] == hash && equal(id, keys, row)) {
+        ids[static_cast<size_t>(row)] = id;
+        break;
+      }
+      slot = (slot + 1) & mask_;
+    }
+  }
+}
+
+std::vector<ColumnPtr> KeyIndex::key_columns() const {
+  std::vector<ColumnPtr> out;
+  for (const KeyColumn& stored : columns_) {
+    ColumnBuilder builder(stored.type, size());
+    for (size_t id = 0; id < hashes_.size(); ++id) {
+      if (!stored.valid[id]) {
+        builder.append_null();
+        continue;
+      }
+      switch (storage_of(stored.type)) {
+        case Storage::kInteger:
+          stored.type.id() == TypeId::kBool ? builder.append_bool(stored.integers[id] != 0)
+                                            : builder.append_int(stored.integers[id]);
+          break;
+        case Storage::kDouble:
+          builder.append_double(stored.doubles[id]);
+          break;
+        case Storage::kString:
+          builder.append_string(stored.strings[id]);
+          break;
+      }
+    }
+    out.push_back(builder.finish());
+  }
+  return out;
+}
+
+}  // namespace setl::engine::detail

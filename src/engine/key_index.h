@@ -1,0 +1,51 @@
+// Dense ids for key tuples (private to the engine): the hash table behind group-by,
+// distinct, count_distinct and hash joins. Keys are one or more columns; integers,
+// dates, timestamps and bools are stored as int64, floats as double (-0.0 and 0.0 equal,
+// NaNs equal), strings as bytes. Ids are assigned in first-seen order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "setl/engine/column.h"
+
+namespace setl::engine::detail {
+
+class KeyIndex {
+ public:
+  explicit KeyIndex(std::vector<DataType> types);
+
+  /// Ids of the rows' keys, adding unseen keys. NULL is a key value like any other
+  /// (GROUP BY and DISTINCT semantics).
+  void insert(const std::vector<ColumnPtr>& keys, int64_t rows, std::vector<int64_t>& ids);
+  /// Ids of the rows' keys, -1 where the key is unknown or contains a NULL (join
+  /// semantics: NULL never matches).
+  void find(const std::vector<ColumnPtr>& keys, int64_t rows, std::vector<int64_t>& ids) const;
+
+  int64_t size() const noexcept { return static_cast<int64_t>(hashes_.size()); }
+  /// The distinct keys as columns, in id order.
+  std::vector<ColumnPtr> key_columns() const;
+
+ private:
+  struct KeyColumn {
+    DataType type;
+    std::vector<int64_t> integers;
+    std::vector<double> doubles;
+    std::vector<std::string> strings;
+    std::vector<uint8_t> valid;
+  };
+
+  void hash_rows(const std::vector<ColumnPtr>& keys, int64_t rows,
+                 std::vector<uint64_t>& out) const;
+  bool equal(int64_t id, const std::vector<ColumnPtr>& keys, int64_t row) const;
+  void append(const std::vector<ColumnPtr>& keys, int64_t row, uint64_t hash);
+  void grow();
+
+  std::vector<KeyColumn> columns_;
+  std::vector<uint64_t> hashes_;  // per id
+  std::vector<int64_t> slots_;    // open addressing: id or -1
+  uint64_t mask_ = 0;
+};
+
+}  // namespace setl::engine::detail

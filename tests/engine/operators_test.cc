@@ -1,0 +1,194 @@
+// sort, group_by/agg, aggregate, distinct and join on small tables with the cases that
+// break engines: NULLs, empty inputs, one row, all-NULL columns, duplicate and skewed keys,
+// multi-byte UTF-8.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "setl/core/error.h"
+#include "setl/engine/table.h"
+#include "testing/columns.h"
+#include "testing/temp_dir.h"
+
+namespace setl::engine {
+namespace {
+
+using testing::cells;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::message_of;
+
+Table sales() {
+  return Table::from_columns({
+      {"city", testing::strings({"NYC", "LA", "NYC", std::nullopt, "Zürich", "LA", "NYC"})},
+      {"amount", testing::int64s({10, 5, std::nullopt, 7, 3, 5, 20})},
+      {"price", testing::float64s({1.0, 2.0, 3.0, 4.0, std::nullopt, 6.0, 7.0})},
+  });
+}
+
+TEST(Sort, MultiKeyWithNullOrderAndStability) {
+  Table sorted = sales().sort({asc("city"), desc("amount")});
+  EXPECT_THAT(cells(sorted, "city"),
+              ElementsAre("null", "LA", "LA", "NYC", "NYC", "NYC", "Zürich"));
+  EXPECT_THAT(cells(sorted, "amount"), ElementsAre("7", "5", "5", "20", "10", "null", "3"));
+  // Stable: the two LA rows with amount 5 keep their input order (prices 2 then 6).
+  EXPECT_THAT(cells(sorted, "price"), ElementsAre("4", "2", "6", "7", "1", "3", "null"));
+  Table nulls_last = sales().sort({{"amount", false, false}});
+  EXPECT_THAT(cells(nulls_last, "amount"), ElementsAre("3", "5", "5", "7", "10", "20", "null"));
+  EXPECT_THAT(message_of<SchemaError>([] { sales().sort({asc("cty")}); }),
+              HasSubstr("did you mean \"city\""));
+}
+
+TEST(Sort, EmptyAndSingleRow) {
+  EXPECT_EQ(sales().filter("false").sort({asc("city")}).num_rows(), 0);
+  EXPECT_THAT(cells(sales().limit(1).sort({desc("city")}), "city"), ElementsAre("NYC"));
+}
+
+TEST(GroupBy, AggregatesWithSqlNullSemantics) {
+  Table result = sales().group_by({"city"}).agg(
+      {sum(col("amount")).alias("total"), count(col("amount")).alias("n"),
+       count_all().alias("rows"), mean(col("price")).alias("avg_price"),
+       min(col("amount")).alias("lo"), max(col("price")).alias("hi"),
+       first(col("amount")).alias("first"), last(col("amount")).alias("last"),
+       count_distinct(col("amount")).alias("distinct")});
+  // Groups in first-seen order: NYC, LA, NULL, Zürich.
+  EXPECT_THAT(cells(result, "city"), ElementsAre("NYC", "LA", "null", "Zürich"));
+  EXPECT_THAT(cells(result, "total"), ElementsAre("30", "10", "7", "3"));
+  EXPECT_THAT(cells(result, "n"), ElementsAre("2", "2", "1", "1"));
+  EXPECT_THAT(cells(result, "rows"), ElementsAre("3", "2", "1", "1"));
+  EXPECT_THAT(cells(result, "avg_price"), ElementsAre("3.6666666666666665", "4", "4", "null"));
+  EXPECT_THAT(cells(result, "lo"), ElementsAre("10", "5", "7", "3"));
+  EXPECT_THAT(cells(result, "hi"), ElementsAre("7", "6", "4", "null"));
+  EXPECT_THAT(cells(result, "first"), ElementsAre("10", "5", "7", "3"));
+  EXPECT_THAT(cells(result, "last"), ElementsAre("20", "5", "7", "3"));
+  EXPECT_THAT(cells(result, "distinct"), ElementsAre("2", "1", "1", "1"));
+  EXPECT_EQ(result.schema()->field(1).type, DataType::int64());
+}
+
+TEST(GroupBy, StddevAndMultipleKeys) {
+  Table table = Table::from_columns({
+      {"k1", testing::int64s({1, 1, 1, 2, 2})},
+      {"k2", testing::strings({"a", "a", "b", "a", "a"})},
+      {"v", testing::float64s({2, 4, 4, 5, std::nullopt})},
+  });
+  Table result =
+      table.group_by({"k1", "k2"}).agg({stddev(col("v")).alias("sd"), count_all().alias("n")});
+  EXPECT_THAT(cells(result, "k1"), ElementsAre("1", "1", "2"));
+  EXPECT_THAT(cells(result, "k2"), ElementsAre("a", "b", "a"));
+  EXPECT_THAT(cells(result, "sd"), ElementsAre("1.4142135623730951", "null", "null"));
+  EXPECT_THAT(cells(result, "n"), ElementsAre("2", "1", "2"));
+}
+
+TEST(GroupBy, SkewedKeysAcrossBatches) {
+  ColumnBuilder keys(DataType::int64());
+  ColumnBuilder values(DataType::int64());
+  for (int i = 0; i < 200'000; ++i) {
+    keys.append_int(i % 10 == 0 ? i : 7);  // one hot key and many cold ones
+    values.append_int(1);
+  }
+  Table table = Table::from_columns({{"k", keys.finish()}, {"v", values.finish()}}).rechunk(4'096);
+  Table result = table.group_by({"k"}).agg({sum(col("v")).alias("s")});
+  EXPECT_EQ(result.num_rows(), 20'001);
+  EXPECT_EQ(result.filter("k = 7").at(0, "s").as_int(), 180'000);
+}
+
+TEST(Aggregate, WholeTableAndEmptyInput) {
+  Table totals = sales().aggregate({sum(col("amount")).alias("s"), count_all().alias("n")});
+  EXPECT_THAT(cells(totals, "s"), ElementsAre("50"));
+  EXPECT_THAT(cells(totals, "n"), ElementsAre("7"));
+  Table empty = sales().filter("false").aggregate(
+      {sum(col("amount")).alias("s"), count_all().alias("n"), max(col("city")).alias("m")});
+  EXPECT_THAT(cells(empty, "s"), ElementsAre("null"));
+  EXPECT_THAT(cells(empty, "n"), ElementsAre("0"));
+  EXPECT_THAT(cells(empty, "m"), ElementsAre("null"));
+  EXPECT_EQ(sales().filter("false").group_by({"city"}).agg({count_all()}).num_rows(), 0);
+}
+
+TEST(Aggregate, AllNullColumn) {
+  Table table = Table::from_columns({{"v", testing::int64s({std::nullopt, std::nullopt})}});
+  Table result = table.aggregate(
+      {sum(col("v")).alias("s"), count(col("v")).alias("c"), mean(col("v")).alias("m")});
+  EXPECT_THAT(cells(result, "s"), ElementsAre("null"));
+  EXPECT_THAT(cells(result, "c"), ElementsAre("0"));
+  EXPECT_THAT(cells(result, "m"), ElementsAre("null"));
+}
+
+TEST(Aggregate, RejectsNonAggregatesAndBadInputs) {
+  EXPECT_THAT(message_of<SchemaError>([] { sales().aggregate({col("amount")}); }),
+              HasSubstr("is not one"));
+  EXPECT_THAT(message_of<SchemaError>([] { sales().aggregate({sum(col("city"))}); }),
+              HasSubstr("sum() needs a numeric input; city is string"));
+  EXPECT_THAT(message_of<SchemaError>([] { sales().group_by({"town"}); }),
+              HasSubstr("no column \"town\""));
+}
+
+TEST(Distinct, KeepsFirstOccurrencesAndTreatsNullsAsEqual) {
+  Table table = Table::from_columns({
+      {"a", testing::int64s({1, 1, std::nullopt, std::nullopt, 2})},
+      {"b", testing::strings({"x", "x", "y", "y", "x"})},
+  });
+  Table result = table.distinct();
+  EXPECT_THAT(cells(result, "a"), ElementsAre("1", "null", "2"));
+  EXPECT_THAT(cells(result, "b"), ElementsAre("x", "y", "x"));
+}
+
+Table left() {
+  return Table::from_columns({
+      {"id", testing::int64s({1, 2, 2, 3, std::nullopt})},
+      {"name", testing::strings({"a", "b", "b2", "c", "n"})},
+  });
+}
+Table right() {
+  return Table::from_columns({
+      {"id", testing::int64s({2, 3, 3, 4, std::nullopt})},
+      {"name", testing::strings({"B", "C", "C2", "D", "N"})},
+  });
+}
+
+TEST(Join, InnerMatchesDuplicatesAndNeverNullKeys) {
+  Table joined = left().join(right(), "id");
+  EXPECT_EQ(joined.schema()->names(), (std::vector<std::string>{"id", "name", "name_right"}));
+  Table sorted = joined.sort({asc("name"), asc("name_right")});
+  EXPECT_THAT(cells(sorted, "name"), ElementsAre("b", "b2", "c", "c"));
+  EXPECT_THAT(cells(sorted, "name_right"), ElementsAre("B", "B", "C", "C2"));
+}
+
+TEST(Join, LeftRightFullSemiAnti) {
+  Table l = left().join(right(), "id", JoinType::kLeft).sort({asc("name"), asc("name_right")});
+  EXPECT_THAT(cells(l, "name"), ElementsAre("a", "b", "b2", "c", "c", "n"));
+  EXPECT_THAT(cells(l, "name_right"), ElementsAre("null", "B", "B", "C", "C2", "null"));
+
+  Table r = left().join(right(), "id", JoinType::kRight).sort({asc("name_right")});
+  EXPECT_THAT(cells(r, "name_right"), ElementsAre("B", "B", "C", "C2", "D", "N"));
+  EXPECT_THAT(cells(r, "id"), ElementsAre("2", "2", "3", "3", "4", "null"));
+
+  Table f = left().join(right(), "id", JoinType::kFull);
+  EXPECT_EQ(f.num_rows(), 8);  // 4 matches + a, n on the left + D, N on the right
+  EXPECT_EQ(f.filter("name_right = 'D'").at(0, "id").as_int(), 4);
+
+  EXPECT_THAT(cells(left().join(right(), "id", JoinType::kSemi), "name"),
+              ElementsAre("b", "b2", "c"));
+  EXPECT_THAT(cells(left().join(right(), "id", JoinType::kAnti), "name"), ElementsAre("a", "n"));
+}
+
+TEST(Join, MultiKeyAndDifferentNames) {
+  Table a = Table::from_columns(
+      {{"x", testing::int64s({1, 1, 2})}, {"y", testing::strings({"p", "q", "p"})}});
+  Table b = Table::from_columns({{"x2", testing::int32s({1, 2})},
+                                 {"y2", testing::strings({"q", "p"})},
+                                 {"v", testing::int64s({10, 20})}});
+  Table joined = a.join(b, {"x", "y"}, {"x2", "y2"}).sort({asc("x")});
+  EXPECT_EQ(joined.schema()->names(), (std::vector<std::string>{"x", "y", "x2", "y2", "v"}));
+  EXPECT_THAT(cells(joined, "v"), ElementsAre("10", "20"));
+}
+
+TEST(Join, EmptySidesAndTypeErrors) {
+  EXPECT_EQ(left().join(right().filter("false"), "id").num_rows(), 0);
+  EXPECT_EQ(left().join(right().filter("false"), "id", JoinType::kLeft).num_rows(), 5);
+  EXPECT_EQ(left().filter("false").join(right(), "id", JoinType::kFull).num_rows(), 5);
+  Table text_ids = right().with_column("id", col("id").cast(DataType::string()));
+  EXPECT_THAT(message_of<SchemaError>([&] { left().join(text_ids, "id"); }),
+              HasSubstr("join key \"id\" is int64 but \"id\" is string; cast one side"));
+}
+
+}  // namespace
+}  // namespace setl::engine
