@@ -1,6 +1,7 @@
 #include "setl/engine/expr.h"
 
 #include <cctype>
+#include <set>
 
 #include "expr_node.h"
 #include "setl/core/error.h"
@@ -134,6 +135,32 @@ std::string Expr::to_string() const {
     case ExprKind::kCast:
       return std::string(node.try_cast ? "TRY_CAST(" : "CAST(") + node.args[0].to_string() +
              " AS " + node.cast_type.to_string() + ")";
+    case ExprKind::kWindow: {
+      std::string text = node.name + "(";
+      for (size_t i = 0; i < node.args.size(); ++i) {
+        text += (i > 0 ? ", " : "") + node.args[i].to_string();
+      }
+      text += ") OVER (";
+      const WindowSpec& window = *node.window;
+      if (!window.partition_by.empty()) {
+        text += "PARTITION BY ";
+        for (size_t i = 0; i < window.partition_by.size(); ++i) {
+          text += (i > 0 ? ", " : "") + quote_identifier(window.partition_by[i]);
+        }
+      }
+      if (!window.order_by.empty()) {
+        text += std::string(window.partition_by.empty() ? "" : " ") + "ORDER BY ";
+        for (size_t i = 0; i < window.order_by.size(); ++i) {
+          const SortKey& key = window.order_by[i];
+          text += (i > 0 ? ", " : "") + quote_identifier(key.column) +
+                  (key.descending ? " DESC" : " ASC");
+          if (key.nulls_first) {
+            text += *key.nulls_first ? " NULLS FIRST" : " NULLS LAST";
+          }
+        }
+      }
+      return text + ")";
+    }
     case ExprKind::kAggregate:
     case ExprKind::kCall:
       break;
@@ -223,9 +250,72 @@ Expr Expr::try_cast(DataType type) const {
   return Expr(std::move(node));
 }
 
+namespace {
+const std::set<std::string> kWindowFunctions = {"row_number", "rank", "dense_rank",
+                                                "lag",        "lead", "cum_sum"};
+}  // namespace
+
+Expr Expr::over(WindowSpec window) const {
+  bool is_window_function = (node_->kind == ExprKind::kCall || node_->kind == ExprKind::kWindow) &&
+                            kWindowFunctions.count(node_->name) > 0;
+  if (!is_window_function) {
+    throw ParseError(
+        "over() applies to window functions (row_number, rank, dense_rank, lag, "
+        "lead, cum_sum); " +
+        to_string() + " is not one");
+  }
+  auto node = std::make_shared<Node>(*node_);
+  node->kind = ExprKind::kWindow;
+  node->window = std::make_shared<const WindowSpec>(std::move(window));
+  return Expr(std::move(node));
+}
+
+const WindowSpec& Expr::window() const {
+  if (!node_->window) {
+    throw StateError(to_string() + " has no OVER clause");
+  }
+  return *node_->window;
+}
+
+Expr row_number() {
+  return call("row_number", {});
+}
+Expr rank() {
+  return call("rank", {});
+}
+Expr dense_rank() {
+  return call("dense_rank", {});
+}
+Expr lag(Expr value, int64_t offset, Expr fallback) {
+  return call("lag", {std::move(value), Expr(Scalar::int64(offset)), std::move(fallback)});
+}
+Expr lead(Expr value, int64_t offset, Expr fallback) {
+  return call("lead", {std::move(value), Expr(Scalar::int64(offset)), std::move(fallback)});
+}
+Expr cum_sum(Expr value) {
+  return call("cum_sum", {std::move(value)});
+}
+
 bool same_expr(const Expr& a, const Expr& b) {
   const Expr::Node& x = *a.node();
   const Expr::Node& y = *b.node();
+  if ((x.window == nullptr) != (y.window == nullptr)) {
+    return false;
+  }
+  if (x.window) {
+    const WindowSpec& p = *x.window;
+    const WindowSpec& q = *y.window;
+    if (p.partition_by != q.partition_by || p.order_by.size() != q.order_by.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < p.order_by.size(); ++i) {
+      if (p.order_by[i].column != q.order_by[i].column ||
+          p.order_by[i].descending != q.order_by[i].descending ||
+          p.order_by[i].nulls_first != q.order_by[i].nulls_first) {
+        return false;
+      }
+    }
+  }
   if (x.kind != y.kind || x.name != y.name || x.args.size() != y.args.size() ||
       x.try_cast != y.try_cast || !(x.cast_type == y.cast_type) || !(x.literal == y.literal)) {
     return false;

@@ -1,4 +1,5 @@
 // Type checking and implicit casts for expressions.
+#include <set>
 #include <unordered_map>
 
 #include "expr_eval.h"
@@ -130,6 +131,12 @@ BoundExpr bind_call(const Expr& expr, const Schema& schema) {
       type_error(expr, "argument 1 of to_date() must be a string, found " + text.type.to_string());
     }
     return cast_to(std::move(text), DataType::date32());
+  }
+  static const std::set<std::string> kWindowOnly = {"row_number", "rank", "dense_rank",
+                                                    "lag",        "lead", "cum_sum"};
+  if (kWindowOnly.count(expr.name()) > 0) {
+    throw SchemaError(expr.name() + "() is a window function; give it an OVER clause: " +
+                      expr.name() + "(...).over({.partition_by = ..., .order_by = ...})");
   }
   auto found = function_ids().find(expr.name());
   if (found == function_ids().end()) {
@@ -444,6 +451,9 @@ BoundExpr bind_node(const Expr& expr, const Schema& schema) {
     case ExprKind::kAggregate:
       throw SchemaError("aggregate " + expr.to_string() +
                         " is only allowed in group_by(...).agg(...) or aggregate(...)");
+    case ExprKind::kWindow:
+      throw SchemaError("window function " + expr.to_string() +
+                        " is only allowed as a whole column: with_column(name, f.over(...))");
     case ExprKind::kCall:
       return bind_call(expr, schema);
   }

@@ -273,7 +273,8 @@ Datum evaluate(const BoundExpr& expr, const RecordBatch& batch) {
     case ExprKind::kCast:
       return eval_cast(evaluate(expr.args[0], batch), expr.type, expr.try_cast, rows);
     case ExprKind::kAggregate:
-      throw InternalError("aggregate reached scalar evaluation");
+    case ExprKind::kWindow:
+      throw InternalError("aggregate or window function reached scalar evaluation");
     case ExprKind::kCall:
       break;
   }

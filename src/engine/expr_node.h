@@ -1,6 +1,7 @@
 // The node behind an Expr (private to the engine).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ struct Expr::Node {
   DataType cast_type;
   bool try_cast = false;
   std::string alias;
+  std::shared_ptr<const WindowSpec> window;
 };
 
 }  // namespace setl::engine

@@ -22,9 +22,12 @@ struct Token {
 };
 
 const std::set<std::string> kScalarFunctions = {
-    "length",      "lower",     "upper",   "trim",       "substr",   "substring", "contains",
-    "starts_with", "ends_with", "concat",  "replace",    "year",     "month",     "day",
-    "date_add",    "date_diff", "to_date", "date_trunc", "coalesce", "abs",       "round"};
+    "length",      "lower",     "upper",      "trim",       "substr",   "substring", "contains",
+    "starts_with", "ends_with", "concat",     "replace",    "year",     "month",     "day",
+    "date_add",    "date_diff", "to_date",    "date_trunc", "coalesce", "abs",       "round",
+    "row_number",  "rank",      "dense_rank", "lag",        "lead",     "cum_sum"};
+const std::set<std::string> kWindowFunctions = {"row_number", "rank", "dense_rank",
+                                                "lag",        "lead", "cum_sum"};
 const std::set<std::string> kAggregateFunctions = {
     "count", "count_distinct", "sum", "mean", "avg", "min", "max", "first", "last", "stddev"};
 
@@ -446,7 +449,76 @@ class Parser {
       }
       fail(name_token.position, message);
     }
+    if (kWindowFunctions.count(name) > 0) {
+      return parse_window(name_token, name, std::move(args));
+    }
     return call(name == "substring" ? "substr" : name, std::move(args));
+  }
+
+  std::string parse_column_name() {
+    const Token& token = next();
+    if (token.kind != TokenKind::kIdentifier && token.kind != TokenKind::kQuotedIdentifier) {
+      fail(token, "expected a column name");
+    }
+    return token.text;
+  }
+
+  Expr parse_window(const Token& name_token, const std::string& name, std::vector<Expr> args) {
+    size_t expected = name == "lag" || name == "lead" ? 1 : name == "cum_sum" ? 1 : 0;
+    size_t most = name == "lag" || name == "lead" ? 3 : expected;
+    if (args.size() < expected || args.size() > most) {
+      fail(name_token.position, name + "() takes " + std::to_string(expected) +
+                                    (most > expected ? " to " + std::to_string(most) : "") +
+                                    " argument(s), got " + std::to_string(args.size()));
+    }
+    Expr function = call(name, {});
+    if (name == "lag" || name == "lead") {
+      int64_t offset = 1;
+      if (args.size() > 1) {
+        if (args[1].kind() != ExprKind::kLiteral || !args[1].literal().type().is_integer()) {
+          fail(name_token.position, name + "()'s offset must be an integer constant");
+        }
+        offset = args[1].literal().as_int();
+      }
+      Expr fallback = args.size() > 2 ? args[2] : Expr();
+      function = name == "lag" ? lag(args[0], offset, fallback) : lead(args[0], offset, fallback);
+    } else if (name == "cum_sum") {
+      function = cum_sum(args[0]);
+    }
+    if (!accept_keyword("over")) {
+      fail(peek(), name + "() is a window function: expected OVER (PARTITION BY ... ORDER BY ...)");
+    }
+    expect_symbol("(");
+    WindowSpec window;
+    if (accept_keyword("partition")) {
+      expect_keyword("by");
+      window.partition_by.push_back(parse_column_name());
+      while (accept_symbol(",")) {
+        window.partition_by.push_back(parse_column_name());
+      }
+    }
+    if (accept_keyword("order")) {
+      expect_keyword("by");
+      do {
+        SortKey key{parse_column_name(), false, std::nullopt};
+        if (accept_keyword("desc")) {
+          key.descending = true;
+        } else {
+          accept_keyword("asc");
+        }
+        if (accept_keyword("nulls")) {
+          if (accept_keyword("first")) {
+            key.nulls_first = true;
+          } else {
+            expect_keyword("last");
+            key.nulls_first = false;
+          }
+        }
+        window.order_by.push_back(std::move(key));
+      } while (accept_symbol(","));
+    }
+    expect_symbol(")");
+    return function.over(std::move(window));
   }
 
   std::string_view source_;

@@ -60,7 +60,12 @@ Table Table::select(std::initializer_list<std::string_view> names) const {
   return select(columns);
 }
 
+Table with_window_column(const Table& table, std::string name, const Expr& value);
+
 Table Table::with_column(std::string name, const Expr& value) const {
+  if (value.kind() == ExprKind::kWindow) {
+    return with_window_column(*this, std::move(name), value);
+  }
   std::vector<Expr> columns;
   bool replaced = false;
   for (const Field& field : schema_->fields()) {

@@ -263,7 +263,7 @@ TEST_F(SqliteDifferential, RandomQueriesAgreeWithSqlite) {
     oracle_->load("t2", t2);
 
     for (int q = 0; q < kQueriesPerSeed; ++q) {
-      switch (gen.pick(7)) {
+      switch (gen.pick(8)) {
         case 0:
         case 1: {  // filter + projection
           Text where = gen.bool_expr(3);
@@ -353,6 +353,23 @@ TEST_F(SqliteDifferential, RandomQueriesAgreeWithSqlite) {
                 return t1.select({"id", "k"})
                     .join(t2.filter("h = 'x'"), {"k"}, {"k2"},
                           semi ? JoinType::kSemi : JoinType::kAnti);
+              },
+              false);
+          break;
+        }
+        case 6: {  // window functions
+          static const char* kFunctions[] = {"row_number()",  "rank()",     "dense_rank()",
+                                             "lag(a, 1, -1)", "lead(b, 2)", "cum_sum(a)"};
+          int function = gen.pick(6);
+          std::string over = std::string(" over (partition by g order by a ") +
+                             (gen.pick(2) ? "desc nulls last" : "asc nulls first") + ", id)";
+          std::string setl_text = kFunctions[function] + over;
+          std::string sql_function = function == 5 ? "sum(a)" : kFunctions[function];
+          std::string sql = "SELECT id, " + sql_function + over + " FROM t1";
+          check(
+              sql,
+              [&] {
+                return t1.with_column("w", parse_expr(setl_text)).select({"id", "w"});
               },
               false);
           break;

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,28 @@ enum class ExprKind {
   kCall,       ///< a scalar function or operator: "+", "and", "is_null", "upper", "case", ...
   kCast,       ///< cast to a type (or try_cast)
   kAggregate,  ///< an aggregate: sum, count, mean, ... (valid in group_by().agg())
+  kWindow,     ///< a window function with its OVER clause (valid in with_column)
+};
+
+struct SortKey {
+  std::string column;
+  bool descending = false;
+  /// Default: NULLs first when ascending, last when descending (Spark's order).
+  std::optional<bool> nulls_first;
+};
+inline SortKey asc(std::string column) {
+  return {std::move(column), false, std::nullopt};
+}
+inline SortKey desc(std::string column) {
+  return {std::move(column), true, std::nullopt};
+}
+
+/// OVER (PARTITION BY ... ORDER BY ...). Frames follow SQL's default: with ORDER BY,
+/// running aggregates cover the partition's rows up to the current row and its peers
+/// (rows with equal order keys).
+struct WindowSpec {
+  std::vector<std::string> partition_by;
+  std::vector<SortKey> order_by;
 };
 
 class Expr {
@@ -78,6 +101,11 @@ class Expr {
   Expr like(std::string pattern) const;
   Expr cast(DataType type) const;
   Expr try_cast(DataType type) const;
+  /// Turns a window function (row_number(), lag(...), cum_sum(...)) into a windowed
+  /// expression. Throws: ParseError if this is not a window function.
+  Expr over(WindowSpec window) const;
+  /// The OVER clause of a kWindow expression.
+  const WindowSpec& window() const;
 
   /// Structural equality (same tree), used by the optimizer and tests.
   friend bool same_expr(const Expr& a, const Expr& b);
@@ -166,6 +194,17 @@ Expr first(Expr value);
 Expr last(Expr value);
 /// Sample standard deviation (n - 1).
 Expr stddev(Expr value);
+
+// Window functions, for with_column(name, f.over({...})).
+Expr row_number();
+Expr rank();
+Expr dense_rank();
+/// The value `offset` rows before in the window order, or `fallback` (NULL by default).
+Expr lag(Expr value, int64_t offset = 1, Expr fallback = Expr());
+/// The value `offset` rows after in the window order, or `fallback`.
+Expr lead(Expr value, int64_t offset = 1, Expr fallback = Expr());
+/// Running sum in window order (peers included, as SQL's default frame).
+Expr cum_sum(Expr value);
 
 /// Parses expression text. Throws: ParseError with line, column and a caret under the
 /// offending token.

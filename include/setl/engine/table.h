@@ -28,19 +28,6 @@ inline constexpr int64_t kDefaultBatchRows = 65'536;
 
 enum class JoinType { kInner, kLeft, kRight, kFull, kSemi, kAnti };
 
-struct SortKey {
-  std::string column;
-  bool descending = false;
-  /// Default: NULLs first when ascending, last when descending (Spark's order).
-  std::optional<bool> nulls_first;
-};
-inline SortKey asc(std::string column) {
-  return {std::move(column), false, std::nullopt};
-}
-inline SortKey desc(std::string column) {
-  return {std::move(column), true, std::nullopt};
-}
-
 class GroupedTable;
 
 class Table {
@@ -80,6 +67,7 @@ class Table {
   Table select(const std::vector<std::string>& names) const;
   /// select({"a", "b"}) selects columns by name (a braced list of names, not literals).
   Table select(std::initializer_list<std::string_view> names) const;
+  /// Adds or replaces a column; `value` may be a window function with over().
   Table with_column(std::string name, const Expr& value) const;
   Table rename(const std::vector<std::pair<std::string, std::string>>& renames) const;
   Table drop(const std::vector<std::string>& names) const;
