@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "setl/engine/builder.h"
+#include "setl/engine/lazy_frame.h"
 #include "setl/engine/table.h"
 #include "sqlite_oracle.h"
 
@@ -282,6 +283,17 @@ TEST_F(SqliteDifferential, RandomQueriesAgreeWithSqlite) {
                              parse_expr(b.setl).alias("b")});
               },
               false);
+          check(
+              sql,
+              [&] {
+                return engine::LazyFrame::from(t1)
+                    .filter(parse_expr(where.setl))
+                    .select({col("id"), parse_expr(i.setl).alias("i"),
+                             parse_expr(f.setl).alias("f"), parse_expr(s.setl).alias("s"),
+                             parse_expr(b.setl).alias("b")})
+                    .collect();
+              },
+              false);
           break;
         }
         case 2: {  // group by
@@ -302,6 +314,20 @@ TEST_F(SqliteDifferential, RandomQueriesAgreeWithSqlite) {
                     .agg({engine::count_all(), engine::count(col("a")), engine::sum(col("a")),
                           engine::min(col("b")), engine::max(col("s")), engine::mean(col("b")),
                           engine::count_distinct(col("k")), engine::sum(col("b")).alias("sb")});
+              },
+              false);
+          check(
+              sql,
+              [&] {
+                std::vector<std::string> key_names =
+                    two_keys ? std::vector<std::string>{"g", "k"} : std::vector<std::string>{"g"};
+                return engine::LazyFrame::from(t1)
+                    .filter(parse_expr(where.setl))
+                    .group_by(key_names)
+                    .agg({engine::count_all(), engine::count(col("a")), engine::sum(col("a")),
+                          engine::min(col("b")), engine::max(col("s")), engine::mean(col("b")),
+                          engine::count_distinct(col("k")), engine::sum(col("b")).alias("sb")})
+                    .collect();
               },
               false);
           break;
@@ -339,6 +365,20 @@ TEST_F(SqliteDifferential, RandomQueriesAgreeWithSqlite) {
                     .select({"id", "a", "k"})
                     .join(t2, {"k"}, {"k2"}, type)
                     .select({"id", "a", "c", "h"});
+              },
+              false);
+          // The same join written lazily with the filter after it: the optimizer must push
+          // it below the join only where that keeps the result.
+          std::string lazy_sql = "SELECT t1.id, t1.a, t2.c, t2.h FROM t1 " + std::string(keyword) +
+                                 " t2 ON t1.k = t2.k2 WHERE " + where.sql;
+          check(
+              lazy_sql,
+              [&, type = type] {
+                return engine::LazyFrame::from(t1)
+                    .join(engine::LazyFrame::from(t2), {"k"}, {"k2"}, type)
+                    .filter(parse_expr(where.setl))
+                    .select({"id", "a", "c", "h"})
+                    .collect();
               },
               false);
           break;

@@ -1,0 +1,67 @@
+// Logical plan nodes behind LazyFrame, their construction (with output schemas) and the
+// optimizer (private to the engine).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "setl/engine/lazy_frame.h"
+
+namespace setl::engine {
+
+struct LazyFrame::Node {
+  enum class Kind {
+    kTable,
+    kScan,
+    kProject,
+    kWindow,
+    kFilter,
+    kLimit,
+    kSort,
+    kDistinct,
+    kUnion,
+    kJoin,
+    kAggregate
+  };
+  Kind kind = Kind::kTable;
+  std::vector<std::shared_ptr<const Node>> inputs;
+  SchemaPtr schema;
+
+  std::optional<Table> table;
+  std::shared_ptr<const ScanSource> source;
+  ScanRequest request;
+  std::vector<Expr> exprs;  // project columns, filter predicate, aggregates, window function
+  std::vector<std::string> keys;
+  std::vector<std::string> right_keys;
+  std::string name;  // window output column
+  JoinType join_type = JoinType::kInner;
+  int64_t count = 0;
+  int64_t offset = 0;
+  std::vector<SortKey> sort_keys;
+};
+
+namespace plan {
+
+using NodePtr = std::shared_ptr<const LazyFrame::Node>;
+
+NodePtr table(Table table);
+NodePtr scan(std::shared_ptr<const ScanSource> source, ScanRequest request);
+NodePtr project(NodePtr input, std::vector<Expr> columns);
+NodePtr window(NodePtr input, std::string name, Expr function);
+NodePtr filter(NodePtr input, Expr predicate);
+NodePtr limit(NodePtr input, int64_t count, int64_t offset);
+NodePtr sort(NodePtr input, std::vector<SortKey> keys);
+NodePtr distinct(NodePtr input);
+NodePtr union_all(NodePtr left, NodePtr right);
+NodePtr join(NodePtr left, NodePtr right, std::vector<std::string> left_on,
+             std::vector<std::string> right_on, JoinType type);
+NodePtr aggregate(NodePtr input, std::vector<std::string> keys, std::vector<Expr> aggregates);
+
+Table execute(const NodePtr& node);
+std::string explain(const NodePtr& node);
+NodePtr optimize(const NodePtr& node);
+
+}  // namespace plan
+}  // namespace setl::engine

@@ -1,0 +1,150 @@
+#include "setl/engine/lazy_frame.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "setl/core/error.h"
+#include "testing/columns.h"
+#include "testing/temp_dir.h"
+
+namespace setl::engine {
+namespace {
+
+using testing::cells;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::message_of;
+
+Table orders() {
+  return Table::from_columns({
+      {"id", testing::int64s({1, 2, 3, 4, 5})},
+      {"customer", testing::int64s({10, 20, 10, 30, 20})},
+      {"amount", testing::float64s({5, 50, 500, 7, std::nullopt})},
+      {"note", testing::strings({"a", "b", "c", "d", "e"})},
+  });
+}
+Table customers() {
+  return Table::from_columns({
+      {"customer", testing::int64s({10, 20, 40})},
+      {"city", testing::strings({"NYC", "LA", "SF"})},
+  });
+}
+
+// A scan source that records what it was asked for.
+class RecordingSource : public ScanSource {
+ public:
+  explicit RecordingSource(Table table) : table_(std::move(table)) {}
+  SchemaPtr schema() const override { return table_.schema(); }
+  std::string describe() const override { return "memory orders"; }
+  Table scan(const ScanRequest& request) const override {
+    requests.push_back(request);
+    return request.columns.empty() ? table_
+                                   : table_.select(std::vector<std::string>(request.columns));
+  }
+  mutable std::vector<ScanRequest> requests;
+
+ private:
+  Table table_;
+};
+
+TEST(LazyFrame, CollectsTheSameAsEagerOperations) {
+  LazyFrame lazy = LazyFrame::from(orders())
+                       .filter("amount > 6")
+                       .with_column("big", col("amount") > 100)
+                       .join(LazyFrame::from(customers()), "customer")
+                       .sort({desc("amount")});
+  Table eager = orders()
+                    .filter("amount > 6")
+                    .with_column("big", col("amount") > 100)
+                    .join(customers(), "customer")
+                    .sort({desc("amount")});
+  Table collected = lazy.collect();
+  EXPECT_EQ(collected.schema()->to_string(), eager.schema()->to_string());
+  EXPECT_EQ(collected.to_string(), eager.to_string());
+  EXPECT_EQ(*lazy.schema(), *eager.schema());
+}
+
+TEST(LazyFrame, PushesFiltersBelowProjectionsAndIntoScans) {
+  auto source = std::make_shared<RecordingSource>(orders());
+  LazyFrame lazy = LazyFrame::scan(source)
+                       .select({col("id"), col("amount").alias("value")})
+                       .filter("value > 6 and id < 5");
+  EXPECT_EQ(lazy.explain(),
+            "Project [id, amount AS value]\n"
+            "  Scan memory orders columns=[id, amount] filter=((amount > 6) AND (id < 5))\n");
+  Table result = lazy.collect();
+  EXPECT_THAT(cells(result, "id"), ElementsAre("2", "3", "4"));
+  ASSERT_EQ(source->requests.size(), 1u);
+  EXPECT_EQ(source->requests[0].columns, (std::vector<std::string>{"id", "amount"}));
+  ASSERT_TRUE(source->requests[0].filter.has_value());
+}
+
+TEST(LazyFrame, PushesFiltersIntoTheRightJoinSides) {
+  LazyFrame joined =
+      LazyFrame::from(orders()).join(LazyFrame::from(customers()), "customer", JoinType::kLeft);
+  std::string plan = joined.filter("amount > 6 and city = 'LA'").explain();
+  // The left-side predicate moves below the join; the right-side one cannot (left join).
+  EXPECT_THAT(plan, HasSubstr("Filter (city = 'LA')\n  Join left on customer = customer"));
+  EXPECT_THAT(plan, HasSubstr("    Filter (amount > 6)\n      Table"));
+  std::string inner = LazyFrame::from(orders())
+                          .join(LazyFrame::from(customers()), "customer")
+                          .filter("city = 'LA'")
+                          .explain();
+  EXPECT_THAT(inner, HasSubstr("  Filter (city = 'LA')\n    Table (3 rows)"));
+}
+
+TEST(LazyFrame, FoldsConstantsAndMergesFilters) {
+  std::string plan = LazyFrame::from(orders())
+                         .filter(col("amount") > lit(Scalar::int64(2)) * 3)
+                         .filter("true and id > 1")
+                         .explain();
+  EXPECT_EQ(plan,
+            "Filter ((amount > 6) AND (id > 1))\n"
+            "  Table (5 rows) [id, customer, amount, note]\n");
+}
+
+TEST(LazyFrame, PrunesColumnsNobodyUses) {
+  std::string plan = LazyFrame::from(orders())
+                         .join(LazyFrame::from(customers()), "customer")
+                         .group_by({"city"})
+                         .agg({sum(col("amount")).alias("total")})
+                         .explain();
+  // Only the two columns the join and the aggregate use are kept from the orders.
+  EXPECT_THAT(plan, HasSubstr("      Project [customer, amount]\n        Table (5 rows)"));
+  EXPECT_THAT(plan, HasSubstr("  Project [amount, city]\n    Join inner"));
+}
+
+TEST(LazyFrame, AggregatesWindowsAndUnions) {
+  LazyFrame lazy = LazyFrame::from(orders())
+                       .union_all(LazyFrame::from(orders()))
+                       .with_column("rn", row_number().over({{"customer"}, {asc("id")}}))
+                       .filter("rn = 1")
+                       .group_by({"customer"})
+                       .agg({count_all().alias("n")})
+                       .filter("customer > 10");
+  Table result = lazy.collect().sort({asc("customer")});
+  EXPECT_THAT(cells(result, "customer"), ElementsAre("20", "30"));
+  EXPECT_THAT(cells(result, "n"), ElementsAre("1", "1"));
+  // The filter on the group key runs before the aggregate, but after the window.
+  EXPECT_THAT(lazy.explain(), HasSubstr("Aggregate by [customer] [count(*) AS n]\n  Filter "));
+}
+
+TEST(LazyFrame, ErrorsSurfaceWhenThePlanIsBuilt) {
+  LazyFrame lazy = LazyFrame::from(orders());
+  EXPECT_THAT(message_of<SchemaError>([&] { lazy.filter("amout > 1"); }),
+              HasSubstr("did you mean \"amount\""));
+  EXPECT_THAT(message_of<SchemaError>([&] { lazy.select({col("nope")}); }),
+              HasSubstr("no column \"nope\""));
+  EXPECT_THROW(lazy.sort({asc("x")}), SchemaError);
+  EXPECT_THROW(lazy.limit(-1), StateError);
+}
+
+TEST(LazyFrame, LimitAndDistinct) {
+  Table result = LazyFrame::from(orders()).select({"customer"}).distinct().limit(2).collect();
+  EXPECT_THAT(cells(result, "customer"), ElementsAre("10", "20"));
+  EXPECT_EQ(LazyFrame::from(orders()).limit(2).explain_unoptimized(),
+            "Limit 2\n  Table (5 rows) [id, customer, amount, note]\n");
+}
+
+}  // namespace
+}  // namespace setl::engine
