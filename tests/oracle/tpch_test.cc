@@ -1,0 +1,81 @@
+// Every implemented TPC-H query, on generated SF 0.01 data, must give SQLite's answer.
+#include <gtest/gtest.h>
+
+#include "setl/engine/execution.h"
+#include "sqlite_oracle.h"
+#include "tpch_data.h"
+#include "tpch_queries.h"
+
+namespace setl::testing {
+namespace {
+
+class Tpch : public ::testing::TestWithParam<int> {
+ protected:
+  static void SetUpTestSuite() {
+    tables_ = new tpch::Tables(tpch::generate({.scale_factor = 0.01, .seed = 42}));
+    oracle_ = new SqliteOracle();
+    oracle_->load("region", tables_->region);
+    oracle_->load("nation", tables_->nation);
+    oracle_->load("supplier", tables_->supplier);
+    oracle_->load("customer", tables_->customer);
+    oracle_->load("part", tables_->part);
+    oracle_->load("partsupp", tables_->partsupp);
+    oracle_->load("orders", tables_->orders);
+    oracle_->load("lineitem", tables_->lineitem);
+  }
+  static void TearDownTestSuite() {
+    delete oracle_;
+    delete tables_;
+  }
+  static tpch::Tables* tables_;
+  static SqliteOracle* oracle_;
+};
+tpch::Tables* Tpch::tables_ = nullptr;
+SqliteOracle* Tpch::oracle_ = nullptr;
+
+TEST_P(Tpch, QueryAgreesWithSqlite) {
+  int number = GetParam();
+  Rows expected = oracle_->query(tpch::query_sql(number));
+  engine::Table result = tpch::run_query(number, *tables_);
+  std::string difference = compare_rows(expected, rows_of(result), tpch::query_is_ordered(number));
+  EXPECT_EQ(difference, "") << "TPC-H Q" << number;
+  // Queries with a WHERE clause must select something at this scale, or they test nothing.
+  if (number != 18) {
+    EXPECT_GT(result.num_rows(), 0) << "TPC-H Q" << number;
+  }
+}
+
+TEST_P(Tpch, SameAnswerWithOneThread) {
+  int number = GetParam();
+  engine::Table parallel = tpch::run_query(number, *tables_);
+  engine::set_num_threads(1);
+  engine::Table single = tpch::run_query(number, *tables_);
+  engine::set_num_threads(0);
+  EXPECT_EQ(compare_rows(rows_of(parallel), rows_of(single), tpch::query_is_ordered(number)), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Queries, Tpch, ::testing::Values(1, 3, 5, 6, 9, 10, 12, 13, 18),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return "Q" + std::to_string(info.param);
+                         });
+
+TEST(TpchData, IsDeterministicAndShapedLikeTheSpecification) {
+  tpch::Tables a = tpch::generate({.scale_factor = 0.01, .seed = 7});
+  tpch::Tables b = tpch::generate({.scale_factor = 0.01, .seed = 7});
+  EXPECT_EQ(a.lineitem.to_string(50), b.lineitem.to_string(50));
+  EXPECT_EQ(a.region.num_rows(), 5);
+  EXPECT_EQ(a.nation.num_rows(), 25);
+  EXPECT_EQ(a.supplier.num_rows(), 100);
+  EXPECT_EQ(a.customer.num_rows(), 1500);
+  EXPECT_EQ(a.part.num_rows(), 2000);
+  EXPECT_EQ(a.partsupp.num_rows(), 8000);
+  EXPECT_EQ(a.orders.num_rows(), 15000);
+  // 1 to 7 lines per order: about 4 on average.
+  EXPECT_GT(a.lineitem.num_rows(), 15000 * 3.5);
+  EXPECT_LT(a.lineitem.num_rows(), 15000 * 4.5);
+  // Every order's customer exists and is not a multiple of 3.
+  EXPECT_EQ(a.orders.filter("o_custkey % 3 = 0 or o_custkey > 1500").num_rows(), 0);
+}
+
+}  // namespace
+}  // namespace setl::testing
