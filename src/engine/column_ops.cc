@@ -102,38 +102,82 @@ ColumnPtr take(const Column& column, const std::vector<int64_t>& indices) {
 std::vector<int64_t> true_rows(const Column& mask) {
   std::vector<int64_t> rows;
   int64_t length = mask.length();
-  if (mask.type().id() == TypeId::kNull) {
+  if (mask.type().id() == TypeId::kNull || mask.values_buffer() == nullptr) {
     return rows;
   }
-  rows.reserve(static_cast<size_t>(length / 4));
   const uint8_t* values = mask.values_buffer()->data();
   const uint8_t* validity = mask.validity_buffer() ? mask.validity_buffer()->data() : nullptr;
   int64_t offset = mask.offset();
-  if (offset % 8 == 0) {
-    const uint8_t* value_bytes = values + offset / 8;
-    const uint8_t* valid_bytes = validity ? validity + offset / 8 : nullptr;
-    int64_t full = length / 8;
-    for (int64_t byte = 0; byte < full; ++byte) {
-      uint8_t bits = value_bytes[byte] & (valid_bytes ? valid_bytes[byte] : 0xFF);
-      while (bits != 0) {
-        int bit = __builtin_ctz(bits);
-        rows.push_back(byte * 8 + bit);
-        bits &= static_cast<uint8_t>(bits - 1);
-      }
-    }
-    for (int64_t row = full * 8; row < length; ++row) {
+  if (offset % 8 != 0) {
+    for (int64_t row = 0; row < length; ++row) {
       if (mask.is_valid(row) && mask.bool_value(row)) {
         rows.push_back(row);
       }
     }
     return rows;
   }
-  for (int64_t row = 0; row < length; ++row) {
+  const uint8_t* value_bytes = values + offset / 8;
+  const uint8_t* valid_bytes = validity ? validity + offset / 8 : nullptr;
+  // Count first so the output is allocated once, then scan 64 rows per word.
+  int64_t words = length / 64;
+  int64_t selected = 0;
+  for (int64_t word = 0; word < words; ++word) {
+    uint64_t bits = 0;
+    std::memcpy(&bits, value_bytes + word * 8, 8);
+    if (valid_bytes) {
+      uint64_t valid = 0;
+      std::memcpy(&valid, valid_bytes + word * 8, 8);
+      bits &= valid;
+    }
+    selected += __builtin_popcountll(bits);
+  }
+  rows.reserve(static_cast<size_t>(selected + 64));
+  for (int64_t word = 0; word < words; ++word) {
+    uint64_t bits = 0;
+    std::memcpy(&bits, value_bytes + word * 8, 8);
+    if (valid_bytes) {
+      uint64_t valid = 0;
+      std::memcpy(&valid, valid_bytes + word * 8, 8);
+      bits &= valid;
+    }
+    while (bits != 0) {
+      rows.push_back(word * 64 + __builtin_ctzll(bits));
+      bits &= bits - 1;
+    }
+  }
+  for (int64_t row = words * 64; row < length; ++row) {
     if (mask.is_valid(row) && mask.bool_value(row)) {
       rows.push_back(row);
     }
   }
   return rows;
+}
+
+BufferPtr selection_bits(const Column& mask) {
+  int64_t rows = mask.length();
+  auto bits = Buffer::allocate(static_cast<size_t>((rows + 7) / 8), true);
+  if (mask.type().id() == TypeId::kNull) {
+    return bits;
+  }
+  uint8_t* out = bits->mutable_data();
+  if (mask.offset() % 8 == 0) {
+    const uint8_t* values = mask.values_buffer()->data() + mask.offset() / 8;
+    const uint8_t* valid =
+        mask.validity_buffer() ? mask.validity_buffer()->data() + mask.offset() / 8 : nullptr;
+    for (int64_t i = 0; i < (rows + 7) / 8; ++i) {
+      out[i] = static_cast<uint8_t>(values[i] & (valid ? valid[i] : 0xFF));
+    }
+    if (rows % 8 != 0) {
+      out[rows / 8] &= static_cast<uint8_t>((1u << (rows % 8)) - 1);
+    }
+    return bits;
+  }
+  for (int64_t row = 0; row < rows; ++row) {
+    if (mask.is_valid(row) && mask.bool_value(row)) {
+      set_bit(out, row, true);
+    }
+  }
+  return bits;
 }
 
 ColumnPtr concat(const std::vector<ColumnPtr>& chunks, const DataType& type) {

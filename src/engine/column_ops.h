@@ -12,6 +12,8 @@ namespace setl::engine::detail {
 ColumnPtr take(const Column& column, const std::vector<int64_t>& indices);
 /// Row indices where a bool column is TRUE (NULL and FALSE rows dropped).
 std::vector<int64_t> true_rows(const Column& mask);
+/// A bitmap from bit 0 with a bit set where a bool column is TRUE (not NULL, not FALSE).
+BufferPtr selection_bits(const Column& mask);
 /// The chunks one after another in a single column.
 ColumnPtr concat(const std::vector<ColumnPtr>& chunks, const DataType& type);
 

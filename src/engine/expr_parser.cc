@@ -1,6 +1,7 @@
 // Recursive-descent parser for expression text (see Expr in expr.h for the grammar's
 // meaning). Precedence, lowest first: OR; AND; NOT; comparison, IS [NOT] NULL,
 // [NOT] IN, [NOT] BETWEEN, [NOT] LIKE; + - ||; * / %; unary minus; primary.
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <optional>
@@ -137,12 +138,12 @@ class Parser {
         token.kind = quote == '\'' ? TokenKind::kString : TokenKind::kQuotedIdentifier;
         token.text = std::move(text);
       } else {
-        static const char* kTwoCharSymbols[] = {"<=", ">=", "!=", "<>", "==", "||"};
+        constexpr std::string_view kTwoCharSymbols[] = {"<=", ">=", "!=", "<>", "==", "||"};
         token.kind = TokenKind::kSymbol;
-        for (const char* symbol : kTwoCharSymbols) {
-          if (source_.substr(i, 2) == symbol) {
-            token.text = symbol;
-          }
+        std::string_view two = source_.substr(i, 2);
+        if (std::find(std::begin(kTwoCharSymbols), std::end(kTwoCharSymbols), two) !=
+            std::end(kTwoCharSymbols)) {
+          token.text = std::string(two);
         }
         if (token.text.empty()) {
           if (std::string_view("+-*/%=<>(),").find(c) == std::string_view::npos) {

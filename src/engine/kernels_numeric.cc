@@ -1,5 +1,6 @@
 // Arithmetic and comparison kernels. After binding, arithmetic sees int64 or float64 on
 // both sides; comparisons see two values of one type.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -74,20 +75,46 @@ Datum int_arithmetic(Fn fn, const Datum& a, const Datum& b, int64_t rows) {
   bool overflowed = false;
   switch (fn) {
     case Fn::kAdd:
+    case Fn::kSub: {
+      // Wrapping arithmetic vectorizes; a sign test flags overflow afterwards.
+      uint64_t flags = 0;
+      bool add = fn == Fn::kAdd;
       fill(result, x, y, rows, [&](int64_t p, int64_t q) {
-        int64_t r;
-        overflowed |= __builtin_add_overflow(p, q, &r);
-        return r;
+        uint64_t up = static_cast<uint64_t>(p);
+        uint64_t uq = static_cast<uint64_t>(q);
+        uint64_t r = add ? up + uq : up - uq;
+        flags |= add ? ((up ^ r) & (uq ^ r)) : ((up ^ uq) & (up ^ r));
+        return static_cast<int64_t>(r);
       });
+      overflowed = (flags >> 63) != 0;
       break;
-    case Fn::kSub:
-      fill(result, x, y, rows, [&](int64_t p, int64_t q) {
-        int64_t r;
-        overflowed |= __builtin_sub_overflow(p, q, &r);
-        return r;
-      });
-      break;
+    }
     case Fn::kMul:
+      if (x.scalar != y.scalar) {
+        // Column times constant: wrap, track the column's range, and compare it with the
+        // range the constant allows (vectorizes, unlike a per-row overflow builtin).
+        const Values<int64_t>& column = x.scalar ? y : x;
+        int64_t factor = x.scalar ? x.constant : y.constant;
+        int64_t low = INT64_MAX;
+        int64_t high = INT64_MIN;
+        for (int64_t i = 0; i < rows; ++i) {
+          int64_t p = column.data[i];
+          low = std::min(low, p);
+          high = std::max(high, p);
+          result[i] =
+              static_cast<int64_t>(static_cast<uint64_t>(p) * static_cast<uint64_t>(factor));
+        }
+        if (rows > 0 && factor != 0 && factor != 1) {
+          if (factor == -1) {
+            overflowed = low == INT64_MIN;
+          } else if (factor > 0) {
+            overflowed = low < INT64_MIN / factor || high > INT64_MAX / factor;
+          } else {
+            overflowed = high > INT64_MIN / factor || low < INT64_MAX / factor;
+          }
+        }
+        break;
+      }
       fill(result, x, y, rows, [&](int64_t p, int64_t q) {
         int64_t r;
         overflowed |= __builtin_mul_overflow(p, q, &r);

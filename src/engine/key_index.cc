@@ -158,11 +158,16 @@ void KeyIndex::grow() {
   }
 }
 
-void KeyIndex::insert(const std::vector<ColumnPtr>& keys, int64_t rows, std::vector<int64_t>& ids) {
+void KeyIndex::insert(const std::vector<ColumnPtr>& keys, int64_t rows, std::vector<int64_t>& ids,
+                      const uint8_t* selection) {
   std::vector<uint64_t> hashes;
   hash_rows(keys, rows, hashes);
   ids.resize(static_cast<size_t>(rows));
   for (int64_t row = 0; row < rows; ++row) {
+    if (selection != nullptr && !get_bit(selection, row)) {
+      ids[static_cast<size_t>(row)] = -1;
+      continue;
+    }
     uint64_t hash = hashes[static_cast<size_t>(row)];
     uint64_t slot = hash & mask_;
     while (true) {

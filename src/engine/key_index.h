@@ -18,7 +18,9 @@ class KeyIndex {
 
   /// Ids of the rows' keys, adding unseen keys. NULL is a key value like any other
   /// (GROUP BY and DISTINCT semantics).
-  void insert(const std::vector<ColumnPtr>& keys, int64_t rows, std::vector<int64_t>& ids);
+  /// With `selection` (a bitmap from bit 0), unselected rows get id -1 and add nothing.
+  void insert(const std::vector<ColumnPtr>& keys, int64_t rows, std::vector<int64_t>& ids,
+              const uint8_t* selection = nullptr);
   /// Ids of the rows' keys, -1 where the key is unknown or contains a NULL (join
   /// semantics: NULL never matches).
   void find(const std::vector<ColumnPtr>& keys, int64_t rows, std::vector<int64_t>& ids) const;

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "aggregate.h"
+#include "column_ops.h"
+#include "expr_eval.h"
 #include "logical_plan.h"
 #include "setl/core/error.h"
 
@@ -267,9 +270,60 @@ Table execute(const NodePtr& node) {
       return execute(node->inputs[0])
           .join(execute(node->inputs[1]), node->keys, node->right_keys, node->join_type);
     case Kind::kAggregate: {
-      Table input = execute(node->inputs[0]);
-      return node->keys.empty() ? input.aggregate(node->exprs)
-                                : input.group_by(node->keys).agg(node->exprs);
+      // Filters and projections below an aggregate run per batch inside it.
+      std::vector<NodePtr> chain;
+      NodePtr source = node->inputs[0];
+      while (source->kind == Kind::kFilter || source->kind == Kind::kProject) {
+        chain.push_back(source);
+        source = source->inputs[0];
+      }
+      if (chain.empty()) {
+        Table input = execute(source);
+        return node->keys.empty() ? input.aggregate(node->exprs)
+                                  : input.group_by(node->keys).agg(node->exprs);
+      }
+      Table input = execute(source);
+      const std::vector<RecordBatch>& batches = input.batches();
+      // The topmost filter of the chain (only projections above it) may hand its rows to
+      // the aggregate as a selection instead of copying every column, when most rows pass.
+      size_t top_filter = chain.size();
+      for (size_t i = 0; i < chain.size(); ++i) {
+        if (chain[i]->kind == Kind::kFilter) {
+          top_filter = i;
+          break;
+        }
+      }
+      BatchSource batch_at = [&](size_t index) -> std::optional<SelectedBatch> {
+        Table part = Table::from_batch(batches[index]);
+        for (size_t i = chain.size(); i-- > top_filter + 1;) {
+          part = chain[i]->kind == Kind::kFilter ? part.filter(chain[i]->exprs[0])
+                                                 : part.select(chain[i]->exprs);
+        }
+        if (part.batches().empty()) {
+          return std::nullopt;
+        }
+        RecordBatch batch = part.combine();
+        BufferPtr selection;
+        if (top_filter < chain.size()) {
+          const Expr& predicate = chain[top_filter]->exprs[0];
+          ColumnPtr mask = detail::evaluate_column(detail::bind(predicate, *batch.schema()), batch);
+          selection = detail::selection_bits(*mask);
+          int64_t selected = count_set_bits(selection->data(), 0, batch.num_rows());
+          if (selected == 0) {
+            return std::nullopt;
+          }
+          if (selected * 4 < batch.num_rows() * 3) {
+            batch = Table::from_batch(batch).filter(predicate).combine();
+            selection = nullptr;
+          }
+        }
+        for (size_t i = std::min(top_filter, chain.size()); i-- > 0;) {
+          batch = Table::from_batch(batch).select(chain[i]->exprs).combine();
+        }
+        return SelectedBatch{batch, selection};
+      };
+      return aggregate_batches(*node->inputs[0]->schema, batches.size(), batch_at, node->keys,
+                               node->exprs);
     }
   }
   throw InternalError("unknown plan node");

@@ -5,12 +5,15 @@
 #include <limits>
 #include <unordered_set>
 
+#include "aggregate.h"
+#include "executor.h"
 #include "expr_eval.h"
 #include "expr_node.h"
 #include "key_index.h"
 #include "setl/core/cancellation.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
+#include "setl/engine/execution.h"
 #include "setl/engine/table.h"
 
 namespace setl::engine {
@@ -26,15 +29,28 @@ class Accumulator {
   /// `input` is null for count(*).
   virtual void update(const Column* input, const std::vector<int64_t>& groups, int64_t rows) = 0;
   virtual ColumnPtr finish(int64_t groups) = 0;
+  /// Adds another accumulator's partial state (of the same kind); its group i is this
+  /// accumulator's group mapping[i].
+  virtual void merge(Accumulator& other, const std::vector<int64_t>& mapping) = 0;
 };
 
 class CountAccumulator : public Accumulator {
  public:
   void resize(int64_t groups) override { counts_.resize(static_cast<size_t>(groups), 0); }
   void update(const Column* input, const std::vector<int64_t>& groups, int64_t rows) override {
+    if (input == nullptr || input->null_count() == 0) {
+      for (int64_t row = 0; row < rows; ++row) {
+        int64_t group_id = groups[static_cast<size_t>(row)];
+        if (group_id >= 0) {
+          ++counts_[static_cast<size_t>(group_id)];
+        }
+      }
+      return;
+    }
     for (int64_t row = 0; row < rows; ++row) {
-      if (input == nullptr || input->is_valid(row)) {
-        ++counts_[static_cast<size_t>(groups[static_cast<size_t>(row)])];
+      int64_t group_id = groups[static_cast<size_t>(row)];
+      if (group_id >= 0 && input->is_valid(row)) {
+        ++counts_[static_cast<size_t>(group_id)];
       }
     }
   }
@@ -44,6 +60,12 @@ class CountAccumulator : public Accumulator {
       builder.append_int(count);
     }
     return builder.finish();
+  }
+  void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
+    auto& partial = static_cast<CountAccumulator&>(other);
+    for (size_t i = 0; i < mapping.size(); ++i) {
+      counts_[static_cast<size_t>(mapping[i])] += partial.counts_[i];
+    }
   }
 
  private:
@@ -73,11 +95,28 @@ class SumAccumulator : public Accumulator {
   void update(const Column* input, const std::vector<int64_t>& groups, int64_t rows) override {
     bool floating = type_.id() == TypeId::kFloat64;
     bool is32 = input->type().id() == TypeId::kInt32;
+    if (floating && input->null_count() == 0 && input->type().id() == TypeId::kFloat64) {
+      const double* values = input->values<double>();
+      for (int64_t row = 0; row < rows; ++row) {
+        int64_t group_id = groups[static_cast<size_t>(row)];
+        if (group_id < 0) {
+          continue;  // row filtered out by a selection
+        }
+        size_t group = static_cast<size_t>(group_id);
+        doubles_[group] += values[row];
+        seen_[group] = 1;
+      }
+      return;
+    }
     for (int64_t row = 0; row < rows; ++row) {
       if (input->is_null(row)) {
         continue;
       }
-      size_t group = static_cast<size_t>(groups[static_cast<size_t>(row)]);
+      int64_t group_id = groups[static_cast<size_t>(row)];
+      if (group_id < 0) {
+        continue;  // row filtered out by a selection
+      }
+      size_t group = static_cast<size_t>(group_id);
       seen_[group] = 1;
       if (floating) {
         doubles_[group] += number_at(*input, row);
@@ -103,6 +142,21 @@ class SumAccumulator : public Accumulator {
     return builder.finish();
   }
 
+  void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
+    auto& partial = static_cast<SumAccumulator&>(other);
+    for (size_t i = 0; i < mapping.size(); ++i) {
+      size_t group = static_cast<size_t>(mapping[i]);
+      if (!partial.seen_[i]) {
+        continue;
+      }
+      seen_[group] = 1;
+      doubles_[group] += partial.doubles_[i];
+      if (__builtin_add_overflow(ints_[group], partial.ints_[i], &ints_[group])) {
+        throw SchemaError("integer overflow in sum(); cast the input to float64");
+      }
+    }
+  }
+
  private:
   DataType type_;
   std::vector<int64_t> ints_;
@@ -121,11 +175,33 @@ class MomentsAccumulator : public Accumulator {
     sums_.resize(static_cast<size_t>(groups), 0);
   }
   void update(const Column* input, const std::vector<int64_t>& groups, int64_t rows) override {
+    if (!stddev_) {
+      // A mean needs only sums and counts; finish() divides.
+      bool dense = input->null_count() == 0 && input->type().id() == TypeId::kFloat64;
+      const double* values = dense ? input->values<double>() : nullptr;
+      for (int64_t row = 0; row < rows; ++row) {
+        if (!dense && input->is_null(row)) {
+          continue;
+        }
+        int64_t group_id = groups[static_cast<size_t>(row)];
+        if (group_id < 0) {
+          continue;  // row filtered out by a selection
+        }
+        size_t group = static_cast<size_t>(group_id);
+        sums_[group] += dense ? values[row] : number_at(*input, row);
+        ++counts_[group];
+      }
+      return;
+    }
     for (int64_t row = 0; row < rows; ++row) {
       if (input->is_null(row)) {
         continue;
       }
-      size_t group = static_cast<size_t>(groups[static_cast<size_t>(row)]);
+      int64_t group_id = groups[static_cast<size_t>(row)];
+      if (group_id < 0) {
+        continue;  // row filtered out by a selection
+      }
+      size_t group = static_cast<size_t>(group_id);
       double value = number_at(*input, row);
       sums_[group] += value;
       double count = static_cast<double>(++counts_[group]);
@@ -148,6 +224,25 @@ class MomentsAccumulator : public Accumulator {
       }
     }
     return builder.finish();
+  }
+
+  void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
+    auto& partial = static_cast<MomentsAccumulator&>(other);
+    for (size_t i = 0; i < mapping.size(); ++i) {
+      size_t group = static_cast<size_t>(mapping[i]);
+      int64_t n_b = partial.counts_[i];
+      if (n_b == 0) {
+        continue;
+      }
+      int64_t n_a = counts_[group];
+      double n = static_cast<double>(n_a + n_b);
+      double delta = partial.means_[i] - means_[group];
+      means_[group] += delta * static_cast<double>(n_b) / n;
+      squares_[group] += partial.squares_[i] +
+                         delta * delta * static_cast<double>(n_a) * static_cast<double>(n_b) / n;
+      sums_[group] += partial.sums_[i];
+      counts_[group] = n_a + n_b;
+    }
   }
 
  private:
@@ -176,7 +271,11 @@ class PickAccumulator : public Accumulator {
       if (input->is_null(row)) {
         continue;
       }
-      size_t group = static_cast<size_t>(groups[static_cast<size_t>(row)]);
+      int64_t group_id = groups[static_cast<size_t>(row)];
+      if (group_id < 0) {
+        continue;  // row filtered out by a selection
+      }
+      size_t group = static_cast<size_t>(group_id);
       bool first_value = !seen_[group];
       seen_[group] = 1;
       if (rule_ == Rule::kFirst && !first_value) {
@@ -225,6 +324,32 @@ class PickAccumulator : public Accumulator {
     return builder.finish();
   }
 
+  void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
+    auto& partial = static_cast<PickAccumulator&>(other);
+    for (size_t i = 0; i < mapping.size(); ++i) {
+      size_t group = static_cast<size_t>(mapping[i]);
+      if (!partial.seen_[i]) {
+        continue;
+      }
+      bool take = !seen_[group] || rule_ == Rule::kLast;
+      if (!take && rule_ != Rule::kFirst) {
+        bool less = type_.id() == TypeId::kString    ? partial.strings_[i] < strings_[group]
+                    : type_.id() == TypeId::kFloat64 ? partial.doubles_[i] < doubles_[group]
+                                                     : partial.ints_[i] < ints_[group];
+        bool greater = type_.id() == TypeId::kString    ? partial.strings_[i] > strings_[group]
+                       : type_.id() == TypeId::kFloat64 ? partial.doubles_[i] > doubles_[group]
+                                                        : partial.ints_[i] > ints_[group];
+        take = rule_ == Rule::kMin ? less : greater;
+      }
+      if (take) {
+        seen_[group] = 1;
+        ints_[group] = partial.ints_[i];
+        doubles_[group] = partial.doubles_[i];
+        strings_[group] = partial.strings_[i];
+      }
+    }
+  }
+
  private:
   Rule rule_;
   DataType type_;
@@ -254,8 +379,9 @@ class CountDistinctAccumulator : public Accumulator {
     for (int64_t row = 0; row < rows; ++row) {
       if (ids[static_cast<size_t>(row)] == next_new_id) {
         ++next_new_id;
-        if (input->is_valid(row)) {
-          ++counts_[static_cast<size_t>(groups[static_cast<size_t>(row)])];
+        int64_t group_id = groups[static_cast<size_t>(row)];
+        if (group_id >= 0 && input->is_valid(row)) {
+          ++counts_[static_cast<size_t>(group_id)];
         }
       }
     }
@@ -266,6 +392,18 @@ class CountDistinctAccumulator : public Accumulator {
       builder.append_int(counts_[group]);
     }
     return builder.finish();
+  }
+
+  void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
+    auto& partial = static_cast<CountDistinctAccumulator&>(other);
+    std::vector<ColumnPtr> pairs = partial.pairs_.key_columns();
+    int64_t rows = partial.pairs_.size();
+    std::vector<int64_t> groups(static_cast<size_t>(rows));
+    for (int64_t row = 0; row < rows; ++row) {
+      int64_t local = pairs[0]->values<int64_t>()[row];
+      groups[static_cast<size_t>(row)] = local < 0 ? -1 : mapping[static_cast<size_t>(local)];
+    }
+    update(pairs[1].get(), groups, rows);
   }
 
  private:
@@ -340,9 +478,10 @@ std::unique_ptr<Accumulator> make_accumulator(const AggregatePlan& plan) {
   return std::make_unique<PickAccumulator>(rule, plan.type);
 }
 
-Table aggregate_table(const Table& table, const std::vector<std::string>& keys,
-                      const std::vector<Expr>& aggregates) {
-  const Schema& schema = *table.schema();
+}  // namespace
+
+Table aggregate_batches(const Schema& schema, size_t batch_count, const BatchSource& batch_at,
+                        const std::vector<std::string>& keys, const std::vector<Expr>& aggregates) {
   std::vector<size_t> key_indexes;
   std::vector<DataType> key_types;
   std::vector<Field> fields;
@@ -353,37 +492,87 @@ Table aggregate_table(const Table& table, const std::vector<std::string>& keys,
     fields.push_back(schema.field(index));
   }
   std::vector<AggregatePlan> plans;
-  std::vector<std::unique_ptr<Accumulator>> accumulators;
   for (const Expr& aggregate : aggregates) {
     plans.push_back(plan_aggregate(aggregate, schema));
-    accumulators.push_back(make_accumulator(plans.back()));
     fields.push_back({plans.back().name, plans.back().type, true});
   }
   auto output_schema = std::make_shared<Schema>(std::move(fields));
 
-  KeyIndex index(key_types);
-  std::vector<int64_t> groups;
-  const CancellationToken& token = current_cancellation();
-  for (const RecordBatch& batch : table.batches()) {
-    token.check();
-    int64_t rows = batch.num_rows();
-    if (keys.empty()) {
-      groups.assign(static_cast<size_t>(rows), 0);
-    } else {
-      std::vector<ColumnPtr> key_columns;
-      for (size_t key : key_indexes) {
-        key_columns.push_back(batch.column(key));
-      }
-      index.insert(key_columns, rows, groups);
+  // Each worker aggregates a contiguous range of batches into a partial state; partials
+  // merge in order, so groups keep their first-seen order whatever the thread count.
+  struct Partial {
+    KeyIndex index;
+    std::vector<std::unique_ptr<Accumulator>> accumulators;
+  };
+  size_t workers =
+      std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(num_threads()), batch_count));
+  std::vector<Partial> partials;
+  for (size_t w = 0; w < workers; ++w) {
+    Partial partial{KeyIndex(key_types), {}};
+    for (const AggregatePlan& plan : plans) {
+      partial.accumulators.push_back(make_accumulator(plan));
     }
-    int64_t group_count = keys.empty() ? 1 : index.size();
-    for (size_t a = 0; a < plans.size(); ++a) {
-      accumulators[a]->resize(group_count);
-      ColumnPtr input;
-      if (plans[a].input) {
-        input = detail::evaluate_column(*plans[a].input, batch);
+    partials.push_back(std::move(partial));
+  }
+  detail::parallel_for(workers, [&](size_t w) {
+    Partial& partial = partials[w];
+    size_t first = batch_count * w / workers;
+    size_t last = batch_count * (w + 1) / workers;
+    std::vector<int64_t> groups;
+    for (size_t b = first; b < last; ++b) {
+      current_cancellation().check();
+      std::optional<SelectedBatch> produced = batch_at(b);
+      if (!produced || produced->batch.num_rows() == 0) {
+        continue;
       }
-      accumulators[a]->update(input.get(), groups, rows);
+      const RecordBatch& batch = produced->batch;
+      const uint8_t* selection = produced->selection ? produced->selection->data() : nullptr;
+      int64_t rows = batch.num_rows();
+      if (keys.empty()) {
+        groups.assign(static_cast<size_t>(rows), 0);
+        if (selection != nullptr) {
+          for (int64_t row = 0; row < rows; ++row) {
+            if (!get_bit(selection, row)) {
+              groups[static_cast<size_t>(row)] = -1;
+            }
+          }
+        }
+      } else {
+        std::vector<ColumnPtr> key_columns;
+        for (size_t key : key_indexes) {
+          key_columns.push_back(batch.column(key));
+        }
+        partial.index.insert(key_columns, rows, groups, selection);
+      }
+      int64_t group_count = keys.empty() ? 1 : partial.index.size();
+      for (size_t a = 0; a < plans.size(); ++a) {
+        partial.accumulators[a]->resize(group_count);
+        ColumnPtr input;
+        if (plans[a].input) {
+          input = detail::evaluate_column(*plans[a].input, batch);
+        }
+        partial.accumulators[a]->update(input.get(), groups, rows);
+      }
+    }
+  });
+  KeyIndex index(key_types);
+  std::vector<std::unique_ptr<Accumulator>>& accumulators = partials.front().accumulators;
+  if (!keys.empty()) {
+    std::vector<int64_t> first_ids;
+    index.insert(partials.front().index.key_columns(), partials.front().index.size(), first_ids);
+  }
+  for (size_t w = 1; w < workers; ++w) {
+    Partial& partial = partials[w];
+    int64_t local_groups = keys.empty() ? 1 : partial.index.size();
+    std::vector<int64_t> mapping(static_cast<size_t>(local_groups), 0);
+    if (!keys.empty()) {
+      index.insert(partial.index.key_columns(), local_groups, mapping);
+    }
+    int64_t global_groups = keys.empty() ? 1 : index.size();
+    for (size_t a = 0; a < plans.size(); ++a) {
+      accumulators[a]->resize(global_groups);
+      partial.accumulators[a]->resize(local_groups);
+      accumulators[a]->merge(*partial.accumulators[a], mapping);
     }
   }
   // Without keys there is always exactly one output row, even for an empty input.
@@ -395,6 +584,19 @@ Table aggregate_table(const Table& table, const std::vector<std::string>& keys,
   }
   RecordBatch result(output_schema, std::move(columns), group_count);
   return Table(output_schema, {std::move(result)});
+}
+
+namespace {
+
+Table aggregate_table(const Table& table, const std::vector<std::string>& keys,
+                      const std::vector<Expr>& aggregates) {
+  const std::vector<RecordBatch>& batches = table.batches();
+  return aggregate_batches(
+      *table.schema(), batches.size(),
+      [&](size_t b) {
+        return std::optional<SelectedBatch>({batches[b], nullptr});
+      },
+      keys, aggregates);
 }
 
 }  // namespace
