@@ -6,6 +6,7 @@
 #include "setl/core/error.h"
 #include "setl/core/log.h"
 #include "setl/core/type_name.h"
+#include "setl/engine/arrow_c.h"
 #include "setl/engine/dataset.h"
 #include "setl/engine/execution.h"
 #include "setl/engine/expr.h"

@@ -313,7 +313,13 @@ Table execute(const NodePtr& node) {
             return std::nullopt;
           }
           if (selected * 4 < batch.num_rows() * 3) {
-            batch = Table::from_batch(batch).filter(predicate).combine();
+            std::vector<int64_t> rows = detail::true_rows(*mask);
+            std::vector<ColumnPtr> columns;
+            for (const ColumnPtr& column : batch.columns()) {
+              columns.push_back(detail::take(*column, rows));
+            }
+            batch =
+                RecordBatch(batch.schema(), std::move(columns), static_cast<int64_t>(rows.size()));
             selection = nullptr;
           }
         }
