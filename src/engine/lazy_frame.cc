@@ -4,6 +4,7 @@
 
 #include "aggregate.h"
 #include "column_ops.h"
+#include "executor.h"
 #include "expr_eval.h"
 #include "logical_plan.h"
 #include "setl/core/error.h"
@@ -253,11 +254,37 @@ Table execute(const NodePtr& node) {
       return scanned;
     }
     case Kind::kProject:
-      return execute(node->inputs[0]).select(node->exprs);
+    case Kind::kFilter: {
+      // A chain of filters and projections runs batch by batch, each batch through the
+      // whole chain, so no intermediate table is ever held.
+      std::vector<NodePtr> chain;
+      NodePtr source = node;
+      while (source->kind == Kind::kFilter || source->kind == Kind::kProject) {
+        chain.push_back(source);
+        source = source->inputs[0];
+      }
+      Table input = execute(source);
+      std::vector<std::optional<RecordBatch>> outputs(input.batches().size());
+      detail::parallel_for(outputs.size(), [&](size_t index) {
+        Table part = Table::from_batch(input.batches()[index]);
+        for (auto step = chain.rbegin(); step != chain.rend() && part.num_rows() > 0; ++step) {
+          part = (*step)->kind == Kind::kFilter ? part.filter((*step)->exprs[0])
+                                                : part.select((*step)->exprs);
+        }
+        if (part.num_rows() > 0) {
+          outputs[index] = part.combine();
+        }
+      });
+      std::vector<RecordBatch> batches;
+      for (std::optional<RecordBatch>& output : outputs) {
+        if (output) {
+          batches.emplace_back(node->schema, output->columns(), output->num_rows());
+        }
+      }
+      return Table(node->schema, std::move(batches));
+    }
     case Kind::kWindow:
       return execute(node->inputs[0]).with_column(node->name, node->exprs[0]);
-    case Kind::kFilter:
-      return execute(node->inputs[0]).filter(node->exprs[0]);
     case Kind::kLimit:
       return execute(node->inputs[0]).limit(node->count, node->offset);
     case Kind::kSort:
