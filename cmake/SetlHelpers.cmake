@@ -51,4 +51,5 @@ function(setl_add_test layer name)
                         setl_warnings setl_sanitizers)
   gtest_discover_tests(${target} PROPERTIES LABELS "${layer};${ARG_LABELS}"
                        DISCOVERY_TIMEOUT 60)
+  set_property(GLOBAL APPEND PROPERTY SETL_TESTS_${layer} ${target})
 endfunction()

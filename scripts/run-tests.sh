@@ -17,7 +17,7 @@ ctest --test-dir build/test --output-on-failure -j "$jobs"
 if [[ "${SETL_SKIP_TSAN:-0}" != "1" ]]; then
   cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSETL_TSAN=ON \
     -DSETL_BUILD_TESTS=ON -DSETL_BUILD_EXAMPLES=OFF -DSETL_BUILD_BENCHMARKS=OFF
-  cmake --build build/tsan -j "$jobs"
+  cmake --build build/tsan -j "$jobs" --target setl_core_workflow_tests
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
     ctest --test-dir build/tsan --output-on-failure -j "$jobs" -L "core|workflow"
 fi
