@@ -121,7 +121,7 @@ std::vector<int64_t> true_rows(const Column& mask) {
   // Count first so the output is allocated once, then scan 64 rows per word.
   int64_t words = length / 64;
   int64_t selected = 0;
-  for (int64_t word = 0; word < words; ++word) {
+  auto true_bits = [&](int64_t word) {
     uint64_t bits = 0;
     std::memcpy(&bits, value_bytes + word * 8, 8);
     if (valid_bytes) {
@@ -129,17 +129,14 @@ std::vector<int64_t> true_rows(const Column& mask) {
       std::memcpy(&valid, valid_bytes + word * 8, 8);
       bits &= valid;
     }
-    selected += __builtin_popcountll(bits);
+    return bits;
+  };
+  for (int64_t word = 0; word < words; ++word) {
+    selected += __builtin_popcountll(true_bits(word));
   }
   rows.reserve(static_cast<size_t>(selected + 64));
   for (int64_t word = 0; word < words; ++word) {
-    uint64_t bits = 0;
-    std::memcpy(&bits, value_bytes + word * 8, 8);
-    if (valid_bytes) {
-      uint64_t valid = 0;
-      std::memcpy(&valid, valid_bytes + word * 8, 8);
-      bits &= valid;
-    }
+    uint64_t bits = true_bits(word);
     while (bits != 0) {
       rows.push_back(word * 64 + __builtin_ctzll(bits));
       bits &= bits - 1;

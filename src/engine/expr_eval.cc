@@ -14,6 +14,17 @@ ColumnPtr to_column(const Datum& datum, int64_t rows) {
   return datum.is_scalar() ? Column::constant(datum.scalar, rows) : datum.column;
 }
 
+KernelInputs kernel_inputs(const std::vector<Datum>& args, int64_t rows) {
+  KernelInputs inputs;
+  std::vector<const Datum*> data;
+  for (const Datum& arg : args) {
+    inputs.columns.push_back(to_column(arg, rows));
+    data.push_back(&arg);
+  }
+  inputs.validity = and_validity(data, rows);
+  return inputs;
+}
+
 BufferPtr normalized_validity(const Column& column) {
   if (column.null_count() == 0) {
     return nullptr;

@@ -91,6 +91,18 @@ Datum eval_cast(const Datum& value, const DataType& to, bool try_cast, int64_t r
 Datum eval_string(Fn fn, const std::vector<Datum>& args, int64_t rows);
 Datum eval_temporal(Fn fn, const DataType& type, const std::vector<Datum>& args, int64_t rows);
 
+/// The columns of `schema` as column references, with `name` replaced by (or, if absent,
+/// followed by) `value` aliased to it: the projection behind with_column.
+std::vector<Expr> columns_with(const Schema& schema, std::string name, const Expr& value);
+
+/// Kernel arguments as columns (scalars broadcast) and the AND of their validities.
+struct KernelInputs {
+  std::vector<ColumnPtr> columns;
+  BufferPtr validity;  // null: every row valid
+  bool valid(int64_t row) const { return validity == nullptr || get_bit(validity->data(), row); }
+};
+KernelInputs kernel_inputs(const std::vector<Datum>& args, int64_t rows);
+
 /// A column of `rows` rows for a datum (scalars broadcast).
 ColumnPtr to_column(const Datum& datum, int64_t rows);
 /// The validity of a column as a bitmap starting at bit 0 (null when all rows are valid).

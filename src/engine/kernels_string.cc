@@ -92,14 +92,10 @@ std::string replace_all(std::string_view text, std::string_view from, std::strin
 }  // namespace
 
 Datum eval_string(Fn fn, const std::vector<Datum>& args, int64_t rows) {
-  std::vector<ColumnPtr> columns;
-  std::vector<const Datum*> inputs;
-  for (const Datum& arg : args) {
-    columns.push_back(to_column(arg, rows));
-    inputs.push_back(&arg);
-  }
-  BufferPtr validity = and_validity(inputs, rows);
-  auto valid = [&](int64_t row) { return validity == nullptr || get_bit(validity->data(), row); };
+  KernelInputs inputs = kernel_inputs(args, rows);
+  const std::vector<ColumnPtr>& columns = inputs.columns;
+  const BufferPtr& validity = inputs.validity;
+  auto valid = [&](int64_t row) { return inputs.valid(row); };
   auto text = [&](size_t arg, int64_t row) { return columns[arg]->string_value(row); };
 
   switch (fn) {

@@ -22,14 +22,10 @@ int64_t day_number(const Column& column, int64_t row) {
 }  // namespace
 
 Datum eval_temporal(Fn fn, const DataType& type, const std::vector<Datum>& args, int64_t rows) {
-  std::vector<ColumnPtr> columns;
-  std::vector<const Datum*> inputs;
-  for (const Datum& arg : args) {
-    columns.push_back(to_column(arg, rows));
-    inputs.push_back(&arg);
-  }
-  BufferPtr validity = and_validity(inputs, rows);
-  auto valid = [&](int64_t row) { return validity == nullptr || get_bit(validity->data(), row); };
+  KernelInputs inputs = kernel_inputs(args, rows);
+  const std::vector<ColumnPtr>& columns = inputs.columns;
+  const BufferPtr& validity = inputs.validity;
+  auto valid = [&](int64_t row) { return inputs.valid(row); };
 
   if (fn == Fn::kYear || fn == Fn::kMonth || fn == Fn::kDay || fn == Fn::kDateDiff) {
     auto out = Buffer::allocate(static_cast<size_t>(rows) * 8);

@@ -399,20 +399,7 @@ LazyFrame LazyFrame::with_column(std::string name, const Expr& value) const {
   if (value.kind() == ExprKind::kWindow) {
     return LazyFrame(plan::window(node_, std::move(name), value));
   }
-  std::vector<Expr> columns;
-  bool replaced = false;
-  for (const Field& field : node_->schema->fields()) {
-    if (field.name == name) {
-      columns.push_back(value.alias(name));
-      replaced = true;
-    } else {
-      columns.push_back(col(field.name));
-    }
-  }
-  if (!replaced) {
-    columns.push_back(value.alias(std::move(name)));
-  }
-  return select(columns);
+  return select(detail::columns_with(*node_->schema, std::move(name), value));
 }
 
 LazyFrame LazyFrame::rename(const std::vector<std::pair<std::string, std::string>>& renames) const {

@@ -62,13 +62,12 @@ Table Table::select(std::initializer_list<std::string_view> names) const {
 
 Table with_window_column(const Table& table, std::string name, const Expr& value);
 
-Table Table::with_column(std::string name, const Expr& value) const {
-  if (value.kind() == ExprKind::kWindow) {
-    return with_window_column(*this, std::move(name), value);
-  }
+namespace detail {
+
+std::vector<Expr> columns_with(const Schema& schema, std::string name, const Expr& value) {
   std::vector<Expr> columns;
   bool replaced = false;
-  for (const Field& field : schema_->fields()) {
+  for (const Field& field : schema.fields()) {
     if (field.name == name) {
       columns.push_back(value.alias(name));
       replaced = true;
@@ -79,7 +78,16 @@ Table Table::with_column(std::string name, const Expr& value) const {
   if (!replaced) {
     columns.push_back(value.alias(std::move(name)));
   }
-  return select(columns);
+  return columns;
+}
+
+}  // namespace detail
+
+Table Table::with_column(std::string name, const Expr& value) const {
+  if (value.kind() == ExprKind::kWindow) {
+    return with_window_column(*this, std::move(name), value);
+  }
+  return select(detail::columns_with(*schema_, std::move(name), value));
 }
 
 Table Table::rename(const std::vector<std::pair<std::string, std::string>>& renames) const {
