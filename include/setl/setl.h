@@ -12,6 +12,8 @@
 #include "setl/engine/expr.h"
 #include "setl/engine/lazy_frame.h"
 #include "setl/engine/table.h"
+#include "setl/storage/connector.h"
+#include "setl/storage/sqlite_connector.h"
 #include "setl/workflow/benchmark.h"
 #include "setl/workflow/dag.h"
 #include "setl/workflow/deliverable.h"

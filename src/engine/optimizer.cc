@@ -360,13 +360,14 @@ NodePtr prune(const NodePtr& node, const Needed& needed) {
         read.insert(used.begin(), used.end());
       }
       request.columns.clear();
-      for (const Field& field : node->source->schema()->fields()) {
+      SchemaPtr source_schema = node->source->schema();  // held: sources may build it per call
+      for (const Field& field : source_schema->fields()) {
         if (read.count(field.name) > 0) {
           request.columns.push_back(field.name);
         }
       }
-      if (request.columns.empty() && !node->source->schema()->fields().empty()) {
-        request.columns.push_back(node->source->schema()->field(0).name);  // keeps the row count
+      if (request.columns.empty() && source_schema->num_fields() > 0) {
+        request.columns.push_back(source_schema->field(0).name);  // keeps the row count
       }
       NodePtr scanned = scan(node->source, std::move(request));
       if (scanned->schema->num_fields() > wanted.size() && needed) {

@@ -47,6 +47,19 @@ class RecordingSource : public ScanSource {
   Table table_;
 };
 
+// A source that builds a new schema object on every call, as database connectors do.
+class FreshSchemaSource : public RecordingSource {
+ public:
+  using RecordingSource::RecordingSource;
+  SchemaPtr schema() const override { return std::make_shared<Schema>(*RecordingSource::schema()); }
+};
+
+TEST(LazyFrame, SourcesMayBuildTheirSchemaPerCall) {
+  auto source = std::make_shared<FreshSchemaSource>(orders());
+  Table result = LazyFrame::scan(source).filter("amount > 6").select({"id"}).collect();
+  EXPECT_THAT(cells(result, "id"), ElementsAre("2", "3", "4"));
+}
+
 TEST(LazyFrame, CollectsTheSameAsEagerOperations) {
   LazyFrame lazy = LazyFrame::from(orders())
                        .filter("amount > 6")

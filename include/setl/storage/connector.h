@@ -1,0 +1,45 @@
+// A Connector reads and writes tables in one place (a file, a database table) — SETL's
+// Connector. It is also a ScanSource, so LazyFrame::scan(connector) pushes projections
+// and filters into it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "setl/engine/lazy_frame.h"
+#include "setl/engine/table.h"
+
+namespace setl::storage {
+
+/// What write() does when the target already holds data.
+enum class SaveMode {
+  kOverwrite,      ///< replace it (atomically: readers see the old or the new data)
+  kAppend,         ///< add the rows (the schemas must agree)
+  kErrorIfExists,  ///< fail with IoError
+  kIgnore,         ///< leave it and write nothing
+};
+
+/// "overwrite", "append", "error_if_exists", "ignore".
+std::string_view to_string(SaveMode mode);
+/// Parses the names above (also "errorifexists"). Throws: ConfigError listing them.
+SaveMode parse_save_mode(std::string_view name);
+
+/// Create connectors with std::make_shared: lazy() shares ownership with the plan.
+class Connector : public engine::ScanSource, public std::enable_shared_from_this<Connector> {
+ public:
+  /// Every row and column.
+  virtual engine::Table read() const;
+  /// Writes `table` according to `mode`; on failure the target keeps its previous state.
+  virtual void write(const engine::Table& table, SaveMode mode) = 0;
+  /// True if the target exists and holds a table.
+  virtual bool exists() const = 0;
+  /// A lazy scan of this connector (projections and filters are pushed into it).
+  /// Throws: StateError if the connector is not owned by a std::shared_ptr.
+  engine::LazyFrame lazy() const;
+
+ protected:
+  Connector() = default;
+};
+
+}  // namespace setl::storage

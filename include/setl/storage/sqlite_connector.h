@@ -1,0 +1,45 @@
+// Reads and writes a table of a SQLite database file, or reads the result of a query.
+//
+//   auto sales = std::make_shared<SqliteConnector>("warehouse.db", "sales");
+//   sales->write(table, SaveMode::kOverwrite);
+//   Table back = sales->read();
+//   auto report = SqliteConnector::query("warehouse.db", "SELECT city, sum(amount) ...");
+//
+// Types: INTEGER/INT/BIGINT → int64, REAL/DOUBLE/FLOAT/NUMERIC → float64, TEXT/VARCHAR/CHAR
+// → string, BOOLEAN → bool, DATE → date32 (stored as 'YYYY-MM-DD' text), TIMESTAMP/DATETIME
+// → timestamp (stored as 'YYYY-MM-DD HH:MM:SS[.ffffff]' text); a query's columns are typed by
+// their declared type, or by their values when SQLite has none. Writes run in one
+// transaction: a failure leaves the table as it was.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "setl/storage/connector.h"
+
+namespace setl::storage {
+
+class SqliteConnector : public Connector {
+ public:
+  /// The table `table` of the database at `path` (created on first write).
+  SqliteConnector(std::filesystem::path path, std::string table);
+  /// A read-only connector over the rows of `sql`.
+  static std::shared_ptr<SqliteConnector> query(std::filesystem::path path, std::string sql);
+
+  engine::SchemaPtr schema() const override;
+  std::string describe() const override;
+  engine::Table scan(const engine::ScanRequest& request) const override;
+  void write(const engine::Table& table, SaveMode mode) override;
+  bool exists() const override;
+
+ private:
+  SqliteConnector(std::filesystem::path path, std::string table, std::string sql);
+  std::string select_sql(const engine::ScanRequest& request) const;
+
+  std::filesystem::path path_;
+  std::string table_;
+  std::string sql_;  // non-empty for query connectors
+};
+
+}  // namespace setl::storage

@@ -1,0 +1,443 @@
+#include "setl/storage/sqlite_connector.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include "setl/core/error.h"
+#include "setl/engine/builder.h"
+#include "setl/engine/parse_value.h"
+
+namespace setl::storage {
+namespace {
+
+using engine::DataType;
+using engine::TypeId;
+
+std::string quote(const std::string& identifier) {
+  std::string quoted = "\"";
+  for (char c : identifier) {
+    quoted += c;
+    if (c == '"') {
+      quoted += '"';
+    }
+  }
+  return quoted + "\"";
+}
+
+class Database {
+ public:
+  Database(const std::filesystem::path& path, bool create) : path_(path) {
+    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+      std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw IoError("cannot open SQLite database " + path.string() + ": " + message);
+    }
+    sqlite3_busy_timeout(db_, 5000);
+  }
+  ~Database() { sqlite3_close(db_); }
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  void execute(const std::string& sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+      std::string message = error ? error : sqlite3_errmsg(db_);
+      sqlite3_free(error);
+      throw IoError(path_.string() + ": SQLite error: " + message + " (in: " + sql + ")");
+    }
+  }
+  sqlite3_stmt* prepare(const std::string& sql) {
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+      throw IoError(path_.string() + ": SQLite error: " + sqlite3_errmsg(db_) + " (in: " + sql +
+                    ")");
+    }
+    return statement;
+  }
+  [[noreturn]] void fail(const std::string& what) {
+    throw IoError(path_.string() + ": " + what + ": " + sqlite3_errmsg(db_));
+  }
+  bool has_table(const std::string& table) {
+    Statement statement(
+        prepare("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?"));
+    sqlite3_bind_text(statement.get(), 1, table.c_str(), -1, SQLITE_TRANSIENT);
+    return sqlite3_step(statement.get()) == SQLITE_ROW;
+  }
+  std::vector<std::string> tables() {
+    Statement statement(
+        prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name"));
+    std::vector<std::string> names;
+    while (sqlite3_step(statement.get()) == SQLITE_ROW) {
+      names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(statement.get(), 0)));
+    }
+    return names;
+  }
+
+  class Statement {
+   public:
+    explicit Statement(sqlite3_stmt* statement) : statement_(statement) {}
+    ~Statement() { sqlite3_finalize(statement_); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    sqlite3_stmt* get() const { return statement_; }
+
+   private:
+    sqlite3_stmt* statement_;
+  };
+
+ private:
+  std::filesystem::path path_;
+  sqlite3* db_ = nullptr;
+};
+
+std::optional<DataType> type_from_declared(std::string declared) {
+  std::transform(declared.begin(), declared.end(), declared.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (declared.empty()) {
+    return std::nullopt;
+  }
+  if (declared.find("BOOL") != std::string::npos) {
+    return DataType::boolean();
+  }
+  if (declared.find("TIMESTAMP") != std::string::npos ||
+      declared.find("DATETIME") != std::string::npos) {
+    return DataType::timestamp();
+  }
+  if (declared == "DATE") {
+    return DataType::date32();
+  }
+  if (declared.find("INT") != std::string::npos) {
+    return DataType::int64();
+  }
+  if (declared.find("CHAR") != std::string::npos || declared.find("CLOB") != std::string::npos ||
+      declared.find("TEXT") != std::string::npos) {
+    return DataType::string();
+  }
+  if (declared.find("REAL") != std::string::npos || declared.find("FLOA") != std::string::npos ||
+      declared.find("DOUB") != std::string::npos || declared.find("NUMERIC") != std::string::npos ||
+      declared.find("DECIMAL") != std::string::npos) {
+    return DataType::float64();
+  }
+  return std::nullopt;
+}
+
+std::string declared_type(const DataType& type) {
+  switch (type.id()) {
+    case TypeId::kBool:
+      return "BOOLEAN";
+    case TypeId::kInt32:
+    case TypeId::kInt64:
+      return "INTEGER";
+    case TypeId::kFloat64:
+      return "REAL";
+    case TypeId::kDate32:
+      return "DATE";
+    case TypeId::kTimestamp:
+      return "TIMESTAMP";
+    default:
+      return "TEXT";
+  }
+}
+
+// Reads a statement's rows into columns of the given types.
+engine::Table read_rows(sqlite3_stmt* statement, const engine::SchemaPtr& schema,
+                        const std::string& where) {
+  std::vector<engine::ColumnBuilder> builders;
+  for (const engine::Field& field : schema->fields()) {
+    builders.emplace_back(field.type);
+  }
+  int64_t row = 0;
+  int status;
+  while ((status = sqlite3_step(statement)) == SQLITE_ROW) {
+    for (size_t c = 0; c < builders.size(); ++c) {
+      int index = static_cast<int>(c);
+      engine::ColumnBuilder& builder = builders[c];
+      int kind = sqlite3_column_type(statement, index);
+      if (kind == SQLITE_NULL) {
+        builder.append_null();
+        continue;
+      }
+      const engine::Field& field = schema->field(c);
+      auto bad_value = [&]() {
+        const unsigned char* text = sqlite3_column_text(statement, index);
+        throw IoError(where + ": row " + std::to_string(row + 1) + ", column \"" + field.name +
+                      "\": expected " + field.type.to_string() + ", found '" +
+                      (text ? reinterpret_cast<const char*>(text) : "") + "'");
+      };
+      switch (field.type.id()) {
+        case TypeId::kBool:
+          builder.append_bool(sqlite3_column_int64(statement, index) != 0);
+          break;
+        case TypeId::kInt32:
+        case TypeId::kInt64:
+          if (kind != SQLITE_INTEGER) {
+            bad_value();
+          }
+          builder.append_int(sqlite3_column_int64(statement, index));
+          break;
+        case TypeId::kFloat64:
+          if (kind != SQLITE_INTEGER && kind != SQLITE_FLOAT) {
+            bad_value();
+          }
+          builder.append_double(sqlite3_column_double(statement, index));
+          break;
+        case TypeId::kDate32: {
+          int32_t days = 0;
+          const char* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, index));
+          if (!engine::parse_date(text ? text : "", days)) {
+            bad_value();
+          }
+          builder.append_int(days);
+          break;
+        }
+        case TypeId::kTimestamp: {
+          int64_t micros = 0;
+          const char* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, index));
+          if (!engine::parse_timestamp(text ? text : "", micros)) {
+            bad_value();
+          }
+          builder.append_int(micros);
+          break;
+        }
+        default: {
+          const unsigned char* text = sqlite3_column_text(statement, index);
+          int bytes = sqlite3_column_bytes(statement, index);
+          builder.append_string(
+              std::string_view(reinterpret_cast<const char*>(text), static_cast<size_t>(bytes)));
+        }
+      }
+    }
+    ++row;
+  }
+  if (status != SQLITE_DONE) {
+    throw IoError(where + ": SQLite error while reading row " + std::to_string(row + 1));
+  }
+  std::vector<engine::ColumnPtr> columns;
+  for (engine::ColumnBuilder& builder : builders) {
+    columns.push_back(builder.finish());
+  }
+  return engine::Table(schema, {engine::RecordBatch(schema, std::move(columns), row)}).rechunk();
+}
+
+}  // namespace
+
+SqliteConnector::SqliteConnector(std::filesystem::path path, std::string table)
+    : SqliteConnector(std::move(path), std::move(table), "") {}
+
+SqliteConnector::SqliteConnector(std::filesystem::path path, std::string table, std::string sql)
+    : path_(std::move(path)), table_(std::move(table)), sql_(std::move(sql)) {
+  if (table_.empty() && sql_.empty()) {
+    throw ConfigError("a SQLite connector needs a table name or a query");
+  }
+}
+
+std::shared_ptr<SqliteConnector> SqliteConnector::query(std::filesystem::path path,
+                                                        std::string sql) {
+  return std::shared_ptr<SqliteConnector>(new SqliteConnector(std::move(path), "", std::move(sql)));
+}
+
+std::string SqliteConnector::describe() const {
+  return sql_.empty() ? "sqlite " + path_.string() + " table " + table_
+                      : "sqlite " + path_.string() + " query";
+}
+
+bool SqliteConnector::exists() const {
+  if (!std::filesystem::exists(path_)) {
+    return false;
+  }
+  Database db(path_, false);
+  return sql_.empty() ? db.has_table(table_) : true;
+}
+
+engine::SchemaPtr SqliteConnector::schema() const {
+  if (!std::filesystem::exists(path_)) {
+    throw IoError("SQLite database " + path_.string() + " does not exist");
+  }
+  Database db(path_, false);
+  std::vector<engine::Field> fields;
+  if (sql_.empty()) {
+    if (!db.has_table(table_)) {
+      std::string known;
+      for (const std::string& name : db.tables()) {
+        known += (known.empty() ? "" : ", ") + name;
+      }
+      throw IoError("SQLite database " + path_.string() + " has no table '" + table_ +
+                    "' (tables: " + (known.empty() ? std::string("none") : known) + ")");
+    }
+    Database::Statement info(db.prepare("PRAGMA table_info(" + quote(table_) + ")"));
+    while (sqlite3_step(info.get()) == SQLITE_ROW) {
+      std::string name = reinterpret_cast<const char*>(sqlite3_column_text(info.get(), 1));
+      const unsigned char* declared = sqlite3_column_text(info.get(), 2);
+      std::string declared_text = declared ? reinterpret_cast<const char*>(declared) : "";
+      std::optional<DataType> type = type_from_declared(declared_text);
+      if (!type) {
+        throw SchemaError("SQLite column \"" + name + "\" of " + table_ + " has type '" +
+                          declared_text +
+                          "', which setlpp does not map (BLOB and untyped "
+                          "columns are not supported)");
+      }
+      bool not_null = sqlite3_column_int(info.get(), 3) != 0;
+      fields.push_back({name, *type, !not_null});
+    }
+    return std::make_shared<engine::Schema>(std::move(fields));
+  }
+  // A query: declared types where SQLite knows them, else the first non-NULL values' types.
+  Database::Statement statement(db.prepare(sql_));
+  int count = sqlite3_column_count(statement.get());
+  std::vector<std::optional<DataType>> types(static_cast<size_t>(count));
+  for (int c = 0; c < count; ++c) {
+    const char* declared = sqlite3_column_decltype(statement.get(), c);
+    types[static_cast<size_t>(c)] = type_from_declared(declared ? declared : "");
+  }
+  while (std::any_of(types.begin(), types.end(), [](const auto& t) { return !t; }) &&
+         sqlite3_step(statement.get()) == SQLITE_ROW) {
+    for (int c = 0; c < count; ++c) {
+      auto& type = types[static_cast<size_t>(c)];
+      int kind = sqlite3_column_type(statement.get(), c);
+      if (type || kind == SQLITE_NULL) {
+        continue;
+      }
+      type = kind == SQLITE_INTEGER ? DataType::int64()
+             : kind == SQLITE_FLOAT ? DataType::float64()
+                                    : DataType::string();
+    }
+  }
+  for (int c = 0; c < count; ++c) {
+    fields.push_back({sqlite3_column_name(statement.get(), c),
+                      types[static_cast<size_t>(c)].value_or(DataType::string()), true});
+  }
+  return std::make_shared<engine::Schema>(std::move(fields));
+}
+
+std::string SqliteConnector::select_sql(const engine::ScanRequest& request) const {
+  std::string source = sql_.empty() ? quote(table_) : "(" + sql_ + ")";
+  if (request.columns.empty()) {
+    return "SELECT * FROM " + source;
+  }
+  std::string columns;
+  for (const std::string& column : request.columns) {
+    columns += (columns.empty() ? "" : ", ") + quote(column);
+  }
+  return "SELECT " + columns + " FROM " + source;
+}
+
+engine::Table SqliteConnector::scan(const engine::ScanRequest& request) const {
+  engine::SchemaPtr full = schema();
+  engine::SchemaPtr wanted = full;
+  if (!request.columns.empty()) {
+    std::vector<engine::Field> fields;
+    for (const std::string& name : request.columns) {
+      fields.push_back(full->field(full->index_of(name)));
+    }
+    wanted = std::make_shared<engine::Schema>(std::move(fields));
+  }
+  Database db(path_, false);
+  Database::Statement statement(db.prepare(select_sql(request)));
+  engine::Table table = read_rows(statement.get(), wanted, describe());
+  return table;
+}
+
+void SqliteConnector::write(const engine::Table& table, SaveMode mode) {
+  if (!sql_.empty()) {
+    throw StateError("connector " + describe() + " reads a query and cannot be written to");
+  }
+  Database db(path_, true);
+  db.execute("BEGIN IMMEDIATE");
+  try {
+    bool present = db.has_table(table_);
+    if (present && mode == SaveMode::kErrorIfExists) {
+      throw IoError("SQLite table '" + table_ + "' already exists in " + path_.string() +
+                    " (save mode error_if_exists)");
+    }
+    if (present && mode == SaveMode::kIgnore) {
+      db.execute("ROLLBACK");
+      return;
+    }
+    if (present && mode == SaveMode::kOverwrite) {
+      db.execute("DROP TABLE " + quote(table_));
+      present = false;
+    }
+    const engine::Schema& schema = *table.schema();
+    if (!present) {
+      std::string columns;
+      for (const engine::Field& field : schema.fields()) {
+        columns += (columns.empty() ? "" : ", ") + quote(field.name) + " " +
+                   declared_type(field.type) + (field.nullable ? "" : " NOT NULL");
+      }
+      db.execute("CREATE TABLE " + quote(table_) + " (" + columns + ")");
+    } else {
+      engine::SchemaPtr existing = SqliteConnector::schema();
+      for (const engine::Field& field : schema.fields()) {
+        std::optional<size_t> index = existing->find(field.name);
+        if (!index) {
+          throw SchemaError("cannot append to SQLite table '" + table_ + "': it has no column \"" +
+                            field.name + "\" (it has " + existing->to_string() + ")");
+        }
+      }
+    }
+    std::string names;
+    std::string placeholders;
+    for (const engine::Field& field : schema.fields()) {
+      names += (names.empty() ? "" : ", ") + quote(field.name);
+      placeholders += placeholders.empty() ? "?" : ", ?";
+    }
+    Database::Statement insert(db.prepare("INSERT INTO " + quote(table_) + " (" + names +
+                                          ") VALUES (" + placeholders + ")"));
+    for (const engine::RecordBatch& batch : table.batches()) {
+      for (int64_t row = 0; row < batch.num_rows(); ++row) {
+        for (size_t c = 0; c < batch.num_columns(); ++c) {
+          const engine::Column& column = *batch.column(c);
+          int index = static_cast<int>(c) + 1;
+          if (column.is_null(row)) {
+            sqlite3_bind_null(insert.get(), index);
+            continue;
+          }
+          switch (column.type().id()) {
+            case TypeId::kBool:
+              sqlite3_bind_int64(insert.get(), index, column.bool_value(row) ? 1 : 0);
+              break;
+            case TypeId::kInt32:
+              sqlite3_bind_int64(insert.get(), index, column.values<int32_t>()[row]);
+              break;
+            case TypeId::kInt64:
+              sqlite3_bind_int64(insert.get(), index, column.values<int64_t>()[row]);
+              break;
+            case TypeId::kFloat64:
+              sqlite3_bind_double(insert.get(), index, column.values<double>()[row]);
+              break;
+            case TypeId::kString: {
+              std::string_view text = column.string_value(row);
+              sqlite3_bind_text(insert.get(), index, text.data(), static_cast<int>(text.size()),
+                                SQLITE_STATIC);
+              break;
+            }
+            default: {
+              std::string text = column.scalar(row).to_display();
+              sqlite3_bind_text(insert.get(), index, text.c_str(), static_cast<int>(text.size()),
+                                SQLITE_TRANSIENT);
+            }
+          }
+        }
+        if (sqlite3_step(insert.get()) != SQLITE_DONE) {
+          db.fail("insert into " + table_ + " failed");
+        }
+        sqlite3_reset(insert.get());
+      }
+    }
+    db.execute("COMMIT");
+  } catch (...) {
+    try {
+      db.execute("ROLLBACK");
+    } catch (...) {
+      // The original error matters more than a failed rollback.
+    }
+    throw;
+  }
+}
+
+}  // namespace setl::storage

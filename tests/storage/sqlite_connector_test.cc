@@ -1,0 +1,119 @@
+#include "setl/storage/sqlite_connector.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "setl/core/error.h"
+#include "testing/columns.h"
+#include "testing/temp_dir.h"
+
+namespace setl::storage {
+namespace {
+
+using engine::Table;
+using testing::cells;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::message_of;
+
+Table sample() {
+  engine::ColumnBuilder stamps(engine::DataType::timestamp());
+  stamps.append_int(1'700'000'000'123'456);
+  stamps.append_null();
+  stamps.append_int(0);
+  return Table::from_columns({
+      {"id", testing::int64s({1, 2, 3})},
+      {"small", testing::int32s({std::nullopt, 5, -7})},
+      {"price", testing::float64s({1.5, std::nullopt, -0.25})},
+      {"name", testing::strings({"ünï", "", std::nullopt})},
+      {"ok", testing::bools({true, std::nullopt, false})},
+      {"day", testing::dates({"2024-02-29", std::nullopt, "1970-01-01"})},
+      {"at", stamps.finish()},
+  });
+}
+
+TEST(SqliteConnector, RoundTripsEveryTypeWithNulls) {
+  testing::TempDir dir;
+  auto connector = std::make_shared<SqliteConnector>(dir.path() / "w.db", "sales");
+  EXPECT_FALSE(connector->exists());
+  connector->write(sample(), SaveMode::kOverwrite);
+  EXPECT_TRUE(connector->exists());
+  Table back = connector->read();
+  EXPECT_EQ(back.schema()->to_string(),
+            "id: int64, small: int64, price: float64, name: string, ok: bool, day: date32, "
+            "at: timestamp[us]");
+  EXPECT_THAT(cells(back, "small"), ElementsAre("null", "5", "-7"));
+  EXPECT_THAT(cells(back, "name"), ElementsAre("ünï", "", "null"));
+  EXPECT_THAT(cells(back, "ok"), ElementsAre("true", "null", "false"));
+  EXPECT_THAT(cells(back, "day"), ElementsAre("2024-02-29", "null", "1970-01-01"));
+  EXPECT_THAT(cells(back, "at"),
+              ElementsAre("2023-11-14 22:13:20.123456", "null", "1970-01-01 00:00:00"));
+}
+
+TEST(SqliteConnector, SaveModes) {
+  testing::TempDir dir;
+  auto connector = std::make_shared<SqliteConnector>(dir.path() / "w.db", "t");
+  Table one = Table::from_columns({{"v", testing::int64s({1})}});
+  Table two = Table::from_columns({{"v", testing::int64s({2, 3})}});
+  connector->write(one, SaveMode::kErrorIfExists);
+  EXPECT_THAT(message_of<IoError>([&] { connector->write(two, SaveMode::kErrorIfExists); }),
+              HasSubstr("already exists"));
+  connector->write(two, SaveMode::kIgnore);
+  EXPECT_EQ(connector->read().num_rows(), 1);
+  connector->write(two, SaveMode::kAppend);
+  EXPECT_THAT(cells(connector->read(), "v"), ElementsAre("1", "2", "3"));
+  connector->write(two, SaveMode::kOverwrite);
+  EXPECT_THAT(cells(connector->read(), "v"), ElementsAre("2", "3"));
+  EXPECT_EQ(parse_save_mode("ErrorIfExists"), SaveMode::kErrorIfExists);
+  EXPECT_THROW(parse_save_mode("upsert"), ConfigError);
+}
+
+TEST(SqliteConnector, FailedWriteLeavesThePreviousTable) {
+  testing::TempDir dir;
+  auto connector = std::make_shared<SqliteConnector>(dir.path() / "w.db", "t");
+  connector->write(Table::from_columns({{"v", testing::int64s({1})}}), SaveMode::kOverwrite);
+  Table wrong = Table::from_columns({{"w", testing::int64s({9})}});
+  EXPECT_THAT(message_of<SchemaError>([&] { connector->write(wrong, SaveMode::kAppend); }),
+              HasSubstr("has no column \"w\""));
+  EXPECT_THAT(cells(connector->read(), "v"), ElementsAre("1"));
+}
+
+TEST(SqliteConnector, ReadsQueriesAndPushesProjectionsAndFilters) {
+  testing::TempDir dir;
+  auto sales = std::make_shared<SqliteConnector>(dir.path() / "w.db", "sales");
+  sales->write(sample(), SaveMode::kOverwrite);
+  auto report = SqliteConnector::query(dir.path() / "w.db",
+                                       "SELECT name, price * 2 AS double_price FROM sales");
+  Table result = report->read();
+  EXPECT_EQ(result.schema()->to_string(), "name: string, double_price: float64");
+  EXPECT_THROW(report->write(result, SaveMode::kAppend), StateError);
+
+  engine::LazyFrame lazy = sales->lazy().filter("price > 0").select({"id", "name"});
+  EXPECT_THAT(lazy.explain(), HasSubstr("Scan sqlite"));
+  EXPECT_THAT(lazy.explain(), HasSubstr("columns=[id, price, name]"));
+  EXPECT_THAT(cells(lazy.collect(), "id"), ElementsAre("1"));
+}
+
+TEST(SqliteConnector, ClearErrorsForMissingThings) {
+  testing::TempDir dir;
+  SqliteConnector missing_file(dir.path() / "none.db", "t");
+  EXPECT_THAT(message_of<IoError>([&] { missing_file.read(); }), HasSubstr("does not exist"));
+  EXPECT_THROW(missing_file.lazy(), StateError);  // not owned by a shared_ptr
+  auto connector = std::make_shared<SqliteConnector>(dir.path() / "w.db", "t");
+  connector->write(Table::from_columns({{"v", testing::int64s({1})}}), SaveMode::kOverwrite);
+  auto other = std::make_shared<SqliteConnector>(dir.path() / "w.db", "u");
+  EXPECT_THAT(message_of<IoError>([&] { other->read(); }),
+              HasSubstr("has no table 'u' (tables: t)"));
+}
+
+TEST(SqliteConnector, EmptyTablesRoundTrip) {
+  testing::TempDir dir;
+  auto connector = std::make_shared<SqliteConnector>(dir.path() / "w.db", "empty");
+  connector->write(sample().filter("false"), SaveMode::kOverwrite);
+  Table back = connector->read();
+  EXPECT_EQ(back.num_rows(), 0);
+  EXPECT_EQ(back.num_columns(), 7u);
+}
+
+}  // namespace
+}  // namespace setl::storage
