@@ -88,3 +88,11 @@ void parallel_for(size_t count, const std::function<void(size_t)>& body) {
 
 }  // namespace detail
 }  // namespace setl::engine
+
+namespace setl::engine {
+
+void parallel_for(size_t count, const std::function<void(size_t)>& body) {
+  detail::parallel_for(count, body);
+}
+
+}  // namespace setl::engine

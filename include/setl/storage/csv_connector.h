@@ -1,0 +1,74 @@
+// Reads and writes CSV files. The reader splits a file into byte ranges at record
+// boundaries (found by one quote-aware pass, so quoted delimiters and newlines are safe)
+// and parses the ranges in parallel; .gz and .zst files are decompressed first.
+//
+// Type inference (when no schema is given) looks at the first `infer_rows` records, per
+// column, ignoring NULL values: all true/false → bool; all integers → int64; all numbers →
+// float64; all YYYY-MM-DD → date32; all dates or YYYY-MM-DD[ T]HH:MM[:SS[.f]] →
+// timestamp; anything else → string. A column with only NULLs is a string column.
+//
+// Malformed records (wrong field count, a value that does not parse as its column's type,
+// a quote that does not close, invalid UTF-8) are errors naming the file, line and column;
+// with `permissive`, they go to the rejects file instead ("line<TAB>reason<TAB>record") and
+// are counted in last_read().
+#pragma once
+
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "setl/storage/connector.h"
+
+namespace setl::storage {
+
+struct CsvOptions {
+  bool header = true;
+  char delimiter = ',';
+  char quote = '"';
+  /// Escapes the next character inside quotes; the default, the quote itself, means
+  /// doubled quotes ("say ""hi""").
+  char escape = '"';
+  /// Field texts that mean NULL (compared after unquoting; quoted empty strings are not NULL).
+  std::vector<std::string> null_values = {""};
+  /// Column names and types; inferred when absent. With no header, names are column_1, ...
+  engine::SchemaPtr schema;
+  int64_t infer_rows = 10'000;
+  /// Send malformed records to `rejects_path` instead of failing.
+  bool permissive = false;
+  std::filesystem::path rejects_path;
+  /// Rows per output batch (roughly: ranges are cut by bytes).
+  int64_t batch_rows = 65'536;
+};
+
+/// What the last read() or scan() saw.
+struct CsvReadReport {
+  int64_t rows = 0;
+  int64_t rejected = 0;
+};
+
+class CsvConnector : public Connector {
+ public:
+  CsvConnector(std::filesystem::path path, CsvOptions options = {});
+
+  engine::SchemaPtr schema() const override;
+  std::string describe() const override;
+  engine::Table scan(const engine::ScanRequest& request) const override;
+  /// Writes with a header (unless options.header is false); append adds rows without a
+  /// header after checking the file's header matches. Atomic (temporary file + rename).
+  void write(const engine::Table& table, SaveMode mode) override;
+  bool exists() const override;
+
+  CsvReadReport last_read() const;
+  const CsvOptions& options() const noexcept { return options_; }
+
+ private:
+  std::filesystem::path path_;
+  CsvOptions options_;
+  mutable std::mutex mutex_;
+  mutable engine::SchemaPtr schema_;  // inferred once
+  mutable CsvReadReport report_;
+};
+
+}  // namespace setl::storage

@@ -1,0 +1,616 @@
+// CSV reading: quote-aware split into byte ranges, parallel typed parsing, inference.
+#include <algorithm>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "file_io.h"
+#include "setl/core/error.h"
+#include "setl/engine/builder.h"
+#include "setl/engine/execution.h"
+#include "setl/engine/parse_value.h"
+#include "setl/storage/csv_connector.h"
+
+namespace setl::storage {
+namespace {
+
+using engine::DataType;
+using engine::TypeId;
+
+struct Field {
+  std::string_view text;
+  bool quoted = false;
+};
+
+struct Record {
+  int64_t line = 0;  // 1-based line where the record starts
+  std::vector<Field> fields;
+  std::string_view raw;
+};
+
+bool valid_utf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || i + length > text.size()) {
+      return false;
+    }
+    for (size_t k = 1; k < length; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) {
+        return false;
+      }
+    }
+    i += length;
+  }
+  return true;
+}
+
+// Tokenizes records in [begin, end) of the data. Unescaped quoted fields are copied into
+// per-record scratch storage; everything else views the data.
+class RecordReader {
+ public:
+  RecordReader(std::string_view data, size_t begin, size_t end, int64_t first_line,
+               const CsvOptions& options)
+      : data_(data), pos_(begin), end_(end), line_(first_line), options_(options) {}
+
+  /// False at the end. A malformed record sets `error` (and is skipped past).
+  bool next(Record& record, std::string& error) {
+    error.clear();
+    // Skip blank lines.
+    while (pos_ < end_ && (data_[pos_] == '\n' || data_[pos_] == '\r')) {
+      if (data_[pos_] == '\n') {
+        ++line_;
+      }
+      ++pos_;
+    }
+    if (pos_ >= end_) {
+      return false;
+    }
+    record.fields.clear();
+    record.line = line_;
+    scratch_.clear();
+    scratch_.reserve(16);
+    size_t record_start = pos_;
+    char delimiter = options_.delimiter;
+    char quote = options_.quote;
+    char escape = options_.escape;
+    while (true) {
+      Field field;
+      if (pos_ < end_ && data_[pos_] == quote) {
+        ++pos_;
+        std::string value;
+        bool closed = false;
+        while (pos_ < end_) {
+          char c = data_[pos_];
+          if (c == escape && escape != quote && pos_ + 1 < end_) {
+            value += data_[pos_ + 1];
+            pos_ += 2;
+            continue;
+          }
+          if (c == quote) {
+            if (escape == quote && pos_ + 1 < end_ && data_[pos_ + 1] == quote) {
+              value += quote;
+              pos_ += 2;
+              continue;
+            }
+            ++pos_;
+            closed = true;
+            break;
+          }
+          if (c == '\n') {
+            ++line_;
+          }
+          value += c;
+          ++pos_;
+        }
+        if (!closed) {
+          error = "a quoted field is not closed before the end of the file";
+          record.raw = data_.substr(record_start, std::min<size_t>(pos_ - record_start, 200));
+          pos_ = end_;
+          return true;
+        }
+        scratch_.push_back(std::move(value));
+        field.quoted = true;
+        if (pos_ < end_ && data_[pos_] != delimiter && data_[pos_] != '\n' && data_[pos_] != '\r') {
+          error = std::string("unexpected character '") + data_[pos_] + "' after a closing quote";
+          skip_line();
+          record.raw = data_.substr(record_start, pos_ - record_start);
+          return true;
+        }
+        field_indexes_.push_back(scratch_.size() - 1);
+      } else {
+        size_t start = pos_;
+        while (pos_ < end_ && data_[pos_] != delimiter && data_[pos_] != '\n') {
+          ++pos_;
+        }
+        size_t stop = pos_;
+        if (stop > start && data_[stop - 1] == '\r' && (pos_ >= end_ || data_[pos_] == '\n')) {
+          --stop;
+        }
+        field.text = data_.substr(start, stop - start);
+        field_indexes_.push_back(SIZE_MAX);
+      }
+      record.fields.push_back(field);
+      if (pos_ < end_ && data_[pos_] == delimiter) {
+        ++pos_;
+        continue;
+      }
+      if (pos_ < end_ && data_[pos_] == '\r') {
+        ++pos_;
+      }
+      if (pos_ < end_ && data_[pos_] == '\n') {
+        ++pos_;
+        ++line_;
+      }
+      break;
+    }
+    // Quoted fields point into scratch storage (stable now that it stopped growing).
+    for (size_t i = 0; i < record.fields.size(); ++i) {
+      if (field_indexes_[i] != SIZE_MAX) {
+        record.fields[i].text = scratch_[field_indexes_[i]];
+      }
+    }
+    field_indexes_.clear();
+    size_t raw_end = pos_;
+    while (raw_end > record_start && (data_[raw_end - 1] == '\n' || data_[raw_end - 1] == '\r')) {
+      --raw_end;
+    }
+    record.raw = data_.substr(record_start, raw_end - record_start);
+    return true;
+  }
+
+  size_t position() const { return pos_; }
+  int64_t line() const { return line_; }
+
+ private:
+  void skip_line() {
+    while (pos_ < end_ && data_[pos_] != '\n') {
+      ++pos_;
+    }
+    if (pos_ < end_) {
+      ++pos_;
+      ++line_;
+    }
+  }
+
+  std::string_view data_;
+  size_t pos_;
+  size_t end_;
+  int64_t line_;
+  const CsvOptions& options_;
+  std::vector<std::string> scratch_;
+  std::vector<size_t> field_indexes_;
+};
+
+bool is_null(const Field& field, const CsvOptions& options) {
+  if (field.quoted) {
+    return false;
+  }
+  return std::find(options.null_values.begin(), options.null_values.end(), field.text) !=
+         options.null_values.end();
+}
+
+// ---- inference -----------------------------------------------------------------------------
+
+enum Candidate : unsigned {
+  kBoolCandidate = 1,
+  kIntCandidate = 2,
+  kFloatCandidate = 4,
+  kDateCandidate = 8,
+  kTimestampCandidate = 16,
+};
+
+unsigned candidates_of(std::string_view text) {
+  unsigned result = 0;
+  std::string lower;
+  for (char c : text) {
+    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (lower == "true" || lower == "false") {
+    result |= kBoolCandidate;
+  }
+  int64_t integer = 0;
+  double number = 0;
+  if (engine::parse_int64(text, integer)) {
+    result |= kIntCandidate | kFloatCandidate;
+  } else if (engine::parse_float64(text, number)) {
+    result |= kFloatCandidate;
+  }
+  int32_t days = 0;
+  int64_t micros = 0;
+  if (engine::parse_date(text, days)) {
+    result |= kDateCandidate | kTimestampCandidate;
+  } else if (engine::parse_timestamp(text, micros)) {
+    result |= kTimestampCandidate;
+  }
+  return result;
+}
+
+DataType type_from_candidates(unsigned candidates, bool seen) {
+  if (!seen) {
+    return DataType::string();
+  }
+  if (candidates & kBoolCandidate)
+    return DataType::boolean();
+  if (candidates & kIntCandidate)
+    return DataType::int64();
+  if (candidates & kFloatCandidate)
+    return DataType::float64();
+  if (candidates & kDateCandidate)
+    return DataType::date32();
+  if (candidates & kTimestampCandidate)
+    return DataType::timestamp();
+  return DataType::string();
+}
+
+struct Split {
+  size_t data_start = 0;  // first byte after the header
+  std::vector<size_t> starts;
+  std::vector<int64_t> lines;
+};
+
+// One sequential, quote-aware pass: record boundaries near every `chunk` bytes.
+Split split_ranges(std::string_view data, size_t from, int64_t first_line, size_t chunk,
+                   const CsvOptions& options) {
+  Split split;
+  split.data_start = from;
+  split.starts.push_back(from);
+  split.lines.push_back(first_line);
+  bool in_quotes = false;
+  int64_t line = first_line;
+  size_t next_cut = from + chunk;
+  for (size_t i = from; i < data.size(); ++i) {
+    char c = data[i];
+    if (in_quotes && c == options.escape && options.escape != options.quote) {
+      ++i;
+      continue;
+    }
+    if (c == options.quote) {
+      in_quotes = !in_quotes;
+    } else if (c == '\n') {
+      ++line;
+      if (!in_quotes && i + 1 >= next_cut && i + 1 < data.size()) {
+        split.starts.push_back(i + 1);
+        split.lines.push_back(line);
+        next_cut = i + 1 + chunk;
+      }
+    }
+  }
+  return split;
+}
+
+}  // namespace
+
+// Everything below is reached through CsvConnector; kept here with the tokenizer.
+namespace detail {
+
+struct CsvParse {
+  engine::SchemaPtr schema;
+  Split split;
+  std::vector<std::string> header;
+};
+
+CsvParse prepare_csv(const std::string& data, const std::string& where, const CsvOptions& options) {
+  CsvParse parse;
+  size_t body = 0;
+  int64_t body_line = 1;
+  std::vector<std::string> names;
+  if (options.header) {
+    RecordReader reader(data, 0, data.size(), 1, options);
+    Record record;
+    std::string error;
+    if (reader.next(record, error)) {
+      if (!error.empty()) {
+        throw ParseError(where + ":" + std::to_string(record.line) + ": bad header: " + error);
+      }
+      for (const Field& field : record.fields) {
+        names.emplace_back(field.text);
+      }
+    }
+    body = reader.position();
+    body_line = reader.line();
+    parse.header = names;
+  }
+
+  if (options.schema) {
+    parse.schema = options.schema;
+    if (options.header && names.size() != options.schema->num_fields()) {
+      throw SchemaError(where + ": the header has " + std::to_string(names.size()) +
+                        " columns but the given schema has " +
+                        std::to_string(options.schema->num_fields()) + " (" +
+                        options.schema->to_string() + ")");
+    }
+  } else {
+    RecordReader reader(data, body, data.size(), body_line, options);
+    Record record;
+    std::string error;
+    std::vector<unsigned> candidates;
+    std::vector<bool> seen;
+    size_t width = names.size();
+    int64_t sampled = 0;
+    while (sampled < options.infer_rows && reader.next(record, error)) {
+      if (!error.empty()) {
+        continue;  // malformed records are reported by the parse itself
+      }
+      if (width == 0) {
+        width = record.fields.size();
+      }
+      candidates.resize(width, ~0u);
+      seen.resize(width, false);
+      for (size_t c = 0; c < std::min(width, record.fields.size()); ++c) {
+        const Field& field = record.fields[c];
+        if (is_null(field, options) || (field.text.empty())) {
+          continue;
+        }
+        candidates[c] &= candidates_of(field.text);
+        seen[c] = true;
+      }
+      ++sampled;
+    }
+    if (names.empty()) {
+      for (size_t c = 0; c < width; ++c) {
+        names.push_back("column_" + std::to_string(c + 1));
+      }
+    }
+    candidates.resize(names.size(), ~0u);
+    seen.resize(names.size(), false);
+    std::vector<engine::Field> fields;
+    for (size_t c = 0; c < names.size(); ++c) {
+      fields.push_back({names[c], type_from_candidates(candidates[c], seen[c]), true});
+    }
+    parse.schema = std::make_shared<engine::Schema>(std::move(fields));
+  }
+  // Ranges of roughly batch_rows records, from the average record length of the sample.
+  size_t average = 64;
+  {
+    RecordReader reader(data, body, data.size(), body_line, options);
+    Record record;
+    std::string error;
+    size_t bytes = 0;
+    int64_t count = 0;
+    while (count < 1000 && reader.next(record, error)) {
+      bytes += record.raw.size() + 1;
+      ++count;
+    }
+    if (count > 0) {
+      average = std::max<size_t>(1, bytes / static_cast<size_t>(count));
+    }
+  }
+  size_t chunk = std::max<size_t>(256, average * static_cast<size_t>(options.batch_rows));
+  parse.split = split_ranges(data, body, body_line, chunk, options);
+  return parse;
+}
+
+struct RangeResult {
+  std::optional<engine::RecordBatch> batch;
+  std::vector<std::string> rejects;  // "line\treason\trecord"
+  std::string error;                 // first error when not permissive
+};
+
+RangeResult parse_range(const std::string& data, size_t begin, size_t end, int64_t first_line,
+                        const engine::SchemaPtr& file_schema, const std::vector<size_t>& wanted,
+                        const engine::SchemaPtr& output_schema, const std::string& where,
+                        const CsvOptions& options) {
+  RangeResult result;
+  std::vector<engine::ColumnBuilder> builders;
+  for (size_t index : wanted) {
+    builders.emplace_back(file_schema->field(index).type, options.batch_rows);
+  }
+  RecordReader reader(data, begin, end, first_line, options);
+  Record record;
+  std::string error;
+  int64_t rows = 0;
+  size_t width = file_schema->num_fields();
+  auto reject = [&](const std::string& reason) {
+    if (!options.permissive) {
+      result.error = where + ":" + std::to_string(record.line) + ": " + reason;
+      return false;
+    }
+    result.rejects.push_back(std::to_string(record.line) + "\t" + reason + "\t" +
+                             std::string(record.raw));
+    return true;
+  };
+  while (reader.next(record, error)) {
+    if (!error.empty()) {
+      if (!reject(error)) {
+        return result;
+      }
+      continue;
+    }
+    if (record.fields.size() != width) {
+      if (!reject("expected " + std::to_string(width) + " fields, found " +
+                  std::to_string(record.fields.size()))) {
+        return result;
+      }
+      continue;
+    }
+    // Validate every wanted value first, so a rejected record adds nothing.
+    std::string problem;
+    for (size_t k = 0; k < wanted.size() && problem.empty(); ++k) {
+      const Field& field = record.fields[wanted[k]];
+      const engine::Field& column = file_schema->field(wanted[k]);
+      if (is_null(field, options) || (field.text.empty() && column.type.id() != TypeId::kString)) {
+        continue;
+      }
+      bool ok = true;
+      switch (column.type.id()) {
+        case TypeId::kBool: {
+          bool value = false;
+          ok = engine::parse_bool(field.text, value);
+          break;
+        }
+        case TypeId::kInt32:
+        case TypeId::kInt64: {
+          int64_t value = 0;
+          ok = engine::parse_int64(field.text, value) &&
+               (column.type.id() == TypeId::kInt64 || (value >= INT32_MIN && value <= INT32_MAX));
+          break;
+        }
+        case TypeId::kFloat64: {
+          double value = 0;
+          ok = engine::parse_float64(field.text, value);
+          break;
+        }
+        case TypeId::kDate32: {
+          int32_t value = 0;
+          ok = engine::parse_date(field.text, value);
+          break;
+        }
+        case TypeId::kTimestamp: {
+          int64_t value = 0;
+          ok = engine::parse_timestamp(field.text, value);
+          break;
+        }
+        case TypeId::kString:
+          if (!valid_utf8(field.text)) {
+            problem = "column " + std::to_string(wanted[k] + 1) + " (\"" + column.name +
+                      "\"): invalid UTF-8";
+          }
+          break;
+        case TypeId::kNull:
+          break;
+      }
+      if (!ok) {
+        problem = "column " + std::to_string(wanted[k] + 1) + " (\"" + column.name +
+                  "\"): expected " + column.type.to_string() + ", found \"" +
+                  std::string(field.text.substr(0, 100)) + "\"";
+      }
+    }
+    if (!problem.empty()) {
+      if (!reject(problem)) {
+        return result;
+      }
+      continue;
+    }
+    for (size_t k = 0; k < wanted.size(); ++k) {
+      const Field& field = record.fields[wanted[k]];
+      engine::ColumnBuilder& builder = builders[k];
+      const DataType& type = file_schema->field(wanted[k]).type;
+      if (is_null(field, options) || (field.text.empty() && type.id() != TypeId::kString)) {
+        builder.append_null();
+        continue;
+      }
+      switch (type.id()) {
+        case TypeId::kBool: {
+          bool value = false;
+          engine::parse_bool(field.text, value);
+          builder.append_bool(value);
+          break;
+        }
+        case TypeId::kInt32:
+        case TypeId::kInt64: {
+          int64_t value = 0;
+          engine::parse_int64(field.text, value);
+          builder.append_int(value);
+          break;
+        }
+        case TypeId::kFloat64: {
+          double value = 0;
+          engine::parse_float64(field.text, value);
+          builder.append_double(value);
+          break;
+        }
+        case TypeId::kDate32: {
+          int32_t value = 0;
+          engine::parse_date(field.text, value);
+          builder.append_int(value);
+          break;
+        }
+        case TypeId::kTimestamp: {
+          int64_t value = 0;
+          engine::parse_timestamp(field.text, value);
+          builder.append_int(value);
+          break;
+        }
+        case TypeId::kString:
+          builder.append_string(field.text);
+          break;
+        case TypeId::kNull:
+          builder.append_null();
+          break;
+      }
+    }
+    ++rows;
+  }
+  if (rows > 0) {
+    std::vector<engine::ColumnPtr> columns;
+    for (engine::ColumnBuilder& builder : builders) {
+      columns.push_back(builder.finish());
+    }
+    result.batch = engine::RecordBatch(output_schema, std::move(columns), rows);
+  }
+  return result;
+}
+
+}  // namespace detail
+
+engine::SchemaPtr CsvConnector::schema() const {
+  std::lock_guard lock(mutex_);
+  if (!schema_) {
+    std::string data = detail::read_file(path_);
+    schema_ = detail::prepare_csv(data, path_.string(), options_).schema;
+  }
+  return schema_;
+}
+
+engine::Table CsvConnector::scan(const engine::ScanRequest& request) const {
+  std::string data = detail::read_file(path_);
+  detail::CsvParse parse = detail::prepare_csv(data, path_.string(), options_);
+  {
+    std::lock_guard lock(mutex_);
+    schema_ = parse.schema;
+  }
+  const engine::Schema& file_schema = *parse.schema;
+  std::vector<size_t> wanted;
+  if (request.columns.empty()) {
+    for (size_t i = 0; i < file_schema.num_fields(); ++i) {
+      wanted.push_back(i);
+    }
+  } else {
+    for (const std::string& name : request.columns) {
+      wanted.push_back(file_schema.index_of(name));
+    }
+  }
+  std::vector<engine::Field> fields;
+  for (size_t index : wanted) {
+    fields.push_back(file_schema.field(index));
+  }
+  auto output_schema = std::make_shared<engine::Schema>(std::move(fields));
+  const auto& split = parse.split;
+  size_t ranges = split.starts.size();
+  std::vector<detail::RangeResult> results(ranges);
+  engine::parallel_for(ranges, [&](size_t r) {
+    size_t end = r + 1 < ranges ? split.starts[r + 1] : data.size();
+    results[r] = detail::parse_range(data, split.starts[r], end, split.lines[r], parse.schema,
+                                     wanted, output_schema, path_.string(), options_);
+  });
+  std::vector<engine::RecordBatch> batches;
+  std::vector<std::string> rejects;
+  for (detail::RangeResult& result : results) {
+    if (!result.error.empty()) {
+      throw ParseError(result.error);
+    }
+    if (result.batch) {
+      batches.push_back(std::move(*result.batch));
+    }
+    rejects.insert(rejects.end(), result.rejects.begin(), result.rejects.end());
+  }
+  if (options_.permissive && !options_.rejects_path.empty()) {
+    detail::write_file_atomically(options_.rejects_path, [&](std::ostream& out) {
+      for (const std::string& line : rejects) {
+        out << line << '\n';
+      }
+    });
+  }
+  engine::Table table(output_schema, std::move(batches));
+  std::lock_guard lock(mutex_);
+  report_ = {table.num_rows(), static_cast<int64_t>(rejects.size())};
+  return table;
+}
+
+}  // namespace setl::storage

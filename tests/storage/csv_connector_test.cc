@@ -1,0 +1,207 @@
+#include "setl/storage/csv_connector.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "setl/core/error.h"
+#include "testing/columns.h"
+#include "testing/temp_dir.h"
+
+namespace setl::storage {
+namespace {
+
+using engine::DataType;
+using engine::Table;
+using testing::cells;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::message_of;
+
+Table sample() {
+  engine::ColumnBuilder stamps(DataType::timestamp());
+  stamps.append_int(1'700'000'000'123'456);
+  stamps.append_null();
+  stamps.append_int(0);
+  return Table::from_columns({
+      {"id", testing::int64s({1, 2, 3})},
+      {"price", testing::float64s({1.5, std::nullopt, -0.1})},
+      {"name", testing::strings({"plain", "comma, \"quote\"\nnewline", ""})},
+      {"note", testing::strings({std::nullopt, " padded ", "ünï"})},
+      {"ok", testing::bools({true, std::nullopt, false})},
+      {"day", testing::dates({"2024-02-29", std::nullopt, "1970-01-01"})},
+      {"at", stamps.finish()},
+  });
+}
+
+TEST(CsvConnector, RoundTripsEveryTypeNullsAndTrickyStrings) {
+  testing::TempDir dir;
+  auto connector = std::make_shared<CsvConnector>(dir.path() / "t.csv");
+  connector->write(sample(), SaveMode::kOverwrite);
+  Table back = connector->read();
+  EXPECT_EQ(back.schema()->to_string(),
+            "id: int64, price: float64, name: string, note: string, ok: bool, day: date32, "
+            "at: timestamp[us]");
+  EXPECT_EQ(back.to_string(), sample().to_string());
+  EXPECT_EQ(back.at(1, "name").as_string(), "comma, \"quote\"\nnewline");
+  EXPECT_EQ(back.at(2, "name").as_string(), "");  // an empty string is not NULL
+  EXPECT_TRUE(back.at(0, "note").is_null());
+  EXPECT_EQ(connector->last_read().rows, 3);
+}
+
+TEST(CsvConnector, InfersTypesByTheDocumentedRules) {
+  testing::TempDir dir;
+  auto path = dir.write("t.csv",
+                        "b,i,f,d,ts,s,empty\n"
+                        "true,1,1,2024-01-01,2024-01-01 10:00:00,x,\n"
+                        "FALSE,-2,2.5,2024-12-31,2024-01-02,7,\n"
+                        ",,,,,,\n");
+  CsvConnector connector(path);
+  EXPECT_EQ(
+      connector.schema()->to_string(),
+      "b: bool, i: int64, f: float64, d: date32, ts: timestamp[us], s: string, empty: string");
+  Table table = connector.read();
+  EXPECT_THAT(cells(table, "i"), ElementsAre("1", "-2", "null"));
+  EXPECT_THAT(cells(table, "ts"),
+              ElementsAre("2024-01-01 10:00:00", "2024-01-02 00:00:00", "null"));
+}
+
+TEST(CsvConnector, OptionsForDialects) {
+  testing::TempDir dir;
+  auto path = dir.write("t.tsv", "1;'a;b';NA\n2;'it\\'s';x\n");
+  CsvOptions options;
+  options.header = false;
+  options.delimiter = ';';
+  options.quote = '\'';
+  options.escape = '\\';
+  options.null_values = {"NA"};
+  CsvConnector connector(path, options);
+  Table table = connector.read();
+  EXPECT_EQ(table.schema()->names(),
+            (std::vector<std::string>{"column_1", "column_2", "column_3"}));
+  EXPECT_THAT(cells(table, "column_2"), ElementsAre("a;b", "it's"));
+  EXPECT_THAT(cells(table, "column_3"), ElementsAre("null", "x"));
+}
+
+TEST(CsvConnector, ExplicitSchemaAndCrLf) {
+  testing::TempDir dir;
+  auto path = dir.write("t.csv", "a,b\r\n1,x\r\n2,y\r\n");
+  CsvOptions options;
+  options.schema = std::make_shared<engine::Schema>(
+      std::vector<engine::Field>{{"a", DataType::int32(), true}, {"b", DataType::string(), true}});
+  Table table = CsvConnector(path, options).read();
+  EXPECT_EQ(table.schema()->field(0).type, DataType::int32());
+  EXPECT_THAT(cells(table, "b"), ElementsAre("x", "y"));
+}
+
+TEST(CsvConnector, ParallelRangesAgreeWithOneRangeAcrossQuotedNewlines) {
+  testing::TempDir dir;
+  std::string text = "id,text\n";
+  for (int i = 0; i < 5'000; ++i) {
+    text += std::to_string(i) +
+            (i % 7 == 0 ? ",\"multi\nline, " + std::to_string(i) + "\"\n" : ",plain\n");
+  }
+  auto path = dir.write("big.csv", text);
+  CsvOptions many;
+  many.batch_rows = 10;  // hundreds of ranges, many cut near quoted newlines
+  Table split = CsvConnector(path, many).read();
+  Table whole = CsvConnector(path).read();
+  EXPECT_GT(split.batches().size(), 100u);
+  EXPECT_EQ(split.num_rows(), 5'000);
+  EXPECT_EQ(split.combine().column(1)->string_value(4'998),
+            whole.combine().column(1)->string_value(4'998));
+  EXPECT_EQ(split.at(4'998, "text").as_string(), "multi\nline, 4998");
+  EXPECT_EQ(split.aggregate({engine::sum(engine::col("id")).alias("s")}).at(0, "s").as_int(),
+            4'999 * 5'000 / 2);
+}
+
+TEST(CsvConnector, MalformedInputNamesFileLineAndColumn) {
+  testing::TempDir dir;
+  auto count = dir.write("count.csv", "a,b\n1,2\n3\n");
+  EXPECT_THAT(message_of<ParseError>([&] { CsvConnector(count).read(); }),
+              HasSubstr("count.csv:3: expected 2 fields, found 1"));
+  auto number = dir.write("number.csv", "a,b\n1,2\n3,x4\n");
+  CsvOptions typed;
+  typed.schema = std::make_shared<engine::Schema>(
+      std::vector<engine::Field>{{"a", DataType::int64(), true}, {"b", DataType::int64(), true}});
+  EXPECT_THAT(message_of<ParseError>([&] { CsvConnector(number, typed).read(); }),
+              HasSubstr("number.csv:3: column 2 (\"b\"): expected int64, found \"x4\""));
+  auto quote = dir.write("quote.csv", "a\n\"open\n");
+  EXPECT_THAT(message_of<ParseError>([&] { CsvConnector(quote).read(); }),
+              HasSubstr("quote.csv:2: a quoted field is not closed"));
+  auto utf8 = dir.write("utf8.csv", std::string("a\nok\nbad\xff\n"));
+  EXPECT_THAT(message_of<ParseError>([&] { CsvConnector(utf8).read(); }),
+              HasSubstr("utf8.csv:3: column 1 (\"a\"): invalid UTF-8"));
+  EXPECT_THAT(message_of<IoError>([&] { CsvConnector(dir.path() / "none.csv").read(); }),
+              HasSubstr("no such file"));
+}
+
+TEST(CsvConnector, PermissiveModeSendsBadRecordsToTheRejectsFile) {
+  testing::TempDir dir;
+  auto path = dir.write("t.csv", "a,b\n1,2\n3\n4,x\n5,6\n");
+  CsvOptions options;
+  options.permissive = true;
+  options.schema = std::make_shared<engine::Schema>(
+      std::vector<engine::Field>{{"a", DataType::int64(), true}, {"b", DataType::int64(), true}});
+  CsvConnector connector(path, options);
+  Table table = connector.read();
+  EXPECT_THAT(cells(table, "a"), ElementsAre("1", "5"));
+  EXPECT_EQ(connector.last_read().rejected, 2);
+  std::string rejects = testing::read_file(dir.path() / "t.csv.rejects.tsv");
+  EXPECT_THAT(rejects, HasSubstr("3\texpected 2 fields, found 1\t3\n"));
+  EXPECT_THAT(rejects, HasSubstr("4\tcolumn 2 (\"b\"): expected int64, found \"x\"\t4,x\n"));
+}
+
+TEST(CsvConnector, ReadsGzipAndZstdFiles) {
+  testing::TempDir dir;
+  std::string text = "a,b\n1,x\n2,y\n";
+  gzFile gz = gzopen((dir.path() / "t.csv.gz").c_str(), "wb");
+  gzwrite(gz, text.data(), static_cast<unsigned>(text.size()));
+  gzclose(gz);
+  std::string compressed(ZSTD_compressBound(text.size()), '\0');
+  compressed.resize(
+      ZSTD_compress(compressed.data(), compressed.size(), text.data(), text.size(), 3));
+  dir.write("t.csv.zst", compressed);
+  EXPECT_THAT(cells(CsvConnector(dir.path() / "t.csv.gz").read(), "b"), ElementsAre("x", "y"));
+  EXPECT_THAT(cells(CsvConnector(dir.path() / "t.csv.zst").read(), "b"), ElementsAre("x", "y"));
+  dir.write("bad.csv.gz", "not gzip at all");
+  EXPECT_THAT(message_of<IoError>([&] { CsvConnector(dir.path() / "bad.csv.gz").read(); }),
+              HasSubstr("is not valid gzip data"));
+  dir.write("cut.csv.zst", compressed.substr(0, compressed.size() / 2));
+  EXPECT_THAT(message_of<IoError>([&] { CsvConnector(dir.path() / "cut.csv.zst").read(); }),
+              HasSubstr("truncated"));
+}
+
+TEST(CsvConnector, SaveModesAndFailedAppendsLeaveTheFile) {
+  testing::TempDir dir;
+  auto connector = std::make_shared<CsvConnector>(dir.path() / "t.csv");
+  Table one = Table::from_columns({{"v", testing::int64s({1})}});
+  connector->write(one, SaveMode::kErrorIfExists);
+  EXPECT_THROW(connector->write(one, SaveMode::kErrorIfExists), IoError);
+  connector->write(Table::from_columns({{"v", testing::int64s({9})}}), SaveMode::kIgnore);
+  connector->write(Table::from_columns({{"v", testing::int64s({2, 3})}}), SaveMode::kAppend);
+  EXPECT_THAT(cells(connector->read(), "v"), ElementsAre("1", "2", "3"));
+  std::string before = testing::read_file(dir.path() / "t.csv");
+  EXPECT_THAT(
+      message_of<SchemaError>([&] {
+        connector->write(Table::from_columns({{"w", testing::int64s({4})}}), SaveMode::kAppend);
+      }),
+      HasSubstr("its header is 'v'"));
+  EXPECT_EQ(testing::read_file(dir.path() / "t.csv"), before);
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    EXPECT_THAT(entry.path().filename().string(), ::testing::Not(HasSubstr(".tmp")));
+  }
+}
+
+TEST(CsvConnector, LazyScansReadOnlyTheNeededColumns) {
+  testing::TempDir dir;
+  auto connector = std::make_shared<CsvConnector>(dir.path() / "t.csv");
+  connector->write(sample(), SaveMode::kOverwrite);
+  engine::LazyFrame lazy = connector->lazy().filter("id > 1").select({"name"});
+  EXPECT_THAT(lazy.explain(), HasSubstr("columns=[id, name]"));
+  EXPECT_EQ(lazy.collect().num_rows(), 2);
+}
+
+}  // namespace
+}  // namespace setl::storage
