@@ -13,6 +13,8 @@
 #include "setl/engine/lazy_frame.h"
 #include "setl/engine/table.h"
 #include "setl/storage/connector.h"
+#include "setl/storage/connector_builder.h"
+#include "setl/storage/csv_connector.h"
 #include "setl/storage/sqlite_connector.h"
 #include "setl/workflow/benchmark.h"
 #include "setl/workflow/dag.h"

@@ -314,6 +314,9 @@ Datum evaluate(const BoundExpr& expr, const RecordBatch& batch) {
     case Fn::kNeg:
     case Fn::kAbs:
     case Fn::kRound:
+      if (args.size() == 2) {
+        return finish(eval_round(args[0], args[1], work_rows));
+      }
       return finish(eval_unary_numeric(expr.fn, args[0], work_rows));
     case Fn::kEq:
     case Fn::kNe:

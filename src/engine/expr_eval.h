@@ -87,6 +87,7 @@ ColumnPtr evaluate_column(const BoundExpr& expr, const RecordBatch& batch);
 Datum eval_arithmetic(Fn fn, const DataType& type, const Datum& a, const Datum& b, int64_t rows);
 Datum eval_compare(Fn fn, const Datum& a, const Datum& b, int64_t rows);
 Datum eval_unary_numeric(Fn fn, const Datum& a, int64_t rows);
+Datum eval_round(const Datum& value, const Datum& digits, int64_t rows);
 Datum eval_cast(const Datum& value, const DataType& to, bool try_cast, int64_t rows);
 Datum eval_string(Fn fn, const std::vector<Datum>& args, int64_t rows);
 Datum eval_temporal(Fn fn, const DataType& type, const std::vector<Datum>& args, int64_t rows);

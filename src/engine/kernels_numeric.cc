@@ -272,6 +272,22 @@ Datum eval_arithmetic(Fn fn, const DataType& type, const Datum& a, const Datum& 
                                        : int_arithmetic(fn, a, b, rows);
 }
 
+Datum eval_round(const Datum& value, const Datum& digits, int64_t rows) {
+  // round(x, d): half away from zero at d decimal places (d may be negative).
+  ColumnPtr column = to_column(value, rows);
+  ColumnPtr places = to_column(digits, rows);
+  BufferPtr validity = and_validity({&value, &digits}, rows);
+  auto out = Buffer::allocate(static_cast<size_t>(rows) * 8);
+  const double* in = column->values<double>();
+  const int64_t* d = places->values<int64_t>();
+  double* result = out->mutable_data_as<double>();
+  for (int64_t i = 0; i < rows; ++i) {
+    double scale = std::pow(10.0, static_cast<double>(std::clamp<int64_t>(d[i], -300, 300)));
+    result[i] = std::round(in[i] * scale) / scale;
+  }
+  return Datum{std::make_shared<Column>(DataType::float64(), rows, validity, out), {}};
+}
+
 Datum eval_unary_numeric(Fn fn, const Datum& a, int64_t rows) {
   ColumnPtr column = to_column(a, rows);
   const DataType& type = column->type();

@@ -42,6 +42,13 @@ TEST(Expr, ArithmeticPropagatesNullsAndPromotes) {
   EXPECT_EQ(result_type(parse_expr("n32 + n32"), *sample().schema()), DataType::int64());
 }
 
+TEST(Expr, RoundAbsAndNegate) {
+  EXPECT_THAT(eval("round(x)"), ElementsAre("2", "3", "4", "null"));
+  EXPECT_THAT(eval("round(x * 1.234, 2)"), ElementsAre("1.85", "3.09", "4.32", "null"));
+  EXPECT_THAT(eval("round(a * 15, -1)"), ElementsAre("20", "30", "null", "60"));
+  EXPECT_THAT(eval("abs(-a)"), ElementsAre("1", "2", "null", "4"));
+}
+
 TEST(Expr, DivisionIsFloatAndByZeroIsNull) {
   EXPECT_THAT(eval("a / 2"), ElementsAre("0.5", "1", "null", "2"));
   EXPECT_THAT(eval("a / b"), ElementsAre("0.1", "null", "null", "null"));

@@ -1,0 +1,23 @@
+// Builds connectors from configuration sections, SETL's ConnectorBuilder:
+//
+//   connectors:
+//     orders:   {storage: CSV, path: data/orders.csv, delimiter: ",", permissive: true}
+//     warehouse: {storage: SQLITE, path: out/warehouse.db, table: revenue}
+//
+//   auto orders = setl::storage::build_connector(config.section("connectors.orders"));
+//
+// CSV keys: path (required), header, delimiter, quote, escape, null_values, infer_rows,
+// permissive, rejects_path, batch_rows. SQLITE keys: path (required), and table or query.
+// Unknown keys and storages are ConfigErrors naming the key and listing what is accepted.
+#pragma once
+
+#include <memory>
+
+#include "setl/core/config.h"
+#include "setl/storage/connector.h"
+
+namespace setl::storage {
+
+std::shared_ptr<Connector> build_connector(const Config& section);
+
+}  // namespace setl::storage

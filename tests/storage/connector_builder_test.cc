@@ -1,0 +1,59 @@
+#include "setl/storage/connector_builder.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "setl/core/error.h"
+#include "setl/storage/csv_connector.h"
+#include "testing/temp_dir.h"
+
+namespace setl::storage {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::message_of;
+
+TEST(ConnectorBuilder, BuildsCsvAndSqliteConnectorsFromConfig) {
+  Config config = Config::from_yaml(R"(
+connectors:
+  orders: {storage: CSV, path: orders.tsv, delimiter: "\\t", null_values: [NA], permissive: true}
+  warehouse: {storage: sqlite, path: w.db, table: revenue}
+  report: {storage: SQLITE, path: w.db, query: "SELECT 1"}
+)",
+                                    "app.yaml");
+  auto orders = build_connector(config.section("connectors.orders"));
+  EXPECT_EQ(orders->describe(), "csv orders.tsv");
+  auto* csv = dynamic_cast<CsvConnector*>(orders.get());
+  ASSERT_NE(csv, nullptr);
+  EXPECT_EQ(csv->options().delimiter, '\t');
+  EXPECT_EQ(csv->options().null_values, std::vector<std::string>{"NA"});
+  EXPECT_TRUE(csv->options().permissive);
+  EXPECT_EQ(build_connector(config.section("connectors.warehouse"))->describe(),
+            "sqlite w.db table revenue");
+  EXPECT_EQ(build_connector(config.section("connectors.report"))->describe(), "sqlite w.db query");
+}
+
+TEST(ConnectorBuilder, ErrorsNameTheBadKey) {
+  Config config = Config::from_yaml(R"(
+bad_key: {storage: CSV, path: a.csv, delimeter: ";"}
+bad_storage: {storage: EXCEL, path: a.xlsx}
+no_path: {storage: CSV}
+both: {storage: SQLITE, path: w.db, table: t, query: "SELECT 1"}
+long_delimiter: {storage: CSV, path: a.csv, delimiter: "::"}
+)",
+                                    "app.yaml");
+  EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_key")); }),
+              HasSubstr("app.yaml: section 'bad_key': unknown key 'delimeter' for storage CSV; did "
+                        "you mean 'delimiter'?"));
+  EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_storage")); }),
+              HasSubstr("unknown storage 'EXCEL'; supported: CSV, SQLITE"));
+  EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("no_path")); }),
+              HasSubstr("key 'no_path.path' is missing"));
+  EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("both")); }),
+              HasSubstr("exactly one of 'table' and 'query'"));
+  EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("long_delimiter")); }),
+              HasSubstr("key 'delimiter' must be one character"));
+}
+
+}  // namespace
+}  // namespace setl::storage
