@@ -15,6 +15,7 @@
 #include "setl/storage/connector.h"
 #include "setl/storage/connector_builder.h"
 #include "setl/storage/csv_connector.h"
+#include "setl/storage/repository.h"
 #include "setl/storage/sqlite_connector.h"
 #include "setl/workflow/benchmark.h"
 #include "setl/workflow/dag.h"

@@ -1,0 +1,88 @@
+// Typed access to a connector's data, SETL's Repository[T]: rows of a SETL_SCHEMA struct,
+// found with conditions that are pushed down to the connector's scan.
+//
+//   Repository<Citizen> citizens(std::make_shared<SqliteConnector>("census.db", "citizens"));
+//   citizens.save(Dataset<Citizen>::from(people));
+//   Dataset<Citizen> adults = citizens.find_by("age >= 18 and city = 'Paris'");
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "setl/core/error.h"
+#include "setl/engine/dataset.h"
+#include "setl/engine/expr.h"
+#include "setl/storage/connector.h"
+
+namespace setl::storage {
+
+struct RepositoryOptions {
+  /// Keep what find_all() read in memory for later finds; save() drops it.
+  bool cache = false;
+};
+
+template <class T>
+class Repository {
+ public:
+  /// Throws: StateError for a null connector.
+  explicit Repository(std::shared_ptr<Connector> connector, RepositoryOptions options = {})
+      : connector_(std::move(connector)), options_(options) {
+    if (!connector_) {
+      throw StateError("a Repository needs a connector");
+    }
+  }
+
+  /// Every row. Throws: SchemaError if the stored columns do not fit T.
+  engine::Dataset<T> find_all() const {
+    if (options_.cache) {
+      std::lock_guard lock(mutex_);
+      if (!cached_) {
+        cached_ = engine::Dataset<T>(connector_->read());
+      }
+      return *cached_;
+    }
+    return engine::Dataset<T>(read_columns(std::nullopt));
+  }
+
+  /// Rows matching `condition` (built in C++ or parsed), pushed into the scan.
+  engine::Dataset<T> find_by(const engine::Expr& condition) const {
+    if (options_.cache) {
+      return find_all().filter(condition);
+    }
+    return engine::Dataset<T>(read_columns(condition));
+  }
+  engine::Dataset<T> find_by(const char* condition) const {
+    return find_by(engine::parse_expr(condition));
+  }
+
+  /// Writes the rows with `mode` and forgets any cached data.
+  void save(const engine::Dataset<T>& data, SaveMode mode = SaveMode::kOverwrite) {
+    connector_->write(data.table(), mode);
+    std::lock_guard lock(mutex_);
+    cached_.reset();
+  }
+
+  const std::shared_ptr<Connector>& connector() const noexcept { return connector_; }
+
+ private:
+  // Only the struct's columns are read, and the condition goes into the scan request.
+  engine::Table read_columns(const std::optional<engine::Expr>& condition) const {
+    engine::LazyFrame frame = connector_->lazy();
+    if (condition) {
+      frame = frame.filter(*condition);
+    }
+    std::vector<engine::Expr> columns;
+    for (const engine::Field& field : engine::Dataset<T>::schema()->fields()) {
+      columns.push_back(engine::col(field.name));
+    }
+    return frame.select(columns).collect();
+  }
+
+  std::shared_ptr<Connector> connector_;
+  RepositoryOptions options_;
+  mutable std::mutex mutex_;
+  mutable std::optional<engine::Dataset<T>> cached_;
+};
+
+}  // namespace setl::storage
