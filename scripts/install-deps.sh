@@ -12,7 +12,7 @@ packages=(
   libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev
-  zlib1g-dev libzstd-dev
+  zlib1g-dev libzstd-dev libsimdjson-dev
   graphviz
 )
 

@@ -6,6 +6,7 @@
 #include "setl/core/error.h"
 #include "setl/core/suggest.h"
 #include "setl/storage/csv_connector.h"
+#include "setl/storage/json_lines_connector.h"
 #include "setl/storage/sqlite_connector.h"
 
 namespace setl::storage {
@@ -97,8 +98,15 @@ std::shared_ptr<Connector> build_connector(const Config& section) {
   if (upper == "SQLITE") {
     return build_sqlite(section);
   }
+  if (upper == "JSONL" || upper == "JSON_LINES") {
+    check_keys(section, {"storage", "path", "infer_rows", "batch_rows"}, "JSONL");
+    JsonLinesOptions options;
+    options.infer_rows = section.get_or<int64_t>("infer_rows", options.infer_rows);
+    options.batch_rows = section.get_or<int64_t>("batch_rows", options.batch_rows);
+    return std::make_shared<JsonLinesConnector>(section.get_string("path"), options);
+  }
   throw ConfigError(where(section) + ": unknown storage '" + storage +
-                    "'; supported: CSV, SQLITE (Parquet, JSON Lines and PostgreSQL are coming)");
+                    "'; supported: CSV, JSONL, SQLITE (Parquet and PostgreSQL are coming)");
 }
 
 }  // namespace setl::storage

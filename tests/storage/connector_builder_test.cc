@@ -46,7 +46,7 @@ long_delimiter: {storage: CSV, path: a.csv, delimiter: "::"}
               HasSubstr("app.yaml: section 'bad_key': unknown key 'delimeter' for storage CSV; did "
                         "you mean 'delimiter'?"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_storage")); }),
-              HasSubstr("unknown storage 'EXCEL'; supported: CSV, SQLITE"));
+              HasSubstr("unknown storage 'EXCEL'; supported: CSV, JSONL, SQLITE"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("no_path")); }),
               HasSubstr("key 'no_path.path' is missing"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("both")); }),
