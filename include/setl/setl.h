@@ -15,6 +15,8 @@
 #include "setl/storage/connector.h"
 #include "setl/storage/connector_builder.h"
 #include "setl/storage/csv_connector.h"
+#include "setl/storage/json_lines_connector.h"
+#include "setl/storage/partitioned_connector.h"
 #include "setl/storage/repository.h"
 #include "setl/storage/sqlite_connector.h"
 #include "setl/workflow/benchmark.h"

@@ -7,6 +7,7 @@
 #include "setl/core/suggest.h"
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/json_lines_connector.h"
+#include "setl/storage/partitioned_connector.h"
 #include "setl/storage/sqlite_connector.h"
 
 namespace setl::storage {
@@ -98,6 +99,23 @@ std::shared_ptr<Connector> build_connector(const Config& section) {
   if (upper == "SQLITE") {
     return build_sqlite(section);
   }
+  if (upper == "PARTITIONED") {
+    check_keys(section, {"storage", "path", "format", "partition_by"}, "PARTITIONED");
+    std::string format = section.get_or<std::string>("format", "CSV");
+    std::transform(format.begin(), format.end(), format.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    if (format != "CSV" && format != "JSONL") {
+      throw ConfigError(where(section) + ": unknown partition format '" + format +
+                        "'; expected CSV or JSONL");
+    }
+    std::vector<std::string> keys;
+    if (section.has("partition_by")) {
+      keys = section.get_string_list("partition_by");
+    }
+    return std::make_shared<PartitionedConnector>(
+        section.get_string("path"),
+        format == "CSV" ? PartitionFormat::kCsv : PartitionFormat::kJsonLines, keys);
+  }
   if (upper == "JSONL" || upper == "JSON_LINES") {
     check_keys(section, {"storage", "path", "infer_rows", "batch_rows"}, "JSONL");
     JsonLinesOptions options;
@@ -105,8 +123,9 @@ std::shared_ptr<Connector> build_connector(const Config& section) {
     options.batch_rows = section.get_or<int64_t>("batch_rows", options.batch_rows);
     return std::make_shared<JsonLinesConnector>(section.get_string("path"), options);
   }
-  throw ConfigError(where(section) + ": unknown storage '" + storage +
-                    "'; supported: CSV, JSONL, SQLITE (Parquet and PostgreSQL are coming)");
+  throw ConfigError(
+      where(section) + ": unknown storage '" + storage +
+      "'; supported: CSV, JSONL, PARTITIONED, SQLITE (Parquet and PostgreSQL are coming)");
 }
 
 }  // namespace setl::storage

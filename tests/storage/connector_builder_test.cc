@@ -19,6 +19,7 @@ connectors:
   orders: {storage: CSV, path: orders.tsv, delimiter: "\\t", null_values: [NA], permissive: true}
   warehouse: {storage: sqlite, path: w.db, table: revenue}
   report: {storage: SQLITE, path: w.db, query: "SELECT 1"}
+  by_year: {storage: PARTITIONED, path: out/sales, format: jsonl, partition_by: [year]}
 )",
                                     "app.yaml");
   auto orders = build_connector(config.section("connectors.orders"));
@@ -31,6 +32,8 @@ connectors:
   EXPECT_EQ(build_connector(config.section("connectors.warehouse"))->describe(),
             "sqlite w.db table revenue");
   EXPECT_EQ(build_connector(config.section("connectors.report"))->describe(), "sqlite w.db query");
+  EXPECT_EQ(build_connector(config.section("connectors.by_year"))->describe(),
+            "partitioned jsonl out/sales");
 }
 
 TEST(ConnectorBuilder, ErrorsNameTheBadKey) {
@@ -46,7 +49,7 @@ long_delimiter: {storage: CSV, path: a.csv, delimiter: "::"}
               HasSubstr("app.yaml: section 'bad_key': unknown key 'delimeter' for storage CSV; did "
                         "you mean 'delimiter'?"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_storage")); }),
-              HasSubstr("unknown storage 'EXCEL'; supported: CSV, JSONL, SQLITE"));
+              HasSubstr("unknown storage 'EXCEL'; supported: CSV, JSONL, PARTITIONED, SQLITE"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("no_path")); }),
               HasSubstr("key 'no_path.path' is missing"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("both")); }),

@@ -7,7 +7,9 @@
 //   auto orders = setl::storage::build_connector(config.section("connectors.orders"));
 //
 // CSV keys: path (required), header, delimiter, quote, escape, null_values, infer_rows,
-// permissive, rejects_path, batch_rows. SQLITE keys: path (required), and table or query.
+// permissive, rejects_path, batch_rows. JSONL keys: path, infer_rows, batch_rows.
+// PARTITIONED keys: path, format (CSV or JSONL), partition_by (a list).
+// SQLITE keys: path (required), and table or query.
 // Unknown keys and storages are ConfigErrors naming the key and listing what is accepted.
 #pragma once
 

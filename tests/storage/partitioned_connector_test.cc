@@ -1,0 +1,95 @@
+#include "setl/storage/partitioned_connector.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "setl/core/error.h"
+#include "testing/columns.h"
+#include "testing/temp_dir.h"
+
+namespace setl::storage {
+namespace {
+
+using engine::Table;
+using testing::cells;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::message_of;
+
+Table sales() {
+  return Table::from_columns({
+      {"id", testing::int64s({1, 2, 3, 4, 5})},
+      {"year", testing::int64s({2023, 2024, 2024, 2023, std::nullopt})},
+      {"city", testing::strings({"NYC", "LA", "NYC", "a/b=c%", "LA"})},
+      {"amount", testing::float64s({1.5, 2.5, 3.5, 4.5, 5.5})},
+  });
+}
+
+class PartitionedConnectorTest : public ::testing::TestWithParam<PartitionFormat> {};
+
+TEST_P(PartitionedConnectorTest, WritesHiveDirectoriesAndReadsPartitionColumnsBack) {
+  testing::TempDir dir;
+  auto connector = std::make_shared<PartitionedConnector>(dir.path() / "sales", GetParam(),
+                                                          std::vector<std::string>{"year", "city"});
+  connector->write(sales(), SaveMode::kOverwrite);
+  std::string extension = GetParam() == PartitionFormat::kCsv ? ".csv" : ".jsonl";
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "sales" / "year=2024" / "city=NYC" /
+                                      ("part-0" + extension)));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "sales" / "year=2023" / "city=a%2Fb%3Dc%25"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "sales" / "year=__HIVE_DEFAULT_PARTITION__"));
+  EXPECT_EQ(connector->schema()->to_string(),
+            "id: int64, amount: float64, year: int64, city: string");
+  Table back = connector->read().sort({engine::asc("id")});
+  EXPECT_THAT(cells(back, "year"), ElementsAre("2023", "2024", "2024", "2023", "null"));
+  EXPECT_THAT(cells(back, "city"), ElementsAre("NYC", "LA", "NYC", "a/b=c%", "LA"));
+  EXPECT_THAT(cells(back, "amount"), ElementsAre("1.5", "2.5", "3.5", "4.5", "5.5"));
+}
+
+TEST_P(PartitionedConnectorTest, PrunesPartitionsFromPushedDownFilters) {
+  testing::TempDir dir;
+  auto connector = std::make_shared<PartitionedConnector>(dir.path() / "sales", GetParam(),
+                                                          std::vector<std::string>{"year", "city"});
+  connector->write(sales(), SaveMode::kOverwrite);
+  Table result = connector->lazy().filter("year = 2024 and amount > 3").select({"id"}).collect();
+  EXPECT_THAT(cells(result, "id"), ElementsAre("3"));
+  EXPECT_EQ(connector->last_partitions_read(), 2);  // year=2024 has two cities
+  connector->lazy().filter("year is null").collect();
+  EXPECT_EQ(connector->last_partitions_read(), 1);
+}
+
+TEST_P(PartitionedConnectorTest, SaveModes) {
+  testing::TempDir dir;
+  auto connector = std::make_shared<PartitionedConnector>(dir.path() / "sales", GetParam(),
+                                                          std::vector<std::string>{"year"});
+  connector->write(sales(), SaveMode::kErrorIfExists);
+  EXPECT_THROW(connector->write(sales(), SaveMode::kErrorIfExists), IoError);
+  connector->write(sales(), SaveMode::kIgnore);
+  EXPECT_EQ(connector->read().num_rows(), 5);
+  connector->write(sales(), SaveMode::kAppend);
+  EXPECT_EQ(connector->read().num_rows(), 10);
+  connector->write(sales().filter("year = 2023"), SaveMode::kOverwrite);
+  EXPECT_EQ(connector->read().num_rows(), 2);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "sales" / "year=2024"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, PartitionedConnectorTest,
+                         ::testing::Values(PartitionFormat::kCsv, PartitionFormat::kJsonLines),
+                         [](const auto& info) {
+                           return info.param == PartitionFormat::kCsv ? "Csv" : "JsonLines";
+                         });
+
+TEST(PartitionedConnector, ClearErrors) {
+  testing::TempDir dir;
+  PartitionedConnector missing(dir.path() / "none", PartitionFormat::kCsv);
+  EXPECT_THAT(message_of<IoError>([&] { missing.read(); }), HasSubstr("does not exist"));
+  EXPECT_THROW(missing.write(sales(), SaveMode::kOverwrite), ConfigError);
+  dir.write("bad/notkeyvalue/part.csv", "a\n1\n");
+  PartitionedConnector bad(dir.path() / "bad", PartitionFormat::kCsv);
+  EXPECT_THAT(message_of<IoError>([&] { bad.read(); }), HasSubstr("'notkeyvalue'"));
+  PartitionedConnector unknown(dir.path() / "x", PartitionFormat::kCsv, {"region"});
+  EXPECT_THAT(message_of<SchemaError>([&] { unknown.write(sales(), SaveMode::kOverwrite); }),
+              HasSubstr("no column \"region\""));
+}
+
+}  // namespace
+}  // namespace setl::storage
