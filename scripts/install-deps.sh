@@ -12,6 +12,7 @@ packages=(
   libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev
+  libpq-dev postgresql
   zlib1g-dev libzstd-dev libsimdjson-dev
   graphviz
 )

@@ -17,6 +17,7 @@
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/json_lines_connector.h"
 #include "setl/storage/partitioned_connector.h"
+#include "setl/storage/postgres_connector.h"
 #include "setl/storage/repository.h"
 #include "setl/storage/sqlite_connector.h"
 #include "setl/workflow/benchmark.h"

@@ -8,6 +8,7 @@
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/json_lines_connector.h"
 #include "setl/storage/partitioned_connector.h"
+#include "setl/storage/postgres_connector.h"
 #include "setl/storage/sqlite_connector.h"
 
 namespace setl::storage {
@@ -99,6 +100,27 @@ std::shared_ptr<Connector> build_connector(const Config& section) {
   if (upper == "SQLITE") {
     return build_sqlite(section);
   }
+  if (upper == "POSTGRES" || upper == "POSTGRESQL") {
+    check_keys(
+        section,
+        {"storage", "host", "port", "database", "user", "password_env", "schema", "table", "query"},
+        "POSTGRES");
+    PostgresConnection connection;
+    connection.host = section.get_or<std::string>("host", connection.host);
+    connection.port = section.get_or<int>("port", connection.port);
+    connection.database = section.get_or<std::string>("database", connection.database);
+    connection.user = section.get_or<std::string>("user", connection.user);
+    connection.password_env = section.get_or<std::string>("password_env", "");
+    connection.schema = section.get_or<std::string>("schema", connection.schema);
+    if (section.has("table") == section.has("query")) {
+      throw ConfigError(where(section) +
+                        ": a POSTGRES connector needs exactly one of 'table' and 'query'");
+    }
+    if (section.has("query")) {
+      return PostgresConnector::query(connection, section.get_string("query"));
+    }
+    return std::make_shared<PostgresConnector>(connection, section.get_string("table"));
+  }
   if (upper == "PARTITIONED") {
     check_keys(section, {"storage", "path", "format", "partition_by"}, "PARTITIONED");
     std::string format = section.get_or<std::string>("format", "CSV");
@@ -123,9 +145,8 @@ std::shared_ptr<Connector> build_connector(const Config& section) {
     options.batch_rows = section.get_or<int64_t>("batch_rows", options.batch_rows);
     return std::make_shared<JsonLinesConnector>(section.get_string("path"), options);
   }
-  throw ConfigError(
-      where(section) + ": unknown storage '" + storage +
-      "'; supported: CSV, JSONL, PARTITIONED, SQLITE (Parquet and PostgreSQL are coming)");
+  throw ConfigError(where(section) + ": unknown storage '" + storage +
+                    "'; supported: CSV, JSONL, PARTITIONED, POSTGRES, SQLITE (Parquet is coming)");
 }
 
 }  // namespace setl::storage

@@ -20,6 +20,7 @@ connectors:
   warehouse: {storage: sqlite, path: w.db, table: revenue}
   report: {storage: SQLITE, path: w.db, query: "SELECT 1"}
   by_year: {storage: PARTITIONED, path: out/sales, format: jsonl, partition_by: [year]}
+  pg: {storage: POSTGRES, host: db.local, port: 6543, database: sales, user: etl, password_env: PGPASS, table: orders}
 )",
                                     "app.yaml");
   auto orders = build_connector(config.section("connectors.orders"));
@@ -34,6 +35,8 @@ connectors:
   EXPECT_EQ(build_connector(config.section("connectors.report"))->describe(), "sqlite w.db query");
   EXPECT_EQ(build_connector(config.section("connectors.by_year"))->describe(),
             "partitioned jsonl out/sales");
+  EXPECT_EQ(build_connector(config.section("connectors.pg"))->describe(),
+            "postgres etl@db.local:6543/sales table orders");
 }
 
 TEST(ConnectorBuilder, ErrorsNameTheBadKey) {
@@ -48,8 +51,9 @@ long_delimiter: {storage: CSV, path: a.csv, delimiter: "::"}
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_key")); }),
               HasSubstr("app.yaml: section 'bad_key': unknown key 'delimeter' for storage CSV; did "
                         "you mean 'delimiter'?"));
-  EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_storage")); }),
-              HasSubstr("unknown storage 'EXCEL'; supported: CSV, JSONL, PARTITIONED, SQLITE"));
+  EXPECT_THAT(
+      message_of<ConfigError>([&] { build_connector(config.section("bad_storage")); }),
+      HasSubstr("unknown storage 'EXCEL'; supported: CSV, JSONL, PARTITIONED, POSTGRES, SQLITE"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("no_path")); }),
               HasSubstr("key 'no_path.path' is missing"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("both")); }),

@@ -9,7 +9,9 @@
 // CSV keys: path (required), header, delimiter, quote, escape, null_values, infer_rows,
 // permissive, rejects_path, batch_rows. JSONL keys: path, infer_rows, batch_rows.
 // PARTITIONED keys: path, format (CSV or JSONL), partition_by (a list).
-// SQLITE keys: path (required), and table or query.
+// SQLITE keys: path (required), and table or query. POSTGRES keys: host, port, database,
+// user, password_env (the name of a variable holding the password), schema, and table or
+// query.
 // Unknown keys and storages are ConfigErrors naming the key and listing what is accepted.
 #pragma once
 

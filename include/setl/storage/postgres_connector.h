@@ -1,0 +1,50 @@
+// Reads and writes a PostgreSQL table (or reads a query) through libpq, with COPY in both
+// directions. Writes run in one transaction; identifiers are quoted by libpq and values
+// travel through COPY, never spliced into SQL text.
+//
+//   PostgresConnection db{.host = "127.0.0.1", .port = 5432, .database = "sales",
+//                         .user = "etl", .password_env = "PGPASSWORD"};
+//   auto orders = std::make_shared<PostgresConnector>(db, "orders");
+//
+// Types: boolean → bool; smallint/integer/bigint → int64; real/double/numeric → float64;
+// text/varchar/char → string; date → date32; timestamp → timestamp; timestamptz →
+// timestamp (UTC). Written: BOOLEAN, BIGINT, DOUBLE PRECISION, TEXT, DATE, TIMESTAMP.
+#pragma once
+
+#include <string>
+
+#include "setl/storage/connector.h"
+
+namespace setl::storage {
+
+struct PostgresConnection {
+  std::string host = "127.0.0.1";
+  int port = 5432;
+  std::string database = "postgres";
+  std::string user = "postgres";
+  /// Name of an environment variable holding the password (empty: no password).
+  std::string password_env;
+  std::string schema = "public";
+};
+
+class PostgresConnector : public Connector {
+ public:
+  PostgresConnector(PostgresConnection connection, std::string table);
+  /// A read-only connector over the rows of `sql`.
+  static std::shared_ptr<PostgresConnector> query(PostgresConnection connection, std::string sql);
+
+  engine::SchemaPtr schema() const override;
+  std::string describe() const override;
+  engine::Table scan(const engine::ScanRequest& request) const override;
+  void write(const engine::Table& table, SaveMode mode) override;
+  bool exists() const override;
+
+ private:
+  PostgresConnector(PostgresConnection connection, std::string table, std::string sql);
+
+  PostgresConnection connection_;
+  std::string table_;
+  std::string sql_;
+};
+
+}  // namespace setl::storage

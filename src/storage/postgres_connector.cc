@@ -1,0 +1,466 @@
+#include "setl/storage/postgres_connector.h"
+
+#include <cstdlib>
+#include <memory>
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+
+#include "setl/core/error.h"
+#include "setl/engine/builder.h"
+#include "setl/engine/parse_value.h"
+
+namespace setl::storage {
+namespace {
+
+using engine::DataType;
+using engine::TypeId;
+
+struct ResultDeleter {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using Result = std::unique_ptr<PGresult, ResultDeleter>;
+
+class Session {
+ public:
+  explicit Session(const PostgresConnection& options) : where_(where(options)) {
+    std::string port = std::to_string(options.port);
+    std::string password;
+    if (!options.password_env.empty()) {
+      const char* value = std::getenv(options.password_env.c_str());
+      if (value == nullptr) {
+        throw ConfigError("PostgreSQL password variable " + options.password_env + " is not set");
+      }
+      password = value;
+    }
+    // UTC and ISO dates so that COPY text parses the same everywhere; full float digits.
+    std::vector<const char*> keywords = {"host",   "port", "dbname", "user", "connect_timeout",
+                                         "options"};
+    std::vector<const char*> values = {
+        options.host.c_str(),
+        port.c_str(),
+        options.database.c_str(),
+        options.user.c_str(),
+        "10",
+        "-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=3"};
+    if (!password.empty()) {
+      keywords.push_back("password");
+      values.push_back(password.c_str());
+    }
+    keywords.push_back(nullptr);
+    values.push_back(nullptr);
+    connection_ = PQconnectdbParams(keywords.data(), values.data(), 0);
+    if (PQstatus(connection_) != CONNECTION_OK) {
+      std::string message = PQerrorMessage(connection_);
+      PQfinish(connection_);
+      throw IoError("cannot connect to PostgreSQL " + where_ + ": " + message);
+    }
+  }
+  ~Session() { PQfinish(connection_); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  static std::string where(const PostgresConnection& options) {
+    return options.user + "@" + options.host + ":" + std::to_string(options.port) + "/" +
+           options.database;
+  }
+
+  /// Runs a statement with text parameters (never interpolated).
+  Result execute(const std::string& sql, const std::vector<std::string>& parameters = {},
+                 ExecStatusType expected = PGRES_COMMAND_OK) {
+    std::vector<const char*> values;
+    for (const std::string& parameter : parameters) {
+      values.push_back(parameter.c_str());
+    }
+    Result result(PQexecParams(connection_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                               values.empty() ? nullptr : values.data(), nullptr, nullptr, 0));
+    ExecStatusType status = PQresultStatus(result.get());
+    if (status != expected && !(expected == PGRES_COMMAND_OK && status == PGRES_TUPLES_OK)) {
+      throw IoError("PostgreSQL " + where_ + ": " + PQresultErrorMessage(result.get()) +
+                    "(in: " + sql + ")");
+    }
+    return result;
+  }
+
+  std::string identifier(const std::string& name) {
+    char* quoted = PQescapeIdentifier(connection_, name.c_str(), name.size());
+    if (quoted == nullptr) {
+      throw IoError("PostgreSQL cannot quote identifier '" + name +
+                    "': " + PQerrorMessage(connection_));
+    }
+    std::string text(quoted);
+    PQfreemem(quoted);
+    return text;
+  }
+
+  PGconn* get() const { return connection_; }
+  const std::string& where() const { return where_; }
+
+ private:
+  std::string where_;
+  PGconn* connection_ = nullptr;
+};
+
+std::optional<DataType> type_from_oid(Oid oid) {
+  switch (oid) {
+    case 16:
+      return DataType::boolean();
+    case 20:
+    case 21:
+    case 23:
+      return DataType::int64();
+    case 700:
+    case 701:
+    case 1700:
+      return DataType::float64();
+    case 25:
+    case 1043:
+    case 1042:
+    case 19:
+      return DataType::string();
+    case 1082:
+      return DataType::date32();
+    case 1114:
+      return DataType::timestamp();
+    case 1184:
+      return DataType::timestamp("UTC");
+    default:
+      return std::nullopt;
+  }
+}
+
+std::string declared_type(const DataType& type) {
+  switch (type.id()) {
+    case TypeId::kBool:
+      return "BOOLEAN";
+    case TypeId::kInt32:
+    case TypeId::kInt64:
+      return "BIGINT";
+    case TypeId::kFloat64:
+      return "DOUBLE PRECISION";
+    case TypeId::kDate32:
+      return "DATE";
+    case TypeId::kTimestamp:
+      return type.zone().empty() ? "TIMESTAMP" : "TIMESTAMPTZ";
+    default:
+      return "TEXT";
+  }
+}
+
+// COPY text format: tab-separated, \N for NULL, backslash escapes.
+std::string unescape(std::string_view field) {
+  std::string out;
+  out.reserve(field.size());
+  for (size_t i = 0; i < field.size(); ++i) {
+    if (field[i] != '\\' || i + 1 >= field.size()) {
+      out += field[i];
+      continue;
+    }
+    char next = field[++i];
+    switch (next) {
+      case 't':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      default:
+        out += next;
+    }
+  }
+  return out;
+}
+
+void escape_into(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+}  // namespace
+
+PostgresConnector::PostgresConnector(PostgresConnection connection, std::string table)
+    : PostgresConnector(std::move(connection), std::move(table), "") {}
+
+PostgresConnector::PostgresConnector(PostgresConnection connection, std::string table,
+                                     std::string sql)
+    : connection_(std::move(connection)), table_(std::move(table)), sql_(std::move(sql)) {}
+
+std::shared_ptr<PostgresConnector> PostgresConnector::query(PostgresConnection connection,
+                                                            std::string sql) {
+  return std::shared_ptr<PostgresConnector>(
+      new PostgresConnector(std::move(connection), "", std::move(sql)));
+}
+
+std::string PostgresConnector::describe() const {
+  return "postgres " + Session::where(connection_) + (sql_.empty() ? " table " + table_ : " query");
+}
+
+bool PostgresConnector::exists() const {
+  if (!sql_.empty()) {
+    return true;
+  }
+  Session session(connection_);
+  Result result = session.execute(
+      "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2",
+      {connection_.schema, table_}, PGRES_TUPLES_OK);
+  return PQntuples(result.get()) > 0;
+}
+
+engine::SchemaPtr PostgresConnector::schema() const {
+  Session session(connection_);
+  std::string sql = sql_.empty() ? "SELECT * FROM " + session.identifier(connection_.schema) + "." +
+                                       session.identifier(table_)
+                                 : sql_;
+  Result prepared(PQprepare(session.get(), "", sql.c_str(), 0, nullptr));
+  if (PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
+    throw IoError("PostgreSQL " + session.where() + ": " + PQresultErrorMessage(prepared.get()));
+  }
+  Result described(PQdescribePrepared(session.get(), ""));
+  std::vector<engine::Field> fields;
+  for (int c = 0; c < PQnfields(described.get()); ++c) {
+    std::string name = PQfname(described.get(), c);
+    std::optional<DataType> type = type_from_oid(PQftype(described.get(), c));
+    if (!type) {
+      throw SchemaError("PostgreSQL column \"" + name + "\" has type oid " +
+                        std::to_string(PQftype(described.get(), c)) +
+                        ", which setlpp does not map; cast it in a query connector");
+    }
+    fields.push_back({name, *type, true});
+  }
+  return std::make_shared<engine::Schema>(std::move(fields));
+}
+
+engine::Table PostgresConnector::scan(const engine::ScanRequest& request) const {
+  engine::SchemaPtr full = schema();
+  std::vector<engine::Field> fields;
+  if (request.columns.empty()) {
+    fields = full->fields();
+  } else {
+    for (const std::string& name : request.columns) {
+      fields.push_back(full->field(full->index_of(name)));
+    }
+  }
+  auto output = std::make_shared<engine::Schema>(fields);
+  Session session(connection_);
+  std::string columns;
+  for (const engine::Field& field : fields) {
+    columns += (columns.empty() ? "" : ", ") + session.identifier(field.name);
+  }
+  std::string source =
+      sql_.empty() ? session.identifier(connection_.schema) + "." + session.identifier(table_)
+                   : "(" + sql_ + ") AS source";
+  std::string copy = "COPY (SELECT " + (columns.empty() ? std::string("1") : columns) + " FROM " +
+                     source + ") TO STDOUT";
+  session.execute(copy, {}, PGRES_COPY_OUT);
+  std::vector<engine::ColumnBuilder> builders;
+  for (const engine::Field& field : fields) {
+    builders.emplace_back(field.type);
+  }
+  int64_t rows = 0;
+  char* buffer = nullptr;
+  int length = 0;
+  while ((length = PQgetCopyData(session.get(), &buffer, 0)) > 0) {
+    std::string_view line(buffer, static_cast<size_t>(length));
+    if (!line.empty() && line.back() == '\n') {
+      line.remove_suffix(1);
+    }
+    size_t start = 0;
+    for (size_t c = 0; c < fields.size(); ++c) {
+      size_t tab = line.find('\t', start);
+      std::string_view raw =
+          line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start);
+      start = tab == std::string_view::npos ? line.size() : tab + 1;
+      engine::ColumnBuilder& builder = builders[c];
+      if (raw == "\\N") {
+        builder.append_null();
+        continue;
+      }
+      std::string text = unescape(raw);
+      bool ok = true;
+      switch (fields[c].type.id()) {
+        case TypeId::kBool:
+          builder.append_bool(text == "t");
+          break;
+        case TypeId::kInt64: {
+          int64_t value = 0;
+          ok = engine::parse_int64(text, value);
+          builder.append_int(value);
+          break;
+        }
+        case TypeId::kFloat64: {
+          double value = 0;
+          ok = engine::parse_float64(text, value);
+          builder.append_double(value);
+          break;
+        }
+        case TypeId::kDate32: {
+          int32_t value = 0;
+          ok = engine::parse_date(text, value);
+          builder.append_int(value);
+          break;
+        }
+        case TypeId::kTimestamp: {
+          int64_t value = 0;
+          std::string_view stamp = text;
+          if (!fields[c].type.zone().empty()) {
+            size_t sign = stamp.find_last_of("+-");
+            if (sign != std::string_view::npos && sign > 10) {
+              stamp = stamp.substr(0, sign);  // "+00": the session runs in UTC
+            }
+          }
+          ok = engine::parse_timestamp(stamp, value);
+          builder.append_int(value);
+          break;
+        }
+        default:
+          builder.append_string(text);
+      }
+      if (!ok) {
+        PQfreemem(buffer);
+        throw IoError("PostgreSQL " + session.where() + ": row " + std::to_string(rows + 1) +
+                      ", column \"" + fields[c].name + "\": cannot read '" + text + "' as " +
+                      fields[c].type.to_string());
+      }
+    }
+    PQfreemem(buffer);
+    ++rows;
+  }
+  if (length == -2) {
+    throw IoError("PostgreSQL " + session.where() +
+                  ": COPY failed: " + PQerrorMessage(session.get()));
+  }
+  Result final(PQgetResult(session.get()));
+  if (PQresultStatus(final.get()) != PGRES_COMMAND_OK) {
+    throw IoError("PostgreSQL " + session.where() + ": " + PQresultErrorMessage(final.get()));
+  }
+  std::vector<engine::ColumnPtr> columns_out;
+  for (engine::ColumnBuilder& builder : builders) {
+    columns_out.push_back(builder.finish());
+  }
+  return engine::Table(output, {engine::RecordBatch(output, std::move(columns_out), rows)})
+      .rechunk();
+}
+
+void PostgresConnector::write(const engine::Table& table, SaveMode mode) {
+  if (!sql_.empty()) {
+    throw StateError("connector " + describe() + " reads a query and cannot be written to");
+  }
+  Session session(connection_);
+  std::string target = session.identifier(connection_.schema) + "." + session.identifier(table_);
+  session.execute("BEGIN");
+  try {
+    session.execute("SET LOCAL TIME ZONE 'UTC'");
+    Result found = session.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2",
+        {connection_.schema, table_}, PGRES_TUPLES_OK);
+    bool present = PQntuples(found.get()) > 0;
+    if (present && mode == SaveMode::kErrorIfExists) {
+      throw IoError("PostgreSQL table " + table_ + " already exists (save mode error_if_exists)");
+    }
+    if (present && mode == SaveMode::kIgnore) {
+      session.execute("ROLLBACK");
+      return;
+    }
+    if (present && mode == SaveMode::kOverwrite) {
+      session.execute("DROP TABLE " + target);
+      present = false;
+    }
+    const engine::Schema& schema = *table.schema();
+    std::string columns;
+    std::string definitions;
+    for (const engine::Field& field : schema.fields()) {
+      columns += (columns.empty() ? "" : ", ") + session.identifier(field.name);
+      definitions += (definitions.empty() ? "" : ", ") + session.identifier(field.name) + " " +
+                     declared_type(field.type) + (field.nullable ? "" : " NOT NULL");
+    }
+    if (!present) {
+      session.execute("CREATE TABLE " + target + " (" + definitions + ")");
+    }
+    session.execute("COPY " + target + " (" + columns + ") FROM STDIN", {}, PGRES_COPY_IN);
+    std::string chunk;
+    auto flush = [&] {
+      if (!chunk.empty() &&
+          PQputCopyData(session.get(), chunk.data(), static_cast<int>(chunk.size())) != 1) {
+        throw IoError("PostgreSQL " + session.where() +
+                      ": COPY failed: " + PQerrorMessage(session.get()));
+      }
+      chunk.clear();
+    };
+    for (const engine::RecordBatch& batch : table.batches()) {
+      for (int64_t row = 0; row < batch.num_rows(); ++row) {
+        for (size_t c = 0; c < batch.num_columns(); ++c) {
+          if (c > 0) {
+            chunk += '\t';
+          }
+          const engine::Column& column = *batch.column(c);
+          if (column.is_null(row)) {
+            chunk += "\\N";
+          } else if (column.type().id() == TypeId::kString) {
+            escape_into(chunk, column.string_value(row));
+          } else if (column.type().id() == TypeId::kFloat64) {
+            chunk += fmt::format("{}", column.values<double>()[row]);
+          } else if (column.type().id() == TypeId::kBool) {
+            chunk += column.bool_value(row) ? "t" : "f";
+          } else {
+            chunk += column.scalar(row).to_display();
+          }
+        }
+        chunk += '\n';
+        if (chunk.size() > (1 << 20)) {
+          flush();
+        }
+      }
+    }
+    flush();
+    if (PQputCopyEnd(session.get(), nullptr) != 1) {
+      throw IoError("PostgreSQL " + session.where() +
+                    ": COPY failed: " + PQerrorMessage(session.get()));
+    }
+    Result copied(PQgetResult(session.get()));
+    if (PQresultStatus(copied.get()) != PGRES_COMMAND_OK) {
+      throw IoError("PostgreSQL " + session.where() + ": COPY into " + table_ +
+                    " failed: " + PQresultErrorMessage(copied.get()));
+    }
+    while (PGresult* extra = PQgetResult(session.get())) {
+      PQclear(extra);
+    }
+    session.execute("COMMIT");
+  } catch (...) {
+    try {
+      session.execute("ROLLBACK");
+    } catch (...) {
+      // The original error matters more.
+    }
+    throw;
+  }
+}
+
+}  // namespace setl::storage

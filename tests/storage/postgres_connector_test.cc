@@ -1,0 +1,100 @@
+#include "setl/storage/postgres_connector.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "postgres_fixture.h"
+#include "setl/core/error.h"
+#include "testing/columns.h"
+#include "testing/temp_dir.h"
+
+namespace setl::storage {
+namespace {
+
+using engine::Table;
+using testing::cells;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::message_of;
+
+class PostgresConnectorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new testing::PostgresServer(); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override {
+    if (!server_->started()) {
+      GTEST_SKIP() << server_->skip_reason();
+    }
+  }
+  static testing::PostgresServer* server_;
+};
+testing::PostgresServer* PostgresConnectorTest::server_ = nullptr;
+
+Table sample() {
+  engine::ColumnBuilder stamps(engine::DataType::timestamp());
+  stamps.append_int(1'700'000'000'123'456);
+  stamps.append_null();
+  stamps.append_int(0);
+  return Table::from_columns({
+      {"id", testing::int64s({1, 2, 3})},
+      {"price", testing::float64s({0.1, std::nullopt, -2.5e10})},
+      {"name", testing::strings({"tab\there", "new\nline \\ back", std::nullopt})},
+      {"ok", testing::bools({true, std::nullopt, false})},
+      {"day", testing::dates({"2024-02-29", std::nullopt, "1970-01-01"})},
+      {"at", stamps.finish()},
+  });
+}
+
+TEST_F(PostgresConnectorTest, RoundTripsEveryTypeThroughCopy) {
+  auto connector = std::make_shared<PostgresConnector>(server_->connection(), "sales");
+  connector->write(sample(), SaveMode::kOverwrite);
+  EXPECT_TRUE(connector->exists());
+  Table back = connector->read();
+  EXPECT_EQ(back.schema()->to_string(),
+            "id: int64, price: float64, name: string, ok: bool, day: date32, at: timestamp[us]");
+  EXPECT_EQ(back.to_string(), sample().to_string());
+}
+
+TEST_F(PostgresConnectorTest, SaveModesRunInOneTransaction) {
+  auto connector = std::make_shared<PostgresConnector>(server_->connection(), "modes");
+  Table one = Table::from_columns({{"v", testing::int64s({1})}});
+  connector->write(one, SaveMode::kOverwrite);
+  EXPECT_THROW(connector->write(one, SaveMode::kErrorIfExists), IoError);
+  connector->write(Table::from_columns({{"v", testing::int64s({9})}}), SaveMode::kIgnore);
+  connector->write(Table::from_columns({{"v", testing::int64s({2, 3})}}), SaveMode::kAppend);
+  EXPECT_THAT(cells(connector->read().sort({engine::asc("v")}), "v"), ElementsAre("1", "2", "3"));
+  // A failing append (unknown column) leaves the table as it was.
+  EXPECT_THROW(
+      connector->write(Table::from_columns({{"w", testing::int64s({4})}}), SaveMode::kAppend),
+      IoError);
+  EXPECT_EQ(connector->read().num_rows(), 3);
+}
+
+TEST_F(PostgresConnectorTest, QueriesAndLazyScans) {
+  auto sales = std::make_shared<PostgresConnector>(server_->connection(), "scan");
+  sales->write(sample(), SaveMode::kOverwrite);
+  auto report = PostgresConnector::query(
+      server_->connection(), "SELECT id, price * 2 AS double_price FROM scan WHERE id < 3");
+  EXPECT_THAT(cells(report->read(), "id"), ElementsAre("1", "2"));
+  Table lazy = sales->lazy().filter("ok").select({"name"}).collect();
+  EXPECT_THAT(cells(lazy, "name"), ElementsAre("tab\there"));
+}
+
+TEST_F(PostgresConnectorTest, ClearErrors) {
+  PostgresConnection wrong = server_->connection();
+  wrong.port = 1;
+  EXPECT_THAT(message_of<IoError>([&] { PostgresConnector(wrong, "t").read(); }),
+              HasSubstr("cannot connect to PostgreSQL setl@127.0.0.1:1/postgres"));
+  EXPECT_THAT(
+      message_of<IoError>([&] { PostgresConnector(server_->connection(), "missing").read(); }),
+      HasSubstr("relation \"public.missing\" does not exist"));
+  PostgresConnection secret = server_->connection();
+  secret.password_env = "SETL_TEST_UNSET_PASSWORD";
+  EXPECT_THROW(PostgresConnector(secret, "t").read(), ConfigError);
+}
+
+}  // namespace
+}  // namespace setl::storage
