@@ -386,6 +386,13 @@ CsvParse prepare_csv(const std::string& data, const std::string& where, const Cs
   return parse;
 }
 
+struct ParsedValue {
+  bool is_null = false;
+  bool flag = false;
+  int64_t integer = 0;
+  double number = 0;
+};
+
 struct RangeResult {
   std::optional<engine::RecordBatch> batch;
   std::vector<std::string> rejects;  // "line\treason\trecord"
@@ -406,6 +413,7 @@ RangeResult parse_range(const std::string& data, size_t begin, size_t end, int64
   std::string error;
   int64_t rows = 0;
   size_t width = file_schema->num_fields();
+  std::vector<ParsedValue> parsed(wanted.size());
   auto reject = [&](const std::string& reason) {
     if (!options.permissive) {
       result.error = where + ":" + std::to_string(record.line) + ": " + reason;
@@ -429,43 +437,41 @@ RangeResult parse_range(const std::string& data, size_t begin, size_t end, int64
       }
       continue;
     }
-    // Validate every wanted value first, so a rejected record adds nothing.
+    // Parse every wanted value once into `parsed`, so a rejected record adds nothing and
+    // an accepted one is appended without parsing again.
     std::string problem;
     for (size_t k = 0; k < wanted.size() && problem.empty(); ++k) {
       const Field& field = record.fields[wanted[k]];
       const engine::Field& column = file_schema->field(wanted[k]);
-      if (is_null(field, options) || (field.text.empty() && column.type.id() != TypeId::kString)) {
+      ParsedValue& value = parsed[k];
+      value.is_null =
+          is_null(field, options) || (field.text.empty() && column.type.id() != TypeId::kString);
+      if (value.is_null) {
         continue;
       }
       bool ok = true;
       switch (column.type.id()) {
-        case TypeId::kBool: {
-          bool value = false;
-          ok = engine::parse_bool(field.text, value);
+        case TypeId::kBool:
+          ok = engine::parse_bool(field.text, value.flag);
           break;
-        }
         case TypeId::kInt32:
-        case TypeId::kInt64: {
-          int64_t value = 0;
-          ok = engine::parse_int64(field.text, value) &&
-               (column.type.id() == TypeId::kInt64 || (value >= INT32_MIN && value <= INT32_MAX));
+        case TypeId::kInt64:
+          ok = engine::parse_int64(field.text, value.integer) &&
+               (column.type.id() == TypeId::kInt64 ||
+                (value.integer >= INT32_MIN && value.integer <= INT32_MAX));
           break;
-        }
-        case TypeId::kFloat64: {
-          double value = 0;
-          ok = engine::parse_float64(field.text, value);
+        case TypeId::kFloat64:
+          ok = engine::parse_float64(field.text, value.number);
           break;
-        }
         case TypeId::kDate32: {
-          int32_t value = 0;
-          ok = engine::parse_date(field.text, value);
+          int32_t days = 0;
+          ok = engine::parse_date(field.text, days);
+          value.integer = days;
           break;
         }
-        case TypeId::kTimestamp: {
-          int64_t value = 0;
-          ok = engine::parse_timestamp(field.text, value);
+        case TypeId::kTimestamp:
+          ok = engine::parse_timestamp(field.text, value.integer);
           break;
-        }
         case TypeId::kString:
           if (!valid_utf8(field.text)) {
             problem = "column " + std::to_string(wanted[k] + 1) + " (\"" + column.name +
@@ -488,51 +494,27 @@ RangeResult parse_range(const std::string& data, size_t begin, size_t end, int64
       continue;
     }
     for (size_t k = 0; k < wanted.size(); ++k) {
-      const Field& field = record.fields[wanted[k]];
+      const ParsedValue& value = parsed[k];
       engine::ColumnBuilder& builder = builders[k];
-      const DataType& type = file_schema->field(wanted[k]).type;
-      if (is_null(field, options) || (field.text.empty() && type.id() != TypeId::kString)) {
+      if (value.is_null) {
         builder.append_null();
         continue;
       }
-      switch (type.id()) {
-        case TypeId::kBool: {
-          bool value = false;
-          engine::parse_bool(field.text, value);
-          builder.append_bool(value);
+      switch (file_schema->field(wanted[k]).type.id()) {
+        case TypeId::kBool:
+          builder.append_bool(value.flag);
           break;
-        }
-        case TypeId::kInt32:
-        case TypeId::kInt64: {
-          int64_t value = 0;
-          engine::parse_int64(field.text, value);
-          builder.append_int(value);
+        case TypeId::kFloat64:
+          builder.append_double(value.number);
           break;
-        }
-        case TypeId::kFloat64: {
-          double value = 0;
-          engine::parse_float64(field.text, value);
-          builder.append_double(value);
-          break;
-        }
-        case TypeId::kDate32: {
-          int32_t value = 0;
-          engine::parse_date(field.text, value);
-          builder.append_int(value);
-          break;
-        }
-        case TypeId::kTimestamp: {
-          int64_t value = 0;
-          engine::parse_timestamp(field.text, value);
-          builder.append_int(value);
-          break;
-        }
         case TypeId::kString:
-          builder.append_string(field.text);
+          builder.append_string(record.fields[wanted[k]].text);
           break;
         case TypeId::kNull:
           builder.append_null();
           break;
+        default:
+          builder.append_int(value.integer);
       }
     }
     ++rows;
