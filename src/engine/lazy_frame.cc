@@ -127,6 +127,17 @@ void explain_into(const NodePtr& node, int depth, std::string& out) {
   }
 }
 
+// The filters and projections starting at `source`, topmost first; `source` is left at the
+// first node below them.
+std::vector<NodePtr> filter_project_chain(NodePtr& source) {
+  std::vector<NodePtr> chain;
+  while (source->kind == Kind::kFilter || source->kind == Kind::kProject) {
+    chain.push_back(source);
+    source = source->inputs[0];
+  }
+  return chain;
+}
+
 }  // namespace
 
 NodePtr table(Table table) {
@@ -257,12 +268,8 @@ Table execute(const NodePtr& node) {
     case Kind::kFilter: {
       // A chain of filters and projections runs batch by batch, each batch through the
       // whole chain, so no intermediate table is ever held.
-      std::vector<NodePtr> chain;
       NodePtr source = node;
-      while (source->kind == Kind::kFilter || source->kind == Kind::kProject) {
-        chain.push_back(source);
-        source = source->inputs[0];
-      }
+      std::vector<NodePtr> chain = filter_project_chain(source);
       Table input = execute(source);
       std::vector<std::optional<RecordBatch>> outputs(input.batches().size());
       detail::parallel_for(outputs.size(), [&](size_t index) {
@@ -298,12 +305,8 @@ Table execute(const NodePtr& node) {
           .join(execute(node->inputs[1]), node->keys, node->right_keys, node->join_type);
     case Kind::kAggregate: {
       // Filters and projections below an aggregate run per batch inside it.
-      std::vector<NodePtr> chain;
       NodePtr source = node->inputs[0];
-      while (source->kind == Kind::kFilter || source->kind == Kind::kProject) {
-        chain.push_back(source);
-        source = source->inputs[0];
-      }
+      std::vector<NodePtr> chain = filter_project_chain(source);
       if (chain.empty()) {
         Table input = execute(source);
         return node->keys.empty() ? input.aggregate(node->exprs)
