@@ -14,6 +14,7 @@ packages=(
   libsqlite3-dev
   libpq-dev postgresql
   zlib1g-dev libzstd-dev libsimdjson-dev
+  thrift-compiler libthrift-dev libboost-dev libsnappy-dev liblz4-dev
   graphviz
 )
 

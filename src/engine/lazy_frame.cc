@@ -433,7 +433,7 @@ LazyFrame LazyFrame::drop(const std::vector<std::string>& names) const {
 LazyFrame LazyFrame::filter(const Expr& predicate) const {
   return LazyFrame(plan::filter(node_, predicate));
 }
-LazyFrame LazyFrame::filter(const char* predicate) const {
+LazyFrame LazyFrame::filter(std::string_view predicate) const {
   return filter(parse_expr(predicate));
 }
 LazyFrame LazyFrame::limit(int64_t count, int64_t offset) const {

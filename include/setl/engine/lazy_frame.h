@@ -59,7 +59,12 @@ class LazyFrame {
   LazyFrame rename(const std::vector<std::pair<std::string, std::string>>& renames) const;
   LazyFrame drop(const std::vector<std::string>& names) const;
   LazyFrame filter(const Expr& predicate) const;
-  LazyFrame filter(const char* predicate) const;
+  /// Parses the predicate text (a std::string is a predicate here, not a string literal).
+  LazyFrame filter(std::string_view predicate) const;
+  LazyFrame filter(const char* predicate) const { return filter(std::string_view(predicate)); }
+  LazyFrame filter(const std::string& predicate) const {
+    return filter(std::string_view(predicate));
+  }
   LazyFrame limit(int64_t count, int64_t offset = 0) const;
   LazyFrame sort(const std::vector<SortKey>& keys) const;
   LazyFrame distinct() const;

@@ -75,6 +75,7 @@ class Table {
   /// Parses the predicate text (parse_expr) first.
   Table filter(std::string_view predicate) const;
   Table filter(const char* predicate) const { return filter(std::string_view(predicate)); }
+  Table filter(const std::string& predicate) const { return filter(std::string_view(predicate)); }
   Table limit(int64_t count, int64_t offset = 0) const;
   Table head(int64_t count) const { return limit(count); }
   /// Rows of both tables, matching columns by name (same names and types required).

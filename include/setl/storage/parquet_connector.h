@@ -1,0 +1,112 @@
+// Reads and writes Apache Parquet files with setlpp's own implementation (no Arrow): the
+// footer is Thrift compact protocol from our IDL, pages are PLAIN or dictionary encoded,
+// nulls are RLE/bit-packed definition levels, data pages v1 or v2, codecs uncompressed,
+// snappy, gzip, zstd (and lz4 for reading).
+//
+//   auto sales = std::make_shared<ParquetConnector>("out/sales.parquet",
+//                                                   ParquetOptions{.compression = ParquetCompression::kZstd});
+//   sales->write(table, SaveMode::kOverwrite);
+//   Table big = sales->lazy().filter("amount > 1000").select({"city", "amount"}).collect();
+//
+// Scans read only the column chunks of the requested columns and skip row groups whose
+// statistics (min, max, null count) prove the pushed-down filter false for every row.
+//
+// Types read: BOOLEAN → bool; INT32 → int32 (DATE → date32, UINT_32 → int64); INT64 → int64
+// (TIMESTAMP millis/micros/nanos → timestamp); INT96 → timestamp; FLOAT, DOUBLE → float64;
+// DECIMAL (any physical type) → float64; BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY → string
+// (raw bytes when not UTF-8). Nested columns (groups, lists, maps) are left out of schema();
+// read() refuses such a file with an error naming them, and a scan that selects only flat
+// columns works.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "setl/storage/connector.h"
+
+namespace setl::storage {
+
+enum class ParquetCompression { kNone, kSnappy, kGzip, kZstd, kLz4Raw };
+
+/// "none" (or "uncompressed"), "snappy", "gzip", "zstd", "lz4_raw"; case-insensitive.
+/// Throws: ConfigError listing the accepted names.
+ParquetCompression parse_parquet_compression(std::string_view name);
+std::string_view to_string(ParquetCompression compression);
+
+struct ParquetOptions {
+  // Writing.
+  ParquetCompression compression = ParquetCompression::kSnappy;
+  int compression_level = 0;           ///< 0: the codec's default (zstd: 1)
+  int64_t row_group_rows = 1'048'576;  ///< rows per row group
+  int64_t page_rows = 65'536;          ///< rows per data page
+  int data_page_version = 1;           ///< 1 or 2
+  bool dictionary = true;              ///< dictionary-encode columns with few distinct values
+  bool write_checksums = true;         ///< CRC-32 of every page
+  // Reading.
+  bool verify_checksums = true;  ///< check page CRCs where the writer stored them
+};
+
+/// A column chunk as the footer describes it.
+struct ParquetColumnChunkInfo {
+  std::string column;
+  std::string codec;                   ///< "SNAPPY", ...
+  std::vector<std::string> encodings;  ///< "PLAIN", "RLE_DICTIONARY", ...
+  int64_t compressed_bytes = 0;
+  int64_t uncompressed_bytes = 0;
+  std::optional<engine::Scalar> min;  ///< statistics usable for pruning, in the engine type
+  std::optional<engine::Scalar> max;
+  std::optional<int64_t> null_count;
+};
+
+struct ParquetRowGroupInfo {
+  int64_t num_rows = 0;
+  std::vector<ParquetColumnChunkInfo> columns;  ///< flat columns, in schema order
+};
+
+struct ParquetFileInfo {
+  int64_t num_rows = 0;
+  std::string created_by;
+  engine::SchemaPtr schema;                     ///< the flat columns setlpp reads
+  std::vector<std::string> unsupported_columns;  ///< "name: why" for nested columns
+  std::vector<ParquetRowGroupInfo> row_groups;
+};
+
+/// The footer of a Parquet file, summarised. Throws: IoError, ParseError.
+ParquetFileInfo inspect_parquet(const std::filesystem::path& path);
+
+class ParquetConnector : public Connector {
+ public:
+  explicit ParquetConnector(std::filesystem::path path, ParquetOptions options = {});
+
+  engine::SchemaPtr schema() const override;
+  std::string describe() const override;
+  /// Throws: SchemaError if the file holds nested columns (naming them; scan the flat
+  /// columns instead); ParseError for corrupt files, naming the file, column and page.
+  engine::Table read() const override;
+  engine::Table scan(const engine::ScanRequest& request) const override;
+  /// Atomic. Append rewrites the file with the old rows followed by the new ones (the
+  /// schemas must agree); for incremental appends use a PartitionedConnector.
+  void write(const engine::Table& table, SaveMode mode) override;
+  bool exists() const override;
+
+  struct ScanStats {
+    int64_t row_groups_total = 0;
+    int64_t row_groups_read = 0;   ///< after pruning by statistics
+    int64_t bytes_read = 0;        ///< column chunk bytes read from the file
+  };
+  /// What the last scan() did, for tests and logs.
+  ScanStats last_scan() const;
+
+ private:
+  std::filesystem::path path_;
+  ParquetOptions options_;
+  mutable std::mutex mutex_;
+  mutable ScanStats last_scan_;
+};
+
+}  // namespace setl::storage

@@ -1,0 +1,35 @@
+// Turns the decompressed pages of one column chunk into an engine column (private to the
+// storage layer). One decoder per chunk; pages arrive in file order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "setl/engine/column.h"
+#include "storage/parquet/parquet_reader.h"
+
+namespace setl::storage::parquet {
+
+class ColumnDecoder {
+ public:
+  virtual ~ColumnDecoder() = default;
+  /// A dictionary page: `count` values in PLAIN encoding.
+  virtual void dictionary_page(const uint8_t* data, size_t size, int64_t count) = 0;
+  /// A data page of `num_values` rows. `levels` holds one definition level per row (1 =
+  /// present) or is null when every row is present; `present` counts the present rows,
+  /// whose values [data, data + size) holds in `encoding`.
+  virtual void data_page(const uint8_t* data, size_t size, int64_t num_values,
+                         const uint32_t* levels, int64_t present,
+                         format::Encoding::type encoding) = 0;
+  /// The column; throws ParseError if the pages held fewer or more rows than `rows`.
+  virtual engine::ColumnPtr finish() = 0;
+};
+
+/// A decoder producing `rows` rows of `column`'s engine type.
+std::unique_ptr<ColumnDecoder> make_column_decoder(const FlatColumn& column, int64_t rows);
+
+/// The engine value of a plain-encoded statistic (min or max) of `column`, if it has one.
+std::optional<engine::Scalar> decode_statistic(const FlatColumn& column, const std::string& bytes);
+
+}  // namespace setl::storage::parquet

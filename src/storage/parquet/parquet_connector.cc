@@ -1,0 +1,217 @@
+#include "setl/storage/parquet_connector.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <map>
+
+#include "storage/file_io.h"
+#include "setl/core/error.h"
+#include "setl/engine/execution.h"
+#include "storage/parquet/codec.h"
+#include "storage/parquet/parquet_reader.h"
+#include "storage/parquet/parquet_writer.h"
+#include "storage/parquet/row_group_filter.h"
+
+namespace setl::storage {
+
+using parquet::ChunkStatistics;
+using parquet::ParquetFileReader;
+
+ParquetCompression parse_parquet_compression(std::string_view name) {
+  std::string lower;
+  for (char c : name) {
+    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (lower == "none" || lower == "uncompressed") return ParquetCompression::kNone;
+  if (lower == "snappy") return ParquetCompression::kSnappy;
+  if (lower == "gzip") return ParquetCompression::kGzip;
+  if (lower == "zstd") return ParquetCompression::kZstd;
+  if (lower == "lz4_raw" || lower == "lz4") return ParquetCompression::kLz4Raw;
+  throw ConfigError("unknown Parquet compression '" + std::string(name) +
+                    "'; expected none, snappy, gzip, zstd or lz4_raw");
+}
+
+std::string_view to_string(ParquetCompression compression) {
+  switch (compression) {
+    case ParquetCompression::kNone:
+      return "none";
+    case ParquetCompression::kSnappy:
+      return "snappy";
+    case ParquetCompression::kGzip:
+      return "gzip";
+    case ParquetCompression::kZstd:
+      return "zstd";
+    case ParquetCompression::kLz4Raw:
+      return "lz4_raw";
+  }
+  return "none";
+}
+
+ParquetFileInfo inspect_parquet(const std::filesystem::path& path) {
+  ParquetFileReader reader(path);
+  ParquetFileInfo info;
+  const auto& metadata = reader.metadata();
+  info.num_rows = metadata.num_rows;
+  info.created_by = metadata.created_by;
+  info.schema = reader.schema();
+  info.unsupported_columns = reader.unsupported();
+  for (size_t g = 0; g < reader.num_row_groups(); ++g) {
+    ParquetRowGroupInfo group;
+    group.num_rows = reader.row_group_rows(g);
+    for (size_t c = 0; c < reader.columns().size(); ++c) {
+      const parquet::FlatColumn& column = reader.columns()[c];
+      const auto& chunk = metadata.row_groups[g].columns[column.leaf];
+      ParquetColumnChunkInfo chunk_info;
+      chunk_info.column = column.name;
+      chunk_info.codec = parquet::codec_name(static_cast<parquet::Codec>(chunk.meta_data.codec));
+      for (auto encoding : chunk.meta_data.encodings) {
+        chunk_info.encodings.push_back(parquet::format::to_string(encoding));
+      }
+      chunk_info.compressed_bytes = chunk.meta_data.total_compressed_size;
+      chunk_info.uncompressed_bytes = chunk.meta_data.total_uncompressed_size;
+      ChunkStatistics stats = reader.statistics(g, c);
+      chunk_info.min = stats.min;
+      chunk_info.max = stats.max;
+      chunk_info.null_count = stats.null_count;
+      group.columns.push_back(std::move(chunk_info));
+    }
+    info.row_groups.push_back(std::move(group));
+  }
+  return info;
+}
+
+ParquetConnector::ParquetConnector(std::filesystem::path path, ParquetOptions options)
+    : path_(std::move(path)), options_(options) {}
+
+engine::SchemaPtr ParquetConnector::schema() const {
+  return ParquetFileReader(path_).schema();
+}
+
+std::string ParquetConnector::describe() const {
+  return "parquet " + path_.string();
+}
+
+bool ParquetConnector::exists() const {
+  return std::filesystem::is_regular_file(path_);
+}
+
+ParquetConnector::ScanStats ParquetConnector::last_scan() const {
+  std::lock_guard lock(mutex_);
+  return last_scan_;
+}
+
+engine::Table ParquetConnector::read() const {
+  return scan(engine::ScanRequest{});
+}
+
+engine::Table ParquetConnector::scan(const engine::ScanRequest& request) const {
+  ParquetFileReader reader(path_);
+  const engine::Schema& file_schema = *reader.schema();
+  std::vector<size_t> wanted;
+  if (request.columns.empty()) {
+    if (!reader.unsupported().empty()) {
+      std::string list;
+      for (const std::string& column : reader.unsupported()) {
+        list += "\n  " + column;
+      }
+      throw SchemaError(path_.string() + " holds columns setlpp cannot read:" + list +
+                        (file_schema.num_fields() == 0
+                             ? std::string("\nand no flat columns")
+                             : "\nselect the flat columns instead (" + file_schema.to_string() +
+                                   ")"));
+    }
+    for (size_t c = 0; c < file_schema.num_fields(); ++c) {
+      wanted.push_back(c);
+    }
+  } else {
+    for (const std::string& name : request.columns) {
+      if (!file_schema.find(name)) {
+        for (const std::string& column : reader.unsupported()) {
+          if (column.compare(0, name.size() + 1, name + ":") == 0) {
+            throw SchemaError("column '" + name + "' of " + path_.string() +
+                              " cannot be read: " + column.substr(name.size() + 2));
+          }
+        }
+      }
+      wanted.push_back(file_schema.index_of(name));
+    }
+  }
+  std::vector<engine::Field> fields;
+  for (size_t c : wanted) {
+    fields.push_back(file_schema.field(c));
+  }
+  auto output = std::make_shared<engine::Schema>(std::move(fields));
+
+  // Row groups the filter cannot exclude by their statistics.
+  std::vector<size_t> groups;
+  for (size_t g = 0; g < reader.num_row_groups(); ++g) {
+    if (request.filter) {
+      std::map<std::string, std::optional<ChunkStatistics>> cache;
+      auto statistics_of = [&](const std::string& name) -> const ChunkStatistics* {
+        auto it = cache.find(name);
+        if (it == cache.end()) {
+          std::optional<size_t> index = file_schema.find(name);
+          std::optional<ChunkStatistics> stats;
+          if (index) {
+            stats = reader.statistics(g, *index);
+          }
+          it = cache.emplace(name, std::move(stats)).first;
+        }
+        return it->second ? &*it->second : nullptr;
+      };
+      if (!parquet::row_group_may_match(*request.filter, statistics_of)) {
+        continue;
+      }
+    }
+    if (reader.row_group_rows(g) > 0) {
+      groups.push_back(g);
+    }
+  }
+
+  std::vector<std::vector<engine::ColumnPtr>> columns(groups.size(),
+                                                      std::vector<engine::ColumnPtr>(wanted.size()));
+  std::atomic<int64_t> bytes{0};
+  engine::parallel_for(groups.size() * wanted.size(), [&](size_t task) {
+    size_t g = task / wanted.size();
+    size_t c = task % wanted.size();
+    int64_t chunk_bytes = 0;
+    columns[g][c] = reader.read_column(groups[g], wanted[c], options_.verify_checksums, chunk_bytes);
+    bytes += chunk_bytes;
+  });
+  std::vector<engine::RecordBatch> batches;
+  for (size_t g = 0; g < groups.size(); ++g) {
+    batches.emplace_back(output, std::move(columns[g]), reader.row_group_rows(groups[g]));
+  }
+  {
+    std::lock_guard lock(mutex_);
+    last_scan_ = {static_cast<int64_t>(reader.num_row_groups()), static_cast<int64_t>(groups.size()),
+                  bytes.load()};
+  }
+  return engine::Table(output, std::move(batches)).rechunk();
+}
+
+void ParquetConnector::write(const engine::Table& table, SaveMode mode) {
+  bool present = exists();
+  if (present && mode == SaveMode::kErrorIfExists) {
+    throw IoError(path_.string() + " already exists (save mode error_if_exists)");
+  }
+  if (present && mode == SaveMode::kIgnore) {
+    return;
+  }
+  engine::Table data = table;
+  if (present && mode == SaveMode::kAppend) {
+    engine::Table previous = read();
+    if (previous.schema()->names() != table.schema()->names()) {
+      throw SchemaError("cannot append to " + path_.string() + ": it holds (" +
+                        previous.schema()->to_string() + "), the new rows are (" +
+                        table.schema()->to_string() + ")");
+    }
+    data = previous.union_all(table);
+  }
+  detail::write_file_atomically(path_, [&](std::ostream& out) {
+    parquet::write_parquet(data, out, options_);
+  });
+}
+
+}  // namespace setl::storage
