@@ -1,5 +1,6 @@
-// CSV and JSON Lines read/write throughput on the TPC-H lineitem table (MB/s and rows/s),
-// with one thread and all threads.
+// CSV, JSON Lines and Parquet read/write throughput on the TPC-H lineitem table, with one
+// thread and all threads. MB_per_s counts the file's bytes, table_MB_per_s the in-memory
+// columns' bytes (comparable across formats), rows_per_s the rows.
 //
 //   SETL_TPCH_SF=1 build/release/bench/storage_throughput_benchmark
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include "setl/engine/execution.h"
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/json_lines_connector.h"
+#include "setl/storage/parquet_connector.h"
 #include "tpch_data.h"
 
 namespace {
@@ -34,17 +36,26 @@ std::filesystem::path scratch(const std::string& name) {
   return directory / name;
 }
 
-template <class Connector>
-void write_benchmark(benchmark::State& state, const std::string& file) {
-  auto connector = std::make_shared<Connector>(scratch(file));
-  for (auto _ : state) {
-    connector->write(lineitem(), SaveMode::kOverwrite);
-  }
+void report(benchmark::State& state, const std::string& file, int64_t rows, double table_bytes) {
   double bytes = static_cast<double>(std::filesystem::file_size(scratch(file)));
   state.counters["MB_per_s"] =
       benchmark::Counter(bytes / 1e6, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["rows_per_s"] = benchmark::Counter(static_cast<double>(lineitem().num_rows()),
-                                                    benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["table_MB_per_s"] =
+      benchmark::Counter(table_bytes / 1e6, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["rows_per_s"] =
+      benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["file_MB"] = bytes / 1e6;
+}
+
+template <class Connector>
+void write_benchmark(benchmark::State& state, const std::string& file) {
+  auto connector = std::make_shared<Connector>(scratch(file));
+  setl::engine::set_num_threads(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    connector->write(lineitem(), SaveMode::kOverwrite);
+  }
+  setl::engine::set_num_threads(0);
+  report(state, file, lineitem().num_rows(), static_cast<double>(lineitem().memory_size()));
 }
 
 template <class Connector>
@@ -54,16 +65,12 @@ void read_benchmark(benchmark::State& state, const std::string& file) {
     connector->write(lineitem(), SaveMode::kOverwrite);
   }
   setl::engine::set_num_threads(static_cast<int>(state.range(0)));
-  int64_t rows = 0;
+  setl::engine::Table table;
   for (auto _ : state) {
-    rows = connector->read().num_rows();
+    table = connector->read();
   }
   setl::engine::set_num_threads(0);
-  double bytes = static_cast<double>(std::filesystem::file_size(scratch(file)));
-  state.counters["MB_per_s"] =
-      benchmark::Counter(bytes / 1e6, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["rows_per_s"] =
-      benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsIterationInvariantRate);
+  report(state, file, table.num_rows(), static_cast<double>(table.memory_size()));
 }
 
 void BM_CsvWrite(benchmark::State& state) {
@@ -79,23 +86,49 @@ void BM_JsonLinesRead(benchmark::State& state) {
   read_benchmark<setl::storage::JsonLinesConnector>(state, "lineitem.jsonl");
 }
 
+void BM_ParquetWrite(benchmark::State& state) {
+  write_benchmark<setl::storage::ParquetConnector>(state, "lineitem.parquet");
+}
+void BM_ParquetRead(benchmark::State& state) {
+  read_benchmark<setl::storage::ParquetConnector>(state, "lineitem.parquet");
+}
+// The four columns TPC-H Q6 needs: only their column chunks are read.
+void BM_ParquetReadQ6Columns(benchmark::State& state) {
+  auto connector = std::make_shared<setl::storage::ParquetConnector>(scratch("lineitem.parquet"));
+  if (!connector->exists()) {
+    connector->write(lineitem(), SaveMode::kOverwrite);
+  }
+  setl::engine::set_num_threads(static_cast<int>(state.range(0)));
+  setl::engine::Table table;
+  for (auto _ : state) {
+    table = connector->scan(
+        {{"l_quantity", "l_extendedprice", "l_discount", "l_shipdate"}, std::nullopt});
+  }
+  setl::engine::set_num_threads(0);
+  state.counters["rows_per_s"] = benchmark::Counter(static_cast<double>(table.num_rows()),
+                                                    benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["MB_read_per_s"] =
+      benchmark::Counter(static_cast<double>(connector->last_scan().bytes_read) / 1e6,
+                         benchmark::Counter::kIsIterationInvariantRate);
+}
+
 }  // namespace
 
-BENCHMARK(BM_CsvWrite)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
-BENCHMARK(BM_CsvRead)
-    ->Arg(1)
-    ->Arg(0)
-    ->ArgName("threads")
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->Iterations(2);
-BENCHMARK(BM_JsonLinesWrite)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
-BENCHMARK(BM_JsonLinesRead)
-    ->Arg(1)
-    ->Arg(0)
-    ->ArgName("threads")
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->Iterations(2);
+#define SETL_THREADS_BENCHMARK(name, iterations) \
+  BENCHMARK(name)                                \
+      ->Arg(1)                                   \
+      ->Arg(0)                                   \
+      ->ArgName("threads")                       \
+      ->Unit(benchmark::kMillisecond)            \
+      ->UseRealTime()                            \
+      ->Iterations(iterations)
+
+SETL_THREADS_BENCHMARK(BM_CsvWrite, 1);
+SETL_THREADS_BENCHMARK(BM_CsvRead, 2);
+SETL_THREADS_BENCHMARK(BM_JsonLinesWrite, 1);
+SETL_THREADS_BENCHMARK(BM_JsonLinesRead, 2);
+SETL_THREADS_BENCHMARK(BM_ParquetWrite, 1);
+SETL_THREADS_BENCHMARK(BM_ParquetRead, 2);
+SETL_THREADS_BENCHMARK(BM_ParquetReadQ6Columns, 3);
 
 BENCHMARK_MAIN();

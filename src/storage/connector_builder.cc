@@ -7,6 +7,7 @@
 #include "setl/core/suggest.h"
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/json_lines_connector.h"
+#include "setl/storage/parquet_connector.h"
 #include "setl/storage/partitioned_connector.h"
 #include "setl/storage/postgres_connector.h"
 #include "setl/storage/sqlite_connector.h"
@@ -87,6 +88,25 @@ std::shared_ptr<Connector> build_sqlite(const Config& section) {
   return std::make_shared<SqliteConnector>(section.get_string("path"), section.get_string("table"));
 }
 
+std::shared_ptr<Connector> build_parquet(const Config& section) {
+  check_keys(section,
+             {"storage", "path", "compression", "compression_level", "row_group_rows", "page_rows",
+              "data_page_version", "dictionary", "write_checksums", "verify_checksums"},
+             "PARQUET");
+  ParquetOptions options;
+  if (section.has("compression")) {
+    options.compression = parse_parquet_compression(section.get_string("compression"));
+  }
+  options.compression_level = section.get_or<int>("compression_level", options.compression_level);
+  options.row_group_rows = section.get_or<int64_t>("row_group_rows", options.row_group_rows);
+  options.page_rows = section.get_or<int64_t>("page_rows", options.page_rows);
+  options.data_page_version = section.get_or<int>("data_page_version", options.data_page_version);
+  options.dictionary = section.get_or<bool>("dictionary", options.dictionary);
+  options.write_checksums = section.get_or<bool>("write_checksums", options.write_checksums);
+  options.verify_checksums = section.get_or<bool>("verify_checksums", options.verify_checksums);
+  return std::make_shared<ParquetConnector>(section.get_string("path"), options);
+}
+
 }  // namespace
 
 std::shared_ptr<Connector> build_connector(const Config& section) {
@@ -126,17 +146,19 @@ std::shared_ptr<Connector> build_connector(const Config& section) {
     std::string format = section.get_or<std::string>("format", "CSV");
     std::transform(format.begin(), format.end(), format.begin(),
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    if (format != "CSV" && format != "JSONL") {
+    if (format != "CSV" && format != "JSONL" && format != "PARQUET") {
       throw ConfigError(where(section) + ": unknown partition format '" + format +
-                        "'; expected CSV or JSONL");
+                        "'; expected CSV, JSONL or PARQUET");
     }
     std::vector<std::string> keys;
     if (section.has("partition_by")) {
       keys = section.get_string_list("partition_by");
     }
-    return std::make_shared<PartitionedConnector>(
-        section.get_string("path"),
-        format == "CSV" ? PartitionFormat::kCsv : PartitionFormat::kJsonLines, keys);
+    return std::make_shared<PartitionedConnector>(section.get_string("path"),
+                                                  format == "CSV"     ? PartitionFormat::kCsv
+                                                  : format == "JSONL" ? PartitionFormat::kJsonLines
+                                                                      : PartitionFormat::kParquet,
+                                                  keys);
   }
   if (upper == "JSONL" || upper == "JSON_LINES") {
     check_keys(section, {"storage", "path", "infer_rows", "batch_rows"}, "JSONL");
@@ -145,8 +167,11 @@ std::shared_ptr<Connector> build_connector(const Config& section) {
     options.batch_rows = section.get_or<int64_t>("batch_rows", options.batch_rows);
     return std::make_shared<JsonLinesConnector>(section.get_string("path"), options);
   }
+  if (upper == "PARQUET") {
+    return build_parquet(section);
+  }
   throw ConfigError(where(section) + ": unknown storage '" + storage +
-                    "'; supported: CSV, JSONL, PARTITIONED, POSTGRES, SQLITE (Parquet is coming)");
+                    "'; supported: CSV, JSONL, PARQUET, PARTITIONED, POSTGRES, SQLITE");
 }
 
 }  // namespace setl::storage

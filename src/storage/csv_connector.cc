@@ -109,11 +109,7 @@ CsvReadReport CsvConnector::last_read() const {
 
 void CsvConnector::write(const engine::Table& table, SaveMode mode) {
   std::string name = path_.filename().string();
-  if (name.ends_with(".gz") || name.ends_with(".zst")) {
-    throw IoError("writing compressed CSV (" + path_.string() +
-                  ") is not supported yet; write "
-                  "a plain .csv file");
-  }
+  bool compressed = name.ends_with(".gz") || name.ends_with(".zst");
   bool present = exists();
   if (present && mode == SaveMode::kErrorIfExists) {
     throw IoError(path_.string() + " already exists (save mode error_if_exists)");
@@ -123,9 +119,14 @@ void CsvConnector::write(const engine::Table& table, SaveMode mode) {
   }
   bool append = present && mode == SaveMode::kAppend;
   if (append && options_.header) {
-    std::ifstream in(path_);
     std::string first_line;
-    std::getline(in, first_line);
+    if (compressed) {
+      std::string text = detail::read_file(path_);
+      first_line = text.substr(0, text.find('\n'));
+    } else {
+      std::ifstream in(path_);
+      std::getline(in, first_line);
+    }
     std::string expected;
     for (size_t c = 0; c < table.schema()->num_fields(); ++c) {
       expected += (c ? std::string(1, options_.delimiter) : "") + table.schema()->field(c).name;

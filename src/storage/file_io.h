@@ -13,7 +13,8 @@ namespace setl::storage::detail {
 /// Throws: IoError naming the file (missing, unreadable, corrupt compressed data).
 std::string read_file(const std::filesystem::path& path);
 
-/// Writes through `fill` into a temporary file beside `path`, flushes it to disk, then
+/// Writes through `fill` into a temporary file beside `path` (gzip- or zstd-compressed when
+/// the name ends in .gz or .zst), flushes it to disk, then
 /// renames it over `path`; on any failure the temporary is removed and `path` is untouched.
 /// With `append`, the existing content is copied first (still atomic).
 /// Throws: IoError, or whatever `fill` throws.

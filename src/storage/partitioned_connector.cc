@@ -13,6 +13,7 @@
 #include "setl/engine/parse_value.h"
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/json_lines_connector.h"
+#include "setl/storage/parquet_connector.h"
 
 namespace setl::storage {
 namespace {
@@ -59,11 +60,22 @@ struct PartitionFile {
 };
 
 std::string extension_of(PartitionFormat format) {
-  return format == PartitionFormat::kCsv ? ".csv" : ".jsonl";
+  switch (format) {
+    case PartitionFormat::kCsv:
+      return ".csv";
+    case PartitionFormat::kJsonLines:
+      return ".jsonl";
+    case PartitionFormat::kParquet:
+      return ".parquet";
+  }
+  return "";
 }
 
 std::shared_ptr<Connector> file_connector(const std::filesystem::path& file, PartitionFormat format,
                                           engine::SchemaPtr schema = nullptr) {
+  if (format == PartitionFormat::kParquet) {
+    return std::make_shared<ParquetConnector>(file);  // each part carries its own schema
+  }
   if (format == PartitionFormat::kCsv) {
     CsvOptions options;
     options.schema = std::move(schema);
@@ -205,8 +217,7 @@ PartitionedConnector::PartitionedConnector(std::filesystem::path root, Partition
     : root_(std::move(root)), format_(format), partition_by_(std::move(partition_by)) {}
 
 std::string PartitionedConnector::describe() const {
-  return std::string(format_ == PartitionFormat::kCsv ? "partitioned csv " : "partitioned jsonl ") +
-         root_.string();
+  return "partitioned " + extension_of(format_).substr(1) + " " + root_.string();
 }
 
 bool PartitionedConnector::exists() const {
@@ -228,7 +239,9 @@ engine::Table PartitionedConnector::scan(const engine::ScanRequest& request) con
   std::set<std::string> key_set(keys.begin(), keys.end());
 
   // Conditions on partition columns alone decide which directories are read.
+  // Conditions on file columns alone go down to the files (Parquet skips row groups).
   std::vector<Expr> pruning;
+  std::optional<Expr> file_filter;
   if (request.filter) {
     std::vector<Expr> parts;
     conjuncts(*request.filter, parts);
@@ -238,6 +251,9 @@ engine::Table PartitionedConnector::scan(const engine::ScanRequest& request) con
       if (!used.empty() &&
           std::includes(key_set.begin(), key_set.end(), used.begin(), used.end())) {
         pruning.push_back(part);
+      } else if (std::none_of(used.begin(), used.end(),
+                              [&](const std::string& name) { return key_set.count(name) > 0; })) {
+        file_filter = file_filter ? (*file_filter && part) : part;
       }
     }
   }
@@ -279,7 +295,7 @@ engine::Table PartitionedConnector::scan(const engine::ScanRequest& request) con
     if (read.empty()) {
       read.push_back(layout.file_schema->field(0).name);
     }
-    Table data = file_connector(file.file, format_, layout.file_schema)->scan({read, std::nullopt});
+    Table data = file_connector(file.file, format_, layout.file_schema)->scan({read, file_filter});
     for (const engine::RecordBatch& batch : data.batches()) {
       std::vector<engine::ColumnPtr> columns;
       for (const std::string& name : wanted) {

@@ -5,6 +5,7 @@
 
 #include "setl/core/error.h"
 #include "setl/storage/csv_connector.h"
+#include "setl/storage/parquet_connector.h"
 #include "testing/temp_dir.h"
 
 namespace setl::storage {
@@ -20,6 +21,8 @@ connectors:
   warehouse: {storage: sqlite, path: w.db, table: revenue}
   report: {storage: SQLITE, path: w.db, query: "SELECT 1"}
   by_year: {storage: PARTITIONED, path: out/sales, format: jsonl, partition_by: [year]}
+  lake: {storage: PARTITIONED, path: out/lake, format: parquet, partition_by: [year]}
+  facts: {storage: PARQUET, path: out/facts.parquet, compression: zstd, row_group_rows: 1000, data_page_version: 2}
   pg: {storage: POSTGRES, host: db.local, port: 6543, database: sales, user: etl, password_env: PGPASS, table: orders}
 )",
                                     "app.yaml");
@@ -35,6 +38,19 @@ connectors:
   EXPECT_EQ(build_connector(config.section("connectors.report"))->describe(), "sqlite w.db query");
   EXPECT_EQ(build_connector(config.section("connectors.by_year"))->describe(),
             "partitioned jsonl out/sales");
+  EXPECT_EQ(build_connector(config.section("connectors.lake"))->describe(),
+            "partitioned parquet out/lake");
+  auto facts = build_connector(config.section("connectors.facts"));
+  EXPECT_EQ(facts->describe(), "parquet out/facts.parquet");
+  testing::TempDir dir;
+  auto round_trip = build_connector(
+      config.section("connectors.facts").with_value("path", (dir.path() / "f.parquet").string()));
+  round_trip->write(engine::Table::from_columns(
+                        {{"x", engine::Column::constant(engine::Scalar::int64(7), 2500)}}),
+                    SaveMode::kOverwrite);
+  ParquetFileInfo info = inspect_parquet(dir.path() / "f.parquet");
+  EXPECT_EQ(info.row_groups.size(), 3u);
+  EXPECT_EQ(info.row_groups[0].columns[0].codec, "ZSTD");
   EXPECT_EQ(build_connector(config.section("connectors.pg"))->describe(),
             "postgres etl@db.local:6543/sales table orders");
 }
@@ -43,6 +59,8 @@ TEST(ConnectorBuilder, ErrorsNameTheBadKey) {
   Config config = Config::from_yaml(R"(
 bad_key: {storage: CSV, path: a.csv, delimeter: ";"}
 bad_storage: {storage: EXCEL, path: a.xlsx}
+bad_codec: {storage: PARQUET, path: a.parquet, compression: brotli}
+bad_parquet_key: {storage: PARQUET, path: a.parquet, row_groups_rows: 5}
 no_path: {storage: CSV}
 both: {storage: SQLITE, path: w.db, table: t, query: "SELECT 1"}
 long_delimiter: {storage: CSV, path: a.csv, delimiter: "::"}
@@ -53,7 +71,13 @@ long_delimiter: {storage: CSV, path: a.csv, delimiter: "::"}
                         "you mean 'delimiter'?"));
   EXPECT_THAT(
       message_of<ConfigError>([&] { build_connector(config.section("bad_storage")); }),
-      HasSubstr("unknown storage 'EXCEL'; supported: CSV, JSONL, PARTITIONED, POSTGRES, SQLITE"));
+      HasSubstr("unknown storage 'EXCEL'; supported: CSV, JSONL, PARQUET, PARTITIONED, POSTGRES, "
+                "SQLITE"));
+  EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_codec")); }),
+              HasSubstr("unknown Parquet compression 'brotli'"));
+  EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_parquet_key")); }),
+              HasSubstr("unknown key 'row_groups_rows' for storage PARQUET; did you mean "
+                        "'row_group_rows'?"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("no_path")); }),
               HasSubstr("key 'no_path.path' is missing"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("both")); }),

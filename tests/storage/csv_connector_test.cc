@@ -173,6 +173,27 @@ TEST(CsvConnector, ReadsGzipAndZstdFiles) {
               HasSubstr("truncated"));
 }
 
+TEST(CsvConnector, WritesAndAppendsGzipAndZstdFiles) {
+  testing::TempDir dir;
+  Table first =
+      Table::from_columns({{"n", testing::int64s({1, 2})}, {"s", testing::strings({"a,b", "ü"})}});
+  Table second = Table::from_columns({{"n", testing::int64s({3})}, {"s", testing::strings({"c"})}});
+  for (const char* name : {"t.csv.gz", "t.csv.zst"}) {
+    CsvConnector connector(dir.path() / name);
+    connector.write(first, SaveMode::kOverwrite);
+    connector.write(second, SaveMode::kAppend);
+    Table back = connector.read();
+    EXPECT_THAT(cells(back, "n"), ElementsAre("1", "2", "3")) << name;
+    EXPECT_THAT(cells(back, "s"), ElementsAre("a,b", "ü", "c")) << name;
+  }
+  // The file really is compressed: zlib reads it back by itself.
+  gzFile gz = gzopen((dir.path() / "t.csv.gz").c_str(), "rb");
+  char buffer[64] = {};
+  int got = gzread(gz, buffer, sizeof(buffer) - 1);
+  gzclose(gz);
+  EXPECT_EQ(std::string(buffer, static_cast<size_t>(got)), "n,s\n1,\"a,b\"\n2,ü\n3,c\n");
+}
+
 TEST(CsvConnector, SaveModesAndFailedAppendsLeaveTheFile) {
   testing::TempDir dir;
   auto connector = std::make_shared<CsvConnector>(dir.path() / "t.csv");

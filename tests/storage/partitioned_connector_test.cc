@@ -32,7 +32,9 @@ TEST_P(PartitionedConnectorTest, WritesHiveDirectoriesAndReadsPartitionColumnsBa
   auto connector = std::make_shared<PartitionedConnector>(dir.path() / "sales", GetParam(),
                                                           std::vector<std::string>{"year", "city"});
   connector->write(sales(), SaveMode::kOverwrite);
-  std::string extension = GetParam() == PartitionFormat::kCsv ? ".csv" : ".jsonl";
+  std::string extension = GetParam() == PartitionFormat::kCsv         ? ".csv"
+                          : GetParam() == PartitionFormat::kJsonLines ? ".jsonl"
+                                                                      : ".parquet";
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "sales" / "year=2024" / "city=NYC" /
                                       ("part-0" + extension)));
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "sales" / "year=2023" / "city=a%2Fb%3Dc%25"));
@@ -73,9 +75,12 @@ TEST_P(PartitionedConnectorTest, SaveModes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, PartitionedConnectorTest,
-                         ::testing::Values(PartitionFormat::kCsv, PartitionFormat::kJsonLines),
+                         ::testing::Values(PartitionFormat::kCsv, PartitionFormat::kJsonLines,
+                                           PartitionFormat::kParquet),
                          [](const auto& info) {
-                           return info.param == PartitionFormat::kCsv ? "Csv" : "JsonLines";
+                           return info.param == PartitionFormat::kCsv         ? "Csv"
+                                  : info.param == PartitionFormat::kJsonLines ? "JsonLines"
+                                                                              : "Parquet";
                          });
 
 TEST(PartitionedConnector, ClearErrors) {

@@ -1,6 +1,7 @@
 // Reads and writes CSV files. The reader splits a file into byte ranges at record
 // boundaries (found by one quote-aware pass, so quoted delimiters and newlines are safe)
-// and parses the ranges in parallel; .gz and .zst files are decompressed first.
+// and parses the ranges in parallel; .gz and .zst files are decompressed first, and written
+// compressed (an append adds a gzip member or zstd frame).
 //
 // Type inference (when no schema is given) looks at the first `infer_rows` records, per
 // column, ignoring NULL values: all true/false → bool; all integers → int64; all numbers →

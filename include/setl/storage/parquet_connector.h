@@ -4,7 +4,8 @@
 // snappy, gzip, zstd (and lz4 for reading).
 //
 //   auto sales = std::make_shared<ParquetConnector>("out/sales.parquet",
-//                                                   ParquetOptions{.compression = ParquetCompression::kZstd});
+//                                                   ParquetOptions{.compression =
+//                                                   ParquetCompression::kZstd});
 //   sales->write(table, SaveMode::kOverwrite);
 //   Table big = sales->lazy().filter("amount > 1000").select({"city", "amount"}).collect();
 //
@@ -71,7 +72,7 @@ struct ParquetRowGroupInfo {
 struct ParquetFileInfo {
   int64_t num_rows = 0;
   std::string created_by;
-  engine::SchemaPtr schema;                     ///< the flat columns setlpp reads
+  engine::SchemaPtr schema;                      ///< the flat columns setlpp reads
   std::vector<std::string> unsupported_columns;  ///< "name: why" for nested columns
   std::vector<ParquetRowGroupInfo> row_groups;
 };
@@ -96,8 +97,8 @@ class ParquetConnector : public Connector {
 
   struct ScanStats {
     int64_t row_groups_total = 0;
-    int64_t row_groups_read = 0;   ///< after pruning by statistics
-    int64_t bytes_read = 0;        ///< column chunk bytes read from the file
+    int64_t row_groups_read = 0;  ///< after pruning by statistics
+    int64_t bytes_read = 0;       ///< column chunk bytes read from the file
   };
   /// What the last scan() did, for tests and logs.
   ScanStats last_scan() const;

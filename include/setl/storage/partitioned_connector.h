@@ -1,7 +1,8 @@
 // A table stored as hive-style partitions: ROOT/key=value/.../part-N.<ext>, each file
 // holding the rows of one combination of partition values (without those columns).
-// Reads restore the partition columns and skip partitions a pushed-down filter excludes;
-// writes split the table by the partition columns.
+// Reads restore the partition columns and skip partitions a pushed-down filter excludes
+// (Parquet parts also skip row groups by their statistics); writes split the table by the
+// partition columns.
 //
 //   auto sales = std::make_shared<PartitionedConnector>("out/sales", PartitionFormat::kCsv,
 //                                                       std::vector<std::string>{"year", "city"});
@@ -22,7 +23,7 @@
 
 namespace setl::storage {
 
-enum class PartitionFormat { kCsv, kJsonLines };
+enum class PartitionFormat { kCsv, kJsonLines, kParquet };
 
 class PartitionedConnector : public Connector {
  public:

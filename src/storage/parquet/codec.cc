@@ -188,8 +188,8 @@ void compress(Codec codec, const uint8_t* data, size_t size, int level, std::str
     }
     case Codec::kGzip: {
       z_stream stream{};
-      if (deflateInit2(&stream, level == 0 ? Z_DEFAULT_COMPRESSION : level, Z_DEFLATED, 15 + 16,
-                       8, Z_DEFAULT_STRATEGY) != Z_OK) {
+      if (deflateInit2(&stream, level == 0 ? Z_DEFAULT_COMPRESSION : level, Z_DEFLATED, 15 + 16, 8,
+                       Z_DEFAULT_STRATEGY) != Z_OK) {
         throw ResourceError("cannot initialise zlib");
       }
       out.resize(start + deflateBound(&stream, static_cast<uLong>(size)));
@@ -208,8 +208,8 @@ void compress(Codec codec, const uint8_t* data, size_t size, int level, std::str
     }
     case Codec::kZstd: {
       out.resize(start + ZSTD_compressBound(size));
-      size_t written =
-          ZSTD_compress(out.data() + start, out.size() - start, input, size, level == 0 ? 1 : level);
+      size_t written = ZSTD_compress(out.data() + start, out.size() - start, input, size,
+                                     level == 0 ? 1 : level);
       if (ZSTD_isError(written)) {
         throw InternalError(std::string("zstd compression failed: ") + ZSTD_getErrorName(written));
       }

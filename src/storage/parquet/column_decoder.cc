@@ -37,7 +37,15 @@ T load(const uint8_t* p) {
 int64_t int96_to_micros(const uint8_t* p) {
   int64_t nanos_of_day = load<int64_t>(p);
   int64_t julian_day = load<int32_t>(p + 8);
-  return (julian_day - kJulianDayOfEpoch) * kMicrosPerDay + nanos_of_day / 1000;
+  // In 128 bits: the extremes Spark writes (e.g. the smallest microsecond timestamp) only
+  // fit in 64 bits once the time of day is added.
+  Int128 micros = Int128{julian_day - kJulianDayOfEpoch} * kMicrosPerDay + nanos_of_day / 1000;
+  if (micros < std::numeric_limits<int64_t>::min() ||
+      micros > std::numeric_limits<int64_t>::max()) {
+    throw ParseError("INT96 timestamp on Julian day " + std::to_string(julian_day) +
+                     " is out of range for microsecond timestamps (years -290308 to 294247)");
+  }
+  return static_cast<int64_t>(micros);
 }
 
 // Unscaled big-endian two's complement integer (a DECIMAL stored as bytes) as a double.
@@ -98,8 +106,10 @@ class PhysicalDecoder {
   PhysicalDecoder(const FlatColumn& column) : column_(column) {}
 
   // Decodes `count` values of a non-dictionary encoding into `out`.
-  void decode(Encoding::type encoding, const uint8_t* data, size_t size, int64_t count,
-              Phys* out) {
+  void decode(Encoding::type encoding, const uint8_t* data, size_t size, int64_t count, Phys* out) {
+    if (count == 0) {
+      return;  // also: `out` may be null
+    }
     size_t n = static_cast<size_t>(count);
     if constexpr (std::is_same_v<Phys, uint8_t>) {  // BOOLEAN
       if (encoding == Encoding::PLAIN) {
@@ -160,8 +170,7 @@ class PhysicalDecoder {
         }
         return;
       }
-      if (encoding == Encoding::DELTA_LENGTH_BYTE_ARRAY ||
-          encoding == Encoding::DELTA_BYTE_ARRAY) {
+      if (encoding == Encoding::DELTA_LENGTH_BYTE_ARRAY || encoding == Encoding::DELTA_BYTE_ARRAY) {
         if (encoding == Encoding::DELTA_LENGTH_BYTE_ARRAY) {
           delta_length_decode(data, size, count, views_);
         } else {
@@ -222,7 +231,9 @@ template <class Phys, class Out>
 class TypedDecoder final : public ColumnDecoder {
  public:
   TypedDecoder(const FlatColumn& column, int64_t rows)
-      : column_(column), rows_(rows), physical_(column),
+      : column_(column),
+        rows_(rows),
+        physical_(column),
         scale_(std::pow(10.0, static_cast<double>(column.scale))) {
     if constexpr (std::is_same_v<Out, std::string_view>) {
       values_ = Buffer::allocate(sizeof(int32_t) * static_cast<size_t>(rows + 1));
@@ -446,8 +457,7 @@ std::unique_ptr<ColumnDecoder> make_column_decoder(const FlatColumn& column, int
   throw ParseError("unknown physical type " + format::to_string(column.physical));
 }
 
-std::optional<engine::Scalar> decode_statistic(const FlatColumn& column,
-                                               const std::string& bytes) {
+std::optional<engine::Scalar> decode_statistic(const FlatColumn& column, const std::string& bytes) {
   using engine::Scalar;
   using engine::TypeId;
   auto data = reinterpret_cast<const uint8_t*>(bytes.data());

@@ -191,8 +191,8 @@ size_t delta_binary_decode(const uint8_t* data, size_t size, int64_t max_values,
   uint64_t miniblocks = read_uleb128(data, size, pos);
   uint64_t total = read_uleb128(data, size, pos);
   int64_t first = zigzag(read_uleb128(data, size, pos));
-  if (block_size == 0 || block_size % 128 != 0 || miniblocks == 0 ||
-      block_size % miniblocks != 0 || (block_size / miniblocks) % 32 != 0) {
+  if (block_size == 0 || block_size % 128 != 0 || miniblocks == 0 || block_size % miniblocks != 0 ||
+      (block_size / miniblocks) % 32 != 0) {
     throw ParseError("corrupt DELTA_BINARY_PACKED header (block size " +
                      std::to_string(block_size) + ", " + std::to_string(miniblocks) +
                      " miniblocks)");
@@ -272,8 +272,8 @@ size_t delta_length_decode(const uint8_t* data, size_t size, int64_t count,
   return pos;
 }
 
-void delta_byte_array_decode(const uint8_t* data, size_t size, int64_t count,
-                             std::string& storage, std::vector<std::string_view>& out) {
+void delta_byte_array_decode(const uint8_t* data, size_t size, int64_t count, std::string& storage,
+                             std::vector<std::string_view>& out) {
   std::vector<int64_t> prefixes;
   size_t pos = delta_binary_decode(data, size, count, prefixes);
   if (static_cast<int64_t>(prefixes.size()) < count) {

@@ -36,10 +36,10 @@ class RleDecoder {
   int bit_width_;
   int64_t repeat_left_ = 0;
   uint32_t repeat_value_ = 0;
-  int64_t packed_left_ = 0;      // values left in the current bit-packed run
+  int64_t packed_left_ = 0;  // values left in the current bit-packed run
   const uint8_t* packed_ = nullptr;
-  size_t packed_bytes_ = 0;      // bytes of the run actually present
-  int64_t packed_index_ = 0;     // next value within the run
+  size_t packed_bytes_ = 0;   // bytes of the run actually present
+  int64_t packed_index_ = 0;  // next value within the run
 };
 
 /// Appends `values` in the hybrid encoding (no length prefix).
@@ -58,8 +58,8 @@ size_t delta_length_decode(const uint8_t* data, size_t size, int64_t count,
 /// DELTA_BYTE_ARRAY: prefix lengths, then suffixes as DELTA_LENGTH_BYTE_ARRAY. Each value
 /// shares a prefix with the previous one, so values are rebuilt into `storage` and the
 /// views point there.
-void delta_byte_array_decode(const uint8_t* data, size_t size, int64_t count,
-                             std::string& storage, std::vector<std::string_view>& out);
+void delta_byte_array_decode(const uint8_t* data, size_t size, int64_t count, std::string& storage,
+                             std::vector<std::string_view>& out);
 
 /// BYTE_STREAM_SPLIT: byte k of value i is at data[k * count + i].
 void byte_stream_split_decode(const uint8_t* data, size_t size, int64_t count, int width,

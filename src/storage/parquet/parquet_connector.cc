@@ -5,9 +5,9 @@
 #include <cctype>
 #include <map>
 
-#include "storage/file_io.h"
 #include "setl/core/error.h"
 #include "setl/engine/execution.h"
+#include "storage/file_io.h"
 #include "storage/parquet/codec.h"
 #include "storage/parquet/parquet_reader.h"
 #include "storage/parquet/parquet_writer.h"
@@ -23,11 +23,16 @@ ParquetCompression parse_parquet_compression(std::string_view name) {
   for (char c : name) {
     lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
-  if (lower == "none" || lower == "uncompressed") return ParquetCompression::kNone;
-  if (lower == "snappy") return ParquetCompression::kSnappy;
-  if (lower == "gzip") return ParquetCompression::kGzip;
-  if (lower == "zstd") return ParquetCompression::kZstd;
-  if (lower == "lz4_raw" || lower == "lz4") return ParquetCompression::kLz4Raw;
+  if (lower == "none" || lower == "uncompressed")
+    return ParquetCompression::kNone;
+  if (lower == "snappy")
+    return ParquetCompression::kSnappy;
+  if (lower == "gzip")
+    return ParquetCompression::kGzip;
+  if (lower == "zstd")
+    return ParquetCompression::kZstd;
+  if (lower == "lz4_raw" || lower == "lz4")
+    return ParquetCompression::kLz4Raw;
   throw ConfigError("unknown Parquet compression '" + std::string(name) +
                     "'; expected none, snappy, gzip, zstd or lz4_raw");
 }
@@ -116,10 +121,9 @@ engine::Table ParquetConnector::scan(const engine::ScanRequest& request) const {
         list += "\n  " + column;
       }
       throw SchemaError(path_.string() + " holds columns setlpp cannot read:" + list +
-                        (file_schema.num_fields() == 0
-                             ? std::string("\nand no flat columns")
-                             : "\nselect the flat columns instead (" + file_schema.to_string() +
-                                   ")"));
+                        (file_schema.num_fields() == 0 ? std::string("\nand no flat columns")
+                                                       : "\nselect the flat columns instead (" +
+                                                             file_schema.to_string() + ")"));
     }
     for (size_t c = 0; c < file_schema.num_fields(); ++c) {
       wanted.push_back(c);
@@ -169,14 +173,15 @@ engine::Table ParquetConnector::scan(const engine::ScanRequest& request) const {
     }
   }
 
-  std::vector<std::vector<engine::ColumnPtr>> columns(groups.size(),
-                                                      std::vector<engine::ColumnPtr>(wanted.size()));
+  std::vector<std::vector<engine::ColumnPtr>> columns(
+      groups.size(), std::vector<engine::ColumnPtr>(wanted.size()));
   std::atomic<int64_t> bytes{0};
   engine::parallel_for(groups.size() * wanted.size(), [&](size_t task) {
     size_t g = task / wanted.size();
     size_t c = task % wanted.size();
     int64_t chunk_bytes = 0;
-    columns[g][c] = reader.read_column(groups[g], wanted[c], options_.verify_checksums, chunk_bytes);
+    columns[g][c] =
+        reader.read_column(groups[g], wanted[c], options_.verify_checksums, chunk_bytes);
     bytes += chunk_bytes;
   });
   std::vector<engine::RecordBatch> batches;
@@ -185,8 +190,8 @@ engine::Table ParquetConnector::scan(const engine::ScanRequest& request) const {
   }
   {
     std::lock_guard lock(mutex_);
-    last_scan_ = {static_cast<int64_t>(reader.num_row_groups()), static_cast<int64_t>(groups.size()),
-                  bytes.load()};
+    last_scan_ = {static_cast<int64_t>(reader.num_row_groups()),
+                  static_cast<int64_t>(groups.size()), bytes.load()};
   }
   return engine::Table(output, std::move(batches)).rechunk();
 }
@@ -209,9 +214,8 @@ void ParquetConnector::write(const engine::Table& table, SaveMode mode) {
     }
     data = previous.union_all(table);
   }
-  detail::write_file_atomically(path_, [&](std::ostream& out) {
-    parquet::write_parquet(data, out, options_);
-  });
+  detail::write_file_atomically(
+      path_, [&](std::ostream& out) { parquet::write_parquet(data, out, options_); });
 }
 
 }  // namespace setl::storage

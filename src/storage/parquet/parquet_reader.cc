@@ -1,12 +1,11 @@
 #include "storage/parquet/parquet_reader.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <map>
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "setl/core/error.h"
@@ -75,7 +74,9 @@ std::optional<Mapping> map_type(const format::SchemaElement& element, std::strin
       }
     } else if (logical.__isset.TIMESTAMP) {
       const format::TimeUnit& unit = logical.TIMESTAMP.unit;
-      return timestamp(unit.__isset.MILLIS ? 0 : unit.__isset.NANOS ? 2 : 1,
+      return timestamp(unit.__isset.MILLIS  ? 0
+                       : unit.__isset.NANOS ? 2
+                                            : 1,
                        logical.TIMESTAMP.isAdjustedToUTC);
     } else if (logical.__isset.INTEGER) {
       int bits = logical.INTEGER.bitWidth;
@@ -182,7 +183,8 @@ ParquetFileReader::ParquetFileReader(std::filesystem::path path) : path_(std::mo
     }
     std::string head = read_range(0, 4);
     std::string trailer = read_range(file_size_ - kTrailerSize, kTrailerSize);
-    if (std::memcmp(head.data(), kMagic, 4) != 0 || std::memcmp(trailer.data() + 4, kMagic, 4) != 0) {
+    if (std::memcmp(head.data(), kMagic, 4) != 0 ||
+        std::memcmp(trailer.data() + 4, kMagic, 4) != 0) {
       throw ParseError(path_.string() +
                        " is not a Parquet file (no PAR1 magic at its start and end; truncated?)");
     }
@@ -190,8 +192,8 @@ ParquetFileReader::ParquetFileReader(std::filesystem::path path) : path_(std::mo
     footer_start_ = file_size_ - kTrailerSize - footer_size;
     if (footer_size <= 0 || footer_start_ < 4) {
       throw ParseError(path_.string() + ": corrupt Parquet footer length " +
-                       std::to_string(footer_size) + " in a file of " +
-                       std::to_string(file_size_) + " bytes");
+                       std::to_string(footer_size) + " in a file of " + std::to_string(file_size_) +
+                       " bytes");
     }
     std::string footer = read_range(footer_start_, footer_size);
     metadata_ = parse_file_metadata(reinterpret_cast<const uint8_t*>(footer.data()), footer.size());
@@ -497,8 +499,8 @@ engine::ColumnPtr ParquetFileReader::read_column(size_t row_group, size_t column
             }
             level_data = levels.data();
           }
-          decoder->data_page(body + offset, body_size - offset, v1.num_values, level_data,
-                             present, v1.encoding);
+          decoder->data_page(body + offset, body_size - offset, v1.num_values, level_data, present,
+                             v1.encoding);
           values_seen += v1.num_values;
           break;
         }
@@ -507,10 +509,11 @@ engine::ColumnPtr ParquetFileReader::read_column(size_t row_group, size_t column
             throw ParseError("data page v2 without its header");
           }
           const auto& v2 = header.data_page_header_v2;
-          int64_t level_bytes = int64_t{v2.definition_levels_byte_length} +
-                                v2.repetition_levels_byte_length;
+          int64_t level_bytes =
+              int64_t{v2.definition_levels_byte_length} + v2.repetition_levels_byte_length;
           if (v2.num_values < 0 || v2.definition_levels_byte_length < 0 ||
-              v2.repetition_levels_byte_length < 0 || level_bytes > static_cast<int64_t>(page_size)) {
+              v2.repetition_levels_byte_length < 0 ||
+              level_bytes > static_cast<int64_t>(page_size)) {
             throw ParseError("corrupt data page v2 header");
           }
           const uint8_t* level_start = page + v2.repetition_levels_byte_length;
@@ -552,8 +555,8 @@ engine::ColumnPtr ParquetFileReader::read_column(size_t row_group, size_t column
     }
     return decoder->finish();
   } catch (Error& error) {
-    std::string where = path_.string() + ": column '" + flat.name + "', row group " +
-                        std::to_string(row_group);
+    std::string where =
+        path_.string() + ": column '" + flat.name + "', row group " + std::to_string(row_group);
     if (page_number >= 0) {
       where += ", page " + std::to_string(page_number);
     }

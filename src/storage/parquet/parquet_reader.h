@@ -18,13 +18,13 @@ namespace setl::storage::parquet {
 /// How stored values become engine values.
 enum class Conversion {
   kNone,
-  kUnsigned32,    // INT32 holding uint32 → int64
+  kUnsigned32,  // INT32 holding uint32 → int64
   kMillisToMicros,
   kNanosToMicros,
-  kInt96,         // Impala/Spark INT96 timestamps → microseconds
+  kInt96,  // Impala/Spark INT96 timestamps → microseconds
   kFloatToDouble,
-  kDecimal,       // unscaled integer (any physical type) → float64
-  kAllNull,       // logical type UNKNOWN: every value is NULL
+  kDecimal,  // unscaled integer (any physical type) → float64
+  kAllNull,  // logical type UNKNOWN: every value is NULL
 };
 
 /// A top-level, non-repeated primitive column setlpp can read.

@@ -1,14 +1,14 @@
 #include "storage/parquet/parquet_writer.h"
 
-#include <zlib.h>
-
 #include <bit>
 #include <cmath>
-#include <limits>
 #include <cstring>
+#include <limits>
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
+
+#include <zlib.h>
 
 #include "setl/core/error.h"
 #include "setl/engine/execution.h"
@@ -127,9 +127,9 @@ struct PageWriter {
     header.__set_uncompressed_page_size(static_cast<int32_t>(prefix.size() + body.size()));
     header.__set_compressed_page_size(static_cast<int32_t>(compressed.size()));
     if (options.write_checksums) {
-      header.__set_crc(static_cast<int32_t>(
-          crc32(0L, reinterpret_cast<const Bytef*>(compressed.data()),
-                static_cast<uInt>(compressed.size()))));
+      header.__set_crc(
+          static_cast<int32_t>(crc32(0L, reinterpret_cast<const Bytef*>(compressed.data()),
+                                     static_cast<uInt>(compressed.size()))));
     }
     size_t before = chunk.bytes.size();
     append_serialized(header, chunk.bytes);
@@ -511,8 +511,8 @@ void write_parquet(const engine::Table& table, std::ostream& out, const ParquetO
     std::vector<EncodedChunk> chunks(schema.num_fields());
     engine::parallel_for(schema.num_fields(), [&](size_t c) {
       const engine::Field& field = schema.field(c);
-      chunks[c] = encode_column(part.column_chunks(field.name), field, layouts[c], optional[c],
-                                options);
+      chunks[c] =
+          encode_column(part.column_chunks(field.name), field, layouts[c], optional[c], options);
     });
     format::RowGroup group;
     group.__set_num_rows(rows);

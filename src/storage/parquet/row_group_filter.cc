@@ -27,9 +27,7 @@ std::optional<int> compare(const Scalar& a, const Scalar& b) {
   }
   switch (x) {
     case TypeId::kString:
-      return a.as_string().compare(b.as_string()) < 0 ? -1
-             : a.as_string() == b.as_string()        ? 0
-                                                     : 1;
+      return a.as_string().compare(b.as_string()) < 0 ? -1 : a.as_string() == b.as_string() ? 0 : 1;
     case TypeId::kDate32:
     case TypeId::kTimestamp:
       return sign(a.as_int(), b.as_int());
@@ -41,10 +39,14 @@ std::optional<int> compare(const Scalar& a, const Scalar& b) {
 }
 
 std::string flip(const std::string& op) {
-  if (op == "<") return ">";
-  if (op == "<=") return ">=";
-  if (op == ">") return "<";
-  if (op == ">=") return "<=";
+  if (op == "<")
+    return ">";
+  if (op == "<=")
+    return ">=";
+  if (op == ">")
+    return "<";
+  if (op == ">=")
+    return "<=";
   return op;
 }
 
@@ -69,12 +71,18 @@ bool comparison_may_match(const std::string& op, const Scalar& literal,
   if (!low || !high) {
     return true;
   }
-  if (op == "=") return *low <= 0 && *high >= 0;
-  if (op == "!=") return !(*low == 0 && *high == 0);
-  if (op == "<") return *low < 0;
-  if (op == "<=") return *low <= 0;
-  if (op == ">") return *high > 0;
-  if (op == ">=") return *high >= 0;
+  if (op == "=")
+    return *low <= 0 && *high >= 0;
+  if (op == "!=")
+    return !(*low == 0 && *high == 0);
+  if (op == "<")
+    return *low < 0;
+  if (op == "<=")
+    return *low <= 0;
+  if (op == ">")
+    return *high > 0;
+  if (op == ">=")
+    return *high >= 0;
   return true;
 }
 
@@ -106,8 +114,7 @@ bool may_match(const Expr& expr,
   }
   if (is_comparison(op) && args.size() == 2) {
     bool column_left = args[0].kind() == ExprKind::kColumn && args[1].kind() == ExprKind::kLiteral;
-    bool column_right =
-        args[1].kind() == ExprKind::kColumn && args[0].kind() == ExprKind::kLiteral;
+    bool column_right = args[1].kind() == ExprKind::kColumn && args[0].kind() == ExprKind::kLiteral;
     if (!column_left && !column_right) {
       return true;
     }
