@@ -134,6 +134,13 @@ void RleDecoder::decode(uint32_t* out, int64_t count) {
   }
 }
 
+void rle_encode_run(uint32_t value, int64_t length, int bit_width, std::string& out) {
+  write_uleb128(static_cast<uint64_t>(length) << 1, out);
+  for (int i = 0; i < (bit_width + 7) / 8; ++i) {
+    out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
+  }
+}
+
 void rle_encode(const uint32_t* values, int64_t count, int bit_width, std::string& out) {
   std::vector<uint32_t> pending;  // values waiting for a bit-packed run
   auto flush_packed = [&]() {
@@ -156,12 +163,6 @@ void rle_encode(const uint32_t* values, int64_t count, int bit_width, std::strin
     }
     pending.clear();
   };
-  auto write_run = [&](uint32_t value, int64_t length) {
-    write_uleb128(static_cast<uint64_t>(length) << 1, out);
-    for (int i = 0; i < (bit_width + 7) / 8; ++i) {
-      out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
-    }
-  };
   int64_t i = 0;
   while (i < count) {
     int64_t run = 1;
@@ -174,7 +175,7 @@ void rle_encode(const uint32_t* values, int64_t count, int bit_width, std::strin
       pending.insert(pending.end(), static_cast<size_t>(fill), values[i]);
       flush_packed();
       if (run - fill > 0) {
-        write_run(values[i], run - fill);
+        rle_encode_run(values[i], run - fill, bit_width, out);
       }
     } else {
       pending.insert(pending.end(), values + i, values + i + run);

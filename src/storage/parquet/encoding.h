@@ -42,6 +42,9 @@ class RleDecoder {
   int64_t packed_index_ = 0;  // next value within the run
 };
 
+/// Appends one RLE run of `length` copies of `value`.
+void rle_encode_run(uint32_t value, int64_t length, int bit_width, std::string& out);
+
 /// Appends `values` in the hybrid encoding (no length prefix).
 void rle_encode(const uint32_t* values, int64_t count, int bit_width, std::string& out);
 

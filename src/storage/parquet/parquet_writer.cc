@@ -172,44 +172,57 @@ EncodedChunk encode_chunk(const std::vector<ColumnPtr>& pieces, const engine::Fi
     nulls += piece->null_count();
   }
 
-  // Statistics, and the dictionary when the column has few distinct values.
-  std::optional<T> min;
-  std::optional<T> max;
+  // Statistics, and the dictionary when the column has few distinct values (each row's
+  // index is kept so the pages need not hash again).
+  bool any = false;
+  T low{};
+  T high{};
   bool use_dictionary = options.dictionary && !std::is_same_v<T, bool>;
   std::unordered_map<Stored, uint32_t> dictionary_index;
   std::vector<Stored> dictionary;
+  std::vector<uint32_t> row_indices;
+  if (use_dictionary) {
+    row_indices.resize(static_cast<size_t>(rows));
+  }
   int64_t dictionary_limit = std::min<int64_t>(kMaxDictionaryEntries, rows / 2 + 1);
+  int64_t base = 0;
   for (const ColumnPtr& piece : pieces) {
+    bool has_nulls = piece->null_count() > 0;
     for (int64_t row = 0; row < piece->length(); ++row) {
-      if (piece->is_null(row)) {
+      if (has_nulls && piece->is_null(row)) {
         continue;
       }
       T value = V::get(*piece, row);
       if constexpr (std::is_floating_point_v<T>) {
         if (!std::isnan(value)) {
           // Zero bounds are written as -0.0 (min) and +0.0 (max), as the format asks.
-          T low = value == 0 ? -0.0 : value;
-          T high = value == 0 ? 0.0 : value;
-          min = min ? std::min(*min, low) : low;
-          max = max ? std::max(*max, high) : high;
+          T value_low = value == 0 ? -0.0 : value;
+          T value_high = value == 0 ? 0.0 : value;
+          low = any ? std::min(low, value_low) : value_low;
+          high = any ? std::max(high, value_high) : value_high;
+          any = true;
         }
       } else {
-        min = min ? std::min(*min, value) : value;
-        max = max ? std::max(*max, value) : value;
+        low = any ? std::min(low, value) : value;
+        high = any ? std::max(high, value) : value;
+        any = true;
       }
       if (use_dictionary) {
         auto [it, added] =
             dictionary_index.try_emplace(key_of(value), static_cast<uint32_t>(dictionary.size()));
+        row_indices[static_cast<size_t>(base + row)] = it->second;
         if (added) {
           dictionary.push_back(key_of(value));
           if (static_cast<int64_t>(dictionary.size()) > dictionary_limit) {
             use_dictionary = false;
             dictionary_index.clear();
             dictionary.clear();
+            row_indices.clear();
           }
         }
       }
     }
+    base += piece->length();
   }
   int bit_width = bit_width_of(dictionary.empty() ? 0 : dictionary.size() - 1);
 
@@ -233,7 +246,9 @@ EncodedChunk encode_chunk(const std::vector<ColumnPtr>& pieces, const engine::Fi
   std::vector<uint32_t> levels;
   std::vector<uint32_t> indices;
   std::string level_bytes;
+  base = 0;
   for (const ColumnPtr& piece : pieces) {
+    bool has_nulls = piece->null_count() > 0;
     for (int64_t start = 0; start < piece->length(); start += options.page_rows) {
       int64_t count = std::min(options.page_rows, piece->length() - start);
       levels.clear();
@@ -242,25 +257,40 @@ EncodedChunk encode_chunk(const std::vector<ColumnPtr>& pieces, const engine::Fi
       int64_t page_nulls = 0;
       uint8_t bits = 0;
       int bit_count = 0;
-      for (int64_t row = start; row < start + count; ++row) {
-        bool valid = piece->is_valid(row);
-        levels.push_back(valid ? 1 : 0);
-        if (!valid) {
-          ++page_nulls;
-          continue;
-        }
-        T value = V::get(*piece, row);
+      constexpr bool kFixedWidth = !std::is_same_v<T, bool> && !std::is_same_v<T, std::string_view>;
+      if (!has_nulls && (use_dictionary || kFixedWidth)) {
+        // No nulls: copy the values (or their dictionary indices) in one go.
         if (use_dictionary) {
-          indices.push_back(dictionary_index.find(key_of(value))->second);
-        } else if constexpr (std::is_same_v<T, bool>) {
-          bits = static_cast<uint8_t>(bits | (value ? 1u << bit_count : 0u));
-          if (++bit_count == 8) {
-            body.push_back(static_cast<char>(bits));
-            bits = 0;
-            bit_count = 0;
+          auto first = row_indices.begin() + static_cast<std::ptrdiff_t>(base + start);
+          indices.assign(first, first + static_cast<std::ptrdiff_t>(count));
+        } else if constexpr (kFixedWidth) {
+          const T* values = piece->template values<T>() + start;
+          body.append(reinterpret_cast<const char*>(values),
+                      static_cast<size_t>(count) * sizeof(T));
+        }
+      } else {
+        for (int64_t row = start; row < start + count; ++row) {
+          bool valid = piece->is_valid(row);
+          levels.push_back(valid ? 1 : 0);
+          if (!valid) {
+            ++page_nulls;
+            continue;
           }
-        } else {
-          append_plain(body, value);
+          if (use_dictionary) {
+            indices.push_back(row_indices[static_cast<size_t>(base + row)]);
+            continue;
+          }
+          T value = V::get(*piece, row);
+          if constexpr (std::is_same_v<T, bool>) {
+            bits = static_cast<uint8_t>(bits | (value ? 1u << bit_count : 0u));
+            if (++bit_count == 8) {
+              body.push_back(static_cast<char>(bits));
+              bits = 0;
+              bit_count = 0;
+            }
+          } else {
+            append_plain(body, value);
+          }
         }
       }
       if (bit_count > 0) {
@@ -271,7 +301,10 @@ EncodedChunk encode_chunk(const std::vector<ColumnPtr>& pieces, const engine::Fi
         rle_encode(indices.data(), static_cast<int64_t>(indices.size()), bit_width, body);
       }
       level_bytes.clear();
-      if (optional) {
+      if (optional && levels.empty()) {
+        uint32_t present = 1;  // every row present: one run
+        rle_encode_run(present, count, 1, level_bytes);
+      } else if (optional) {
         rle_encode(levels.data(), count, 1, level_bytes);
       }
       format::PageHeader header;
@@ -304,6 +337,7 @@ EncodedChunk encode_chunk(const std::vector<ColumnPtr>& pieces, const engine::Fi
         writer.append_page(header, {}, full, true);
       }
     }
+    base += piece->length();
   }
 
   format::ColumnMetaData& meta = chunk.meta;
@@ -321,15 +355,16 @@ EncodedChunk encode_chunk(const std::vector<ColumnPtr>& pieces, const engine::Fi
   meta.__set_total_compressed_size(static_cast<int64_t>(chunk.bytes.size()));
   format::Statistics statistics;
   statistics.__set_null_count(nulls);
-  if (min && max) {
-    std::string low = statistic_bytes(*min);
-    std::string high = statistic_bytes(*max);
-    if (low.size() <= kMaxStatisticBytes && high.size() <= kMaxStatisticBytes) {
-      statistics.__set_min_value(low);
-      statistics.__set_max_value(high);
+  if (any) {
+    std::string low_bytes = statistic_bytes(low);
+    std::string high_bytes = statistic_bytes(high);
+    if (low_bytes.size() <= kMaxStatisticBytes && high_bytes.size() <= kMaxStatisticBytes) {
+      statistics.__set_min_value(low_bytes);
+      statistics.__set_max_value(high_bytes);
       if constexpr (!std::is_same_v<T, std::string_view>) {
-        statistics.__set_min(low);  // signed order is right for numbers: older readers use it
-        statistics.__set_max(high);
+        // Signed order is right for numbers: older readers use these fields.
+        statistics.__set_min(low_bytes);
+        statistics.__set_max(high_bytes);
       }
     }
   }
