@@ -10,9 +10,16 @@ struct CancellationToken::State {
   std::atomic<bool> cancelled{false};
   mutable std::mutex mutex;
   std::string reason;
+  std::shared_ptr<const State> parent;
 };
 
 CancellationToken::CancellationToken() : state_(std::make_shared<State>()) {}
+
+CancellationToken CancellationToken::child_of(const CancellationToken& parent) {
+  CancellationToken child;
+  child.state_->parent = parent.state_;
+  return child;
+}
 
 void CancellationToken::cancel(std::string reason) const {
   std::lock_guard lock(state_->mutex);
@@ -23,12 +30,22 @@ void CancellationToken::cancel(std::string reason) const {
 }
 
 bool CancellationToken::cancelled() const noexcept {
-  return state_->cancelled.load(std::memory_order_acquire);
+  for (const State* state = state_.get(); state != nullptr; state = state->parent.get()) {
+    if (state->cancelled.load(std::memory_order_acquire)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string CancellationToken::reason() const {
-  std::lock_guard lock(state_->mutex);
-  return state_->reason;
+  for (const State* state = state_.get(); state != nullptr; state = state->parent.get()) {
+    if (state->cancelled.load(std::memory_order_acquire)) {
+      std::lock_guard lock(state->mutex);
+      return state->reason;
+    }
+  }
+  return {};
 }
 
 void CancellationToken::check() const {

@@ -1,5 +1,7 @@
 #include "setl/core/parallel.h"
 
+#include "setl/core/job_group.h"
+
 #include <algorithm>
 #include <atomic>
 #include <exception>
@@ -16,8 +18,10 @@ void run_parallel(size_t count, size_t max_threads, const std::function<void(siz
   std::vector<std::exception_ptr> errors(count);
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
+  JobContext context = JobContext::capture();  // workers run in the caller's job group
 
   auto worker = [&] {
+    JobContextScope scope(context);
     while (!failed.load(std::memory_order_acquire)) {
       size_t index = next.fetch_add(1, std::memory_order_relaxed);
       if (index >= count) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "setl/core/error.h"
+#include "setl/core/job_group.h"
 #include "setl/core/memory.h"
 
 namespace setl::engine {
@@ -89,6 +90,10 @@ std::shared_ptr<Buffer> Buffer::allocate(size_t size, bool zero) {
   buffer->capacity_ = padded(size);
   buffer->data_ = allocate_aligned(buffer->capacity_);
   buffer->size_ = size;
+  buffer->account_ = current_memory_account();
+  if (buffer->account_) {
+    buffer->account_->add(static_cast<int64_t>(buffer->capacity_));
+  }
   if (zero) {
     std::memset(buffer->data_, 0, buffer->capacity_);
   } else {
@@ -110,6 +115,9 @@ std::shared_ptr<Buffer> Buffer::wrap(const void* data, size_t size,
 Buffer::~Buffer() {
   if (owner_ == nullptr && data_ != nullptr) {
     release_aligned(data_, capacity_);
+    if (account_) {
+      account_->add(-static_cast<int64_t>(capacity_));
+    }
   }
 }
 
@@ -123,6 +131,9 @@ void Buffer::resize(size_t size) {
     std::memcpy(data, data_, std::min(size_, size));
     std::memset(data + std::min(size_, size), 0, capacity - std::min(size_, size));
     release_aligned(data_, capacity_);
+    if (account_) {
+      account_->add(static_cast<int64_t>(capacity) - static_cast<int64_t>(capacity_));
+    }
     data_ = data;
     capacity_ = capacity;
   } else if (size > size_) {

@@ -10,6 +10,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include "setl/core/cancellation.h"
+#include "setl/core/job_group.h"
 #include "setl/engine/execution.h"
 
 namespace setl::engine {
@@ -46,6 +47,7 @@ namespace detail {
 
 void parallel_for(size_t count, const std::function<void(size_t)>& body) {
   CancellationToken token = current_cancellation();
+  JobContext context = JobContext::capture();  // tasks run in the caller's job group
   if (count == 0) {
     return;
   }
@@ -68,7 +70,7 @@ void parallel_for(size_t count, const std::function<void(size_t)>& body) {
                             return;
                           }
                           try {
-                            CancellationScope scope(token);
+                            JobContextScope scope(context);
                             token.check();
                             body(i);
                           } catch (...) {

@@ -1,3 +1,4 @@
+#include "setl/core/job_group.h"
 #include "setl/engine/lazy_frame.h"
 
 #include <algorithm>
@@ -274,6 +275,7 @@ Table execute(const NodePtr& node) {
       std::vector<std::optional<RecordBatch>> outputs(input.batches().size());
       detail::parallel_for(outputs.size(), [&](size_t index) {
         Table part = Table::from_batch(input.batches()[index]);
+        report_progress(part.num_rows());
         for (auto step = chain.rbegin(); step != chain.rend() && part.num_rows() > 0; ++step) {
           part = (*step)->kind == Kind::kFilter ? part.filter((*step)->exprs[0])
                                                 : part.select((*step)->exprs);

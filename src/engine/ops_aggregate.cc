@@ -10,6 +10,7 @@
 #include "expr_eval.h"
 #include "expr_node.h"
 #include "key_index.h"
+#include "setl/core/job_group.h"
 #include "setl/core/cancellation.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
@@ -528,6 +529,7 @@ Table aggregate_batches(const Schema& schema, size_t batch_count, const BatchSou
       const RecordBatch& batch = produced->batch;
       const uint8_t* selection = produced->selection ? produced->selection->data() : nullptr;
       int64_t rows = batch.num_rows();
+      report_progress(rows);
       if (keys.empty()) {
         groups.assign(static_cast<size_t>(rows), 0);
         if (selection != nullptr) {

@@ -6,6 +6,7 @@
 #include "column_ops.h"
 #include "executor.h"
 #include "expr_eval.h"
+#include "setl/core/job_group.h"
 #include "setl/core/error.h"
 #include "setl/engine/table.h"
 
@@ -126,6 +127,7 @@ Table Table::filter(const Expr& predicate) const {
   std::vector<RecordBatch> batches(batches_.size());
   detail::parallel_for(batches.size(), [&](size_t i) {
     const RecordBatch& batch = batches_[i];
+    report_progress(batch.num_rows());
     ColumnPtr mask = detail::evaluate_column(bound, batch);
     std::vector<int64_t> rows = detail::true_rows(*mask);
     if (static_cast<int64_t>(rows.size()) == batch.num_rows()) {

@@ -7,6 +7,7 @@
 
 #include "file_io.h"
 #include "setl/core/error.h"
+#include "setl/core/job_group.h"
 
 namespace setl::storage {
 namespace {
@@ -53,6 +54,8 @@ void write_rows(std::ostream& out, const engine::Table& table, const CsvOptions&
     out << '\n';
   }
   for (const engine::RecordBatch& batch : table.batches()) {
+    current_cancellation().check();  // between batches: a cancelled write stops early
+    report_progress(batch.num_rows());
     for (int64_t row = 0; row < batch.num_rows(); ++row) {
       for (size_t c = 0; c < batch.num_columns(); ++c) {
         if (c > 0) {

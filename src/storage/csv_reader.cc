@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "file_io.h"
+#include "setl/core/job_group.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/execution.h"
@@ -570,6 +571,8 @@ engine::Table CsvConnector::scan(const engine::ScanRequest& request) const {
     size_t end = r + 1 < ranges ? split.starts[r + 1] : data.size();
     results[r] = detail::parse_range(data, split.starts[r], end, split.lines[r], parse.schema,
                                      wanted, output_schema, path_.string(), options_);
+    report_progress(results[r].batch ? results[r].batch->num_rows() : 0,
+                    static_cast<int64_t>(end - split.starts[r]));
   });
   std::vector<engine::RecordBatch> batches;
   std::vector<std::string> rejects;

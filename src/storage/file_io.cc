@@ -10,6 +10,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "setl/core/cancellation.h"
 #include "setl/core/error.h"
 
 namespace setl::storage::detail {
@@ -196,6 +197,7 @@ void write_file_atomically(const std::filesystem::path& path,
   if (error) {
     throw IoError("cannot create directory " + directory.string() + ": " + error.message());
   }
+  current_cancellation().check();
   std::random_device random;
   std::filesystem::path temporary =
       directory / ("." + path.filename().string() + ".tmp-" + std::to_string(random()));
@@ -232,6 +234,8 @@ void write_file_atomically(const std::filesystem::path& path,
       ::fsync(fd);
       ::close(fd);
     }
+    // A write cancelled at any point before here leaves `path` as it was.
+    current_cancellation().check();
     std::filesystem::rename(temporary, path, error);
     if (error) {
       throw IoError("cannot rename " + temporary.string() + " to " + path.string() + ": " +

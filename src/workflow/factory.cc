@@ -17,6 +17,11 @@ FactoryBase& FactoryBase::set_name(std::string name) {
   return *this;
 }
 
+FactoryBase& FactoryBase::set_tags(std::vector<std::string> tags) {
+  tags_ = std::move(tags);
+  return *this;
+}
+
 FactoryBase& FactoryBase::set_writable(bool writable) noexcept {
   writable_ = writable;
   return *this;

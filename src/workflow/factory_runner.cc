@@ -3,6 +3,7 @@
 #include <chrono>
 #include <exception>
 
+#include "setl/core/job_group.h"
 #include "setl/core/log.h"
 
 namespace setl::workflow::detail {
@@ -29,6 +30,7 @@ const char* phase_name(Phase phase) {
 FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const std::string& stage_name,
                                     bool stage_writable, bool measure, const std::string& scope) {
   LogScope log_scope(scope);
+  JobGroup group(factory.name(), "factory run", factory.tags(), "factory");
   FactoryBenchmark timing;
   timing.factory = factory.name();
   Phase phase = Phase::kRead;
@@ -56,11 +58,13 @@ FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const std::string& sta
     }
     log::debug("done{}", should_write ? "" : " (write skipped: not writable)");
   } catch (Error& error) {
+    group.set_failure(error.message());
     error.add_context("in factory '" + factory.name() + "' (" + stage_name + ") during " +
                       phase_name(phase));
     log::error("failed during {}: {}", phase_name(phase), error.message());
     throw;
   } catch (const std::exception& error) {
+    group.set_failure(error.what());
     log::error("failed during {}: {}", phase_name(phase), error.what());
     std::throw_with_nested(FactoryError("factory '" + factory.name() + "' (" + stage_name +
                                         ") failed during " + phase_name(phase) + ": " +

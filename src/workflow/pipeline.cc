@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "factory_runner.h"
+#include "setl/core/job_group.h"
 #include "setl/core/log.h"
 #include "setl/workflow/inspector.h"
 
@@ -76,6 +77,11 @@ std::string Pipeline::describe() const {
   return text;
 }
 
+Pipeline& Pipeline::set_tags(std::vector<std::string> tags) {
+  tags_ = std::move(tags);
+  return *this;
+}
+
 void Pipeline::run() {
   Inspector inspector(*this);
   inspector.validate();
@@ -92,6 +98,8 @@ void Pipeline::run() {
   }
 
   report_.reset();
+  cancelled_.clear();
+  JobGroup group(name_, "pipeline run", tags_, "pipeline");
   BenchmarkReport report;
   log::debug("pipeline '{}': running {} stage(s), {} factory(ies)", name_, stages_.size(),
              factories.size());
@@ -114,7 +122,22 @@ void Pipeline::run() {
       }
     };
     Clock::time_point stage_start = Clock::now();
-    stage.run_with(deliver_inputs, name_ + "/" + stage.name(), benchmark_);
+    try {
+      stage.run_with(deliver_inputs, name_ + "/" + stage.name(), benchmark_);
+    } catch (CancelledError& error) {
+      cancelled_ = stage.cancelled_factories();
+      std::string names;
+      for (const std::string& factory : cancelled_) {
+        names += (names.empty() ? "" : ", ") + factory;
+      }
+      error.add_context("pipeline '" + name_ + "' cancelled in " + stage.name() +
+                        "; cancelled factories: " + names);
+      group.set_failure(error.message());
+      throw;
+    } catch (Error& error) {
+      group.set_failure(error.message());
+      throw;
+    }
     if (benchmark_) {
       report.stages.push_back({s, stage.name(), stage.parallel(), Clock::now() - stage_start});
       for (FactoryBenchmark timing : stage.timings()) {

@@ -1,8 +1,11 @@
 #include "setl/workflow/stage.h"
 
 #include <chrono>
+#include <mutex>
 
 #include "factory_runner.h"
+#include "setl/core/error.h"
+#include "setl/core/job_group.h"
 #include "setl/core/parallel.h"
 
 namespace setl::workflow {
@@ -51,12 +54,21 @@ void Stage::run() {
 void Stage::run_with(const std::function<void(size_t)>& prepare, const std::string& scope_prefix,
                      bool measure) {
   timings_.assign(factories_.size(), FactoryBenchmark{});
+  cancelled_.clear();
   std::string stage_name = name_.empty() ? std::string("stage") : name_;
+  JobGroup group(stage_name, parallel_ ? "parallel stage" : "stage", {}, "stage");
+  std::mutex cancelled_mutex;
   auto run_one = [&](size_t index) {
     FactoryBase& factory = *factories_[index];
     prepare(index);
-    timings_[index] = detail::FactoryRunner::run(factory, stage_name, writable_, measure,
-                                                 scope_prefix + "/" + factory.name());
+    try {
+      timings_[index] = detail::FactoryRunner::run(factory, stage_name, writable_, measure,
+                                                   scope_prefix + "/" + factory.name());
+    } catch (const CancelledError&) {
+      std::lock_guard lock(cancelled_mutex);
+      cancelled_.push_back(factory.name());
+      throw;
+    }
   };
   if (parallel_ && factories_.size() > 1) {
     run_parallel(factories_.size(), max_threads_, run_one);

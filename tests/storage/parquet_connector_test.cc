@@ -422,7 +422,9 @@ TEST(ParquetInterop, MalformedDictionaryIsAClearError) {
   REQUIRE_TESTDATA();
   auto connector = std::make_shared<ParquetConnector>(testdata("nation.dict-malformed.parquet"));
   std::string message = message_of<ParseError>([&] { connector->read(); });
-  EXPECT_THAT(message, HasSubstr("nation.dict-malformed.parquet: column 'name'"));
+  // Several chunks are damaged; whichever the parallel reader meets first is named.
+  EXPECT_THAT(message, HasSubstr("nation.dict-malformed.parquet: column '"));
+  EXPECT_THAT(message, HasSubstr("row group 0, page"));
 }
 
 TEST(ParquetInterop, EveryTestFileReadsOrFailsWithASetlError) {

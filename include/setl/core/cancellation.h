@@ -12,10 +12,13 @@ class CancellationToken {
  public:
   /// A token that can be cancelled.
   CancellationToken();
+  /// A child token: cancelled when cancelled itself or when `parent` is (now or later).
+  static CancellationToken child_of(const CancellationToken& parent);
 
   /// Requests cancellation; the first reason given is kept.
   void cancel(std::string reason = "cancelled") const;
   bool cancelled() const noexcept;
+  /// Why it was cancelled (its own reason, else the nearest cancelled parent's).
   std::string reason() const;
   /// Throws: CancelledError with the reason, if cancelled.
   void check() const;

@@ -7,6 +7,10 @@
 #include <cstdint>
 #include <memory>
 
+namespace setl {
+class MemoryAccount;
+}
+
 namespace setl::engine {
 
 class Buffer {
@@ -49,6 +53,7 @@ class Buffer {
   size_t size_ = 0;
   size_t capacity_ = 0;
   std::shared_ptr<const void> owner_;
+  std::shared_ptr<MemoryAccount> account_;  // the job group charged for the memory
 };
 
 using BufferPtr = std::shared_ptr<Buffer>;

@@ -54,6 +54,10 @@ class FactoryBase {
   const std::vector<std::string>& consumers() const noexcept { return consumers_; }
   FactoryBase& set_consumers(std::vector<std::string> consumers);
 
+  /// Tags of the factory's job group, for cancel_job_groups_by_tag() and monitoring.
+  const std::vector<std::string>& tags() const noexcept { return tags_; }
+  FactoryBase& set_tags(std::vector<std::string> tags);
+
   /// A string the author changes whenever the factory's logic changes; part of the
   /// result-cache key. Empty by default.
   virtual std::string code_version() const { return {}; }
@@ -94,6 +98,7 @@ class FactoryBase {
   bool writable_ = true;
   std::string delivery_id_;
   std::vector<std::string> consumers_;
+  std::vector<std::string> tags_;
   std::vector<DeliveryBase*> deliveries_;
   const Setl* context_ = nullptr;
 };

@@ -72,9 +72,18 @@ class Pipeline {
   /// pipeline has not run.
   const BenchmarkReport& benchmark() const;
 
-  /// Validates the DAG (all problems at once), then runs the stages in order.
-  /// Throws: DeliveryError for an invalid DAG; what a failing factory threw, with context.
+  /// Validates the DAG (all problems at once), then runs the stages in order. The run is a
+  /// job group (kind "pipeline", tagged with tags()), each stage a child group and each
+  /// factory run a grandchild: see setl/core/job_group.h to observe or cancel them.
+  /// Throws: DeliveryError for an invalid DAG; what a failing factory threw, with context
+  /// (CancelledError lists the cancelled factories).
   void run();
+
+  /// Tags of the run's job group (cancel_job_groups_by_tag() stops the whole run).
+  Pipeline& set_tags(std::vector<std::string> tags);
+  const std::vector<std::string>& tags() const noexcept { return tags_; }
+  /// Factories of the latest run() that stopped with CancelledError.
+  const std::vector<std::string>& cancelled_factories() const noexcept { return cancelled_; }
 
   /// The output of a factory of this pipeline.
   /// Throws: DeliveryError if the factory produces another type or is not in this
@@ -131,6 +140,8 @@ class Pipeline {
   std::vector<Deliverable> inputs_;
   bool benchmark_ = false;
   std::optional<BenchmarkReport> report_;
+  std::vector<std::string> tags_;
+  std::vector<std::string> cancelled_;
 };
 
 }  // namespace setl::workflow

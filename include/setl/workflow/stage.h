@@ -60,6 +60,8 @@ class Stage {
   void run();
   /// Timings of the latest run(), one per factory in order.
   const std::vector<FactoryBenchmark>& timings() const noexcept { return timings_; }
+  /// Factories of the latest run() that stopped with CancelledError.
+  const std::vector<std::string>& cancelled_factories() const noexcept { return cancelled_; }
 
  private:
   friend class Pipeline;
@@ -74,6 +76,7 @@ class Stage {
   bool writable_ = true;
   std::vector<std::unique_ptr<FactoryBase>> factories_;
   std::vector<FactoryBenchmark> timings_;
+  std::vector<std::string> cancelled_;
 };
 
 }  // namespace setl::workflow

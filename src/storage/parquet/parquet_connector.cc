@@ -6,6 +6,7 @@
 #include <map>
 
 #include "setl/core/error.h"
+#include "setl/core/job_group.h"
 #include "setl/engine/execution.h"
 #include "storage/file_io.h"
 #include "storage/parquet/codec.h"
@@ -183,6 +184,7 @@ engine::Table ParquetConnector::scan(const engine::ScanRequest& request) const {
     columns[g][c] =
         reader.read_column(groups[g], wanted[c], options_.verify_checksums, chunk_bytes);
     bytes += chunk_bytes;
+    report_progress(c == 0 ? reader.row_group_rows(groups[g]) : 0, chunk_bytes);
   });
   std::vector<engine::RecordBatch> batches;
   for (size_t g = 0; g < groups.size(); ++g) {

@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "setl/core/error.h"
+#include "setl/core/job_group.h"
 #include "setl/engine/execution.h"
 #include "storage/parquet/codec.h"
 #include "storage/parquet/encoding.h"
@@ -541,7 +542,9 @@ void write_parquet(const engine::Table& table, std::ostream& out, const ParquetO
   int64_t offset = 4;
   std::vector<format::RowGroup> row_groups;
   for (int64_t start = 0; start < table.num_rows(); start += options.row_group_rows) {
+    current_cancellation().check();  // between row groups
     int64_t rows = std::min(options.row_group_rows, table.num_rows() - start);
+    report_progress(rows);
     engine::Table part = table.slice(start, rows);
     std::vector<EncodedChunk> chunks(schema.num_fields());
     engine::parallel_for(schema.num_fields(), [&](size_t c) {
