@@ -221,7 +221,7 @@ JobGroup::JobGroup(std::string name, std::string description, std::vector<std::s
 
 JobGroup::~JobGroup() {
   bool unwinding = std::uncaught_exceptions() > exceptions_at_start_;
-  JobState final_state = !unwinding                 ? JobState::kSucceeded
+  JobState final_state = !unwinding                  ? JobState::kSucceeded
                          : state_->token.cancelled() ? JobState::kCancelled
                                                      : JobState::kFailed;
   {
@@ -249,7 +249,7 @@ JobGroup::~JobGroup() {
     if (r.finished.size() > kKeptFinished) {
       r.finished.pop_front();
     }
-    (final_state == JobState::kSucceeded  ? r.totals.succeeded
+    (final_state == JobState::kSucceeded   ? r.totals.succeeded
      : final_state == JobState::kCancelled ? r.totals.cancelled
                                            : r.totals.failed) += 1;
   }
@@ -335,16 +335,16 @@ CancelResult cancel_job_group(std::string_view id, std::string reason) {
       result.found = true;
       result.cancelled = cancel_locked(r, {target}, reason);
       result.message = "cancelled job group " + target->id + " (" + target->path + ") and " +
-                       std::to_string(result.cancelled.size() - 1) + " group(s) inside it: " +
-                       reason;
+                       std::to_string(result.cancelled.size() - 1) +
+                       " group(s) inside it: " + reason;
     } else {
       auto finished = std::find_if(r.finished.rbegin(), r.finished.rend(),
                                    [&](const JobGroupInfo& info) { return info.id == id; });
-      result.message =
-          finished != r.finished.rend()
-              ? "job group " + finished->id + " (" + finished->path + ") already finished (" +
-                    std::string(to_string(finished->state)) + "); nothing to cancel"
-              : "no job group with id '" + std::string(id) + "'";
+      result.message = finished != r.finished.rend()
+                           ? "job group " + finished->id + " (" + finished->path +
+                                 ") already finished (" + std::string(to_string(finished->state)) +
+                                 "); nothing to cancel"
+                           : "no job group with id '" + std::string(id) + "'";
     }
   }
   if (target) {

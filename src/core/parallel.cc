@@ -1,12 +1,12 @@
 #include "setl/core/parallel.h"
 
-#include "setl/core/job_group.h"
-
 #include <algorithm>
 #include <atomic>
 #include <exception>
 #include <thread>
 #include <vector>
+
+#include "setl/core/job_group.h"
 
 namespace setl {
 

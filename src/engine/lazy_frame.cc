@@ -1,4 +1,3 @@
-#include "setl/core/job_group.h"
 #include "setl/engine/lazy_frame.h"
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include "expr_eval.h"
 #include "logical_plan.h"
 #include "setl/core/error.h"
+#include "setl/core/job_group.h"
 
 namespace setl::engine {
 namespace plan {

@@ -6,8 +6,8 @@
 #include "column_ops.h"
 #include "executor.h"
 #include "expr_eval.h"
-#include "setl/core/job_group.h"
 #include "setl/core/error.h"
+#include "setl/core/job_group.h"
 #include "setl/engine/table.h"
 
 namespace setl::engine {

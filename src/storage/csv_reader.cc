@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include "file_io.h"
-#include "setl/core/job_group.h"
 #include "setl/core/error.h"
+#include "setl/core/job_group.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/execution.h"
 #include "setl/engine/parse_value.h"

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "setl/core/cancellation.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/parse_value.h"
@@ -322,6 +323,10 @@ void PartitionedConnector::write(const engine::Table& table, SaveMode mode) {
   for (const std::string& key : partition_by_) {
     table.schema()->index_of(key);
   }
+  if (partition_by_.size() >= table.num_columns()) {
+    throw ConfigError("connector " + describe() +
+                      ": partition_by names every column; the files need at least one other");
+  }
   bool present = exists();
   if (present && mode == SaveMode::kErrorIfExists) {
     throw IoError(root_.string() + " already exists (save mode error_if_exists)");
@@ -335,6 +340,7 @@ void PartitionedConnector::write(const engine::Table& table, SaveMode mode) {
   std::filesystem::path target =
       overwrite ? root_.parent_path() / ("." + root_.filename().string() + ".tmp-" + suffix)
                 : root_;
+  std::vector<std::filesystem::path> appended;  // removed again if the append fails
   try {
     Table combos = table.select(std::vector<std::string>(partition_by_)).distinct();
     for (int64_t row = 0; row < combos.num_rows(); ++row) {
@@ -351,7 +357,11 @@ void PartitionedConnector::write(const engine::Table& table, SaveMode mode) {
       std::filesystem::path file =
           directory / ("part-" + (overwrite ? std::string("0") : suffix) + extension_of(format_));
       file_connector(file, format_)->write(part, SaveMode::kOverwrite);
+      if (!overwrite) {
+        appended.push_back(file);
+      }
     }
+    current_cancellation().check();  // the last point where a cancel still changes nothing
     if (overwrite) {
       std::filesystem::create_directories(target);
       std::filesystem::path old =
@@ -368,6 +378,16 @@ void PartitionedConnector::write(const engine::Table& table, SaveMode mode) {
     std::error_code ignored;
     if (overwrite) {
       std::filesystem::remove_all(target, ignored);
+    }
+    for (const std::filesystem::path& file : appended) {
+      std::filesystem::remove(file, ignored);
+      // Directories this append created are left empty: remove them (non-empty ones stay).
+      for (std::filesystem::path dir = file.parent_path(); dir != root_ && dir.has_parent_path();
+           dir = dir.parent_path()) {
+        if (!std::filesystem::remove(dir, ignored)) {
+          break;
+        }
+      }
     }
     throw;
   }

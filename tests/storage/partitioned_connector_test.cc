@@ -94,6 +94,10 @@ TEST(PartitionedConnector, ClearErrors) {
   PartitionedConnector unknown(dir.path() / "x", PartitionFormat::kCsv, {"region"});
   EXPECT_THAT(message_of<SchemaError>([&] { unknown.write(sales(), SaveMode::kOverwrite); }),
               HasSubstr("no column \"region\""));
+  PartitionedConnector everything(dir.path() / "y", PartitionFormat::kParquet,
+                                  {"id", "year", "city", "amount"});
+  EXPECT_THAT(message_of<ConfigError>([&] { everything.write(sales(), SaveMode::kOverwrite); }),
+              HasSubstr("partition_by names every column"));
 }
 
 }  // namespace

@@ -1,0 +1,219 @@
+// Feature ids from the workflow-features design (JG-n) name what each test covers.
+#include "setl/core/job_group.h"
+
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "setl/core/error.h"
+#include "setl/core/parallel.h"
+#include "testing/temp_dir.h"
+
+namespace setl {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::message_of;
+
+std::optional<JobGroupInfo> finished(const std::string& id) {
+  for (const JobGroupInfo& info : finished_job_groups()) {
+    if (info.id == id) {
+      return info;
+    }
+  }
+  return std::nullopt;
+}
+
+TEST(JobGroup, JG2_NestedScopesFormAPathAndPoppingRestoresTheParent) {
+  ASSERT_FALSE(current_job_group());
+  JobGroup run("run", "the run", {}, "pipeline");
+  EXPECT_EQ(current_job_group()->path, "run");
+  {
+    JobGroup stage("stage-1");
+    {
+      auto inner = job_group("dedupe", "drop duplicates", {"cleanup"});
+      JobGroupInfo info = *current_job_group();
+      EXPECT_EQ(info.path, "run/stage-1/dedupe");
+      EXPECT_EQ(info.parent_id, stage.id());
+      EXPECT_EQ(info.kind, "user");
+      EXPECT_EQ(info.description, "drop duplicates");
+      EXPECT_THAT(info.tags, ElementsAre("cleanup"));
+      EXPECT_EQ(info.state, JobState::kRunning);
+    }
+    EXPECT_EQ(current_job_group()->path, "run/stage-1");
+  }
+  EXPECT_EQ(current_job_group()->id, run.id());
+}
+
+TEST(JobGroup, JG1_ClearsOnSuccessExceptionAndCancellation) {
+  std::string ok_id;
+  {
+    JobGroup ok("ok");
+    ok_id = ok.id();
+  }
+  EXPECT_FALSE(current_job_group());
+  EXPECT_EQ(finished(ok_id)->state, JobState::kSucceeded);
+
+  std::string failed_id;
+  EXPECT_THROW(
+      {
+        JobGroup failing("failing");
+        failed_id = failing.id();
+        failing.set_failure("bad input");
+        throw IoError("bad input");
+      },
+      IoError);
+  EXPECT_FALSE(current_job_group());
+  EXPECT_EQ(finished(failed_id)->state, JobState::kFailed);
+  EXPECT_EQ(finished(failed_id)->message, "bad input");
+
+  std::string cancelled_id;
+  EXPECT_THROW(
+      {
+        JobGroup cancelled("cancelled");
+        cancelled_id = cancelled.id();
+        cancel_job_group(cancelled.id(), "operator asked");
+        current_cancellation().check();
+      },
+      CancelledError);
+  EXPECT_FALSE(current_job_group());
+  EXPECT_FALSE(current_cancellation().cancelled());  // the thread's token is restored too
+  EXPECT_EQ(finished(cancelled_id)->state, JobState::kCancelled);
+  EXPECT_EQ(finished(cancelled_id)->message, "operator asked");
+}
+
+TEST(JobGroup, JG4_WorkerThreadsRunInTheCallersGroupAndEndWithNone) {
+  JobGroup group("fan-out");
+  std::vector<std::string> seen(64);
+  run_parallel(seen.size(), 4, [&](size_t i) {
+    auto inner = job_group("task-" + std::to_string(i));
+    seen[i] = current_job_group()->path;
+  });
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i], "fan-out/task-" + std::to_string(i));
+  }
+  // A context captured outside any group clears the group on the thread that applies it.
+  std::optional<JobGroupInfo> inside_empty;
+  std::thread([&] {
+    JobGroup other("other-thread");
+    {
+      JobContextScope scope(JobContext{});
+      inside_empty = current_job_group();
+    }
+    EXPECT_EQ(current_job_group()->path, "other-thread");
+  }).join();
+  EXPECT_FALSE(inside_empty);
+}
+
+TEST(JobGroup, JG6_CancelByIdStopsTheGroupAndEverythingInsideIt) {
+  JobGroup outer("outer");
+  std::optional<JobGroup> inner;
+  inner.emplace("inner");
+  JobGroup innermost("innermost");
+  CancelResult result = cancel_job_group(outer.id(), "stop the outer one");
+  EXPECT_TRUE(result.found);
+  EXPECT_THAT(result.cancelled, ElementsAre(outer.id(), inner->id(), innermost.id()));
+  EXPECT_THAT(result.message, HasSubstr("2 group(s) inside it"));
+  EXPECT_TRUE(innermost.token().cancelled());
+  EXPECT_EQ(innermost.token().reason(), "stop the outer one");
+  EXPECT_THAT(message_of<CancelledError>([] { current_cancellation().check(); }),
+              HasSubstr("stop the outer one"));
+  // Groups opened after the cancel start cancelled.
+  JobGroup late("late");
+  EXPECT_TRUE(late.token().cancelled());
+}
+
+TEST(JobGroup, CancellingAFinishedOrUnknownGroupIsANoOpThatSaysSo) {
+  std::string id;
+  {
+    JobGroup done("done");
+    id = done.id();
+  }
+  CancelResult result = cancel_job_group(id);
+  EXPECT_FALSE(result.found);
+  EXPECT_TRUE(result.cancelled.empty());
+  EXPECT_THAT(result.message, HasSubstr("already finished (succeeded); nothing to cancel"));
+  EXPECT_THAT(cancel_job_group("no-such-id").message, HasSubstr("no job group with id"));
+}
+
+TEST(JobGroup, JG6_CancelByTagReachesEveryTaggedGroupAcrossThreads) {
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  std::vector<std::string> outcomes(3);
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        JobGroup group("worker-" + std::to_string(t), "", {t < 2 ? "nightly" : "adhoc"});
+        ++ready;
+        for (int i = 0; i < 2000 && !current_cancellation().cancelled(); ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        current_cancellation().check();
+        outcomes[t] = "finished";
+      } catch (const CancelledError&) {
+        outcomes[t] = "cancelled";
+      }
+    });
+  }
+  while (ready < 3) {
+    std::this_thread::yield();
+  }
+  CancelResult result = cancel_job_groups_by_tag("nightly", "maintenance window");
+  EXPECT_EQ(result.cancelled.size(), 2u);
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  EXPECT_THAT(outcomes, ElementsAre("cancelled", "cancelled", "finished"));
+  EXPECT_THAT(cancel_job_groups_by_tag("nightly").message, HasSubstr("no running job group"));
+}
+
+TEST(JobGroup, JG10_EventsArriveInOrderForEveryGroup) {
+  auto sink = std::make_shared<MemoryEventSink>();
+  add_job_event_sink(sink);
+  std::string outer_id;
+  try {
+    JobGroup outer("events-outer");
+    outer_id = outer.id();
+    JobGroup inner("events-inner");
+    throw ParseError("boom");
+  } catch (const ParseError&) {
+  }
+  remove_job_event_sink(sink);
+  std::vector<std::string> seen;
+  for (const JobEvent& event : sink->events()) {
+    seen.push_back(std::string(to_string(event.kind)) + " " + event.group.path);
+  }
+  EXPECT_THAT(seen, ElementsAre("started events-outer", "started events-outer/events-inner",
+                                "failed events-outer/events-inner", "failed events-outer"));
+  std::vector<JobEvent> events = sink->events();
+  EXPECT_LE(events.front().time, events.back().time);
+  EXPECT_GE(events.back().group.elapsed_seconds, 0);
+  EXPECT_FALSE(recent_job_events().empty());
+}
+
+TEST(JobGroup, ProgressRollsUpToAncestors) {
+  JobGroup outer("progress");
+  {
+    JobGroup inner("scan");
+    report_progress(1000, 64'000);
+    report_progress(24);
+    EXPECT_EQ(inner.info().rows, 1024);
+  }
+  EXPECT_EQ(outer.info().rows, 1024);
+  EXPECT_EQ(outer.info().bytes, 64'000);
+  EXPECT_EQ(active_job_groups().back().id, outer.id());
+}
+
+TEST(JobGroup, JG5_RejectsBadNamesAndTags) {
+  EXPECT_THAT(message_of<ConfigError>([] { JobGroup group(""); }), HasSubstr("needs a name"));
+  EXPECT_THAT(message_of<ConfigError>([] { JobGroup group("x", "", {"a,b"}); }),
+              HasSubstr("invalid tag 'a,b'"));
+  EXPECT_THAT(message_of<ConfigError>([] { JobGroup group("x", "", {""}); }),
+              HasSubstr("invalid tag ''"));
+  EXPECT_FALSE(current_job_group());
+}
+
+}  // namespace
+}  // namespace setl

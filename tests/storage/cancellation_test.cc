@@ -1,0 +1,103 @@
+// A cancelled write leaves its target as it was (job groups, JG-7), for every file format.
+#include <atomic>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "setl/core/error.h"
+#include "setl/core/job_group.h"
+#include "setl/engine/builder.h"
+#include "setl/storage/csv_connector.h"
+#include "setl/storage/json_lines_connector.h"
+#include "setl/storage/parquet_connector.h"
+#include "setl/storage/partitioned_connector.h"
+#include "testing/columns.h"
+#include "testing/temp_dir.h"
+
+namespace setl::storage {
+namespace {
+
+using engine::Table;
+using testing::cells;
+
+size_t entries(const std::filesystem::path& dir) {
+  return static_cast<size_t>(std::distance(std::filesystem::recursive_directory_iterator(dir),
+                                           std::filesystem::recursive_directory_iterator()));
+}
+
+TEST(CancelledWrites, LeaveEveryKindOfTargetUnchanged) {
+  testing::TempDir dir;
+  Table old_rows =
+      Table::from_columns({{"k", testing::int64s({1, 2})}, {"day", testing::int64s({10, 20})}});
+  Table new_rows = Table::from_columns(
+      {{"k", testing::int64s({7, 8, 9})}, {"day", testing::int64s({10, 30, 30})}});
+  std::vector<std::shared_ptr<Connector>> targets = {
+      std::make_shared<CsvConnector>(dir.path() / "t.csv"),
+      std::make_shared<CsvConnector>(dir.path() / "t.csv.gz"),
+      std::make_shared<JsonLinesConnector>(dir.path() / "t.jsonl"),
+      std::make_shared<ParquetConnector>(dir.path() / "t.parquet"),
+      std::make_shared<PartitionedConnector>(dir.path() / "lake", PartitionFormat::kParquet,
+                                             std::vector<std::string>{"day"}),
+  };
+  for (const auto& target : targets) {
+    target->write(old_rows, SaveMode::kOverwrite);
+  }
+  size_t files_before = entries(dir.path());
+  for (const auto& target : targets) {
+    for (SaveMode mode : {SaveMode::kOverwrite, SaveMode::kAppend}) {
+      JobGroup group("doomed-write");
+      cancel_job_group(group.id(), "stop writing");
+      EXPECT_THROW(target->write(new_rows, mode), CancelledError) << target->describe();
+    }
+    std::vector<std::string> keys = cells(target->read().sort({engine::asc("k")}), "k");
+    EXPECT_EQ(keys, (std::vector<std::string>{"1", "2"})) << target->describe();
+  }
+  EXPECT_EQ(entries(dir.path()), files_before);  // no temporary files left behind
+}
+
+TEST(CancelledWrites, AWriteCancelledMidwayLeavesTheOldOrTheWholeNewFile) {
+  testing::TempDir dir;
+  engine::ColumnBuilder values(engine::DataType::int64());
+  for (int64_t r = 0; r < 2'000'000; ++r) {
+    values.append_int(r);
+  }
+  Table big = Table::from_columns({{"v", values.finish()}});
+  Table small = Table::from_columns({{"v", testing::int64s({42})}});
+  auto target = std::make_shared<CsvConnector>(dir.path() / "big.csv");
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    target->write(small, SaveMode::kOverwrite);
+    std::atomic<bool> started{false};
+    std::string id;
+    std::mutex id_mutex;
+    bool cancelled = false;
+    std::thread writer([&] {
+      JobGroup group("big-write");
+      {
+        std::lock_guard lock(id_mutex);
+        id = group.id();
+      }
+      started = true;
+      try {
+        target->write(big, SaveMode::kOverwrite);
+      } catch (const CancelledError&) {
+        cancelled = true;
+      }
+    });
+    while (!started) {
+      std::this_thread::yield();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(attempt * 20));
+    {
+      std::lock_guard lock(id_mutex);
+      cancel_job_group(id);
+    }
+    writer.join();
+    int64_t rows = target->read().num_rows();
+    EXPECT_EQ(rows, cancelled ? 1 : 2'000'000) << "attempt " << attempt;
+  }
+  EXPECT_EQ(entries(dir.path()), 1u);
+}
+
+}  // namespace
+}  // namespace setl::storage
