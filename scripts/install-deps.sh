@@ -15,6 +15,7 @@ packages=(
   libpq-dev postgresql
   zlib1g-dev libzstd-dev libsimdjson-dev
   thrift-compiler libthrift-dev libboost-dev libsnappy-dev liblz4-dev
+  libcpp-httplib-dev
   graphviz
 )
 

@@ -19,5 +19,5 @@ if [[ "${SETL_SKIP_TSAN:-0}" != "1" ]]; then
     -DSETL_BUILD_TESTS=ON -DSETL_BUILD_EXAMPLES=OFF -DSETL_BUILD_BENCHMARKS=OFF
   cmake --build build/tsan -j "$jobs" --target setl_core_workflow_tests
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-    ctest --test-dir build/tsan --output-on-failure -j "$jobs" -L "core|workflow"
+    ctest --test-dir build/tsan --output-on-failure -j "$jobs" -L "core|workflow|monitor"
 fi

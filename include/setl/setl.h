@@ -4,6 +4,7 @@
 
 #include "setl/core/config.h"
 #include "setl/core/error.h"
+#include "setl/core/job_group.h"
 #include "setl/core/log.h"
 #include "setl/core/type_name.h"
 #include "setl/engine/arrow_c.h"
@@ -12,6 +13,7 @@
 #include "setl/engine/expr.h"
 #include "setl/engine/lazy_frame.h"
 #include "setl/engine/table.h"
+#include "setl/monitor/monitor.h"
 #include "setl/storage/connector.h"
 #include "setl/storage/connector_builder.h"
 #include "setl/storage/csv_connector.h"

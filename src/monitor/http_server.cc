@@ -1,0 +1,213 @@
+#include "setl/monitor/http_server.h"
+
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "setl/core/error.h"
+#include "setl/core/job_group.h"
+#include "setl/monitor/event_sinks.h"
+#include "setl/monitor/metrics.h"
+
+namespace setl::monitor {
+namespace {
+
+constexpr size_t kFinishedShown = 50;
+
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+std::string random_token() {
+  std::random_device random;
+  std::string token;
+  for (int i = 0; i < 4; ++i) {
+    token += fmt::format("{:08x}", random());
+  }
+  return token;
+}
+
+void reply_json(httplib::Response& response, int status, const std::string& body) {
+  response.status = status;
+  response.set_content(body + "\n", "application/json");
+}
+
+std::string error_json(const std::string& message) {
+  return nlohmann::json{{"error", message}}.dump();
+}
+
+std::string groups_json(const std::vector<JobGroupInfo>& groups) {
+  std::string out = "[";
+  for (size_t i = 0; i < groups.size(); ++i) {
+    out += (i ? "," : "") + to_json(groups[i]);
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+struct MonitorServer::Impl {
+  httplib::Server server;
+  std::thread thread;
+  std::shared_ptr<MetricsCollector> metrics = std::make_shared<MetricsCollector>();
+  std::string host;
+  int port = 0;
+  std::string token;
+
+  bool authorized(const httplib::Request& request) const {
+    return request.get_header_value("Authorization") == "Bearer " + token;
+  }
+
+  void routes() {
+    server.Get("/groups", [](const httplib::Request&, httplib::Response& response) {
+      std::vector<JobGroupInfo> finished = finished_job_groups();
+      if (finished.size() > kFinishedShown) {
+        finished.erase(finished.begin(),
+                       finished.end() - static_cast<std::ptrdiff_t>(kFinishedShown));
+      }
+      reply_json(response, 200,
+                 "{\"active\":" + groups_json(active_job_groups()) +
+                     ",\"finished\":" + groups_json(finished) + "}");
+    });
+    server.Get(R"(/groups/([^/]+))",
+               [](const httplib::Request& request, httplib::Response& response) {
+                 std::string id = request.matches[1];
+                 for (const auto& list : {active_job_groups(), finished_job_groups()}) {
+                   for (const JobGroupInfo& group : list) {
+                     if (group.id == id) {
+                       reply_json(response, 200, to_json(group));
+                       return;
+                     }
+                   }
+                 }
+                 reply_json(response, 404, error_json("no job group with id '" + id + "'"));
+               });
+    server.Get("/events", [](const httplib::Request& request, httplib::Response& response) {
+      std::vector<JobEvent> events = recent_job_events();
+      size_t limit = 100;
+      if (request.has_param("limit")) {
+        try {
+          limit = static_cast<size_t>(std::stoul(request.get_param_value("limit")));
+        } catch (const std::exception&) {
+          reply_json(response, 400, error_json("limit must be a non-negative integer"));
+          return;
+        }
+      }
+      size_t first = events.size() > limit ? events.size() - limit : 0;
+      std::string out = "[";
+      for (size_t i = first; i < events.size(); ++i) {
+        out += (i > first ? "," : "") + to_json(events[i]);
+      }
+      reply_json(response, 200, out + "]");
+    });
+    server.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
+      response.set_content(metrics->to_prometheus(), "text/plain; version=0.0.4; charset=utf-8");
+    });
+    server.Post(R"(/groups/([^/]+)/cancel)", [this](const httplib::Request& request,
+                                                    httplib::Response& response) {
+      if (!authorized(request)) {
+        reply_json(response, 401,
+                   error_json("missing or wrong token: send 'Authorization: Bearer <token>' "
+                              "with the token the monitor printed at start-up"));
+        return;
+      }
+      std::string id = request.matches[1];
+      std::string reason =
+          request.has_param("reason") ? request.get_param_value("reason") : "cancelled over HTTP";
+      CancelResult result = cancel_job_group(id, reason);
+      nlohmann::json body = {
+          {"found", result.found}, {"cancelled", result.cancelled}, {"message", result.message}};
+      int status = result.found
+                       ? 200
+                       : (result.message.find("already finished") != std::string::npos ? 409 : 404);
+      reply_json(response, status, body.dump());
+    });
+  }
+};
+
+MonitorServer::MonitorServer(std::string host, int port, MonitorOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  if (!options.allow_remote && !is_loopback(host)) {
+    throw ConfigError("the monitor listens on loopback only; '" + host +
+                      "' is not a loopback address (set allow_remote to serve it)");
+  }
+  if (port < 0 || port > 65535) {
+    throw ConfigError("monitor port " + std::to_string(port) + " is out of range 0..65535");
+  }
+  impl_->host = host;
+  impl_->token = options.token.empty() ? random_token() : options.token;
+  impl_->routes();
+  if (port == 0) {
+    impl_->port = impl_->server.bind_to_any_port(host);
+  } else if (impl_->server.bind_to_port(host, port)) {
+    impl_->port = port;
+  } else {
+    impl_->port = -1;
+  }
+  if (impl_->port <= 0) {
+    throw IoError("the monitor cannot listen on " + host + ":" + std::to_string(port) +
+                  " (address in use or not available)");
+  }
+  impl_->thread = std::thread([impl = impl_.get()] { impl->server.listen_after_bind(); });
+  // stop() only reaches a server that is already listening: wait for it.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!impl_->server.is_running()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      impl_->server.stop();
+      impl_->thread.join();
+      throw IoError("the monitor on " + url() + " did not start listening");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  add_job_event_sink(impl_->metrics);
+}
+
+MonitorServer::~MonitorServer() {
+  impl_->server.stop();
+  if (impl_->thread.joinable()) {
+    impl_->thread.join();
+  }
+  remove_job_event_sink(impl_->metrics);
+}
+
+int MonitorServer::port() const noexcept {
+  return impl_->port;
+}
+
+const std::string& MonitorServer::token() const noexcept {
+  return impl_->token;
+}
+
+std::string MonitorServer::url() const {
+  std::string host =
+      impl_->host.find(':') != std::string::npos ? "[" + impl_->host + "]" : impl_->host;
+  return "http://" + host + ":" + std::to_string(impl_->port);
+}
+
+std::pair<std::string, int> MonitorServer::parse_address(const std::string& address) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos) {
+    throw ConfigError("monitor address '" + address + "' must be HOST:PORT, e.g. 127.0.0.1:9464");
+  }
+  std::string host = colon == 0 ? "127.0.0.1" : address.substr(0, colon);
+  std::string port_text = address.substr(colon + 1);
+  int port = -1;
+  try {
+    size_t used = 0;
+    port = std::stoi(port_text, &used);
+    if (used != port_text.size()) {
+      port = -1;
+    }
+  } catch (const std::exception&) {
+  }
+  if (port < 0 || port > 65535) {
+    throw ConfigError("monitor address '" + address + "': port '" + port_text +
+                      "' is not a number in 0..65535");
+  }
+  return {host, port};
+}
+
+}  // namespace setl::monitor

@@ -1,0 +1,100 @@
+#include "setl/monitor/metrics.h"
+
+#include <fmt/format.h>
+
+namespace setl::monitor {
+
+std::string escape_label(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+void MetricsCollector::on_event(const JobEvent& event) {
+  std::lock_guard lock(mutex_);
+  const JobGroupInfo& group = event.group;
+  if (event.kind == JobEventKind::kCancelRequested) {
+    ++cancel_requests_;
+    return;
+  }
+  if (event.kind == JobEventKind::kStarted) {
+    return;
+  }
+  ++finished_[{group.kind, std::string(to_string(group.state))}];
+  if (group.kind == "factory") {
+    std::string pipeline = group.path.substr(0, group.path.find('/'));
+    FactoryTotals& totals = factories_[{pipeline, group.name}];
+    ++totals.runs;
+    totals.seconds += group.elapsed_seconds;
+    totals.rows += group.rows;
+    totals.bytes += group.bytes;
+  }
+}
+
+std::string MetricsCollector::to_prometheus() const {
+  std::string out;
+  auto header = [&](const char* name, const char* type, const char* help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  std::map<std::string, int64_t> active_by_kind;
+  int64_t memory = 0;
+  for (const JobGroupInfo& group : active_job_groups()) {
+    ++active_by_kind[group.kind];
+    if (group.parent_id.empty()) {
+      memory += group.memory_bytes;
+    }
+  }
+  header("setl_job_groups_active", "gauge", "Job groups running now, by kind.");
+  for (const char* kind : {"pipeline", "stage", "factory", "user"}) {
+    out += fmt::format("setl_job_groups_active{{kind=\"{}\"}} {}\n", kind, active_by_kind[kind]);
+  }
+  header("setl_job_groups_memory_bytes", "gauge",
+         "Engine buffer bytes held by running root job groups.");
+  out += fmt::format("setl_job_groups_memory_bytes {}\n", memory);
+  JobTotals totals = job_totals();
+  header("setl_job_groups_started_total", "counter", "Job groups started in this process.");
+  out += fmt::format("setl_job_groups_started_total {}\n", totals.started);
+  header("setl_job_groups_cancelled_total", "counter",
+         "Job groups that ended cancelled in this process.");
+  out += fmt::format("setl_job_groups_cancelled_total {}\n", totals.cancelled);
+
+  std::lock_guard lock(mutex_);
+  header("setl_job_group_cancel_requests_total", "counter",
+         "Cancellation requests that reached a running group.");
+  out += fmt::format("setl_job_group_cancel_requests_total {}\n", cancel_requests_);
+  header("setl_job_groups_finished_total", "counter", "Job groups finished, by kind and outcome.");
+  for (const auto& [key, count] : finished_) {
+    out += fmt::format("setl_job_groups_finished_total{{kind=\"{}\",state=\"{}\"}} {}\n",
+                       escape_label(key.first), key.second, count);
+  }
+  header("setl_factory_duration_seconds", "summary", "Factory run durations.");
+  for (const auto& [key, totals_of] : factories_) {
+    std::string labels = fmt::format("pipeline=\"{}\",factory=\"{}\"", escape_label(key.first),
+                                     escape_label(key.second));
+    out += fmt::format("setl_factory_duration_seconds_sum{{{}}} {}\n", labels, totals_of.seconds);
+    out += fmt::format("setl_factory_duration_seconds_count{{{}}} {}\n", labels, totals_of.runs);
+  }
+  header("setl_factory_rows_total", "counter", "Rows processed by factory runs.");
+  for (const auto& [key, totals_of] : factories_) {
+    out += fmt::format("setl_factory_rows_total{{pipeline=\"{}\",factory=\"{}\"}} {}\n",
+                       escape_label(key.first), escape_label(key.second), totals_of.rows);
+  }
+  header("setl_factory_bytes_total", "counter", "Bytes read or written by factory runs.");
+  for (const auto& [key, totals_of] : factories_) {
+    out += fmt::format("setl_factory_bytes_total{{pipeline=\"{}\",factory=\"{}\"}} {}\n",
+                       escape_label(key.first), escape_label(key.second), totals_of.bytes);
+  }
+  return out;
+}
+
+}  // namespace setl::monitor

@@ -1,0 +1,44 @@
+#include "setl/monitor/progress.h"
+
+#include <cstdio>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace setl::monitor {
+namespace {
+
+JobGroupInfo running(std::string name, std::string kind, int64_t rows, double seconds) {
+  JobGroupInfo info;
+  info.name = std::move(name);
+  info.kind = std::move(kind);
+  info.rows = rows;
+  info.elapsed_seconds = seconds;
+  return info;
+}
+
+TEST(ProgressLine, RendersRunningFactoriesOnly) {
+  std::string line = ProgressLine::render({running("nightly", "pipeline", 9, 1),
+                                           running("ReadOrders", "factory", 1'234'567, 0.84),
+                                           running("Dedupe", "factory", 12, 0.01)});
+  EXPECT_EQ(line, "ReadOrders 1.2M rows 0.8s | Dedupe 12 rows 0.0s");
+  EXPECT_EQ(ProgressLine::render({}), "");
+  EXPECT_EQ(ProgressLine::render({running("A-very-long-factory-name", "factory", 1, 1)}, 10),
+            "A-very-...");
+}
+
+TEST(ProgressLine, PrintsNothingOffATerminal) {
+  std::FILE* file = std::tmpfile();
+  ASSERT_NE(file, nullptr);
+  {
+    ProgressLine progress(file, std::chrono::milliseconds(1));
+    EXPECT_FALSE(progress.active());
+    JobGroup factory("Busy", "", {}, "factory");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(std::ftell(file), 0);
+  std::fclose(file);
+}
+
+}  // namespace
+}  // namespace setl::monitor
