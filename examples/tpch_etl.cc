@@ -6,7 +6,12 @@
 // Parquet dataset that reads only one year's partition), the DAG (Mermaid) and the
 // benchmark.
 //
-//   tpch_etl [--config tpch_etl.yaml] [--sf 0.05] [--out DIR]
+//   tpch_etl [--config tpch_etl.yaml] [--sf 0.05] [--out DIR] [--monitor 127.0.0.1:9464]
+//            [--events run-events.jsonl]
+//
+// On a terminal a live progress line shows the running factories. --monitor serves the
+// job groups, events and Prometheus metrics over HTTP while the job runs (and cancels
+// with the printed token); --events appends every job event to a JSON Lines file.
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -172,6 +177,11 @@ int main(int argc, char** argv) {
   app.add_option("--sf", scale_factor, "TPC-H scale factor (overrides the config)")
       ->check(CLI::Range(0.001, 10.0));
   app.add_option("--out", out_dir, "where data and the warehouse go (sets SETL_DATA_DIR)");
+  std::optional<std::string> monitor_address;
+  std::optional<std::string> events_path;
+  app.add_option("--monitor", monitor_address,
+                 "serve /groups, /events, /metrics on HOST:PORT (loopback) during the run");
+  app.add_option("--events", events_path, "append every job event to this JSON Lines file");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -188,6 +198,19 @@ int main(int argc, char** argv) {
           id, setl::storage::build_connector(config.section("connectors." + id)));
     }
 
+    std::unique_ptr<setl::monitor::MonitorServer> monitor;
+    if (monitor_address) {
+      auto [host, port] = setl::monitor::MonitorServer::parse_address(*monitor_address);
+      monitor = std::make_unique<setl::monitor::MonitorServer>(host, port);
+      std::cerr << "monitor: " << monitor->url() << " (POST /groups/{id}/cancel with "
+                << "'Authorization: Bearer " << monitor->token() << "')\n";
+    }
+    std::shared_ptr<setl::monitor::JsonLinesEventSink> event_log;
+    if (events_path) {
+      event_log = std::make_shared<setl::monitor::JsonLinesEventSink>(*events_path);
+      setl::add_job_event_sink(event_log);
+    }
+
     setl::workflow::Pipeline pipeline = setl.new_pipeline("tpch_etl");
     pipeline.set_benchmark(true);
     pipeline.add_factory<etl::GenerateSources>();
@@ -198,7 +221,10 @@ int main(int argc, char** argv) {
     read.add_factory<etl::ShippedLines>();
     pipeline.add_factory<etl::RevenueByNation>();
     pipeline.add_factory<etl::WarehouseCheck>();
-    pipeline.run();
+    {
+      setl::monitor::ProgressLine progress;  // draws only on a terminal
+      pipeline.run();
+    }
 
     std::cout << "== revenue by nation, " << config.get_int("report.year")
               << " (orders not returned) ==\n";
@@ -227,6 +253,9 @@ int main(int argc, char** argv) {
     }
     std::cout << "\n== DAG (Mermaid) ==\n" << pipeline.dag().to_mermaid() << "\n";
     std::cout << "== benchmark ==\n" << pipeline.benchmark().to_string();
+    if (event_log) {
+      setl::remove_job_event_sink(event_log);
+    }
     return 0;
   } catch (const setl::Error& error) {
     std::cerr << "error: " << error.what() << "\n";

@@ -1,9 +1,13 @@
 #include "setl/monitor/progress.h"
 
 #include <cstdio>
+#include <thread>
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pty.h>
+#include <unistd.h>
 
 namespace setl::monitor {
 namespace {
@@ -38,6 +42,31 @@ TEST(ProgressLine, PrintsNothingOffATerminal) {
   }
   EXPECT_EQ(std::ftell(file), 0);
   std::fclose(file);
+}
+
+TEST(ProgressLine, DrawsRunningFactoriesOnATerminalAndClearsTheLine) {
+  int master = -1;
+  int slave = -1;
+  ASSERT_EQ(openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
+  std::FILE* terminal = fdopen(slave, "w");
+  ASSERT_NE(terminal, nullptr);
+  {
+    ProgressLine progress(terminal, std::chrono::milliseconds(5));
+    EXPECT_TRUE(progress.active());
+    JobGroup factory("TerminalFactory", "", {}, "factory");
+    report_progress(2'500'000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  }
+  std::fclose(terminal);
+  ::fcntl(master, F_SETFL, O_NONBLOCK);
+  std::string drawn;
+  char buffer[4096];
+  for (ssize_t got; (got = ::read(master, buffer, sizeof(buffer))) > 0;) {
+    drawn.append(buffer, static_cast<size_t>(got));
+  }
+  ::close(master);
+  EXPECT_THAT(drawn, ::testing::HasSubstr("TerminalFactory 2.5M rows"));
+  EXPECT_THAT(drawn, ::testing::EndsWith("\r\x1b[K"));  // cleared at the end
 }
 
 }  // namespace
