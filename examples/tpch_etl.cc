@@ -29,6 +29,12 @@ using setl::storage::Connector;
 using setl::workflow::Delivery;
 using setl::workflow::Factory;
 
+// A line item's price after discount.
+setl::engine::Expr net_price() {
+  return col("l_extendedprice") *
+         (setl::engine::lit(setl::engine::Scalar::float64(1)) - col("l_discount"));
+}
+
 /// Where the generated CSV files are, once written.
 struct SourceFiles {
   int64_t lineitem_rows = 0;
@@ -83,10 +89,7 @@ class ReadLineitems : public Factory<Table> {
         .resource<Connector>("lineitem")
         .lazy()
         .filter("l_returnflag <> 'R'")
-        .select({col("l_orderkey"),
-                 (col("l_extendedprice") *
-                  (setl::engine::lit(setl::engine::Scalar::float64(1)) - col("l_discount")))
-                     .alias("net")})
+        .select({col("l_orderkey"), net_price().alias("net")})
         .collect();
   }
 };
@@ -99,10 +102,7 @@ class ShippedLines : public Factory<Table> {
     return context()
         .resource<Connector>("lineitem")
         .lazy()
-        .select({col("l_orderkey"), col("l_shipmode"), col("l_quantity"),
-                 (col("l_extendedprice") *
-                  (setl::engine::lit(setl::engine::Scalar::float64(1)) - col("l_discount")))
-                     .alias("net"),
+        .select({col("l_orderkey"), col("l_shipmode"), col("l_quantity"), net_price().alias("net"),
                  setl::engine::year(col("l_shipdate")).alias("ship_year")})
         .collect();
   }

@@ -160,6 +160,19 @@ std::optional<Mapping> map_type(const format::SchemaElement& element, std::strin
   return std::nullopt;
 }
 
+// Rows with a value, from flat definition levels (0 = NULL, 1 = present).
+int64_t count_present(const std::vector<uint32_t>& levels) {
+  int64_t present = 0;
+  for (uint32_t level : levels) {
+    if (level > 1) {
+      throw ParseError("definition level " + std::to_string(level) +
+                       " exceeds the column's maximum of 1");
+    }
+    present += level;
+  }
+  return present;
+}
+
 std::string zone_key(const std::string& column) {
   return "setl.zone." + column;
 }
@@ -489,14 +502,7 @@ engine::ColumnPtr ParquetFileReader::read_column(size_t row_group, size_t column
               RleDecoder(body + 4, level_bytes, 1).decode(levels.data(), v1.num_values);
               offset = 4 + level_bytes;
             }
-            present = 0;
-            for (uint32_t level : levels) {
-              if (level > 1) {
-                throw ParseError("definition level " + std::to_string(level) +
-                                 " exceeds the column's maximum of 1");
-              }
-              present += level;
-            }
+            present = count_present(levels);
             level_data = levels.data();
           }
           decoder->data_page(body + offset, body_size - offset, v1.num_values, level_data, present,
@@ -523,14 +529,7 @@ engine::ColumnPtr ParquetFileReader::read_column(size_t row_group, size_t column
             levels.resize(static_cast<size_t>(v2.num_values));
             RleDecoder(level_start, static_cast<size_t>(v2.definition_levels_byte_length), 1)
                 .decode(levels.data(), v2.num_values);
-            present = 0;
-            for (uint32_t level : levels) {
-              if (level > 1) {
-                throw ParseError("definition level " + std::to_string(level) +
-                                 " exceeds the column's maximum of 1");
-              }
-              present += level;
-            }
+            present = count_present(levels);
             level_data = levels.data();
           }
           const uint8_t* values = page + level_bytes;
