@@ -1,10 +1,12 @@
 #include "setl/workflow/pipeline.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "factory_runner.h"
 #include "setl/core/job_group.h"
 #include "setl/core/log.h"
+#include "setl/core/suggest.h"
 #include "setl/workflow/inspector.h"
 
 namespace setl::workflow {
@@ -83,6 +85,10 @@ Pipeline& Pipeline::set_tags(std::vector<std::string> tags) {
 }
 
 void Pipeline::run() {
+  run(RunOptions{});
+}
+
+void Pipeline::run(const RunOptions& options) {
   Inspector inspector(*this);
   inspector.validate();
   const Dag& dag = inspector.dag();
@@ -96,6 +102,37 @@ void Pipeline::run() {
       factories.push_back(factory.get());
     }
   }
+  // Lazy evaluation: the targets and everything they (transitively) read from.
+  std::vector<bool> needed(factories.size(), options.targets.empty());
+  std::vector<size_t> pending;
+  for (const std::string& target : options.targets) {
+    auto found = std::find_if(factories.begin(), factories.end(),
+                              [&](const FactoryBase* f) { return f->name() == target; });
+    if (found == factories.end()) {
+      std::vector<std::string> names;
+      for (const FactoryBase* factory : factories) {
+        names.push_back(factory->name());
+      }
+      std::optional<std::string> hint = closest_match(target, names);
+      throw DeliveryError("pipeline '" + name_ + "': unknown target '" + target + "'" +
+                          (hint ? "; did you mean '" + *hint + "'?" : std::string()));
+    }
+    pending.push_back(static_cast<size_t>(found - factories.begin()));
+  }
+  while (!pending.empty()) {
+    size_t index = pending.back();
+    pending.pop_back();
+    if (needed[index]) {
+      continue;
+    }
+    needed[index] = true;
+    for (const DagInput& input : dag.nodes[num_inputs + index].inputs) {
+      if (input.source && *input.source >= num_inputs) {
+        pending.push_back(*input.source - num_inputs);
+      }
+    }
+  }
+  executed_.clear();
 
   report_.reset();
   cancelled_.clear();
@@ -121,9 +158,19 @@ void Pipeline::run() {
         }
       }
     };
+    std::vector<bool> selected(stage.size());
+    for (size_t k = 0; k < stage.size(); ++k) {
+      selected[k] = needed[stage_nodes[k] - num_inputs];
+      if (selected[k]) {
+        executed_.push_back(stage.factory(k).name());
+      }
+    }
+    if (std::find(selected.begin(), selected.end(), true) == selected.end()) {
+      continue;  // nothing in this stage is needed
+    }
     Clock::time_point stage_start = Clock::now();
     try {
-      stage.run_with(deliver_inputs, name_ + "/" + stage.name(), benchmark_);
+      stage.run_with(deliver_inputs, name_ + "/" + stage.name(), benchmark_, selected);
     } catch (CancelledError& error) {
       cancelled_ = stage.cancelled_factories();
       std::string names;

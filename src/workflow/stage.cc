@@ -52,31 +52,43 @@ void Stage::run() {
 }
 
 void Stage::run_with(const std::function<void(size_t)>& prepare, const std::string& scope_prefix,
-                     bool measure) {
-  timings_.assign(factories_.size(), FactoryBenchmark{});
+                     bool measure, const std::vector<bool>& selected) {
+  std::vector<size_t> chosen;
+  for (size_t index = 0; index < factories_.size(); ++index) {
+    if (selected.empty() || selected[index]) {
+      chosen.push_back(index);
+    }
+  }
+  std::vector<FactoryBenchmark> timings(chosen.size());
+  timings_.clear();
   cancelled_.clear();
+  if (chosen.empty()) {
+    return;
+  }
   std::string stage_name = name_.empty() ? std::string("stage") : name_;
   JobGroup group(stage_name, parallel_ ? "parallel stage" : "stage", {}, "stage");
   std::mutex cancelled_mutex;
-  auto run_one = [&](size_t index) {
+  auto run_one = [&](size_t k) {
+    size_t index = chosen[k];
     FactoryBase& factory = *factories_[index];
     prepare(index);
     try {
-      timings_[index] = detail::FactoryRunner::run(factory, stage_name, writable_, measure,
-                                                   scope_prefix + "/" + factory.name());
+      timings[k] = detail::FactoryRunner::run(factory, stage_name, writable_, measure,
+                                              scope_prefix + "/" + factory.name());
     } catch (const CancelledError&) {
       std::lock_guard lock(cancelled_mutex);
       cancelled_.push_back(factory.name());
       throw;
     }
   };
-  if (parallel_ && factories_.size() > 1) {
-    run_parallel(factories_.size(), max_threads_, run_one);
+  if (parallel_ && chosen.size() > 1) {
+    run_parallel(chosen.size(), max_threads_, run_one);
   } else {
-    for (size_t index = 0; index < factories_.size(); ++index) {
-      run_one(index);
+    for (size_t k = 0; k < chosen.size(); ++k) {
+      run_one(k);
     }
   }
+  timings_ = std::move(timings);
 }
 
 }  // namespace setl::workflow

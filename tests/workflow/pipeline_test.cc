@@ -205,3 +205,71 @@ TEST(Pipeline, ChainOfFactoriesPassesValuesAlong) {
 
 }  // namespace
 }  // namespace setl::workflow
+
+namespace setl::workflow {
+namespace {
+
+// Feature ids LZ-n from the workflow-features design.
+class Source : public Factory<int> {
+ public:
+  Source(std::string label, CallLog& log) : label_(std::move(label)), log_(log) {
+    set_name(label_);
+  }
+  int process() override {
+    log_.add(label_);
+    return 1;
+  }
+
+ private:
+  std::string label_;
+  CallLog& log_;
+};
+
+class Plus : public Factory<int> {
+ public:
+  Plus(std::string label, std::string from, CallLog& log)
+      : input_(this, {.producer = from}), label_(std::move(label)), log_(log) {
+    set_name(label_);
+  }
+  int process() override {
+    log_.add(label_);
+    return *input_ + 1;
+  }
+
+ private:
+  Delivery<int> input_;
+  std::string label_;
+  CallLog& log_;
+};
+
+TEST(Pipeline, LZ1_TargetsRunOnlyTheirAncestors) {
+  CallLog log;
+  Pipeline pipeline("branches");
+  Stage& sources = pipeline.add_stage();
+  sources.add_factory<Source>("A", log);
+  sources.add_factory<Source>("C", log);
+  Stage& middle = pipeline.add_stage();
+  middle.add_factory<Plus>("B", "A", log);
+  middle.add_factory<Plus>("D", "C", log);
+  pipeline.add_factory<Plus>("E", "B", log);
+
+  pipeline.run({.targets = {"B"}});
+  EXPECT_THAT(log.entries(), ElementsAre("A", "B"));
+  EXPECT_THAT(pipeline.executed_factories(), ElementsAre("A", "B"));
+  EXPECT_EQ(pipeline.get_output<int>("B"), 2);
+  EXPECT_THROW(pipeline.get_output<int>("D"), StateError);  // not needed, not run
+
+  log.clear();
+  pipeline.run({.targets = {"E", "D"}});
+  EXPECT_THAT(log.entries(), ElementsAre("A", "C", "B", "D", "E"));
+  EXPECT_EQ(pipeline.get_output<int>("E"), 3);
+
+  log.clear();
+  pipeline.run();  // no targets: everything
+  EXPECT_EQ(log.entries().size(), 5u);
+  EXPECT_THAT(message_of<DeliveryError>([&] { pipeline.run({.targets = {"Bb"}}); }),
+              HasSubstr("unknown target 'Bb'; did you mean 'B'?"));
+}
+
+}  // namespace
+}  // namespace setl::workflow

@@ -36,6 +36,10 @@ class CallLog {
     std::lock_guard lock(mutex_);
     return entries_;
   }
+  void clear() {
+    std::lock_guard lock(mutex_);
+    entries_.clear();
+  }
 
  private:
   mutable std::mutex mutex_;

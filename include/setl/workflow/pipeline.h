@@ -79,6 +79,17 @@ class Pipeline {
   /// (CancelledError lists the cancelled factories).
   void run();
 
+  struct RunOptions {
+    /// Factories whose outputs are wanted; only they and their ancestors run. Empty:
+    /// every factory.
+    std::vector<std::string> targets;
+  };
+  /// Runs only what the targets need. Throws: DeliveryError for an unknown target (with
+  /// the closest name), and what run() throws.
+  void run(const RunOptions& options);
+  /// Names of the factories the latest run executed, in run order.
+  const std::vector<std::string>& executed_factories() const noexcept { return executed_; }
+
   /// Tags of the run's job group (cancel_job_groups_by_tag() stops the whole run).
   Pipeline& set_tags(std::vector<std::string> tags);
   const std::vector<std::string>& tags() const noexcept { return tags_; }
@@ -142,6 +153,7 @@ class Pipeline {
   std::optional<BenchmarkReport> report_;
   std::vector<std::string> tags_;
   std::vector<std::string> cancelled_;
+  std::vector<std::string> executed_;
 };
 
 }  // namespace setl::workflow

@@ -58,7 +58,7 @@ class Stage {
   /// Runs the factories with the inputs they already hold (a pipeline delivers them
   /// first). Throws what the first failing factory threw, with its name added.
   void run();
-  /// Timings of the latest run(), one per factory in order.
+  /// Timings of the latest run(), one per factory that ran, in order.
   const std::vector<FactoryBenchmark>& timings() const noexcept { return timings_; }
   /// Factories of the latest run() that stopped with CancelledError.
   const std::vector<std::string>& cancelled_factories() const noexcept { return cancelled_; }
@@ -66,9 +66,10 @@ class Stage {
  private:
   friend class Pipeline;
   void add_owned(std::unique_ptr<FactoryBase> factory);
-  // Runs every factory, calling prepare(i) on the worker thread first (delivery).
+  // Runs the selected factories (all when `selected` is empty), calling prepare(i) on the
+  // worker thread first (delivery). Timings are kept for the factories that ran.
   void run_with(const std::function<void(size_t)>& prepare, const std::string& scope_prefix,
-                bool measure);
+                bool measure, const std::vector<bool>& selected = {});
 
   std::string name_;
   bool parallel_ = false;
