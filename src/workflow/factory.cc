@@ -17,6 +17,11 @@ FactoryBase& FactoryBase::set_name(std::string name) {
   return *this;
 }
 
+FactoryBase& FactoryBase::set_cache_policy(CachePolicy policy) noexcept {
+  cache_policy_ = policy;
+  return *this;
+}
+
 FactoryBase& FactoryBase::set_tags(std::vector<std::string> tags) {
   tags_ = std::move(tags);
   return *this;

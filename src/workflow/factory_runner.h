@@ -15,6 +15,13 @@ class FactoryRunner {
                               bool stage_writable, bool measure, const std::string& scope);
   static void set_context(FactoryBase& factory, const Setl* context) { factory.context_ = context; }
   static void reset_output(FactoryBase& factory) noexcept { factory.reset_output(); }
+  static std::shared_ptr<const void> payload(const FactoryBase& factory) noexcept {
+    return factory.output_payload();
+  }
+  static void restore(FactoryBase& factory, std::shared_ptr<const void> payload) noexcept {
+    factory.restore_output(std::move(payload));
+  }
+  static int64_t bytes(const FactoryBase& factory) noexcept { return factory.output_bytes(); }
 };
 
 }  // namespace setl::workflow::detail

@@ -79,6 +79,121 @@ std::string Pipeline::describe() const {
   return text;
 }
 
+namespace {
+
+// The parts of a factory's cache key; the key is empty when a source or an input cannot be
+// fingerprinted.
+CacheKeyParts key_parts(const FactoryBase& factory, const DagNode& node,
+                        const std::vector<CacheKeyParts>& keys, size_t num_inputs,
+                        const std::vector<Deliverable>& inputs) {
+  CacheKeyParts parts;
+  parts.factory = factory.name();
+  parts.code_version = factory.code_version();
+  parts.parameters = factory.cache_parameters();
+  parts.output_type = factory.output_type().name();
+  bool cacheable = true;
+  std::optional<std::vector<std::string>> sources = factory.source_fingerprints();
+  if (sources) {
+    parts.sources = *sources;
+  } else {
+    cacheable = false;
+    parts.sources = {"<sources without a fingerprint>"};
+  }
+  for (const DagInput& input : node.inputs) {
+    std::string label = input.producer.empty() ? input.type : input.producer;
+    if (!input.id.empty()) {
+      label += " (id '" + input.id + "')";
+    }
+    std::string key;
+    if (!input.source) {
+      key = "none";
+    } else if (*input.source < num_inputs) {
+      const std::string& fingerprint = inputs[*input.source].fingerprint();
+      key = fingerprint.empty() ? std::string() : "external:" + fingerprint;
+      label = "external input " + label;
+    } else {
+      key = keys[*input.source - num_inputs].key;
+    }
+    if (key.empty()) {
+      cacheable = false;
+    }
+    parts.inputs.emplace_back(label, key);
+  }
+  if (cacheable) {
+    std::string text = parts.factory + '\x1f' + parts.code_version + '\x1f' + parts.parameters +
+                       '\x1f' + parts.output_type;
+    for (const std::string& source : parts.sources) {
+      text += "\x1esource\x1f" + source;
+    }
+    for (const auto& [label, key] : parts.inputs) {
+      text += "\x1einput\x1f" + label + '\x1f' + key;
+    }
+    parts.key = stable_hash(text);
+  }
+  return parts;
+}
+
+std::string uncacheable_reason(const CacheKeyParts& parts) {
+  std::vector<std::string> why;
+  if (parts.sources == std::vector<std::string>{"<sources without a fingerprint>"}) {
+    why.push_back("source_fingerprints() gave none");
+  }
+  for (const auto& [label, key] : parts.inputs) {
+    if (key.empty()) {
+      why.push_back(label.rfind("external input", 0) == 0 ? label + " has no fingerprint"
+                                                          : "input " + label + " is uncacheable");
+    }
+  }
+  std::string text;
+  for (const std::string& reason : why) {
+    text += (text.empty() ? "" : "; ") + reason;
+  }
+  return text;
+}
+
+std::string miss_reason(const CacheKeyParts& now, const std::optional<CacheKeyParts>& before) {
+  if (!before) {
+    return "nothing cached yet";
+  }
+  std::vector<std::string> changes;
+  if (before->code_version != now.code_version) {
+    changes.push_back("code_version '" + before->code_version + "' -> '" + now.code_version + "'");
+  }
+  if (before->parameters != now.parameters) {
+    changes.push_back("parameters '" + before->parameters + "' -> '" + now.parameters + "'");
+  }
+  if (before->output_type != now.output_type) {
+    changes.push_back("output type changed");
+  }
+  if (before->sources != now.sources) {
+    changes.push_back("source fingerprints changed");
+  }
+  for (const auto& [label, key] : now.inputs) {
+    auto old = std::find_if(before->inputs.begin(), before->inputs.end(),
+                            [&](const auto& input) { return input.first == label; });
+    if (old == before->inputs.end()) {
+      changes.push_back("new input " + label);
+    } else if (old->second != key) {
+      changes.push_back("input " + label + " changed");
+    }
+  }
+  if (changes.empty()) {
+    return before->key == now.key ? "expired or evicted" : "key changed";
+  }
+  std::string text;
+  for (const std::string& change : changes) {
+    text += (text.empty() ? "" : "; ") + change;
+  }
+  return text;
+}
+
+}  // namespace
+
+Pipeline& Pipeline::set_cache(std::shared_ptr<ResultCache> cache) {
+  cache_ = std::move(cache);
+  return *this;
+}
+
 Pipeline& Pipeline::set_tags(std::vector<std::string> tags) {
   tags_ = std::move(tags);
   return *this;
@@ -102,8 +217,12 @@ void Pipeline::run(const RunOptions& options) {
       factories.push_back(factory.get());
     }
   }
-  // Lazy evaluation: the targets and everything they (transitively) read from.
-  std::vector<bool> needed(factories.size(), options.targets.empty());
+  // Cache keys chain down the DAG: producers come before their consumers.
+  std::vector<CacheKeyParts> keys(factories.size());
+  for (size_t i = 0; i < factories.size(); ++i) {
+    keys[i] = key_parts(*factories[i], dag.nodes[num_inputs + i], keys, num_inputs, inputs_);
+  }
+  // Lazy evaluation: the targets, and what they read from unless served from the cache.
   std::vector<size_t> pending;
   for (const std::string& target : options.targets) {
     auto found = std::find_if(factories.begin(), factories.end(),
@@ -119,17 +238,50 @@ void Pipeline::run(const RunOptions& options) {
     }
     pending.push_back(static_cast<size_t>(found - factories.begin()));
   }
+  if (options.targets.empty()) {
+    for (size_t i = factories.size(); i-- > 0;) {
+      pending.push_back(i);
+    }
+  }
+  enum class Plan { kUnneeded, kRun, kRestore };
+  std::vector<Plan> plan(factories.size(), Plan::kUnneeded);
+  std::vector<std::optional<ResultCache::Entry>> hits(factories.size());
+  cache_report_.assign(factories.size(), CacheDecision{});
   while (!pending.empty()) {
     size_t index = pending.back();
     pending.pop_back();
-    if (needed[index]) {
+    if (plan[index] != Plan::kUnneeded) {
       continue;
     }
-    needed[index] = true;
+    CacheDecision& decision = cache_report_[index];
+    decision.factory = factories[index]->name();
+    decision.key = keys[index].key;
+    bool cached = cache_ && factories[index]->cache_policy().mode != CacheMode::kOff;
+    if (!cached) {
+      decision.outcome = CacheDecision::Outcome::kOff;
+    } else if (keys[index].key.empty()) {
+      decision.outcome = CacheDecision::Outcome::kUncacheable;
+      decision.reason = uncacheable_reason(keys[index]);
+    } else if ((hits[index] = cache_->find(keys[index].key)) &&
+               *hits[index]->type == factories[index]->output_type()) {
+      decision.outcome = CacheDecision::Outcome::kHit;
+      plan[index] = Plan::kRestore;
+      continue;
+    } else {
+      decision.outcome = CacheDecision::Outcome::kMiss;
+      decision.reason = miss_reason(keys[index], cache_->last_parts(decision.factory));
+    }
+    plan[index] = Plan::kRun;
     for (const DagInput& input : dag.nodes[num_inputs + index].inputs) {
       if (input.source && *input.source >= num_inputs) {
         pending.push_back(*input.source - num_inputs);
       }
+    }
+  }
+  for (size_t i = 0; i < factories.size(); ++i) {
+    if (plan[i] == Plan::kUnneeded) {
+      cache_report_[i] = {factories[i]->name(), CacheDecision::Outcome::kSkipped, keys[i].key,
+                          "not needed by the targets"};
     }
   }
   executed_.clear();
@@ -160,9 +312,13 @@ void Pipeline::run(const RunOptions& options) {
     };
     std::vector<bool> selected(stage.size());
     for (size_t k = 0; k < stage.size(); ++k) {
-      selected[k] = needed[stage_nodes[k] - num_inputs];
+      size_t index = stage_nodes[k] - num_inputs;
+      selected[k] = plan[index] == Plan::kRun;
       if (selected[k]) {
         executed_.push_back(stage.factory(k).name());
+      } else if (plan[index] == Plan::kRestore) {
+        detail::FactoryRunner::restore(stage.factory(k), hits[index]->payload);
+        log::debug("factory '{}': served from the result cache", stage.factory(k).name());
       }
     }
     if (std::find(selected.begin(), selected.end(), true) == selected.end()) {
@@ -184,6 +340,18 @@ void Pipeline::run(const RunOptions& options) {
     } catch (Error& error) {
       group.set_failure(error.message());
       throw;
+    }
+    for (size_t k = 0; k < stage.size(); ++k) {
+      size_t index = stage_nodes[k] - num_inputs;
+      const FactoryBase& factory = stage.factory(k);
+      if (selected[k] && cache_ && factory.cache_policy().mode != CacheMode::kOff &&
+          !keys[index].key.empty()) {
+        cache_->store(keys[index].key,
+                      {detail::FactoryRunner::payload(factory), &factory.output_type(),
+                       detail::FactoryRunner::bytes(factory), std::chrono::steady_clock::now(),
+                       factory.cache_policy().ttl},
+                      keys[index]);
+      }
     }
     if (benchmark_) {
       report.stages.push_back({s, stage.name(), stage.parallel(), Clock::now() - stage_start});

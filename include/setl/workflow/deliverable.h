@@ -31,6 +31,9 @@ struct DeliverableOptions {
   std::string id;
   /// Factory names allowed to receive this value; empty means every consumer.
   std::vector<std::string> consumers;
+  /// For external inputs: a version of the value for cache keys (empty: unversioned, its
+  /// consumers are never served from the cache).
+  std::string fingerprint;
 };
 
 class Deliverable {
@@ -50,6 +53,7 @@ class Deliverable {
   const std::string& producer() const noexcept { return options_.producer; }
   const std::string& delivery_id() const noexcept { return options_.id; }
   const std::vector<std::string>& consumers() const noexcept { return options_.consumers; }
+  const std::string& fingerprint() const noexcept { return options_.fingerprint; }
   bool is_external() const noexcept { return options_.producer == kExternalProducer; }
 
   /// True if `consumer` may receive this value (no consumer list, or listed in it).

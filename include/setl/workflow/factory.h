@@ -8,6 +8,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "setl/core/type_name.h"
 #include "setl/workflow/deliverable.h"
 #include "setl/workflow/delivery.h"
+#include "setl/workflow/result_cache.h"
 
 namespace setl::workflow {
 
@@ -53,6 +55,20 @@ class FactoryBase {
   /// Factory names allowed to receive the output; empty means all.
   const std::vector<std::string>& consumers() const noexcept { return consumers_; }
   FactoryBase& set_consumers(std::vector<std::string> consumers);
+
+  /// How the output is cached (off by default); see setl/workflow/result_cache.h.
+  const CachePolicy& cache_policy() const noexcept { return cache_policy_; }
+  FactoryBase& set_cache_policy(CachePolicy policy) noexcept;
+  /// Constructor parameters and configuration values that affect the output, as text;
+  /// part of the cache key (empty by default).
+  virtual std::string cache_parameters() const { return {}; }
+  /// Fingerprints of what read() and process() load from outside, e.g.
+  /// `{context().resource<Connector>("orders").fingerprint()}`; part of the cache key.
+  /// Return std::nullopt when the sources cannot be fingerprinted: then the factory is
+  /// never served from the cache.
+  virtual std::optional<std::vector<std::string>> source_fingerprints() const {
+    return std::vector<std::string>{};
+  }
 
   /// Tags of the factory's job group, for cancel_job_groups_by_tag() and monitoring.
   const std::vector<std::string>& tags() const noexcept { return tags_; }
@@ -93,12 +109,17 @@ class FactoryBase {
 
   virtual void run_process() = 0;
   virtual void reset_output() noexcept = 0;
+  // For the result cache.
+  virtual std::shared_ptr<const void> output_payload() const noexcept = 0;
+  virtual void restore_output(std::shared_ptr<const void> payload) noexcept = 0;
+  virtual int64_t output_bytes() const noexcept = 0;
 
   mutable std::string name_;
   bool writable_ = true;
   std::string delivery_id_;
   std::vector<std::string> consumers_;
   std::vector<std::string> tags_;
+  CachePolicy cache_policy_;
   std::vector<DeliveryBase*> deliveries_;
   const Setl* context_ = nullptr;
 };
@@ -137,6 +158,21 @@ class Factory : public FactoryBase {
  private:
   void run_process() final { output_ = std::make_shared<const T>(process()); }
   void reset_output() noexcept final { output_.reset(); }
+  std::shared_ptr<const void> output_payload() const noexcept final { return output_; }
+  void restore_output(std::shared_ptr<const void> payload) noexcept final {
+    output_ = std::static_pointer_cast<const T>(std::move(payload));
+  }
+  // Tables and other types with memory_size() report their buffers; others their size.
+  int64_t output_bytes() const noexcept final {
+    if (!output_) {
+      return 0;
+    }
+    if constexpr (requires(const T& value) { value.memory_size(); }) {
+      return static_cast<int64_t>(output_->memory_size());
+    } else {
+      return static_cast<int64_t>(sizeof(T));
+    }
+  }
 
   std::shared_ptr<const T> output_;
 };

@@ -31,6 +31,9 @@ struct InputOptions {
   std::string id;
   /// Factory names allowed to receive the value; empty means any.
   std::vector<std::string> consumers;
+  /// A version of the value (a file's mtime, a content hash, a date) for the result cache;
+  /// empty: its consumers are never served from the cache.
+  std::string fingerprint;
 };
 
 class Pipeline {
@@ -61,7 +64,8 @@ class Pipeline {
     return add_input(
         Deliverable::of<T>(std::move(value), {.producer = std::string(kExternalProducer),
                                               .id = std::move(options.id),
-                                              .consumers = std::move(options.consumers)}));
+                                              .consumers = std::move(options.consumers),
+                                              .fingerprint = std::move(options.fingerprint)}));
   }
   const std::vector<Deliverable>& inputs() const noexcept { return inputs_; }
 
@@ -87,6 +91,13 @@ class Pipeline {
   /// Runs only what the targets need. Throws: DeliveryError for an unknown target (with
   /// the closest name), and what run() throws.
   void run(const RunOptions& options);
+  /// Serves factories whose cache policy is on from `cache` (shareable between pipelines).
+  Pipeline& set_cache(std::shared_ptr<ResultCache> cache);
+  const std::shared_ptr<ResultCache>& cache() const noexcept { return cache_; }
+  /// Per factory of the latest run: off, uncacheable, hit, miss (with what changed) or
+  /// skipped (not needed by the targets), in DAG order.
+  const std::vector<CacheDecision>& cache_report() const noexcept { return cache_report_; }
+
   /// Names of the factories the latest run executed, in run order.
   const std::vector<std::string>& executed_factories() const noexcept { return executed_; }
 
@@ -154,6 +165,8 @@ class Pipeline {
   std::vector<std::string> tags_;
   std::vector<std::string> cancelled_;
   std::vector<std::string> executed_;
+  std::shared_ptr<ResultCache> cache_;
+  std::vector<CacheDecision> cache_report_;
 };
 
 }  // namespace setl::workflow
