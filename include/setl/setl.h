@@ -2,6 +2,7 @@
 // (setl/workflow/pipeline.h, ...) instead to keep compile times down in large projects.
 #pragma once
 
+#include "setl/cache_codecs.h"
 #include "setl/core/config.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"

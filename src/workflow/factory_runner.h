@@ -22,6 +22,7 @@ class FactoryRunner {
     factory.restore_output(std::move(payload));
   }
   static int64_t bytes(const FactoryBase& factory) noexcept { return factory.output_bytes(); }
+  static void write(FactoryBase& factory) { factory.write(); }
 };
 
 }  // namespace setl::workflow::detail

@@ -189,6 +189,11 @@ std::string miss_reason(const CacheKeyParts& now, const std::optional<CacheKeyPa
 
 }  // namespace
 
+Pipeline& Pipeline::set_disk_cache(std::shared_ptr<DiskCache> cache) {
+  disk_cache_ = std::move(cache);
+  return *this;
+}
+
 Pipeline& Pipeline::set_cache(std::shared_ptr<ResultCache> cache) {
   cache_ = std::move(cache);
   return *this;
@@ -245,7 +250,7 @@ void Pipeline::run(const RunOptions& options) {
   }
   enum class Plan { kUnneeded, kRun, kRestore };
   std::vector<Plan> plan(factories.size(), Plan::kUnneeded);
-  std::vector<std::optional<ResultCache::Entry>> hits(factories.size());
+  std::vector<std::shared_ptr<const void>> hits(factories.size());
   cache_report_.assign(factories.size(), CacheDecision{});
   while (!pending.empty()) {
     size_t index = pending.back();
@@ -256,20 +261,42 @@ void Pipeline::run(const RunOptions& options) {
     CacheDecision& decision = cache_report_[index];
     decision.factory = factories[index]->name();
     decision.key = keys[index].key;
-    bool cached = cache_ && factories[index]->cache_policy().mode != CacheMode::kOff;
-    if (!cached) {
+    const FactoryBase& factory = *factories[index];
+    CacheMode mode = factory.cache_policy().mode;
+    bool in_memory = uses_memory(mode) && cache_;
+    bool on_disk = uses_disk(mode) && disk_cache_;
+    if (!in_memory && !on_disk) {
       decision.outcome = CacheDecision::Outcome::kOff;
     } else if (keys[index].key.empty()) {
       decision.outcome = CacheDecision::Outcome::kUncacheable;
       decision.reason = uncacheable_reason(keys[index]);
-    } else if ((hits[index] = cache_->find(keys[index].key)) &&
-               *hits[index]->type == factories[index]->output_type()) {
-      decision.outcome = CacheDecision::Outcome::kHit;
-      plan[index] = Plan::kRestore;
-      continue;
+    } else if (!in_memory && !disk_cache_->can_store(factory.output_type())) {
+      decision.outcome = CacheDecision::Outcome::kUncacheable;
+      decision.reason = "no codec for " + factory.output_type().name() + " in the disk cache";
     } else {
+      if (in_memory) {
+        std::optional<ResultCache::Entry> entry = cache_->find(keys[index].key);
+        if (entry && *entry->type == factory.output_type()) {
+          hits[index] = entry->payload;
+        }
+      }
+      if (!hits[index] && on_disk) {
+        hits[index] = disk_cache_->load(keys[index].key, factory.output_type());
+        if (hits[index] && in_memory) {
+          cache_->store(keys[index].key,
+                        {hits[index], &factory.output_type(), 0, std::chrono::steady_clock::now(),
+                         factory.cache_policy().ttl},
+                        keys[index]);
+        }
+      }
+      if (hits[index]) {
+        decision.outcome = CacheDecision::Outcome::kHit;
+        plan[index] = Plan::kRestore;
+        continue;
+      }
       decision.outcome = CacheDecision::Outcome::kMiss;
-      decision.reason = miss_reason(keys[index], cache_->last_parts(decision.factory));
+      decision.reason =
+          miss_reason(keys[index], cache_ ? cache_->last_parts(decision.factory) : std::nullopt);
     }
     plan[index] = Plan::kRun;
     for (const DagInput& input : dag.nodes[num_inputs + index].inputs) {
@@ -317,8 +344,12 @@ void Pipeline::run(const RunOptions& options) {
       if (selected[k]) {
         executed_.push_back(stage.factory(k).name());
       } else if (plan[index] == Plan::kRestore) {
-        detail::FactoryRunner::restore(stage.factory(k), hits[index]->payload);
-        log::debug("factory '{}': served from the result cache", stage.factory(k).name());
+        FactoryBase& factory = stage.factory(k);
+        detail::FactoryRunner::restore(factory, hits[index]);
+        log::debug("factory '{}': served from the result cache", factory.name());
+        if (factory.writable() && stage.writable() && factory.output_missing_at_destination()) {
+          detail::FactoryRunner::write(factory);
+        }
       }
     }
     if (std::find(selected.begin(), selected.end(), true) == selected.end()) {
@@ -344,13 +375,20 @@ void Pipeline::run(const RunOptions& options) {
     for (size_t k = 0; k < stage.size(); ++k) {
       size_t index = stage_nodes[k] - num_inputs;
       const FactoryBase& factory = stage.factory(k);
-      if (selected[k] && cache_ && factory.cache_policy().mode != CacheMode::kOff &&
-          !keys[index].key.empty()) {
+      CacheMode mode = factory.cache_policy().mode;
+      if (!selected[k] || keys[index].key.empty() || !factory.has_output()) {
+        continue;
+      }
+      if (uses_memory(mode) && cache_) {
         cache_->store(keys[index].key,
                       {detail::FactoryRunner::payload(factory), &factory.output_type(),
                        detail::FactoryRunner::bytes(factory), std::chrono::steady_clock::now(),
                        factory.cache_policy().ttl},
                       keys[index]);
+      }
+      if (uses_disk(mode) && disk_cache_ && disk_cache_->can_store(factory.output_type())) {
+        disk_cache_->store(keys[index].key, detail::FactoryRunner::payload(factory),
+                           factory.output_type(), factory.cache_policy().ttl, keys[index]);
       }
     }
     if (benchmark_) {

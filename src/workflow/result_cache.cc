@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "setl/core/error.h"
+
 namespace setl::workflow {
 
 std::string stable_hash(const std::string& text) {
@@ -13,6 +15,19 @@ std::string stable_hash(const std::string& text) {
     return hash;
   };
   return fmt::format("{:016x}{:016x}", fnv(0xcbf29ce484222325ull), fnv(0x84222325cbf29ce4ull));
+}
+
+CacheMode parse_cache_mode(std::string_view name) {
+  if (name == "off")
+    return CacheMode::kOff;
+  if (name == "memory")
+    return CacheMode::kMemory;
+  if (name == "disk")
+    return CacheMode::kDisk;
+  if (name == "memory+disk" || name == "memory_and_disk")
+    return CacheMode::kMemoryAndDisk;
+  throw ConfigError("unknown cache mode '" + std::string(name) +
+                    "'; expected off, memory, disk or memory+disk");
 }
 
 ResultCache::ResultCache(int64_t max_bytes) : max_bytes_(max_bytes) {}

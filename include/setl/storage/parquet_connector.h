@@ -22,8 +22,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +82,17 @@ struct ParquetFileInfo {
 /// The footer of a Parquet file, summarised. Throws: IoError, ParseError.
 ParquetFileInfo inspect_parquet(const std::filesystem::path& path);
 
+/// Writes `table` as a Parquet file to a stream (no atomicity: see ParquetConnector).
+void write_parquet(const engine::Table& table, std::ostream& out,
+                   const ParquetOptions& options = {});
+/// Reads a whole Parquet file held in memory; `name` appears in error messages.
+/// Throws: ParseError, SchemaError (nested columns).
+engine::Table read_parquet_bytes(std::shared_ptr<const std::string> bytes, std::string name);
+
+namespace parquet {
+class ParquetFileReader;
+}
+
 class ParquetConnector : public Connector {
  public:
   explicit ParquetConnector(std::filesystem::path path, ParquetOptions options = {});
@@ -104,6 +117,10 @@ class ParquetConnector : public Connector {
   ScanStats last_scan() const;
 
  private:
+  friend engine::Table read_parquet_bytes(std::shared_ptr<const std::string>, std::string);
+  static engine::Table scan_reader(const parquet::ParquetFileReader& reader,
+                                   const engine::ScanRequest& request, bool verify_checksums,
+                                   ScanStats& stats);
   std::filesystem::path path_;
   ParquetOptions options_;
   mutable std::mutex mutex_;

@@ -70,6 +70,10 @@ class FactoryBase {
     return std::vector<std::string>{};
   }
 
+  /// On a cache hit of a writable factory: true if the destination lacks the output (say,
+  /// the file was deleted), so that write() runs again with the cached output. Default false.
+  virtual bool output_missing_at_destination() const { return false; }
+
   /// Tags of the factory's job group, for cancel_job_groups_by_tag() and monitoring.
   const std::vector<std::string>& tags() const noexcept { return tags_; }
   FactoryBase& set_tags(std::vector<std::string> tags);

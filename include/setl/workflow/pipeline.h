@@ -19,6 +19,7 @@
 #include "setl/workflow/benchmark.h"
 #include "setl/workflow/dag.h"
 #include "setl/workflow/deliverable.h"
+#include "setl/workflow/disk_cache.h"
 #include "setl/workflow/factory.h"
 #include "setl/workflow/stage.h"
 
@@ -94,6 +95,9 @@ class Pipeline {
   /// Serves factories whose cache policy is on from `cache` (shareable between pipelines).
   Pipeline& set_cache(std::shared_ptr<ResultCache> cache);
   const std::shared_ptr<ResultCache>& cache() const noexcept { return cache_; }
+  /// The disk tier for factories whose policy includes disk.
+  Pipeline& set_disk_cache(std::shared_ptr<DiskCache> cache);
+  const std::shared_ptr<DiskCache>& disk_cache() const noexcept { return disk_cache_; }
   /// Per factory of the latest run: off, uncacheable, hit, miss (with what changed) or
   /// skipped (not needed by the targets), in DAG order.
   const std::vector<CacheDecision>& cache_report() const noexcept { return cache_report_; }
@@ -166,6 +170,7 @@ class Pipeline {
   std::vector<std::string> cancelled_;
   std::vector<std::string> executed_;
   std::shared_ptr<ResultCache> cache_;
+  std::shared_ptr<DiskCache> disk_cache_;
   std::vector<CacheDecision> cache_report_;
 };
 

@@ -24,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -32,9 +33,19 @@
 namespace setl::workflow {
 
 enum class CacheMode {
-  kOff,     ///< always compute (the default)
-  kMemory,  ///< keep outputs in the pipeline's ResultCache
+  kOff,            ///< always compute (the default)
+  kMemory,         ///< keep outputs in the pipeline's ResultCache
+  kDisk,           ///< keep outputs in the pipeline's DiskCache (needs a codec for the type)
+  kMemoryAndDisk,  ///< both: memory first, then disk
 };
+inline bool uses_memory(CacheMode mode) {
+  return mode == CacheMode::kMemory || mode == CacheMode::kMemoryAndDisk;
+}
+inline bool uses_disk(CacheMode mode) {
+  return mode == CacheMode::kDisk || mode == CacheMode::kMemoryAndDisk;
+}
+/// "off", "memory", "disk", "memory+disk" (also "memory_and_disk"). Throws: ConfigError.
+CacheMode parse_cache_mode(std::string_view name);
 
 struct CachePolicy {
   CacheMode mode = CacheMode::kOff;

@@ -113,6 +113,17 @@ engine::Table ParquetConnector::read() const {
 
 engine::Table ParquetConnector::scan(const engine::ScanRequest& request) const {
   ParquetFileReader reader(path_);
+  ScanStats stats;
+  engine::Table table = scan_reader(reader, request, options_.verify_checksums, stats);
+  std::lock_guard lock(mutex_);
+  last_scan_ = stats;
+  return table;
+}
+
+engine::Table ParquetConnector::scan_reader(const parquet::ParquetFileReader& reader,
+                                            const engine::ScanRequest& request,
+                                            bool verify_checksums, ScanStats& stats) {
+  const std::filesystem::path& path_ = reader.path();
   const engine::Schema& file_schema = *reader.schema();
   std::vector<size_t> wanted;
   if (request.columns.empty()) {
@@ -181,8 +192,7 @@ engine::Table ParquetConnector::scan(const engine::ScanRequest& request) const {
     size_t g = task / wanted.size();
     size_t c = task % wanted.size();
     int64_t chunk_bytes = 0;
-    columns[g][c] =
-        reader.read_column(groups[g], wanted[c], options_.verify_checksums, chunk_bytes);
+    columns[g][c] = reader.read_column(groups[g], wanted[c], verify_checksums, chunk_bytes);
     bytes += chunk_bytes;
     report_progress(c == 0 ? reader.row_group_rows(groups[g]) : 0, chunk_bytes);
   });
@@ -190,12 +200,19 @@ engine::Table ParquetConnector::scan(const engine::ScanRequest& request) const {
   for (size_t g = 0; g < groups.size(); ++g) {
     batches.emplace_back(output, std::move(columns[g]), reader.row_group_rows(groups[g]));
   }
-  {
-    std::lock_guard lock(mutex_);
-    last_scan_ = {static_cast<int64_t>(reader.num_row_groups()),
-                  static_cast<int64_t>(groups.size()), bytes.load()};
-  }
+  stats = {static_cast<int64_t>(reader.num_row_groups()), static_cast<int64_t>(groups.size()),
+           bytes.load()};
   return engine::Table(output, std::move(batches)).rechunk();
+}
+
+engine::Table read_parquet_bytes(std::shared_ptr<const std::string> bytes, std::string name) {
+  ParquetFileReader reader(std::move(bytes), std::move(name));
+  ParquetConnector::ScanStats stats;
+  return ParquetConnector::scan_reader(reader, {}, true, stats);
+}
+
+void write_parquet(const engine::Table& table, std::ostream& out, const ParquetOptions& options) {
+  parquet::write_parquet(table, out, options);
 }
 
 void ParquetConnector::write(const engine::Table& table, SaveMode mode) {

@@ -184,12 +184,28 @@ ParquetFileReader::ParquetFileReader(std::filesystem::path path) : path_(std::mo
   if (fd_ < 0) {
     throw IoError("cannot open " + path_.string() + ": " + std::strerror(errno));
   }
+  off_t end = ::lseek(fd_, 0, SEEK_END);
+  if (end < 0) {
+    ::close(fd_);
+    throw IoError("cannot read " + path_.string() + ": " + std::strerror(errno));
+  }
+  file_size_ = end;
   try {
-    off_t end = ::lseek(fd_, 0, SEEK_END);
-    if (end < 0) {
-      throw IoError("cannot read " + path_.string() + ": " + std::strerror(errno));
-    }
-    file_size_ = end;
+    open_footer();
+  } catch (...) {
+    ::close(fd_);
+    throw;
+  }
+}
+
+ParquetFileReader::ParquetFileReader(std::shared_ptr<const std::string> bytes, std::string name)
+    : path_(std::move(name)), memory_(std::move(bytes)) {
+  file_size_ = static_cast<int64_t>(memory_->size());
+  open_footer();
+}
+
+void ParquetFileReader::open_footer() {
+  try {
     if (file_size_ < 4 + kTrailerSize) {
       throw ParseError(path_.string() + " is not a Parquet file: only " +
                        std::to_string(file_size_) + " bytes");
@@ -212,7 +228,6 @@ ParquetFileReader::ParquetFileReader(std::filesystem::path path) : path_(std::mo
     metadata_ = parse_file_metadata(reinterpret_cast<const uint8_t*>(footer.data()), footer.size());
     map_schema();
   } catch (Error& error) {
-    ::close(fd_);
     if (error.message().find(path_.string()) == std::string::npos) {
       error.add_context("in Parquet file " + path_.string());
     }
@@ -231,6 +246,9 @@ std::string ParquetFileReader::read_range(int64_t offset, int64_t length) const 
     throw ParseError("byte range [" + std::to_string(offset) + ", " +
                      std::to_string(offset + length) + ") lies outside the file (" +
                      std::to_string(file_size_) + " bytes)");
+  }
+  if (memory_) {
+    return memory_->substr(static_cast<size_t>(offset), static_cast<size_t>(length));
   }
   std::string bytes(static_cast<size_t>(length), '\0');
   size_t done = 0;

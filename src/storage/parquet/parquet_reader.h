@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,8 @@ class ParquetFileReader {
   /// Opens the file and parses its footer. Throws: IoError (missing, unreadable),
   /// ParseError (not Parquet, corrupt footer or schema), naming the file.
   explicit ParquetFileReader(std::filesystem::path path);
+  /// Reads a Parquet file held in memory; `name` is used in messages.
+  ParquetFileReader(std::shared_ptr<const std::string> bytes, std::string name);
   ~ParquetFileReader();
   ParquetFileReader(const ParquetFileReader&) = delete;
   ParquetFileReader& operator=(const ParquetFileReader&) = delete;
@@ -76,10 +79,12 @@ class ParquetFileReader {
 
  private:
   std::string read_range(int64_t offset, int64_t length) const;
+  void open_footer();
   void map_schema();
 
   std::filesystem::path path_;
   int fd_ = -1;
+  std::shared_ptr<const std::string> memory_;
   int64_t file_size_ = 0;
   int64_t footer_start_ = 0;
   format::FileMetaData metadata_;

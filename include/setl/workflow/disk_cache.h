@@ -1,0 +1,127 @@
+// The disk tier of the result cache: one file per entry in a cache directory, indexed in
+// SQLite (key, factory, created, last used, TTL, size, hits, the inputs' keys). Entries are
+// written under a temporary name and renamed, carry a checksum, and are verified when
+// read: a corrupt or truncated entry is logged, deleted and recomputed, never returned.
+// Several processes can share one directory (SQLite locks the index; files appear whole).
+//
+// A type is stored through a Codec<T>; without one its factories stay in memory only.
+// Built in: std::string, arithmetic types and std::vector of them (add_builtin_codecs());
+// tables and datasets come from the storage layer (storage::add_table_codecs(), Parquet).
+//
+//   auto disk = std::make_shared<setl::workflow::DiskCache>(".setl-cache");
+//   setl::storage::add_table_codecs(*disk);
+//   pipeline.set_disk_cache(disk);
+//   factory.set_cache_policy({.mode = CacheMode::kMemoryAndDisk, .ttl = std::chrono::hours(24)});
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <istream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <type_traits>
+#include <typeindex>
+#include <vector>
+
+#include "setl/core/type_name.h"
+#include "setl/workflow/deliverable.h"
+#include "setl/workflow/result_cache.h"
+
+namespace setl::workflow {
+
+/// Type-erased codec, for the cache's registry.
+class CodecBase {
+ public:
+  virtual ~CodecBase() = default;
+  virtual void encode_erased(const void* value, std::ostream& out) const = 0;
+  virtual std::shared_ptr<const void> decode_erased(std::istream& in) const = 0;
+};
+
+/// Turns a T into bytes and back. decode() must throw (any exception) on bad bytes.
+template <class T>
+class Codec : public CodecBase {
+ public:
+  virtual void encode(const T& value, std::ostream& out) const = 0;
+  virtual T decode(std::istream& in) const = 0;
+
+ private:
+  void encode_erased(const void* value, std::ostream& out) const final {
+    encode(*static_cast<const T*>(value), out);
+  }
+  std::shared_ptr<const void> decode_erased(std::istream& in) const final {
+    return std::make_shared<const T>(decode(in));
+  }
+};
+
+struct DiskCacheEntryInfo {
+  std::string key;
+  std::string factory;
+  std::string type;
+  std::chrono::system_clock::time_point created;
+  std::chrono::system_clock::time_point last_used;
+  std::chrono::milliseconds ttl{0};
+  int64_t bytes = 0;
+  int64_t hits = 0;
+  std::vector<std::string> input_keys;
+  bool expired = false;
+};
+
+class DiskCache {
+ public:
+  /// Opens (creating) the directory and its index. Throws: IoError.
+  explicit DiskCache(std::filesystem::path directory);
+  ~DiskCache();
+  DiskCache(const DiskCache&) = delete;
+  DiskCache& operator=(const DiskCache&) = delete;
+
+  const std::filesystem::path& directory() const noexcept { return directory_; }
+
+  template <class T>
+  void add_codec(std::shared_ptr<const Codec<T>> codec) {
+    add_codec_erased(type_info_of<T>(), std::move(codec));
+  }
+  void add_codec_erased(const TypeInfo& type, std::shared_ptr<const CodecBase> codec);
+  /// Codecs for std::string, arithmetic types and std::vector of either.
+  void add_builtin_codecs();
+  bool can_store(const TypeInfo& type) const;
+
+  /// The value stored under `key` if present, of `type`, unexpired and intact.
+  std::shared_ptr<const void> load(const std::string& key, const TypeInfo& type);
+  /// Stores a value (replacing an entry with the same key). Throws: IoError.
+  void store(const std::string& key, const std::shared_ptr<const void>& value, const TypeInfo& type,
+             std::chrono::milliseconds ttl, const CacheKeyParts& parts);
+
+  std::vector<DiskCacheEntryInfo> list() const;
+  struct Stats {
+    int64_t entries = 0;
+    int64_t bytes = 0;
+    int64_t hits = 0;
+    int64_t expired = 0;
+  };
+  Stats stats() const;
+  /// Removes a factory's entries; with `cascade`, also every entry computed from them
+  /// (transitively). Returns the keys removed.
+  std::vector<std::string> invalidate(const std::string& factory, bool cascade);
+  /// Removes expired entries, then the least recently used until at most `max_bytes`
+  /// remain (negative: no budget). Returns the number removed.
+  int64_t gc(int64_t max_bytes = -1);
+  /// Removes every entry.
+  void clear();
+
+ private:
+  struct Index;
+  std::filesystem::path entry_path(const std::string& key) const;
+  void remove_entry(const std::string& key);
+
+  std::filesystem::path directory_;
+  std::unique_ptr<Index> index_;
+  mutable std::mutex mutex_;
+  std::map<std::type_index, std::shared_ptr<const CodecBase>> codecs_;
+};
+
+}  // namespace setl::workflow

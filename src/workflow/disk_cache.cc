@@ -1,0 +1,444 @@
+#include "setl/workflow/disk_cache.h"
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include <sqlite3.h>
+
+#include "setl/core/error.h"
+#include "setl/core/log.h"
+
+namespace setl::workflow {
+namespace {
+
+constexpr char kMagic[] = "SETLCACHE1\n";
+constexpr size_t kMagicSize = sizeof(kMagic) - 1;
+constexpr size_t kHashSize = 32;
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Built-in codecs: length-prefixed binary.
+template <class T>
+void write_raw(std::ostream& out, const T& value) {
+  out.write(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+template <class T>
+T read_raw(std::istream& in) {
+  T value{};
+  if (!in.read(reinterpret_cast<char*>(&value), sizeof(T))) {
+    throw ParseError("truncated cache entry");
+  }
+  return value;
+}
+void write_string(std::ostream& out, const std::string& value) {
+  write_raw<uint64_t>(out, value.size());
+  out.write(value.data(), static_cast<std::streamsize>(value.size()));
+}
+std::string read_string(std::istream& in) {
+  auto size = read_raw<uint64_t>(in);
+  if (size > (uint64_t{1} << 40)) {
+    throw ParseError("corrupt cache entry");
+  }
+  std::string value(size, '\0');
+  if (!in.read(value.data(), static_cast<std::streamsize>(size))) {
+    throw ParseError("truncated cache entry");
+  }
+  return value;
+}
+
+template <class T>
+class ScalarCodec : public Codec<T> {
+ public:
+  void encode(const T& value, std::ostream& out) const override {
+    if constexpr (std::is_same_v<T, std::string>) {
+      write_string(out, value);
+    } else {
+      write_raw(out, value);
+    }
+  }
+  T decode(std::istream& in) const override {
+    if constexpr (std::is_same_v<T, std::string>) {
+      return read_string(in);
+    } else {
+      return read_raw<T>(in);
+    }
+  }
+};
+
+template <class T>
+class VectorCodec : public Codec<std::vector<T>> {
+ public:
+  void encode(const std::vector<T>& values, std::ostream& out) const override {
+    write_raw<uint64_t>(out, values.size());
+    for (const T& value : values) {
+      element_.encode(value, out);
+    }
+  }
+  std::vector<T> decode(std::istream& in) const override {
+    auto size = read_raw<uint64_t>(in);
+    std::vector<T> values;
+    for (uint64_t i = 0; i < size; ++i) {
+      values.push_back(element_.decode(in));
+    }
+    return values;
+  }
+
+ private:
+  ScalarCodec<T> element_;
+};
+
+template <class T>
+void add_scalar_and_vector(DiskCache& cache) {
+  cache.add_codec<T>(std::make_shared<const ScalarCodec<T>>());
+  cache.add_codec<std::vector<T>>(std::make_shared<const VectorCodec<T>>());
+}
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string text;
+  for (const std::string& part : parts) {
+    text += (text.empty() ? "" : ",") + part;
+  }
+  return text;
+}
+
+std::vector<std::string> split(const std::string& text) {
+  std::vector<std::string> parts;
+  std::stringstream in(text);
+  for (std::string part; std::getline(in, part, ',');) {
+    if (!part.empty()) {
+      parts.push_back(part);
+    }
+  }
+  return parts;
+}
+
+}  // namespace
+
+// The SQLite index: one connection, statements prepared per call.
+struct DiskCache::Index {
+  sqlite3* db = nullptr;
+
+  void exec(const std::string& sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+      std::string text = message ? message : "unknown error";
+      sqlite3_free(message);
+      throw IoError("cache index: " + text + " (in: " + sql + ")");
+    }
+  }
+
+  struct Statement {
+    sqlite3_stmt* stmt = nullptr;
+    Statement(sqlite3* db, const std::string& sql) {
+      if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+        throw IoError(std::string("cache index: ") + sqlite3_errmsg(db));
+      }
+    }
+    ~Statement() { sqlite3_finalize(stmt); }
+    Statement& bind(int index, const std::string& value) {
+      sqlite3_bind_text(stmt, index, value.c_str(), static_cast<int>(value.size()),
+                        SQLITE_TRANSIENT);
+      return *this;
+    }
+    Statement& bind(int index, int64_t value) {
+      sqlite3_bind_int64(stmt, index, value);
+      return *this;
+    }
+    bool step() {
+      int status = sqlite3_step(stmt);
+      if (status != SQLITE_ROW && status != SQLITE_DONE) {
+        throw IoError(std::string("cache index: ") + sqlite3_errmsg(sqlite3_db_handle(stmt)));
+      }
+      return status == SQLITE_ROW;
+    }
+    std::string text(int column) const {
+      const unsigned char* value = sqlite3_column_text(stmt, column);
+      return value ? reinterpret_cast<const char*>(value) : "";
+    }
+    int64_t integer(int column) const { return sqlite3_column_int64(stmt, column); }
+  };
+
+  // Every entry, least recently used first, or the one with `key`.
+  std::vector<DiskCacheEntryInfo> rows(const std::optional<std::string>& key = std::nullopt) {
+    Statement select(db, std::string("SELECT key, factory, type, created, last_used, ttl_ms, "
+                                     "bytes, hits, inputs FROM entries ") +
+                             (key ? "WHERE key = ? " : "") + "ORDER BY last_used");
+    if (key) {
+      select.bind(1, *key);
+    }
+    std::vector<DiskCacheEntryInfo> out;
+    int64_t now = now_ms();
+    while (select.step()) {
+      DiskCacheEntryInfo info;
+      info.key = select.text(0);
+      info.factory = select.text(1);
+      info.type = select.text(2);
+      info.created =
+          std::chrono::system_clock::time_point(std::chrono::milliseconds(select.integer(3)));
+      info.last_used =
+          std::chrono::system_clock::time_point(std::chrono::milliseconds(select.integer(4)));
+      info.ttl = std::chrono::milliseconds(select.integer(5));
+      info.bytes = select.integer(6);
+      info.hits = select.integer(7);
+      info.input_keys = split(select.text(8));
+      info.expired = info.ttl.count() > 0 && now - select.integer(3) > info.ttl.count();
+      out.push_back(std::move(info));
+    }
+    return out;
+  }
+};
+
+DiskCache::DiskCache(std::filesystem::path directory)
+    : directory_(std::move(directory)), index_(std::make_unique<Index>()) {
+  std::error_code error;
+  std::filesystem::create_directories(directory_ / "entries", error);
+  if (error) {
+    throw IoError("cannot create the cache directory " + directory_.string() + ": " +
+                  error.message());
+  }
+  std::string index_path = (directory_ / "index.db").string();
+  if (sqlite3_open(index_path.c_str(), &index_->db) != SQLITE_OK) {
+    std::string message = sqlite3_errmsg(index_->db);
+    sqlite3_close(index_->db);
+    throw IoError("cannot open the cache index " + index_path + ": " + message);
+  }
+  // Other processes may hold the index: wait for their locks rather than fail.
+  sqlite3_busy_timeout(index_->db, 30'000);
+  index_->exec("PRAGMA journal_mode=WAL");
+  index_->exec(
+      "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, factory TEXT NOT NULL, "
+      "type TEXT NOT NULL, created INTEGER NOT NULL, last_used INTEGER NOT NULL, ttl_ms INTEGER "
+      "NOT NULL, bytes INTEGER NOT NULL, hits INTEGER NOT NULL DEFAULT 0, inputs TEXT NOT NULL)");
+}
+
+DiskCache::~DiskCache() {
+  sqlite3_close(index_->db);
+}
+
+void DiskCache::add_codec_erased(const TypeInfo& type, std::shared_ptr<const CodecBase> codec) {
+  std::lock_guard lock(mutex_);
+  codecs_[type.index()] = std::move(codec);
+}
+
+void DiskCache::add_builtin_codecs() {
+  add_scalar_and_vector<std::string>(*this);
+  add_scalar_and_vector<bool>(*this);
+  add_scalar_and_vector<int32_t>(*this);
+  add_scalar_and_vector<int64_t>(*this);
+  add_scalar_and_vector<uint64_t>(*this);
+  add_scalar_and_vector<double>(*this);
+}
+
+bool DiskCache::can_store(const TypeInfo& type) const {
+  std::lock_guard lock(mutex_);
+  return codecs_.count(type.index()) > 0;
+}
+
+std::filesystem::path DiskCache::entry_path(const std::string& key) const {
+  return directory_ / "entries" / (key + ".entry");
+}
+
+void DiskCache::remove_entry(const std::string& key) {
+  std::error_code ignored;
+  std::filesystem::remove(entry_path(key), ignored);
+  Index::Statement(index_->db, "DELETE FROM entries WHERE key = ?").bind(1, key).step();
+}
+
+std::shared_ptr<const void> DiskCache::load(const std::string& key, const TypeInfo& type) {
+  std::lock_guard lock(mutex_);
+  auto codec = codecs_.find(type.index());
+  if (codec == codecs_.end()) {
+    return nullptr;
+  }
+  std::vector<DiskCacheEntryInfo> rows = index_->rows(key);
+  if (rows.empty() || rows[0].type != type.name()) {
+    return nullptr;
+  }
+  if (rows[0].expired) {
+    remove_entry(key);
+    return nullptr;
+  }
+  std::string bytes;
+  {
+    std::ifstream in(entry_path(key), std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::shared_ptr<const void> value;
+  std::string problem;
+  if (bytes.size() < kMagicSize + 8 + kHashSize || bytes.compare(0, kMagicSize, kMagic) != 0) {
+    problem = "missing or truncated file";
+  } else {
+    uint64_t size = 0;
+    std::memcpy(&size, bytes.data() + kMagicSize, 8);
+    std::string payload = bytes.substr(kMagicSize + 8 + kHashSize);
+    if (payload.size() != size) {
+      problem = "truncated payload";
+    } else if (stable_hash(payload) != bytes.substr(kMagicSize + 8, kHashSize)) {
+      problem = "checksum mismatch";
+    } else {
+      try {
+        std::istringstream in(payload);
+        value = codec->second->decode_erased(in);
+      } catch (const std::exception& error) {
+        problem = std::string("cannot decode: ") + error.what();
+      }
+    }
+  }
+  if (!value) {
+    log::warn("result cache: entry {} for '{}' is corrupt ({}); deleted, will recompute", key,
+              rows[0].factory, problem);
+    remove_entry(key);
+    return nullptr;
+  }
+  Index::Statement(index_->db, "UPDATE entries SET hits = hits + 1, last_used = ? WHERE key = ?")
+      .bind(1, now_ms())
+      .bind(2, key)
+      .step();
+  return value;
+}
+
+void DiskCache::store(const std::string& key, const std::shared_ptr<const void>& value,
+                      const TypeInfo& type, std::chrono::milliseconds ttl,
+                      const CacheKeyParts& parts) {
+  std::lock_guard lock(mutex_);
+  auto codec = codecs_.find(type.index());
+  if (codec == codecs_.end() || !value) {
+    return;
+  }
+  std::ostringstream encoded;
+  codec->second->encode_erased(value.get(), encoded);
+  std::string payload = encoded.str();
+  std::filesystem::path path = entry_path(key);
+  std::random_device random;
+  std::filesystem::path temporary = path;
+  temporary += ".tmp-" + std::to_string(random());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    uint64_t size = payload.size();
+    out.write(kMagic, static_cast<std::streamsize>(kMagicSize));
+    out.write(reinterpret_cast<const char*>(&size), 8);
+    out << stable_hash(payload) << payload;
+    if (!out) {
+      std::error_code ignored;
+      std::filesystem::remove(temporary, ignored);
+      throw IoError("cannot write the cache entry " + temporary.string() + " (disk full?)");
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);  // readers see no entry or a whole one
+  if (error) {
+    std::filesystem::remove(temporary, error);
+    throw IoError("cannot store the cache entry " + path.string());
+  }
+  std::vector<std::string> inputs;
+  for (const auto& [label, input_key] : parts.inputs) {
+    inputs.push_back(input_key);
+  }
+  int64_t now = now_ms();
+  Index::Statement(index_->db,
+                   "INSERT OR REPLACE INTO entries (key, factory, type, created, last_used, "
+                   "ttl_ms, bytes, hits, inputs) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)")
+      .bind(1, key)
+      .bind(2, parts.factory)
+      .bind(3, type.name())
+      .bind(4, now)
+      .bind(5, now)
+      .bind(6, static_cast<int64_t>(ttl.count()))
+      .bind(7, static_cast<int64_t>(payload.size()))
+      .bind(8, join(inputs))
+      .step();
+}
+
+std::vector<DiskCacheEntryInfo> DiskCache::list() const {
+  std::lock_guard lock(mutex_);
+  return index_->rows();
+}
+
+DiskCache::Stats DiskCache::stats() const {
+  Stats stats;
+  for (const DiskCacheEntryInfo& entry : list()) {
+    ++stats.entries;
+    stats.bytes += entry.bytes;
+    stats.hits += entry.hits;
+    stats.expired += entry.expired ? 1 : 0;
+  }
+  return stats;
+}
+
+std::vector<std::string> DiskCache::invalidate(const std::string& factory, bool cascade) {
+  std::lock_guard lock(mutex_);
+  std::vector<DiskCacheEntryInfo> rows = index_->rows();
+  std::set<std::string> removed;
+  for (const DiskCacheEntryInfo& row : rows) {
+    if (row.factory == factory) {
+      removed.insert(row.key);
+    }
+  }
+  bool grew = cascade;
+  while (grew) {
+    grew = false;
+    for (const DiskCacheEntryInfo& row : rows) {
+      if (removed.count(row.key) == 0 &&
+          std::any_of(row.input_keys.begin(), row.input_keys.end(),
+                      [&](const std::string& input) { return removed.count(input) > 0; })) {
+        removed.insert(row.key);
+        grew = true;
+      }
+    }
+  }
+  for (const std::string& key : removed) {
+    remove_entry(key);
+  }
+  return {removed.begin(), removed.end()};
+}
+
+int64_t DiskCache::gc(int64_t max_bytes) {
+  std::lock_guard lock(mutex_);
+  std::vector<DiskCacheEntryInfo> rows = index_->rows();  // least recently used first
+  int64_t total = 0;
+  for (const DiskCacheEntryInfo& row : rows) {
+    total += row.expired ? 0 : row.bytes;
+  }
+  int64_t removed = 0;
+  for (const DiskCacheEntryInfo& row : rows) {
+    if (row.expired) {
+      remove_entry(row.key);
+      ++removed;
+    }
+  }
+  for (const DiskCacheEntryInfo& row : rows) {
+    if (max_bytes < 0 || total <= max_bytes) {
+      break;
+    }
+    if (!row.expired) {
+      remove_entry(row.key);
+      total -= row.bytes;
+      ++removed;
+    }
+  }
+  // Temporary files a crashed writer left behind.
+  std::error_code ignored;
+  for (const auto& file : std::filesystem::directory_iterator(directory_ / "entries", ignored)) {
+    if (file.path().filename().string().find(".tmp-") != std::string::npos) {
+      std::filesystem::remove(file.path(), ignored);
+    }
+  }
+  return removed;
+}
+
+void DiskCache::clear() {
+  std::lock_guard lock(mutex_);
+  for (const DiskCacheEntryInfo& row : index_->rows()) {
+    remove_entry(row.key);
+  }
+}
+
+}  // namespace setl::workflow
