@@ -19,6 +19,7 @@ FactoryBase& FactoryBase::set_name(std::string name) {
 
 FactoryBase& FactoryBase::set_cache_policy(CachePolicy policy) noexcept {
   cache_policy_ = policy;
+  has_cache_policy_ = true;
   return *this;
 }
 

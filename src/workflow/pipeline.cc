@@ -189,6 +189,11 @@ std::string miss_reason(const CacheKeyParts& now, const std::optional<CacheKeyPa
 
 }  // namespace
 
+Pipeline& Pipeline::set_default_cache_policy(CachePolicy policy) noexcept {
+  default_cache_policy_ = policy;
+  return *this;
+}
+
 Pipeline& Pipeline::set_disk_cache(std::shared_ptr<DiskCache> cache) {
   disk_cache_ = std::move(cache);
   return *this;
@@ -209,6 +214,9 @@ void Pipeline::run() {
 }
 
 void Pipeline::run(const RunOptions& options) {
+  auto policy_of = [this](const FactoryBase& factory) -> const CachePolicy& {
+    return factory.has_cache_policy() ? factory.cache_policy() : default_cache_policy_;
+  };
   Inspector inspector(*this);
   inspector.validate();
   const Dag& dag = inspector.dag();
@@ -262,7 +270,8 @@ void Pipeline::run(const RunOptions& options) {
     decision.factory = factories[index]->name();
     decision.key = keys[index].key;
     const FactoryBase& factory = *factories[index];
-    CacheMode mode = factory.cache_policy().mode;
+    const CachePolicy& policy = policy_of(factory);
+    CacheMode mode = policy.mode;
     bool in_memory = uses_memory(mode) && cache_;
     bool on_disk = uses_disk(mode) && disk_cache_;
     if (!in_memory && !on_disk) {
@@ -285,7 +294,7 @@ void Pipeline::run(const RunOptions& options) {
         if (hits[index] && in_memory) {
           cache_->store(keys[index].key,
                         {hits[index], &factory.output_type(), 0, std::chrono::steady_clock::now(),
-                         factory.cache_policy().ttl},
+                         policy.ttl},
                         keys[index]);
         }
       }
@@ -375,7 +384,8 @@ void Pipeline::run(const RunOptions& options) {
     for (size_t k = 0; k < stage.size(); ++k) {
       size_t index = stage_nodes[k] - num_inputs;
       const FactoryBase& factory = stage.factory(k);
-      CacheMode mode = factory.cache_policy().mode;
+      const CachePolicy& policy = policy_of(factory);
+      CacheMode mode = policy.mode;
       if (!selected[k] || keys[index].key.empty() || !factory.has_output()) {
         continue;
       }
@@ -383,12 +393,12 @@ void Pipeline::run(const RunOptions& options) {
         cache_->store(keys[index].key,
                       {detail::FactoryRunner::payload(factory), &factory.output_type(),
                        detail::FactoryRunner::bytes(factory), std::chrono::steady_clock::now(),
-                       factory.cache_policy().ttl},
+                       policy.ttl},
                       keys[index]);
       }
       if (uses_disk(mode) && disk_cache_ && disk_cache_->can_store(factory.output_type())) {
         disk_cache_->store(keys[index].key, detail::FactoryRunner::payload(factory),
-                           factory.output_type(), factory.cache_policy().ttl, keys[index]);
+                           factory.output_type(), policy.ttl, keys[index]);
       }
     }
     if (benchmark_) {

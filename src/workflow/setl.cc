@@ -28,7 +28,31 @@ Setl Setl::Builder::build() const {
   return Setl(config_.value_or(Config()));
 }
 
-Setl::Setl(Config config) : config_(std::move(config)) {}
+Setl::Setl(Config config) : config_(std::move(config)) {
+  if (!config_.has("cache")) {
+    return;
+  }
+  Config cache = config_.section("cache");
+  for (const std::string& key : cache.keys()) {
+    if (key != "mode" && key != "ttl" && key != "memory_bytes" && key != "dir") {
+      throw ConfigError("section 'cache': unknown key '" + key +
+                        "' (expected mode, ttl, memory_bytes, dir)");
+    }
+  }
+  default_policy_.mode = parse_cache_mode(cache.get_or<std::string>("mode", "off"));
+  if (cache.has("ttl")) {
+    default_policy_.ttl = cache.get_duration("ttl");
+  }
+  memory_cache_ = std::make_shared<ResultCache>(
+      cache.get_or<int64_t>("memory_bytes", ResultCache().max_bytes()));
+  if (cache.has("dir")) {
+    disk_cache_ = std::make_shared<DiskCache>(cache.get_string("dir"));
+    disk_cache_->add_builtin_codecs();
+  } else if (uses_disk(default_policy_.mode)) {
+    throw ConfigError("section 'cache': mode '" + cache.get_string("mode") +
+                      "' needs 'dir', the cache directory");
+  }
+}
 
 Setl& Setl::add_resource(std::string id, std::shared_ptr<void> object, const TypeInfo& type) {
   if (!object) {
@@ -73,7 +97,15 @@ void* Setl::find_resource(std::string_view id, const TypeInfo& type) const {
 }
 
 Pipeline Setl::new_pipeline(std::string name) const {
-  return Pipeline(std::move(name), *this);
+  Pipeline pipeline(std::move(name), *this);
+  if (memory_cache_) {
+    pipeline.set_cache(memory_cache_);
+    pipeline.set_default_cache_policy(default_policy_);
+  }
+  if (disk_cache_) {
+    pipeline.set_disk_cache(disk_cache_);
+  }
+  return pipeline;
 }
 
 }  // namespace setl::workflow

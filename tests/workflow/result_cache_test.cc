@@ -8,7 +8,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "setl/core/error.h"
 #include "setl/workflow/pipeline.h"
+#include "setl/workflow/setl.h"
+#include "testing/temp_dir.h"
 
 namespace setl::workflow {
 namespace {
@@ -230,6 +233,49 @@ TEST(ResultCache, FactoriesWithThePolicyOffAlwaysRun) {
   graph.pipeline.run();
   EXPECT_EQ(graph.counts.of("D"), 2);
   EXPECT_EQ(outcome_of(graph.pipeline, "D"), "off");
+}
+
+class Plain : public Factory<int> {
+ public:
+  explicit Plain(Counts& counts) : counts_(counts) {}
+  int process() override {
+    counts_.add(name());
+    return 5;
+  }
+
+ private:
+  Counts& counts_;
+};
+
+TEST(ResultCache, CA13_ConfigurationSetsTheDefaultPolicyAndTheSharedCaches) {
+  testing::TempDir dir;
+  Config config = Config::from_yaml("cache: {mode: memory+disk, ttl: 24h, dir: " +
+                                        (dir.path() / "cache").string() + "}",
+                                    "app.yaml");
+  Setl setl(config);
+  ASSERT_TRUE(setl.disk_cache());
+  EXPECT_EQ(setl.default_cache_policy().ttl, std::chrono::hours(24));
+  Counts counts;
+  for (int run = 0; run < 2; ++run) {
+    Pipeline pipeline = setl.new_pipeline("configured");
+    pipeline.add_factory<Plain>(counts);  // no policy of its own: the configured default
+    pipeline.run();
+  }
+  EXPECT_EQ(counts.of("Plain"), 1);
+  EXPECT_EQ(setl.disk_cache()->stats().entries, 1);  // int has a built-in codec
+
+  EXPECT_THAT(testing::message_of<ConfigError>([] {
+                Setl bad(Config::from_yaml("cache: {mode: disk}", "app.yaml"));
+              }),
+              HasSubstr("needs 'dir'"));
+  EXPECT_THAT(testing::message_of<ConfigError>([] {
+                Setl bad(Config::from_yaml("cache: {mode: sometimes}", "app.yaml"));
+              }),
+              HasSubstr("unknown cache mode 'sometimes'"));
+  EXPECT_THAT(testing::message_of<ConfigError>([] {
+                Setl bad(Config::from_yaml("cache: {mode: memory, tll: 1h}", "app.yaml"));
+              }),
+              HasSubstr("unknown key 'tll'"));
 }
 
 }  // namespace

@@ -56,8 +56,10 @@ class FactoryBase {
   const std::vector<std::string>& consumers() const noexcept { return consumers_; }
   FactoryBase& set_consumers(std::vector<std::string> consumers);
 
-  /// How the output is cached (off by default); see setl/workflow/result_cache.h.
+  /// How the output is cached; see setl/workflow/result_cache.h. Without
+  /// set_cache_policy() the pipeline's default applies (off unless configured).
   const CachePolicy& cache_policy() const noexcept { return cache_policy_; }
+  bool has_cache_policy() const noexcept { return has_cache_policy_; }
   FactoryBase& set_cache_policy(CachePolicy policy) noexcept;
   /// Constructor parameters and configuration values that affect the output, as text;
   /// part of the cache key (empty by default).
@@ -124,6 +126,7 @@ class FactoryBase {
   std::vector<std::string> consumers_;
   std::vector<std::string> tags_;
   CachePolicy cache_policy_;
+  bool has_cache_policy_ = false;
   std::vector<DeliveryBase*> deliveries_;
   const Setl* context_ = nullptr;
 };

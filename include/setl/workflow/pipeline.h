@@ -95,6 +95,8 @@ class Pipeline {
   /// Serves factories whose cache policy is on from `cache` (shareable between pipelines).
   Pipeline& set_cache(std::shared_ptr<ResultCache> cache);
   const std::shared_ptr<ResultCache>& cache() const noexcept { return cache_; }
+  /// The policy of factories that set none (off by default).
+  Pipeline& set_default_cache_policy(CachePolicy policy) noexcept;
   /// The disk tier for factories whose policy includes disk.
   Pipeline& set_disk_cache(std::shared_ptr<DiskCache> cache);
   const std::shared_ptr<DiskCache>& disk_cache() const noexcept { return disk_cache_; }
@@ -171,6 +173,7 @@ class Pipeline {
   std::vector<std::string> executed_;
   std::shared_ptr<ResultCache> cache_;
   std::shared_ptr<DiskCache> disk_cache_;
+  CachePolicy default_cache_policy_;
   std::vector<CacheDecision> cache_report_;
 };
 

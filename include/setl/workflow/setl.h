@@ -65,6 +65,20 @@ class Setl {
   bool has_resource(std::string_view id) const;
   std::vector<std::string> resource_ids() const;
 
+  /// The result caches configured by the `cache` section (null when absent):
+  ///
+  ///   cache:
+  ///     mode: memory+disk      # default policy of factories that set none: off, memory,
+  ///     ttl: 24h               #   disk or memory+disk; ttl 0 or absent: no expiry
+  ///     memory_bytes: 1073741824
+  ///     dir: .setl-cache       # needed for disk modes
+  ///
+  /// Pipelines from new_pipeline() share them. Register codecs on the disk cache for the
+  /// types it should hold (setl::add_table_codecs for tables).
+  const std::shared_ptr<ResultCache>& memory_cache() const noexcept { return memory_cache_; }
+  const std::shared_ptr<DiskCache>& disk_cache() const noexcept { return disk_cache_; }
+  const CachePolicy& default_cache_policy() const noexcept { return default_policy_; }
+
   /// A new, empty pipeline bound to this context.
   Pipeline new_pipeline(std::string name = "pipeline") const;
 
@@ -77,6 +91,9 @@ class Setl {
   void* find_resource(std::string_view id, const TypeInfo& type) const;
 
   Config config_;
+  std::shared_ptr<ResultCache> memory_cache_;
+  std::shared_ptr<DiskCache> disk_cache_;
+  CachePolicy default_policy_;
   std::map<std::string, Resource, std::less<>> resources_;
 };
 
