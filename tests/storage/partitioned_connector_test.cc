@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "setl/core/error.h"
+#include "setl/storage/csv_connector.h"
 #include "testing/columns.h"
 #include "testing/temp_dir.h"
 
@@ -98,6 +99,32 @@ TEST(PartitionedConnector, ClearErrors) {
                                   {"id", "year", "city", "amount"});
   EXPECT_THAT(message_of<ConfigError>([&] { everything.write(sales(), SaveMode::kOverwrite); }),
               HasSubstr("partition_by names every column"));
+}
+
+}  // namespace
+}  // namespace setl::storage
+
+namespace setl::storage {
+namespace {
+
+TEST(ConnectorFingerprint, ChangesWhenTheDataChanges) {
+  testing::TempDir dir;
+  auto csv = std::make_shared<CsvConnector>(dir.path() / "t.csv");
+  EXPECT_THAT(*csv->fingerprint(), HasSubstr("missing:"));
+  csv->write(sales(), SaveMode::kOverwrite);
+  std::string first = *csv->fingerprint();
+  EXPECT_EQ(*csv->fingerprint(), first);
+  std::string content = *csv->fingerprint(true);
+  csv->write(sales().limit(2), SaveMode::kOverwrite);
+  EXPECT_NE(*csv->fingerprint(), first);
+  EXPECT_NE(*csv->fingerprint(true), content);
+
+  auto lake = std::make_shared<PartitionedConnector>(dir.path() / "lake", PartitionFormat::kParquet,
+                                                     std::vector<std::string>{"year"});
+  lake->write(sales(), SaveMode::kOverwrite);
+  std::string before = *lake->fingerprint(true);
+  lake->write(sales(), SaveMode::kAppend);
+  EXPECT_NE(*lake->fingerprint(true), before);
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 // and filters into it.
 #pragma once
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,12 +36,18 @@ class Connector : public engine::ScanSource, public std::enable_shared_from_this
   virtual void write(const engine::Table& table, SaveMode mode) = 0;
   /// True if the target exists and holds a table.
   virtual bool exists() const = 0;
+  /// A version of the data for result-cache keys: for files their path, size and
+  /// modification time (or, with `content`, a hash of their bytes); std::nullopt when the
+  /// data cannot be fingerprinted (databases), which keeps consumers out of the cache.
+  virtual std::optional<std::string> fingerprint(bool content = false) const;
   /// A lazy scan of this connector (projections and filters are pushed into it).
   /// Throws: StateError if the connector is not owned by a std::shared_ptr.
   engine::LazyFrame lazy() const;
 
  protected:
   Connector() = default;
+  /// The fingerprint of files (a directory: every file below it, in name order).
+  static std::optional<std::string> fingerprint_of(const std::filesystem::path& path, bool content);
 };
 
 }  // namespace setl::storage

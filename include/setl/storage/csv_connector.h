@@ -60,6 +60,9 @@ class CsvConnector : public Connector {
   /// header after checking the file's header matches. Atomic (temporary file + rename).
   void write(const engine::Table& table, SaveMode mode) override;
   bool exists() const override;
+  std::optional<std::string> fingerprint(bool content = false) const override {
+    return fingerprint_of(path_, content);
+  }
 
   CsvReadReport last_read() const;
   const CsvOptions& options() const noexcept { return options_; }

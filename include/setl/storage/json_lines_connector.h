@@ -31,6 +31,9 @@ class JsonLinesConnector : public Connector {
   /// One object per row (NULLs written as null); atomic; append adds lines.
   void write(const engine::Table& table, SaveMode mode) override;
   bool exists() const override;
+  std::optional<std::string> fingerprint(bool content = false) const override {
+    return fingerprint_of(path_, content);
+  }
 
  private:
   std::filesystem::path path_;

@@ -107,6 +107,9 @@ class ParquetConnector : public Connector {
   /// schemas must agree); for incremental appends use a PartitionedConnector.
   void write(const engine::Table& table, SaveMode mode) override;
   bool exists() const override;
+  std::optional<std::string> fingerprint(bool content = false) const override {
+    return fingerprint_of(path_, content);
+  }
 
   struct ScanStats {
     int64_t row_groups_total = 0;

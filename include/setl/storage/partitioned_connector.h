@@ -38,6 +38,9 @@ class PartitionedConnector : public Connector {
   /// it and swapped in); append adds new part files.
   void write(const engine::Table& table, SaveMode mode) override;
   bool exists() const override;
+  std::optional<std::string> fingerprint(bool content = false) const override {
+    return fingerprint_of(root_, content);
+  }
 
   /// Partition directories the last scan read (after pruning), for tests and logs.
   int64_t last_partitions_read() const;

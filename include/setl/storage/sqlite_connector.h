@@ -32,6 +32,10 @@ class SqliteConnector : public Connector {
   engine::Table scan(const engine::ScanRequest& request) const override;
   void write(const engine::Table& table, SaveMode mode) override;
   bool exists() const override;
+  /// The database file's fingerprint (any change to the file changes it).
+  std::optional<std::string> fingerprint(bool content = false) const override {
+    return fingerprint_of(path_, content);
+  }
 
  private:
   SqliteConnector(std::filesystem::path path, std::string table, std::string sql);
