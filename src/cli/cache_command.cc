@@ -28,9 +28,12 @@ std::string age(std::chrono::system_clock::time_point since) {
   auto seconds =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - since)
           .count();
-  if (seconds >= 86'400) return fmt::format("{}d", seconds / 86'400);
-  if (seconds >= 3'600) return fmt::format("{}h", seconds / 3'600);
-  if (seconds >= 60) return fmt::format("{}m", seconds / 60);
+  if (seconds >= 86'400)
+    return fmt::format("{}d", seconds / 86'400);
+  if (seconds >= 3'600)
+    return fmt::format("{}h", seconds / 3'600);
+  if (seconds >= 60)
+    return fmt::format("{}m", seconds / 60);
   return fmt::format("{}s", seconds);
 }
 
@@ -72,10 +75,9 @@ int cache_command(const std::vector<std::string>& args, std::ostream& out, std::
       out << fmt::format("{:<14} {:<24} {:<28} {:>10} {:>6} {:>6} {:>8}\n", "key", "factory",
                          "type", "size", "hits", "age", "ttl");
       for (const workflow::DiskCacheEntryInfo& entry : cache.list()) {
-        std::string ttl = entry.ttl.count() == 0
-                              ? "-"
-                              : fmt::format("{}s{}", entry.ttl.count() / 1000,
-                                            entry.expired ? " (expired)" : "");
+        std::string ttl = entry.ttl.count() == 0 ? "-"
+                                                 : fmt::format("{}s{}", entry.ttl.count() / 1000,
+                                                               entry.expired ? " (expired)" : "");
         out << fmt::format("{:<14} {:<24} {:<28} {:>10} {:>6} {:>6} {:>8}\n",
                            entry.key.substr(0, 12), entry.factory, entry.type,
                            human_bytes(entry.bytes), entry.hits, age(entry.created), ttl);
