@@ -11,7 +11,8 @@
 //
 // With --cache-dir (or a `cache:` section in the configuration) results are cached in
 // memory and on disk: a second run with the same scale factor and seed computes nothing
-// and prints the same results; `setl cache ls --dir DIR` lists the entries.
+// and prints the same results; `setl cache ls --dir DIR` lists the entries, and
+// --explain-cache says what a run would take from the cache and why, without running.
 // On a terminal a live progress line shows the running factories. --monitor serves the
 // job groups, events and Prometheus metrics over HTTP while the job runs (and cancels
 // with the printed token); --events appends every job event to a JSON Lines file.
@@ -37,6 +38,9 @@ int main(int argc, char** argv) {
   app.add_option("--monitor", monitor_address,
                  "serve /groups, /events, /metrics on HOST:PORT (loopback) during the run");
   app.add_option("--events", events_path, "append every job event to this JSON Lines file");
+  bool explain_cache = false;
+  app.add_flag("--explain-cache", explain_cache,
+               "print what a run would take from the cache and why, then stop");
   std::optional<std::string> cache_dir;
   app.add_option("--cache-dir", cache_dir,
                  "cache factory results in memory and in this directory (memory+disk)");
@@ -70,6 +74,13 @@ int main(int argc, char** argv) {
     }
 
     setl::workflow::Pipeline pipeline = etl::build_pipeline(setl);
+    if (explain_cache) {
+      for (const setl::workflow::CacheDecision& decision : pipeline.explain_cache(etl::kTargets)) {
+        std::cout << decision.factory << ": " << setl::workflow::to_string(decision.outcome)
+                  << (decision.reason.empty() ? "" : " (" + decision.reason + ")") << "\n";
+      }
+      return 0;
+    }
     {
       setl::monitor::ProgressLine progress;  // draws only on a terminal
       pipeline.run(etl::kTargets);

@@ -4,7 +4,7 @@
 //
 //   auto disk = std::make_shared<setl::workflow::DiskCache>(".setl-cache");
 //   setl::add_table_codecs(*disk);          // Table (and built-in scalars, strings, vectors)
-//   setl::add_dataset_codec<Order>(*disk);  // Dataset<Order> for a SETL_SCHEMA struct
+//   setl::add_dataset_codec<Order>(*disk);  // Dataset<Order>, std::vector<Order> (SETL_SCHEMA)
 #pragma once
 
 #include <iterator>
@@ -53,9 +53,26 @@ inline void add_table_codecs(workflow::DiskCache& cache) {
   cache.add_codec<engine::Table>(std::make_shared<const TableCodec>());
 }
 
+/// std::vector<T> of a SETL_SCHEMA struct, stored as the equivalent table.
+template <class T>
+class RecordsCodec : public workflow::Codec<std::vector<T>> {
+ public:
+  void encode(const std::vector<T>& rows, std::ostream& out) const override {
+    tables_.encode(engine::Dataset<T>::from(rows).table(), out);
+  }
+  std::vector<T> decode(std::istream& in) const override {
+    return engine::Dataset<T>(tables_.decode(in)).collect();
+  }
+
+ private:
+  TableCodec tables_;
+};
+
+/// Dataset<T> and std::vector<T> for a SETL_SCHEMA struct T.
 template <class T>
 void add_dataset_codec(workflow::DiskCache& cache) {
   cache.add_codec<engine::Dataset<T>>(std::make_shared<const DatasetCodec<T>>());
+  cache.add_codec<std::vector<T>>(std::make_shared<const RecordsCodec<T>>());
 }
 
 }  // namespace setl

@@ -120,6 +120,58 @@ std::vector<std::string> split(const std::string& text) {
   return parts;
 }
 
+// Key parts as text: fields separated by \x1f, records by \x1e.
+std::string serialize_parts(const CacheKeyParts& parts) {
+  std::string text = parts.factory + '\x1f' + parts.code_version + '\x1f' + parts.parameters +
+                     '\x1f' + parts.output_type + '\x1f' + parts.key;
+  for (const std::string& source : parts.sources) {
+    text += "\x1es\x1f" + source;
+  }
+  for (const auto& [label, key] : parts.inputs) {
+    text += "\x1ei\x1f" + label + '\x1f' + key;
+  }
+  return text;
+}
+
+CacheKeyParts parse_parts(const std::string& text) {
+  auto fields_of = [](const std::string& record) {
+    std::vector<std::string> fields;
+    size_t start = 0;
+    while (true) {
+      size_t end = record.find('\x1f', start);
+      fields.push_back(record.substr(start, end - start));
+      if (end == std::string::npos) {
+        return fields;
+      }
+      start = end + 1;
+    }
+  };
+  CacheKeyParts parts;
+  size_t start = 0;
+  bool first = true;
+  while (start <= text.size()) {
+    size_t end = text.find('\x1e', start);
+    std::vector<std::string> fields = fields_of(text.substr(start, end - start));
+    if (first && fields.size() >= 5) {
+      parts.factory = fields[0];
+      parts.code_version = fields[1];
+      parts.parameters = fields[2];
+      parts.output_type = fields[3];
+      parts.key = fields[4];
+    } else if (fields.size() == 2 && fields[0] == "s") {
+      parts.sources.push_back(fields[1]);
+    } else if (fields.size() == 3 && fields[0] == "i") {
+      parts.inputs.emplace_back(fields[1], fields[2]);
+    }
+    first = false;
+    if (end == std::string::npos) {
+      break;
+    }
+    start = end + 1;
+  }
+  return parts;
+}
+
 }  // namespace
 
 // The SQLite index: one connection, statements prepared per call.
@@ -216,7 +268,8 @@ DiskCache::DiskCache(std::filesystem::path directory)
   index_->exec(
       "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, factory TEXT NOT NULL, "
       "type TEXT NOT NULL, created INTEGER NOT NULL, last_used INTEGER NOT NULL, ttl_ms INTEGER "
-      "NOT NULL, bytes INTEGER NOT NULL, hits INTEGER NOT NULL DEFAULT 0, inputs TEXT NOT NULL)");
+      "NOT NULL, bytes INTEGER NOT NULL, hits INTEGER NOT NULL DEFAULT 0, inputs TEXT NOT NULL, "
+      "parts TEXT NOT NULL DEFAULT '')");
 }
 
 DiskCache::~DiskCache() {
@@ -250,6 +303,13 @@ void DiskCache::remove_entry(const std::string& key) {
   std::error_code ignored;
   std::filesystem::remove(entry_path(key), ignored);
   Index::Statement(index_->db, "DELETE FROM entries WHERE key = ?").bind(1, key).step();
+}
+
+bool DiskCache::contains(const std::string& key, const TypeInfo& type) const {
+  std::lock_guard lock(mutex_);
+  std::vector<DiskCacheEntryInfo> rows = index_->rows(key);
+  return !rows.empty() && rows[0].type == type.name() && !rows[0].expired &&
+         codecs_.count(type.index()) > 0;
 }
 
 std::shared_ptr<const void> DiskCache::load(const std::string& key, const TypeInfo& type) {
@@ -345,7 +405,7 @@ void DiskCache::store(const std::string& key, const std::shared_ptr<const void>&
   int64_t now = now_ms();
   Index::Statement(index_->db,
                    "INSERT OR REPLACE INTO entries (key, factory, type, created, last_used, "
-                   "ttl_ms, bytes, hits, inputs) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)")
+                   "ttl_ms, bytes, hits, inputs, parts) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)")
       .bind(1, key)
       .bind(2, parts.factory)
       .bind(3, type.name())
@@ -354,7 +414,20 @@ void DiskCache::store(const std::string& key, const std::shared_ptr<const void>&
       .bind(6, static_cast<int64_t>(ttl.count()))
       .bind(7, static_cast<int64_t>(payload.size()))
       .bind(8, join(inputs))
+      .bind(9, serialize_parts(parts))
       .step();
+}
+
+std::optional<CacheKeyParts> DiskCache::last_parts(const std::string& factory) const {
+  std::lock_guard lock(mutex_);
+  Index::Statement select(index_->db,
+                          "SELECT parts FROM entries WHERE factory = ? AND parts <> '' "
+                          "ORDER BY created DESC LIMIT 1");
+  select.bind(1, factory);
+  if (!select.step()) {
+    return std::nullopt;
+  }
+  return parse_parts(select.text(0));
 }
 
 std::vector<DiskCacheEntryInfo> DiskCache::list() const {

@@ -214,6 +214,18 @@ void Pipeline::run() {
 }
 
 void Pipeline::run(const RunOptions& options) {
+  run_impl(options, false);
+}
+
+std::vector<CacheDecision> Pipeline::explain_cache(const RunOptions& options) {
+  std::vector<CacheDecision> latest_run = cache_report_;
+  run_impl(options, true);
+  std::vector<CacheDecision> plan = std::move(cache_report_);
+  cache_report_ = std::move(latest_run);
+  return plan;
+}
+
+void Pipeline::run_impl(const RunOptions& options, bool dry_run) {
   auto policy_of = [this](const FactoryBase& factory) -> const CachePolicy& {
     return factory.has_cache_policy() ? factory.cache_policy() : default_cache_policy_;
   };
@@ -226,7 +238,9 @@ void Pipeline::run(const RunOptions& options) {
   for (const auto& stage : stages_) {
     for (const auto& factory : stage->factories()) {
       detail::FactoryRunner::set_context(*factory, context_);
-      detail::FactoryRunner::reset_output(*factory);
+      if (!dry_run) {
+        detail::FactoryRunner::reset_output(*factory);
+      }
       factories.push_back(factory.get());
     }
   }
@@ -256,6 +270,14 @@ void Pipeline::run(const RunOptions& options) {
       pending.push_back(i);
     }
   }
+  // The factory's previous key parts: from memory, else from the disk index.
+  auto last_parts = [this](const std::string& factory) -> std::optional<CacheKeyParts> {
+    std::optional<CacheKeyParts> parts = cache_ ? cache_->last_parts(factory) : std::nullopt;
+    if (!parts && disk_cache_) {
+      parts = disk_cache_->last_parts(factory);
+    }
+    return parts;
+  };
   enum class Plan { kUnneeded, kRun, kRestore };
   std::vector<Plan> plan(factories.size(), Plan::kUnneeded);
   std::vector<std::shared_ptr<const void>> hits(factories.size());
@@ -282,6 +304,16 @@ void Pipeline::run(const RunOptions& options) {
     } else if (!in_memory && !disk_cache_->can_store(factory.output_type())) {
       decision.outcome = CacheDecision::Outcome::kUncacheable;
       decision.reason = "no codec for " + factory.output_type().name() + " in the disk cache";
+    } else if (dry_run) {
+      // Look, do not load: whether a disk entry is intact is only known when it is read.
+      if ((in_memory && cache_->contains(keys[index].key, factory.output_type())) ||
+          (on_disk && disk_cache_->contains(keys[index].key, factory.output_type()))) {
+        decision.outcome = CacheDecision::Outcome::kHit;
+        plan[index] = Plan::kRestore;
+        continue;
+      }
+      decision.outcome = CacheDecision::Outcome::kMiss;
+      decision.reason = miss_reason(keys[index], last_parts(decision.factory));
     } else {
       if (in_memory) {
         std::optional<ResultCache::Entry> entry = cache_->find(keys[index].key);
@@ -304,8 +336,7 @@ void Pipeline::run(const RunOptions& options) {
         continue;
       }
       decision.outcome = CacheDecision::Outcome::kMiss;
-      decision.reason =
-          miss_reason(keys[index], cache_ ? cache_->last_parts(decision.factory) : std::nullopt);
+      decision.reason = miss_reason(keys[index], last_parts(decision.factory));
     }
     plan[index] = Plan::kRun;
     for (const DagInput& input : dag.nodes[num_inputs + index].inputs) {
@@ -319,6 +350,9 @@ void Pipeline::run(const RunOptions& options) {
       cache_report_[i] = {factories[i]->name(), CacheDecision::Outcome::kSkipped, keys[i].key,
                           "not needed by the targets"};
     }
+  }
+  if (dry_run) {
+    return;
   }
   executed_.clear();
 
@@ -390,11 +424,11 @@ void Pipeline::run(const RunOptions& options) {
         continue;
       }
       if (uses_memory(mode) && cache_) {
-        cache_->store(keys[index].key,
-                      {detail::FactoryRunner::payload(factory), &factory.output_type(),
-                       detail::FactoryRunner::bytes(factory), std::chrono::steady_clock::now(),
-                       policy.ttl},
-                      keys[index]);
+        cache_->store(
+            keys[index].key,
+            {detail::FactoryRunner::payload(factory), &factory.output_type(),
+             detail::FactoryRunner::bytes(factory), std::chrono::steady_clock::now(), policy.ttl},
+            keys[index]);
       }
       if (uses_disk(mode) && disk_cache_ && disk_cache_->can_store(factory.output_type())) {
         disk_cache_->store(keys[index].key, detail::FactoryRunner::payload(factory),

@@ -32,6 +32,16 @@ CacheMode parse_cache_mode(std::string_view name) {
 
 ResultCache::ResultCache(int64_t max_bytes) : max_bytes_(max_bytes) {}
 
+bool ResultCache::contains(const std::string& key, const TypeInfo& type) const {
+  std::lock_guard lock(mutex_);
+  auto it = slots_.find(key);
+  if (it == slots_.end() || it->second.entry.type == nullptr || !(*it->second.entry.type == type)) {
+    return false;
+  }
+  const Entry& entry = it->second.entry;
+  return entry.ttl.count() == 0 || std::chrono::steady_clock::now() - entry.created <= entry.ttl;
+}
+
 std::optional<ResultCache::Entry> ResultCache::find(const std::string& key) {
   std::lock_guard lock(mutex_);
   auto it = slots_.find(key);

@@ -54,6 +54,15 @@ TEST(TableCache, CA11_TablesAndDatasetsRoundTripThroughParquetEntries) {
       cache.load("p", workflow::type_info_of<engine::Dataset<Person>>()));
   ASSERT_TRUE(loaded);
   EXPECT_EQ(loaded->table().at(0, "name").as_string(), "Ada");
+
+  std::vector<Person> records = {{1, "Grace"}, {2, "Edsger"}};
+  cache.store("r", std::make_shared<const std::vector<Person>>(records),
+              workflow::type_info_of<std::vector<Person>>(), {}, {.factory = "R"});
+  auto rows = std::static_pointer_cast<const std::vector<Person>>(
+      cache.load("r", workflow::type_info_of<std::vector<Person>>()));
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[1].name, "Edsger");
 }
 
 class SlowTable : public workflow::Factory<Table> {

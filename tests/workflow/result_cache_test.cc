@@ -163,6 +163,22 @@ TEST(ResultCache, CA3_ChangingAnExternalInputRerunsItsConsumersOnly) {
   EXPECT_THAT(outcome_of(pipeline, "ScaleExternal"), HasSubstr("uncacheable: external input"));
 }
 
+TEST(ResultCache, CA14_ExplainSaysWhatTheNextRunWouldDoWithoutRunningIt) {
+  Graph graph(std::make_shared<ResultCache>());
+  graph.pipeline.run();
+  graph.a->set_version("3");
+  std::vector<CacheDecision> plan = graph.pipeline.explain_cache();
+  ASSERT_EQ(plan.size(), 4u);
+  EXPECT_EQ(plan[0].factory, "A");
+  EXPECT_EQ(std::string(to_string(plan[0].outcome)), "miss");
+  EXPECT_EQ(plan[0].reason, "code_version '1' -> '3'");
+  EXPECT_EQ(std::string(to_string(plan[1].outcome)), "hit");  // D
+  EXPECT_EQ(plan[2].reason, "input A changed");               // B
+  EXPECT_EQ(graph.counts.of("A"), 1);                         // nothing ran
+  EXPECT_EQ(graph.pipeline.get_output<int>("C"), 12);         // outputs kept
+  EXPECT_EQ(std::string(to_string(graph.pipeline.cache_report()[0].outcome)), "miss");
+}
+
 TEST(ResultCache, CA4_EntriesExpireAfterTheirTtl) {
   Graph graph(std::make_shared<ResultCache>());
   graph.d->set_cache_policy({.mode = CacheMode::kMemory, .ttl = std::chrono::milliseconds(30)});
@@ -249,9 +265,9 @@ class Plain : public Factory<int> {
 
 TEST(ResultCache, CA13_ConfigurationSetsTheDefaultPolicyAndTheSharedCaches) {
   testing::TempDir dir;
-  Config config = Config::from_yaml("cache: {mode: memory+disk, ttl: 24h, dir: " +
-                                        (dir.path() / "cache").string() + "}",
-                                    "app.yaml");
+  Config config = Config::from_yaml(
+      "cache: {mode: memory+disk, ttl: 24h, dir: " + (dir.path() / "cache").string() + "}",
+      "app.yaml");
   Setl setl(config);
   ASSERT_TRUE(setl.disk_cache());
   EXPECT_EQ(setl.default_cache_policy().ttl, std::chrono::hours(24));
@@ -264,13 +280,11 @@ TEST(ResultCache, CA13_ConfigurationSetsTheDefaultPolicyAndTheSharedCaches) {
   EXPECT_EQ(counts.of("Plain"), 1);
   EXPECT_EQ(setl.disk_cache()->stats().entries, 1);  // int has a built-in codec
 
-  EXPECT_THAT(testing::message_of<ConfigError>([] {
-                Setl bad(Config::from_yaml("cache: {mode: disk}", "app.yaml"));
-              }),
+  EXPECT_THAT(testing::message_of<ConfigError>(
+                  [] { Setl bad(Config::from_yaml("cache: {mode: disk}", "app.yaml")); }),
               HasSubstr("needs 'dir'"));
-  EXPECT_THAT(testing::message_of<ConfigError>([] {
-                Setl bad(Config::from_yaml("cache: {mode: sometimes}", "app.yaml"));
-              }),
+  EXPECT_THAT(testing::message_of<ConfigError>(
+                  [] { Setl bad(Config::from_yaml("cache: {mode: sometimes}", "app.yaml")); }),
               HasSubstr("unknown cache mode 'sometimes'"));
   EXPECT_THAT(testing::message_of<ConfigError>([] {
                 Setl bad(Config::from_yaml("cache: {mode: memory, tll: 1h}", "app.yaml"));

@@ -90,12 +90,16 @@ class DiskCache {
   void add_builtin_codecs();
   bool can_store(const TypeInfo& type) const;
 
+  /// True if the index holds an unexpired entry of `type` under `key` (reads no file).
+  bool contains(const std::string& key, const TypeInfo& type) const;
   /// The value stored under `key` if present, of `type`, unexpired and intact.
   std::shared_ptr<const void> load(const std::string& key, const TypeInfo& type);
   /// Stores a value (replacing an entry with the same key). Throws: IoError.
   void store(const std::string& key, const std::shared_ptr<const void>& value, const TypeInfo& type,
              std::chrono::milliseconds ttl, const CacheKeyParts& parts);
 
+  /// The key parts of a factory's most recent entry, for explaining misses.
+  std::optional<CacheKeyParts> last_parts(const std::string& factory) const;
   std::vector<DiskCacheEntryInfo> list() const;
   struct Stats {
     int64_t entries = 0;

@@ -104,6 +104,10 @@ class Pipeline {
   /// skipped (not needed by the targets), in DAG order.
   const std::vector<CacheDecision>& cache_report() const noexcept { return cache_report_; }
 
+  /// What run(options) would do now, without running or loading anything: each factory's
+  /// outcome and, for misses, what changed (`setl explain-cache` for the main job).
+  std::vector<CacheDecision> explain_cache(const RunOptions& options = {});
+
   /// Names of the factories the latest run executed, in run order.
   const std::vector<std::string>& executed_factories() const noexcept { return executed_; }
 
@@ -145,6 +149,7 @@ class Pipeline {
   std::string describe() const;
 
  private:
+  void run_impl(const RunOptions& options, bool dry_run);
   Pipeline& add_input(Deliverable input);
   const FactoryBase& check_member(const FactoryBase& factory) const;
   const FactoryBase& find_factory(std::string_view name) const;

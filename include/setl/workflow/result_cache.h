@@ -81,6 +81,8 @@ class ResultCache {
     std::chrono::milliseconds ttl{0};
   };
 
+  /// True if an unexpired entry of `type` is stored under `key` (changes nothing).
+  bool contains(const std::string& key, const TypeInfo& type) const;
   /// The entry for `key`, if present and not expired (expired entries are dropped).
   std::optional<Entry> find(const std::string& key);
   /// Stores (or replaces) an entry, evicting the least recently used beyond the budget.
