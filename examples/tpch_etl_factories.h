@@ -80,6 +80,22 @@ class GenerateSources : public Factory<SourceFiles> {
   setl::tpch::Tables tables_;
 };
 
+// A factory whose table goes to the connector registered as `target` when it is written
+// (and again on a cache hit if the destination has lost it).
+class TableWrittenTo : public Factory<Table> {
+ public:
+  explicit TableWrittenTo(std::string target) : target_(std::move(target)) {}
+  void write() override {
+    context().resource<Connector>(target_).write(get(), setl::storage::SaveMode::kOverwrite);
+  }
+  bool output_missing_at_destination() const override {
+    return !context().resource<Connector>(target_).exists();
+  }
+
+ private:
+  std::string target_;
+};
+
 // Lets the disk cache keep SourceFiles.
 class SourceFilesCodec : public setl::workflow::Codec<SourceFiles> {
  public:
@@ -124,8 +140,9 @@ class ReadLineitems : public Factory<Table> {
 };
 
 // Every line item with its ship year, written as Parquet partitioned by ship_year.
-class ShippedLines : public Factory<Table> {
+class ShippedLines : public TableWrittenTo {
  public:
+  ShippedLines() : TableWrittenTo("shipments") {}
   Delivery<SourceFiles> sources{this};
   Table process() override {
     return context()
@@ -134,12 +151,6 @@ class ShippedLines : public Factory<Table> {
         .select({col("l_orderkey"), col("l_shipmode"), col("l_quantity"), net_price().alias("net"),
                  setl::engine::year(col("l_shipdate")).alias("ship_year")})
         .collect();
-  }
-  void write() override {
-    context().resource<Connector>("shipments").write(get(), setl::storage::SaveMode::kOverwrite);
-  }
-  bool output_missing_at_destination() const override {
-    return !context().resource<Connector>("shipments").exists();
   }
 };
 
@@ -160,8 +171,10 @@ class ReadCustomers : public Factory<Table> {
 };
 
 // Stage 2: revenue per nation in the report year, ranked.
-class RevenueByNation : public Factory<Table> {
+// Stage 3's job, here: the result goes to the warehouse (one transaction).
+class RevenueByNation : public TableWrittenTo {
  public:
+  RevenueByNation() : TableWrittenTo("warehouse") {}
   Delivery<Table> orders{this, {.producer = "ReadOrders"}};
   Delivery<Table> lines{this, {.producer = "ReadLineitems"}};
   Delivery<Table> customers{this, {.producer = "ReadCustomers"}};
@@ -177,13 +190,6 @@ class RevenueByNation : public Factory<Table> {
                      setl::engine::rank().over({.order_by = {setl::engine::desc("revenue")}}))
         .sort({setl::engine::asc("rank")})
         .collect();
-  }
-  // Stage 3's job, here: the result goes to the warehouse (one transaction).
-  void write() override {
-    context().resource<Connector>("warehouse").write(get(), setl::storage::SaveMode::kOverwrite);
-  }
-  bool output_missing_at_destination() const override {
-    return !context().resource<Connector>("warehouse").exists();
   }
 };
 
