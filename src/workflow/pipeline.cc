@@ -324,8 +324,11 @@ void Pipeline::run_impl(const RunOptions& options, bool dry_run) {
       if (!hits[index] && on_disk) {
         hits[index] = disk_cache_->load(keys[index].key, factory.output_type());
         if (hits[index] && in_memory) {
+          // Restored early so that the memory tier learns the entry's size.
+          detail::FactoryRunner::restore(*factories[index], hits[index]);
           cache_->store(keys[index].key,
-                        {hits[index], &factory.output_type(), 0, std::chrono::steady_clock::now(),
+                        {hits[index], &factory.output_type(),
+                         detail::FactoryRunner::bytes(factory), std::chrono::steady_clock::now(),
                          policy.ttl},
                         keys[index]);
         }
