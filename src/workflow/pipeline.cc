@@ -304,36 +304,36 @@ void Pipeline::run_impl(const RunOptions& options, bool dry_run) {
     } else if (!in_memory && !disk_cache_->can_store(factory.output_type())) {
       decision.outcome = CacheDecision::Outcome::kUncacheable;
       decision.reason = "no codec for " + factory.output_type().name() + " in the disk cache";
-    } else if (dry_run) {
-      // Look, do not load: whether a disk entry is intact is only known when it is read.
-      if ((in_memory && cache_->contains(keys[index].key, factory.output_type())) ||
-          (on_disk && disk_cache_->contains(keys[index].key, factory.output_type()))) {
-        decision.outcome = CacheDecision::Outcome::kHit;
-        plan[index] = Plan::kRestore;
-        continue;
-      }
-      decision.outcome = CacheDecision::Outcome::kMiss;
-      decision.reason = miss_reason(keys[index], last_parts(decision.factory));
     } else {
-      if (in_memory) {
-        std::optional<ResultCache::Entry> entry = cache_->find(keys[index].key);
-        if (entry && *entry->type == factory.output_type()) {
-          hits[index] = entry->payload;
+      // A dry run looks without loading: whether a disk entry is intact is only known when
+      // it is read. A real run loads, and promotes disk hits to the memory tier.
+      const std::string& key = keys[index].key;
+      const TypeInfo& type = factory.output_type();
+      bool hit = false;
+      if (dry_run) {
+        hit = (in_memory && cache_->contains(key, type)) ||
+              (on_disk && disk_cache_->contains(key, type));
+      } else {
+        if (in_memory) {
+          std::optional<ResultCache::Entry> entry = cache_->find(key);
+          if (entry && *entry->type == type) {
+            hits[index] = entry->payload;
+          }
         }
-      }
-      if (!hits[index] && on_disk) {
-        hits[index] = disk_cache_->load(keys[index].key, factory.output_type());
-        if (hits[index] && in_memory) {
-          // Restored early so that the memory tier learns the entry's size.
-          detail::FactoryRunner::restore(*factories[index], hits[index]);
-          cache_->store(keys[index].key,
-                        {hits[index], &factory.output_type(),
-                         detail::FactoryRunner::bytes(factory), std::chrono::steady_clock::now(),
-                         policy.ttl},
-                        keys[index]);
+        if (!hits[index] && on_disk) {
+          hits[index] = disk_cache_->load(key, type);
+          if (hits[index] && in_memory) {
+            // Restored early so that the memory tier learns the entry's size.
+            detail::FactoryRunner::restore(*factories[index], hits[index]);
+            cache_->store(key,
+                          {hits[index], &type, detail::FactoryRunner::bytes(factory),
+                           std::chrono::steady_clock::now(), policy.ttl},
+                          keys[index]);
+          }
         }
+        hit = hits[index] != nullptr;
       }
-      if (hits[index]) {
+      if (hit) {
         decision.outcome = CacheDecision::Outcome::kHit;
         plan[index] = Plan::kRestore;
         continue;

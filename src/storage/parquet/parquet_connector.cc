@@ -123,7 +123,7 @@ engine::Table ParquetConnector::scan(const engine::ScanRequest& request) const {
 engine::Table ParquetConnector::scan_reader(const parquet::ParquetFileReader& reader,
                                             const engine::ScanRequest& request,
                                             bool verify_checksums, ScanStats& stats) {
-  const std::filesystem::path& path_ = reader.path();
+  const std::filesystem::path& path = reader.path();
   const engine::Schema& file_schema = *reader.schema();
   std::vector<size_t> wanted;
   if (request.columns.empty()) {
@@ -132,7 +132,7 @@ engine::Table ParquetConnector::scan_reader(const parquet::ParquetFileReader& re
       for (const std::string& column : reader.unsupported()) {
         list += "\n  " + column;
       }
-      throw SchemaError(path_.string() + " holds columns setlpp cannot read:" + list +
+      throw SchemaError(path.string() + " holds columns setlpp cannot read:" + list +
                         (file_schema.num_fields() == 0 ? std::string("\nand no flat columns")
                                                        : "\nselect the flat columns instead (" +
                                                              file_schema.to_string() + ")"));
@@ -145,7 +145,7 @@ engine::Table ParquetConnector::scan_reader(const parquet::ParquetFileReader& re
       if (!file_schema.find(name)) {
         for (const std::string& column : reader.unsupported()) {
           if (column.compare(0, name.size() + 1, name + ":") == 0) {
-            throw SchemaError("column '" + name + "' of " + path_.string() +
+            throw SchemaError("column '" + name + "' of " + path.string() +
                               " cannot be read: " + column.substr(name.size() + 2));
           }
         }
