@@ -113,6 +113,8 @@ CsvReadReport CsvConnector::last_read() const {
 void CsvConnector::write(const engine::Table& table, SaveMode mode) {
   std::string name = path_.filename().string();
   bool compressed = name.ends_with(".gz") || name.ends_with(".zst");
+  // Held until the rename: concurrent appends by several processes all land.
+  std::optional<FileLock> write_lock = detail::lock_for_write(path_, mode);
   bool present = exists();
   if (present && mode == SaveMode::kErrorIfExists) {
     throw IoError(path_.string() + " already exists (save mode error_if_exists)");

@@ -1,11 +1,13 @@
 #include "file_io.h"
 
-#include <fstream>
-#include <random>
-#include <sstream>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
 #include <vector>
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -22,78 +24,153 @@ bool ends_with(const std::filesystem::path& path, std::string_view suffix) {
          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-std::string read_plain(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw IoError("cannot open " + path.string() + ": " +
-                  (std::filesystem::exists(path) ? "not readable" : "no such file"));
+std::mutex limits_mutex;
+DecompressionLimits limits_value;
+
+// Reads a regular file or a pipe in chunks; sizes come from what read() returns, never
+// from the file's claimed size.
+class FileSource {
+ public:
+  explicit FileSource(const std::filesystem::path& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      int code = errno;
+      throw IoError("cannot open " + path.string() + ": " +
+                    (code == ENOENT ? std::string("no such file") : std::strerror(code)));
+    }
+    struct stat info {};
+    if (::fstat(fd_, &info) != 0 || S_ISDIR(info.st_mode)) {
+      ::close(fd_);
+      throw IoError("cannot read " + path.string() + ": it is a directory, not a file");
+    }
+    size_hint_ = S_ISREG(info.st_mode) ? static_cast<size_t>(info.st_size) : 0;
   }
+  ~FileSource() { ::close(fd_); }
+  FileSource(const FileSource&) = delete;
+  FileSource& operator=(const FileSource&) = delete;
+
+  size_t size_hint() const { return size_hint_; }
+
+  /// Up to `capacity` bytes into `out`; 0 at the end.
+  size_t read(char* out, size_t capacity) {
+    while (true) {
+      ssize_t got = ::read(fd_, out, capacity);
+      if (got < 0 && errno == EINTR) {
+        continue;
+      }
+      if (got < 0) {
+        throw IoError("cannot read " + path_.string() + ": " + std::strerror(errno));
+      }
+      consumed_ += static_cast<uint64_t>(got);
+      return static_cast<size_t>(got);
+    }
+  }
+  uint64_t consumed() const { return consumed_; }
+
+ private:
+  const std::filesystem::path& path_;
+  int fd_ = -1;
+  size_t size_hint_ = 0;
+  uint64_t consumed_ = 0;
+};
+
+std::string read_plain(FileSource& source) {
   std::string data;
-  in.seekg(0, std::ios::end);
-  data.resize(static_cast<size_t>(in.tellg()));
-  in.seekg(0);
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  if (!in) {
-    throw IoError("cannot read " + path.string());
+  data.reserve(source.size_hint());
+  std::vector<char> chunk(1 << 20);
+  while (size_t got = source.read(chunk.data(), chunk.size())) {
+    data.append(chunk.data(), got);
   }
   return data;
 }
 
-std::string gunzip(const std::string& compressed, const std::filesystem::path& path) {
+// Appends decompressed bytes, enforcing the limits as the output grows.
+void append_expanded(std::string& out, const char* data, size_t size, const FileSource& source,
+                     const std::filesystem::path& path) {
+  out.append(data, size);
+  check_expansion(path.string(), source.consumed(), out.size());
+}
+
+std::string gunzip(FileSource& source, const std::filesystem::path& path) {
   z_stream stream{};
   if (inflateInit2(&stream, 15 + 32) != Z_OK) {  // 32: accept gzip and zlib headers
     throw IoError("cannot start gzip decompression for " + path.string());
   }
   std::string out;
+  out.reserve(source.size_hint() * 4);
+  std::vector<char> input(1 << 20);
   std::vector<char> chunk(1 << 20);
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-  stream.avail_in = static_cast<uInt>(compressed.size());
-  int status = Z_OK;
-  while (true) {
-    stream.next_out = reinterpret_cast<Bytef*>(chunk.data());
-    stream.avail_out = static_cast<uInt>(chunk.size());
-    status = inflate(&stream, Z_NO_FLUSH);
-    if (status == Z_STREAM_END) {
-      out.append(chunk.data(), chunk.size() - stream.avail_out);
+  bool at_member_end = false;  // the input so far ends exactly at the end of a member
+  try {
+    while (true) {
       if (stream.avail_in == 0) {
-        break;
+        size_t got = source.read(input.data(), input.size());
+        if (got == 0) {
+          break;
+        }
+        stream.next_in = reinterpret_cast<Bytef*>(input.data());
+        stream.avail_in = static_cast<uInt>(got);
       }
-      inflateReset(&stream);  // appended files hold one gzip member per write
-      continue;
+      if (at_member_end) {
+        inflateReset(&stream);  // appended files hold one gzip member per write
+        at_member_end = false;
+      }
+      stream.next_out = reinterpret_cast<Bytef*>(chunk.data());
+      stream.avail_out = static_cast<uInt>(chunk.size());
+      int status = inflate(&stream, Z_NO_FLUSH);
+      if (status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR) {
+        throw IoError(path.string() + " is not valid gzip data (" +
+                      (stream.msg ? stream.msg : "inflate failed") + ")");
+      }
+      append_expanded(out, chunk.data(), chunk.size() - stream.avail_out, source, path);
+      if (status == Z_STREAM_END) {
+        at_member_end = true;
+      } else if (status == Z_BUF_ERROR && stream.avail_in != 0 && stream.avail_out != 0) {
+        throw IoError(path.string() + " is not valid gzip data (no progress)");
+      }
     }
-    if (status != Z_OK && status != Z_STREAM_END) {
-      inflateEnd(&stream);
-      throw IoError(path.string() + " is not valid gzip data (" +
-                    (stream.msg ? stream.msg : "inflate failed") + ")");
-    }
-    out.append(chunk.data(), chunk.size() - stream.avail_out);
-    if (status == Z_OK && stream.avail_in == 0 && stream.avail_out != 0) {
-      inflateEnd(&stream);
-      throw IoError(path.string() + " is truncated: the gzip stream ends early");
-    }
+  } catch (...) {
+    inflateEnd(&stream);
+    throw;
   }
   inflateEnd(&stream);
+  if (!at_member_end && source.consumed() > 0) {
+    throw IoError(path.string() + " is truncated: the gzip stream ends early");
+  }
   return out;
 }
 
-std::string unzstd(const std::string& compressed, const std::filesystem::path& path) {
-  ZSTD_DStream* stream = ZSTD_createDStream();
-  ZSTD_initDStream(stream);
+std::string unzstd(FileSource& source, const std::filesystem::path& path) {
+  std::unique_ptr<ZSTD_DStream, size_t (*)(ZSTD_DStream*)> stream(ZSTD_createDStream(),
+                                                                  ZSTD_freeDStream);
+  ZSTD_initDStream(stream.get());
   std::string out;
+  out.reserve(source.size_hint() * 4);
+  std::vector<char> input(ZSTD_DStreamInSize());
   std::vector<char> chunk(ZSTD_DStreamOutSize());
-  ZSTD_inBuffer input{compressed.data(), compressed.size(), 0};
   size_t last = 0;
-  while (input.pos < input.size) {
-    ZSTD_outBuffer output{chunk.data(), chunk.size(), 0};
-    last = ZSTD_decompressStream(stream, &output, &input);
-    if (ZSTD_isError(last)) {
-      std::string message = ZSTD_getErrorName(last);
-      ZSTD_freeDStream(stream);
-      throw IoError(path.string() + " is not valid zstd data (" + message + ")");
+  while (size_t got = source.read(input.data(), input.size())) {
+    ZSTD_inBuffer in{input.data(), got, 0};
+    while (in.pos < in.size) {
+      ZSTD_outBuffer output{chunk.data(), chunk.size(), 0};
+      last = ZSTD_decompressStream(stream.get(), &output, &in);
+      if (ZSTD_isError(last)) {
+        throw IoError(path.string() + " is not valid zstd data (" + ZSTD_getErrorName(last) + ")");
+      }
+      append_expanded(out, chunk.data(), output.pos, source, path);
     }
-    out.append(chunk.data(), output.pos);
   }
-  ZSTD_freeDStream(stream);
+  // Flush what the decoder still holds for the consumed input.
+  while (last != 0) {
+    ZSTD_inBuffer in{nullptr, 0, 0};
+    ZSTD_outBuffer output{chunk.data(), chunk.size(), 0};
+    size_t status = ZSTD_decompressStream(stream.get(), &output, &in);
+    if (ZSTD_isError(status) || output.pos == 0) {
+      break;
+    }
+    last = status;
+    append_expanded(out, chunk.data(), output.pos, source, path);
+  }
   if (last != 0) {
     throw IoError(path.string() + " is truncated: the zstd frame ends early");
   }
@@ -179,72 +256,84 @@ class CompressingBuffer : public std::streambuf {
 }  // namespace
 
 std::string read_file(const std::filesystem::path& path) {
-  std::string data = read_plain(path);
+  FileSource source(path);
   if (ends_with(path, ".gz")) {
-    return gunzip(data, path);
+    return gunzip(source, path);
   }
   if (ends_with(path, ".zst")) {
-    return unzstd(data, path);
+    return unzstd(source, path);
   }
-  return data;
+  return read_plain(source);
+}
+
+void check_expansion(const std::string& what, uint64_t compressed, uint64_t expanded) {
+  DecompressionLimits limits = decompression_limits();
+  if (expanded > static_cast<uint64_t>(limits.max_bytes)) {
+    throw ResourceError(what + ": decompressed data exceeds the limit of " +
+                        std::to_string(limits.max_bytes) +
+                        " bytes (storage::set_decompression_limits raises it)");
+  }
+  if (expanded > static_cast<uint64_t>(limits.ratio_floor) &&
+      static_cast<double>(expanded) > limits.max_ratio * static_cast<double>(compressed)) {
+    throw ResourceError(what + ": " + std::to_string(compressed) + " compressed bytes expand to " +
+                        "more than " + std::to_string(expanded) + " bytes, a ratio above " +
+                        fmt::format("{:g}", limits.max_ratio) +
+                        ":1 (a decompression bomb?); storage::set_decompression_limits raises it");
+  }
 }
 
 void write_file_atomically(const std::filesystem::path& path,
                            const std::function<void(std::ostream&)>& fill, bool append) {
-  std::filesystem::path directory = path.parent_path().empty() ? "." : path.parent_path();
-  std::error_code error;
-  std::filesystem::create_directories(directory, error);
-  if (error) {
-    throw IoError("cannot create directory " + directory.string() + ": " + error.message());
-  }
   current_cancellation().check();
-  std::random_device random;
-  std::filesystem::path temporary =
-      directory / ("." + path.filename().string() + ".tmp-" + std::to_string(random()));
-  try {
-    {
-      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      if (!out) {
-        throw IoError("cannot create " + temporary.string());
-      }
-      if (append && std::filesystem::exists(path)) {
-        std::ifstream previous(path, std::ios::binary);
-        out << previous.rdbuf();
-      }
-      if (ends_with(path, ".gz") || ends_with(path, ".zst")) {
-        // Appending adds a new gzip member or zstd frame: readers decode them in sequence.
-        CompressingBuffer compressor(out, ends_with(path, ".gz") ? CompressingBuffer::Kind::kGzip
-                                                                 : CompressingBuffer::Kind::kZstd);
-        std::ostream compressed(&compressor);
-        fill(compressed);
-        if (!compressed) {
-          throw IoError("cannot write " + temporary.string());
-        }
-        compressor.finish();
-      } else {
-        fill(out);
-      }
-      out.flush();
-      if (!out) {
-        throw IoError("cannot write " + temporary.string() + " (disk full?)");
-      }
-    }
-    int fd = ::open(temporary.c_str(), O_RDONLY);
-    if (fd >= 0) {
-      ::fsync(fd);
-      ::close(fd);
-    }
-    // A write cancelled at any point before here leaves `path` as it was.
-    current_cancellation().check();
-    std::filesystem::rename(temporary, path, error);
-    if (error) {
-      throw IoError("cannot rename " + temporary.string() + " to " + path.string() + ": " +
-                    error.message());
-    }
-  } catch (...) {
-    std::filesystem::remove(temporary, error);
-    throw;
+  AtomicFile file(path);
+  std::ostream& out = file.stream();
+  std::error_code error;
+  if (append && std::filesystem::exists(path, error)) {
+    file.copy_from(path);
   }
+  if (ends_with(path, ".gz") || ends_with(path, ".zst")) {
+    // Appending adds a new gzip member or zstd frame: readers decode them in sequence.
+    CompressingBuffer compressor(out, ends_with(path, ".gz") ? CompressingBuffer::Kind::kGzip
+                                                             : CompressingBuffer::Kind::kZstd);
+    std::ostream compressed(&compressor);
+    fill(compressed);
+    if (!compressed) {
+      throw IoError("cannot write " + path.string());
+    }
+    compressor.finish();
+  } else {
+    fill(out);
+  }
+  file.commit();  // a cancel or failure before the rename leaves `path` as it was
+}
+
+std::optional<FileLock> lock_for_write(const std::filesystem::path& path, SaveMode mode) {
+  std::error_code error;
+  std::filesystem::path directory = path.parent_path().empty() ? "." : path.parent_path();
+  // Safe without the lock: a live writer's temporary is locked, so only dead ones go.
+  remove_abandoned_temporaries(directory, path.filename().string());
+  bool present = std::filesystem::exists(path, error);
+  if (mode == SaveMode::kOverwrite && !present) {
+    return std::nullopt;
+  }
+  return FileLock(lock_path_for(path));
 }
 
 }  // namespace setl::storage::detail
+
+namespace setl::storage {
+
+DecompressionLimits decompression_limits() {
+  std::lock_guard lock(detail::limits_mutex);
+  return detail::limits_value;
+}
+
+void set_decompression_limits(const DecompressionLimits& limits) {
+  if (limits.max_bytes <= 0 || limits.max_ratio < 1 || limits.ratio_floor < 0) {
+    throw ConfigError("decompression limits need max_bytes > 0, max_ratio >= 1, ratio_floor >= 0");
+  }
+  std::lock_guard lock(detail::limits_mutex);
+  detail::limits_value = limits;
+}
+
+}  // namespace setl::storage

@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "setl/core/atomic_file.h"
 #include "setl/core/error.h"
 #include "setl/core/log.h"
 
@@ -270,6 +271,8 @@ DiskCache::DiskCache(std::filesystem::path directory)
       "type TEXT NOT NULL, created INTEGER NOT NULL, last_used INTEGER NOT NULL, ttl_ms INTEGER "
       "NOT NULL, bytes INTEGER NOT NULL, hits INTEGER NOT NULL DEFAULT 0, inputs TEXT NOT NULL, "
       "parts TEXT NOT NULL DEFAULT '')");
+  // Temporaries of writers that were killed (a live writer's are locked and stay).
+  remove_abandoned_temporaries(directory_ / "entries");
 }
 
 DiskCache::~DiskCache() {
@@ -377,26 +380,15 @@ void DiskCache::store(const std::string& key, const std::shared_ptr<const void>&
   codec->second->encode_erased(value.get(), encoded);
   std::string payload = encoded.str();
   std::filesystem::path path = entry_path(key);
-  std::random_device random;
-  std::filesystem::path temporary = path;
-  temporary += ".tmp-" + std::to_string(random());
   {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    // Readers see no entry or a whole one; gc leaves the temporary alone while we hold it.
+    AtomicFile file(path);
     uint64_t size = payload.size();
+    std::ostream& out = file.stream();
     out.write(kMagic, static_cast<std::streamsize>(kMagicSize));
     out.write(reinterpret_cast<const char*>(&size), 8);
     out << stable_hash(payload) << payload;
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      throw IoError("cannot write the cache entry " + temporary.string() + " (disk full?)");
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);  // readers see no entry or a whole one
-  if (error) {
-    std::filesystem::remove(temporary, error);
-    throw IoError("cannot store the cache entry " + path.string());
+    file.commit();
   }
   std::vector<std::string> inputs;
   for (const auto& [label, input_key] : parts.inputs) {
@@ -497,13 +489,8 @@ int64_t DiskCache::gc(int64_t max_bytes) {
       ++removed;
     }
   }
-  // Temporary files a crashed writer left behind.
-  std::error_code ignored;
-  for (const auto& file : std::filesystem::directory_iterator(directory_ / "entries", ignored)) {
-    if (file.path().filename().string().find(".tmp-") != std::string::npos) {
-      std::filesystem::remove(file.path(), ignored);
-    }
-  }
+  // Temporary files that killed writers left behind (live writers hold a lock on theirs).
+  remove_abandoned_temporaries(directory_ / "entries");
   return removed;
 }
 

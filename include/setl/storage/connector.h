@@ -27,6 +27,20 @@ std::string_view to_string(SaveMode mode);
 /// Parses the names above (also "errorifexists"). Throws: ConfigError listing them.
 SaveMode parse_save_mode(std::string_view name);
 
+/// Bounds on what a compressed input may expand to (.gz and .zst files, Parquet pages):
+/// a small hostile file must not make a reader allocate gigabytes. Past `ratio_floor`
+/// expanded bytes, the expansion may be at most `max_ratio` times the compressed bytes;
+/// it may never exceed `max_bytes`. Exceeding either is a ResourceError naming the file.
+struct DecompressionLimits {
+  int64_t max_bytes = int64_t{64} << 30;    ///< 64 GiB
+  double max_ratio = 1000;                  ///< zstd and gzip reach ~1000:1 on real data
+  int64_t ratio_floor = int64_t{64} << 20;  ///< 64 MiB: small inputs may expand freely
+};
+
+/// The limits every reader uses (process-wide; set once at start-up, e.g. from config).
+DecompressionLimits decompression_limits();
+void set_decompression_limits(const DecompressionLimits& limits);
+
 /// Create connectors with std::make_shared: lazy() shares ownership with the plan.
 class Connector : public engine::ScanSource, public std::enable_shared_from_this<Connector> {
  public:

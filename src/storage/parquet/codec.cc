@@ -8,6 +8,7 @@
 #include <zstd.h>
 
 #include "setl/core/error.h"
+#include "storage/file_io.h"
 
 namespace setl::storage::parquet {
 namespace {
@@ -120,6 +121,10 @@ void decompress(Codec codec, const uint8_t* data, size_t size, size_t uncompress
   if (uncompressed_size > (size_t{1} << 31)) {
     throw ParseError("page claims " + std::to_string(uncompressed_size) +
                      " uncompressed bytes; pages are limited to 2 GiB");
+  }
+  if (codec != Codec::kUncompressed) {
+    // Checked before the output is allocated: a header can claim any size.
+    detail::check_expansion("Parquet " + codec_name(codec) + " page", size, uncompressed_size);
   }
   switch (codec) {
     case Codec::kUncompressed:

@@ -216,6 +216,8 @@ void write_parquet(const engine::Table& table, std::ostream& out, const ParquetO
 }
 
 void ParquetConnector::write(const engine::Table& table, SaveMode mode) {
+  // Held until the rename: concurrent appends by several processes all land.
+  std::optional<FileLock> write_lock = detail::lock_for_write(path_, mode);
   bool present = exists();
   if (present && mode == SaveMode::kErrorIfExists) {
     throw IoError(path_.string() + " already exists (save mode error_if_exists)");
