@@ -1,6 +1,7 @@
 #include "setl/storage/json_lines_connector.h"
 
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include <fmt/format.h>
@@ -40,6 +41,52 @@ std::vector<std::pair<size_t, size_t>> line_ranges(const std::string& data, size
   return ranges;
 }
 
+// simdjson's parse_many reads documents in windows of `batch_size` bytes; a line longer
+// than the window would read as invalid JSON. Windows hold the longest line of [begin, end).
+size_t window_for(std::string_view data) {
+  size_t longest = 0;
+  size_t start = 0;
+  while (start < data.size()) {
+    size_t newline = data.find('\n', start);
+    size_t end = newline == std::string_view::npos ? data.size() : newline + 1;
+    longest = std::max(longest, end - start);
+    start = end;
+  }
+  return std::max<size_t>(simdjson::dom::DEFAULT_BATCH_SIZE, longest + 64);
+}
+
+// Bytes of `data` holding its first `lines` lines.
+size_t prefix_of_lines(std::string_view data, int64_t lines) {
+  size_t pos = 0;
+  for (int64_t i = 0; i < lines && pos < data.size(); ++i) {
+    size_t newline = data.find('\n', pos);
+    pos = newline == std::string_view::npos ? data.size() : newline + 1;
+  }
+  return pos;
+}
+
+// JSON has no NaN or infinities; they are written as these strings (as Spark does) and a
+// float64 column reads them back.
+std::optional<double> special_float(std::string_view text) {
+  if (text == "NaN") {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  if (text == "Infinity") {
+    return std::numeric_limits<double>::infinity();
+  }
+  if (text == "-Infinity") {
+    return -std::numeric_limits<double>::infinity();
+  }
+  return std::nullopt;
+}
+
+std::string without_bom(std::string data) {
+  if (std::string_view(data).starts_with("\xEF\xBB\xBF")) {
+    data.erase(0, 3);
+  }
+  return data;
+}
+
 // What a key's non-null values were seen to be, as bit flags.
 enum Seen : unsigned {
   kSeenBool = 1,
@@ -47,7 +94,9 @@ enum Seen : unsigned {
   kSeenFloat = 4,
   kSeenDate = 8,
   kSeenTimestamp = 16,
-  kSeenText = 32,  // other strings, objects and arrays (kept as their JSON text)
+  kSeenText = 32,          // other strings, objects and arrays (kept as their JSON text)
+  kSeenSpecialFloat = 64,  // "NaN", "Infinity", "-Infinity"
+  kSeenBigUnsigned = 128,  // integers above int64's range: kept exactly, as text
 };
 
 unsigned observed(const element& value) {
@@ -55,12 +104,16 @@ unsigned observed(const element& value) {
     case element_type::BOOL:
       return kSeenBool;
     case element_type::INT64:
-    case element_type::UINT64:
       return kSeenInteger;
+    case element_type::UINT64:  // only values above INT64_MAX are typed UINT64
+      return kSeenBigUnsigned;
     case element_type::DOUBLE:
       return kSeenFloat;
     case element_type::STRING: {
       std::string_view text = value.get_string().value_unsafe();
+      if (special_float(text)) {
+        return kSeenSpecialFloat;
+      }
       int32_t days = 0;
       int64_t micros = 0;
       if (engine::parse_date(text, days)) {
@@ -80,7 +133,8 @@ DataType inferred_type(unsigned seen) {
   if (seen == kSeenInteger) {
     return DataType::int64();
   }
-  if ((seen & ~(kSeenInteger | kSeenFloat)) == 0 && seen != 0) {
+  if ((seen & ~(kSeenInteger | kSeenFloat | kSeenSpecialFloat)) == 0 &&
+      (seen & (kSeenFloat | kSeenSpecialFloat)) != 0) {
     return DataType::float64();
   }
   if (seen == kSeenDate) {
@@ -113,11 +167,13 @@ engine::SchemaPtr JsonLinesConnector::schema() const {
     schema_ = options_.schema;
     return schema_;
   }
-  std::string data = detail::read_file(path_);
+  std::string data = without_bom(detail::read_file(path_));
+  // Only the lines inference looks at are parsed.
+  data.resize(prefix_of_lines(data, options_.infer_rows));
   simdjson::padded_string padded(data);
   simdjson::dom::parser parser;
   simdjson::dom::document_stream stream;
-  if (parser.parse_many(padded).get(stream)) {
+  if (parser.parse_many(padded, window_for(data)).get(stream)) {
     throw ParseError(path_.string() + ": not JSON Lines");
   }
   std::vector<std::string> order;
@@ -170,7 +226,7 @@ engine::Table JsonLinesConnector::scan(const engine::ScanRequest& request) const
     fields.push_back(file_schema->field(index));
   }
   auto output = std::make_shared<engine::Schema>(std::move(fields));
-  std::string data = detail::read_file(path_);
+  const std::string data = without_bom(detail::read_file(path_));
   auto ranges =
       line_ranges(data, static_cast<size_t>(std::max<int64_t>(1, options_.batch_rows)) * 64);
   std::vector<std::optional<engine::RecordBatch>> batches(ranges.size());
@@ -179,7 +235,8 @@ engine::Table JsonLinesConnector::scan(const engine::ScanRequest& request) const
     simdjson::padded_string padded(data.data() + begin, end - begin);
     simdjson::dom::parser parser;
     simdjson::dom::document_stream stream;
-    if (parser.parse_many(padded).get(stream)) {
+    if (parser.parse_many(padded, window_for(std::string_view(data).substr(begin, end - begin)))
+            .get(stream)) {
       throw ParseError(path_.string() + ":" + std::to_string(line_of(data, begin)) +
                        ": invalid JSON");
     }
@@ -229,8 +286,12 @@ engine::Table JsonLinesConnector::scan(const engine::ScanRequest& request) const
           }
           case TypeId::kFloat64: {
             double number = 0;
-            if (value.get_double().get(number))
+            std::string_view text;
+            if (value.is_string() && !value.get_string().get(text) && special_float(text)) {
+              number = *special_float(text);
+            } else if (value.get_double().get(number)) {
               wrong();
+            }
             builder.append_double(number);
             break;
           }
@@ -316,6 +377,8 @@ void write_json_string(std::ostream& out, std::string_view text) {
 }  // namespace
 
 void JsonLinesConnector::write(const engine::Table& table, SaveMode mode) {
+  // Held until the rename: concurrent appends by several processes all land.
+  std::optional<FileLock> write_lock = detail::lock_for_write(path_, mode);
   bool present = exists();
   if (present && mode == SaveMode::kErrorIfExists) {
     throw IoError(path_.string() + " already exists (save mode error_if_exists)");
@@ -358,7 +421,9 @@ void JsonLinesConnector::write(const engine::Table& table, SaveMode mode) {
                     }
                     out << text;
                   } else {
-                    out << "null";
+                    out << (std::isnan(value) ? "\"NaN\""
+                            : value > 0       ? "\"Infinity\""
+                                              : "\"-Infinity\"");
                   }
                   break;
                 }

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstring>
+#include <limits>
 
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -181,6 +184,22 @@ engine::Table read_rows(sqlite3_stmt* statement, const engine::SchemaPtr& schema
           builder.append_int(sqlite3_column_int64(statement, index));
           break;
         case TypeId::kFloat64:
+          if (kind == SQLITE_TEXT) {
+            // SQLite stores NaN as NULL and -0.0 as 0: NaN is written as the text 'NaN'.
+            std::string_view text(
+                reinterpret_cast<const char*>(sqlite3_column_text(statement, index)),
+                static_cast<size_t>(sqlite3_column_bytes(statement, index)));
+            if (text == "NaN") {
+              builder.append_double(std::numeric_limits<double>::quiet_NaN());
+              break;
+            }
+          }
+          if (kind == SQLITE_BLOB && sqlite3_column_bytes(statement, index) == 8) {
+            double value = 0;  // -0.0, stored as its 8 IEEE bytes
+            std::memcpy(&value, sqlite3_column_blob(statement, index), 8);
+            builder.append_double(value);
+            break;
+          }
           if (kind != SQLITE_INTEGER && kind != SQLITE_FLOAT) {
             bad_value();
           }
@@ -407,9 +426,20 @@ void SqliteConnector::write(const engine::Table& table, SaveMode mode) {
             case TypeId::kInt64:
               sqlite3_bind_int64(insert.get(), index, column.values<int64_t>()[row]);
               break;
-            case TypeId::kFloat64:
-              sqlite3_bind_double(insert.get(), index, column.values<double>()[row]);
+            case TypeId::kFloat64: {
+              double value = column.values<double>()[row];
+              // SQLite would store NaN as NULL and -0.0 as 0, silently; NaN goes in as
+              // the text 'NaN' (a REAL column keeps non-numeric text as text).
+              if (std::isnan(value)) {
+                sqlite3_bind_text(insert.get(), index, "NaN", 3, SQLITE_STATIC);
+              } else if (value == 0 && std::signbit(value)) {
+                // As text a REAL column would turn it back into 0: keep its bytes.
+                sqlite3_bind_blob(insert.get(), index, &value, 8, SQLITE_TRANSIENT);
+              } else {
+                sqlite3_bind_double(insert.get(), index, value);
+              }
               break;
+            }
             case TypeId::kString: {
               std::string_view text = column.string_value(row);
               sqlite3_bind_text(insert.get(), index, text.data(), static_cast<int>(text.size()),
