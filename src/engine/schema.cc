@@ -1,7 +1,5 @@
 #include "setl/engine/schema.h"
 
-#include <unordered_set>
-
 #include "setl/core/error.h"
 #include "setl/core/suggest.h"
 
@@ -12,11 +10,11 @@ std::string Field::to_string() const {
 }
 
 Schema::Schema(std::vector<Field> fields) : fields_(std::move(fields)) {
-  std::unordered_set<std::string_view> seen;
-  for (const Field& field : fields_) {
-    if (!seen.insert(field.name).second) {
-      throw SchemaError("duplicate column name \"" + field.name + "\" in schema (" + to_string() +
-                        ")");
+  index_.reserve(fields_.size());
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    if (!index_.emplace(fields_[i].name, i).second) {
+      throw SchemaError("duplicate column name \"" + fields_[i].name + "\" in schema (" +
+                        to_string() + ")");
     }
   }
 }
@@ -31,12 +29,16 @@ std::vector<std::string> Schema::names() const {
 }
 
 std::optional<size_t> Schema::find(std::string_view name) const {
-  for (size_t i = 0; i < fields_.size(); ++i) {
-    if (fields_[i].name == name) {
-      return i;
+  if (fields_.size() <= 16) {
+    for (size_t i = 0; i < fields_.size(); ++i) {
+      if (fields_[i].name == name) {
+        return i;
+      }
     }
+    return std::nullopt;
   }
-  return std::nullopt;
+  auto found = index_.find(std::string(name));
+  return found == index_.end() ? std::nullopt : std::optional<size_t>(found->second);
 }
 
 size_t Schema::index_of(std::string_view name) const {

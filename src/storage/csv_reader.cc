@@ -52,7 +52,9 @@ bool valid_utf8(std::string_view text) {
 }
 
 // Tokenizes records in [begin, end) of the data. Unescaped quoted fields are copied into
-// per-record scratch storage; everything else views the data.
+// per-record scratch storage; everything else views the data. The parallel split walks
+// the data with the same state machine (skip()), so both always agree on where records
+// and quoted fields start and end.
 class RecordReader {
  public:
   RecordReader(std::string_view data, size_t begin, size_t end, int64_t first_line,
@@ -60,8 +62,27 @@ class RecordReader {
       : data_(data), pos_(begin), end_(end), line_(first_line), options_(options) {}
 
   /// False at the end. A malformed record sets `error` (and is skipped past).
-  bool next(Record& record, std::string& error) {
+  bool next(Record& record, std::string& error) { return scan<true>(&record, error); }
+
+  /// Moves past one record without building it; false at the end.
+  bool skip() {
+    std::string error;
+    return scan<false>(nullptr, error);
+  }
+
+  size_t position() const { return pos_; }
+  int64_t line() const { return line_; }
+
+ private:
+  template <bool kBuild>
+  bool scan(Record* record, std::string& error) {
     error.clear();
+    // State of the previous record never leaks into this one, however that one ended.
+    field_indexes_.clear();
+    scratch_.clear();
+    if constexpr (kBuild) {
+      record->fields.clear();
+    }
     // Skip blank lines.
     while (pos_ < end_ && (data_[pos_] == '\n' || data_[pos_] == '\r')) {
       if (data_[pos_] == '\n') {
@@ -72,14 +93,21 @@ class RecordReader {
     if (pos_ >= end_) {
       return false;
     }
-    record.fields.clear();
-    record.line = line_;
-    scratch_.clear();
-    scratch_.reserve(16);
     size_t record_start = pos_;
-    char delimiter = options_.delimiter;
-    char quote = options_.quote;
-    char escape = options_.escape;
+    if constexpr (kBuild) {
+      record->line = line_;
+    }
+    const char delimiter = options_.delimiter;
+    const char quote = options_.quote;
+    const char escape = options_.escape;
+    auto fail = [&](std::string message, size_t raw_length) {
+      error = std::move(message);
+      if constexpr (kBuild) {
+        record->fields.clear();
+        record->raw = data_.substr(record_start, raw_length);
+      }
+      return true;
+    };
     while (true) {
       Field field;
       if (pos_ < end_ && data_[pos_] == quote) {
@@ -89,13 +117,20 @@ class RecordReader {
         while (pos_ < end_) {
           char c = data_[pos_];
           if (c == escape && escape != quote && pos_ + 1 < end_) {
-            value += data_[pos_ + 1];
+            if constexpr (kBuild) {
+              value += data_[pos_ + 1];
+            }
+            if (data_[pos_ + 1] == '\n') {
+              ++line_;
+            }
             pos_ += 2;
             continue;
           }
           if (c == quote) {
             if (escape == quote && pos_ + 1 < end_ && data_[pos_ + 1] == quote) {
-              value += quote;
+              if constexpr (kBuild) {
+                value += quote;
+              }
               pos_ += 2;
               continue;
             }
@@ -106,37 +141,44 @@ class RecordReader {
           if (c == '\n') {
             ++line_;
           }
-          value += c;
+          if constexpr (kBuild) {
+            value += c;
+          }
           ++pos_;
         }
         if (!closed) {
-          error = "a quoted field is not closed before the end of the file";
-          record.raw = data_.substr(record_start, std::min<size_t>(pos_ - record_start, 200));
+          size_t length = std::min<size_t>(pos_ - record_start, 200);
           pos_ = end_;
-          return true;
+          return fail("a quoted field is not closed before the end of the file", length);
         }
-        scratch_.push_back(std::move(value));
-        field.quoted = true;
         if (pos_ < end_ && data_[pos_] != delimiter && data_[pos_] != '\n' && data_[pos_] != '\r') {
-          error = std::string("unexpected character '") + data_[pos_] + "' after a closing quote";
+          std::string message =
+              std::string("unexpected character '") + data_[pos_] + "' after a closing quote";
           skip_line();
-          record.raw = data_.substr(record_start, pos_ - record_start);
-          return true;
+          return fail(std::move(message), pos_ - record_start);
         }
-        field_indexes_.push_back(scratch_.size() - 1);
+        if constexpr (kBuild) {
+          scratch_.push_back(std::move(value));
+          field.quoted = true;
+          field_indexes_.push_back(scratch_.size() - 1);
+        }
       } else {
         size_t start = pos_;
         while (pos_ < end_ && data_[pos_] != delimiter && data_[pos_] != '\n') {
           ++pos_;
         }
-        size_t stop = pos_;
-        if (stop > start && data_[stop - 1] == '\r' && (pos_ >= end_ || data_[pos_] == '\n')) {
-          --stop;
+        if constexpr (kBuild) {
+          size_t stop = pos_;
+          if (stop > start && data_[stop - 1] == '\r' && (pos_ >= end_ || data_[pos_] == '\n')) {
+            --stop;
+          }
+          field.text = data_.substr(start, stop - start);
+          field_indexes_.push_back(SIZE_MAX);
         }
-        field.text = data_.substr(start, stop - start);
-        field_indexes_.push_back(SIZE_MAX);
       }
-      record.fields.push_back(field);
+      if constexpr (kBuild) {
+        record->fields.push_back(field);
+      }
       if (pos_ < end_ && data_[pos_] == delimiter) {
         ++pos_;
         continue;
@@ -150,25 +192,22 @@ class RecordReader {
       }
       break;
     }
-    // Quoted fields point into scratch storage (stable now that it stopped growing).
-    for (size_t i = 0; i < record.fields.size(); ++i) {
-      if (field_indexes_[i] != SIZE_MAX) {
-        record.fields[i].text = scratch_[field_indexes_[i]];
+    if constexpr (kBuild) {
+      // Quoted fields point into scratch storage (stable now that it stopped growing).
+      for (size_t i = 0; i < record->fields.size(); ++i) {
+        if (field_indexes_[i] != SIZE_MAX) {
+          record->fields[i].text = scratch_[field_indexes_[i]];
+        }
       }
+      size_t raw_end = pos_;
+      while (raw_end > record_start && (data_[raw_end - 1] == '\n' || data_[raw_end - 1] == '\r')) {
+        --raw_end;
+      }
+      record->raw = data_.substr(record_start, raw_end - record_start);
     }
-    field_indexes_.clear();
-    size_t raw_end = pos_;
-    while (raw_end > record_start && (data_[raw_end - 1] == '\n' || data_[raw_end - 1] == '\r')) {
-      --raw_end;
-    }
-    record.raw = data_.substr(record_start, raw_end - record_start);
     return true;
   }
 
-  size_t position() const { return pos_; }
-  int64_t line() const { return line_; }
-
- private:
   void skip_line() {
     while (pos_ < end_ && data_[pos_] != '\n') {
       ++pos_;
@@ -255,31 +294,22 @@ struct Split {
   std::vector<int64_t> lines;
 };
 
-// One sequential, quote-aware pass: record boundaries near every `chunk` bytes.
+// One sequential pass with the tokenizer's own state machine: record boundaries near every
+// `chunk` bytes.
 Split split_ranges(std::string_view data, size_t from, int64_t first_line, size_t chunk,
                    const CsvOptions& options) {
   Split split;
   split.data_start = from;
   split.starts.push_back(from);
   split.lines.push_back(first_line);
-  bool in_quotes = false;
-  int64_t line = first_line;
+  RecordReader reader(data, from, data.size(), first_line, options);
   size_t next_cut = from + chunk;
-  for (size_t i = from; i < data.size(); ++i) {
-    char c = data[i];
-    if (in_quotes && c == options.escape && options.escape != options.quote) {
-      ++i;
-      continue;
-    }
-    if (c == options.quote) {
-      in_quotes = !in_quotes;
-    } else if (c == '\n') {
-      ++line;
-      if (!in_quotes && i + 1 >= next_cut && i + 1 < data.size()) {
-        split.starts.push_back(i + 1);
-        split.lines.push_back(line);
-        next_cut = i + 1 + chunk;
-      }
+  while (reader.skip()) {
+    size_t position = reader.position();
+    if (position >= next_cut && position < data.size()) {
+      split.starts.push_back(position);
+      split.lines.push_back(reader.line());
+      next_cut = position + chunk;
     }
   }
   return split;
@@ -298,11 +328,12 @@ struct CsvParse {
 
 CsvParse prepare_csv(const std::string& data, const std::string& where, const CsvOptions& options) {
   CsvParse parse;
-  size_t body = 0;
+  // A UTF-8 byte order mark (written by Excel and PowerShell) is not part of the data.
+  size_t body = std::string_view(data).starts_with("\xEF\xBB\xBF") ? 3 : 0;
   int64_t body_line = 1;
   std::vector<std::string> names;
   if (options.header) {
-    RecordReader reader(data, 0, data.size(), 1, options);
+    RecordReader reader(data, body, data.size(), 1, options);
     Record record;
     std::string error;
     if (reader.next(record, error)) {
@@ -405,15 +436,19 @@ RangeResult parse_range(const std::string& data, size_t begin, size_t end, int64
                         const engine::SchemaPtr& output_schema, const std::string& where,
                         const CsvOptions& options) {
   RangeResult result;
+  size_t width = file_schema->num_fields();
   std::vector<engine::ColumnBuilder> builders;
+  // Capacity for the records this range can hold at most, not batch_rows per column: a
+  // short file with very many columns must not reserve batch_rows values for each.
+  int64_t capacity =
+      std::min<int64_t>(options.batch_rows, static_cast<int64_t>((end - begin) / (width + 1)) + 1);
   for (size_t index : wanted) {
-    builders.emplace_back(file_schema->field(index).type, options.batch_rows);
+    builders.emplace_back(file_schema->field(index).type, capacity);
   }
   RecordReader reader(data, begin, end, first_line, options);
   Record record;
   std::string error;
   int64_t rows = 0;
-  size_t width = file_schema->num_fields();
   std::vector<ParsedValue> parsed(wanted.size());
   auto reject = [&](const std::string& reason) {
     if (!options.permissive) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "setl/engine/type.h"
@@ -45,6 +46,8 @@ class Schema {
 
  private:
   std::vector<Field> fields_;
+  // Name -> index for wide schemas (a CSV may have 100,000 columns); small ones scan.
+  std::unordered_map<std::string, size_t> index_;
 };
 
 using SchemaPtr = std::shared_ptr<const Schema>;
