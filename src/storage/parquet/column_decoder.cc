@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "setl/core/error.h"
+#include "storage/file_io.h"
 #include "storage/parquet/encoding.h"
 
 namespace setl::storage::parquet {
@@ -235,20 +236,25 @@ class TypedDecoder final : public ColumnDecoder {
         rows_(rows),
         physical_(column),
         scale_(std::pow(10.0, static_cast<double>(column.scale))) {
-    if constexpr (std::is_same_v<Out, std::string_view>) {
-      values_ = Buffer::allocate(sizeof(int32_t) * static_cast<size_t>(rows + 1));
-      values_->mutable_data_as<int32_t>()[0] = 0;
-    } else if constexpr (std::is_same_v<Out, uint8_t>) {
-      values_ = Buffer::allocate(static_cast<size_t>((rows + 7) / 8), true);
-    } else {
-      values_ = Buffer::allocate(sizeof(Out) * static_cast<size_t>(rows));
-    }
+    // Memory grows with the pages actually decoded, never from the footer's row count
+    // alone: a footer can claim any number of rows.
+    values_ = Buffer::allocate(bytes_for(0), true);
   }
-
   void dictionary_page(const uint8_t* data, size_t size, int64_t count) override {
     if (count < 0) {
       throw ParseError("dictionary page with a negative value count");
     }
+    // PLAIN values take at least this many bytes each: check before allocating `count`.
+    uint64_t least = column_.physical == PhysicalType::BOOLEAN      ? 0
+                     : column_.physical == PhysicalType::BYTE_ARRAY ? 4
+                     : std::is_same_v<Phys, std::string_view>
+                         ? static_cast<uint64_t>(std::max(column_.type_length, 1))
+                         : (column_.physical == PhysicalType::INT96 ? 12 : sizeof(Phys));
+    if (least > 0 && static_cast<uint64_t>(count) > size / least) {
+      throw ParseError("dictionary page declares " + std::to_string(count) +
+                       " values but holds only " + std::to_string(size) + " bytes");
+    }
+
     dictionary_bytes_.assign(reinterpret_cast<const char*>(data), size);
     std::vector<Phys> physical(static_cast<size_t>(count));
     physical_.decode(Encoding::PLAIN, reinterpret_cast<const uint8_t*>(dictionary_bytes_.data()),
@@ -267,6 +273,15 @@ class TypedDecoder final : public ColumnDecoder {
                        " values but the row group has " + std::to_string(rows_ - row_) +
                        " rows left");
     }
+    if (present < 0 || present > num_values) {
+      throw ParseError("data page has " + std::to_string(present) + " present values of " +
+                       std::to_string(num_values));
+    }
+    // Decoded values may not expand past the limits relative to the page's bytes (an RLE
+    // run of dictionary indices can claim billions of values in a few bytes).
+    detail::check_expansion("Parquet column '" + column_.name + "' data page", size,
+                            static_cast<uint64_t>(present) * sizeof(Out));
+    ensure_rows(row_ + num_values);
     dense_.resize(static_cast<size_t>(present));
     Out* target = dense_.data();
     bool direct = false;
@@ -301,6 +316,7 @@ class TypedDecoder final : public ColumnDecoder {
       throw ParseError("column chunk holds " + std::to_string(row_) + " values, the row group " +
                        std::to_string(rows_) + " rows");
     }
+    ensure_rows(rows_);
     BufferPtr chars;
     if constexpr (std::is_same_v<Out, std::string_view>) {
       chars = Buffer::allocate(chars_.size());
@@ -331,9 +347,34 @@ class TypedDecoder final : public ColumnDecoder {
     }
   }
 
+  static size_t bytes_for(int64_t rows) {
+    auto count = static_cast<size_t>(rows);
+    if constexpr (std::is_same_v<Out, std::string_view>) {
+      return sizeof(int32_t) * (count + 1);
+    } else if constexpr (std::is_same_v<Out, uint8_t>) {
+      return (count + 7) / 8;
+    } else {
+      return sizeof(Out) * count;
+    }
+  }
+
+  // Room for `needed` rows (at most the row group's, which map_schema bounded so that no
+  // size below can overflow), growing geometrically.
+  void ensure_rows(int64_t needed) {
+    if (needed <= capacity_) {
+      return;
+    }
+    int64_t capacity = std::min(rows_, std::max(needed, capacity_ * 2));
+    values_->resize(bytes_for(capacity));
+    if (validity_ != nullptr) {
+      validity_->resize(static_cast<size_t>((capacity + 7) / 8));
+    }
+    capacity_ = capacity;
+  }
+
   void ensure_validity() {
     if (validity_ == nullptr) {
-      validity_ = Buffer::allocate(static_cast<size_t>((rows_ + 7) / 8), true);
+      validity_ = Buffer::allocate(static_cast<size_t>((capacity_ + 7) / 8), true);
       mark_valid(0, row_);
     }
   }
@@ -373,8 +414,8 @@ class TypedDecoder final : public ColumnDecoder {
         if (valid) {
           engine::set_bit(values_->mutable_data(), row, dense_[next++] != 0);
         }
-      } else {
-        values_->mutable_data_as<Out>()[row] = valid ? dense_[next++] : Out{};
+      } else if (valid) {
+        values_->mutable_data_as<Out>()[row] = dense_[next++];  // null slots stay zero
       }
     }
   }
@@ -382,6 +423,7 @@ class TypedDecoder final : public ColumnDecoder {
   const FlatColumn& column_;
   int64_t rows_;
   int64_t row_ = 0;
+  int64_t capacity_ = 0;  // rows values_ has room for
   int64_t nulls_ = 0;
   PhysicalDecoder<Phys> physical_;
   double scale_;

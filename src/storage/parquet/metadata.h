@@ -10,8 +10,6 @@
 
 namespace setl::storage::parquet {
 
-namespace format = setl::storage::parquet::format;
-
 /// Parses a FileMetaData occupying exactly [data, data + size).
 /// Throws: ParseError ("corrupt Parquet footer: ...") on malformed bytes.
 format::FileMetaData parse_file_metadata(const uint8_t* data, size_t size);

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <map>
 
 #include <fcntl.h>
@@ -21,6 +22,9 @@ using PhysicalType = format::Type;
 
 constexpr char kMagic[4] = {'P', 'A', 'R', '1'};
 constexpr int64_t kTrailerSize = 8;  // footer length + magic
+// A row group becomes one engine column per column chunk, with 32-bit string offsets; the
+// bound also keeps every size computed from a row count far from overflowing.
+constexpr int64_t kMaxRowGroupRows = std::numeric_limits<int32_t>::max() - 1;
 
 uint32_t load_u32(const uint8_t* p) {
   uint32_t value;
@@ -356,9 +360,11 @@ void ParquetFileReader::map_schema() {
                        std::to_string(metadata_.row_groups[g].columns.size()) +
                        " column chunks, the schema " + std::to_string(leaf) + " columns");
     }
-    if (metadata_.row_groups[g].num_rows < 0) {
-      throw ParseError("corrupt Parquet footer: row group " + std::to_string(g) +
-                       " has a negative row count");
+    int64_t rows = metadata_.row_groups[g].num_rows;
+    if (rows < 0 || rows > kMaxRowGroupRows) {
+      throw ParseError("corrupt Parquet footer: row group " + std::to_string(g) + " claims " +
+                       std::to_string(rows) + " rows (at most " + std::to_string(kMaxRowGroupRows) +
+                       " are read per row group)");
     }
   }
   schema_ = std::make_shared<engine::Schema>(std::move(fields));
@@ -420,6 +426,10 @@ engine::ColumnPtr ParquetFileReader::read_column(size_t row_group, size_t column
     if (meta.type != flat.physical) {
       throw ParseError("column chunk type " + format::to_string(meta.type) +
                        " differs from the schema's " + format::to_string(flat.physical));
+    }
+    if (meta.num_values != rows) {
+      throw ParseError("column chunk declares " + std::to_string(meta.num_values) +
+                       " values, the row group " + std::to_string(rows) + " rows");
     }
     int64_t start = meta.data_page_offset;
     if (meta.__isset.dictionary_page_offset && meta.dictionary_page_offset > 0 &&
@@ -488,8 +498,10 @@ engine::ColumnPtr ParquetFileReader::read_column(size_t row_group, size_t column
             throw ParseError("data page without its header");
           }
           const auto& v1 = header.data_page_header;
-          if (v1.num_values < 0) {
-            throw ParseError("data page with a negative value count");
+          if (v1.num_values < 0 || v1.num_values > meta.num_values - values_seen) {
+            throw ParseError("data page declares " + std::to_string(v1.num_values) +
+                             " values; the column chunk has " +
+                             std::to_string(meta.num_values - values_seen) + " left");
           }
           decompress(codec, page, page_size, expected, page_buffer);
           auto body = reinterpret_cast<const uint8_t*>(page_buffer.data());
@@ -535,8 +547,8 @@ engine::ColumnPtr ParquetFileReader::read_column(size_t row_group, size_t column
           const auto& v2 = header.data_page_header_v2;
           int64_t level_bytes =
               int64_t{v2.definition_levels_byte_length} + v2.repetition_levels_byte_length;
-          if (v2.num_values < 0 || v2.definition_levels_byte_length < 0 ||
-              v2.repetition_levels_byte_length < 0 ||
+          if (v2.num_values < 0 || v2.num_values > meta.num_values - values_seen ||
+              v2.definition_levels_byte_length < 0 || v2.repetition_levels_byte_length < 0 ||
               level_bytes > static_cast<int64_t>(page_size)) {
             throw ParseError("corrupt data page v2 header");
           }

@@ -1,5 +1,6 @@
 #include "storage/parquet/row_group_filter.h"
 
+#include <cmath>
 #include <optional>
 
 namespace setl::storage::parquet {
@@ -65,6 +66,18 @@ bool comparison_may_match(const std::string& op, const Scalar& literal,
   }
   if (!stats.min || !stats.max) {
     return true;
+  }
+  // Writers leave NaN out of min/max (as the format asks), so a float chunk may hold NaN
+  // whatever its bounds say; NaN != x is TRUE, every other comparison with NaN FALSE.
+  bool may_hold_nan = stats.min->type().id() == TypeId::kFloat64;
+  if (may_hold_nan && op == "!=") {
+    return true;
+  }
+  auto is_nan = [](const Scalar& value) {
+    return value.type().id() == TypeId::kFloat64 && std::isnan(value.as_double());
+  };
+  if (is_nan(literal) || is_nan(*stats.min) || is_nan(*stats.max)) {
+    return true;  // no order to reason with
   }
   std::optional<int> low = compare(*stats.min, literal);   // min vs literal
   std::optional<int> high = compare(*stats.max, literal);  // max vs literal
