@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "setl/core/atomic_file.h"
 #include "setl/core/cancellation.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
@@ -15,6 +16,7 @@
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/json_lines_connector.h"
 #include "setl/storage/parquet_connector.h"
+#include "storage/partition_manifest.h"
 
 namespace setl::storage {
 namespace {
@@ -25,7 +27,17 @@ using engine::Table;
 
 constexpr std::string_view kNullPartition = "__HIVE_DEFAULT_PARTITION__";
 
+// Partition keys and values become directory names: '/', '=', '%', '\\' and control
+// characters are %-escaped, so neither can leave the dataset root or split a component.
+// A value equal to the NULL marker gets its first character escaped, so that the string
+// "__HIVE_DEFAULT_PARTITION__" and NULL land in different directories.
 std::string encode(std::string_view value) {
+  if (value == kNullPartition) {
+    return "%5F" + std::string(value.substr(1));
+  }
+  if (value.empty()) {
+    return "%";  // an empty string ("%" alone never results from escaping)
+  }
   std::string out;
   for (char c : value) {
     unsigned char u = static_cast<unsigned char>(c);
@@ -39,6 +51,9 @@ std::string encode(std::string_view value) {
 }
 
 std::string decode(std::string_view text) {
+  if (text == "%") {
+    return "";
+  }
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '%' && i + 2 < text.size()) {
@@ -87,38 +102,56 @@ std::shared_ptr<Connector> file_connector(const std::filesystem::path& file, Par
   return std::make_shared<JsonLinesConnector>(file, options);
 }
 
-std::vector<PartitionFile> discover(const std::filesystem::path& root, PartitionFormat format) {
+// Splits "k1=v1/k2=v2/part.ext" (relative to the root) into keys and values.
+PartitionFile parse_partition_path(const std::filesystem::path& root,
+                                   const std::filesystem::path& relative) {
+  PartitionFile file{root / relative, {}, {}};
+  for (auto part = relative.begin(); part != relative.end(); ++part) {
+    if (std::next(part) == relative.end()) {
+      break;
+    }
+    std::string component = part->string();
+    size_t equals = component.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      throw IoError("partitioned dataset " + root.string() + ": directory '" + component + "' in " +
+                    relative.string() + " is not key=value");
+    }
+    file.keys.push_back(decode(component.substr(0, equals)));
+    std::string value = component.substr(equals + 1);
+    file.values.push_back(value == kNullPartition ? std::nullopt
+                                                  : std::optional<std::string>(decode(value)));
+  }
+  return file;
+}
+
+// The dataset's files: those its manifest lists, else (written by another tool) every
+// data file below the root.
+std::vector<PartitionFile> discover(const std::filesystem::path& root, PartitionFormat format,
+                                    std::string* manifest_text = nullptr) {
   std::vector<PartitionFile> files;
   if (!std::filesystem::is_directory(root)) {
     throw IoError("partitioned dataset " + root.string() + " does not exist or is not a directory");
   }
-  std::string extension = extension_of(format);
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
-    if (!entry.is_regular_file()) {
-      continue;
+  if (std::optional<detail::PartitionManifest> manifest = detail::read_partition_manifest(root)) {
+    for (const std::string& relative : manifest->files) {
+      files.push_back(parse_partition_path(root, relative));
     }
-    std::filesystem::path relative = std::filesystem::relative(entry.path(), root);
-    std::string name = relative.filename().string();
-    if (name.starts_with(".") || name.starts_with("_") || entry.path().extension() != extension) {
-      continue;
+    if (manifest_text != nullptr) {
+      *manifest_text = manifest->text;
     }
-    PartitionFile file{entry.path(), {}, {}};
-    for (auto part = relative.begin(); part != relative.end(); ++part) {
-      if (std::next(part) == relative.end()) {
-        break;
+  } else {
+    std::string extension = extension_of(format);
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+      if (!entry.is_regular_file()) {
+        continue;
       }
-      std::string component = part->string();
-      size_t equals = component.find('=');
-      if (equals == std::string::npos || equals == 0) {
-        throw IoError("partitioned dataset " + root.string() + ": directory '" + component +
-                      "' in " + relative.string() + " is not key=value");
+      std::filesystem::path relative = std::filesystem::relative(entry.path(), root);
+      std::string name = relative.filename().string();
+      if (name.starts_with(".") || name.starts_with("_") || entry.path().extension() != extension) {
+        continue;
       }
-      file.keys.push_back(component.substr(0, equals));
-      std::string value = component.substr(equals + 1);
-      file.values.push_back(value == kNullPartition ? std::nullopt
-                                                    : std::optional<std::string>(decode(value)));
+      files.push_back(parse_partition_path(root, relative));
     }
-    files.push_back(std::move(file));
   }
   std::sort(files.begin(), files.end(),
             [](const PartitionFile& a, const PartitionFile& b) { return a.file < b.file; });
@@ -133,6 +166,7 @@ std::vector<PartitionFile> discover(const std::filesystem::path& root, Partition
 
 DataType partition_type(const std::vector<PartitionFile>& files, size_t key) {
   bool all_ints = true;
+  bool all_floats = true;
   bool all_dates = true;
   bool any = false;
   for (const PartitionFile& file : files) {
@@ -142,13 +176,18 @@ DataType partition_type(const std::vector<PartitionFile>& files, size_t key) {
     any = true;
     int64_t integer = 0;
     int32_t days = 0;
+    double number = 0;
     all_ints = all_ints && engine::parse_int64(*file.values[key], integer);
+    all_floats = all_floats && engine::parse_float64(*file.values[key], number);
     all_dates = all_dates && engine::parse_date(*file.values[key], days);
   }
   if (!any) {
     return DataType::string();
   }
-  return all_ints ? DataType::int64() : all_dates ? DataType::date32() : DataType::string();
+  return all_ints     ? DataType::int64()
+         : all_dates  ? DataType::date32()
+         : all_floats ? DataType::float64()
+                      : DataType::string();
 }
 
 engine::Scalar partition_value(const std::optional<std::string>& text, const DataType& type) {
@@ -164,6 +203,11 @@ engine::Scalar partition_value(const std::optional<std::string>& text, const Dat
     int32_t days = 0;
     engine::parse_date(*text, days);
     return engine::Scalar::date32(days);
+  }
+  if (type.id() == engine::TypeId::kFloat64) {
+    double number = 0;
+    engine::parse_float64(*text, number);
+    return engine::Scalar::float64(number);
   }
   return engine::Scalar::string(*text);
 }
@@ -193,9 +237,10 @@ struct Layout {
   std::vector<PartitionFile> files;
 };
 
-Layout layout_of(const std::filesystem::path& root, PartitionFormat format) {
+Layout layout_of(const std::filesystem::path& root, PartitionFormat format,
+                 std::string* manifest_text = nullptr) {
   Layout layout;
-  layout.files = discover(root, format);
+  layout.files = discover(root, format, manifest_text);
   if (layout.files.empty()) {
     throw IoError("partitioned dataset " + root.string() + " holds no " + extension_of(format) +
                   " files");
@@ -222,7 +267,14 @@ std::string PartitionedConnector::describe() const {
 }
 
 bool PartitionedConnector::exists() const {
-  return std::filesystem::exists(root_);
+  std::error_code error;
+  if (!std::filesystem::is_directory(root_, error)) {
+    return false;
+  }
+  if (std::optional<detail::PartitionManifest> manifest = detail::read_partition_manifest(root_)) {
+    return !manifest->files.empty();
+  }
+  return !discover(root_, format_).empty();
 }
 
 int64_t PartitionedConnector::last_partitions_read() const {
@@ -235,7 +287,25 @@ engine::SchemaPtr PartitionedConnector::schema() const {
 }
 
 engine::Table PartitionedConnector::scan(const engine::ScanRequest& request) const {
-  Layout layout = layout_of(root_, format_);
+  // An overwrite commits a new manifest and then removes the files of the old one: a
+  // reader that listed the old files may find one gone. It then reads the new state.
+  constexpr int kAttempts = 8;
+  for (int attempt = 1;; ++attempt) {
+    std::string manifest_text;
+    try {
+      return scan_once(request, manifest_text);
+    } catch (const IoError&) {
+      std::optional<detail::PartitionManifest> now = detail::read_partition_manifest(root_);
+      if (attempt >= kAttempts || !now || now->text == manifest_text) {
+        throw;
+      }
+    }
+  }
+}
+
+engine::Table PartitionedConnector::scan_once(const engine::ScanRequest& request,
+                                              std::string& manifest_text) const {
+  Layout layout = layout_of(root_, format_, &manifest_text);
   const std::vector<std::string>& keys = layout.files.front().keys;
   std::set<std::string> key_set(keys.begin(), keys.end());
 
@@ -316,80 +386,155 @@ engine::Table PartitionedConnector::scan(const engine::ScanRequest& request) con
   return Table(output, std::move(batches));
 }
 
+namespace {
+
+std::string random_write_id() {
+  std::random_device random;
+  return fmt::format("{:08x}{:08x}", random(), random());
+}
+
+// The relative directory of each row's partition ("k1=v1/k2=v2"), by row.
+std::vector<std::string> partition_directories(const Table& table,
+                                               const std::vector<std::string>& keys) {
+  std::vector<std::string> directories;
+  directories.reserve(static_cast<size_t>(table.num_rows()));
+  std::vector<size_t> indexes;
+  for (const std::string& key : keys) {
+    indexes.push_back(table.schema()->index_of(key));
+  }
+  for (const engine::RecordBatch& batch : table.batches()) {
+    for (int64_t row = 0; row < batch.num_rows(); ++row) {
+      std::string directory;
+      for (size_t k = 0; k < keys.size(); ++k) {
+        engine::Scalar value = batch.column(indexes[k])->scalar(row);
+        directory += (k > 0 ? "/" : "") + encode(keys[k]) + "=" +
+                     (value.is_null() ? std::string(kNullPartition) : encode(value.to_display()));
+      }
+      directories.push_back(std::move(directory));
+    }
+  }
+  return directories;
+}
+
+// The rows of `table` grouped by partition directory (rows keep their order inside one).
+std::vector<std::pair<std::string, Table>> split_by_partition(
+    const Table& table, const std::vector<std::string>& keys) {
+  // Rows are grouped by the directory they are written to, so that two values go to one
+  // file exactly when they share a directory (NaN included: NaN = NaN is false).
+  std::vector<std::string> directories = partition_directories(table, keys);
+  std::map<std::string, int64_t> group_of;
+  for (const std::string& directory : directories) {
+    group_of.emplace(directory, static_cast<int64_t>(group_of.size()));
+  }
+  constexpr std::string_view kGroupColumn = "__setl_partition_group";
+  std::vector<engine::Field> fields = table.schema()->fields();
+  fields.push_back({std::string(kGroupColumn), DataType::int64(), false});
+  auto schema = std::make_shared<engine::Schema>(std::move(fields));
+  std::vector<engine::RecordBatch> batches;
+  size_t next = 0;
+  for (const engine::RecordBatch& batch : table.batches()) {
+    engine::ColumnBuilder ids(DataType::int64(), batch.num_rows());
+    for (int64_t row = 0; row < batch.num_rows(); ++row) {
+      ids.append_int(group_of[directories[next++]]);
+    }
+    std::vector<engine::ColumnPtr> columns = batch.columns();
+    columns.push_back(ids.finish());
+    batches.emplace_back(schema, std::move(columns), batch.num_rows());
+  }
+  Table sorted = Table(schema, std::move(batches)).sort({engine::asc(std::string(kGroupColumn))});
+  std::vector<int64_t> sizes(group_of.size(), 0);
+  for (const std::string& directory : directories) {
+    ++sizes[static_cast<size_t>(group_of[directory])];
+  }
+  std::vector<std::string> names(group_of.size());
+  for (const auto& [directory, id] : group_of) {
+    names[static_cast<size_t>(id)] = directory;
+  }
+  std::vector<std::string> drop = keys;
+  drop.emplace_back(kGroupColumn);
+  std::vector<std::pair<std::string, Table>> parts;
+  int64_t offset = 0;
+  for (size_t id = 0; id < sizes.size(); ++id) {
+    parts.emplace_back(names[id], sorted.slice(offset, sizes[id]).drop(drop));
+    offset += sizes[id];
+  }
+  return parts;
+}
+
+}  // namespace
+
 void PartitionedConnector::write(const engine::Table& table, SaveMode mode) {
   if (partition_by_.empty()) {
     throw ConfigError("connector " + describe() + " needs partition_by columns to write");
   }
   for (const std::string& key : partition_by_) {
+    if (key.empty()) {
+      throw ConfigError("connector " + describe() + ": a partition column name is empty");
+    }
     table.schema()->index_of(key);
   }
   if (partition_by_.size() >= table.num_columns()) {
     throw ConfigError("connector " + describe() +
                       ": partition_by names every column; the files need at least one other");
   }
-  bool present = exists();
+  std::error_code error;
+  std::filesystem::create_directories(root_, error);
+  if (error) {
+    throw IoError("cannot create " + root_.string() + ": " + error.message());
+  }
+  // One writer at a time; whatever a killed writer left unlisted is removed first.
+  FileLock lock(root_ / detail::kDatasetLockName);
+  std::vector<std::string> committed;
+  if (std::optional<detail::PartitionManifest> manifest = detail::read_partition_manifest(root_)) {
+    committed = manifest->files;
+    detail::remove_unlisted_files(root_, committed);
+  } else {
+    // Written before manifests (or by another tool): record what is there, so that its
+    // files stay visible and only files of this write are new.
+    for (const PartitionFile& file : discover(root_, format_)) {
+      committed.push_back(std::filesystem::relative(file.file, root_).generic_string());
+    }
+    if (!committed.empty()) {
+      detail::write_partition_manifest(root_, committed);
+    }
+  }
+  bool present = !committed.empty();
   if (present && mode == SaveMode::kErrorIfExists) {
     throw IoError(root_.string() + " already exists (save mode error_if_exists)");
   }
   if (present && mode == SaveMode::kIgnore) {
     return;
   }
-  std::random_device random;
-  std::string suffix = std::to_string(random());
-  bool overwrite = !(present && mode == SaveMode::kAppend);
-  std::filesystem::path target =
-      overwrite ? root_.parent_path() / ("." + root_.filename().string() + ".tmp-" + suffix)
-                : root_;
-  std::vector<std::filesystem::path> appended;  // removed again if the append fails
+  bool overwrite = mode != SaveMode::kAppend;
+  std::string write_id = random_write_id();
+  std::vector<std::string> written;
   try {
-    Table combos = table.select(std::vector<std::string>(partition_by_)).distinct();
-    for (int64_t row = 0; row < combos.num_rows(); ++row) {
-      Expr condition = Expr(engine::Scalar::boolean(true));
-      std::filesystem::path directory = target;
-      for (const std::string& key : partition_by_) {
-        engine::Scalar value = combos.at(row, key);
-        condition = condition && (value.is_null() ? engine::col(key).is_null()
-                                                  : engine::col(key) == engine::lit(value));
-        directory /= key + "=" +
-                     (value.is_null() ? std::string(kNullPartition) : encode(value.to_display()));
-      }
-      Table part = table.filter(condition).drop(partition_by_);
-      std::filesystem::path file =
-          directory / ("part-" + (overwrite ? std::string("0") : suffix) + extension_of(format_));
-      file_connector(file, format_)->write(part, SaveMode::kOverwrite);
-      if (!overwrite) {
-        appended.push_back(file);
-      }
+    int64_t number = 0;
+    for (const auto& [directory, part] : split_by_partition(table, partition_by_)) {
+      std::string relative =
+          directory + "/part-" + write_id + "-" + std::to_string(number++) + extension_of(format_);
+      written.push_back(relative);
+      file_connector(root_ / relative, format_)->write(part, SaveMode::kOverwrite);
     }
     current_cancellation().check();  // the last point where a cancel still changes nothing
-    if (overwrite) {
-      std::filesystem::create_directories(target);
-      std::filesystem::path old =
-          root_.parent_path() / ("." + root_.filename().string() + ".old-" + suffix);
-      if (present) {
-        std::filesystem::rename(root_, old);
-      }
-      std::filesystem::rename(target, root_);
-      if (present) {
-        std::filesystem::remove_all(old);
-      }
-    }
+    std::vector<std::string> files = overwrite ? std::vector<std::string>{} : committed;
+    files.insert(files.end(), written.begin(), written.end());
+    detail::write_partition_manifest(root_, files);  // the commit: all at once
+    committed = std::move(files);
   } catch (...) {
-    std::error_code ignored;
-    if (overwrite) {
-      std::filesystem::remove_all(target, ignored);
-    }
-    for (const std::filesystem::path& file : appended) {
-      std::filesystem::remove(file, ignored);
-      // Directories this append created are left empty: remove them (non-empty ones stay).
-      for (std::filesystem::path dir = file.parent_path(); dir != root_ && dir.has_parent_path();
+    for (const std::string& relative : written) {
+      std::filesystem::remove(root_ / relative, error);
+      for (std::filesystem::path dir = (root_ / relative).parent_path(); dir != root_;
            dir = dir.parent_path()) {
-        if (!std::filesystem::remove(dir, ignored)) {
-          break;
+        if (!std::filesystem::remove(dir, error)) {
+          break;  // not empty: other partitions' files live there
         }
       }
     }
     throw;
+  }
+  if (overwrite) {
+    detail::remove_unlisted_files(root_, committed);  // the replaced files
   }
 }
 

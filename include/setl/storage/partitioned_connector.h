@@ -9,9 +9,12 @@
 //   sales->write(table, SaveMode::kOverwrite);        // out/sales/year=2024/city=NYC/part-0.csv
 //   sales->lazy().filter("year = 2024").collect();    // reads only year=2024 directories
 //
-// Partition values are written as text (NULL as __HIVE_DEFAULT_PARTITION__, '/', '=', '%'
-// and control characters %-escaped) and read back as int64 when every value is an integer,
-// date32 when every value is a date, else string.
+// Partition keys and values are written as text ('/', '=', '%', '\\' and control
+// characters %-escaped; NULL as __HIVE_DEFAULT_PARTITION__, the string of that name with
+// its first '_' escaped; the empty string as "%") and read back as int64 when every value
+// is an integer, date32 when every value is a date, float64 when every value is a number
+// (NaN and infinities included), else string. Datasets written by other tools (no
+// manifest) are read by listing their key=value directories.
 #pragma once
 
 #include <filesystem>
@@ -34,8 +37,13 @@ class PartitionedConnector : public Connector {
   engine::SchemaPtr schema() const override;
   std::string describe() const override;
   engine::Table scan(const engine::ScanRequest& request) const override;
-  /// Overwrite replaces the whole directory tree atomically (a new tree is built beside
-  /// it and swapped in); append adds new part files.
+  /// Every write becomes visible at once: part files are written under names unique to
+  /// the write, then ROOT/_setl_manifest.json, which lists the dataset's files, is
+  /// replaced atomically (overwrite: the new files; append: old and new). Readers see the
+  /// old or the new dataset, never a mix, and never none. Writers serialise on
+  /// ROOT/.setl.lock; files a killed writer left behind are listed nowhere, invisible, and
+  /// removed by the next write. An append killed before its commit leaves nothing behind,
+  /// so retrying it adds its rows once.
   void write(const engine::Table& table, SaveMode mode) override;
   bool exists() const override;
   std::optional<std::string> fingerprint(bool content = false) const override {
@@ -46,6 +54,7 @@ class PartitionedConnector : public Connector {
   int64_t last_partitions_read() const;
 
  private:
+  engine::Table scan_once(const engine::ScanRequest& request, std::string& manifest_text) const;
   std::filesystem::path root_;
   PartitionFormat format_;
   std::vector<std::string> partition_by_;
