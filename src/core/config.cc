@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
@@ -23,11 +24,23 @@ struct Config::State {
   std::string profile;
   // Effective dotted key -> "line:column" in the source, known for YAML files.
   std::unordered_map<std::string, std::string> locations;
+  // Keys whose value came (partly) from the environment: errors never quote them.
+  std::unordered_set<std::string> from_environment;
 };
 
 namespace {
 
 using Locations = std::unordered_map<std::string, std::string>;
+
+// A configuration is small; these bounds stop hostile files (deep nesting that would
+// overflow the stack, YAML aliases that expand exponentially) with a clear error.
+constexpr int kMaxConfigDepth = 64;
+constexpr int64_t kMaxConfigValues = 200'000;
+
+struct YamlBudget {
+  std::string source;
+  int64_t values = 0;
+};
 
 std::string join_key(std::string_view prefix, std::string_view key) {
   if (prefix.empty()) {
@@ -105,7 +118,17 @@ std::string mark_text(const YAML::Mark& mark) {
   return std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
 }
 
-Json yaml_to_json(const YAML::Node& node, const std::string& path, Locations& locations) {
+Json yaml_to_json(const YAML::Node& node, const std::string& path, Locations& locations,
+                  YamlBudget& budget, int depth) {
+  if (depth > kMaxConfigDepth) {
+    throw ConfigError(budget.source + ":" + mark_text(node.Mark()) + ": nesting deeper than " +
+                      std::to_string(kMaxConfigDepth) + " levels");
+  }
+  if (++budget.values > kMaxConfigValues) {
+    throw ConfigError(budget.source + ": the YAML expands to more than " +
+                      std::to_string(kMaxConfigValues) +
+                      " values (aliases referring to aliases?); refusing to expand it");
+  }
   if (!path.empty()) {
     locations[path] = mark_text(node.Mark());
   }
@@ -119,7 +142,8 @@ Json yaml_to_json(const YAML::Node& node, const std::string& path, Locations& lo
       Json array = Json::array();
       size_t index = 0;
       for (const auto& item : node) {
-        array.push_back(yaml_to_json(item, join_key(path, std::to_string(index++)), locations));
+        array.push_back(yaml_to_json(item, join_key(path, std::to_string(index++)), locations,
+                                     budget, depth + 1));
       }
       return array;
     }
@@ -127,7 +151,7 @@ Json yaml_to_json(const YAML::Node& node, const std::string& path, Locations& lo
       Json object = Json::object();
       for (const auto& entry : node) {
         std::string key = entry.first.Scalar();
-        object[key] = yaml_to_json(entry.second, join_key(path, key), locations);
+        object[key] = yaml_to_json(entry.second, join_key(path, key), locations, budget, depth + 1);
       }
       return object;
     }
@@ -272,11 +296,15 @@ std::string substitute(const std::string& text, const Config::State& state,
   return out;
 }
 
-void substitute_all(Json& value, const Config::State& state, const std::string& key) {
+void substitute_all(Json& value, Config::State& state, const std::string& key) {
   if (value.is_string()) {
     const std::string& text = value.get_ref<const std::string&>();
     if (text.find('$') != std::string::npos) {
-      value = substitute(text, state, key);
+      std::string replaced = substitute(text, state, key);
+      if (text.find("${") != std::string::npos) {
+        state.from_environment.insert(key);
+      }
+      value = std::move(replaced);
     }
   } else if (value.is_object()) {
     for (auto& [child_key, child] : value.items()) {
@@ -289,8 +317,27 @@ void substitute_all(Json& value, const Config::State& state, const std::string& 
   }
 }
 
+// Iterative, so that checking a hostile document cannot itself overflow the stack.
+void check_depth(const Json& document, const std::string& source) {
+  std::vector<std::pair<const Json*, int>> pending{{&document, 0}};
+  while (!pending.empty()) {
+    auto [node, depth] = pending.back();
+    pending.pop_back();
+    if (depth > kMaxConfigDepth) {
+      throw ConfigError(source + ": nesting deeper than " + std::to_string(kMaxConfigDepth) +
+                        " levels");
+    }
+    if (node->is_structured()) {
+      for (const Json& child : *node) {
+        pending.emplace_back(&child, depth + 1);
+      }
+    }
+  }
+}
+
 std::shared_ptr<Config::State> finish(std::string source, Json document, const Locations& locations,
                                       const ConfigLoadOptions& options) {
+  check_depth(document, source);
   auto state = std::make_shared<Config::State>();
   state->source = std::move(source);
   apply_profile(*state, std::move(document), locations, selected_profile(options));
@@ -348,7 +395,8 @@ Config Config::from_yaml(std::string_view text, std::string source,
     throw ConfigError(source + ":" + mark_text(error.mark) + ": invalid YAML: " + error.msg);
   }
   Locations locations;
-  Json document = yaml_to_json(node, "", locations);
+  YamlBudget budget{source};
+  Json document = yaml_to_json(node, "", locations, budget, 0);
   return Config(finish(std::move(source), std::move(document), locations, options), "");
 }
 
@@ -365,9 +413,13 @@ Config Config::from_json(std::string_view text, std::string source,
 
 Config Config::load(const std::filesystem::path& path, const ConfigLoadOptions& options) {
   std::ifstream file(path, std::ios::binary);
-  if (!file) {
+  std::error_code error;
+  if (!file || std::filesystem::is_directory(path, error)) {
     throw ConfigError(path.string() + ": cannot open the configuration file (" +
-                      (std::filesystem::exists(path) ? "not readable" : "no such file") + ")");
+                      (std::filesystem::is_directory(path, error) ? "a directory"
+                       : std::filesystem::exists(path, error)     ? "not readable"
+                                                                  : "no such file") +
+                      ")");
   }
   std::stringstream buffer;
   buffer << file.rdbuf();
@@ -474,10 +526,19 @@ const Json& require(const Config::State& state, const std::string& full_key) {
   throw ConfigError(message);
 }
 
+// What was found, without echoing a value that came from the environment (a password
+// substituted into the wrong key must not end up in a log).
+std::string found_text(const Config::State& state, const std::string& key, const Json& found) {
+  if (state.from_environment.count(key) > 0) {
+    return "a value from the environment (not shown)";
+  }
+  return type_of(found);
+}
+
 [[noreturn]] void wrong_type(const Config::State& state, const std::string& key,
                              std::string_view expected, const Json& found) {
   throw ConfigError(where(state, key) + ": expected " + std::string(expected) + ", found " +
-                    type_of(found));
+                    found_text(state, key, found));
 }
 
 }  // namespace
@@ -600,14 +661,26 @@ std::chrono::milliseconds Config::get_duration(std::string_view key) const {
   } else {
     wrong_type(*state_, full_key, kExpected, node);
   }
-  return std::chrono::milliseconds(static_cast<int64_t>(amount * millis_per_unit));
+  double millis = amount * millis_per_unit;
+  // Casting a double beyond int64's range is undefined: check first (~292 million years).
+  if (!(millis >= 0 && millis < 9.2e18)) {
+    throw ConfigError(where(*state_, full_key) + ": duration " +
+                      (state_->from_environment.count(full_key) > 0
+                           ? std::string("from the environment")
+                           : "'" + text + "'") +
+                      " is out of range");
+  }
+  return std::chrono::milliseconds(static_cast<int64_t>(millis));
 }
 
 void Config::throw_out_of_range(std::string_view key, int64_t value, int64_t min,
                                 uint64_t max) const {
-  throw ConfigError(where(*state_, join_key(prefix_, key)) + ": expected an integer in [" +
-                    std::to_string(min) + ", " + std::to_string(max) + "], found " +
-                    std::to_string(value));
+  std::string full_key = join_key(prefix_, key);
+  throw ConfigError(where(*state_, full_key) + ": expected an integer in [" + std::to_string(min) +
+                    ", " + std::to_string(max) + "], found " +
+                    (state_->from_environment.count(full_key) > 0
+                         ? std::string("a value from the environment (not shown)")
+                         : std::to_string(value)));
 }
 
 }  // namespace setl

@@ -1,5 +1,6 @@
 #include "setl/engine/expr.h"
 
+#include <algorithm>
 #include <cctype>
 #include <set>
 
@@ -7,6 +8,24 @@
 #include "setl/core/error.h"
 
 namespace setl::engine {
+
+Expr::Expr(std::shared_ptr<const Node> node) : node_(std::move(node)) {
+  int depth = 1;
+  for (const Expr& arg : node_->args) {
+    depth = std::max(depth, arg.node_->depth + 1);
+  }
+  if (depth > kMaxDepth) {
+    throw ParseError("expression nests deeper than " + std::to_string(kMaxDepth) +
+                     " levels; write long OR chains as IN (...) and split generated "
+                     "expressions");
+  }
+  if (node_->depth != depth) {
+    // A node is new (owned by this Expr alone) whenever its depth can differ from its
+    // arguments': nodes are immutable once shared.
+    const_cast<Node&>(*node_).depth = depth;
+  }
+}
+
 namespace {
 
 Expr make(ExprKind kind, std::string name, std::vector<Expr> args) {

@@ -18,6 +18,8 @@ struct Expr::Node {
   bool try_cast = false;
   std::string alias;
   std::shared_ptr<const WindowSpec> window;
+  // Levels below and including this node; set when the node is wrapped in an Expr.
+  int depth = 1;
 };
 
 }  // namespace setl::engine

@@ -197,7 +197,22 @@ class Parser {
     }
   }
 
+  // Counts nested parse levels (parentheses, NOT, unary minus, call arguments): the
+  // parser recurses on them, so they are bounded like the trees it builds.
+  struct DepthGuard {
+    Parser& parser;
+    explicit DepthGuard(Parser& owner) : parser(owner) {
+      // Up to three guarded levels per nesting (parenthesis, NOT, sign).
+      if (++parser.depth_ > 3 * Expr::kMaxDepth) {
+        parser.fail(parser.peek(), "the expression nests too deeply (at most " +
+                                       std::to_string(Expr::kMaxDepth) + " levels)");
+      }
+    }
+    ~DepthGuard() { --parser.depth_; }
+  };
+
   Expr parse_or() {
+    DepthGuard guard(*this);
     Expr left = parse_and();
     while (accept_keyword("or")) {
       left = left || parse_and();
@@ -214,6 +229,7 @@ class Parser {
   }
 
   Expr parse_not() {
+    DepthGuard guard(*this);
     if (accept_keyword("not")) {
       return !parse_not();
     }
@@ -299,6 +315,7 @@ class Parser {
   }
 
   Expr parse_unary() {
+    DepthGuard guard(*this);
     if (accept_symbol("-")) {
       const Token& token = peek();
       if (token.kind == TokenKind::kNumber) {
@@ -525,6 +542,7 @@ class Parser {
   std::string_view source_;
   std::vector<Token> tokens_;
   size_t index_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace

@@ -52,9 +52,11 @@ Datum eval_temporal(Fn fn, const DataType& type, const std::vector<Datum>& args,
     auto out = Buffer::allocate(static_cast<size_t>(rows) * 4);
     int32_t* result = out->mutable_data_as<int32_t>();
     for (int64_t row = 0; row < rows; ++row) {
-      int64_t days =
-          valid(row) ? columns[0]->values<int32_t>()[row] + columns[1]->values<int64_t>()[row] : 0;
-      if (days < INT32_MIN || days > INT32_MAX) {
+      int64_t days = 0;
+      // An int64 day count added to a date can overflow before any range check.
+      if (valid(row) && (__builtin_add_overflow(int64_t{columns[0]->values<int32_t>()[row]},
+                                                columns[1]->values<int64_t>()[row], &days) ||
+                         days < INT32_MIN || days > INT32_MAX)) {
         throw SchemaError("date_add overflows the date range");
       }
       result[row] = static_cast<int32_t>(days);

@@ -110,8 +110,14 @@ class Expr {
   /// Structural equality (same tree), used by the optimizer and tests.
   friend bool same_expr(const Expr& a, const Expr& b);
 
+  /// Expression trees nest at most this deep: every walk over a tree (typing, evaluation,
+  /// printing, optimising) is recursive, and a bounded depth keeps them all within the
+  /// stack. Write long OR chains as `x IN (...)`.
+  static constexpr int kMaxDepth = 256;
+
   struct Node;
-  explicit Expr(std::shared_ptr<const Node> node) : node_(std::move(node)) {}
+  /// Throws: ParseError if the tree would nest deeper than kMaxDepth.
+  explicit Expr(std::shared_ptr<const Node> node);
   const std::shared_ptr<const Node>& node() const { return node_; }
 
  private:
