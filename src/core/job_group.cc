@@ -145,7 +145,8 @@ std::vector<std::string> cancel_locked(Registry& r,
                                        const std::vector<std::shared_ptr<JobGroupState>>& targets,
                                        const std::string& reason) {
   std::vector<std::string> ids;
-  for (const auto& [number, group] : r.active) {
+  for (const auto& entry : r.active) {
+    const auto& group = entry.second;
     if (std::any_of(targets.begin(), targets.end(),
                     [&](const auto& target) { return inside(*group, *target); })) {
       ids.push_back(group->id);

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "setl/core/error.h"
 #include "setl/core/job_group.h"
 
 namespace setl {
@@ -45,10 +46,22 @@ void run_parallel(size_t count, size_t max_threads, const std::function<void(siz
   for (std::thread& thread : threads) {
     thread.join();
   }
+  // The first real failure, not the cancellations it caused in its siblings.
+  std::exception_ptr first;
   for (const std::exception_ptr& error : errors) {
-    if (error) {
+    if (!error) {
+      continue;
+    }
+    try {
+      std::rethrow_exception(error);
+    } catch (const CancelledError&) {
+      first = first ? first : error;
+    } catch (...) {
       std::rethrow_exception(error);
     }
+  }
+  if (first) {
+    std::rethrow_exception(first);
   }
 }
 

@@ -168,7 +168,9 @@ std::string miss_reason(const CacheKeyParts& now, const std::optional<CacheKeyPa
   if (before->sources != now.sources) {
     changes.push_back("source fingerprints changed");
   }
-  for (const auto& [label, key] : now.inputs) {
+  for (const auto& input_now : now.inputs) {
+    const std::string& label = input_now.first;
+    const std::string& key = input_now.second;
     auto old = std::find_if(before->inputs.begin(), before->inputs.end(),
                             [&](const auto& input) { return input.first == label; });
     if (old == before->inputs.end()) {
@@ -226,6 +228,10 @@ std::vector<CacheDecision> Pipeline::explain_cache(const RunOptions& options) {
 }
 
 void Pipeline::run_impl(const RunOptions& options, bool dry_run) {
+  if (moved_from_.moved) {
+    throw StateError("this Pipeline was moved from; run the Pipeline it was moved to");
+  }
+  cache_store_failures_.clear();
   auto policy_of = [this](const FactoryBase& factory) -> const CachePolicy& {
     return factory.has_cache_policy() ? factory.cache_policy() : default_cache_policy_;
   };
@@ -434,8 +440,18 @@ void Pipeline::run_impl(const RunOptions& options, bool dry_run) {
             keys[index]);
       }
       if (uses_disk(mode) && disk_cache_ && disk_cache_->can_store(factory.output_type())) {
-        disk_cache_->store(keys[index].key, detail::FactoryRunner::payload(factory),
-                           factory.output_type(), policy.ttl, keys[index]);
+        // The cache is an optimisation: the factory ran and wrote, so a full disk or a
+        // concurrent `setl cache clear` costs the next run a recomputation, not this run.
+        try {
+          disk_cache_->store(keys[index].key, detail::FactoryRunner::payload(factory),
+                             factory.output_type(), policy.ttl, keys[index]);
+        } catch (const CancelledError&) {
+          throw;
+        } catch (const std::exception& error) {
+          log::warn("pipeline '{}': factory '{}' was not stored in the disk cache: {}", name_,
+                    factory.name(), error.what());
+          cache_store_failures_.push_back(factory.name() + ": " + error.what());
+        }
       }
     }
     if (benchmark_) {

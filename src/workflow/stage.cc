@@ -79,6 +79,10 @@ void Stage::run_with(const std::function<void(size_t)>& prepare, const std::stri
       std::lock_guard lock(cancelled_mutex);
       cancelled_.push_back(factory.name());
       throw;
+    } catch (const std::exception& error) {
+      // The stage fails anyway: stop the siblings before they write.
+      group.token().cancel("factory '" + factory.name() + "' failed: " + error.what());
+      throw;
     }
   };
   if (parallel_ && chosen.size() > 1) {

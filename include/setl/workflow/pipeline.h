@@ -116,6 +116,11 @@ class Pipeline {
   const std::vector<std::string>& tags() const noexcept { return tags_; }
   /// Factories of the latest run() that stopped with CancelledError.
   const std::vector<std::string>& cancelled_factories() const noexcept { return cancelled_; }
+  /// "factory: reason" for each output the last run could not store in the disk cache
+  /// (the run itself succeeded; the next one recomputes them).
+  const std::vector<std::string>& cache_store_failures() const noexcept {
+    return cache_store_failures_;
+  }
 
   /// The output of a factory of this pipeline.
   /// Throws: DeliveryError if the factory produces another type or is not in this
@@ -180,6 +185,18 @@ class Pipeline {
   std::shared_ptr<DiskCache> disk_cache_;
   CachePolicy default_cache_policy_;
   std::vector<CacheDecision> cache_report_;
+  std::vector<std::string> cache_store_failures_;
+  // Marks the source of a move, so that running it says so instead of failing obscurely.
+  struct MoveSentinel {
+    bool moved = false;
+    MoveSentinel() = default;
+    MoveSentinel(MoveSentinel&& other) noexcept : moved(other.moved) { other.moved = true; }
+    MoveSentinel& operator=(MoveSentinel&& other) noexcept {
+      moved = other.moved;
+      other.moved = true;
+      return *this;
+    }
+  } moved_from_;
 };
 
 }  // namespace setl::workflow
