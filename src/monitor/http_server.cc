@@ -1,5 +1,6 @@
 #include "setl/monitor/http_server.h"
 
+#include <charconv>
 #include <random>
 #include <thread>
 
@@ -16,6 +17,9 @@ namespace setl::monitor {
 namespace {
 
 constexpr size_t kFinishedShown = 50;
+constexpr size_t kMaxBody = 64 * 1024;
+constexpr time_t kClientTimeout = 5;  // seconds
+constexpr size_t kWorkers = 64;
 
 bool is_loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
@@ -57,8 +61,37 @@ struct MonitorServer::Impl {
   int port = 0;
   std::string token;
 
+  // Constant time: how long the comparison takes says nothing about the token.
   bool authorized(const httplib::Request& request) const {
-    return request.get_header_value("Authorization") == "Bearer " + token;
+    std::string given = request.get_header_value("Authorization");
+    std::string expected = "Bearer " + token;
+    unsigned char difference = given.size() == expected.size() ? 0 : 1;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      difference |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
+    }
+    return difference == 0;
+  }
+
+  // Hostile clients: bodies are small and read only after the token check, and a client
+  // that stalls is dropped after a few seconds, so a handful of slow connections cannot
+  // hold every worker (and with them the cancel endpoint).
+  void limits() {
+    server.set_payload_max_length(kMaxBody);
+    server.set_read_timeout(kClientTimeout);
+    server.set_write_timeout(kClientTimeout);
+    server.set_keep_alive_timeout(2);
+    server.set_keep_alive_max_count(100);
+    server.new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
+    server.set_pre_routing_handler(
+        [this](const httplib::Request& request, httplib::Response& response) {
+          if (request.method != "GET" && request.method != "HEAD" && !authorized(request)) {
+            reply_json(response, 401,
+                       error_json("missing or wrong token: send 'Authorization: Bearer <token>' "
+                                  "with the token the monitor printed at start-up"));
+            return httplib::Server::HandlerResponse::Handled;
+          }
+          return httplib::Server::HandlerResponse::Unhandled;
+        });
   }
 
   void routes() {
@@ -89,10 +122,10 @@ struct MonitorServer::Impl {
       std::vector<JobEvent> events = recent_job_events();
       size_t limit = 100;
       if (request.has_param("limit")) {
-        try {
-          limit = static_cast<size_t>(std::stoul(request.get_param_value("limit")));
-        } catch (const std::exception&) {
-          reply_json(response, 400, error_json("limit must be a non-negative integer"));
+        std::string text = request.get_param_value("limit");
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), limit);
+        if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+          reply_json(response, 400, error_json("limit must be an integer from 0 to 2^64-1"));
           return;
         }
       }
@@ -139,6 +172,7 @@ MonitorServer::MonitorServer(std::string host, int port, MonitorOptions options)
   }
   impl_->host = host;
   impl_->token = options.token.empty() ? random_token() : options.token;
+  impl_->limits();
   impl_->routes();
   if (port == 0) {
     impl_->port = impl_->server.bind_to_any_port(host);
