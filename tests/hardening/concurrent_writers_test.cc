@@ -1,0 +1,131 @@
+// Several processes writing one target, and cache maintenance beside cache writers.
+#include <algorithm>
+#include <set>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "process.h"
+#include "setl/core/atomic_file.h"
+#include "setl/storage/csv_connector.h"
+#include "setl/storage/json_lines_connector.h"
+#include "setl/storage/parquet_connector.h"
+#include "setl/storage/partitioned_connector.h"
+#include "setl/workflow/deliverable.h"
+#include "setl/workflow/disk_cache.h"
+#include "testing/columns.h"
+#include "testing/temp_dir.h"
+
+namespace setl {
+namespace {
+
+std::shared_ptr<storage::Connector> reader(const std::string& kind,
+                                           const std::filesystem::path& path) {
+  if (kind == "jsonl") {
+    return std::make_shared<storage::JsonLinesConnector>(path);
+  }
+  if (kind == "parquet") {
+    return std::make_shared<storage::ParquetConnector>(path);
+  }
+  if (kind.starts_with("partitioned")) {
+    return std::make_shared<storage::PartitionedConnector>(
+        path, kind == "partitioned-csv" ? storage::PartitionFormat::kCsv
+                                        : storage::PartitionFormat::kParquet);
+  }
+  return std::make_shared<storage::CsvConnector>(path);
+}
+
+bool has_temporaries(const std::filesystem::path& root) {
+  std::error_code error;
+  if (std::filesystem::is_regular_file(root, error)) {
+    for (const auto& entry : std::filesystem::directory_iterator(root.parent_path())) {
+      if (is_temporary_name(entry.path().filename().string())) {
+        return true;
+      }
+    }
+    return false;
+  }
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+    if (is_temporary_name(entry.path().filename().string())) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Finding: two processes appending to one CSV or Parquet file lost one append, both
+// reporting success. Now every append of every process lands exactly once.
+class ConcurrentAppends : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ConcurrentAppends, EveryAppendOfEveryProcessLands) {
+  testing::TempDir dir;
+  std::string kind = GetParam();
+  std::filesystem::path path =
+      dir.path() / (kind.starts_with("partitioned") ? "lake" : "target." + kind);
+  constexpr int kProcesses = 3;
+  constexpr int kRounds = 8;
+  constexpr int kRows = 50;
+  {
+    std::vector<std::unique_ptr<testing::Child>> writers;
+    for (int tag = 0; tag < kProcesses; ++tag) {
+      writers.push_back(std::make_unique<testing::Child>(std::vector<std::string>{
+          SETL_TEST_WRITER, kind, path.string(), "append", std::to_string(kRounds),
+          std::to_string(kRows), std::to_string(tag)}));
+    }
+    for (auto& writer : writers) {
+      EXPECT_EQ(writer->wait(), 0);
+    }
+  }
+  engine::Table table = reader(kind, path)->read();
+  EXPECT_EQ(table.num_rows(), kProcesses * kRounds * kRows);
+  std::set<std::string> distinct;
+  std::vector<std::string> tags = testing::cells(table, "tag");
+  std::vector<std::string> seqs = testing::cells(table, "seq");
+  for (size_t i = 0; i < tags.size(); ++i) {
+    distinct.insert(tags[i] + "/" + seqs[i]);
+  }
+  EXPECT_EQ(distinct.size(), static_cast<size_t>(kProcesses * kRounds * kRows));  // no duplicate
+  EXPECT_FALSE(has_temporaries(path));
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, ConcurrentAppends,
+                         ::testing::Values("csv", "csv.gz", "jsonl", "parquet", "partitioned-csv",
+                                           "partitioned-parquet"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           std::replace(name.begin(), name.end(), '.', '_');
+                           return name;
+                         });
+
+// Finding: `setl cache gc` deleted another process's in-flight temporary, failing its run.
+// gc and clear beside storing processes never break a store.
+TEST(ConcurrentCache, GcAndClearBesideWritersNeverBreakAStore) {
+  testing::TempDir dir;
+  std::filesystem::path cache_dir = dir.path() / "cache";
+  { workflow::DiskCache create(cache_dir); }
+  std::vector<std::unique_ptr<testing::Child>> writers;
+  for (int tag = 0; tag < 2; ++tag) {
+    writers.push_back(std::make_unique<testing::Child>(
+        std::vector<std::string>{SETL_TEST_WRITER, "cache", cache_dir.string(), "overwrite", "40",
+                                 "200000", std::to_string(tag)}));
+  }
+  workflow::DiskCache maintenance(cache_dir);
+  for (int i = 0; i < 40; ++i) {
+    maintenance.gc();
+    if (i % 10 == 9) {
+      maintenance.clear();
+    }
+  }
+  for (auto& writer : writers) {
+    EXPECT_EQ(writer->wait(), 0);  // every store of both writers succeeded
+  }
+  maintenance.add_builtin_codecs();
+  for (const workflow::DiskCacheEntryInfo& entry : maintenance.list()) {
+    EXPECT_NE(maintenance.load(entry.key, workflow::type_info_of<std::string>()), nullptr);
+  }
+  EXPECT_FALSE(has_temporaries(cache_dir / "entries"));
+}
+
+}  // namespace
+}  // namespace setl
