@@ -14,7 +14,12 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_L
 endif()
 
 add_library(setl_sanitizers INTERFACE)
-if(SETL_SANITIZE)
+if(SETL_FUZZ)
+  # libFuzzer instrumentation for every library; the fuzz targets link the fuzzer's main.
+  target_compile_options(setl_sanitizers INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+                         -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  target_link_options(setl_sanitizers INTERFACE -fsanitize=address,undefined)
+elseif(SETL_SANITIZE)
   target_compile_options(setl_sanitizers INTERFACE -fsanitize=address,undefined
                          -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   target_link_options(setl_sanitizers INTERFACE -fsanitize=address,undefined)
