@@ -472,7 +472,7 @@ const std::string& Config::profile() const {
 
 std::string Config::to_json() const {
   const Json* node = find(state_->root, prefix_);
-  return node ? node->dump() : "null";
+  return node ? node->dump(-1, ' ', false, Json::error_handler_t::replace) : "null";
 }
 
 bool Config::has(std::string_view key) const {

@@ -40,7 +40,8 @@ void reply_json(httplib::Response& response, int status, const std::string& body
 }
 
 std::string error_json(const std::string& message) {
-  return nlohmann::json{{"error", message}}.dump();
+  return nlohmann::json{{"error", message}}.dump(-1, ' ', false,
+                                                 nlohmann::json::error_handler_t::replace);
 }
 
 std::string groups_json(const std::vector<JobGroupInfo>& groups) {
@@ -156,7 +157,8 @@ struct MonitorServer::Impl {
       int status = result.found
                        ? 200
                        : (result.message.find("already finished") != std::string::npos ? 409 : 404);
-      reply_json(response, status, body.dump());
+      reply_json(response, status,
+                 body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     });
   }
 };

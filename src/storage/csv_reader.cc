@@ -29,28 +29,6 @@ struct Record {
   std::string_view raw;
 };
 
-bool valid_utf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (length == 0 || i + length > text.size()) {
-      return false;
-    }
-    for (size_t k = 1; k < length; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) {
-        return false;
-      }
-    }
-    i += length;
-  }
-  return true;
-}
-
 // Tokenizes records in [begin, end) of the data. Unescaped quoted fields are copied into
 // per-record scratch storage; everything else views the data. The parallel split walks
 // the data with the same state machine (skip()), so both always agree on where records
@@ -509,7 +487,7 @@ RangeResult parse_range(const std::string& data, size_t begin, size_t end, int64
           ok = engine::parse_timestamp(field.text, value.integer);
           break;
         case TypeId::kString:
-          if (!valid_utf8(field.text)) {
+          if (!engine::is_valid_utf8(field.text)) {
             problem = "column " + std::to_string(wanted[k] + 1) + " (\"" + column.name +
                       "\"): invalid UTF-8";
           }

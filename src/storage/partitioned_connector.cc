@@ -38,10 +38,12 @@ std::string encode(std::string_view value) {
   if (value.empty()) {
     return "%";  // an empty string ("%" alone never results from escaping)
   }
+  // Bytes that are not UTF-8 are escaped too: names must survive the JSON manifest.
+  bool escape_high = !engine::is_valid_utf8(value);
   std::string out;
   for (char c : value) {
     unsigned char u = static_cast<unsigned char>(c);
-    if (c == '%' || c == '/' || c == '=' || c == '\\' || u < 0x20) {
+    if (c == '%' || c == '/' || c == '=' || c == '\\' || u < 0x20 || (escape_high && u >= 0x80)) {
       out += fmt::format("%{:02X}", u);
     } else {
       out += c;

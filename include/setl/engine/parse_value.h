@@ -18,4 +18,7 @@ bool parse_date(std::string_view text, int32_t& out);
 /// to microseconds since the epoch (UTC).
 bool parse_timestamp(std::string_view text, int64_t& out);
 
+/// True if `text` is well-formed UTF-8 (no truncated or stray continuation bytes).
+bool is_valid_utf8(std::string_view text);
+
 }  // namespace setl::engine
