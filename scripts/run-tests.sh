@@ -2,7 +2,9 @@
 # The whole test suite: installs what is missing, builds everything (tests, examples,
 # benchmarks) with warnings as errors, runs every CTest test, then rebuilds under
 # ThreadSanitizer and reruns the core and workflow tests to catch data races in the
-# parallel paths. Set SETL_SKIP_TSAN=1 to skip the second part locally.
+# parallel paths, then builds the libFuzzer targets with clang and runs each for a short,
+# bounded time (SETL_FUZZ_SECONDS, default 20) after replaying its saved crash inputs.
+# Set SETL_SKIP_TSAN=1 or SETL_SKIP_FUZZ=1 to skip those parts locally.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -20,4 +22,12 @@ if [[ "${SETL_SKIP_TSAN:-0}" != "1" ]]; then
   cmake --build build/tsan -j "$jobs" --target setl_core_workflow_tests
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
     ctest --test-dir build/tsan --output-on-failure -j "$jobs" -L "core|workflow|monitor"
+fi
+
+if [[ "${SETL_SKIP_FUZZ:-0}" != "1" ]]; then
+  cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+    -DSETL_FUZZ=ON -DSETL_WERROR=OFF -DSETL_BUILD_TESTS=OFF -DSETL_BUILD_EXAMPLES=OFF \
+    -DSETL_BUILD_BENCHMARKS=OFF -DSETL_FUZZ_SECONDS="${SETL_FUZZ_SECONDS:-20}"
+  cmake --build build/fuzz -j "$jobs"
+  ctest --test-dir build/fuzz --output-on-failure -j "$jobs" -L fuzz
 fi
