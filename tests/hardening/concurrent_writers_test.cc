@@ -6,52 +6,14 @@
 #include <gtest/gtest.h>
 
 #include "process.h"
-#include "setl/core/atomic_file.h"
-#include "setl/storage/csv_connector.h"
-#include "setl/storage/json_lines_connector.h"
-#include "setl/storage/parquet_connector.h"
-#include "setl/storage/partitioned_connector.h"
 #include "setl/workflow/deliverable.h"
 #include "setl/workflow/disk_cache.h"
+#include "targets.h"
 #include "testing/columns.h"
 #include "testing/temp_dir.h"
 
 namespace setl {
 namespace {
-
-std::shared_ptr<storage::Connector> reader(const std::string& kind,
-                                           const std::filesystem::path& path) {
-  if (kind == "jsonl") {
-    return std::make_shared<storage::JsonLinesConnector>(path);
-  }
-  if (kind == "parquet") {
-    return std::make_shared<storage::ParquetConnector>(path);
-  }
-  if (kind.starts_with("partitioned")) {
-    return std::make_shared<storage::PartitionedConnector>(
-        path, kind == "partitioned-csv" ? storage::PartitionFormat::kCsv
-                                        : storage::PartitionFormat::kParquet);
-  }
-  return std::make_shared<storage::CsvConnector>(path);
-}
-
-bool has_temporaries(const std::filesystem::path& root) {
-  std::error_code error;
-  if (std::filesystem::is_regular_file(root, error)) {
-    for (const auto& entry : std::filesystem::directory_iterator(root.parent_path())) {
-      if (is_temporary_name(entry.path().filename().string())) {
-        return true;
-      }
-    }
-    return false;
-  }
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
-    if (is_temporary_name(entry.path().filename().string())) {
-      return true;
-    }
-  }
-  return false;
-}
 
 // Finding: two processes appending to one CSV or Parquet file lost one append, both
 // reporting success. Now every append of every process lands exactly once.
@@ -60,8 +22,7 @@ class ConcurrentAppends : public ::testing::TestWithParam<std::string> {};
 TEST_P(ConcurrentAppends, EveryAppendOfEveryProcessLands) {
   testing::TempDir dir;
   std::string kind = GetParam();
-  std::filesystem::path path =
-      dir.path() / (kind.starts_with("partitioned") ? "lake" : "target." + kind);
+  std::filesystem::path path = testing::target_path(dir.path(), kind);
   constexpr int kProcesses = 3;
   constexpr int kRounds = 8;
   constexpr int kRows = 50;
@@ -76,7 +37,7 @@ TEST_P(ConcurrentAppends, EveryAppendOfEveryProcessLands) {
       EXPECT_EQ(writer->wait(), 0);
     }
   }
-  engine::Table table = reader(kind, path)->read();
+  engine::Table table = testing::reader(kind, path)->read();
   EXPECT_EQ(table.num_rows(), kProcesses * kRounds * kRows);
   std::set<std::string> distinct;
   std::vector<std::string> tags = testing::cells(table, "tag");
@@ -85,7 +46,7 @@ TEST_P(ConcurrentAppends, EveryAppendOfEveryProcessLands) {
     distinct.insert(tags[i] + "/" + seqs[i]);
   }
   EXPECT_EQ(distinct.size(), static_cast<size_t>(kProcesses * kRounds * kRows));  // no duplicate
-  EXPECT_FALSE(has_temporaries(path));
+  EXPECT_THAT(testing::leftovers(path), ::testing::IsEmpty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, ConcurrentAppends,
@@ -124,7 +85,7 @@ TEST(ConcurrentCache, GcAndClearBesideWritersNeverBreakAStore) {
   for (const workflow::DiskCacheEntryInfo& entry : maintenance.list()) {
     EXPECT_NE(maintenance.load(entry.key, workflow::type_info_of<std::string>()), nullptr);
   }
-  EXPECT_FALSE(has_temporaries(cache_dir / "entries"));
+  EXPECT_THAT(testing::leftovers(cache_dir / "entries"), ::testing::IsEmpty());
 }
 
 }  // namespace

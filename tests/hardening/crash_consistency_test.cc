@@ -13,13 +13,9 @@
 #include <gtest/gtest.h>
 
 #include "process.h"
-#include "setl/core/atomic_file.h"
-#include "setl/storage/csv_connector.h"
-#include "setl/storage/json_lines_connector.h"
-#include "setl/storage/parquet_connector.h"
-#include "setl/storage/partitioned_connector.h"
 #include "setl/workflow/deliverable.h"
 #include "setl/workflow/disk_cache.h"
+#include "targets.h"
 #include "testing/columns.h"
 #include "testing/temp_dir.h"
 
@@ -31,33 +27,6 @@ constexpr int64_t kRows = 20000;
 int repetitions() {
   const char* text = std::getenv("SETL_CRASH_REPETITIONS");
   return text != nullptr ? std::max(1, std::atoi(text)) : 6;
-}
-
-std::shared_ptr<storage::Connector> reader(const std::string& kind,
-                                           const std::filesystem::path& path) {
-  if (kind == "jsonl") {
-    return std::make_shared<storage::JsonLinesConnector>(path);
-  }
-  if (kind == "parquet") {
-    return std::make_shared<storage::ParquetConnector>(path);
-  }
-  if (kind.starts_with("partitioned")) {
-    return std::make_shared<storage::PartitionedConnector>(
-        path, kind == "partitioned-csv" ? storage::PartitionFormat::kCsv
-                                        : storage::PartitionFormat::kParquet);
-  }
-  return std::make_shared<storage::CsvConnector>(path);
-}
-
-std::vector<std::string> leftovers(const std::filesystem::path& root) {
-  std::vector<std::string> names;
-  std::filesystem::path directory = std::filesystem::is_directory(root) ? root : root.parent_path();
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(directory)) {
-    if (is_temporary_name(entry.path().filename().string())) {
-      names.push_back(entry.path().string());
-    }
-  }
-  return names;
 }
 
 void run_writer(const std::string& kind, const std::filesystem::path& path, const char* mode,
@@ -92,8 +61,7 @@ TEST_P(CrashConsistency, AKilledWriterLeavesOldOrNewDataAndTheNextWriteCleansUp)
   std::mt19937 random(12345);
   for (int attempt = 0; attempt < repetitions(); ++attempt) {
     testing::TempDir dir;
-    std::filesystem::path path =
-        dir.path() / (kind.starts_with("partitioned") ? "lake" : "target." + kind);
+    std::filesystem::path path = testing::target_path(dir.path(), kind);
     run_writer(kind, path, mode.c_str(), 1, 0);  // the committed old state
     {
       testing::Child writer(
@@ -102,10 +70,10 @@ TEST_P(CrashConsistency, AKilledWriterLeavesOldOrNewDataAndTheNextWriteCleansUp)
       writer.kill_hard();
       writer.wait();
     }
-    expect_whole_rounds(reader(kind, path)->read(), !append);
+    expect_whole_rounds(testing::reader(kind, path)->read(), !append);
     run_writer(kind, path, mode.c_str(), 1, 2);  // recovers
-    expect_whole_rounds(reader(kind, path)->read(), !append);
-    EXPECT_THAT(leftovers(path), ::testing::IsEmpty()) << kind << " " << mode;
+    expect_whole_rounds(testing::reader(kind, path)->read(), !append);
+    EXPECT_THAT(testing::leftovers(path), ::testing::IsEmpty()) << kind << " " << mode;
   }
 }
 
@@ -141,7 +109,7 @@ TEST(CrashConsistency, AKilledCacheWriterLeavesWholeEntriesAndGcCleansUp) {
       ASSERT_NE(value, nullptr);
       EXPECT_EQ(static_cast<const std::string*>(value.get())->size(), 3000000u);
     }
-    EXPECT_THAT(leftovers(cache_dir / "entries"), ::testing::IsEmpty());
+    EXPECT_THAT(testing::leftovers(cache_dir / "entries"), ::testing::IsEmpty());
   }
 }
 
