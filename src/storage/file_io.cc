@@ -74,13 +74,30 @@ class FileSource {
   uint64_t consumed_ = 0;
 };
 
+// Reads straight into the result, growing it geometrically (pipes have no size).
 std::string read_plain(FileSource& source) {
-  std::string data;
-  data.reserve(source.size_hint());
-  std::vector<char> chunk(1 << 20);
-  while (size_t got = source.read(chunk.data(), chunk.size())) {
-    data.append(chunk.data(), got);
+  std::string data(std::max<size_t>(source.size_hint(), 1 << 16), '\0');
+  size_t used = 0;
+  while (true) {
+    if (used == data.size()) {
+      // Full: probe for the end before doubling (the usual case for regular files).
+      char probe[4096];
+      size_t extra = source.read(probe, sizeof(probe));
+      if (extra == 0) {
+        break;
+      }
+      data.resize(data.size() * 2);
+      std::memcpy(data.data() + used, probe, extra);
+      used += extra;
+      continue;
+    }
+    size_t got = source.read(data.data() + used, data.size() - used);
+    if (got == 0) {
+      break;
+    }
+    used += got;
   }
+  data.resize(used);
   return data;
 }
 

@@ -52,7 +52,8 @@ size_t window_for(std::string_view data) {
     longest = std::max(longest, end - start);
     start = end;
   }
-  return std::max<size_t>(simdjson::dom::DEFAULT_BATCH_SIZE, longest + 64);
+  // Small inputs get small windows: a parser allocates several times its window.
+  return std::max(longest, std::min(data.size(), simdjson::dom::DEFAULT_BATCH_SIZE)) + 64;
 }
 
 // Bytes of `data` holding its first `lines` lines.
