@@ -192,7 +192,9 @@ AtomicFile::AtomicFile(std::filesystem::path target) : target_(std::move(target)
     throw IoError("cannot create directory " + directory.string() + ": " + error.message());
   }
   std::filesystem::path temporary;
-  int fd = ::open(directory.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+  // An unnamed file is named at commit through /proc/self/fd; without /proc, name it now.
+  static const bool can_link_unnamed = std::filesystem::exists("/proc/self/fd", error);
+  int fd = can_link_unnamed ? ::open(directory.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0644) : -1;
   if (fd < 0) {
     // No unnamed files here: create a named one and lock it at once.
     temporary = directory / ("." + target_.filename().string() + std::string(kTemporaryMarker) +

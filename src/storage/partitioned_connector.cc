@@ -284,25 +284,37 @@ int64_t PartitionedConnector::last_partitions_read() const {
   return last_partitions_read_;
 }
 
-engine::SchemaPtr PartitionedConnector::schema() const {
-  return layout_of(root_, format_).schema;
-}
+namespace {
 
-engine::Table PartitionedConnector::scan(const engine::ScanRequest& request) const {
-  // An overwrite commits a new manifest and then removes the files of the old one: a
-  // reader that listed the old files may find one gone. It then reads the new state.
+// An overwrite commits a new manifest and then removes the files of the old one: a reader
+// that listed the old files may find one gone. It then reads the new state instead.
+template <class Read>
+auto read_committed(const std::filesystem::path& root, Read&& read) {
   constexpr int kAttempts = 8;
   for (int attempt = 1;; ++attempt) {
     std::string manifest_text;
     try {
-      return scan_once(request, manifest_text);
+      return read(manifest_text);
     } catch (const IoError&) {
-      std::optional<detail::PartitionManifest> now = detail::read_partition_manifest(root_);
+      std::optional<detail::PartitionManifest> now = detail::read_partition_manifest(root);
       if (attempt >= kAttempts || !now || now->text == manifest_text) {
         throw;
       }
     }
   }
+}
+
+}  // namespace
+
+engine::SchemaPtr PartitionedConnector::schema() const {
+  return read_committed(root_, [&](std::string& manifest_text) {
+    return layout_of(root_, format_, &manifest_text).schema;
+  });
+}
+
+engine::Table PartitionedConnector::scan(const engine::ScanRequest& request) const {
+  return read_committed(
+      root_, [&](std::string& manifest_text) { return scan_once(request, manifest_text); });
 }
 
 engine::Table PartitionedConnector::scan_once(const engine::ScanRequest& request,
