@@ -1,5 +1,6 @@
 #include "storage/parquet/metadata.h"
 
+#include <algorithm>
 #include <limits>
 #include <memory>
 
@@ -27,10 +28,9 @@ std::shared_ptr<TMemoryBuffer> reader_over(const uint8_t* data, size_t size) {
                                          TMemoryBuffer::OBSERVE, config);
 }
 
-// Walks one struct of the compact protocol without building anything, checking every
-// length and element count against the bytes present and nesting against a depth limit.
-// Only bytes that pass reach libthrift, whose own checks multiply counts in `int` (a
-// crafted list size overflows them: undefined behaviour).
+// Walks one struct of the compact protocol as the wire describes it, without building
+// anything, checking every length and element count against the bytes present and
+// nesting against a depth limit, so that plainly corrupt bytes never reach libthrift.
 class CompactValidator {
  public:
   CompactValidator(const uint8_t* data, size_t size, const char* what)
@@ -160,7 +160,14 @@ size_t parse(const uint8_t* data, size_t size, T& value, const char* what) {
   CompactValidator(data, size, what).structure(0);
   try {
     auto buffer = reader_over(data, size);
-    TCompactProtocolT<TMemoryBuffer> protocol(buffer);
+    // The generated readers trust a field's declared type over the wire's element type, so
+    // they can read bytes the validator read differently. libthrift checks a collection
+    // against the bytes left by multiplying its size in `int` (at most 16 bytes per
+    // element): limiting sizes first keeps that product from overflowing. No collection
+    // or string can be longer than the bytes present anyway.
+    auto limit = static_cast<int32_t>(
+        std::min<size_t>(std::max<size_t>(size, 1), std::numeric_limits<int32_t>::max() / 16));
+    TCompactProtocolT<TMemoryBuffer> protocol(buffer, limit, limit);
     value.read(&protocol);
     return size - buffer->available_read();
   } catch (const apache::thrift::TException& error) {
