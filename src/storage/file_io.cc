@@ -333,6 +333,7 @@ std::optional<FileLock> lock_for_write(const std::filesystem::path& path, SaveMo
   if (mode == SaveMode::kOverwrite && !present) {
     return std::nullopt;
   }
+  std::filesystem::create_directories(directory, error);  // a first append to a new folder
   return FileLock(lock_path_for(path));
 }
 

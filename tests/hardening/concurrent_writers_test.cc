@@ -59,6 +59,17 @@ INSTANTIATE_TEST_SUITE_P(Kinds, ConcurrentAppends,
                            return name;
                          });
 
+// The lock file of a first append lives in a folder the write itself creates.
+TEST(FirstAppends, CreateTheirFolder) {
+  testing::TempDir dir;
+  for (const std::string kind : {"csv", "jsonl", "parquet"}) {
+    std::filesystem::path path = dir.path() / ("new-" + kind) / "sub" / ("t." + kind);
+    testing::Child writer({SETL_TEST_WRITER, kind, path.string(), "append", "2", "5", "0"});
+    EXPECT_EQ(writer.wait(), 0) << kind;
+    EXPECT_EQ(testing::reader(kind, path)->read().num_rows(), 10) << kind;
+  }
+}
+
 // Finding: `setl cache gc` deleted another process's in-flight temporary, failing its run.
 // gc and clear beside storing processes never break a store.
 TEST(ConcurrentCache, GcAndClearBesideWritersNeverBreakAStore) {
