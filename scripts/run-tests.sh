@@ -10,6 +10,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/install-deps.sh
 jobs=$(nproc)
+# Compiler cache entries keyed by paths relative to the checkout, so that a fresh clone
+# in another folder reuses what an earlier build of the same sources compiled.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 
 cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSETL_BUILD_TESTS=ON \
   -DSETL_BUILD_EXAMPLES=ON -DSETL_BUILD_BENCHMARKS=ON
@@ -28,6 +31,6 @@ if [[ "${SETL_SKIP_FUZZ:-0}" != "1" ]]; then
   cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
     -DSETL_FUZZ=ON -DSETL_WERROR=OFF -DSETL_BUILD_TESTS=OFF -DSETL_BUILD_EXAMPLES=OFF \
     -DSETL_BUILD_BENCHMARKS=OFF -DSETL_FUZZ_SECONDS="${SETL_FUZZ_SECONDS:-20}"
-  cmake --build build/fuzz -j "$jobs"
+  cmake --build build/fuzz -j "$jobs" --target setl_fuzzers
   ctest --test-dir build/fuzz --output-on-failure -j "$jobs" -L fuzz
 fi
