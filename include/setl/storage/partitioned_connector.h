@@ -6,7 +6,7 @@
 //
 //   auto sales = std::make_shared<PartitionedConnector>("out/sales", PartitionFormat::kCsv,
 //                                                       std::vector<std::string>{"year", "city"});
-//   sales->write(table, SaveMode::kOverwrite);        // out/sales/year=2024/city=NYC/part-<id>-0.csv
+//   sales->write(table, SaveMode::kOverwrite);  // out/sales/year=2024/city=NYC/part-<id>-0.csv
 //   sales->lazy().filter("year = 2024").collect();    // reads only year=2024 directories
 //
 // Partition keys and values are written as text ('/', '=', '%', '\\' and control
