@@ -106,9 +106,12 @@ class FdBuffer : public std::streambuf {
   int error_ = 0;
 };
 
-std::string random_suffix() {
+// ".<name>.tmp-<random>" beside `target`: what is_temporary_name() recognises.
+std::filesystem::path temporary_name(const std::filesystem::path& directory,
+                                     const std::filesystem::path& target) {
   static thread_local std::mt19937_64 generator{std::random_device{}()};
-  return std::to_string(generator());
+  return directory / ("." + target.filename().string() + std::string(kTemporaryMarker) +
+                      std::to_string(generator()));
 }
 
 }  // namespace
@@ -197,8 +200,7 @@ AtomicFile::AtomicFile(std::filesystem::path target) : target_(std::move(target)
   int fd = can_link_unnamed ? ::open(directory.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0644) : -1;
   if (fd < 0) {
     // No unnamed files here: create a named one and lock it at once.
-    temporary = directory / ("." + target_.filename().string() + std::string(kTemporaryMarker) +
-                             random_suffix());
+    temporary = temporary_name(directory, target_);
     fd = ::open(temporary.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
     if (fd < 0) {
       throw IoError("cannot create a temporary file in " + directory.string() + ": " +
@@ -267,9 +269,7 @@ void AtomicFile::commit() {
   if (impl.temporary.empty()) {
     std::string proc = "/proc/self/fd/" + std::to_string(impl.fd);
     for (int attempt = 0; attempt < 16; ++attempt) {
-      std::filesystem::path name =
-          impl.directory /
-          ("." + target_.filename().string() + std::string(kTemporaryMarker) + random_suffix());
+      std::filesystem::path name = temporary_name(impl.directory, target_);
       if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
         impl.temporary = name;
         break;
@@ -304,8 +304,9 @@ int64_t remove_abandoned_temporaries(const std::filesystem::path& directory,
                                      std::string_view target_name) {
   int64_t removed = 0;
   std::error_code error;
-  std::string prefix =
-      target_name.empty() ? std::string() : "." + std::string(target_name) + ".tmp-";
+  std::string prefix = target_name.empty()
+                           ? std::string()
+                           : "." + std::string(target_name) + std::string(kTemporaryMarker);
   for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
     std::string name = entry.path().filename().string();
     if (!is_temporary_name(name) || (!prefix.empty() && !name.starts_with(prefix))) {

@@ -245,6 +245,15 @@ std::string where(const Config::State& state, const std::string& key) {
   return text + ": key '" + key + "'";
 }
 
+// `description` of the value at `key` for an error message, unless the value came from
+// the environment: a password substituted into the wrong key must not end up in a log.
+std::string shown(const Config::State& state, const std::string& key, std::string description) {
+  if (state.from_environment.count(key) > 0) {
+    return "a value from the environment (not shown)";
+  }
+  return description;
+}
+
 std::string substitute(const std::string& text, const Config::State& state,
                        const std::string& key) {
   std::string out;
@@ -526,19 +535,10 @@ const Json& require(const Config::State& state, const std::string& full_key) {
   throw ConfigError(message);
 }
 
-// What was found, without echoing a value that came from the environment (a password
-// substituted into the wrong key must not end up in a log).
-std::string found_text(const Config::State& state, const std::string& key, const Json& found) {
-  if (state.from_environment.count(key) > 0) {
-    return "a value from the environment (not shown)";
-  }
-  return type_of(found);
-}
-
 [[noreturn]] void wrong_type(const Config::State& state, const std::string& key,
                              std::string_view expected, const Json& found) {
   throw ConfigError(where(state, key) + ": expected " + std::string(expected) + ", found " +
-                    found_text(state, key, found));
+                    shown(state, key, type_of(found)));
 }
 
 }  // namespace
@@ -665,10 +665,7 @@ std::chrono::milliseconds Config::get_duration(std::string_view key) const {
   // Casting a double beyond int64's range is undefined: check first (~292 million years).
   if (!(millis >= 0 && millis < 9.2e18)) {
     throw ConfigError(where(*state_, full_key) + ": duration " +
-                      (state_->from_environment.count(full_key) > 0
-                           ? std::string("from the environment")
-                           : "'" + text + "'") +
-                      " is out of range");
+                      shown(*state_, full_key, "'" + text + "'") + " is out of range");
   }
   return std::chrono::milliseconds(static_cast<int64_t>(millis));
 }
@@ -678,9 +675,7 @@ void Config::throw_out_of_range(std::string_view key, int64_t value, int64_t min
   std::string full_key = join_key(prefix_, key);
   throw ConfigError(where(*state_, full_key) + ": expected an integer in [" + std::to_string(min) +
                     ", " + std::to_string(max) + "], found " +
-                    (state_->from_environment.count(full_key) > 0
-                         ? std::string("a value from the environment (not shown)")
-                         : std::to_string(value)));
+                    shown(*state_, full_key, std::to_string(value)));
 }
 
 }  // namespace setl

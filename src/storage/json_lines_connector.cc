@@ -288,8 +288,10 @@ engine::Table JsonLinesConnector::scan(const engine::ScanRequest& request) const
           case TypeId::kFloat64: {
             double number = 0;
             std::string_view text;
-            if (value.is_string() && !value.get_string().get(text) && special_float(text)) {
-              number = *special_float(text);
+            std::optional<double> special;
+            if (value.is_string() && !value.get_string().get(text) &&
+                (special = special_float(text))) {
+              number = *special;
             } else if (value.get_double().get(number)) {
               wrong();
             }

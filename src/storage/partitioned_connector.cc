@@ -270,13 +270,8 @@ std::string PartitionedConnector::describe() const {
 
 bool PartitionedConnector::exists() const {
   std::error_code error;
-  if (!std::filesystem::is_directory(root_, error)) {
-    return false;
-  }
-  if (std::optional<detail::PartitionManifest> manifest = detail::read_partition_manifest(root_)) {
-    return !manifest->files.empty();
-  }
-  return !discover(root_, format_).empty();
+  // discover() lists the manifest's files, or the directories' where there is none.
+  return std::filesystem::is_directory(root_, error) && !discover(root_, format_).empty();
 }
 
 int64_t PartitionedConnector::last_partitions_read() const {
