@@ -10,6 +10,7 @@ install(TARGETS ${setl_library_targets} setl_umbrella
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES "${PROJECT_SOURCE_DIR}/include/setl/setl.h" "${PROJECT_SOURCE_DIR}/include/setl/cache_codecs.h"
+  "${PROJECT_SOURCE_DIR}/include/setl/sources.h"
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/setl)
 install(EXPORT setlTargets NAMESPACE setl:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/setl)
 

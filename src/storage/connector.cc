@@ -104,4 +104,11 @@ engine::LazyFrame Connector::lazy() const {
   return engine::LazyFrame::scan(self);
 }
 
+engine::Table Connector::auto_load(std::string_view condition) const {
+  if (condition.empty()) {
+    return read();
+  }
+  return lazy().filter(engine::parse_expr(std::string(condition))).collect();
+}
+
 }  // namespace setl::storage

@@ -110,7 +110,7 @@ CsvReadReport CsvConnector::last_read() const {
   return report_;
 }
 
-void CsvConnector::write(const engine::Table& table, SaveMode mode) {
+void CsvConnector::write(const engine::Table& table, SaveMode mode) const {
   std::string name = path_.filename().string();
   bool compressed = name.ends_with(".gz") || name.ends_with(".zst");
   // Held until the rename: concurrent appends by several processes all land.

@@ -379,7 +379,7 @@ void write_json_string(std::ostream& out, std::string_view text) {
 
 }  // namespace
 
-void JsonLinesConnector::write(const engine::Table& table, SaveMode mode) {
+void JsonLinesConnector::write(const engine::Table& table, SaveMode mode) const {
   // Held until the rename: concurrent appends by several processes all land.
   std::optional<FileLock> write_lock = detail::lock_for_write(path_, mode);
   bool present = exists();

@@ -472,7 +472,7 @@ std::vector<std::pair<std::string, Table>> split_by_partition(
 
 }  // namespace
 
-void PartitionedConnector::write(const engine::Table& table, SaveMode mode) {
+void PartitionedConnector::write(const engine::Table& table, SaveMode mode) const {
   if (partition_by_.empty()) {
     throw ConfigError("connector " + describe() + " needs partition_by columns to write");
   }

@@ -369,7 +369,7 @@ engine::Table PostgresConnector::scan(const engine::ScanRequest& request) const 
       .rechunk();
 }
 
-void PostgresConnector::write(const engine::Table& table, SaveMode mode) {
+void PostgresConnector::write(const engine::Table& table, SaveMode mode) const {
   if (!sql_.empty()) {
     throw StateError("connector " + describe() + " reads a query and cannot be written to");
   }

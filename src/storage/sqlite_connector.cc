@@ -361,7 +361,7 @@ engine::Table SqliteConnector::scan(const engine::ScanRequest& request) const {
   return table;
 }
 
-void SqliteConnector::write(const engine::Table& table, SaveMode mode) {
+void SqliteConnector::write(const engine::Table& table, SaveMode mode) const {
   if (!sql_.empty()) {
     throw StateError("connector " + describe() + " reads a query and cannot be written to");
   }

@@ -42,6 +42,14 @@ std::string BenchmarkReport::to_string() const {
     text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}\n", stage.stage,
                         stage_label(stage), name_width, "", "", "", milliseconds(stage.wall));
   }
+  for (const FactoryBenchmark& row : factories) {
+    if (row.stage == kUnstaged) {
+      text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}\n", "-", row.factory,
+                          name_width, milliseconds(row.read), milliseconds(row.process),
+                          row.wrote ? milliseconds(row.write) : std::string("-"),
+                          milliseconds(row.total));
+    }
+  }
   text += rule + "\n";
   text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}\n", "", "pipeline total",
                       name_width, "", "", "", milliseconds(total));

@@ -56,14 +56,61 @@ std::string stage_title(const DagStage& stage) {
   return title;
 }
 
-std::vector<size_t> external_nodes(const Dag& dag) {
+std::vector<size_t> nodes_of_kind(const Dag& dag, DagNode::Kind kind) {
   std::vector<size_t> nodes;
   for (size_t i = 0; i < dag.nodes.size(); ++i) {
-    if (dag.nodes[i].kind == DagNode::Kind::kExternal) {
+    if (dag.nodes[i].kind == kind) {
       nodes.push_back(i);
     }
   }
   return nodes;
+}
+
+std::vector<size_t> external_nodes(const Dag& dag) {
+  return nodes_of_kind(dag, DagNode::Kind::kExternal);
+}
+
+std::vector<size_t> unstaged_nodes(const Dag& dag) {
+  std::vector<size_t> nodes;
+  for (size_t i = 0; i < dag.nodes.size(); ++i) {
+    if (dag.nodes[i].kind == DagNode::Kind::kFactory && !dag.nodes[i].stage) {
+      nodes.push_back(i);
+    }
+  }
+  return nodes;
+}
+
+// The factory listing of to_string(): name, output, inputs with where they come from.
+std::string factory_lines(const Dag& dag, size_t index) {
+  const DagNode& node = dag.nodes[index];
+  std::string text = "  " + node.name + " -> " + node.output_type;
+  if (!node.delivery_id.empty()) {
+    text += " (id '" + node.delivery_id + "')";
+  }
+  if (!node.writable) {
+    text += " (not writable)";
+  }
+  text += "\n";
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    const DagInput& input = node.inputs[i];
+    text += "    <- #" + std::to_string(i) + " " + input.type;
+    if (!input.id.empty()) {
+      text += " id '" + input.id + "'";
+    }
+    if (input.source) {
+      text += (input.auto_load ? " auto-loaded from " : " from ") + dag.nodes[*input.source].name;
+      if (!input.condition.empty()) {
+        text += " where " + input.condition;
+      }
+    } else {
+      text += input.optional ? " (optional, none)" : " (unresolved)";
+    }
+    text += "\n";
+  }
+  for (size_t after : node.after) {
+    text += "    after " + dag.nodes[after].name + "\n";
+  }
+  return text;
 }
 
 std::string join(const std::vector<std::string>& parts) {
@@ -79,15 +126,26 @@ std::string join(const std::vector<std::string>& parts) {
 std::string Dag::to_string() const {
   std::string text;
   std::vector<size_t> externals = external_nodes(*this);
-  size_t num_factories = nodes.size() - externals.size();
+  std::vector<size_t> sources = nodes_of_kind(*this, DagNode::Kind::kSource);
+  std::vector<size_t> unstaged = unstaged_nodes(*this);
+  size_t num_factories = nodes.size() - externals.size() - sources.size();
   text += "pipeline: " + std::to_string(stages.size()) + " stage(s), " +
           std::to_string(num_factories) + " factory(ies), " + std::to_string(externals.size()) +
-          " external input(s)\n";
-  if (!externals.empty()) {
-    text += "external inputs:\n";
-    for (size_t index : externals) {
+          " external input(s)" +
+          (sources.empty() ? std::string() : ", " + std::to_string(sources.size()) + " source(s)") +
+          "\n";
+  for (const auto& [title, group] : {std::pair{"external inputs:\n", &externals},
+                                     std::pair{"sources:\n", &sources}}) {
+    if (group->empty()) {
+      continue;
+    }
+    text += title;
+    for (size_t index : *group) {
       const DagNode& node = nodes[index];
       text += "  " + node.name + ": " + node.output_type;
+      if (!node.delivery_id.empty() && node.delivery_id != node.name) {
+        text += " (id '" + node.delivery_id + "')";
+      }
       if (!node.consumers.empty()) {
         text += " (only for " + join(node.consumers) + ")";
       }
@@ -97,28 +155,13 @@ std::string Dag::to_string() const {
   for (const DagStage& stage : stages) {
     text += stage_title(stage) + ":\n";
     for (size_t index : stage.nodes) {
-      const DagNode& node = nodes[index];
-      text += "  " + node.name + " -> " + node.output_type;
-      if (!node.delivery_id.empty()) {
-        text += " (id '" + node.delivery_id + "')";
-      }
-      if (!node.writable) {
-        text += " (not writable)";
-      }
-      text += "\n";
-      for (size_t i = 0; i < node.inputs.size(); ++i) {
-        const DagInput& input = node.inputs[i];
-        text += "    <- #" + std::to_string(i) + " " + input.type;
-        if (!input.id.empty()) {
-          text += " id '" + input.id + "'";
-        }
-        if (input.source) {
-          text += " from " + nodes[*input.source].name;
-        } else {
-          text += input.optional ? " (optional, none)" : " (unresolved)";
-        }
-        text += "\n";
-      }
+      text += factory_lines(*this, index);
+    }
+  }
+  if (!unstaged.empty()) {
+    text += "unstaged (run as soon as their inputs are ready):\n";
+    for (size_t index : unstaged) {
+      text += factory_lines(*this, index);
     }
   }
   if (!flows.empty()) {
@@ -130,6 +173,9 @@ std::string Dag::to_string() const {
       }
       if (flow.optional) {
         text += ", optional";
+      }
+      if (flow.auto_load) {
+        text += ", auto-load";
       }
       text += "]\n";
     }
@@ -149,6 +195,21 @@ std::string Dag::to_mermaid() const {
     }
     text += "  end\n";
   }
+  std::vector<size_t> sources = nodes_of_kind(*this, DagNode::Kind::kSource);
+  if (!sources.empty()) {
+    text += "  subgraph sources[\"sources\"]\n";
+    for (size_t index : sources) {
+      const DagNode& node = nodes[index];
+      text += "    " + node_id(index) + "[(\"" + mermaid_escape(node.name) + "<br/>" +
+              mermaid_escape(node.output_type) + "\")]\n";
+    }
+    text += "  end\n";
+  }
+  for (size_t index : unstaged_nodes(*this)) {
+    const DagNode& node = nodes[index];
+    text += "  " + node_id(index) + "[\"" + mermaid_escape(node.name) + "<br/>" +
+            mermaid_escape(node.output_type) + "\"]\n";
+  }
   for (size_t s = 0; s < stages.size(); ++s) {
     text += "  subgraph s" + std::to_string(s) + "[\"" + mermaid_escape(stage_title(stages[s])) +
             "\"]\n";
@@ -166,6 +227,11 @@ std::string Dag::to_mermaid() const {
     }
     text += " " + node_id(flow.to) + "\n";
   }
+  for (size_t index : order) {
+    for (size_t after : nodes[index].after) {
+      text += "  " + node_id(after) + " ==>|\"after\"| " + node_id(index) + "\n";
+    }
+  }
   return text;
 }
 
@@ -180,6 +246,21 @@ std::string Dag::to_dot() const {
               "\\n" + dot_escape(node.output_type) + "\"];\n";
     }
     text += "  }\n";
+  }
+  std::vector<size_t> sources = nodes_of_kind(*this, DagNode::Kind::kSource);
+  if (!sources.empty()) {
+    text += "  subgraph cluster_sources {\n    label=\"sources\";\n    style=dashed;\n";
+    for (size_t index : sources) {
+      const DagNode& node = nodes[index];
+      text += "    " + node_id(index) + " [shape=cylinder, label=\"" + dot_escape(node.name) +
+              "\\n" + dot_escape(node.output_type) + "\"];\n";
+    }
+    text += "  }\n";
+  }
+  for (size_t index : unstaged_nodes(*this)) {
+    const DagNode& node = nodes[index];
+    text += "  " + node_id(index) + " [label=\"" + dot_escape(node.name) + "\\n" +
+            dot_escape(node.output_type) + "\"];\n";
   }
   for (size_t s = 0; s < stages.size(); ++s) {
     text += "  subgraph cluster_s" + std::to_string(s) + " {\n    label=\"" +
@@ -201,6 +282,12 @@ std::string Dag::to_dot() const {
     }
     text += "  " + node_id(flow.from) + " -> " + node_id(flow.to);
     text += attributes.empty() ? ";\n" : " [" + attributes + "];\n";
+  }
+  for (size_t index : order) {
+    for (size_t after : nodes[index].after) {
+      text += "  " + node_id(after) + " -> " + node_id(index) +
+              " [style=bold, label=\"after\"];\n";
+    }
   }
   text += "}\n";
   return text;

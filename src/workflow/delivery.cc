@@ -11,6 +11,11 @@ DeliveryBase::DeliveryBase(FactoryBase* owner, const TypeInfo& type, DeliveryOpt
                         "> was declared without its factory; declare it as a member "
                         "initialised with `this`");
   }
+  if (!options_.condition.empty() && !options_.auto_load) {
+    throw DeliveryError("a Delivery<" + type.name() + "> has condition '" + options_.condition +
+                        "' without auto_load; the condition filters what a source loads, so "
+                        "set .auto_load = true");
+  }
   index_ = owner_->deliveries_.size();
   owner_->deliveries_.push_back(this);
 }
@@ -26,6 +31,10 @@ std::string DeliveryBase::describe() const {
   }
   if (options_.optional) {
     narrowing += (narrowing.empty() ? "" : ", ") + std::string("optional");
+  }
+  if (options_.auto_load) {
+    narrowing += (narrowing.empty() ? "" : ", ") + std::string("auto-load") +
+                 (options_.condition.empty() ? "" : " where " + options_.condition);
   }
   if (!narrowing.empty()) {
     text += " (" + narrowing + ")";

@@ -12,98 +12,180 @@ std::string type_and_id_key(const TypeInfo& type, const std::string& id) {
   return key;
 }
 
-std::string stage_text(const Offer& offer) {
-  return offer.stage ? "stage " + std::to_string(*offer.stage) : std::string("external input");
-}
-
 std::string offer_text(const Offer& offer) {
-  std::string text = "'" + offer.producer + "' (" + stage_text(offer);
-  if (!offer.delivery_id.empty()) {
-    text += ", id '" + offer.delivery_id + "'";
+  std::string text = "'" + offer.label + "'";
+  std::string details;
+  if (offer.stage) {
+    details = "stage " + std::to_string(*offer.stage);
   }
-  return text + ")";
+  if (!offer.delivery_id.empty()) {
+    details += (details.empty() ? "" : ", ") + std::string("id '") + offer.delivery_id + "'";
+  }
+  return details.empty() ? text : text + " (" + details + ")";
 }
 
-bool comes_before(const Offer& offer, const Request& request) {
-  return !offer.stage || *offer.stage < request.stage;
+bool names_consumer(const Offer& offer, const std::string& consumer) {
+  return std::find(offer.consumers.begin(), offer.consumers.end(), consumer) !=
+         offer.consumers.end();
+}
+
+// A staged consumer only receives what earlier stages (or anything unstaged) produce.
+bool runs_before(const Offer& offer, const Request& request) {
+  return offer.kind != Offer::Kind::kFactory || !offer.stage || !request.stage ||
+         *offer.stage < *request.stage;
 }
 
 }  // namespace
 
+std::string_view to_string(MatchRule rule) {
+  switch (rule) {
+    case MatchRule::kNone:
+      return "none";
+    case MatchRule::kOnlyMatch:
+      return "only match";
+    case MatchRule::kPreferExternal:
+      return "external input preferred";
+    case MatchRule::kNamedConsumer:
+      return "consumer list names the factory";
+    case MatchRule::kAutoLoad:
+      return "auto-load";
+  }
+  return "?";
+}
+
 size_t Dispatcher::add_offer(Offer offer) {
   size_t index = offers_.size();
-  by_producer_[offer.producer].push_back(index);
   by_type_and_id_[type_and_id_key(*offer.type, offer.delivery_id)].push_back(index);
+  if (offer.loads != nullptr) {
+    by_loaded_type_and_id_[type_and_id_key(*offer.loads, offer.delivery_id)].push_back(index);
+  }
   offers_.push_back(std::move(offer));
   return index;
 }
 
 bool Dispatcher::accepts(const Offer& offer, const Request& request) const {
-  if (!(*offer.type == *request.type) || offer.delivery_id != request.id ||
-      offer.producer == request.consumer) {
+  if (offer.kind == Offer::Kind::kFactory && offer.producer == request.consumer) {
     return false;
   }
   if (!request.producer.empty() && offer.producer != request.producer) {
     return false;
   }
-  return offer.consumers.empty() || std::find(offer.consumers.begin(), offer.consumers.end(),
-                                              request.consumer) != offer.consumers.end();
+  return offer.consumers.empty() || names_consumer(offer, request.consumer);
 }
 
-Resolution Dispatcher::resolve(const Request& request) const {
-  const std::vector<size_t>* candidates = nullptr;
-  if (!request.producer.empty()) {
-    auto found = by_producer_.find(request.producer);
-    candidates = found == by_producer_.end() ? nullptr : &found->second;
-  } else {
-    auto found = by_type_and_id_.find(type_and_id_key(*request.type, request.id));
-    candidates = found == by_type_and_id_.end() ? nullptr : &found->second;
-  }
-
-  std::vector<size_t> earlier;
-  std::vector<size_t> later;
-  if (candidates != nullptr) {
-    for (size_t index : *candidates) {
-      const Offer& offer = offers_[index];
-      if (accepts(offer, request)) {
-        (comes_before(offer, request) ? earlier : later).push_back(index);
+std::vector<size_t> Dispatcher::candidates(const Request& request) const {
+  std::vector<size_t> found;
+  auto bucket = by_type_and_id_.find(type_and_id_key(*request.type, request.id));
+  if (bucket != by_type_and_id_.end()) {
+    for (size_t index : bucket->second) {
+      if (accepts(offers_[index], request)) {
+        found.push_back(index);
       }
     }
   }
+  return found;
+}
 
-  std::string subject = "factory '" + request.consumer + "' (stage " +
-                        std::to_string(request.stage) + ") " + request.label;
-  if (earlier.size() == 1) {
-    return {earlier.front(), {}};
+std::string Dispatcher::subject(const Request& request) const {
+  std::string where = request.stage ? " (stage " + std::to_string(*request.stage) + ")" : "";
+  return "factory '" + request.consumer + "'" + where + " " + request.label;
+}
+
+// Applies the tie-breaking rows of the table to offers that all match the request.
+Resolution Dispatcher::choose(const Request& request, std::vector<size_t> matches,
+                              MatchRule single) const {
+  if (matches.size() == 1) {
+    return {matches.front(), false, single, {}};
   }
-  if (earlier.size() > 1) {
-    std::string names;
-    for (size_t index : earlier) {
-      names += (names.empty() ? "" : ", ") + offer_text(offers_[index]);
+  MatchRule rule = MatchRule::kOnlyMatch;
+  if (request.producer.empty()) {
+    std::vector<size_t> external;
+    std::copy_if(matches.begin(), matches.end(), std::back_inserter(external),
+                 [&](size_t index) { return offers_[index].is_external(); });
+    if (!external.empty() && external.size() < matches.size()) {
+      matches = std::move(external);
+      rule = MatchRule::kPreferExternal;
     }
-    return {std::nullopt,
-            subject + ": " + std::to_string(earlier.size()) + " deliverables match: " + names +
-                "; disambiguate with .producer = \"<factory name>\" in the Delivery, or give "
-                "the producers distinct delivery ids (set_delivery_id / set_input's .id) and "
-                "name one with .id"};
+  }
+  if (matches.size() > 1) {
+    std::vector<size_t> named;
+    std::copy_if(matches.begin(), matches.end(), std::back_inserter(named),
+                 [&](size_t index) { return names_consumer(offers_[index], request.consumer); });
+    if (named.size() == 1) {
+      return {named.front(), false, MatchRule::kNamedConsumer, {}};
+    }
+  }
+  if (matches.size() == 1) {
+    return {matches.front(), false, single == MatchRule::kAutoLoad ? single : rule, {}};
+  }
+  std::string names;
+  for (size_t index : matches) {
+    names += (names.empty() ? "" : ", ") + offer_text(offers_[index]);
+  }
+  return {std::nullopt, false, MatchRule::kNone,
+          subject(request) + ": " + std::to_string(matches.size()) +
+              " deliverables match equally: " + names +
+              "; name one with .producer = \"<factory name>\" in the Delivery, give them "
+              "distinct delivery ids (.id), or list the factory in one's consumers"};
+}
+
+std::optional<Resolution> Dispatcher::resolve_auto_load(const Request& request) const {
+  auto bucket = by_loaded_type_and_id_.find(type_and_id_key(*request.type, request.id));
+  if (bucket == by_loaded_type_and_id_.end()) {
+    return std::nullopt;
+  }
+  std::vector<size_t> sources;
+  for (size_t index : bucket->second) {
+    const Offer& offer = offers_[index];
+    if (offer.consumers.empty() || names_consumer(offer, request.consumer)) {
+      sources.push_back(index);
+    }
+  }
+  if (sources.empty()) {
+    return std::nullopt;
+  }
+  Resolution resolution = choose(request, std::move(sources), MatchRule::kAutoLoad);
+  resolution.auto_load = resolution.offer.has_value();
+  if (resolution.ok()) {
+    resolution.rule = MatchRule::kAutoLoad;
+  }
+  return resolution;
+}
+
+Resolution Dispatcher::resolve(const Request& request) const {
+  std::vector<size_t> available;
+  std::vector<size_t> later;
+  for (size_t index : candidates(request)) {
+    (runs_before(offers_[index], request) ? available : later).push_back(index);
+  }
+  if (!available.empty()) {
+    return choose(request, std::move(available), MatchRule::kOnlyMatch);
+  }
+  if (request.auto_load) {
+    if (std::optional<Resolution> loaded = resolve_auto_load(request)) {
+      return *loaded;
+    }
   }
   if (!later.empty() && !request.optional) {
     const Offer& offer = offers_[later.front()];
-    return {std::nullopt, subject + ": its producer " + offer_text(offer) +
-                              " does not run before it; move '" + offer.producer +
-                              "' to an earlier stage than " + std::to_string(request.stage)};
+    return {std::nullopt, false, MatchRule::kNone,
+            subject(request) + ": its producer " + offer_text(offer) +
+                " does not run before it; move '" + offer.producer + "' to a stage before " +
+                std::to_string(*request.stage) + ", or leave both unstaged"};
   }
   if (request.optional) {
-    return {std::nullopt, {}};
+    return {};
   }
-  return {std::nullopt, subject + ": no deliverable matches" + explain_missing(request)};
+  return {std::nullopt, false, MatchRule::kNone,
+          subject(request) + ": no deliverable matches" + explain_missing(request)};
 }
 
 // Lists offers of the right type that were excluded, and why, so the fix is obvious.
 std::string Dispatcher::explain_missing(const Request& request) const {
   std::string near_misses;
   for (const Offer& offer : offers_) {
-    if (!(*offer.type == *request.type) || offer.producer == request.consumer) {
+    if (!(*offer.type == *request.type) ||
+        (offer.kind == Offer::Kind::kFactory && offer.producer == request.consumer)) {
       continue;
     }
     std::string reason;
@@ -120,8 +202,10 @@ std::string Dispatcher::explain_missing(const Request& request) const {
     near_misses += "\n    - " + offer_text(offer) + ": " + reason;
   }
   if (near_misses.empty()) {
-    return "; nothing in the pipeline produces " + request.type->name() +
-           " (add a factory producing it, call set_input, or mark the input optional)";
+    std::string hint = request.auto_load ? "; no source loads it either" : "";
+    return "; nothing in the pipeline produces " + request.type->name() + hint +
+           " (add a factory producing it, call set_input, register a source, or mark the "
+           "input optional)";
   }
   return "; deliverables of that type exist but do not match:" + near_misses;
 }

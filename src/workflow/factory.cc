@@ -1,5 +1,7 @@
 #include "setl/workflow/factory.h"
 
+#include <algorithm>
+
 namespace setl::workflow {
 
 const std::string& FactoryBase::name() const {
@@ -20,6 +22,22 @@ FactoryBase& FactoryBase::set_name(std::string name) {
 FactoryBase& FactoryBase::set_cache_policy(CachePolicy policy) noexcept {
   cache_policy_ = policy;
   has_cache_policy_ = true;
+  return *this;
+}
+
+FactoryBase& FactoryBase::set_reads_only_deliveries(bool only) {
+  declared_sources_ = only ? std::optional<std::vector<std::string>>(std::vector<std::string>{})
+                           : std::nullopt;
+  return *this;
+}
+
+FactoryBase& FactoryBase::depends_on(std::string factory_name) {
+  if (factory_name.empty()) {
+    throw StateError("factory '" + name() + "': depends_on() needs a factory name");
+  }
+  if (std::find(after_.begin(), after_.end(), factory_name) == after_.end()) {
+    after_.push_back(std::move(factory_name));
+  }
   return *this;
 }
 

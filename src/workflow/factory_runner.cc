@@ -25,7 +25,29 @@ const char* phase_name(Phase phase) {
   return "?";
 }
 
+thread_local FactoryBase* running_factory = nullptr;
+
+// Makes `factory` the one whose context() lookups are noted on this thread.
+class RunningFactoryScope {
+ public:
+  explicit RunningFactoryScope(FactoryBase* factory) : previous_(running_factory) {
+    running_factory = factory;
+  }
+  ~RunningFactoryScope() { running_factory = previous_; }
+  RunningFactoryScope(const RunningFactoryScope&) = delete;
+  RunningFactoryScope& operator=(const RunningFactoryScope&) = delete;
+
+ private:
+  FactoryBase* previous_;
+};
+
 }  // namespace
+
+void note_context_resource_access() noexcept {
+  if (running_factory != nullptr) {
+    FactoryRunner::mark_context_use(*running_factory);
+  }
+}
 
 FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const std::string& stage_name,
                                     bool stage_writable, bool measure, const std::string& scope) {
@@ -36,6 +58,8 @@ FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const std::string& sta
   Phase phase = Phase::kRead;
   bool should_write = factory.writable() && stage_writable;
   factory.reset_output();
+  factory.used_context_resources_.store(false, std::memory_order_relaxed);
+  RunningFactoryScope running(&factory);
   try {
     log::debug("start");
     Clock::time_point start = measure ? Clock::now() : Clock::time_point();

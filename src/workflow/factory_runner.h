@@ -22,7 +22,21 @@ class FactoryRunner {
     factory.restore_output(std::move(payload));
   }
   static int64_t bytes(const FactoryBase& factory) noexcept { return factory.output_bytes(); }
+  static int64_t bytes_of(const FactoryBase& factory,
+                          const std::shared_ptr<const void>& payload) noexcept {
+    return factory.payload_bytes(payload);
+  }
   static void write(FactoryBase& factory) { factory.write(); }
+  static void mark_context_use(FactoryBase& factory) noexcept {
+    factory.used_context_resources_.store(true, std::memory_order_relaxed);
+  }
+  static bool used_context_resources(const FactoryBase& factory) noexcept {
+    return factory.used_context_resources_.load(std::memory_order_relaxed);
+  }
 };
+
+/// Called by Setl when a resource is looked up: marks the factory running on this thread
+/// (if any) as reading something its deliveries do not show.
+void note_context_resource_access() noexcept;
 
 }  // namespace setl::workflow::detail

@@ -1,11 +1,13 @@
 #include "setl/workflow/inspector.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
 #include "setl/core/error.h"
 #include "setl/workflow/dispatcher.h"
 #include "setl/workflow/pipeline.h"
+#include "setl/workflow/setl.h"
 
 namespace setl::workflow {
 namespace {
@@ -25,13 +27,28 @@ std::string list_names(const std::set<std::string>& names) {
   return text.empty() ? "none" : text;
 }
 
+DagNode factory_node(const FactoryBase& factory, std::optional<size_t> stage) {
+  DagNode node;
+  node.kind = DagNode::Kind::kFactory;
+  node.name = factory.name();
+  node.output_type = factory.output_type().name();
+  node.delivery_id = factory.delivery_id();
+  node.consumers = factory.consumers();
+  node.stage = stage;
+  node.writable = factory.writable();
+  for (const DeliveryBase* delivery : factory.deliveries()) {
+    node.inputs.push_back({delivery->type().name(), delivery->producer(), delivery->id(),
+                           delivery->optional(), delivery->auto_load(), delivery->condition(),
+                           std::nullopt, {}});
+  }
+  return node;
+}
+
 }  // namespace
 
-Inspector::Inspector(const Pipeline& pipeline) {
+Inspector::Inspector(const Pipeline& pipeline) : pipeline_name_(pipeline.name()) {
   Dispatcher dispatcher;
-  std::map<std::string, std::vector<std::string>> placements_by_name;
-  std::set<std::string> factory_names;
-
+  // Offers and nodes are added in the same order, so an offer's index is its node's.
   for (size_t i = 0; i < pipeline.inputs().size(); ++i) {
     const Deliverable& input = pipeline.inputs()[i];
     DagNode node;
@@ -40,37 +57,57 @@ Inspector::Inspector(const Pipeline& pipeline) {
     node.output_type = input.payload_type().name();
     node.delivery_id = input.delivery_id();
     node.consumers = input.consumers();
+    dispatcher.add_offer({Offer::Kind::kExternal, std::string(kExternalProducer),
+                          &input.payload_type(), input.delivery_id(), input.consumers(),
+                          std::nullopt, nullptr, "external input " + node.name});
     dag_.nodes.push_back(std::move(node));
-    dispatcher.add_offer({std::string(kExternalProducer), &input.payload_type(),
-                          input.delivery_id(), input.consumers(), std::nullopt});
+  }
+  for (const Source& source : pipeline.sources()) {
+    const Deliverable& offer = source.deliverable;
+    DagNode node;
+    node.kind = DagNode::Kind::kSource;
+    node.name = source.id;
+    node.output_type = offer.payload_type().name();
+    node.delivery_id = offer.delivery_id();
+    node.consumers = offer.consumers();
+    dispatcher.add_offer({Offer::Kind::kSource, std::string(kExternalProducer),
+                          &offer.payload_type(), offer.delivery_id(), offer.consumers(),
+                          std::nullopt, source.loads, "source " + source.id});
+    dag_.nodes.push_back(std::move(node));
   }
 
-  // Offers and nodes are added in the same order, so an offer's index is its node's.
+  std::vector<Pipeline::Member> members = pipeline.members();
+  std::map<std::string, std::vector<std::string>> placements_by_name;
+  std::map<std::string, size_t> node_by_name;
+  std::set<std::string> factory_names;
+  size_t first_factory = dag_.nodes.size();
+  for (const Pipeline::Member& member : members) {
+    const FactoryBase& factory = *member.factory;
+    if (member.stage) {
+      if (dag_.stages.size() <= *member.stage) {
+        dag_.stages.resize(*member.stage + 1);
+      }
+      dag_.stages[*member.stage].nodes.push_back(dag_.nodes.size());
+    }
+    placements_by_name[factory.name()].push_back(
+        member.stage ? pipeline.stages()[*member.stage]->name() + " #" +
+                           std::to_string(dag_.stages[*member.stage].nodes.size() - 1)
+                     : std::string("unstaged"));
+    node_by_name.emplace(factory.name(), dag_.nodes.size());
+    factory_names.insert(factory.name());
+    dispatcher.add_offer({Offer::Kind::kFactory, factory.name(), &factory.output_type(),
+                          factory.delivery_id(), factory.consumers(), member.stage, nullptr,
+                          factory.name()});
+    dag_.nodes.push_back(factory_node(factory, member.stage));
+  }
   for (size_t s = 0; s < pipeline.stages().size(); ++s) {
     const Stage& stage = *pipeline.stages()[s];
-    DagStage dag_stage{stage.name(), stage.parallel(), stage.writable(), {}};
-    for (size_t k = 0; k < stage.size(); ++k) {
-      const FactoryBase& factory = stage.factory(k);
-      DagNode node;
-      node.kind = DagNode::Kind::kFactory;
-      node.name = factory.name();
-      node.output_type = factory.output_type().name();
-      node.delivery_id = factory.delivery_id();
-      node.consumers = factory.consumers();
-      node.stage = s;
-      node.writable = factory.writable();
-      for (const DeliveryBase* delivery : factory.deliveries()) {
-        node.inputs.push_back({delivery->type().name(), delivery->producer(), delivery->id(),
-                               delivery->optional(), std::nullopt});
-      }
-      dag_stage.nodes.push_back(dag_.nodes.size());
-      dag_.nodes.push_back(std::move(node));
-      dispatcher.add_offer(
-          {factory.name(), &factory.output_type(), factory.delivery_id(), factory.consumers(), s});
-      placements_by_name[factory.name()].push_back(stage.name() + " #" + std::to_string(k));
-      factory_names.insert(factory.name());
+    if (dag_.stages.size() <= s) {
+      dag_.stages.resize(s + 1);
     }
-    dag_.stages.push_back(std::move(dag_stage));
+    dag_.stages[s].name = stage.name();
+    dag_.stages[s].parallel = stage.parallel();
+    dag_.stages[s].writable = stage.writable();
   }
 
   for (const auto& [name, placements] : placements_by_name) {
@@ -87,43 +124,153 @@ Inspector::Inspector(const Pipeline& pipeline) {
                           name + "_2\")");
     }
   }
-
-  for (size_t index = 0; index < dag_.nodes.size(); ++index) {
-    const DagNode& node = dag_.nodes[index];
+  for (const DagNode& node : dag_.nodes) {
     for (const std::string& consumer : node.consumers) {
       if (factory_names.count(consumer) == 0) {
-        problems_.push_back(
-            std::string(node.kind == DagNode::Kind::kExternal ? "external input '" : "factory '") +
-            node.name + "' lists consumer '" + consumer +
-            "', which is not a factory of this pipeline; factories: " + list_names(factory_names));
+        std::string what = node.kind == DagNode::Kind::kFactory ? "factory '"
+                           : node.kind == DagNode::Kind::kSource ? "source '"
+                                                                 : "external input '";
+        problems_.push_back(what + node.name + "' lists consumer '" + consumer +
+                            "', which is not a factory of this pipeline; factories: " +
+                            list_names(factory_names));
       }
     }
   }
 
-  for (size_t s = 0; s < pipeline.stages().size(); ++s) {
-    const Stage& stage = *pipeline.stages()[s];
-    for (size_t k = 0; k < stage.size(); ++k) {
-      const FactoryBase& factory = stage.factory(k);
-      size_t node_index = dag_.stages[s].nodes[k];
-      for (const DeliveryBase* delivery : factory.deliveries()) {
-        Request request{factory.name(),      s,
-                        &delivery->type(),   delivery->producer(),
-                        delivery->id(),      delivery->optional(),
-                        delivery->describe()};
-        Resolution resolution = dispatcher.resolve(request);
-        if (!resolution.ok()) {
-          problems_.push_back(std::move(resolution.problem));
-          continue;
-        }
-        if (resolution.offer) {
-          dag_.nodes[node_index].inputs[delivery->index()].source = *resolution.offer;
-          dag_.flows.push_back({*resolution.offer, node_index, delivery->index(),
-                                delivery->type().name(), delivery->id(), delivery->optional()});
-        }
+  for (size_t m = 0; m < members.size(); ++m) {
+    const FactoryBase& factory = *members[m].factory;
+    size_t node_index = first_factory + m;
+    for (const DeliveryBase* delivery : factory.deliveries()) {
+      Request request{factory.name(),        members[m].stage,      &delivery->type(),
+                      delivery->producer(),  delivery->id(),        delivery->optional(),
+                      delivery->auto_load(), delivery->describe()};
+      Resolution resolution = dispatcher.resolve(request);
+      if (!resolution.ok()) {
+        problems_.push_back(std::move(resolution.problem));
+        continue;
+      }
+      if (resolution.offer) {
+        DagInput& input = dag_.nodes[node_index].inputs[delivery->index()];
+        input.source = *resolution.offer;
+        input.rule = std::string(to_string(resolution.rule));
+        dag_.flows.push_back({*resolution.offer, node_index, delivery->index(),
+                              delivery->type().name(), delivery->id(), delivery->optional(),
+                              resolution.auto_load});
+      }
+    }
+    for (const std::string& before : factory.order_dependencies()) {
+      auto found = node_by_name.find(before);
+      if (found == node_by_name.end()) {
+        problems_.push_back("factory '" + factory.name() + "' depends_on '" + before +
+                            "', which is not a factory of this pipeline; factories: " +
+                            list_names(factory_names));
+        continue;
+      }
+      const DagNode& producer = dag_.nodes[found->second];
+      if (producer.stage && members[m].stage && *producer.stage >= *members[m].stage) {
+        problems_.push_back("factory '" + factory.name() + "' (stage " +
+                            std::to_string(*members[m].stage) + ") depends_on '" + before +
+                            "' (stage " + std::to_string(*producer.stage) +
+                            "), which does not run before it; move one of them");
+        continue;
+      }
+      dag_.nodes[node_index].after.push_back(found->second);
+    }
+  }
+  order_factories(first_factory);
+}
+
+// Orders factories so that producers come first. A stage runs as one unit (its members
+// together, after the previous stage), an unstaged factory as a unit of its own; a cycle
+// between units is reported by naming the factories in it.
+void Inspector::order_factories(size_t first_factory) {
+  size_t count = dag_.nodes.size() - first_factory;
+  size_t num_stages = dag_.stages.size();
+  std::vector<size_t> unit_of(count);
+  for (size_t i = 0; i < count; ++i) {
+    const std::optional<size_t>& stage = dag_.nodes[first_factory + i].stage;
+    unit_of[i] = stage ? *stage : num_stages + i;
+  }
+  size_t num_units = num_stages + count;
+  std::vector<std::set<size_t>> predecessors(num_units);
+  auto factory_predecessors = [&](size_t i) {
+    std::vector<size_t> before;
+    const DagNode& node = dag_.nodes[first_factory + i];
+    for (const DagInput& input : node.inputs) {
+      if (input.source && *input.source >= first_factory) {
+        before.push_back(*input.source - first_factory);
+      }
+    }
+    for (size_t after : node.after) {
+      before.push_back(after - first_factory);
+    }
+    return before;
+  };
+  for (size_t i = 0; i < count; ++i) {
+    for (size_t before : factory_predecessors(i)) {
+      if (unit_of[before] != unit_of[i]) {
+        predecessors[unit_of[i]].insert(unit_of[before]);
       }
     }
   }
-  pipeline_name_ = pipeline.name();
+  std::optional<size_t> previous_stage;
+  for (size_t s = 0; s < num_stages; ++s) {
+    if (previous_stage) {
+      predecessors[s].insert(*previous_stage);
+    }
+    if (!dag_.stages[s].nodes.empty()) {
+      previous_stage = s;
+    }
+  }
+  std::vector<size_t> pending(num_units);
+  std::vector<std::vector<size_t>> successors(num_units);
+  for (size_t u = 0; u < num_units; ++u) {
+    pending[u] = predecessors[u].size();
+    for (size_t before : predecessors[u]) {
+      successors[before].push_back(u);
+    }
+  }
+  std::vector<size_t> ready;
+  for (size_t u = num_units; u-- > 0;) {
+    if (pending[u] == 0) {
+      ready.push_back(u);
+    }
+  }
+  while (!ready.empty()) {
+    size_t u = ready.back();
+    ready.pop_back();
+    if (u < num_stages) {
+      dag_.order.insert(dag_.order.end(), dag_.stages[u].nodes.begin(),
+                        dag_.stages[u].nodes.end());
+    } else if (unit_of[u - num_stages] == u) {  // staged factories run with their stage
+      dag_.order.push_back(first_factory + (u - num_stages));
+    }
+    for (size_t next : successors[u]) {
+      if (--pending[next] == 0) {
+        ready.push_back(next);
+      }
+    }
+  }
+  if (dag_.order.size() == count) {
+    for (size_t node : dag_.order) {
+      size_t level = 1;
+      for (size_t before : factory_predecessors(node - first_factory)) {
+        level = std::max(level, dag_.nodes[first_factory + before].level + 1);
+      }
+      dag_.nodes[node].level = level;
+    }
+    return;
+  }
+  dag_.order.clear();
+  std::set<std::string> on_cycle;
+  for (size_t i = 0; i < count; ++i) {
+    if (pending[unit_of[i]] > 0) {
+      on_cycle.insert(dag_.nodes[first_factory + i].name);
+    }
+  }
+  problems_.push_back("the factories " + list_names(on_cycle) +
+                      " depend on each other in a cycle (through their inputs, depends_on, "
+                      "or a stage, which runs as a whole); no order can run them");
 }
 
 void Inspector::validate() const {

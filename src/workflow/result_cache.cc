@@ -80,6 +80,21 @@ void ResultCache::store(const std::string& key, Entry entry, const CacheKeyParts
   evict_locked();
 }
 
+std::shared_ptr<const void> ResultCache::load(const std::string& key, const TypeInfo& type) {
+  std::optional<Entry> entry = find(key);
+  if (!entry || entry->type == nullptr || !(*entry->type == type)) {
+    return nullptr;
+  }
+  return entry->payload;
+}
+
+void ResultCache::store(const std::string& key, const CachedValue& value,
+                        const CacheKeyParts& parts) {
+  store(key, Entry{value.payload, value.type, value.bytes, std::chrono::steady_clock::now(),
+                   value.ttl},
+        parts);
+}
+
 void ResultCache::evict_locked() {
   while (stats_.bytes > max_bytes_ && !recency_.empty()) {
     auto it = slots_.find(recency_.back());

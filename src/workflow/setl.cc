@@ -1,5 +1,7 @@
 #include "setl/workflow/setl.h"
 
+#include "factory_runner.h"
+
 namespace setl::workflow {
 
 Setl::Builder& Setl::Builder::with_config_file(std::filesystem::path path) {
@@ -54,16 +56,21 @@ Setl::Setl(Config config) : config_(std::move(config)) {
   }
 }
 
-Setl& Setl::add_resource(std::string id, std::shared_ptr<void> object, const TypeInfo& type) {
-  if (!object) {
-    throw StateError("register_resource(\"" + id + "\"): the resource is null");
-  }
-  auto [it, inserted] = resources_.try_emplace(std::move(id), Resource{std::move(object), &type});
+Setl& Setl::add_resource(Source source, std::shared_ptr<void> object,
+                         std::function<void()> throw_pointer) {
+  std::string id = source.id;
+  auto [it, inserted] = resources_.try_emplace(
+      std::move(id), Resource{std::move(source), std::move(object), std::move(throw_pointer)});
   if (!inserted) {
     throw StateError("a resource with id '" + it->first + "' is already registered (a " +
-                     it->second.type->name() + "); ids are unique within a Setl context");
+                     it->second.source.deliverable.payload_type().name() +
+                     "); ids are unique within a Setl context");
   }
   return *this;
+}
+
+void Setl::throw_null_resource(const std::string& id) {
+  throw StateError("register_resource(\"" + id + "\"): the resource is null");
 }
 
 bool Setl::has_resource(std::string_view id) const {
@@ -78,22 +85,35 @@ std::vector<std::string> Setl::resource_ids() const {
   return ids;
 }
 
-void* Setl::find_resource(std::string_view id, const TypeInfo& type) const {
+std::vector<Source> Setl::sources() const {
+  std::vector<Source> sources;
+  for (const auto& [id, resource] : resources_) {
+    sources.push_back(resource.source);
+  }
+  return sources;
+}
+
+const Setl::Resource& Setl::find_resource(std::string_view id) const {
+  detail::note_context_resource_access();
   auto found = resources_.find(id);
   if (found == resources_.end()) {
     std::string registered;
     for (const auto& [known, resource] : resources_) {
-      registered += (registered.empty() ? "" : ", ") + known + " (" + resource.type->name() + ")";
+      registered += (registered.empty() ? "" : ", ") + known + " (" +
+                    resource.source.deliverable.payload_type().name() + ")";
     }
     throw DeliveryError("no resource '" + std::string(id) +
                         "' is registered in the Setl context; registered: " +
                         (registered.empty() ? std::string("none") : registered));
   }
-  if (!(*found->second.type == type)) {
-    throw DeliveryError("resource '" + std::string(id) + "' is a " + found->second.type->name() +
-                        ", not a " + type.name());
-  }
-  return found->second.object.get();
+  return found->second;
+}
+
+void Setl::throw_wrong_resource_type(std::string_view id, const Resource& found,
+                                     const TypeInfo& requested) {
+  throw DeliveryError("resource '" + std::string(id) + "' is a " +
+                      found.source.deliverable.payload_type().name() + ", not a " + requested.name() +
+                      " (nor derived from one)");
 }
 
 Pipeline Setl::new_pipeline(std::string name) const {

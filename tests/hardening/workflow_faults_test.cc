@@ -21,7 +21,10 @@ using testing::message_of;
 
 class Numbers : public Factory<std::vector<int64_t>> {
  public:
-  explicit Numbers(int& runs) : runs_(runs) { set_cache_policy({.mode = CacheMode::kDisk}); }
+  explicit Numbers(int& runs) : runs_(runs) {
+    set_cache_policy({.mode = CacheMode::kDisk});
+    set_reads_only_deliveries();
+  }
   std::vector<int64_t> process() override {
     ++runs_;
     return {1, 2, 3};

@@ -67,7 +67,10 @@ TEST(TableCache, CA11_TablesAndDatasetsRoundTripThroughParquetEntries) {
 
 class SlowTable : public workflow::Factory<Table> {
  public:
-  SlowTable() { set_cache_policy({.mode = CacheMode::kMemoryAndDisk}); }
+  SlowTable() {
+    set_cache_policy({.mode = CacheMode::kMemoryAndDisk});
+    set_reads_only_deliveries();
+  }
   Table process() override {
     engine::ColumnBuilder values(engine::DataType::int64());
     for (int64_t i = 0; i < 200'000; ++i) {
@@ -79,7 +82,10 @@ class SlowTable : public workflow::Factory<Table> {
 
 class Total : public workflow::Factory<int64_t> {
  public:
-  Total() { set_cache_policy({.mode = CacheMode::kMemoryAndDisk}); }
+  Total() {
+    set_cache_policy({.mode = CacheMode::kMemoryAndDisk});
+    set_reads_only_deliveries();
+  }
   int64_t process() override {
     int64_t total = 0;
     for (const engine::ColumnPtr& chunk : table_->column_chunks("v")) {

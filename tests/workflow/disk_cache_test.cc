@@ -113,7 +113,10 @@ TEST(DiskCache, CA9_GcRemovesExpiredThenLeastRecentlyUsedEntries) {
 
 class Counted : public Factory<std::vector<int64_t>> {
  public:
-  explicit Counted(int& runs) : runs_(runs) { set_cache_policy({.mode = CacheMode::kDisk}); }
+  explicit Counted(int& runs) : runs_(runs) {
+    set_cache_policy({.mode = CacheMode::kDisk});
+    set_reads_only_deliveries();
+  }
   std::vector<int64_t> process() override {
     ++runs_;
     return {1, 2, 3};
@@ -128,7 +131,10 @@ struct Opaque {
 };
 class NoCodec : public Factory<Opaque> {
  public:
-  NoCodec() { set_cache_policy({.mode = CacheMode::kDisk}); }
+  NoCodec() {
+    set_cache_policy({.mode = CacheMode::kDisk});
+    set_reads_only_deliveries();
+  }
   Opaque process() override { return {7}; }
 };
 

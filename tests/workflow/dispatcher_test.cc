@@ -149,15 +149,18 @@ TEST(Dispatcher, ExplainsNearMissesWhenIdsDiffer) {
 TEST(Dispatcher, ResolvesAgainstOffersDirectly) {
   Dispatcher dispatcher;
   const TypeInfo& int_type = type_info_of<int>();
-  dispatcher.add_offer({"A", &int_type, "", {}, 0});
-  dispatcher.add_offer({"B", &int_type, "x", {}, 0});
-  Resolution by_type = dispatcher.resolve({"C", 1, &int_type, "", "", false, "input #0 int"});
+  dispatcher.add_offer({.producer = "A", .type = &int_type, .stage = 0, .label = "A"});
+  dispatcher.add_offer(
+      {.producer = "B", .type = &int_type, .delivery_id = "x", .stage = 0, .label = "B"});
+  Request request{.consumer = "C", .stage = 1, .type = &int_type, .label = "input #0 int"};
+  Resolution by_type = dispatcher.resolve(request);
   ASSERT_TRUE(by_type.ok());
   EXPECT_EQ(by_type.offer, 0u);
-  Resolution by_id = dispatcher.resolve({"C", 1, &int_type, "", "x", false, "input #0 int"});
-  EXPECT_EQ(by_id.offer, 1u);
-  Resolution same_stage = dispatcher.resolve({"C", 0, &int_type, "", "", false, "input #0 int"});
-  EXPECT_THAT(same_stage.problem, HasSubstr("does not run before it"));
+  request.id = "x";
+  EXPECT_EQ(dispatcher.resolve(request).offer, 1u);
+  request.id = "";
+  request.stage = 0;
+  EXPECT_THAT(dispatcher.resolve(request).problem, HasSubstr("does not run before it"));
 }
 
 }  // namespace

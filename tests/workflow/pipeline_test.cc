@@ -102,10 +102,13 @@ TEST(Pipeline, SetInputWithIdAndConsumers) {
   EXPECT_DOUBLE_EQ(pipeline.get_output<double>(), 121.0);
 }
 
-TEST(Pipeline, SetInputWithTheSameTypeIdAndConsumersReplacesTheValue) {
+TEST(Pipeline, ADuplicateExternalInputIsAnErrorAndReplaceInputReplacesIt) {
   Pipeline pipeline;
   pipeline.set_input<double>(2.0, {.id = "factor"});
-  pipeline.set_input<double>(3.0, {.id = "factor"});
+  EXPECT_THAT(message_of<DeliveryError>([&] { pipeline.set_input<double>(3.0, {.id = "factor"}); }),
+              HasSubstr("an external input double with id 'factor' and the same consumers is "
+                        "already set"));
+  pipeline.replace_input<double>(3.0, {.id = "factor"});
   EXPECT_EQ(pipeline.inputs().size(), 1u);
   pipeline.add_factory<OrdersFactory>();
   pipeline.add_factory<RevenueFactory>();

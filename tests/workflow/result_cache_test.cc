@@ -39,6 +39,7 @@ class Base : public Factory<int> {
       : counts_(counts), version_(std::move(version)) {
     set_name(std::move(name));
     set_cache_policy({.mode = CacheMode::kMemory});
+    set_reads_only_deliveries();
   }
   int process() override {
     counts_.add(name());
@@ -58,6 +59,7 @@ class AddInput : public Factory<int> {
       : input_(this, {.producer = std::move(from)}), counts_(counts) {
     set_name(std::move(name));
     set_cache_policy({.mode = CacheMode::kMemory});
+    set_reads_only_deliveries();
   }
   int process() override {
     counts_.add(name());
@@ -73,6 +75,7 @@ class ScaleExternal : public Factory<int> {
  public:
   ScaleExternal(Counts& counts) : counts_(counts) {
     set_cache_policy({.mode = CacheMode::kMemory});
+    set_reads_only_deliveries();
   }
   int process() override {
     counts_.add(name());
@@ -133,7 +136,7 @@ TEST(ResultCache, CA2_BumpingACodeVersionRerunsThatFactoryAndItsDescendantsOnly)
   EXPECT_EQ(graph.counts.of("C"), 2);
   EXPECT_EQ(graph.counts.of("D"), 1);
   EXPECT_EQ(outcome_of(graph.pipeline, "A"), "miss: code_version '1' -> '2'");
-  EXPECT_EQ(outcome_of(graph.pipeline, "B"), "miss: input A changed");
+  EXPECT_EQ(outcome_of(graph.pipeline, "B"), "miss: input 'A' changed");
   EXPECT_EQ(outcome_of(graph.pipeline, "D"), "hit");
 }
 
@@ -148,15 +151,15 @@ TEST(ResultCache, CA3_ChangingAnExternalInputRerunsItsConsumersOnly) {
   pipeline.run();
   pipeline.run();
   EXPECT_EQ(counts.of("ScaleExternal"), 1);
-  pipeline.set_input<int>(4, {.id = "factor", .fingerprint = "v2"});
+  pipeline.replace_input<int>(4, {.id = "factor", .fingerprint = "v2"});
   pipeline.run();
   EXPECT_EQ(counts.of("ScaleExternal"), 2);
   EXPECT_EQ(counts.of("Other"), 1);
   EXPECT_EQ(pipeline.get_output<int>("ScaleExternal"), 8);
   EXPECT_EQ(outcome_of(pipeline, "ScaleExternal"),
-            "miss: input external input int (id 'factor') changed");
+            "miss: external input 'factor' changed");
   // Without a fingerprint the consumer cannot be cached, and the report says why.
-  pipeline.set_input<int>(5, {.id = "factor"});
+  pipeline.replace_input<int>(5, {.id = "factor"});
   pipeline.run();
   pipeline.run();
   EXPECT_EQ(counts.of("ScaleExternal"), 4);
@@ -173,7 +176,7 @@ TEST(ResultCache, CA14_ExplainSaysWhatTheNextRunWouldDoWithoutRunningIt) {
   EXPECT_EQ(std::string(to_string(plan[0].outcome)), "miss");
   EXPECT_EQ(plan[0].reason, "code_version '1' -> '3'");
   EXPECT_EQ(std::string(to_string(plan[1].outcome)), "hit");  // D
-  EXPECT_EQ(plan[2].reason, "input A changed");               // B
+  EXPECT_EQ(plan[2].reason, "input 'A' changed");               // B
   EXPECT_EQ(graph.counts.of("A"), 1);                         // nothing ran
   EXPECT_EQ(graph.pipeline.get_output<int>("C"), 12);         // outputs kept
   EXPECT_EQ(std::string(to_string(graph.pipeline.cache_report()[0].outcome)), "miss");
@@ -253,7 +256,7 @@ TEST(ResultCache, FactoriesWithThePolicyOffAlwaysRun) {
 
 class Plain : public Factory<int> {
  public:
-  explicit Plain(Counts& counts) : counts_(counts) {}
+  explicit Plain(Counts& counts) : counts_(counts) { set_reads_only_deliveries(); }
   int process() override {
     counts_.add(name());
     return 5;

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <vector>
 
 namespace setl {
 
@@ -14,5 +15,15 @@ namespace setl {
 /// real failure over the CancelledErrors it may have caused in the other tasks.
 /// `max_threads` 0 means std::thread::hardware_concurrency().
 void run_parallel(size_t count, size_t max_threads, const std::function<void(size_t)>& task);
+
+/// Calls task(i) for every i < predecessors.size(), each once all of predecessors[i] have
+/// returned, on up to `max_threads` threads (the caller's among them; 0: one per core);
+/// independent tasks run concurrently. After a task throws, no new task starts and
+/// `on_failure` runs once (to cancel the running ones); the first real failure is
+/// rethrown as in run_parallel. Throws: StateError if the predecessors form a cycle or
+/// name a task that does not exist.
+void run_dag(const std::vector<std::vector<size_t>>& predecessors, size_t max_threads,
+             const std::function<void(size_t)>& task,
+             const std::function<void()>& on_failure = {});
 
 }  // namespace setl

@@ -42,12 +42,17 @@ DecompressionLimits decompression_limits();
 void set_decompression_limits(const DecompressionLimits& limits);
 
 /// Create connectors with std::make_shared: lazy() shares ownership with the plan.
+/// A connector is a handle on stored data: writing changes the data, not the handle, so
+/// write() is const and a connector delivered to factories (as a const value) can write.
 class Connector : public engine::ScanSource, public std::enable_shared_from_this<Connector> {
  public:
+  /// What a `Delivery<Table>{.auto_load = true}` receives from a connector source.
+  using Loaded = engine::Table;
+
   /// Every row and column.
   virtual engine::Table read() const;
   /// Writes `table` according to `mode`; on failure the target keeps its previous state.
-  virtual void write(const engine::Table& table, SaveMode mode) = 0;
+  virtual void write(const engine::Table& table, SaveMode mode) const = 0;
   /// True if the target exists and holds a table.
   virtual bool exists() const = 0;
   /// A version of the data for result-cache keys: for files their path, size and
@@ -57,6 +62,9 @@ class Connector : public engine::ScanSource, public std::enable_shared_from_this
   /// A lazy scan of this connector (projections and filters are pushed into it).
   /// Throws: StateError if the connector is not owned by a std::shared_ptr.
   engine::LazyFrame lazy() const;
+  /// Every row, or those matching `condition` (parsed; pushed into the scan).
+  /// Throws: ParseError for a bad condition.
+  engine::Table auto_load(std::string_view condition) const;
 
  protected:
   Connector() = default;

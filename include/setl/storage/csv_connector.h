@@ -58,7 +58,7 @@ class CsvConnector : public Connector {
   engine::Table scan(const engine::ScanRequest& request) const override;
   /// Writes with a header (unless options.header is false); append adds rows without a
   /// header after checking the file's header matches. Atomic (temporary file + rename).
-  void write(const engine::Table& table, SaveMode mode) override;
+  void write(const engine::Table& table, SaveMode mode) const override;
   bool exists() const override;
   std::optional<std::string> fingerprint(bool content = false) const override {
     return fingerprint_of(path_, content);

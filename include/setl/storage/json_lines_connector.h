@@ -29,7 +29,7 @@ class JsonLinesConnector : public Connector {
   std::string describe() const override;
   engine::Table scan(const engine::ScanRequest& request) const override;
   /// One object per row (NULLs written as null); atomic; append adds lines.
-  void write(const engine::Table& table, SaveMode mode) override;
+  void write(const engine::Table& table, SaveMode mode) const override;
   bool exists() const override;
   std::optional<std::string> fingerprint(bool content = false) const override {
     return fingerprint_of(path_, content);

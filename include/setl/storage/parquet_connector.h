@@ -105,7 +105,7 @@ class ParquetConnector : public Connector {
   engine::Table scan(const engine::ScanRequest& request) const override;
   /// Atomic. Append rewrites the file with the old rows followed by the new ones (the
   /// schemas must agree); for incremental appends use a PartitionedConnector.
-  void write(const engine::Table& table, SaveMode mode) override;
+  void write(const engine::Table& table, SaveMode mode) const override;
   bool exists() const override;
   std::optional<std::string> fingerprint(bool content = false) const override {
     return fingerprint_of(path_, content);

@@ -44,7 +44,7 @@ class PartitionedConnector : public Connector {
   /// ROOT/.setl.lock; files a killed writer left behind are listed nowhere, invisible, and
   /// removed by the next write. An append killed before its commit leaves nothing behind,
   /// so retrying it adds its rows once.
-  void write(const engine::Table& table, SaveMode mode) override;
+  void write(const engine::Table& table, SaveMode mode) const override;
   bool exists() const override;
   std::optional<std::string> fingerprint(bool content = false) const override {
     return fingerprint_of(root_, content);

@@ -36,7 +36,7 @@ class PostgresConnector : public Connector {
   engine::SchemaPtr schema() const override;
   std::string describe() const override;
   engine::Table scan(const engine::ScanRequest& request) const override;
-  void write(const engine::Table& table, SaveMode mode) override;
+  void write(const engine::Table& table, SaveMode mode) const override;
   bool exists() const override;
 
  private:

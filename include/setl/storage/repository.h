@@ -9,6 +9,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "setl/core/error.h"
 #include "setl/engine/dataset.h"
@@ -22,9 +24,14 @@ struct RepositoryOptions {
   bool cache = false;
 };
 
+/// A repository in the Setl context is a source: `Delivery<Repository<T>>` receives it,
+/// and `Delivery<Dataset<T>>{.auto_load = true, .condition = "..."}` is filled from it
+/// with the condition pushed into the scan (SETL's autoLoad).
 template <class T>
 class Repository {
  public:
+  using Loaded = engine::Dataset<T>;
+
   /// Throws: StateError for a null connector.
   explicit Repository(std::shared_ptr<Connector> connector, RepositoryOptions options = {})
       : connector_(std::move(connector)), options_(options) {
@@ -56,8 +63,17 @@ class Repository {
     return find_by(engine::parse_expr(condition));
   }
 
-  /// Writes the rows with `mode` and forgets any cached data.
-  void save(const engine::Dataset<T>& data, SaveMode mode = SaveMode::kOverwrite) {
+  /// Rows matching `condition` (parsed), or every row when it is empty.
+  engine::Dataset<T> auto_load(std::string_view condition) const {
+    return condition.empty() ? find_all() : find_by(engine::parse_expr(std::string(condition)));
+  }
+
+  /// The version of the stored data (its connector's), for result-cache keys.
+  std::optional<std::string> fingerprint() const { return connector_->fingerprint(); }
+
+  /// Writes the rows with `mode` and forgets any cached data. Like a connector, a
+  /// repository is a handle: saving changes the stored data, so it is const.
+  void save(const engine::Dataset<T>& data, SaveMode mode = SaveMode::kOverwrite) const {
     connector_->write(data.table(), mode);
     std::lock_guard lock(mutex_);
     cached_.reset();

@@ -30,7 +30,7 @@ class SqliteConnector : public Connector {
   engine::SchemaPtr schema() const override;
   std::string describe() const override;
   engine::Table scan(const engine::ScanRequest& request) const override;
-  void write(const engine::Table& table, SaveMode mode) override;
+  void write(const engine::Table& table, SaveMode mode) const override;
   bool exists() const override;
   /// The database file's fingerprint (any change to the file changes it).
   std::optional<std::string> fingerprint(bool content = false) const override {

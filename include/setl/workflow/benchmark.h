@@ -10,8 +10,11 @@ namespace setl::workflow {
 
 using Duration = std::chrono::nanoseconds;
 
+/// FactoryBenchmark::stage of a factory added without a stage.
+inline constexpr size_t kUnstaged = static_cast<size_t>(-1);
+
 struct FactoryBenchmark {
-  size_t stage = 0;
+  size_t stage = 0;  ///< kUnstaged for factories without a stage
   std::string factory;
   Duration read{0};
   Duration process{0};
@@ -33,7 +36,8 @@ struct BenchmarkReport {
   std::vector<StageBenchmark> stages;
   Duration total{0};
 
-  /// An aligned text table: one row per factory (ms), one per stage, and the total.
+  /// An aligned text table: one row per factory (ms), one per stage, the unstaged
+  /// factories ("-"), and the total.
   std::string to_string() const;
 };
 

@@ -1,6 +1,8 @@
 // The data-flow graph of a pipeline as the Inspector sees it before anything runs: nodes
-// are external inputs and factories (with output type and inputs), flows go from producer
-// to consumer. Renders as text, Mermaid `flowchart` and Graphviz DOT, deterministically.
+// are external inputs, sources of the Setl context and factories (with output type and
+// inputs); flows go from producer to consumer, and order-only edges (depends_on) from a
+// factory to the one that runs after it. Renders as text, SETL's "Pipeline Summary",
+// Mermaid `flowchart` and `classDiagram`, and Graphviz DOT, deterministically.
 #pragma once
 
 #include <optional>
@@ -14,22 +16,31 @@ struct DagInput {
   std::string producer;  ///< as declared; empty = any
   std::string id;
   bool optional = false;
+  bool auto_load = false;
+  std::string condition;  ///< auto-load filter
   /// Node that fills the input; nullopt if unresolved or an empty optional input.
   std::optional<size_t> source;
+  /// Which dispatcher rule chose the source ("only match", "external input preferred", ...).
+  std::string rule;
 };
 
 struct DagNode {
-  enum class Kind { kExternal, kFactory };
+  enum class Kind { kExternal, kSource, kFactory };
   Kind kind = Kind::kFactory;
-  /// Factory name, or for external inputs the delivery id (or "input <n>" without one).
+  /// Factory name; for external inputs the delivery id (or "input <n>" without one); for
+  /// sources the id they are registered under.
   std::string name;
   std::string output_type;
   std::string delivery_id;
   std::vector<std::string> consumers;
-  /// Stage index; nullopt for external inputs.
+  /// Stage index; nullopt for inputs, sources and unstaged factories.
   std::optional<size_t> stage;
+  /// Length of the longest path from an input or source to this node (0 for those).
+  size_t level = 0;
   bool writable = true;
   std::vector<DagInput> inputs;
+  /// Factories this one runs after without receiving their output (node indices).
+  std::vector<size_t> after;
 };
 
 struct DagFlow {
@@ -39,6 +50,7 @@ struct DagFlow {
   std::string type;
   std::string delivery_id;
   bool optional = false;
+  bool auto_load = false;
 };
 
 struct DagStage {
@@ -49,14 +61,25 @@ struct DagStage {
 };
 
 struct Dag {
-  std::vector<DagNode> nodes;  ///< external inputs first, then factories stage by stage
+  /// External inputs, then sources, then factories stage by stage, then unstaged ones.
+  std::vector<DagNode> nodes;
   std::vector<DagFlow> flows;  ///< ordered by consumer, then input index
   std::vector<DagStage> stages;
+  /// Factory nodes in an order that runs producers first (empty if the graph has a cycle).
+  std::vector<size_t> order;
 
-  /// A readable listing of inputs, stages, factories and flows.
+  /// A readable listing of inputs, sources, stages, factories and flows.
   std::string to_string() const;
-  /// Mermaid `flowchart LR` text: stages as subgraphs, optional inputs as dotted edges.
+  /// SETL's and PySetl's `describe()` layout: "Pipeline Summary", nodes, then flows.
+  std::string to_summary() const;
+  /// Mermaid `flowchart LR` text: stages as subgraphs, optional inputs as dotted edges,
+  /// order-only edges as thick ones.
   std::string to_mermaid() const;
+  /// Mermaid `classDiagram` text as SETL and PySetl draw a pipeline: a class per factory
+  /// and per delivered type, `<|--` from output type to factory, `<--` into consumers.
+  std::string to_class_diagram() const;
+  /// A link that opens `diagram` (Mermaid text) in the Mermaid live editor.
+  static std::string mermaid_live_url(const std::string& diagram);
   /// Graphviz `digraph` text: stages as clusters, optional inputs as dashed edges.
   std::string to_dot() const;
 };

@@ -13,8 +13,9 @@
 
 namespace setl::workflow {
 
-/// The producer name of values given to a pipeline from outside (`Pipeline::set_input`).
-inline constexpr std::string_view kExternalProducer = "external";
+/// The producer name of values from outside the pipeline: external inputs
+/// (`Pipeline::set_input`) and sources of the Setl context. SETL's `External`.
+inline constexpr std::string_view kExternalProducer = "External";
 
 /// Returns the TypeInfo of T, computed once per type.
 template <class T>

@@ -28,6 +28,12 @@ struct DeliveryOptions {
   std::string id;
   /// When true, the input may stay empty if nothing matches.
   bool optional = false;
+  /// When no factory or input offers the type, load it from a source of the Setl context
+  /// that can (a Repository<T> for Dataset<T>, a Connector for Table), matched by id
+  /// like any offer — SETL's `@Delivery(autoLoad = true)`.
+  bool auto_load = false;
+  /// With auto_load: a filter pushed into the source's scan ("year = 1995").
+  std::string condition;
 };
 
 /// The type-independent part of a Delivery, used by the dispatcher and the inspector.
@@ -42,6 +48,8 @@ class DeliveryBase {
   const std::string& producer() const noexcept { return options_.producer; }
   const std::string& id() const noexcept { return options_.id; }
   bool optional() const noexcept { return options_.optional; }
+  bool auto_load() const noexcept { return options_.auto_load; }
+  const std::string& condition() const noexcept { return options_.condition; }
   /// Position among the owning factory's inputs, in declaration order.
   size_t index() const noexcept { return index_; }
   const FactoryBase& owner() const noexcept { return *owner_; }

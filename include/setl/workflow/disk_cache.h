@@ -71,7 +71,7 @@ struct DiskCacheEntryInfo {
   bool expired = false;
 };
 
-class DiskCache {
+class DiskCache : public CacheTier {
  public:
   /// Opens (creating) the directory and its index. Throws: IoError.
   explicit DiskCache(std::filesystem::path directory);
@@ -88,18 +88,23 @@ class DiskCache {
   void add_codec_erased(const TypeInfo& type, std::shared_ptr<const CodecBase> codec);
   /// Codecs for std::string, arithmetic types and std::vector of either.
   void add_builtin_codecs();
-  bool can_store(const TypeInfo& type) const;
+  bool can_store(const TypeInfo& type) const override;
+  std::string_view tier_name() const noexcept override { return "disk"; }
 
   /// True if the index holds an unexpired entry of `type` under `key` (reads no file).
-  bool contains(const std::string& key, const TypeInfo& type) const;
+  bool contains(const std::string& key, const TypeInfo& type) const override;
   /// The value stored under `key` if present, of `type`, unexpired and intact.
-  std::shared_ptr<const void> load(const std::string& key, const TypeInfo& type);
+  std::shared_ptr<const void> load(const std::string& key, const TypeInfo& type) override;
+  void store(const std::string& key, const CachedValue& value,
+             const CacheKeyParts& parts) override {
+    store(key, value.payload, *value.type, value.ttl, parts);
+  }
   /// Stores a value (replacing an entry with the same key). Throws: IoError.
   void store(const std::string& key, const std::shared_ptr<const void>& value, const TypeInfo& type,
              std::chrono::milliseconds ttl, const CacheKeyParts& parts);
 
   /// The key parts of a factory's most recent entry, for explaining misses.
-  std::optional<CacheKeyParts> last_parts(const std::string& factory) const;
+  std::optional<CacheKeyParts> last_parts(const std::string& factory) const override;
   std::vector<DiskCacheEntryInfo> list() const;
   struct Stats {
     int64_t entries = 0;

@@ -7,6 +7,7 @@
 //   };
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,12 @@ class FactoryRunner;
 template <class F>
 std::string producer_name() {
   return unqualified_type_name(typeid(F));
+}
+/// Names a producer by its type: `Delivery<Orders> orders{this, {.producer =
+/// producer<OrdersFactory>()}}`. The same as producer_name<F>().
+template <class F>
+std::string producer() {
+  return producer_name<F>();
 }
 
 /// The type-independent part of every factory.
@@ -64,13 +71,28 @@ class FactoryBase {
   /// Constructor parameters and configuration values that affect the output, as text;
   /// part of the cache key (empty by default).
   virtual std::string cache_parameters() const { return {}; }
-  /// Fingerprints of what read() and process() load from outside, e.g.
-  /// `{context().resource<Connector>("orders").fingerprint()}`; part of the cache key.
-  /// Return std::nullopt when the sources cannot be fingerprinted: then the factory is
-  /// never served from the cache.
+  /// Fingerprints of what read() and process() load from outside their deliveries; part
+  /// of the cache key. Delivered sources (connectors, repositories from the Setl context)
+  /// are deliveries: their fingerprints are in the key already.
+  /// Default: std::nullopt, "unknown", so the output is never cached by accident — unless
+  /// set_reads_only_deliveries() declared that the factory reads nothing else. A factory
+  /// that still reads resources through context() during a run is not cached either.
   virtual std::optional<std::vector<std::string>> source_fingerprints() const {
-    return std::vector<std::string>{};
+    return declared_sources_;
   }
+  /// Declares that read() and process() use nothing but the delivered inputs, so the
+  /// output may be cached when its policy says so.
+  FactoryBase& set_reads_only_deliveries(bool only = true);
+
+  /// Order-only dependencies: this factory runs after the named factories, without
+  /// receiving their outputs (e.g. it reads files they write). Their cache keys enter
+  /// this factory's key, so a rerun of theirs invalidates it.
+  template <class F>
+  FactoryBase& depends_on() {
+    return depends_on(producer_name<F>());
+  }
+  FactoryBase& depends_on(std::string factory_name);
+  const std::vector<std::string>& order_dependencies() const noexcept { return after_; }
 
   /// On a cache hit of a writable factory: true if the destination lacks the output (say,
   /// the file was deleted), so that write() runs again with the cached output. Default false.
@@ -119,6 +141,7 @@ class FactoryBase {
   virtual std::shared_ptr<const void> output_payload() const noexcept = 0;
   virtual void restore_output(std::shared_ptr<const void> payload) noexcept = 0;
   virtual int64_t output_bytes() const noexcept = 0;
+  virtual int64_t payload_bytes(const std::shared_ptr<const void>& payload) const noexcept = 0;
 
   mutable std::string name_;
   bool writable_ = true;
@@ -128,7 +151,12 @@ class FactoryBase {
   CachePolicy cache_policy_;
   bool has_cache_policy_ = false;
   std::vector<DeliveryBase*> deliveries_;
+  std::vector<std::string> after_;
+  std::optional<std::vector<std::string>> declared_sources_;
   const Setl* context_ = nullptr;
+  // Set when the latest run looked a resource up through context(): such a factory reads
+  // something its cache key cannot see.
+  std::atomic<bool> used_context_resources_{false};
 };
 
 /// A factory whose output is a T (any movable C++ type).
@@ -169,13 +197,15 @@ class Factory : public FactoryBase {
   void restore_output(std::shared_ptr<const void> payload) noexcept final {
     output_ = std::static_pointer_cast<const T>(std::move(payload));
   }
+  int64_t output_bytes() const noexcept final { return payload_bytes(output_); }
   // Tables and other types with memory_size() report their buffers; others their size.
-  int64_t output_bytes() const noexcept final {
-    if (!output_) {
+  int64_t payload_bytes(const std::shared_ptr<const void>& payload) const noexcept final {
+    if (!payload) {
       return 0;
     }
-    if constexpr (requires(const T& value) { value.memory_size(); }) {
-      return static_cast<int64_t>(output_->memory_size());
+    const T& value = *static_cast<const T*>(payload.get());
+    if constexpr (requires { value.memory_size(); }) {
+      return static_cast<int64_t>(value.memory_size());
     } else {
       return static_cast<int64_t>(sizeof(T));
     }

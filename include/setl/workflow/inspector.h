@@ -1,7 +1,8 @@
-// The Inspector reads a pipeline before it runs: it builds the DAG (which deliverable
-// fills each factory input) and collects every problem at once — unknown or ambiguous
-// inputs, a consumer scheduled before its producer, duplicate factory names, consumer
-// lists that name no factory — so a run fails fast with the full list.
+// The Inspector reads a pipeline before it runs: it builds the DAG (which offer fills each
+// factory input, what runs after what) and collects every problem at once — unknown or
+// ambiguous inputs, a consumer staged before its producer, a dependency cycle, duplicate
+// factory names, consumer lists or depends_on naming no factory — so a run fails fast
+// with the full list.
 #pragma once
 
 #include <string>
@@ -25,6 +26,8 @@ class Inspector {
   void validate() const;
 
  private:
+  void order_factories(size_t first_factory);
+
   std::string pipeline_name_;
   Dag dag_;
   std::vector<std::string> problems_;

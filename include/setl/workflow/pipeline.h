@@ -1,19 +1,22 @@
-// A Pipeline runs Stages in order and routes each factory's output to the factories that
-// declared it as an input (SETL's Pipeline). Factories are added per stage; external
-// values enter through set_input.
+// A Pipeline runs factories as a DAG and routes each factory's output to the factories
+// that declared it as an input (SETL's Pipeline). Factories go into stages (SETL's
+// addStage: a stage is a group and a barrier) or, with add(), into no stage at all: then
+// each runs as soon as what it needs is ready, independent ones concurrently. External
+// values enter through set_input; sources of the Setl context are offered automatically.
 //
 //   Pipeline pipeline;
 //   pipeline.set_input<double>(1.08, {.id = "eur_usd"});
-//   pipeline.add_factory<OrdersFactory>();            // stage 0
-//   pipeline.add_factory<RevenueFactory>();           // stage 1
-//   pipeline.run();
-//   double revenue = pipeline.get_output<double>("RevenueFactory");
+//   pipeline.add<OrdersFactory>();                    // unstaged: ordered by the DAG
+//   pipeline.add<RevenueFactory>();
+//   RunResult result = pipeline.run();
+//   double revenue = result.output<double>("RevenueFactory");
 #pragma once
 
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "setl/workflow/benchmark.h"
@@ -21,11 +24,17 @@
 #include "setl/workflow/deliverable.h"
 #include "setl/workflow/disk_cache.h"
 #include "setl/workflow/factory.h"
+#include "setl/workflow/function_factory.h"
+#include "setl/workflow/run_result.h"
+#include "setl/workflow/source.h"
 #include "setl/workflow/stage.h"
 
 namespace setl::workflow {
 
 class Setl;
+namespace detail {
+class PipelineRun;
+}
 
 struct InputOptions {
   /// Delivery id; only Deliveries declaring the same id receive the value.
@@ -52,14 +61,38 @@ class Pipeline {
   Stage& add_stage();
   /// Appends a stage and returns it; an unnamed stage is named "stage-<index>".
   Stage& add_stage(Stage stage);
-  /// Adds a factory in a new stage of its own and returns it.
+  /// Adds a factory in a new stage of its own and returns it (SETL's addStage(factory)).
   template <class F, class... Args>
   F& add_factory(Args&&... args) {
     return add_stage().add_factory<F>(std::forward<Args>(args)...);
   }
+  /// Adds a factory in no stage: it runs as soon as its inputs and depends_on factories
+  /// are ready, concurrently with others that are (up to set_max_concurrency()).
+  template <class F, class... Args>
+  F& add(Args&&... args) {
+    static_assert(std::is_base_of_v<FactoryBase, F>, "add<F>: F must derive from Factory<T>");
+    return add(std::make_unique<F>(std::forward<Args>(args)...));
+  }
+  template <class F>
+  F& add(std::unique_ptr<F> factory) {
+    static_assert(std::is_base_of_v<FactoryBase, F>, "add: F must derive from Factory<T>");
+    F& added = *factory;
+    add_unstaged(std::move(factory));
+    return added;
+  }
+  /// Adds a function or lambda as an unstaged factory named `name`: its parameters are its
+  /// deliveries (`const T&` required, `const T*` optional), its return value the output.
+  /// `inputs` narrows them by producer or id, one DeliveryOptions per parameter.
+  template <class Fn>
+  auto& add_function(std::string name, Fn function, std::vector<DeliveryOptions> inputs = {}) {
+    auto& factory = add(std::make_unique<FunctionFactory<Fn>>(std::move(function),
+                                                              std::move(inputs)));
+    factory.set_name(std::move(name));
+    return factory;
+  }
 
-  /// Offers a value from outside to the factories. A value with the same type, id and
-  /// consumers as an earlier one replaces it.
+  /// Offers a value from outside to the factories.
+  /// Throws: DeliveryError if an input with the same type, id and consumers exists.
   template <class T>
   Pipeline& set_input(T value, InputOptions options = {}) {
     return add_input(
@@ -68,21 +101,39 @@ class Pipeline {
                                               .consumers = std::move(options.consumers),
                                               .fingerprint = std::move(options.fingerprint)}));
   }
+  /// Sets an external input, replacing one with the same type, id and consumers (to run
+  /// again with a new value).
+  template <class T>
+  Pipeline& replace_input(T value, InputOptions options = {}) {
+    remove_input(type_info_of<T>(), options.id, options.consumers);
+    return set_input<T>(std::move(value), std::move(options));
+  }
+  /// Text is offered as a std::string (SETL's `setInput[String]`).
+  Pipeline& set_input(const char* text, InputOptions options = {}) {
+    return set_input<std::string>(std::string(text), std::move(options));
+  }
   const std::vector<Deliverable>& inputs() const noexcept { return inputs_; }
 
-  /// Measure read/process/write times in the next runs (off by default).
+  /// Makes benchmark() available after runs (timings are always in the RunResult).
   Pipeline& set_benchmark(bool on = true) noexcept;
   bool benchmark_enabled() const noexcept { return benchmark_; }
   /// Timings of the latest run. Throws: StateError if benchmarking was off or the
   /// pipeline has not run.
   const BenchmarkReport& benchmark() const;
 
-  /// Validates the DAG (all problems at once), then runs the stages in order. The run is a
-  /// job group (kind "pipeline", tagged with tags()), each stage a child group and each
-  /// factory run a grandchild: see setl/core/job_group.h to observe or cancel them.
+  /// How many factories may run at once (0, the default: one per core). Stages marked
+  /// parallel use their own bound for their members.
+  Pipeline& set_max_concurrency(size_t factories) noexcept;
+  size_t max_concurrency() const noexcept { return max_concurrency_; }
+
+  /// Validates the DAG (all problems at once), then runs every factory once its inputs,
+  /// its depends_on factories and its previous stage are done. The run is a job group
+  /// (kind "pipeline", tagged with tags()); a stage is a child group, a factory run a
+  /// child of its stage or of the run: see setl/core/job_group.h to observe or cancel.
+  /// A failure stops what has not started and cancels what is running.
   /// Throws: DeliveryError for an invalid DAG; what a failing factory threw, with context
-  /// (CancelledError lists the cancelled factories).
-  void run();
+  /// (CancelledError lists the cancelled factories). last_run() has the outcome then too.
+  RunResult run();
 
   struct RunOptions {
     /// Factories whose outputs are wanted; only they and their ancestors run. Empty:
@@ -91,7 +142,9 @@ class Pipeline {
   };
   /// Runs only what the targets need. Throws: DeliveryError for an unknown target (with
   /// the closest name), and what run() throws.
-  void run(const RunOptions& options);
+  RunResult run(const RunOptions& options);
+  /// The result of the latest run, also when it threw. Throws: StateError before any run.
+  const RunResult& last_run() const;
   /// Serves factories whose cache policy is on from `cache` (shareable between pipelines).
   Pipeline& set_cache(std::shared_ptr<ResultCache> cache);
   const std::shared_ptr<ResultCache>& cache() const noexcept { return cache_; }
@@ -101,26 +154,24 @@ class Pipeline {
   Pipeline& set_disk_cache(std::shared_ptr<DiskCache> cache);
   const std::shared_ptr<DiskCache>& disk_cache() const noexcept { return disk_cache_; }
   /// Per factory of the latest run: off, uncacheable, hit, miss (with what changed) or
-  /// skipped (not needed by the targets), in DAG order.
-  const std::vector<CacheDecision>& cache_report() const noexcept { return cache_report_; }
+  /// skipped (not needed by the targets), in run order. Same as last_run().cache_report().
+  std::vector<CacheDecision> cache_report() const;
 
   /// What run(options) would do now, without running or loading anything: each factory's
   /// outcome and, for misses, what changed (`setl explain-cache` for the main job).
   std::vector<CacheDecision> explain_cache(const RunOptions& options = {});
 
-  /// Names of the factories the latest run executed, in run order.
-  const std::vector<std::string>& executed_factories() const noexcept { return executed_; }
+  /// Names of the factories the latest run executed, in the order they started.
+  std::vector<std::string> executed_factories() const;
 
   /// Tags of the run's job group (cancel_job_groups_by_tag() stops the whole run).
   Pipeline& set_tags(std::vector<std::string> tags);
   const std::vector<std::string>& tags() const noexcept { return tags_; }
   /// Factories of the latest run() that stopped with CancelledError.
-  const std::vector<std::string>& cancelled_factories() const noexcept { return cancelled_; }
-  /// "factory: reason" for each output the last run could not store in the disk cache
+  std::vector<std::string> cancelled_factories() const;
+  /// "factory: tier: reason" for each output the last run could not store in the cache
   /// (the run itself succeeded; the next one recomputes them).
-  const std::vector<std::string>& cache_store_failures() const noexcept {
-    return cache_store_failures_;
-  }
+  std::vector<std::string> cache_store_failures() const;
 
   /// The output of a factory of this pipeline.
   /// Throws: DeliveryError if the factory produces another type or is not in this
@@ -146,16 +197,32 @@ class Pipeline {
   }
 
   const std::vector<std::unique_ptr<Stage>>& stages() const noexcept { return stages_; }
+  /// Factories added with add() or add_function(), in the order added.
+  const std::vector<std::unique_ptr<FactoryBase>>& unstaged() const noexcept { return unstaged_; }
+  struct Member {
+    FactoryBase* factory = nullptr;
+    std::optional<size_t> stage;
+  };
+  /// Every factory: stage by stage, then the unstaged ones (the DAG's node order).
+  std::vector<Member> members() const;
   const Setl* context() const noexcept { return context_; }
+  /// The sources of the context (none without one), offered to the factories.
+  std::vector<Source> sources() const;
 
   /// The DAG as the Inspector builds it (without running anything).
   Dag dag() const;
   /// Stages, factories with their types and inputs, flows, and any problem found.
   std::string describe() const;
+  /// SETL's and PySetl's describe(): "Pipeline Summary", its nodes and its flows.
+  std::string summary() const;
 
  private:
-  void run_impl(const RunOptions& options, bool dry_run);
+  friend class detail::PipelineRun;
+  RunResult run_impl(const RunOptions& options, bool dry_run);
   Pipeline& add_input(Deliverable input);
+  void remove_input(const TypeInfo& type, const std::string& id,
+                    const std::vector<std::string>& consumers);
+  void add_unstaged(std::unique_ptr<FactoryBase> factory);
   const FactoryBase& check_member(const FactoryBase& factory) const;
   const FactoryBase& find_factory(std::string_view name) const;
   const FactoryBase& find_producer_of(const TypeInfo& type) const;
@@ -175,17 +242,15 @@ class Pipeline {
   std::string name_;
   const Setl* context_ = nullptr;
   std::vector<std::unique_ptr<Stage>> stages_;
+  std::vector<std::unique_ptr<FactoryBase>> unstaged_;
   std::vector<Deliverable> inputs_;
   bool benchmark_ = false;
-  std::optional<BenchmarkReport> report_;
+  size_t max_concurrency_ = 0;
   std::vector<std::string> tags_;
-  std::vector<std::string> cancelled_;
-  std::vector<std::string> executed_;
   std::shared_ptr<ResultCache> cache_;
   std::shared_ptr<DiskCache> disk_cache_;
   CachePolicy default_cache_policy_;
-  std::vector<CacheDecision> cache_report_;
-  std::vector<std::string> cache_store_failures_;
+  std::optional<RunResult> last_run_;
   // Marks the source of a move, so that running it says so instead of failing obscurely.
   struct MoveSentinel {
     bool moved = false;

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <list>
 #include <map>
@@ -61,17 +62,51 @@ struct CacheKeyParts {
   std::string output_type;
   std::vector<std::string> sources;                         ///< source fingerprints
   std::vector<std::pair<std::string, std::string>> inputs;  ///< (input, its key)
-  std::string key;  ///< hash of all the above; empty when not cacheable
+  std::string veto;  ///< a reason not to cache whatever the rest says (not stored)
+  std::string key;   ///< hash of all the above; empty when not cacheable
 };
 
 /// A stable 128-bit hash (two FNV-1a passes) as 32 hex digits.
 std::string stable_hash(const std::string& text);
 
+/// A value to keep: the payload, its type, its size in memory and how long it serves.
+struct CachedValue {
+  std::shared_ptr<const void> payload;
+  const TypeInfo* type = nullptr;
+  int64_t bytes = 0;
+  std::chrono::milliseconds ttl{0};
+};
+
+/// One level of the result cache.
+class CacheTier {
+ public:
+  virtual ~CacheTier() = default;
+  virtual std::string_view tier_name() const noexcept = 0;
+  /// Whether values of `type` can be kept here at all (the disk needs a codec).
+  virtual bool can_store(const TypeInfo& type) const = 0;
+  /// True if an unexpired entry of `type` is under `key`; reads no payload.
+  virtual bool contains(const std::string& key, const TypeInfo& type) const = 0;
+  /// The payload under `key` if present, of `type`, unexpired and intact; else null.
+  virtual std::shared_ptr<const void> load(const std::string& key, const TypeInfo& type) = 0;
+  /// Keeps a value. Throws: IoError and the like when the tier cannot.
+  virtual void store(const std::string& key, const CachedValue& value,
+                     const CacheKeyParts& parts) = 0;
+  /// The key parts of a factory's most recent entry, for explaining misses.
+  virtual std::optional<CacheKeyParts> last_parts(const std::string& factory) const = 0;
+};
+
 /// In-memory results, least recently used first out when over the byte budget. Shared by
-/// every pipeline that is given it; thread-safe.
-class ResultCache {
+/// every pipeline that is given it; thread-safe. Its CacheTier face is in tiered_cache.h.
+class ResultCache : public CacheTier {
  public:
   explicit ResultCache(int64_t max_bytes = int64_t{1} << 30);
+
+  // CacheTier
+  std::string_view tier_name() const noexcept override { return "memory"; }
+  bool can_store(const TypeInfo&) const override { return true; }
+  std::shared_ptr<const void> load(const std::string& key, const TypeInfo& type) override;
+  void store(const std::string& key, const CachedValue& value,
+             const CacheKeyParts& parts) override;
 
   struct Entry {
     std::shared_ptr<const void> payload;
@@ -82,14 +117,14 @@ class ResultCache {
   };
 
   /// True if an unexpired entry of `type` is stored under `key` (changes nothing).
-  bool contains(const std::string& key, const TypeInfo& type) const;
+  bool contains(const std::string& key, const TypeInfo& type) const override;
   /// The entry for `key`, if present and not expired (expired entries are dropped).
   std::optional<Entry> find(const std::string& key);
   /// Stores (or replaces) an entry, evicting the least recently used beyond the budget.
   /// An entry larger than the whole budget is not kept.
   void store(const std::string& key, Entry entry, const CacheKeyParts& parts);
   /// The key parts a factory had at its latest store, for explaining misses.
-  std::optional<CacheKeyParts> last_parts(const std::string& factory) const;
+  std::optional<CacheKeyParts> last_parts(const std::string& factory) const override;
   /// Drops the entries of one factory (all keys it stored).
   void invalidate(const std::string& factory);
   void clear();

@@ -1,14 +1,18 @@
 // The Setl context: configuration plus a registry of shared resources (connectors,
-// repositories, clients) by id, and the place pipelines are created from so that their
-// factories can reach both through FactoryBase::context().
+// repositories, clients) by id, and the place pipelines are created from. Every resource
+// is a source (setl/workflow/source.h): pipelines from new_pipeline() offer it to their
+// factories as a delivery, so it is a node of the DAG and its fingerprint is part of its
+// consumers' cache keys.
 //
 //   auto setl = Setl::builder().with_config_file("pipeline.yaml").build();
 //   setl.register_resource<Warehouse>("warehouse", std::make_shared<Warehouse>(...));
+//   setl::set_connector(setl, "connectors.orders");   // from config: setl/sources.h
 //   Pipeline pipeline = setl.new_pipeline("daily");
-//   ... inside a factory: context().resource<Warehouse>("warehouse")
+//   ... in a factory: Delivery<Warehouse> warehouse{this, {.id = "warehouse"}};
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,8 +24,17 @@
 #include "setl/core/type_name.h"
 #include "setl/workflow/deliverable.h"
 #include "setl/workflow/pipeline.h"
+#include "setl/workflow/source.h"
 
 namespace setl::workflow {
+
+struct ResourceOptions {
+  /// The delivery id factories name it by (`Delivery<T>{.id = ...}`); default: the
+  /// resource id. Empty: matched by type alone (SETL's repositories).
+  std::optional<std::string> delivery_id;
+  /// Factory names allowed to receive it; empty means all.
+  std::vector<std::string> consumers;
+};
 
 class Setl {
  public:
@@ -50,20 +63,44 @@ class Setl {
 
   const Config& config() const noexcept { return config_; }
 
-  /// Registers a shared object under an id. Throws: StateError if the id is taken.
+  /// Registers a shared object under an id and offers it to pipelines as a source of
+  /// type T. Throws: StateError if the id is taken or the resource is null.
   template <class T>
-  Setl& register_resource(std::string id, std::shared_ptr<T> resource) {
-    return add_resource(std::move(id), std::shared_ptr<void>(std::move(resource)),
-                        type_info_of<T>());
+  Setl& register_resource(std::string id, std::shared_ptr<T> resource,
+                          ResourceOptions options = {}) {
+    if (!resource) {
+      throw_null_resource(id);
+    }
+    DeliverableOptions offer{.producer = std::string(kExternalProducer),
+                             .id = options.delivery_id.value_or(id),
+                             .consumers = std::move(options.consumers),
+                             .fingerprint = {}};
+    Source source = Source::of<T>(id, resource, std::move(offer));
+    return add_resource(std::move(source), std::shared_ptr<void>(resource),
+                        [pointer = resource.get()] { throw pointer; });
   }
-  /// The resource registered under `id`.
+  /// The resource registered under `id`, as a T: its registered type or a public base of
+  /// it (a PartitionedConnector registered as such is also a Connector).
   /// Throws: DeliveryError if no resource has that id or it is not a T.
   template <class T>
   T& resource(std::string_view id) const {
-    return *static_cast<T*>(find_resource(id, type_info_of<T>()));
+    const Resource& found = find_resource(id);
+    if (found.source.deliverable.payload_type() == type_info_of<T>()) {
+      return *static_cast<T*>(found.object.get());
+    }
+    // A thrown T* is caught as Base* exactly when Base is a public, unambiguous base.
+    try {
+      found.throw_pointer();
+    } catch (T* base) {
+      return *base;
+    } catch (...) {
+    }
+    throw_wrong_resource_type(id, found, type_info_of<T>());
   }
   bool has_resource(std::string_view id) const;
   std::vector<std::string> resource_ids() const;
+  /// Every resource as a source, in id order; pipelines of this context offer them.
+  std::vector<Source> sources() const;
 
   /// The result caches configured by the `cache` section (null when absent):
   ///
@@ -84,11 +121,16 @@ class Setl {
 
  private:
   struct Resource {
+    Source source;
     std::shared_ptr<void> object;
-    const TypeInfo* type;
+    std::function<void()> throw_pointer;
   };
-  Setl& add_resource(std::string id, std::shared_ptr<void> object, const TypeInfo& type);
-  void* find_resource(std::string_view id, const TypeInfo& type) const;
+  Setl& add_resource(Source source, std::shared_ptr<void> object,
+                     std::function<void()> throw_pointer);
+  const Resource& find_resource(std::string_view id) const;
+  [[noreturn]] static void throw_null_resource(const std::string& id);
+  [[noreturn]] static void throw_wrong_resource_type(std::string_view id, const Resource& found,
+                                                     const TypeInfo& requested);
 
   Config config_;
   std::shared_ptr<ResultCache> memory_cache_;

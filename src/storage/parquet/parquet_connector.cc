@@ -215,7 +215,7 @@ void write_parquet(const engine::Table& table, std::ostream& out, const ParquetO
   parquet::write_parquet(table, out, options);
 }
 
-void ParquetConnector::write(const engine::Table& table, SaveMode mode) {
+void ParquetConnector::write(const engine::Table& table, SaveMode mode) const {
   // Held until the rename: concurrent appends by several processes all land.
   std::optional<FileLock> write_lock = detail::lock_for_write(path_, mode);
   bool present = exists();

@@ -1,0 +1,109 @@
+// What one pipeline run did, as a value: each factory's outcome (ran, served from the
+// cache, not needed, failed, cancelled), its cache decision and timings, the outputs, the
+// wall time, the critical path through the DAG, and the memory the outputs hold.
+//
+//   RunResult result = pipeline.run();
+//   for (const FactoryOutcome& f : result.factories()) ...
+//   double revenue = result.output<double>("RevenueFactory");
+//   std::cout << result.summary();
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "setl/core/error.h"
+#include "setl/core/type_name.h"
+#include "setl/workflow/benchmark.h"
+#include "setl/workflow/deliverable.h"
+#include "setl/workflow/result_cache.h"
+
+namespace setl::workflow {
+namespace detail {
+class PipelineRun;
+}
+
+struct FactoryOutcome {
+  enum class Status { kRan, kCached, kNotNeeded, kFailed, kCancelled, kNotRun };
+  std::string factory;
+  Status status = Status::kNotRun;
+  /// The result-cache decision (off, uncacheable, hit, miss, skipped) and its reason.
+  CacheDecision cache;
+  /// read/process/write/total for factories that ran.
+  FactoryBenchmark timing;
+  /// When it started and finished, from the start of the run (zero if it did not run).
+  Duration started{0};
+  Duration finished{0};
+  /// Size of its output in memory (Table::memory_size() for tables).
+  int64_t output_bytes = 0;
+  /// For kFailed and kCancelled: the message.
+  std::string error;
+};
+std::string_view to_string(FactoryOutcome::Status status);
+
+class RunResult {
+ public:
+  RunResult() = default;
+  explicit RunResult(std::string pipeline) : pipeline_(std::move(pipeline)) {}
+
+  const std::string& pipeline() const noexcept { return pipeline_; }
+  /// True when every needed factory ran or was served from the cache.
+  bool ok() const noexcept { return ok_; }
+  /// One per factory, in the DAG's run order.
+  const std::vector<FactoryOutcome>& factories() const noexcept { return factories_; }
+  /// The outcome of one factory. Throws: DeliveryError for an unknown name.
+  const FactoryOutcome& factory(std::string_view name) const;
+
+  /// Factories whose process() ran, in the order they started.
+  std::vector<std::string> executed() const;
+  std::vector<std::string> cancelled() const;
+  std::vector<CacheDecision> cache_report() const;
+  /// "factory: tier: reason" for outputs that could not be stored in the cache.
+  const std::vector<std::string>& cache_store_failures() const noexcept { return store_failures_; }
+
+  Duration wall() const noexcept { return wall_; }
+  /// The chain of factories that bounded the wall time (each started when the previous
+  /// one finished), and its length: what to make faster to make the run faster.
+  const std::vector<std::string>& critical_path() const noexcept { return critical_path_; }
+  Duration critical_path_time() const noexcept { return critical_path_time_; }
+  /// Bytes held by the outputs of this run.
+  int64_t output_bytes() const noexcept;
+  /// Per-factory and per-stage timings, in the layout of Pipeline::benchmark().
+  const BenchmarkReport& benchmark() const noexcept { return benchmark_; }
+
+  /// The output of a factory of this run (shared with the factory).
+  /// Throws: DeliveryError for an unknown name or another type; StateError if it has no
+  /// output (not needed, failed).
+  template <class T>
+  const T& output(std::string_view factory) const {
+    const Output& found = find_output(factory, type_info_of<T>());
+    return *static_cast<const T*>(found.payload.get());
+  }
+
+  /// Factories with their status, cache outcome and time; the wall time and critical path.
+  std::string summary() const;
+
+ private:
+  friend class detail::PipelineRun;
+  struct Output {
+    std::shared_ptr<const void> payload;
+    const TypeInfo* type = nullptr;
+  };
+  const Output& find_output(std::string_view factory, const TypeInfo& type) const;
+
+  std::string pipeline_;
+  bool ok_ = false;
+  std::vector<FactoryOutcome> factories_;
+  std::map<std::string, Output, std::less<>> outputs_;
+  std::vector<std::string> store_failures_;
+  Duration wall_{0};
+  std::vector<std::string> critical_path_;
+  Duration critical_path_time_{0};
+  BenchmarkReport benchmark_;
+};
+
+}  // namespace setl::workflow

@@ -1,0 +1,388 @@
+#include "pipeline_run.h"
+
+#include <algorithm>
+#include <set>
+
+#include "factory_runner.h"
+#include "setl/core/cancellation.h"
+#include "setl/core/job_group.h"
+#include "setl/core/log.h"
+#include "setl/core/parallel.h"
+
+namespace setl::workflow::detail {
+namespace {
+
+using Action = PlannedFactory::Action;
+using Status = FactoryOutcome::Status;
+
+std::shared_ptr<CacheTier> tier(std::shared_ptr<CacheTier> cache) {
+  return cache;
+}
+
+}  // namespace
+
+PipelineRun::PipelineRun(Pipeline& pipeline)
+    : pipeline_(pipeline),
+      inspector_(pipeline),
+      sources_(pipeline.sources()),
+      cache_(tier(pipeline.cache_), tier(pipeline.disk_cache_)),
+      planner_(inspector_.dag(), pipeline.members(), pipeline.inputs_, sources_, cache_,
+               pipeline.default_cache_policy_),
+      versions_(sources_) {}
+
+std::vector<CacheDecision> PipelineRun::explain(const Pipeline::RunOptions& options) {
+  inspector_.validate();
+  plan_ = planner_.plan(options.targets, false, versions_, pipeline_.name());
+  std::vector<CacheDecision> decisions;
+  for (size_t node : inspector_.dag().order) {
+    decisions.push_back(plan_[node - planner_.first_factory()].decision);
+  }
+  return decisions;
+}
+
+// A stage is one unit after the previous stage; an unstaged factory a unit of its own.
+std::vector<PipelineRun::Unit> PipelineRun::make_units(
+    std::vector<std::vector<size_t>>& predecessors) const {
+  std::vector<Unit> units;
+  std::vector<size_t> unit_of(plan_.size());
+  std::vector<std::optional<size_t>> unit_of_stage(pipeline_.stages_.size());
+  for (size_t node : inspector_.dag().order) {
+    size_t m = node - planner_.first_factory();
+    const std::optional<size_t>& stage = plan_[m].stage;
+    if (stage && unit_of_stage[*stage]) {
+      units[*unit_of_stage[*stage]].members.push_back(m);
+    } else {
+      if (stage) {
+        unit_of_stage[*stage] = units.size();
+      }
+      units.push_back({stage, {m}});
+    }
+    unit_of[m] = stage ? *unit_of_stage[*stage] : units.size() - 1;
+  }
+  std::vector<std::set<size_t>> before(units.size());
+  for (size_t m = 0; m < plan_.size(); ++m) {
+    for (size_t dependency : plan_[m].dependencies) {
+      if (unit_of[dependency] != unit_of[m]) {
+        before[unit_of[m]].insert(unit_of[dependency]);
+      }
+    }
+  }
+  std::optional<size_t> previous;
+  for (const std::optional<size_t>& unit : unit_of_stage) {
+    if (unit && previous) {
+      before[*unit].insert(*previous);
+    }
+    previous = unit ? unit : previous;
+  }
+  predecessors.assign(units.size(), {});
+  for (size_t u = 0; u < units.size(); ++u) {
+    predecessors[u].assign(before[u].begin(), before[u].end());
+  }
+  return units;
+}
+
+void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result) {
+  inspector_.validate();
+  for (const Pipeline::Member& member : pipeline_.members()) {
+    FactoryRunner::set_context(*member.factory, pipeline_.context_);
+    FactoryRunner::reset_output(*member.factory);
+  }
+  plan_ = planner_.plan(options.targets, true, versions_, pipeline_.name());
+  outcomes_.assign(plan_.size(), {});
+  executed_.assign(plan_.size(), 0);
+  for (size_t m = 0; m < plan_.size(); ++m) {
+    outcomes_[m].factory = plan_[m].factory->name();
+    outcomes_[m].cache = plan_[m].decision;
+    outcomes_[m].status = plan_[m].action == Action::kSkip ? Status::kNotNeeded : Status::kNotRun;
+  }
+  std::vector<std::vector<size_t>> predecessors;
+  std::vector<Unit> units = make_units(predecessors);
+
+  JobGroup group(pipeline_.name(), "pipeline run", pipeline_.tags(), "pipeline");
+  log::debug("pipeline '{}': running {} factory(ies) in {} unit(s)", pipeline_.name(),
+             plan_.size(), units.size());
+  start_ = Clock::now();
+  // A failure stops the other factories through this token; the run's own group then ends
+  // failed, not cancelled, unless someone cancelled the run itself.
+  CancellationToken stop = CancellationToken::child_of(current_cancellation());
+  try {
+    CancellationScope scope(stop);
+    run_dag(
+        predecessors, pipeline_.max_concurrency_, [&](size_t u) { run_unit(units[u]); },
+        [&] { stop.cancel("pipeline '" + pipeline_.name() + "': another factory failed"); });
+  } catch (Error& error) {
+    finish(result, Clock::now() - start_);
+    std::vector<std::string> cancelled = result.cancelled();
+    if (dynamic_cast<CancelledError*>(&error) != nullptr) {
+      std::string names;
+      for (const std::string& name : cancelled) {
+        names += (names.empty() ? "" : ", ") + name;
+      }
+      error.add_context("pipeline '" + pipeline_.name() + "' cancelled; cancelled factories: " +
+                        names);
+    }
+    group.set_failure(error.message());
+    throw;
+  }
+  finish(result, Clock::now() - start_);
+  log::debug("pipeline '{}': done in {:.3f} ms", pipeline_.name(),
+             std::chrono::duration<double, std::milli>(result.wall()).count());
+}
+
+void PipelineRun::run_unit(const Unit& unit) {
+  std::vector<size_t> active;
+  for (size_t m : unit.members) {
+    if (plan_[m].action != Action::kSkip) {
+      active.push_back(m);
+    }
+  }
+  if (active.empty()) {
+    return;
+  }
+  const std::string& pipeline_name = pipeline_.name();
+  if (!unit.stage) {
+    run_member(active.front(), pipeline_name, true);
+    return;
+  }
+  Stage& stage = *pipeline_.stages_[*unit.stage];
+  JobGroup group(stage.name(), stage.parallel() ? "parallel stage" : "stage", {}, "stage");
+  std::string scope = pipeline_name + "/" + stage.name();
+  auto run_one = [&](size_t k) {
+    try {
+      run_member(active[k], scope, stage.writable());
+    } catch (const CancelledError&) {
+      throw;
+    } catch (const std::exception& error) {
+      // The stage fails anyway: stop the siblings before they write.
+      group.token().cancel("factory '" + outcomes_[active[k]].factory + "' failed: " +
+                           error.what());
+      throw;
+    }
+  };
+  if (stage.parallel() && active.size() > 1) {
+    run_parallel(active.size(), stage.max_threads(), run_one);
+  } else {
+    for (size_t k = 0; k < active.size(); ++k) {
+      run_one(k);
+    }
+  }
+}
+
+void PipelineRun::deliver_inputs(size_t m) {
+  FactoryBase& factory = *plan_[m].factory;
+  const DagNode& node = inspector_.dag().nodes[plan_[m].node];
+  size_t num_inputs = pipeline_.inputs_.size();
+  for (DeliveryBase* delivery : factory.deliveries()) {
+    const DagInput& input = node.inputs[delivery->index()];
+    if (!input.source) {
+      delivery->clear();
+    } else if (*input.source < num_inputs) {
+      delivery->deliver(pipeline_.inputs_[*input.source]);
+    } else if (*input.source < planner_.first_factory()) {
+      const Source& source = sources_[*input.source - num_inputs];
+      if (!input.auto_load) {
+        delivery->deliver(source.deliverable);
+        continue;
+      }
+      try {
+        delivery->deliver(source.load(input.condition));
+      } catch (Error& error) {
+        error.add_context("in factory '" + factory.name() + "' auto-loading its " +
+                          delivery->describe() + " from source '" + source.id + "'");
+        throw;
+      }
+    } else {
+      delivery->deliver(plan_[*input.source - planner_.first_factory()].factory->deliverable());
+    }
+  }
+}
+
+void PipelineRun::restore(size_t m, const std::shared_ptr<const void>& payload,
+                          bool stage_writable) {
+  FactoryBase& factory = *plan_[m].factory;
+  FactoryRunner::restore(factory, payload);
+  log::debug("factory '{}': served from the result cache", factory.name());
+  outcomes_[m].status = Status::kCached;
+  if (factory.writable() && stage_writable && factory.output_missing_at_destination()) {
+    FactoryRunner::write(factory);
+  }
+}
+
+void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writable) {
+  PlannedFactory& planned = plan_[m];
+  FactoryOutcome& outcome = outcomes_[m];
+  FactoryBase& factory = *planned.factory;
+  outcome.started = Clock::now() - start_;
+  bool upstream_ran = std::any_of(planned.dependencies.begin(), planned.dependencies.end(),
+                                  [&](size_t dependency) { return executed_[dependency] != 0; });
+  if (upstream_ran && !cache_.empty()) {
+    // What this factory reads was just recomputed: its key is taken again.
+    std::string planned_key = planned.parts.key;
+    planned.parts = planner_.key_of(m, plan_, versions_);
+    if (planned.action == Action::kRestore && planned.parts.key != planned_key) {
+      planned.action = Action::kDecideLater;
+    }
+  }
+  if (planned.action == Action::kDecideLater) {
+    planned.action = Action::kRun;
+    CacheDecision& decision = outcome.cache;
+    decision.key = planned.parts.key;
+    if (planned.cache_on && !planned.parts.key.empty()) {
+      TieredCache::Found found = cache_.load(
+          planned.policy.mode, planned.parts.key, factory.output_type(), planned.policy.ttl,
+          planned.parts, [&factory](const std::shared_ptr<const void>& payload) {
+            return FactoryRunner::bytes_of(factory, payload);
+          });
+      if (found.payload) {
+        decision.outcome = CacheDecision::Outcome::kHit;
+        decision.reason.clear();
+        planned.action = Action::kRestore;
+        planned.hit = found.payload;
+      } else {
+        decision.outcome = CacheDecision::Outcome::kMiss;
+        decision.reason = explain_miss(planned.parts, cache_.last_parts(factory.name()));
+      }
+    } else if (planned.cache_on) {
+      decision.outcome = CacheDecision::Outcome::kUncacheable;
+      decision.reason = uncacheable_reason(planned.parts);
+    }
+  }
+  if (planned.action == Action::kRestore) {
+    restore(m, planned.hit, stage_writable);
+    outcome.finished = Clock::now() - start_;
+    outcome.output_bytes = FactoryRunner::bytes(factory);
+    return;
+  }
+  try {
+    deliver_inputs(m);
+    std::string stage_name =
+        planned.stage ? pipeline_.stages_[*planned.stage]->name() : std::string("unstaged");
+    outcome.timing = FactoryRunner::run(factory, stage_name, stage_writable, true,
+                                        scope + "/" + factory.name());
+  } catch (const CancelledError& error) {
+    outcome.status = Status::kCancelled;
+    outcome.error = error.what();
+    outcome.finished = Clock::now() - start_;
+    throw;
+  } catch (const std::exception& error) {
+    outcome.status = Status::kFailed;
+    outcome.error = error.what();
+    outcome.finished = Clock::now() - start_;
+    throw;
+  }
+  outcome.timing.stage = planned.stage.value_or(kUnstaged);
+  outcome.status = Status::kRan;
+  outcome.output_bytes = FactoryRunner::bytes(factory);
+  executed_[m] = 1;
+  versions_.invalidate();  // it may have written what a source reads
+  store(m);
+  outcome.finished = Clock::now() - start_;
+}
+
+void PipelineRun::store(size_t m) {
+  PlannedFactory& planned = plan_[m];
+  FactoryBase& factory = *planned.factory;
+  CacheDecision& decision = outcomes_[m].cache;
+  if (!planned.cache_on || planned.parts.key.empty() || !factory.has_output()) {
+    return;
+  }
+  std::optional<std::vector<std::string>> sources = factory.source_fingerprints();
+  if (FactoryRunner::used_context_resources(factory) && sources && sources->empty()) {
+    decision.outcome = CacheDecision::Outcome::kUncacheable;
+    decision.reason = "it looked resources up through context() during the run although it "
+                      "declared that it reads only its deliveries; not stored (take them as "
+                      "Delivery<...> so that their versions enter the key)";
+    log::warn("pipeline '{}': factory '{}': {}", pipeline_.name(), factory.name(),
+              decision.reason);
+    return;
+  }
+  std::vector<std::string> failures = cache_.store(
+      planned.policy.mode, planned.parts.key,
+      {FactoryRunner::payload(factory), &factory.output_type(), FactoryRunner::bytes(factory),
+       planned.policy.ttl},
+      planned.parts);
+  for (const std::string& failure : failures) {
+    log::warn("pipeline '{}': factory '{}' was not stored in the cache: {}", pipeline_.name(),
+              factory.name(), failure);
+    std::lock_guard lock(mutex_);
+    store_failures_.push_back(factory.name() + ": " + failure);
+  }
+}
+
+void PipelineRun::finish(RunResult& result, Clock::duration wall) {
+  result = RunResult(pipeline_.name());
+  result.wall_ = std::chrono::duration_cast<Duration>(wall);
+  result.ok_ = true;
+  for (size_t node : inspector_.dag().order) {
+    size_t m = node - planner_.first_factory();
+    const FactoryOutcome& outcome = outcomes_[m];
+    result.factories_.push_back(outcome);
+    if (outcome.status == Status::kFailed || outcome.status == Status::kCancelled ||
+        outcome.status == Status::kNotRun) {
+      result.ok_ = false;
+    }
+    const FactoryBase& factory = *plan_[m].factory;
+    if (factory.has_output()) {
+      result.outputs_[factory.name()] = {FactoryRunner::payload(factory), &factory.output_type()};
+    }
+    if (outcome.status == Status::kRan) {
+      result.benchmark_.factories.push_back(outcome.timing);
+    }
+  }
+  for (size_t s = 0; s < pipeline_.stages_.size(); ++s) {
+    Duration first = Duration::max();
+    Duration last{0};
+    for (size_t m = 0; m < plan_.size(); ++m) {
+      if (plan_[m].stage == s && outcomes_[m].status == Status::kRan) {
+        first = std::min(first, outcomes_[m].started);
+        last = std::max(last, outcomes_[m].finished);
+      }
+    }
+    if (first != Duration::max()) {
+      const Stage& stage = *pipeline_.stages_[s];
+      result.benchmark_.stages.push_back({s, stage.name(), stage.parallel(), last - first});
+    }
+  }
+  result.benchmark_.total = result.wall_;
+  std::lock_guard lock(mutex_);
+  result.store_failures_ = store_failures_;
+  compute_critical_path(result);
+}
+
+// The longest chain of dependent factories, weighted by how long each took.
+void PipelineRun::compute_critical_path(RunResult& result) const {
+  std::vector<Duration> longest(plan_.size(), Duration{0});
+  std::vector<std::optional<size_t>> via(plan_.size());
+  std::optional<size_t> end;
+  for (size_t node : inspector_.dag().order) {
+    size_t m = node - planner_.first_factory();
+    std::vector<size_t> before = plan_[m].dependencies;
+    if (plan_[m].stage) {
+      for (size_t other = 0; other < plan_.size(); ++other) {
+        if (plan_[other].stage && *plan_[other].stage < *plan_[m].stage) {
+          before.push_back(other);
+        }
+      }
+    }
+    Duration own = outcomes_[m].finished - outcomes_[m].started;
+    longest[m] = own;
+    for (size_t b : before) {
+      if (longest[b] + own > longest[m]) {
+        longest[m] = longest[b] + own;
+        via[m] = b;
+      }
+    }
+    if (!end || longest[m] > longest[*end]) {
+      end = m;
+    }
+  }
+  if (!end) {
+    return;
+  }
+  result.critical_path_time_ = longest[*end];
+  for (std::optional<size_t> m = end; m; m = via[*m]) {
+    result.critical_path_.insert(result.critical_path_.begin(), outcomes_[*m].factory);
+  }
+}
+
+}  // namespace setl::workflow::detail

@@ -1,0 +1,57 @@
+// The executing half of a pipeline run: stages and unstaged factories become units of a
+// dependency graph that core's run_dag schedules on bounded worker threads (a stage is one
+// unit: a barrier, its members sequential or parallel; an unstaged factory runs as soon as
+// its producers are done). Each factory is restored from the cache, re-decided if
+// something upstream ran, or run and stored; the outcomes make the RunResult.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <vector>
+
+#include "run_planner.h"
+#include "setl/workflow/inspector.h"
+#include "setl/workflow/pipeline.h"
+#include "setl/workflow/tiered_cache.h"
+
+namespace setl::workflow::detail {
+
+class PipelineRun {
+ public:
+  explicit PipelineRun(Pipeline& pipeline);
+
+  /// Runs what the options need. The result is complete also when this throws.
+  void run(const Pipeline::RunOptions& options, RunResult& result);
+  /// What run() would do now, loading nothing.
+  std::vector<CacheDecision> explain(const Pipeline::RunOptions& options);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Unit {
+    std::optional<size_t> stage;
+    std::vector<size_t> members;
+  };
+  std::vector<Unit> make_units(std::vector<std::vector<size_t>>& predecessors) const;
+  void run_unit(const Unit& unit);
+  void run_member(size_t m, const std::string& scope, bool stage_writable);
+  void deliver_inputs(size_t m);
+  void restore(size_t m, const std::shared_ptr<const void>& payload, bool stage_writable);
+  void store(size_t m);
+  void finish(RunResult& result, Clock::duration wall);
+  void compute_critical_path(RunResult& result) const;
+
+  Pipeline& pipeline_;
+  Inspector inspector_;
+  std::vector<Source> sources_;
+  TieredCache cache_;
+  RunPlanner planner_;
+  SourceVersions versions_;
+  std::vector<PlannedFactory> plan_;
+  std::vector<FactoryOutcome> outcomes_;
+  std::vector<char> executed_;  // written by a member's own thread before its successors run
+  Clock::time_point start_;
+  std::mutex mutex_;  // guards store_failures_
+  std::vector<std::string> store_failures_;
+};
+
+}  // namespace setl::workflow::detail

@@ -1,0 +1,238 @@
+#include "run_planner.h"
+
+#include <algorithm>
+
+#include "factory_runner.h"
+#include "setl/core/error.h"
+#include "setl/core/suggest.h"
+
+namespace setl::workflow::detail {
+
+SourceVersions::SourceVersions(const std::vector<Source>& sources)
+    : sources_(sources), memo_(sources.size()) {}
+
+std::string SourceVersions::version(size_t source) {
+  std::lock_guard lock(mutex_);
+  if (!memo_[source]) {
+    std::optional<std::string> fingerprint;
+    if (sources_[source].fingerprint) {
+      fingerprint = sources_[source].fingerprint();
+    }
+    memo_[source] = fingerprint.value_or(std::string());
+  }
+  return *memo_[source];
+}
+
+void SourceVersions::invalidate() {
+  std::lock_guard lock(mutex_);
+  std::fill(memo_.begin(), memo_.end(), std::nullopt);
+}
+
+RunPlanner::RunPlanner(const Dag& dag, std::vector<Pipeline::Member> members,
+                       const std::vector<Deliverable>& inputs, const std::vector<Source>& sources,
+                       TieredCache& cache, const CachePolicy& default_policy)
+    : dag_(dag),
+      members_(std::move(members)),
+      inputs_(inputs),
+      sources_(sources),
+      cache_(cache),
+      default_policy_(default_policy),
+      first_factory_(inputs.size() + sources.size()) {}
+
+CacheKeyParts RunPlanner::key_of(size_t m, const std::vector<PlannedFactory>& plan,
+                                 SourceVersions& versions) const {
+  const FactoryBase& factory = *plan[m].factory;
+  CacheKeyInputs in{factory.name(),
+                    factory.code_version(),
+                    factory.cache_parameters(),
+                    factory.output_type().name(),
+                    factory.source_fingerprints(),
+                    {},
+                    {}};
+  if (FactoryRunner::used_context_resources(factory) && in.sources && in.sources->empty()) {
+    in.veto = "it looked resources up through context() although it declared that it reads "
+              "only its deliveries; take them as Delivery<...> so that their versions enter "
+              "the key";
+  }
+  const DagNode& node = dag_.nodes[plan[m].node];
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    const DagInput& input = node.inputs[i];
+    if (!input.source) {
+      in.inputs.emplace_back("input #" + std::to_string(i), "none");
+      continue;
+    }
+    size_t from = *input.source;
+    const DagNode& producer = dag_.nodes[from];
+    if (from < inputs_.size()) {
+      const std::string& fingerprint = inputs_[from].fingerprint();
+      in.inputs.emplace_back("external input '" + producer.name + "'",
+                             fingerprint.empty() ? "" : "external:" + fingerprint);
+    } else if (from < first_factory_) {
+      std::string version = versions.version(from - inputs_.size());
+      std::string label = "source '" + producer.name + "'";
+      if (input.auto_load) {
+        label = "auto-load from " + label;
+        if (!input.condition.empty() && !version.empty()) {
+          version += "\x1fwhere " + input.condition;
+        }
+      }
+      in.inputs.emplace_back(label, version.empty() ? "" : "source:" + version);
+    } else {
+      in.inputs.emplace_back("input '" + producer.name + "'",
+                             plan[from - first_factory_].parts.key);
+    }
+  }
+  for (size_t after : node.after) {
+    in.inputs.emplace_back("after '" + dag_.nodes[after].name + "'",
+                           plan[after - first_factory_].parts.key);
+  }
+  return make_cache_key(in);
+}
+
+void RunPlanner::decide(size_t m, std::vector<PlannedFactory>& plan, bool load) {
+  PlannedFactory& planned = plan[m];
+  CacheDecision& decision = planned.decision;
+  decision.factory = planned.factory->name();
+  decision.key = planned.parts.key;
+  planned.action = PlannedFactory::Action::kRun;
+  if (!planned.cache_on) {
+    decision.reason = cache_.refusal(planned.policy.mode, planned.factory->output_type());
+    decision.outcome = decision.reason.empty() ? CacheDecision::Outcome::kOff
+                                               : CacheDecision::Outcome::kUncacheable;
+    return;
+  }
+  if (planned.parts.key.empty()) {
+    decision.outcome = CacheDecision::Outcome::kUncacheable;
+    decision.reason = uncacheable_reason(planned.parts);
+    return;
+  }
+  const TypeInfo& type = planned.factory->output_type();
+  bool hit = false;
+  if (load) {
+    const FactoryBase& factory = *planned.factory;
+    planned.hit = cache_
+                      .load(planned.policy.mode, planned.parts.key, type, planned.policy.ttl,
+                            planned.parts,
+                            [&factory](const std::shared_ptr<const void>& payload) {
+                              return FactoryRunner::bytes_of(factory, payload);
+                            })
+                      .payload;
+    hit = planned.hit != nullptr;
+  } else {
+    hit = cache_.contains(planned.policy.mode, planned.parts.key, type);
+  }
+  if (hit) {
+    decision.outcome = CacheDecision::Outcome::kHit;
+    planned.action = PlannedFactory::Action::kRestore;
+    return;
+  }
+  decision.outcome = CacheDecision::Outcome::kMiss;
+  decision.reason = explain_miss(planned.parts, cache_.last_parts(decision.factory));
+}
+
+std::vector<size_t> RunPlanner::needed_by(const std::vector<std::string>& targets,
+                                          const std::vector<PlannedFactory>& plan,
+                                          const std::string& pipeline_name) const {
+  std::vector<size_t> needed;
+  if (targets.empty()) {
+    for (size_t m = plan.size(); m-- > 0;) {
+      needed.push_back(m);
+    }
+    return needed;
+  }
+  std::vector<std::string> names;
+  for (const PlannedFactory& planned : plan) {
+    names.push_back(planned.factory->name());
+  }
+  for (const std::string& target : targets) {
+    auto found = std::find(names.begin(), names.end(), target);
+    if (found == names.end()) {
+      std::optional<std::string> hint = closest_match(target, names);
+      throw DeliveryError("pipeline '" + pipeline_name + "': unknown target '" + target + "'" +
+                          (hint ? "; did you mean '" + *hint + "'?" : std::string()));
+    }
+    needed.push_back(static_cast<size_t>(found - names.begin()));
+  }
+  return needed;
+}
+
+std::vector<PlannedFactory> RunPlanner::plan(const std::vector<std::string>& targets, bool load,
+                                             SourceVersions& versions,
+                                             const std::string& pipeline_name) {
+  std::vector<PlannedFactory> plan(members_.size());
+  for (size_t m = 0; m < members_.size(); ++m) {
+    PlannedFactory& planned = plan[m];
+    planned.factory = members_[m].factory;
+    planned.node = first_factory_ + m;
+    planned.stage = members_[m].stage;
+    planned.policy = planned.factory->has_cache_policy() ? planned.factory->cache_policy()
+                                                         : default_policy_;
+    planned.cache_on = !cache_.tiers(planned.policy.mode, planned.factory->output_type()).empty();
+    planned.parts.factory = planned.factory->name();
+    const DagNode& node = dag_.nodes[planned.node];
+    for (const DagInput& input : node.inputs) {
+      if (input.source && *input.source >= first_factory_) {
+        planned.dependencies.push_back(*input.source - first_factory_);
+      }
+    }
+    for (size_t after : node.after) {
+      planned.dependencies.push_back(after - first_factory_);
+    }
+  }
+  if (!cache_.empty()) {
+    for (size_t node : dag_.order) {
+      size_t m = node - first_factory_;
+      plan[m].parts = key_of(m, plan, versions);
+    }
+  }
+  std::vector<bool> decided(plan.size(), false);
+  std::vector<size_t> pending = needed_by(targets, plan, pipeline_name);
+  // Decides what is pending and, for what must run, what it reads from.
+  auto walk = [&] {
+    while (!pending.empty()) {
+      size_t m = pending.back();
+      pending.pop_back();
+      if (decided[m]) {
+        continue;
+      }
+      decided[m] = true;
+      decide(m, plan, load);
+      if (plan[m].action == PlannedFactory::Action::kRun) {
+        pending.insert(pending.end(), plan[m].dependencies.begin(), plan[m].dependencies.end());
+      }
+    }
+  };
+  walk();
+  // A cached factory downstream of one that will run is decided when it is reached: what
+  // it reads may change. It then needs all of its inputs, so they are planned too.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t node : dag_.order) {
+      PlannedFactory& planned = plan[node - first_factory_];
+      if (planned.action != PlannedFactory::Action::kRestore) {
+        continue;
+      }
+      bool upstream_runs = std::any_of(
+          planned.dependencies.begin(), planned.dependencies.end(), [&](size_t dependency) {
+            return plan[dependency].action == PlannedFactory::Action::kRun ||
+                   plan[dependency].action == PlannedFactory::Action::kDecideLater;
+          });
+      if (upstream_runs) {
+        planned.action = PlannedFactory::Action::kDecideLater;
+        planned.hit.reset();
+        pending.insert(pending.end(), planned.dependencies.begin(), planned.dependencies.end());
+        walk();
+        changed = true;
+      }
+    }
+  }
+  for (size_t m = 0; m < plan.size(); ++m) {
+    if (!decided[m]) {
+      plan[m].decision = {plan[m].factory->name(), CacheDecision::Outcome::kSkipped,
+                          plan[m].parts.key, "not needed by the targets"};
+    }
+  }
+  return plan;
+}
+
+}  // namespace setl::workflow::detail

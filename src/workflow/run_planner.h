@@ -1,0 +1,84 @@
+// The planning half of a pipeline run: each factory's cache key (chained down the DAG),
+// which factories the targets need, and for each whether it runs, is served from the
+// cache, or is decided when it is reached (an upstream factory will run first, which may
+// change what it reads). Pure decisions: nothing here runs a factory.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "setl/workflow/cache_key.h"
+#include "setl/workflow/dag.h"
+#include "setl/workflow/pipeline.h"
+#include "setl/workflow/tiered_cache.h"
+
+namespace setl::workflow::detail {
+
+struct PlannedFactory {
+  enum class Action { kSkip, kRun, kRestore, kDecideLater };
+  FactoryBase* factory = nullptr;
+  size_t node = 0;  ///< in the Dag
+  std::optional<size_t> stage;
+  CachePolicy policy;
+  bool cache_on = false;  ///< a tier of the policy's mode is present and can hold the type
+  CacheKeyParts parts;
+  CacheDecision decision;
+  Action action = Action::kSkip;
+  std::shared_ptr<const void> hit;  ///< the cached output, for kRestore
+  /// Members (indices into the plan) whose output or completion this one needs.
+  std::vector<size_t> dependencies;
+};
+
+/// The current fingerprints of the sources, computed once and again after any factory
+/// ran (a factory may write what a source reads). Thread-safe.
+class SourceVersions {
+ public:
+  explicit SourceVersions(const std::vector<Source>& sources);
+  /// "" when the source has no fingerprint (its consumers are then uncacheable).
+  std::string version(size_t source);
+  void invalidate();
+
+ private:
+  const std::vector<Source>& sources_;
+  std::mutex mutex_;
+  std::vector<std::optional<std::string>> memo_;
+};
+
+class RunPlanner {
+ public:
+  RunPlanner(const Dag& dag, std::vector<Pipeline::Member> members,
+             const std::vector<Deliverable>& inputs, const std::vector<Source>& sources,
+             TieredCache& cache, const CachePolicy& default_policy);
+
+  /// Plans a run of `targets` (all factories when empty). With `load`, cache hits are read
+  /// now, so that a corrupt entry becomes a miss before its producers are skipped.
+  /// Throws: DeliveryError for an unknown target.
+  std::vector<PlannedFactory> plan(const std::vector<std::string>& targets, bool load,
+                                   SourceVersions& versions, const std::string& pipeline_name);
+
+  /// The key of member `m` from the keys its dependencies have now.
+  CacheKeyParts key_of(size_t m, const std::vector<PlannedFactory>& plan,
+                       SourceVersions& versions) const;
+
+  size_t first_factory() const noexcept { return first_factory_; }
+  const Dag& dag() const noexcept { return dag_; }
+
+ private:
+  void decide(size_t m, std::vector<PlannedFactory>& plan, bool load);
+  std::vector<size_t> needed_by(const std::vector<std::string>& targets,
+                                const std::vector<PlannedFactory>& plan,
+                                const std::string& pipeline_name) const;
+
+  const Dag& dag_;
+  std::vector<Pipeline::Member> members_;
+  const std::vector<Deliverable>& inputs_;
+  const std::vector<Source>& sources_;
+  TieredCache& cache_;
+  CachePolicy default_policy_;
+  size_t first_factory_;
+};
+
+}  // namespace setl::workflow::detail
