@@ -31,11 +31,20 @@ struct SourceFiles {
   int64_t lineitem_rows = 0;
 };
 
-// Stage 0: generate TPC-H-shaped data and write the four tables the job reads as CSV.
-// Its output depends on the scale factor and seed only; the readers' cache keys chain
-// from it, so regenerated sources invalidate everything downstream.
+using ConnectorInput = Delivery<Connector>;
+
+// Stage 0: generate TPC-H-shaped data and write the four tables the job reads as CSV, to
+// the connectors it receives (write-only: their versions stay out of its own cache key).
+// Its output depends on the scale factor and seed only; the readers run after it and
+// read the files it wrote, so regenerated sources change their keys.
 class GenerateSources : public Factory<SourceFiles> {
  public:
+  ConnectorInput customer{this, {.id = "customer", .write_only = true}};
+  ConnectorInput nation{this, {.id = "nation", .write_only = true}};
+  ConnectorInput orders{this, {.id = "orders", .write_only = true}};
+  ConnectorInput lineitem{this, {.id = "lineitem", .write_only = true}};
+
+  GenerateSources() { set_reads_only_deliveries(); }
   SourceFiles process() override {
     generate();
     return {tables_.lineitem.num_rows()};
@@ -47,8 +56,8 @@ class GenerateSources : public Factory<SourceFiles> {
   }
   // Served from the cache but the files are gone: write() regenerates them.
   bool output_missing_at_destination() const override {
-    for (const char* table : {"customer", "nation", "orders", "lineitem"}) {
-      if (!context().resource<Connector>(table).exists()) {
+    for (const ConnectorInput* table : {&customer, &nation, &orders, &lineitem}) {
+      if (!(*table)->exists()) {
         return true;
       }
     }
@@ -58,13 +67,10 @@ class GenerateSources : public Factory<SourceFiles> {
     if (tables_.lineitem.num_rows() == 0) {
       generate();
     }
-    const setl::workflow::Setl& setl = context();
-    setl.resource<Connector>("customer")
-        .write(tables_.customer, setl::storage::SaveMode::kOverwrite);
-    setl.resource<Connector>("nation").write(tables_.nation, setl::storage::SaveMode::kOverwrite);
-    setl.resource<Connector>("orders").write(tables_.orders, setl::storage::SaveMode::kOverwrite);
-    setl.resource<Connector>("lineitem")
-        .write(tables_.lineitem, setl::storage::SaveMode::kOverwrite);
+    customer->write(tables_.customer, setl::storage::SaveMode::kOverwrite);
+    nation->write(tables_.nation, setl::storage::SaveMode::kOverwrite);
+    orders->write(tables_.orders, setl::storage::SaveMode::kOverwrite);
+    lineitem->write(tables_.lineitem, setl::storage::SaveMode::kOverwrite);
     tables_ = {};
   }
 
@@ -80,20 +86,27 @@ class GenerateSources : public Factory<SourceFiles> {
   setl::tpch::Tables tables_;
 };
 
-// A factory whose table goes to the connector registered as `target` when it is written
-// (and again on a cache hit if the destination has lost it).
-class TableWrittenTo : public Factory<Table> {
+// A factory that reads only its deliveries and runs after the sources are generated.
+template <class T>
+class ReadsSources : public Factory<T> {
  public:
-  explicit TableWrittenTo(std::string target) : target_(std::move(target)) {}
-  void write() override {
-    context().resource<Connector>(target_).write(get(), setl::storage::SaveMode::kOverwrite);
+  ReadsSources() {
+    this->set_reads_only_deliveries();
+    this->template depends_on<GenerateSources>();
   }
-  bool output_missing_at_destination() const override {
-    return !context().resource<Connector>(target_).exists();
-  }
+};
+
+// A factory whose table goes to the delivered connector `target` when it is written (and
+// again on a cache hit if the destination has lost it).
+class TableWrittenTo : public ReadsSources<Table> {
+ public:
+  explicit TableWrittenTo(std::string target)
+      : target_(this, {.id = std::move(target), .write_only = true}) {}
+  void write() override { target_->write(get(), setl::storage::SaveMode::kOverwrite); }
+  bool output_missing_at_destination() const override { return !target_->exists(); }
 
  private:
-  std::string target_;
+  ConnectorInput target_;
 };
 
 // Lets the disk cache keep SourceFiles.
@@ -112,27 +125,26 @@ class SourceFilesCodec : public setl::workflow::Codec<SourceFiles> {
 };
 
 // Stage 1 (parallel): each source read lazily, so only the columns and rows used are kept.
-class ReadOrders : public Factory<Table> {
+class ReadOrders : public ReadsSources<Table> {
  public:
-  Delivery<SourceFiles> sources{this};
+  ConnectorInput orders{this, {.id = "orders"}};
   Table process() override {
     int64_t year = context().config().get_int("report.year");
-    return context()
-        .resource<Connector>("orders")
-        .lazy()
+    return orders->lazy()
         .filter(setl::engine::year(col("o_orderdate")) == year)
         .select({"o_orderkey", "o_custkey", "o_orderdate"})
         .collect();
   }
+  std::string cache_parameters() const override {
+    return "year=" + std::to_string(context().config().get_int("report.year"));
+  }
 };
 
-class ReadLineitems : public Factory<Table> {
+class ReadLineitems : public ReadsSources<Table> {
  public:
-  Delivery<SourceFiles> sources{this};
+  ConnectorInput lineitem{this, {.id = "lineitem"}};
   Table process() override {
-    return context()
-        .resource<Connector>("lineitem")
-        .lazy()
+    return lineitem->lazy()
         .filter("l_returnflag <> 'R'")
         .select({col("l_orderkey"), net_price().alias("net")})
         .collect();
@@ -143,26 +155,22 @@ class ReadLineitems : public Factory<Table> {
 class ShippedLines : public TableWrittenTo {
  public:
   ShippedLines() : TableWrittenTo("shipments") {}
-  Delivery<SourceFiles> sources{this};
+  ConnectorInput lineitem{this, {.id = "lineitem"}};
   Table process() override {
-    return context()
-        .resource<Connector>("lineitem")
-        .lazy()
+    return lineitem->lazy()
         .select({col("l_orderkey"), col("l_shipmode"), col("l_quantity"), net_price().alias("net"),
                  setl::engine::year(col("l_shipdate")).alias("ship_year")})
         .collect();
   }
 };
 
-class ReadCustomers : public Factory<Table> {
+class ReadCustomers : public ReadsSources<Table> {
  public:
-  Delivery<SourceFiles> sources{this};
+  ConnectorInput customer{this, {.id = "customer"}};
+  ConnectorInput nation{this, {.id = "nation"}};
   Table process() override {
-    LazyFrame nations =
-        context().resource<Connector>("nation").lazy().select({"n_nationkey", "n_name"});
-    return context()
-        .resource<Connector>("customer")
-        .lazy()
+    LazyFrame nations = nation->lazy().select({"n_nationkey", "n_name"});
+    return customer->lazy()
         .select({"c_custkey", "c_nationkey"})
         .join(nations, {"c_nationkey"}, {"n_nationkey"})
         .select({"c_custkey", "n_name"})
@@ -170,14 +178,14 @@ class ReadCustomers : public Factory<Table> {
   }
 };
 
-// Stage 2: revenue per nation in the report year, ranked.
-// Stage 3's job, here: the result goes to the warehouse (one transaction).
+// Stage 2: revenue per nation in the report year, ranked; written to the warehouse (one
+// transaction).
 class RevenueByNation : public TableWrittenTo {
  public:
   RevenueByNation() : TableWrittenTo("warehouse") {}
-  Delivery<Table> orders{this, {.producer = "ReadOrders"}};
-  Delivery<Table> lines{this, {.producer = "ReadLineitems"}};
-  Delivery<Table> customers{this, {.producer = "ReadCustomers"}};
+  Delivery<Table> orders{this, {.producer = setl::workflow::producer<ReadOrders>()}};
+  Delivery<Table> lines{this, {.producer = setl::workflow::producer<ReadLineitems>()}};
+  Delivery<Table> customers{this, {.producer = setl::workflow::producer<ReadCustomers>()}};
   Table process() override {
     return LazyFrame::from(*lines)
         .join(LazyFrame::from(*orders), {"l_orderkey"}, {"o_orderkey"})
@@ -193,12 +201,14 @@ class RevenueByNation : public TableWrittenTo {
   }
 };
 
-// Stage 3: read the warehouse table back, as a downstream consumer would.
-class WarehouseCheck : public Factory<int64_t> {
+// Stage 3: read the warehouse table back, as a downstream consumer would. The warehouse is
+// a delivered source, so its version (the database file's) is part of this factory's key.
+class WarehouseCheck : public ReadsSources<int64_t> {
  public:
-  Delivery<Table> revenue{this, {.producer = "RevenueByNation"}};
+  Delivery<Table> revenue{this, {.producer = setl::workflow::producer<RevenueByNation>()}};
+  ConnectorInput warehouse{this, {.id = "warehouse"}};
   int64_t process() override {
-    Table stored = context().resource<Connector>("warehouse").read();
+    Table stored = warehouse->read();
     if (stored.num_rows() != revenue->num_rows()) {
       throw setl::IoError("the warehouse holds " + std::to_string(stored.num_rows()) +
                           " rows, expected " + std::to_string(revenue->num_rows()));
@@ -227,14 +237,10 @@ inline setl::workflow::Pipeline build_pipeline(const setl::workflow::Setl& setl)
 inline const setl::workflow::Pipeline::RunOptions kTargets{
     .targets = {"RevenueByNation", "WarehouseCheck", "ShippedLines"}};
 
-/// Registers every connector of the configuration's `connectors` section, and the codecs
-/// the disk cache needs.
+/// Registers every connector of the configuration's `connectors` section as a source of
+/// the context, and the codecs the disk cache needs.
 inline void prepare(setl::workflow::Setl& setl) {
-  const setl::Config& config = setl.config();
-  for (const std::string& id : config.section("connectors").keys()) {
-    setl.register_resource<setl::storage::Connector>(
-        id, setl::storage::build_connector(config.section("connectors." + id)));
-  }
+  setl::set_connectors(setl, "connectors");  // each a source, delivered by its id
   if (setl.disk_cache()) {
     setl::add_table_codecs(*setl.disk_cache());
     setl.disk_cache()->add_codec<SourceFiles>(std::make_shared<const SourceFilesCodec>());

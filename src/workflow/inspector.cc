@@ -39,7 +39,7 @@ DagNode factory_node(const FactoryBase& factory, std::optional<size_t> stage) {
   for (const DeliveryBase* delivery : factory.deliveries()) {
     node.inputs.push_back({delivery->type().name(), delivery->producer(), delivery->id(),
                            delivery->optional(), delivery->auto_load(), delivery->condition(),
-                           std::nullopt, {}});
+                           delivery->write_only(), std::nullopt, {}});
   }
   return node;
 }

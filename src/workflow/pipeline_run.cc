@@ -168,13 +168,14 @@ void PipelineRun::run_unit(const Unit& unit) {
   }
 }
 
-void PipelineRun::deliver_inputs(size_t m) {
+void PipelineRun::deliver_inputs(size_t m, bool sources_only) {
   FactoryBase& factory = *plan_[m].factory;
   const DagNode& node = inspector_.dag().nodes[plan_[m].node];
   size_t num_inputs = pipeline_.inputs_.size();
   for (DeliveryBase* delivery : factory.deliveries()) {
     const DagInput& input = node.inputs[delivery->index()];
-    if (!input.source) {
+    bool from_factory = input.source && *input.source >= planner_.first_factory();
+    if (!input.source || (sources_only && (from_factory || input.auto_load))) {
       delivery->clear();
     } else if (*input.source < num_inputs) {
       delivery->deliver(pipeline_.inputs_[*input.source]);
@@ -202,6 +203,8 @@ void PipelineRun::restore(size_t m, const std::shared_ptr<const void>& payload,
   FactoryBase& factory = *plan_[m].factory;
   FactoryRunner::restore(factory, payload);
   log::debug("factory '{}': served from the result cache", factory.name());
+  // output_missing_at_destination() and write() may look at the delivered connectors.
+  deliver_inputs(m, true);
   outcomes_[m].status = Status::kCached;
   if (factory.writable() && stage_writable && factory.output_missing_at_destination()) {
     FactoryRunner::write(factory);
@@ -254,7 +257,7 @@ void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writ
     return;
   }
   try {
-    deliver_inputs(m);
+    deliver_inputs(m, false);
     std::string stage_name =
         planned.stage ? pipeline_.stages_[*planned.stage]->name() : std::string("unstaged");
     outcome.timing = FactoryRunner::run(factory, stage_name, stage_writable, true,

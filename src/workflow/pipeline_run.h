@@ -34,7 +34,8 @@ class PipelineRun {
   std::vector<Unit> make_units(std::vector<std::vector<size_t>>& predecessors) const;
   void run_unit(const Unit& unit);
   void run_member(size_t m, const std::string& scope, bool stage_writable);
-  void deliver_inputs(size_t m);
+  // With `sources_only`, factory outputs and auto-loads stay empty (a restored factory).
+  void deliver_inputs(size_t m, bool sources_only);
   void restore(size_t m, const std::shared_ptr<const void>& payload, bool stage_writable);
   void store(size_t m);
   void finish(RunResult& result, Clock::duration wall);

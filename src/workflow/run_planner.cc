@@ -67,6 +67,8 @@ CacheKeyParts RunPlanner::key_of(size_t m, const std::vector<PlannedFactory>& pl
       const std::string& fingerprint = inputs_[from].fingerprint();
       in.inputs.emplace_back("external input '" + producer.name + "'",
                              fingerprint.empty() ? "" : "external:" + fingerprint);
+    } else if (from < first_factory_ && input.write_only) {
+      in.inputs.emplace_back("writes to source '" + producer.name + "'", "write-only");
     } else if (from < first_factory_) {
       std::string version = versions.version(from - inputs_.size());
       std::string label = "source '" + producer.name + "'";

@@ -18,6 +18,7 @@ struct DagInput {
   bool optional = false;
   bool auto_load = false;
   std::string condition;  ///< auto-load filter
+  bool write_only = false;
   /// Node that fills the input; nullopt if unresolved or an empty optional input.
   std::optional<size_t> source;
   /// Which dispatcher rule chose the source ("only match", "external input preferred", ...).

@@ -34,6 +34,9 @@ struct DeliveryOptions {
   bool auto_load = false;
   /// With auto_load: a filter pushed into the source's scan ("year = 1995").
   std::string condition;
+  /// The factory only writes to this delivered source (a connector it saves to): the
+  /// source's version stays out of the factory's cache key, since the factory changes it.
+  bool write_only = false;
 };
 
 /// The type-independent part of a Delivery, used by the dispatcher and the inspector.
@@ -50,6 +53,7 @@ class DeliveryBase {
   bool optional() const noexcept { return options_.optional; }
   bool auto_load() const noexcept { return options_.auto_load; }
   const std::string& condition() const noexcept { return options_.condition; }
+  bool write_only() const noexcept { return options_.write_only; }
   /// Position among the owning factory's inputs, in declaration order.
   size_t index() const noexcept { return index_; }
   const FactoryBase& owner() const noexcept { return *owner_; }
