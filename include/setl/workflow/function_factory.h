@@ -92,7 +92,7 @@ class FunctionFactory
                           " parameter(s)");
     }
     inputs.resize(kArity);
-    auto make = [&]<size_t Index>() {
+    [[maybe_unused]] auto make = [&]<size_t Index>() {
       DeliveryOptions options = std::move(inputs[Index]);
       options.optional = options.optional || Parameter<Index>::kOptional;
       return std::make_unique<Delivery<typename Parameter<Index>::Value>>(this,
