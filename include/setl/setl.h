@@ -3,7 +3,6 @@
 #pragma once
 
 #include "setl/cache_codecs.h"
-#include "setl/sources.h"
 #include "setl/core/config.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
@@ -16,6 +15,7 @@
 #include "setl/engine/lazy_frame.h"
 #include "setl/engine/table.h"
 #include "setl/monitor/monitor.h"
+#include "setl/sources.h"
 #include "setl/storage/connector.h"
 #include "setl/storage/connector_builder.h"
 #include "setl/storage/csv_connector.h"
@@ -34,8 +34,8 @@
 #include "setl/workflow/function_factory.h"
 #include "setl/workflow/inspector.h"
 #include "setl/workflow/pipeline.h"
-#include "setl/workflow/setl.h"
 #include "setl/workflow/run_result.h"
+#include "setl/workflow/setl.h"
 #include "setl/workflow/source.h"
 #include "setl/workflow/stage.h"
 #include "setl/workflow/tiered_cache.h"

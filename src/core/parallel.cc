@@ -37,8 +37,7 @@ void rethrow_first_failure(const std::vector<std::exception_ptr>& errors) {
 }
 
 size_t thread_budget(size_t max_threads) {
-  return max_threads == 0 ? std::max<size_t>(1, std::thread::hardware_concurrency())
-                          : max_threads;
+  return max_threads == 0 ? std::max<size_t>(1, std::thread::hardware_concurrency()) : max_threads;
 }
 
 }  // namespace
@@ -129,9 +128,7 @@ void run_dag(const std::vector<std::vector<size_t>>& predecessors, size_t max_th
     JobContextScope scope(context);
     std::unique_lock lock(mutex);
     for (;;) {
-      changed.wait(lock, [&] {
-        return !ready.empty() || finished == count || failed;
-      });
+      changed.wait(lock, [&] { return !ready.empty() || finished == count || failed; });
       if (ready.empty() || failed) {
         return;
       }

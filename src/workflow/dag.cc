@@ -134,8 +134,8 @@ std::string Dag::to_string() const {
           " external input(s)" +
           (sources.empty() ? std::string() : ", " + std::to_string(sources.size()) + " source(s)") +
           "\n";
-  for (const auto& [title, group] : {std::pair{"external inputs:\n", &externals},
-                                     std::pair{"sources:\n", &sources}}) {
+  for (const auto& [title, group] :
+       {std::pair{"external inputs:\n", &externals}, std::pair{"sources:\n", &sources}}) {
     if (group->empty()) {
       continue;
     }
@@ -285,8 +285,7 @@ std::string Dag::to_dot() const {
   }
   for (size_t index : order) {
     for (size_t after : nodes[index].after) {
-      text += "  " + node_id(after) + " -> " + node_id(index) +
-              " [style=bold, label=\"after\"];\n";
+      text += "  " + node_id(after) + " -> " + node_id(index) + " [style=bold, label=\"after\"];\n";
     }
   }
   text += "}\n";

@@ -73,8 +73,7 @@ std::string json_string(const std::string& text) {
 }
 
 std::string base64(const std::string& bytes) {
-  static const char* kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
@@ -111,8 +110,8 @@ std::string Dag::to_summary() const {
   for (const DagFlow& flow : flows) {
     const DagNode& from = nodes[flow.from];
     text += "Flow\n";
-    text += "Stage     : " + (from.kind == DagNode::Kind::kFactory ? stage_of(from)
-                                                                   : std::string("external")) +
+    text += "Stage     : " +
+            (from.kind == DagNode::Kind::kFactory ? stage_of(from) : std::string("external")) +
             "\n";
     text += "Direction : " + from.name + " ==> " + nodes[flow.to].name + "\n";
     text += "PayLoad   : " + flow.type + (flow.auto_load ? " (auto-load)" : "") + "\n";
@@ -162,8 +161,7 @@ std::string Dag::to_class_diagram() const {
 }
 
 std::string Dag::mermaid_live_url(const std::string& diagram) {
-  std::string state =
-      "{\"code\":" + json_string(diagram) + ",\"mermaid\":{\"theme\":\"default\"}}";
+  std::string state = "{\"code\":" + json_string(diagram) + ",\"mermaid\":{\"theme\":\"default\"}}";
   return "https://mermaid.live/edit#base64:" + base64(state);
 }
 

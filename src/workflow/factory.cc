@@ -26,8 +26,8 @@ FactoryBase& FactoryBase::set_cache_policy(CachePolicy policy) noexcept {
 }
 
 FactoryBase& FactoryBase::set_reads_only_deliveries(bool only) {
-  declared_sources_ = only ? std::optional<std::vector<std::string>>(std::vector<std::string>{})
-                           : std::nullopt;
+  declared_sources_ =
+      only ? std::optional<std::vector<std::string>>(std::vector<std::string>{}) : std::nullopt;
   return *this;
 }
 

@@ -37,9 +37,15 @@ DagNode factory_node(const FactoryBase& factory, std::optional<size_t> stage) {
   node.stage = stage;
   node.writable = factory.writable();
   for (const DeliveryBase* delivery : factory.deliveries()) {
-    node.inputs.push_back({delivery->type().name(), delivery->producer(), delivery->id(),
-                           delivery->optional(), delivery->auto_load(), delivery->condition(),
-                           delivery->write_only(), std::nullopt, {}});
+    node.inputs.push_back({delivery->type().name(),
+                           delivery->producer(),
+                           delivery->id(),
+                           delivery->optional(),
+                           delivery->auto_load(),
+                           delivery->condition(),
+                           delivery->write_only(),
+                           std::nullopt,
+                           {}});
   }
   return node;
 }
@@ -127,12 +133,12 @@ Inspector::Inspector(const Pipeline& pipeline) : pipeline_name_(pipeline.name())
   for (const DagNode& node : dag_.nodes) {
     for (const std::string& consumer : node.consumers) {
       if (factory_names.count(consumer) == 0) {
-        std::string what = node.kind == DagNode::Kind::kFactory ? "factory '"
+        std::string what = node.kind == DagNode::Kind::kFactory  ? "factory '"
                            : node.kind == DagNode::Kind::kSource ? "source '"
                                                                  : "external input '";
-        problems_.push_back(what + node.name + "' lists consumer '" + consumer +
-                            "', which is not a factory of this pipeline; factories: " +
-                            list_names(factory_names));
+        problems_.push_back(
+            what + node.name + "' lists consumer '" + consumer +
+            "', which is not a factory of this pipeline; factories: " + list_names(factory_names));
       }
     }
   }
@@ -141,8 +147,8 @@ Inspector::Inspector(const Pipeline& pipeline) : pipeline_name_(pipeline.name())
     const FactoryBase& factory = *members[m].factory;
     size_t node_index = first_factory + m;
     for (const DeliveryBase* delivery : factory.deliveries()) {
-      Request request{factory.name(),        members[m].stage,      &delivery->type(),
-                      delivery->producer(),  delivery->id(),        delivery->optional(),
+      Request request{factory.name(),        members[m].stage,    &delivery->type(),
+                      delivery->producer(),  delivery->id(),      delivery->optional(),
                       delivery->auto_load(), delivery->describe()};
       Resolution resolution = dispatcher.resolve(request);
       if (!resolution.ok()) {
@@ -161,9 +167,9 @@ Inspector::Inspector(const Pipeline& pipeline) : pipeline_name_(pipeline.name())
     for (const std::string& before : factory.order_dependencies()) {
       auto found = node_by_name.find(before);
       if (found == node_by_name.end()) {
-        problems_.push_back("factory '" + factory.name() + "' depends_on '" + before +
-                            "', which is not a factory of this pipeline; factories: " +
-                            list_names(factory_names));
+        problems_.push_back(
+            "factory '" + factory.name() + "' depends_on '" + before +
+            "', which is not a factory of this pipeline; factories: " + list_names(factory_names));
         continue;
       }
       const DagNode& producer = dag_.nodes[found->second];
@@ -240,8 +246,7 @@ void Inspector::order_factories(size_t first_factory) {
     size_t u = ready.back();
     ready.pop_back();
     if (u < num_stages) {
-      dag_.order.insert(dag_.order.end(), dag_.stages[u].nodes.begin(),
-                        dag_.stages[u].nodes.end());
+      dag_.order.insert(dag_.order.end(), dag_.stages[u].nodes.begin(), dag_.stages[u].nodes.end());
     } else if (unit_of[u - num_stages] == u) {  // staged factories run with their stage
       dag_.order.push_back(first_factory + (u - num_stages));
     }

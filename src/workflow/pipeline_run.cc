@@ -99,8 +99,8 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result) {
   std::vector<Unit> units = make_units(predecessors);
 
   JobGroup group(pipeline_.name(), "pipeline run", pipeline_.tags(), "pipeline");
-  log::debug("pipeline '{}': running {} factory(ies) in {} unit(s)", pipeline_.name(),
-             plan_.size(), units.size());
+  log::debug("pipeline '{}': running {} factory(ies) in {} unit(s)", pipeline_.name(), plan_.size(),
+             units.size());
   start_ = Clock::now();
   // A failure stops the other factories through this token; the run's own group then ends
   // failed, not cancelled, unless someone cancelled the run itself.
@@ -118,8 +118,8 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result) {
       for (const std::string& name : cancelled) {
         names += (names.empty() ? "" : ", ") + name;
       }
-      error.add_context("pipeline '" + pipeline_.name() + "' cancelled; cancelled factories: " +
-                        names);
+      error.add_context("pipeline '" + pipeline_.name() +
+                        "' cancelled; cancelled factories: " + names);
     }
     group.set_failure(error.message());
     throw;
@@ -154,8 +154,8 @@ void PipelineRun::run_unit(const Unit& unit) {
       throw;
     } catch (const std::exception& error) {
       // The stage fails anyway: stop the siblings before they write.
-      group.token().cancel("factory '" + outcomes_[active[k]].factory + "' failed: " +
-                           error.what());
+      group.token().cancel("factory '" + outcomes_[active[k]].factory +
+                           "' failed: " + error.what());
       throw;
     }
   };
@@ -260,8 +260,8 @@ void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writ
     deliver_inputs(m, false);
     std::string stage_name =
         planned.stage ? pipeline_.stages_[*planned.stage]->name() : std::string("unstaged");
-    outcome.timing = FactoryRunner::run(factory, stage_name, stage_writable, true,
-                                        scope + "/" + factory.name());
+    outcome.timing =
+        FactoryRunner::run(factory, stage_name, stage_writable, true, scope + "/" + factory.name());
   } catch (const CancelledError& error) {
     outcome.status = Status::kCancelled;
     outcome.error = error.what();
@@ -292,18 +292,18 @@ void PipelineRun::store(size_t m) {
   std::optional<std::vector<std::string>> sources = factory.source_fingerprints();
   if (FactoryRunner::used_context_resources(factory) && sources && sources->empty()) {
     decision.outcome = CacheDecision::Outcome::kUncacheable;
-    decision.reason = "it looked resources up through context() during the run although it "
-                      "declared that it reads only its deliveries; not stored (take them as "
-                      "Delivery<...> so that their versions enter the key)";
-    log::warn("pipeline '{}': factory '{}': {}", pipeline_.name(), factory.name(),
-              decision.reason);
+    decision.reason =
+        "it looked resources up through context() during the run although it "
+        "declared that it reads only its deliveries; not stored (take them as "
+        "Delivery<...> so that their versions enter the key)";
+    log::warn("pipeline '{}': factory '{}': {}", pipeline_.name(), factory.name(), decision.reason);
     return;
   }
-  std::vector<std::string> failures = cache_.store(
-      planned.policy.mode, planned.parts.key,
-      {FactoryRunner::payload(factory), &factory.output_type(), FactoryRunner::bytes(factory),
-       planned.policy.ttl},
-      planned.parts);
+  std::vector<std::string> failures =
+      cache_.store(planned.policy.mode, planned.parts.key,
+                   {FactoryRunner::payload(factory), &factory.output_type(),
+                    FactoryRunner::bytes(factory), planned.policy.ttl},
+                   planned.parts);
   for (const std::string& failure : failures) {
     log::warn("pipeline '{}': factory '{}' was not stored in the cache: {}", pipeline_.name(),
               factory.name(), failure);

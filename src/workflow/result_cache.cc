@@ -90,8 +90,8 @@ std::shared_ptr<const void> ResultCache::load(const std::string& key, const Type
 
 void ResultCache::store(const std::string& key, const CachedValue& value,
                         const CacheKeyParts& parts) {
-  store(key, Entry{value.payload, value.type, value.bytes, std::chrono::steady_clock::now(),
-                   value.ttl},
+  store(key,
+        Entry{value.payload, value.type, value.bytes, std::chrono::steady_clock::now(), value.ttl},
         parts);
 }
 

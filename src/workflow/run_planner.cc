@@ -50,9 +50,10 @@ CacheKeyParts RunPlanner::key_of(size_t m, const std::vector<PlannedFactory>& pl
                     {},
                     {}};
   if (FactoryRunner::used_context_resources(factory) && in.sources && in.sources->empty()) {
-    in.veto = "it looked resources up through context() although it declared that it reads "
-              "only its deliveries; take them as Delivery<...> so that their versions enter "
-              "the key";
+    in.veto =
+        "it looked resources up through context() although it declared that it reads "
+        "only its deliveries; take them as Delivery<...> so that their versions enter "
+        "the key";
   }
   const DagNode& node = dag_.nodes[plan[m].node];
   for (size_t i = 0; i < node.inputs.size(); ++i) {
@@ -112,13 +113,13 @@ void RunPlanner::decide(size_t m, std::vector<PlannedFactory>& plan, bool load) 
   bool hit = false;
   if (load) {
     const FactoryBase& factory = *planned.factory;
-    planned.hit = cache_
-                      .load(planned.policy.mode, planned.parts.key, type, planned.policy.ttl,
-                            planned.parts,
-                            [&factory](const std::shared_ptr<const void>& payload) {
-                              return FactoryRunner::bytes_of(factory, payload);
-                            })
-                      .payload;
+    planned.hit =
+        cache_
+            .load(planned.policy.mode, planned.parts.key, type, planned.policy.ttl, planned.parts,
+                  [&factory](const std::shared_ptr<const void>& payload) {
+                    return FactoryRunner::bytes_of(factory, payload);
+                  })
+            .payload;
     hit = planned.hit != nullptr;
   } else {
     hit = cache_.contains(planned.policy.mode, planned.parts.key, type);
@@ -167,8 +168,8 @@ std::vector<PlannedFactory> RunPlanner::plan(const std::vector<std::string>& tar
     planned.factory = members_[m].factory;
     planned.node = first_factory_ + m;
     planned.stage = members_[m].stage;
-    planned.policy = planned.factory->has_cache_policy() ? planned.factory->cache_policy()
-                                                         : default_policy_;
+    planned.policy =
+        planned.factory->has_cache_policy() ? planned.factory->cache_policy() : default_policy_;
     planned.cache_on = !cache_.tiers(planned.policy.mode, planned.factory->output_type()).empty();
     planned.parts.factory = planned.factory->name();
     const DagNode& node = dag_.nodes[planned.node];

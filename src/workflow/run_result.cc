@@ -108,8 +108,8 @@ std::string RunResult::summary() const {
   }
   std::string text = fmt::format("run of '{}': {}, {:.3f} ms\n", pipeline_,
                                  ok_ ? "succeeded" : "failed", milliseconds(wall_));
-  text += fmt::format("  {:<{}} {:<10} {:<12} {:>10} {:>10}\n", "factory", width, "status",
-                      "cache", "start ms", "took ms");
+  text += fmt::format("  {:<{}} {:<10} {:<12} {:>10} {:>10}\n", "factory", width, "status", "cache",
+                      "start ms", "took ms");
   for (const FactoryOutcome& outcome : factories_) {
     text += fmt::format("  {:<{}} {:<10} {:<12} {:>10.3f} {:>10.3f}\n", outcome.factory, width,
                         to_string(outcome.status), to_string(outcome.cache.outcome),

@@ -112,8 +112,8 @@ const Setl::Resource& Setl::find_resource(std::string_view id) const {
 void Setl::throw_wrong_resource_type(std::string_view id, const Resource& found,
                                      const TypeInfo& requested) {
   throw DeliveryError("resource '" + std::string(id) + "' is a " +
-                      found.source.deliverable.payload_type().name() + ", not a " + requested.name() +
-                      " (nor derived from one)");
+                      found.source.deliverable.payload_type().name() + ", not a " +
+                      requested.name() + " (nor derived from one)");
 }
 
 Pipeline Setl::new_pipeline(std::string name) const {

@@ -54,8 +54,8 @@ TEST(DispatcherRules, NamingTheProducerPicksTheFactory) {
   pipeline.set_input("external");
   pipeline.add_factory<Text>();
   pipeline.add_factory<Echo>();
-  pipeline.add_function(
-      "ByProducer", [](const std::string& text) { return text; }, {{.producer = "Text"}});
+  pipeline.add_function("ByProducer", [](const std::string& text) { return text; },
+                        {{.producer = "Text"}});
   EXPECT_EQ(pipeline.run().output<std::string>("ByProducer"), "from a factory");
 }
 

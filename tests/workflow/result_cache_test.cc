@@ -156,8 +156,7 @@ TEST(ResultCache, CA3_ChangingAnExternalInputRerunsItsConsumersOnly) {
   EXPECT_EQ(counts.of("ScaleExternal"), 2);
   EXPECT_EQ(counts.of("Other"), 1);
   EXPECT_EQ(pipeline.get_output<int>("ScaleExternal"), 8);
-  EXPECT_EQ(outcome_of(pipeline, "ScaleExternal"),
-            "miss: external input 'factor' changed");
+  EXPECT_EQ(outcome_of(pipeline, "ScaleExternal"), "miss: external input 'factor' changed");
   // Without a fingerprint the consumer cannot be cached, and the report says why.
   pipeline.replace_input<int>(5, {.id = "factor"});
   pipeline.run();
@@ -176,7 +175,7 @@ TEST(ResultCache, CA14_ExplainSaysWhatTheNextRunWouldDoWithoutRunningIt) {
   EXPECT_EQ(std::string(to_string(plan[0].outcome)), "miss");
   EXPECT_EQ(plan[0].reason, "code_version '1' -> '3'");
   EXPECT_EQ(std::string(to_string(plan[1].outcome)), "hit");  // D
-  EXPECT_EQ(plan[2].reason, "input 'A' changed");               // B
+  EXPECT_EQ(plan[2].reason, "input 'A' changed");             // B
   EXPECT_EQ(graph.counts.of("A"), 1);                         // nothing ran
   EXPECT_EQ(graph.pipeline.get_output<int>("C"), 12);         // outputs kept
   EXPECT_EQ(std::string(to_string(graph.pipeline.cache_report()[0].outcome)), "miss");

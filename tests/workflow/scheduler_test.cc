@@ -135,8 +135,9 @@ TEST(Scheduler, FunctionsAreFactoriesWhoseParametersAreDeliveries) {
       {{.producer = "orders"}, {.id = "fx"}});
   RunResult result = pipeline.run();
   EXPECT_DOUBLE_EQ(result.output<double>("revenue"), 60.0);
-  EXPECT_THAT(message_of<DeliveryError>([&] { pipeline.add_function("bad", [](int) { return 1; },
-                                                                    {{}, {}}); }),
+  EXPECT_THAT(message_of<DeliveryError>([&] {
+                pipeline.add_function("bad", [](int) { return 1; }, {{}, {}});
+              }),
               HasSubstr("2 DeliveryOptions given for a function of 1 parameter(s)"));
 }
 

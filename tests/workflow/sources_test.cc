@@ -20,9 +20,9 @@ SETL_SCHEMA(sources_test::OrderRow, id, amount)
 namespace setl::workflow {
 namespace {
 
-using ::testing::HasSubstr;
 using sources_test::OrderRow;
 using storage::Connector;
+using ::testing::HasSubstr;
 using testing::message_of;
 
 void write_orders(const std::filesystem::path& path, int rows) {

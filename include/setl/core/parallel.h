@@ -23,7 +23,6 @@ void run_parallel(size_t count, size_t max_threads, const std::function<void(siz
 /// rethrown as in run_parallel. Throws: StateError if the predecessors form a cycle or
 /// name a task that does not exist.
 void run_dag(const std::vector<std::vector<size_t>>& predecessors, size_t max_threads,
-             const std::function<void(size_t)>& task,
-             const std::function<void()>& on_failure = {});
+             const std::function<void(size_t)>& task, const std::function<void()>& on_failure = {});
 
 }  // namespace setl

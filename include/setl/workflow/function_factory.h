@@ -71,9 +71,7 @@ class FunctionFactory
         deliveries_(make_deliveries(std::move(inputs), std::make_index_sequence<kArity>())) {}
 
  protected:
-  Output process() override {
-    return call(std::make_index_sequence<kArity>());
-  }
+  Output process() override { return call(std::make_index_sequence<kArity>()); }
 
  private:
   template <size_t I>
@@ -95,8 +93,7 @@ class FunctionFactory
     [[maybe_unused]] auto make = [&]<size_t Index>() {
       DeliveryOptions options = std::move(inputs[Index]);
       options.optional = options.optional || Parameter<Index>::kOptional;
-      return std::make_unique<Delivery<typename Parameter<Index>::Value>>(this,
-                                                                         std::move(options));
+      return std::make_unique<Delivery<typename Parameter<Index>::Value>>(this, std::move(options));
     };
     // Braced initialisation runs the makers in parameter order, so inputs are numbered so.
     return Deliveries{make.template operator()<I>()...};

@@ -85,8 +85,8 @@ class Pipeline {
   /// `inputs` narrows them by producer or id, one DeliveryOptions per parameter.
   template <class Fn>
   auto& add_function(std::string name, Fn function, std::vector<DeliveryOptions> inputs = {}) {
-    auto& factory = add(std::make_unique<FunctionFactory<Fn>>(std::move(function),
-                                                              std::move(inputs)));
+    auto& factory =
+        add(std::make_unique<FunctionFactory<Fn>>(std::move(function), std::move(inputs)));
     factory.set_name(std::move(name));
     return factory;
   }

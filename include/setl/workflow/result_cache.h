@@ -17,8 +17,8 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -105,8 +105,7 @@ class ResultCache : public CacheTier {
   std::string_view tier_name() const noexcept override { return "memory"; }
   bool can_store(const TypeInfo&) const override { return true; }
   std::shared_ptr<const void> load(const std::string& key, const TypeInfo& type) override;
-  void store(const std::string& key, const CachedValue& value,
-             const CacheKeyParts& parts) override;
+  void store(const std::string& key, const CachedValue& value, const CacheKeyParts& parts) override;
 
   struct Entry {
     std::shared_ptr<const void> payload;

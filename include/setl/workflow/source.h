@@ -27,7 +27,7 @@ namespace setl::workflow {
 /// A resource type that knows its own version.
 template <class R>
 concept Fingerprinted = requires(const R& resource) {
-  { resource.fingerprint() };
+  {resource.fingerprint()};
 };
 
 /// A resource type that can load a value for auto-load deliveries.
