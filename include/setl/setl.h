@@ -3,6 +3,7 @@
 #pragma once
 
 #include "setl/cache_codecs.h"
+#include "setl/cli/job_runner.h"
 #include "setl/core/config.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"

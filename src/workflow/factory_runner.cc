@@ -3,8 +3,10 @@
 #include <chrono>
 #include <exception>
 
+#include "setl/core/error.h"
 #include "setl/core/job_group.h"
 #include "setl/core/log.h"
+#include "setl/core/parallel.h"
 
 namespace setl::workflow::detail {
 namespace {
@@ -100,6 +102,32 @@ FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const std::string& sta
                                         " with an exception not derived from std::exception"));
   }
   return timing;
+}
+
+void run_stage_members(const std::string& stage_name, bool parallel, size_t max_threads,
+                       size_t count, const std::function<std::string(size_t)>& name,
+                       const std::function<void(size_t)>& run_member) {
+  if (count == 0) {
+    return;
+  }
+  JobGroup group(stage_name, parallel ? "parallel stage" : "stage", {}, "stage");
+  auto run_one = [&](size_t k) {
+    try {
+      run_member(k);
+    } catch (const CancelledError&) {
+      throw;
+    } catch (const std::exception& error) {
+      group.token().cancel("factory '" + name(k) + "' failed: " + error.what());
+      throw;
+    }
+  };
+  if (parallel && count > 1) {
+    run_parallel(count, max_threads, run_one);
+  } else {
+    for (size_t k = 0; k < count; ++k) {
+      run_one(k);
+    }
+  }
 }
 
 }  // namespace setl::workflow::detail

@@ -2,6 +2,8 @@
 // log scope, and error context naming the factory and the phase that failed.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
 
 #include "setl/workflow/benchmark.h"
@@ -34,6 +36,14 @@ class FactoryRunner {
     return factory.used_context_resources_.load(std::memory_order_relaxed);
   }
 };
+
+/// Runs the `count` members of a stage (on up to `max_threads` threads when `parallel`) in
+/// the stage's job group: the first member that fails (other than by cancellation) cancels
+/// the group, so its siblings stop before they write. `name(k)` names member k in that
+/// message. Throws what run_parallel throws.
+void run_stage_members(const std::string& stage_name, bool parallel, size_t max_threads,
+                       size_t count, const std::function<std::string(size_t)>& name,
+                       const std::function<void(size_t)>& run_member);
 
 /// Called by Setl when a resource is looked up: marks the factory running on this thread
 /// (if any) as reading something its deliveries do not show.

@@ -1,6 +1,8 @@
 #include "pipeline_run.h"
 
 #include <algorithm>
+#include <iterator>
+#include <map>
 #include <set>
 
 #include "factory_runner.h"
@@ -15,17 +17,13 @@ namespace {
 using Action = PlannedFactory::Action;
 using Status = FactoryOutcome::Status;
 
-std::shared_ptr<CacheTier> tier(std::shared_ptr<CacheTier> cache) {
-  return cache;
-}
-
 }  // namespace
 
 PipelineRun::PipelineRun(Pipeline& pipeline)
     : pipeline_(pipeline),
       inspector_(pipeline),
       sources_(pipeline.sources()),
-      cache_(tier(pipeline.cache_), tier(pipeline.disk_cache_)),
+      cache_(pipeline.cache_, pipeline.disk_cache_),
       planner_(inspector_.dag(), pipeline.members(), pipeline.inputs_, sources_, cache_,
                pipeline.default_cache_policy_),
       versions_(sources_) {}
@@ -145,27 +143,11 @@ void PipelineRun::run_unit(const Unit& unit) {
     return;
   }
   Stage& stage = *pipeline_.stages_[*unit.stage];
-  JobGroup group(stage.name(), stage.parallel() ? "parallel stage" : "stage", {}, "stage");
   std::string scope = pipeline_name + "/" + stage.name();
-  auto run_one = [&](size_t k) {
-    try {
-      run_member(active[k], scope, stage.writable());
-    } catch (const CancelledError&) {
-      throw;
-    } catch (const std::exception& error) {
-      // The stage fails anyway: stop the siblings before they write.
-      group.token().cancel("factory '" + outcomes_[active[k]].factory +
-                           "' failed: " + error.what());
-      throw;
-    }
-  };
-  if (stage.parallel() && active.size() > 1) {
-    run_parallel(active.size(), stage.max_threads(), run_one);
-  } else {
-    for (size_t k = 0; k < active.size(); ++k) {
-      run_one(k);
-    }
-  }
+  detail::run_stage_members(
+      stage.name(), stage.parallel(), stage.max_threads(), active.size(),
+      [&](size_t k) { return outcomes_[active[k]].factory; },
+      [&](size_t k) { run_member(active[k], scope, stage.writable()); });
 }
 
 void PipelineRun::deliver_inputs(size_t m, bool sources_only) {
@@ -352,8 +334,15 @@ void PipelineRun::finish(RunResult& result, Clock::duration wall) {
   compute_critical_path(result);
 }
 
-// The longest chain of dependent factories, weighted by how long each took.
+// The longest chain of dependent factories, weighted by how long each took. A stage waits
+// for the whole previous stage (the earlier ones are reached through it).
 void PipelineRun::compute_critical_path(RunResult& result) const {
+  std::map<size_t, std::vector<size_t>> stage_members;
+  for (size_t m = 0; m < plan_.size(); ++m) {
+    if (plan_[m].stage) {
+      stage_members[*plan_[m].stage].push_back(m);
+    }
+  }
   std::vector<Duration> longest(plan_.size(), Duration{0});
   std::vector<std::optional<size_t>> via(plan_.size());
   std::optional<size_t> end;
@@ -361,10 +350,10 @@ void PipelineRun::compute_critical_path(RunResult& result) const {
     size_t m = node - planner_.first_factory();
     std::vector<size_t> before = plan_[m].dependencies;
     if (plan_[m].stage) {
-      for (size_t other = 0; other < plan_.size(); ++other) {
-        if (plan_[other].stage && *plan_[other].stage < *plan_[m].stage) {
-          before.push_back(other);
-        }
+      auto stage = stage_members.find(*plan_[m].stage);
+      if (stage != stage_members.begin()) {
+        const std::vector<size_t>& previous = std::prev(stage)->second;
+        before.insert(before.end(), previous.begin(), previous.end());
       }
     }
     Duration own = outcomes_[m].finished - outcomes_[m].started;

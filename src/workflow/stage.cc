@@ -48,50 +48,25 @@ void Stage::add_owned(std::unique_ptr<FactoryBase> factory) {
 }
 
 void Stage::run() {
-  run_with([](size_t) {}, name_.empty() ? "stage" : name_, true);
-}
-
-void Stage::run_with(const std::function<void(size_t)>& prepare, const std::string& scope_prefix,
-                     bool measure, const std::vector<bool>& selected) {
-  std::vector<size_t> chosen;
-  for (size_t index = 0; index < factories_.size(); ++index) {
-    if (selected.empty() || selected[index]) {
-      chosen.push_back(index);
-    }
-  }
-  std::vector<FactoryBenchmark> timings(chosen.size());
+  std::string stage_name = name_.empty() ? std::string("stage") : name_;
+  std::vector<FactoryBenchmark> timings(factories_.size());
   timings_.clear();
   cancelled_.clear();
-  if (chosen.empty()) {
-    return;
-  }
-  std::string stage_name = name_.empty() ? std::string("stage") : name_;
-  JobGroup group(stage_name, parallel_ ? "parallel stage" : "stage", {}, "stage");
   std::mutex cancelled_mutex;
-  auto run_one = [&](size_t k) {
-    size_t index = chosen[k];
-    FactoryBase& factory = *factories_[index];
-    prepare(index);
-    try {
-      timings[k] = detail::FactoryRunner::run(factory, stage_name, writable_, measure,
-                                              scope_prefix + "/" + factory.name());
-    } catch (const CancelledError&) {
-      std::lock_guard lock(cancelled_mutex);
-      cancelled_.push_back(factory.name());
-      throw;
-    } catch (const std::exception& error) {
-      // The stage fails anyway: stop the siblings before they write.
-      group.token().cancel("factory '" + factory.name() + "' failed: " + error.what());
-      throw;
-    }
-  };
-  if (parallel_ && chosen.size() > 1) {
-    run_parallel(chosen.size(), max_threads_, run_one);
-  } else {
-    for (size_t k = 0; k < chosen.size(); ++k) {
-      run_one(k);
-    }
-  }
+  detail::run_stage_members(
+      stage_name, parallel_, max_threads_, factories_.size(),
+      [&](size_t index) { return factories_[index]->name(); },
+      [&](size_t index) {
+        FactoryBase& factory = *factories_[index];
+        try {
+          timings[index] = detail::FactoryRunner::run(factory, stage_name, writable_, true,
+                                                      stage_name + "/" + factory.name());
+        } catch (const CancelledError&) {
+          std::lock_guard lock(cancelled_mutex);
+          cancelled_.push_back(factory.name());
+          throw;
+        }
+      });
   timings_ = std::move(timings);
 }
 

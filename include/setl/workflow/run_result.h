@@ -66,8 +66,9 @@ class RunResult {
   const std::vector<std::string>& cache_store_failures() const noexcept { return store_failures_; }
 
   Duration wall() const noexcept { return wall_; }
-  /// The chain of factories that bounded the wall time (each started when the previous
-  /// one finished), and its length: what to make faster to make the run faster.
+  /// The longest chain of dependent factories (inputs, depends_on, stage barriers),
+  /// weighted by how long each took, and its length: the wall time the run would take with
+  /// unlimited threads, and what to make faster to make the run faster.
   const std::vector<std::string>& critical_path() const noexcept { return critical_path_; }
   Duration critical_path_time() const noexcept { return critical_path_time_; }
   /// Bytes held by the outputs of this run.

@@ -66,10 +66,6 @@ class Stage {
  private:
   friend class Pipeline;
   void add_owned(std::unique_ptr<FactoryBase> factory);
-  // Runs the selected factories (all when `selected` is empty), calling prepare(i) on the
-  // worker thread first (delivery). Timings are kept for the factories that ran.
-  void run_with(const std::function<void(size_t)>& prepare, const std::string& scope_prefix,
-                bool measure, const std::vector<bool>& selected = {});
 
   std::string name_;
   bool parallel_ = false;

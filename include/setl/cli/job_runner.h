@@ -1,0 +1,80 @@
+// Gives any job the main job's command line in one call, so a job's main() is the pipeline
+// and its report, not flag parsing:
+//
+//   int main(int argc, char** argv) {
+//     return setl::cli::run_job(argc, argv, [](setl::workflow::Setl& setl) {
+//       setl::set_connectors(setl, "connectors");
+//       setl::workflow::Pipeline pipeline = setl.new_pipeline("daily");
+//       pipeline.add<Orders>();
+//       return pipeline;
+//     }, {.default_config = "daily.yaml"});
+//   }
+//
+//   JOB [--config FILE] [--profile NAME] [--set KEY=VALUE]... [--target FACTORY]...
+//       [--cache off|memory|disk|memory+disk] [--cache-dir DIR] [--explain]
+//       [--monitor HOST:PORT] [--events FILE] [--dag none|text|summary|mermaid|class|dot]
+//       [--summary] [job flags]
+//
+// --explain prints the DAG's order and what a run would take from the cache and why, then
+// stops without running anything. Exit codes: 0 success, 1 a setl::Error (printed with its
+// blame), 2 bad usage, 130 the run was cancelled (for example from the monitor).
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "setl/core/config.h"
+#include "setl/workflow/pipeline.h"
+#include "setl/workflow/run_result.h"
+#include "setl/workflow/setl.h"
+
+namespace setl::cli {
+
+/// What a job's report sees after a successful run.
+struct JobRun {
+  const Config& config;
+  workflow::Setl& setl;
+  workflow::Pipeline& pipeline;
+  const workflow::RunResult& result;
+  std::ostream& out;
+};
+
+/// A flag of one job that sets a configuration key or an environment variable before the
+/// configuration is read, e.g. {"--sf", "TPC-H scale factor", .config_key =
+/// "data.scale_factor"} or {"--out", "output directory", .environment = "SETL_DATA_DIR"}.
+struct JobFlag {
+  std::string name;
+  std::string help;
+  std::string config_key;
+  std::string environment;
+};
+
+struct JobOptions {
+  /// The --help text's first line.
+  std::string description;
+  /// Read when --config is absent; empty makes --config required.
+  std::string default_config;
+  /// Factories to run when no --target is given; empty: every factory.
+  std::vector<std::string> default_targets;
+  /// The DAG format printed after the run unless --dag says otherwise.
+  std::string default_dag = "none";
+  std::vector<JobFlag> flags;
+  /// Prints the job's results; called after a successful run, before the DAG.
+  std::function<void(const JobRun&)> report;
+};
+
+/// Builds the job's pipeline on a context made from the configuration. The context
+/// outlives the pipeline; register sources and cache codecs on it here.
+using PipelineBuilder = std::function<workflow::Pipeline(workflow::Setl&)>;
+
+/// Parses the command line, loads the configuration, builds the pipeline and runs it (see
+/// the top of this file); returns the process exit code. Errors go to std::cerr.
+int run_job(int argc, char** argv, const PipelineBuilder& build, const JobOptions& options = {});
+
+/// The same with the arguments (without the program name) and the streams given.
+int run_job(const std::vector<std::string>& args, const PipelineBuilder& build,
+            const JobOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace setl::cli

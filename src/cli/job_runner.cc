@@ -1,0 +1,227 @@
+#include "setl/cli/job_runner.h"
+
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+
+#include "setl/core/error.h"
+#include "setl/core/job_group.h"
+#include "setl/monitor/event_sinks.h"
+#include "setl/monitor/http_server.h"
+#include "setl/monitor/progress.h"
+
+namespace setl::cli {
+namespace {
+
+struct JobArguments {
+  std::string config_path;
+  std::optional<std::string> profile;
+  std::vector<std::string> settings;  // KEY=VALUE
+  std::vector<std::string> targets;
+  std::optional<std::string> cache_mode;
+  std::optional<std::string> cache_dir;
+  bool explain = false;
+  std::optional<std::string> monitor_address;
+  std::optional<std::string> events_path;
+  std::string dag;
+  bool summary = false;
+  std::map<std::string, std::optional<std::string>> job_flags;  // by flag name
+};
+
+void add_arguments(CLI::App& app, const JobOptions& options, JobArguments& args) {
+  args.config_path = options.default_config;
+  args.dag = options.default_dag;
+  CLI::Option* config = app.add_option("--config", args.config_path, "YAML or JSON configuration")
+                            ->check(CLI::ExistingFile);
+  if (options.default_config.empty()) {
+    config->required();
+  }
+  app.add_option("--profile", args.profile, "configuration profile (default $SETL_ENV)");
+  app.add_option("--set", args.settings, "override a configuration value: KEY=VALUE (repeatable)");
+  app.add_option("--target", args.targets,
+                 "run only this factory and what it needs (repeatable; default: the job's)");
+  app.add_option("--cache", args.cache_mode, "result cache: off, memory, disk or memory+disk")
+      ->check(CLI::IsMember({"off", "memory", "disk", "memory+disk"}));
+  app.add_option("--cache-dir", args.cache_dir,
+                 "cache directory (alone: cache in memory and on disk)");
+  app.add_flag("--explain", args.explain,
+               "print the run order and what the cache would serve and why; run nothing");
+  app.add_option("--monitor", args.monitor_address,
+                 "serve /groups, /events, /metrics on HOST:PORT (loopback) during the run");
+  app.add_option("--events", args.events_path, "append every job event to this JSON Lines file");
+  app.add_option("--dag", args.dag, "print the DAG after the run")
+      ->check(CLI::IsMember({"none", "text", "summary", "mermaid", "class", "dot"}));
+  app.add_flag("--summary", args.summary,
+               "print each factory's outcome, timings and the critical path");
+  for (const JobFlag& flag : options.flags) {
+    app.add_option(flag.name, args.job_flags[flag.name], flag.help);
+  }
+}
+
+Config load_config(const JobOptions& options, const JobArguments& args) {
+  for (const JobFlag& flag : options.flags) {
+    const std::optional<std::string>& value = args.job_flags.at(flag.name);
+    if (value && !flag.environment.empty()) {
+      ::setenv(flag.environment.c_str(), value->c_str(), 1);
+    }
+  }
+  Config config = Config::load(args.config_path, {.profile = args.profile});
+  for (const JobFlag& flag : options.flags) {
+    const std::optional<std::string>& value = args.job_flags.at(flag.name);
+    if (value && !flag.config_key.empty()) {
+      config = config.with_value(flag.config_key, *value);
+    }
+  }
+  for (const std::string& setting : args.settings) {
+    size_t equals = setting.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      throw ConfigError("--set '" + setting + "': expected KEY=VALUE");
+    }
+    config = config.with_value(setting.substr(0, equals), setting.substr(equals + 1));
+  }
+  if (args.cache_dir) {
+    config = config.with_value("cache.dir", *args.cache_dir);
+    if (!args.cache_mode) {
+      config = config.with_value("cache.mode", "memory+disk");
+    }
+  }
+  if (args.cache_mode) {
+    config = config.with_value("cache.mode", *args.cache_mode);
+  }
+  return config;
+}
+
+void print_cache_decisions(const std::vector<workflow::CacheDecision>& decisions,
+                           std::ostream& out) {
+  for (const workflow::CacheDecision& decision : decisions) {
+    out << decision.factory << ": " << workflow::to_string(decision.outcome)
+        << (decision.reason.empty() ? "" : " (" + decision.reason + ")") << "\n";
+  }
+}
+
+void print_dag(const workflow::Dag& dag, const std::string& format, std::ostream& out) {
+  if (format == "none") {
+    return;
+  }
+  out << "\n== DAG (" << format << ") ==\n";
+  if (format == "text") {
+    out << dag.to_string();
+  } else if (format == "summary") {
+    out << dag.to_summary();
+  } else if (format == "mermaid") {
+    out << dag.to_mermaid();
+  } else if (format == "class") {
+    std::string diagram = dag.to_class_diagram();
+    out << diagram
+        << "open in the Mermaid live editor: " << workflow::Dag::mermaid_live_url(diagram) << "\n";
+  } else {
+    out << dag.to_dot();
+  }
+}
+
+// Observers live for the run only: the event sink is removed even when the run throws.
+class RunObservers {
+ public:
+  RunObservers(const JobArguments& args, std::ostream& err) {
+    if (args.monitor_address) {
+      auto [host, port] = monitor::MonitorServer::parse_address(*args.monitor_address);
+      monitor_ = std::make_unique<monitor::MonitorServer>(host, port);
+      err << "monitor: " << monitor_->url() << " (POST /groups/{id}/cancel with "
+          << "'Authorization: Bearer " << monitor_->token() << "')\n";
+    }
+    if (args.events_path) {
+      event_log_ = std::make_shared<monitor::JsonLinesEventSink>(*args.events_path);
+      add_job_event_sink(event_log_);
+    }
+  }
+  ~RunObservers() {
+    if (event_log_) {
+      remove_job_event_sink(event_log_);
+    }
+  }
+  RunObservers(const RunObservers&) = delete;
+  RunObservers& operator=(const RunObservers&) = delete;
+
+ private:
+  std::unique_ptr<monitor::MonitorServer> monitor_;
+  std::shared_ptr<monitor::JsonLinesEventSink> event_log_;
+};
+
+int run_parsed(const JobArguments& args, const PipelineBuilder& build, const JobOptions& options,
+               std::ostream& out, std::ostream& err) {
+  Config config = load_config(options, args);
+  workflow::Setl setl(config);
+  workflow::Pipeline pipeline = build(setl);
+  workflow::Pipeline::RunOptions run_options{
+      .targets = args.targets.empty() ? options.default_targets : args.targets};
+  if (args.explain) {
+    workflow::Dag dag = pipeline.dag();
+    out << "== run order ==\n";
+    for (size_t node : dag.order) {
+      out << dag.nodes[node].name << "\n";
+    }
+    out << "\n== result cache ==\n";
+    print_cache_decisions(pipeline.explain_cache(run_options), out);
+    return 0;
+  }
+  RunObservers observers(args, err);
+  {
+    monitor::ProgressLine progress;  // draws only on a terminal
+    pipeline.run(run_options);
+  }
+  const workflow::RunResult& result = pipeline.last_run();
+  if (pipeline.cache() || pipeline.disk_cache()) {
+    out << "== result cache ==\n";
+    print_cache_decisions(result.cache_report(), out);
+    for (const std::string& failure : result.cache_store_failures()) {
+      out << "not stored: " << failure << "\n";
+    }
+    out << "\n";
+  }
+  if (options.report) {
+    options.report(JobRun{config, setl, pipeline, result, out});
+  }
+  print_dag(pipeline.dag(), args.dag, out);
+  if (args.summary) {
+    out << "\n== run ==\n" << result.summary();
+  }
+  if (pipeline.benchmark_enabled()) {
+    out << "\n== benchmark ==\n" << result.benchmark().to_string();
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_job(const std::vector<std::string>& args, const PipelineBuilder& build,
+            const JobOptions& options, std::ostream& out, std::ostream& err) {
+  CLI::App app{options.description.empty() ? "a setlpp job" : options.description};
+  JobArguments parsed;
+  add_arguments(app, options, parsed);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error, out, err) == 0 ? 0 : 2;
+  }
+  try {
+    return run_parsed(parsed, build, options, out, err);
+  } catch (const CancelledError& error) {
+    err << "cancelled: " << error.what() << "\n";
+    return 130;
+  } catch (const Error& error) {
+    err << "error: " << error.what() << "\n";
+    return 1;
+  }
+}
+
+int run_job(int argc, char** argv, const PipelineBuilder& build, const JobOptions& options) {
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  return run_job(args, build, options, std::cout, std::cerr);
+}
+
+}  // namespace setl::cli
