@@ -1,10 +1,15 @@
 #include "setl/core/parallel.h"
 
 #include <atomic>
+#include <latch>
+#include <mutex>
 #include <stdexcept>
 #include <vector>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "setl/core/error.h"
 
 namespace setl {
 namespace {
@@ -29,6 +34,88 @@ TEST(RunParallel, RethrowsTheLowestFailedTask) {
 
 TEST(RunParallel, ZeroTasksIsANoOp) {
   run_parallel(0, 0, [](size_t) { FAIL(); });
+}
+
+// A diamond 0 -> {1, 2} -> 3 and a separate chain 4 -> 5: every task runs once, after all
+// of its predecessors have returned.
+TEST(RunDag, RunsEachTaskOnceAfterItsPredecessors) {
+  std::vector<std::vector<size_t>> predecessors = {{}, {0}, {0}, {1, 2}, {}, {4}};
+  std::mutex mutex;
+  std::vector<size_t> order;
+  run_dag(predecessors, 3, [&](size_t i) {
+    std::lock_guard lock(mutex);
+    order.push_back(i);
+  });
+  ASSERT_EQ(order.size(), predecessors.size());
+  std::vector<size_t> position(order.size());
+  for (size_t k = 0; k < order.size(); ++k) {
+    position[order[k]] = k;
+  }
+  for (size_t i = 0; i < predecessors.size(); ++i) {
+    for (size_t before : predecessors[i]) {
+      EXPECT_LT(position[before], position[i]) << "task " << i << " ran before " << before;
+    }
+  }
+}
+
+// Tasks 1 and 2 both wait on a latch that needs both to arrive: with two threads the DAG
+// runs them concurrently, or the test would never finish.
+TEST(RunDag, RunsIndependentTasksConcurrently) {
+  std::latch both(2);
+  std::atomic<int> after{0};
+  run_dag({{}, {0}, {0}, {1, 2}}, 2, [&](size_t i) {
+    if (i == 1 || i == 2) {
+      both.arrive_and_wait();
+    }
+    if (i == 3) {
+      ++after;
+    }
+  });
+  EXPECT_EQ(after.load(), 1);
+}
+
+TEST(RunDag, AFailureStopsWhatHasNotStartedAndCallsOnFailureOnce) {
+  std::atomic<int> failures_seen{0};
+  std::vector<std::atomic<int>> ran(4);
+  EXPECT_THROW(run_dag(
+                   {{}, {0}, {0}, {1, 2}}, 1,
+                   [&](size_t i) {
+                     ran[i]++;
+                     if (i == 1 || i == 2) {
+                       throw IoError("task " + std::to_string(i));
+                     }
+                   },
+                   [&] { failures_seen++; }),
+               IoError);
+  EXPECT_EQ(failures_seen.load(), 1);
+  EXPECT_EQ(ran[0].load(), 1);
+  EXPECT_EQ(ran[1].load() + ran[2].load(), 1);  // one thread: the second never starts
+  EXPECT_EQ(ran[3].load(), 0);
+}
+
+TEST(RunDag, PrefersARealFailureOverTheCancellationsItCaused) {
+  std::latch started(2);
+  try {
+    run_dag({{}, {}}, 2, [&](size_t i) {
+      started.arrive_and_wait();
+      if (i == 0) {
+        throw CancelledError("stopped because task 1 failed");
+      }
+      throw IoError("disk full");
+    });
+    FAIL() << "expected an exception";
+  } catch (const IoError& error) {
+    EXPECT_THAT(error.what(), ::testing::HasSubstr("disk full"));
+  }
+}
+
+TEST(RunDag, ACycleOrAnUnknownTaskIsAStateErrorBeforeAnythingRuns) {
+  std::atomic<int> ran{0};
+  auto count = [&](size_t) { ran++; };
+  EXPECT_THROW(run_dag({{}, {2}, {1}}, 2, count), StateError);
+  EXPECT_THROW(run_dag({{}, {7}}, 2, count), StateError);
+  EXPECT_EQ(ran.load(), 0);
+  run_dag({}, 2, [](size_t) { FAIL(); });
 }
 
 }  // namespace
