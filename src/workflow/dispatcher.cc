@@ -6,7 +6,7 @@ namespace setl::workflow {
 namespace {
 
 std::string type_and_id_key(const TypeInfo& type, const std::string& id) {
-  std::string key = std::to_string(type.index().hash_code());
+  std::string key = type.index().name();  // unique per type, unlike hash_code()
   key += '\x1f';
   key += id;
   return key;
@@ -55,7 +55,9 @@ std::string_view to_string(MatchRule rule) {
 
 size_t Dispatcher::add_offer(Offer offer) {
   size_t index = offers_.size();
-  by_type_and_id_[type_and_id_key(*offer.type, offer.delivery_id)].push_back(index);
+  std::string key = type_and_id_key(*offer.type, offer.delivery_id);
+  by_type_id_and_producer_[key + '\0' + offer.producer].push_back(index);
+  by_type_and_id_[std::move(key)].push_back(index);
   if (offer.loads != nullptr) {
     by_loaded_type_and_id_[type_and_id_key(*offer.loads, offer.delivery_id)].push_back(index);
   }
@@ -75,8 +77,13 @@ bool Dispatcher::accepts(const Offer& offer, const Request& request) const {
 
 std::vector<size_t> Dispatcher::candidates(const Request& request) const {
   std::vector<size_t> found;
-  auto bucket = by_type_and_id_.find(type_and_id_key(*request.type, request.id));
-  if (bucket != by_type_and_id_.end()) {
+  std::string key = type_and_id_key(*request.type, request.id);
+  const auto& index = request.producer.empty() ? by_type_and_id_ : by_type_id_and_producer_;
+  if (!request.producer.empty()) {
+    key += '\0' + request.producer;
+  }
+  auto bucket = index.find(key);
+  if (bucket != index.end()) {
     for (size_t index : bucket->second) {
       if (accepts(offers_[index], request)) {
         found.push_back(index);

@@ -314,18 +314,20 @@ void PipelineRun::finish(RunResult& result, Clock::duration wall) {
       result.benchmark_.factories.push_back(outcome.timing);
     }
   }
-  for (size_t s = 0; s < pipeline_.stages_.size(); ++s) {
-    Duration first = Duration::max();
-    Duration last{0};
-    for (size_t m = 0; m < plan_.size(); ++m) {
-      if (plan_[m].stage == s && outcomes_[m].status == Status::kRan) {
-        first = std::min(first, outcomes_[m].started);
-        last = std::max(last, outcomes_[m].finished);
-      }
+  size_t num_stages = pipeline_.stages_.size();
+  std::vector<Duration> first(num_stages, Duration::max());
+  std::vector<Duration> last(num_stages, Duration{0});
+  for (size_t m = 0; m < plan_.size(); ++m) {
+    if (plan_[m].stage && outcomes_[m].status == Status::kRan) {
+      size_t s = *plan_[m].stage;
+      first[s] = std::min(first[s], outcomes_[m].started);
+      last[s] = std::max(last[s], outcomes_[m].finished);
     }
-    if (first != Duration::max()) {
+  }
+  for (size_t s = 0; s < num_stages; ++s) {
+    if (first[s] != Duration::max()) {
       const Stage& stage = *pipeline_.stages_[s];
-      result.benchmark_.stages.push_back({s, stage.name(), stage.parallel(), last - first});
+      result.benchmark_.stages.push_back({s, stage.name(), stage.parallel(), last[s] - first[s]});
     }
   }
   result.benchmark_.total = result.wall_;
@@ -373,8 +375,9 @@ void PipelineRun::compute_critical_path(RunResult& result) const {
   }
   result.critical_path_time_ = longest[*end];
   for (std::optional<size_t> m = end; m; m = via[*m]) {
-    result.critical_path_.insert(result.critical_path_.begin(), outcomes_[*m].factory);
+    result.critical_path_.push_back(outcomes_[*m].factory);
   }
+  std::reverse(result.critical_path_.begin(), result.critical_path_.end());
 }
 
 }  // namespace setl::workflow::detail

@@ -97,6 +97,7 @@ class Dispatcher {
   std::vector<Offer> offers_;
   // Indexes keep resolution O(matches) for pipelines of thousands of factories.
   std::unordered_map<std::string, std::vector<size_t>> by_type_and_id_;
+  std::unordered_map<std::string, std::vector<size_t>> by_type_id_and_producer_;
   std::unordered_map<std::string, std::vector<size_t>> by_loaded_type_and_id_;
 };
 
