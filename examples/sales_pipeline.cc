@@ -2,7 +2,7 @@
 // and the top customers in parallel, then writes a report. Prints the outputs, the DAG as
 // Mermaid and the benchmark table.
 //
-//   sales_pipeline [--config sales_pipeline.yaml] [--orders N] [--out DIR]
+//   sales_pipeline [--orders N] [--out DIR] [any flag of setl::cli::run_job, e.g. --summary]
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -12,8 +12,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include <setl/setl.h>
 
@@ -171,49 +169,41 @@ class SalesReportFactory : public Factory<std::string> {
 }  // namespace sales
 
 int main(int argc, char** argv) {
-  CLI::App app{"setlpp example: a sales pipeline on generated data"};
-  std::string config_path = SETL_EXAMPLES_DIR "/sales_pipeline.yaml";
-  std::optional<int64_t> orders;
-  std::optional<std::string> out_dir;
-  app.add_option("--config", config_path, "YAML configuration")->check(CLI::ExistingFile);
-  app.add_option("--orders", orders, "number of orders to generate (overrides the config)")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--out", out_dir, "output directory (overrides the config)");
-  CLI11_PARSE(app, argc, argv);
-
-  try {
-    setl::Config config = setl::Config::load(config_path);
-    if (orders) {
-      config = config.with_value("data.orders", std::to_string(*orders));
-    }
-    if (out_dir) {
-      config = config.with_value("output.dir", *out_dir);
-    }
-    setl::workflow::Setl setl(config);
-
-    setl::workflow::Pipeline pipeline = setl.new_pipeline("sales");
-    pipeline.set_benchmark(true);
-    pipeline.set_input<double>(config.get_double("fx.eur_usd"), {.id = "eur_usd"});
-    setl::workflow::Stage& sources = pipeline.add_stage().set_parallel();
-    sources.add_factory<sales::CustomersFactory>();
-    sources.add_factory<sales::OrdersFactory>();
-    setl::workflow::Stage& analysis = pipeline.add_stage().set_parallel();
-    analysis.add_factory<sales::RevenueByRegionFactory>();
-    analysis.add_factory<sales::TopCustomersFactory>();
-    pipeline.add_factory<sales::SalesReportFactory>();
-
-    pipeline.run();
-
-    std::cout << "== outputs ==\n" << pipeline.last_output<std::string>() << "\n";
-    std::cout << "== DAG (Mermaid) ==\n" << pipeline.dag().to_mermaid() << "\n";
-    std::cout << "== benchmark ==\n" << pipeline.benchmark().to_string();
-    std::filesystem::path dot_path =
-        std::filesystem::path(setl.config().get_string("output.dir")) / "sales_pipeline.dot";
-    std::ofstream(dot_path) << pipeline.dag().to_dot();
-    std::cout << "\nDAG as Graphviz DOT: " << dot_path.string() << "\n";
-    return 0;
-  } catch (const setl::Error& error) {
-    std::cerr << "error: " << error.what() << "\n";
-    return 1;
-  }
+  setl::cli::JobOptions options{
+      .description = "setlpp example: a sales pipeline on generated data",
+      .default_config = SETL_EXAMPLES_DIR "/sales_pipeline.yaml",
+      .default_dag = "mermaid",
+      .flags = {{.name = "--orders",
+                 .help = "number of orders to generate (overrides data.orders)",
+                 .config_key = "data.orders"},
+                {.name = "--out",
+                 .help = "output directory (overrides output.dir)",
+                 .config_key = "output.dir"}},
+      .report = [](const setl::cli::JobRun& run) {
+        run.out << "== outputs ==\n"
+                << run.result.output<std::string>("SalesReportFactory") << "\n";
+        std::filesystem::path dot_path =
+            std::filesystem::path(run.config.get_string("output.dir")) / "sales_pipeline.dot";
+        std::ofstream(dot_path) << run.pipeline.dag().to_dot();
+        run.out << "DAG as Graphviz DOT: " << dot_path.string() << "\n";
+      }};
+  return setl::cli::run_job(
+      argc, argv,
+      [](setl::workflow::Setl& setl) {
+        if (setl.config().get_int("data.orders") <= 0) {
+          throw setl::ConfigError("data.orders must be positive");
+        }
+        setl::workflow::Pipeline pipeline = setl.new_pipeline("sales");
+        pipeline.set_benchmark(true);
+        pipeline.set_input<double>(setl.config().get_double("fx.eur_usd"), {.id = "eur_usd"});
+        setl::workflow::Stage& sources = pipeline.add_stage().set_parallel();
+        sources.add_factory<sales::CustomersFactory>();
+        sources.add_factory<sales::OrdersFactory>();
+        setl::workflow::Stage& analysis = pipeline.add_stage().set_parallel();
+        analysis.add_factory<sales::RevenueByRegionFactory>();
+        analysis.add_factory<sales::TopCustomersFactory>();
+        pipeline.add_factory<sales::SalesReportFactory>();
+        return pipeline;
+      },
+      options);
 }

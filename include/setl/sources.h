@@ -16,8 +16,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "setl/core/config.h"
+#include "setl/core/error.h"
+#include "setl/core/type_name.h"
 #include "setl/storage/connector.h"
 #include "setl/storage/connector_builder.h"
 #include "setl/storage/repository.h"
@@ -33,18 +36,28 @@ inline std::string last_key_component(std::string_view key) {
 
 }  // namespace detail
 
-/// Builds the connector described at `config_key` and registers it as a Connector source
-/// under `id` (default: the key's last component), delivered with that id.
-/// Throws: ConfigError for a bad section; StateError if the id is taken.
-inline workflow::Setl& set_connector(workflow::Setl& setl, std::string_view config_key,
-                                     std::string id = {}, workflow::ResourceOptions options = {}) {
+/// Builds the connector described at `config_key` and registers it as a source of type C
+/// (default Connector; a concrete class such as CsvConnector is delivered only to
+/// Delivery<C>, as SETL's `setConnector("path", classOf[CSVConnector])`) under `id`
+/// (default: the key's last component), delivered with that id.
+/// Throws: ConfigError for a bad section or a connector that is not a C; StateError if the
+/// id is taken.
+template <class C = storage::Connector>
+workflow::Setl& set_connector(workflow::Setl& setl, std::string_view config_key,
+                              std::string id = {}, workflow::ResourceOptions options = {}) {
+  static_assert(std::is_base_of_v<storage::Connector, C>,
+                "set_connector<C>: C must be a Connector");
   std::shared_ptr<storage::Connector> connector =
       storage::build_connector(setl.config().section(std::string(config_key)));
   if (id.empty()) {
     id = detail::last_key_component(config_key);
   }
-  return setl.register_resource<storage::Connector>(std::move(id), std::move(connector),
-                                                    std::move(options));
+  std::shared_ptr<C> typed = std::dynamic_pointer_cast<C>(connector);
+  if (!typed) {
+    throw ConfigError("connector '" + std::string(config_key) + "' is a " + connector->describe() +
+                      ", not a " + workflow::type_info_of<C>().name());
+  }
+  return setl.register_resource<C>(std::move(id), std::move(typed), std::move(options));
 }
 
 /// set_connector() for every entry of the section at `section_key`.

@@ -42,14 +42,32 @@ std::string DeliveryBase::describe() const {
   return text;
 }
 
-void DeliveryBase::deliver(const Deliverable& deliverable) {
+void DeliveryBase::deliver(const Deliverable& deliverable, bool already_filtered) {
   if (!(deliverable.payload_type() == *type_)) {
     throw DeliveryError("factory '" + owner_->name() + "' " + describe() +
                         " cannot receive deliverable " + deliverable.describe() + ": expected " +
                         type_->name() + ", found " + deliverable.payload_type().name());
   }
-  payload_ = deliverable.shared_payload();
+  if (options_.condition.empty() || already_filtered) {
+    payload_ = deliverable.shared_payload();
+  } else {
+    try {
+      payload_ = filtered(deliverable.shared_payload(), options_.condition);
+    } catch (Error& error) {
+      error.add_context("in factory '" + owner_->name() + "' filtering its " + describe() +
+                        " received from " + deliverable.describe());
+      throw;
+    }
+  }
   source_ = deliverable.describe();
+}
+
+std::shared_ptr<const void> DeliveryBase::filtered(const std::shared_ptr<const void>&,
+                                                   const std::string& condition) const {
+  throw DeliveryError("factory '" + owner_->name() + "' " + describe() + ": condition '" +
+                      condition + "' cannot filter a " + type_->name() +
+                      " (it has no filter(const char*)); load it from a source that applies "
+                      "the condition, or filter in process()");
 }
 
 void DeliveryBase::clear() noexcept {

@@ -168,7 +168,7 @@ void PipelineRun::deliver_inputs(size_t m, bool sources_only) {
         continue;
       }
       try {
-        delivery->deliver(source.load(input.condition));
+        delivery->deliver(source.load(input.condition), /*filtered=*/true);
       } catch (Error& error) {
         error.add_context("in factory '" + factory.name() + "' auto-loading its " +
                           delivery->describe() + " from source '" + source.id + "'");

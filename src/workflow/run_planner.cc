@@ -81,8 +81,11 @@ CacheKeyParts RunPlanner::key_of(size_t m, const std::vector<PlannedFactory>& pl
       }
       in.inputs.emplace_back(label, version.empty() ? "" : "source:" + version);
     } else {
-      in.inputs.emplace_back("input '" + producer.name + "'",
-                             plan[from - first_factory_].parts.key);
+      std::string key = plan[from - first_factory_].parts.key;
+      if (!input.condition.empty() && !key.empty()) {
+        key += "\x1fwhere " + input.condition;
+      }
+      in.inputs.emplace_back("input '" + producer.name + "'", std::move(key));
     }
   }
   for (size_t after : node.after) {

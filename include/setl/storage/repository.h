@@ -45,7 +45,7 @@ class Repository {
     if (options_.cache) {
       std::lock_guard lock(mutex_);
       if (!cached_) {
-        cached_ = engine::Dataset<T>(connector_->read());
+        cached_ = engine::Dataset<T>(read_columns(std::nullopt));
       }
       return *cached_;
     }
@@ -82,15 +82,24 @@ class Repository {
   const std::shared_ptr<Connector>& connector() const noexcept { return connector_; }
 
  private:
-  // Only the struct's columns are read, and the condition goes into the scan request.
+  // Only the struct's columns are read, and the condition goes into the scan request. A
+  // column stored with another type than the struct declares (a CSV column of digits
+  // inferred as integers for a string field) is cast to the declared type, as SETL reads
+  // with the case class's schema; text that does not convert is a ParseError.
   engine::Table read_columns(const std::optional<engine::Expr>& condition) const {
+    engine::SchemaPtr stored = connector_->schema();
     engine::LazyFrame frame = connector_->lazy();
     if (condition) {
       frame = frame.filter(*condition);
     }
     std::vector<engine::Expr> columns;
     for (const engine::Field& field : engine::Dataset<T>::schema()->fields()) {
-      columns.push_back(engine::col(field.name));
+      engine::Expr column = engine::col(field.name);
+      std::optional<size_t> index = stored->find(field.name);
+      if (index && !(stored->field(*index).type == field.type)) {
+        column = column.cast(field.type).alias(field.name);
+      }
+      columns.push_back(std::move(column));
     }
     return frame.select(columns).collect();
   }

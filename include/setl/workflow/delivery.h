@@ -9,6 +9,7 @@
 //   };
 #pragma once
 
+#include <concepts>
 #include <memory>
 #include <string>
 
@@ -65,14 +66,20 @@ class DeliveryBase {
   /// "input #0 std::vector<Order> (producer 'OrdersFactory', id 'orders')".
   std::string describe() const;
 
-  /// Fills the input. Throws: DeliveryError if the payload type differs from type().
-  void deliver(const Deliverable& deliverable);
+  /// Fills the input; with an auto-load condition, filters the value first (SETL applies
+  /// the condition to a Dataset found in the pool too) unless `already_filtered` says the source
+  /// already did. Throws: DeliveryError if the payload type differs from type(), or if
+  /// there is a condition and T has no filter(const char*).
+  void deliver(const Deliverable& deliverable, bool already_filtered = false);
   /// Empties the input.
   void clear() noexcept;
 
  protected:
   DeliveryBase(FactoryBase* owner, const TypeInfo& type, DeliveryOptions options);
   [[noreturn]] void throw_empty() const;
+  /// The payload filtered by `condition`; the default cannot filter.
+  virtual std::shared_ptr<const void> filtered(const std::shared_ptr<const void>& payload,
+                                               const std::string& condition) const;
 
   std::shared_ptr<const void> payload_;
 
@@ -82,6 +89,12 @@ class DeliveryBase {
   DeliveryOptions options_;
   size_t index_ = 0;
   std::string source_;
+};
+
+/// A value an auto-load condition can filter (Table, Dataset<T>).
+template <class T>
+concept FilterableByCondition = requires(const T& value, const std::string& condition) {
+  { value.filter(condition.c_str()) } -> std::convertible_to<T>;
 };
 
 /// A typed input of a factory; declare it as a member initialised with `this`.
@@ -107,6 +120,17 @@ class Delivery : public DeliveryBase {
   }
   /// Shares ownership of the delivered value (null when empty).
   std::shared_ptr<const T> shared() const { return std::static_pointer_cast<const T>(payload_); }
+
+ protected:
+  std::shared_ptr<const void> filtered(const std::shared_ptr<const void>& payload,
+                                       const std::string& condition) const override {
+    if constexpr (FilterableByCondition<T>) {
+      return std::make_shared<const T>(
+          static_cast<const T*>(payload.get())->filter(condition.c_str()));
+    } else {
+      return DeliveryBase::filtered(payload, condition);
+    }
+  }
 };
 
 }  // namespace setl::workflow
