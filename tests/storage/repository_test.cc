@@ -73,5 +73,24 @@ TEST(Repository, ColumnsThatDoNotFitAreASchemaError) {
   EXPECT_THROW(Repository<Citizen>(nullptr), StateError);
 }
 
+// A CSV column of digits is inferred as integers; a string field still reads it, as SETL
+// reads with the case class's schema. Text that is no number for an integer field is an
+// error naming it, never a silent zero.
+TEST(Repository, StoredColumnsAreCastToTheDeclaredTypes) {
+  testing::TempDir dir;
+  auto path = dir.write("citizens.csv", "name,age,city\n100,36,7\n200,17,\n");
+  Repository<Citizen> citizens(std::make_shared<CsvConnector>(path));
+  std::vector<Citizen> rows = citizens.find_all().collect();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].name, "100");
+  EXPECT_EQ(rows[0].city, "7");
+  EXPECT_EQ(rows[1].city, std::nullopt);
+  EXPECT_EQ(citizens.find_by("age > 20").size(), 1);
+
+  auto bad = dir.write("bad.csv", "name,age,city\nada,36,Paris\nbob,old,Lyon\n");
+  Repository<Citizen> wrong(std::make_shared<CsvConnector>(bad));
+  EXPECT_THROW(wrong.find_all(), Error);
+}
+
 }  // namespace
 }  // namespace setl::storage

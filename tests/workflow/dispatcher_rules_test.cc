@@ -107,5 +107,26 @@ TEST(DispatcherRules, AStagedConsumerOfALaterStageProducerIsReported) {
               HasSubstr("does not run before it"));
 }
 
+class Numbers : public Factory<std::vector<int>> {
+ public:
+  std::vector<int> process() override { return {1, 2, 3}; }
+};
+class FilteredNumbers : public Factory<size_t> {
+ public:
+  Delivery<std::vector<int>> numbers{this, {.auto_load = true, .condition = "value > 1"}};
+  size_t process() override { return numbers->size(); }
+};
+
+// SETL applies an auto-load condition to a value found in the pool too; a type without
+// filter(const char*) cannot honour it, which must be said, not ignored.
+TEST(DispatcherRules, AConditionOnAValueThatCannotBeFilteredIsAnError) {
+  Pipeline pipeline;
+  pipeline.add_factory<Numbers>();
+  pipeline.add_factory<FilteredNumbers>();
+  std::string message = message_of<DeliveryError>([&] { pipeline.run(); });
+  EXPECT_THAT(message, HasSubstr("condition 'value > 1' cannot filter"));
+  EXPECT_THAT(message, HasSubstr("FilteredNumbers"));
+}
+
 }  // namespace
 }  // namespace setl::workflow
