@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds everything (tests, examples,
 # benchmarks) with warnings as errors, runs every CTest test, then rebuilds under
-# ThreadSanitizer and reruns the core and workflow tests to catch data races in the
+# ThreadSanitizer and reruns the core, workflow, monitor and job-runner tests to catch data races in the
 # parallel paths, then builds the libFuzzer targets with clang and runs each for a short,
 # bounded time (SETL_FUZZ_SECONDS, default 20) after replaying its saved crash inputs.
 # Set SETL_SKIP_TSAN=1 or SETL_SKIP_FUZZ=1 to skip those parts locally.
@@ -24,7 +24,7 @@ if [[ "${SETL_SKIP_TSAN:-0}" != "1" ]]; then
     -DSETL_BUILD_TESTS=ON -DSETL_BUILD_EXAMPLES=OFF -DSETL_BUILD_BENCHMARKS=OFF
   cmake --build build/tsan -j "$jobs" --target setl_core_workflow_tests
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-    ctest --test-dir build/tsan --output-on-failure -j "$jobs" -L "core|workflow|monitor"
+    ctest --test-dir build/tsan --output-on-failure -j "$jobs" -L "core|workflow|monitor|cli"
 fi
 
 if [[ "${SETL_SKIP_FUZZ:-0}" != "1" ]]; then

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "parse_arguments.h"
 #include "setl/core/error.h"
 #include "setl/workflow/disk_cache.h"
 
@@ -59,11 +60,8 @@ int cache_command(const std::vector<std::string>& args, std::ostream& out, std::
   for (CLI::App* sub : {ls, stats, invalidate, gc, clear}) {
     sub->add_option("--dir", dir, "the cache directory");
   }
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
-  try {
-    app.parse(reversed);
-  } catch (const CLI::ParseError& error) {
-    return app.exit(error, out, err) == 0 ? 0 : 2;
+  if (std::optional<int> stop = detail::parse_arguments(app, args, out, err)) {
+    return *stop;
   }
   try {
     if (!std::filesystem::exists(std::filesystem::path(dir) / "index.db")) {

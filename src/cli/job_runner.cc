@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "parse_arguments.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
 #include "setl/monitor/event_sinks.h"
@@ -202,11 +203,8 @@ int run_job(const std::vector<std::string>& args, const PipelineBuilder& build,
   CLI::App app{options.description.empty() ? "a setlpp job" : options.description};
   JobArguments parsed;
   add_arguments(app, options, parsed);
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
-  try {
-    app.parse(reversed);
-  } catch (const CLI::ParseError& error) {
-    return app.exit(error, out, err) == 0 ? 0 : 2;
+  if (std::optional<int> stop = detail::parse_arguments(app, args, out, err)) {
+    return *stop;
   }
   try {
     return run_parsed(parsed, build, options, out, err);

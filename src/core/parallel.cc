@@ -124,16 +124,26 @@ void run_dag(const std::vector<std::vector<size_t>>& predecessors, size_t max_th
   bool failed = false;
   JobContext context = JobContext::capture();
 
+  // A worker keeps one newly ready successor for itself: a chain runs on one thread
+  // without waking another for every link.
   auto worker = [&] {
     JobContextScope scope(context);
     std::unique_lock lock(mutex);
+    constexpr size_t kNone = static_cast<size_t>(-1);
+    size_t mine = kNone;
     for (;;) {
-      changed.wait(lock, [&] { return !ready.empty() || finished == count || failed; });
-      if (ready.empty() || failed) {
+      if (mine == kNone) {
+        changed.wait(lock, [&] { return !ready.empty() || finished == count || failed; });
+        if (ready.empty() || failed) {
+          return;
+        }
+        mine = ready.back();
+        ready.pop_back();
+      } else if (failed) {
         return;
       }
-      size_t i = ready.back();
-      ready.pop_back();
+      size_t i = mine;
+      mine = kNone;
       lock.unlock();
       std::exception_ptr error;
       try {
@@ -151,11 +161,17 @@ void run_dag(const std::vector<std::vector<size_t>>& predecessors, size_t max_th
       } else {
         for (size_t next : successors[i]) {
           if (--waiting[next] == 0) {
-            ready.push_back(next);
+            if (mine != kNone) {
+              ready.push_back(next);
+            } else {
+              mine = next;
+            }
           }
         }
       }
-      changed.notify_all();
+      if (!ready.empty() || finished == count || failed) {
+        changed.notify_all();
+      }
       if (first_failure && on_failure) {
         lock.unlock();
         on_failure();

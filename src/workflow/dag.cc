@@ -185,26 +185,22 @@ std::string Dag::to_string() const {
 
 std::string Dag::to_mermaid() const {
   std::string text = "flowchart LR\n";
-  std::vector<size_t> externals = external_nodes(*this);
-  if (!externals.empty()) {
-    text += "  subgraph inputs[\"external inputs\"]\n";
-    for (size_t index : externals) {
+  // External inputs are drawn as parallelograms, sources as cylinders.
+  auto subgraph = [&](const std::string& id, const std::vector<size_t>& members, const char* open,
+                      const char* close) {
+    if (members.empty()) {
+      return;
+    }
+    text += "  subgraph " + id + "\n";
+    for (size_t index : members) {
       const DagNode& node = nodes[index];
-      text += "    " + node_id(index) + "[/\"" + mermaid_escape(node.name) + "<br/>" +
-              mermaid_escape(node.output_type) + "\"/]\n";
+      text += "    " + node_id(index) + open + "\"" + mermaid_escape(node.name) + "<br/>" +
+              mermaid_escape(node.output_type) + "\"" + close + "\n";
     }
     text += "  end\n";
-  }
-  std::vector<size_t> sources = nodes_of_kind(*this, DagNode::Kind::kSource);
-  if (!sources.empty()) {
-    text += "  subgraph sources[\"sources\"]\n";
-    for (size_t index : sources) {
-      const DagNode& node = nodes[index];
-      text += "    " + node_id(index) + "[(\"" + mermaid_escape(node.name) + "<br/>" +
-              mermaid_escape(node.output_type) + "\")]\n";
-    }
-    text += "  end\n";
-  }
+  };
+  subgraph("inputs[\"external inputs\"]", external_nodes(*this), "[/", "/]");
+  subgraph("sources[\"sources\"]", nodes_of_kind(*this, DagNode::Kind::kSource), "[(", ")]");
   for (size_t index : unstaged_nodes(*this)) {
     const DagNode& node = nodes[index];
     text += "  " + node_id(index) + "[\"" + mermaid_escape(node.name) + "<br/>" +
