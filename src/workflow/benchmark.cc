@@ -1,6 +1,7 @@
 #include "setl/workflow/benchmark.h"
 
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -29,11 +30,13 @@ std::string BenchmarkReport::to_string() const {
                                  name_width, "read ms", "process ms", "write ms", "total ms");
   std::string rule(7 + 1 + name_width + 4 * 13, '-');
   text += rule + "\n";
+  std::map<size_t, std::vector<const FactoryBenchmark*>> by_stage;
+  for (const FactoryBenchmark& row : factories) {
+    by_stage[row.stage].push_back(&row);
+  }
   for (const StageBenchmark& stage : stages) {
-    for (const FactoryBenchmark& row : factories) {
-      if (row.stage != stage.stage) {
-        continue;
-      }
+    for (const FactoryBenchmark* factory : by_stage[stage.stage]) {
+      const FactoryBenchmark& row = *factory;
       text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}\n", row.stage, row.factory,
                           name_width, milliseconds(row.read), milliseconds(row.process),
                           row.wrote ? milliseconds(row.write) : std::string("-"),
@@ -53,6 +56,13 @@ std::string BenchmarkReport::to_string() const {
   text += rule + "\n";
   text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}\n", "", "pipeline total",
                       name_width, "", "", "", milliseconds(total));
+  if (!critical_path.empty()) {
+    std::string path;
+    for (const std::string& name : critical_path) {
+      path += (path.empty() ? "" : " -> ") + name;
+    }
+    text += fmt::format("critical path {} ms: {}\n", milliseconds(critical_path_time), path);
+  }
   return text;
 }
 

@@ -378,6 +378,8 @@ void PipelineRun::compute_critical_path(RunResult& result) const {
     result.critical_path_.push_back(outcomes_[*m].factory);
   }
   std::reverse(result.critical_path_.begin(), result.critical_path_.end());
+  result.benchmark_.critical_path = result.critical_path_;
+  result.benchmark_.critical_path_time = result.critical_path_time_;
 }
 
 }  // namespace setl::workflow::detail

@@ -37,5 +37,17 @@ TEST(BenchmarkReport, PrintsAnAlignedTable) {
   }
 }
 
+TEST(BenchmarkReport, EndsWithTheCriticalPath) {
+  BenchmarkReport report;
+  report.factories.push_back({kUnstaged, "OrdersFactory", 0ns, 2ms, 0ns, 2ms, false});
+  report.factories.push_back({kUnstaged, "RevenueFactory", 0ns, 1ms, 0ns, 1ms, false});
+  report.total = 3ms;
+  EXPECT_THAT(report.to_string(), ::testing::Not(HasSubstr("critical path")));
+  report.critical_path = {"OrdersFactory", "RevenueFactory"};
+  report.critical_path_time = 3ms;
+  EXPECT_THAT(report.to_string(),
+              ::testing::EndsWith("critical path 3.000 ms: OrdersFactory -> RevenueFactory\n"));
+}
+
 }  // namespace
 }  // namespace setl::workflow

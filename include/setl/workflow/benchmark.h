@@ -35,9 +35,12 @@ struct BenchmarkReport {
   std::vector<FactoryBenchmark> factories;
   std::vector<StageBenchmark> stages;
   Duration total{0};
+  /// The longest chain of dependent factories weighted by their times (RunResult's).
+  std::vector<std::string> critical_path;
+  Duration critical_path_time{0};
 
   /// An aligned text table: one row per factory (ms), one per stage, the unstaged
-  /// factories ("-"), and the total.
+  /// factories ("-"), the total, and the critical path.
   std::string to_string() const;
 };
 
