@@ -233,26 +233,21 @@ std::string Dag::to_mermaid() const {
 
 std::string Dag::to_dot() const {
   std::string text = "digraph pipeline {\n  rankdir=LR;\n  node [shape=box];\n";
-  std::vector<size_t> externals = external_nodes(*this);
-  if (!externals.empty()) {
-    text += "  subgraph cluster_inputs {\n    label=\"external inputs\";\n    style=dashed;\n";
-    for (size_t index : externals) {
+  auto cluster = [&](const std::string& id, const std::string& label,
+                     const std::vector<size_t>& members, const std::string& shape) {
+    if (members.empty()) {
+      return;
+    }
+    text += "  subgraph " + id + " {\n    label=\"" + label + "\";\n    style=dashed;\n";
+    for (size_t index : members) {
       const DagNode& node = nodes[index];
-      text += "    " + node_id(index) + " [shape=parallelogram, label=\"" + dot_escape(node.name) +
+      text += "    " + node_id(index) + " [shape=" + shape + ", label=\"" + dot_escape(node.name) +
               "\\n" + dot_escape(node.output_type) + "\"];\n";
     }
     text += "  }\n";
-  }
-  std::vector<size_t> sources = nodes_of_kind(*this, DagNode::Kind::kSource);
-  if (!sources.empty()) {
-    text += "  subgraph cluster_sources {\n    label=\"sources\";\n    style=dashed;\n";
-    for (size_t index : sources) {
-      const DagNode& node = nodes[index];
-      text += "    " + node_id(index) + " [shape=cylinder, label=\"" + dot_escape(node.name) +
-              "\\n" + dot_escape(node.output_type) + "\"];\n";
-    }
-    text += "  }\n";
-  }
+  };
+  cluster("cluster_inputs", "external inputs", external_nodes(*this), "parallelogram");
+  cluster("cluster_sources", "sources", nodes_of_kind(*this, DagNode::Kind::kSource), "cylinder");
   for (size_t index : unstaged_nodes(*this)) {
     const DagNode& node = nodes[index];
     text += "  " + node_id(index) + " [label=\"" + dot_escape(node.name) + "\\n" +

@@ -1,10 +1,8 @@
-// Row types shared by the parity tests (SETL's Product2, PySetl's DSSchema), with their
-// schemas, and a helper that writes CSV files.
+// Types shared by the parity tests (SETL's Product2 and containers, PySetl's DSSchema),
+// with their schemas.
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -36,10 +34,14 @@ struct DS3Row {
   std::string value2;
 };
 
-inline void write_text(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-}
+template <class T>
+struct Container {
+  T content;
+};
+template <class T>
+struct Container2 {
+  T content;
+};
 
 }  // namespace parity
 

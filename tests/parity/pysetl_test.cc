@@ -26,14 +26,8 @@ struct Product2 {
   std::string x;
   std::string y;
 };
-template <class T>
-struct Container {
-  T content;
-};
-template <class T>
-struct Container2 {
-  T content;
-};
+using parity::Container;
+using parity::Container2;
 
 class ProductFactory : public Factory<Product1> {
  public:

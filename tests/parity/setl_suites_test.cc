@@ -20,14 +20,8 @@ using storage::Repository;
 using ::testing::HasSubstr;
 using testing::message_of;
 
-template <class T>
-struct Container {
-  T content;
-};
-template <class T>
-struct Container2 {
-  T content;
-};
+using parity::Container;
+using parity::Container2;
 struct Product {
   std::string x;
 };
