@@ -22,14 +22,22 @@ TEST(RunParallel, RunsEveryTaskOnce) {
   }
 }
 
+// With one thread the tasks run in order and stop at the first failure: task 3's error
+// is the one rethrown, and no later task starts.
 TEST(RunParallel, RethrowsTheLowestFailedTask) {
-  EXPECT_THROW(run_parallel(8, 1,
-                            [](size_t i) {
-                              if (i >= 3) {
-                                throw std::out_of_range("task " + std::to_string(i));
-                              }
-                            }),
-               std::out_of_range);
+  std::atomic<int> started{0};
+  try {
+    run_parallel(8, 1, [&](size_t i) {
+      ++started;
+      if (i >= 3) {
+        throw std::out_of_range("task " + std::to_string(i));
+      }
+    });
+    FAIL() << "expected an exception";
+  } catch (const std::out_of_range& error) {
+    EXPECT_STREQ(error.what(), "task 3");
+  }
+  EXPECT_EQ(started.load(), 4);
 }
 
 TEST(RunParallel, ZeroTasksIsANoOp) {
