@@ -43,7 +43,7 @@ function(setl_add_library layer)
   target_link_libraries(${target} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS}
                         $<BUILD_INTERFACE:setl_warnings> $<BUILD_INTERFACE:setl_sanitizers>)
   set_target_properties(${target} PROPERTIES EXPORT_NAME ${layer} POSITION_INDEPENDENT_CODE ON)
-  set_property(GLOBAL APPEND PROPERTY SETL_LIBRARY_TARGETS ${target})
+  set_property(GLOBAL APPEND PROPERTY SETL_LAYERS ${layer})
 endfunction()
 
 # setl_add_test(<layer> <name> [DEPS ...] [LABELS ...])

@@ -16,3 +16,22 @@ run_step("${CONSUMER_BUILD}/consumer")
 if(NOT step_output MATCHES "consumer: 42")
   message(FATAL_ERROR "the consumer printed an unexpected result: ${step_output}")
 endif()
+
+# Only the workflow layer: the other layers' dependencies are made unfindable (CMake
+# packages disabled, pkg-config pointed at an empty directory), as on a machine without
+# them; configuring, building and running must still work.
+set(empty_pkgconfig "${WORKFLOW_CONSUMER_BUILD}-no-pkgconfig")
+file(REMOVE_RECURSE "${WORKFLOW_CONSUMER_BUILD}" "${empty_pkgconfig}")
+file(MAKE_DIRECTORY "${empty_pkgconfig}")
+set(disabled "")
+foreach(package TBB ZLIB zstd simdjson Snappy PkgConfig CLI11)
+  list(APPEND disabled "-DCMAKE_DISABLE_FIND_PACKAGE_${package}=ON")
+endforeach()
+run_step(${CMAKE_COMMAND} -E env "PKG_CONFIG_LIBDIR=${empty_pkgconfig}" "PKG_CONFIG_PATH="
+         ${CMAKE_COMMAND} -S "${WORKFLOW_CONSUMER_SOURCE}" -B "${WORKFLOW_CONSUMER_BUILD}"
+         -G "${GENERATOR}" "-DCMAKE_PREFIX_PATH=${PACKAGE_PREFIX}" ${disabled})
+run_step(${CMAKE_COMMAND} --build "${WORKFLOW_CONSUMER_BUILD}")
+run_step("${WORKFLOW_CONSUMER_BUILD}/workflow_consumer")
+if(NOT step_output MATCHES "workflow consumer: 42")
+  message(FATAL_ERROR "the workflow consumer printed an unexpected result: ${step_output}")
+endif()
