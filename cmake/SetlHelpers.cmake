@@ -46,15 +46,23 @@ function(setl_add_library layer)
   set_property(GLOBAL APPEND PROPERTY SETL_LAYERS ${layer})
 endfunction()
 
-# setl_add_test(<layer> <name> [DEPS ...] [LABELS ...])
-# Compiles tests/<layer>/<name>_test.cc into its own executable and registers each case.
+# setl_add_test(<layer> <name> [ONE_PROCESS] [DEPS ...] [LABELS ...])
+# Compiles tests/<layer>/<name>_test.cc into its own executable and registers each case
+# with CTest (one process per case, run in parallel). ONE_PROCESS registers the whole
+# executable as one CTest test instead, for suites whose fixture is expensive (a
+# PostgreSQL server, a generated data set): SetUpTestSuite then builds it once.
 function(setl_add_test layer name)
-  cmake_parse_arguments(ARG "" "" "DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "ONE_PROCESS" "" "DEPS;LABELS" ${ARGN})
   set(target ${layer}_${name}_test)
   add_executable(${target} ${name}_test.cc)
   target_link_libraries(${target} PRIVATE setl_testing ${ARG_DEPS} GTest::gmock GTest::gtest_main
                         setl_warnings setl_sanitizers)
-  gtest_discover_tests(${target} PROPERTIES LABELS "${layer};${ARG_LABELS}"
-                       DISCOVERY_TIMEOUT 60)
+  if(ARG_ONE_PROCESS)
+    add_test(NAME ${layer}.${name} COMMAND ${target})
+    set_tests_properties(${layer}.${name} PROPERTIES LABELS "${layer};${ARG_LABELS}")
+  else()
+    gtest_discover_tests(${target} PROPERTIES LABELS "${layer};${ARG_LABELS}"
+                         DISCOVERY_TIMEOUT 60)
+  endif()
   set_property(GLOBAL APPEND PROPERTY SETL_TESTS_${layer} ${target})
 endfunction()

@@ -1,5 +1,6 @@
 #include "setl/monitor/http_server.h"
 
+#include <algorithm>
 #include <charconv>
 #include <random>
 #include <thread>
@@ -18,7 +19,6 @@ namespace {
 
 constexpr size_t kFinishedShown = 50;
 constexpr size_t kMaxBody = 64 * 1024;
-constexpr time_t kClientTimeout = 5;  // seconds
 constexpr size_t kWorkers = 64;
 
 bool is_loopback(const std::string& host) {
@@ -76,11 +76,13 @@ struct MonitorServer::Impl {
   // Hostile clients: bodies are small and read only after the token check, and a client
   // that stalls is dropped after a few seconds, so a handful of slow connections cannot
   // hold every worker (and with them the cancel endpoint).
-  void limits() {
+  void limits(std::chrono::milliseconds client_timeout) {
     server.set_payload_max_length(kMaxBody);
-    server.set_read_timeout(kClientTimeout);
-    server.set_write_timeout(kClientTimeout);
-    server.set_keep_alive_timeout(2);
+    server.set_read_timeout(client_timeout);
+    server.set_write_timeout(client_timeout);
+    // Whole seconds only; at least 1, at most 2, never more than the client timeout asks.
+    server.set_keep_alive_timeout(
+        std::clamp<time_t>(static_cast<time_t>(client_timeout.count() / 1000), 1, 2));
     server.set_keep_alive_max_count(100);
     server.new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
     server.set_pre_routing_handler(
@@ -169,7 +171,7 @@ MonitorServer::MonitorServer(std::string host, int port, MonitorOptions options)
   }
   impl_->host = host;
   impl_->token = options.token.empty() ? random_token() : options.token;
-  impl_->limits();
+  impl_->limits(options.client_timeout);
   impl_->routes();
   if (port == 0) {
     impl_->port = impl_->server.bind_to_any_port(host);

@@ -20,12 +20,6 @@ constexpr char kMagic[] = "SETLCACHE1\n";
 constexpr size_t kMagicSize = sizeof(kMagic) - 1;
 constexpr size_t kHashSize = 32;
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Built-in codecs: length-prefixed binary.
 template <class T>
 void write_raw(std::ostream& out, const T& value) {
@@ -220,7 +214,8 @@ struct DiskCache::Index {
   };
 
   // Every entry, least recently used first, or the one with `key`.
-  std::vector<DiskCacheEntryInfo> rows(const std::optional<std::string>& key = std::nullopt) {
+  std::vector<DiskCacheEntryInfo> rows(int64_t now,
+                                       const std::optional<std::string>& key = std::nullopt) {
     Statement select(db, std::string("SELECT key, factory, type, created, last_used, ttl_ms, "
                                      "bytes, hits, inputs FROM entries ") +
                              (key ? "WHERE key = ? " : "") + "ORDER BY last_used");
@@ -228,7 +223,6 @@ struct DiskCache::Index {
       select.bind(1, *key);
     }
     std::vector<DiskCacheEntryInfo> out;
-    int64_t now = now_ms();
     while (select.step()) {
       DiskCacheEntryInfo info;
       info.key = select.text(0);
@@ -249,8 +243,10 @@ struct DiskCache::Index {
   }
 };
 
-DiskCache::DiskCache(std::filesystem::path directory)
-    : directory_(std::move(directory)), index_(std::make_unique<Index>()) {
+DiskCache::DiskCache(std::filesystem::path directory, std::shared_ptr<const Clock> clock)
+    : directory_(std::move(directory)),
+      clock_(clock ? std::move(clock) : real_clock()),
+      index_(std::make_unique<Index>()) {
   std::error_code error;
   std::filesystem::create_directories(directory_ / "entries", error);
   if (error) {
@@ -273,6 +269,12 @@ DiskCache::DiskCache(std::filesystem::path directory)
       "parts TEXT NOT NULL DEFAULT '')");
   // Temporaries of writers that were killed (a live writer's are locked and stay).
   remove_abandoned_temporaries(directory_ / "entries");
+}
+
+int64_t DiskCache::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             clock_->system_now().time_since_epoch())
+      .count();
 }
 
 DiskCache::~DiskCache() {
@@ -310,7 +312,7 @@ void DiskCache::remove_entry(const std::string& key) {
 
 bool DiskCache::contains(const std::string& key, const TypeInfo& type) const {
   std::lock_guard lock(mutex_);
-  std::vector<DiskCacheEntryInfo> rows = index_->rows(key);
+  std::vector<DiskCacheEntryInfo> rows = index_->rows(now_ms(), key);
   return !rows.empty() && rows[0].type == type.name() && !rows[0].expired &&
          codecs_.count(type.index()) > 0;
 }
@@ -321,7 +323,7 @@ std::shared_ptr<const void> DiskCache::load(const std::string& key, const TypeIn
   if (codec == codecs_.end()) {
     return nullptr;
   }
-  std::vector<DiskCacheEntryInfo> rows = index_->rows(key);
+  std::vector<DiskCacheEntryInfo> rows = index_->rows(now_ms(), key);
   if (rows.empty() || rows[0].type != type.name()) {
     return nullptr;
   }
@@ -424,7 +426,7 @@ std::optional<CacheKeyParts> DiskCache::last_parts(const std::string& factory) c
 
 std::vector<DiskCacheEntryInfo> DiskCache::list() const {
   std::lock_guard lock(mutex_);
-  return index_->rows();
+  return index_->rows(now_ms());
 }
 
 DiskCache::Stats DiskCache::stats() const {
@@ -440,7 +442,7 @@ DiskCache::Stats DiskCache::stats() const {
 
 std::vector<std::string> DiskCache::invalidate(const std::string& factory, bool cascade) {
   std::lock_guard lock(mutex_);
-  std::vector<DiskCacheEntryInfo> rows = index_->rows();
+  std::vector<DiskCacheEntryInfo> rows = index_->rows(now_ms());
   std::set<std::string> removed;
   for (const DiskCacheEntryInfo& row : rows) {
     if (row.factory == factory) {
@@ -467,7 +469,7 @@ std::vector<std::string> DiskCache::invalidate(const std::string& factory, bool 
 
 int64_t DiskCache::gc(int64_t max_bytes) {
   std::lock_guard lock(mutex_);
-  std::vector<DiskCacheEntryInfo> rows = index_->rows();  // least recently used first
+  std::vector<DiskCacheEntryInfo> rows = index_->rows(now_ms());  // least recently used first
   int64_t total = 0;
   for (const DiskCacheEntryInfo& row : rows) {
     total += row.expired ? 0 : row.bytes;
@@ -496,7 +498,7 @@ int64_t DiskCache::gc(int64_t max_bytes) {
 
 void DiskCache::clear() {
   std::lock_guard lock(mutex_);
-  for (const DiskCacheEntryInfo& row : index_->rows()) {
+  for (const DiskCacheEntryInfo& row : index_->rows(now_ms())) {
     remove_entry(row.key);
   }
 }

@@ -30,7 +30,8 @@ CacheMode parse_cache_mode(std::string_view name) {
                     "'; expected off, memory, disk or memory+disk");
 }
 
-ResultCache::ResultCache(int64_t max_bytes) : max_bytes_(max_bytes) {}
+ResultCache::ResultCache(int64_t max_bytes, std::shared_ptr<const Clock> clock)
+    : max_bytes_(max_bytes), clock_(clock ? std::move(clock) : real_clock()) {}
 
 bool ResultCache::contains(const std::string& key, const TypeInfo& type) const {
   std::lock_guard lock(mutex_);
@@ -39,7 +40,7 @@ bool ResultCache::contains(const std::string& key, const TypeInfo& type) const {
     return false;
   }
   const Entry& entry = it->second.entry;
-  return entry.ttl.count() == 0 || std::chrono::steady_clock::now() - entry.created <= entry.ttl;
+  return entry.ttl.count() == 0 || clock_->steady_now() - entry.created <= entry.ttl;
 }
 
 std::optional<ResultCache::Entry> ResultCache::find(const std::string& key) {
@@ -50,7 +51,7 @@ std::optional<ResultCache::Entry> ResultCache::find(const std::string& key) {
     return std::nullopt;
   }
   const Entry& entry = it->second.entry;
-  if (entry.ttl.count() > 0 && std::chrono::steady_clock::now() - entry.created > entry.ttl) {
+  if (entry.ttl.count() > 0 && clock_->steady_now() - entry.created > entry.ttl) {
     stats_.bytes -= entry.bytes;
     recency_.erase(it->second.position);
     slots_.erase(it);
@@ -90,9 +91,7 @@ std::shared_ptr<const void> ResultCache::load(const std::string& key, const Type
 
 void ResultCache::store(const std::string& key, const CachedValue& value,
                         const CacheKeyParts& parts) {
-  store(key,
-        Entry{value.payload, value.type, value.bytes, std::chrono::steady_clock::now(), value.ttl},
-        parts);
+  store(key, Entry{value.payload, value.type, value.bytes, clock_->steady_now(), value.ttl}, parts);
 }
 
 void ResultCache::evict_locked() {

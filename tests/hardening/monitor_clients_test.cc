@@ -62,7 +62,8 @@ class RawConnection {
 // Finding: the body of an unauthenticated POST was read in full before the token check
 // (a 200 MB body: +490 MB RSS).
 TEST(MonitorClients, AnUnauthenticatedBodyIsNeverRead) {
-  MonitorServer server("127.0.0.1", 0);
+  // A short client timeout: the refused clients are not waited for when the server stops.
+  MonitorServer server("127.0.0.1", 0, {.client_timeout = std::chrono::milliseconds(200)});
   RawConnection connection(server.port());
   connection.send(
       "POST /groups/x/cancel HTTP/1.1\r\nHost: localhost\r\n"
@@ -79,7 +80,8 @@ TEST(MonitorClients, AnUnauthenticatedBodyIsNeverRead) {
 
 // Finding: 9 slow connections stalled every endpoint, cancel included.
 TEST(MonitorClients, StalledConnectionsDoNotBlockCancel) {
-  MonitorServer server("127.0.0.1", 0);
+  // Longer than the test needs to cancel, so the stalled clients still hold their workers.
+  MonitorServer server("127.0.0.1", 0, {.client_timeout = std::chrono::milliseconds(1000)});
   std::vector<std::unique_ptr<RawConnection>> stalled;
   for (int i = 0; i < 24; ++i) {
     stalled.push_back(std::make_unique<RawConnection>(server.port()));

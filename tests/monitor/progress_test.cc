@@ -36,9 +36,8 @@ TEST(ProgressLine, PrintsNothingOffATerminal) {
   ASSERT_NE(file, nullptr);
   {
     ProgressLine progress(file, std::chrono::milliseconds(1));
-    EXPECT_FALSE(progress.active());
+    EXPECT_FALSE(progress.active());  // no drawing thread, so nothing can be written
     JobGroup factory("Busy", "", {}, "factory");
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_EQ(std::ftell(file), 0);
   std::fclose(file);
@@ -50,20 +49,29 @@ TEST(ProgressLine, DrawsRunningFactoriesOnATerminalAndClearsTheLine) {
   ASSERT_EQ(openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
   std::FILE* terminal = fdopen(slave, "w");
   ASSERT_NE(terminal, nullptr);
+  ::fcntl(master, F_SETFL, O_NONBLOCK);
+  std::string drawn;
+  char buffer[4096];
+  auto read_available = [&] {
+    for (ssize_t got; (got = ::read(master, buffer, sizeof(buffer))) > 0;) {
+      drawn.append(buffer, static_cast<size_t>(got));
+    }
+  };
   {
     ProgressLine progress(terminal, std::chrono::milliseconds(5));
     EXPECT_TRUE(progress.active());
     JobGroup factory("TerminalFactory", "", {}, "factory");
     report_progress(2'500'000);
-    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    // Until the line has been drawn (no fixed sleep; the deadline only stops a broken run).
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (drawn.find("TerminalFactory 2.5M rows") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+      read_available();
+      std::this_thread::yield();
+    }
   }
   std::fclose(terminal);
-  ::fcntl(master, F_SETFL, O_NONBLOCK);
-  std::string drawn;
-  char buffer[4096];
-  for (ssize_t got; (got = ::read(master, buffer, sizeof(buffer))) > 0;) {
-    drawn.append(buffer, static_cast<size_t>(got));
-  }
+  read_available();
   ::close(master);
   EXPECT_THAT(drawn, ::testing::HasSubstr("TerminalFactory 2.5M rows"));
   EXPECT_THAT(drawn, ::testing::EndsWith("\r\x1b[K"));  // cleared at the end

@@ -95,13 +95,15 @@ TEST(DiskCache, CA8_InvalidateCascadesToEntriesComputedFromTheRemovedOnes) {
 
 TEST(DiskCache, CA9_GcRemovesExpiredThenLeastRecentlyUsedEntries) {
   testing::TempDir dir;
-  DiskCache cache(dir.path());
+  auto clock = std::make_shared<ManualClock>();
+  DiskCache cache(dir.path(), clock);
   cache.add_builtin_codecs();
   auto big = std::make_shared<const std::string>(std::string(1000, 'x'));
   cache.store("old", big, type_info_of<std::string>(), std::chrono::milliseconds(1),
               parts_of("Old"));
   cache.store("first", big, type_info_of<std::string>(), {}, parts_of("First"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(cache.stats().expired, 0);
+  clock->advance(std::chrono::milliseconds(20));
   cache.store("second", big, type_info_of<std::string>(), {}, parts_of("Second"));
   EXPECT_EQ(cache.stats().expired, 1);
   EXPECT_EQ(cache.gc(1500), 2);  // the expired one, then the least recently used

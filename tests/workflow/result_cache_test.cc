@@ -182,10 +182,14 @@ TEST(ResultCache, CA14_ExplainSaysWhatTheNextRunWouldDoWithoutRunningIt) {
 }
 
 TEST(ResultCache, CA4_EntriesExpireAfterTheirTtl) {
-  Graph graph(std::make_shared<ResultCache>());
+  auto clock = std::make_shared<ManualClock>();
+  Graph graph(std::make_shared<ResultCache>(int64_t{1} << 30, clock));
   graph.d->set_cache_policy({.mode = CacheMode::kMemory, .ttl = std::chrono::milliseconds(30)});
   graph.pipeline.run();
-  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  clock->advance(std::chrono::milliseconds(30));  // exactly the TTL: still fresh
+  graph.pipeline.run();
+  EXPECT_EQ(graph.counts.of("D"), 1);
+  clock->advance(std::chrono::milliseconds(1));
   graph.pipeline.run();
   EXPECT_EQ(graph.counts.of("D"), 2);
   EXPECT_EQ(graph.counts.of("A"), 1);

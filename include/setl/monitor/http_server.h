@@ -13,6 +13,7 @@
 //   std::cerr << "monitor: " << server.url() << " token " << server.token() << "\n";
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -24,6 +25,9 @@ class MetricsCollector;
 struct MonitorOptions {
   bool allow_remote = false;  ///< listening on a non-loopback address must be asked for
   std::string token;          ///< empty: a random one
+  /// A client that sends or reads nothing for this long is dropped (and the server waits
+  /// at most this long for such clients when it stops).
+  std::chrono::milliseconds client_timeout{5000};
 };
 
 class MonitorServer {

@@ -28,6 +28,7 @@
 #include <typeindex>
 #include <vector>
 
+#include "setl/core/clock.h"
 #include "setl/core/type_name.h"
 #include "setl/workflow/deliverable.h"
 #include "setl/workflow/result_cache.h"
@@ -73,8 +74,10 @@ struct DiskCacheEntryInfo {
 
 class DiskCache : public CacheTier {
  public:
-  /// Opens (creating) the directory and its index. Throws: IoError.
-  explicit DiskCache(std::filesystem::path directory);
+  /// Opens (creating) the directory and its index; `clock` stamps entries and decides
+  /// when they expire (a ManualClock in tests). Throws: IoError.
+  explicit DiskCache(std::filesystem::path directory,
+                     std::shared_ptr<const Clock> clock = real_clock());
   ~DiskCache();
   DiskCache(const DiskCache&) = delete;
   DiskCache& operator=(const DiskCache&) = delete;
@@ -127,7 +130,10 @@ class DiskCache : public CacheTier {
   std::filesystem::path entry_path(const std::string& key) const;
   void remove_entry(const std::string& key);
 
+  int64_t now_ms() const;
+
   std::filesystem::path directory_;
+  std::shared_ptr<const Clock> clock_;
   std::unique_ptr<Index> index_;
   mutable std::mutex mutex_;
   std::map<std::type_index, std::shared_ptr<const CodecBase>> codecs_;

@@ -29,6 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "setl/core/clock.h"
 #include "setl/core/type_name.h"
 
 namespace setl::workflow {
@@ -99,7 +100,9 @@ class CacheTier {
 /// every pipeline that is given it; thread-safe. Its CacheTier face is in tiered_cache.h.
 class ResultCache : public CacheTier {
  public:
-  explicit ResultCache(int64_t max_bytes = int64_t{1} << 30);
+  /// `clock` decides when entries with a TTL expire (a ManualClock in tests).
+  explicit ResultCache(int64_t max_bytes = int64_t{1} << 30,
+                       std::shared_ptr<const Clock> clock = real_clock());
 
   // CacheTier
   std::string_view tier_name() const noexcept override { return "memory"; }
@@ -147,6 +150,7 @@ class ResultCache : public CacheTier {
   void evict_locked();
 
   int64_t max_bytes_;
+  std::shared_ptr<const Clock> clock_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Slot> slots_;
   std::list<std::string> recency_;
