@@ -22,7 +22,9 @@
 namespace setl {
 namespace {
 
-constexpr int64_t kRows = 20000;
+// A round of 5,000 rows takes 3-10 ms to write, so a kill within 2-42 ms lands in the
+// middle of one of the first rounds, at a different phase each time.
+constexpr int64_t kRows = 5000;
 
 int repetitions() {
   const char* text = std::getenv("SETL_CRASH_REPETITIONS");
@@ -66,7 +68,7 @@ TEST_P(CrashConsistency, AKilledWriterLeavesOldOrNewDataAndTheNextWriteCleansUp)
     {
       testing::Child writer(
           {SETL_TEST_WRITER, kind, path.string(), mode, "0", std::to_string(kRows), "1"});
-      std::this_thread::sleep_for(std::chrono::milliseconds(5 + random() % 150));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2 + random() % 40));
       writer.kill_hard();
       writer.wait();
     }
@@ -97,7 +99,7 @@ TEST(CrashConsistency, AKilledCacheWriterLeavesWholeEntriesAndGcCleansUp) {
     {
       testing::Child writer(
           {SETL_TEST_WRITER, "cache", cache_dir.string(), "overwrite", "0", "3000000", "1"});
-      std::this_thread::sleep_for(std::chrono::milliseconds(50 + 37 * attempt % 200));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 + 37 * attempt % 100));
       writer.kill_hard();
       writer.wait();
     }

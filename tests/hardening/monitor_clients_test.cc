@@ -81,7 +81,7 @@ TEST(MonitorClients, AnUnauthenticatedBodyIsNeverRead) {
 // Finding: 9 slow connections stalled every endpoint, cancel included.
 TEST(MonitorClients, StalledConnectionsDoNotBlockCancel) {
   // Longer than the test needs to cancel, so the stalled clients still hold their workers.
-  MonitorServer server("127.0.0.1", 0, {.client_timeout = std::chrono::milliseconds(1000)});
+  MonitorServer server("127.0.0.1", 0, {.client_timeout = std::chrono::milliseconds(500)});
   std::vector<std::unique_ptr<RawConnection>> stalled;
   for (int i = 0; i < 24; ++i) {
     stalled.push_back(std::make_unique<RawConnection>(server.port()));

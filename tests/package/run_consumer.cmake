@@ -9,8 +9,13 @@ endfunction()
 
 file(REMOVE_RECURSE "${PACKAGE_PREFIX}" "${CONSUMER_BUILD}")
 run_step(${CMAKE_COMMAND} --install "${SETL_BINARY_DIR}" --prefix "${PACKAGE_PREFIX}")
+# The consumers compile with the same compiler cache as the project, when there is one.
+set(launcher "")
+if(CCACHE)
+  set(launcher "-DCMAKE_CXX_COMPILER_LAUNCHER=${CCACHE}")
+endif()
 run_step(${CMAKE_COMMAND} -S "${CONSUMER_SOURCE}" -B "${CONSUMER_BUILD}" -G "${GENERATOR}"
-         "-DCMAKE_PREFIX_PATH=${PACKAGE_PREFIX}")
+         "-DCMAKE_PREFIX_PATH=${PACKAGE_PREFIX}" ${launcher})
 run_step(${CMAKE_COMMAND} --build "${CONSUMER_BUILD}")
 run_step("${CONSUMER_BUILD}/consumer")
 if(NOT step_output MATCHES "consumer: 42")
@@ -29,7 +34,7 @@ foreach(package TBB ZLIB zstd simdjson Snappy PkgConfig CLI11)
 endforeach()
 run_step(${CMAKE_COMMAND} -E env "PKG_CONFIG_LIBDIR=${empty_pkgconfig}" "PKG_CONFIG_PATH="
          ${CMAKE_COMMAND} -S "${WORKFLOW_CONSUMER_SOURCE}" -B "${WORKFLOW_CONSUMER_BUILD}"
-         -G "${GENERATOR}" "-DCMAKE_PREFIX_PATH=${PACKAGE_PREFIX}" ${disabled})
+         -G "${GENERATOR}" "-DCMAKE_PREFIX_PATH=${PACKAGE_PREFIX}" ${launcher} ${disabled})
 run_step(${CMAKE_COMMAND} --build "${WORKFLOW_CONSUMER_BUILD}")
 run_step("${WORKFLOW_CONSUMER_BUILD}/workflow_consumer")
 if(NOT step_output MATCHES "workflow consumer: 42")
