@@ -353,6 +353,13 @@ Expr col(std::string name) {
 Expr lit(Scalar value) {
   return Expr(std::move(value));
 }
+
+namespace detail {
+void throw_literal_out_of_range(uint64_t value) {
+  throw SchemaError("lit(" + std::to_string(value) +
+                    "): beyond int64's range, the largest integer the engine holds");
+}
+}  // namespace detail
 Expr call(std::string function, std::vector<Expr> args) {
   return make(ExprKind::kCall, std::move(function), std::move(args));
 }

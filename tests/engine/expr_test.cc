@@ -167,5 +167,31 @@ TEST(Expr, BuilderApiMatchesText) {
       ElementsAre("small", "small", "small", "big"));
 }
 
+// lit() takes any C++ scalar, as the header comments have always written it.
+TEST(Expr, LitTakesAnyCxxScalar) {
+  using namespace std::chrono;
+  EXPECT_EQ(lit(1).literal(), Scalar::int64(1));
+  EXPECT_EQ(lit(int16_t{-3}).literal(), Scalar::int64(-3));
+  EXPECT_EQ(lit(uint32_t{7}).literal(), Scalar::int64(7));
+  EXPECT_EQ(lit(2.5f).literal(), Scalar::float64(2.5));
+  EXPECT_EQ(lit(true).literal(), Scalar::boolean(true));
+  EXPECT_EQ(lit("NYC").literal(), Scalar::string("NYC"));
+  EXPECT_EQ(lit(std::string_view("LA")).literal(), Scalar::string("LA"));
+  // std::chrono's year/month/day spelled out: the engine's own year()/month()/day()
+  // expression functions share those names.
+  EXPECT_EQ(
+      lit(year_month_day{std::chrono::year(2024), std::chrono::month(1), std::chrono::day(31)})
+          .literal()
+          .to_display(),
+      "2024-01-31");
+  EXPECT_EQ(lit(sys_days(days(1))).literal(), Scalar::date32(1));
+  EXPECT_EQ(lit(sys_time<milliseconds>(milliseconds(1500))).literal(),
+            Scalar::timestamp(1'500'000));
+  EXPECT_THROW(lit(uint64_t{1} << 63), SchemaError);
+  EXPECT_THAT(
+      cells(*sample().select({(col("a") * (lit(1) - lit(0.5))).alias("out")}).column("out")),
+      ElementsAre("0.5", "1", "null", "2"));
+}
+
 }  // namespace
 }  // namespace setl::engine

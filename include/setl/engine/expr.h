@@ -15,12 +15,14 @@
 // with % and _ wildcards.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "setl/engine/scalar.h"
@@ -126,6 +128,56 @@ class Expr {
 
 Expr col(std::string name);
 Expr lit(Scalar value);
+
+namespace detail {
+template <class>
+inline constexpr bool kNotAScalar = false;
+template <class>
+struct IsSysTime : std::false_type {};
+template <class Duration>
+struct IsSysTime<std::chrono::sys_time<Duration>> : std::true_type {};
+[[noreturn]] void throw_literal_out_of_range(uint64_t value);
+
+template <class T>
+Scalar to_scalar(const T& value) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return Scalar::boolean(value);
+  } else if constexpr (std::is_same_v<T, char> || std::is_same_v<T, signed char> ||
+                       std::is_same_v<T, unsigned char>) {
+    static_assert(kNotAScalar<T>, "lit(char) is ambiguous: write lit(\"c\") or lit(int(c))");
+  } else if constexpr (std::is_integral_v<T>) {
+    if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(int64_t)) {
+      if (value > static_cast<T>(INT64_MAX)) {
+        throw_literal_out_of_range(value);
+      }
+    }
+    return Scalar::int64(static_cast<int64_t>(value));
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return Scalar::float64(static_cast<double>(value));
+  } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
+    return Scalar::string(std::string(std::string_view(value)));
+  } else if constexpr (std::is_same_v<T, std::chrono::year_month_day>) {
+    return Scalar::date32(
+        static_cast<int32_t>(std::chrono::sys_days(value).time_since_epoch().count()));
+  } else if constexpr (std::is_same_v<T, std::chrono::sys_days>) {
+    return Scalar::date32(static_cast<int32_t>(value.time_since_epoch().count()));
+  } else if constexpr (IsSysTime<T>::value) {
+    return Scalar::timestamp(
+        std::chrono::duration_cast<std::chrono::microseconds>(value.time_since_epoch()).count());
+  } else {
+    static_assert(kNotAScalar<T>, "lit(): not a type that maps to an engine scalar");
+  }
+}
+}  // namespace detail
+
+/// A literal of any C++ scalar: bool; any integer (int64; an unsigned value beyond int64's
+/// range is a SchemaError); float/double (float64); text (string); year_month_day or
+/// sys_days (date32); sys_time<D> (timestamp, microseconds, UTC).
+///   lit(1), lit(2.5), lit("NYC"), lit(std::chrono::year_month_day{2024y / 1 / 31})
+template <class T>
+Expr lit(const T& value) {
+  return Expr(detail::to_scalar(value));
+}
 /// A call of a scalar function by name, as the parser produces it. Throws: ParseError
 /// for an unknown function (checked when the expression is typed).
 Expr call(std::string function, std::vector<Expr> args);
