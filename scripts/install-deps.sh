@@ -17,7 +17,7 @@ packages=(
   thrift-compiler libthrift-dev libboost-dev libsnappy-dev liblz4-dev
   libcpp-httplib-dev
   graphviz
-  clang libclang-rt-dev
+  clang libclang-rt-dev clang-tidy
 )
 
 missing=()

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds everything (tests, examples,
-# benchmarks) with warnings as errors, runs every CTest test, then rebuilds under
-# ThreadSanitizer and reruns the core, workflow, monitor and job-runner tests to catch data races in the
-# parallel paths, then builds the libFuzzer targets with clang and runs each for a short,
-# bounded time (SETL_FUZZ_SECONDS, default 20) after replaying its saved crash inputs.
-# Set SETL_SKIP_TSAN=1 or SETL_SKIP_FUZZ=1 to skip those parts locally.
+# benchmarks) with warnings as errors, runs every CTest test, runs clang-tidy's checks
+# (.clang-tidy) over src/, then rebuilds under ThreadSanitizer and reruns the core,
+# workflow, monitor and job-runner tests to catch data races in the parallel paths, then
+# builds the libFuzzer targets with clang and runs each for a short, bounded time
+# (SETL_FUZZ_SECONDS, default 20) after replaying its saved crash inputs.
+# Set SETL_SKIP_TIDY=1, SETL_SKIP_TSAN=1 or SETL_SKIP_FUZZ=1 to skip those parts locally.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -18,6 +19,9 @@ cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSETL_BUILD
   -DSETL_BUILD_EXAMPLES=ON -DSETL_BUILD_BENCHMARKS=ON
 cmake --build build/test -j "$jobs"
 ctest --test-dir build/test --output-on-failure -j "$jobs"
+if [[ "${SETL_SKIP_TIDY:-0}" != "1" ]]; then
+  bash scripts/clang-tidy.sh build/test
+fi
 
 if [[ "${SETL_SKIP_TSAN:-0}" != "1" ]]; then
   cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSETL_TSAN=ON \

@@ -142,8 +142,8 @@ struct MonitorServer::Impl {
     server.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
       response.set_content(metrics->to_prometheus(), "text/plain; version=0.0.4; charset=utf-8");
     });
-    server.Post(R"(/groups/([^/]+)/cancel)", [this](const httplib::Request& request,
-                                                    httplib::Response& response) {
+    server.Post(R"(/groups/([^/]+)/cancel)", [](const httplib::Request& request,
+                                                httplib::Response& response) {
       // The token was checked before routing (limits()), before any body was read.
       std::string id = request.matches[1];
       std::string reason =

@@ -87,8 +87,9 @@ std::string explain_miss(const CacheKeyParts& now, const std::optional<CacheKeyP
     changes.push_back("source fingerprints changed");
   }
   for (const auto& [label, key] : now.inputs) {
+    const std::string& wanted = label;  // lambdas capture variables, not structured bindings
     auto old = std::find_if(before->inputs.begin(), before->inputs.end(),
-                            [&](const auto& input) { return input.first == label; });
+                            [&](const auto& input) { return input.first == wanted; });
     if (old == before->inputs.end()) {
       changes.push_back("new input " + label);
     } else if (old->second != key) {

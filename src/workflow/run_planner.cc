@@ -34,7 +34,6 @@ RunPlanner::RunPlanner(const Dag& dag, std::vector<Pipeline::Member> members,
     : dag_(dag),
       members_(std::move(members)),
       inputs_(inputs),
-      sources_(sources),
       cache_(cache),
       default_policy_(default_policy),
       first_factory_(inputs.size() + sources.size()) {}

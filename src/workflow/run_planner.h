@@ -75,7 +75,6 @@ class RunPlanner {
   const Dag& dag_;
   std::vector<Pipeline::Member> members_;
   const std::vector<Deliverable>& inputs_;
-  const std::vector<Source>& sources_;
   TieredCache& cache_;
   CachePolicy default_policy_;
   size_t first_factory_;
