@@ -46,7 +46,7 @@ function(setl_add_library layer)
   set_property(GLOBAL APPEND PROPERTY SETL_LAYERS ${layer})
 endfunction()
 
-# setl_add_test(<layer> <name> [ONE_PROCESS] [DEPS ...] [LABELS ...])
+# setl_add_test(<layer> <name> [ONE_PROCESS] [DEPS ...] [LABELS ... (with ONE_PROCESS)])
 # Compiles tests/<layer>/<name>_test.cc into its own executable and registers each case
 # with CTest (one process per case, run in parallel). ONE_PROCESS registers the whole
 # executable as one CTest test instead, for suites whose fixture is expensive (a
@@ -57,12 +57,16 @@ function(setl_add_test layer name)
   add_executable(${target} ${name}_test.cc)
   target_link_libraries(${target} PRIVATE setl_testing ${ARG_DEPS} GTest::gmock GTest::gtest_main
                         setl_warnings setl_sanitizers)
+  set(labels ${layer} ${ARG_LABELS})
   if(ARG_ONE_PROCESS)
     add_test(NAME ${layer}.${name} COMMAND ${target})
-    set_tests_properties(${layer}.${name} PROPERTIES LABELS "${layer};${ARG_LABELS}")
+    set_tests_properties(${layer}.${name} PROPERTIES LABELS "${labels}")
   else()
-    gtest_discover_tests(${target} PROPERTIES LABELS "${layer};${ARG_LABELS}"
-                         DISCOVERY_TIMEOUT 60)
+    if(ARG_LABELS)
+      # gtest_discover_tests cannot pass a list-valued property on to each case.
+      message(FATAL_ERROR "setl_add_test(${layer} ${name}): extra LABELS need ONE_PROCESS")
+    endif()
+    gtest_discover_tests(${target} PROPERTIES LABELS "${layer}" DISCOVERY_TIMEOUT 60)
   endif()
   set_property(GLOBAL APPEND PROPERTY SETL_TESTS_${layer} ${target})
 endfunction()
