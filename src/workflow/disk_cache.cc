@@ -261,12 +261,18 @@ DiskCache::DiskCache(std::filesystem::path directory, std::shared_ptr<const Cloc
   }
   // Other processes may hold the index: wait for their locks rather than fail.
   sqlite3_busy_timeout(index_->db, 30'000);
-  index_->exec("PRAGMA journal_mode=WAL");
-  index_->exec(
-      "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, factory TEXT NOT NULL, "
-      "type TEXT NOT NULL, created INTEGER NOT NULL, last_used INTEGER NOT NULL, ttl_ms INTEGER "
-      "NOT NULL, bytes INTEGER NOT NULL, hits INTEGER NOT NULL DEFAULT 0, inputs TEXT NOT NULL, "
-      "parts TEXT NOT NULL DEFAULT '')");
+  {
+    // Processes opening the same directory set the index up one at a time: SQLite answers a
+    // journal-mode switch that races another connection's with SQLITE_BUSY at once, without
+    // waiting (found by three processes creating one cache directory together).
+    FileLock setup(lock_path_for(index_path));
+    index_->exec("PRAGMA journal_mode=WAL");
+    index_->exec(
+        "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, factory TEXT NOT NULL, "
+        "type TEXT NOT NULL, created INTEGER NOT NULL, last_used INTEGER NOT NULL, ttl_ms "
+        "INTEGER NOT NULL, bytes INTEGER NOT NULL, hits INTEGER NOT NULL DEFAULT 0, inputs TEXT "
+        "NOT NULL, parts TEXT NOT NULL DEFAULT '')");
+  }
   // Temporaries of writers that were killed (a live writer's are locked and stay).
   remove_abandoned_temporaries(directory_ / "entries");
 }

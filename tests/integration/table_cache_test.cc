@@ -1,5 +1,7 @@
 // Tables in the disk tier of the result cache (Parquet entries), and two processes sharing
 // one cache directory (feature ids CA-n).
+#include <cstdio>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -124,7 +126,8 @@ TEST(TableCache, CA12_TwoProcessesSharingACacheDirectoryBothFinishCorrectly) {
       int status = 1;
       try {
         status = run_pipeline(dir.path()) == kExpected ? 0 : 2;
-      } catch (...) {
+      } catch (const std::exception& error) {
+        std::fprintf(stderr, "child %d: %s\n", c, error.what());
         status = 3;
       }
       _exit(status);
