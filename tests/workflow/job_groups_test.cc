@@ -87,17 +87,30 @@ class Endless : public Factory<int> {
 
 class Quick : public Factory<int> {
  public:
+  Quick() = default;
+  explicit Quick(std::atomic<bool>& done) : done_(&done) {}
   int process() override { return 1; }
+  void write() override {
+    if (done_ != nullptr) {
+      *done_ = true;
+    }
+  }
+
+ private:
+  std::atomic<bool>* done_ = nullptr;
 };
 
 TEST(PipelineJobGroups, JG6_CancelByTagStopsTheTaggedFactoryAndThePipelineSaysWhich) {
   std::atomic<int> running{0};
+  std::atomic<bool> quick_done{false};
   Pipeline pipeline("cancellable");
   Stage& stage = pipeline.add_stage().set_parallel(true, 2);
   stage.add_factory<Endless>(running);
-  stage.add_factory<Quick>();
+  stage.add_factory<Quick>(quick_done);
+  // Cancel once Endless runs and Quick (on the stage's other thread) has written: the
+  // cancel then reaches only the tagged factory, whatever the scheduling.
   std::thread canceller([&] {
-    while (running == 0) {
+    while (running == 0 || !quick_done) {
       std::this_thread::yield();
     }
     cancel_job_groups_by_tag("slow", "operator pressed stop");
