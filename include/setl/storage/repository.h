@@ -87,11 +87,11 @@ class Repository {
   // inferred as integers for a string field) is cast to the declared type, as SETL reads
   // with the case class's schema; text that does not convert is a ParseError.
   engine::Table read_columns(const std::optional<engine::Expr>& condition) const {
-    engine::SchemaPtr stored = connector_->schema();
     engine::LazyFrame frame = connector_->lazy();
     if (condition) {
       frame = frame.filter(*condition);
     }
+    engine::SchemaPtr stored = frame.schema();
     std::vector<engine::Expr> columns;
     for (const engine::Field& field : engine::Dataset<T>::schema()->fields()) {
       engine::Expr column = engine::col(field.name);
