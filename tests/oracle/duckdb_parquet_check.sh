@@ -7,18 +7,8 @@
 set -uo pipefail
 scratch=$1 reader=$2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-package=@duckdb/node-api@1.5.6-r.1
-
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "SKIPPED: node and npm are needed for the DuckDB oracle"
-  exit 77
-fi
-mkdir -p "$scratch"
-if [[ ! -f "$scratch/node_modules/@duckdb/node-api/package.json" ]]; then
-  (cd "$scratch" && { [[ -f package.json ]] || echo '{"private":true}' > package.json; } &&
-    timeout 300 npm install --no-audit --no-fund --silent "$package") ||
-    { echo "SKIPPED: npm could not install $package"; exit 77; }
-fi
+source "$here/npm_oracle.sh"
+require_npm_packages "$scratch" @duckdb/node-api @duckdb/node-api@1.5.6-r.1
 cp "$here/duckdb_parquet_write.mjs" "$scratch/"
 rm -rf "$scratch/duckdb-parquet"
 (cd "$scratch" && node duckdb_parquet_write.mjs duckdb-parquet) ||

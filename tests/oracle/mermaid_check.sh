@@ -8,16 +8,8 @@ scratch=$1 example=$2
 shift 2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "SKIPPED: node and npm are needed for the Mermaid oracle"
-  exit 77
-fi
-mkdir -p "$scratch"
-if [[ ! -f "$scratch/node_modules/mermaid/package.json" ]]; then
-  (cd "$scratch" && echo '{"private":true}' > package.json &&
-    timeout 300 npm install --no-audit --no-fund --silent mermaid@11.17.2 jsdom@24.1.3) ||
-    { echo "SKIPPED: npm could not install mermaid@11.17.2 and jsdom@24.1.3"; exit 77; }
-fi
+source "$here/npm_oracle.sh"
+require_npm_packages "$scratch" mermaid mermaid@11.17.2 jsdom@24.1.3
 cp "$here/mermaid_parse.mjs" "$scratch/"
 
 "$example" --orders 1000 --out "$scratch/example-out" > "$scratch/example.txt" 2>/dev/null || {

@@ -8,17 +8,9 @@ set -uo pipefail
 scratch=$1 writer=$2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "SKIPPED: node and npm are needed for the Parquet oracle"
-  exit 77
-fi
-mkdir -p "$scratch"
-if [[ ! -f "$scratch/node_modules/hyparquet-compressors/package.json" ]]; then
-  (cd "$scratch" && { [[ -f package.json ]] || echo '{"private":true}' > package.json; } &&
-    timeout 300 npm install --no-audit --no-fund --silent hyparquet@1.33.0 \
-      hyparquet-compressors@1.1.2) ||
-    { echo "SKIPPED: npm could not install hyparquet@1.33.0 and hyparquet-compressors@1.1.2"; exit 77; }
-fi
+source "$here/npm_oracle.sh"
+require_npm_packages "$scratch" hyparquet-compressors hyparquet@1.33.0 \
+  hyparquet-compressors@1.1.2
 cp "$here/parquet_read.mjs" "$scratch/"
 rm -rf "$scratch/parquet-out"
 "$writer" "$scratch/parquet-out" || { echo "writing the Parquet files failed"; exit 1; }
