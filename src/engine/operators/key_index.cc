@@ -1,4 +1,4 @@
-#include "key_index.h"
+#include "engine/operators/key_index.h"
 
 #include <cmath>
 #include <cstring>

@@ -2,9 +2,9 @@
 #include <algorithm>
 #include <numeric>
 
-#include "column_ops.h"
-#include "executor.h"
-#include "row_compare.h"
+#include "engine/types/column_ops.h"
+#include "engine/operators/parallel.h"
+#include "engine/operators/row_compare.h"
 #include "setl/core/error.h"
 #include "setl/engine/table.h"
 

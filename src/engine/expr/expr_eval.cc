@@ -1,6 +1,6 @@
 // Evaluation of bound expressions: dispatch, three-valued boolean logic, IS NULL, IN,
 // CASE and COALESCE. Numeric, string, temporal and cast kernels live in kernels_*.cc.
-#include "expr_eval.h"
+#include "engine/expr/expr_eval.h"
 
 #include <cstring>
 #include <unordered_set>

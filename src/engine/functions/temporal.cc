@@ -1,5 +1,5 @@
 // Date and timestamp kernels (proleptic Gregorian calendar, UTC).
-#include "expr_eval.h"
+#include "engine/expr/expr_eval.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
 

@@ -3,9 +3,9 @@
 #include <set>
 #include <unordered_map>
 
-#include "column_ops.h"
-#include "executor.h"
-#include "expr_eval.h"
+#include "engine/types/column_ops.h"
+#include "engine/operators/parallel.h"
+#include "engine/expr/expr_eval.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
 #include "setl/engine/table.h"

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "expr_eval.h"
+#include "engine/expr/expr_eval.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/parse_value.h"

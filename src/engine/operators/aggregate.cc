@@ -5,11 +5,11 @@
 #include <limits>
 #include <unordered_set>
 
-#include "aggregate.h"
-#include "executor.h"
-#include "expr_eval.h"
-#include "expr_node.h"
-#include "key_index.h"
+#include "engine/operators/aggregate.h"
+#include "engine/operators/parallel.h"
+#include "engine/expr/expr_eval.h"
+#include "engine/expr/expr_node.h"
+#include "engine/operators/key_index.h"
 #include "setl/core/cancellation.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"

@@ -1,4 +1,4 @@
-#include "executor.h"
+#include "engine/operators/parallel.h"
 
 #include <atomic>
 #include <exception>

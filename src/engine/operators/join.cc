@@ -2,9 +2,9 @@
 // the left table probes it. NULL keys never match.
 #include <set>
 
-#include "column_ops.h"
-#include "executor.h"
-#include "key_index.h"
+#include "engine/types/column_ops.h"
+#include "engine/operators/parallel.h"
+#include "engine/operators/key_index.h"
 #include "setl/core/cancellation.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"

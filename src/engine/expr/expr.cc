@@ -4,7 +4,7 @@
 #include <cctype>
 #include <set>
 
-#include "expr_node.h"
+#include "engine/expr/expr_node.h"
 #include "setl/core/error.h"
 
 namespace setl::engine {

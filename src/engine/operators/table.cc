@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "column_ops.h"
+#include "engine/types/column_ops.h"
 #include "setl/core/error.h"
 
 namespace setl::engine {

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <numeric>
 
-#include "column_ops.h"
-#include "expr_eval.h"
-#include "row_compare.h"
+#include "engine/types/column_ops.h"
+#include "engine/expr/expr_eval.h"
+#include "engine/operators/row_compare.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/table.h"

@@ -1,4 +1,4 @@
-#include "column_ops.h"
+#include "engine/types/column_ops.h"
 
 #include <cstring>
 

@@ -2,7 +2,7 @@
 // letters and leave other characters unchanged.
 #include <cctype>
 
-#include "expr_eval.h"
+#include "engine/expr/expr_eval.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
 

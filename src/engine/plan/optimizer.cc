@@ -5,9 +5,9 @@
 #include <map>
 #include <set>
 
-#include "expr_eval.h"
-#include "expr_node.h"
-#include "logical_plan.h"
+#include "engine/expr/expr_eval.h"
+#include "engine/expr/expr_node.h"
+#include "engine/plan/logical_plan.h"
 #include "setl/core/error.h"
 
 namespace setl::engine::plan {

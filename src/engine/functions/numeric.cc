@@ -5,7 +5,7 @@
 #include <cstring>
 #include <functional>
 
-#include "expr_eval.h"
+#include "engine/expr/expr_eval.h"
 #include "setl/core/error.h"
 
 namespace setl::engine::detail {

@@ -2,8 +2,8 @@
 #include <set>
 #include <unordered_map>
 
-#include "expr_eval.h"
-#include "expr_node.h"
+#include "engine/expr/expr_eval.h"
+#include "engine/expr/expr_node.h"
 #include "setl/core/error.h"
 
 namespace setl::engine::detail {

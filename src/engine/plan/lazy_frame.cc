@@ -2,11 +2,11 @@
 
 #include <algorithm>
 
-#include "aggregate.h"
-#include "column_ops.h"
-#include "executor.h"
-#include "expr_eval.h"
-#include "logical_plan.h"
+#include "engine/operators/aggregate.h"
+#include "engine/types/column_ops.h"
+#include "engine/operators/parallel.h"
+#include "engine/expr/expr_eval.h"
+#include "engine/plan/logical_plan.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
 
