@@ -14,6 +14,7 @@ SETL_SCHEMA(Order, id, customer, amount, city)
 
 int main() {
   using namespace setl::engine;
+  namespace fn = setl::engine::fn;  // sum, count_all, rank, ...: imported explicitly
 
   // A typed dataset from structs, viewed as an untyped table.
   Dataset<Order> orders = Dataset<Order>::from({{1, 10, 120.0, "NYC"},
@@ -39,17 +40,18 @@ int main() {
   big.show();
 
   // Join, aggregate, sort.
-  Table revenue = orders.table()
-                      .join(customers, "customer", JoinType::kLeft)
-                      .group_by({"name"})
-                      .agg({sum(col("amount")).alias("revenue"), count_all().alias("orders")})
-                      .sort({desc("revenue")});
+  Table revenue =
+      orders.table()
+          .join(customers, "customer", JoinType::kLeft)
+          .group_by({"name"})
+          .agg({fn::sum(col("amount")).alias("revenue"), fn::count_all().alias("orders")})
+          .sort({desc("revenue")});
   std::cout << "\nrevenue per customer (NULL: customer 30 is unknown):\n";
   revenue.show();
 
   // A window function: rank orders within each city.
   Table ranked = orders.table().with_column(
-      "rank_in_city", rank().over({.partition_by = {"city"}, .order_by = {desc("amount")}}));
+      "rank_in_city", fn::rank().over({.partition_by = {"city"}, .order_by = {desc("amount")}}));
   std::cout << "\nranked:\n";
   ranked.sort({asc("city"), asc("rank_in_city")}).show();
 

@@ -35,8 +35,8 @@ void report_lake(const setl::cli::JobRun& run) {
       shipments.lazy()
           .filter(setl::engine::col("ship_year") == year)
           .group_by({"l_shipmode"})
-          .agg({setl::engine::sum(setl::engine::col("net")).alias("revenue"),
-                setl::engine::count_all().alias("line_items")})
+          .agg({setl::engine::fn::sum(setl::engine::col("net")).alias("revenue"),
+                setl::engine::fn::count_all().alias("line_items")})
           .with_column("revenue", setl::engine::call("round", {setl::engine::col("revenue"), 2}))
           .sort({setl::engine::desc("revenue")})
           .collect();

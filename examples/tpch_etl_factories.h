@@ -131,7 +131,7 @@ class ReadOrders : public ReadsSources<Table> {
   Table process() override {
     int64_t year = context().config().get_int("report.year");
     return orders->lazy()
-        .filter(setl::engine::year(col("o_orderdate")) == year)
+        .filter(setl::engine::fn::year(col("o_orderdate")) == year)
         .select({"o_orderkey", "o_custkey", "o_orderdate"})
         .collect();
   }
@@ -159,7 +159,7 @@ class ShippedLines : public TableWrittenTo {
   Table process() override {
     return lineitem->lazy()
         .select({col("l_orderkey"), col("l_shipmode"), col("l_quantity"), net_price().alias("net"),
-                 setl::engine::year(col("l_shipdate")).alias("ship_year")})
+                 setl::engine::fn::year(col("l_shipdate")).alias("ship_year")})
         .collect();
   }
 };
@@ -191,11 +191,11 @@ class RevenueByNation : public TableWrittenTo {
         .join(LazyFrame::from(*orders), {"l_orderkey"}, {"o_orderkey"})
         .join(LazyFrame::from(*customers), {"o_custkey"}, {"c_custkey"})
         .group_by({"n_name"})
-        .agg({setl::engine::sum(col("net")).alias("revenue"),
-              setl::engine::count_all().alias("line_items")})
+        .agg({setl::engine::fn::sum(col("net")).alias("revenue"),
+              setl::engine::fn::count_all().alias("line_items")})
         .with_column("revenue", setl::engine::call("round", {col("revenue"), 2}))
         .with_column("rank",
-                     setl::engine::rank().over({.order_by = {setl::engine::desc("revenue")}}))
+                     setl::engine::fn::rank().over({.order_by = {setl::engine::desc("revenue")}}))
         .sort({setl::engine::asc("rank")})
         .collect();
   }

@@ -52,7 +52,7 @@ inline void single_threaded() {
 template <class Action>
 void expect_only_setl_errors(Action&& action) {
   try {
-    action();
+    static_cast<void>(action());  // the action may return a [[nodiscard]] value
   } catch (const setl::Error&) {
   } catch (const std::exception& error) {
     std::fprintf(stderr, "non-setl exception: %s\n", error.what());

@@ -8,6 +8,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   setl::fuzz::single_threaded();
   auto bytes = std::make_shared<const std::string>(reinterpret_cast<const char*>(data), size);
   setl::fuzz::expect_only_setl_errors(
-      [&] { setl::storage::read_parquet_bytes(bytes, "fuzz.parquet"); });
+      [&] { return setl::storage::read_parquet_bytes(bytes, "fuzz.parquet"); });
   return 0;
 }

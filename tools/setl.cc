@@ -1,16 +1,76 @@
-// The `setl` command. Subcommands: cache (see setl/cli/cache_command.h).
+// The `setl` command. Subcommands: cache (see setl/cli/cache_command.h) and
+// describe-functions (the engine's function registry, as text or Markdown).
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "setl/cli/cache_command.h"
+#include "setl/engine/functions.h"
+
+namespace {
+
+std::string arity(const setl::engine::FunctionInfo& info) {
+  if (info.max_args == setl::engine::FunctionInfo::kVariadic) {
+    return std::to_string(info.min_args) + "+";
+  }
+  return info.min_args == info.max_args
+             ? std::to_string(info.min_args)
+             : std::to_string(info.min_args) + "-" + std::to_string(info.max_args);
+}
+
+// setl describe-functions [--markdown] [NAME...]
+int describe_functions(const std::vector<std::string>& args) {
+  std::vector<std::string> names;
+  bool markdown = false;
+  for (const std::string& arg : args) {
+    if (arg == "--markdown") {
+      markdown = true;
+    } else if (!arg.empty() && arg[0] == '-') {
+      std::cerr << "setl describe-functions: unknown option " << arg << "\n";
+      return 2;
+    } else {
+      names.push_back(arg);
+    }
+  }
+  if (markdown) {
+    std::cout << setl::engine::functions_markdown();
+    return 0;
+  }
+  bool found_all = true;
+  for (const std::string& name : names.empty() ? std::vector<std::string>{""} : names) {
+    bool found = false;
+    for (const setl::engine::FunctionInfo& info : setl::engine::list_functions()) {
+      bool alias = false;
+      for (const std::string& other : info.aliases) {
+        alias = alias || other == name;
+      }
+      if (!name.empty() && info.name != name && !alias) {
+        continue;
+      }
+      found = true;
+      std::cout << info.signature << "\n    " << info.doc << "\n    NULLs: " << info.nulls
+                << "; arguments: " << arity(info) << "; category: " << info.category << "\n";
+    }
+    if (!found) {
+      std::cerr << "setl describe-functions: no function named '" << name << "'\n";
+      found_all = false;
+    }
+  }
+  return found_all ? 0 : 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args[0] == "cache") {
     return setl::cli::cache_command({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }
+  if (!args.empty() && args[0] == "describe-functions") {
+    return describe_functions({args.begin() + 1, args.end()});
+  }
   std::cerr << "usage: setl cache {ls|stats|invalidate FACTORY [--cascade]|gc|clear} "
-               "[--dir DIR]\n";
+               "[--dir DIR]\n"
+               "       setl describe-functions [--markdown] [NAME...]\n";
   return args.empty() || args[0] == "--help" || args[0] == "-h" ? 0 : 2;
 }

@@ -8,17 +8,17 @@ namespace {
 
 using engine::asc;
 using engine::col;
-using engine::count;
-using engine::count_all;
 using engine::desc;
 using engine::Expr;
 using engine::JoinType;
 using engine::LazyFrame;
 using engine::lit;
-using engine::mean;
 using engine::Scalar;
-using engine::sum;
 using engine::Table;
+using engine::fn::count;
+using engine::fn::count_all;
+using engine::fn::mean;
+using engine::fn::sum;
 
 LazyFrame scan(const Table& table) {
   return LazyFrame::from(table);
@@ -93,7 +93,7 @@ Table q9(const Tables& t) {
       .join(suppliers, {"l_suppkey"}, {"s_suppkey"})
       .join(scan(t.partsupp), {"l_suppkey", "l_partkey"}, {"ps_suppkey", "ps_partkey"})
       .join(scan(t.orders), {"l_orderkey"}, {"o_orderkey"})
-      .select({col("n_name").alias("nation"), engine::year(col("o_orderdate")).alias("o_year"),
+      .select({col("n_name").alias("nation"), engine::fn::year(col("o_orderdate")).alias("o_year"),
                (revenue() - col("ps_supplycost") * col("l_quantity")).alias("amount")})
       .group_by({"nation", "o_year"})
       .agg({sum(col("amount")).alias("sum_profit")})
@@ -127,8 +127,8 @@ Table q12(const Tables& t) {
                         "l_receiptdate < date '1995-01-01'"),
             {"o_orderkey"}, {"l_orderkey"})
       .group_by({"l_shipmode"})
-      .agg({sum(engine::when(high, 1).otherwise(0)).alias("high_line_count"),
-            sum(engine::when(!high, 1).otherwise(0)).alias("low_line_count")})
+      .agg({sum(engine::fn::when(high, 1).otherwise(0)).alias("high_line_count"),
+            sum(engine::fn::when(!high, 1).otherwise(0)).alias("low_line_count")})
       .sort({asc("l_shipmode")})
       .collect();
 }

@@ -11,6 +11,8 @@
 namespace setl::engine {
 namespace {
 
+using namespace fn;  // the expression functions: sum, count, year, ...
+
 using ::testing::HasSubstr;
 using testing::message_of;
 
@@ -145,7 +147,7 @@ void failing_release(ArrowArrayStream* stream) {
 
 TEST(ArrowC, StreamErrorsCarryTheProducersMessage) {
   ArrowArrayStream stream{failing_schema, failing_next, failing_error, failing_release, nullptr};
-  EXPECT_THAT(message_of<IoError>([&] { import_table(&stream); }),
+  EXPECT_THAT(message_of<IoError>([&] { return import_table(&stream); }),
               HasSubstr("Arrow stream get_next failed: disk on fire"));
   EXPECT_EQ(stream.release, nullptr);
 }

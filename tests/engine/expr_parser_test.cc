@@ -3,10 +3,13 @@
 
 #include "setl/core/error.h"
 #include "setl/engine/expr.h"
+#include "setl/engine/functions.h"
 #include "testing/temp_dir.h"
 
 namespace setl::engine {
 namespace {
+
+using namespace fn;  // the expression functions: sum, count, year, ...
 
 using ::testing::HasSubstr;
 using testing::message_of;
@@ -40,26 +43,26 @@ TEST(ExprParser, PrecedenceFollowsSql) {
 }
 
 TEST(ExprParser, ErrorsPointAtTheBadToken) {
-  EXPECT_EQ(message_of<ParseError>([] { parse_expr("price > 100 and (city = 'NYC'"); }),
+  EXPECT_EQ(message_of<ParseError>([] { return parse_expr("price > 100 and (city = 'NYC'"); }),
             "line 1, column 30: expected ')', found the end of the expression\n"
             "  price > 100 and (city = 'NYC'\n"
             "                               ^");
-  EXPECT_THAT(message_of<ParseError>([] { parse_expr("a + * b"); }),
+  EXPECT_THAT(message_of<ParseError>([] { return parse_expr("a + * b"); }),
               HasSubstr("line 1, column 5: expected a value, a column or '(', found '*'"));
-  EXPECT_THAT(message_of<ParseError>([] { parse_expr("a = 'open"); }),
+  EXPECT_THAT(message_of<ParseError>([] { return parse_expr("a = 'open"); }),
               HasSubstr("column 5: unterminated string"));
-  EXPECT_THAT(message_of<ParseError>([] { parse_expr("uper(name)"); }),
+  EXPECT_THAT(message_of<ParseError>([] { return parse_expr("uper(name)"); }),
               HasSubstr("unknown function 'uper'; did you mean 'upper'?"));
-  EXPECT_THAT(message_of<ParseError>([] { parse_expr("a ; b"); }),
+  EXPECT_THAT(message_of<ParseError>([] { return parse_expr("a ; b"); }),
               HasSubstr("unexpected character ';'"));
-  EXPECT_THAT(message_of<ParseError>([] { parse_expr("cast(a as money)"); }),
+  EXPECT_THAT(message_of<ParseError>([] { return parse_expr("cast(a as money)"); }),
               HasSubstr("unknown type 'money'"));
-  EXPECT_THAT(message_of<ParseError>([] { parse_expr("a b"); }),
+  EXPECT_THAT(message_of<ParseError>([] { return parse_expr("a b"); }),
               HasSubstr("column 3: expected an operator or the end of the expression, found 'b'"));
 }
 
 TEST(ExprParser, ErrorsOnLaterLinesCountLines) {
-  EXPECT_THAT(message_of<ParseError>([] { parse_expr("a = 1\nand b = )"); }),
+  EXPECT_THAT(message_of<ParseError>([] { return parse_expr("a = 1\nand b = )"); }),
               HasSubstr("line 2, column 9"));
 }
 

@@ -12,6 +12,8 @@
 namespace setl::engine {
 namespace {
 
+using namespace fn;  // the expression functions: sum, count, year, ...
+
 using testing::cells;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -57,7 +59,7 @@ TEST(Expr, DivisionIsFloatAndByZeroIsNull) {
 
 TEST(Expr, IntegerOverflowIsAnError) {
   Table big = Table::from_columns({{"v", testing::int64s({INT64_MAX})}});
-  EXPECT_THAT(message_of<SchemaError>([&] { big.select({(col("v") + 1).alias("w")}); }),
+  EXPECT_THAT(message_of<SchemaError>([&] { return big.select({(col("v") + 1).alias("w")}); }),
               HasSubstr("integer overflow"));
 }
 
@@ -125,9 +127,9 @@ TEST(Expr, DateFunctions) {
 
 TEST(Expr, CastsFailOrGiveNull) {
   Table text = Table::from_columns({{"t", testing::strings({"12", "x", std::nullopt, " 7 "})}});
-  EXPECT_THAT(
-      message_of<ParseError>([&] { text.select({parse_expr("cast(t as int64)").alias("v")}); }),
-      HasSubstr("cannot cast 'x' (string) to int64; use try_cast"));
+  EXPECT_THAT(message_of<ParseError>(
+                  [&] { return text.select({parse_expr("cast(t as int64)").alias("v")}); }),
+              HasSubstr("cannot cast 'x' (string) to int64; use try_cast"));
   EXPECT_THAT(cells(*text.select({parse_expr("try_cast(t as int64)").alias("v")}).column("v")),
               ElementsAre("12", "null", "null", "7"));
   EXPECT_THAT(eval("cast(x as int64)"), ElementsAre("1", "2", "3", "null"));
@@ -135,24 +137,24 @@ TEST(Expr, CastsFailOrGiveNull) {
   EXPECT_THAT(
       eval("cast(d as timestamp)"),
       ElementsAre("2024-01-31 00:00:00", "2023-12-01 00:00:00", "null", "2024-02-29 00:00:00"));
-  EXPECT_THAT(message_of<ParseError>([] { sample().filter("d < date '2024-02-30'"); }),
+  EXPECT_THAT(message_of<ParseError>([] { return sample().filter("d < date '2024-02-30'"); }),
               HasSubstr("cannot cast '2024-02-30' (string) to date32"));
 }
 
 TEST(Expr, TypeErrorsNameColumnsAndTypes) {
   Table table = sample();
-  EXPECT_THAT(message_of<SchemaError>([&] { table.filter("pricee > 1"); }),
+  EXPECT_THAT(message_of<SchemaError>([&] { return table.filter("pricee > 1"); }),
               HasSubstr("no column \"pricee\""));
   Table priced = Table::from_columns({{"price", testing::int64s({1})}});
-  EXPECT_THAT(message_of<SchemaError>([&] { priced.filter("pricee > 1"); }),
+  EXPECT_THAT(message_of<SchemaError>([&] { return priced.filter("pricee > 1"); }),
               HasSubstr("no column \"pricee\"; did you mean \"price\"?"));
-  EXPECT_THAT(message_of<SchemaError>([&] { table.filter("s > 1"); }),
+  EXPECT_THAT(message_of<SchemaError>([&] { return table.filter("s > 1"); }),
               HasSubstr("cannot compare string with int64"));
-  EXPECT_THAT(message_of<SchemaError>([&] { table.filter("a + 1"); }),
+  EXPECT_THAT(message_of<SchemaError>([&] { return table.filter("a + 1"); }),
               HasSubstr("filter needs a bool predicate"));
-  EXPECT_THAT(message_of<SchemaError>([&] { table.select({parse_expr("upper(a)")}); }),
+  EXPECT_THAT(message_of<SchemaError>([&] { return table.select({parse_expr("upper(a)")}); }),
               HasSubstr("argument 1 of upper() must be a string, found int64"));
-  EXPECT_THAT(message_of<SchemaError>([&] { table.select({parse_expr("sum(a)")}); }),
+  EXPECT_THAT(message_of<SchemaError>([&] { return table.select({parse_expr("sum(a)")}); }),
               HasSubstr("only allowed in group_by"));
 }
 
@@ -163,7 +165,8 @@ TEST(Expr, BuilderApiMatchesText) {
   EXPECT_THAT(cells(built, "a"), ElementsAre("2", "4"));
   EXPECT_THAT(cells(parsed, "a"), ElementsAre("2", "4"));
   EXPECT_THAT(
-      cells(*table.select({when(col("a") > 2, "big").otherwise("small").alias("c")}).column("c")),
+      cells(*table.select({when(col("a") > 2, lit("big")).otherwise(lit("small")).alias("c")})
+                 .column("c")),
       ElementsAre("small", "small", "small", "big"));
 }
 

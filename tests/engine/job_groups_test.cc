@@ -16,6 +16,8 @@
 namespace setl::engine {
 namespace {
 
+using namespace fn;  // the expression functions: sum, count, year, ...
+
 using ::testing::HasSubstr;
 
 Table big_table(int64_t rows) {
@@ -79,7 +81,7 @@ TEST(EngineJobGroups, JG7_CancellingAGroupStopsALongAggregationQuickly) {
       }
       started = true;
       while (true) {  // keeps aggregating until cancelled
-        table.group_by({"key"}).agg({sum(col("value")), count_all()});
+        static_cast<void>(table.group_by({"key"}).agg({sum(col("value")), count_all()}));
         ++rounds;
       }
     } catch (const CancelledError& cancelled) {

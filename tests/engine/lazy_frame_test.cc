@@ -11,6 +11,8 @@
 namespace setl::engine {
 namespace {
 
+using namespace fn;  // the expression functions: sum, count, year, ...
+
 using testing::cells;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -156,9 +158,9 @@ TEST(LazyFrame, AggregatesWindowsAndUnions) {
 
 TEST(LazyFrame, ErrorsSurfaceWhenThePlanIsBuilt) {
   LazyFrame lazy = LazyFrame::from(orders());
-  EXPECT_THAT(message_of<SchemaError>([&] { lazy.filter("amout > 1"); }),
+  EXPECT_THAT(message_of<SchemaError>([&] { return lazy.filter("amout > 1"); }),
               HasSubstr("did you mean \"amount\""));
-  EXPECT_THAT(message_of<SchemaError>([&] { lazy.select({col("nope")}); }),
+  EXPECT_THAT(message_of<SchemaError>([&] { return lazy.select({col("nope")}); }),
               HasSubstr("no column \"nope\""));
   EXPECT_THROW(lazy.sort({asc("x")}), SchemaError);
   EXPECT_THROW(lazy.limit(-1), StateError);

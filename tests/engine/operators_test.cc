@@ -12,6 +12,8 @@
 namespace setl::engine {
 namespace {
 
+using namespace fn;  // the expression functions: sum, count, year, ...
+
 using testing::cells;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -34,7 +36,7 @@ TEST(Sort, MultiKeyWithNullOrderAndStability) {
   EXPECT_THAT(cells(sorted, "price"), ElementsAre("4", "2", "6", "7", "1", "3", "null"));
   Table nulls_last = sales().sort({{"amount", false, false}});
   EXPECT_THAT(cells(nulls_last, "amount"), ElementsAre("3", "5", "5", "7", "10", "20", "null"));
-  EXPECT_THAT(message_of<SchemaError>([] { sales().sort({asc("cty")}); }),
+  EXPECT_THAT(message_of<SchemaError>([] { return sales().sort({asc("cty")}); }),
               HasSubstr("did you mean \"city\""));
 }
 
@@ -113,11 +115,11 @@ TEST(Aggregate, AllNullColumn) {
 }
 
 TEST(Aggregate, RejectsNonAggregatesAndBadInputs) {
-  EXPECT_THAT(message_of<SchemaError>([] { sales().aggregate({col("amount")}); }),
+  EXPECT_THAT(message_of<SchemaError>([] { return sales().aggregate({col("amount")}); }),
               HasSubstr("is not one"));
-  EXPECT_THAT(message_of<SchemaError>([] { sales().aggregate({sum(col("city"))}); }),
+  EXPECT_THAT(message_of<SchemaError>([] { return sales().aggregate({sum(col("city"))}); }),
               HasSubstr("sum() needs a numeric input; city is string"));
-  EXPECT_THAT(message_of<SchemaError>([] { sales().group_by({"town"}); }),
+  EXPECT_THAT(message_of<SchemaError>([] { return sales().group_by({"town"}); }),
               HasSubstr("no column \"town\""));
 }
 
@@ -186,7 +188,7 @@ TEST(Join, EmptySidesAndTypeErrors) {
   EXPECT_EQ(left().join(right().filter("false"), "id", JoinType::kLeft).num_rows(), 5);
   EXPECT_EQ(left().filter("false").join(right(), "id", JoinType::kFull).num_rows(), 5);
   Table text_ids = right().with_column("id", col("id").cast(DataType::string()));
-  EXPECT_THAT(message_of<SchemaError>([&] { left().join(text_ids, "id"); }),
+  EXPECT_THAT(message_of<SchemaError>([&] { return left().join(text_ids, "id"); }),
               HasSubstr("join key \"id\" is int64 but \"id\" is string; cast one side"));
 }
 

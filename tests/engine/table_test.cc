@@ -80,12 +80,13 @@ TEST(Table, LimitSliceAndUnion) {
   EXPECT_EQ(both.num_rows(), 10);
   EXPECT_EQ(both.schema()->names(), (std::vector<std::string>{"name", "age", "city"}));
   EXPECT_EQ(both.at(5, "name").as_string(), "ada");
-  EXPECT_THAT(message_of<SchemaError>([&] { table.union_all(table.drop({"age"})); }),
+  EXPECT_THAT(message_of<SchemaError>([&] { return table.union_all(table.drop({"age"})); }),
               HasSubstr("union_all needs the same columns"));
-  EXPECT_THAT(message_of<SchemaError>([&] {
-                table.union_all(table.with_column("age", col("age").cast(DataType::float64())));
-              }),
-              HasSubstr("column \"age\" is int64 on the left and float64 on the right"));
+  EXPECT_THAT(
+      message_of<SchemaError>([&] {
+        return table.union_all(table.with_column("age", col("age").cast(DataType::float64())));
+      }),
+      HasSubstr("column \"age\" is int64 on the left and float64 on the right"));
 }
 
 TEST(Table, ShowPrintsAnAlignedTable) {
@@ -102,14 +103,16 @@ TEST(Table, ShowPrintsAnAlignedTable) {
 }
 
 TEST(Table, RejectsMismatchedColumns) {
-  EXPECT_THAT(message_of<SchemaError>([] {
-                Table::from_columns({{"a", testing::int64s({1, 2})}, {"b", testing::int64s({1})}});
-              }),
-              HasSubstr("column \"b\" has 1 rows, expected 2"));
-  EXPECT_THAT(message_of<SchemaError>([] {
-                Table::from_columns({{"a", testing::int64s({1})}, {"a", testing::int64s({1})}});
-              }),
-              HasSubstr("duplicate column name \"a\""));
+  EXPECT_THAT(
+      message_of<SchemaError>([] {
+        return Table::from_columns({{"a", testing::int64s({1, 2})}, {"b", testing::int64s({1})}});
+      }),
+      HasSubstr("column \"b\" has 1 rows, expected 2"));
+  EXPECT_THAT(
+      message_of<SchemaError>([] {
+        return Table::from_columns({{"a", testing::int64s({1})}, {"a", testing::int64s({1})}});
+      }),
+      HasSubstr("duplicate column name \"a\""));
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 namespace setl::engine {
 namespace {
 
+using namespace fn;  // the expression functions: sum, count, year, ...
+
 using testing::cells;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -57,19 +59,19 @@ TEST(Window, ParsesOverClauses) {
   Table result = scores().with_column("rk", parsed);
   EXPECT_THAT(cells(result, "rk"), ElementsAre("3", "1", "1", "3", "2", "2"));
   EXPECT_TRUE(same_expr(parse_expr(parsed.to_string()), parsed));
-  EXPECT_THAT(message_of<ParseError>([] { parse_expr("row_number()"); }),
+  EXPECT_THAT(message_of<ParseError>([] { return parse_expr("row_number()"); }),
               HasSubstr("expected OVER"));
 }
 
 TEST(Window, ErrorsAreClear) {
   EXPECT_THAT(message_of<SchemaError>([] {
-                scores().with_column("r", rank().over({{"team"}, {}}));
+                return scores().with_column("r", rank().over({{"team"}, {}}));
               }),
               HasSubstr("rank() needs an ORDER BY"));
-  EXPECT_THAT(message_of<SchemaError>([] { scores().filter(row_number() > 1); }),
+  EXPECT_THAT(message_of<SchemaError>([] { return scores().filter(row_number() > 1); }),
               HasSubstr("is a window function"));
   EXPECT_THAT(message_of<SchemaError>([] {
-                scores().with_column("r", row_number().over({{"teem"}, {}}));
+                return scores().with_column("r", row_number().over({{"teem"}, {}}));
               }),
               HasSubstr("did you mean \"team\""));
   EXPECT_THROW(col("a").over({}), ParseError);

@@ -96,7 +96,7 @@ TEST(CsvInput, AVeryWideRowReadsCorrectly) {
 TEST(CsvInput, ADirectoryIsAnIoErrorAndAPipeIsRead) {
   testing::TempDir dir;
   std::filesystem::create_directory(dir.path() / "not_a_file.csv");
-  EXPECT_THAT(message_of<IoError>([&] { read_csv(dir.path() / "not_a_file.csv"); }),
+  EXPECT_THAT(message_of<IoError>([&] { return read_csv(dir.path() / "not_a_file.csv"); }),
               HasSubstr("is a directory"));
   std::filesystem::path fifo = dir.path() / "pipe.csv";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
@@ -127,9 +127,11 @@ TEST(CsvInput, DecompressionStopsAtTheExpansionLimit) {
   EXPECT_EQ(saved.max_ratio, 1000);  // the defaults
   set_decompression_limits(
       {.max_bytes = saved.max_bytes, .max_ratio = 100, .ratio_floor = 1 << 20});
-  EXPECT_THAT(message_of<ResourceError>([&] { read_csv(path); }), HasSubstr("decompression bomb"));
+  EXPECT_THAT(message_of<ResourceError>([&] { return read_csv(path); }),
+              HasSubstr("decompression bomb"));
   set_decompression_limits({.max_bytes = 4 << 20, .max_ratio = 1e9, .ratio_floor = 0});
-  EXPECT_THAT(message_of<ResourceError>([&] { read_csv(path); }), HasSubstr("exceeds the limit"));
+  EXPECT_THAT(message_of<ResourceError>([&] { return read_csv(path); }),
+              HasSubstr("exceeds the limit"));
   set_decompression_limits({.max_bytes = saved.max_bytes, .max_ratio = 1e9, .ratio_floor = 0});
   EXPECT_EQ(read_csv(path).num_rows(), 1);
   set_decompression_limits(saved);

@@ -77,7 +77,7 @@ TEST(ParquetInput, AFooterRowCountThatLiesIsAParseError) {
   std::string crafted = with_footer(file, [](format::FileMetaData& metadata) {
     metadata.row_groups[0].columns[1].meta_data.num_values = int64_t{1} << 40;
   });
-  EXPECT_THAT(message_of<ParseError>([&] { read_bytes(crafted); }), HasSubstr("declares"));
+  EXPECT_THAT(message_of<ParseError>([&] { return read_bytes(crafted); }), HasSubstr("declares"));
 }
 
 // Finding: a list length in the footer overflowed a multiplication inside libthrift
@@ -94,7 +94,8 @@ TEST(ParquetInput, AHugeListLengthInTheFooterIsAParseError) {
   auto size = static_cast<uint32_t>(footer.size());
   file.append(reinterpret_cast<const char*>(&size), 4);
   file += "PAR1";
-  EXPECT_THAT(message_of<ParseError>([&] { read_bytes(file); }), HasSubstr("runs past the end"));
+  EXPECT_THAT(message_of<ParseError>([&] { return read_bytes(file); }),
+              HasSubstr("runs past the end"));
   // Bytes whose wire types say "list of i32" but which the generated reader, trusting the
   // schema, reads as structs holding a map of 2^31 - 1 (double, double) entries (found by
   // fuzz_parquet: libthrift multiplied 16 by that size in `int`).
@@ -116,7 +117,7 @@ TEST(ParquetInput, AHugeListLengthInTheFooterIsAParseError) {
   size = static_cast<uint32_t>(nested.size());
   deep.append(reinterpret_cast<const char*>(&size), 4);
   deep += "PAR1";
-  EXPECT_THAT(message_of<ParseError>([&] { read_bytes(deep); }), HasSubstr("nesting"));
+  EXPECT_THAT(message_of<ParseError>([&] { return read_bytes(deep); }), HasSubstr("nesting"));
 }
 
 // Finding: `d != 0` skipped a row group whose min = max = 0 that also held NaN.

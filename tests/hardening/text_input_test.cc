@@ -30,7 +30,8 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // nested negations built in C++ overflowed it in Expr::to_string.
 TEST(TextInput, DeepExpressionsAreRefusedWithAParseError) {
   std::string text = std::string(100000, '(') + "x" + std::string(100000, ')');
-  EXPECT_THAT(message_of<ParseError>([&] { engine::parse_expr(text); }), HasSubstr("deeply"));
+  EXPECT_THAT(message_of<ParseError>([&] { return engine::parse_expr(text); }),
+              HasSubstr("deeply"));
   std::string negations;
   for (int i = 0; i < 100000; ++i) {
     negations += "not ";
@@ -122,7 +123,8 @@ TEST(TextInput, OutOfRangeNumbersAreErrorsNotUndefinedBehaviour) {
       engine::Table::from_columns({{"d", testing::dates({"2024-01-01"})},
                                    {"n", testing::int64s({std::numeric_limits<int64_t>::max()})}});
   EXPECT_THROW(
-      (void)dates.select({engine::date_add(engine::col("d"), engine::col("n")).alias("x")}), Error);
+      (void)dates.select({engine::fn::date_add(engine::col("d"), engine::col("n")).alias("x")}),
+      Error);
 }
 
 // Finding: a valid line over 1 MB read as "invalid JSON"; uint64 values beyond int64 made

@@ -311,9 +311,11 @@ TEST_F(SqliteDifferential, RandomQueriesAgreeWithSqlite) {
                     two_keys ? std::vector<std::string>{"g", "k"} : std::vector<std::string>{"g"};
                 return t1.filter(parse_expr(where.setl))
                     .group_by(key_names)
-                    .agg({engine::count_all(), engine::count(col("a")), engine::sum(col("a")),
-                          engine::min(col("b")), engine::max(col("s")), engine::mean(col("b")),
-                          engine::count_distinct(col("k")), engine::sum(col("b")).alias("sb")});
+                    .agg({engine::fn::count_all(), engine::fn::count(col("a")),
+                          engine::fn::sum(col("a")), engine::fn::min(col("b")),
+                          engine::fn::max(col("s")), engine::fn::mean(col("b")),
+                          engine::fn::count_distinct(col("k")),
+                          engine::fn::sum(col("b")).alias("sb")});
               },
               false);
           check(
@@ -324,9 +326,11 @@ TEST_F(SqliteDifferential, RandomQueriesAgreeWithSqlite) {
                 return engine::LazyFrame::from(t1)
                     .filter(parse_expr(where.setl))
                     .group_by(key_names)
-                    .agg({engine::count_all(), engine::count(col("a")), engine::sum(col("a")),
-                          engine::min(col("b")), engine::max(col("s")), engine::mean(col("b")),
-                          engine::count_distinct(col("k")), engine::sum(col("b")).alias("sb")})
+                    .agg({engine::fn::count_all(), engine::fn::count(col("a")),
+                          engine::fn::sum(col("a")), engine::fn::min(col("b")),
+                          engine::fn::max(col("s")), engine::fn::mean(col("b")),
+                          engine::fn::count_distinct(col("k")),
+                          engine::fn::sum(col("b")).alias("sb")})
                     .collect();
               },
               false);
@@ -342,8 +346,8 @@ TEST_F(SqliteDifferential, RandomQueriesAgreeWithSqlite) {
               [&] {
                 Table filtered =
                     t1.filter(parse_expr(where.setl)).select({parse_expr(value.setl).alias("v")});
-                return filtered.aggregate({engine::count_all(), engine::sum(col("v")),
-                                           engine::min(col("v")), engine::max(col("v"))});
+                return filtered.aggregate({engine::fn::count_all(), engine::fn::sum(col("v")),
+                                           engine::fn::min(col("v")), engine::fn::max(col("v"))});
               },
               false);
           break;

@@ -112,28 +112,28 @@ TEST(CsvConnector, ParallelRangesAgreeWithOneRangeAcrossQuotedNewlines) {
   EXPECT_EQ(split.combine().column(1)->string_value(4'998),
             whole.combine().column(1)->string_value(4'998));
   EXPECT_EQ(split.at(4'998, "text").as_string(), "multi\nline, 4998");
-  EXPECT_EQ(split.aggregate({engine::sum(engine::col("id")).alias("s")}).at(0, "s").as_int(),
+  EXPECT_EQ(split.aggregate({engine::fn::sum(engine::col("id")).alias("s")}).at(0, "s").as_int(),
             4'999 * 5'000 / 2);
 }
 
 TEST(CsvConnector, MalformedInputNamesFileLineAndColumn) {
   testing::TempDir dir;
   auto count = dir.write("count.csv", "a,b\n1,2\n3\n");
-  EXPECT_THAT(message_of<ParseError>([&] { CsvConnector(count).read(); }),
+  EXPECT_THAT(message_of<ParseError>([&] { return CsvConnector(count).read(); }),
               HasSubstr("count.csv:3: expected 2 fields, found 1"));
   auto number = dir.write("number.csv", "a,b\n1,2\n3,x4\n");
   CsvOptions typed;
   typed.schema = std::make_shared<engine::Schema>(
       std::vector<engine::Field>{{"a", DataType::int64(), true}, {"b", DataType::int64(), true}});
-  EXPECT_THAT(message_of<ParseError>([&] { CsvConnector(number, typed).read(); }),
+  EXPECT_THAT(message_of<ParseError>([&] { return CsvConnector(number, typed).read(); }),
               HasSubstr("number.csv:3: column 2 (\"b\"): expected int64, found \"x4\""));
   auto quote = dir.write("quote.csv", "a\n\"open\n");
-  EXPECT_THAT(message_of<ParseError>([&] { CsvConnector(quote).read(); }),
+  EXPECT_THAT(message_of<ParseError>([&] { return CsvConnector(quote).read(); }),
               HasSubstr("quote.csv:2: a quoted field is not closed"));
   auto utf8 = dir.write("utf8.csv", std::string("a\nok\nbad\xff\n"));
-  EXPECT_THAT(message_of<ParseError>([&] { CsvConnector(utf8).read(); }),
+  EXPECT_THAT(message_of<ParseError>([&] { return CsvConnector(utf8).read(); }),
               HasSubstr("utf8.csv:3: column 1 (\"a\"): invalid UTF-8"));
-  EXPECT_THAT(message_of<IoError>([&] { CsvConnector(dir.path() / "none.csv").read(); }),
+  EXPECT_THAT(message_of<IoError>([&] { return CsvConnector(dir.path() / "none.csv").read(); }),
               HasSubstr("no such file"));
 }
 
@@ -166,10 +166,10 @@ TEST(CsvConnector, ReadsGzipAndZstdFiles) {
   EXPECT_THAT(cells(CsvConnector(dir.path() / "t.csv.gz").read(), "b"), ElementsAre("x", "y"));
   EXPECT_THAT(cells(CsvConnector(dir.path() / "t.csv.zst").read(), "b"), ElementsAre("x", "y"));
   dir.write("bad.csv.gz", "not gzip at all");
-  EXPECT_THAT(message_of<IoError>([&] { CsvConnector(dir.path() / "bad.csv.gz").read(); }),
+  EXPECT_THAT(message_of<IoError>([&] { return CsvConnector(dir.path() / "bad.csv.gz").read(); }),
               HasSubstr("is not valid gzip data"));
   dir.write("cut.csv.zst", compressed.substr(0, compressed.size() / 2));
-  EXPECT_THAT(message_of<IoError>([&] { CsvConnector(dir.path() / "cut.csv.zst").read(); }),
+  EXPECT_THAT(message_of<IoError>([&] { return CsvConnector(dir.path() / "cut.csv.zst").read(); }),
               HasSubstr("truncated"));
 }
 

@@ -65,7 +65,7 @@ TEST(JsonLinesConnector, ManyRangesInParallel) {
   JsonLinesConnector connector(dir.write("t.jsonl", text), options);
   Table table = connector.read();
   EXPECT_GT(table.batches().size(), 50u);
-  EXPECT_EQ(table.aggregate({engine::sum(engine::col("v")).alias("s")}).at(0, "s").as_int(),
+  EXPECT_EQ(table.aggregate({engine::fn::sum(engine::col("v")).alias("s")}).at(0, "s").as_int(),
             2'999 * 3'000 / 2);
 }
 
@@ -75,10 +75,10 @@ TEST(JsonLinesConnector, ErrorsNameTheLineAndKey) {
   typed.schema =
       std::make_shared<engine::Schema>(std::vector<engine::Field>{{"v", DataType::int64(), true}});
   auto wrong = dir.write("wrong.jsonl", "{\"v\": 1}\n{\"v\": \"two\"}\n");
-  EXPECT_THAT(message_of<ParseError>([&] { JsonLinesConnector(wrong, typed).read(); }),
+  EXPECT_THAT(message_of<ParseError>([&] { return JsonLinesConnector(wrong, typed).read(); }),
               HasSubstr("wrong.jsonl:2: key \"v\": expected int64, found \"two\""));
   auto array = dir.write("array.jsonl", "{\"v\": 1}\n[1, 2]\n");
-  EXPECT_THAT(message_of<ParseError>([&] { JsonLinesConnector(array, typed).read(); }),
+  EXPECT_THAT(message_of<ParseError>([&] { return JsonLinesConnector(array, typed).read(); }),
               HasSubstr("array.jsonl:2: expected a JSON object per line"));
   auto cut = dir.write("cut.jsonl", "{\"v\": 1}\n{\"v\": ");
   EXPECT_THROW(JsonLinesConnector(cut, typed).read(), ParseError);

@@ -189,7 +189,7 @@ TEST(ParquetConnector, StatisticsSkipRowGroupsAndProjectionReadsOnlyNeededChunks
   expect_pruned("id != 5", 10);
   expect_pruned("id + 1 > 9000", 10);  // not understood: nothing skipped, still correct
 
-  connector->scan({{"id", "day", "name", "maybe"}, std::nullopt});
+  static_cast<void>(connector->scan({{"id", "day", "name", "maybe"}, std::nullopt}));
   int64_t all_bytes = connector->last_scan().bytes_read;
   Table only_day = connector->scan({{"day"}, std::nullopt});
   EXPECT_EQ(only_day.schema()->names(), std::vector<std::string>{"day"});
@@ -362,7 +362,7 @@ TEST(ParquetInterop, CodecsEncodingsAndPageKinds) {
   // Spark's file ends with a timestamp ~294,000 years BC: beyond what microseconds since
   // 1970 in 64 bits can hold, so the reader says so instead of wrapping around.
   auto int96 = std::make_shared<ParquetConnector>(testdata("int96_from_spark.parquet"));
-  std::string message = message_of<ParseError>([&] { int96->read(); });
+  std::string message = message_of<ParseError>([&] { return int96->read(); });
   EXPECT_THAT(message, HasSubstr("out of range for microsecond timestamps"));
   EXPECT_THAT(message, HasSubstr("column 'a'"));
 
@@ -389,7 +389,7 @@ TEST(ParquetInterop, PageChecksumsAreVerified) {
   for (const char* name :
        {"datapage_v1-corrupt-checksum.parquet", "rle-dict-uncompressed-corrupt-checksum.parquet"}) {
     auto connector = std::make_shared<ParquetConnector>(testdata(name));
-    std::string message = message_of<ParseError>([&] { connector->read(); });
+    std::string message = message_of<ParseError>([&] { return connector->read(); });
     EXPECT_THAT(message, HasSubstr("checksum mismatch")) << name;
     EXPECT_THAT(message, HasSubstr(name));
     EXPECT_THAT(message, HasSubstr("row group 0, page"));
@@ -404,25 +404,27 @@ TEST(ParquetInterop, NestedColumnsGiveAClearErrorAndFlatOnesStillRead) {
   auto v2 = std::make_shared<ParquetConnector>(testdata("datapage_v2.snappy.parquet"));
   EXPECT_EQ(v2->schema()->to_string(),
             "a: string, b: int32 not null, c: float64 not null, d: bool not null");
-  std::string message = message_of<SchemaError>([&] { v2->read(); });
+  std::string message = message_of<SchemaError>([&] { return v2->read(); });
   EXPECT_THAT(message, HasSubstr("e: nested group"));
   EXPECT_THAT(message, HasSubstr("select the flat columns"));
   Table flat = v2->lazy().select({"a", "b"}).collect();
   EXPECT_THAT(cells(flat, "a"), ElementsAre("abc", "abc", "abc", "null", "abc"));
   EXPECT_THAT(cells(flat, "b"), ElementsAre("1", "2", "3", "4", "5"));
   EXPECT_THAT(message_of<SchemaError>([&] {
-                v2->scan({{"e"}, std::nullopt});
+                return v2->scan({{"e"}, std::nullopt});
               }),
               HasSubstr("column 'e' of"));
 
   auto impala = std::make_shared<ParquetConnector>(testdata("nullable.impala.parquet"));
-  EXPECT_THAT(message_of<SchemaError>([&] { impala->read(); }), HasSubstr("int_map: nested"));
+  EXPECT_THAT(message_of<SchemaError>([&] { return impala->read(); }),
+              HasSubstr("int_map: nested"));
   EXPECT_THAT(cells(impala->scan({{"id"}, std::nullopt}), "id"),
               ElementsAre("1", "2", "3", "4", "5", "6", "7"));
   for (const char* name :
        {"list_columns.parquet", "nested_structs.rust.parquet", "nulls.snappy.parquet"}) {
     auto nested = std::make_shared<ParquetConnector>(testdata(name));
-    EXPECT_THAT(message_of<SchemaError>([&] { nested->read(); }), HasSubstr("no flat columns"))
+    EXPECT_THAT(message_of<SchemaError>([&] { return nested->read(); }),
+                HasSubstr("no flat columns"))
         << name;
   }
 }
@@ -430,7 +432,7 @@ TEST(ParquetInterop, NestedColumnsGiveAClearErrorAndFlatOnesStillRead) {
 TEST(ParquetInterop, MalformedDictionaryIsAClearError) {
   REQUIRE_TESTDATA();
   auto connector = std::make_shared<ParquetConnector>(testdata("nation.dict-malformed.parquet"));
-  std::string message = message_of<ParseError>([&] { connector->read(); });
+  std::string message = message_of<ParseError>([&] { return connector->read(); });
   // Several chunks are damaged; whichever the parallel reader meets first is named.
   EXPECT_THAT(message, HasSubstr("nation.dict-malformed.parquet: column '"));
   EXPECT_THAT(message, HasSubstr("row group 0, page"));
@@ -448,7 +450,7 @@ TEST(ParquetInterop, EveryTestFileReadsOrFailsWithASetlError) {
     try {
       engine::SchemaPtr schema = connector->schema();
       if (schema->num_fields() > 0) {
-        connector->scan({schema->names(), std::nullopt});
+        static_cast<void>(connector->scan({schema->names(), std::nullopt}));
       }
     } catch (const Error& error) {
       EXPECT_THAT(std::string(error.what()), HasSubstr(entry.path().filename().string()));
@@ -475,7 +477,7 @@ void read_damaged(const std::filesystem::path& path, const std::string& bytes) {
   try {
     engine::SchemaPtr schema = connector->schema();
     if (schema->num_fields() > 0) {
-      connector->scan({schema->names(), std::nullopt});
+      static_cast<void>(connector->scan({schema->names(), std::nullopt}));
     }
   } catch (const Error&) {
   }
@@ -490,19 +492,20 @@ TEST(ParquetMalformed, TruncatedFilesFailClearly) {
   EXPECT_THAT(message_of<ParseError>([&] {
                 std::ofstream(dir.path() / "cut.parquet", std::ios::binary)
                     .write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
-                std::make_shared<ParquetConnector>(dir.path() / "cut.parquet")->read();
+                return std::make_shared<ParquetConnector>(dir.path() / "cut.parquet")->read();
               }),
               HasSubstr("not a Parquet file"));
   for (size_t length = 0; length < bytes.size(); length += std::max<size_t>(1, bytes.size() / 97)) {
     read_damaged(dir.path() / "cut.parquet", bytes.substr(0, length));
   }
   EXPECT_THAT(message_of<IoError>([&] {
-                std::make_shared<ParquetConnector>(dir.path() / "missing.parquet")->read();
+                return std::make_shared<ParquetConnector>(dir.path() / "missing.parquet")->read();
               }),
               HasSubstr("missing.parquet"));
   dir.write("text.parquet", "id,name\n1,a\n");
-  EXPECT_THAT(message_of<ParseError>(
-                  [&] { std::make_shared<ParquetConnector>(dir.path() / "text.parquet")->read(); }),
+  EXPECT_THAT(message_of<ParseError>([&] {
+                return std::make_shared<ParquetConnector>(dir.path() / "text.parquet")->read();
+              }),
               HasSubstr("not a Parquet file"));
 }
 
@@ -537,8 +540,9 @@ TEST(ParquetMalformed, CorruptedFootersAndPagesNeverCrash) {
   std::memcpy(bytes.data() + bytes.size() - 8, &huge, 4);
   std::ofstream(dir.path() / "bad.parquet", std::ios::binary)
       .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  EXPECT_THAT(message_of<ParseError>(
-                  [&] { std::make_shared<ParquetConnector>(dir.path() / "bad.parquet")->read(); }),
+  EXPECT_THAT(message_of<ParseError>([&] {
+                return std::make_shared<ParquetConnector>(dir.path() / "bad.parquet")->read();
+              }),
               HasSubstr("corrupt Parquet footer length"));
 }
 

@@ -86,11 +86,11 @@ TEST_F(PostgresConnectorTest, QueriesAndLazyScans) {
 TEST_F(PostgresConnectorTest, ClearErrors) {
   PostgresConnection wrong = server_->connection();
   wrong.port = 1;
-  EXPECT_THAT(message_of<IoError>([&] { PostgresConnector(wrong, "t").read(); }),
+  EXPECT_THAT(message_of<IoError>([&] { return PostgresConnector(wrong, "t").read(); }),
               HasSubstr("cannot connect to PostgreSQL setl@127.0.0.1:1/postgres"));
-  EXPECT_THAT(
-      message_of<IoError>([&] { PostgresConnector(server_->connection(), "missing").read(); }),
-      HasSubstr("relation \"public.missing\" does not exist"));
+  EXPECT_THAT(message_of<IoError>(
+                  [&] { return PostgresConnector(server_->connection(), "missing").read(); }),
+              HasSubstr("relation \"public.missing\" does not exist"));
   PostgresConnection secret = server_->connection();
   secret.password_env = "SETL_TEST_UNSET_PASSWORD";
   EXPECT_THROW(PostgresConnector(secret, "t").read(), ConfigError);

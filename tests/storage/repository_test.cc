@@ -68,7 +68,7 @@ TEST(Repository, ColumnsThatDoNotFitAreASchemaError) {
                        {{"name", engine::Column::constant(engine::Scalar::string("x"), 1)}}),
                    SaveMode::kOverwrite);
   Repository<Citizen> citizens(connector);
-  EXPECT_THAT(message_of<SchemaError>([&] { citizens.find_all(); }),
+  EXPECT_THAT(message_of<SchemaError>([&] { return citizens.find_all(); }),
               HasSubstr("no column \"age\""));
   EXPECT_THROW(Repository<Citizen>(nullptr), StateError);
 }

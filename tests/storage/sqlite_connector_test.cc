@@ -97,12 +97,13 @@ TEST(SqliteConnector, ReadsQueriesAndPushesProjectionsAndFilters) {
 TEST(SqliteConnector, ClearErrorsForMissingThings) {
   testing::TempDir dir;
   SqliteConnector missing_file(dir.path() / "none.db", "t");
-  EXPECT_THAT(message_of<IoError>([&] { missing_file.read(); }), HasSubstr("does not exist"));
+  EXPECT_THAT(message_of<IoError>([&] { return missing_file.read(); }),
+              HasSubstr("does not exist"));
   EXPECT_THROW(missing_file.lazy(), StateError);  // not owned by a shared_ptr
   auto connector = std::make_shared<SqliteConnector>(dir.path() / "w.db", "t");
   connector->write(Table::from_columns({{"v", testing::int64s({1})}}), SaveMode::kOverwrite);
   auto other = std::make_shared<SqliteConnector>(dir.path() / "w.db", "u");
-  EXPECT_THAT(message_of<IoError>([&] { other->read(); }),
+  EXPECT_THAT(message_of<IoError>([&] { return other->read(); }),
               HasSubstr("has no table 'u' (tables: t)"));
 }
 

@@ -33,7 +33,7 @@ std::string read_file(const std::filesystem::path& path);
 template <class E, class Action>
 std::string message_of(Action&& action) {
   try {
-    action();
+    static_cast<void>(action());  // the action may return a [[nodiscard]] value
   } catch (const E& error) {
     return error.what();
   }

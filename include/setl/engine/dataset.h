@@ -125,7 +125,7 @@ template <class T>
 struct SchemaOf;
 
 template <class T>
-class Dataset {
+class [[nodiscard]] Dataset {
  public:
   /// The schema the struct declares.
   static SchemaPtr schema() {

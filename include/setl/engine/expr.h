@@ -4,6 +4,12 @@
 //   Expr a = col("price") * (lit(1) - col("discount")) > 100 && col("city").isin({"NYC", "LA"});
 //   Expr b = parse_expr("price * (1 - discount) > 100 and city in ('NYC', 'LA')");
 //
+// Numbers and bools convert to literals implicitly (`col("a") + 1`); text never does, so a
+// string can only be a column name (col), a literal (lit), or expression text
+// (parse_expr, and the filter overloads that take text). Comparing an expression with
+// text compares with a text literal: col("city") == "NYC". Named functions (sum, length,
+// day, ...) are in setl::engine::fn: see functions.h.
+//
 // An Expr is an immutable tree, cheap to copy. Types are checked against a schema before
 // anything runs (see result_type), with errors such as `no column "pricee"; did you mean
 // "price"?`.
@@ -61,18 +67,23 @@ struct WindowSpec {
   std::vector<SortKey> order_by;
 };
 
-class Expr {
+namespace detail {
+struct ExprNode;
+}  // namespace detail
+
+class [[nodiscard]] Expr {
  public:
   /// A NULL literal.
   Expr();
-  // Literals convert implicitly so that `col("a") + 1` and `col("city") == "NYC"` read well.
+  // Numbers and bools convert implicitly so that `col("a") + 1` reads well. Text does not:
+  // write lit("text") or col("name").
   Expr(int value);
   Expr(long value);
   Expr(long long value);
   Expr(double value);
-  Expr(bool value);
-  Expr(const char* value);
-  Expr(std::string value);
+  /// Exactly bool: a pointer (such as a string literal) must not become TRUE.
+  template <class Bool>
+  requires std::is_same_v<Bool, bool> Expr(Bool value) : Expr(Scalar::boolean(value)) {}
   Expr(Scalar value);
 
   ExprKind kind() const;
@@ -90,22 +101,25 @@ class Expr {
   std::string output_name() const;
   bool has_alias() const;
   /// The same expression producing a column named `name`.
-  Expr alias(std::string name) const;
+  [[nodiscard]] Expr alias(std::string name) const;
 
   /// Text that parse_expr() reads back to an equal expression.
   std::string to_string() const;
 
   // Methods read left to right in chains: col("city").isin({"NYC"}).
-  Expr isin(std::vector<Expr> values) const;
-  Expr between(Expr low, Expr high) const;
-  Expr is_null() const;
-  Expr is_not_null() const;
-  Expr like(std::string pattern) const;
-  Expr cast(DataType type) const;
-  Expr try_cast(DataType type) const;
-  /// Turns a window function (row_number(), lag(...), cum_sum(...)) into a windowed
-  /// expression. Throws: ParseError if this is not a window function.
-  Expr over(WindowSpec window) const;
+  [[nodiscard]] Expr isin(std::vector<Expr> values) const;
+  /// isin({"NYC", "LA"}), isin({1, 2, 3}): a list of C++ values of one type.
+  template <class T>
+  [[nodiscard]] Expr isin(std::initializer_list<T> values) const;
+  [[nodiscard]] Expr between(Expr low, Expr high) const;
+  [[nodiscard]] Expr is_null() const;
+  [[nodiscard]] Expr is_not_null() const;
+  [[nodiscard]] Expr like(std::string pattern) const;
+  [[nodiscard]] Expr cast(DataType type) const;
+  [[nodiscard]] Expr try_cast(DataType type) const;
+  /// Turns a window function (fn::row_number(), fn::lag(...), fn::cum_sum(...)) into a
+  /// windowed expression. Throws: ParseError if this is not a window function.
+  [[nodiscard]] Expr over(WindowSpec window) const;
   /// The OVER clause of a kWindow expression.
   const WindowSpec& window() const;
 
@@ -117,17 +131,17 @@ class Expr {
   /// stack. Write long OR chains as `x IN (...)`.
   static constexpr int kMaxDepth = 256;
 
-  struct Node;
-  /// Throws: ParseError if the tree would nest deeper than kMaxDepth.
-  explicit Expr(std::shared_ptr<const Node> node);
-  const std::shared_ptr<const Node>& node() const { return node_; }
+  /// The engine's tree node (opaque outside the engine). Throws: ParseError if the tree
+  /// would nest deeper than kMaxDepth.
+  explicit Expr(std::shared_ptr<const detail::ExprNode> node);
+  const std::shared_ptr<const detail::ExprNode>& node() const { return node_; }
 
  private:
-  std::shared_ptr<const Node> node_;
+  std::shared_ptr<const detail::ExprNode> node_;
 };
 
-Expr col(std::string name);
-Expr lit(Scalar value);
+[[nodiscard]] Expr col(std::string name);
+[[nodiscard]] Expr lit(Scalar value);
 
 namespace detail {
 template <class>
@@ -198,71 +212,47 @@ Expr operator&&(const Expr& a, const Expr& b);
 Expr operator||(const Expr& a, const Expr& b);
 Expr operator!(const Expr& a);
 
-Expr coalesce(std::vector<Expr> values);
-/// CASE WHEN ... THEN ... [ELSE ...] END: when(c1, v1).when(c2, v2).otherwise(v3).
-class CaseBuilder {
- public:
-  CaseBuilder when(Expr condition, Expr value) &&;
-  /// Finishes with an ELSE value.
-  Expr otherwise(Expr value) &&;
-  /// Finishes without ELSE (NULL when nothing matches).
-  Expr end() &&;
+// Comparing with text compares with a text literal: col("city") == "NYC".
+template <class Text>
+concept TextValue = std::is_convertible_v<const Text&, std::string_view>;
+template <TextValue Text>
+Expr operator==(const Expr& a, const Text& text) {
+  return a == lit(std::string_view(text));
+}
+template <TextValue Text>
+Expr operator!=(const Expr& a, const Text& text) {
+  return a != lit(std::string_view(text));
+}
+template <TextValue Text>
+Expr operator<(const Expr& a, const Text& text) {
+  return a < lit(std::string_view(text));
+}
+template <TextValue Text>
+Expr operator<=(const Expr& a, const Text& text) {
+  return a <= lit(std::string_view(text));
+}
+template <TextValue Text>
+Expr operator>(const Expr& a, const Text& text) {
+  return a > lit(std::string_view(text));
+}
+template <TextValue Text>
+Expr operator>=(const Expr& a, const Text& text) {
+  return a >= lit(std::string_view(text));
+}
 
- private:
-  friend CaseBuilder when(Expr condition, Expr value);
-  std::vector<Expr> args_;
-};
-CaseBuilder when(Expr condition, Expr value);
-
-// Strings (UTF-8; positions and lengths count code points).
-Expr length(Expr text);
-Expr lower(Expr text);
-Expr upper(Expr text);
-Expr trim(Expr text);
-/// 1-based start, like SQL substr.
-Expr substr(Expr text, Expr start, Expr count);
-Expr contains(Expr text, Expr part);
-Expr starts_with(Expr text, Expr prefix);
-Expr ends_with(Expr text, Expr suffix);
-Expr concat(std::vector<Expr> parts);
-Expr replace(Expr text, Expr from, Expr to);
-
-// Dates and timestamps.
-Expr year(Expr date);
-Expr month(Expr date);
-Expr day(Expr date);
-/// date + days.
-Expr date_add(Expr date, Expr days);
-/// Days from `start` to `end`.
-Expr date_diff(Expr end, Expr start);
-/// Parses "YYYY-MM-DD" text to date32.
-Expr to_date(Expr text);
-/// Truncates to "year", "month" or "day" (dates) or also "hour", "minute" (timestamps).
-Expr date_trunc(std::string unit, Expr date);
-
-// Aggregates, for group_by().agg().
-Expr count(Expr value);
-Expr count_all();
-Expr count_distinct(Expr value);
-Expr sum(Expr value);
-Expr mean(Expr value);
-Expr min(Expr value);
-Expr max(Expr value);
-Expr first(Expr value);
-Expr last(Expr value);
-/// Sample standard deviation (n - 1).
-Expr stddev(Expr value);
-
-// Window functions, for with_column(name, f.over({...})).
-Expr row_number();
-Expr rank();
-Expr dense_rank();
-/// The value `offset` rows before in the window order, or `fallback` (NULL by default).
-Expr lag(Expr value, int64_t offset = 1, Expr fallback = Expr());
-/// The value `offset` rows after in the window order, or `fallback`.
-Expr lead(Expr value, int64_t offset = 1, Expr fallback = Expr());
-/// Running sum in window order (peers included, as SQL's default frame).
-Expr cum_sum(Expr value);
+template <class T>
+Expr Expr::isin(std::initializer_list<T> values) const {
+  std::vector<Expr> literals;
+  literals.reserve(values.size());
+  for (const T& value : values) {
+    if constexpr (std::is_same_v<T, Expr>) {
+      literals.push_back(value);
+    } else {
+      literals.push_back(lit(value));
+    }
+  }
+  return isin(std::move(literals));
+}
 
 /// Parses expression text. Throws: ParseError with line, column and a caret under the
 /// offending token.

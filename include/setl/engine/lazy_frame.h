@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "setl/engine/expr.h"
+#include "setl/engine/functions.h"
 #include "setl/engine/table.h"
 
 namespace setl::engine {
@@ -42,7 +43,7 @@ class ScanSource {
 
 class LazyGroupBy;
 
-class LazyFrame {
+class [[nodiscard]] LazyFrame {
  public:
   /// A plan over an in-memory table.
   static LazyFrame from(Table table);
@@ -93,7 +94,7 @@ class LazyFrame {
   std::shared_ptr<const Node> node_;
 };
 
-class LazyGroupBy {
+class [[nodiscard]] LazyGroupBy {
  public:
   LazyGroupBy(LazyFrame input, std::vector<std::string> keys)
       : input_(std::move(input)), keys_(std::move(keys)) {}

@@ -11,7 +11,7 @@
 
 namespace setl::engine {
 
-class RecordBatch {
+class [[nodiscard]] RecordBatch {
  public:
   /// An empty batch of an empty schema.
   RecordBatch();

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "setl/engine/expr.h"
+#include "setl/engine/functions.h"
 #include "setl/engine/record_batch.h"
 
 namespace setl::engine {
@@ -30,7 +31,7 @@ enum class JoinType { kInner, kLeft, kRight, kFull, kSemi, kAnti };
 
 class GroupedTable;
 
-class Table {
+class [[nodiscard]] Table {
  public:
   /// An empty table with no columns.
   Table();
@@ -109,7 +110,7 @@ class Table {
   int64_t num_rows_ = 0;
 };
 
-class GroupedTable {
+class [[nodiscard]] GroupedTable {
  public:
   GroupedTable(Table table, std::vector<std::string> keys)
       : table_(std::move(table)), keys_(std::move(keys)) {}

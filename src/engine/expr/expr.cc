@@ -5,11 +5,12 @@
 #include <set>
 
 #include "engine/expr/expr_node.h"
+#include "engine/functions/registry.h"
 #include "setl/core/error.h"
 
 namespace setl::engine {
 
-Expr::Expr(std::shared_ptr<const Node> node) : node_(std::move(node)) {
+Expr::Expr(std::shared_ptr<const detail::ExprNode> node) : node_(std::move(node)) {
   int depth = 1;
   for (const Expr& arg : node_->args) {
     depth = std::max(depth, arg.node_->depth + 1);
@@ -22,14 +23,14 @@ Expr::Expr(std::shared_ptr<const Node> node) : node_(std::move(node)) {
   if (node_->depth != depth) {
     // A node is new (owned by this Expr alone) whenever its depth can differ from its
     // arguments': nodes are immutable once shared.
-    const_cast<Node&>(*node_).depth = depth;
+    const_cast<detail::ExprNode&>(*node_).depth = depth;
   }
 }
 
 namespace {
 
 Expr make(ExprKind kind, std::string name, std::vector<Expr> args) {
-  auto node = std::make_shared<Expr::Node>();
+  auto node = std::make_shared<detail::ExprNode>();
   node->kind = kind;
   node->name = std::move(name);
   node->args = std::move(args);
@@ -37,7 +38,7 @@ Expr make(ExprKind kind, std::string name, std::vector<Expr> args) {
 }
 
 Expr make_literal(Scalar value) {
-  auto node = std::make_shared<Expr::Node>();
+  auto node = std::make_shared<detail::ExprNode>();
   node->kind = ExprKind::kLiteral;
   node->literal = std::move(value);
   return Expr(std::move(node));
@@ -101,9 +102,6 @@ Expr::Expr(int value) : Expr(Scalar::int64(value)) {}
 Expr::Expr(long value) : Expr(Scalar::int64(value)) {}
 Expr::Expr(long long value) : Expr(Scalar::int64(value)) {}
 Expr::Expr(double value) : Expr(Scalar::float64(value)) {}
-Expr::Expr(bool value) : Expr(Scalar::boolean(value)) {}
-Expr::Expr(const char* value) : Expr(Scalar::string(value)) {}
-Expr::Expr(std::string value) : Expr(Scalar::string(std::move(value))) {}
 Expr::Expr(Scalar value) : node_(make_literal(std::move(value)).node()) {}
 
 ExprKind Expr::kind() const {
@@ -139,13 +137,13 @@ std::string Expr::output_name() const {
 }
 
 Expr Expr::alias(std::string name) const {
-  auto node = std::make_shared<Node>(*node_);
+  auto node = std::make_shared<detail::ExprNode>(*node_);
   node->alias = std::move(name);
   return Expr(std::move(node));
 }
 
 std::string Expr::to_string() const {
-  const Node& node = *node_;
+  const detail::ExprNode& node = *node_;
   switch (node.kind) {
     case ExprKind::kColumn:
       return quote_identifier(node.name);
@@ -249,11 +247,11 @@ Expr Expr::is_not_null() const {
   return make(ExprKind::kCall, "is_not_null", {*this});
 }
 Expr Expr::like(std::string pattern) const {
-  return make(ExprKind::kCall, "like", {*this, Expr(std::move(pattern))});
+  return make(ExprKind::kCall, "like", {*this, lit(std::move(pattern))});
 }
 
 Expr Expr::cast(DataType type) const {
-  auto node = std::make_shared<Node>();
+  auto node = std::make_shared<detail::ExprNode>();
   node->kind = ExprKind::kCast;
   node->args = {*this};
   node->cast_type = std::move(type);
@@ -261,7 +259,7 @@ Expr Expr::cast(DataType type) const {
 }
 
 Expr Expr::try_cast(DataType type) const {
-  auto node = std::make_shared<Node>();
+  auto node = std::make_shared<detail::ExprNode>();
   node->kind = ExprKind::kCast;
   node->args = {*this};
   node->cast_type = std::move(type);
@@ -269,21 +267,16 @@ Expr Expr::try_cast(DataType type) const {
   return Expr(std::move(node));
 }
 
-namespace {
-const std::set<std::string> kWindowFunctions = {"row_number", "rank", "dense_rank",
-                                                "lag",        "lead", "cum_sum"};
-}  // namespace
-
 Expr Expr::over(WindowSpec window) const {
   bool is_window_function = (node_->kind == ExprKind::kCall || node_->kind == ExprKind::kWindow) &&
-                            kWindowFunctions.count(node_->name) > 0;
+                            detail::FunctionRegistry::instance().window(node_->name) != nullptr;
   if (!is_window_function) {
     throw ParseError(
         "over() applies to window functions (row_number, rank, dense_rank, lag, "
         "lead, cum_sum); " +
         to_string() + " is not one");
   }
-  auto node = std::make_shared<Node>(*node_);
+  auto node = std::make_shared<detail::ExprNode>(*node_);
   node->kind = ExprKind::kWindow;
   node->window = std::make_shared<const WindowSpec>(std::move(window));
   return Expr(std::move(node));
@@ -296,28 +289,9 @@ const WindowSpec& Expr::window() const {
   return *node_->window;
 }
 
-Expr row_number() {
-  return call("row_number", {});
-}
-Expr rank() {
-  return call("rank", {});
-}
-Expr dense_rank() {
-  return call("dense_rank", {});
-}
-Expr lag(Expr value, int64_t offset, Expr fallback) {
-  return call("lag", {std::move(value), Expr(Scalar::int64(offset)), std::move(fallback)});
-}
-Expr lead(Expr value, int64_t offset, Expr fallback) {
-  return call("lead", {std::move(value), Expr(Scalar::int64(offset)), std::move(fallback)});
-}
-Expr cum_sum(Expr value) {
-  return call("cum_sum", {std::move(value)});
-}
-
 bool same_expr(const Expr& a, const Expr& b) {
-  const Expr::Node& x = *a.node();
-  const Expr::Node& y = *b.node();
+  const detail::ExprNode& x = *a.node();
+  const detail::ExprNode& y = *b.node();
   if ((x.window == nullptr) != (y.window == nullptr)) {
     return false;
   }
@@ -408,118 +382,6 @@ Expr operator||(const Expr& a, const Expr& b) {
 }
 Expr operator!(const Expr& a) {
   return call("not", {a});
-}
-
-Expr coalesce(std::vector<Expr> values) {
-  return call("coalesce", std::move(values));
-}
-
-CaseBuilder when(Expr condition, Expr value) {
-  CaseBuilder builder;
-  builder.args_ = {std::move(condition), std::move(value)};
-  return builder;
-}
-CaseBuilder CaseBuilder::when(Expr condition, Expr value) && {
-  args_.push_back(std::move(condition));
-  args_.push_back(std::move(value));
-  return std::move(*this);
-}
-Expr CaseBuilder::otherwise(Expr value) && {
-  args_.push_back(std::move(value));
-  return call("case", std::move(args_));
-}
-Expr CaseBuilder::end() && {
-  return call("case", std::move(args_));
-}
-
-Expr length(Expr text) {
-  return call("length", {std::move(text)});
-}
-Expr lower(Expr text) {
-  return call("lower", {std::move(text)});
-}
-Expr upper(Expr text) {
-  return call("upper", {std::move(text)});
-}
-Expr trim(Expr text) {
-  return call("trim", {std::move(text)});
-}
-Expr substr(Expr text, Expr start, Expr count) {
-  return call("substr", {std::move(text), std::move(start), std::move(count)});
-}
-Expr contains(Expr text, Expr part) {
-  return call("contains", {std::move(text), std::move(part)});
-}
-Expr starts_with(Expr text, Expr prefix) {
-  return call("starts_with", {std::move(text), std::move(prefix)});
-}
-Expr ends_with(Expr text, Expr suffix) {
-  return call("ends_with", {std::move(text), std::move(suffix)});
-}
-Expr concat(std::vector<Expr> parts) {
-  return call("concat", std::move(parts));
-}
-Expr replace(Expr text, Expr from, Expr to) {
-  return call("replace", {std::move(text), std::move(from), std::move(to)});
-}
-
-Expr year(Expr date) {
-  return call("year", {std::move(date)});
-}
-Expr month(Expr date) {
-  return call("month", {std::move(date)});
-}
-Expr day(Expr date) {
-  return call("day", {std::move(date)});
-}
-Expr date_add(Expr date, Expr days) {
-  return call("date_add", {std::move(date), std::move(days)});
-}
-Expr date_diff(Expr end, Expr start) {
-  return call("date_diff", {std::move(end), std::move(start)});
-}
-Expr to_date(Expr text) {
-  return call("to_date", {std::move(text)});
-}
-Expr date_trunc(std::string unit, Expr date) {
-  return call("date_trunc", {Expr(std::move(unit)), std::move(date)});
-}
-
-namespace {
-Expr aggregate(std::string name, std::vector<Expr> args) {
-  return make(ExprKind::kAggregate, std::move(name), std::move(args));
-}
-}  // namespace
-
-Expr count(Expr value) {
-  return aggregate("count", {std::move(value)});
-}
-Expr count_all() {
-  return aggregate("count_all", {});
-}
-Expr count_distinct(Expr value) {
-  return aggregate("count_distinct", {std::move(value)});
-}
-Expr sum(Expr value) {
-  return aggregate("sum", {std::move(value)});
-}
-Expr mean(Expr value) {
-  return aggregate("mean", {std::move(value)});
-}
-Expr min(Expr value) {
-  return aggregate("min", {std::move(value)});
-}
-Expr max(Expr value) {
-  return aggregate("max", {std::move(value)});
-}
-Expr first(Expr value) {
-  return aggregate("first", {std::move(value)});
-}
-Expr last(Expr value) {
-  return aggregate("last", {std::move(value)});
-}
-Expr stddev(Expr value) {
-  return aggregate("stddev", {std::move(value)});
 }
 
 }  // namespace setl::engine

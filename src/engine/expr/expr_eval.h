@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,48 +13,7 @@
 
 namespace setl::engine::detail {
 
-enum class Fn : uint8_t {
-  kNone,
-  kAdd,
-  kSub,
-  kMul,
-  kDiv,
-  kMod,
-  kNeg,
-  kAbs,
-  kRound,
-  kEq,
-  kNe,
-  kLt,
-  kLe,
-  kGt,
-  kGe,
-  kAnd,
-  kOr,
-  kNot,
-  kIsNull,
-  kIsNotNull,
-  kIn,
-  kLike,
-  kCase,
-  kCoalesce,
-  kLength,
-  kLower,
-  kUpper,
-  kTrim,
-  kSubstr,
-  kContains,
-  kStartsWith,
-  kEndsWith,
-  kConcat,
-  kReplace,
-  kYear,
-  kMonth,
-  kDay,
-  kDateAdd,
-  kDateDiff,
-  kDateTrunc,
-};
+struct ScalarFunction;
 
 /// A value that is either a whole column or one scalar standing for every row.
 struct Datum {
@@ -66,7 +26,7 @@ struct InSet;
 
 struct BoundExpr {
   ExprKind kind = ExprKind::kLiteral;
-  Fn fn = Fn::kNone;
+  const ScalarFunction* function = nullptr;  // for kCall
   DataType type;
   int column = -1;
   Scalar literal;
@@ -83,14 +43,13 @@ Datum evaluate(const BoundExpr& expr, const RecordBatch& batch);
 /// Like evaluate, but a scalar result is broadcast to a column of the batch's length.
 ColumnPtr evaluate_column(const BoundExpr& expr, const RecordBatch& batch);
 
-// Kernels, grouped by file.
-Datum eval_arithmetic(Fn fn, const DataType& type, const Datum& a, const Datum& b, int64_t rows);
-Datum eval_compare(Fn fn, const Datum& a, const Datum& b, int64_t rows);
-Datum eval_unary_numeric(Fn fn, const Datum& a, int64_t rows);
-Datum eval_round(const Datum& value, const Datum& digits, int64_t rows);
+/// `value` brought to `type`: literals are folded now (so a bad literal fails before
+/// execution), anything else is wrapped in a cast.
+BoundExpr cast_to(BoundExpr value, const DataType& type);
+/// The type both sides of a comparison, arithmetic or CASE branch are brought to, if any.
+std::optional<DataType> common_type(const BoundExpr& a, const BoundExpr& b);
+
 Datum eval_cast(const Datum& value, const DataType& to, bool try_cast, int64_t rows);
-Datum eval_string(Fn fn, const std::vector<Datum>& args, int64_t rows);
-Datum eval_temporal(Fn fn, const DataType& type, const std::vector<Datum>& args, int64_t rows);
 
 /// The columns of `schema` as column references, with `name` replaced by (or, if absent,
 /// followed by) `value` aliased to it: the projection behind with_column.

@@ -7,9 +7,9 @@
 
 #include "setl/engine/expr.h"
 
-namespace setl::engine {
+namespace setl::engine::detail {
 
-struct Expr::Node {
+struct ExprNode {
   ExprKind kind = ExprKind::kLiteral;
   std::string name;
   Scalar literal;
@@ -22,4 +22,4 @@ struct Expr::Node {
   int depth = 1;
 };
 
-}  // namespace setl::engine
+}  // namespace setl::engine::detail

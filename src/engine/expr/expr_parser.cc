@@ -7,9 +7,11 @@
 #include <optional>
 #include <set>
 
+#include "engine/expr/expr_node.h"
+#include "engine/functions/registry.h"
 #include "setl/core/error.h"
 #include "setl/core/suggest.h"
-#include "setl/engine/expr.h"
+#include "setl/engine/functions.h"
 
 namespace setl::engine {
 namespace {
@@ -22,15 +24,13 @@ struct Token {
   size_t position = 0;  // byte offset in the source
 };
 
-const std::set<std::string> kScalarFunctions = {
-    "length",      "lower",     "upper",      "trim",       "substr",   "substring", "contains",
-    "starts_with", "ends_with", "concat",     "replace",    "year",     "month",     "day",
-    "date_add",    "date_diff", "to_date",    "date_trunc", "coalesce", "abs",       "round",
-    "row_number",  "rank",      "dense_rank", "lag",        "lead",     "cum_sum"};
-const std::set<std::string> kWindowFunctions = {"row_number", "rank", "dense_rank",
-                                                "lag",        "lead", "cum_sum"};
-const std::set<std::string> kAggregateFunctions = {
-    "count", "count_distinct", "sum", "mean", "avg", "min", "max", "first", "last", "stddev"};
+Expr make_aggregate(std::string name, std::vector<Expr> args) {
+  auto node = std::make_shared<detail::ExprNode>();
+  node->kind = ExprKind::kAggregate;
+  node->name = std::move(name);
+  node->args = std::move(args);
+  return Expr(std::move(node));
+}
 
 std::string lower_case(std::string_view text) {
   std::string out(text);
@@ -406,11 +406,11 @@ class Parser {
   }
 
   Expr parse_case(const Token& token) {
-    CaseBuilder builder = [&] {
+    fn::CaseBuilder builder = [&] {
       expect_keyword("when");
       Expr condition = parse_or();
       expect_keyword("then");
-      return when(condition, parse_or());
+      return fn::when(condition, parse_or());
     }();
     while (accept_keyword("when")) {
       Expr condition = parse_or();
@@ -429,9 +429,10 @@ class Parser {
   }
 
   Expr parse_call(const Token& name_token, const std::string& name) {
+    const detail::FunctionRegistry& registry = detail::FunctionRegistry::instance();
     if (name == "count" && accept_symbol("*")) {
       expect_symbol(")");
-      return count_all();
+      return fn::count_all();
     }
     std::vector<Expr> args;
     if (!accept_symbol(")")) {
@@ -441,36 +442,41 @@ class Parser {
       }
       expect_symbol(")");
     }
-    if (kAggregateFunctions.count(name) > 0) {
-      if (args.size() != 1) {
-        fail(name_token.position,
-             name + "() takes one argument, got " + std::to_string(args.size()));
-      }
-      std::string canonical = name == "avg" ? "mean" : name;
-      Expr expr = canonical == "count"            ? count(args[0])
-                  : canonical == "count_distinct" ? count_distinct(args[0])
-                  : canonical == "sum"            ? sum(args[0])
-                  : canonical == "mean"           ? mean(args[0])
-                  : canonical == "min"            ? min(args[0])
-                  : canonical == "max"            ? max(args[0])
-                  : canonical == "first"          ? first(args[0])
-                  : canonical == "last"           ? last(args[0])
-                                                  : stddev(args[0]);
-      return expr;
+    const FunctionInfo* info = nullptr;
+    if (const auto* aggregate = registry.aggregate(name)) {
+      info = &aggregate->info;
+    } else if (const auto* window = registry.window(name)) {
+      info = &window->info;
+    } else if (const auto* scalar = registry.scalar(name);
+               scalar != nullptr && scalar->info.kind == FunctionKind::kScalar) {
+      info = &scalar->info;
     }
-    if (kScalarFunctions.count(name) == 0) {
-      std::vector<std::string> known(kScalarFunctions.begin(), kScalarFunctions.end());
-      known.insert(known.end(), kAggregateFunctions.begin(), kAggregateFunctions.end());
+    if (info == nullptr) {
       std::string message = "unknown function '" + name_token.text + "'";
-      if (auto suggestion = closest_match(name, known)) {
+      if (auto suggestion = closest_match(name, registry.names())) {
         message += "; did you mean '" + *suggestion + "'?";
       }
       fail(name_token.position, message);
     }
-    if (kWindowFunctions.count(name) > 0) {
-      return parse_window(name_token, name, std::move(args));
+    if (args.size() < info->min_args || args.size() > info->max_args) {
+      std::string expected =
+          info->max_args == FunctionInfo::kVariadic ? "at least " + std::to_string(info->min_args)
+          : info->min_args == info->max_args
+              ? std::to_string(info->min_args)
+              : std::to_string(info->min_args) + " to " + std::to_string(info->max_args);
+      fail(name_token.position,
+           name + "() takes " + expected + " argument(s), got " + std::to_string(args.size()));
     }
-    return call(name == "substring" ? "substr" : name, std::move(args));
+    switch (info->kind) {
+      case FunctionKind::kAggregate:
+        return make_aggregate(info->name, std::move(args));
+      case FunctionKind::kWindow:
+        return parse_window(name_token, info->name, std::move(args));
+      case FunctionKind::kScalar:
+      case FunctionKind::kOperator:
+        break;
+    }
+    return call(info->name, std::move(args));
   }
 
   std::string parse_column_name() {
@@ -482,13 +488,6 @@ class Parser {
   }
 
   Expr parse_window(const Token& name_token, const std::string& name, std::vector<Expr> args) {
-    size_t expected = name == "lag" || name == "lead" ? 1 : name == "cum_sum" ? 1 : 0;
-    size_t most = name == "lag" || name == "lead" ? 3 : expected;
-    if (args.size() < expected || args.size() > most) {
-      fail(name_token.position, name + "() takes " + std::to_string(expected) +
-                                    (most > expected ? " to " + std::to_string(most) : "") +
-                                    " argument(s), got " + std::to_string(args.size()));
-    }
     Expr function = call(name, {});
     if (name == "lag" || name == "lead") {
       int64_t offset = 1;
@@ -499,9 +498,10 @@ class Parser {
         offset = args[1].literal().as_int();
       }
       Expr fallback = args.size() > 2 ? args[2] : Expr();
-      function = name == "lag" ? lag(args[0], offset, fallback) : lead(args[0], offset, fallback);
+      function =
+          name == "lag" ? fn::lag(args[0], offset, fallback) : fn::lead(args[0], offset, fallback);
     } else if (name == "cum_sum") {
-      function = cum_sum(args[0]);
+      function = fn::cum_sum(args[0]);
     }
     if (!accept_keyword("over")) {
       fail(peek(), name + "() is a window function: expected OVER (PARTITION BY ... ORDER BY ...)");

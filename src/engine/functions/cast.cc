@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/expr/expr_eval.h"
+#include "engine/functions/registry.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/parse_value.h"
@@ -199,6 +199,28 @@ Datum eval_cast(const Datum& value, const DataType& to, bool try_cast, int64_t r
     }
   }
   return Datum{builder.finish(), {}};
+}
+
+void register_cast_syntax(FunctionRegistry& r) {
+  r.add(FunctionInfo{"cast",
+                     FunctionKind::kOperator,
+                     "conversion",
+                     1,
+                     1,
+                     "CAST(x AS type)",
+                     kNullInNullOut,
+                     "Converts to bool, int32, int64, float64, string, date or timestamp; "
+                     "a value that does not convert is an error (C++: x.cast(type))",
+                     {}});
+  r.add(FunctionInfo{"try_cast",
+                     FunctionKind::kOperator,
+                     "conversion",
+                     1,
+                     1,
+                     "TRY_CAST(x AS type)",
+                     "NULL also where x does not convert",
+                     "Like CAST, with NULL instead of an error (C++: x.try_cast(type))",
+                     {}});
 }
 
 }  // namespace setl::engine::detail

@@ -1,43 +1,20 @@
-// Arithmetic and comparison kernels. After binding, arithmetic sees int64 or float64 on
-// both sides; comparisons see two values of one type.
+// Arithmetic: + - * / % negate abs round. After binding, kernels see int64 or float64.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
 
-#include "engine/expr/expr_eval.h"
+#include "engine/functions/registry.h"
+#include "engine/functions/values.h"
 #include "setl/core/error.h"
 
 namespace setl::engine::detail {
 namespace {
 
-// A typed view of a datum: a pointer that advances with the row, or a constant.
-template <class T>
-struct Values {
-  const T* data;
-  bool scalar;
-  T constant;
-  T operator[](int64_t row) const { return scalar ? constant : data[row]; }
-};
+enum class Op { kAdd, kSub, kMul, kDiv, kMod, kNeg, kAbs, kRound };
 
-template <class T>
-Values<T> values_of(const Datum& datum) {
-  if (datum.is_scalar()) {
-    T constant{};
-    if (!datum.scalar.is_null()) {
-      if constexpr (std::is_same_v<T, double>) {
-        constant = datum.scalar.as_double();
-      } else {
-        constant = static_cast<T>(datum.scalar.as_int());
-      }
-    }
-    return {nullptr, true, constant};
-  }
-  return {datum.column->values<T>(), false, T{}};
-}
-
-template <class T, class Op>
-void fill(T* out, const Values<T>& a, const Values<T>& b, int64_t rows, Op op) {
+template <class T, class Fill>
+void fill(T* out, const Values<T>& a, const Values<T>& b, int64_t rows, Fill op) {
   if (!a.scalar && !b.scalar) {
     for (int64_t i = 0; i < rows; ++i) {
       out[i] = op(a.data[i], b.data[i]);
@@ -66,19 +43,19 @@ bool is_valid_row(const BufferPtr& validity, int64_t row) {
                     " " + std::to_string(y) + "; cast to float64 for larger values");
 }
 
-Datum int_arithmetic(Fn fn, const Datum& a, const Datum& b, int64_t rows) {
+Datum int_arithmetic(Op op, const Datum& a, const Datum& b, int64_t rows) {
   BufferPtr validity = and_validity({&a, &b}, rows);
   auto out = Buffer::allocate(static_cast<size_t>(rows) * 8);
   int64_t* result = out->mutable_data_as<int64_t>();
   Values<int64_t> x = values_of<int64_t>(a);
   Values<int64_t> y = values_of<int64_t>(b);
   bool overflowed = false;
-  switch (fn) {
-    case Fn::kAdd:
-    case Fn::kSub: {
+  switch (op) {
+    case Op::kAdd:
+    case Op::kSub: {
       // Wrapping arithmetic vectorizes; a sign test flags overflow afterwards.
       uint64_t flags = 0;
-      bool add = fn == Fn::kAdd;
+      bool add = op == Op::kAdd;
       fill(result, x, y, rows, [&](int64_t p, int64_t q) {
         uint64_t up = static_cast<uint64_t>(p);
         uint64_t uq = static_cast<uint64_t>(q);
@@ -89,7 +66,7 @@ Datum int_arithmetic(Fn fn, const Datum& a, const Datum& b, int64_t rows) {
       overflowed = (flags >> 63) != 0;
       break;
     }
-    case Fn::kMul:
+    case Op::kMul:
       if (x.scalar != y.scalar) {
         // Column times constant: wrap, track the column's range, and compare it with the
         // range the constant allows (vectorizes, unlike a per-row overflow builtin).
@@ -121,7 +98,7 @@ Datum int_arithmetic(Fn fn, const Datum& a, const Datum& b, int64_t rows) {
         return r;
       });
       break;
-    case Fn::kMod: {
+    case Op::kMod: {
       bool any_zero = false;
       fill(result, x, y, rows, [&](int64_t p, int64_t q) {
         if (q == 0 || q == -1) {
@@ -149,13 +126,13 @@ Datum int_arithmetic(Fn fn, const Datum& a, const Datum& b, int64_t rows) {
       if (!is_valid_row(validity, i)) {
         continue;
       }
-      if (fn == Fn::kAdd && __builtin_add_overflow(x[i], y[i], &r)) {
+      if (op == Op::kAdd && __builtin_add_overflow(x[i], y[i], &r)) {
         overflow("+", x[i], y[i]);
       }
-      if (fn == Fn::kSub && __builtin_sub_overflow(x[i], y[i], &r)) {
+      if (op == Op::kSub && __builtin_sub_overflow(x[i], y[i], &r)) {
         overflow("-", x[i], y[i]);
       }
-      if (fn == Fn::kMul && __builtin_mul_overflow(x[i], y[i], &r)) {
+      if (op == Op::kMul && __builtin_mul_overflow(x[i], y[i], &r)) {
         overflow("*", x[i], y[i]);
       }
     }
@@ -163,25 +140,25 @@ Datum int_arithmetic(Fn fn, const Datum& a, const Datum& b, int64_t rows) {
   return Datum{std::make_shared<Column>(DataType::int64(), rows, validity, out), {}};
 }
 
-Datum float_arithmetic(Fn fn, const Datum& a, const Datum& b, int64_t rows) {
+Datum float_arithmetic(Op op, const Datum& a, const Datum& b, int64_t rows) {
   BufferPtr validity = and_validity({&a, &b}, rows);
   auto out = Buffer::allocate(static_cast<size_t>(rows) * 8);
   double* result = out->mutable_data_as<double>();
   Values<double> x = values_of<double>(a);
   Values<double> y = values_of<double>(b);
-  switch (fn) {
-    case Fn::kAdd:
+  switch (op) {
+    case Op::kAdd:
       fill(result, x, y, rows, std::plus<double>());
       break;
-    case Fn::kSub:
+    case Op::kSub:
       fill(result, x, y, rows, std::minus<double>());
       break;
-    case Fn::kMul:
+    case Op::kMul:
       fill(result, x, y, rows, std::multiplies<double>());
       break;
-    case Fn::kDiv:
-    case Fn::kMod: {
-      if (fn == Fn::kDiv) {
+    case Op::kDiv:
+    case Op::kMod: {
+      if (op == Op::kDiv) {
         fill(result, x, y, rows, std::divides<double>());
       } else {
         fill(result, x, y, rows, [](double p, double q) { return q == 0 ? 0.0 : std::fmod(p, q); });
@@ -206,70 +183,12 @@ Datum float_arithmetic(Fn fn, const Datum& a, const Datum& b, int64_t rows) {
   return Datum{std::make_shared<Column>(DataType::float64(), rows, validity, out), {}};
 }
 
-template <class T, class Cmp>
-void compare_into(uint8_t* bits, const Values<T>& a, const Values<T>& b, int64_t rows, Cmp cmp) {
-  int64_t full = rows / 8 * 8;
-  for (int64_t i = 0; i < full; i += 8) {
-    uint8_t byte = 0;
-    for (int j = 0; j < 8; ++j) {
-      byte |= static_cast<uint8_t>(cmp(a[i + j], b[i + j])) << j;
-    }
-    bits[i / 8] = byte;
-  }
-  for (int64_t i = full; i < rows; ++i) {
-    set_bit(bits, i, cmp(a[i], b[i]));
-  }
-}
-
-template <class T>
-void compare_typed(Fn fn, uint8_t* bits, const Values<T>& a, const Values<T>& b, int64_t rows) {
-  switch (fn) {
-    case Fn::kEq:
-      compare_into(bits, a, b, rows, std::equal_to<T>());
-      break;
-    case Fn::kNe:
-      compare_into(bits, a, b, rows, std::not_equal_to<T>());
-      break;
-    case Fn::kLt:
-      compare_into(bits, a, b, rows, std::less<T>());
-      break;
-    case Fn::kLe:
-      compare_into(bits, a, b, rows, std::less_equal<T>());
-      break;
-    case Fn::kGt:
-      compare_into(bits, a, b, rows, std::greater<T>());
-      break;
-    case Fn::kGe:
-      compare_into(bits, a, b, rows, std::greater_equal<T>());
-      break;
-    default:
-      throw InternalError("bad comparison");
-  }
-}
-
-// Strings and bools go through a per-row accessor.
-struct StringValues {
-  const Column* column;
-  std::string_view constant;
-  std::string_view operator[](int64_t row) const {
-    return column ? column->string_value(row) : constant;
-  }
-};
-
-struct BoolValues {
-  const Column* column;
-  bool constant;
-  bool operator[](int64_t row) const { return column ? column->bool_value(row) : constant; }
-};
-
-}  // namespace
-
-Datum eval_arithmetic(Fn fn, const DataType& type, const Datum& a, const Datum& b, int64_t rows) {
+Datum eval_arithmetic(Op op, const DataType& type, const Datum& a, const Datum& b, int64_t rows) {
   if ((a.is_scalar() && a.scalar.is_null()) || (b.is_scalar() && b.scalar.is_null())) {
     return Datum{Column::nulls(type, rows), {}};
   }
-  return type.id() == TypeId::kFloat64 ? float_arithmetic(fn, a, b, rows)
-                                       : int_arithmetic(fn, a, b, rows);
+  return type.id() == TypeId::kFloat64 ? float_arithmetic(op, a, b, rows)
+                                       : int_arithmetic(op, a, b, rows);
 }
 
 Datum eval_round(const Datum& value, const Datum& digits, int64_t rows) {
@@ -288,7 +207,7 @@ Datum eval_round(const Datum& value, const Datum& digits, int64_t rows) {
   return Datum{std::make_shared<Column>(DataType::float64(), rows, validity, out), {}};
 }
 
-Datum eval_unary_numeric(Fn fn, const Datum& a, int64_t rows) {
+Datum eval_unary_numeric(Op op, const Datum& a, int64_t rows) {
   ColumnPtr column = to_column(a, rows);
   const DataType& type = column->type();
   auto out = Buffer::allocate(static_cast<size_t>(rows) * 8);
@@ -297,7 +216,7 @@ Datum eval_unary_numeric(Fn fn, const Datum& a, int64_t rows) {
     const double* in = column->values<double>();
     double* result = out->mutable_data_as<double>();
     for (int64_t i = 0; i < rows; ++i) {
-      result[i] = fn == Fn::kNeg ? -in[i] : fn == Fn::kAbs ? std::fabs(in[i]) : std::round(in[i]);
+      result[i] = op == Op::kNeg ? -in[i] : op == Op::kAbs ? std::fabs(in[i]) : std::round(in[i]);
     }
     return Datum{std::make_shared<Column>(DataType::float64(), rows, validity, out), {}};
   }
@@ -307,67 +226,149 @@ Datum eval_unary_numeric(Fn fn, const Datum& a, int64_t rows) {
     if (in[i] == INT64_MIN && is_valid_row(validity, i)) {
       throw SchemaError("integer overflow negating " + std::to_string(in[i]));
     }
-    result[i] = fn == Fn::kAbs ? (in[i] < 0 ? -in[i] : in[i]) : -in[i];
+    result[i] = op == Op::kAbs ? (in[i] < 0 ? -in[i] : in[i]) : -in[i];
   }
   return Datum{std::make_shared<Column>(DataType::int64(), rows, validity, out), {}};
 }
 
-Datum eval_compare(Fn fn, const Datum& a, const Datum& b, int64_t rows) {
-  if ((a.is_scalar() && a.scalar.is_null()) || (b.is_scalar() && b.scalar.is_null())) {
-    return Datum{Column::nulls(DataType::boolean(), rows), {}};
+template <Op op>
+Datum binary_kernel(const BoundExpr& call, const std::vector<Datum>& args, int64_t rows) {
+  return eval_arithmetic(op, call.type, args[0], args[1], rows);
+}
+
+template <Op op>
+Datum unary_kernel(const BoundExpr&, const std::vector<Datum>& args, int64_t rows) {
+  return eval_unary_numeric(op, args[0], rows);
+}
+
+Datum round_kernel(const BoundExpr&, const std::vector<Datum>& args, int64_t rows) {
+  return args.size() == 2 ? eval_round(args[0], args[1], rows)
+                          : eval_unary_numeric(Op::kRound, args[0], rows);
+}
+
+// Integers compute in int64 (overflow is an error), anything with a float64 in float64.
+DataType arithmetic_type(CallBinding& b) {
+  b.require(0, is_number, "a number");
+  b.require(1, is_number, "a number");
+  DataType type = common_type(b.arg(0), b.arg(1)).value_or(DataType::int64());
+  if (type.id() == TypeId::kNull) {
+    type = DataType::int64();
   }
-  const DataType& type = a.is_scalar() ? a.scalar.type() : a.column->type();
-  BufferPtr validity = and_validity({&a, &b}, rows);
-  auto out = Buffer::allocate(static_cast<size_t>((rows + 7) / 8));
-  uint8_t* bits = out->mutable_data();
-  switch (type.id()) {
-    case TypeId::kInt64:
-    case TypeId::kTimestamp:
-      compare_typed<int64_t>(fn, bits, values_of<int64_t>(a), values_of<int64_t>(b), rows);
-      break;
-    case TypeId::kInt32:
-    case TypeId::kDate32:
-      compare_typed<int32_t>(fn, bits, values_of<int32_t>(a), values_of<int32_t>(b), rows);
-      break;
-    case TypeId::kFloat64:
-      compare_typed<double>(fn, bits, values_of<double>(a), values_of<double>(b), rows);
-      break;
-    case TypeId::kString: {
-      StringValues x{a.is_scalar() ? nullptr : a.column.get(),
-                     a.is_scalar() ? std::string_view(a.scalar.as_string()) : std::string_view()};
-      StringValues y{b.is_scalar() ? nullptr : b.column.get(),
-                     b.is_scalar() ? std::string_view(b.scalar.as_string()) : std::string_view()};
-      for (int64_t i = 0; i < rows; ++i) {
-        int order = x[i].compare(y[i]);
-        bool value = fn == Fn::kEq   ? order == 0
-                     : fn == Fn::kNe ? order != 0
-                     : fn == Fn::kLt ? order < 0
-                     : fn == Fn::kLe ? order <= 0
-                     : fn == Fn::kGt ? order > 0
-                                     : order >= 0;
-        set_bit(bits, i, value);
-      }
-      break;
-    }
-    case TypeId::kBool: {
-      BoolValues x{a.is_scalar() ? nullptr : a.column.get(), a.is_scalar() && a.scalar.as_bool()};
-      BoolValues y{b.is_scalar() ? nullptr : b.column.get(), b.is_scalar() && b.scalar.as_bool()};
-      for (int64_t i = 0; i < rows; ++i) {
-        int p = x[i], q = y[i];
-        bool value = fn == Fn::kEq   ? p == q
-                     : fn == Fn::kNe ? p != q
-                     : fn == Fn::kLt ? p < q
-                     : fn == Fn::kLe ? p <= q
-                     : fn == Fn::kGt ? p > q
-                                     : p >= q;
-        set_bit(bits, i, value);
-      }
-      break;
-    }
-    case TypeId::kNull:
-      return Datum{Column::nulls(DataType::boolean(), rows), {}};
+  b.cast(0, type);
+  b.cast(1, type);
+  return type;
+}
+
+// date + days and date - days are date_add.
+bool is_date_shift(CallBinding& b) {
+  return b.type(0).id() == TypeId::kDate32 && b.type(1).is_integer();
+}
+
+DataType plus_type(CallBinding& b) {
+  if (is_date_shift(b)) {
+    b.rewrite_as("date_add");
+    b.cast(1, DataType::int64());
+    return DataType::date32();
   }
-  return Datum{std::make_shared<Column>(DataType::boolean(), rows, validity, out), {}};
+  return arithmetic_type(b);
+}
+
+DataType minus_type(CallBinding& b) {
+  if (is_date_shift(b)) {
+    BoundExpr negated;
+    negated.kind = ExprKind::kCall;
+    negated.function = &FunctionRegistry::instance().require_scalar("negate");
+    negated.type = DataType::int64();
+    negated.text = "-" + b.arg(1).text;
+    negated.args.push_back(cast_to(std::move(b.arg(1)), DataType::int64()));
+    b.arg(1) = std::move(negated);
+    b.rewrite_as("date_add");
+    return DataType::date32();
+  }
+  return arithmetic_type(b);
+}
+
+DataType divide_type(CallBinding& b) {
+  b.require(0, is_number, "a number");
+  b.require(1, is_number, "a number");
+  b.cast(0, DataType::float64());
+  b.cast(1, DataType::float64());
+  return DataType::float64();
+}
+
+DataType sign_preserving_type(CallBinding& b) {
+  b.require(0, is_number, "a number");
+  DataType type = b.type(0).id() == TypeId::kFloat64 ? DataType::float64() : DataType::int64();
+  b.cast(0, type);
+  return type;
+}
+
+DataType round_type(CallBinding& b) {
+  b.require(0, is_number, "a number");
+  b.cast(0, DataType::float64());
+  if (b.args().size() == 2) {
+    b.require(1, is_integer, "an integer");
+    b.cast(1, DataType::int64());
+  }
+  return DataType::float64();
+}
+
+FunctionInfo op(const char* name, const char* signature, const char* nulls, const char* doc) {
+  return {name, FunctionKind::kOperator, "numeric", 2, 2, signature, nulls, doc, {}};
+}
+
+}  // namespace
+
+void register_numeric_functions(FunctionRegistry& r) {
+  r.add(ScalarFunction{op("+", "a + b -> int64 | float64 | date32", kNullInNullOut,
+                          "Addition; date + integer adds days; integer overflow is an error"),
+                       plus_type, binary_kernel<Op::kAdd>});
+  r.add(ScalarFunction{op("-", "a - b -> int64 | float64 | date32", kNullInNullOut,
+                          "Subtraction; date - integer subtracts days"),
+                       minus_type, binary_kernel<Op::kSub>});
+  r.add(ScalarFunction{op("*", "a * b -> int64 | float64", kNullInNullOut,
+                          "Multiplication; integer overflow is an error"),
+                       arithmetic_type, binary_kernel<Op::kMul>});
+  r.add(ScalarFunction{op("/", "a / b -> float64", "NULL if an argument is NULL or b is 0",
+                          "Division, always in float64"),
+                       divide_type, binary_kernel<Op::kDiv>});
+  r.add(ScalarFunction{op("%", "a % b -> int64 | float64", "NULL if an argument is NULL or b is 0",
+                          "Remainder, with the sign of a"),
+                       arithmetic_type, binary_kernel<Op::kMod>});
+  r.add(ScalarFunction{{"negate",
+                        FunctionKind::kOperator,
+                        "numeric",
+                        1,
+                        1,
+                        "-a -> int64 | float64",
+                        kNullInNullOut,
+                        "Negation",
+                        {}},
+                       sign_preserving_type,
+                       unary_kernel<Op::kNeg>});
+  r.add(ScalarFunction{{"abs",
+                        FunctionKind::kScalar,
+                        "numeric",
+                        1,
+                        1,
+                        "abs(x: number) -> int64 | float64",
+                        kNullInNullOut,
+                        "Absolute value",
+                        {}},
+                       sign_preserving_type,
+                       unary_kernel<Op::kAbs>});
+  r.add(ScalarFunction{{"round",
+                        FunctionKind::kScalar,
+                        "numeric",
+                        1,
+                        2,
+                        "round(x: number [, digits: integer]) -> float64",
+                        kNullInNullOut,
+                        "Rounds half away from zero at `digits` decimal places (default 0; "
+                        "negative rounds to tens, hundreds, ...)",
+                        {}},
+                       round_type,
+                       round_kernel});
 }
 
 }  // namespace setl::engine::detail

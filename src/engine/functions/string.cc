@@ -2,7 +2,7 @@
 // letters and leave other characters unchanged.
 #include <cctype>
 
-#include "engine/expr/expr_eval.h"
+#include "engine/functions/registry.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
 
@@ -89,9 +89,22 @@ std::string replace_all(std::string_view text, std::string_view from, std::strin
   }
 }
 
-}  // namespace
+enum class Text {
+  kLength,
+  kLike,
+  kContains,
+  kStartsWith,
+  kEndsWith,
+  kLower,
+  kUpper,
+  kTrim,
+  kSubstr,
+  kConcat,
+  kReplace
+};
 
-Datum eval_string(Fn fn, const std::vector<Datum>& args, int64_t rows) {
+template <Text fn>
+Datum string_kernel(const BoundExpr&, const std::vector<Datum>& args, int64_t rows) {
   KernelInputs inputs = kernel_inputs(args, rows);
   const std::vector<ColumnPtr>& columns = inputs.columns;
   const BufferPtr& validity = inputs.validity;
@@ -99,17 +112,17 @@ Datum eval_string(Fn fn, const std::vector<Datum>& args, int64_t rows) {
   auto text = [&](size_t arg, int64_t row) { return columns[arg]->string_value(row); };
 
   switch (fn) {
-    case Fn::kLength: {
+    case Text::kLength: {
       auto out = Buffer::allocate(static_cast<size_t>(rows) * 8);
       for (int64_t row = 0; row < rows; ++row) {
         out->mutable_data_as<int64_t>()[row] = valid(row) ? code_points(text(0, row)) : 0;
       }
       return Datum{std::make_shared<Column>(DataType::int64(), rows, validity, out), {}};
     }
-    case Fn::kLike:
-    case Fn::kContains:
-    case Fn::kStartsWith:
-    case Fn::kEndsWith: {
+    case Text::kLike:
+    case Text::kContains:
+    case Text::kStartsWith:
+    case Text::kEndsWith: {
       auto out = Buffer::allocate(static_cast<size_t>((rows + 7) / 8), true);
       for (int64_t row = 0; row < rows; ++row) {
         if (!valid(row)) {
@@ -117,10 +130,10 @@ Datum eval_string(Fn fn, const std::vector<Datum>& args, int64_t rows) {
         }
         std::string_view value = text(0, row);
         std::string_view other = text(1, row);
-        bool result = fn == Fn::kLike         ? like_match(value, other)
-                      : fn == Fn::kContains   ? value.find(other) != std::string_view::npos
-                      : fn == Fn::kStartsWith ? value.starts_with(other)
-                                              : value.ends_with(other);
+        bool result = fn == Text::kLike         ? like_match(value, other)
+                      : fn == Text::kContains   ? value.find(other) != std::string_view::npos
+                      : fn == Text::kStartsWith ? value.starts_with(other)
+                                                : value.ends_with(other);
         set_bit(out->mutable_data(), row, result);
       }
       return Datum{std::make_shared<Column>(DataType::boolean(), rows, validity, out), {}};
@@ -138,18 +151,18 @@ Datum eval_string(Fn fn, const std::vector<Datum>& args, int64_t rows) {
     }
     std::string_view value = text(0, row);
     switch (fn) {
-      case Fn::kLower:
-      case Fn::kUpper:
+      case Text::kLower:
+      case Text::kUpper:
         scratch.assign(value);
         for (char& c : scratch) {
           unsigned char u = static_cast<unsigned char>(c);
           if (u < 0x80) {
-            c = static_cast<char>(fn == Fn::kLower ? std::tolower(u) : std::toupper(u));
+            c = static_cast<char>(fn == Text::kLower ? std::tolower(u) : std::toupper(u));
           }
         }
         builder.append_string(scratch);
         break;
-      case Fn::kTrim: {
+      case Text::kTrim: {
         size_t start = value.find_first_not_of(" \t\r\n");
         size_t end = value.find_last_not_of(" \t\r\n");
         builder.append_string(start == std::string_view::npos
@@ -157,7 +170,7 @@ Datum eval_string(Fn fn, const std::vector<Datum>& args, int64_t rows) {
                                   : value.substr(start, end - start + 1));
         break;
       }
-      case Fn::kSubstr: {
+      case Text::kSubstr: {
         int64_t start = columns[1]->values<int64_t>()[row];
         int64_t count = columns.size() > 2 ? columns[2]->values<int64_t>()[row] : INT64_MAX;
         // SQL: positions before 1 still consume the count.
@@ -175,14 +188,14 @@ Datum eval_string(Fn fn, const std::vector<Datum>& args, int64_t rows) {
         builder.append_string(value.substr(from, to - from));
         break;
       }
-      case Fn::kConcat:
+      case Text::kConcat:
         scratch.clear();
         for (size_t arg = 0; arg < columns.size(); ++arg) {
           scratch.append(text(arg, row));
         }
         builder.append_string(scratch);
         break;
-      case Fn::kReplace:
+      case Text::kReplace:
         builder.append_string(replace_all(value, text(1, row), text(2, row)));
         break;
       default:
@@ -190,6 +203,99 @@ Datum eval_string(Fn fn, const std::vector<Datum>& args, int64_t rows) {
     }
   }
   return Datum{builder.finish(), {}};
+}
+
+DataType text_to_int(CallBinding& b) {
+  b.require(0, is_text, "a string");
+  return DataType::int64();
+}
+
+DataType text_to_text(CallBinding& b) {
+  b.require(0, is_text, "a string");
+  return DataType::string();
+}
+
+DataType text_test(CallBinding& b) {
+  b.require(0, is_text, "a string");
+  b.require(1, is_text, "a string");
+  return DataType::boolean();
+}
+
+DataType like_type(CallBinding& b) {
+  text_test(b);
+  b.require_constant(1, "the LIKE pattern");
+  return DataType::boolean();
+}
+
+DataType substr_type(CallBinding& b) {
+  b.require(0, is_text, "a string");
+  for (size_t i = 1; i < b.args().size(); ++i) {
+    b.require(i, is_integer, "an integer");
+    b.cast(i, DataType::int64());
+  }
+  return DataType::string();
+}
+
+DataType concat_type(CallBinding& b) {
+  for (size_t i = 0; i < b.args().size(); ++i) {
+    b.cast(i, DataType::string());
+  }
+  return DataType::string();
+}
+
+DataType replace_type(CallBinding& b) {
+  for (size_t i = 0; i < 3; ++i) {
+    b.require(i, is_text, "a string");
+  }
+  return DataType::string();
+}
+
+FunctionInfo info(const char* name, size_t min_args, size_t max_args, const char* signature,
+                  const char* doc, std::vector<std::string> aliases = {}) {
+  return {name,      FunctionKind::kScalar, "string", min_args,          max_args,
+          signature, kNullInNullOut,        doc,      std::move(aliases)};
+}
+
+}  // namespace
+
+void register_string_functions(FunctionRegistry& r) {
+  r.add(ScalarFunction{info("length", 1, 1, "length(text) -> int64", "Length in code points"),
+                       text_to_int, string_kernel<Text::kLength>});
+  r.add(ScalarFunction{info("lower", 1, 1, "lower(text) -> string", "ASCII letters to lower case"),
+                       text_to_text, string_kernel<Text::kLower>});
+  r.add(ScalarFunction{info("upper", 1, 1, "upper(text) -> string", "ASCII letters to upper case"),
+                       text_to_text, string_kernel<Text::kUpper>});
+  r.add(ScalarFunction{info("trim", 1, 1, "trim(text) -> string",
+                            "Removes leading and trailing spaces, tabs and line breaks"),
+                       text_to_text, string_kernel<Text::kTrim>});
+  r.add(ScalarFunction{
+      info("substr", 2, 3, "substr(text, start [, count]) -> string",
+           "Code points from the 1-based `start` (to the end without `count`)", {"substring"}),
+      substr_type, string_kernel<Text::kSubstr>});
+  r.add(ScalarFunction{
+      info("contains", 2, 2, "contains(text, part) -> bool", "TRUE if `part` occurs in `text`"),
+      text_test, string_kernel<Text::kContains>});
+  r.add(ScalarFunction{info("starts_with", 2, 2, "starts_with(text, prefix) -> bool",
+                            "TRUE if `text` begins with `prefix`"),
+                       text_test, string_kernel<Text::kStartsWith>});
+  r.add(ScalarFunction{info("ends_with", 2, 2, "ends_with(text, suffix) -> bool",
+                            "TRUE if `text` ends with `suffix`"),
+                       text_test, string_kernel<Text::kEndsWith>});
+  r.add(ScalarFunction{info("concat", 1, FunctionInfo::kVariadic, "concat(x1, x2, ...) -> string",
+                            "The arguments as text, joined"),
+                       concat_type, string_kernel<Text::kConcat>});
+  FunctionInfo concat_operator =
+      info("concat_op", 2, 2, "a || b -> string", "Both sides as text, joined (as concat)");
+  concat_operator.kind = FunctionKind::kOperator;
+  r.add(ScalarFunction{std::move(concat_operator), concat_type, string_kernel<Text::kConcat>});
+  r.add(ScalarFunction{info("replace", 3, 3, "replace(text, from, to) -> string",
+                            "Every occurrence of `from` replaced by `to`"),
+                       replace_type, string_kernel<Text::kReplace>});
+  FunctionInfo like = info("like", 2, 2, "text [NOT] LIKE 'pattern' -> bool",
+                           "Case-sensitive match; % is any text, _ one character (C++: "
+                           "col(x).like(pattern))");
+  like.kind = FunctionKind::kOperator;
+  r.add(ScalarFunction{std::move(like), like_type, string_kernel<Text::kLike>});
 }
 
 }  // namespace setl::engine::detail

@@ -1,5 +1,5 @@
 // Date and timestamp kernels (proleptic Gregorian calendar, UTC).
-#include "engine/expr/expr_eval.h"
+#include "engine/functions/registry.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
 
@@ -19,15 +19,18 @@ int64_t day_number(const Column& column, int64_t row) {
              : floor_div(column.values<int64_t>()[row], kMicrosPerDay);
 }
 
-}  // namespace
+enum class Date { kYear, kMonth, kDay, kDateDiff, kDateAdd, kDateTrunc };
 
-Datum eval_temporal(Fn fn, const DataType& type, const std::vector<Datum>& args, int64_t rows) {
+template <Date fn>
+Datum temporal_kernel(const BoundExpr& call, const std::vector<Datum>& args, int64_t rows) {
+  const DataType& type = call.type;
   KernelInputs inputs = kernel_inputs(args, rows);
   const std::vector<ColumnPtr>& columns = inputs.columns;
   const BufferPtr& validity = inputs.validity;
   auto valid = [&](int64_t row) { return inputs.valid(row); };
 
-  if (fn == Fn::kYear || fn == Fn::kMonth || fn == Fn::kDay || fn == Fn::kDateDiff) {
+  if constexpr (fn == Date::kYear || fn == Date::kMonth || fn == Date::kDay ||
+                fn == Date::kDateDiff) {
     auto out = Buffer::allocate(static_cast<size_t>(rows) * 8);
     int64_t* result = out->mutable_data_as<int64_t>();
     for (int64_t row = 0; row < rows; ++row) {
@@ -35,7 +38,7 @@ Datum eval_temporal(Fn fn, const DataType& type, const std::vector<Datum>& args,
         result[row] = 0;
         continue;
       }
-      if (fn == Fn::kDateDiff) {
+      if (fn == Date::kDateDiff) {
         result[row] = day_number(*columns[0], row) - day_number(*columns[1], row);
         continue;
       }
@@ -43,12 +46,12 @@ Datum eval_temporal(Fn fn, const DataType& type, const std::vector<Datum>& args,
       unsigned month = 0;
       unsigned day = 0;
       civil_from_days(day_number(*columns[0], row), year, month, day);
-      result[row] = fn == Fn::kYear ? year : fn == Fn::kMonth ? month : day;
+      result[row] = fn == Date::kYear ? year : fn == Date::kMonth ? month : day;
     }
     return Datum{std::make_shared<Column>(DataType::int64(), rows, validity, out), {}};
   }
 
-  if (fn == Fn::kDateAdd) {
+  if constexpr (fn == Date::kDateAdd) {
     auto out = Buffer::allocate(static_cast<size_t>(rows) * 4);
     int32_t* result = out->mutable_data_as<int32_t>();
     for (int64_t row = 0; row < rows; ++row) {
@@ -64,7 +67,7 @@ Datum eval_temporal(Fn fn, const DataType& type, const std::vector<Datum>& args,
     return Datum{std::make_shared<Column>(DataType::date32(), rows, validity, out), {}};
   }
 
-  if (fn == Fn::kDateTrunc) {
+  if constexpr (fn == Date::kDateTrunc) {
     std::string unit(columns[0]->string_value(0));
     const Column& input = *columns[1];
     ColumnBuilder builder(type, rows);
@@ -95,6 +98,82 @@ Datum eval_temporal(Fn fn, const DataType& type, const std::vector<Datum>& args,
     return Datum{builder.finish(), {}};
   }
   throw InternalError("unhandled temporal function");
+}
+
+Datum to_date_kernel(const BoundExpr&, const std::vector<Datum>& args, int64_t rows) {
+  return eval_cast(args[0], DataType::date32(), false, rows);
+}
+
+DataType part_type(CallBinding& b) {
+  b.require(0, is_temporal, "a date or timestamp");
+  return DataType::int64();
+}
+
+DataType date_add_type(CallBinding& b) {
+  b.require(0, is_date, "a date");
+  b.require(1, is_integer, "an integer number of days");
+  b.cast(1, DataType::int64());
+  return DataType::date32();
+}
+
+DataType date_diff_type(CallBinding& b) {
+  b.require(0, is_date, "a date");
+  b.require(1, is_date, "a date");
+  return DataType::int64();
+}
+
+DataType to_date_type(CallBinding& b) {
+  b.require(0, is_text, "a string");
+  if (b.arg(0).kind == ExprKind::kLiteral) {
+    b.cast(0, DataType::date32());  // a literal that is no date fails now, not mid-run
+  }
+  return DataType::date32();
+}
+
+DataType date_trunc_type(CallBinding& b) {
+  if (b.arg(0).kind != ExprKind::kLiteral || b.type(0).id() != TypeId::kString) {
+    b.fail("date_trunc's unit must be a constant string");
+  }
+  const std::string& unit = b.arg(0).literal.as_string();
+  b.require(1, is_temporal, "a date or timestamp");
+  bool valid = unit == "year" || unit == "month" || unit == "day" ||
+               (b.type(1).id() == TypeId::kTimestamp && (unit == "hour" || unit == "minute"));
+  if (!valid) {
+    b.fail("unknown date_trunc unit '" + unit +
+           "'; expected year, month, day (and hour, minute for timestamps)");
+  }
+  return b.type(1);
+}
+
+FunctionInfo info(const char* name, size_t args, const char* signature, const char* doc) {
+  return {name, FunctionKind::kScalar, "date and time", args, args, signature, kNullInNullOut, doc,
+          {}};
+}
+
+}  // namespace
+
+void register_temporal_functions(FunctionRegistry& r) {
+  r.add(ScalarFunction{info("year", 1, "year(date | timestamp) -> int64", "The year"), part_type,
+                       temporal_kernel<Date::kYear>});
+  r.add(ScalarFunction{info("month", 1, "month(date | timestamp) -> int64", "The month, 1-12"),
+                       part_type, temporal_kernel<Date::kMonth>});
+  r.add(ScalarFunction{info("day", 1, "day(date | timestamp) -> int64", "The day of the month"),
+                       part_type, temporal_kernel<Date::kDay>});
+  r.add(ScalarFunction{info("date_add", 2, "date_add(date, days: integer) -> date32",
+                            "The date `days` later (also date + days, date - days); leaving "
+                            "the date range is an error"),
+                       date_add_type, temporal_kernel<Date::kDateAdd>});
+  r.add(ScalarFunction{info("date_diff", 2, "date_diff(end: date, start: date) -> int64",
+                            "Days from `start` to `end`"),
+                       date_diff_type, temporal_kernel<Date::kDateDiff>});
+  r.add(ScalarFunction{info("date_trunc", 2, "date_trunc(unit, date | timestamp) -> same type",
+                            "Truncates to 'year', 'month', 'day', or for timestamps also "
+                            "'hour', 'minute'"),
+                       date_trunc_type, temporal_kernel<Date::kDateTrunc>});
+  r.add(ScalarFunction{info("to_date", 1, "to_date(text) -> date32",
+                            "Parses YYYY-MM-DD; text that is no date is an error (use "
+                            "TRY_CAST(x AS date) for NULL instead)"),
+                       to_date_type, to_date_kernel});
 }
 
 }  // namespace setl::engine::detail

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 
-#include "engine/operators/aggregate.h"
-#include "engine/types/column_ops.h"
-#include "engine/operators/parallel.h"
 #include "engine/expr/expr_eval.h"
+#include "engine/operators/aggregate.h"
+#include "engine/operators/parallel.h"
 #include "engine/plan/logical_plan.h"
+#include "engine/types/column_ops.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
 
@@ -192,7 +192,8 @@ NodePtr window(NodePtr input, std::string name, Expr function) {
 
 NodePtr filter(NodePtr input, Expr predicate) {
   auto node = node_of(Kind::kFilter, {input});
-  empty_like(input).filter(predicate);
+  // Filtering an empty table of the input's schema types the predicate now, at plan time.
+  static_cast<void>(empty_like(input).filter(predicate));
   node->schema = input->schema;
   node->exprs = {std::move(predicate)};
   return node;

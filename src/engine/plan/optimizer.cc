@@ -18,7 +18,7 @@ using Kind = LazyFrame::Node::Kind;
 // ---- expressions -----------------------------------------------------------------------
 
 Expr with_args(const Expr& expr, std::vector<Expr> args) {
-  auto node = std::make_shared<Expr::Node>(*expr.node());
+  auto node = std::make_shared<detail::ExprNode>(*expr.node());
   node->args = std::move(args);
   return Expr(std::move(node));
 }

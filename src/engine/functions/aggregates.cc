@@ -1,0 +1,477 @@
+// Aggregate functions: each registry entry's type rule and accumulator. SQL semantics:
+// sum/mean/min/max/first/last/stddev of no non-NULL value are NULL, count(x) counts
+// non-NULL values, count(*) counts rows.
+#include <cmath>
+#include <limits>
+
+#include "engine/functions/registry.h"
+#include "engine/operators/key_index.h"
+#include "setl/core/error.h"
+#include "setl/engine/builder.h"
+
+namespace setl::engine::detail {
+namespace {
+
+class CountAccumulator : public Accumulator {
+ public:
+  void resize(int64_t groups) override { counts_.resize(static_cast<size_t>(groups), 0); }
+  void update(const Column* input, const std::vector<int64_t>& groups, int64_t rows) override {
+    if (input == nullptr || input->null_count() == 0) {
+      for (int64_t row = 0; row < rows; ++row) {
+        int64_t group_id = groups[static_cast<size_t>(row)];
+        if (group_id >= 0) {
+          ++counts_[static_cast<size_t>(group_id)];
+        }
+      }
+      return;
+    }
+    for (int64_t row = 0; row < rows; ++row) {
+      int64_t group_id = groups[static_cast<size_t>(row)];
+      if (group_id >= 0 && input->is_valid(row)) {
+        ++counts_[static_cast<size_t>(group_id)];
+      }
+    }
+  }
+  ColumnPtr finish(int64_t groups) override {
+    ColumnBuilder builder(DataType::int64(), groups);
+    for (int64_t count : counts_) {
+      builder.append_int(count);
+    }
+    return builder.finish();
+  }
+  void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
+    auto& partial = static_cast<CountAccumulator&>(other);
+    for (size_t i = 0; i < mapping.size(); ++i) {
+      counts_[static_cast<size_t>(mapping[i])] += partial.counts_[i];
+    }
+  }
+
+ private:
+  std::vector<int64_t> counts_;
+};
+
+// Numeric input read as int64 or double.
+double number_at(const Column& column, int64_t row) {
+  switch (column.type().id()) {
+    case TypeId::kFloat64:
+      return column.values<double>()[row];
+    case TypeId::kInt32:
+      return column.values<int32_t>()[row];
+    default:
+      return static_cast<double>(column.values<int64_t>()[row]);
+  }
+}
+
+class SumAccumulator : public Accumulator {
+ public:
+  explicit SumAccumulator(DataType type) : type_(std::move(type)) {}
+  void resize(int64_t groups) override {
+    ints_.resize(static_cast<size_t>(groups), 0);
+    doubles_.resize(static_cast<size_t>(groups), 0);
+    seen_.resize(static_cast<size_t>(groups), 0);
+  }
+  void update(const Column* input, const std::vector<int64_t>& groups, int64_t rows) override {
+    bool floating = type_.id() == TypeId::kFloat64;
+    bool is32 = input->type().id() == TypeId::kInt32;
+    if (floating && input->null_count() == 0 && input->type().id() == TypeId::kFloat64) {
+      const double* values = input->values<double>();
+      for (int64_t row = 0; row < rows; ++row) {
+        int64_t group_id = groups[static_cast<size_t>(row)];
+        if (group_id < 0) {
+          continue;  // row filtered out by a selection
+        }
+        size_t group = static_cast<size_t>(group_id);
+        doubles_[group] += values[row];
+        seen_[group] = 1;
+      }
+      return;
+    }
+    for (int64_t row = 0; row < rows; ++row) {
+      if (input->is_null(row)) {
+        continue;
+      }
+      int64_t group_id = groups[static_cast<size_t>(row)];
+      if (group_id < 0) {
+        continue;  // row filtered out by a selection
+      }
+      size_t group = static_cast<size_t>(group_id);
+      seen_[group] = 1;
+      if (floating) {
+        doubles_[group] += number_at(*input, row);
+      } else {
+        int64_t value = is32 ? input->values<int32_t>()[row] : input->values<int64_t>()[row];
+        if (__builtin_add_overflow(ints_[group], value, &ints_[group])) {
+          throw SchemaError("integer overflow in sum(); cast the input to float64");
+        }
+      }
+    }
+  }
+  ColumnPtr finish(int64_t groups) override {
+    ColumnBuilder builder(type_, groups);
+    for (size_t group = 0; group < static_cast<size_t>(groups); ++group) {
+      if (!seen_[group]) {
+        builder.append_null();
+      } else if (type_.id() == TypeId::kFloat64) {
+        builder.append_double(doubles_[group]);
+      } else {
+        builder.append_int(ints_[group]);
+      }
+    }
+    return builder.finish();
+  }
+
+  void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
+    auto& partial = static_cast<SumAccumulator&>(other);
+    for (size_t i = 0; i < mapping.size(); ++i) {
+      size_t group = static_cast<size_t>(mapping[i]);
+      if (!partial.seen_[i]) {
+        continue;
+      }
+      seen_[group] = 1;
+      doubles_[group] += partial.doubles_[i];
+      if (__builtin_add_overflow(ints_[group], partial.ints_[i], &ints_[group])) {
+        throw SchemaError("integer overflow in sum(); cast the input to float64");
+      }
+    }
+  }
+
+ private:
+  DataType type_;
+  std::vector<int64_t> ints_;
+  std::vector<double> doubles_;
+  std::vector<uint8_t> seen_;
+};
+
+// mean and stddev: Welford's running mean and sum of squared deviations.
+class MomentsAccumulator : public Accumulator {
+ public:
+  explicit MomentsAccumulator(bool stddev) : stddev_(stddev) {}
+  void resize(int64_t groups) override {
+    counts_.resize(static_cast<size_t>(groups), 0);
+    means_.resize(static_cast<size_t>(groups), 0);
+    squares_.resize(static_cast<size_t>(groups), 0);
+    sums_.resize(static_cast<size_t>(groups), 0);
+  }
+  void update(const Column* input, const std::vector<int64_t>& groups, int64_t rows) override {
+    if (!stddev_) {
+      // A mean needs only sums and counts; finish() divides.
+      bool dense = input->null_count() == 0 && input->type().id() == TypeId::kFloat64;
+      const double* values = dense ? input->values<double>() : nullptr;
+      for (int64_t row = 0; row < rows; ++row) {
+        if (!dense && input->is_null(row)) {
+          continue;
+        }
+        int64_t group_id = groups[static_cast<size_t>(row)];
+        if (group_id < 0) {
+          continue;  // row filtered out by a selection
+        }
+        size_t group = static_cast<size_t>(group_id);
+        sums_[group] += dense ? values[row] : number_at(*input, row);
+        ++counts_[group];
+      }
+      return;
+    }
+    for (int64_t row = 0; row < rows; ++row) {
+      if (input->is_null(row)) {
+        continue;
+      }
+      int64_t group_id = groups[static_cast<size_t>(row)];
+      if (group_id < 0) {
+        continue;  // row filtered out by a selection
+      }
+      size_t group = static_cast<size_t>(group_id);
+      double value = number_at(*input, row);
+      sums_[group] += value;
+      double count = static_cast<double>(++counts_[group]);
+      double delta = value - means_[group];
+      means_[group] += delta / count;
+      squares_[group] += delta * (value - means_[group]);
+    }
+  }
+  ColumnPtr finish(int64_t groups) override {
+    ColumnBuilder builder(DataType::float64(), groups);
+    for (size_t group = 0; group < static_cast<size_t>(groups); ++group) {
+      int64_t count = counts_[group];
+      if (count == 0 || (stddev_ && count < 2)) {
+        builder.append_null();
+      } else {
+        // The mean is sum / count (what SQL engines return); Welford's running mean only
+        // feeds the deviation sum.
+        builder.append_double(stddev_ ? std::sqrt(squares_[group] / static_cast<double>(count - 1))
+                                      : sums_[group] / static_cast<double>(count));
+      }
+    }
+    return builder.finish();
+  }
+
+  void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
+    auto& partial = static_cast<MomentsAccumulator&>(other);
+    for (size_t i = 0; i < mapping.size(); ++i) {
+      size_t group = static_cast<size_t>(mapping[i]);
+      int64_t n_b = partial.counts_[i];
+      if (n_b == 0) {
+        continue;
+      }
+      int64_t n_a = counts_[group];
+      double n = static_cast<double>(n_a + n_b);
+      double delta = partial.means_[i] - means_[group];
+      means_[group] += delta * static_cast<double>(n_b) / n;
+      squares_[group] += partial.squares_[i] +
+                         delta * delta * static_cast<double>(n_a) * static_cast<double>(n_b) / n;
+      sums_[group] += partial.sums_[i];
+      counts_[group] = n_a + n_b;
+    }
+  }
+
+ private:
+  bool stddev_;
+  std::vector<int64_t> counts_;
+  std::vector<double> means_;
+  std::vector<double> squares_;
+  std::vector<double> sums_;
+};
+
+// min, max, first and last keep one value per group: the row it came from is copied
+// into typed storage.
+class PickAccumulator : public Accumulator {
+ public:
+  enum class Rule { kMin, kMax, kFirst, kLast };
+  PickAccumulator(Rule rule, DataType type) : rule_(rule), type_(std::move(type)) {}
+  void resize(int64_t groups) override {
+    seen_.resize(static_cast<size_t>(groups), 0);
+    ints_.resize(static_cast<size_t>(groups), 0);
+    doubles_.resize(static_cast<size_t>(groups), 0);
+    strings_.resize(static_cast<size_t>(groups));
+  }
+  void update(const Column* input, const std::vector<int64_t>& groups, int64_t rows) override {
+    TypeId id = input->type().id();
+    for (int64_t row = 0; row < rows; ++row) {
+      if (input->is_null(row)) {
+        continue;
+      }
+      int64_t group_id = groups[static_cast<size_t>(row)];
+      if (group_id < 0) {
+        continue;  // row filtered out by a selection
+      }
+      size_t group = static_cast<size_t>(group_id);
+      bool first_value = !seen_[group];
+      seen_[group] = 1;
+      if (rule_ == Rule::kFirst && !first_value) {
+        continue;
+      }
+      bool take = first_value || rule_ == Rule::kLast;
+      if (id == TypeId::kString) {
+        std::string_view value = input->string_value(row);
+        take = take || (rule_ == Rule::kMin ? value < strings_[group] : value > strings_[group]);
+        if (take) {
+          strings_[group].assign(value);
+        }
+      } else if (id == TypeId::kFloat64) {
+        double value = input->values<double>()[row];
+        take = take || (rule_ == Rule::kMin ? value < doubles_[group] : value > doubles_[group]);
+        if (take) {
+          doubles_[group] = value;
+        }
+      } else {
+        int64_t value = id == TypeId::kBool ? input->bool_value(row)
+                        : (id == TypeId::kInt32 || id == TypeId::kDate32)
+                            ? input->values<int32_t>()[row]
+                            : input->values<int64_t>()[row];
+        take = take || (rule_ == Rule::kMin ? value < ints_[group] : value > ints_[group]);
+        if (take) {
+          ints_[group] = value;
+        }
+      }
+    }
+  }
+  ColumnPtr finish(int64_t groups) override {
+    ColumnBuilder builder(type_, groups);
+    for (size_t group = 0; group < static_cast<size_t>(groups); ++group) {
+      if (!seen_[group]) {
+        builder.append_null();
+      } else if (type_.id() == TypeId::kString) {
+        builder.append_string(strings_[group]);
+      } else if (type_.id() == TypeId::kFloat64) {
+        builder.append_double(doubles_[group]);
+      } else if (type_.id() == TypeId::kBool) {
+        builder.append_bool(ints_[group] != 0);
+      } else {
+        builder.append_int(ints_[group]);
+      }
+    }
+    return builder.finish();
+  }
+
+  void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
+    auto& partial = static_cast<PickAccumulator&>(other);
+    for (size_t i = 0; i < mapping.size(); ++i) {
+      size_t group = static_cast<size_t>(mapping[i]);
+      if (!partial.seen_[i]) {
+        continue;
+      }
+      bool take = !seen_[group] || rule_ == Rule::kLast;
+      if (!take && rule_ != Rule::kFirst) {
+        bool less = type_.id() == TypeId::kString    ? partial.strings_[i] < strings_[group]
+                    : type_.id() == TypeId::kFloat64 ? partial.doubles_[i] < doubles_[group]
+                                                     : partial.ints_[i] < ints_[group];
+        bool greater = type_.id() == TypeId::kString    ? partial.strings_[i] > strings_[group]
+                       : type_.id() == TypeId::kFloat64 ? partial.doubles_[i] > doubles_[group]
+                                                        : partial.ints_[i] > ints_[group];
+        take = rule_ == Rule::kMin ? less : greater;
+      }
+      if (take) {
+        seen_[group] = 1;
+        ints_[group] = partial.ints_[i];
+        doubles_[group] = partial.doubles_[i];
+        strings_[group] = partial.strings_[i];
+      }
+    }
+  }
+
+ private:
+  Rule rule_;
+  DataType type_;
+  std::vector<uint8_t> seen_;
+  std::vector<int64_t> ints_;
+  std::vector<double> doubles_;
+  std::vector<std::string> strings_;
+};
+
+// count_distinct: distinct (group, value) pairs, counted per group.
+class CountDistinctAccumulator : public Accumulator {
+ public:
+  explicit CountDistinctAccumulator(const DataType& type) : pairs_({DataType::int64(), type}) {}
+  void resize(int64_t groups) override { counts_.resize(static_cast<size_t>(groups), 0); }
+  void update(const Column* input, const std::vector<int64_t>& groups, int64_t rows) override {
+    ColumnBuilder group_ids(DataType::int64(), rows);
+    for (int64_t row = 0; row < rows; ++row) {
+      group_ids.append_int(groups[static_cast<size_t>(row)]);
+    }
+    // A non-owning handle: the caller keeps `input` alive for this call.
+    ColumnPtr values(ColumnPtr(), input);
+    std::vector<int64_t> ids;
+    int64_t next_new_id = pairs_.size();
+    pairs_.insert({group_ids.finish(), values}, rows, ids);
+    // New pairs get consecutive ids at their first row, so a row carrying the next new id
+    // is the first occurrence of its pair.
+    for (int64_t row = 0; row < rows; ++row) {
+      if (ids[static_cast<size_t>(row)] == next_new_id) {
+        ++next_new_id;
+        int64_t group_id = groups[static_cast<size_t>(row)];
+        if (group_id >= 0 && input->is_valid(row)) {
+          ++counts_[static_cast<size_t>(group_id)];
+        }
+      }
+    }
+  }
+  ColumnPtr finish(int64_t groups) override {
+    ColumnBuilder builder(DataType::int64(), groups);
+    for (size_t group = 0; group < static_cast<size_t>(groups); ++group) {
+      builder.append_int(counts_[group]);
+    }
+    return builder.finish();
+  }
+
+  void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
+    auto& partial = static_cast<CountDistinctAccumulator&>(other);
+    std::vector<ColumnPtr> pairs = partial.pairs_.key_columns();
+    int64_t rows = partial.pairs_.size();
+    std::vector<int64_t> groups(static_cast<size_t>(rows));
+    for (int64_t row = 0; row < rows; ++row) {
+      int64_t local = pairs[0]->values<int64_t>()[row];
+      groups[static_cast<size_t>(row)] = local < 0 ? -1 : mapping[static_cast<size_t>(local)];
+    }
+    update(pairs[1].get(), groups, rows);
+  }
+
+ private:
+  KeyIndex pairs_;
+  std::vector<int64_t> counts_;
+};
+
+void require_numeric(const Expr& call, const DataType& input) {
+  if (!input.is_numeric() && input.id() != TypeId::kNull) {
+    throw SchemaError(call.name() + "() needs a numeric input; " + call.args()[0].to_string() +
+                      " is " + input.to_string());
+  }
+}
+
+DataType count_type(const Expr&, const DataType&) {
+  return DataType::int64();
+}
+DataType sum_type(const Expr& call, const DataType& input) {
+  require_numeric(call, input);
+  return input.id() == TypeId::kFloat64 ? DataType::float64() : DataType::int64();
+}
+DataType moments_type(const Expr& call, const DataType& input) {
+  require_numeric(call, input);
+  return DataType::float64();
+}
+DataType pick_type(const Expr&, const DataType& input) {
+  return input.id() == TypeId::kNull ? DataType::int64() : input;
+}
+
+std::unique_ptr<Accumulator> make_count(const DataType&, const DataType&) {
+  return std::make_unique<CountAccumulator>();
+}
+std::unique_ptr<Accumulator> make_count_distinct(const DataType& input, const DataType&) {
+  return std::make_unique<CountDistinctAccumulator>(input);
+}
+std::unique_ptr<Accumulator> make_sum(const DataType&, const DataType& result) {
+  return std::make_unique<SumAccumulator>(result);
+}
+template <bool stddev>
+std::unique_ptr<Accumulator> make_moments(const DataType&, const DataType&) {
+  return std::make_unique<MomentsAccumulator>(stddev);
+}
+template <PickAccumulator::Rule rule>
+std::unique_ptr<Accumulator> make_pick(const DataType&, const DataType& result) {
+  return std::make_unique<PickAccumulator>(rule, result);
+}
+
+constexpr const char* kSkipsNulls = "NULL values are skipped; NULL when no value is left";
+
+FunctionInfo info(const char* name, const char* signature, const char* doc,
+                  const char* nulls = kSkipsNulls, std::vector<std::string> aliases = {}) {
+  return {name, FunctionKind::kAggregate, "aggregate", 1, 1, signature, nulls,
+          doc,  std::move(aliases)};
+}
+
+}  // namespace
+
+void register_aggregate_functions(FunctionRegistry& r) {
+  using Rule = PickAccumulator::Rule;
+  r.add(AggregateFunction{info("count", "count(x) -> int64", "Number of non-NULL values",
+                               "counts non-NULL values; 0 for an empty group"),
+                          count_type, make_count});
+  FunctionInfo count_all =
+      info("count_all", "count(*) -> int64", "Number of rows", "counts every row");
+  count_all.min_args = count_all.max_args = 0;
+  r.add(AggregateFunction{std::move(count_all), count_type, make_count});
+  r.add(AggregateFunction{
+      info("count_distinct", "count_distinct(x) -> int64", "Number of distinct non-NULL values",
+           "NULL is not counted; 0 for an empty group"),
+      count_type, make_count_distinct});
+  r.add(AggregateFunction{
+      info("sum", "sum(x: number) -> int64 | float64", "Sum; integer overflow is an error"),
+      sum_type, make_sum});
+  r.add(AggregateFunction{
+      info("mean", "mean(x: number) -> float64", "Arithmetic mean", kSkipsNulls, {"avg"}),
+      moments_type, make_moments<false>});
+  r.add(AggregateFunction{
+      info("stddev", "stddev(x: number) -> float64", "Sample standard deviation (n - 1)",
+           "NULL values are skipped; NULL with fewer than two values"),
+      moments_type, make_moments<true>});
+  r.add(AggregateFunction{info("min", "min(x) -> type of x", "Smallest value"), pick_type,
+                          make_pick<Rule::kMin>});
+  r.add(AggregateFunction{info("max", "max(x) -> type of x", "Largest value"), pick_type,
+                          make_pick<Rule::kMax>});
+  r.add(AggregateFunction{
+      info("first", "first(x) -> type of x", "First non-NULL value in input order"), pick_type,
+      make_pick<Rule::kFirst>});
+  r.add(
+      AggregateFunction{info("last", "last(x) -> type of x", "Last non-NULL value in input order"),
+                        pick_type, make_pick<Rule::kLast>});
+}
+
+}  // namespace setl::engine::detail

@@ -1,0 +1,157 @@
+// The C++ builders of setl::engine::fn: each makes the same tree the parser makes for the
+// function's name, so the registry's entry types and runs it.
+#include "engine/expr/expr_node.h"
+#include "setl/engine/functions.h"
+
+namespace setl::engine::fn {
+namespace {
+
+Expr aggregate(std::string name, std::vector<Expr> args) {
+  auto node = std::make_shared<detail::ExprNode>();
+  node->kind = ExprKind::kAggregate;
+  node->name = std::move(name);
+  node->args = std::move(args);
+  return Expr(std::move(node));
+}
+
+}  // namespace
+
+Expr abs(Expr value) {
+  return call("abs", {std::move(value)});
+}
+Expr round(Expr value) {
+  return call("round", {std::move(value)});
+}
+Expr round(Expr value, Expr digits) {
+  return call("round", {std::move(value), std::move(digits)});
+}
+Expr substr(Expr text, Expr start) {
+  return call("substr", {std::move(text), std::move(start)});
+}
+
+Expr coalesce(std::vector<Expr> values) {
+  return call("coalesce", std::move(values));
+}
+
+CaseBuilder when(Expr condition, Expr value) {
+  CaseBuilder builder;
+  builder.args_ = {std::move(condition), std::move(value)};
+  return builder;
+}
+CaseBuilder CaseBuilder::when(Expr condition, Expr value) && {
+  args_.push_back(std::move(condition));
+  args_.push_back(std::move(value));
+  return std::move(*this);
+}
+Expr CaseBuilder::otherwise(Expr value) && {
+  args_.push_back(std::move(value));
+  return call("case", std::move(args_));
+}
+Expr CaseBuilder::end() && {
+  return call("case", std::move(args_));
+}
+
+Expr length(Expr text) {
+  return call("length", {std::move(text)});
+}
+Expr lower(Expr text) {
+  return call("lower", {std::move(text)});
+}
+Expr upper(Expr text) {
+  return call("upper", {std::move(text)});
+}
+Expr trim(Expr text) {
+  return call("trim", {std::move(text)});
+}
+Expr substr(Expr text, Expr start, Expr count) {
+  return call("substr", {std::move(text), std::move(start), std::move(count)});
+}
+Expr contains(Expr text, Expr part) {
+  return call("contains", {std::move(text), std::move(part)});
+}
+Expr starts_with(Expr text, Expr prefix) {
+  return call("starts_with", {std::move(text), std::move(prefix)});
+}
+Expr ends_with(Expr text, Expr suffix) {
+  return call("ends_with", {std::move(text), std::move(suffix)});
+}
+Expr concat(std::vector<Expr> parts) {
+  return call("concat", std::move(parts));
+}
+Expr replace(Expr text, Expr from, Expr to) {
+  return call("replace", {std::move(text), std::move(from), std::move(to)});
+}
+
+Expr year(Expr date) {
+  return call("year", {std::move(date)});
+}
+Expr month(Expr date) {
+  return call("month", {std::move(date)});
+}
+Expr day(Expr date) {
+  return call("day", {std::move(date)});
+}
+Expr date_add(Expr date, Expr days) {
+  return call("date_add", {std::move(date), std::move(days)});
+}
+Expr date_diff(Expr end, Expr start) {
+  return call("date_diff", {std::move(end), std::move(start)});
+}
+Expr to_date(Expr text) {
+  return call("to_date", {std::move(text)});
+}
+Expr date_trunc(std::string unit, Expr date) {
+  return call("date_trunc", {lit(std::move(unit)), std::move(date)});
+}
+
+Expr count(Expr value) {
+  return aggregate("count", {std::move(value)});
+}
+Expr count_all() {
+  return aggregate("count_all", {});
+}
+Expr count_distinct(Expr value) {
+  return aggregate("count_distinct", {std::move(value)});
+}
+Expr sum(Expr value) {
+  return aggregate("sum", {std::move(value)});
+}
+Expr mean(Expr value) {
+  return aggregate("mean", {std::move(value)});
+}
+Expr min(Expr value) {
+  return aggregate("min", {std::move(value)});
+}
+Expr max(Expr value) {
+  return aggregate("max", {std::move(value)});
+}
+Expr first(Expr value) {
+  return aggregate("first", {std::move(value)});
+}
+Expr last(Expr value) {
+  return aggregate("last", {std::move(value)});
+}
+Expr stddev(Expr value) {
+  return aggregate("stddev", {std::move(value)});
+}
+
+Expr row_number() {
+  return call("row_number", {});
+}
+Expr rank() {
+  return call("rank", {});
+}
+Expr dense_rank() {
+  return call("dense_rank", {});
+}
+Expr lag(Expr value, int64_t offset, Expr fallback) {
+  return call("lag", {std::move(value), lit(offset), std::move(fallback)});
+}
+Expr lead(Expr value, int64_t offset, Expr fallback) {
+  return call("lead", {std::move(value), lit(offset), std::move(fallback)});
+}
+Expr cum_sum(Expr value) {
+  return call("cum_sum", {std::move(value)});
+}
+
+}  // namespace setl::engine::fn

@@ -1,0 +1,269 @@
+// Comparisons (= != < <= > >=) and IN. After binding both sides have one type.
+#include <unordered_set>
+
+#include "engine/functions/registry.h"
+#include "engine/functions/values.h"
+#include "setl/core/error.h"
+
+namespace setl::engine::detail {
+namespace {
+
+enum class Cmp { kEq, kNe, kLt, kLe, kGt, kGe };
+
+template <class T, class Less>
+void compare_into(uint8_t* bits, const Values<T>& a, const Values<T>& b, int64_t rows, Less cmp) {
+  int64_t full = rows / 8 * 8;
+  for (int64_t i = 0; i < full; i += 8) {
+    uint8_t byte = 0;
+    for (int j = 0; j < 8; ++j) {
+      byte |= static_cast<uint8_t>(cmp(a[i + j], b[i + j])) << j;
+    }
+    bits[i / 8] = byte;
+  }
+  for (int64_t i = full; i < rows; ++i) {
+    set_bit(bits, i, cmp(a[i], b[i]));
+  }
+}
+
+template <class T>
+void compare_typed(Cmp op, uint8_t* bits, const Values<T>& a, const Values<T>& b, int64_t rows) {
+  switch (op) {
+    case Cmp::kEq:
+      compare_into(bits, a, b, rows, std::equal_to<T>());
+      break;
+    case Cmp::kNe:
+      compare_into(bits, a, b, rows, std::not_equal_to<T>());
+      break;
+    case Cmp::kLt:
+      compare_into(bits, a, b, rows, std::less<T>());
+      break;
+    case Cmp::kLe:
+      compare_into(bits, a, b, rows, std::less_equal<T>());
+      break;
+    case Cmp::kGt:
+      compare_into(bits, a, b, rows, std::greater<T>());
+      break;
+    case Cmp::kGe:
+      compare_into(bits, a, b, rows, std::greater_equal<T>());
+      break;
+    default:
+      throw InternalError("bad comparison");
+  }
+}
+
+// Strings and bools go through a per-row accessor.
+struct StringValues {
+  const Column* column;
+  std::string_view constant;
+  std::string_view operator[](int64_t row) const {
+    return column ? column->string_value(row) : constant;
+  }
+};
+
+struct BoolValues {
+  const Column* column;
+  bool constant;
+  bool operator[](int64_t row) const { return column ? column->bool_value(row) : constant; }
+};
+
+template <Cmp op>
+Datum compare(const BoundExpr&, const std::vector<Datum>& args, int64_t rows) {
+  const Datum& a = args[0];
+  const Datum& b = args[1];
+  if ((a.is_scalar() && a.scalar.is_null()) || (b.is_scalar() && b.scalar.is_null())) {
+    return Datum{Column::nulls(DataType::boolean(), rows), {}};
+  }
+  const DataType& type = a.is_scalar() ? a.scalar.type() : a.column->type();
+  BufferPtr validity = and_validity({&a, &b}, rows);
+  auto out = Buffer::allocate(static_cast<size_t>((rows + 7) / 8));
+  uint8_t* bits = out->mutable_data();
+  switch (type.id()) {
+    case TypeId::kInt64:
+    case TypeId::kTimestamp:
+      compare_typed<int64_t>(op, bits, values_of<int64_t>(a), values_of<int64_t>(b), rows);
+      break;
+    case TypeId::kInt32:
+    case TypeId::kDate32:
+      compare_typed<int32_t>(op, bits, values_of<int32_t>(a), values_of<int32_t>(b), rows);
+      break;
+    case TypeId::kFloat64:
+      compare_typed<double>(op, bits, values_of<double>(a), values_of<double>(b), rows);
+      break;
+    case TypeId::kString: {
+      StringValues x{a.is_scalar() ? nullptr : a.column.get(),
+                     a.is_scalar() ? std::string_view(a.scalar.as_string()) : std::string_view()};
+      StringValues y{b.is_scalar() ? nullptr : b.column.get(),
+                     b.is_scalar() ? std::string_view(b.scalar.as_string()) : std::string_view()};
+      for (int64_t i = 0; i < rows; ++i) {
+        int order = x[i].compare(y[i]);
+        bool value = op == Cmp::kEq   ? order == 0
+                     : op == Cmp::kNe ? order != 0
+                     : op == Cmp::kLt ? order < 0
+                     : op == Cmp::kLe ? order <= 0
+                     : op == Cmp::kGt ? order > 0
+                                      : order >= 0;
+        set_bit(bits, i, value);
+      }
+      break;
+    }
+    case TypeId::kBool: {
+      BoolValues x{a.is_scalar() ? nullptr : a.column.get(), a.is_scalar() && a.scalar.as_bool()};
+      BoolValues y{b.is_scalar() ? nullptr : b.column.get(), b.is_scalar() && b.scalar.as_bool()};
+      for (int64_t i = 0; i < rows; ++i) {
+        int p = x[i], q = y[i];
+        bool value = op == Cmp::kEq   ? p == q
+                     : op == Cmp::kNe ? p != q
+                     : op == Cmp::kLt ? p < q
+                     : op == Cmp::kLe ? p <= q
+                     : op == Cmp::kGt ? p > q
+                                      : p >= q;
+        set_bit(bits, i, value);
+      }
+      break;
+    }
+    case TypeId::kNull:
+      return Datum{Column::nulls(DataType::boolean(), rows), {}};
+  }
+  return Datum{std::make_shared<Column>(DataType::boolean(), rows, validity, out), {}};
+}
+
+// x IN (v1, v2, ...): TRUE if x equals a value, NULL if x is NULL or no value matched but
+// the list holds a NULL, else FALSE (SQL semantics).
+Datum in_list(const BoundExpr& expr, const std::vector<Datum>& args, int64_t rows) {
+  const DataType& type = expr.args[0].type;
+  bool list_has_null = false;
+  std::unordered_set<int64_t> integers;
+  std::unordered_set<double> doubles;
+  std::unordered_set<std::string_view> strings;
+  std::unordered_set<bool> bools;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const Scalar& value = args[i].scalar;
+    if (value.is_null()) {
+      list_has_null = true;
+    } else if (type.id() == TypeId::kString) {
+      strings.insert(value.as_string());
+    } else if (type.id() == TypeId::kFloat64) {
+      doubles.insert(value.as_double());
+    } else if (type.id() == TypeId::kBool) {
+      bools.insert(value.as_bool());
+    } else {
+      integers.insert(value.as_int());
+    }
+  }
+  ColumnPtr column = to_column(args[0], rows);
+  size_t bytes = static_cast<size_t>((rows + 7) / 8);
+  auto values = Buffer::allocate(bytes, true);
+  auto validity = Buffer::allocate(bytes, true);
+  for (int64_t row = 0; row < rows; ++row) {
+    if (column->is_null(row)) {
+      continue;
+    }
+    bool found = false;
+    switch (type.id()) {
+      case TypeId::kString:
+        found = strings.count(column->string_value(row)) > 0;
+        break;
+      case TypeId::kFloat64:
+        found = doubles.count(column->values<double>()[row]) > 0;
+        break;
+      case TypeId::kBool:
+        found = bools.count(column->bool_value(row)) > 0;
+        break;
+      case TypeId::kInt32:
+      case TypeId::kDate32:
+        found = integers.count(column->values<int32_t>()[row]) > 0;
+        break;
+      default:
+        found = integers.count(column->values<int64_t>()[row]) > 0;
+    }
+    if (found) {
+      set_bit(values->mutable_data(), row, true);
+      set_bit(validity->mutable_data(), row, true);
+    } else if (!list_has_null) {
+      set_bit(validity->mutable_data(), row, true);
+    }
+  }
+  return Datum{std::make_shared<Column>(DataType::boolean(), rows, validity, values), {}};
+}
+
+DataType comparison_type(CallBinding& b) {
+  std::optional<DataType> type = common_type(b.arg(0), b.arg(1));
+  if (!type) {
+    b.fail("cannot compare " + b.type(0).to_string() + " with " + b.type(1).to_string() +
+           "; cast one side");
+  }
+  b.cast(0, *type);
+  b.cast(1, *type);
+  return DataType::boolean();
+}
+
+DataType in_type(CallBinding& b) {
+  DataType type = b.type(0).id() == TypeId::kInt32 ? DataType::int64() : b.type(0);
+  for (size_t i = 1; i < b.args().size(); ++i) {
+    if (b.arg(i).kind != ExprKind::kLiteral) {
+      b.fail("IN lists take constants; argument " + std::to_string(i + 1) + " is " + b.arg(i).text);
+    }
+    std::optional<DataType> common = common_type(b.arg(0), b.arg(i));
+    if (!common) {
+      b.fail("IN list value " + b.arg(i).text + " (" + b.type(i).to_string() +
+             ") cannot be compared with " + b.type(0).to_string());
+    }
+    if (common->id() == TypeId::kFloat64) {
+      type = DataType::float64();
+    }
+  }
+  for (size_t i = 0; i < b.args().size(); ++i) {
+    b.cast(i, type);
+  }
+  return DataType::boolean();
+}
+
+FunctionInfo comparison(const char* name, const char* doc) {
+  return {name,
+          FunctionKind::kOperator,
+          "comparison",
+          2,
+          2,
+          std::string("a ") + name + " b -> bool",
+          kNullInNullOut,
+          doc,
+          {}};
+}
+
+}  // namespace
+
+void register_comparison_functions(FunctionRegistry& r) {
+  r.add(
+      ScalarFunction{comparison("=", "Equal (also ==); a date compared with text parses the text"),
+                     comparison_type, compare<Cmp::kEq>});
+  r.add(
+      ScalarFunction{comparison("!=", "Not equal (also <>)"), comparison_type, compare<Cmp::kNe>});
+  r.add(ScalarFunction{comparison("<", "Less than; text compares bytewise"), comparison_type,
+                       compare<Cmp::kLt>});
+  r.add(ScalarFunction{comparison("<=", "Less than or equal"), comparison_type, compare<Cmp::kLe>});
+  r.add(ScalarFunction{comparison(">", "Greater than"), comparison_type, compare<Cmp::kGt>});
+  r.add(ScalarFunction{comparison(">=", "Greater than or equal"), comparison_type,
+                       compare<Cmp::kGe>});
+  r.add(ScalarFunction{{"in",
+                        FunctionKind::kOperator,
+                        "comparison",
+                        2,
+                        FunctionInfo::kVariadic,
+                        "x [NOT] IN (v1, v2, ...) -> bool",
+                        "NULL if x is NULL, or if nothing matched and the list holds a NULL",
+                        "TRUE if x equals one of the constants (C++: col(x).isin({...}))",
+                        {}},
+                       in_type,
+                       in_list});
+  r.add(FunctionInfo{"between",
+                     FunctionKind::kOperator,
+                     "comparison",
+                     3,
+                     3,
+                     "x [NOT] BETWEEN low AND high -> bool",
+                     kNullInNullOut,
+                     "low <= x AND x <= high (C++: col(x).between(low, high))",
+                     {}});
+}
+
+}  // namespace setl::engine::detail
