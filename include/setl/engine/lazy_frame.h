@@ -42,6 +42,9 @@ class ScanSource {
 };
 
 class LazyGroupBy;
+namespace detail {
+struct PlanNode;
+}  // namespace detail
 
 class [[nodiscard]] LazyFrame {
  public:
@@ -86,12 +89,12 @@ class [[nodiscard]] LazyFrame {
   /// The plan as written, before optimization.
   std::string explain_unoptimized() const;
 
-  struct Node;
-  explicit LazyFrame(std::shared_ptr<const Node> node) : node_(std::move(node)) {}
-  const std::shared_ptr<const Node>& node() const noexcept { return node_; }
+  /// The engine's plan node (opaque outside the engine).
+  explicit LazyFrame(std::shared_ptr<const detail::PlanNode> node) : node_(std::move(node)) {}
+  const std::shared_ptr<const detail::PlanNode>& node() const noexcept { return node_; }
 
  private:
-  std::shared_ptr<const Node> node_;
+  std::shared_ptr<const detail::PlanNode> node_;
 };
 
 class [[nodiscard]] LazyGroupBy {

@@ -10,8 +10,9 @@
 #include "setl/engine/lazy_frame.h"
 
 namespace setl::engine {
+namespace detail {
 
-struct LazyFrame::Node {
+struct PlanNode {
   enum class Kind {
     kTable,
     kScan,
@@ -26,7 +27,7 @@ struct LazyFrame::Node {
     kAggregate
   };
   Kind kind = Kind::kTable;
-  std::vector<std::shared_ptr<const Node>> inputs;
+  std::vector<std::shared_ptr<const PlanNode>> inputs;
   SchemaPtr schema;
 
   std::optional<Table> table;
@@ -42,9 +43,11 @@ struct LazyFrame::Node {
   std::vector<SortKey> sort_keys;
 };
 
+}  // namespace detail
+
 namespace plan {
 
-using NodePtr = std::shared_ptr<const LazyFrame::Node>;
+using NodePtr = std::shared_ptr<const detail::PlanNode>;
 
 NodePtr table(Table table);
 NodePtr scan(std::shared_ptr<const ScanSource> source, ScanRequest request);

@@ -13,7 +13,7 @@
 namespace setl::engine::plan {
 namespace {
 
-using Kind = LazyFrame::Node::Kind;
+using Kind = detail::PlanNode::Kind;
 
 // ---- expressions -----------------------------------------------------------------------
 

@@ -1,0 +1,246 @@
+// Plan nodes: construction (output schemas from the same operation on empty inputs) and
+// explain().
+#include <algorithm>
+
+#include "engine/plan/logical_plan.h"
+#include "setl/core/error.h"
+
+namespace setl::engine {
+namespace plan {
+namespace {
+
+using Kind = detail::PlanNode::Kind;
+
+std::shared_ptr<detail::PlanNode> node_of(Kind kind, std::vector<NodePtr> inputs) {
+  auto node = std::make_shared<detail::PlanNode>();
+  node->kind = kind;
+  node->inputs = std::move(inputs);
+  return node;
+}
+
+// Output schemas come from running the same operation on empty inputs, so they always
+// agree with execution (names, suffixes, types, errors).
+Table empty_like(const NodePtr& node) {
+  return Table::empty(node->schema);
+}
+
+std::string join_text(const std::vector<std::string>& parts) {
+  std::string text;
+  for (const std::string& part : parts) {
+    text += (text.empty() ? "" : ", ") + part;
+  }
+  return text;
+}
+
+std::string exprs_text(const std::vector<Expr>& exprs) {
+  std::string text;
+  for (const Expr& expr : exprs) {
+    std::string item = expr.to_string();
+    if (expr.has_alias() && expr.output_name() != item) {
+      item += " AS " + expr.output_name();
+    }
+    text += (text.empty() ? "" : ", ") + item;
+  }
+  return text;
+}
+
+const char* join_name(JoinType type) {
+  switch (type) {
+    case JoinType::kInner:
+      return "inner";
+    case JoinType::kLeft:
+      return "left";
+    case JoinType::kRight:
+      return "right";
+    case JoinType::kFull:
+      return "full";
+    case JoinType::kSemi:
+      return "semi";
+    case JoinType::kAnti:
+      return "anti";
+  }
+  return "?";
+}
+
+void explain_into(const NodePtr& node, int depth, std::string& out) {
+  std::string line(static_cast<size_t>(depth) * 2, ' ');
+  switch (node->kind) {
+    case Kind::kTable:
+      line += "Table (" + std::to_string(node->table->num_rows()) + " rows) [" +
+              join_text(node->schema->names()) + "]";
+      break;
+    case Kind::kScan:
+      line += "Scan " + node->source->describe() + " columns=[" + join_text(node->schema->names()) +
+              "]";
+      if (node->request.filter) {
+        line += " filter=" + node->request.filter->to_string();
+      }
+      break;
+    case Kind::kProject:
+      line += "Project [" + exprs_text(node->exprs) + "]";
+      break;
+    case Kind::kWindow:
+      line += "Window " + node->exprs[0].to_string() + " AS " + node->name;
+      break;
+    case Kind::kFilter:
+      line += "Filter " + node->exprs[0].to_string();
+      break;
+    case Kind::kLimit:
+      line += "Limit " + std::to_string(node->count) +
+              (node->offset ? " offset " + std::to_string(node->offset) : "");
+      break;
+    case Kind::kSort: {
+      std::vector<std::string> keys;
+      for (const SortKey& key : node->sort_keys) {
+        keys.push_back(key.column + (key.descending ? " desc" : " asc"));
+      }
+      line += "Sort [" + join_text(keys) + "]";
+      break;
+    }
+    case Kind::kDistinct:
+      line += "Distinct";
+      break;
+    case Kind::kUnion:
+      line += "Union all";
+      break;
+    case Kind::kJoin: {
+      std::vector<std::string> pairs;
+      for (size_t i = 0; i < node->keys.size(); ++i) {
+        pairs.push_back(node->keys[i] + " = " + node->right_keys[i]);
+      }
+      line += std::string("Join ") + join_name(node->join_type) + " on " + join_text(pairs);
+      break;
+    }
+    case Kind::kAggregate:
+      line += "Aggregate" +
+              (node->keys.empty() ? std::string() : " by [" + join_text(node->keys) + "]") + " [" +
+              exprs_text(node->exprs) + "]";
+      break;
+  }
+  out += line + "\n";
+  for (const NodePtr& input : node->inputs) {
+    explain_into(input, depth + 1, out);
+  }
+}
+
+}  // namespace
+
+NodePtr table(Table table) {
+  auto node = node_of(Kind::kTable, {});
+  node->schema = table.schema();
+  node->table = std::move(table);
+  return node;
+}
+
+NodePtr scan(std::shared_ptr<const ScanSource> source, ScanRequest request) {
+  auto node = node_of(Kind::kScan, {});
+  SchemaPtr full = source->schema();
+  if (request.columns.empty()) {
+    node->schema = full;
+  } else {
+    std::vector<Field> fields;
+    for (const Field& field : full->fields()) {
+      for (const std::string& wanted : request.columns) {
+        if (wanted == field.name) {
+          fields.push_back(field);
+        }
+      }
+    }
+    for (const std::string& wanted : request.columns) {
+      full->index_of(wanted);  // unknown columns fail here, with a suggestion
+    }
+    node->schema = std::make_shared<Schema>(std::move(fields));
+  }
+  if (request.filter) {
+    result_type(*request.filter, *full);
+  }
+  node->source = std::move(source);
+  node->request = std::move(request);
+  return node;
+}
+
+NodePtr project(NodePtr input, std::vector<Expr> columns) {
+  auto node = node_of(Kind::kProject, {input});
+  node->schema = empty_like(input).select(columns).schema();
+  node->exprs = std::move(columns);
+  return node;
+}
+
+NodePtr window(NodePtr input, std::string name, Expr function) {
+  auto node = node_of(Kind::kWindow, {input});
+  node->schema = empty_like(input).with_column(name, function).schema();
+  node->exprs = {std::move(function)};
+  node->name = std::move(name);
+  return node;
+}
+
+NodePtr filter(NodePtr input, Expr predicate) {
+  auto node = node_of(Kind::kFilter, {input});
+  // Filtering an empty table of the input's schema types the predicate now, at plan time.
+  static_cast<void>(empty_like(input).filter(predicate));
+  node->schema = input->schema;
+  node->exprs = {std::move(predicate)};
+  return node;
+}
+
+NodePtr limit(NodePtr input, int64_t count, int64_t offset) {
+  if (count < 0 || offset < 0) {
+    throw StateError("limit needs a non-negative count and offset");
+  }
+  auto node = node_of(Kind::kLimit, {input});
+  node->schema = input->schema;
+  node->count = count;
+  node->offset = offset;
+  return node;
+}
+
+NodePtr sort(NodePtr input, std::vector<SortKey> keys) {
+  auto node = node_of(Kind::kSort, {input});
+  for (const SortKey& key : keys) {
+    input->schema->index_of(key.column);
+  }
+  node->schema = input->schema;
+  node->sort_keys = std::move(keys);
+  return node;
+}
+
+NodePtr distinct(NodePtr input) {
+  auto node = node_of(Kind::kDistinct, {input});
+  node->schema = input->schema;
+  return node;
+}
+
+NodePtr union_all(NodePtr left, NodePtr right) {
+  auto node = node_of(Kind::kUnion, {left, right});
+  node->schema = empty_like(left).union_all(empty_like(right)).schema();
+  return node;
+}
+
+NodePtr join(NodePtr left, NodePtr right, std::vector<std::string> left_on,
+             std::vector<std::string> right_on, JoinType type) {
+  auto node = node_of(Kind::kJoin, {left, right});
+  node->schema = empty_like(left).join(empty_like(right), left_on, right_on, type).schema();
+  node->keys = std::move(left_on);
+  node->right_keys = std::move(right_on);
+  node->join_type = type;
+  return node;
+}
+
+NodePtr aggregate(NodePtr input, std::vector<std::string> keys, std::vector<Expr> aggregates) {
+  auto node = node_of(Kind::kAggregate, {input});
+  Table empty = empty_like(input);
+  node->schema = keys.empty() ? empty.aggregate(aggregates).schema()
+                              : empty.group_by(keys).agg(aggregates).schema();
+  node->keys = std::move(keys);
+  node->exprs = std::move(aggregates);
+  return node;
+}
+
+std::string explain(const NodePtr& node) {
+  std::string text;
+  explain_into(node, 0, text);
+  return text;
+}
+
+}  // namespace plan
+}  // namespace setl::engine
