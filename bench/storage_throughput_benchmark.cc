@@ -49,7 +49,7 @@ void report(benchmark::State& state, const std::string& file, int64_t rows, doub
 
 template <class Connector>
 void write_benchmark(benchmark::State& state, const std::string& file) {
-  auto connector = std::make_shared<Connector>(scratch(file));
+  auto connector = setl::storage::make_connector<Connector>(scratch(file));
   const setl::engine::Table& table = lineitem();  // generated before the clock starts
   setl::engine::set_num_threads(static_cast<int>(state.range(0)));
   for (auto _ : state) {
@@ -61,7 +61,7 @@ void write_benchmark(benchmark::State& state, const std::string& file) {
 
 template <class Connector>
 void read_benchmark(benchmark::State& state, const std::string& file) {
-  auto connector = std::make_shared<Connector>(scratch(file));
+  auto connector = setl::storage::make_connector<Connector>(scratch(file));
   if (!connector->exists()) {
     connector->write(lineitem(), SaveMode::kOverwrite);
   }
@@ -96,21 +96,23 @@ void BM_ParquetRead(benchmark::State& state) {
 }
 // The four columns TPC-H Q6 needs: only their column chunks are read.
 void BM_ParquetReadQ6Columns(benchmark::State& state) {
-  auto connector = std::make_shared<setl::storage::ParquetConnector>(scratch("lineitem.parquet"));
+  auto connector =
+      setl::storage::make_connector<setl::storage::ParquetConnector>(scratch("lineitem.parquet"));
   if (!connector->exists()) {
     connector->write(lineitem(), SaveMode::kOverwrite);
   }
   setl::engine::set_num_threads(static_cast<int>(state.range(0)));
-  setl::engine::Table table;
+  setl::engine::ScanResult scanned;
   for (auto _ : state) {
-    table = connector->scan(
+    scanned = connector->scan(
         {{"l_quantity", "l_extendedprice", "l_discount", "l_shipdate"}, std::nullopt});
   }
+  const setl::engine::Table& table = scanned.table;
   setl::engine::set_num_threads(0);
   state.counters["rows_per_s"] = benchmark::Counter(static_cast<double>(table.num_rows()),
                                                     benchmark::Counter::kIsIterationInvariantRate);
   state.counters["MB_read_per_s"] =
-      benchmark::Counter(static_cast<double>(connector->last_scan().bytes_read) / 1e6,
+      benchmark::Counter(static_cast<double>(scanned.stats.bytes_read) / 1e6,
                          benchmark::Counter::kIsIterationInvariantRate);
 }
 

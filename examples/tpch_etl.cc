@@ -37,14 +37,18 @@ void report_lake(const setl::cli::JobRun& run) {
           .group_by({"l_shipmode"})
           .agg({setl::engine::fn::sum(setl::engine::col("net")).alias("revenue"),
                 setl::engine::fn::count_all().alias("line_items")})
-          .with_column("revenue", setl::engine::call("round", {setl::engine::col("revenue"), 2}))
+          .with_column("revenue", setl::engine::fn::round(setl::engine::col("revenue"), 2))
           .sort({setl::engine::desc("revenue")})
           .collect();
   run.out << "\n== revenue by ship mode, shipped in " << year << " (from " << shipments.describe()
           << ") ==\n";
   by_mode.show(run.out, 10);
-  if (auto* lake = dynamic_cast<setl::storage::PartitionedConnector*>(&shipments)) {
-    run.out << "partitions read: " << lake->last_partitions_read() << "\n";
+  // What the filter pruned, from a scan of the partition column alone.
+  setl::engine::ScanResult pruned =
+      shipments.scan({{"ship_year"}, setl::engine::col("ship_year") == year});
+  if (pruned.stats.units_total > 0) {
+    run.out << "part files read: " << pruned.stats.units_read << " of " << pruned.stats.units_total
+            << "\n";
   }
 }
 

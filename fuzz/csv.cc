@@ -18,14 +18,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.escape = (flags & 8) != 0 ? '\\' : '"';
   options.batch_rows = (flags & 16) != 0 ? 2 : 1024;  // tiny ranges: many split points
   setl::fuzz::expect_only_setl_errors([&] {
-    auto connector = std::make_shared<setl::storage::CsvConnector>(path, options);
+    auto connector = setl::storage::make_connector<setl::storage::CsvConnector>(path, options);
     setl::engine::Table table = connector->read();
     // Strict and permissive agree on every file they both accept.
     if (!options.permissive) {
       setl::storage::CsvOptions lenient = options;
       lenient.permissive = true;
       lenient.schema = table.schema();
-      auto again = std::make_shared<setl::storage::CsvConnector>(path, lenient)->read();
+      auto again =
+          setl::storage::make_connector<setl::storage::CsvConnector>(path, lenient)->read();
       if (again.num_rows() != table.num_rows()) {
         std::abort();
       }

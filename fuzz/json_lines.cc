@@ -9,7 +9,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   setl::fuzz::expect_only_setl_errors([&] {
     setl::storage::JsonLinesOptions options;
     options.batch_rows = 2;
-    static_cast<void>(std::make_shared<setl::storage::JsonLinesConnector>(path, options)->read());
+    static_cast<void>(
+        setl::storage::make_connector<setl::storage::JsonLinesConnector>(path, options)->read());
   });
   return 0;
 }

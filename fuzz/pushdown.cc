@@ -89,7 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Expr filter = predicate(in, 0);
 
   std::filesystem::path path = setl::fuzz::scratch_file("", "pushdown.parquet");
-  auto connector = std::make_shared<setl::storage::ParquetConnector>(path, options);
+  auto connector = setl::storage::make_connector<setl::storage::ParquetConnector>(path, options);
   connector->write(table, setl::storage::SaveMode::kOverwrite);
   setl::engine::Table expected = table.filter(filter);
   setl::engine::Table pushed = connector->lazy().filter(filter).collect();

@@ -49,57 +49,15 @@ std::optional<std::string> Connector::fingerprint(bool) const {
   return std::nullopt;
 }
 
-std::optional<std::string> Connector::fingerprint_of(const std::filesystem::path& path,
-                                                     bool content) {
-  std::error_code error;
-  std::vector<std::filesystem::path> files;
-  if (std::filesystem::is_directory(path, error)) {
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(path, error)) {
-      if (entry.is_regular_file()) {
-        files.push_back(entry.path());
-      }
-    }
-    std::sort(files.begin(), files.end());
-  } else if (std::filesystem::is_regular_file(path, error)) {
-    files.push_back(path);
-  } else {
-    return "missing:" + path.string();
-  }
-  // FNV-1a over what identifies each file.
-  uint64_t hash = 0xcbf29ce484222325ull;
-  auto mix = [&](std::string_view bytes) {
-    for (unsigned char c : bytes) {
-      hash ^= c;
-      hash *= 0x100000001b3ull;
-    }
-  };
-  for (const std::filesystem::path& file : files) {
-    mix(file.string());
-    if (content) {
-      std::ifstream in(file, std::ios::binary);
-      std::vector<char> buffer(1 << 20);
-      while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount()) {
-        mix(std::string_view(buffer.data(), static_cast<size_t>(in.gcount())));
-      }
-    } else {
-      mix(std::to_string(std::filesystem::file_size(file, error)));
-      auto time = std::filesystem::last_write_time(file, error);
-      mix(std::to_string(time.time_since_epoch().count()));
-    }
-  }
-  return fmt::format("{}:{:016x}", content ? "content" : "stat", hash);
-}
-
 engine::Table Connector::read() const {
-  return scan(engine::ScanRequest{});
+  return scan(engine::ScanRequest{}).table;
 }
 
 engine::LazyFrame Connector::lazy() const {
   std::shared_ptr<const Connector> self = weak_from_this().lock();
   if (!self) {
-    throw StateError("connector " + describe() +
-                     " is not owned by a std::shared_ptr; create it with std::make_shared to "
-                     "scan it lazily");
+    // make_connector() is the only way to construct one; this is called mid-construction.
+    throw InternalError("connector " + describe() + " is not owned by a std::shared_ptr yet");
   }
   return engine::LazyFrame::scan(self);
 }

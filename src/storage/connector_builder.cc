@@ -1,6 +1,8 @@
 #include "setl/storage/connector_builder.h"
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <set>
 
 #include "setl/core/error.h"
@@ -14,6 +16,12 @@
 
 namespace setl::storage {
 namespace {
+
+std::string upper_case(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return text;
+}
 
 std::string where(const Config& section) {
   return section.source() + ": section '" + section.prefix() + "'";
@@ -53,10 +61,6 @@ char single_character(const Config& section, const std::string& key, char fallba
 }
 
 std::shared_ptr<Connector> build_csv(const Config& section) {
-  check_keys(section,
-             {"storage", "path", "header", "delimiter", "quote", "escape", "null_values",
-              "infer_rows", "permissive", "rejects_path", "batch_rows"},
-             "CSV");
   CsvOptions options;
   options.header = section.get_or<bool>("header", true);
   options.delimiter = single_character(section, "delimiter", ',');
@@ -71,11 +75,10 @@ std::shared_ptr<Connector> build_csv(const Config& section) {
     options.rejects_path = section.get_string("rejects_path");
   }
   options.batch_rows = section.get_or<int64_t>("batch_rows", options.batch_rows);
-  return std::make_shared<CsvConnector>(section.get_string("path"), options);
+  return make_connector<CsvConnector>(section.get_string("path"), options);
 }
 
 std::shared_ptr<Connector> build_sqlite(const Config& section) {
-  check_keys(section, {"storage", "path", "table", "query"}, "SQLITE");
   bool has_table = section.has("table");
   bool has_query = section.has("query");
   if (has_table == has_query) {
@@ -83,16 +86,13 @@ std::shared_ptr<Connector> build_sqlite(const Config& section) {
                       ": a SQLITE connector needs exactly one of 'table' and 'query'");
   }
   if (has_query) {
-    return SqliteConnector::query(section.get_string("path"), section.get_string("query"));
+    return make_connector<SqliteConnector>(section.get_string("path"),
+                                           SqlQuery{section.get_string("query")});
   }
-  return std::make_shared<SqliteConnector>(section.get_string("path"), section.get_string("table"));
+  return make_connector<SqliteConnector>(section.get_string("path"), section.get_string("table"));
 }
 
 std::shared_ptr<Connector> build_parquet(const Config& section) {
-  check_keys(section,
-             {"storage", "path", "compression", "compression_level", "row_group_rows", "page_rows",
-              "data_page_version", "dictionary", "write_checksums", "verify_checksums"},
-             "PARQUET");
   ParquetOptions options;
   if (section.has("compression")) {
     options.compression = parse_parquet_compression(section.get_string("compression"));
@@ -104,74 +104,164 @@ std::shared_ptr<Connector> build_parquet(const Config& section) {
   options.dictionary = section.get_or<bool>("dictionary", options.dictionary);
   options.write_checksums = section.get_or<bool>("write_checksums", options.write_checksums);
   options.verify_checksums = section.get_or<bool>("verify_checksums", options.verify_checksums);
-  return std::make_shared<ParquetConnector>(section.get_string("path"), options);
+  return make_connector<ParquetConnector>(section.get_string("path"), options);
+}
+
+std::shared_ptr<Connector> build_postgres(const Config& section) {
+  PostgresConnection connection;
+  connection.host = section.get_or<std::string>("host", connection.host);
+  connection.port = section.get_or<int>("port", connection.port);
+  connection.database = section.get_or<std::string>("database", connection.database);
+  connection.user = section.get_or<std::string>("user", connection.user);
+  connection.password_env = section.get_or<std::string>("password_env", "");
+  connection.schema = section.get_or<std::string>("schema", connection.schema);
+  if (section.has("table") == section.has("query")) {
+    throw ConfigError(where(section) +
+                      ": a POSTGRES connector needs exactly one of 'table' and 'query'");
+  }
+  if (section.has("query")) {
+    return make_connector<PostgresConnector>(connection, SqlQuery{section.get_string("query")});
+  }
+  return make_connector<PostgresConnector>(connection, section.get_string("table"));
+}
+
+std::shared_ptr<Connector> build_partitioned(const Config& section) {
+  std::string format = upper_case(section.get_or<std::string>("format", "CSV"));
+  if (format != "CSV" && format != "JSONL" && format != "PARQUET") {
+    throw ConfigError(where(section) + ": unknown partition format '" + format +
+                      "'; expected CSV, JSONL or PARQUET");
+  }
+  std::vector<std::string> keys;
+  if (section.has("partition_by")) {
+    keys = section.get_string_list("partition_by");
+  }
+  return make_connector<PartitionedConnector>(section.get_string("path"),
+                                              format == "CSV"     ? PartitionFormat::kCsv
+                                              : format == "JSONL" ? PartitionFormat::kJsonLines
+                                                                  : PartitionFormat::kParquet,
+                                              keys);
+}
+
+std::shared_ptr<Connector> build_json_lines(const Config& section) {
+  JsonLinesOptions options;
+  options.infer_rows = section.get_or<int64_t>("infer_rows", options.infer_rows);
+  options.batch_rows = section.get_or<int64_t>("batch_rows", options.batch_rows);
+  return make_connector<JsonLinesConnector>(section.get_string("path"), options);
+}
+
+// Guarded: user code may register storages while configuration is being read.
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, StorageType> by_name;  // upper-case name -> type
+  std::map<std::string, std::string> aliases;  // upper-case alias -> name
+};
+
+Registry& registry() {
+  static Registry* instance = [] {
+    auto* r = new Registry();  // never destroyed: connectors may be built during exit
+    std::vector<StorageType> built_in = {
+        {"CSV",
+         {},
+         {"path", "header", "delimiter", "quote", "escape", "null_values", "infer_rows",
+          "permissive", "rejects_path", "batch_rows"},
+         "CSV file (.gz/.zst compressed by name)",
+         build_csv},
+        {"JSONL",
+         {"JSON_LINES"},
+         {"path", "infer_rows", "batch_rows"},
+         "JSON Lines file (.gz/.zst compressed by name)",
+         build_json_lines},
+        {"PARQUET",
+         {},
+         {"path", "compression", "compression_level", "row_group_rows", "page_rows",
+          "data_page_version", "dictionary", "write_checksums", "verify_checksums"},
+         "Parquet file",
+         build_parquet},
+        {"PARTITIONED",
+         {},
+         {"path", "format", "partition_by"},
+         "hive-style partitioned directory of CSV, JSONL or Parquet files",
+         build_partitioned},
+        {"SQLITE",
+         {},
+         {"path", "table", "query"},
+         "table or query of a SQLite database",
+         build_sqlite},
+        {"POSTGRES",
+         {"POSTGRESQL"},
+         {"host", "port", "database", "user", "password_env", "schema", "table", "query"},
+         "table or query of a PostgreSQL database",
+         build_postgres},
+    };
+    for (StorageType& type : built_in) {
+      for (const std::string& alias : type.aliases) {
+        r->aliases[alias] = type.name;
+      }
+      r->by_name.emplace(type.name, std::move(type));
+    }
+    return r;
+  }();
+  return *instance;
 }
 
 }  // namespace
 
+void register_storage(StorageType type) {
+  type.name = upper_case(type.name);
+  if (type.name.empty() || !type.build) {
+    throw ConfigError("register_storage needs a name and a build function");
+  }
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  std::vector<std::string> names = type.aliases;
+  names.push_back(type.name);
+  for (std::string& name : names) {
+    name = upper_case(name);
+    if (r.by_name.count(name) > 0 || r.aliases.count(name) > 0) {
+      throw ConfigError("storage type '" + name + "' is already registered");
+    }
+  }
+  for (const std::string& alias : type.aliases) {
+    r.aliases[upper_case(alias)] = type.name;
+  }
+  std::string name = type.name;
+  r.by_name.emplace(name, std::move(type));
+}
+
+std::vector<StorageType> storage_types() {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  std::vector<StorageType> types;
+  for (const auto& [name, type] : r.by_name) {
+    types.push_back(type);
+  }
+  return types;
+}
+
 std::shared_ptr<Connector> build_connector(const Config& section) {
   std::string storage = section.get_string("storage");
-  std::string upper = storage;
-  std::transform(upper.begin(), upper.end(), upper.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (upper == "CSV") {
-    return build_csv(section);
-  }
-  if (upper == "SQLITE") {
-    return build_sqlite(section);
-  }
-  if (upper == "POSTGRES" || upper == "POSTGRESQL") {
-    check_keys(
-        section,
-        {"storage", "host", "port", "database", "user", "password_env", "schema", "table", "query"},
-        "POSTGRES");
-    PostgresConnection connection;
-    connection.host = section.get_or<std::string>("host", connection.host);
-    connection.port = section.get_or<int>("port", connection.port);
-    connection.database = section.get_or<std::string>("database", connection.database);
-    connection.user = section.get_or<std::string>("user", connection.user);
-    connection.password_env = section.get_or<std::string>("password_env", "");
-    connection.schema = section.get_or<std::string>("schema", connection.schema);
-    if (section.has("table") == section.has("query")) {
-      throw ConfigError(where(section) +
-                        ": a POSTGRES connector needs exactly one of 'table' and 'query'");
+  std::string name = upper_case(storage);
+  StorageType type;
+  {
+    Registry& r = registry();
+    std::lock_guard lock(r.mutex);
+    if (auto alias = r.aliases.find(name); alias != r.aliases.end()) {
+      name = alias->second;
     }
-    if (section.has("query")) {
-      return PostgresConnector::query(connection, section.get_string("query"));
+    auto found = r.by_name.find(name);
+    if (found == r.by_name.end()) {
+      std::string list;
+      for (const auto& [known, unused] : r.by_name) {
+        list += (list.empty() ? "" : ", ") + known;
+      }
+      throw ConfigError(where(section) + ": unknown storage '" + storage + "'; supported: " + list);
     }
-    return std::make_shared<PostgresConnector>(connection, section.get_string("table"));
+    type = found->second;
   }
-  if (upper == "PARTITIONED") {
-    check_keys(section, {"storage", "path", "format", "partition_by"}, "PARTITIONED");
-    std::string format = section.get_or<std::string>("format", "CSV");
-    std::transform(format.begin(), format.end(), format.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    if (format != "CSV" && format != "JSONL" && format != "PARQUET") {
-      throw ConfigError(where(section) + ": unknown partition format '" + format +
-                        "'; expected CSV, JSONL or PARQUET");
-    }
-    std::vector<std::string> keys;
-    if (section.has("partition_by")) {
-      keys = section.get_string_list("partition_by");
-    }
-    return std::make_shared<PartitionedConnector>(section.get_string("path"),
-                                                  format == "CSV"     ? PartitionFormat::kCsv
-                                                  : format == "JSONL" ? PartitionFormat::kJsonLines
-                                                                      : PartitionFormat::kParquet,
-                                                  keys);
-  }
-  if (upper == "JSONL" || upper == "JSON_LINES") {
-    check_keys(section, {"storage", "path", "infer_rows", "batch_rows"}, "JSONL");
-    JsonLinesOptions options;
-    options.infer_rows = section.get_or<int64_t>("infer_rows", options.infer_rows);
-    options.batch_rows = section.get_or<int64_t>("batch_rows", options.batch_rows);
-    return std::make_shared<JsonLinesConnector>(section.get_string("path"), options);
-  }
-  if (upper == "PARQUET") {
-    return build_parquet(section);
-  }
-  throw ConfigError(where(section) + ": unknown storage '" + storage +
-                    "'; supported: CSV, JSONL, PARQUET, PARTITIONED, POSTGRES, SQLITE");
+  std::set<std::string> allowed(type.keys.begin(), type.keys.end());
+  allowed.insert("storage");
+  check_keys(section, allowed, type.name);
+  return type.build(section);
 }
 
 }  // namespace setl::storage

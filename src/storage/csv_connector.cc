@@ -1,13 +1,15 @@
-// CSV writing and the connector's bookkeeping; reading is in csv_reader.cc.
+// CsvConnector: scans through the parser in csv_reader.cc, and writes.
 #include "setl/storage/csv_connector.h"
 
 #include <fstream>
 
 #include <fmt/format.h>
 
+#include "csv_reader.h"
 #include "file_io.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
+#include "setl/engine/execution.h"
 
 namespace setl::storage {
 namespace {
@@ -84,8 +86,8 @@ void write_rows(std::ostream& out, const engine::Table& table, const CsvOptions&
 
 }  // namespace
 
-CsvConnector::CsvConnector(std::filesystem::path path, CsvOptions options)
-    : path_(std::move(path)), options_(std::move(options)) {
+CsvConnector::CsvConnector(ConnectorKey key, std::filesystem::path path, CsvOptions options)
+    : FileConnector(key, std::move(path), "csv"), options_(std::move(options)) {
   if (options_.delimiter == '\n' || options_.delimiter == options_.quote) {
     throw ConfigError("CSV delimiter must differ from the quote character and newline");
   }
@@ -93,43 +95,20 @@ CsvConnector::CsvConnector(std::filesystem::path path, CsvOptions options)
     throw ConfigError("CSV batch_rows must be positive");
   }
   if (options_.permissive && options_.rejects_path.empty()) {
-    options_.rejects_path = path_.string() + ".rejects.tsv";
+    options_.rejects_path = this->path().string() + ".rejects.tsv";
   }
 }
 
-std::string CsvConnector::describe() const {
-  return "csv " + path_.string();
-}
-
-bool CsvConnector::exists() const {
-  return std::filesystem::exists(path_);
-}
-
-CsvReadReport CsvConnector::last_read() const {
-  std::lock_guard lock(mutex_);
-  return report_;
-}
-
-void CsvConnector::write(const engine::Table& table, SaveMode mode) const {
-  std::string name = path_.filename().string();
-  bool compressed = name.ends_with(".gz") || name.ends_with(".zst");
-  // Held until the rename: concurrent appends by several processes all land.
-  std::optional<FileLock> write_lock = detail::lock_for_write(path_, mode);
-  bool present = exists();
-  if (present && mode == SaveMode::kErrorIfExists) {
-    throw IoError(path_.string() + " already exists (save mode error_if_exists)");
-  }
-  if (present && mode == SaveMode::kIgnore) {
-    return;
-  }
-  bool append = present && mode == SaveMode::kAppend;
+void CsvConnector::write_file(const engine::Table& table, bool append) const {
+  const std::filesystem::path& file = path();
+  bool compressed = compression() != FileCompression::kNone;
   if (append && options_.header) {
     std::string first_line;
     if (compressed) {
-      std::string text = detail::read_file(path_);
+      std::string text = detail::read_file(file);
       first_line = text.substr(0, text.find('\n'));
     } else {
-      std::ifstream in(path_);
+      std::ifstream in(file);
       std::getline(in, first_line);
     }
     std::string expected;
@@ -140,16 +119,86 @@ void CsvConnector::write(const engine::Table& table, SaveMode mode) const {
       first_line.pop_back();
     }
     if (first_line != expected) {
-      throw SchemaError("cannot append to " + path_.string() + ": its header is '" + first_line +
+      throw SchemaError("cannot append to " + file.string() + ": its header is '" + first_line +
                         "', the table's columns are '" + expected + "'");
     }
   }
   detail::write_file_atomically(
-      path_,
+      file,
       [&](std::ostream& out) { write_rows(out, table, options_, options_.header && !append); },
       append);
   std::lock_guard lock(mutex_);
   schema_.reset();
+}
+
+engine::SchemaPtr CsvConnector::schema() const {
+  const std::filesystem::path& file = path();
+  std::lock_guard lock(mutex_);
+  if (!schema_) {
+    std::string data = detail::read_file(file);
+    schema_ = detail::prepare_csv(data, file.string(), options_).schema;
+  }
+  return schema_;
+}
+
+engine::ScanResult CsvConnector::scan(const engine::ScanRequest& request) const {
+  const std::filesystem::path& file = path();
+  std::string data = detail::read_file(file);
+  detail::CsvParse parse = detail::prepare_csv(data, file.string(), options_);
+  {
+    std::lock_guard lock(mutex_);
+    schema_ = parse.schema;
+  }
+  const engine::Schema& file_schema = *parse.schema;
+  std::vector<size_t> wanted;
+  if (request.columns.empty()) {
+    for (size_t i = 0; i < file_schema.num_fields(); ++i) {
+      wanted.push_back(i);
+    }
+  } else {
+    for (const std::string& name : request.columns) {
+      wanted.push_back(file_schema.index_of(name));
+    }
+  }
+  std::vector<engine::Field> fields;
+  for (size_t index : wanted) {
+    fields.push_back(file_schema.field(index));
+  }
+  auto output_schema = std::make_shared<engine::Schema>(std::move(fields));
+  const auto& split = parse.split;
+  size_t ranges = split.starts.size();
+  std::vector<detail::RangeResult> results(ranges);
+  engine::parallel_for(ranges, [&](size_t r) {
+    size_t end = r + 1 < ranges ? split.starts[r + 1] : data.size();
+    results[r] = detail::parse_range(data, split.starts[r], end, split.lines[r], parse.schema,
+                                     wanted, output_schema, file.string(), options_);
+    report_progress(results[r].batch ? results[r].batch->num_rows() : 0,
+                    static_cast<int64_t>(end - split.starts[r]));
+  });
+  std::vector<engine::RecordBatch> batches;
+  std::vector<std::string> rejects;
+  for (detail::RangeResult& result : results) {
+    if (!result.error.empty()) {
+      throw ParseError(result.error);
+    }
+    if (result.batch) {
+      batches.push_back(std::move(*result.batch));
+    }
+    rejects.insert(rejects.end(), result.rejects.begin(), result.rejects.end());
+  }
+  if (options_.permissive && !options_.rejects_path.empty()) {
+    detail::write_file_atomically(options_.rejects_path, [&](std::ostream& out) {
+      for (const std::string& line : rejects) {
+        out << line << '\n';
+      }
+    });
+  }
+  engine::Table table(output_schema, std::move(batches));
+  engine::ScanStats stats;
+  stats.rows = table.num_rows();
+  stats.rejected_rows = static_cast<int64_t>(rejects.size());
+  stats.bytes_read = static_cast<int64_t>(data.size());
+  return {std::move(table), stats};
 }
 
 }  // namespace setl::storage

@@ -1,4 +1,6 @@
 // CSV reading: quote-aware split into byte ranges, parallel typed parsing, inference.
+#include "csv_reader.h"
+
 #include <algorithm>
 #include <fstream>
 
@@ -10,10 +12,11 @@
 #include "setl/engine/builder.h"
 #include "setl/engine/execution.h"
 #include "setl/engine/parse_value.h"
-#include "setl/storage/csv_connector.h"
 
 namespace setl::storage {
 namespace {
+
+using detail::Split;
 
 using engine::DataType;
 using engine::TypeId;
@@ -266,12 +269,6 @@ DataType type_from_candidates(unsigned candidates, bool seen) {
   return DataType::string();
 }
 
-struct Split {
-  size_t data_start = 0;  // first byte after the header
-  std::vector<size_t> starts;
-  std::vector<int64_t> lines;
-};
-
 // One sequential pass with the tokenizer's own state machine: record boundaries near every
 // `chunk` bytes.
 Split split_ranges(std::string_view data, size_t from, int64_t first_line, size_t chunk,
@@ -295,14 +292,7 @@ Split split_ranges(std::string_view data, size_t from, int64_t first_line, size_
 
 }  // namespace
 
-// Everything below is reached through CsvConnector; kept here with the tokenizer.
 namespace detail {
-
-struct CsvParse {
-  engine::SchemaPtr schema;
-  Split split;
-  std::vector<std::string> header;
-};
 
 CsvParse prepare_csv(const std::string& data, const std::string& where, const CsvOptions& options) {
   CsvParse parse;
@@ -401,12 +391,6 @@ struct ParsedValue {
   bool flag = false;
   int64_t integer = 0;
   double number = 0;
-};
-
-struct RangeResult {
-  std::optional<engine::RecordBatch> batch;
-  std::vector<std::string> rejects;  // "line\treason\trecord"
-  std::string error;                 // first error when not permissive
 };
 
 RangeResult parse_range(const std::string& data, size_t begin, size_t end, int64_t first_line,
@@ -544,71 +528,5 @@ RangeResult parse_range(const std::string& data, size_t begin, size_t end, int64
 }
 
 }  // namespace detail
-
-engine::SchemaPtr CsvConnector::schema() const {
-  std::lock_guard lock(mutex_);
-  if (!schema_) {
-    std::string data = detail::read_file(path_);
-    schema_ = detail::prepare_csv(data, path_.string(), options_).schema;
-  }
-  return schema_;
-}
-
-engine::Table CsvConnector::scan(const engine::ScanRequest& request) const {
-  std::string data = detail::read_file(path_);
-  detail::CsvParse parse = detail::prepare_csv(data, path_.string(), options_);
-  {
-    std::lock_guard lock(mutex_);
-    schema_ = parse.schema;
-  }
-  const engine::Schema& file_schema = *parse.schema;
-  std::vector<size_t> wanted;
-  if (request.columns.empty()) {
-    for (size_t i = 0; i < file_schema.num_fields(); ++i) {
-      wanted.push_back(i);
-    }
-  } else {
-    for (const std::string& name : request.columns) {
-      wanted.push_back(file_schema.index_of(name));
-    }
-  }
-  std::vector<engine::Field> fields;
-  for (size_t index : wanted) {
-    fields.push_back(file_schema.field(index));
-  }
-  auto output_schema = std::make_shared<engine::Schema>(std::move(fields));
-  const auto& split = parse.split;
-  size_t ranges = split.starts.size();
-  std::vector<detail::RangeResult> results(ranges);
-  engine::parallel_for(ranges, [&](size_t r) {
-    size_t end = r + 1 < ranges ? split.starts[r + 1] : data.size();
-    results[r] = detail::parse_range(data, split.starts[r], end, split.lines[r], parse.schema,
-                                     wanted, output_schema, path_.string(), options_);
-    report_progress(results[r].batch ? results[r].batch->num_rows() : 0,
-                    static_cast<int64_t>(end - split.starts[r]));
-  });
-  std::vector<engine::RecordBatch> batches;
-  std::vector<std::string> rejects;
-  for (detail::RangeResult& result : results) {
-    if (!result.error.empty()) {
-      throw ParseError(result.error);
-    }
-    if (result.batch) {
-      batches.push_back(std::move(*result.batch));
-    }
-    rejects.insert(rejects.end(), result.rejects.begin(), result.rejects.end());
-  }
-  if (options_.permissive && !options_.rejects_path.empty()) {
-    detail::write_file_atomically(options_.rejects_path, [&](std::ostream& out) {
-      for (const std::string& line : rejects) {
-        out << line << '\n';
-      }
-    });
-  }
-  engine::Table table(output_schema, std::move(batches));
-  std::lock_guard lock(mutex_);
-  report_ = {table.num_rows(), static_cast<int64_t>(rejects.size())};
-  return table;
-}
 
 }  // namespace setl::storage

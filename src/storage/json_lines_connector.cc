@@ -149,17 +149,12 @@ DataType inferred_type(unsigned seen) {
 
 }  // namespace
 
-JsonLinesConnector::JsonLinesConnector(std::filesystem::path path, JsonLinesOptions options)
-    : path_(std::move(path)), options_(std::move(options)) {}
-
-std::string JsonLinesConnector::describe() const {
-  return "jsonl " + path_.string();
-}
-bool JsonLinesConnector::exists() const {
-  return std::filesystem::exists(path_);
-}
+JsonLinesConnector::JsonLinesConnector(ConnectorKey key, std::filesystem::path path,
+                                       JsonLinesOptions options)
+    : FileConnector(key, std::move(path), "jsonl"), options_(std::move(options)) {}
 
 engine::SchemaPtr JsonLinesConnector::schema() const {
+  const std::filesystem::path& file = path();
   std::lock_guard lock(mutex_);
   if (schema_) {
     return schema_;
@@ -168,14 +163,14 @@ engine::SchemaPtr JsonLinesConnector::schema() const {
     schema_ = options_.schema;
     return schema_;
   }
-  std::string data = without_bom(detail::read_file(path_));
+  std::string data = without_bom(detail::read_file(file));
   // Only the lines inference looks at are parsed.
   data.resize(prefix_of_lines(data, options_.infer_rows));
   simdjson::padded_string padded(data);
   simdjson::dom::parser parser;
   simdjson::dom::document_stream stream;
   if (parser.parse_many(padded, window_for(data)).get(stream)) {
-    throw ParseError(path_.string() + ": not JSON Lines");
+    throw ParseError(file.string() + ": not JSON Lines");
   }
   std::vector<std::string> order;
   std::map<std::string, unsigned> seen;  // bit flags: which kinds occurred
@@ -183,12 +178,12 @@ engine::SchemaPtr JsonLinesConnector::schema() const {
   for (auto it = stream.begin(); it != stream.end() && count < options_.infer_rows; ++it, ++count) {
     element document;
     if ((*it).get(document)) {
-      throw ParseError(path_.string() + ":" + std::to_string(line_of(data, it.current_index())) +
+      throw ParseError(file.string() + ":" + std::to_string(line_of(data, it.current_index())) +
                        ": invalid JSON");
     }
     simdjson::dom::object object;
     if (document.get_object().get(object)) {
-      throw ParseError(path_.string() + ":" + std::to_string(line_of(data, it.current_index())) +
+      throw ParseError(file.string() + ":" + std::to_string(line_of(data, it.current_index())) +
                        ": expected a JSON object per line");
     }
     for (auto [key, value] : object) {
@@ -210,7 +205,8 @@ engine::SchemaPtr JsonLinesConnector::schema() const {
   return schema_;
 }
 
-engine::Table JsonLinesConnector::scan(const engine::ScanRequest& request) const {
+engine::ScanResult JsonLinesConnector::scan(const engine::ScanRequest& request) const {
+  const std::filesystem::path& file = path();
   engine::SchemaPtr file_schema = schema();
   std::vector<size_t> wanted;
   if (request.columns.empty()) {
@@ -227,7 +223,7 @@ engine::Table JsonLinesConnector::scan(const engine::ScanRequest& request) const
     fields.push_back(file_schema->field(index));
   }
   auto output = std::make_shared<engine::Schema>(std::move(fields));
-  const std::string data = without_bom(detail::read_file(path_));
+  const std::string data = without_bom(detail::read_file(file));
   auto ranges =
       line_ranges(data, static_cast<size_t>(std::max<int64_t>(1, options_.batch_rows)) * 64);
   std::vector<std::optional<engine::RecordBatch>> batches(ranges.size());
@@ -238,7 +234,7 @@ engine::Table JsonLinesConnector::scan(const engine::ScanRequest& request) const
     simdjson::dom::document_stream stream;
     if (parser.parse_many(padded, window_for(std::string_view(data).substr(begin, end - begin)))
             .get(stream)) {
-      throw ParseError(path_.string() + ":" + std::to_string(line_of(data, begin)) +
+      throw ParseError(file.string() + ":" + std::to_string(line_of(data, begin)) +
                        ": invalid JSON");
     }
     std::vector<engine::ColumnBuilder> builders;
@@ -249,7 +245,7 @@ engine::Table JsonLinesConnector::scan(const engine::ScanRequest& request) const
     for (auto it = stream.begin(); it != stream.end(); ++it) {
       size_t offset = begin + it.current_index();
       auto where = [&](const std::string& key) {
-        return path_.string() + ":" + std::to_string(line_of(data, offset)) +
+        return file.string() + ":" + std::to_string(line_of(data, offset)) +
                (key.empty() ? std::string() : ": key \"" + key + "\"");
       };
       element document;
@@ -325,7 +321,7 @@ engine::Table JsonLinesConnector::scan(const engine::ScanRequest& request) const
       ++rows;
     }
     if (stream.truncated_bytes() > 0) {
-      throw ParseError(path_.string() + ":" + std::to_string(line_of(data, end - 1)) +
+      throw ParseError(file.string() + ":" + std::to_string(line_of(data, end - 1)) +
                        ": the last line is not complete JSON");
     }
     if (rows > 0) {
@@ -342,7 +338,11 @@ engine::Table JsonLinesConnector::scan(const engine::ScanRequest& request) const
       out.push_back(std::move(*batch));
     }
   }
-  return engine::Table(output, std::move(out));
+  engine::Table table(output, std::move(out));
+  engine::ScanStats stats;
+  stats.rows = table.num_rows();
+  stats.bytes_read = static_cast<int64_t>(data.size());
+  return {std::move(table), stats};
 }
 
 namespace {
@@ -379,19 +379,11 @@ void write_json_string(std::ostream& out, std::string_view text) {
 
 }  // namespace
 
-void JsonLinesConnector::write(const engine::Table& table, SaveMode mode) const {
-  // Held until the rename: concurrent appends by several processes all land.
-  std::optional<FileLock> write_lock = detail::lock_for_write(path_, mode);
-  bool present = exists();
-  if (present && mode == SaveMode::kErrorIfExists) {
-    throw IoError(path_.string() + " already exists (save mode error_if_exists)");
-  }
-  if (present && mode == SaveMode::kIgnore) {
-    return;
-  }
+void JsonLinesConnector::write_file(const engine::Table& table, bool append) const {
+  const std::filesystem::path& file = path();
   const engine::Schema& schema = *table.schema();
   detail::write_file_atomically(
-      path_,
+      file,
       [&](std::ostream& out) {
         for (const engine::RecordBatch& batch : table.batches()) {
           for (int64_t row = 0; row < batch.num_rows(); ++row) {
@@ -441,7 +433,7 @@ void JsonLinesConnector::write(const engine::Table& table, SaveMode mode) const 
           }
         }
       },
-      present && mode == SaveMode::kAppend);
+      append);
   std::lock_guard lock(mutex_);
   schema_.reset();
 }

@@ -92,16 +92,16 @@ std::string extension_of(PartitionFormat format) {
 std::shared_ptr<Connector> file_connector(const std::filesystem::path& file, PartitionFormat format,
                                           engine::SchemaPtr schema = nullptr) {
   if (format == PartitionFormat::kParquet) {
-    return std::make_shared<ParquetConnector>(file);  // each part carries its own schema
+    return make_connector<ParquetConnector>(file);  // each part carries its own schema
   }
   if (format == PartitionFormat::kCsv) {
     CsvOptions options;
     options.schema = std::move(schema);
-    return std::make_shared<CsvConnector>(file, options);
+    return make_connector<CsvConnector>(file, options);
   }
   JsonLinesOptions options;
   options.schema = std::move(schema);
-  return std::make_shared<JsonLinesConnector>(file, options);
+  return make_connector<JsonLinesConnector>(file, options);
 }
 
 // Splits "k1=v1/k2=v2/part.ext" (relative to the root) into keys and values.
@@ -260,23 +260,17 @@ Layout layout_of(const std::filesystem::path& root, PartitionFormat format,
 
 }  // namespace
 
-PartitionedConnector::PartitionedConnector(std::filesystem::path root, PartitionFormat format,
+PartitionedConnector::PartitionedConnector(ConnectorKey key, std::filesystem::path root,
+                                           PartitionFormat format,
                                            std::vector<std::string> partition_by)
-    : root_(std::move(root)), format_(format), partition_by_(std::move(partition_by)) {}
-
-std::string PartitionedConnector::describe() const {
-  return "partitioned " + extension_of(format_).substr(1) + " " + root_.string();
-}
+    : FileConnector(key, std::move(root), "partitioned " + extension_of(format).substr(1)),
+      format_(format),
+      partition_by_(std::move(partition_by)) {}
 
 bool PartitionedConnector::exists() const {
   std::error_code error;
   // discover() lists the manifest's files, or the directories' where there is none.
-  return std::filesystem::is_directory(root_, error) && !discover(root_, format_).empty();
-}
-
-int64_t PartitionedConnector::last_partitions_read() const {
-  std::lock_guard lock(mutex_);
-  return last_partitions_read_;
+  return std::filesystem::is_directory(path(), error) && !discover(path(), format_).empty();
 }
 
 namespace {
@@ -302,19 +296,19 @@ auto read_committed(const std::filesystem::path& root, Read&& read) {
 }  // namespace
 
 engine::SchemaPtr PartitionedConnector::schema() const {
-  return read_committed(root_, [&](std::string& manifest_text) {
-    return layout_of(root_, format_, &manifest_text).schema;
+  return read_committed(path(), [&](std::string& manifest_text) {
+    return layout_of(path(), format_, &manifest_text).schema;
   });
 }
 
-engine::Table PartitionedConnector::scan(const engine::ScanRequest& request) const {
+engine::ScanResult PartitionedConnector::scan(const engine::ScanRequest& request) const {
   return read_committed(
-      root_, [&](std::string& manifest_text) { return scan_once(request, manifest_text); });
+      path(), [&](std::string& manifest_text) { return scan_once(request, manifest_text); });
 }
 
-engine::Table PartitionedConnector::scan_once(const engine::ScanRequest& request,
-                                              std::string& manifest_text) const {
-  Layout layout = layout_of(root_, format_, &manifest_text);
+engine::ScanResult PartitionedConnector::scan_once(const engine::ScanRequest& request,
+                                                   std::string& manifest_text) const {
+  Layout layout = layout_of(path(), format_, &manifest_text);
   const std::vector<std::string>& keys = layout.files.front().keys;
   std::set<std::string> key_set(keys.begin(), keys.end());
 
@@ -352,6 +346,7 @@ engine::Table PartitionedConnector::scan_once(const engine::ScanRequest& request
   auto output = std::make_shared<engine::Schema>(std::move(fields));
   std::vector<engine::RecordBatch> batches;
   int64_t partitions = 0;
+  engine::ScanStats stats;
   for (const PartitionFile& file : layout.files) {
     std::vector<std::pair<std::string, engine::ColumnPtr>> values;
     for (size_t k = 0; k < keys.size(); ++k) {
@@ -375,7 +370,11 @@ engine::Table PartitionedConnector::scan_once(const engine::ScanRequest& request
     if (read.empty()) {
       read.push_back(layout.file_schema->field(0).name);
     }
-    Table data = file_connector(file.file, format_, layout.file_schema)->scan({read, file_filter});
+    engine::ScanResult part =
+        file_connector(file.file, format_, layout.file_schema)->scan({read, file_filter});
+    stats.rejected_rows += part.stats.rejected_rows;
+    stats.bytes_read += part.stats.bytes_read;
+    const Table& data = part.table;
     for (const engine::RecordBatch& batch : data.batches()) {
       std::vector<engine::ColumnPtr> columns;
       for (const std::string& name : wanted) {
@@ -390,9 +389,11 @@ engine::Table PartitionedConnector::scan_once(const engine::ScanRequest& request
       batches.emplace_back(output, std::move(columns), batch.num_rows());
     }
   }
-  std::lock_guard lock(mutex_);
-  last_partitions_read_ = partitions;
-  return Table(output, std::move(batches));
+  Table table(output, std::move(batches));
+  stats.rows = table.num_rows();
+  stats.units_total = static_cast<int64_t>(layout.files.size());
+  stats.units_read = partitions;
+  return {std::move(table), stats};
 }
 
 namespace {
@@ -472,6 +473,10 @@ std::vector<std::pair<std::string, Table>> split_by_partition(
 
 }  // namespace
 
+void PartitionedConnector::write_file(const engine::Table&, bool) const {
+  throw InternalError("PartitionedConnector writes through its manifest, not write_file");
+}
+
 void PartitionedConnector::write(const engine::Table& table, SaveMode mode) const {
   if (partition_by_.empty()) {
     throw ConfigError("connector " + describe() + " needs partition_by columns to write");
@@ -487,29 +492,29 @@ void PartitionedConnector::write(const engine::Table& table, SaveMode mode) cons
                       ": partition_by names every column; the files need at least one other");
   }
   std::error_code error;
-  std::filesystem::create_directories(root_, error);
+  std::filesystem::create_directories(path(), error);
   if (error) {
-    throw IoError("cannot create " + root_.string() + ": " + error.message());
+    throw IoError("cannot create " + path().string() + ": " + error.message());
   }
   // One writer at a time; whatever a killed writer left unlisted is removed first.
-  FileLock lock(root_ / detail::kDatasetLockName);
+  FileLock lock(path() / detail::kDatasetLockName);
   std::vector<std::string> committed;
-  if (std::optional<detail::PartitionManifest> manifest = detail::read_partition_manifest(root_)) {
+  if (std::optional<detail::PartitionManifest> manifest = detail::read_partition_manifest(path())) {
     committed = manifest->files;
-    detail::remove_unlisted_files(root_, committed);
+    detail::remove_unlisted_files(path(), committed);
   } else {
     // Written before manifests (or by another tool): record what is there, so that its
     // files stay visible and only files of this write are new.
-    for (const PartitionFile& file : discover(root_, format_)) {
-      committed.push_back(std::filesystem::relative(file.file, root_).generic_string());
+    for (const PartitionFile& file : discover(path(), format_)) {
+      committed.push_back(std::filesystem::relative(file.file, path()).generic_string());
     }
     if (!committed.empty()) {
-      detail::write_partition_manifest(root_, committed);
+      detail::write_partition_manifest(path(), committed);
     }
   }
   bool present = !committed.empty();
   if (present && mode == SaveMode::kErrorIfExists) {
-    throw IoError(root_.string() + " already exists (save mode error_if_exists)");
+    throw IoError(path().string() + " already exists (save mode error_if_exists)");
   }
   if (present && mode == SaveMode::kIgnore) {
     return;
@@ -523,17 +528,17 @@ void PartitionedConnector::write(const engine::Table& table, SaveMode mode) cons
       std::string relative =
           directory + "/part-" + write_id + "-" + std::to_string(number++) + extension_of(format_);
       written.push_back(relative);
-      file_connector(root_ / relative, format_)->write(part, SaveMode::kOverwrite);
+      file_connector(path() / relative, format_)->write(part, SaveMode::kOverwrite);
     }
     current_cancellation().check();  // the last point where a cancel still changes nothing
     std::vector<std::string> files = overwrite ? std::vector<std::string>{} : committed;
     files.insert(files.end(), written.begin(), written.end());
-    detail::write_partition_manifest(root_, files);  // the commit: all at once
+    detail::write_partition_manifest(path(), files);  // the commit: all at once
     committed = std::move(files);
   } catch (...) {
     for (const std::string& relative : written) {
-      std::filesystem::remove(root_ / relative, error);
-      for (std::filesystem::path dir = (root_ / relative).parent_path(); dir != root_;
+      std::filesystem::remove(path() / relative, error);
+      for (std::filesystem::path dir = (path() / relative).parent_path(); dir != path();
            dir = dir.parent_path()) {
         if (!std::filesystem::remove(dir, error)) {
           break;  // not empty: other partitions' files live there
@@ -543,7 +548,7 @@ void PartitionedConnector::write(const engine::Table& table, SaveMode mode) cons
     throw;
   }
   if (overwrite) {
-    detail::remove_unlisted_files(root_, committed);  // the replaced files
+    detail::remove_unlisted_files(path(), committed);  // the replaced files
   }
 }
 

@@ -206,18 +206,20 @@ void escape_into(std::string& out, std::string_view text) {
 
 }  // namespace
 
-PostgresConnector::PostgresConnector(PostgresConnection connection, std::string table)
-    : PostgresConnector(std::move(connection), std::move(table), "") {}
+PostgresConnector::PostgresConnector(ConnectorKey key, PostgresConnection connection,
+                                     std::string table)
+    : PostgresConnector(key, std::move(connection), std::move(table), "") {}
 
-PostgresConnector::PostgresConnector(PostgresConnection connection, std::string table,
-                                     std::string sql)
-    : connection_(std::move(connection)), table_(std::move(table)), sql_(std::move(sql)) {}
+PostgresConnector::PostgresConnector(ConnectorKey key, PostgresConnection connection,
+                                     SqlQuery query)
+    : PostgresConnector(key, std::move(connection), "", std::move(query.text)) {}
 
-std::shared_ptr<PostgresConnector> PostgresConnector::query(PostgresConnection connection,
-                                                            std::string sql) {
-  return std::shared_ptr<PostgresConnector>(
-      new PostgresConnector(std::move(connection), "", std::move(sql)));
-}
+PostgresConnector::PostgresConnector(ConnectorKey key, PostgresConnection connection,
+                                     std::string table, std::string sql)
+    : Connector(key),
+      connection_(std::move(connection)),
+      table_(std::move(table)),
+      sql_(std::move(sql)) {}
 
 std::string PostgresConnector::describe() const {
   return "postgres " + Session::where(connection_) + (sql_.empty() ? " table " + table_ : " query");
@@ -258,7 +260,7 @@ engine::SchemaPtr PostgresConnector::schema() const {
   return std::make_shared<engine::Schema>(std::move(fields));
 }
 
-engine::Table PostgresConnector::scan(const engine::ScanRequest& request) const {
+engine::ScanResult PostgresConnector::scan(const engine::ScanRequest& request) const {
   engine::SchemaPtr full = schema();
   std::vector<engine::Field> fields;
   if (request.columns.empty()) {
@@ -365,8 +367,11 @@ engine::Table PostgresConnector::scan(const engine::ScanRequest& request) const 
   for (engine::ColumnBuilder& builder : builders) {
     columns_out.push_back(builder.finish());
   }
-  return engine::Table(output, {engine::RecordBatch(output, std::move(columns_out), rows)})
-      .rechunk();
+  engine::Table table =
+      engine::Table(output, {engine::RecordBatch(output, std::move(columns_out), rows)}).rechunk();
+  engine::ScanStats stats;
+  stats.rows = table.num_rows();
+  return {std::move(table), stats};
 }
 
 void PostgresConnector::write(const engine::Table& table, SaveMode mode) const {

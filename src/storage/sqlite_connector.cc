@@ -245,19 +245,18 @@ engine::Table read_rows(sqlite3_stmt* statement, const engine::SchemaPtr& schema
 
 }  // namespace
 
-SqliteConnector::SqliteConnector(std::filesystem::path path, std::string table)
-    : SqliteConnector(std::move(path), std::move(table), "") {}
+SqliteConnector::SqliteConnector(ConnectorKey key, std::filesystem::path path, std::string table)
+    : SqliteConnector(key, std::move(path), std::move(table), "") {}
 
-SqliteConnector::SqliteConnector(std::filesystem::path path, std::string table, std::string sql)
-    : path_(std::move(path)), table_(std::move(table)), sql_(std::move(sql)) {
+SqliteConnector::SqliteConnector(ConnectorKey key, std::filesystem::path path, SqlQuery query)
+    : SqliteConnector(key, std::move(path), "", std::move(query.text)) {}
+
+SqliteConnector::SqliteConnector(ConnectorKey key, std::filesystem::path path, std::string table,
+                                 std::string sql)
+    : Connector(key), path_(std::move(path)), table_(std::move(table)), sql_(std::move(sql)) {
   if (table_.empty() && sql_.empty()) {
     throw ConfigError("a SQLite connector needs a table name or a query");
   }
-}
-
-std::shared_ptr<SqliteConnector> SqliteConnector::query(std::filesystem::path path,
-                                                        std::string sql) {
-  return std::shared_ptr<SqliteConnector>(new SqliteConnector(std::move(path), "", std::move(sql)));
 }
 
 std::string SqliteConnector::describe() const {
@@ -345,7 +344,7 @@ std::string SqliteConnector::select_sql(const engine::ScanRequest& request) cons
   return "SELECT " + columns + " FROM " + source;
 }
 
-engine::Table SqliteConnector::scan(const engine::ScanRequest& request) const {
+engine::ScanResult SqliteConnector::scan(const engine::ScanRequest& request) const {
   engine::SchemaPtr full = schema();
   engine::SchemaPtr wanted = full;
   if (!request.columns.empty()) {
@@ -358,7 +357,9 @@ engine::Table SqliteConnector::scan(const engine::ScanRequest& request) const {
   Database db(path_, false);
   Database::Statement statement(db.prepare(select_sql(request)));
   engine::Table table = read_rows(statement.get(), wanted, describe());
-  return table;
+  engine::ScanStats stats;
+  stats.rows = table.num_rows();
+  return {std::move(table), stats};
 }
 
 void SqliteConnector::write(const engine::Table& table, SaveMode mode) const {

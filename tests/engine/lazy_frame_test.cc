@@ -41,10 +41,11 @@ class RecordingSource : public ScanSource {
   explicit RecordingSource(Table table) : table_(std::move(table)) {}
   SchemaPtr schema() const override { return table_.schema(); }
   std::string describe() const override { return "memory orders"; }
-  Table scan(const ScanRequest& request) const override {
+  ScanResult scan(const ScanRequest& request) const override {
     requests.push_back(request);
-    return request.columns.empty() ? table_
-                                   : table_.select(std::vector<std::string>(request.columns));
+    Table rows =
+        request.columns.empty() ? table_ : table_.select(std::vector<std::string>(request.columns));
+    return {rows, {.rows = rows.num_rows()}};
   }
   mutable std::vector<ScanRequest> requests;
 

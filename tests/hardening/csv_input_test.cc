@@ -23,7 +23,7 @@ using ::testing::HasSubstr;
 using testing::message_of;
 
 engine::Table read_csv(const std::filesystem::path& path, CsvOptions options = {}) {
-  return std::make_shared<CsvConnector>(path, options)->read();
+  return make_connector<CsvConnector>(path, options)->read();
 }
 
 // Finding: after a malformed record, the next one was mapped through stale field indexes.
@@ -53,10 +53,11 @@ TEST(CsvInput, SplitPointsAgreeWithTheTokenizerOnQuotes) {
       CsvOptions options;
       options.batch_rows = batch_rows;
       options.permissive = permissive;
-      auto connector = std::make_shared<CsvConnector>(path, options);
-      engine::Table table = connector->read();
+      auto connector = make_connector<CsvConnector>(path, options);
+      engine::ScanResult scanned = connector->scan({});
+      const engine::Table& table = scanned.table;
       ASSERT_EQ(table.num_rows(), 200) << "batch_rows " << batch_rows;
-      EXPECT_EQ(connector->last_read().rejected, 0);
+      EXPECT_EQ(scanned.stats.rejected_rows, 0);
       EXPECT_EQ(table.at(199, "item").as_string(), "5\" screen");
       EXPECT_EQ(table.at(199, "note").as_string(), "line one\nline \"two\"");
     }
@@ -72,7 +73,7 @@ TEST(CsvInput, AByteOrderMarkIsNotPartOfTheFirstName) {
   headerless.header = false;
   EXPECT_EQ(read_csv(path, headerless).at(0, "column_1").as_string(), "id");
   auto json = dir.write("bom.jsonl", "\xEF\xBB\xBF{\"id\":1}\n");
-  EXPECT_EQ(std::make_shared<JsonLinesConnector>(json)->read().schema()->to_string(), "id: int64");
+  EXPECT_EQ(make_connector<JsonLinesConnector>(json)->read().schema()->to_string(), "id: int64");
 }
 
 // Finding: one row with 100,000 columns took 19 s and 2 GB (per-column capacity and a

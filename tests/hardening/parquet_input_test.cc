@@ -125,8 +125,8 @@ TEST(ParquetInput, RowGroupPruningKeepsEveryRowAnEagerFilterKeeps) {
   testing::TempDir dir;
   engine::Table table = engine::Table::from_columns(
       {{"d", testing::float64s({0.0, 0.0, kNan, -0.0, 0.0, std::nullopt, 1.0, kNan, 2.0})}});
-  auto connector = std::make_shared<ParquetConnector>(dir.path() / "nan.parquet",
-                                                      ParquetOptions{.row_group_rows = 3});
+  auto connector = make_connector<ParquetConnector>(dir.path() / "nan.parquet",
+                                                    ParquetOptions{.row_group_rows = 3});
   connector->write(table, SaveMode::kOverwrite);
   for (const char* predicate :
        {"d != 0", "d = 0", "d > 0", "d >= 0", "d < 1", "d <= 0", "d != 1", "d is null",

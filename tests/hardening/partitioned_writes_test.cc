@@ -28,7 +28,7 @@ constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 std::shared_ptr<PartitionedConnector> dataset(const std::filesystem::path& root,
                                               std::vector<std::string> keys = {"k"},
                                               PartitionFormat format = PartitionFormat::kCsv) {
-  return std::make_shared<PartitionedConnector>(root, format, std::move(keys));
+  return make_connector<PartitionedConnector>(root, format, std::move(keys));
 }
 
 std::vector<std::string> files_below(const std::filesystem::path& root) {

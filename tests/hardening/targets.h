@@ -19,17 +19,17 @@ namespace setl::testing {
 inline std::shared_ptr<storage::Connector> reader(const std::string& kind,
                                                   const std::filesystem::path& path) {
   if (kind == "jsonl") {
-    return std::make_shared<storage::JsonLinesConnector>(path);
+    return storage::make_connector<storage::JsonLinesConnector>(path);
   }
   if (kind == "parquet") {
-    return std::make_shared<storage::ParquetConnector>(path);
+    return storage::make_connector<storage::ParquetConnector>(path);
   }
   if (kind.starts_with("partitioned")) {
-    return std::make_shared<storage::PartitionedConnector>(
+    return storage::make_connector<storage::PartitionedConnector>(
         path, kind == "partitioned-csv" ? storage::PartitionFormat::kCsv
                                         : storage::PartitionFormat::kParquet);
   }
-  return std::make_shared<storage::CsvConnector>(path);
+  return storage::make_connector<storage::CsvConnector>(path);
 }
 
 /// The path setl_test_writer writes `kind` to inside `dir`.

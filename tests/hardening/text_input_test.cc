@@ -133,14 +133,14 @@ TEST(TextInput, JsonLinesReadsLongLinesBigNumbersAndNonFiniteFloats) {
   testing::TempDir dir;
   std::string long_text(3 << 20, 'x');
   auto path = dir.write("long.jsonl", "{\"s\":\"" + long_text + "\"}\n{\"s\":\"short\"}\n");
-  engine::Table table = std::make_shared<storage::JsonLinesConnector>(path)->read();
+  engine::Table table = storage::make_connector<storage::JsonLinesConnector>(path)->read();
   EXPECT_EQ(table.at(0, "s").as_string().size(), long_text.size());
 
   auto big = dir.write("big.jsonl", "{\"u\":18446744073709551615}\n{\"u\":7}\n");
-  table = std::make_shared<storage::JsonLinesConnector>(big)->read();
+  table = storage::make_connector<storage::JsonLinesConnector>(big)->read();
   EXPECT_EQ(table.at(0, "u").as_string(), "18446744073709551615");  // exact, as text
 
-  auto floats = std::make_shared<storage::JsonLinesConnector>(dir.path() / "f.jsonl");
+  auto floats = storage::make_connector<storage::JsonLinesConnector>(dir.path() / "f.jsonl");
   floats->write(engine::Table::from_columns({{"f", testing::float64s({kNan, kInf, -kInf, 1.5})}}),
                 storage::SaveMode::kOverwrite);
   table = floats->read();
@@ -153,7 +153,7 @@ TEST(TextInput, JsonLinesReadsLongLinesBigNumbersAndNonFiniteFloats) {
 // Finding: NaN became NULL and -0.0 became 0.0 in SQLite, silently.
 TEST(TextInput, SqliteKeepsNanAndNegativeZero) {
   testing::TempDir dir;
-  auto sqlite = std::make_shared<storage::SqliteConnector>(dir.path() / "db.sqlite", "t");
+  auto sqlite = storage::make_connector<storage::SqliteConnector>(dir.path() / "db.sqlite", "t");
   sqlite->write(engine::Table::from_columns({{"f", testing::float64s({kNan, -0.0, kInf, 2.0})}}),
                 storage::SaveMode::kOverwrite);
   engine::Table table = sqlite->read();

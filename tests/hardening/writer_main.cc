@@ -45,20 +45,20 @@ engine::Table round_table(int64_t round, int64_t rows, int64_t tag) {
 
 std::shared_ptr<storage::Connector> connector(const std::string& kind, const std::string& path) {
   if (kind == "csv" || kind == "csv.gz") {
-    return std::make_shared<storage::CsvConnector>(path);
+    return storage::make_connector<storage::CsvConnector>(path);
   }
   if (kind == "jsonl") {
-    return std::make_shared<storage::JsonLinesConnector>(path);
+    return storage::make_connector<storage::JsonLinesConnector>(path);
   }
   if (kind == "parquet") {
-    return std::make_shared<storage::ParquetConnector>(path);
+    return storage::make_connector<storage::ParquetConnector>(path);
   }
   if (kind == "partitioned-csv" || kind == "partitioned-parquet") {
-    return std::make_shared<storage::PartitionedConnector>(path,
-                                                           kind == "partitioned-csv"
-                                                               ? storage::PartitionFormat::kCsv
-                                                               : storage::PartitionFormat::kParquet,
-                                                           std::vector<std::string>{"k"});
+    return storage::make_connector<storage::PartitionedConnector>(
+        path,
+        kind == "partitioned-csv" ? storage::PartitionFormat::kCsv
+                                  : storage::PartitionFormat::kParquet,
+        std::vector<std::string>{"k"});
   }
   std::fprintf(stderr, "unknown kind %s\n", kind.c_str());
   std::exit(2);

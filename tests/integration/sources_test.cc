@@ -163,7 +163,7 @@ TEST(Sources, SourcesAreNodesOfTheDagAndResourcesAreFoundAsABaseType) {
   write_orders(path, 1);
   Setl setl(orders_config(path));
   setl.register_resource<storage::CsvConnector>(
-      "raw", std::make_shared<storage::CsvConnector>(path.string()));
+      "raw", storage::make_connector<storage::CsvConnector>(path.string()));
   set_connector(setl, "connectors.orders");
   EXPECT_EQ(setl.resource<Connector>("raw").read().num_rows(), 1);  // registered as CSV
   Pipeline pipeline = setl.new_pipeline("dag");

@@ -43,7 +43,7 @@ std::optional<std::string> canonical(const Scalar& value) {
 int64_t check(const std::filesystem::path& parquet, const nlohmann::json& expected) {
   Table table;
   try {
-    table = std::make_shared<setl::storage::ParquetConnector>(parquet)->read();
+    table = setl::storage::make_connector<setl::storage::ParquetConnector>(parquet)->read();
   } catch (const setl::Error& error) {
     std::cout << parquet.filename().string() << ": " << error.what() << "\n";
     return 1;

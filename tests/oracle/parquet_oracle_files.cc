@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
                 .row_group_rows = 1000,
                 .page_rows = 300,
                 .data_page_version = 2}}}) {
-    auto connector = std::make_shared<setl::storage::ParquetConnector>(
+    auto connector = setl::storage::make_connector<setl::storage::ParquetConnector>(
         dir / (std::string(variant.name) + ".parquet"), variant.options);
     connector->write(table, setl::storage::SaveMode::kOverwrite);
   }

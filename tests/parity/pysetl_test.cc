@@ -255,7 +255,7 @@ class PersistanceFactory : public Factory<Table> {
 TEST(PysetlStage, ANonWritableStageDoesNotWrite) {
   testing::TempDir dir;
   auto path = dir.path() / "persisted.csv";
-  auto connector = std::make_shared<storage::CsvConnector>(path);
+  auto connector = storage::make_connector<storage::CsvConnector>(path);
   Stage stage;
   stage.set_writable(false).add_factory<PersistanceFactory>(connector);
   stage.run();
@@ -362,7 +362,7 @@ TEST_F(PysetlRepositories, TheRepositoryNamingTheConsumerIsDelivered) {
   setl.register_resource<Repository<DSRow>>(
       "other",
       std::make_shared<Repository<DSRow>>(
-          std::make_shared<storage::CsvConnector>(dir_.path() / "other.csv")),
+          storage::make_connector<storage::CsvConnector>(dir_.path() / "other.csv")),
       {.delivery_id = std::string()});
   Pipeline pipeline = setl.new_pipeline();
   pipeline.add_factory<ProducerFactory>();

@@ -38,12 +38,12 @@ TEST(CancelledWrites, LeaveEveryKindOfTargetUnchanged) {
   Table new_rows = Table::from_columns(
       {{"k", testing::int64s({7, 8, 9})}, {"day", testing::int64s({10, 30, 30})}});
   std::vector<std::shared_ptr<Connector>> targets = {
-      std::make_shared<CsvConnector>(dir.path() / "t.csv"),
-      std::make_shared<CsvConnector>(dir.path() / "t.csv.gz"),
-      std::make_shared<JsonLinesConnector>(dir.path() / "t.jsonl"),
-      std::make_shared<ParquetConnector>(dir.path() / "t.parquet"),
-      std::make_shared<PartitionedConnector>(dir.path() / "lake", PartitionFormat::kParquet,
-                                             std::vector<std::string>{"day"}),
+      make_connector<CsvConnector>(dir.path() / "t.csv"),
+      make_connector<CsvConnector>(dir.path() / "t.csv.gz"),
+      make_connector<JsonLinesConnector>(dir.path() / "t.jsonl"),
+      make_connector<ParquetConnector>(dir.path() / "t.parquet"),
+      make_connector<PartitionedConnector>(dir.path() / "lake", PartitionFormat::kParquet,
+                                           std::vector<std::string>{"day"}),
   };
   for (const auto& target : targets) {
     target->write(old_rows, SaveMode::kOverwrite);
@@ -69,7 +69,7 @@ TEST(CancelledWrites, AWriteCancelledMidwayLeavesTheOldOrTheWholeNewFile) {
   }
   Table big = Table::from_columns({{"v", values.finish()}});
   Table small = Table::from_columns({{"v", testing::int64s({42})}});
-  auto target = std::make_shared<CsvConnector>(dir.path() / "big.csv");
+  auto target = make_connector<CsvConnector>(dir.path() / "big.csv");
   for (int attempt = 0; attempt < 5; ++attempt) {
     target->write(small, SaveMode::kOverwrite);
     std::atomic<bool> started{false};

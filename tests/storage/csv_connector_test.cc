@@ -37,9 +37,10 @@ Table sample() {
 
 TEST(CsvConnector, RoundTripsEveryTypeNullsAndTrickyStrings) {
   testing::TempDir dir;
-  auto connector = std::make_shared<CsvConnector>(dir.path() / "t.csv");
+  auto connector = make_connector<CsvConnector>(dir.path() / "t.csv");
   connector->write(sample(), SaveMode::kOverwrite);
-  Table back = connector->read();
+  engine::ScanResult scanned = connector->scan({});
+  const Table& back = scanned.table;
   EXPECT_EQ(back.schema()->to_string(),
             "id: int64, price: float64, name: string, note: string, ok: bool, day: date32, "
             "at: timestamp[us]");
@@ -47,7 +48,8 @@ TEST(CsvConnector, RoundTripsEveryTypeNullsAndTrickyStrings) {
   EXPECT_EQ(back.at(1, "name").as_string(), "comma, \"quote\"\nnewline");
   EXPECT_EQ(back.at(2, "name").as_string(), "");  // an empty string is not NULL
   EXPECT_TRUE(back.at(0, "note").is_null());
-  EXPECT_EQ(connector->last_read().rows, 3);
+  EXPECT_EQ(scanned.stats.rows, 3);
+  EXPECT_EQ(scanned.stats.rejected_rows, 0);
 }
 
 TEST(CsvConnector, InfersTypesByTheDocumentedRules) {
@@ -57,11 +59,11 @@ TEST(CsvConnector, InfersTypesByTheDocumentedRules) {
                         "true,1,1,2024-01-01,2024-01-01 10:00:00,x,\n"
                         "FALSE,-2,2.5,2024-12-31,2024-01-02,7,\n"
                         ",,,,,,\n");
-  CsvConnector connector(path);
+  auto connector = make_connector<CsvConnector>(path);
   EXPECT_EQ(
-      connector.schema()->to_string(),
+      connector->schema()->to_string(),
       "b: bool, i: int64, f: float64, d: date32, ts: timestamp[us], s: string, empty: string");
-  Table table = connector.read();
+  Table table = connector->read();
   EXPECT_THAT(cells(table, "i"), ElementsAre("1", "-2", "null"));
   EXPECT_THAT(cells(table, "ts"),
               ElementsAre("2024-01-01 10:00:00", "2024-01-02 00:00:00", "null"));
@@ -76,8 +78,8 @@ TEST(CsvConnector, OptionsForDialects) {
   options.quote = '\'';
   options.escape = '\\';
   options.null_values = {"NA"};
-  CsvConnector connector(path, options);
-  Table table = connector.read();
+  auto connector = make_connector<CsvConnector>(path, options);
+  Table table = connector->read();
   EXPECT_EQ(table.schema()->names(),
             (std::vector<std::string>{"column_1", "column_2", "column_3"}));
   EXPECT_THAT(cells(table, "column_2"), ElementsAre("a;b", "it's"));
@@ -90,7 +92,7 @@ TEST(CsvConnector, ExplicitSchemaAndCrLf) {
   CsvOptions options;
   options.schema = std::make_shared<engine::Schema>(
       std::vector<engine::Field>{{"a", DataType::int32(), true}, {"b", DataType::string(), true}});
-  Table table = CsvConnector(path, options).read();
+  Table table = make_connector<CsvConnector>(path, options)->read();
   EXPECT_EQ(table.schema()->field(0).type, DataType::int32());
   EXPECT_THAT(cells(table, "b"), ElementsAre("x", "y"));
 }
@@ -105,8 +107,8 @@ TEST(CsvConnector, ParallelRangesAgreeWithOneRangeAcrossQuotedNewlines) {
   auto path = dir.write("big.csv", text);
   CsvOptions many;
   many.batch_rows = 10;  // hundreds of ranges, many cut near quoted newlines
-  Table split = CsvConnector(path, many).read();
-  Table whole = CsvConnector(path).read();
+  Table split = make_connector<CsvConnector>(path, many)->read();
+  Table whole = make_connector<CsvConnector>(path)->read();
   EXPECT_GT(split.batches().size(), 100u);
   EXPECT_EQ(split.num_rows(), 5'000);
   EXPECT_EQ(split.combine().column(1)->string_value(4'998),
@@ -119,21 +121,23 @@ TEST(CsvConnector, ParallelRangesAgreeWithOneRangeAcrossQuotedNewlines) {
 TEST(CsvConnector, MalformedInputNamesFileLineAndColumn) {
   testing::TempDir dir;
   auto count = dir.write("count.csv", "a,b\n1,2\n3\n");
-  EXPECT_THAT(message_of<ParseError>([&] { return CsvConnector(count).read(); }),
+  EXPECT_THAT(message_of<ParseError>([&] { return make_connector<CsvConnector>(count)->read(); }),
               HasSubstr("count.csv:3: expected 2 fields, found 1"));
   auto number = dir.write("number.csv", "a,b\n1,2\n3,x4\n");
   CsvOptions typed;
   typed.schema = std::make_shared<engine::Schema>(
       std::vector<engine::Field>{{"a", DataType::int64(), true}, {"b", DataType::int64(), true}});
-  EXPECT_THAT(message_of<ParseError>([&] { return CsvConnector(number, typed).read(); }),
-              HasSubstr("number.csv:3: column 2 (\"b\"): expected int64, found \"x4\""));
+  EXPECT_THAT(
+      message_of<ParseError>([&] { return make_connector<CsvConnector>(number, typed)->read(); }),
+      HasSubstr("number.csv:3: column 2 (\"b\"): expected int64, found \"x4\""));
   auto quote = dir.write("quote.csv", "a\n\"open\n");
-  EXPECT_THAT(message_of<ParseError>([&] { return CsvConnector(quote).read(); }),
+  EXPECT_THAT(message_of<ParseError>([&] { return make_connector<CsvConnector>(quote)->read(); }),
               HasSubstr("quote.csv:2: a quoted field is not closed"));
   auto utf8 = dir.write("utf8.csv", std::string("a\nok\nbad\xff\n"));
-  EXPECT_THAT(message_of<ParseError>([&] { return CsvConnector(utf8).read(); }),
+  EXPECT_THAT(message_of<ParseError>([&] { return make_connector<CsvConnector>(utf8)->read(); }),
               HasSubstr("utf8.csv:3: column 1 (\"a\"): invalid UTF-8"));
-  EXPECT_THAT(message_of<IoError>([&] { return CsvConnector(dir.path() / "none.csv").read(); }),
+  EXPECT_THAT(message_of<IoError>(
+                  [&] { return make_connector<CsvConnector>(dir.path() / "none.csv")->read(); }),
               HasSubstr("no such file"));
 }
 
@@ -144,10 +148,11 @@ TEST(CsvConnector, PermissiveModeSendsBadRecordsToTheRejectsFile) {
   options.permissive = true;
   options.schema = std::make_shared<engine::Schema>(
       std::vector<engine::Field>{{"a", DataType::int64(), true}, {"b", DataType::int64(), true}});
-  CsvConnector connector(path, options);
-  Table table = connector.read();
-  EXPECT_THAT(cells(table, "a"), ElementsAre("1", "5"));
-  EXPECT_EQ(connector.last_read().rejected, 2);
+  auto connector = make_connector<CsvConnector>(path, options);
+  engine::ScanResult scanned = connector->scan({});
+  EXPECT_THAT(cells(scanned.table, "a"), ElementsAre("1", "5"));
+  EXPECT_EQ(scanned.stats.rejected_rows, 2);
+  EXPECT_EQ(scanned.stats.rows, 2);
   std::string rejects = testing::read_file(dir.path() / "t.csv.rejects.tsv");
   EXPECT_THAT(rejects, HasSubstr("3\texpected 2 fields, found 1\t3\n"));
   EXPECT_THAT(rejects, HasSubstr("4\tcolumn 2 (\"b\"): expected int64, found \"x\"\t4,x\n"));
@@ -163,13 +168,17 @@ TEST(CsvConnector, ReadsGzipAndZstdFiles) {
   compressed.resize(
       ZSTD_compress(compressed.data(), compressed.size(), text.data(), text.size(), 3));
   dir.write("t.csv.zst", compressed);
-  EXPECT_THAT(cells(CsvConnector(dir.path() / "t.csv.gz").read(), "b"), ElementsAre("x", "y"));
-  EXPECT_THAT(cells(CsvConnector(dir.path() / "t.csv.zst").read(), "b"), ElementsAre("x", "y"));
+  EXPECT_THAT(cells(make_connector<CsvConnector>(dir.path() / "t.csv.gz")->read(), "b"),
+              ElementsAre("x", "y"));
+  EXPECT_THAT(cells(make_connector<CsvConnector>(dir.path() / "t.csv.zst")->read(), "b"),
+              ElementsAre("x", "y"));
   dir.write("bad.csv.gz", "not gzip at all");
-  EXPECT_THAT(message_of<IoError>([&] { return CsvConnector(dir.path() / "bad.csv.gz").read(); }),
+  EXPECT_THAT(message_of<IoError>(
+                  [&] { return make_connector<CsvConnector>(dir.path() / "bad.csv.gz")->read(); }),
               HasSubstr("is not valid gzip data"));
   dir.write("cut.csv.zst", compressed.substr(0, compressed.size() / 2));
-  EXPECT_THAT(message_of<IoError>([&] { return CsvConnector(dir.path() / "cut.csv.zst").read(); }),
+  EXPECT_THAT(message_of<IoError>(
+                  [&] { return make_connector<CsvConnector>(dir.path() / "cut.csv.zst")->read(); }),
               HasSubstr("truncated"));
 }
 
@@ -179,10 +188,10 @@ TEST(CsvConnector, WritesAndAppendsGzipAndZstdFiles) {
       Table::from_columns({{"n", testing::int64s({1, 2})}, {"s", testing::strings({"a,b", "ü"})}});
   Table second = Table::from_columns({{"n", testing::int64s({3})}, {"s", testing::strings({"c"})}});
   for (const char* name : {"t.csv.gz", "t.csv.zst"}) {
-    CsvConnector connector(dir.path() / name);
-    connector.write(first, SaveMode::kOverwrite);
-    connector.write(second, SaveMode::kAppend);
-    Table back = connector.read();
+    auto connector = make_connector<CsvConnector>(dir.path() / name);
+    connector->write(first, SaveMode::kOverwrite);
+    connector->write(second, SaveMode::kAppend);
+    Table back = connector->read();
     EXPECT_THAT(cells(back, "n"), ElementsAre("1", "2", "3")) << name;
     EXPECT_THAT(cells(back, "s"), ElementsAre("a,b", "ü", "c")) << name;
   }
@@ -196,7 +205,7 @@ TEST(CsvConnector, WritesAndAppendsGzipAndZstdFiles) {
 
 TEST(CsvConnector, SaveModesAndFailedAppendsLeaveTheFile) {
   testing::TempDir dir;
-  auto connector = std::make_shared<CsvConnector>(dir.path() / "t.csv");
+  auto connector = make_connector<CsvConnector>(dir.path() / "t.csv");
   Table one = Table::from_columns({{"v", testing::int64s({1})}});
   connector->write(one, SaveMode::kErrorIfExists);
   EXPECT_THROW(connector->write(one, SaveMode::kErrorIfExists), IoError);
@@ -217,7 +226,7 @@ TEST(CsvConnector, SaveModesAndFailedAppendsLeaveTheFile) {
 
 TEST(CsvConnector, LazyScansReadOnlyTheNeededColumns) {
   testing::TempDir dir;
-  auto connector = std::make_shared<CsvConnector>(dir.path() / "t.csv");
+  auto connector = make_connector<CsvConnector>(dir.path() / "t.csv");
   connector->write(sample(), SaveMode::kOverwrite);
   engine::LazyFrame lazy = connector->lazy().filter("id > 1").select({"name"});
   EXPECT_THAT(lazy.explain(), HasSubstr("columns=[id, name]"));

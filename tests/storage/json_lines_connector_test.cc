@@ -26,7 +26,7 @@ TEST(JsonLinesConnector, InfersTypesAndReadsMissingKeysAsNull) {
       "{\"id\": 2, \"price\": 2.5, \"ok\": null, \"day\": \"2024-02-01\", \"extra\": \"x\"}\n"
       "\n"
       "{\"id\": 3, \"name\": \"ünï\", \"day\": null}\n");
-  auto connector = std::make_shared<JsonLinesConnector>(path);
+  auto connector = make_connector<JsonLinesConnector>(path);
   EXPECT_EQ(connector->schema()->to_string(),
             "id: int64, price: float64, name: string, ok: bool, day: date32, tags: string, extra: "
             "string");
@@ -46,7 +46,7 @@ TEST(JsonLinesConnector, RoundTripsEveryType) {
       {"b", testing::bools({true, false, std::nullopt})},
       {"d", testing::dates({"2024-02-29", std::nullopt, "1970-01-01"})},
   });
-  auto connector = std::make_shared<JsonLinesConnector>(dir.path() / "t.jsonl");
+  auto connector = make_connector<JsonLinesConnector>(dir.path() / "t.jsonl");
   connector->write(table, SaveMode::kOverwrite);
   EXPECT_EQ(connector->read().to_string(), table.to_string());
   connector->write(table, SaveMode::kAppend);
@@ -62,8 +62,8 @@ TEST(JsonLinesConnector, ManyRangesInParallel) {
   }
   JsonLinesOptions options;
   options.batch_rows = 10;
-  JsonLinesConnector connector(dir.write("t.jsonl", text), options);
-  Table table = connector.read();
+  auto connector = make_connector<JsonLinesConnector>(dir.write("t.jsonl", text), options);
+  Table table = connector->read();
   EXPECT_GT(table.batches().size(), 50u);
   EXPECT_EQ(table.aggregate({engine::fn::sum(engine::col("v")).alias("s")}).at(0, "s").as_int(),
             2'999 * 3'000 / 2);
@@ -75,13 +75,15 @@ TEST(JsonLinesConnector, ErrorsNameTheLineAndKey) {
   typed.schema =
       std::make_shared<engine::Schema>(std::vector<engine::Field>{{"v", DataType::int64(), true}});
   auto wrong = dir.write("wrong.jsonl", "{\"v\": 1}\n{\"v\": \"two\"}\n");
-  EXPECT_THAT(message_of<ParseError>([&] { return JsonLinesConnector(wrong, typed).read(); }),
+  EXPECT_THAT(message_of<ParseError>(
+                  [&] { return make_connector<JsonLinesConnector>(wrong, typed)->read(); }),
               HasSubstr("wrong.jsonl:2: key \"v\": expected int64, found \"two\""));
   auto array = dir.write("array.jsonl", "{\"v\": 1}\n[1, 2]\n");
-  EXPECT_THAT(message_of<ParseError>([&] { return JsonLinesConnector(array, typed).read(); }),
+  EXPECT_THAT(message_of<ParseError>(
+                  [&] { return make_connector<JsonLinesConnector>(array, typed)->read(); }),
               HasSubstr("array.jsonl:2: expected a JSON object per line"));
   auto cut = dir.write("cut.jsonl", "{\"v\": 1}\n{\"v\": ");
-  EXPECT_THROW(JsonLinesConnector(cut, typed).read(), ParseError);
+  EXPECT_THROW(make_connector<JsonLinesConnector>(cut, typed)->read(), ParseError);
 }
 
 }  // namespace

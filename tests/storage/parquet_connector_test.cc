@@ -106,7 +106,7 @@ TEST_P(ParquetRoundTrip, EveryTypeWithNullsAcrossRowGroupsAndPages) {
   options.row_group_rows = 700;
   options.page_rows = 128;
   Table table = every_type(2000);
-  auto connector = std::make_shared<ParquetConnector>(dir.path() / "t.parquet", options);
+  auto connector = make_connector<ParquetConnector>(dir.path() / "t.parquet", options);
   connector->write(table, SaveMode::kOverwrite);
   expect_same(connector->read(), table);
 
@@ -136,7 +136,7 @@ INSTANTIATE_TEST_SUITE_P(Codecs, ParquetRoundTrip,
 
 TEST(ParquetConnector, RoundTripsEmptyTablesAllNullColumnsAndZones) {
   testing::TempDir dir;
-  auto connector = std::make_shared<ParquetConnector>(dir.path() / "t.parquet");
+  auto connector = make_connector<ParquetConnector>(dir.path() / "t.parquet");
   Table empty = Table::empty(every_type(1).schema());
   connector->write(empty, SaveMode::kOverwrite);
   Table back = connector->read();
@@ -166,14 +166,16 @@ TEST(ParquetConnector, StatisticsSkipRowGroupsAndProjectionReadsOnlyNeededChunks
                                      {"day", day.finish()},
                                      {"name", name.finish()},
                                      {"maybe", maybe.finish()}});
-  auto connector = std::make_shared<ParquetConnector>(dir.path() / "t.parquet",
-                                                      ParquetOptions{.row_group_rows = 1000});
+  auto connector = make_connector<ParquetConnector>(dir.path() / "t.parquet",
+                                                    ParquetOptions{.row_group_rows = 1000});
   connector->write(table, SaveMode::kOverwrite);
 
   auto expect_pruned = [&](const std::string& filter, int64_t groups) {
-    Table lazy = connector->lazy().filter(filter).collect();
-    EXPECT_EQ(connector->last_scan().row_groups_total, 10) << filter;
-    EXPECT_EQ(connector->last_scan().row_groups_read, groups) << filter;
+    engine::ScanResult scanned = connector->scan({{}, engine::parse_expr(filter)});
+    EXPECT_EQ(scanned.stats.units_total, 10) << filter;
+    EXPECT_EQ(scanned.stats.units_read, groups) << filter;
+    Table lazy = connector->lazy().filter(filter).collect();  // the filter pushed down
+    EXPECT_THAT(connector->lazy().filter(filter).explain(), HasSubstr("filter=")) << filter;
     Table eager = table.filter(filter);
     EXPECT_EQ(lazy.num_rows(), eager.num_rows()) << filter;
     EXPECT_EQ(cells(lazy, "id"), cells(eager, "id")) << filter;
@@ -189,18 +191,19 @@ TEST(ParquetConnector, StatisticsSkipRowGroupsAndProjectionReadsOnlyNeededChunks
   expect_pruned("id != 5", 10);
   expect_pruned("id + 1 > 9000", 10);  // not understood: nothing skipped, still correct
 
-  static_cast<void>(connector->scan({{"id", "day", "name", "maybe"}, std::nullopt}));
-  int64_t all_bytes = connector->last_scan().bytes_read;
-  Table only_day = connector->scan({{"day"}, std::nullopt});
-  EXPECT_EQ(only_day.schema()->names(), std::vector<std::string>{"day"});
-  EXPECT_LT(connector->last_scan().bytes_read * 4, all_bytes);
-  EXPECT_EQ(only_day.num_rows(), 10'000);
+  int64_t all_bytes =
+      connector->scan({{"id", "day", "name", "maybe"}, std::nullopt}).stats.bytes_read;
+  engine::ScanResult only_day = connector->scan({{"day"}, std::nullopt});
+  EXPECT_EQ(only_day.table.schema()->names(), std::vector<std::string>{"day"});
+  EXPECT_LT(only_day.stats.bytes_read * 4, all_bytes);
+  EXPECT_EQ(only_day.table.num_rows(), 10'000);
+  EXPECT_EQ(only_day.stats.rows, 10'000);
 }
 
 TEST(ParquetConnector, SaveModes) {
   testing::TempDir dir;
   auto path = dir.path() / "t.parquet";
-  auto connector = std::make_shared<ParquetConnector>(path);
+  auto connector = make_connector<ParquetConnector>(path);
   Table first = Table::from_columns({{"x", testing::int64s({1, 2})}});
   Table second = Table::from_columns({{"x", testing::int64s({3})}});
   connector->write(first, SaveMode::kErrorIfExists);
@@ -214,7 +217,7 @@ TEST(ParquetConnector, SaveModes) {
   EXPECT_THAT(message_of<SchemaError>([&] { connector->write(other, SaveMode::kAppend); }),
               HasSubstr("cannot append"));
   // A failed overwrite leaves the previous file in place.
-  auto broken = std::make_shared<ParquetConnector>(path, ParquetOptions{.row_group_rows = 0});
+  auto broken = make_connector<ParquetConnector>(path, ParquetOptions{.row_group_rows = 0});
   EXPECT_THROW(broken->write(second, SaveMode::kOverwrite), ConfigError);
   EXPECT_THAT(cells(connector->read(), "x"), ElementsAre("1", "2", "3"));
   std::vector<std::string> names;
@@ -239,7 +242,7 @@ TEST(ParquetInterop, AllTypesPlainFromImpala) {
   REQUIRE_TESTDATA();
   for (const char* name :
        {"alltypes_plain.parquet", "alltypes_dictionary.parquet", "alltypes_plain.snappy.parquet"}) {
-    auto connector = std::make_shared<ParquetConnector>(testdata(name));
+    auto connector = make_connector<ParquetConnector>(testdata(name));
     Table table = connector->read();
     EXPECT_EQ(table.schema()->to_string(),
               "id: int32, bool_col: bool, tinyint_col: int32, smallint_col: int32, int_col: int32, "
@@ -247,7 +250,7 @@ TEST(ParquetInterop, AllTypesPlainFromImpala) {
               "string, string_col: string, timestamp_col: timestamp[us]")
         << name;
   }
-  Table plain = std::make_shared<ParquetConnector>(testdata("alltypes_plain.parquet"))->read();
+  Table plain = make_connector<ParquetConnector>(testdata("alltypes_plain.parquet"))->read();
   EXPECT_THAT(cells(plain, "id"), ElementsAre("4", "5", "6", "7", "2", "3", "0", "1"));
   EXPECT_THAT(cells(plain, "bool_col"),
               ElementsAre("true", "false", "true", "false", "true", "false", "true", "false"));
@@ -259,16 +262,16 @@ TEST(ParquetInterop, AllTypesPlainFromImpala) {
   EXPECT_EQ(plain.at(1, "double_col").as_double(), 10.1);
   EXPECT_FLOAT_EQ(static_cast<float>(plain.at(1, "float_col").as_double()), 1.1f);
   Table snappy =
-      std::make_shared<ParquetConnector>(testdata("alltypes_plain.snappy.parquet"))->read();
+      make_connector<ParquetConnector>(testdata("alltypes_plain.snappy.parquet"))->read();
   EXPECT_THAT(cells(snappy, "id"), ElementsAre("6", "7"));
 }
 
 TEST(ParquetInterop, TinyPagesWithDictionaryAndPlainAgree) {
   REQUIRE_TESTDATA();
   Table dictionary =
-      std::make_shared<ParquetConnector>(testdata("alltypes_tiny_pages.parquet"))->read();
+      make_connector<ParquetConnector>(testdata("alltypes_tiny_pages.parquet"))->read();
   Table plain =
-      std::make_shared<ParquetConnector>(testdata("alltypes_tiny_pages_plain.parquet"))->read();
+      make_connector<ParquetConnector>(testdata("alltypes_tiny_pages_plain.parquet"))->read();
   EXPECT_EQ(dictionary.num_rows(), 7300);
   expect_same(dictionary, plain);
   EXPECT_EQ(dictionary.filter("id = 3650").num_rows(), 1);
@@ -280,7 +283,7 @@ TEST(ParquetInterop, DeltaEncodingsMatchTheirExpectedCsv) {
   for (const char* stem : {"delta_binary_packed", "delta_byte_array",
                            "delta_encoding_optional_column", "delta_encoding_required_column"}) {
     Table actual =
-        std::make_shared<ParquetConnector>(testdata(std::string(stem) + ".parquet"))->read();
+        make_connector<ParquetConnector>(testdata(std::string(stem) + ".parquet"))->read();
     std::vector<engine::Field> fields;
     for (size_t c = 0; c < actual.num_columns(); ++c) {
       fields.push_back({"c" + std::to_string(c), DataType::string(), true});
@@ -288,7 +291,7 @@ TEST(ParquetInterop, DeltaEncodingsMatchTheirExpectedCsv) {
     CsvOptions csv;
     csv.schema = std::make_shared<engine::Schema>(fields);
     Table expected =
-        std::make_shared<CsvConnector>(testdata(std::string(stem) + "_expect.csv"), csv)->read();
+        make_connector<CsvConnector>(testdata(std::string(stem) + "_expect.csv"), csv)->read();
     ASSERT_EQ(actual.num_rows(), expected.num_rows()) << stem;
     ASSERT_EQ(actual.num_columns(), expected.num_columns()) << stem;
     for (size_t c = 0; c < actual.num_columns(); ++c) {
@@ -298,7 +301,7 @@ TEST(ParquetInterop, DeltaEncodingsMatchTheirExpectedCsv) {
     }
   }
   Table lengths =
-      std::make_shared<ParquetConnector>(testdata("delta_length_byte_array.parquet"))->read();
+      make_connector<ParquetConnector>(testdata("delta_length_byte_array.parquet"))->read();
   EXPECT_EQ(lengths.num_rows(), 1000);
   EXPECT_EQ(lengths.at(0, "FRUIT").as_string(), "apple_banana_mango0");
   EXPECT_EQ(lengths.at(999, "FRUIT").as_string(), "apple_banana_mango998001");  // 999²
@@ -308,31 +311,31 @@ TEST(ParquetInterop, CodecsEncodingsAndPageKinds) {
   REQUIRE_TESTDATA();
   for (const char* name : {"hadoop_lz4_compressed.parquet", "lz4_raw_compressed.parquet",
                            "non_hadoop_lz4_compressed.parquet"}) {
-    Table table = std::make_shared<ParquetConnector>(testdata(name))->read();
+    Table table = make_connector<ParquetConnector>(testdata(name))->read();
     EXPECT_THAT(cells(table, "c1"), ElementsAre("abc", "def", "abc", "def")) << name;
     EXPECT_THAT(cells(table, "v11"), ElementsAre("42", "7.7", "42.125", "7.7")) << name;
   }
   Table gzip =
-      std::make_shared<ParquetConnector>(testdata("concatenated_gzip_members.parquet"))->read();
+      make_connector<ParquetConnector>(testdata("concatenated_gzip_members.parquet"))->read();
   ASSERT_EQ(gzip.num_rows(), 513);
   EXPECT_EQ(gzip.at(0, "long_col").as_int(), 1);
   EXPECT_EQ(gzip.at(512, "long_col").as_int(), 513);
 
   Table split =
-      std::make_shared<ParquetConnector>(testdata("byte_stream_split.zstd.parquet"))->read();
+      make_connector<ParquetConnector>(testdata("byte_stream_split.zstd.parquet"))->read();
   ASSERT_EQ(split.num_rows(), 300);
   EXPECT_NEAR(split.at(0, "f32").as_double(), 1.7640524, 1e-6);  // numpy seed 0 normals
   EXPECT_NEAR(split.at(1, "f32").as_double(), 0.4001572, 1e-6);
 
   Table booleans =
-      std::make_shared<ParquetConnector>(testdata("rle_boolean_encoding.parquet"))->read();
+      make_connector<ParquetConnector>(testdata("rle_boolean_encoding.parquet"))->read();
   EXPECT_EQ(booleans.num_rows(), 68);
   std::vector<std::string> flags = cells(booleans, "datatype_boolean");
   EXPECT_THAT(std::vector<std::string>(flags.begin(), flags.begin() + 4),
               ElementsAre("true", "false", "null", "true"));
 
-  Table decimals32 = std::make_shared<ParquetConnector>(testdata("int32_decimal.parquet"))->read();
-  Table decimals64 = std::make_shared<ParquetConnector>(testdata("int64_decimal.parquet"))->read();
+  Table decimals32 = make_connector<ParquetConnector>(testdata("int32_decimal.parquet"))->read();
+  Table decimals64 = make_connector<ParquetConnector>(testdata("int64_decimal.parquet"))->read();
   for (const Table* decimals : {&decimals32, &decimals64}) {
     ASSERT_EQ(decimals->num_rows(), 24);
     for (int64_t r = 0; r < 24; ++r) {
@@ -340,40 +343,39 @@ TEST(ParquetInterop, CodecsEncodingsAndPageKinds) {
     }
   }
 
-  Table v2 =
-      std::make_shared<ParquetConnector>(testdata("page_v2_empty_compressed.parquet"))->read();
+  Table v2 = make_connector<ParquetConnector>(testdata("page_v2_empty_compressed.parquet"))->read();
   EXPECT_EQ(v2.num_rows(), 10);
   EXPECT_EQ(v2.column("integer_column")->null_count(), 10);
   Table empty_page =
-      std::make_shared<ParquetConnector>(testdata("datapage_v2_empty_datapage.snappy.parquet"))
+      make_connector<ParquetConnector>(testdata("datapage_v2_empty_datapage.snappy.parquet"))
           ->read();
   EXPECT_EQ(empty_page.num_rows(), 1);
 
   Table offset_zero =
-      std::make_shared<ParquetConnector>(testdata("dict-page-offset-zero.parquet"))->read();
+      make_connector<ParquetConnector>(testdata("dict-page-offset-zero.parquet"))->read();
   EXPECT_EQ(offset_zero.num_rows(), 39);
   EXPECT_EQ(offset_zero.at(0, "l_partkey").as_int(), 1552);
 
   Table null_pages =
-      std::make_shared<ParquetConnector>(testdata("int32_with_null_pages.parquet"))->read();
+      make_connector<ParquetConnector>(testdata("int32_with_null_pages.parquet"))->read();
   EXPECT_EQ(null_pages.num_rows(), 1000);
   EXPECT_GT(null_pages.column("int32_field")->null_count(), 0);
 
   // Spark's file ends with a timestamp ~294,000 years BC: beyond what microseconds since
   // 1970 in 64 bits can hold, so the reader says so instead of wrapping around.
-  auto int96 = std::make_shared<ParquetConnector>(testdata("int96_from_spark.parquet"));
+  auto int96 = make_connector<ParquetConnector>(testdata("int96_from_spark.parquet"));
   std::string message = message_of<ParseError>([&] { return int96->read(); });
   EXPECT_THAT(message, HasSubstr("out of range for microsecond timestamps"));
   EXPECT_THAT(message, HasSubstr("column 'a'"));
 
-  Table sorted = std::make_shared<ParquetConnector>(testdata("sort_columns.parquet"))->read();
+  Table sorted = make_connector<ParquetConnector>(testdata("sort_columns.parquet"))->read();
   EXPECT_EQ(sorted.num_rows(), 6);
   EXPECT_EQ(inspect_parquet(testdata("sort_columns.parquet")).row_groups.size(), 2u);
 }
 
 TEST(ParquetInterop, NanInStatisticsDoesNotPruneRows) {
   REQUIRE_TESTDATA();
-  auto connector = std::make_shared<ParquetConnector>(testdata("nan_in_stats.parquet"));
+  auto connector = make_connector<ParquetConnector>(testdata("nan_in_stats.parquet"));
   EXPECT_EQ(connector->lazy().filter("x > 0.5").collect().num_rows(), 1);
   EXPECT_EQ(connector->lazy().filter("x < 2").collect().num_rows(), 1);
 }
@@ -384,24 +386,24 @@ TEST(ParquetInterop, PageChecksumsAreVerified) {
        {"datapage_v1-uncompressed-checksum.parquet",
         "datapage_v1-snappy-compressed-checksum.parquet",
         "plain-dict-uncompressed-checksum.parquet", "rle-dict-snappy-checksum.parquet"}) {
-    EXPECT_GT(std::make_shared<ParquetConnector>(testdata(name))->read().num_rows(), 0) << name;
+    EXPECT_GT(make_connector<ParquetConnector>(testdata(name))->read().num_rows(), 0) << name;
   }
   for (const char* name :
        {"datapage_v1-corrupt-checksum.parquet", "rle-dict-uncompressed-corrupt-checksum.parquet"}) {
-    auto connector = std::make_shared<ParquetConnector>(testdata(name));
+    auto connector = make_connector<ParquetConnector>(testdata(name));
     std::string message = message_of<ParseError>([&] { return connector->read(); });
     EXPECT_THAT(message, HasSubstr("checksum mismatch")) << name;
     EXPECT_THAT(message, HasSubstr(name));
     EXPECT_THAT(message, HasSubstr("row group 0, page"));
-    auto unchecked = std::make_shared<ParquetConnector>(testdata(name),
-                                                        ParquetOptions{.verify_checksums = false});
+    auto unchecked =
+        make_connector<ParquetConnector>(testdata(name), ParquetOptions{.verify_checksums = false});
     EXPECT_GT(unchecked->read().num_rows(), 0) << name;
   }
 }
 
 TEST(ParquetInterop, NestedColumnsGiveAClearErrorAndFlatOnesStillRead) {
   REQUIRE_TESTDATA();
-  auto v2 = std::make_shared<ParquetConnector>(testdata("datapage_v2.snappy.parquet"));
+  auto v2 = make_connector<ParquetConnector>(testdata("datapage_v2.snappy.parquet"));
   EXPECT_EQ(v2->schema()->to_string(),
             "a: string, b: int32 not null, c: float64 not null, d: bool not null");
   std::string message = message_of<SchemaError>([&] { return v2->read(); });
@@ -415,14 +417,14 @@ TEST(ParquetInterop, NestedColumnsGiveAClearErrorAndFlatOnesStillRead) {
               }),
               HasSubstr("column 'e' of"));
 
-  auto impala = std::make_shared<ParquetConnector>(testdata("nullable.impala.parquet"));
+  auto impala = make_connector<ParquetConnector>(testdata("nullable.impala.parquet"));
   EXPECT_THAT(message_of<SchemaError>([&] { return impala->read(); }),
               HasSubstr("int_map: nested"));
-  EXPECT_THAT(cells(impala->scan({{"id"}, std::nullopt}), "id"),
+  EXPECT_THAT(cells(impala->scan({{"id"}, std::nullopt}).table, "id"),
               ElementsAre("1", "2", "3", "4", "5", "6", "7"));
   for (const char* name :
        {"list_columns.parquet", "nested_structs.rust.parquet", "nulls.snappy.parquet"}) {
-    auto nested = std::make_shared<ParquetConnector>(testdata(name));
+    auto nested = make_connector<ParquetConnector>(testdata(name));
     EXPECT_THAT(message_of<SchemaError>([&] { return nested->read(); }),
                 HasSubstr("no flat columns"))
         << name;
@@ -431,7 +433,7 @@ TEST(ParquetInterop, NestedColumnsGiveAClearErrorAndFlatOnesStillRead) {
 
 TEST(ParquetInterop, MalformedDictionaryIsAClearError) {
   REQUIRE_TESTDATA();
-  auto connector = std::make_shared<ParquetConnector>(testdata("nation.dict-malformed.parquet"));
+  auto connector = make_connector<ParquetConnector>(testdata("nation.dict-malformed.parquet"));
   std::string message = message_of<ParseError>([&] { return connector->read(); });
   // Several chunks are damaged; whichever the parallel reader meets first is named.
   EXPECT_THAT(message, HasSubstr("nation.dict-malformed.parquet: column '"));
@@ -446,11 +448,11 @@ TEST(ParquetInterop, EveryTestFileReadsOrFailsWithASetlError) {
       continue;
     }
     ++files;
-    auto connector = std::make_shared<ParquetConnector>(entry.path());
+    auto connector = make_connector<ParquetConnector>(entry.path());
     try {
       engine::SchemaPtr schema = connector->schema();
       if (schema->num_fields() > 0) {
-        static_cast<void>(connector->scan({schema->names(), std::nullopt}));
+        static_cast<void>(connector->scan({schema->names(), std::nullopt}).table);
       }
     } catch (const Error& error) {
       EXPECT_THAT(std::string(error.what()), HasSubstr(entry.path().filename().string()));
@@ -473,7 +475,7 @@ void read_damaged(const std::filesystem::path& path, const std::string& bytes) {
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   }
   auto connector =
-      std::make_shared<ParquetConnector>(path, ParquetOptions{.verify_checksums = false});
+      make_connector<ParquetConnector>(path, ParquetOptions{.verify_checksums = false});
   try {
     engine::SchemaPtr schema = connector->schema();
     if (schema->num_fields() > 0) {
@@ -486,25 +488,25 @@ void read_damaged(const std::filesystem::path& path, const std::string& bytes) {
 TEST(ParquetMalformed, TruncatedFilesFailClearly) {
   testing::TempDir dir;
   auto good = dir.path() / "good.parquet";
-  std::make_shared<ParquetConnector>(good, ParquetOptions{.row_group_rows = 300, .page_rows = 50})
+  make_connector<ParquetConnector>(good, ParquetOptions{.row_group_rows = 300, .page_rows = 50})
       ->write(every_type(600), SaveMode::kOverwrite);
   std::string bytes = bytes_of(good);
   EXPECT_THAT(message_of<ParseError>([&] {
                 std::ofstream(dir.path() / "cut.parquet", std::ios::binary)
                     .write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
-                return std::make_shared<ParquetConnector>(dir.path() / "cut.parquet")->read();
+                return make_connector<ParquetConnector>(dir.path() / "cut.parquet")->read();
               }),
               HasSubstr("not a Parquet file"));
   for (size_t length = 0; length < bytes.size(); length += std::max<size_t>(1, bytes.size() / 97)) {
     read_damaged(dir.path() / "cut.parquet", bytes.substr(0, length));
   }
   EXPECT_THAT(message_of<IoError>([&] {
-                return std::make_shared<ParquetConnector>(dir.path() / "missing.parquet")->read();
+                return make_connector<ParquetConnector>(dir.path() / "missing.parquet")->read();
               }),
               HasSubstr("missing.parquet"));
   dir.write("text.parquet", "id,name\n1,a\n");
   EXPECT_THAT(message_of<ParseError>([&] {
-                return std::make_shared<ParquetConnector>(dir.path() / "text.parquet")->read();
+                return make_connector<ParquetConnector>(dir.path() / "text.parquet")->read();
               }),
               HasSubstr("not a Parquet file"));
 }
@@ -514,7 +516,7 @@ TEST(ParquetMalformed, CorruptedFootersAndPagesNeverCrash) {
   auto good = dir.path() / "good.parquet";
   for (ParquetCompression compression : {ParquetCompression::kNone, ParquetCompression::kSnappy}) {
     ParquetOptions options{.compression = compression, .row_group_rows = 300, .page_rows = 50};
-    std::make_shared<ParquetConnector>(good, options)->write(every_type(600), SaveMode::kOverwrite);
+    make_connector<ParquetConnector>(good, options)->write(every_type(600), SaveMode::kOverwrite);
     std::string bytes = bytes_of(good);
     uint32_t footer_size = 0;
     std::memcpy(&footer_size, bytes.data() + bytes.size() - 8, 4);
@@ -541,7 +543,7 @@ TEST(ParquetMalformed, CorruptedFootersAndPagesNeverCrash) {
   std::ofstream(dir.path() / "bad.parquet", std::ios::binary)
       .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   EXPECT_THAT(message_of<ParseError>([&] {
-                return std::make_shared<ParquetConnector>(dir.path() / "bad.parquet")->read();
+                return make_connector<ParquetConnector>(dir.path() / "bad.parquet")->read();
               }),
               HasSubstr("corrupt Parquet footer length"));
 }

@@ -49,7 +49,7 @@ Table sample() {
 }
 
 TEST_F(PostgresConnectorTest, RoundTripsEveryTypeThroughCopy) {
-  auto connector = std::make_shared<PostgresConnector>(server_->connection(), "sales");
+  auto connector = make_connector<PostgresConnector>(server_->connection(), "sales");
   connector->write(sample(), SaveMode::kOverwrite);
   EXPECT_TRUE(connector->exists());
   Table back = connector->read();
@@ -59,7 +59,7 @@ TEST_F(PostgresConnectorTest, RoundTripsEveryTypeThroughCopy) {
 }
 
 TEST_F(PostgresConnectorTest, SaveModesRunInOneTransaction) {
-  auto connector = std::make_shared<PostgresConnector>(server_->connection(), "modes");
+  auto connector = make_connector<PostgresConnector>(server_->connection(), "modes");
   Table one = Table::from_columns({{"v", testing::int64s({1})}});
   connector->write(one, SaveMode::kOverwrite);
   EXPECT_THROW(connector->write(one, SaveMode::kErrorIfExists), IoError);
@@ -74,10 +74,11 @@ TEST_F(PostgresConnectorTest, SaveModesRunInOneTransaction) {
 }
 
 TEST_F(PostgresConnectorTest, QueriesAndLazyScans) {
-  auto sales = std::make_shared<PostgresConnector>(server_->connection(), "scan");
+  auto sales = make_connector<PostgresConnector>(server_->connection(), "scan");
   sales->write(sample(), SaveMode::kOverwrite);
-  auto report = PostgresConnector::query(
-      server_->connection(), "SELECT id, price * 2 AS double_price FROM scan WHERE id < 3");
+  auto report = make_connector<PostgresConnector>(
+      server_->connection(),
+      SqlQuery{"SELECT id, price * 2 AS double_price FROM scan WHERE id < 3"});
   EXPECT_THAT(cells(report->read(), "id"), ElementsAre("1", "2"));
   Table lazy = sales->lazy().filter("ok").select({"name"}).collect();
   EXPECT_THAT(cells(lazy, "name"), ElementsAre("tab\there"));
@@ -86,14 +87,16 @@ TEST_F(PostgresConnectorTest, QueriesAndLazyScans) {
 TEST_F(PostgresConnectorTest, ClearErrors) {
   PostgresConnection wrong = server_->connection();
   wrong.port = 1;
-  EXPECT_THAT(message_of<IoError>([&] { return PostgresConnector(wrong, "t").read(); }),
-              HasSubstr("cannot connect to PostgreSQL setl@127.0.0.1:1/postgres"));
-  EXPECT_THAT(message_of<IoError>(
-                  [&] { return PostgresConnector(server_->connection(), "missing").read(); }),
+  EXPECT_THAT(
+      message_of<IoError>([&] { return make_connector<PostgresConnector>(wrong, "t")->read(); }),
+      HasSubstr("cannot connect to PostgreSQL setl@127.0.0.1:1/postgres"));
+  EXPECT_THAT(message_of<IoError>([&] {
+                return make_connector<PostgresConnector>(server_->connection(), "missing")->read();
+              }),
               HasSubstr("relation \"public.missing\" does not exist"));
   PostgresConnection secret = server_->connection();
   secret.password_env = "SETL_TEST_UNSET_PASSWORD";
-  EXPECT_THROW(PostgresConnector(secret, "t").read(), ConfigError);
+  EXPECT_THROW(make_connector<PostgresConnector>(secret, "t")->read(), ConfigError);
 }
 
 }  // namespace

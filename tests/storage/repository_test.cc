@@ -39,7 +39,7 @@ std::vector<std::string> names(const Dataset<Citizen>& data) {
 
 TEST(Repository, SavesAndFindsTypedRowsInSqlite) {
   testing::TempDir dir;
-  Repository<Citizen> citizens(std::make_shared<SqliteConnector>(dir.path() / "c.db", "citizens"));
+  Repository<Citizen> citizens(make_connector<SqliteConnector>(dir.path() / "c.db", "citizens"));
   citizens.save(Dataset<Citizen>::from(people()));
   EXPECT_EQ(citizens.find_all().size(), 4);
   EXPECT_EQ(names(citizens.find_by("age >= 18 and city = 'Paris'")),
@@ -51,8 +51,7 @@ TEST(Repository, SavesAndFindsTypedRowsInSqlite) {
 
 TEST(Repository, CachedReadsAreDroppedOnSave) {
   testing::TempDir dir;
-  Repository<Citizen> citizens(std::make_shared<CsvConnector>(dir.path() / "c.csv"),
-                               {.cache = true});
+  Repository<Citizen> citizens(make_connector<CsvConnector>(dir.path() / "c.csv"), {.cache = true});
   citizens.save(Dataset<Citizen>::from(people()));
   EXPECT_EQ(citizens.find_by("age < 18").size(), 1);
   std::filesystem::remove(dir.path() / "c.csv");  // served from the cache now
@@ -63,7 +62,7 @@ TEST(Repository, CachedReadsAreDroppedOnSave) {
 
 TEST(Repository, ColumnsThatDoNotFitAreASchemaError) {
   testing::TempDir dir;
-  auto connector = std::make_shared<SqliteConnector>(dir.path() / "c.db", "other");
+  auto connector = make_connector<SqliteConnector>(dir.path() / "c.db", "other");
   connector->write(engine::Table::from_columns(
                        {{"name", engine::Column::constant(engine::Scalar::string("x"), 1)}}),
                    SaveMode::kOverwrite);
@@ -79,7 +78,7 @@ TEST(Repository, ColumnsThatDoNotFitAreASchemaError) {
 TEST(Repository, StoredColumnsAreCastToTheDeclaredTypes) {
   testing::TempDir dir;
   auto path = dir.write("citizens.csv", "name,age,city\n100,36,7\n200,17,\n");
-  Repository<Citizen> citizens(std::make_shared<CsvConnector>(path));
+  Repository<Citizen> citizens(make_connector<CsvConnector>(path));
   std::vector<Citizen> rows = citizens.find_all().collect();
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].name, "100");
@@ -88,7 +87,7 @@ TEST(Repository, StoredColumnsAreCastToTheDeclaredTypes) {
   EXPECT_EQ(citizens.find_by("age > 20").size(), 1);
 
   auto bad = dir.write("bad.csv", "name,age,city\nada,36,Paris\nbob,old,Lyon\n");
-  Repository<Citizen> wrong(std::make_shared<CsvConnector>(bad));
+  Repository<Citizen> wrong(make_connector<CsvConnector>(bad));
   EXPECT_THROW(wrong.find_all(), Error);
 }
 

@@ -258,6 +258,11 @@ Expr Expr::isin(std::initializer_list<T> values) const {
 /// offending token.
 Expr parse_expr(std::string_view text);
 
+/// `expr` with its constant parts computed (CAST('2024-01-31' AS date) becomes a date
+/// literal, 1 + 2 becomes 3, x AND TRUE becomes x); what cannot be computed is kept, for
+/// execution to report with its row. Sources use it to read pushed-down filters.
+Expr fold_constants(const Expr& expr);
+
 /// The type `expr` produces over `schema`. Throws: SchemaError for unknown columns
 /// (with a suggestion), ParseError for unknown functions, SchemaError for type mismatches.
 DataType result_type(const Expr& expr, const Schema& schema);

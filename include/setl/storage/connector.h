@@ -41,7 +41,32 @@ struct DecompressionLimits {
 DecompressionLimits decompression_limits();
 void set_decompression_limits(const DecompressionLimits& limits);
 
-/// Create connectors with std::make_shared: lazy() shares ownership with the plan.
+/// The rows of a query, for database connectors: make_connector<SqliteConnector>(path,
+/// SqlQuery{"SELECT city, sum(amount) ..."}) reads them (such a connector cannot write).
+struct SqlQuery {
+  std::string text;
+};
+
+template <class C, class... Args>
+std::shared_ptr<C> make_connector(Args&&... args);
+
+/// The passkey every connector constructor takes: only make_connector() can create one,
+/// so every connector is owned by a std::shared_ptr (which lazy() scans share).
+class ConnectorKey {
+  ConnectorKey() = default;
+  template <class C, class... Args>
+  friend std::shared_ptr<C> make_connector(Args&&... args);
+};
+
+/// The one way to create a connector, built-in or your own:
+///   auto orders = make_connector<CsvConnector>("orders.csv");
+/// A user-defined connector derives from Connector (or FileConnector), takes a
+/// ConnectorKey as its first constructor argument and passes it on to its base.
+template <class C, class... Args>
+std::shared_ptr<C> make_connector(Args&&... args) {
+  return std::make_shared<C>(ConnectorKey{}, std::forward<Args>(args)...);
+}
+
 /// A connector is a handle on stored data: writing changes the data, not the handle, so
 /// write() is const and a connector delivered to factories (as a const value) can write.
 class Connector : public engine::ScanSource, public std::enable_shared_from_this<Connector> {
@@ -50,7 +75,7 @@ class Connector : public engine::ScanSource, public std::enable_shared_from_this
   using Loaded = engine::Table;
 
   /// Every row and column.
-  virtual engine::Table read() const;
+  [[nodiscard]] virtual engine::Table read() const;
   /// Writes `table` according to `mode`; on failure the target keeps its previous state.
   virtual void write(const engine::Table& table, SaveMode mode) const = 0;
   /// True if the target exists and holds a table.
@@ -60,16 +85,13 @@ class Connector : public engine::ScanSource, public std::enable_shared_from_this
   /// data cannot be fingerprinted (databases), which keeps consumers out of the cache.
   virtual std::optional<std::string> fingerprint(bool content = false) const;
   /// A lazy scan of this connector (projections and filters are pushed into it).
-  /// Throws: StateError if the connector is not owned by a std::shared_ptr.
   engine::LazyFrame lazy() const;
   /// Every row, or those matching `condition` (parsed; pushed into the scan).
   /// Throws: ParseError for a bad condition.
-  engine::Table auto_load(std::string_view condition) const;
+  [[nodiscard]] engine::Table auto_load(std::string_view condition) const;
 
  protected:
-  Connector() = default;
-  /// The fingerprint of files (a directory: every file below it, in name order).
-  static std::optional<std::string> fingerprint_of(const std::filesystem::path& path, bool content);
+  explicit Connector(ConnectorKey) {}
 };
 
 }  // namespace setl::storage

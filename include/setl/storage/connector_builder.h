@@ -16,15 +16,42 @@
 // user, password_env (the name of a variable holding the password), schema, and table or
 // query.
 // Unknown keys and storages are ConfigErrors naming the key and listing what is accepted.
+//
+// Storage types live in a registry that user code extends, so a connector of your own is
+// configured like the built-in ones:
+//
+//   register_storage({"DELTA", {}, {"path", "version"}, "Delta table", [](const Config& s) {
+//     return make_connector<DeltaConnector>(s.get_string("path"));
+//   }});
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "setl/core/config.h"
 #include "setl/storage/connector.h"
 
 namespace setl::storage {
 
+/// A storage type a configuration section can name (`storage: CSV`; case-insensitive).
+struct StorageType {
+  std::string name;                  ///< "CSV"
+  std::vector<std::string> aliases;  ///< other accepted names ("JSON_LINES" for JSONL)
+  std::vector<std::string> keys;     ///< the section keys it accepts besides `storage`
+  std::string doc;                   ///< one line
+  std::function<std::shared_ptr<Connector>(const Config& section)> build;
+};
+
+/// Adds a storage type. Throws: ConfigError if the name or an alias is taken.
+void register_storage(StorageType type);
+/// The registered storage types, by name (built in: CSV, JSONL, PARQUET, PARTITIONED,
+/// POSTGRES, SQLITE).
+std::vector<StorageType> storage_types();
+
+/// Builds the connector a section describes: looks `storage` up in the registry, refuses
+/// keys the type does not accept, and calls its build function.
 std::shared_ptr<Connector> build_connector(const Config& section);
 
 }  // namespace setl::storage

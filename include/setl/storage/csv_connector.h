@@ -11,7 +11,7 @@
 // Malformed records (wrong field count, a value that does not parse as its column's type,
 // a quote that does not close, invalid UTF-8) are errors naming the file, line and column;
 // with `permissive`, they go to the rejects file instead ("line<TAB>reason<TAB>record") and
-// are counted in last_read().
+// are counted in the scan's stats (ScanStats::rejected_rows).
 #pragma once
 
 #include <filesystem>
@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "setl/storage/connector.h"
+#include "setl/storage/file_connector.h"
 
 namespace setl::storage {
 
@@ -43,36 +43,24 @@ struct CsvOptions {
   int64_t batch_rows = 65'536;
 };
 
-/// What the last read() or scan() saw.
-struct CsvReadReport {
-  int64_t rows = 0;
-  int64_t rejected = 0;
-};
-
-class CsvConnector : public Connector {
+/// Create with make_connector<CsvConnector>(path, options).
+class CsvConnector : public FileConnector {
  public:
-  CsvConnector(std::filesystem::path path, CsvOptions options = {});
+  CsvConnector(ConnectorKey key, std::filesystem::path path, CsvOptions options = {});
 
   engine::SchemaPtr schema() const override;
-  std::string describe() const override;
-  engine::Table scan(const engine::ScanRequest& request) const override;
-  /// Writes with a header (unless options.header is false); append adds rows without a
-  /// header after checking the file's header matches. Atomic (temporary file + rename).
-  void write(const engine::Table& table, SaveMode mode) const override;
-  bool exists() const override;
-  std::optional<std::string> fingerprint(bool content = false) const override {
-    return fingerprint_of(path_, content);
-  }
-
-  CsvReadReport last_read() const;
+  engine::ScanResult scan(const engine::ScanRequest& request) const override;
   const CsvOptions& options() const noexcept { return options_; }
 
+ protected:
+  /// Writes with a header (unless options.header is false); append adds rows without a
+  /// header after checking the file's header matches.
+  void write_file(const engine::Table& table, bool append) const override;
+
  private:
-  std::filesystem::path path_;
   CsvOptions options_;
   mutable std::mutex mutex_;
   mutable engine::SchemaPtr schema_;  // inferred once
-  mutable CsvReadReport report_;
 };
 
 }  // namespace setl::storage

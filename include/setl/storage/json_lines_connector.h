@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <mutex>
 
-#include "setl/storage/connector.h"
+#include "setl/storage/file_connector.h"
 
 namespace setl::storage {
 
@@ -21,22 +21,19 @@ struct JsonLinesOptions {
   int64_t batch_rows = 65'536;
 };
 
-class JsonLinesConnector : public Connector {
+/// Create with make_connector<JsonLinesConnector>(path, options).
+class JsonLinesConnector : public FileConnector {
  public:
-  JsonLinesConnector(std::filesystem::path path, JsonLinesOptions options = {});
+  JsonLinesConnector(ConnectorKey key, std::filesystem::path path, JsonLinesOptions options = {});
 
   engine::SchemaPtr schema() const override;
-  std::string describe() const override;
-  engine::Table scan(const engine::ScanRequest& request) const override;
-  /// One object per row (NULLs written as null); atomic; append adds lines.
-  void write(const engine::Table& table, SaveMode mode) const override;
-  bool exists() const override;
-  std::optional<std::string> fingerprint(bool content = false) const override {
-    return fingerprint_of(path_, content);
-  }
+  engine::ScanResult scan(const engine::ScanRequest& request) const override;
+
+ protected:
+  /// One object per row (NULLs written as null); append adds lines.
+  void write_file(const engine::Table& table, bool append) const override;
 
  private:
-  std::filesystem::path path_;
   JsonLinesOptions options_;
   mutable std::mutex mutex_;
   mutable engine::SchemaPtr schema_;

@@ -3,7 +3,7 @@
 // nulls are RLE/bit-packed definition levels, data pages v1 or v2, codecs uncompressed,
 // snappy, gzip, zstd (and lz4 for reading).
 //
-//   auto sales = std::make_shared<ParquetConnector>("out/sales.parquet",
+//   auto sales = make_connector<ParquetConnector>("out/sales.parquet",
 //                                                   ParquetOptions{.compression =
 //                                                   ParquetCompression::kZstd});
 //   sales->write(table, SaveMode::kOverwrite);
@@ -30,7 +30,7 @@
 #include <string_view>
 #include <vector>
 
-#include "setl/storage/connector.h"
+#include "setl/storage/file_connector.h"
 
 namespace setl::storage {
 
@@ -93,41 +93,27 @@ namespace parquet {
 class ParquetFileReader;
 }
 
-class ParquetConnector : public Connector {
+/// Create with make_connector<ParquetConnector>(path, options). A scan's stats count row
+/// groups (units_total, units_read after pruning by statistics) and column chunk bytes.
+class ParquetConnector : public FileConnector {
  public:
-  explicit ParquetConnector(std::filesystem::path path, ParquetOptions options = {});
+  ParquetConnector(ConnectorKey key, std::filesystem::path path, ParquetOptions options = {});
 
   engine::SchemaPtr schema() const override;
-  std::string describe() const override;
   /// Throws: SchemaError if the file holds nested columns (naming them; scan the flat
   /// columns instead); ParseError for corrupt files, naming the file, column and page.
-  engine::Table read() const override;
-  engine::Table scan(const engine::ScanRequest& request) const override;
-  /// Atomic. Append rewrites the file with the old rows followed by the new ones (the
-  /// schemas must agree); for incremental appends use a PartitionedConnector.
-  void write(const engine::Table& table, SaveMode mode) const override;
-  bool exists() const override;
-  std::optional<std::string> fingerprint(bool content = false) const override {
-    return fingerprint_of(path_, content);
-  }
+  engine::ScanResult scan(const engine::ScanRequest& request) const override;
 
-  struct ScanStats {
-    int64_t row_groups_total = 0;
-    int64_t row_groups_read = 0;  ///< after pruning by statistics
-    int64_t bytes_read = 0;       ///< column chunk bytes read from the file
-  };
-  /// What the last scan() did, for tests and logs.
-  ScanStats last_scan() const;
+ protected:
+  /// Append rewrites the file with the old rows followed by the new ones (the schemas
+  /// must agree); for incremental appends use a PartitionedConnector.
+  void write_file(const engine::Table& table, bool append) const override;
 
  private:
   friend engine::Table read_parquet_bytes(std::shared_ptr<const std::string>, std::string);
-  static engine::Table scan_reader(const parquet::ParquetFileReader& reader,
-                                   const engine::ScanRequest& request, bool verify_checksums,
-                                   ScanStats& stats);
-  std::filesystem::path path_;
+  static engine::ScanResult scan_reader(const parquet::ParquetFileReader& reader,
+                                        const engine::ScanRequest& request, bool verify_checksums);
   ParquetOptions options_;
-  mutable std::mutex mutex_;
-  mutable ScanStats last_scan_;
 };
 
 }  // namespace setl::storage

@@ -4,7 +4,7 @@
 // (Parquet parts also skip row groups by their statistics); writes split the table by the
 // partition columns.
 //
-//   auto sales = std::make_shared<PartitionedConnector>("out/sales", PartitionFormat::kCsv,
+//   auto sales = make_connector<PartitionedConnector>("out/sales", PartitionFormat::kCsv,
 //                                                       std::vector<std::string>{"year", "city"});
 //   sales->write(table, SaveMode::kOverwrite);  // out/sales/year=2024/city=NYC/part-<id>-0.csv
 //   sales->lazy().filter("year = 2024").collect();    // reads only year=2024 directories
@@ -22,21 +22,22 @@
 #include <string>
 #include <vector>
 
-#include "setl/storage/connector.h"
+#include "setl/storage/file_connector.h"
 
 namespace setl::storage {
 
 enum class PartitionFormat { kCsv, kJsonLines, kParquet };
 
-class PartitionedConnector : public Connector {
+/// Create with make_connector<PartitionedConnector>(root, format, partition_by). A scan's
+/// stats count part files (units_total, and units_read after pruning by partition values).
+class PartitionedConnector : public FileConnector {
  public:
   /// `partition_by` is needed to write; reading discovers the keys from the directories.
-  PartitionedConnector(std::filesystem::path root, PartitionFormat format,
+  PartitionedConnector(ConnectorKey key, std::filesystem::path root, PartitionFormat format,
                        std::vector<std::string> partition_by = {});
 
   engine::SchemaPtr schema() const override;
-  std::string describe() const override;
-  engine::Table scan(const engine::ScanRequest& request) const override;
+  engine::ScanResult scan(const engine::ScanRequest& request) const override;
   /// Every write becomes visible at once: part files are written under names unique to
   /// the write, then ROOT/_setl_manifest.json, which lists the dataset's files, is
   /// replaced atomically (overwrite: the new files; append: old and new). Readers see the
@@ -45,21 +46,18 @@ class PartitionedConnector : public Connector {
   /// removed by the next write. An append killed before its commit leaves nothing behind,
   /// so retrying it adds its rows once.
   void write(const engine::Table& table, SaveMode mode) const override;
+  /// True if the root is a directory holding part files.
   bool exists() const override;
-  std::optional<std::string> fingerprint(bool content = false) const override {
-    return fingerprint_of(root_, content);
-  }
 
-  /// Partition directories the last scan read (after pruning), for tests and logs.
-  int64_t last_partitions_read() const;
+ protected:
+  /// Not used: write() commits through the manifest instead of one file.
+  void write_file(const engine::Table& table, bool append) const override;
 
  private:
-  engine::Table scan_once(const engine::ScanRequest& request, std::string& manifest_text) const;
-  std::filesystem::path root_;
+  engine::ScanResult scan_once(const engine::ScanRequest& request,
+                               std::string& manifest_text) const;
   PartitionFormat format_;
   std::vector<std::string> partition_by_;
-  mutable std::mutex mutex_;
-  mutable int64_t last_partitions_read_ = 0;
 };
 
 }  // namespace setl::storage

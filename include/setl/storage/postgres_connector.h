@@ -4,7 +4,7 @@
 //
 //   PostgresConnection db{.host = "127.0.0.1", .port = 5432, .database = "sales",
 //                         .user = "etl", .password_env = "PGPASSWORD"};
-//   auto orders = std::make_shared<PostgresConnector>(db, "orders");
+//   auto orders = make_connector<PostgresConnector>(db, "orders");
 //
 // Types: boolean → bool; smallint/integer/bigint → int64; real/double/numeric → float64;
 // text/varchar/char → string; date → date32; timestamp → timestamp; timestamptz →
@@ -27,20 +27,23 @@ struct PostgresConnection {
   std::string schema = "public";
 };
 
+/// Create with make_connector<PostgresConnector>(connection, table) or
+/// (connection, SqlQuery{...}).
 class PostgresConnector : public Connector {
  public:
-  PostgresConnector(PostgresConnection connection, std::string table);
-  /// A read-only connector over the rows of `sql`.
-  static std::shared_ptr<PostgresConnector> query(PostgresConnection connection, std::string sql);
+  PostgresConnector(ConnectorKey key, PostgresConnection connection, std::string table);
+  /// A read-only connector over the rows of a query.
+  PostgresConnector(ConnectorKey key, PostgresConnection connection, SqlQuery query);
 
   engine::SchemaPtr schema() const override;
   std::string describe() const override;
-  engine::Table scan(const engine::ScanRequest& request) const override;
+  engine::ScanResult scan(const engine::ScanRequest& request) const override;
   void write(const engine::Table& table, SaveMode mode) const override;
   bool exists() const override;
 
  private:
-  PostgresConnector(PostgresConnection connection, std::string table, std::string sql);
+  PostgresConnector(ConnectorKey key, PostgresConnection connection, std::string table,
+                    std::string sql);
 
   PostgresConnection connection_;
   std::string table_;

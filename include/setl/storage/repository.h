@@ -1,7 +1,7 @@
 // Typed access to a connector's data, SETL's Repository[T]: rows of a SETL_SCHEMA struct,
 // found with conditions that are pushed down to the connector's scan.
 //
-//   Repository<Citizen> citizens(std::make_shared<SqliteConnector>("census.db", "citizens"));
+//   Repository<Citizen> citizens(make_connector<SqliteConnector>("census.db", "citizens"));
 //   citizens.save(Dataset<Citizen>::from(people));
 //   Dataset<Citizen> adults = citizens.find_by("age >= 18 and city = 'Paris'");
 #pragma once

@@ -1,9 +1,9 @@
 // Reads and writes a table of a SQLite database file, or reads the result of a query.
 //
-//   auto sales = std::make_shared<SqliteConnector>("warehouse.db", "sales");
+//   auto sales = make_connector<SqliteConnector>("warehouse.db", "sales");
 //   sales->write(table, SaveMode::kOverwrite);
 //   Table back = sales->read();
-//   auto report = SqliteConnector::query("warehouse.db", "SELECT city, sum(amount) ...");
+//   auto report = make_connector<SqliteConnector>("warehouse.db", SqlQuery{"SELECT ..."});
 //
 // Types: INTEGER/INT/BIGINT → int64, REAL/DOUBLE/FLOAT/NUMERIC → float64, TEXT/VARCHAR/CHAR
 // → string, BOOLEAN → bool, DATE → date32 (stored as 'YYYY-MM-DD' text), TIMESTAMP/DATETIME
@@ -16,29 +16,30 @@
 #include <optional>
 #include <string>
 
-#include "setl/storage/connector.h"
+#include "setl/storage/file_connector.h"
 
 namespace setl::storage {
 
+/// Create with make_connector<SqliteConnector>(path, table) or (path, SqlQuery{...}).
 class SqliteConnector : public Connector {
  public:
   /// The table `table` of the database at `path` (created on first write).
-  SqliteConnector(std::filesystem::path path, std::string table);
-  /// A read-only connector over the rows of `sql`.
-  static std::shared_ptr<SqliteConnector> query(std::filesystem::path path, std::string sql);
+  SqliteConnector(ConnectorKey key, std::filesystem::path path, std::string table);
+  /// A read-only connector over the rows of a query.
+  SqliteConnector(ConnectorKey key, std::filesystem::path path, SqlQuery query);
 
   engine::SchemaPtr schema() const override;
   std::string describe() const override;
-  engine::Table scan(const engine::ScanRequest& request) const override;
+  engine::ScanResult scan(const engine::ScanRequest& request) const override;
   void write(const engine::Table& table, SaveMode mode) const override;
   bool exists() const override;
   /// The database file's fingerprint (any change to the file changes it).
   std::optional<std::string> fingerprint(bool content = false) const override {
-    return fingerprint_of(path_, content);
+    return fingerprint_files(path_, content);
   }
 
  private:
-  SqliteConnector(std::filesystem::path path, std::string table, std::string sql);
+  SqliteConnector(ConnectorKey key, std::filesystem::path path, std::string table, std::string sql);
   std::string select_sql(const engine::ScanRequest& request) const;
 
   std::filesystem::path path_;

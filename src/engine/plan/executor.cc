@@ -27,7 +27,7 @@ Table execute(const NodePtr& node) {
     case Kind::kTable:
       return *node->table;
     case Kind::kScan: {
-      Table scanned = node->source->scan(node->request);
+      Table scanned = node->source->scan(node->request).table;
       if (node->request.filter && !node->source->applies_filter_exactly()) {
         scanned = scanned.filter(*node->request.filter);
       }

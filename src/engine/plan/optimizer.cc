@@ -485,3 +485,11 @@ NodePtr optimize(const NodePtr& node) {
 }
 
 }  // namespace setl::engine::plan
+
+namespace setl::engine {
+
+Expr fold_constants(const Expr& expr) {
+  return plan::fold(expr);
+}
+
+}  // namespace setl::engine

@@ -87,42 +87,21 @@ ParquetFileInfo inspect_parquet(const std::filesystem::path& path) {
   return info;
 }
 
-ParquetConnector::ParquetConnector(std::filesystem::path path, ParquetOptions options)
-    : path_(std::move(path)), options_(options) {}
+ParquetConnector::ParquetConnector(ConnectorKey key, std::filesystem::path path,
+                                   ParquetOptions options)
+    : FileConnector(key, std::move(path), "parquet"), options_(options) {}
 
 engine::SchemaPtr ParquetConnector::schema() const {
-  return ParquetFileReader(path_).schema();
+  return ParquetFileReader(path()).schema();
 }
 
-std::string ParquetConnector::describe() const {
-  return "parquet " + path_.string();
+engine::ScanResult ParquetConnector::scan(const engine::ScanRequest& request) const {
+  return scan_reader(ParquetFileReader(path()), request, options_.verify_checksums);
 }
 
-bool ParquetConnector::exists() const {
-  return std::filesystem::is_regular_file(path_);
-}
-
-ParquetConnector::ScanStats ParquetConnector::last_scan() const {
-  std::lock_guard lock(mutex_);
-  return last_scan_;
-}
-
-engine::Table ParquetConnector::read() const {
-  return scan(engine::ScanRequest{});
-}
-
-engine::Table ParquetConnector::scan(const engine::ScanRequest& request) const {
-  ParquetFileReader reader(path_);
-  ScanStats stats;
-  engine::Table table = scan_reader(reader, request, options_.verify_checksums, stats);
-  std::lock_guard lock(mutex_);
-  last_scan_ = stats;
-  return table;
-}
-
-engine::Table ParquetConnector::scan_reader(const parquet::ParquetFileReader& reader,
-                                            const engine::ScanRequest& request,
-                                            bool verify_checksums, ScanStats& stats) {
+engine::ScanResult ParquetConnector::scan_reader(const parquet::ParquetFileReader& reader,
+                                                 const engine::ScanRequest& request,
+                                                 bool verify_checksums) {
   const std::filesystem::path& path = reader.path();
   const engine::Schema& file_schema = *reader.schema();
   std::vector<size_t> wanted;
@@ -159,10 +138,15 @@ engine::Table ParquetConnector::scan_reader(const parquet::ParquetFileReader& re
   }
   auto output = std::make_shared<engine::Schema>(std::move(fields));
 
-  // Row groups the filter cannot exclude by their statistics.
+  // Row groups the filter cannot exclude by their statistics. Constants are folded first:
+  // a request from a caller other than the optimizer may hold CAST('2024-01-31' AS date).
+  std::optional<engine::Expr> filter;
+  if (request.filter) {
+    filter = engine::fold_constants(*request.filter);
+  }
   std::vector<size_t> groups;
   for (size_t g = 0; g < reader.num_row_groups(); ++g) {
-    if (request.filter) {
+    if (filter) {
       std::map<std::string, std::optional<ChunkStatistics>> cache;
       auto statistics_of = [&](const std::string& name) -> const ChunkStatistics* {
         auto it = cache.find(name);
@@ -176,7 +160,7 @@ engine::Table ParquetConnector::scan_reader(const parquet::ParquetFileReader& re
         }
         return it->second ? &*it->second : nullptr;
       };
-      if (!parquet::row_group_may_match(*request.filter, statistics_of)) {
+      if (!parquet::row_group_may_match(*filter, statistics_of)) {
         continue;
       }
     }
@@ -200,43 +184,38 @@ engine::Table ParquetConnector::scan_reader(const parquet::ParquetFileReader& re
   for (size_t g = 0; g < groups.size(); ++g) {
     batches.emplace_back(output, std::move(columns[g]), reader.row_group_rows(groups[g]));
   }
-  stats = {static_cast<int64_t>(reader.num_row_groups()), static_cast<int64_t>(groups.size()),
-           bytes.load()};
-  return engine::Table(output, std::move(batches)).rechunk();
+  engine::Table table = engine::Table(output, std::move(batches)).rechunk();
+  engine::ScanStats stats;
+  stats.rows = table.num_rows();
+  stats.units_total = static_cast<int64_t>(reader.num_row_groups());
+  stats.units_read = static_cast<int64_t>(groups.size());
+  stats.bytes_read = bytes.load();
+  return {std::move(table), stats};
 }
 
 engine::Table read_parquet_bytes(std::shared_ptr<const std::string> bytes, std::string name) {
   ParquetFileReader reader(std::move(bytes), std::move(name));
-  ParquetConnector::ScanStats stats;
-  return ParquetConnector::scan_reader(reader, {}, true, stats);
+  return ParquetConnector::scan_reader(reader, {}, true).table;
 }
 
 void write_parquet(const engine::Table& table, std::ostream& out, const ParquetOptions& options) {
   parquet::write_parquet(table, out, options);
 }
 
-void ParquetConnector::write(const engine::Table& table, SaveMode mode) const {
-  // Held until the rename: concurrent appends by several processes all land.
-  std::optional<FileLock> write_lock = detail::lock_for_write(path_, mode);
-  bool present = exists();
-  if (present && mode == SaveMode::kErrorIfExists) {
-    throw IoError(path_.string() + " already exists (save mode error_if_exists)");
-  }
-  if (present && mode == SaveMode::kIgnore) {
-    return;
-  }
+void ParquetConnector::write_file(const engine::Table& table, bool append) const {
+  const std::filesystem::path& file = path();
   engine::Table data = table;
-  if (present && mode == SaveMode::kAppend) {
+  if (append) {
     engine::Table previous = read();
     if (previous.schema()->names() != table.schema()->names()) {
-      throw SchemaError("cannot append to " + path_.string() + ": it holds (" +
+      throw SchemaError("cannot append to " + file.string() + ": it holds (" +
                         previous.schema()->to_string() + "), the new rows are (" +
                         table.schema()->to_string() + ")");
     }
     data = previous.union_all(table);
   }
   detail::write_file_atomically(
-      path_, [&](std::ostream& out) { parquet::write_parquet(data, out, options_); });
+      file, [&](std::ostream& out) { parquet::write_parquet(data, out, options_); });
 }
 
 }  // namespace setl::storage
