@@ -1,5 +1,5 @@
 // A cancelled write leaves its target as it was (job groups, JG-7), for every file format.
-#include <atomic>
+#include <future>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -61,45 +61,66 @@ TEST(CancelledWrites, LeaveEveryKindOfTargetUnchanged) {
   EXPECT_EQ(entries(dir.path()), files_before);  // no temporary files left behind
 }
 
+// The rows a running group has reported so far (-1 once it has finished).
+int64_t rows_reported(const std::string& id) {
+  for (const JobGroupInfo& info : active_job_groups()) {
+    if (info.id == id) {
+      return info.rows;
+    }
+  }
+  return -1;
+}
+
 TEST(CancelledWrites, AWriteCancelledMidwayLeavesTheOldOrTheWholeNewFile) {
   testing::TempDir dir;
   engine::ColumnBuilder values(engine::DataType::int64());
   for (int64_t r = 0; r < 2'000'000; ++r) {
     values.append_int(r);
   }
-  Table big = Table::from_columns({{"v", values.finish()}});
+  // Many batches, so that cancellation is checked at many points of the write.
+  Table big = Table::from_columns({{"v", values.finish()}}).rechunk(50'000);
   Table small = Table::from_columns({{"v", testing::int64s({42})}});
   auto target = make_connector<CsvConnector>(dir.path() / "big.csv");
-  for (int attempt = 0; attempt < 5; ++attempt) {
+  // Cancel once the write has reported this many rows: at once, a quarter, three
+  // quarters in, and (past the end) never while it runs.
+  for (int64_t cancel_at : {int64_t{0}, int64_t{500'000}, int64_t{1'500'000}, int64_t{3'000'000}}) {
     target->write(small, SaveMode::kOverwrite);
-    std::atomic<bool> started{false};
-    std::string id;
-    std::mutex id_mutex;
+    std::promise<std::string> group_id;
+    std::future<std::string> id_ready = group_id.get_future();
+    std::promise<void> go;
+    std::shared_future<void> started = go.get_future().share();
     bool cancelled = false;
     std::thread writer([&] {
       JobGroup group("big-write");
-      {
-        std::lock_guard lock(id_mutex);
-        id = group.id();
-      }
-      started = true;
+      group_id.set_value(group.id());
+      started.wait();
       try {
         target->write(big, SaveMode::kOverwrite);
       } catch (const CancelledError&) {
         cancelled = true;
       }
     });
-    while (!started) {
+    std::string id = id_ready.get();
+    if (cancel_at == 0) {
+      cancel_job_group(id);  // before the write starts
+    }
+    go.set_value();
+    int64_t rows = 0;
+    while (cancel_at > 0 && (rows = rows_reported(id)) >= 0 && rows < cancel_at) {
       std::this_thread::yield();
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(attempt * 20));
-    {
-      std::lock_guard lock(id_mutex);
-      cancel_job_group(id);
+    if (cancel_at > 0 && rows >= 0) {
+      cancel_job_group(id);  // may land after the last check: then the write completes
     }
     writer.join();
-    int64_t rows = target->read().num_rows();
-    EXPECT_EQ(rows, cancelled ? 1 : 2'000'000) << "attempt " << attempt;
+    int64_t kept = target->read().num_rows();
+    EXPECT_EQ(kept, cancelled ? 1 : 2'000'000) << "cancel at " << cancel_at;
+    if (cancel_at == 0) {
+      EXPECT_TRUE(cancelled);  // cancelled before its first batch was written
+    }
+    if (cancel_at > 2'000'000) {
+      EXPECT_FALSE(cancelled);
+    }
   }
   EXPECT_EQ(entries(dir.path()), 1u);
 }
