@@ -29,13 +29,7 @@ Expr::Expr(std::shared_ptr<const detail::ExprNode> node) : node_(std::move(node)
 
 namespace {
 
-Expr make(ExprKind kind, std::string name, std::vector<Expr> args) {
-  auto node = std::make_shared<detail::ExprNode>();
-  node->kind = kind;
-  node->name = std::move(name);
-  node->args = std::move(args);
-  return Expr(std::move(node));
-}
+using detail::make_expr;
 
 Expr make_literal(Scalar value) {
   auto node = std::make_shared<detail::ExprNode>();
@@ -234,20 +228,20 @@ Expr Expr::isin(std::vector<Expr> values) const {
     throw ParseError("isin() needs at least one value");
   }
   values.insert(values.begin(), *this);
-  return make(ExprKind::kCall, "in", std::move(values));
+  return make_expr(ExprKind::kCall, "in", std::move(values));
 }
 
 Expr Expr::between(Expr low, Expr high) const {
   return *this >= low && *this <= high;
 }
 Expr Expr::is_null() const {
-  return make(ExprKind::kCall, "is_null", {*this});
+  return make_expr(ExprKind::kCall, "is_null", {*this});
 }
 Expr Expr::is_not_null() const {
-  return make(ExprKind::kCall, "is_not_null", {*this});
+  return make_expr(ExprKind::kCall, "is_not_null", {*this});
 }
 Expr Expr::like(std::string pattern) const {
-  return make(ExprKind::kCall, "like", {*this, lit(std::move(pattern))});
+  return make_expr(ExprKind::kCall, "like", {*this, lit(std::move(pattern))});
 }
 
 Expr Expr::cast(DataType type) const {
@@ -322,7 +316,7 @@ bool same_expr(const Expr& a, const Expr& b) {
 }
 
 Expr col(std::string name) {
-  return make(ExprKind::kColumn, std::move(name), {});
+  return make_expr(ExprKind::kColumn, std::move(name), {});
 }
 Expr lit(Scalar value) {
   return Expr(std::move(value));
@@ -335,7 +329,7 @@ void throw_literal_out_of_range(uint64_t value) {
 }
 }  // namespace detail
 Expr call(std::string function, std::vector<Expr> args) {
-  return make(ExprKind::kCall, std::move(function), std::move(args));
+  return make_expr(ExprKind::kCall, std::move(function), std::move(args));
 }
 
 Expr operator+(const Expr& a, const Expr& b) {

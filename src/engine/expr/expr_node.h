@@ -22,4 +22,13 @@ struct ExprNode {
   int depth = 1;
 };
 
+/// A column, call, aggregate or window node with its name and arguments.
+inline Expr make_expr(ExprKind kind, std::string name, std::vector<Expr> args) {
+  auto node = std::make_shared<ExprNode>();
+  node->kind = kind;
+  node->name = std::move(name);
+  node->args = std::move(args);
+  return Expr(std::move(node));
+}
+
 }  // namespace setl::engine::detail

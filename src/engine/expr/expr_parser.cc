@@ -24,14 +24,6 @@ struct Token {
   size_t position = 0;  // byte offset in the source
 };
 
-Expr make_aggregate(std::string name, std::vector<Expr> args) {
-  auto node = std::make_shared<detail::ExprNode>();
-  node->kind = ExprKind::kAggregate;
-  node->name = std::move(name);
-  node->args = std::move(args);
-  return Expr(std::move(node));
-}
-
 std::string lower_case(std::string_view text) {
   std::string out(text);
   for (char& c : out) {
@@ -469,7 +461,7 @@ class Parser {
     }
     switch (info->kind) {
       case FunctionKind::kAggregate:
-        return make_aggregate(info->name, std::move(args));
+        return detail::make_expr(ExprKind::kAggregate, info->name, std::move(args));
       case FunctionKind::kWindow:
         return parse_window(name_token, info->name, std::move(args));
       case FunctionKind::kScalar:

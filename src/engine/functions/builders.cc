@@ -7,11 +7,7 @@ namespace setl::engine::fn {
 namespace {
 
 Expr aggregate(std::string name, std::vector<Expr> args) {
-  auto node = std::make_shared<detail::ExprNode>();
-  node->kind = ExprKind::kAggregate;
-  node->name = std::move(name);
-  node->args = std::move(args);
-  return Expr(std::move(node));
+  return detail::make_expr(ExprKind::kAggregate, std::move(name), std::move(args));
 }
 
 }  // namespace

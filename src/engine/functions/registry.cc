@@ -79,17 +79,26 @@ void FunctionRegistry::claim_names(const FunctionInfo& info) {
   }
 }
 
+namespace {
+// Stores `entry` and indexes it under its name and aliases.
+template <class Entry>
+void keep(Entry entry, std::vector<std::unique_ptr<Entry>>& entries,
+          std::map<std::string, const Entry*>& names) {
+  entries.push_back(std::make_unique<Entry>(std::move(entry)));
+  const Entry* kept = entries.back().get();
+  names[kept->info.name] = kept;
+  for (const std::string& alias : kept->info.aliases) {
+    names[alias] = kept;
+  }
+}
+}  // namespace
+
 void FunctionRegistry::add(ScalarFunction function) {
   if (function.type_rule == nullptr || function.kernel == nullptr) {
     throw InternalError("scalar function '" + function.info.name + "' lacks a type rule or kernel");
   }
   claim_names(function.info);
-  scalars_.push_back(std::make_unique<ScalarFunction>(std::move(function)));
-  const ScalarFunction* entry = scalars_.back().get();
-  scalar_names_[entry->info.name] = entry;
-  for (const std::string& alias : entry->info.aliases) {
-    scalar_names_[alias] = entry;
-  }
+  keep(std::move(function), scalars_, scalar_names_);
 }
 
 void FunctionRegistry::add(AggregateFunction function) {
@@ -98,19 +107,13 @@ void FunctionRegistry::add(AggregateFunction function) {
   }
   function.info.kind = FunctionKind::kAggregate;
   claim_names(function.info);
-  aggregates_.push_back(std::make_unique<AggregateFunction>(std::move(function)));
-  const AggregateFunction* entry = aggregates_.back().get();
-  aggregate_names_[entry->info.name] = entry;
-  for (const std::string& alias : entry->info.aliases) {
-    aggregate_names_[alias] = entry;
-  }
+  keep(std::move(function), aggregates_, aggregate_names_);
 }
 
 void FunctionRegistry::add(WindowFunction function) {
   function.info.kind = FunctionKind::kWindow;
   claim_names(function.info);
-  windows_.push_back(std::make_unique<WindowFunction>(std::move(function)));
-  window_names_[windows_.back()->info.name] = windows_.back().get();
+  keep(std::move(function), windows_, window_names_);
 }
 
 void FunctionRegistry::add(FunctionInfo info) {
