@@ -7,58 +7,6 @@
 
 namespace setl::engine::detail {
 
-BoundExpr cast_to(BoundExpr value, const DataType& type) {
-  if (value.type == type) {
-    return value;
-  }
-  if (value.kind == ExprKind::kLiteral) {
-    // Fold literal casts now, so that a bad literal fails before execution.
-    Datum folded = eval_cast(Datum{nullptr, value.literal}, type, false, 1);
-    BoundExpr literal;
-    literal.kind = ExprKind::kLiteral;
-    literal.type = type;
-    literal.literal = folded.scalar;
-    literal.text = value.text;
-    return literal;
-  }
-  BoundExpr cast;
-  cast.kind = ExprKind::kCast;
-  cast.type = type;
-  cast.text = value.text;
-  cast.args.push_back(std::move(value));
-  return cast;
-}
-
-// The type both sides of a comparison or arithmetic are brought to, if any.
-std::optional<DataType> common_type(const BoundExpr& a, const BoundExpr& b) {
-  const DataType& x = a.type;
-  const DataType& y = b.type;
-  if (x.id() == TypeId::kNull) {
-    return y;
-  }
-  if (y.id() == TypeId::kNull) {
-    return x;
-  }
-  if (x == y) {
-    return x.id() == TypeId::kInt32 ? DataType::int64() : x;
-  }
-  if (x.is_numeric() && y.is_numeric()) {
-    return x.id() == TypeId::kFloat64 || y.id() == TypeId::kFloat64 ? DataType::float64()
-                                                                    : DataType::int64();
-  }
-  // A date or timestamp compared with a string literal parses the literal.
-  if (x.is_temporal() && y.id() == TypeId::kString && b.kind == ExprKind::kLiteral) {
-    return x;
-  }
-  if (y.is_temporal() && x.id() == TypeId::kString && a.kind == ExprKind::kLiteral) {
-    return y;
-  }
-  if (x.is_temporal() && y.is_temporal()) {
-    return DataType::timestamp(x.id() == TypeId::kTimestamp ? x.zone() : y.zone());
-  }
-  return std::nullopt;
-}
-
 namespace {
 
 BoundExpr bind_node(const Expr& expr, const Schema& schema);

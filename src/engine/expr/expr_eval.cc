@@ -9,67 +9,6 @@
 
 namespace setl::engine::detail {
 
-ColumnPtr to_column(const Datum& datum, int64_t rows) {
-  return datum.is_scalar() ? Column::constant(datum.scalar, rows) : datum.column;
-}
-
-KernelInputs kernel_inputs(const std::vector<Datum>& args, int64_t rows) {
-  KernelInputs inputs;
-  std::vector<const Datum*> data;
-  for (const Datum& arg : args) {
-    inputs.columns.push_back(to_column(arg, rows));
-    data.push_back(&arg);
-  }
-  inputs.validity = and_validity(data, rows);
-  return inputs;
-}
-
-BufferPtr normalized_validity(const Column& column) {
-  if (column.null_count() == 0) {
-    return nullptr;
-  }
-  if (column.validity_buffer() == nullptr) {  // null type
-    return Buffer::allocate(static_cast<size_t>((column.length() + 7) / 8), true);
-  }
-  if (column.offset() % 8 == 0) {
-    return Buffer::wrap(column.validity_buffer()->data() + column.offset() / 8,
-                        static_cast<size_t>((column.length() + 7) / 8), column.validity_buffer());
-  }
-  auto out = Buffer::allocate(static_cast<size_t>((column.length() + 7) / 8), true);
-  for (int64_t i = 0; i < column.length(); ++i) {
-    set_bit(out->mutable_data(), i, column.is_valid(i));
-  }
-  return out;
-}
-
-BufferPtr and_validity(const std::vector<const Datum*>& data, int64_t rows) {
-  BufferPtr result;
-  size_t bytes = static_cast<size_t>((rows + 7) / 8);
-  for (const Datum* datum : data) {
-    if (datum->is_scalar()) {
-      if (datum->scalar.is_null()) {
-        return Buffer::allocate(bytes, true);
-      }
-      continue;
-    }
-    BufferPtr validity = normalized_validity(*datum->column);
-    if (validity == nullptr) {
-      continue;
-    }
-    if (result == nullptr) {
-      result = Buffer::allocate(bytes);
-      std::memcpy(result->mutable_data(), validity->data(), bytes);
-    } else {
-      uint8_t* out = result->mutable_data();
-      const uint8_t* in = validity->data();
-      for (size_t i = 0; i < bytes; ++i) {
-        out[i] &= in[i];
-      }
-    }
-  }
-  return result;
-}
-
 Datum evaluate(const BoundExpr& expr, const RecordBatch& batch) {
   int64_t rows = batch.num_rows();
   switch (expr.kind) {

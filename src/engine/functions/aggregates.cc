@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "engine/functions/registry.h"
-#include "engine/operators/key_index.h"
+#include "engine/types/key_index.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/expr/expr_eval.h"
+#include "engine/functions/kernel.h"
 #include "setl/engine/functions.h"
 
 namespace setl::engine::detail {

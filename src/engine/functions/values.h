@@ -4,7 +4,7 @@
 
 #include <type_traits>
 
-#include "engine/expr/expr_eval.h"
+#include "engine/functions/kernel.h"
 
 namespace setl::engine::detail {
 

@@ -9,7 +9,7 @@
 
 #include "engine/expr/expr_eval.h"
 #include "engine/functions/registry.h"
-#include "engine/operators/key_index.h"
+#include "engine/types/key_index.h"
 #include "engine/operators/parallel.h"
 #include "setl/core/cancellation.h"
 #include "setl/core/error.h"

@@ -4,7 +4,7 @@
 
 #include "engine/types/column_ops.h"
 #include "engine/operators/parallel.h"
-#include "engine/operators/key_index.h"
+#include "engine/types/key_index.h"
 #include "setl/core/cancellation.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"

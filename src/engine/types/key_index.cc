@@ -1,4 +1,4 @@
-#include "engine/operators/key_index.h"
+#include "engine/types/key_index.h"
 
 #include <cmath>
 #include <cstring>
