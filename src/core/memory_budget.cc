@@ -1,0 +1,270 @@
+#include "setl/core/memory_budget.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+namespace setl::memory {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (!std::isspace(static_cast<unsigned char>(c))) {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  return out;
+}
+
+[[noreturn]] void bad_size(std::string_view text, const std::string& why) {
+  throw ConfigError("memory size '" + std::string(text) + "': " + why +
+                    "; expected bytes with an optional unit (KB, MB, GB, TB or KiB, MiB, GiB, "
+                    "TiB), a percentage of physical memory such as 60%, or 'unlimited'");
+}
+
+std::string human(int64_t bytes) {
+  return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
+}
+
+}  // namespace
+
+int64_t physical_memory_bytes() {
+  long pages = sysconf(_SC_PHYS_PAGES);
+  long page_size = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page_size <= 0) {
+    return 0;
+  }
+  return static_cast<int64_t>(pages) * static_cast<int64_t>(page_size);
+}
+
+int64_t parse_memory_size(std::string_view text) {
+  std::string t = lower(text);
+  if (t.empty() || t == "0" || t == "unlimited" || t == "none") {
+    return 0;
+  }
+  double number = 0;
+  auto [end, error] = std::from_chars(t.data(), t.data() + t.size(), number);
+  if (error != std::errc() || end == t.data() || !std::isfinite(number) || number < 0) {
+    bad_size(text, "no number");
+  }
+  std::string unit(end, static_cast<const char*>(t.data() + t.size()));
+  static const std::map<std::string, double> kUnits = {{"", 1},
+                                                       {"b", 1},
+                                                       {"k", 1024.0},
+                                                       {"kb", 1e3},
+                                                       {"kib", 1024.0},
+                                                       {"m", 1024.0 * 1024},
+                                                       {"mb", 1e6},
+                                                       {"mib", 1024.0 * 1024},
+                                                       {"g", 1073741824.0},
+                                                       {"gb", 1e9},
+                                                       {"gib", 1073741824.0},
+                                                       {"t", 1099511627776.0},
+                                                       {"tb", 1e12},
+                                                       {"tib", 1099511627776.0}};
+  double bytes = 0;
+  if (unit == "%") {
+    if (number <= 0 || number > 100) {
+      bad_size(text, "a percentage must be above 0 and at most 100");
+    }
+    int64_t physical = physical_memory_bytes();
+    if (physical == 0) {
+      bad_size(text, "physical memory is unknown on this machine; give bytes");
+    }
+    bytes = static_cast<double>(physical) * number / 100;
+  } else {
+    auto found = kUnits.find(unit);
+    if (found == kUnits.end()) {
+      bad_size(text, "unknown unit '" + unit + "'");
+    }
+    bytes = number * found->second;
+  }
+  if (bytes >= 9.2e18) {
+    bad_size(text, "too large");
+  }
+  if (bytes < 1) {
+    bad_size(text, "below one byte; write 'unlimited' for no limit");
+  }
+  return static_cast<int64_t>(bytes);
+}
+
+std::shared_ptr<MemoryBudget> MemoryBudget::create(int64_t limit) {
+  if (limit < 0) {
+    throw ConfigError("a memory budget cannot be negative (" + std::to_string(limit) + ")");
+  }
+  std::shared_ptr<MemoryBudget> budget(new MemoryBudget(limit));
+  budget->self_ = budget;
+  return budget;
+}
+
+bool MemoryBudget::take(const std::string& holder, int64_t bytes) {
+  std::lock_guard lock(mutex_);
+  if (limit_ > 0 && used_ + bytes > limit_) {
+    return false;
+  }
+  used_ += bytes;
+  peak_ = std::max(peak_, used_);
+  held_[holder] += bytes;
+  return true;
+}
+
+void MemoryBudget::give_back(const std::string& holder, int64_t bytes) noexcept {
+  std::lock_guard lock(mutex_);
+  used_ -= bytes;
+  auto found = held_.find(holder);
+  if (found != held_.end() && (found->second -= bytes) <= 0) {
+    held_.erase(found);
+  }
+}
+
+void MemoryBudget::take_or_reclaim(const std::string& holder, int64_t bytes) {
+  if (bytes < 0) {
+    throw InternalError("negative memory reservation for " + holder);
+  }
+  if (take(holder, bytes)) {
+    return;
+  }
+  // Ask the reclaimers in turn: lowest priority first, then the most reclaimable.
+  std::lock_guard round(reclaim_mutex_);
+  while (true) {
+    std::vector<Reclaimer*> candidates;
+    int64_t shortfall = 0;
+    {
+      std::lock_guard lock(mutex_);
+      candidates = reclaimers_;
+      shortfall = used_ + bytes - limit_;
+    }
+    std::stable_sort(candidates.begin(), candidates.end(), [](Reclaimer* a, Reclaimer* b) {
+      if (a->priority() != b->priority()) {
+        return a->priority() < b->priority();
+      }
+      return a->reclaimable_bytes() > b->reclaimable_bytes();
+    });
+    int64_t freed = 0;
+    for (Reclaimer* reclaimer : candidates) {
+      if (shortfall - freed <= 0) {
+        break;
+      }
+      if (reclaimer->reclaimable_bytes() > 0) {
+        freed += reclaimer->reclaim(shortfall - freed);
+      }
+    }
+    if (take(holder, bytes)) {
+      return;
+    }
+    if (freed <= 0) {
+      break;
+    }
+  }
+  std::string top;
+  for (const auto& [name, held] : holders()) {
+    if (top.size() > 200) {
+      break;
+    }
+    top += (top.empty() ? "" : ", ") + name + " " + human(held);
+  }
+  throw OutOfMemoryError(holder + " asked for " + human(bytes) + " of memory, but the budget of " +
+                         human(limit_) + " has " + human(used()) +
+                         " reserved and nothing more could be reclaimed (largest holders: " +
+                         (top.empty() ? std::string("none") : top) +
+                         "); raise memory.limit or lower the work's memory needs");
+}
+
+MemoryBudget::Reservation MemoryBudget::reserve(int64_t bytes, std::string holder) {
+  take_or_reclaim(holder, bytes);
+  return Reservation(self_.lock(), std::move(holder), bytes);
+}
+
+MemoryBudget::Reservation MemoryBudget::try_reserve(int64_t bytes, std::string holder) {
+  if (bytes < 0 || !take(holder, bytes)) {
+    return Reservation(self_.lock(), std::move(holder), 0);
+  }
+  return Reservation(self_.lock(), std::move(holder), bytes);
+}
+
+int64_t MemoryBudget::used() const {
+  std::lock_guard lock(mutex_);
+  return used_;
+}
+
+int64_t MemoryBudget::peak() const {
+  std::lock_guard lock(mutex_);
+  return peak_;
+}
+
+std::vector<std::pair<std::string, int64_t>> MemoryBudget::holders() const {
+  std::vector<std::pair<std::string, int64_t>> out;
+  {
+    std::lock_guard lock(mutex_);
+    out.assign(held_.begin(), held_.end());
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  return out;
+}
+
+void MemoryBudget::add_reclaimer(Reclaimer* reclaimer) {
+  std::lock_guard lock(mutex_);
+  reclaimers_.push_back(reclaimer);
+}
+
+void MemoryBudget::remove_reclaimer(Reclaimer* reclaimer) {
+  std::lock_guard round(reclaim_mutex_);
+  std::lock_guard lock(mutex_);
+  std::erase(reclaimers_, reclaimer);
+}
+
+MemoryBudget::Reservation::Reservation(std::shared_ptr<MemoryBudget> budget, std::string holder,
+                                       int64_t bytes)
+    : budget_(std::move(budget)), holder_(std::move(holder)), bytes_(bytes) {}
+
+MemoryBudget::Reservation::Reservation(Reservation&& other) noexcept
+    : budget_(std::move(other.budget_)),
+      holder_(std::move(other.holder_)),
+      bytes_(std::exchange(other.bytes_, 0)) {}
+
+MemoryBudget::Reservation& MemoryBudget::Reservation::operator=(Reservation&& other) noexcept {
+  if (this != &other) {
+    release();
+    budget_ = std::move(other.budget_);
+    holder_ = std::move(other.holder_);
+    bytes_ = std::exchange(other.bytes_, 0);
+  }
+  return *this;
+}
+
+MemoryBudget::Reservation::~Reservation() {
+  release();
+}
+
+void MemoryBudget::Reservation::grow(int64_t bytes) {
+  budget_->take_or_reclaim(holder_, bytes);
+  bytes_ += bytes;
+}
+
+bool MemoryBudget::Reservation::try_grow(int64_t bytes) {
+  if (bytes < 0 || !budget_->take(holder_, bytes)) {
+    return false;
+  }
+  bytes_ += bytes;
+  return true;
+}
+
+void MemoryBudget::Reservation::shrink(int64_t bytes) noexcept {
+  bytes = std::clamp<int64_t>(bytes, 0, bytes_);
+  if (bytes > 0 && budget_) {
+    budget_->give_back(holder_, bytes);
+    bytes_ -= bytes;
+  }
+}
+
+void MemoryBudget::Reservation::release() noexcept {
+  shrink(bytes_);
+}
+
+}  // namespace setl::memory
