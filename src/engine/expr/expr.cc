@@ -241,7 +241,7 @@ Expr Expr::is_not_null() const {
   return make_expr(ExprKind::kCall, "is_not_null", {*this});
 }
 Expr Expr::like(std::string pattern) const {
-  return make_expr(ExprKind::kCall, "like", {*this, lit(std::move(pattern))});
+  return make_expr(ExprKind::kCall, "like", {*this, lit(pattern)});
 }
 
 Expr Expr::cast(DataType type) const {

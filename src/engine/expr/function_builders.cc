@@ -97,7 +97,7 @@ Expr to_date(Expr text) {
   return call("to_date", {std::move(text)});
 }
 Expr date_trunc(std::string unit, Expr date) {
-  return call("date_trunc", {lit(std::move(unit)), std::move(date)});
+  return call("date_trunc", {lit(unit), std::move(date)});
 }
 
 Expr count(Expr value) {
