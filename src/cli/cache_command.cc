@@ -7,23 +7,13 @@
 
 #include "parse_arguments.h"
 #include "setl/core/error.h"
+#include "setl/core/memory.h"
 #include "setl/workflow/disk_cache.h"
 
 namespace setl::cli {
 namespace {
 
-std::string human_bytes(int64_t bytes) {
-  if (bytes >= (int64_t{1} << 30)) {
-    return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1 << 30));
-  }
-  if (bytes >= (int64_t{1} << 20)) {
-    return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
-  }
-  if (bytes >= 1024) {
-    return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024);
-  }
-  return fmt::format("{} B", bytes);
-}
+using memory::format_bytes;
 
 std::string age(std::chrono::system_clock::time_point since) {
   auto seconds =
@@ -78,12 +68,12 @@ int cache_command(const std::vector<std::string>& args, std::ostream& out, std::
                                                                entry.expired ? " (expired)" : "");
         out << fmt::format("{:<14} {:<24} {:<28} {:>10} {:>6} {:>6} {:>8}\n",
                            entry.key.substr(0, 12), entry.factory, entry.type,
-                           human_bytes(entry.bytes), entry.hits, age(entry.created), ttl);
+                           format_bytes(entry.bytes), entry.hits, age(entry.created), ttl);
       }
     } else if (stats->parsed()) {
       workflow::DiskCache::Stats totals = cache.stats();
       out << fmt::format("entries {}\nbytes {} ({})\nhits {}\nexpired {}\n", totals.entries,
-                         totals.bytes, human_bytes(totals.bytes), totals.hits, totals.expired);
+                         totals.bytes, format_bytes(totals.bytes), totals.hits, totals.expired);
     } else if (invalidate->parsed()) {
       std::vector<std::string> removed = cache.invalidate(factory, cascade);
       out << "removed " << removed.size() << " entr" << (removed.size() == 1 ? "y" : "ies")

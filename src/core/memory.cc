@@ -2,6 +2,8 @@
 
 #include <atomic>
 
+#include <fmt/format.h>
+
 namespace setl::memory {
 namespace {
 
@@ -18,6 +20,19 @@ int64_t peak_bytes() noexcept {
 }
 void reset_peak() noexcept {
   peak.store(bytes_allocated(), std::memory_order_relaxed);
+}
+
+std::string format_bytes(int64_t bytes) {
+  if (bytes >= (int64_t{1} << 30)) {
+    return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1 << 30));
+  }
+  if (bytes >= (int64_t{1} << 20)) {
+    return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
+  }
+  if (bytes >= 1024) {
+    return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024);
+  }
+  return fmt::format("{} B", bytes);
 }
 
 void record_allocation(int64_t bytes) noexcept {

@@ -5,8 +5,9 @@
 #include <charconv>
 #include <cmath>
 
-#include <fmt/format.h>
 #include <unistd.h>
+
+#include "setl/core/memory.h"
 
 namespace setl::memory {
 namespace {
@@ -25,10 +26,6 @@ std::string lower(std::string_view text) {
   throw ConfigError("memory size '" + std::string(text) + "': " + why +
                     "; expected bytes with an optional unit (KB, MB, GB, TB or KiB, MiB, GiB, "
                     "TiB), a percentage of physical memory such as 60%, or 'unlimited'");
-}
-
-std::string human(int64_t bytes) {
-  return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
 }
 
 }  // namespace
@@ -166,10 +163,11 @@ void MemoryBudget::take_or_reclaim(const std::string& holder, int64_t bytes) {
     if (top.size() > 200) {
       break;
     }
-    top += (top.empty() ? "" : ", ") + name + " " + human(held);
+    top += (top.empty() ? "" : ", ") + name + " " + format_bytes(held);
   }
-  throw OutOfMemoryError(holder + " asked for " + human(bytes) + " of memory, but the budget of " +
-                         human(limit_) + " has " + human(used()) +
+  throw OutOfMemoryError(holder + " asked for " + format_bytes(bytes) +
+                         " of memory, but the budget of " + format_bytes(limit_) + " has " +
+                         format_bytes(used()) +
                          " reserved and nothing more could be reclaimed (largest holders: " +
                          (top.empty() ? std::string("none") : top) +
                          "); raise memory.limit or lower the work's memory needs");
