@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "csv_reader.h"
+#include "csv_stream.h"
 #include "file_io.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
@@ -132,73 +132,22 @@ void CsvConnector::write_file(const engine::Table& table, bool append) const {
 }
 
 engine::SchemaPtr CsvConnector::schema() const {
-  const std::filesystem::path& file = path();
   std::lock_guard lock(mutex_);
   if (!schema_) {
-    std::string data = detail::read_file(file);
-    schema_ = detail::prepare_csv(data, file.string(), options_).schema;
+    schema_ = detail::csv_file_schema(path(), options_);
   }
   return schema_;
 }
 
+std::unique_ptr<engine::BatchStream> CsvConnector::scan_stream(const engine::ScanRequest& request,
+                                                               int64_t batch_bytes) const {
+  return detail::open_csv_stream(path(), options_, request, batch_bytes);
+}
+
 engine::ScanResult CsvConnector::scan(const engine::ScanRequest& request) const {
-  const std::filesystem::path& file = path();
-  std::string data = detail::read_file(file);
-  detail::CsvParse parse = detail::prepare_csv(data, file.string(), options_);
-  {
-    std::lock_guard lock(mutex_);
-    schema_ = parse.schema;
-  }
-  const engine::Schema& file_schema = *parse.schema;
-  std::vector<size_t> wanted;
-  if (request.columns.empty()) {
-    for (size_t i = 0; i < file_schema.num_fields(); ++i) {
-      wanted.push_back(i);
-    }
-  } else {
-    for (const std::string& name : request.columns) {
-      wanted.push_back(file_schema.index_of(name));
-    }
-  }
-  std::vector<engine::Field> fields;
-  for (size_t index : wanted) {
-    fields.push_back(file_schema.field(index));
-  }
-  auto output_schema = std::make_shared<engine::Schema>(std::move(fields));
-  const auto& split = parse.split;
-  size_t ranges = split.starts.size();
-  std::vector<detail::RangeResult> results(ranges);
-  engine::parallel_for(ranges, [&](size_t r) {
-    size_t end = r + 1 < ranges ? split.starts[r + 1] : data.size();
-    results[r] = detail::parse_range(data, split.starts[r], end, split.lines[r], parse.schema,
-                                     wanted, output_schema, file.string(), options_);
-    report_progress(results[r].batch ? results[r].batch->num_rows() : 0,
-                    static_cast<int64_t>(end - split.starts[r]));
-  });
-  std::vector<engine::RecordBatch> batches;
-  std::vector<std::string> rejects;
-  for (detail::RangeResult& result : results) {
-    if (!result.error.empty()) {
-      throw ParseError(result.error);
-    }
-    if (result.batch) {
-      batches.push_back(std::move(*result.batch));
-    }
-    rejects.insert(rejects.end(), result.rejects.begin(), result.rejects.end());
-  }
-  if (options_.permissive && !options_.rejects_path.empty()) {
-    detail::write_file_atomically(options_.rejects_path, [&](std::ostream& out) {
-      for (const std::string& line : rejects) {
-        out << line << '\n';
-      }
-    });
-  }
-  engine::Table table(output_schema, std::move(batches));
-  engine::ScanStats stats;
-  stats.rows = table.num_rows();
-  stats.rejected_rows = static_cast<int64_t>(rejects.size());
-  stats.bytes_read = static_cast<int64_t>(data.size());
-  return {std::move(table), stats};
+  std::unique_ptr<engine::BatchStream> stream = scan_stream(request, engine::kDefaultBatchBytes);
+  engine::Table table = engine::collect_stream(*stream);
+  return {std::move(table), stream->stats()};
 }
 
 }  // namespace setl::storage

@@ -269,32 +269,11 @@ DataType type_from_candidates(unsigned candidates, bool seen) {
   return DataType::string();
 }
 
-// One sequential pass with the tokenizer's own state machine: record boundaries near every
-// `chunk` bytes.
-Split split_ranges(std::string_view data, size_t from, int64_t first_line, size_t chunk,
-                   const CsvOptions& options) {
-  Split split;
-  split.data_start = from;
-  split.starts.push_back(from);
-  split.lines.push_back(first_line);
-  RecordReader reader(data, from, data.size(), first_line, options);
-  size_t next_cut = from + chunk;
-  while (reader.skip()) {
-    size_t position = reader.position();
-    if (position >= next_cut && position < data.size()) {
-      split.starts.push_back(position);
-      split.lines.push_back(reader.line());
-      next_cut = position + chunk;
-    }
-  }
-  return split;
-}
-
 }  // namespace
 
 namespace detail {
 
-CsvParse prepare_csv(const std::string& data, const std::string& where, const CsvOptions& options) {
+CsvParse prepare_csv(std::string_view data, const std::string& where, const CsvOptions& options) {
   CsvParse parse;
   // A UTF-8 byte order mark (written by Excel and PowerShell) is not part of the data.
   size_t body = std::string_view(data).starts_with("\xEF\xBB\xBF") ? 3 : 0;
@@ -365,25 +344,60 @@ CsvParse prepare_csv(const std::string& data, const std::string& where, const Cs
     }
     parse.schema = std::make_shared<engine::Schema>(std::move(fields));
   }
-  // Ranges of roughly batch_rows records, from the average record length of the sample.
-  size_t average = 64;
-  {
-    RecordReader reader(data, body, data.size(), body_line, options);
-    Record record;
-    std::string error;
-    size_t bytes = 0;
-    int64_t count = 0;
-    while (count < 1000 && reader.next(record, error)) {
-      bytes += record.raw.size() + 1;
-      ++count;
+  parse.data_start = body;
+  parse.data_line = body_line;
+  // The average record length of a sample, to cut ranges of about batch_rows records.
+  RecordReader reader(data, body, data.size(), body_line, options);
+  Record record;
+  std::string error;
+  size_t bytes = 0;
+  int64_t count = 0;
+  while (count < 1000 && reader.next(record, error)) {
+    bytes += record.raw.size() + 1;
+    ++count;
+  }
+  if (count > 0) {
+    parse.average_record_bytes = std::max<size_t>(1, bytes / static_cast<size_t>(count));
+  }
+  return parse;
+}
+
+Split split_block(std::string_view data, size_t from, int64_t first_line, size_t chunk, bool at_end,
+                  const CsvOptions& options) {
+  Split split;
+  split.data_start = from;
+  split.starts.push_back(from);
+  split.lines.push_back(first_line);
+  RecordReader reader(data, from, data.size(), first_line, options);
+  size_t last_start = from;
+  int64_t last_line = first_line;
+  size_t next_cut = from + chunk;
+  while (true) {
+    size_t start = reader.position();
+    int64_t line = reader.line();
+    if (!reader.skip()) {
+      break;
     }
-    if (count > 0) {
-      average = std::max<size_t>(1, bytes / static_cast<size_t>(count));
+    last_start = start;
+    last_line = line;
+    size_t position = reader.position();
+    if (position >= next_cut && position < data.size()) {
+      split.starts.push_back(position);
+      split.lines.push_back(reader.line());
+      next_cut = position + chunk;
     }
   }
-  size_t chunk = std::max<size_t>(256, average * static_cast<size_t>(options.batch_rows));
-  parse.split = split_ranges(data, body, body_line, chunk, options);
-  return parse;
+  split.end = data.size();
+  if (!at_end) {
+    // The last record may continue in the next block: it is left for that block.
+    split.end = last_start;
+    split.end_line = last_line;
+    while (!split.starts.empty() && split.starts.back() >= last_start) {
+      split.starts.pop_back();
+      split.lines.pop_back();
+    }
+  }
+  return split;
 }
 
 struct ParsedValue {
@@ -393,7 +407,7 @@ struct ParsedValue {
   double number = 0;
 };
 
-RangeResult parse_range(const std::string& data, size_t begin, size_t end, int64_t first_line,
+RangeResult parse_range(std::string_view data, size_t begin, size_t end, int64_t first_line,
                         const engine::SchemaPtr& file_schema, const std::vector<size_t>& wanted,
                         const engine::SchemaPtr& output_schema, const std::string& where,
                         const CsvOptions& options) {

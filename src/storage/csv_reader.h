@@ -9,22 +9,33 @@
 
 namespace setl::storage::detail {
 
-/// Where the parallel parse cuts the file: record starts found by the tokenizer itself.
+/// Where the parallel parse cuts a block of the file: record starts found by the
+/// tokenizer itself. Ranges run from each start to the next, the last one to `end`.
 struct Split {
-  size_t data_start = 0;  // first byte after the header
+  size_t data_start = 0;
   std::vector<size_t> starts;
   std::vector<int64_t> lines;
+  size_t end = 0;        // where the block's complete records end
+  int64_t end_line = 0;  // the line number at `end`
 };
 
 struct CsvParse {
   engine::SchemaPtr schema;
-  Split split;
   std::vector<std::string> header;
+  size_t data_start = 0;  // first byte after the header (and byte order mark)
+  int64_t data_line = 1;
+  size_t average_record_bytes = 64;
 };
 
-/// Finds the header, infers or checks the schema and cuts the data into ranges.
-/// `where` names the file in errors. Throws: ParseError.
-CsvParse prepare_csv(const std::string& data, const std::string& where, const CsvOptions& options);
+/// Finds the header and infers or checks the schema from the first records of `data` (the
+/// file's first block). `where` names the file in errors. Throws: ParseError.
+CsvParse prepare_csv(std::string_view data, const std::string& where, const CsvOptions& options);
+
+/// Cuts the records of `data` from `from` into ranges of about `chunk` bytes. Unless
+/// `at_end` (the block ends the file), the last record found is left out (`end` is its
+/// start), as it may continue in the next block; the ranges then end before it.
+Split split_block(std::string_view data, size_t from, int64_t first_line, size_t chunk, bool at_end,
+                  const CsvOptions& options);
 
 struct RangeResult {
   std::optional<engine::RecordBatch> batch;
@@ -33,7 +44,7 @@ struct RangeResult {
 };
 
 /// Parses the records in [begin, end) into the `wanted` columns of `file_schema`.
-RangeResult parse_range(const std::string& data, size_t begin, size_t end, int64_t first_line,
+RangeResult parse_range(std::string_view data, size_t begin, size_t end, int64_t first_line,
                         const engine::SchemaPtr& file_schema, const std::vector<size_t>& wanted,
                         const engine::SchemaPtr& output_schema, const std::string& where,
                         const CsvOptions& options);

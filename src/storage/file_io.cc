@@ -12,6 +12,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "byte_stream.h"
 #include "setl/core/cancellation.h"
 #include "setl/core/error.h"
 
@@ -26,173 +27,6 @@ bool ends_with(const std::filesystem::path& path, std::string_view suffix) {
 
 std::mutex limits_mutex;
 DecompressionLimits limits_value;
-
-// Reads a regular file or a pipe in chunks; sizes come from what read() returns, never
-// from the file's claimed size.
-class FileSource {
- public:
-  explicit FileSource(const std::filesystem::path& path) : path_(path) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) {
-      int code = errno;
-      throw IoError("cannot open " + path.string() + ": " +
-                    (code == ENOENT ? std::string("no such file") : std::strerror(code)));
-    }
-    struct stat info {};
-    if (::fstat(fd_, &info) != 0 || S_ISDIR(info.st_mode)) {
-      ::close(fd_);
-      throw IoError("cannot read " + path.string() + ": it is a directory, not a file");
-    }
-    size_hint_ = S_ISREG(info.st_mode) ? static_cast<size_t>(info.st_size) : 0;
-  }
-  ~FileSource() { ::close(fd_); }
-  FileSource(const FileSource&) = delete;
-  FileSource& operator=(const FileSource&) = delete;
-
-  size_t size_hint() const { return size_hint_; }
-
-  /// Up to `capacity` bytes into `out`; 0 at the end.
-  size_t read(char* out, size_t capacity) {
-    while (true) {
-      ssize_t got = ::read(fd_, out, capacity);
-      if (got < 0 && errno == EINTR) {
-        continue;
-      }
-      if (got < 0) {
-        throw IoError("cannot read " + path_.string() + ": " + std::strerror(errno));
-      }
-      consumed_ += static_cast<uint64_t>(got);
-      return static_cast<size_t>(got);
-    }
-  }
-  uint64_t consumed() const { return consumed_; }
-
- private:
-  const std::filesystem::path& path_;
-  int fd_ = -1;
-  size_t size_hint_ = 0;
-  uint64_t consumed_ = 0;
-};
-
-// Reads straight into the result, growing it geometrically (pipes have no size).
-std::string read_plain(FileSource& source) {
-  std::string data(std::max<size_t>(source.size_hint(), 1 << 16), '\0');
-  size_t used = 0;
-  while (true) {
-    if (used == data.size()) {
-      // Full: probe for the end before doubling (the usual case for regular files).
-      char probe[4096];
-      size_t extra = source.read(probe, sizeof(probe));
-      if (extra == 0) {
-        break;
-      }
-      data.resize(data.size() * 2);
-      std::memcpy(data.data() + used, probe, extra);
-      used += extra;
-      continue;
-    }
-    size_t got = source.read(data.data() + used, data.size() - used);
-    if (got == 0) {
-      break;
-    }
-    used += got;
-  }
-  data.resize(used);
-  return data;
-}
-
-// Appends decompressed bytes, enforcing the limits as the output grows.
-void append_expanded(std::string& out, const char* data, size_t size, const FileSource& source,
-                     const std::filesystem::path& path) {
-  out.append(data, size);
-  check_expansion(path.string(), source.consumed(), out.size());
-}
-
-std::string gunzip(FileSource& source, const std::filesystem::path& path) {
-  z_stream stream{};
-  if (inflateInit2(&stream, 15 + 32) != Z_OK) {  // 32: accept gzip and zlib headers
-    throw IoError("cannot start gzip decompression for " + path.string());
-  }
-  std::string out;
-  out.reserve(source.size_hint() * 4);
-  std::vector<char> input(1 << 20);
-  std::vector<char> chunk(1 << 20);
-  bool at_member_end = false;  // the input so far ends exactly at the end of a member
-  try {
-    while (true) {
-      if (stream.avail_in == 0) {
-        size_t got = source.read(input.data(), input.size());
-        if (got == 0) {
-          break;
-        }
-        stream.next_in = reinterpret_cast<Bytef*>(input.data());
-        stream.avail_in = static_cast<uInt>(got);
-      }
-      if (at_member_end) {
-        inflateReset(&stream);  // appended files hold one gzip member per write
-        at_member_end = false;
-      }
-      stream.next_out = reinterpret_cast<Bytef*>(chunk.data());
-      stream.avail_out = static_cast<uInt>(chunk.size());
-      int status = inflate(&stream, Z_NO_FLUSH);
-      if (status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR) {
-        throw IoError(path.string() + " is not valid gzip data (" +
-                      (stream.msg ? stream.msg : "inflate failed") + ")");
-      }
-      append_expanded(out, chunk.data(), chunk.size() - stream.avail_out, source, path);
-      if (status == Z_STREAM_END) {
-        at_member_end = true;
-      } else if (status == Z_BUF_ERROR && stream.avail_in != 0 && stream.avail_out != 0) {
-        throw IoError(path.string() + " is not valid gzip data (no progress)");
-      }
-    }
-  } catch (...) {
-    inflateEnd(&stream);
-    throw;
-  }
-  inflateEnd(&stream);
-  if (!at_member_end && source.consumed() > 0) {
-    throw IoError(path.string() + " is truncated: the gzip stream ends early");
-  }
-  return out;
-}
-
-std::string unzstd(FileSource& source, const std::filesystem::path& path) {
-  std::unique_ptr<ZSTD_DStream, size_t (*)(ZSTD_DStream*)> stream(ZSTD_createDStream(),
-                                                                  ZSTD_freeDStream);
-  ZSTD_initDStream(stream.get());
-  std::string out;
-  out.reserve(source.size_hint() * 4);
-  std::vector<char> input(ZSTD_DStreamInSize());
-  std::vector<char> chunk(ZSTD_DStreamOutSize());
-  size_t last = 0;
-  while (size_t got = source.read(input.data(), input.size())) {
-    ZSTD_inBuffer in{input.data(), got, 0};
-    while (in.pos < in.size) {
-      ZSTD_outBuffer output{chunk.data(), chunk.size(), 0};
-      last = ZSTD_decompressStream(stream.get(), &output, &in);
-      if (ZSTD_isError(last)) {
-        throw IoError(path.string() + " is not valid zstd data (" + ZSTD_getErrorName(last) + ")");
-      }
-      append_expanded(out, chunk.data(), output.pos, source, path);
-    }
-  }
-  // Flush what the decoder still holds for the consumed input.
-  while (last != 0) {
-    ZSTD_inBuffer in{nullptr, 0, 0};
-    ZSTD_outBuffer output{chunk.data(), chunk.size(), 0};
-    size_t status = ZSTD_decompressStream(stream.get(), &output, &in);
-    if (ZSTD_isError(status) || output.pos == 0) {
-      break;
-    }
-    last = status;
-    append_expanded(out, chunk.data(), output.pos, source, path);
-  }
-  if (last != 0) {
-    throw IoError(path.string() + " is truncated: the zstd frame ends early");
-  }
-  return out;
-}
 
 // Compresses what is written through it into `sink`: gzip (zlib level 6) or zstd (level 3).
 class CompressingBuffer : public std::streambuf {
@@ -273,14 +107,19 @@ class CompressingBuffer : public std::streambuf {
 }  // namespace
 
 std::string read_file(const std::filesystem::path& path) {
-  FileSource source(path);
-  if (ends_with(path, ".gz")) {
-    return gunzip(source, path);
+  ByteStream source(path);
+  // Reads straight into the result, growing it geometrically (pipes and compressed files
+  // have no size).
+  std::string data(std::max<size_t>(source.size_hint() + 1, 1 << 16), '\0');
+  size_t used = 0;
+  while (size_t got = source.read(data.data() + used, data.size() - used)) {
+    used += got;
+    if (used == data.size()) {
+      data.resize(data.size() * 2);
+    }
   }
-  if (ends_with(path, ".zst")) {
-    return unzstd(source, path);
-  }
-  return read_plain(source);
+  data.resize(used);
+  return data;
 }
 
 void check_expansion(const std::string& what, uint64_t compressed, uint64_t expanded) {

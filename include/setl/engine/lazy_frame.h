@@ -16,47 +16,10 @@
 
 #include "setl/engine/expr.h"
 #include "setl/engine/functions.h"
+#include "setl/engine/scan_source.h"
 #include "setl/engine/table.h"
 
 namespace setl::engine {
-
-/// What a scan is asked for: only these columns (all when empty) and, as a hint, rows
-/// matching `filter` (a source may skip data it can prove does not match; the engine
-/// still applies the filter unless the source reports it exact).
-struct ScanRequest {
-  std::vector<std::string> columns;
-  std::optional<Expr> filter;
-};
-
-/// What one scan did, returned with its rows (a value: concurrent scans of one source
-/// each get their own).
-struct ScanStats {
-  int64_t rows = 0;           ///< rows returned
-  int64_t rejected_rows = 0;  ///< malformed records sent to a rejects file (permissive reads)
-  /// Units the source holds and how many it read after pruning by the request's filter:
-  /// row groups (Parquet), partitions (partitioned datasets); 0 when the source has none.
-  int64_t units_total = 0;
-  int64_t units_read = 0;
-  int64_t bytes_read = 0;  ///< bytes read from storage, where the source knows them
-};
-
-struct ScanResult {
-  Table table;
-  ScanStats stats;
-};
-
-/// A source of rows a LazyFrame can scan; the storage layer's connectors implement it.
-class ScanSource {
- public:
-  virtual ~ScanSource() = default;
-  virtual SchemaPtr schema() const = 0;
-  /// A short description for explain(), e.g. "csv orders.csv".
-  virtual std::string describe() const = 0;
-  /// Reads the requested columns (in the schema's order), with what the scan did.
-  [[nodiscard]] virtual ScanResult scan(const ScanRequest& request) const = 0;
-  /// True if scan() returns only rows matching the request's filter.
-  virtual bool applies_filter_exactly() const { return false; }
-};
 
 class LazyGroupBy;
 namespace detail {

@@ -50,6 +50,11 @@ class CsvConnector : public FileConnector {
 
   engine::SchemaPtr schema() const override;
   engine::ScanResult scan(const engine::ScanRequest& request) const override;
+  /// Reads the file block by block (also .gz and .zst files), parsing each block's
+  /// records in parallel: memory stays near a few batches whatever the file's size.
+  /// The schema is inferred from the first infer_rows records.
+  std::unique_ptr<engine::BatchStream> scan_stream(const engine::ScanRequest& request,
+                                                   int64_t batch_bytes) const override;
   const CsvOptions& options() const noexcept { return options_; }
 
  protected:

@@ -212,8 +212,20 @@ ColumnPtr ColumnBuilder::finish() {
     length_ = 0;
     return column;
   }
+  // Buffers sized for an estimate give back what the rows did not use (a reader that
+  // reserves for a range's worst case must not hold several times its data).
   if (type_.id() == TypeId::kString) {
     chars_->resize(static_cast<size_t>(chars_length_));
+  }
+  if (values_ && length_ < capacity_) {
+    size_t used = type_.id() == TypeId::kBool ? static_cast<size_t>((length_ + 7) / 8)
+                  : type_.id() == TypeId::kString
+                      ? static_cast<size_t>((length_ + 1) * 4)
+                      : static_cast<size_t>(length_ * type_.byte_width());
+    values_->resize(used);
+  }
+  if (validity_ && length_ < capacity_) {
+    validity_->resize(static_cast<size_t>((length_ + 7) / 8));
   }
   auto column = std::make_shared<Column>(type_, length_, null_count_ > 0 ? validity_ : nullptr,
                                          values_, chars_, null_count_);
