@@ -42,7 +42,9 @@ class CountAccumulator : public Accumulator {
   void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
     auto& partial = static_cast<CountAccumulator&>(other);
     for (size_t i = 0; i < mapping.size(); ++i) {
-      counts_[static_cast<size_t>(mapping[i])] += partial.counts_[i];
+      if (mapping[i] >= 0) {
+        counts_[static_cast<size_t>(mapping[i])] += partial.counts_[i];
+      }
     }
   }
 
@@ -123,6 +125,9 @@ class SumAccumulator : public Accumulator {
   void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
     auto& partial = static_cast<SumAccumulator&>(other);
     for (size_t i = 0; i < mapping.size(); ++i) {
+      if (mapping[i] < 0) {
+        continue;
+      }
       size_t group = static_cast<size_t>(mapping[i]);
       if (!partial.seen_[i]) {
         continue;
@@ -207,6 +212,9 @@ class MomentsAccumulator : public Accumulator {
   void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
     auto& partial = static_cast<MomentsAccumulator&>(other);
     for (size_t i = 0; i < mapping.size(); ++i) {
+      if (mapping[i] < 0) {
+        continue;
+      }
       size_t group = static_cast<size_t>(mapping[i]);
       int64_t n_b = partial.counts_[i];
       if (n_b == 0) {
@@ -305,6 +313,9 @@ class PickAccumulator : public Accumulator {
   void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
     auto& partial = static_cast<PickAccumulator&>(other);
     for (size_t i = 0; i < mapping.size(); ++i) {
+      if (mapping[i] < 0) {
+        continue;
+      }
       size_t group = static_cast<size_t>(mapping[i]);
       if (!partial.seen_[i]) {
         continue;

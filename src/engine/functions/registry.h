@@ -71,7 +71,7 @@ class Accumulator {
   virtual void update(const Column* input, const std::vector<int64_t>& groups, int64_t rows) = 0;
   virtual ColumnPtr finish(int64_t groups) = 0;
   /// Adds another accumulator's partial state (of the same function); its group i is this
-  /// accumulator's group mapping[i].
+  /// accumulator's group mapping[i], or is skipped where mapping[i] is -1.
   virtual void merge(Accumulator& other, const std::vector<int64_t>& mapping) = 0;
 };
 

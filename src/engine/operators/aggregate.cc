@@ -9,8 +9,8 @@
 
 #include "engine/expr/expr_eval.h"
 #include "engine/functions/registry.h"
-#include "engine/types/key_index.h"
 #include "engine/operators/parallel.h"
+#include "engine/types/key_index.h"
 #include "setl/core/cancellation.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
@@ -19,17 +19,7 @@
 #include "setl/engine/table.h"
 
 namespace setl::engine {
-namespace {
-
-using detail::BoundExpr;
-using detail::KeyIndex;
-
-struct AggregatePlan {
-  std::string name;
-  const detail::AggregateFunction* function = nullptr;
-  std::optional<BoundExpr> input;  // none for count(*)
-  DataType type;
-};
+namespace detail {
 
 AggregatePlan plan_aggregate(const Expr& expr, const Schema& schema) {
   if (expr.kind() != ExprKind::kAggregate) {
@@ -38,7 +28,7 @@ AggregatePlan plan_aggregate(const Expr& expr, const Schema& schema) {
   }
   AggregatePlan plan;
   plan.name = expr.output_name();
-  plan.function = detail::FunctionRegistry::instance().aggregate(expr.name());
+  plan.function = FunctionRegistry::instance().aggregate(expr.name());
   if (plan.function == nullptr) {
     throw InternalError("aggregate " + expr.name() + " is not registered");
   }
@@ -49,16 +39,25 @@ AggregatePlan plan_aggregate(const Expr& expr, const Schema& schema) {
   }
   DataType input_type = DataType::null();
   if (!expr.args().empty()) {
-    plan.input = detail::bind(expr.args()[0], schema);
+    plan.input = bind(expr.args()[0], schema);
     input_type = plan.input->type;
   }
   plan.type = plan.function->result_type(expr, input_type);
   return plan;
 }
 
-std::unique_ptr<detail::Accumulator> make_accumulator(const AggregatePlan& plan) {
+std::unique_ptr<Accumulator> make_accumulator(const AggregatePlan& plan) {
   return plan.function->make(plan.input ? plan.input->type : DataType::null(), plan.type);
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::AggregatePlan;
+using detail::KeyIndex;
+using detail::make_accumulator;
+using detail::plan_aggregate;
 
 }  // namespace
 

@@ -8,9 +8,27 @@
 #include <string>
 #include <vector>
 
+#include "engine/expr/expr_eval.h"
+#include "engine/functions/registry.h"
 #include "setl/engine/table.h"
 
 namespace setl::engine {
+
+namespace detail {
+
+/// One aggregate of an agg() call, bound to its input schema.
+struct AggregatePlan {
+  std::string name;
+  const AggregateFunction* function = nullptr;
+  std::optional<BoundExpr> input;  // none for count(*)
+  DataType type;
+};
+
+/// Throws: SchemaError for something that is not an aggregate or nests one.
+AggregatePlan plan_aggregate(const Expr& expr, const Schema& schema);
+std::unique_ptr<Accumulator> make_accumulator(const AggregatePlan& plan);
+
+}  // namespace detail
 
 /// A batch and, optionally, the rows of it that count: a bitmap from bit 0 (null means
 /// every row). High-selectivity filters pass a selection instead of copying the rows.

@@ -1,4 +1,4 @@
-#include "engine/operators/parallel.h"
+#include "setl/engine/execution.h"
 
 #include <atomic>
 #include <exception>
@@ -9,9 +9,9 @@
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include "engine/operators/parallel.h"
 #include "setl/core/cancellation.h"
 #include "setl/core/job_group.h"
-#include "setl/engine/execution.h"
 
 namespace setl::engine {
 namespace {
@@ -86,6 +86,10 @@ void parallel_for(size_t count, const std::function<void(size_t)>& body) {
   if (error) {
     std::rethrow_exception(error);
   }
+}
+
+void in_arena(const std::function<void()>& body) {
+  arena()->execute(body);
 }
 
 }  // namespace detail

@@ -10,4 +10,7 @@ namespace setl::engine::detail {
 
 void parallel_for(size_t count, const std::function<void(size_t)>& body);
 
+/// Runs `body` inside the engine's arena (tasks it spawns run on the engine's workers).
+void in_arena(const std::function<void()>& body);
+
 }  // namespace setl::engine::detail

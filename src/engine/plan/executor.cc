@@ -1,76 +1,122 @@
-// The plan executor: each node becomes one operator call on its inputs' tables (the
-// Table operators, or the batch-step operators for chains of filters and projections).
-#include "engine/operators/batch_steps.h"
+// The plan executor: the optimized plan is cut into push pipelines at its breakers
+// (aggregate, distinct, sort, limit, window, join build). Each pipeline streams morsels
+// from its source (a scan, a table, or the previous breaker's output) through filters
+// and projections into its breaker; the last one feeds the result.
+#include "engine/exec/pipeline.h"
+#include "engine/exec/sinks.h"
+#include "engine/exec/spill.h"
+#include "engine/exec/transforms.h"
 #include "engine/plan/logical_plan.h"
 #include "setl/core/error.h"
 
 namespace setl::engine::plan {
 namespace {
 
+using detail::BreakerSink;
+using detail::Pipeline;
 using Kind = detail::PlanNode::Kind;
 
-// The filters and projections from `source` down, first to run first; `source` is left at
-// the first node below them.
-std::vector<detail::BatchStep> batch_steps(NodePtr& source) {
-  std::vector<detail::BatchStep> steps;
-  while (source->kind == Kind::kFilter || source->kind == Kind::kProject) {
-    steps.push_back({source->kind == Kind::kFilter, source->exprs});
-    source = source->inputs[0];
+class Executor {
+ public:
+  explicit Executor(detail::QueryContext& query) : query_(query) {}
+
+  Pipeline open(const NodePtr& node) {
+    switch (node->kind) {
+      case Kind::kTable:
+        return {stream_table(*node->table, batch_bytes()), {}};
+      case Kind::kScan:
+        return open_scan(*node);
+      case Kind::kFilter: {
+        Pipeline pipeline = open(node->inputs[0]);
+        pipeline.transforms.push_back(
+            detail::filter_transform(node->exprs[0], *node->inputs[0]->schema));
+        return pipeline;
+      }
+      case Kind::kProject: {
+        Pipeline pipeline = open(node->inputs[0]);
+        pipeline.transforms.push_back(detail::project_transform(node->exprs, node->schema));
+        return pipeline;
+      }
+      case Kind::kWindow:
+        return breaker(node->inputs[0],
+                       detail::window_sink(node->inputs[0]->schema, node->name, node->exprs[0]));
+      case Kind::kLimit:
+        return breaker(node->inputs[0],
+                       detail::limit_sink(node->schema, node->count, node->offset));
+      case Kind::kSort:
+        return breaker(node->inputs[0], detail::sort_sink(query_, node->schema, node->sort_keys));
+      case Kind::kDistinct:
+        return breaker(node->inputs[0],
+                       detail::aggregate_sink(query_, node->inputs[0]->schema,
+                                              node->schema->names(), {}, node->schema));
+      case Kind::kAggregate:
+        return breaker(node->inputs[0], detail::aggregate_sink(query_, node->inputs[0]->schema,
+                                                               node->keys, node->exprs));
+      case Kind::kUnion:
+        return {detail::concat_streams(as_stream(node->inputs[0]), as_stream(node->inputs[1]),
+                                       node->schema),
+                {}};
+      case Kind::kJoin: {
+        Table left = collect(node->inputs[0]);
+        Table right = collect(node->inputs[1]);
+        return {stream_table(left.join(right, node->keys, node->right_keys, node->join_type),
+                             batch_bytes()),
+                {}};
+      }
+    }
+    throw InternalError("unknown plan node");
   }
-  return {steps.rbegin(), steps.rend()};
-}
+
+  Table collect(const NodePtr& node) {
+    Pipeline pipeline = open(node);
+    std::unique_ptr<BreakerSink> sink = detail::collect_sink(node->schema);
+    detail::run_pipeline(pipeline, *sink);
+    std::unique_ptr<BatchStream> result = sink->output();
+    return collect_stream(*result);
+  }
+
+ private:
+  int64_t batch_bytes() const { return query_.resources.batch_bytes; }
+
+  Pipeline open_scan(const detail::PlanNode& node) {
+    Pipeline pipeline{node.source->scan_stream(node.request, batch_bytes()), {}};
+    const SchemaPtr& scanned = pipeline.source->schema();
+    if (node.request.filter && !node.source->applies_filter_exactly()) {
+      pipeline.transforms.push_back(detail::filter_transform(*node.request.filter, *scanned));
+    }
+    if (scanned->names() != node.schema->names()) {
+      std::vector<Expr> columns;
+      for (const std::string& name : node.schema->names()) {
+        columns.push_back(col(name));
+      }
+      pipeline.transforms.push_back(detail::project_transform(std::move(columns), node.schema));
+    }
+    return pipeline;
+  }
+
+  // Runs the pipeline below `input` into `sink`; its output is the next pipeline's source.
+  Pipeline breaker(const NodePtr& input, std::unique_ptr<BreakerSink> sink) {
+    Pipeline pipeline = open(input);
+    detail::run_pipeline(pipeline, *sink);
+    std::unique_ptr<BatchStream> output = sink->output();
+    sinks_.push_back(std::move(sink));  // owns the spill runs its output reads
+    return {std::move(output), {}};
+  }
+
+  std::unique_ptr<BatchStream> as_stream(const NodePtr& node) {
+    return detail::pipeline_stream(open(node), node->schema);
+  }
+
+  detail::QueryContext& query_;
+  std::vector<std::unique_ptr<BreakerSink>> sinks_;
+};
 
 }  // namespace
 
 Table execute(const NodePtr& node) {
-  switch (node->kind) {
-    case Kind::kTable:
-      return *node->table;
-    case Kind::kScan: {
-      Table scanned = node->source->scan(node->request).table;
-      if (node->request.filter && !node->source->applies_filter_exactly()) {
-        scanned = scanned.filter(*node->request.filter);
-      }
-      if (scanned.schema()->names() != node->schema->names()) {
-        scanned = scanned.select(node->schema->names());
-      }
-      return scanned;
-    }
-    case Kind::kProject:
-    case Kind::kFilter: {
-      // A chain of filters and projections runs batch by batch, each batch through the
-      // whole chain, so no intermediate table is ever held.
-      NodePtr source = node;
-      std::vector<detail::BatchStep> steps = batch_steps(source);
-      return detail::run_batch_steps(execute(source), steps, node->schema);
-    }
-    case Kind::kWindow:
-      return execute(node->inputs[0]).with_column(node->name, node->exprs[0]);
-    case Kind::kLimit:
-      return execute(node->inputs[0]).limit(node->count, node->offset);
-    case Kind::kSort:
-      return execute(node->inputs[0]).sort(node->sort_keys);
-    case Kind::kDistinct:
-      return execute(node->inputs[0]).distinct();
-    case Kind::kUnion:
-      return execute(node->inputs[0]).union_all(execute(node->inputs[1]));
-    case Kind::kJoin:
-      return execute(node->inputs[0])
-          .join(execute(node->inputs[1]), node->keys, node->right_keys, node->join_type);
-    case Kind::kAggregate: {
-      NodePtr source = node->inputs[0];
-      std::vector<detail::BatchStep> steps = batch_steps(source);
-      Table input = execute(source);
-      if (steps.empty()) {
-        return node->keys.empty() ? input.aggregate(node->exprs)
-                                  : input.group_by(node->keys).agg(node->exprs);
-      }
-      // Filters and projections below an aggregate run per batch inside it.
-      return detail::aggregate_batch_steps(input, steps, *node->inputs[0]->schema, node->keys,
-                                           node->exprs);
-    }
-  }
-  throw InternalError("unknown plan node");
+  detail::QueryContext query{current_resources(), nullptr};
+  Executor executor(query);
+  return executor.collect(node);
 }
 
 }  // namespace setl::engine::plan

@@ -140,6 +140,11 @@ void KeyIndex::append(const std::vector<ColumnPtr>& keys, int64_t row, uint64_t 
         break;
       case Storage::kString:
         stored.strings.emplace_back(valid ? column.string_value(row) : std::string_view());
+        // std::string keeps up to 15 bytes inline; longer keys live on the heap.
+        string_bytes_ += static_cast<int64_t>(sizeof(std::string)) +
+                         (stored.strings.back().size() > 15
+                              ? static_cast<int64_t>(stored.strings.back().size()) + 1
+                              : 0);
         break;
     }
   }
@@ -215,6 +220,35 @@ void KeyIndex::find(const std::vector<ColumnPtr>& keys, int64_t rows,
       slot = (slot + 1) & mask_;
     }
   }
+}
+
+void KeyIndex::lookup(const std::vector<ColumnPtr>& keys, int64_t rows,
+                      std::vector<int64_t>& ids) const {
+  std::vector<uint64_t> hashes;
+  hash_rows(keys, rows, hashes);
+  ids.assign(static_cast<size_t>(rows), -1);
+  for (int64_t row = 0; row < rows; ++row) {
+    uint64_t hash = hashes[static_cast<size_t>(row)];
+    uint64_t slot = hash & mask_;
+    while (slots_[slot] != -1) {
+      int64_t id = slots_[slot];
+      if (hashes_[static_cast<size_t>(id)] == hash && equal(id, keys, row)) {
+        ids[static_cast<size_t>(row)] = id;
+        break;
+      }
+      slot = (slot + 1) & mask_;
+    }
+  }
+}
+
+int64_t KeyIndex::memory_bytes() const noexcept {
+  int64_t bytes = static_cast<int64_t>(slots_.capacity() + hashes_.capacity()) * 8;
+  for (const KeyColumn& stored : columns_) {
+    bytes += static_cast<int64_t>(
+        stored.integers.capacity() * 8 + stored.doubles.capacity() * 8 + stored.valid.capacity() +
+        (stored.strings.capacity() - stored.strings.size()) * sizeof(std::string));
+  }
+  return bytes + string_bytes_;
 }
 
 std::vector<ColumnPtr> KeyIndex::key_columns() const {

@@ -25,7 +25,16 @@ class KeyIndex {
   /// semantics: NULL never matches).
   void find(const std::vector<ColumnPtr>& keys, int64_t rows, std::vector<int64_t>& ids) const;
 
+  /// Ids of the rows' keys with GROUP BY semantics (NULL is a value), -1 where the key is
+  /// unknown; adds nothing.
+  void lookup(const std::vector<ColumnPtr>& keys, int64_t rows, std::vector<int64_t>& ids) const;
+  /// The hash of each row's key tuple (the same for int32 and int64 of equal value).
+  void hash_rows(const std::vector<ColumnPtr>& keys, int64_t rows,
+                 std::vector<uint64_t>& out) const;
+
   int64_t size() const noexcept { return static_cast<int64_t>(hashes_.size()); }
+  /// About the bytes it holds (slots, hashes and stored keys).
+  int64_t memory_bytes() const noexcept;
   /// The distinct keys as columns, in id order.
   std::vector<ColumnPtr> key_columns() const;
 
@@ -38,8 +47,6 @@ class KeyIndex {
     std::vector<uint8_t> valid;
   };
 
-  void hash_rows(const std::vector<ColumnPtr>& keys, int64_t rows,
-                 std::vector<uint64_t>& out) const;
   bool equal(int64_t id, const std::vector<ColumnPtr>& keys, int64_t row) const;
   void append(const std::vector<ColumnPtr>& keys, int64_t row, uint64_t hash);
   void grow();
@@ -48,6 +55,7 @@ class KeyIndex {
   std::vector<uint64_t> hashes_;  // per id
   std::vector<int64_t> slots_;    // open addressing: id or -1
   uint64_t mask_ = 0;
+  int64_t string_bytes_ = 0;
 };
 
 }  // namespace setl::engine::detail
