@@ -74,6 +74,8 @@ class Column {
   const BufferPtr& chars_buffer() const noexcept { return chars_; }
   /// Bytes of the buffers this column references (shared buffers counted in full).
   int64_t memory_size() const;
+  /// Bytes of this column's own rows (a slice counts only its part): what a copy takes.
+  int64_t data_size() const;
 
  private:
   DataType type_;

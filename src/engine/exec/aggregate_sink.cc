@@ -118,7 +118,11 @@ class AggregateSink : public BreakerSink {
     if (!spilling_) {
       return stream_table(std::move(in_memory), query_.resources.batch_bytes);
     }
+    // The table's groups come first; on disk, so the partitions get the whole budget.
+    SpillRun head = write_run(query_.spill_space(), in_memory, name(), int64_t{256} << 10);
+    in_memory = Table();
     global_ = make_table();
+    reservation_.shrink(reservation_.bytes());
     std::vector<SpillRun> grouped;
     for (auto& writer : writers_) {
       SpillRun run = writer->finish();
@@ -130,9 +134,9 @@ class AggregateSink : public BreakerSink {
     grouped =
         reduce_runs(query_.spill_space(), grouped, by_position, 32, name(), int64_t{256} << 10);
     runs_ = grouped;  // removed with the sink
+    runs_.push_back(head);
     auto tail = merge_runs(grouped, by_position, output_, query_.resources.batch_bytes);
-    return concat_streams(stream_table(std::move(in_memory), query_.resources.batch_bytes),
-                          std::move(tail), output_);
+    return concat_streams(std::make_unique<SpillReader>(head), std::move(tail), output_);
   }
 
  private:

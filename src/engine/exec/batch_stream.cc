@@ -11,7 +11,7 @@ namespace {
 int64_t batch_memory(const RecordBatch& batch) {
   int64_t bytes = 0;
   for (const ColumnPtr& column : batch.columns()) {
-    bytes += column->memory_size();
+    bytes += column->data_size();
   }
   return bytes;
 }

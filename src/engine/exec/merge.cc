@@ -109,7 +109,7 @@ class MergeStream : public BatchStream {
 int64_t batch_bytes(const RecordBatch& batch) {
   int64_t bytes = 0;
   for (const ColumnPtr& column : batch.columns()) {
-    bytes += column->memory_size();
+    bytes += column->data_size();
   }
   return bytes;
 }

@@ -189,3 +189,23 @@ int64_t Column::memory_size() const {
 }
 
 }  // namespace setl::engine
+
+namespace setl::engine {
+
+int64_t Column::data_size() const {
+  int64_t size = validity_ ? (length_ + 7) / 8 : 0;
+  switch (type_.id()) {
+    case TypeId::kNull:
+      return size;
+    case TypeId::kBool:
+      return size + (length_ + 7) / 8;
+    case TypeId::kString: {
+      const int32_t* offsets = values_->data_as<int32_t>() + offset_;
+      return size + (length_ + 1) * 4 + (offsets[length_] - offsets[0]);
+    }
+    default:
+      return size + length_ * type_.byte_width();
+  }
+}
+
+}  // namespace setl::engine

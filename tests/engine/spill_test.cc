@@ -1,0 +1,238 @@
+// Breakers under a tiny memory budget: they spill, and their results equal the unlimited
+// run exactly (same rows, same order, bit-identical sums), on one thread and on all;
+// spill files are gone afterwards, whatever happened.
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "setl/core/cancellation.h"
+#include "setl/core/error.h"
+#include "setl/engine/builder.h"
+#include "setl/engine/execution.h"
+#include "setl/engine/lazy_frame.h"
+#include "setl/engine/resources.h"
+#include "testing/table_matchers.h"
+#include "testing/temp_dir.h"
+
+namespace setl::engine {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Rows with many groups, text keys, NULLs, float values whose sums depend on the order
+// of addition, and ties for the sort.
+Table orders(int64_t rows, uint32_t seed = 7) {
+  std::mt19937_64 random(seed);
+  ColumnBuilder id(DataType::int64()), customer(DataType::int64()), city(DataType::string()),
+      amount(DataType::float64()), quantity(DataType::int64());
+  for (int64_t row = 0; row < rows; ++row) {
+    id.append_int(row);
+    customer.append_int(static_cast<int64_t>(random() % static_cast<uint64_t>(rows / 4 + 1)));
+    if (random() % 50 == 0) {
+      city.append_null();
+    } else {
+      city.append_string("city-" + std::to_string(random() % 5000));
+    }
+    amount.append_double(static_cast<double>(random() % 1'000'000) / 7.0);
+    quantity.append_int(static_cast<int64_t>(random() % 10));
+  }
+  return Table::from_columns({{"id", id.finish()},
+                              {"customer", customer.finish()},
+                              {"city", city.finish()},
+                              {"amount", amount.finish()},
+                              {"quantity", quantity.finish()}});
+}
+
+struct Limited {
+  std::shared_ptr<memory::MemoryBudget> budget;
+  std::shared_ptr<ExecutionCounters> counters = std::make_shared<ExecutionCounters>();
+  ExecutionResources resources;
+
+  Limited(int64_t limit, const std::filesystem::path& spill_dir, int64_t max_spill = 0)
+      : budget(memory::MemoryBudget::create(limit)) {
+    resources.budget = budget;
+    resources.spill_dir = spill_dir;
+    resources.max_spill_bytes = max_spill;
+    resources.batch_bytes = 64 << 10;
+    resources.owner = "SpillTest";
+    resources.counters = counters;
+  }
+};
+
+class Spill : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override { set_num_threads(GetParam()); }
+  void TearDown() override { set_num_threads(0); }
+
+  // Runs `query` unlimited and under a 1 MiB budget (same batch size: float sums follow
+  // the batches); both must agree exactly and the limited run must have spilled.
+  void expect_same_when_spilled(const LazyFrame& query) {
+    Limited limited(1 << 20, dir_.path() / "spill");
+    Table unlimited;
+    {
+      ExecutionResources no_budget = limited.resources;
+      no_budget.budget = nullptr;
+      ResourcesScope scope(no_budget);
+      unlimited = query.collect();
+    }
+    Table spilled;
+    {
+      ResourcesScope scope(limited.resources);
+      spilled = query.collect();
+    }
+    EXPECT_THAT(spilled, testing::SameTableAs(unlimited));
+    EXPECT_GT(limited.counters->spilled_bytes.load(), 0) << "nothing spilled";
+    EXPECT_FALSE(std::filesystem::exists(dir_.path() / "spill")) << "spill files left behind";
+    EXPECT_EQ(limited.budget->used(), 0) << "reservations left behind";
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_P(Spill, SortEqualsTheInMemorySortIncludingTheOrderOfTies) {
+  LazyFrame data = LazyFrame::from(orders(200'000));
+  expect_same_when_spilled(data.sort({{"quantity", true}, {"city"}}));
+  expect_same_when_spilled(data.filter("quantity > 2").sort({{"amount"}}));
+}
+
+TEST_P(Spill, HashAggregationEqualsTheInMemoryOneBitForBit) {
+  LazyFrame data = LazyFrame::from(orders(200'000));
+  expect_same_when_spilled(
+      data.group_by({"customer"})
+          .agg({fn::sum(col("amount")).alias("total"), fn::count_all().alias("n"),
+                fn::mean(col("amount")).alias("average"), fn::min(col("city")).alias("first_city"),
+                fn::first(col("id")).alias("first_id"), fn::last(col("id")).alias("last_id"),
+                fn::count_distinct(col("quantity")).alias("quantities"),
+                fn::stddev(col("amount")).alias("spread")}));
+  expect_same_when_spilled(
+      data.filter("quantity < 8").group_by({"city", "quantity"}).agg({fn::sum(col("amount"))}));
+}
+
+TEST_P(Spill, DistinctEqualsTheInMemoryOne) {
+  LazyFrame data = LazyFrame::from(orders(200'000));
+  expect_same_when_spilled(data.select({"customer", "quantity"}).distinct());
+}
+
+TEST_P(Spill, BreakersChainedUnderOneBudget) {
+  LazyFrame data = LazyFrame::from(orders(200'000));
+  expect_same_when_spilled(data.group_by({"customer"})
+                               .agg({fn::sum(col("amount")).alias("total")})
+                               .sort({{"total", true}, {"customer"}})
+                               .limit(5000, 10));
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, Spill, ::testing::Values(1, 0),
+                         [](const auto& info) { return info.param == 1 ? "one" : "all"; });
+
+TEST(SpillLimits, ExceedingTheSpillCapNamesTheOperatorAndTheOwnerAndCleansUp) {
+  testing::TempDir dir;
+  Limited limited(1 << 20, dir.path() / "spill", 256 << 10);
+  LazyFrame query = LazyFrame::from(orders(200'000)).sort({{"amount"}});
+  try {
+    ResourcesScope scope(limited.resources);
+    (void)query.collect();
+    FAIL() << "expected SpillLimitError";
+  } catch (const SpillLimitError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("Sort"));
+    EXPECT_THAT(error.what(), HasSubstr("SpillTest"));
+    EXPECT_THAT(error.what(), HasSubstr("256.0 KiB"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "spill"));
+  EXPECT_EQ(limited.budget->used(), 0);
+}
+
+TEST(SpillLimits, ABudgetBelowOneBatchIsAClearErrorNotACrash) {
+  testing::TempDir dir;
+  Limited limited(16 << 10, dir.path() / "spill");  // less than one 64 KiB batch
+  LazyFrame query = LazyFrame::from(orders(50'000)).sort({{"amount"}});
+  try {
+    ResourcesScope scope(limited.resources);
+    (void)query.collect();
+    FAIL() << "expected OutOfMemoryError";
+  } catch (const OutOfMemoryError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("Sort (SpillTest)"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "spill"));
+}
+
+// A source that cancels `token` once it has produced `cancel_after` batches: the
+// cancellation arrives at a known point of the work, with no timing involved.
+class CancellingSource : public ScanSource {
+ public:
+  CancellingSource(Table table, CancellationToken token, int cancel_after)
+      : table_(std::move(table)), token_(std::move(token)), cancel_after_(cancel_after) {}
+  SchemaPtr schema() const override { return table_.schema(); }
+  std::string describe() const override { return "cancelling source"; }
+  ScanResult scan(const ScanRequest&) const override { return {table_, {}}; }
+  std::unique_ptr<BatchStream> scan_stream(const ScanRequest&, int64_t batch_bytes) const override {
+    struct Stream : BatchStream {
+      std::unique_ptr<BatchStream> inner;
+      CancellationToken token;
+      int left;
+      const SchemaPtr& schema() const override { return inner->schema(); }
+      std::optional<RecordBatch> next() override {
+        if (left-- == 0) {
+          token.cancel("stop here");
+        }
+        return inner->next();
+      }
+    };
+    auto stream = std::make_unique<Stream>();
+    stream->inner = stream_table(table_, batch_bytes);
+    stream->token = token_;
+    stream->left = cancel_after_;
+    return stream;
+  }
+
+ private:
+  Table table_;
+  CancellationToken token_;
+  int cancel_after_;
+};
+
+TEST(SpillLimits, CancellationStopsASpillingSortAndRemovesItsFiles) {
+  testing::TempDir dir;
+  Limited limited(1 << 20, dir.path() / "spill");
+  CancellationToken token;
+  Table data = orders(200'000);
+  int64_t batches = 0;
+  {
+    auto stream = stream_table(data, limited.resources.batch_bytes);
+    while (stream->next()) {
+      ++batches;
+    }
+  }
+  auto source = std::make_shared<CancellingSource>(data, token, static_cast<int>(batches / 2));
+  try {
+    CancellationScope cancellation(token);
+    ResourcesScope scope(limited.resources);
+    (void)LazyFrame::scan(source).sort({{"amount"}}).collect();
+    FAIL() << "expected CancelledError";
+  } catch (const CancelledError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("stop here"));
+  }
+  EXPECT_GT(limited.counters->spilled_bytes.load(), 0) << "cancelled before spilling";
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "spill"));
+  EXPECT_EQ(limited.budget->used(), 0);
+}
+
+TEST(SpillLimits, AnUnwritableSpillDirectoryIsAnIoErrorNamingIt) {
+  testing::TempDir dir;
+  std::filesystem::path blocked = dir.path() / "file-not-dir";
+  std::ofstream(blocked) << "x";
+  Limited limited(1 << 20, blocked / "spill");
+  try {
+    ResourcesScope scope(limited.resources);
+    (void)LazyFrame::from(orders(100'000)).sort({{"amount"}}).collect();
+    FAIL() << "expected IoError";
+  } catch (const IoError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("spill directory"));
+    EXPECT_THAT(error.what(), HasSubstr("memory.spill_dir"));
+  }
+}
+
+}  // namespace
+}  // namespace setl::engine
