@@ -124,6 +124,45 @@ TEST_P(Spill, BreakersChainedUnderOneBudget) {
                                .limit(5000, 10));
 }
 
+Table customers(int64_t rows) {
+  ColumnBuilder customer(DataType::int64()), name(DataType::string()), city(DataType::string());
+  for (int64_t row = 0; row < rows; ++row) {
+    // Some customers twice (several matches), some never (unmatched on both sides).
+    int64_t id = row % 10 == 9 ? row - 1 : row + (row % 7 == 3 ? 1'000'000 : 0);
+    customer.append_int(id);
+    name.append_string("customer " + std::to_string(row));
+    if (row % 13 == 0) {
+      city.append_null();
+    } else {
+      city.append_string("city-" + std::to_string(row % 5000));
+    }
+  }
+  return Table::from_columns(
+      {{"customer", customer.finish()}, {"name", name.finish()}, {"city", city.finish()}});
+}
+
+TEST_P(Spill, HashJoinsOfEveryKindEqualTheInMemoryJoin) {
+  LazyFrame data = LazyFrame::from(orders(100'000)).select({"id", "customer", "amount"});
+  LazyFrame people = LazyFrame::from(customers(40'000));
+  for (JoinType type : {JoinType::kInner, JoinType::kLeft, JoinType::kRight, JoinType::kFull,
+                        JoinType::kSemi, JoinType::kAnti}) {
+    SCOPED_TRACE(static_cast<int>(type));
+    expect_same_when_spilled(data.join(people, "customer", type));
+  }
+  // Keys of different names and a NULL-able text key.
+  expect_same_when_spilled(LazyFrame::from(orders(100'000))
+                               .join(people, {"city"}, {"city"}, JoinType::kLeft)
+                               .filter("quantity = 3"));
+}
+
+TEST_P(Spill, TwoJoinsThatEachWantMostOfTheBudgetBothFinish) {
+  LazyFrame data = LazyFrame::from(orders(30'000));
+  LazyFrame people = LazyFrame::from(customers(30'000));
+  LazyFrame cities = LazyFrame::from(customers(30'000)).select({"city", "name"}).distinct();
+  expect_same_when_spilled(
+      data.join(people, "customer").join(cities, {"city"}, {"city"}, JoinType::kInner));
+}
+
 INSTANTIATE_TEST_SUITE_P(Threads, Spill, ::testing::Values(1, 0),
                          [](const auto& info) { return info.param == 1 ? "one" : "all"; });
 

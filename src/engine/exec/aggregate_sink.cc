@@ -7,12 +7,9 @@
 // its own at the end — partials again per spilled morsel, so results are bit-identical
 // to the in-memory run. New groups all come after the table's in first-seen order;
 // partitions' groups are merged back into that order by their first row's position.
-#include <map>
-#include <mutex>
-
-#include <oneapi/tbb/task_arena.h>
 
 #include "engine/exec/merge.h"
+#include "engine/exec/sequencer.h"
 #include "engine/exec/sinks.h"
 #include "engine/exec/spill.h"
 #include "engine/operators/aggregate.h"
@@ -48,7 +45,6 @@ struct GroupTable {
 };
 
 struct Pending {
-  bool empty = true;
   GroupTable partial;
   RecordBatch batch;            // for spilling the rows of new groups
   std::vector<int64_t> groups;  // each row's group in `partial`, -1 if not selected
@@ -96,19 +92,16 @@ class AggregateSink : public BreakerSink {
 
   void consume(Morsel morsel) override {
     Pending pending;
-    pending.empty = false;
     pending.partial = make_table();
     accumulate(pending.partial, morsel.batch, morsel.selection, pending.groups);
     pending.batch = morsel.batch;  // shared buffers: kept in case rows must be spilled
-    enqueue(morsel.sequence, std::move(pending));
+    merges_.submit(morsel.sequence, std::move(pending));
   }
 
-  void skip(int64_t sequence) override { enqueue(sequence, Pending{}); }
+  void skip(int64_t sequence) override { merges_.submit(sequence, std::nullopt); }
 
   void finish() override {
-    std::lock_guard lock(merge_mutex_);
-    drain_locked();
-    if (!pending_.empty()) {
+    if (!merges_.complete()) {
       throw InternalError("aggregate: morsels missing from the sequence");
     }
   }
@@ -199,44 +192,8 @@ class AggregateSink : public BreakerSink {
     }
   }
 
-  void enqueue(int64_t sequence, Pending pending) {
-    {
-      std::lock_guard lock(pending_mutex_);
-      pending_.emplace(sequence, std::move(pending));
-    }
-    // Whoever gets the merge lock merges every partial that is next in order; a partial
-    // that arrives while another thread merges is picked up by that thread's re-check.
-    while (merge_mutex_.try_lock()) {
-      tbb::this_task_arena::isolate([&] { drain_locked(); });
-      merge_mutex_.unlock();
-      std::lock_guard lock(pending_mutex_);
-      if (pending_.empty() || pending_.begin()->first != next_sequence_) {
-        break;
-      }
-    }
-  }
-
-  void drain_locked() {
-    while (true) {
-      Pending pending;
-      {
-        std::lock_guard lock(pending_mutex_);
-        auto it = pending_.find(next_sequence_);
-        if (it == pending_.end()) {
-          return;
-        }
-        pending = std::move(it->second);
-        pending_.erase(it);
-      }
-      int64_t sequence = next_sequence_++;
-      if (!pending.empty) {
-        current_cancellation().check();
-        merge(std::move(pending), sequence);
-      }
-    }
-  }
-
-  void merge(Pending pending, int64_t sequence) {
+  void merge(Pending& pending, int64_t sequence) {
+    current_cancellation().check();
     GroupTable& partial = pending.partial;
     int64_t local = keys_.empty() ? 1 : partial.index.size();
     std::vector<int64_t> mapping(static_cast<size_t>(local), 0);
@@ -453,10 +410,8 @@ class AggregateSink : public BreakerSink {
   SchemaPtr spill_schema_;
   SchemaPtr grouped_schema_;
 
-  std::mutex pending_mutex_;
-  std::map<int64_t, Pending> pending_;
-  std::mutex merge_mutex_;
-  int64_t next_sequence_ = 0;
+  Sequencer<Pending> merges_{
+      [this](int64_t sequence, Pending& pending) { merge(pending, sequence); }};
   GroupTable global_;
   bool spilling_ = false;
   memory::MemoryBudget::Reservation reservation_;

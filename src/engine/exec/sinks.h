@@ -34,4 +34,14 @@ std::unique_ptr<BreakerSink> aggregate_sink(QueryContext& query, SchemaPtr input
 /// A window function over the whole input (held in memory), added as column `name`.
 std::unique_ptr<BreakerSink> window_sink(SchemaPtr input, std::string name, Expr function);
 
+struct JoinSpec;
+
+/// The hash join of two pipelines (the right one is the build side): the pipeline that
+/// yields the joined rows in the in-memory join's order. The build side is held while
+/// its reservation grows; past it both sides are partitioned to spill files (grace hash
+/// join). `keep` receives what must outlive the returned pipeline.
+Pipeline join_pipelines(QueryContext& query, Pipeline left, const SchemaPtr& left_schema,
+                        Pipeline right, const SchemaPtr& right_schema, const JoinSpec& spec,
+                        const SchemaPtr& output, std::vector<std::shared_ptr<void>>& keep);
+
 }  // namespace setl::engine::detail

@@ -26,6 +26,17 @@ ColumnPtr positions(int64_t sequence, int64_t rows) {
   return builder.finish();
 }
 
+// Marks a sink broken unless the work it guards completes.
+struct BreakOnThrow {
+  bool& broken;
+  bool done = false;
+  ~BreakOnThrow() {
+    if (!done) {
+      broken = true;
+    }
+  }
+};
+
 class SortSink : public BreakerSink {
  public:
   SortSink(QueryContext& query, SchemaPtr schema, std::vector<SortKey> keys)
@@ -52,6 +63,10 @@ class SortSink : public BreakerSink {
   void consume(Morsel morsel) override {
     int64_t bytes = batch_bytes(morsel.batch);
     std::lock_guard lock(mutex_);
+    if (broken_) {
+      return;  // a spill failed: that error is the query's, not one this batch would add
+    }
+    BreakOnThrow guard{broken_};
     if (!reserve(bytes)) {
       if (!buffer_.empty()) {
         spill_buffer();
@@ -62,6 +77,7 @@ class SortSink : public BreakerSink {
     }
     buffered_ += bytes;
     buffer_.emplace(morsel.sequence, std::move(morsel.batch));
+    guard.done = true;
   }
 
   void finish() override {
@@ -130,6 +146,7 @@ class SortSink : public BreakerSink {
   std::vector<SortKey> keys_;
   std::vector<MergeKey> merge_keys_;
   std::mutex mutex_;
+  bool broken_ = false;
   std::map<int64_t, RecordBatch> buffer_;
   int64_t buffered_ = 0;
   memory::MemoryBudget::Reservation reservation_;

@@ -6,6 +6,7 @@
 #include "engine/exec/sinks.h"
 #include "engine/exec/spill.h"
 #include "engine/exec/transforms.h"
+#include "engine/operators/hash_join.h"
 #include "engine/plan/logical_plan.h"
 #include "setl/core/error.h"
 
@@ -57,11 +58,12 @@ class Executor {
                                        node->schema),
                 {}};
       case Kind::kJoin: {
-        Table left = collect(node->inputs[0]);
-        Table right = collect(node->inputs[1]);
-        return {stream_table(left.join(right, node->keys, node->right_keys, node->join_type),
-                             batch_bytes()),
-                {}};
+        Pipeline left = open(node->inputs[0]);
+        Pipeline right = open(node->inputs[1]);
+        return detail::join_pipelines(query_, std::move(left), node->inputs[0]->schema,
+                                      std::move(right), node->inputs[1]->schema,
+                                      {node->keys, node->right_keys, node->join_type, "_right"},
+                                      node->schema, kept_);
       }
     }
     throw InternalError("unknown plan node");
@@ -109,6 +111,7 @@ class Executor {
 
   detail::QueryContext& query_;
   std::vector<std::unique_ptr<BreakerSink>> sinks_;
+  std::vector<std::shared_ptr<void>> kept_;
 };
 
 }  // namespace

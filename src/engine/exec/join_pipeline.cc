@@ -1,0 +1,353 @@
+// The hash join in the push executor. The right pipeline runs into the build sink, which
+// holds its rows while its reservation grows; the left pipeline then streams through a
+// probe transform (right and full joins add the unmatched build rows at the end). When
+// the build side does not fit, both sides are partitioned by key hash to spill files,
+// tagged with their input positions, and joined partition by partition (grace hash
+// join); the partitions' outputs merge back on (left position, right position), which is
+// the in-memory join's order.
+#include "engine/exec/merge.h"
+#include "engine/exec/sequencer.h"
+#include "engine/exec/sinks.h"
+#include "engine/exec/spill.h"
+#include "engine/exec/transforms.h"
+#include "engine/operators/hash_join.h"
+#include "engine/types/column_ops.h"
+#include "setl/core/cancellation.h"
+#include "setl/engine/builder.h"
+
+namespace setl::engine::detail {
+namespace {
+
+constexpr char kProbePosition[] = "__setl_probe_position";
+constexpr char kBuildPosition[] = "__setl_build_position";
+constexpr int kPartitionBits = 4;
+constexpr size_t kPartitions = size_t{1} << kPartitionBits;
+
+size_t partition_of(uint64_t hash) {
+  return static_cast<size_t>(hash >> (64 - kPartitionBits));
+}
+
+SchemaPtr with_position(const Schema& schema, const char* name) {
+  std::vector<Field> fields = schema.fields();
+  fields.push_back({name, DataType::int64(), true});
+  return std::make_shared<Schema>(std::move(fields));
+}
+
+// Writes morsels' rows, tagged with their positions, to one spill file per key-hash
+// partition, in input order.
+class PartitionWriter {
+ public:
+  PartitionWriter(QueryContext& query, SchemaPtr schema, std::vector<std::string> keys,
+                  const char* position_name, std::string operator_name)
+      : query_(query),
+        schema_(std::move(schema)),
+        tagged_(with_position(*schema_, position_name)),
+        operator_name_(std::move(operator_name)) {
+    std::vector<DataType> types;
+    for (const std::string& key : keys) {
+      key_indexes_.push_back(schema_->index_of(key));
+      types.push_back(schema_->field(key_indexes_.back()).type);
+    }
+    hasher_ = std::make_unique<KeyIndex>(std::move(types));
+  }
+
+  void write(int64_t sequence, const RecordBatch& batch) {
+    if (writers_.empty()) {
+      for (size_t p = 0; p < kPartitions; ++p) {
+        writers_.push_back(
+            std::make_unique<SpillWriter>(query_.spill_space(), tagged_, operator_name_));
+      }
+    }
+    std::vector<ColumnPtr> keys;
+    for (size_t key : key_indexes_) {
+      keys.push_back(batch.column(key));
+    }
+    std::vector<uint64_t> hashes;
+    hasher_->hash_rows(keys, batch.num_rows(), hashes);
+    std::vector<std::vector<int64_t>> rows(kPartitions);
+    for (int64_t row = 0; row < batch.num_rows(); ++row) {
+      rows[partition_of(hashes[static_cast<size_t>(row)])].push_back(row);
+    }
+    for (size_t p = 0; p < kPartitions; ++p) {
+      if (rows[p].empty()) {
+        continue;
+      }
+      std::vector<ColumnPtr> columns;
+      for (const ColumnPtr& column : batch.columns()) {
+        columns.push_back(take(*column, rows[p]));
+      }
+      ColumnBuilder positions(DataType::int64(), static_cast<int64_t>(rows[p].size()));
+      for (int64_t row : rows[p]) {
+        positions.append_int((sequence << 32) | row);
+      }
+      columns.push_back(positions.finish());
+      writers_[p]->write(
+          RecordBatch(tagged_, std::move(columns), static_cast<int64_t>(rows[p].size())));
+    }
+  }
+
+  /// The partitions' files (empty runs when nothing was written).
+  std::vector<SpillRun> finish() {
+    std::vector<SpillRun> runs;
+    for (auto& writer : writers_) {
+      runs.push_back(writer->finish());
+    }
+    writers_.clear();
+    while (runs.size() < kPartitions) {
+      runs.push_back(SpillRun{{}, tagged_, 0, 0});
+    }
+    return runs;
+  }
+
+  const SchemaPtr& tagged_schema() const { return tagged_; }
+
+ private:
+  QueryContext& query_;
+  SchemaPtr schema_;
+  SchemaPtr tagged_;
+  std::string operator_name_;
+  std::vector<size_t> key_indexes_;
+  std::unique_ptr<KeyIndex> hasher_;
+  std::vector<std::unique_ptr<SpillWriter>> writers_;
+};
+
+// Holds the build side in input order while the reservation grows; past it, partitions
+// it to spill files.
+class BuildSink : public Sink {
+ public:
+  BuildSink(QueryContext& query, SchemaPtr schema, std::vector<std::string> keys)
+      : query_(query), schema_(schema), keys_(std::move(keys)) {
+    if (query_.resources.budget) {
+      reservation_ = query_.resources.budget->try_reserve(0, query_.holder("HashJoin build"));
+    }
+  }
+
+  void consume(Morsel morsel) override { steps_.submit(morsel.sequence, std::move(morsel.batch)); }
+  void skip(int64_t sequence) override { steps_.submit(sequence, std::nullopt); }
+  void finish() override {
+    if (!steps_.complete()) {
+      throw InternalError("join build: morsels missing from the sequence");
+    }
+  }
+
+  bool partitioned() const { return partitions_ != nullptr; }
+  int64_t held_rows() const {
+    int64_t rows = 0;
+    for (const auto& [sequence, batch] : held_) {
+      rows += batch.num_rows();
+    }
+    return rows;
+  }
+  memory::MemoryBudget::Reservation& reservation() { return reservation_; }
+
+  // The rows held in memory, in input order.
+  RecordBatch rows() {
+    std::vector<RecordBatch> batches;
+    for (auto& [sequence, batch] : held_) {
+      batches.emplace_back(schema_, batch.columns(), batch.num_rows());
+    }
+    held_.clear();
+    return Table(schema_, std::move(batches)).combine();
+  }
+
+  // Moves what is held to partitions (when the hash table itself does not fit).
+  void partition_held() {
+    start_partitions();
+    for (auto& [sequence, batch] : held_) {
+      partitions_->write(sequence, batch);
+    }
+    held_.clear();
+    reservation_.shrink(reservation_.bytes());
+  }
+
+  PartitionWriter& partitions() { return *partitions_; }
+
+  // Reserves `bytes` more; false when refused after the caches gave back what they could.
+  bool reserve(int64_t bytes) {
+    if (!query_.resources.budget || reservation_.try_grow(bytes)) {
+      return true;
+    }
+    try {
+      reservation_.grow(bytes);
+      return true;
+    } catch (const OutOfMemoryError&) {
+      return false;
+    }
+  }
+
+ private:
+  void step(int64_t sequence, RecordBatch& batch) {
+    current_cancellation().check();
+    if (partitions_) {
+      partitions_->write(sequence, batch);
+      return;
+    }
+    if (reserve(batch_bytes(batch))) {
+      held_.emplace_back(sequence, std::move(batch));
+      return;
+    }
+    partition_held();
+    partitions_->write(sequence, batch);
+  }
+
+  void start_partitions() {
+    if (!partitions_) {
+      partitions_ = std::make_unique<PartitionWriter>(query_, schema_, keys_, kBuildPosition,
+                                                      "HashJoin build");
+    }
+  }
+
+  QueryContext& query_;
+  SchemaPtr schema_;
+  std::vector<std::string> keys_;
+  memory::MemoryBudget::Reservation reservation_;
+  std::vector<std::pair<int64_t, RecordBatch>> held_;
+  std::unique_ptr<PartitionWriter> partitions_;
+  Sequencer<RecordBatch> steps_{
+      [this](int64_t sequence, RecordBatch& batch) { step(sequence, batch); }};
+};
+
+class ProbeTransform : public Transform {
+ public:
+  explicit ProbeTransform(std::shared_ptr<JoinHashTable> table) : table_(std::move(table)) {}
+  bool apply(Morsel& morsel) const override {
+    morsel.batch = table_->probe(morsel.batch);
+    return morsel.batch.num_rows() > 0;
+  }
+  std::optional<RecordBatch> finish() override { return table_->unmatched_build_rows(); }
+
+ private:
+  std::shared_ptr<JoinHashTable> table_;
+};
+
+// Partitions the probe side in input order.
+class ProbePartitionSink : public Sink {
+ public:
+  explicit ProbePartitionSink(PartitionWriter& writer) : writer_(writer) {}
+  void consume(Morsel morsel) override { steps_.submit(morsel.sequence, std::move(morsel.batch)); }
+  void skip(int64_t sequence) override { steps_.submit(sequence, std::nullopt); }
+  void finish() override {
+    if (!steps_.complete()) {
+      throw InternalError("join probe: morsels missing from the sequence");
+    }
+  }
+
+ private:
+  PartitionWriter& writer_;
+  Sequencer<RecordBatch> steps_{[this](int64_t sequence, RecordBatch& batch) {
+    current_cancellation().check();
+    writer_.write(sequence, batch);
+  }};
+};
+
+// Owns the runs a grace join's output reads, so they are removed with the query.
+struct RunOwner {
+  QueryContext& query;
+  std::vector<SpillRun> runs;
+  ~RunOwner() {
+    for (const SpillRun& run : runs) {
+      discard(query.spill_space(), run);
+    }
+  }
+};
+
+RecordBatch read_all(const SpillRun& run) {
+  std::vector<RecordBatch> batches;
+  if (run.rows > 0) {
+    SpillReader reader(run);
+    while (std::optional<RecordBatch> batch = reader.next()) {
+      batches.push_back(std::move(*batch));
+    }
+  }
+  return Table(run.schema, std::move(batches)).combine();
+}
+
+Pipeline grace_join(QueryContext& query, BuildSink& build, Pipeline left,
+                    const SchemaPtr& left_schema, const JoinSpec& spec, const SchemaPtr& output,
+                    std::vector<std::shared_ptr<void>>& keep) {
+  PartitionWriter probe_writer(query, left_schema, spec.left_on, kProbePosition, "HashJoin probe");
+  ProbePartitionSink probe_sink(probe_writer);
+  run_pipeline(left, probe_sink);
+  std::vector<SpillRun> probe_runs = probe_writer.finish();
+  std::vector<SpillRun> build_runs = build.partitions().finish();
+
+  auto owner = std::make_shared<RunOwner>(RunOwner{query, {}});
+  keep.push_back(owner);
+  SchemaPtr tagged_left = probe_writer.tagged_schema();
+  SchemaPtr tagged_right = build.partitions().tagged_schema();
+  std::vector<SpillRun> joined;
+  SchemaPtr joined_schema;
+  for (size_t p = 0; p < kPartitions; ++p) {
+    current_cancellation().check();
+    JoinHashTable table(tagged_left, tagged_right, spec);
+    joined_schema = table.output_schema();
+    RecordBatch rows = read_all(build_runs[p]);
+    discard(query.spill_space(), build_runs[p]);
+    int64_t needed = batch_bytes(rows) + rows.num_rows() * 48;
+    if (!build.reserve(needed)) {
+      build.reservation().grow(needed);  // throws OutOfMemoryError naming the join
+    }
+    table.build(std::move(rows));
+    SpillWriter writer(query.spill_space(), joined_schema, "HashJoin");
+    if (probe_runs[p].rows > 0) {
+      SpillReader probe(probe_runs[p]);
+      while (std::optional<RecordBatch> batch = probe.next()) {
+        current_cancellation().check();
+        RecordBatch out = table.probe(*batch);
+        if (out.num_rows() > 0) {
+          writer.write(out);
+        }
+      }
+    }
+    if (std::optional<RecordBatch> unmatched = table.unmatched_build_rows()) {
+      writer.write(*unmatched);
+    }
+    discard(query.spill_space(), probe_runs[p]);
+    joined.push_back(writer.finish());
+    build.reservation().shrink(build.reservation().bytes());
+  }
+  // Left positions first (right-only rows, with none, last), then right positions.
+  size_t probe_column = left_schema->num_fields();
+  std::vector<MergeKey> order{{probe_column, false, false}};
+  bool semi_or_anti = spec.type == JoinType::kSemi || spec.type == JoinType::kAnti;
+  if (!semi_or_anti) {
+    order.push_back({joined_schema->num_fields() - 1, false, false});
+  }
+  joined = reduce_runs(query.spill_space(), std::move(joined), order, 32, "HashJoin",
+                       int64_t{256} << 10);
+  owner->runs = joined;
+  std::vector<Expr> columns;
+  for (const Field& field : joined_schema->fields()) {
+    if (field.name != kProbePosition && field.name != kBuildPosition) {
+      columns.push_back(col(field.name));
+    }
+  }
+  Pipeline result{merge_runs(joined, order, joined_schema, query.resources.batch_bytes), {}};
+  result.transforms.push_back(project_transform(std::move(columns), output));
+  return result;
+}
+
+}  // namespace
+
+Pipeline join_pipelines(QueryContext& query, Pipeline left, const SchemaPtr& left_schema,
+                        Pipeline right, const SchemaPtr& right_schema, const JoinSpec& spec,
+                        const SchemaPtr& output, std::vector<std::shared_ptr<void>>& keep) {
+  auto build = std::make_shared<BuildSink>(query, right_schema, spec.right_on);
+  keep.push_back(build);
+  run_pipeline(right, *build);
+  // The hash table's own structures (slots, hashes, stored keys, row chains).
+  constexpr int64_t kTableBytesPerRow = 48;
+  if (!build->partitioned()) {
+    if (build->reserve(build->held_rows() * kTableBytesPerRow)) {
+      auto table = std::make_shared<JoinHashTable>(left_schema, right_schema, spec);
+      table->build(build->rows());
+      left.transforms.push_back(std::make_shared<ProbeTransform>(std::move(table)));
+      left.transforms.push_back(rename_transform(output));
+      return left;
+    }
+    build->partition_held();  // the rows fit, their hash table does not
+  }
+  return grace_join(query, *build, std::move(left), left_schema, spec, output, keep);
+}
+
+}  // namespace setl::engine::detail
