@@ -10,10 +10,10 @@
 
 #include "setl/core/cancellation.h"
 #include "setl/core/error.h"
+#include "setl/core/memory_context.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/execution.h"
 #include "setl/engine/lazy_frame.h"
-#include "setl/engine/resources.h"
 #include "testing/table_matchers.h"
 #include "testing/temp_dir.h"
 
@@ -48,17 +48,17 @@ Table orders(int64_t rows, uint32_t seed = 7) {
 
 struct Limited {
   std::shared_ptr<memory::MemoryBudget> budget;
-  std::shared_ptr<ExecutionCounters> counters = std::make_shared<ExecutionCounters>();
-  ExecutionResources resources;
+  std::shared_ptr<MemoryCounters> counters = std::make_shared<MemoryCounters>();
+  MemoryContext context;
 
   Limited(int64_t limit, const std::filesystem::path& spill_dir, int64_t max_spill = 0)
       : budget(memory::MemoryBudget::create(limit)) {
-    resources.budget = budget;
-    resources.spill_dir = spill_dir;
-    resources.max_spill_bytes = max_spill;
-    resources.batch_bytes = 64 << 10;
-    resources.owner = "SpillTest";
-    resources.counters = counters;
+    context.budget = budget;
+    context.spill_dir = spill_dir;
+    context.max_spill_bytes = max_spill;
+    context.batch_bytes = 64 << 10;
+    context.owner = "SpillTest";
+    context.counters = counters;
   }
 };
 
@@ -73,14 +73,14 @@ class Spill : public ::testing::TestWithParam<int> {
     Limited limited(1 << 20, dir_.path() / "spill");
     Table unlimited;
     {
-      ExecutionResources no_budget = limited.resources;
+      MemoryContext no_budget = limited.context;
       no_budget.budget = nullptr;
-      ResourcesScope scope(no_budget);
+      MemoryContextScope scope(no_budget);
       unlimited = query.collect();
     }
     Table spilled;
     {
-      ResourcesScope scope(limited.resources);
+      MemoryContextScope scope(limited.context);
       spilled = query.collect();
     }
     EXPECT_THAT(spilled, testing::SameTableAs(unlimited));
@@ -171,7 +171,7 @@ TEST(SpillLimits, ExceedingTheSpillCapNamesTheOperatorAndTheOwnerAndCleansUp) {
   Limited limited(1 << 20, dir.path() / "spill", 256 << 10);
   LazyFrame query = LazyFrame::from(orders(200'000)).sort({{"amount"}});
   try {
-    ResourcesScope scope(limited.resources);
+    MemoryContextScope scope(limited.context);
     (void)query.collect();
     FAIL() << "expected SpillLimitError";
   } catch (const SpillLimitError& error) {
@@ -188,7 +188,7 @@ TEST(SpillLimits, ABudgetBelowOneBatchIsAClearErrorNotACrash) {
   Limited limited(16 << 10, dir.path() / "spill");  // less than one 64 KiB batch
   LazyFrame query = LazyFrame::from(orders(50'000)).sort({{"amount"}});
   try {
-    ResourcesScope scope(limited.resources);
+    MemoryContextScope scope(limited.context);
     (void)query.collect();
     FAIL() << "expected OutOfMemoryError";
   } catch (const OutOfMemoryError& error) {
@@ -239,7 +239,7 @@ TEST(SpillLimits, CancellationStopsASpillingSortAndRemovesItsFiles) {
   Table data = orders(200'000);
   int64_t batches = 0;
   {
-    auto stream = stream_table(data, limited.resources.batch_bytes);
+    auto stream = stream_table(data, limited.context.batch_bytes);
     while (stream->next()) {
       ++batches;
     }
@@ -247,7 +247,7 @@ TEST(SpillLimits, CancellationStopsASpillingSortAndRemovesItsFiles) {
   auto source = std::make_shared<CancellingSource>(data, token, static_cast<int>(batches / 2));
   try {
     CancellationScope cancellation(token);
-    ResourcesScope scope(limited.resources);
+    MemoryContextScope scope(limited.context);
     (void)LazyFrame::scan(source).sort({{"amount"}}).collect();
     FAIL() << "expected CancelledError";
   } catch (const CancelledError& error) {
@@ -264,7 +264,7 @@ TEST(SpillLimits, AnUnwritableSpillDirectoryIsAnIoErrorNamingIt) {
   std::ofstream(blocked) << "x";
   Limited limited(1 << 20, blocked / "spill");
   try {
-    ResourcesScope scope(limited.resources);
+    MemoryContextScope scope(limited.context);
     (void)LazyFrame::from(orders(100'000)).sort({{"amount"}}).collect();
     FAIL() << "expected IoError";
   } catch (const IoError& error) {

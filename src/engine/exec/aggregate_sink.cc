@@ -77,8 +77,8 @@ class AggregateSink : public BreakerSink {
     std::vector<Field> grouped = output_->fields();
     grouped.push_back({kPosition, DataType::int64(), false});
     grouped_schema_ = std::make_shared<Schema>(std::move(grouped));
-    if (query_.resources.budget) {
-      reservation_ = query_.resources.budget->try_reserve(0, query_.holder(name()));
+    if (query_.context.budget) {
+      reservation_ = query_.context.budget->try_reserve(0, query_.holder(name()));
     }
   }
 
@@ -109,7 +109,7 @@ class AggregateSink : public BreakerSink {
   std::unique_ptr<BatchStream> output() override {
     Table in_memory = finish_table(global_, nullptr);
     if (!spilling_) {
-      return stream_table(std::move(in_memory), query_.resources.batch_bytes);
+      return stream_table(std::move(in_memory), query_.context.batch_bytes);
     }
     // The table's groups come first; on disk, so the partitions get the whole budget.
     SpillRun head = write_run(query_.spill_space(), in_memory, name(), int64_t{256} << 10);
@@ -128,7 +128,7 @@ class AggregateSink : public BreakerSink {
         reduce_runs(query_.spill_space(), grouped, by_position, 32, name(), int64_t{256} << 10);
     runs_ = grouped;  // removed with the sink
     runs_.push_back(head);
-    auto tail = merge_runs(grouped, by_position, output_, query_.resources.batch_bytes);
+    auto tail = merge_runs(grouped, by_position, output_, query_.context.batch_bytes);
     return concat_streams(std::make_unique<SpillReader>(head), std::move(tail), output_);
   }
 
@@ -212,7 +212,7 @@ class AggregateSink : public BreakerSink {
       partial.accumulators[a]->resize(local);
       global_.accumulators[a]->merge(*partial.accumulators[a], mapping);
     }
-    if (!spilling_ && query_.resources.budget && !keys_.empty()) {
+    if (!spilling_ && query_.context.budget && !keys_.empty()) {
       int64_t needed = global_.memory_bytes() - reservation_.bytes();
       if (needed > 0 && !reserve(needed)) {
         spilling_ = true;  // the table takes no new groups from here on
@@ -285,8 +285,8 @@ class AggregateSink : public BreakerSink {
     GroupTable table = make_table();
     std::vector<int64_t> first_positions;
     memory::MemoryBudget::Reservation held;
-    if (query_.resources.budget) {
-      held = query_.resources.budget->try_reserve(0, query_.holder(name() + " partition"));
+    if (query_.context.budget) {
+      held = query_.context.budget->try_reserve(0, query_.holder(name() + " partition"));
     }
     SpillReader reader(run);
     while (std::optional<RecordBatch> spilled = reader.next()) {
@@ -314,7 +314,7 @@ class AggregateSink : public BreakerSink {
         partial.accumulators[a]->resize(local);
         table.accumulators[a]->merge(*partial.accumulators[a], mapping);
       }
-      if (query_.resources.budget) {
+      if (query_.context.budget) {
         int64_t needed = table.memory_bytes() - held.bytes();
         if (needed > 0 && !grow(held, needed)) {
           if (level >= kMaxLevels) {

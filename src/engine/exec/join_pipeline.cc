@@ -117,8 +117,8 @@ class BuildSink : public Sink {
  public:
   BuildSink(QueryContext& query, SchemaPtr schema, std::vector<std::string> keys)
       : query_(query), schema_(schema), keys_(std::move(keys)) {
-    if (query_.resources.budget) {
-      reservation_ = query_.resources.budget->try_reserve(0, query_.holder("HashJoin build"));
+    if (query_.context.budget) {
+      reservation_ = query_.context.budget->try_reserve(0, query_.holder("HashJoin build"));
     }
   }
 
@@ -164,7 +164,7 @@ class BuildSink : public Sink {
 
   // Reserves `bytes` more; false when refused after the caches gave back what they could.
   bool reserve(int64_t bytes) {
-    if (!query_.resources.budget || reservation_.try_grow(bytes)) {
+    if (!query_.context.budget || reservation_.try_grow(bytes)) {
       return true;
     }
     try {
@@ -322,7 +322,7 @@ Pipeline grace_join(QueryContext& query, BuildSink& build, Pipeline left,
       columns.push_back(col(field.name));
     }
   }
-  Pipeline result{merge_runs(joined, order, joined_schema, query.resources.batch_bytes), {}};
+  Pipeline result{merge_runs(joined, order, joined_schema, query.context.batch_bytes), {}};
   result.transforms.push_back(project_transform(std::move(columns), output));
   return result;
 }

@@ -39,13 +39,13 @@ RecordBatch Morsel::materialize() const {
 
 SpillSpace& QueryContext::spill_space() {
   if (!spill) {
-    spill = std::make_shared<SpillSpace>(resources);
+    spill = std::make_shared<SpillSpace>(context);
   }
   return *spill;
 }
 
 std::string QueryContext::holder(const std::string& operator_name) const {
-  return resources.owner.empty() ? operator_name : operator_name + " (" + resources.owner + ")";
+  return context.owner.empty() ? operator_name : operator_name + " (" + context.owner + ")";
 }
 
 namespace {

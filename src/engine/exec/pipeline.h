@@ -11,7 +11,7 @@
 #include <optional>
 #include <vector>
 
-#include "setl/engine/resources.h"
+#include "setl/core/memory_context.h"
 #include "setl/engine/scan_source.h"
 
 namespace setl::engine::detail {
@@ -58,10 +58,10 @@ class Sink {
   virtual void finish() {}
 };
 
-/// What every operator of one query shares: the resources it runs under and its spill
+/// What every operator of one query shares: the memory context it runs under and its spill
 /// space (created on first use).
 struct QueryContext {
-  ExecutionResources resources;
+  MemoryContext context;
   std::shared_ptr<SpillSpace> spill;
 
   SpillSpace& spill_space();

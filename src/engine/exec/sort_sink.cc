@@ -49,8 +49,8 @@ class SortSink : public BreakerSink {
                              key.nulls_first.value_or(!key.descending)});
     }
     merge_keys_.push_back({schema_->num_fields(), false, true});
-    if (query_.resources.budget) {
-      reservation_ = query_.resources.budget->try_reserve(0, query_.holder("Sort"));
+    if (query_.context.budget) {
+      reservation_ = query_.context.budget->try_reserve(0, query_.holder("Sort"));
     }
   }
 
@@ -87,7 +87,7 @@ class SortSink : public BreakerSink {
   }
 
   std::unique_ptr<BatchStream> output() override {
-    int64_t batch = query_.resources.batch_bytes;
+    int64_t batch = query_.context.batch_bytes;
     if (runs_.empty()) {
       Table sorted = buffered_table(false).sort(keys_);
       buffer_.clear();
@@ -103,7 +103,7 @@ class SortSink : public BreakerSink {
  private:
   // Reserves `bytes` more (caches give memory back first); false when refused.
   bool reserve(int64_t bytes) {
-    if (!query_.resources.budget || reservation_.try_grow(bytes)) {
+    if (!query_.context.budget || reservation_.try_grow(bytes)) {
       return true;
     }
     try {

@@ -36,12 +36,12 @@ uint64_t values_bytes(const DataType& type, int64_t rows) {
 
 }  // namespace
 
-SpillSpace::SpillSpace(const ExecutionResources& resources)
-    : base_(resources.spill_dir.empty() ? std::filesystem::current_path() / ".setl-spill"
-                                        : resources.spill_dir),
-      max_bytes_(resources.max_spill_bytes),
-      owner_(resources.owner),
-      counters_(resources.counters) {}
+SpillSpace::SpillSpace(const MemoryContext& context)
+    : base_(context.spill_dir.empty() ? std::filesystem::current_path() / ".setl-spill"
+                                      : context.spill_dir),
+      max_bytes_(context.max_spill_bytes),
+      owner_(context.owner),
+      counters_(context.counters) {}
 
 SpillSpace::~SpillSpace() {
   if (!directory_.empty()) {

@@ -12,7 +12,8 @@
 #include <optional>
 #include <string>
 
-#include "setl/engine/resources.h"
+#include "setl/core/memory_context.h"
+#include "setl/engine/scan_source.h"
 
 namespace setl::engine::detail {
 
@@ -26,9 +27,9 @@ struct SpillRun {
 
 class SpillSpace {
  public:
-  /// Nothing is created until the first file. `resources` gives the directory, the cap,
+  /// Nothing is created until the first file. `context` gives the directory, the cap,
   /// the counters and the owner named in errors.
-  explicit SpillSpace(const ExecutionResources& resources);
+  explicit SpillSpace(const MemoryContext& context);
   ~SpillSpace();
   SpillSpace(const SpillSpace&) = delete;
   SpillSpace& operator=(const SpillSpace&) = delete;
@@ -47,7 +48,7 @@ class SpillSpace {
   std::filesystem::path directory_;
   int64_t max_bytes_;
   std::string owner_;
-  std::shared_ptr<ExecutionCounters> counters_;
+  std::shared_ptr<MemoryCounters> counters_;
   std::mutex mutex_;
   std::atomic<int64_t> in_use_{0};
   int64_t files_ = 0;

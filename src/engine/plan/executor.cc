@@ -78,7 +78,7 @@ class Executor {
   }
 
  private:
-  int64_t batch_bytes() const { return query_.resources.batch_bytes; }
+  int64_t batch_bytes() const { return query_.context.batch_bytes; }
 
   Pipeline open_scan(const detail::PlanNode& node) {
     Pipeline pipeline{node.source->scan_stream(node.request, batch_bytes()), {}};
@@ -117,7 +117,7 @@ class Executor {
 }  // namespace
 
 Table execute(const NodePtr& node) {
-  detail::QueryContext query{current_resources(), nullptr};
+  detail::QueryContext query{current_memory_context(), nullptr};
   Executor executor(query);
   return executor.collect(node);
 }
