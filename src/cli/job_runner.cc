@@ -11,6 +11,7 @@
 #include "parse_arguments.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
+#include "setl/core/memory_budget.h"
 #include "setl/monitor/event_sinks.h"
 #include "setl/monitor/http_server.h"
 #include "setl/monitor/progress.h"
@@ -25,6 +26,7 @@ struct JobArguments {
   std::vector<std::string> targets;
   std::optional<std::string> cache_mode;
   std::optional<std::string> cache_dir;
+  std::optional<std::string> memory_limit;
   bool explain = false;
   std::optional<std::string> monitor_address;
   std::optional<std::string> events_path;
@@ -51,6 +53,9 @@ void add_arguments(CLI::App& app, const JobOptions& options, JobArguments& args)
                  "cache directory (alone: cache in memory and on disk)");
   app.add_flag("--explain", args.explain,
                "print the run order and what the cache would serve and why; run nothing");
+  app.add_option("--memory-limit", args.memory_limit,
+                 "run-wide memory budget: 2GiB, 512MB, 60% (of RAM) or unlimited; operators "
+                 "spill past it (memory.limit; default $SETL_MEMORY_LIMIT)");
   app.add_option("--monitor", args.monitor_address,
                  "serve /groups, /events, /metrics on HOST:PORT (loopback) during the run");
   app.add_option("--events", args.events_path, "append every job event to this JSON Lines file");
@@ -89,6 +94,10 @@ Config load_config(const JobOptions& options, const JobArguments& args) {
     if (!args.cache_mode) {
       config = config.with_value("cache.mode", "memory+disk");
     }
+  }
+  if (args.memory_limit) {
+    memory::parse_memory_size(*args.memory_limit);  // a bad size fails before any work
+    config = config.with_value("memory.limit", *args.memory_limit);
   }
   if (args.cache_mode) {
     config = config.with_value("cache.mode", *args.cache_mode);

@@ -47,6 +47,7 @@ struct JobGroupState {
     info.rows = rows.load(std::memory_order_relaxed);
     info.bytes = bytes.load(std::memory_order_relaxed);
     info.memory_bytes = memory->bytes();
+    info.peak_memory_bytes = memory->peak();
     std::lock_guard lock(mutex);
     info.state = state;
     info.finished = finished;

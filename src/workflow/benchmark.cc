@@ -5,11 +5,23 @@
 
 #include <fmt/format.h>
 
+#include "setl/core/memory.h"
+
 namespace setl::workflow {
 namespace {
 
 std::string milliseconds(Duration duration) {
   return fmt::format("{:.3f}", std::chrono::duration<double, std::milli>(duration).count());
+}
+
+std::string memory_cell(int64_t bytes) {
+  return bytes > 0 ? memory::format_bytes(bytes) : std::string("-");
+}
+
+// The memory columns of one factory: peak tracked bytes, spilled bytes, rows.
+std::string memory_cells(const FactoryBenchmark& row) {
+  return fmt::format(" {:>11} {:>11} {:>11}", memory_cell(row.peak_memory_bytes),
+                     memory_cell(row.spilled_bytes), row.rows > 0 ? std::to_string(row.rows) : "-");
 }
 
 std::string stage_label(const StageBenchmark& stage) {
@@ -26,9 +38,10 @@ std::string BenchmarkReport::to_string() const {
   for (const StageBenchmark& stage : stages) {
     name_width = std::max(name_width, stage_label(stage).size());
   }
-  std::string text = fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}\n", "stage", "factory",
-                                 name_width, "read ms", "process ms", "write ms", "total ms");
-  std::string rule(7 + 1 + name_width + 4 * 13, '-');
+  std::string text = fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12} {:>11} {:>11} {:>11}\n",
+                                 "stage", "factory", name_width, "read ms", "process ms",
+                                 "write ms", "total ms", "peak mem", "spilled", "rows");
+  std::string rule(7 + 1 + name_width + 4 * 13 + 3 * 12, '-');
   text += rule + "\n";
   std::map<size_t, std::vector<const FactoryBenchmark*>> by_stage;
   for (const FactoryBenchmark& row : factories) {
@@ -37,25 +50,27 @@ std::string BenchmarkReport::to_string() const {
   for (const StageBenchmark& stage : stages) {
     for (const FactoryBenchmark* factory : by_stage[stage.stage]) {
       const FactoryBenchmark& row = *factory;
-      text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}\n", row.stage, row.factory,
+      text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}", row.stage, row.factory,
                           name_width, milliseconds(row.read), milliseconds(row.process),
                           row.wrote ? milliseconds(row.write) : std::string("-"),
-                          milliseconds(row.total));
+                          milliseconds(row.total)) +
+              memory_cells(row) + "\n";
     }
-    text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}\n", stage.stage,
-                        stage_label(stage), name_width, "", "", "", milliseconds(stage.wall));
+    text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}{:36}\n", stage.stage,
+                        stage_label(stage), name_width, "", "", "", milliseconds(stage.wall), "");
   }
   for (const FactoryBenchmark& row : factories) {
     if (row.stage == kUnstaged) {
-      text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}\n", "-", row.factory,
-                          name_width, milliseconds(row.read), milliseconds(row.process),
+      text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}", "-", row.factory, name_width,
+                          milliseconds(row.read), milliseconds(row.process),
                           row.wrote ? milliseconds(row.write) : std::string("-"),
-                          milliseconds(row.total));
+                          milliseconds(row.total)) +
+              memory_cells(row) + "\n";
     }
   }
   text += rule + "\n";
-  text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}\n", "", "pipeline total",
-                      name_width, "", "", "", milliseconds(total));
+  text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}{:36}\n", "", "pipeline total",
+                      name_width, "", "", "", milliseconds(total), "");
   if (!critical_path.empty()) {
     std::string path;
     for (const std::string& name : critical_path) {

@@ -52,9 +52,14 @@ void note_context_resource_access() noexcept {
 }
 
 FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const std::string& stage_name,
-                                    bool stage_writable, bool measure, const std::string& scope) {
+                                    bool stage_writable, bool measure, const std::string& scope,
+                                    const MemoryContext& memory) {
   LogScope log_scope(scope);
   JobGroup group(factory.name(), "factory run", factory.tags(), "factory");
+  MemoryContext context = memory;
+  context.owner = factory.name();
+  context.counters = std::make_shared<MemoryCounters>();
+  MemoryContextScope memory_scope(context);
   FactoryBenchmark timing;
   timing.factory = factory.name();
   Phase phase = Phase::kRead;
@@ -83,6 +88,10 @@ FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const std::string& sta
       timing.total = end - start;
     }
     log::debug("done{}", should_write ? "" : " (write skipped: not writable)");
+    JobGroupInfo info = group.info();
+    timing.peak_memory_bytes = info.peak_memory_bytes;
+    timing.rows = info.rows;
+    timing.spilled_bytes = context.counters->spilled_bytes.load();
   } catch (Error& error) {
     group.set_failure(error.message());
     error.add_context("in factory '" + factory.name() + "' (" + stage_name + ") during " +

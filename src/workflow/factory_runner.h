@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "setl/core/memory_context.h"
 #include "setl/workflow/benchmark.h"
 #include "setl/workflow/factory.h"
 
@@ -13,8 +14,11 @@ namespace setl::workflow::detail {
 
 class FactoryRunner {
  public:
+  /// Runs the factory under `memory` (its owner and counters set to this factory's), and
+  /// reports its timings and memory (peak tracked bytes, spilled bytes, rows).
   static FactoryBenchmark run(FactoryBase& factory, const std::string& stage_name,
-                              bool stage_writable, bool measure, const std::string& scope);
+                              bool stage_writable, bool measure, const std::string& scope,
+                              const MemoryContext& memory);
   static void set_context(FactoryBase& factory, const Setl* context) { factory.context_ = context; }
   static void reset_output(FactoryBase& factory) noexcept { factory.reset_output(); }
   static std::shared_ptr<const void> payload(const FactoryBase& factory) noexcept {

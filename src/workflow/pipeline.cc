@@ -161,6 +161,14 @@ std::vector<std::string> Pipeline::cache_store_failures() const {
   return last_run_ ? last_run_->cache_store_failures() : std::vector<std::string>{};
 }
 
+Pipeline& Pipeline::set_memory(MemoryOptions options) {
+  if (options.limit < 0 || options.max_spill_bytes < 0 || options.batch_bytes <= 0) {
+    throw ConfigError("memory: limit and max_spill must be >= 0 and batch_bytes > 0");
+  }
+  memory_ = std::move(options);
+  return *this;
+}
+
 Pipeline& Pipeline::set_max_concurrency(size_t factories) noexcept {
   max_concurrency_ = factories;
   return *this;

@@ -19,8 +19,24 @@ using Status = FactoryOutcome::Status;
 
 }  // namespace
 
+namespace {
+
+MemoryContext run_memory(const MemoryOptions& options) {
+  MemoryContext context;
+  if (options.limit > 0) {
+    context.budget = memory::MemoryBudget::create(options.limit);
+  }
+  context.spill_dir = options.spill_dir;
+  context.max_spill_bytes = options.max_spill_bytes;
+  context.batch_bytes = options.batch_bytes;
+  return context;
+}
+
+}  // namespace
+
 PipelineRun::PipelineRun(Pipeline& pipeline)
     : pipeline_(pipeline),
+      memory_(run_memory(pipeline.memory())),
       inspector_(pipeline),
       sources_(pipeline.sources()),
       cache_(pipeline.cache_, pipeline.disk_cache_),
@@ -242,8 +258,8 @@ void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writ
     deliver_inputs(m, false);
     std::string stage_name =
         planned.stage ? pipeline_.stages_[*planned.stage]->name() : std::string("unstaged");
-    outcome.timing =
-        FactoryRunner::run(factory, stage_name, stage_writable, true, scope + "/" + factory.name());
+    outcome.timing = FactoryRunner::run(factory, stage_name, stage_writable, true,
+                                        scope + "/" + factory.name(), memory_);
   } catch (const CancelledError& error) {
     outcome.status = Status::kCancelled;
     outcome.error = error.what();

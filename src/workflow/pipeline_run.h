@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "run_planner.h"
+#include "setl/core/memory_context.h"
 #include "setl/workflow/inspector.h"
 #include "setl/workflow/pipeline.h"
 #include "setl/workflow/tiered_cache.h"
@@ -42,6 +43,7 @@ class PipelineRun {
   void compute_critical_path(RunResult& result) const;
 
   Pipeline& pipeline_;
+  MemoryContext memory_;  // the run's budget and spill settings, for every factory
   Inspector inspector_;
   std::vector<Source> sources_;
   TieredCache cache_;

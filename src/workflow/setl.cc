@@ -1,6 +1,9 @@
 #include "setl/workflow/setl.h"
 
+#include <cstdlib>
+
 #include "factory_runner.h"
+#include "setl/core/memory_budget.h"
 
 namespace setl::workflow {
 
@@ -30,7 +33,42 @@ Setl Setl::Builder::build() const {
   return Setl(config_.value_or(Config()));
 }
 
-Setl::Setl(Config config) : config_(std::move(config)) {
+namespace {
+
+// The `memory:` section; SETL_MEMORY_LIMIT is the limit when memory.limit is absent.
+MemoryOptions read_memory_section(const Config& config) {
+  MemoryOptions options;
+  std::string limit;
+  if (config.has("memory")) {
+    Config memory = config.section("memory");
+    for (const std::string& key : memory.keys()) {
+      if (key != "limit" && key != "spill_dir" && key != "max_spill" && key != "batch_bytes") {
+        throw ConfigError("section 'memory': unknown key '" + key +
+                          "' (expected limit, spill_dir, max_spill, batch_bytes)");
+      }
+    }
+    limit = memory.get_or<std::string>("limit", "");
+    options.spill_dir = memory.get_or<std::string>("spill_dir", "");
+    options.max_spill_bytes =
+        memory::parse_memory_size(memory.get_or<std::string>("max_spill", ""));
+    if (memory.has("batch_bytes")) {
+      options.batch_bytes = memory::parse_memory_size(memory.get_string("batch_bytes"));
+      if (options.batch_bytes <= 0) {
+        throw ConfigError("memory.batch_bytes must be a positive size such as 8MiB");
+      }
+    }
+  }
+  const char* environment = std::getenv("SETL_MEMORY_LIMIT");
+  if (limit.empty() && environment != nullptr) {
+    limit = environment;
+  }
+  options.limit = memory::parse_memory_size(limit);
+  return options;
+}
+
+}  // namespace
+
+Setl::Setl(Config config) : config_(std::move(config)), memory_(read_memory_section(config_)) {
   if (!config_.has("cache")) {
     return;
   }
@@ -118,6 +156,7 @@ void Setl::throw_wrong_resource_type(std::string_view id, const Resource& found,
 
 Pipeline Setl::new_pipeline(std::string name) const {
   Pipeline pipeline(std::move(name), *this);
+  pipeline.set_memory(memory_);
   if (memory_cache_) {
     pipeline.set_cache(memory_cache_);
     pipeline.set_default_cache_policy(default_policy_);

@@ -53,6 +53,7 @@ void Stage::run() {
   timings_.clear();
   cancelled_.clear();
   std::mutex cancelled_mutex;
+  const MemoryContext memory = current_memory_context();  // members may run on other threads
   detail::run_stage_members(
       stage_name, parallel_, max_threads_, factories_.size(),
       [&](size_t index) { return factories_[index]->name(); },
@@ -60,7 +61,7 @@ void Stage::run() {
         FactoryBase& factory = *factories_[index];
         try {
           timings[index] = detail::FactoryRunner::run(factory, stage_name, writable_, true,
-                                                      stage_name + "/" + factory.name());
+                                                      stage_name + "/" + factory.name(), memory);
         } catch (const CancelledError&) {
           std::lock_guard lock(cancelled_mutex);
           cancelled_.push_back(factory.name());

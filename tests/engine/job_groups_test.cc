@@ -26,7 +26,14 @@ Table big_table(int64_t rows) {
     key.append_int(r % 100'003);
     value.append_double(static_cast<double>(r));
   }
-  return Table::from_columns({{"key", key.finish()}, {"value", value.finish()}});
+  // Batches of 65,536 rows, as a scan makes them: cancellation is checked between batches.
+  Table whole = Table::from_columns({{"key", key.finish()}, {"value", value.finish()}});
+  RecordBatch all = whole.combine();
+  std::vector<RecordBatch> batches;
+  for (int64_t offset = 0; offset < rows; offset += 65'536) {
+    batches.push_back(all.slice(offset, std::min<int64_t>(65'536, rows - offset)));
+  }
+  return Table(whole.schema(), std::move(batches));
 }
 
 TEST(EngineJobGroups, JG4_TasksRunInTheCallersGroupAndPoolThreadsEndWithNone) {

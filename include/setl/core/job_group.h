@@ -46,10 +46,11 @@ struct JobGroupInfo {
   std::chrono::system_clock::time_point started;
   std::chrono::system_clock::time_point finished;  ///< unset while running
   double elapsed_seconds = 0;
-  int64_t rows = 0;          ///< reported by operators and connectors, this group and below
-  int64_t bytes = 0;         ///< likewise
-  int64_t memory_bytes = 0;  ///< engine buffers allocated inside and still alive
-  std::string message;       ///< why it failed or was cancelled
+  int64_t rows = 0;               ///< reported by operators and connectors, this group and below
+  int64_t bytes = 0;              ///< likewise
+  int64_t memory_bytes = 0;       ///< engine buffers allocated inside and still alive
+  int64_t peak_memory_bytes = 0;  ///< the most memory_bytes has been
+  std::string message;            ///< why it failed or was cancelled
 };
 
 /// Bytes of engine buffers attributed to a group and its ancestors.
@@ -58,13 +59,19 @@ class MemoryAccount {
   explicit MemoryAccount(std::shared_ptr<MemoryAccount> parent) : parent_(std::move(parent)) {}
   void add(int64_t bytes) noexcept {
     for (MemoryAccount* account = this; account != nullptr; account = account->parent_.get()) {
-      account->bytes_.fetch_add(bytes, std::memory_order_relaxed);
+      int64_t now = account->bytes_.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+      int64_t peak = account->peak_.load(std::memory_order_relaxed);
+      while (now > peak && !account->peak_.compare_exchange_weak(peak, now)) {
+      }
     }
   }
   int64_t bytes() const noexcept { return bytes_.load(std::memory_order_relaxed); }
+  /// The highest bytes() so far.
+  int64_t peak() const noexcept { return peak_.load(std::memory_order_relaxed); }
 
  private:
   std::atomic<int64_t> bytes_{0};
+  std::atomic<int64_t> peak_{0};
   std::shared_ptr<MemoryAccount> parent_;
 };
 

@@ -21,6 +21,12 @@ struct FactoryBenchmark {
   Duration write{0};
   Duration total{0};
   bool wrote = false;
+  /// The most bytes of engine buffers it held at once (allocated inside its job group).
+  int64_t peak_memory_bytes = 0;
+  /// Bytes its queries wrote to spill files.
+  int64_t spilled_bytes = 0;
+  /// Rows its scans and operators reported.
+  int64_t rows = 0;
 };
 
 struct StageBenchmark {
@@ -39,8 +45,8 @@ struct BenchmarkReport {
   std::vector<std::string> critical_path;
   Duration critical_path_time{0};
 
-  /// An aligned text table: one row per factory (ms), one per stage, the unstaged
-  /// factories ("-"), the total, and the critical path.
+  /// An aligned text table: one row per factory (times in ms, peak memory, spilled bytes,
+  /// rows), one per stage, the unstaged factories ("-"), the total, and the critical path.
   std::string to_string() const;
 };
 

@@ -12,6 +12,7 @@
 //   double revenue = result.output<double>("RevenueFactory");
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,19 @@ struct InputOptions {
   /// A version of the value (a file's mtime, a content hash, a date) for the result cache;
   /// empty: its consumers are never served from the cache.
   std::string fingerprint;
+};
+
+/// Memory settings of a run (the `memory:` configuration section; see README "Large
+/// inputs in bounded memory").
+struct MemoryOptions {
+  /// The run-wide budget in bytes shared by every factory's queries; 0: unlimited.
+  int64_t limit = 0;
+  /// Where spill files go; empty: ".setl-spill" in the working directory.
+  std::filesystem::path spill_dir;
+  /// Bytes one query may have in spill files; 0: no cap.
+  int64_t max_spill_bytes = 0;
+  /// The size streams cut batches to.
+  int64_t batch_bytes = int64_t{8} << 20;
 };
 
 class Pipeline {
@@ -120,6 +134,11 @@ class Pipeline {
   /// Timings of the latest run. Throws: StateError if benchmarking was off or the
   /// pipeline has not run.
   const BenchmarkReport& benchmark() const;
+
+  /// Runs factories under one run-wide memory budget (`options.limit` bytes, 0: none):
+  /// engine operators reserve from it and spill to `options.spill_dir` when refused.
+  Pipeline& set_memory(MemoryOptions options);
+  const MemoryOptions& memory() const noexcept { return memory_; }
 
   /// How many factories may run at once (0, the default: one per core). Stages marked
   /// parallel use their own bound for their members.
@@ -246,6 +265,7 @@ class Pipeline {
   std::vector<Deliverable> inputs_;
   bool benchmark_ = false;
   size_t max_concurrency_ = 0;
+  MemoryOptions memory_;
   std::vector<std::string> tags_;
   std::shared_ptr<ResultCache> cache_;
   std::shared_ptr<DiskCache> disk_cache_;

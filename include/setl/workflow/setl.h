@@ -116,6 +116,16 @@ class Setl {
   const std::shared_ptr<DiskCache>& disk_cache() const noexcept { return disk_cache_; }
   const CachePolicy& default_cache_policy() const noexcept { return default_policy_; }
 
+  /// The memory settings of the `memory` section, given to every pipeline from
+  /// new_pipeline() (SETL_MEMORY_LIMIT is the limit when memory.limit is absent):
+  ///
+  ///   memory:
+  ///     limit: 2GiB            # or 60% (of RAM); absent, 0 or unlimited: no limit
+  ///     spill_dir: /data/spill # default: .setl-spill in the working directory
+  ///     max_spill: 100GiB      # cap on one query's spill files; absent: none
+  ///     batch_bytes: 8MiB      # the size streams cut batches to
+  const MemoryOptions& memory_options() const noexcept { return memory_; }
+
   /// A new, empty pipeline bound to this context.
   Pipeline new_pipeline(std::string name = "pipeline") const;
 
@@ -133,6 +143,7 @@ class Setl {
                                                      const TypeInfo& requested);
 
   Config config_;
+  MemoryOptions memory_;
   std::shared_ptr<ResultCache> memory_cache_;
   std::shared_ptr<DiskCache> disk_cache_;
   CachePolicy default_policy_;
