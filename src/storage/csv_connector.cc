@@ -1,6 +1,7 @@
 // CsvConnector: scans through the parser in csv_reader.cc, and writes.
 #include "setl/storage/csv_connector.h"
 
+#include <climits>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -42,45 +43,42 @@ void write_field(std::ostream& out, std::string_view text, const CsvOptions& opt
   out << options.quote;
 }
 
-void write_rows(std::ostream& out, const engine::Table& table, const CsvOptions& options,
-                bool header) {
+void write_header(std::ostream& out, const engine::Schema& schema, const CsvOptions& options) {
+  for (size_t c = 0; c < schema.num_fields(); ++c) {
+    if (c > 0) {
+      out << options.delimiter;
+    }
+    write_field(out, schema.field(c).name, options);
+  }
+  out << '\n';
+}
+
+void write_batch(std::ostream& out, const engine::RecordBatch& batch, const CsvOptions& options) {
   const std::string null_text = options.null_values.empty() ? "" : options.null_values.front();
-  const engine::Schema& schema = *table.schema();
-  if (header) {
-    for (size_t c = 0; c < schema.num_fields(); ++c) {
+  current_cancellation().check();  // between batches: a cancelled write stops early
+  report_progress(batch.num_rows());
+  for (int64_t row = 0; row < batch.num_rows(); ++row) {
+    for (size_t c = 0; c < batch.num_columns(); ++c) {
       if (c > 0) {
         out << options.delimiter;
       }
-      write_field(out, schema.field(c).name, options);
+      const engine::Column& column = *batch.column(c);
+      if (column.is_null(row)) {
+        out << null_text;
+        continue;
+      }
+      switch (column.type().id()) {
+        case TypeId::kString:
+          write_field(out, column.string_value(row), options);
+          break;
+        case TypeId::kFloat64:
+          out << fmt::format("{}", column.values<double>()[row]);
+          break;
+        default:
+          out << column.scalar(row).to_display();
+      }
     }
     out << '\n';
-  }
-  for (const engine::RecordBatch& batch : table.batches()) {
-    current_cancellation().check();  // between batches: a cancelled write stops early
-    report_progress(batch.num_rows());
-    for (int64_t row = 0; row < batch.num_rows(); ++row) {
-      for (size_t c = 0; c < batch.num_columns(); ++c) {
-        if (c > 0) {
-          out << options.delimiter;
-        }
-        const engine::Column& column = *batch.column(c);
-        if (column.is_null(row)) {
-          out << null_text;
-          continue;
-        }
-        switch (column.type().id()) {
-          case TypeId::kString:
-            write_field(out, column.string_value(row), options);
-            break;
-          case TypeId::kFloat64:
-            out << fmt::format("{}", column.values<double>()[row]);
-            break;
-          default:
-            out << column.scalar(row).to_display();
-        }
-      }
-      out << '\n';
-    }
   }
 }
 
@@ -100,6 +98,12 @@ CsvConnector::CsvConnector(ConnectorKey key, std::filesystem::path path, CsvOpti
 }
 
 void CsvConnector::write_file(const engine::Table& table, bool append) const {
+  std::unique_ptr<engine::BatchStream> rows = engine::stream_table(table, INT64_MAX);
+  write_file_stream(*rows, append);
+}
+
+void CsvConnector::write_file_stream(engine::BatchStream& rows, bool append) const {
+  const engine::Schema& schema = *rows.schema();
   const std::filesystem::path& file = path();
   bool compressed = compression() != FileCompression::kNone;
   if (append && options_.header) {
@@ -112,8 +116,8 @@ void CsvConnector::write_file(const engine::Table& table, bool append) const {
       std::getline(in, first_line);
     }
     std::string expected;
-    for (size_t c = 0; c < table.schema()->num_fields(); ++c) {
-      expected += (c ? std::string(1, options_.delimiter) : "") + table.schema()->field(c).name;
+    for (size_t c = 0; c < schema.num_fields(); ++c) {
+      expected += (c ? std::string(1, options_.delimiter) : "") + schema.field(c).name;
     }
     if (!first_line.empty() && first_line.back() == '\r') {
       first_line.pop_back();
@@ -125,7 +129,14 @@ void CsvConnector::write_file(const engine::Table& table, bool append) const {
   }
   detail::write_file_atomically(
       file,
-      [&](std::ostream& out) { write_rows(out, table, options_, options_.header && !append); },
+      [&](std::ostream& out) {
+        if (options_.header && !append) {
+          write_header(out, schema, options_);
+        }
+        while (std::optional<engine::RecordBatch> batch = rows.next()) {
+          write_batch(out, *batch, options_);
+        }
+      },
       append);
   std::lock_guard lock(mutex_);
   schema_.reset();

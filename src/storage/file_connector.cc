@@ -1,6 +1,7 @@
 #include "setl/storage/file_connector.h"
 
 #include <algorithm>
+#include <climits>
 #include <fstream>
 #include <vector>
 
@@ -39,6 +40,11 @@ bool FileConnector::exists() const {
 }
 
 void FileConnector::write(const engine::Table& table, SaveMode mode) const {
+  std::unique_ptr<engine::BatchStream> rows = engine::stream_table(table, INT64_MAX);
+  write_stream(*rows, mode);
+}
+
+void FileConnector::write_stream(engine::BatchStream& rows, SaveMode mode) const {
   // Held until the rename: concurrent appends by several processes all land.
   std::optional<FileLock> write_lock = detail::lock_for_write(path_, mode);
   bool present = exists();
@@ -48,7 +54,16 @@ void FileConnector::write(const engine::Table& table, SaveMode mode) const {
   if (present && mode == SaveMode::kIgnore) {
     return;
   }
-  write_file(table, present && mode == SaveMode::kAppend);
+  write_file_stream(rows, present && mode == SaveMode::kAppend);
+}
+
+void FileConnector::sink(const engine::LazyFrame& query, SaveMode mode) const {
+  std::unique_ptr<engine::BatchStream> rows = query.stream();
+  write_stream(*rows, mode);
+}
+
+void FileConnector::write_file_stream(engine::BatchStream& rows, bool append) const {
+  write_file(engine::collect_stream(rows), append);
 }
 
 std::optional<std::string> FileConnector::fingerprint(bool content) const {

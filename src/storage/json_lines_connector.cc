@@ -1,5 +1,6 @@
 #include "setl/storage/json_lines_connector.h"
 
+#include <climits>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -8,7 +9,9 @@
 #include <simdjson.h>
 
 #include "file_io.h"
+#include "setl/core/cancellation.h"
 #include "setl/core/error.h"
+#include "setl/core/job_group.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/execution.h"
 #include "setl/engine/parse_value.h"
@@ -377,60 +380,70 @@ void write_json_string(std::ostream& out, std::string_view text) {
   out << '"';
 }
 
+// One object per row, keys in column order.
+void write_batch(std::ostream& out, const engine::Schema& schema,
+                 const engine::RecordBatch& batch) {
+  current_cancellation().check();
+  report_progress(batch.num_rows());
+  for (int64_t row = 0; row < batch.num_rows(); ++row) {
+    out << '{';
+    for (size_t c = 0; c < batch.num_columns(); ++c) {
+      if (c > 0) {
+        out << ',';
+      }
+      write_json_string(out, schema.field(c).name);
+      out << ':';
+      const engine::Column& column = *batch.column(c);
+      if (column.is_null(row)) {
+        out << "null";
+        continue;
+      }
+      switch (column.type().id()) {
+        case TypeId::kBool:
+          out << (column.bool_value(row) ? "true" : "false");
+          break;
+        case TypeId::kInt32:
+        case TypeId::kInt64:
+          out << column.scalar(row).as_int();
+          break;
+        case TypeId::kFloat64: {
+          double value = column.values<double>()[row];
+          if (std::isfinite(value)) {
+            std::string text = fmt::format("{}", value);
+            if (text.find_first_of(".e") == std::string::npos) {
+              text += ".0";  // keeps it a float when read back
+            }
+            out << text;
+          } else {
+            out << (std::isnan(value) ? "\"NaN\"" : value > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+          }
+          break;
+        }
+        case TypeId::kString:
+          write_json_string(out, column.string_value(row));
+          break;
+        default:
+          write_json_string(out, column.scalar(row).to_display());
+      }
+    }
+    out << "}\n";
+  }
+}
+
 }  // namespace
 
 void JsonLinesConnector::write_file(const engine::Table& table, bool append) const {
-  const std::filesystem::path& file = path();
-  const engine::Schema& schema = *table.schema();
+  std::unique_ptr<engine::BatchStream> rows = engine::stream_table(table, INT64_MAX);
+  write_file_stream(*rows, append);
+}
+
+void JsonLinesConnector::write_file_stream(engine::BatchStream& rows, bool append) const {
+  const engine::Schema& schema = *rows.schema();
   detail::write_file_atomically(
-      file,
+      path(),
       [&](std::ostream& out) {
-        for (const engine::RecordBatch& batch : table.batches()) {
-          for (int64_t row = 0; row < batch.num_rows(); ++row) {
-            out << '{';
-            for (size_t c = 0; c < batch.num_columns(); ++c) {
-              if (c > 0) {
-                out << ',';
-              }
-              write_json_string(out, schema.field(c).name);
-              out << ':';
-              const engine::Column& column = *batch.column(c);
-              if (column.is_null(row)) {
-                out << "null";
-                continue;
-              }
-              switch (column.type().id()) {
-                case TypeId::kBool:
-                  out << (column.bool_value(row) ? "true" : "false");
-                  break;
-                case TypeId::kInt32:
-                case TypeId::kInt64:
-                  out << column.scalar(row).as_int();
-                  break;
-                case TypeId::kFloat64: {
-                  double value = column.values<double>()[row];
-                  if (std::isfinite(value)) {
-                    std::string text = fmt::format("{}", value);
-                    if (text.find_first_of(".e") == std::string::npos) {
-                      text += ".0";  // keeps it a float when read back
-                    }
-                    out << text;
-                  } else {
-                    out << (std::isnan(value) ? "\"NaN\""
-                            : value > 0       ? "\"Infinity\""
-                                              : "\"-Infinity\"");
-                  }
-                  break;
-                }
-                case TypeId::kString:
-                  write_json_string(out, column.string_value(row));
-                  break;
-                default:
-                  write_json_string(out, column.scalar(row).to_display());
-              }
-            }
-            out << "}\n";
-          }
+        while (std::optional<engine::RecordBatch> batch = rows.next()) {
+          write_batch(out, schema, *batch);
         }
       },
       append);

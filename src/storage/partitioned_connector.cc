@@ -477,6 +477,10 @@ void PartitionedConnector::write_file(const engine::Table&, bool) const {
   throw InternalError("PartitionedConnector writes through its manifest, not write_file");
 }
 
+void PartitionedConnector::write_stream(engine::BatchStream& rows, SaveMode mode) const {
+  write(engine::collect_stream(rows), mode);
+}
+
 void PartitionedConnector::write(const engine::Table& table, SaveMode mode) const {
   if (partition_by_.empty()) {
     throw ConfigError("connector " + describe() + " needs partition_by columns to write");

@@ -64,6 +64,10 @@ class [[nodiscard]] LazyFrame {
 
   /// Optimizes and runs the plan.
   Table collect() const;
+  /// Optimizes and runs the plan, returning the rows as a stream read batch by batch:
+  /// memory stays bounded when the result is larger than RAM (write it with a file
+  /// connector's sink()). Runs under the memory context current here.
+  [[nodiscard]] std::unique_ptr<BatchStream> stream() const;
   /// The optimized plan, one operator per line, children indented.
   std::string explain() const;
   /// The plan as written, before optimization.

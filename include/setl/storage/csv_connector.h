@@ -61,6 +61,8 @@ class CsvConnector : public FileConnector {
   /// Writes with a header (unless options.header is false); append adds rows without a
   /// header after checking the file's header matches.
   void write_file(const engine::Table& table, bool append) const override;
+  /// Writes batch by batch as they arrive.
+  void write_file_stream(engine::BatchStream& rows, bool append) const override;
 
  private:
   CsvOptions options_;

@@ -37,6 +37,13 @@ class FileConnector : public Connector {
   /// rename (error_if_exists throws IoError, ignore writes nothing, append calls
   /// write_file with `append`), so concurrent writers of one file serialise.
   void write(const engine::Table& table, SaveMode mode) const override;
+  /// The same protocol for rows that arrive as a stream: batches are written as they
+  /// come (CSV, JSON Lines and Parquet hold about one batch or row group), to a
+  /// temporary file renamed over the target at the end, so readers never see part of it.
+  virtual void write_stream(engine::BatchStream& rows, SaveMode mode) const;
+  /// Runs `query` and writes its result as it is produced (Polars' sink_parquet):
+  ///   make_connector<ParquetConnector>("out.parquet")->sink(csv->lazy().filter("x > 0"));
+  void sink(const engine::LazyFrame& query, SaveMode mode = SaveMode::kOverwrite) const;
 
  protected:
   FileConnector(ConnectorKey key, std::filesystem::path path, std::string format);
@@ -44,6 +51,8 @@ class FileConnector : public Connector {
   /// Writes `table` to path() atomically (readers see the old or the new file); with
   /// `append`, after what the file holds. Called under the target's lock.
   virtual void write_file(const engine::Table& table, bool append) const = 0;
+  /// Writes the batches of `rows` like write_file; the default collects them first.
+  virtual void write_file_stream(engine::BatchStream& rows, bool append) const;
 
  private:
   std::filesystem::path path_;

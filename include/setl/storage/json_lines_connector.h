@@ -32,6 +32,8 @@ class JsonLinesConnector : public FileConnector {
  protected:
   /// One object per row (NULLs written as null); append adds lines.
   void write_file(const engine::Table& table, bool append) const override;
+  /// Writes batch by batch as they arrive.
+  void write_file_stream(engine::BatchStream& rows, bool append) const override;
 
  private:
   JsonLinesOptions options_;

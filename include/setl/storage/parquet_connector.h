@@ -108,8 +108,11 @@ class ParquetConnector : public FileConnector {
   /// Append rewrites the file with the old rows followed by the new ones (the schemas
   /// must agree); for incremental appends use a PartitionedConnector.
   void write_file(const engine::Table& table, bool append) const override;
+  /// Writes row group by row group as the rows arrive.
+  void write_file_stream(engine::BatchStream& rows, bool append) const override;
 
  private:
+  void write_rows(engine::BatchStream& rows, bool append, std::vector<bool> optional) const;
   friend engine::Table read_parquet_bytes(std::shared_ptr<const std::string>, std::string);
   static engine::ScanResult scan_reader(const parquet::ParquetFileReader& reader,
                                         const engine::ScanRequest& request, bool verify_checksums);

@@ -46,6 +46,8 @@ class PartitionedConnector : public FileConnector {
   /// removed by the next write. An append killed before its commit leaves nothing behind,
   /// so retrying it adds its rows once.
   void write(const engine::Table& table, SaveMode mode) const override;
+  /// Collects the rows, then writes them as write() does.
+  void write_stream(engine::BatchStream& rows, SaveMode mode) const override;
   /// True if the root is a directory holding part files.
   bool exists() const override;
 

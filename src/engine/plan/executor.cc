@@ -122,4 +122,30 @@ Table execute(const NodePtr& node) {
   return executor.collect(node);
 }
 
+namespace {
+
+// The query's result read batch by batch: it owns the executor (and so the breakers'
+// spill runs) for as long as it is read.
+class QueryStream : public BatchStream {
+ public:
+  explicit QueryStream(const NodePtr& node)
+      : query_{current_memory_context(), nullptr}, executor_(query_), schema_(node->schema) {
+    output_ = detail::pipeline_stream(executor_.open(node), schema_);
+  }
+  const SchemaPtr& schema() const override { return schema_; }
+  std::optional<RecordBatch> next() override { return output_->next(); }
+
+ private:
+  detail::QueryContext query_;
+  Executor executor_;
+  SchemaPtr schema_;
+  std::unique_ptr<BatchStream> output_;
+};
+
+}  // namespace
+
+std::unique_ptr<BatchStream> execute_stream(const NodePtr& node) {
+  return std::make_unique<QueryStream>(node);
+}
+
 }  // namespace setl::engine::plan

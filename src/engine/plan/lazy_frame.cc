@@ -107,6 +107,9 @@ LazyFrame LazyGroupBy::agg(const std::vector<Expr>& aggregates) const {
 Table LazyFrame::collect() const {
   return plan::execute(plan::optimize(node_));
 }
+std::unique_ptr<BatchStream> LazyFrame::stream() const {
+  return plan::execute_stream(plan::optimize(node_));
+}
 std::string LazyFrame::explain() const {
   return plan::explain(plan::optimize(node_));
 }

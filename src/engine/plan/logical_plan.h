@@ -63,6 +63,9 @@ NodePtr join(NodePtr left, NodePtr right, std::vector<std::string> left_on,
 NodePtr aggregate(NodePtr input, std::vector<std::string> keys, std::vector<Expr> aggregates);
 
 Table execute(const NodePtr& node);
+/// The result as a stream: breakers below the last pipeline run now, the last pipeline
+/// runs as the stream is read.
+std::unique_ptr<BatchStream> execute_stream(const NodePtr& node);
 std::string explain(const NodePtr& node);
 NodePtr optimize(const NodePtr& node);
 

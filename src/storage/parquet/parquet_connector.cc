@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <climits>
 #include <map>
 
 #include "setl/core/error.h"
@@ -203,19 +204,51 @@ void write_parquet(const engine::Table& table, std::ostream& out, const ParquetO
 }
 
 void ParquetConnector::write_file(const engine::Table& table, bool append) const {
-  const std::filesystem::path& file = path();
-  engine::Table data = table;
-  if (append) {
-    engine::Table previous = read();
-    if (previous.schema()->names() != table.schema()->names()) {
-      throw SchemaError("cannot append to " + file.string() + ": it holds (" +
-                        previous.schema()->to_string() + "), the new rows are (" +
-                        table.schema()->to_string() + ")");
+  // A column without nulls in a non-nullable field is written as required.
+  std::vector<bool> optional;
+  for (const engine::Field& field : table.schema()->fields()) {
+    int64_t nulls = 0;
+    for (const engine::ColumnPtr& piece : table.column_chunks(field.name)) {
+      nulls += piece->null_count();
     }
-    data = previous.union_all(table);
+    optional.push_back(nulls > 0);
   }
-  detail::write_file_atomically(
-      file, [&](std::ostream& out) { parquet::write_parquet(data, out, options_); });
+  std::unique_ptr<engine::BatchStream> rows = engine::stream_table(table, INT64_MAX);
+  write_rows(*rows, append, std::move(optional));
+}
+
+void ParquetConnector::write_file_stream(engine::BatchStream& rows, bool append) const {
+  // Nullable fields are written as optional: a stream's later batches may hold nulls.
+  write_rows(rows, append, std::vector<bool>(rows.schema()->num_fields(), false));
+}
+
+void ParquetConnector::write_rows(engine::BatchStream& rows, bool append,
+                                  std::vector<bool> optional) const {
+  const std::filesystem::path& file = path();
+  std::optional<engine::Table> previous;
+  if (append) {
+    previous = read();
+    if (previous->schema()->names() != rows.schema()->names()) {
+      throw SchemaError("cannot append to " + file.string() + ": it holds (" +
+                        previous->schema()->to_string() + "), the new rows are (" +
+                        rows.schema()->to_string() + ")");
+    }
+  }
+  detail::write_file_atomically(file, [&](std::ostream& out) {
+    if (previous) {
+      optional.assign(optional.size(), true);  // the old rows' nulls are not counted
+    }
+    parquet::ParquetFileWriter writer(rows.schema(), std::move(optional), out, options_);
+    if (previous) {
+      for (const engine::RecordBatch& batch : previous->batches()) {
+        writer.add(engine::RecordBatch(rows.schema(), batch.columns(), batch.num_rows()));
+      }
+    }
+    while (std::optional<engine::RecordBatch> batch = rows.next()) {
+      writer.add(*batch);
+    }
+    writer.finish();
+  });
 }
 
 }  // namespace setl::storage

@@ -382,11 +382,6 @@ EncodedChunk encode_null_chunk(int64_t rows, const engine::Field& field,
   return chunk;
 }
 
-struct ColumnLayout {
-  PhysicalType::type physical;
-  format::SchemaElement element;
-};
-
 ColumnLayout layout_of(const engine::Field& field, bool optional) {
   format::SchemaElement element;
   element.__set_name(field.name);
@@ -498,26 +493,22 @@ void validate(const ParquetOptions& options) {
 
 }  // namespace
 
-void write_parquet(const engine::Table& table, std::ostream& out, const ParquetOptions& options) {
-  validate(options);
-  const engine::Schema& schema = *table.schema();
-  std::vector<ColumnLayout> layouts;
-  std::vector<bool> optional;
-  format::FileMetaData metadata;
-  metadata.__set_version(1);
+ParquetFileWriter::ParquetFileWriter(engine::SchemaPtr schema, std::vector<bool> optional,
+                                     std::ostream& out, const ParquetOptions& options)
+    : schema_(std::move(schema)), optional_(std::move(optional)), out_(out), options_(options) {
+  validate(options_);
+  const engine::Schema& schema_ref = *schema_;
+  metadata_.__set_version(1);
   std::vector<format::SchemaElement> elements(1);
   elements[0].__set_name("schema");
-  elements[0].__set_num_children(static_cast<int32_t>(schema.num_fields()));
+  elements[0].__set_num_children(static_cast<int32_t>(schema_ref.num_fields()));
   std::vector<format::KeyValue> key_values;
-  for (const engine::Field& field : schema.fields()) {
-    int64_t nulls = 0;
-    for (const ColumnPtr& piece : table.column_chunks(field.name)) {
-      nulls += piece->null_count();
-    }
-    bool is_optional = field.nullable || nulls > 0 || field.type.id() == TypeId::kNull;
-    optional.push_back(is_optional);
-    layouts.push_back(layout_of(field, is_optional));
-    elements.push_back(layouts.back().element);
+  for (size_t c = 0; c < schema_ref.num_fields(); ++c) {
+    const engine::Field& field = schema_ref.field(c);
+    bool is_optional = optional_[c] || field.nullable || field.type.id() == TypeId::kNull;
+    optional_[c] = is_optional;
+    layouts_.push_back(layout_of(field, is_optional));
+    elements.push_back(layouts_.back().element);
     const std::string& zone = field.type.zone();
     if (field.type.id() == TypeId::kTimestamp && !zone.empty() && zone != "UTC") {
       format::KeyValue entry;
@@ -526,65 +517,109 @@ void write_parquet(const engine::Table& table, std::ostream& out, const ParquetO
       key_values.push_back(entry);
     }
   }
-  metadata.__set_schema(elements);
-  metadata.__set_num_rows(table.num_rows());
-  metadata.__set_created_by("setlpp version 0.1.0");
+  metadata_.__set_schema(elements);
+  metadata_.__set_created_by("setlpp version 0.1.0");
   if (!key_values.empty()) {
-    metadata.__set_key_value_metadata(key_values);
+    metadata_.__set_key_value_metadata(key_values);
   }
-  std::vector<format::ColumnOrder> orders(schema.num_fields());
+  std::vector<format::ColumnOrder> orders(schema_ref.num_fields());
   for (format::ColumnOrder& order : orders) {
     order.__set_TYPE_ORDER(format::TypeDefinedOrder());
   }
-  metadata.__set_column_orders(orders);
+  metadata_.__set_column_orders(orders);
+  out_.write("PAR1", 4);
+}
 
-  out.write("PAR1", 4);
-  int64_t offset = 4;
-  std::vector<format::RowGroup> row_groups;
-  for (int64_t start = 0; start < table.num_rows(); start += options.row_group_rows) {
-    current_cancellation().check();  // between row groups
-    int64_t rows = std::min(options.row_group_rows, table.num_rows() - start);
-    report_progress(rows);
-    engine::Table part = table.slice(start, rows);
-    std::vector<EncodedChunk> chunks(schema.num_fields());
-    engine::parallel_for(schema.num_fields(), [&](size_t c) {
-      const engine::Field& field = schema.field(c);
-      chunks[c] =
-          encode_column(part.column_chunks(field.name), field, layouts[c], optional[c], options);
-    });
-    format::RowGroup group;
-    group.__set_num_rows(rows);
-    group.__set_file_offset(offset);
-    group.__set_ordinal(static_cast<int16_t>(std::min<size_t>(row_groups.size(), INT16_MAX)));
-    int64_t uncompressed = 0;
-    int64_t compressed = 0;
-    std::vector<format::ColumnChunk> columns;
-    for (EncodedChunk& chunk : chunks) {
-      chunk.meta.__set_data_page_offset(offset + chunk.data_offset);
-      if (chunk.has_dictionary) {
-        chunk.meta.__set_dictionary_page_offset(offset);
-      }
-      format::ColumnChunk column;
-      column.__set_file_offset(0);  // the metadata lives only in the footer
-      column.__set_meta_data(chunk.meta);
-      columns.push_back(std::move(column));
-      out.write(chunk.bytes.data(), static_cast<std::streamsize>(chunk.bytes.size()));
-      offset += static_cast<int64_t>(chunk.bytes.size());
-      uncompressed += chunk.meta.total_uncompressed_size;
-      compressed += chunk.meta.total_compressed_size;
-    }
-    group.__set_columns(columns);
-    group.__set_total_byte_size(uncompressed);
-    group.__set_total_compressed_size(compressed);
-    row_groups.push_back(std::move(group));
+ParquetFileWriter::~ParquetFileWriter() = default;
+
+void ParquetFileWriter::add(const engine::RecordBatch& batch) {
+  if (batch.num_rows() == 0) {
+    return;
   }
-  metadata.__set_row_groups(row_groups);
+  pending_.emplace_back(schema_, batch.columns(), batch.num_rows());
+  pending_rows_ += batch.num_rows();
+  while (pending_rows_ >= options_.row_group_rows) {
+    flush(options_.row_group_rows);
+  }
+}
+
+void ParquetFileWriter::flush(int64_t rows) {
+  engine::Table all(schema_, std::move(pending_));
+  pending_.clear();
+  write_row_group(all.slice(0, rows));
+  engine::Table rest = all.slice(rows, all.num_rows() - rows);
+  pending_ = rest.batches();
+  pending_rows_ = rest.num_rows();
+}
+
+void ParquetFileWriter::write_row_group(const engine::Table& part) {
+  current_cancellation().check();  // between row groups
+  const engine::Schema& schema = *schema_;
+  int64_t rows = part.num_rows();
+  report_progress(rows);
+  std::vector<EncodedChunk> chunks(schema.num_fields());
+  engine::parallel_for(schema.num_fields(), [&](size_t c) {
+    const engine::Field& field = schema.field(c);
+    chunks[c] =
+        encode_column(part.column_chunks(field.name), field, layouts_[c], optional_[c], options_);
+  });
+  format::RowGroup group;
+  group.__set_num_rows(rows);
+  group.__set_file_offset(offset_);
+  group.__set_ordinal(static_cast<int16_t>(std::min<size_t>(row_groups_.size(), INT16_MAX)));
+  int64_t uncompressed = 0;
+  int64_t compressed = 0;
+  std::vector<format::ColumnChunk> columns;
+  for (EncodedChunk& chunk : chunks) {
+    chunk.meta.__set_data_page_offset(offset_ + chunk.data_offset);
+    if (chunk.has_dictionary) {
+      chunk.meta.__set_dictionary_page_offset(offset_);
+    }
+    format::ColumnChunk column;
+    column.__set_file_offset(0);  // the metadata lives only in the footer
+    column.__set_meta_data(chunk.meta);
+    columns.push_back(std::move(column));
+    out_.write(chunk.bytes.data(), static_cast<std::streamsize>(chunk.bytes.size()));
+    offset_ += static_cast<int64_t>(chunk.bytes.size());
+    uncompressed += chunk.meta.total_uncompressed_size;
+    compressed += chunk.meta.total_compressed_size;
+  }
+  group.__set_columns(columns);
+  group.__set_total_byte_size(uncompressed);
+  group.__set_total_compressed_size(compressed);
+  row_groups_.push_back(std::move(group));
+  total_rows_ += rows;
+}
+
+void ParquetFileWriter::finish() {
+  if (pending_rows_ > 0) {
+    flush(pending_rows_);
+  }
+  metadata_.__set_num_rows(total_rows_);
+  metadata_.__set_row_groups(row_groups_);
   std::string footer;
-  append_serialized(metadata, footer);
-  out.write(footer.data(), static_cast<std::streamsize>(footer.size()));
+  append_serialized(metadata_, footer);
+  out_.write(footer.data(), static_cast<std::streamsize>(footer.size()));
   uint32_t footer_size = static_cast<uint32_t>(footer.size());
-  out.write(reinterpret_cast<const char*>(&footer_size), 4);
-  out.write("PAR1", 4);
+  out_.write(reinterpret_cast<const char*>(&footer_size), 4);
+  out_.write("PAR1", 4);
+}
+
+void write_parquet(const engine::Table& table, std::ostream& out, const ParquetOptions& options) {
+  // A column without nulls in a non-nullable field is written as required.
+  std::vector<bool> optional;
+  for (const engine::Field& field : table.schema()->fields()) {
+    int64_t nulls = 0;
+    for (const ColumnPtr& piece : table.column_chunks(field.name)) {
+      nulls += piece->null_count();
+    }
+    optional.push_back(nulls > 0);
+  }
+  ParquetFileWriter writer(table.schema(), std::move(optional), out, options);
+  for (const engine::RecordBatch& batch : table.batches()) {
+    writer.add(batch);
+  }
+  writer.finish();
 }
 
 }  // namespace setl::storage::parquet

@@ -1,0 +1,140 @@
+// Writing a stream of batches: every file format writes batches as they arrive (memory
+// stays near one batch or row group however long the stream), the target changes
+// atomically (a stream that fails half-way leaves the old file), and sink() writes a
+// query's result without collecting it.
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "setl/core/error.h"
+#include "setl/core/memory.h"
+#include "setl/engine/builder.h"
+#include "setl/storage/csv_connector.h"
+#include "setl/storage/json_lines_connector.h"
+#include "setl/storage/parquet_connector.h"
+#include "testing/table_matchers.h"
+#include "testing/temp_dir.h"
+
+namespace setl::storage {
+namespace {
+
+using engine::BatchStream;
+using engine::DataType;
+using engine::RecordBatch;
+using engine::SchemaPtr;
+
+// Makes `batches` batches of `rows` rows on demand (nothing is held); throws at batch
+// `fail_at` when it is set.
+class Generated : public BatchStream {
+ public:
+  Generated(int batches, int64_t rows, int fail_at = -1)
+      : batches_(batches), rows_(rows), fail_at_(fail_at) {
+    schema_ = std::make_shared<engine::Schema>(std::vector<engine::Field>{
+        {"id", DataType::int64(), true}, {"label", DataType::string(), true}});
+  }
+  const SchemaPtr& schema() const override { return schema_; }
+  std::optional<RecordBatch> next() override {
+    if (made_ == batches_) {
+      return std::nullopt;
+    }
+    if (made_ == fail_at_) {
+      throw IoError("the source broke");
+    }
+    engine::ColumnBuilder id(DataType::int64()), label(DataType::string());
+    for (int64_t row = 0; row < rows_; ++row) {
+      int64_t value = made_ * rows_ + row;
+      id.append_int(value);
+      label.append_string("label number " + std::to_string(value));
+    }
+    ++made_;
+    return RecordBatch(schema_, {id.finish(), label.finish()}, rows_);
+  }
+
+ private:
+  SchemaPtr schema_;
+  int batches_;
+  int64_t rows_;
+  int fail_at_;
+  int made_ = 0;
+};
+
+class Sink : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::shared_ptr<FileConnector> connector(const std::filesystem::path& path) {
+    if (GetParam() == "csv") {
+      return make_connector<CsvConnector>(path);
+    }
+    if (GetParam() == "jsonl") {
+      return make_connector<JsonLinesConnector>(path);
+    }
+    ParquetOptions options;
+    options.row_group_rows = 20'000;
+    return make_connector<ParquetConnector>(path, options);
+  }
+  testing::TempDir dir_;
+};
+
+TEST_P(Sink, AStreamIsWrittenAsItArrivesInBoundedMemory) {
+  auto target = connector(dir_.path() / ("out." + GetParam()));
+  // 60 batches of ~0.8 MiB each: ~50 MiB of rows, never all held.
+  Generated rows(60, 25'000);
+  int64_t before = memory::bytes_allocated();
+  memory::reset_peak();
+  target->write_stream(rows, SaveMode::kOverwrite);
+  int64_t growth = memory::peak_bytes() - before;
+  EXPECT_LT(growth, int64_t{12} << 20) << "peak " << memory::format_bytes(growth);
+  engine::Table back = target->read();
+  ASSERT_EQ(back.num_rows(), 1'500'000);
+  engine::Table last = back.aggregate({engine::fn::max(engine::col("id"))});
+  EXPECT_EQ(last.batches()[0].column(0)->values<int64_t>()[0], 1'499'999);
+}
+
+TEST_P(Sink, AStreamThatFailsHalfWayLeavesTheOldFileAndNoTemporaries) {
+  auto target = connector(dir_.path() / ("out." + GetParam()));
+  Generated first(2, 1000);
+  target->write_stream(first, SaveMode::kOverwrite);
+  Generated broken(10, 1000, 5);
+  EXPECT_THROW(target->write_stream(broken, SaveMode::kOverwrite), IoError);
+  EXPECT_EQ(target->read().num_rows(), 2000);
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos)
+        << "a temporary file was left behind: " << entry.path();
+  }
+}
+
+TEST_P(Sink, SaveModesApplyToStreams) {
+  auto target = connector(dir_.path() / ("out." + GetParam()));
+  Generated first(1, 10);
+  target->write_stream(first, SaveMode::kOverwrite);
+  Generated second(1, 10);
+  EXPECT_THROW(target->write_stream(second, SaveMode::kErrorIfExists), IoError);
+  Generated third(1, 10);
+  target->write_stream(third, SaveMode::kIgnore);
+  EXPECT_EQ(target->read().num_rows(), 10);
+  Generated fourth(2, 10);
+  target->write_stream(fourth, SaveMode::kAppend);
+  EXPECT_EQ(target->read().num_rows(), 30);
+}
+
+TEST_P(Sink, SinkWritesAQueryResultWithoutCollectingIt) {
+  std::filesystem::path input = dir_.path() / "in.csv";
+  {
+    std::ofstream out(input);
+    out << "id,amount\n";
+    for (int i = 0; i < 50'000; ++i) {
+      out << i << "," << i % 100 << "\n";
+    }
+  }
+  auto csv = make_connector<CsvConnector>(input);
+  engine::LazyFrame query = csv->lazy().filter("amount >= 50").select({"id", "amount"});
+  auto target = connector(dir_.path() / ("out." + GetParam()));
+  target->sink(query);
+  EXPECT_THAT(target->read(), testing::SameTableAs(query.collect()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, Sink, ::testing::Values("csv", "jsonl", "parquet"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace setl::storage
