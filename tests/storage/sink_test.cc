@@ -133,6 +133,30 @@ TEST_P(Sink, SinkWritesAQueryResultWithoutCollectingIt) {
   EXPECT_THAT(target->read(), testing::SameTableAs(query.collect()));
 }
 
+TEST(ParquetStream, ReadsOneRowGroupAtATimeAndSkipsWhatTheFilterExcludes) {
+  testing::TempDir dir;
+  ParquetOptions options;
+  options.row_group_rows = 10'000;
+  auto file = make_connector<ParquetConnector>(dir.path() / "t.parquet", options);
+  Generated rows(10, 10'000);
+  file->write_stream(rows, SaveMode::kOverwrite);
+  engine::ScanRequest request;
+  request.filter = engine::col("id") >= engine::lit(int64_t{85'000});
+  std::unique_ptr<BatchStream> stream = file->scan_stream(request, 64 << 10);
+  int64_t batches = 0;
+  int64_t read = 0;
+  while (std::optional<RecordBatch> batch = stream->next()) {
+    ++batches;
+    read += batch->num_rows();
+  }
+  EXPECT_EQ(read, 20'000);  // the last two row groups
+  EXPECT_GT(batches, 2);    // cut below the row group size
+  EXPECT_EQ(stream->stats().units_total, 10);
+  EXPECT_EQ(stream->stats().units_read, 2);
+  std::unique_ptr<BatchStream> all = file->scan_stream({}, 64 << 10);
+  EXPECT_THAT(engine::collect_stream(*all), testing::SameTableAs(file->read()));
+}
+
 INSTANTIATE_TEST_SUITE_P(Formats, Sink, ::testing::Values("csv", "jsonl", "parquet"),
                          [](const auto& info) { return info.param; });
 

@@ -103,6 +103,10 @@ class ParquetConnector : public FileConnector {
   /// Throws: SchemaError if the file holds nested columns (naming them; scan the flat
   /// columns instead); ParseError for corrupt files, naming the file, column and page.
   engine::ScanResult scan(const engine::ScanRequest& request) const override;
+  /// Reads one row group at a time (its columns in parallel), in batches of about
+  /// `batch_bytes`; row groups the filter excludes by their statistics are skipped.
+  std::unique_ptr<engine::BatchStream> scan_stream(const engine::ScanRequest& request,
+                                                   int64_t batch_bytes) const override;
 
  protected:
   /// Append rewrites the file with the old rows followed by the new ones (the schemas

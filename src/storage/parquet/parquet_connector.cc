@@ -6,6 +6,8 @@
 #include <climits>
 #include <map>
 
+#include <oneapi/tbb/task_arena.h>
+
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
 #include "setl/engine/execution.h"
@@ -100,9 +102,17 @@ engine::ScanResult ParquetConnector::scan(const engine::ScanRequest& request) co
   return scan_reader(ParquetFileReader(path()), request, options_.verify_checksums);
 }
 
-engine::ScanResult ParquetConnector::scan_reader(const parquet::ParquetFileReader& reader,
-                                                 const engine::ScanRequest& request,
-                                                 bool verify_checksums) {
+namespace {
+
+// What a scan reads: the wanted columns (file indexes), the output schema, and the row
+// groups the filter cannot exclude by their statistics.
+struct ScanPlan {
+  std::vector<size_t> wanted;
+  engine::SchemaPtr output;
+  std::vector<size_t> groups;
+};
+
+ScanPlan plan_scan(const parquet::ParquetFileReader& reader, const engine::ScanRequest& request) {
   const std::filesystem::path& path = reader.path();
   const engine::Schema& file_schema = *reader.schema();
   std::vector<size_t> wanted;
@@ -169,7 +179,86 @@ engine::ScanResult ParquetConnector::scan_reader(const parquet::ParquetFileReade
       groups.push_back(g);
     }
   }
+  return {std::move(wanted), std::move(output), std::move(groups)};
+}
 
+// Reads the scan's row groups one at a time (each group's columns in parallel), cutting
+// each into batches of about batch_bytes.
+class ParquetStream : public engine::BatchStream {
+ public:
+  ParquetStream(std::shared_ptr<parquet::ParquetFileReader> reader, ScanPlan plan,
+                bool verify_checksums, int64_t batch_bytes)
+      : reader_(std::move(reader)),
+        plan_(std::move(plan)),
+        verify_(verify_checksums),
+        batch_bytes_(batch_bytes) {
+    stats_.units_total = static_cast<int64_t>(reader_->num_row_groups());
+  }
+  const engine::SchemaPtr& schema() const override { return plan_.output; }
+  std::optional<engine::RecordBatch> next() override {
+    if (!slices_) {
+      if (next_group_ == plan_.groups.size()) {
+        return std::nullopt;
+      }
+      engine::Table group = read_group(plan_.groups[next_group_++]);
+      slices_ = engine::stream_table(std::move(group), batch_bytes_);
+    }
+    std::optional<engine::RecordBatch> batch = slices_->next();
+    if (!batch) {
+      slices_.reset();
+      return next();
+    }
+    stats_.rows += batch->num_rows();
+    return batch;
+  }
+  engine::ScanStats stats() const override { return stats_; }
+
+ private:
+  engine::Table read_group(size_t group) {
+    size_t width = plan_.wanted.size();
+    std::vector<engine::ColumnPtr> columns(width);
+    std::atomic<int64_t> bytes{0};
+    int64_t rows = reader_->row_group_rows(group);
+    // Isolated: a worker waiting here must not pick up a task that reads this stream.
+    tbb::this_task_arena::isolate([&] {
+      engine::parallel_for(width, [&](size_t c) {
+        int64_t chunk_bytes = 0;
+        columns[c] = reader_->read_column(group, plan_.wanted[c], verify_, chunk_bytes);
+        bytes += chunk_bytes;
+        report_progress(c == 0 ? rows : 0, chunk_bytes);
+      });
+    });
+    stats_.units_read += 1;
+    stats_.bytes_read += bytes.load();
+    return engine::Table::from_batch(engine::RecordBatch(plan_.output, std::move(columns), rows));
+  }
+
+  std::shared_ptr<parquet::ParquetFileReader> reader_;
+  ScanPlan plan_;
+  bool verify_;
+  int64_t batch_bytes_;
+  size_t next_group_ = 0;
+  std::unique_ptr<engine::BatchStream> slices_;
+  engine::ScanStats stats_;
+};
+
+}  // namespace
+
+std::unique_ptr<engine::BatchStream> ParquetConnector::scan_stream(
+    const engine::ScanRequest& request, int64_t batch_bytes) const {
+  auto reader = std::make_shared<parquet::ParquetFileReader>(path());
+  ScanPlan plan = plan_scan(*reader, request);
+  return std::make_unique<ParquetStream>(std::move(reader), std::move(plan),
+                                         options_.verify_checksums, batch_bytes);
+}
+
+engine::ScanResult ParquetConnector::scan_reader(const parquet::ParquetFileReader& reader,
+                                                 const engine::ScanRequest& request,
+                                                 bool verify_checksums) {
+  ScanPlan plan = plan_scan(reader, request);
+  const std::vector<size_t>& wanted = plan.wanted;
+  const std::vector<size_t>& groups = plan.groups;
+  const engine::SchemaPtr& output = plan.output;
   std::vector<std::vector<engine::ColumnPtr>> columns(
       groups.size(), std::vector<engine::ColumnPtr>(wanted.size()));
   std::atomic<int64_t> bytes{0};
