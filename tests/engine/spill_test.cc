@@ -93,7 +93,7 @@ class Spill : public ::testing::TestWithParam<int> {
 };
 
 TEST_P(Spill, SortEqualsTheInMemorySortIncludingTheOrderOfTies) {
-  LazyFrame data = LazyFrame::from(orders(200'000));
+  LazyFrame data = LazyFrame::from(orders(100'000));
   expect_same_when_spilled(data.sort({{"quantity", true}, {"city"}}));
   expect_same_when_spilled(data.filter("quantity > 2").sort({{"amount"}}));
 }
@@ -142,15 +142,15 @@ Table customers(int64_t rows) {
 }
 
 TEST_P(Spill, HashJoinsOfEveryKindEqualTheInMemoryJoin) {
-  LazyFrame data = LazyFrame::from(orders(100'000)).select({"id", "customer", "amount"});
-  LazyFrame people = LazyFrame::from(customers(40'000));
+  LazyFrame data = LazyFrame::from(orders(50'000)).select({"id", "customer", "amount"});
+  LazyFrame people = LazyFrame::from(customers(20'000));
   for (JoinType type : {JoinType::kInner, JoinType::kLeft, JoinType::kRight, JoinType::kFull,
                         JoinType::kSemi, JoinType::kAnti}) {
     SCOPED_TRACE(static_cast<int>(type));
     expect_same_when_spilled(data.join(people, "customer", type));
   }
   // Keys of different names and a NULL-able text key.
-  expect_same_when_spilled(LazyFrame::from(orders(100'000))
+  expect_same_when_spilled(LazyFrame::from(orders(50'000))
                                .join(people, {"city"}, {"city"}, JoinType::kLeft)
                                .filter("quantity = 3"));
 }
