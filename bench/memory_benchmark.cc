@@ -10,13 +10,13 @@
 // by batch, so generating SF 10 never holds it in memory. Queries: "convert" (CSV →
 // Parquet), "q1" (TPC-H Q1's aggregation), "sort" (lineitem by l_extendedprice) and
 // "join" (lineitem ⋈ orders, revenue per order priority and ship mode).
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <random>
 #include <string>
+
+#include <sys/resource.h>
 
 #include "setl/core/memory.h"
 #include "setl/core/memory_budget.h"

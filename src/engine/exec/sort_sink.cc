@@ -16,6 +16,9 @@ namespace {
 constexpr char kPosition[] = "__setl_position";
 constexpr int64_t kRunChunkBytes = int64_t{256} << 10;
 constexpr size_t kMaxFanIn = 32;
+// Sorting a buffer holds it three times (the batches, their concatenation, the sorted
+// copy): each batch reserves that much, so a run's sort stays within the budget.
+constexpr int64_t kSortWorkFactor = 3;
 
 // A column of `rows` input positions of batch `sequence`: sequence << 32 | row.
 ColumnPtr positions(int64_t sequence, int64_t rows) {
@@ -61,7 +64,7 @@ class SortSink : public BreakerSink {
   }
 
   void consume(Morsel morsel) override {
-    int64_t bytes = batch_bytes(morsel.batch);
+    int64_t bytes = batch_bytes(morsel.batch) * kSortWorkFactor;
     std::lock_guard lock(mutex_);
     if (broken_) {
       return;  // a spill failed: that error is the query's, not one this batch would add
