@@ -253,6 +253,18 @@ bool MemoryBudget::Reservation::try_grow(int64_t bytes) {
   return true;
 }
 
+bool MemoryBudget::Reservation::try_grow_reclaiming(int64_t bytes) {
+  if (try_grow(bytes)) {
+    return true;
+  }
+  try {
+    grow(bytes);
+    return true;
+  } catch (const OutOfMemoryError&) {
+    return false;
+  }
+}
+
 void MemoryBudget::Reservation::shrink(int64_t bytes) noexcept {
   bytes = std::clamp<int64_t>(bytes, 0, bytes_);
   if (bytes > 0 && budget_) {

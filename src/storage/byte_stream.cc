@@ -13,17 +13,9 @@
 
 #include "file_io.h"
 #include "setl/core/error.h"
+#include "setl/storage/file_connector.h"
 
 namespace setl::storage::detail {
-namespace {
-
-bool ends_with(const std::filesystem::path& path, std::string_view suffix) {
-  std::string name = path.filename().string();
-  return name.size() >= suffix.size() &&
-         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-}  // namespace
 
 class ByteStream::Impl {
  public:
@@ -42,9 +34,10 @@ class ByteStream::Impl {
       throw IoError("cannot read " + path_.string() + ": it is a directory, not a file");
     }
     size_hint_ = S_ISREG(info.st_mode) ? static_cast<size_t>(info.st_size) : 0;
-    kind_ = ends_with(path_, ".gz")    ? Kind::kGzip
-            : ends_with(path_, ".zst") ? Kind::kZstd
-                                       : Kind::kPlain;
+    FileCompression compression = compression_of(path_);
+    kind_ = compression == FileCompression::kGzip   ? Kind::kGzip
+            : compression == FileCompression::kZstd ? Kind::kZstd
+                                                    : Kind::kPlain;
     if (kind_ == Kind::kGzip && inflateInit2(&gzip_, 15 + 32) != Z_OK) {  // gzip and zlib
       ::close(fd_);
       throw IoError("cannot start gzip decompression for " + path_.string());

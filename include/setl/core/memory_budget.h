@@ -75,6 +75,9 @@ class MemoryBudget {
     void grow(int64_t bytes);
     /// Like grow, but returns false instead of reclaiming or throwing.
     bool try_grow(int64_t bytes);
+    /// Like grow (reclaiming if needed), but returns false instead of throwing: for
+    /// holders that can spill when refused.
+    bool try_grow_reclaiming(int64_t bytes);
     /// Gives back `bytes` (at most what is held).
     void shrink(int64_t bytes) noexcept;
     void release() noexcept;

@@ -220,17 +220,7 @@ class AggregateSink : public BreakerSink {
     }
   }
 
-  bool reserve(int64_t bytes) {
-    if (reservation_.try_grow(bytes)) {
-      return true;
-    }
-    try {
-      reservation_.grow(bytes);  // caches give memory back first
-      return true;
-    } catch (const OutOfMemoryError&) {
-      return false;
-    }
-  }
+  bool reserve(int64_t bytes) { return reservation_.try_grow_reclaiming(bytes); }
 
   // Writes the rows whose group the global table does not hold, with their positions,
   // to their partitions' files: one spill batch per morsel and partition.
@@ -316,7 +306,7 @@ class AggregateSink : public BreakerSink {
       }
       if (query_.context.budget) {
         int64_t needed = table.memory_bytes() - held.bytes();
-        if (needed > 0 && !grow(held, needed)) {
+        if (needed > 0 && !held.try_grow_reclaiming(needed)) {
           if (level >= kMaxLevels) {
             held.grow(needed);  // throws OutOfMemoryError naming the operator
           }
@@ -329,18 +319,6 @@ class AggregateSink : public BreakerSink {
     }
     Table groups = finish_table(table, &first_positions);
     out.push_back(write_run(query_.spill_space(), groups, name(), int64_t{256} << 10));
-  }
-
-  static bool grow(memory::MemoryBudget::Reservation& reservation, int64_t bytes) {
-    if (reservation.try_grow(bytes)) {
-      return true;
-    }
-    try {
-      reservation.grow(bytes);
-      return true;
-    } catch (const OutOfMemoryError&) {
-      return false;
-    }
   }
 
   void split_partition(const SpillRun& run, int level, std::vector<SpillRun>& out) {

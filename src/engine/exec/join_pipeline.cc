@@ -164,15 +164,7 @@ class BuildSink : public Sink {
 
   // Reserves `bytes` more; false when refused after the caches gave back what they could.
   bool reserve(int64_t bytes) {
-    if (!query_.context.budget || reservation_.try_grow(bytes)) {
-      return true;
-    }
-    try {
-      reservation_.grow(bytes);
-      return true;
-    } catch (const OutOfMemoryError&) {
-      return false;
-    }
+    return !query_.context.budget || reservation_.try_grow_reclaiming(bytes);
   }
 
  private:

@@ -106,15 +106,7 @@ class SortSink : public BreakerSink {
  private:
   // Reserves `bytes` more (caches give memory back first); false when refused.
   bool reserve(int64_t bytes) {
-    if (!query_.context.budget || reservation_.try_grow(bytes)) {
-      return true;
-    }
-    try {
-      reservation_.grow(bytes);
-      return true;
-    } catch (const OutOfMemoryError&) {
-      return false;
-    }
+    return !query_.context.budget || reservation_.try_grow_reclaiming(bytes);
   }
 
   // The buffered batches in input order, with their positions when `tagged`.
