@@ -53,7 +53,9 @@ void Stage::run() {
   timings_.clear();
   cancelled_.clear();
   std::mutex cancelled_mutex;
-  const MemoryContext memory = current_memory_context();  // members may run on other threads
+  // A copy: members run on other threads, and the reference is to this thread's context.
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization)
+  const MemoryContext memory = current_memory_context();
   detail::run_stage_members(
       stage_name, parallel_, max_threads_, factories_.size(),
       [&](size_t index) { return factories_[index]->name(); },
