@@ -116,6 +116,29 @@ TEST_P(Spill, DistinctEqualsTheInMemoryOne) {
   expect_same_when_spilled(data.select({"customer", "quantity"}).distinct());
 }
 
+TEST_P(Spill, WindowFunctionsOverSpilledPartitionsEqualTheInMemoryOnes) {
+  LazyFrame data = LazyFrame::from(orders(200'000));
+  // Ties on the order key (quantity) keep their input order, as in memory.
+  expect_same_when_spilled(
+      data.with_column("rn", fn::row_number().over({{"customer"}, {asc("quantity")}}))
+          .with_column("rank", fn::rank().over({{"city"}, {desc("quantity")}}))
+          .with_column("previous", fn::lag(col("amount"), 1, lit(-1.0))
+                                       .over({{"customer"}, {asc("quantity")}}))
+          .with_column("running", fn::cum_sum(col("amount")).over({{"city"}, {asc("id")}})));
+  // A window that replaces a column, behind a filter.
+  expect_same_when_spilled(data.filter("quantity > 3")
+                               .with_column("quantity", fn::dense_rank().over(
+                                                            {{"customer"}, {asc("amount")}})));
+}
+
+TEST_P(Spill, AWindowPartitionLargerThanItsShareIsSplitAgainNotHeldWhole) {
+  // 16 customers: first-level partitions are large, so they are split again by the next
+  // hash bits until a file fits.
+  Table data = orders(200'000).with_column("customer", col("customer") % lit(int64_t{16}));
+  expect_same_when_spilled(LazyFrame::from(data).with_column(
+      "rn", fn::row_number().over({{"customer", "quantity"}, {asc("id")}})));
+}
+
 TEST_P(Spill, BreakersChainedUnderOneBudget) {
   LazyFrame data = LazyFrame::from(orders(200'000));
   expect_same_when_spilled(data.group_by({"customer"})

@@ -9,6 +9,7 @@
 // partitions' groups are merged back into that order by their first row's position.
 
 #include "engine/exec/merge.h"
+#include "engine/exec/partition_writer.h"
 #include "engine/exec/sequencer.h"
 #include "engine/exec/sinks.h"
 #include "engine/exec/spill.h"
@@ -22,15 +23,7 @@ namespace setl::engine::detail {
 namespace {
 
 constexpr char kPosition[] = "__setl_position";
-constexpr int kPartitionBits = 4;  // 16 partitions per level
-constexpr int kMaxLevels = 4;
 constexpr int64_t kAccumulatorBytesPerGroup = 32;
-
-int partition_of(uint64_t hash, int level) {
-  // High bits: the hash table's slots use the low ones.
-  return static_cast<int>((hash >> (64 - kPartitionBits * (level + 1))) &
-                          ((1u << kPartitionBits) - 1));
-}
 
 // Groups and accumulators: the global table, a morsel's partial, or a partition's table.
 struct GroupTable {
@@ -230,12 +223,11 @@ class AggregateSink : public BreakerSink {
     int64_t rows = batch.num_rows();
     std::vector<uint64_t> hashes;
     global_.index.hash_rows(key_columns(batch), rows, hashes);
-    std::vector<std::vector<int64_t>> by_partition(size_t{1} << kPartitionBits);
+    std::vector<std::vector<int64_t>> by_partition(kPartitions);
     for (int64_t row = 0; row < rows; ++row) {
       int64_t group = pending.groups[static_cast<size_t>(row)];
       if (group >= 0 && mapping[static_cast<size_t>(group)] < 0) {
-        by_partition[static_cast<size_t>(partition_of(hashes[static_cast<size_t>(row)], 0))]
-            .push_back(row);
+        by_partition[partition_of(hashes[static_cast<size_t>(row)], 0)].push_back(row);
       }
     }
     if (writers_.empty()) {
@@ -307,7 +299,7 @@ class AggregateSink : public BreakerSink {
       if (query_.context.budget) {
         int64_t needed = table.memory_bytes() - held.bytes();
         if (needed > 0 && !held.try_grow_reclaiming(needed)) {
-          if (level >= kMaxLevels) {
+          if (level >= kMaxPartitionLevels) {
             held.grow(needed);  // throws OutOfMemoryError naming the operator
           }
           table = make_table();
@@ -322,34 +314,13 @@ class AggregateSink : public BreakerSink {
   }
 
   void split_partition(const SpillRun& run, int level, std::vector<SpillRun>& out) {
-    std::vector<std::unique_ptr<SpillWriter>> writers;
-    for (int p = 0; p < (1 << kPartitionBits); ++p) {
-      writers.push_back(std::make_unique<SpillWriter>(query_.spill_space(), spill_schema_, name()));
-    }
+    PartitionWriter writer(query_, spill_schema_, keys_, nullptr, name(), level);
     SpillReader reader(run);
-    KeyIndex hasher(key_types_);
     while (std::optional<RecordBatch> spilled = reader.next()) {
       current_cancellation().check();
-      std::vector<uint64_t> hashes;
-      hasher.hash_rows(key_columns(*spilled), spilled->num_rows(), hashes);
-      std::vector<std::vector<int64_t>> rows(writers.size());
-      for (int64_t row = 0; row < spilled->num_rows(); ++row) {
-        rows[static_cast<size_t>(partition_of(hashes[static_cast<size_t>(row)], level))].push_back(
-            row);
-      }
-      for (size_t p = 0; p < writers.size(); ++p) {
-        if (!rows[p].empty()) {
-          std::vector<ColumnPtr> columns;
-          for (const ColumnPtr& column : spilled->columns()) {
-            columns.push_back(take(*column, rows[p]));
-          }
-          writers[p]->write(
-              RecordBatch(spill_schema_, std::move(columns), static_cast<int64_t>(rows[p].size())));
-        }
-      }
+      writer.write(0, *spilled);
     }
-    for (auto& writer : writers) {
-      SpillRun part = writer->finish();
+    for (const SpillRun& part : writer.finish()) {
       aggregate_partition(part, level + 1, out);
       discard(query_.spill_space(), part);
     }

@@ -6,6 +6,7 @@
 // join); the partitions' outputs merge back on (left position, right position), which is
 // the in-memory join's order.
 #include "engine/exec/merge.h"
+#include "engine/exec/partition_writer.h"
 #include "engine/exec/sequencer.h"
 #include "engine/exec/sinks.h"
 #include "engine/exec/spill.h"
@@ -20,96 +21,6 @@ namespace {
 
 constexpr char kProbePosition[] = "__setl_probe_position";
 constexpr char kBuildPosition[] = "__setl_build_position";
-constexpr int kPartitionBits = 4;
-constexpr size_t kPartitions = size_t{1} << kPartitionBits;
-
-size_t partition_of(uint64_t hash) {
-  return static_cast<size_t>(hash >> (64 - kPartitionBits));
-}
-
-SchemaPtr with_position(const Schema& schema, const char* name) {
-  std::vector<Field> fields = schema.fields();
-  fields.push_back({name, DataType::int64(), true});
-  return std::make_shared<Schema>(std::move(fields));
-}
-
-// Writes morsels' rows, tagged with their positions, to one spill file per key-hash
-// partition, in input order.
-class PartitionWriter {
- public:
-  PartitionWriter(QueryContext& query, SchemaPtr schema, std::vector<std::string> keys,
-                  const char* position_name, std::string operator_name)
-      : query_(query),
-        schema_(std::move(schema)),
-        tagged_(with_position(*schema_, position_name)),
-        operator_name_(std::move(operator_name)) {
-    std::vector<DataType> types;
-    for (const std::string& key : keys) {
-      key_indexes_.push_back(schema_->index_of(key));
-      types.push_back(schema_->field(key_indexes_.back()).type);
-    }
-    hasher_ = std::make_unique<KeyIndex>(std::move(types));
-  }
-
-  void write(int64_t sequence, const RecordBatch& batch) {
-    if (writers_.empty()) {
-      for (size_t p = 0; p < kPartitions; ++p) {
-        writers_.push_back(
-            std::make_unique<SpillWriter>(query_.spill_space(), tagged_, operator_name_));
-      }
-    }
-    std::vector<ColumnPtr> keys;
-    for (size_t key : key_indexes_) {
-      keys.push_back(batch.column(key));
-    }
-    std::vector<uint64_t> hashes;
-    hasher_->hash_rows(keys, batch.num_rows(), hashes);
-    std::vector<std::vector<int64_t>> rows(kPartitions);
-    for (int64_t row = 0; row < batch.num_rows(); ++row) {
-      rows[partition_of(hashes[static_cast<size_t>(row)])].push_back(row);
-    }
-    for (size_t p = 0; p < kPartitions; ++p) {
-      if (rows[p].empty()) {
-        continue;
-      }
-      std::vector<ColumnPtr> columns;
-      for (const ColumnPtr& column : batch.columns()) {
-        columns.push_back(take(*column, rows[p]));
-      }
-      ColumnBuilder positions(DataType::int64(), static_cast<int64_t>(rows[p].size()));
-      for (int64_t row : rows[p]) {
-        positions.append_int((sequence << 32) | row);
-      }
-      columns.push_back(positions.finish());
-      writers_[p]->write(
-          RecordBatch(tagged_, std::move(columns), static_cast<int64_t>(rows[p].size())));
-    }
-  }
-
-  /// The partitions' files (empty runs when nothing was written).
-  std::vector<SpillRun> finish() {
-    std::vector<SpillRun> runs;
-    for (auto& writer : writers_) {
-      runs.push_back(writer->finish());
-    }
-    writers_.clear();
-    while (runs.size() < kPartitions) {
-      runs.push_back(SpillRun{{}, tagged_, 0, 0});
-    }
-    return runs;
-  }
-
-  const SchemaPtr& tagged_schema() const { return tagged_; }
-
- private:
-  QueryContext& query_;
-  SchemaPtr schema_;
-  SchemaPtr tagged_;
-  std::string operator_name_;
-  std::vector<size_t> key_indexes_;
-  std::unique_ptr<KeyIndex> hasher_;
-  std::vector<std::unique_ptr<SpillWriter>> writers_;
-};
 
 // Holds the build side in input order while the reservation grows; past it, partitions
 // it to spill files.
@@ -232,28 +143,6 @@ class ProbePartitionSink : public Sink {
   }};
 };
 
-// Owns the runs a grace join's output reads, so they are removed with the query.
-struct RunOwner {
-  QueryContext& query;
-  std::vector<SpillRun> runs;
-  ~RunOwner() {
-    for (const SpillRun& run : runs) {
-      discard(query.spill_space(), run);
-    }
-  }
-};
-
-RecordBatch read_all(const SpillRun& run) {
-  std::vector<RecordBatch> batches;
-  if (run.rows > 0) {
-    SpillReader reader(run);
-    while (std::optional<RecordBatch> batch = reader.next()) {
-      batches.push_back(std::move(*batch));
-    }
-  }
-  return Table(run.schema, std::move(batches)).combine();
-}
-
 Pipeline grace_join(QueryContext& query, BuildSink& build, Pipeline left,
                     const SchemaPtr& left_schema, const JoinSpec& spec, const SchemaPtr& output,
                     std::vector<std::shared_ptr<void>>& keep) {
@@ -263,7 +152,7 @@ Pipeline grace_join(QueryContext& query, BuildSink& build, Pipeline left,
   std::vector<SpillRun> probe_runs = probe_writer.finish();
   std::vector<SpillRun> build_runs = build.partitions().finish();
 
-  auto owner = std::make_shared<RunOwner>(RunOwner{query, {}});
+  auto owner = std::make_shared<RunOwner>(query, std::vector<SpillRun>{});
   keep.push_back(owner);
   SchemaPtr tagged_left = probe_writer.tagged_schema();
   SchemaPtr tagged_right = build.partitions().tagged_schema();

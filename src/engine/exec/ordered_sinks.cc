@@ -1,4 +1,4 @@
-// Sinks that keep their input's order: collect, limit and window (which needs all rows).
+// Sinks that keep their input's order: collect and limit.
 #include <atomic>
 #include <climits>
 #include <map>
@@ -101,22 +101,6 @@ class LimitSink : public BreakerSink {
   std::atomic<bool> satisfied_{false};
 };
 
-class WindowSink : public BreakerSink {
- public:
-  WindowSink(SchemaPtr input, std::string name, Expr function)
-      : input_(std::move(input)), name_(std::move(name)), function_(std::move(function)) {}
-  void consume(Morsel morsel) override { batches_.add(morsel.sequence, std::move(morsel.batch)); }
-  std::unique_ptr<BatchStream> output() override {
-    return stream_table(batches_.table(input_).with_column(name_, function_), kDefaultBatchBytes);
-  }
-
- private:
-  SchemaPtr input_;
-  std::string name_;
-  Expr function_;
-  OrderedBatches batches_;
-};
-
 }  // namespace
 
 std::unique_ptr<BreakerSink> collect_sink(SchemaPtr schema) {
@@ -125,14 +109,6 @@ std::unique_ptr<BreakerSink> collect_sink(SchemaPtr schema) {
 
 std::unique_ptr<BreakerSink> limit_sink(SchemaPtr schema, int64_t count, int64_t offset) {
   return std::make_unique<LimitSink>(std::move(schema), count, offset);
-}
-
-}  // namespace setl::engine::detail
-
-namespace setl::engine::detail {
-
-std::unique_ptr<BreakerSink> window_sink(SchemaPtr input, std::string name, Expr function) {
-  return std::make_unique<WindowSink>(std::move(input), std::move(name), std::move(function));
 }
 
 }  // namespace setl::engine::detail

@@ -31,8 +31,10 @@ std::unique_ptr<BreakerSink> aggregate_sink(QueryContext& query, SchemaPtr input
                                             std::vector<std::string> keys,
                                             std::vector<Expr> aggregates,
                                             SchemaPtr distinct_schema = nullptr);
-/// A window function over the whole input (held in memory), added as column `name`.
-std::unique_ptr<BreakerSink> window_sink(SchemaPtr input, std::string name, Expr function);
+/// A window function added as column `name` (`output` is the input with it). Past its
+/// reservation, a window with PARTITION BY is evaluated partition file by partition file.
+std::unique_ptr<BreakerSink> window_sink(QueryContext& query, SchemaPtr input, SchemaPtr output,
+                                         std::string name, Expr function);
 
 struct JoinSpec;
 

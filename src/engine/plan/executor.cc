@@ -40,7 +40,8 @@ class Executor {
       }
       case Kind::kWindow:
         return breaker(node->inputs[0],
-                       detail::window_sink(node->inputs[0]->schema, node->name, node->exprs[0]));
+                       detail::window_sink(query_, node->inputs[0]->schema, node->schema,
+                                           node->name, node->exprs[0]));
       case Kind::kLimit:
         return breaker(node->inputs[0],
                        detail::limit_sink(node->schema, node->count, node->offset));

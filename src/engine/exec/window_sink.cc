@@ -1,0 +1,181 @@
+// The window breaker. A window function needs all rows of a partition at once, so the
+// sink holds its input while its reservation grows. Past it, a window with PARTITION BY
+// sends rows, tagged with their input positions, to spill files by partition-key hash
+// (so every window partition lands whole in one file) and evaluates the files one at a
+// time, splitting a file again when it does not fit; each file's result is in input
+// order, and a merge on the position restores the in-memory result's order. A window
+// over the whole input (no PARTITION BY) cannot be split: it holds all rows or fails with
+// OutOfMemoryError naming it.
+#include <map>
+#include <mutex>
+
+#include "engine/exec/merge.h"
+#include "engine/exec/partition_writer.h"
+#include "engine/exec/sequencer.h"
+#include "engine/exec/sinks.h"
+#include "setl/core/cancellation.h"
+
+namespace setl::engine::detail {
+namespace {
+
+constexpr char kPosition[] = "__setl_window_position";
+constexpr int64_t kRunChunkBytes = int64_t{256} << 10;
+// Evaluating holds the rows, their concatenation, the sort order and the new column.
+constexpr int64_t kWindowWorkFactor = 3;
+
+class WindowSink : public BreakerSink {
+ public:
+  WindowSink(QueryContext& query, SchemaPtr input, SchemaPtr output, std::string name,
+             Expr function)
+      : query_(query),
+        input_(std::move(input)),
+        output_(std::move(output)),
+        name_(std::move(name)),
+        function_(std::move(function)),
+        keys_(function_.window().partition_by) {
+    if (query_.context.budget) {
+      reservation_ = query_.context.budget->try_reserve(0, query_.holder("Window"));
+    }
+  }
+
+  void consume(Morsel morsel) override { steps_.submit(morsel.sequence, std::move(morsel.batch)); }
+  void skip(int64_t sequence) override { steps_.submit(sequence, std::nullopt); }
+  void finish() override {
+    if (!steps_.complete()) {
+      throw InternalError("window: morsels missing from the sequence");
+    }
+  }
+
+  std::unique_ptr<BatchStream> output() override {
+    if (!partitions_) {
+      Table rows = held_table();
+      return stream_table(rows.with_column(name_, function_), query_.context.batch_bytes);
+    }
+    std::vector<SpillRun> results;
+    for (const SpillRun& run : partitions_->finish()) {
+      evaluate_partition(run, 0, results);
+      discard(query_.spill_space(), run);
+    }
+    std::vector<MergeKey> order{{output_->num_fields(), false, true}};
+    results =
+        reduce_runs(query_.spill_space(), std::move(results), order, 32, "Window", kRunChunkBytes);
+    auto owner = std::make_shared<RunOwner>(query_, results);
+    std::unique_ptr<BatchStream> merged =
+        merge_runs(std::move(results), order, output_, query_.context.batch_bytes);
+    return std::make_unique<OwningStream>(std::move(merged), std::move(owner));
+  }
+
+ private:
+  // Keeps the runs a stream reads until the stream is gone.
+  class OwningStream : public BatchStream {
+   public:
+    OwningStream(std::unique_ptr<BatchStream> stream, std::shared_ptr<RunOwner> owner)
+        : stream_(std::move(stream)), owner_(std::move(owner)) {}
+    const SchemaPtr& schema() const override { return stream_->schema(); }
+    std::optional<RecordBatch> next() override { return stream_->next(); }
+
+   private:
+    std::unique_ptr<BatchStream> stream_;
+    std::shared_ptr<RunOwner> owner_;
+  };
+
+  bool reserve(int64_t bytes) {
+    return !query_.context.budget || reservation_.try_grow_reclaiming(bytes);
+  }
+
+  void step(int64_t sequence, RecordBatch& batch) {
+    current_cancellation().check();
+    if (partitions_) {
+      partitions_->write(sequence, batch);
+      return;
+    }
+    if (reserve(batch_bytes(batch) * kWindowWorkFactor)) {
+      held_.emplace_back(sequence, std::move(batch));
+      return;
+    }
+    if (keys_.empty()) {
+      // One partition: nothing to split. Throws OutOfMemoryError naming the window.
+      reservation_.grow(batch_bytes(batch) * kWindowWorkFactor);
+      held_.emplace_back(sequence, std::move(batch));
+      return;
+    }
+    partitions_ = std::make_unique<PartitionWriter>(query_, input_, keys_, kPosition, "Window");
+    for (auto& [held_sequence, held_batch] : held_) {
+      partitions_->write(held_sequence, held_batch);
+    }
+    held_.clear();
+    reservation_.release();
+    partitions_->write(sequence, batch);
+  }
+
+  Table held_table() {
+    std::vector<RecordBatch> batches;
+    for (auto& [sequence, batch] : held_) {
+      batches.emplace_back(input_, batch.columns(), batch.num_rows());
+    }
+    held_.clear();
+    return Table(input_, std::move(batches));
+  }
+
+  // Evaluates the window over one partition file (its rows in input order) and writes
+  // the result, still in input order, with the positions as the last column.
+  void evaluate_partition(const SpillRun& run, int level, std::vector<SpillRun>& out) {
+    if (run.rows == 0) {
+      return;
+    }
+    current_cancellation().check();
+    memory::MemoryBudget::Reservation held;
+    if (query_.context.budget) {
+      held = query_.context.budget->try_reserve(0, query_.holder("Window partition"));
+      int64_t needed = run.bytes * kWindowWorkFactor;
+      if (!held.try_grow_reclaiming(needed)) {
+        if (level < kMaxPartitionLevels) {
+          split_partition(run, level + 1, out);
+          return;
+        }
+        held.grow(needed);  // one window partition larger than the budget
+      }
+    }
+    Table rows(run.schema, {read_all(run)});
+    Table evaluated = rows.with_column(name_, function_);
+    std::vector<std::string> columns = output_->names();
+    columns.emplace_back(kPosition);
+    out.push_back(
+        write_run(query_.spill_space(), evaluated.select(columns), "Window", kRunChunkBytes));
+  }
+
+  void split_partition(const SpillRun& run, int level, std::vector<SpillRun>& out) {
+    PartitionWriter writer(query_, run.schema, keys_, nullptr, "Window", level);
+    SpillReader reader(run);
+    while (std::optional<RecordBatch> batch = reader.next()) {
+      current_cancellation().check();
+      writer.write(0, *batch);
+    }
+    for (const SpillRun& part : writer.finish()) {
+      evaluate_partition(part, level, out);
+      discard(query_.spill_space(), part);
+    }
+  }
+
+  QueryContext& query_;
+  SchemaPtr input_;
+  SchemaPtr output_;
+  std::string name_;
+  Expr function_;
+  std::vector<std::string> keys_;
+  memory::MemoryBudget::Reservation reservation_;
+  std::vector<std::pair<int64_t, RecordBatch>> held_;
+  std::unique_ptr<PartitionWriter> partitions_;
+  Sequencer<RecordBatch> steps_{
+      [this](int64_t sequence, RecordBatch& batch) { step(sequence, batch); }};
+};
+
+}  // namespace
+
+std::unique_ptr<BreakerSink> window_sink(QueryContext& query, SchemaPtr input, SchemaPtr output,
+                                         std::string name, Expr function) {
+  return std::make_unique<WindowSink>(query, std::move(input), std::move(output), std::move(name),
+                                      std::move(function));
+}
+
+}  // namespace setl::engine::detail
