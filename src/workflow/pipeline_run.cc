@@ -37,6 +37,7 @@ MemoryContext run_memory(const MemoryOptions& options) {
 PipelineRun::PipelineRun(Pipeline& pipeline)
     : pipeline_(pipeline),
       memory_(run_memory(pipeline.memory())),
+      cache_budget_(pipeline.cache_, memory_.budget),
       inspector_(pipeline),
       sources_(pipeline.sources()),
       cache_(pipeline.cache_, pipeline.disk_cache_),
@@ -234,6 +235,7 @@ void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writ
           planned.parts, [&factory](const std::shared_ptr<const void>& payload) {
             return FactoryRunner::bytes_of(factory, payload);
           });
+      cache_budget_.sync();  // a disk hit may have been promoted into memory
       if (found.payload) {
         decision.outcome = CacheDecision::Outcome::kHit;
         decision.reason.clear();
@@ -302,6 +304,7 @@ void PipelineRun::store(size_t m) {
                    {FactoryRunner::payload(factory), &factory.output_type(),
                     FactoryRunner::bytes(factory), planned.policy.ttl},
                    planned.parts);
+  cache_budget_.sync();
   for (const std::string& failure : failures) {
     log::warn("pipeline '{}': factory '{}' was not stored in the cache: {}", pipeline_.name(),
               factory.name(), failure);

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <vector>
 
+#include "cache_budget.h"
 #include "run_planner.h"
 #include "setl/core/memory_context.h"
 #include "setl/workflow/inspector.h"
@@ -43,7 +44,8 @@ class PipelineRun {
   void compute_critical_path(RunResult& result) const;
 
   Pipeline& pipeline_;
-  MemoryContext memory_;  // the run's budget and spill settings, for every factory
+  MemoryContext memory_;      // the run's budget and spill settings, for every factory
+  CacheBudget cache_budget_;  // the memory tier's bytes inside that budget
   Inspector inspector_;
   std::vector<Source> sources_;
   TieredCache cache_;

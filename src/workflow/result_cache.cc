@@ -96,12 +96,27 @@ void ResultCache::store(const std::string& key, const CachedValue& value,
 
 void ResultCache::evict_locked() {
   while (stats_.bytes > max_bytes_ && !recency_.empty()) {
-    auto it = slots_.find(recency_.back());
-    stats_.bytes -= it->second.entry.bytes;
-    slots_.erase(it);
-    recency_.pop_back();
-    ++stats_.evictions;
+    evict_oldest_locked();
   }
+}
+
+int64_t ResultCache::evict_oldest_locked() {
+  auto it = slots_.find(recency_.back());
+  int64_t freed = it->second.entry.bytes;
+  stats_.bytes -= freed;
+  slots_.erase(it);
+  recency_.pop_back();
+  ++stats_.evictions;
+  return freed;
+}
+
+int64_t ResultCache::evict_bytes(int64_t bytes) {
+  std::lock_guard lock(mutex_);
+  int64_t freed = 0;
+  while (freed < bytes && !recency_.empty()) {
+    freed += evict_oldest_locked();
+  }
+  return freed;
 }
 
 std::optional<CacheKeyParts> ResultCache::last_parts(const std::string& factory) const {

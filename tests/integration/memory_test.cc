@@ -17,6 +17,7 @@ namespace setl::workflow {
 namespace {
 
 using engine::col;
+using engine::LazyFrame;
 using engine::Table;
 using storage::Connector;
 using ::testing::HasSubstr;
@@ -74,6 +75,50 @@ TEST(Memory, AFactoryOverABudgetSpillsAndGivesTheUnlimitedResult) {
   EXPECT_GE(row.rows, 300'000);
   EXPECT_THAT(report.to_string(), HasSubstr("spilled"));
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "spill"));
+}
+
+// About `bytes` of int64 values.
+Table numbers(int64_t bytes) {
+  engine::ColumnBuilder values(engine::DataType::int64());
+  for (int64_t i = 0; i < bytes / 8; ++i) {
+    values.append_int((i * 2654435761) % 1000003);
+  }
+  return Table::from_columns({{"value", values.finish()}});
+}
+
+class Lookup : public Factory<Table> {
+ public:
+  Lookup() { set_reads_only_deliveries(); }  // cacheable: it reads nothing else
+  Table process() override { return numbers(4 << 20); }
+};
+
+class SortAfterLookup : public Factory<Table> {
+ public:
+  SortAfterLookup() { depends_on<Lookup>(); }
+  Table process() override { return LazyFrame::from(numbers(1 << 20)).sort({{"value"}}).collect(); }
+};
+
+TEST(Memory, TheResultCacheGivesWayBeforeAnOperatorSpills) {
+  testing::TempDir dir;
+  Pipeline pipeline("cache-first");
+  auto cache = std::make_shared<ResultCache>(int64_t{64} << 20);
+  pipeline.set_cache(cache);
+  // 4 MiB cached, then a sort that wants about 3 MiB of a 6 MiB budget.
+  pipeline.set_memory({.limit = 6 << 20, .spill_dir = dir.path() / "spill"});
+  pipeline.add<Lookup>().set_cache_policy({.mode = CacheMode::kMemory});
+  pipeline.add<SortAfterLookup>();
+  RunResult result = pipeline.run();
+  EXPECT_EQ(cache->stats().evictions, 1) << "the cached lookup should have made room";
+  EXPECT_EQ(cache->stats().entries, 0);
+  const FactoryBenchmark* sort = nullptr;
+  for (const FactoryBenchmark& row : result.benchmark().factories) {
+    if (row.factory == "SortAfterLookup") {
+      sort = &row;
+    }
+  }
+  ASSERT_NE(sort, nullptr);
+  EXPECT_EQ(sort->spilled_bytes, 0) << "the sort spilled although the cache could give way";
+  EXPECT_GE(sort->peak_memory_bytes, 1 << 20);
 }
 
 TEST(Memory, TheEnvironmentGivesTheLimitWhenTheConfigurationHasNone) {

@@ -129,6 +129,10 @@ class ResultCache : public CacheTier {
   std::optional<CacheKeyParts> last_parts(const std::string& factory) const override;
   /// Drops the entries of one factory (all keys it stored).
   void invalidate(const std::string& factory);
+  /// Drops least recently used entries until at least `bytes` are freed (or none is
+  /// left); returns the bytes freed. A run's memory budget calls it before operators
+  /// have to spill.
+  int64_t evict_bytes(int64_t bytes);
   void clear();
 
   struct Stats {
@@ -148,6 +152,7 @@ class ResultCache : public CacheTier {
     std::list<std::string>::iterator position;  // in recency_, most recent first
   };
   void evict_locked();
+  int64_t evict_oldest_locked();  // returns the bytes freed
 
   int64_t max_bytes_;
   std::shared_ptr<const Clock> clock_;
