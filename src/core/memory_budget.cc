@@ -94,12 +94,26 @@ std::shared_ptr<MemoryBudget> MemoryBudget::create(int64_t limit) {
   if (limit < 0) {
     throw ConfigError("a memory budget cannot be negative (" + std::to_string(limit) + ")");
   }
-  std::shared_ptr<MemoryBudget> budget(new MemoryBudget(limit));
+  std::shared_ptr<MemoryBudget> budget(new MemoryBudget(limit, nullptr, {}));
   budget->self_ = budget;
   return budget;
 }
 
-bool MemoryBudget::take(const std::string& holder, int64_t bytes) {
+std::shared_ptr<MemoryBudget> MemoryBudget::create_child(int64_t limit,
+                                                         std::shared_ptr<MemoryBudget> parent,
+                                                         std::string name) {
+  if (limit < 0) {
+    throw ConfigError("a memory budget cannot be negative (" + std::to_string(limit) + ")");
+  }
+  if (!parent) {
+    parent = create(0);
+  }
+  std::shared_ptr<MemoryBudget> budget(new MemoryBudget(limit, std::move(parent), std::move(name)));
+  budget->self_ = budget;
+  return budget;
+}
+
+bool MemoryBudget::take_here(const std::string& holder, int64_t bytes) {
   std::lock_guard lock(mutex_);
   if (limit_ > 0 && used_ + bytes > limit_) {
     return false;
@@ -110,7 +124,18 @@ bool MemoryBudget::take(const std::string& holder, int64_t bytes) {
   return true;
 }
 
-void MemoryBudget::give_back(const std::string& holder, int64_t bytes) noexcept {
+bool MemoryBudget::take(const std::string& holder, int64_t bytes) {
+  if (!take_here(holder, bytes)) {
+    return false;
+  }
+  if (parent_ && !parent_->take(holder, bytes)) {
+    give_back_here(holder, bytes);
+    return false;
+  }
+  return true;
+}
+
+void MemoryBudget::give_back_here(const std::string& holder, int64_t bytes) noexcept {
   std::lock_guard lock(mutex_);
   used_ -= bytes;
   auto found = held_.find(holder);
@@ -119,11 +144,32 @@ void MemoryBudget::give_back(const std::string& holder, int64_t bytes) noexcept 
   }
 }
 
+void MemoryBudget::give_back(const std::string& holder, int64_t bytes) noexcept {
+  give_back_here(holder, bytes);
+  if (parent_) {
+    parent_->give_back(holder, bytes);
+  }
+}
+
 void MemoryBudget::take_or_reclaim(const std::string& holder, int64_t bytes) {
   if (bytes < 0) {
     throw InternalError("negative memory reservation for " + holder);
   }
   if (take(holder, bytes)) {
+    return;
+  }
+  if (parent_) {
+    // Over the own limit: nothing here to reclaim. Otherwise the parent reclaims (or
+    // throws), and the bytes are then counted here as well.
+    if (!take_here(holder, bytes)) {
+      refuse(holder, bytes);
+    }
+    try {
+      parent_->take_or_reclaim(holder, bytes);
+    } catch (...) {
+      give_back_here(holder, bytes);
+      throw;
+    }
     return;
   }
   // Ask the reclaimers in turn: lowest priority first, then the most reclaimable.
@@ -158,12 +204,23 @@ void MemoryBudget::take_or_reclaim(const std::string& holder, int64_t bytes) {
       break;
     }
   }
+  refuse(holder, bytes);
+}
+
+void MemoryBudget::refuse(const std::string& holder, int64_t bytes) const {
   std::string top;
   for (const auto& [name, held] : holders()) {
     if (top.size() > 200) {
       break;
     }
     top += (top.empty() ? "" : ", ") + name + " " + format_bytes(held);
+  }
+  if (parent_) {
+    throw MemoryBudgetExceeded(
+        holder + " asked for " + format_bytes(bytes) + " of memory, but " + name_ +
+        "'s max_memory of " + format_bytes(limit_) + " has " + format_bytes(used()) +
+        " reserved (largest holders: " + (top.empty() ? std::string("none") : top) + "); raise " +
+        name_ + "'s max_memory or lower its memory needs");
   }
   throw OutOfMemoryError(holder + " asked for " + format_bytes(bytes) +
                          " of memory, but the budget of " + format_bytes(limit_) + " has " +

@@ -29,6 +29,14 @@ class OutOfMemoryError : public ResourceError {
   using ResourceError::ResourceError;
 };
 
+/// A reservation would take a factory (or another part with its own cap, see
+/// MemoryBudget::create_child) past its own limit, although the run's budget may have
+/// room. Operators that can spill do so first; this is what is left. Blame: kResource.
+class MemoryBudgetExceeded : public OutOfMemoryError {
+ public:
+  using OutOfMemoryError::OutOfMemoryError;
+};
+
 namespace memory {
 
 /// Physical memory of this machine in bytes (0 if it cannot be read).
@@ -92,6 +100,13 @@ class MemoryBudget {
 
   /// `limit` bytes; 0 means unlimited (reservations are still counted).
   static std::shared_ptr<MemoryBudget> create(int64_t limit);
+  /// A budget of at most `limit` bytes (0: no own limit) whose reservations also count
+  /// in `parent` (a factory's max_memory inside the run's budget). Past its own limit a
+  /// reservation fails with MemoryBudgetExceeded naming `name`; past the parent's, the
+  /// parent reclaims and may fail with OutOfMemoryError.
+  static std::shared_ptr<MemoryBudget> create_child(int64_t limit,
+                                                    std::shared_ptr<MemoryBudget> parent,
+                                                    std::string name);
 
   /// Reserves `bytes` for `holder`, reclaiming if needed. Throws: OutOfMemoryError.
   Reservation reserve(int64_t bytes, std::string holder);
@@ -111,14 +126,22 @@ class MemoryBudget {
   void remove_reclaimer(Reclaimer* reclaimer);
 
  private:
-  explicit MemoryBudget(int64_t limit) : limit_(limit) {}
-  // Adds `bytes` to `holder` if they fit (or the budget is unlimited).
+  MemoryBudget(int64_t limit, std::shared_ptr<MemoryBudget> parent, std::string name)
+      : limit_(limit), parent_(std::move(parent)), name_(std::move(name)) {}
+  // Adds `bytes` to `holder` if they fit here and in the parents (or the budget is
+  // unlimited).
   bool take(const std::string& holder, int64_t bytes);
+  // Adds `bytes` here only, if they fit under the own limit.
+  bool take_here(const std::string& holder, int64_t bytes);
+  [[noreturn]] void refuse(const std::string& holder, int64_t bytes) const;
   void give_back(const std::string& holder, int64_t bytes) noexcept;
+  void give_back_here(const std::string& holder, int64_t bytes) noexcept;
   // Reclaims until `bytes` fit or nobody can free more; then takes them or throws.
   void take_or_reclaim(const std::string& holder, int64_t bytes);
 
   const int64_t limit_;
+  const std::shared_ptr<MemoryBudget> parent_;
+  const std::string name_;
   std::weak_ptr<MemoryBudget> self_;
   mutable std::mutex mutex_;
   std::mutex reclaim_mutex_;  // one reclaim round at a time; held while reclaimers run
