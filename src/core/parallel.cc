@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -78,7 +79,8 @@ void run_parallel(size_t count, size_t max_threads, const std::function<void(siz
 }
 
 void run_dag(const std::vector<std::vector<size_t>>& predecessors, size_t max_threads,
-             const std::function<void(size_t)>& task, const std::function<void()>& on_failure) {
+             const std::function<void(size_t)>& task, const std::function<void()>& on_failure,
+             const std::function<bool()>& may_start) {
   size_t count = predecessors.size();
   std::vector<size_t> waiting(count);
   std::vector<std::vector<size_t>> successors(count);
@@ -121,6 +123,7 @@ void run_dag(const std::vector<std::vector<size_t>>& predecessors, size_t max_th
   std::mutex mutex;
   std::condition_variable changed;
   size_t finished = 0;
+  size_t running = 0;
   bool failed = false;
   JobContext context = JobContext::capture();
 
@@ -131,9 +134,22 @@ void run_dag(const std::vector<std::vector<size_t>>& predecessors, size_t max_th
     std::unique_lock lock(mutex);
     constexpr size_t kNone = static_cast<size_t>(-1);
     size_t mine = kNone;
+    // Asked before every start, also when nothing runs, so it sees every crossing.
+    auto admitted = [&] { return !may_start || may_start() || running == 0; };
     for (;;) {
+      if (mine != kNone && !failed && !admitted()) {
+        ready.push_back(mine);
+        mine = kNone;
+      }
       if (mine == kNone) {
-        changed.wait(lock, [&] { return !ready.empty() || finished == count || failed; });
+        while (!failed && !(ready.empty() && finished == count) && (ready.empty() || !admitted())) {
+          if (ready.empty()) {
+            changed.wait(lock);
+          } else {
+            // Memory can fall while tasks run, not only when one finishes: look again soon.
+            changed.wait_for(lock, std::chrono::milliseconds(5));
+          }
+        }
         if (ready.empty() || failed) {
           return;
         }
@@ -144,6 +160,7 @@ void run_dag(const std::vector<std::vector<size_t>>& predecessors, size_t max_th
       }
       size_t i = mine;
       mine = kNone;
+      ++running;
       lock.unlock();
       std::exception_ptr error;
       try {
@@ -153,6 +170,7 @@ void run_dag(const std::vector<std::vector<size_t>>& predecessors, size_t max_th
       }
       bool first_failure = false;
       lock.lock();
+      --running;
       ++finished;
       if (error) {
         errors[i] = error;

@@ -82,6 +82,34 @@ TEST(RunDag, RunsIndependentTasksConcurrently) {
   EXPECT_EQ(after.load(), 1);
 }
 
+// Admission: while may_start() says no, a ready task waits unless nothing runs. Task 0
+// closes admission; of its successors one starts (nothing else runs), the others wait
+// until that one opens admission again, so no two ever overlap while it is closed.
+TEST(RunDag, ATaskWaitsForAdmissionUnlessNothingElseRuns) {
+  std::atomic<bool> closed{false};
+  std::atomic<int> running{0};
+  std::atomic<int> overlaps_while_closed{0};
+  std::atomic<int> ran{0};
+  run_dag(
+      {{}, {0}, {0}, {0}}, 3,
+      [&](size_t i) {
+        if (i == 0) {
+          closed = true;
+          return;
+        }
+        if (closed && running.load() > 0) {
+          ++overlaps_while_closed;
+        }
+        ++running;
+        ++ran;
+        closed = false;  // opens admission again: the rest may now overlap
+        --running;
+      },
+      {}, [&] { return !closed.load(); });
+  EXPECT_EQ(ran.load(), 3);
+  EXPECT_EQ(overlaps_while_closed.load(), 0);
+}
+
 TEST(RunDag, AFailureStopsWhatHasNotStartedAndCallsOnFailureOnce) {
   std::atomic<int> failures_seen{0};
   std::vector<std::atomic<int>> ran(4);

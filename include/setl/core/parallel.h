@@ -22,7 +22,13 @@ void run_parallel(size_t count, size_t max_threads, const std::function<void(siz
 /// `on_failure` runs once (to cancel the running ones); the first real failure is
 /// rethrown as in run_parallel. Throws: StateError if the predecessors form a cycle or
 /// name a task that does not exist.
+///
+/// With `may_start`, a ready task starts only while may_start() is true or no task runs
+/// (so the run always progresses); it is asked with the scheduler's lock held before
+/// every start and every few milliseconds while tasks wait (admission control: memory
+/// thresholds).
 void run_dag(const std::vector<std::vector<size_t>>& predecessors, size_t max_threads,
-             const std::function<void(size_t)>& task, const std::function<void()>& on_failure = {});
+             const std::function<void(size_t)>& task, const std::function<void()>& on_failure = {},
+             const std::function<bool()>& may_start = {});
 
 }  // namespace setl
