@@ -1,0 +1,29 @@
+// The process's memory as the operating system sees it (Linux /proc), next to what
+// setlpp tracks: resident and peak resident bytes, and giving freed heap back.
+//
+//   ProcessMemory before = process_memory();
+//   ... run ...
+//   int64_t returned = release_free_memory();   // malloc_trim; bytes of RSS given back
+#pragma once
+
+#include <cstdint>
+
+namespace setl::memory {
+
+struct ProcessMemory {
+  int64_t resident_bytes = 0;       ///< VmRSS (0 where unknown)
+  int64_t peak_resident_bytes = 0;  ///< VmHWM: highest VmRSS since start or reset
+};
+
+/// Reads /proc/self/status; zeros where it cannot.
+ProcessMemory process_memory();
+
+/// Sets the peak resident size back to the current one (/proc/self/clear_refs), so that a
+/// run can report its own peak. Returns false where the system does not allow it.
+bool reset_peak_resident();
+
+/// Returns free heap memory to the operating system (glibc malloc_trim) and reports how
+/// much the resident size fell (0 if it did not).
+int64_t release_free_memory();
+
+}  // namespace setl::memory

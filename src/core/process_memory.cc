@@ -1,0 +1,56 @@
+#include "setl/core/process_memory.h"
+
+#include <charconv>
+#include <fstream>
+#include <string>
+
+#include <malloc.h>
+
+namespace setl::memory {
+namespace {
+
+// "VmRSS:	  123456 kB" → bytes.
+int64_t kilobytes_field(const std::string& line) {
+  size_t start = line.find_first_of("0123456789");
+  if (start == std::string::npos) {
+    return 0;
+  }
+  int64_t kilobytes = 0;
+  auto [end, error] = std::from_chars(line.data() + start, line.data() + line.size(), kilobytes);
+  if (error != std::errc() || kilobytes < 0 || kilobytes > (INT64_MAX >> 10)) {
+    return 0;
+  }
+  return kilobytes << 10;
+}
+
+}  // namespace
+
+ProcessMemory process_memory() {
+  ProcessMemory memory;
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      memory.resident_bytes = kilobytes_field(line);
+    } else if (line.rfind("VmHWM:", 0) == 0) {
+      memory.peak_resident_bytes = kilobytes_field(line);
+    }
+  }
+  return memory;
+}
+
+bool reset_peak_resident() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";  // resets VmHWM to the current RSS (Linux 4.0 and later)
+  clear.flush();
+  return static_cast<bool>(clear);
+}
+
+int64_t release_free_memory() {
+  int64_t before = process_memory().resident_bytes;
+  malloc_trim(0);
+  int64_t after = process_memory().resident_bytes;
+  return before > after ? before - after : 0;
+}
+
+}  // namespace setl::memory
