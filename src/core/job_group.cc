@@ -90,9 +90,9 @@ Registry& registry() {
   return *instance;
 }
 
-void emit(JobEventKind kind, JobGroupInfo info) {
+void emit(JobEventKind kind, JobGroupInfo info, std::string detail = {}) {
   Registry& r = registry();
-  JobEvent event{kind, std::chrono::system_clock::now(), std::move(info)};
+  JobEvent event{kind, std::chrono::system_clock::now(), std::move(info), std::move(detail)};
   std::lock_guard emit_lock(r.emit_mutex);
   std::vector<std::shared_ptr<JobEventSink>> sinks;
   {
@@ -187,6 +187,10 @@ std::string_view to_string(JobEventKind kind) {
       return "cancelled";
     case JobEventKind::kCancelRequested:
       return "cancel_requested";
+    case JobEventKind::kMemoryPaused:
+      return "memory_paused";
+    case JobEventKind::kMemoryResumed:
+      return "memory_resumed";
   }
   return "?";
 }
@@ -271,6 +275,10 @@ JobGroupInfo JobGroup::info() const {
 
 const CancellationToken& JobGroup::token() const noexcept {
   return state_->token;
+}
+
+void JobGroup::report(JobEventKind kind, std::string detail) const {
+  emit(kind, state_->info(), std::move(detail));
 }
 
 void JobGroup::set_failure(std::string message) {

@@ -60,6 +60,9 @@ std::string to_json(const JobEvent& event) {
   nlohmann::json json = {{"event", std::string(to_string(event.kind))},
                          {"time", iso_time(event.time)},
                          {"group", group_json(event.group)}};
+  if (!event.detail.empty()) {
+    json["detail"] = event.detail;
+  }
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -96,6 +99,12 @@ void LogEventSink::on_event(const JobEvent& event) {
       break;
     case JobEventKind::kCancelRequested:
       log::warn("job group {} '{}': cancellation requested", group.id, group.path);
+      break;
+    case JobEventKind::kMemoryPaused:
+    case JobEventKind::kMemoryResumed:
+      // The pipeline logs these itself; one line per crossing is enough.
+      log::debug("job group {} '{}': {}: {}", group.id, group.path, to_string(event.kind),
+                 event.detail);
       break;
   }
 }

@@ -27,6 +27,13 @@ void MetricsCollector::on_event(const JobEvent& event) {
     ++cancel_requests_;
     return;
   }
+  if (event.kind == JobEventKind::kMemoryPaused) {
+    ++memory_pauses_;
+    return;
+  }
+  if (event.kind == JobEventKind::kMemoryResumed) {
+    return;
+  }
   if (event.kind == JobEventKind::kStarted) {
     return;
   }
@@ -72,6 +79,9 @@ std::string MetricsCollector::to_prometheus() const {
   header("setl_job_group_cancel_requests_total", "counter",
          "Cancellation requests that reached a running group.");
   out += fmt::format("setl_job_group_cancel_requests_total {}\n", cancel_requests_);
+  header("setl_memory_pauses_total", "counter",
+         "Times a pipeline stopped starting factories because memory use crossed memory.pause.");
+  out += fmt::format("setl_memory_pauses_total {}\n", memory_pauses_);
   header("setl_job_groups_finished_total", "counter", "Job groups finished, by kind and outcome.");
   for (const auto& [key, count] : finished_) {
     out += fmt::format("setl_job_groups_finished_total{{kind=\"{}\",state=\"{}\"}} {}\n",

@@ -69,6 +69,21 @@ TEST(Metrics, JG9_CountsFactoryRunsRowsAndCancellations) {
   EXPECT_THAT(text, HasSubstr("# TYPE setl_job_groups_active gauge\n"));
 }
 
+TEST(Metrics, CountsMemoryPauses) {
+  auto collector = std::make_shared<MetricsCollector>();
+  add_job_event_sink(collector);
+  {
+    JobGroup run("memory-run", "", {}, "pipeline");
+    run.report(JobEventKind::kMemoryPaused, "9.0 MiB reserved, above memory.pause (8.0 MiB)");
+    run.report(JobEventKind::kMemoryResumed, "1.0 MiB reserved");
+  }
+  remove_job_event_sink(collector);
+  std::string text = collector->to_prometheus();
+  expect_valid_exposition(text);
+  EXPECT_THAT(text, HasSubstr("# TYPE setl_memory_pauses_total counter\n"));
+  EXPECT_THAT(text, HasSubstr("setl_memory_pauses_total 1\n"));
+}
+
 TEST(Metrics, EscapesLabelValues) {
   EXPECT_EQ(escape_label("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
 }

@@ -81,6 +81,8 @@ struct JobGroupState;
 
 /// Opens a group as a child of the current thread's group (a root if there is none) and
 /// makes it current until destroyed.
+enum class JobEventKind;  // below, with the events
+
 class JobGroup {
  public:
   /// Throws: ConfigError for an empty name, or tags that are empty, contain ',' or
@@ -96,6 +98,8 @@ class JobGroup {
   const CancellationToken& token() const noexcept;
   /// Records why the work failed (kept if the scope then ends by an exception).
   void set_failure(std::string message);
+  /// Emits a `kind` event about this group (memory threshold crossings).
+  void report(JobEventKind kind, std::string detail) const;
 
  private:
   std::shared_ptr<detail::JobGroupState> state_;
@@ -160,14 +164,24 @@ class JobContextScope {
 
 // --- Events ---------------------------------------------------------------------------
 
-enum class JobEventKind { kStarted, kSucceeded, kFailed, kCancelled, kCancelRequested };
-/// "started", "succeeded", "failed", "cancelled", "cancel_requested".
+enum class JobEventKind {
+  kStarted,
+  kSucceeded,
+  kFailed,
+  kCancelled,
+  kCancelRequested,
+  kMemoryPaused,   ///< memory use crossed memory.pause: no new factory starts
+  kMemoryResumed,  ///< it fell to memory.target: factories start again
+};
+/// "started", "succeeded", "failed", "cancelled", "cancel_requested", "memory_paused",
+/// "memory_resumed".
 std::string_view to_string(JobEventKind kind);
 
 struct JobEvent {
   JobEventKind kind = JobEventKind::kStarted;
   std::chrono::system_clock::time_point time;
   JobGroupInfo group;  ///< the group as it was at the event
+  std::string detail;  ///< for memory events: the bytes reserved and the thresholds
 };
 
 /// Receives every job event, in order, one at a time (calls are serialised).
