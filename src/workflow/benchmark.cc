@@ -30,6 +30,37 @@ std::string stage_label(const StageBenchmark& stage) {
 
 }  // namespace
 
+namespace {
+
+std::string memory_line(const RunMemoryReport& memory) {
+  using memory::format_bytes;
+  if (memory.limit == 0 && memory.peak_tracked == 0 && memory.resident_end == 0 &&
+      memory.leaked.empty()) {
+    return {};  // not measured (a report put together by hand)
+  }
+  std::string text = "memory: ";
+  if (memory.limit > 0) {
+    text += "limit " + format_bytes(memory.limit) + ", peak reserved " +
+            format_bytes(memory.peak_reserved) + ", ";
+  }
+  text += "peak tracked " + format_bytes(memory.peak_tracked);
+  if (memory.peak_resident > 0) {
+    text += ", peak RSS " + format_bytes(memory.peak_resident);
+  }
+  text += ", at end: RSS " + format_bytes(memory.resident_end) + " (untracked " +
+          format_bytes(memory.unmanaged_end) + "), trimmed " + format_bytes(memory.trimmed);
+  if (memory.pauses > 0) {
+    text += fmt::format(", paused {} time(s)", memory.pauses);
+  }
+  text += "\n";
+  for (const auto& [holder, bytes] : memory.leaked) {
+    text += "memory leak: " + holder + " still holds " + format_bytes(bytes) + "\n";
+  }
+  return text;
+}
+
+}  // namespace
+
 std::string BenchmarkReport::to_string() const {
   size_t name_width = std::string_view("factory").size();
   for (const FactoryBenchmark& row : factories) {
@@ -78,6 +109,7 @@ std::string BenchmarkReport::to_string() const {
     }
     text += fmt::format("critical path {} ms: {}\n", milliseconds(critical_path_time), path);
   }
+  text += memory_line(memory);
   return text;
 }
 

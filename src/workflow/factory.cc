@@ -19,6 +19,15 @@ FactoryBase& FactoryBase::set_name(std::string name) {
   return *this;
 }
 
+FactoryBase& FactoryBase::set_max_memory(int64_t bytes) {
+  if (bytes < 0) {
+    throw ConfigError("factory '" + name() + "': max_memory cannot be negative (" +
+                      std::to_string(bytes) + ")");
+  }
+  max_memory_ = bytes;
+  return *this;
+}
+
 FactoryBase& FactoryBase::set_cache_policy(CachePolicy policy) noexcept {
   cache_policy_ = policy;
   has_cache_policy_ = true;

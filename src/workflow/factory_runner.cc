@@ -58,6 +58,10 @@ FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const std::string& sta
   JobGroup group(factory.name(), "factory run", factory.tags(), "factory");
   MemoryContext context = memory;
   context.owner = factory.name();
+  if (factory.max_memory() > 0) {
+    context.budget = memory::MemoryBudget::create_child(factory.max_memory(), memory.budget,
+                                                        "factory '" + factory.name() + "'");
+  }
   context.counters = std::make_shared<MemoryCounters>();
   MemoryContextScope memory_scope(context);
   FactoryBenchmark timing;

@@ -9,7 +9,9 @@
 #include "setl/core/cancellation.h"
 #include "setl/core/job_group.h"
 #include "setl/core/log.h"
+#include "setl/core/memory.h"
 #include "setl/core/parallel.h"
+#include "setl/core/process_memory.h"
 
 namespace setl::workflow::detail {
 namespace {
@@ -101,6 +103,10 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result) {
   for (const Pipeline::Member& member : pipeline_.members()) {
     FactoryRunner::set_context(*member.factory, pipeline_.context_);
     FactoryRunner::reset_output(*member.factory);
+    auto cap = pipeline_.memory().max_memory.find(member.factory->name());
+    if (cap != pipeline_.memory().max_memory.end()) {
+      member.factory->set_max_memory(cap->second);
+    }
   }
   plan_ = planner_.plan(options.targets, true, versions_, pipeline_.name());
   outcomes_.assign(plan_.size(), {});
@@ -114,6 +120,8 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result) {
   std::vector<Unit> units = make_units(predecessors);
 
   JobGroup group(pipeline_.name(), "pipeline run", pipeline_.tags(), "pipeline");
+  ActiveRun active;
+  group_ = &group;
   log::debug("pipeline '{}': running {} factory(ies) in {} unit(s)", pipeline_.name(), plan_.size(),
              units.size());
   start_ = Clock::now();
@@ -124,9 +132,11 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result) {
     CancellationScope scope(stop);
     run_dag(
         predecessors, pipeline_.max_concurrency_, [&](size_t u) { run_unit(units[u]); },
-        [&] { stop.cancel("pipeline '" + pipeline_.name() + "': another factory failed"); });
+        [&] { stop.cancel("pipeline '" + pipeline_.name() + "': another factory failed"); },
+        admission());
   } catch (Error& error) {
     finish(result, Clock::now() - start_);
+    report_memory(result, group, active);
     std::vector<std::string> cancelled = result.cancelled();
     if (dynamic_cast<CancelledError*>(&error) != nullptr) {
       std::string names;
@@ -140,8 +150,79 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result) {
     throw;
   }
   finish(result, Clock::now() - start_);
+  report_memory(result, group, active);
   log::debug("pipeline '{}': done in {:.3f} ms", pipeline_.name(),
              std::chrono::duration<double, std::milli>(result.wall()).count());
+}
+
+// Runs in progress in this process: only the first resets the peak resident size, and
+// only the last gives free heap back (others' figures would be disturbed).
+std::atomic<int> PipelineRun::ActiveRun::count{0};
+
+PipelineRun::ActiveRun::ActiveRun() : first(count.fetch_add(1) == 0) {
+  if (first) {
+    resettable = memory::reset_peak_resident();
+  }
+}
+
+PipelineRun::ActiveRun::~ActiveRun() {
+  count.fetch_sub(1);
+}
+
+void PipelineRun::report_memory(RunResult& result, const JobGroup& group, const ActiveRun& active) {
+  RunMemoryReport& report = result.benchmark_.memory;
+  JobGroupInfo info = group.info();
+  report.peak_tracked = info.peak_memory_bytes;
+  report.tracked_end = info.memory_bytes;
+  report.pauses = pauses_;
+  if (memory_.budget) {
+    report.limit = memory_.budget->limit();
+    report.peak_reserved = memory_.budget->peak();
+    for (const auto& [holder, bytes] : memory_.budget->holders()) {
+      if (holder != cache_budget_.reclaimer_name()) {
+        report.leaked.emplace_back(holder, bytes);
+        log::warn("pipeline '{}': memory leak: {} still holds {} after the run", pipeline_.name(),
+                  holder, memory::format_bytes(bytes));
+      }
+    }
+  }
+  if (ActiveRun::count.load() == 1) {
+    report.trimmed = memory::release_free_memory();
+  }
+  memory::ProcessMemory process = memory::process_memory();
+  report.resident_end = process.resident_bytes;
+  report.peak_resident = active.first && active.resettable ? process.peak_resident_bytes : 0;
+  report.unmanaged_end = std::max<int64_t>(0, process.resident_bytes - memory::bytes_allocated());
+}
+
+std::function<bool()> PipelineRun::admission() {
+  const MemoryOptions& options = pipeline_.memory();
+  if (!memory_.budget || memory_.budget->limit() == 0 || options.pause <= 0) {
+    return {};
+  }
+  auto limit = static_cast<double>(memory_.budget->limit());
+  auto pause = static_cast<int64_t>(limit * options.pause);
+  auto target = static_cast<int64_t>(limit * options.target);
+  return [this, pause, target] {
+    int64_t used = memory_.budget->used();
+    // One log line and one event per crossing: the hysteresis limits their rate.
+    if (!paused_ && used > pause) {
+      paused_ = true;
+      ++pauses_;
+      std::string detail = memory::format_bytes(used) + " reserved, above memory.pause (" +
+                           memory::format_bytes(pause) + "): no new factory starts until " +
+                           memory::format_bytes(target) + " or less";
+      log::warn("pipeline '{}': {}", pipeline_.name(), detail);
+      group_->report(JobEventKind::kMemoryPaused, detail);
+    } else if (paused_ && used <= target) {
+      paused_ = false;
+      std::string detail = memory::format_bytes(used) +
+                           " reserved, at or below memory.target: factories start again";
+      log::info("pipeline '{}': {}", pipeline_.name(), detail);
+      group_->report(JobEventKind::kMemoryResumed, detail);
+    }
+    return !paused_;
+  };
 }
 
 void PipelineRun::run_unit(const Unit& unit) {

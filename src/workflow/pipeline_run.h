@@ -5,12 +5,15 @@
 // something upstream ran, or run and stored; the outcomes make the RunResult.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <vector>
 
 #include "cache_budget.h"
 #include "run_planner.h"
+#include "setl/core/job_group.h"
 #include "setl/core/memory_context.h"
 #include "setl/workflow/inspector.h"
 #include "setl/workflow/pipeline.h"
@@ -42,6 +45,18 @@ class PipelineRun {
   void store(size_t m);
   void finish(RunResult& result, Clock::duration wall);
   void compute_critical_path(RunResult& result) const;
+  struct ActiveRun {
+    static std::atomic<int> count;
+    bool first = false;
+    bool resettable = false;
+    ActiveRun();
+    ~ActiveRun();
+    ActiveRun(const ActiveRun&) = delete;
+    ActiveRun& operator=(const ActiveRun&) = delete;
+  };
+  void report_memory(RunResult& result, const JobGroup& group, const ActiveRun& active);
+  // memory.pause / memory.target admission for the scheduler; empty when not configured.
+  std::function<bool()> admission();
 
   Pipeline& pipeline_;
   MemoryContext memory_;      // the run's budget and spill settings, for every factory
@@ -57,6 +72,9 @@ class PipelineRun {
   Clock::time_point start_;
   std::mutex mutex_;  // guards store_failures_
   std::vector<std::string> store_failures_;
+  JobGroup* group_ = nullptr;  // the run's group, while run() runs
+  bool paused_ = false;        // admission state; only touched under the scheduler's lock
+  int64_t pauses_ = 0;
 };
 
 }  // namespace setl::workflow::detail

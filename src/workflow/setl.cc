@@ -35,6 +35,31 @@ Setl Setl::Builder::build() const {
 
 namespace {
 
+// memory.pause / memory.target: "90%" or 0.9, a share of memory.limit; absent: 0.
+double threshold(const Config& memory, const std::string& key) {
+  if (!memory.has(key)) {
+    return 0;
+  }
+  std::string text = memory.get_string(key);
+  double value = 0;
+  try {
+    size_t used = 0;
+    value = std::stod(text, &used);
+    if (used < text.size() && text.substr(used) == "%") {
+      value /= 100;
+    } else if (used < text.size()) {
+      value = -1;
+    }
+  } catch (const std::exception&) {
+    value = -1;
+  }
+  if (!(value > 0 && value <= 1)) {
+    throw ConfigError("memory." + key + " '" + text +
+                      "': expected a share of memory.limit such as 90% or 0.9");
+  }
+  return value;
+}
+
 // The `memory:` section; SETL_MEMORY_LIMIT is the limit when memory.limit is absent.
 MemoryOptions read_memory_section(const Config& config) {
   MemoryOptions options;
@@ -42,10 +67,27 @@ MemoryOptions read_memory_section(const Config& config) {
   if (config.has("memory")) {
     Config memory = config.section("memory");
     for (const std::string& key : memory.keys()) {
-      if (key != "limit" && key != "spill_dir" && key != "max_spill" && key != "batch_bytes") {
+      if (key != "limit" && key != "spill_dir" && key != "max_spill" && key != "batch_bytes" &&
+          key != "max_memory" && key != "pause" && key != "target") {
         throw ConfigError("section 'memory': unknown key '" + key +
-                          "' (expected limit, spill_dir, max_spill, batch_bytes)");
+                          "' (expected limit, spill_dir, max_spill, batch_bytes, max_memory, "
+                          "pause, target)");
       }
+    }
+    if (memory.has("max_memory")) {
+      Config caps = memory.section("max_memory");
+      for (const std::string& factory : caps.keys()) {
+        int64_t bytes = memory::parse_memory_size(caps.get_string(factory));
+        if (bytes <= 0) {
+          throw ConfigError("memory.max_memory." + factory + " must be a size such as 512MiB");
+        }
+        options.max_memory[factory] = bytes;
+      }
+    }
+    options.pause = threshold(memory, "pause");
+    options.target = memory.has("target") ? threshold(memory, "target") : options.pause;
+    if (options.target > options.pause) {
+      throw ConfigError("memory.target must not be above memory.pause");
     }
     limit = memory.get_or<std::string>("limit", "");
     options.spill_dir = memory.get_or<std::string>("spill_dir", "");
@@ -63,6 +105,9 @@ MemoryOptions read_memory_section(const Config& config) {
     limit = environment;
   }
   options.limit = memory::parse_memory_size(limit);
+  if (options.pause > 0 && options.limit == 0) {
+    throw ConfigError("memory.pause is a share of memory.limit; set a limit as well");
+  }
   return options;
 }
 

@@ -121,6 +121,148 @@ TEST(Memory, TheResultCacheGivesWayBeforeAnOperatorSpills) {
   EXPECT_GE(sort->peak_memory_bytes, 1 << 20);
 }
 
+class CappedSort : public Factory<Table> {
+ public:
+  CappedSort() { set_max_memory(2 << 20); }
+  // One 1 MiB batch: the sort needs three times that at once and cannot spill less.
+  Table process() override { return LazyFrame::from(numbers(1 << 20)).sort({{"value"}}).collect(); }
+};
+
+TEST(Memory, AFactoryPastItsMaxMemoryFailsWithMemoryBudgetExceededNamingIt) {
+  testing::TempDir dir;
+  Pipeline pipeline("capped");
+  // The run's budget has room; the factory's own cap does not.
+  pipeline.set_memory({.limit = 64 << 20, .spill_dir = dir.path() / "spill"});
+  pipeline.add<CappedSort>();
+  std::string message = testing::message_of<MemoryBudgetExceeded>([&] { pipeline.run(); });
+  EXPECT_THAT(message, HasSubstr("factory 'CappedSort'"));
+  EXPECT_THAT(message, HasSubstr("max_memory of 2.0 MiB"));
+  EXPECT_THAT(message, HasSubstr("Sort (CappedSort)"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "spill"));
+}
+
+TEST(Memory, AConfiguredMaxMemoryMakesThatFactorySpillWithoutARunLimit) {
+  testing::TempDir dir;
+  write_sales(dir.path() / "sales.csv", 300'000);
+  std::string settings =
+      "  spill_dir: '" + (dir.path() / "spill").string() + "'\n  batch_bytes: 256KiB\n";
+  Table unlimited = run(config_for(dir.path(), "memory:\n" + settings));
+  BenchmarkReport report;
+  Table capped = run(
+      config_for(dir.path(), "memory:\n  max_memory: {TopCustomers: 2MiB}\n" + settings), &report);
+  EXPECT_THAT(capped, testing::SameTableAs(unlimited));
+  EXPECT_GT(report.factories.at(0).spilled_bytes, 0);
+  EXPECT_EQ(report.memory.limit, 0);
+}
+
+// Holds a reservation of the run's budget beyond its own end (as a leak would).
+std::optional<memory::MemoryBudget::Reservation>& held_reservation() {
+  static std::optional<memory::MemoryBudget::Reservation> held;
+  return held;
+}
+
+class Hog : public Factory<int> {
+ public:
+  int process() override {
+    held_reservation() = current_memory_context().budget->reserve(6 << 20, "Hog's buffers");
+    return 1;
+  }
+};
+
+// Both wait for the hog; the first to start gives its memory back when it ends.
+std::atomic<int> running_after_hog{0};
+std::atomic<int> overlaps_while_paused{0};
+
+template <int kId>
+class AfterHog : public Factory<int> {
+ public:
+  AfterHog() { depends_on<Hog>(); }
+  int process() override {
+    if (held_reservation() && running_after_hog.load() > 0) {
+      ++overlaps_while_paused;
+    }
+    ++running_after_hog;
+    held_reservation().reset();
+    --running_after_hog;
+    return kId;
+  }
+};
+
+TEST(Memory, AbovePauseNoNewFactoryStartsUntilUsageFallsBelowTarget) {
+  Pipeline pipeline("paused");
+  MemoryOptions options;
+  options.limit = 10 << 20;
+  options.pause = 0.5;
+  options.target = 0.3;
+  pipeline.set_memory(options).set_max_concurrency(3);
+  pipeline.add<Hog>();
+  pipeline.add<AfterHog<1>>();
+  pipeline.add<AfterHog<2>>();
+  auto events = std::make_shared<MemoryEventSink>();
+  add_job_event_sink(events);
+  RunResult result = pipeline.run();
+  remove_job_event_sink(events);
+  std::vector<std::string> crossings;
+  for (const JobEvent& event : events->events()) {
+    if (event.kind == JobEventKind::kMemoryPaused || event.kind == JobEventKind::kMemoryResumed) {
+      EXPECT_EQ(event.group.name, "paused");
+      crossings.push_back(std::string(to_string(event.kind)) + ": " + event.detail);
+    }
+  }
+  ASSERT_EQ(crossings.size(), 2u);
+  EXPECT_THAT(crossings[0], HasSubstr("memory_paused: 6.0 MiB reserved, above memory.pause"));
+  EXPECT_THAT(crossings[1], HasSubstr("memory_resumed: 0 B reserved"));
+  EXPECT_EQ(result.benchmark().memory.pauses, 1);
+  EXPECT_EQ(overlaps_while_paused.load(), 0);
+  EXPECT_TRUE(result.benchmark().memory.leaked.empty());
+}
+
+TEST(Memory, TheReportNamesReservationsStillHeldAfterTheRun) {
+  Pipeline pipeline("leaky");
+  pipeline.set_memory({.limit = 10 << 20});
+  pipeline.add<Hog>();
+  RunResult result = pipeline.run();
+  const RunMemoryReport& memory = result.benchmark().memory;
+  ASSERT_EQ(memory.leaked.size(), 1u);
+  EXPECT_EQ(memory.leaked[0].first, "Hog's buffers");
+  EXPECT_EQ(memory.leaked[0].second, 6 << 20);
+  EXPECT_THAT(result.benchmark().to_string(),
+              HasSubstr("memory leak: Hog's buffers still holds 6.0 MiB"));
+  EXPECT_EQ(memory.peak_reserved, 6 << 20);
+  EXPECT_GT(memory.resident_end, 0);
+  held_reservation().reset();
+}
+
+TEST(Memory, TheReportHasTheRunsTrackedAndResidentMemory) {
+  Pipeline pipeline("report");
+  pipeline.add<Lookup>();
+  RunResult result = pipeline.run();
+  const RunMemoryReport& memory = result.benchmark().memory;
+  EXPECT_GE(memory.peak_tracked, 4 << 20);
+  EXPECT_GE(memory.tracked_end, 4 << 20) << "the output is still held";
+  EXPECT_GE(memory.resident_end, memory.tracked_end);
+  EXPECT_TRUE(memory.leaked.empty());
+  EXPECT_THAT(result.benchmark().to_string(), HasSubstr("peak tracked 4.0 MiB"));
+}
+
+TEST(Memory, PauseAndMaxMemoryComeFromTheConfiguration) {
+  Setl setl(Config::from_yaml(
+      "memory: {limit: 1GiB, pause: 90%, target: 0.75, max_memory: {Orders: 256MiB}}\n"));
+  EXPECT_DOUBLE_EQ(setl.memory_options().pause, 0.9);
+  EXPECT_DOUBLE_EQ(setl.memory_options().target, 0.75);
+  EXPECT_EQ(setl.memory_options().max_memory.at("Orders"), int64_t{256} << 20);
+  EXPECT_THAT(testing::message_of<ConfigError>(
+                  [] { Setl bad(Config::from_yaml("memory: {pause: 90%}\n")); }),
+              HasSubstr("set a limit"));
+  EXPECT_THAT(testing::message_of<ConfigError>([] {
+                Setl bad(Config::from_yaml("memory: {limit: 1GiB, pause: 50%, target: 60%}\n"));
+              }),
+              HasSubstr("target"));
+  EXPECT_THAT(testing::message_of<ConfigError>(
+                  [] { Setl bad(Config::from_yaml("memory: {limit: 1GiB, pause: 150%}\n")); }),
+              HasSubstr("90%"));
+}
+
 TEST(Memory, TheEnvironmentGivesTheLimitWhenTheConfigurationHasNone) {
   testing::TempDir dir;
   ::setenv("SETL_MEMORY_LIMIT", "60%", 1);

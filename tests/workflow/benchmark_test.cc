@@ -52,5 +52,27 @@ TEST(BenchmarkReport, EndsWithTheCriticalPath) {
               ::testing::EndsWith("critical path 3.000 ms: OrdersFactory -> RevenueFactory\n"));
 }
 
+TEST(BenchmarkReport, EndsWithTheRunsMemoryAndItsLeaks) {
+  BenchmarkReport report;
+  report.factories.push_back({kUnstaged, "OrdersFactory", 0ns, 2ms, 0ns, 2ms, false});
+  report.total = 2ms;
+  report.memory = {.limit = 1 << 30,
+                   .peak_reserved = 512 << 20,
+                   .peak_tracked = 600 << 20,
+                   .tracked_end = 100 << 20,
+                   .resident_end = 300 << 20,
+                   .peak_resident = 900 << 20,
+                   .unmanaged_end = 200 << 20,
+                   .trimmed = 50 << 20,
+                   .pauses = 2,
+                   .leaked = {{"Sort (OrdersFactory)", 1 << 20}}};
+  EXPECT_THAT(report.to_string(),
+              ::testing::EndsWith(
+                  "memory: limit 1.0 GiB, peak reserved 512.0 MiB, peak tracked 600.0 MiB, "
+                  "peak RSS 900.0 MiB, at end: RSS 300.0 MiB (untracked 200.0 MiB), trimmed "
+                  "50.0 MiB, paused 2 time(s)\n"
+                  "memory leak: Sort (OrdersFactory) still holds 1.0 MiB\n"));
+}
+
 }  // namespace
 }  // namespace setl::workflow

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace setl::workflow {
@@ -37,6 +39,25 @@ struct StageBenchmark {
   Duration wall{0};
 };
 
+/// Memory of a whole run: what the budget saw, what setlpp tracked, what the operating
+/// system saw (process-wide figures: other work in the process counts too).
+struct RunMemoryReport {
+  int64_t limit = 0;          ///< memory.limit (0: none)
+  int64_t peak_reserved = 0;  ///< most bytes reserved from the budget at once
+  int64_t peak_tracked = 0;   ///< most bytes of engine buffers the run held at once
+  int64_t tracked_end = 0;    ///< engine buffers the run allocated still held at its end
+  int64_t resident_end = 0;   ///< the process's resident size at the end
+  int64_t peak_resident = 0;  ///< highest resident size during the run (0: unknown)
+  /// resident_end − bytes_allocated() at the end: heap kept by the allocator, code,
+  /// libraries, other buffers — memory setlpp does not track.
+  int64_t unmanaged_end = 0;
+  int64_t trimmed = 0;  ///< resident bytes malloc_trim gave back after the run
+  int64_t pauses = 0;   ///< times memory.pause held back new factories
+  /// Reservations still held when the run ended (holder, bytes), the result cache's
+  /// excepted; each names the operator and factory. Empty when nothing leaked.
+  std::vector<std::pair<std::string, int64_t>> leaked;
+};
+
 struct BenchmarkReport {
   std::vector<FactoryBenchmark> factories;
   std::vector<StageBenchmark> stages;
@@ -44,9 +65,11 @@ struct BenchmarkReport {
   /// The longest chain of dependent factories weighted by their times (RunResult's).
   std::vector<std::string> critical_path;
   Duration critical_path_time{0};
+  RunMemoryReport memory;
 
   /// An aligned text table: one row per factory (times in ms, peak memory, spilled bytes,
-  /// rows), one per stage, the unstaged factories ("-"), the total, and the critical path.
+  /// rows), one per stage, the unstaged factories ("-"), the total, the critical path and
+  /// the run's memory.
   std::string to_string() const;
 };
 

@@ -68,6 +68,11 @@ class FactoryBase {
   const CachePolicy& cache_policy() const noexcept { return cache_policy_; }
   bool has_cache_policy() const noexcept { return has_cache_policy_; }
   FactoryBase& set_cache_policy(CachePolicy policy) noexcept;
+  /// The most memory this factory's work may reserve (bytes; 0: only the run's budget
+  /// applies). Its operators spill to stay below it; what cannot fails the factory with
+  /// MemoryBudgetExceeded. The configuration's memory.max_memory.<name> overrides it.
+  int64_t max_memory() const noexcept { return max_memory_; }
+  FactoryBase& set_max_memory(int64_t bytes);
   /// Constructor parameters and configuration values that affect the output, as text;
   /// part of the cache key (empty by default).
   virtual std::string cache_parameters() const { return {}; }
@@ -150,6 +155,7 @@ class FactoryBase {
   std::vector<std::string> tags_;
   CachePolicy cache_policy_;
   bool has_cache_policy_ = false;
+  int64_t max_memory_ = 0;
   std::vector<DeliveryBase*> deliveries_;
   std::vector<std::string> after_;
   std::optional<std::vector<std::string>> declared_sources_;

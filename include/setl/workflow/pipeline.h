@@ -13,6 +13,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,14 @@ struct MemoryOptions {
   int64_t max_spill_bytes = 0;
   /// The size streams cut batches to.
   int64_t batch_bytes = int64_t{8} << 20;
+  /// Per-factory caps by factory name (memory.max_memory.<name>); they override
+  /// FactoryBase::set_max_memory.
+  std::map<std::string, int64_t> max_memory;
+  /// Admission thresholds as fractions of `limit` (memory.pause, memory.target): while
+  /// more than `pause` is reserved, no new factory or stage starts (unless nothing else
+  /// runs) until usage falls below `target`. 0: no pausing.
+  double pause = 0;
+  double target = 0;
 };
 
 class Pipeline {
