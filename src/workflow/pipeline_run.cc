@@ -116,6 +116,7 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result) {
     outcomes_[m].cache = plan_[m].decision;
     outcomes_[m].status = plan_[m].action == Action::kSkip ? Status::kNotNeeded : Status::kNotRun;
   }
+  count_consumers(options);
   std::vector<std::vector<size_t>> predecessors;
   std::vector<Unit> units = make_units(predecessors);
 
@@ -335,6 +336,7 @@ void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writ
     restore(m, planned.hit, stage_writable);
     outcome.finished = Clock::now() - start_;
     outcome.output_bytes = FactoryRunner::bytes(factory);
+    release_inputs(m);
     return;
   }
   try {
@@ -361,6 +363,49 @@ void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writ
   versions_.invalidate();  // it may have written what a source reads
   store(m);
   outcome.finished = Clock::now() - start_;
+  release_inputs(m);
+}
+
+void PipelineRun::count_consumers(const Pipeline::RunOptions& options) {
+  unread_.assign(plan_.size(), 0);
+  keep_.assign(plan_.size(), 1);
+  if (!pipeline_.memory().release_intermediates) {
+    return;
+  }
+  for (size_t m = 0; m < plan_.size(); ++m) {
+    if (plan_[m].action == Action::kSkip) {
+      continue;
+    }
+    for (size_t dependency : plan_[m].dependencies) {
+      ++unread_[dependency];
+    }
+  }
+  for (size_t m = 0; m < plan_.size(); ++m) {
+    const std::string& name = plan_[m].factory->name();
+    bool target =
+        std::find(options.targets.begin(), options.targets.end(), name) != options.targets.end();
+    keep_[m] = options.targets.empty() ? unread_[m] == 0 : target;
+  }
+}
+
+// After member `m` finished: it lets go of what was delivered to it, and an output whose
+// last reader it was is dropped.
+void PipelineRun::release_inputs(size_t m) {
+  if (!pipeline_.memory().release_intermediates) {
+    return;
+  }
+  for (DeliveryBase* delivery : plan_[m].factory->deliveries()) {
+    delivery->clear();
+  }
+  std::lock_guard lock(mutex_);
+  for (size_t dependency : plan_[m].dependencies) {
+    if (--unread_[dependency] == 0 && !keep_[dependency]) {
+      FactoryRunner::reset_output(*plan_[dependency].factory);
+      outcomes_[dependency].released = true;
+      log::debug("factory '{}': output released after its last consumer",
+                 plan_[dependency].factory->name());
+    }
+  }
 }
 
 void PipelineRun::store(size_t m) {

@@ -43,6 +43,9 @@ class PipelineRun {
   void deliver_inputs(size_t m, bool sources_only);
   void restore(size_t m, const std::shared_ptr<const void>& payload, bool stage_writable);
   void store(size_t m);
+  // release_intermediates: how many members still read each output, and which to keep.
+  void count_consumers(const Pipeline::RunOptions& options);
+  void release_inputs(size_t m);
   void finish(RunResult& result, Clock::duration wall);
   void compute_critical_path(RunResult& result) const;
   struct ActiveRun {
@@ -70,7 +73,9 @@ class PipelineRun {
   std::vector<FactoryOutcome> outcomes_;
   std::vector<char> executed_;  // written by a member's own thread before its successors run
   Clock::time_point start_;
-  std::mutex mutex_;  // guards store_failures_
+  std::mutex mutex_;  // guards store_failures_ and unread_
+  std::vector<int64_t> unread_;
+  std::vector<char> keep_;
   std::vector<std::string> store_failures_;
   JobGroup* group_ = nullptr;  // the run's group, while run() runs
   bool paused_ = false;        // admission state; only touched under the scheduler's lock

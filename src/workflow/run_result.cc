@@ -91,6 +91,11 @@ const RunResult::Output& RunResult::find_output(std::string_view factory,
   auto found = outputs_.find(factory);
   if (found == outputs_.end()) {
     const FactoryOutcome& outcome = this->factory(factory);  // throws for unknown names
+    if (outcome.released) {
+      throw StateError("factory '" + outcome.factory +
+                       "': its output was released after its last consumer finished "
+                       "(memory.release_intermediates); make it a target to keep it");
+    }
     throw StateError("factory '" + outcome.factory + "' has no output in this run (" +
                      std::string(to_string(outcome.status)) + ")");
   }

@@ -68,10 +68,11 @@ MemoryOptions read_memory_section(const Config& config) {
     Config memory = config.section("memory");
     for (const std::string& key : memory.keys()) {
       if (key != "limit" && key != "spill_dir" && key != "max_spill" && key != "batch_bytes" &&
-          key != "max_memory" && key != "pause" && key != "target") {
+          key != "max_memory" && key != "pause" && key != "target" &&
+          key != "release_intermediates") {
         throw ConfigError("section 'memory': unknown key '" + key +
                           "' (expected limit, spill_dir, max_spill, batch_bytes, max_memory, "
-                          "pause, target)");
+                          "pause, target, release_intermediates)");
       }
     }
     if (memory.has("max_memory")) {
@@ -84,6 +85,7 @@ MemoryOptions read_memory_section(const Config& config) {
         options.max_memory[factory] = bytes;
       }
     }
+    options.release_intermediates = memory.get_or<bool>("release_intermediates", false);
     options.pause = threshold(memory, "pause");
     options.target = memory.has("target") ? threshold(memory, "target") : options.pause;
     if (options.target > options.pause) {

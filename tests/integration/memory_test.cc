@@ -263,6 +263,63 @@ TEST(Memory, PauseAndMaxMemoryComeFromTheConfiguration) {
               HasSubstr("90%"));
 }
 
+// A chain of 4 MiB results, each a new table computed from the one before.
+class ChainA : public Factory<Table> {
+ public:
+  Table process() override { return numbers(4 << 20); }
+};
+template <class Before>
+class ChainNext : public Factory<Table> {
+ public:
+  Delivery<Table> before{this, {.producer = producer<Before>()}};
+  Table process() override {
+    return LazyFrame::from(*before)
+        .select({(col("value") + engine::lit(int64_t{1})).alias("value")})
+        .collect();
+  }
+};
+using ChainB = ChainNext<ChainA>;
+using ChainC = ChainNext<ChainB>;
+using ChainD = ChainNext<ChainC>;
+
+RunResult run_chain(bool release, const Pipeline::RunOptions& options = {}) {
+  Pipeline pipeline("chain");
+  MemoryOptions memory;
+  memory.release_intermediates = release;
+  pipeline.set_memory(memory);
+  pipeline.add<ChainA>();
+  pipeline.add<ChainB>();
+  pipeline.add<ChainC>();
+  pipeline.add<ChainD>();
+  return pipeline.run(options);
+}
+
+TEST(Memory, AnIntermediateIsReleasedWhenItsLastConsumerHasFinished) {
+  int64_t result_bytes = 4 << 20;
+  RunResult kept = run_chain(false);
+  RunResult released = run_chain(true);
+  // Kept: all four results at the end. Released: at most the one being read and the
+  // one being written at a time, and only the last result at the end.
+  EXPECT_GE(kept.benchmark().memory.peak_tracked, 4 * result_bytes);
+  EXPECT_LT(released.benchmark().memory.peak_tracked, 3 * result_bytes);
+  EXPECT_LT(released.benchmark().memory.tracked_end, 2 * result_bytes);
+  EXPECT_THAT(released.output<Table>(producer<ChainD>()),
+              testing::SameTableAs(kept.output<Table>(producer<ChainD>())));
+  EXPECT_TRUE(released.factory(producer<ChainB>()).released);
+  EXPECT_FALSE(released.factory(producer<ChainD>()).released);
+  EXPECT_THAT(testing::message_of<StateError>([&] { released.output<Table>(producer<ChainB>()); }),
+              HasSubstr("released after its last consumer"));
+}
+
+TEST(Memory, ATargetIsKeptEvenWhenSomethingReadsIt) {
+  std::string b = producer<ChainB>();
+  std::string c = producer<ChainC>();
+  RunResult released = run_chain(true, {.targets = {b, c}});
+  EXPECT_FALSE(released.factory(b).released);
+  EXPECT_TRUE(released.factory(producer<ChainA>()).released);
+  EXPECT_EQ(released.output<Table>(b).num_rows(), (4 << 20) / 8);
+}
+
 TEST(Memory, TheEnvironmentGivesTheLimitWhenTheConfigurationHasNone) {
   testing::TempDir dir;
   ::setenv("SETL_MEMORY_LIMIT", "60%", 1);

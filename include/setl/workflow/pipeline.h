@@ -67,6 +67,12 @@ struct MemoryOptions {
   /// runs) until usage falls below `target`. 0: no pausing.
   double pause = 0;
   double target = 0;
+  /// Drops a factory's output as soon as the last factory that reads it has finished
+  /// (memory.release_intermediates), so that a chain A → B → C holds at most two
+  /// results at once. Kept: the run's targets (or, without targets, outputs nobody in
+  /// the pipeline reads) and entries of the result cache. A released output is not in
+  /// the RunResult.
+  bool release_intermediates = false;
 };
 
 class Pipeline {

@@ -42,6 +42,8 @@ struct FactoryOutcome {
   int64_t output_bytes = 0;
   /// For kFailed and kCancelled: the message.
   std::string error;
+  /// Its output was dropped after its last consumer finished (release_intermediates).
+  bool released = false;
 };
 std::string_view to_string(FactoryOutcome::Status status);
 
