@@ -6,6 +6,7 @@
 
 #include <oneapi/tbb/task_group.h>
 
+#include "engine/exec/merge.h"
 #include "engine/exec/spill.h"
 #include "engine/operators/parallel.h"
 #include "engine/types/column_ops.h"
@@ -74,6 +75,32 @@ void push(const std::vector<std::shared_ptr<Transform>>& transforms, size_t firs
   }
 }
 
+// Batches read ahead and not yet through the pipeline count in the budget: the reader
+// reads ahead only while there is room, else it processes the batch itself.
+class InFlightBytes {
+ public:
+  explicit InFlightBytes(const MemoryContext& context) {
+    if (context.budget) {
+      reservation_ = context.budget->try_reserve(
+          0, "in-flight batches" + (context.owner.empty() ? "" : " (" + context.owner + ")"));
+      counted_ = true;
+    }
+  }
+  bool take(int64_t bytes) {
+    std::lock_guard lock(mutex_);
+    return !counted_ || reservation_.try_grow(bytes);
+  }
+  void give_back(int64_t bytes) {
+    std::lock_guard lock(mutex_);
+    reservation_.shrink(bytes);
+  }
+
+ private:
+  std::mutex mutex_;
+  bool counted_ = false;
+  memory::MemoryBudget::Reservation reservation_;
+};
+
 }  // namespace
 
 void run_pipeline(Pipeline& pipeline, Sink& sink) {
@@ -97,7 +124,11 @@ void run_pipeline(Pipeline& pipeline, Sink& sink) {
     std::mutex error_mutex;
     std::atomic<bool> failed{false};
     std::atomic<int> in_flight{0};
-    const int max_in_flight = 2 * threads;
+    const MemoryContext& memory = current_memory_context();
+    const int max_in_flight = memory.max_batches_in_flight > 0
+                                  ? static_cast<int>(memory.max_batches_in_flight)
+                                  : 2 * threads;
+    InFlightBytes in_flight_bytes(memory);
     auto guarded = [&](Morsel morsel) {
       try {
         token.check();
@@ -121,15 +152,17 @@ void run_pipeline(Pipeline& pipeline, Sink& sink) {
           }
           report_progress(batch->num_rows());
           Morsel morsel{sequence++, std::move(*batch), nullptr};
-          if (in_flight.load() >= max_in_flight) {
+          int64_t bytes = batch_bytes(morsel.batch);
+          if (in_flight.load() >= max_in_flight || !in_flight_bytes.take(bytes)) {
             guarded(std::move(morsel));  // the reader helps: backpressure
             continue;
           }
           ++in_flight;
           auto task = std::make_shared<Morsel>(std::move(morsel));
-          group.run([&, task] {
+          group.run([&, task, bytes] {
             JobContextScope scope(context);
             guarded(std::move(*task));
+            in_flight_bytes.give_back(bytes);
             --in_flight;
           });
         }
