@@ -6,6 +6,7 @@
 #include <set>
 
 #include "setl/core/error.h"
+#include "setl/core/memory_budget.h"
 #include "setl/core/suggest.h"
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/json_lines_connector.h"
@@ -99,6 +100,9 @@ std::shared_ptr<Connector> build_parquet(const Config& section) {
   }
   options.compression_level = section.get_or<int>("compression_level", options.compression_level);
   options.row_group_rows = section.get_or<int64_t>("row_group_rows", options.row_group_rows);
+  if (section.has("row_group_bytes")) {
+    options.row_group_bytes = memory::parse_memory_size(section.get_string("row_group_bytes"));
+  }
   options.page_rows = section.get_or<int64_t>("page_rows", options.page_rows);
   options.data_page_version = section.get_or<int>("data_page_version", options.data_page_version);
   options.dictionary = section.get_or<bool>("dictionary", options.dictionary);
@@ -173,8 +177,8 @@ Registry& registry() {
          build_json_lines},
         {"PARQUET",
          {},
-         {"path", "compression", "compression_level", "row_group_rows", "page_rows",
-          "data_page_version", "dictionary", "write_checksums", "verify_checksums"},
+         {"path", "compression", "compression_level", "row_group_rows", "row_group_bytes",
+          "page_rows", "data_page_version", "dictionary", "write_checksums", "verify_checksums"},
          "Parquet file",
          build_parquet},
         {"PARTITIONED",

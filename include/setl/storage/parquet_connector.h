@@ -46,10 +46,14 @@ struct ParquetOptions {
   ParquetCompression compression = ParquetCompression::kSnappy;
   int compression_level = 0;           ///< 0: the codec's default (zstd: 1)
   int64_t row_group_rows = 1'048'576;  ///< rows per row group
-  int64_t page_rows = 65'536;          ///< rows per data page
-  int data_page_version = 1;           ///< 1 or 2
-  bool dictionary = true;              ///< dictionary-encode columns with few distinct values
-  bool write_checksums = true;         ///< CRC-32 of every page
+  /// A row group is also closed once the rows held for it reach this many bytes in
+  /// memory (0: by rows only). Under a memory budget, streamed writes use at most a
+  /// quarter of the budget.
+  int64_t row_group_bytes = int64_t{128} << 20;
+  int64_t page_rows = 65'536;   ///< rows per data page
+  int data_page_version = 1;    ///< 1 or 2
+  bool dictionary = true;       ///< dictionary-encode columns with few distinct values
+  bool write_checksums = true;  ///< CRC-32 of every page
   // Reading.
   bool verify_checksums = true;  ///< check page CRCs where the writer stored them
 };

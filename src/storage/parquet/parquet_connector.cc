@@ -10,6 +10,7 @@
 
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
+#include "setl/core/memory_context.h"
 #include "setl/engine/execution.h"
 #include "storage/file_io.h"
 #include "storage/parquet/codec.h"
@@ -327,7 +328,14 @@ void ParquetConnector::write_rows(engine::BatchStream& rows, bool append,
     if (previous) {
       optional.assign(optional.size(), true);  // the old rows' nulls are not counted
     }
-    parquet::ParquetFileWriter writer(rows.schema(), std::move(optional), out, options_);
+    ParquetOptions options = options_;
+    if (const auto& budget = current_memory_context().budget; budget && budget->limit() > 0) {
+      // The row group being filled is the writer's memory: a share of the budget.
+      int64_t share = std::max<int64_t>(budget->limit() / 4, 1);
+      options.row_group_bytes =
+          options.row_group_bytes > 0 ? std::min(options.row_group_bytes, share) : share;
+    }
+    parquet::ParquetFileWriter writer(rows.schema(), std::move(optional), out, options);
     if (previous) {
       for (const engine::RecordBatch& batch : previous->batches()) {
         writer.add(engine::RecordBatch(rows.schema(), batch.columns(), batch.num_rows()));

@@ -538,8 +538,14 @@ void ParquetFileWriter::add(const engine::RecordBatch& batch) {
   }
   pending_.emplace_back(schema_, batch.columns(), batch.num_rows());
   pending_rows_ += batch.num_rows();
+  for (const engine::ColumnPtr& column : batch.columns()) {
+    pending_bytes_ += column->data_size();
+  }
   while (pending_rows_ >= options_.row_group_rows) {
     flush(options_.row_group_rows);
+  }
+  if (options_.row_group_bytes > 0 && pending_bytes_ >= options_.row_group_bytes) {
+    flush(pending_rows_);
   }
 }
 
@@ -550,6 +556,12 @@ void ParquetFileWriter::flush(int64_t rows) {
   engine::Table rest = all.slice(rows, all.num_rows() - rows);
   pending_ = rest.batches();
   pending_rows_ = rest.num_rows();
+  pending_bytes_ = 0;
+  for (const engine::RecordBatch& batch : pending_) {
+    for (const engine::ColumnPtr& column : batch.columns()) {
+      pending_bytes_ += column->data_size();
+    }
+  }
 }
 
 void ParquetFileWriter::write_row_group(const engine::Table& part) {

@@ -22,9 +22,9 @@ struct ColumnLayout {
 };
 
 /// Writes a Parquet file batch by batch: rows are held until they fill a row group
-/// (options.row_group_rows), which is then encoded and written; finish() writes the rest
-/// and the footer. `optional[c]`: column c may hold nulls (nullable fields always may).
-/// Throws: ConfigError for invalid options.
+/// (options.row_group_rows, or options.row_group_bytes in memory), which is then encoded and
+/// written; finish() writes the rest and the footer. `optional[c]`: column c may hold nulls
+/// (nullable fields always may). Throws: ConfigError for invalid options.
 class ParquetFileWriter {
  public:
   ParquetFileWriter(engine::SchemaPtr schema, std::vector<bool> optional, std::ostream& out,
@@ -49,6 +49,7 @@ class ParquetFileWriter {
   std::vector<format::RowGroup> row_groups_;
   std::vector<engine::RecordBatch> pending_;
   int64_t pending_rows_ = 0;
+  int64_t pending_bytes_ = 0;
   int64_t total_rows_ = 0;
   int64_t offset_ = 4;
 };
