@@ -69,10 +69,10 @@ MemoryOptions read_memory_section(const Config& config) {
     for (const std::string& key : memory.keys()) {
       if (key != "limit" && key != "spill_dir" && key != "max_spill" && key != "batch_bytes" &&
           key != "max_memory" && key != "pause" && key != "target" &&
-          key != "release_intermediates") {
+          key != "release_intermediates" && key != "batches_in_flight") {
         throw ConfigError("section 'memory': unknown key '" + key +
                           "' (expected limit, spill_dir, max_spill, batch_bytes, max_memory, "
-                          "pause, target, release_intermediates)");
+                          "pause, target, release_intermediates, batches_in_flight)");
       }
     }
     if (memory.has("max_memory")) {
@@ -86,6 +86,10 @@ MemoryOptions read_memory_section(const Config& config) {
       }
     }
     options.release_intermediates = memory.get_or<bool>("release_intermediates", false);
+    options.max_batches_in_flight = memory.get_or<int64_t>("batches_in_flight", 0);
+    if (options.max_batches_in_flight < 0) {
+      throw ConfigError("memory.batches_in_flight must be 1 or more (0: twice the threads)");
+    }
     options.pause = threshold(memory, "pause");
     options.target = memory.has("target") ? threshold(memory, "target") : options.pause;
     if (options.target > options.pause) {
