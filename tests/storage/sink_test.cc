@@ -2,14 +2,18 @@
 // stays near one batch or row group however long the stream), the target changes
 // atomically (a stream that fails half-way leaves the old file), and sink() writes a
 // query's result without collecting it.
+#include <csignal>
 #include <fstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include "setl/core/error.h"
 #include "setl/core/memory.h"
+#include "setl/core/memory_context.h"
 #include "setl/engine/builder.h"
+#include "setl/engine/lazy_frame.h"
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/json_lines_connector.h"
 #include "setl/storage/parquet_connector.h"
@@ -131,6 +135,52 @@ TEST_P(Sink, SinkWritesAQueryResultWithoutCollectingIt) {
   auto target = connector(dir_.path() / ("out." + GetParam()));
   target->sink(query);
   EXPECT_THAT(target->read(), testing::SameTableAs(query.collect()));
+}
+
+// The disk fills up while a sort spills on its way into a file: simulated with a file
+// size limit (RLIMIT_FSIZE) in a child process. The write fails with an IoError naming
+// the spill file, the spill directory is gone and the target file never appears, not
+// even in part. (The exit code says which check failed.)
+int sort_into_file_on_a_full_disk(const std::filesystem::path& dir) {
+  rlimit limit{256 << 10, 256 << 10};
+  if (setrlimit(RLIMIT_FSIZE, &limit) != 0) {
+    return 20;
+  }
+  std::signal(SIGXFSZ, SIG_IGN);  // a write past the limit fails with EFBIG instead
+  MemoryContext context;
+  context.budget = memory::MemoryBudget::create(1 << 20);
+  context.spill_dir = dir / "spill";
+  context.batch_bytes = 64 << 10;
+  engine::ColumnBuilder values(DataType::int64());
+  for (int64_t i = 0; i < 400'000; ++i) {
+    values.append_int((i * 2654435761) % 1000003);
+  }
+  engine::LazyFrame data =
+      engine::LazyFrame::from(engine::Table::from_columns({{"value", values.finish()}}));
+  int code = 10;  // no error at all
+  try {
+    MemoryContextScope scope(context);
+    make_connector<CsvConnector>(dir / "sorted.csv")->sink(data.sort({{"value"}}));
+  } catch (const IoError& error) {
+    code = std::string(error.what()).find("spill file") != std::string::npos ? 0 : 11;
+  } catch (...) {
+    code = 12;
+  }
+  if (std::filesystem::exists(dir / "spill")) {
+    code = 13;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    (void)entry;
+    code = 14;  // the target or a temporary of it
+  }
+  return code;
+}
+
+TEST(SinkFaults, DiskFullWhileSpillingIsAnIoErrorAndLeavesNothingBehind) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  testing::TempDir dir;
+  EXPECT_EXIT(std::_Exit(sort_into_file_on_a_full_disk(dir.path())), ::testing::ExitedWithCode(0),
+              "");
 }
 
 TEST(ParquetStream, ReadsOneRowGroupAtATimeAndSkipsWhatTheFilterExcludes) {
