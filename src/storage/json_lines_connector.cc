@@ -1,13 +1,17 @@
 #include "setl/storage/json_lines_connector.h"
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
+#include <cstring>
+#include <deque>
 #include <limits>
 #include <map>
 
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "byte_stream.h"
 #include "file_io.h"
 #include "setl/core/cancellation.h"
 #include "setl/core/error.h"
@@ -24,20 +28,20 @@ using engine::TypeId;
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-int64_t line_of(const std::string& data, size_t offset) {
+int64_t line_of(std::string_view data, size_t offset) {
   return 1 + std::count(data.begin(),
                         data.begin() + static_cast<std::ptrdiff_t>(std::min(offset, data.size())),
                         '\n');
 }
 
 // Lines [begin, end) of the data, as byte offsets.
-std::vector<std::pair<size_t, size_t>> line_ranges(const std::string& data, size_t target) {
+std::vector<std::pair<size_t, size_t>> line_ranges(std::string_view data, size_t target) {
   std::vector<std::pair<size_t, size_t>> ranges;
   size_t start = 0;
   while (start < data.size()) {
     size_t cut = std::min(data.size(), start + target);
     size_t newline = data.find('\n', cut == 0 ? 0 : cut - 1);
-    size_t end = newline == std::string::npos ? data.size() : newline + 1;
+    size_t end = newline == std::string_view::npos ? data.size() : newline + 1;
     ranges.emplace_back(start, end);
     start = end;
   }
@@ -82,6 +86,23 @@ std::optional<double> special_float(std::string_view text) {
     return -std::numeric_limits<double>::infinity();
   }
   return std::nullopt;
+}
+
+// The file's first `lines` lines (or all of it), read piece by piece.
+std::string first_lines(const std::filesystem::path& file, int64_t lines) {
+  detail::ByteStream input(file);
+  std::string data;
+  int64_t seen = 0;
+  std::vector<char> piece(size_t{1} << 20);
+  while (seen < lines) {
+    size_t got = input.read(piece.data(), piece.size());
+    if (got == 0) {
+      break;
+    }
+    seen += std::count(piece.begin(), piece.begin() + static_cast<std::ptrdiff_t>(got), '\n');
+    data.append(piece.data(), got);
+  }
+  return data;
 }
 
 std::string without_bom(std::string data) {
@@ -166,8 +187,8 @@ engine::SchemaPtr JsonLinesConnector::schema() const {
     schema_ = options_.schema;
     return schema_;
   }
-  std::string data = without_bom(detail::read_file(file));
-  // Only the lines inference looks at are parsed.
+  // Only the lines inference looks at are read and parsed.
+  std::string data = without_bom(first_lines(file, options_.infer_rows));
   data.resize(prefix_of_lines(data, options_.infer_rows));
   simdjson::padded_string padded(data);
   simdjson::dom::parser parser;
@@ -208,47 +229,59 @@ engine::SchemaPtr JsonLinesConnector::schema() const {
   return schema_;
 }
 
-engine::ScanResult JsonLinesConnector::scan(const engine::ScanRequest& request) const {
-  const std::filesystem::path& file = path();
-  engine::SchemaPtr file_schema = schema();
+namespace {
+
+// Which columns of the file a scan returns.
+struct ScanLayout {
+  engine::SchemaPtr file_schema;
   std::vector<size_t> wanted;
-  if (request.columns.empty()) {
-    for (size_t i = 0; i < file_schema->num_fields(); ++i) {
-      wanted.push_back(i);
+  engine::SchemaPtr output;
+};
+
+ScanLayout scan_layout(engine::SchemaPtr file_schema, const std::vector<std::string>& columns) {
+  ScanLayout layout{std::move(file_schema), {}, nullptr};
+  if (columns.empty()) {
+    for (size_t i = 0; i < layout.file_schema->num_fields(); ++i) {
+      layout.wanted.push_back(i);
     }
   } else {
-    for (const std::string& name : request.columns) {
-      wanted.push_back(file_schema->index_of(name));
+    for (const std::string& name : columns) {
+      layout.wanted.push_back(layout.file_schema->index_of(name));
     }
   }
   std::vector<engine::Field> fields;
-  for (size_t index : wanted) {
-    fields.push_back(file_schema->field(index));
+  for (size_t index : layout.wanted) {
+    fields.push_back(layout.file_schema->field(index));
   }
-  auto output = std::make_shared<engine::Schema>(std::move(fields));
-  const std::string data = without_bom(detail::read_file(file));
-  auto ranges =
-      line_ranges(data, static_cast<size_t>(std::max<int64_t>(1, options_.batch_rows)) * 64);
+  layout.output = std::make_shared<engine::Schema>(std::move(fields));
+  return layout;
+}
+
+// Parses complete lines (`data` ends at a line's end or the file's), in parallel ranges of
+// about `range_bytes`; `lines_before` lines precede `data` in the file (for messages).
+std::vector<engine::RecordBatch> parse_lines(std::string_view data, int64_t lines_before,
+                                             size_t range_bytes, const ScanLayout& layout,
+                                             const std::string& where_) {
+  auto ranges = line_ranges(data, range_bytes);
   std::vector<std::optional<engine::RecordBatch>> batches(ranges.size());
   engine::parallel_for(ranges.size(), [&](size_t r) {
     auto [begin, end] = ranges[r];
     simdjson::padded_string padded(data.data() + begin, end - begin);
     simdjson::dom::parser parser;
     simdjson::dom::document_stream stream;
-    if (parser.parse_many(padded, window_for(std::string_view(data).substr(begin, end - begin)))
-            .get(stream)) {
-      throw ParseError(file.string() + ":" + std::to_string(line_of(data, begin)) +
+    if (parser.parse_many(padded, window_for(data.substr(begin, end - begin))).get(stream)) {
+      throw ParseError(where_ + ":" + std::to_string(lines_before + line_of(data, begin)) +
                        ": invalid JSON");
     }
     std::vector<engine::ColumnBuilder> builders;
-    for (size_t index : wanted) {
-      builders.emplace_back(file_schema->field(index).type);
+    for (size_t index : layout.wanted) {
+      builders.emplace_back(layout.file_schema->field(index).type);
     }
     int64_t rows = 0;
     for (auto it = stream.begin(); it != stream.end(); ++it) {
       size_t offset = begin + it.current_index();
       auto where = [&](const std::string& key) {
-        return file.string() + ":" + std::to_string(line_of(data, offset)) +
+        return where_ + ":" + std::to_string(lines_before + line_of(data, offset)) +
                (key.empty() ? std::string() : ": key \"" + key + "\"");
       };
       element document;
@@ -256,8 +289,8 @@ engine::ScanResult JsonLinesConnector::scan(const engine::ScanRequest& request) 
       if ((*it).get(document) || document.get_object().get(object)) {
         throw ParseError(where("") + ": expected a JSON object per line");
       }
-      for (size_t k = 0; k < wanted.size(); ++k) {
-        const engine::Field& field = file_schema->field(wanted[k]);
+      for (size_t k = 0; k < layout.wanted.size(); ++k) {
+        const engine::Field& field = layout.file_schema->field(layout.wanted[k]);
         engine::ColumnBuilder& builder = builders[k];
         element value;
         if (object.at_key(field.name).get(value) || value.is_null()) {
@@ -324,7 +357,7 @@ engine::ScanResult JsonLinesConnector::scan(const engine::ScanRequest& request) 
       ++rows;
     }
     if (stream.truncated_bytes() > 0) {
-      throw ParseError(file.string() + ":" + std::to_string(line_of(data, end - 1)) +
+      throw ParseError(where_ + ":" + std::to_string(lines_before + line_of(data, end - 1)) +
                        ": the last line is not complete JSON");
     }
     if (rows > 0) {
@@ -332,7 +365,7 @@ engine::ScanResult JsonLinesConnector::scan(const engine::ScanRequest& request) 
       for (engine::ColumnBuilder& builder : builders) {
         columns.push_back(builder.finish());
       }
-      batches[r] = engine::RecordBatch(output, std::move(columns), rows);
+      batches[r] = engine::RecordBatch(layout.output, std::move(columns), rows);
     }
   });
   std::vector<engine::RecordBatch> out;
@@ -341,11 +374,111 @@ engine::ScanResult JsonLinesConnector::scan(const engine::ScanRequest& request) 
       out.push_back(std::move(*batch));
     }
   }
-  engine::Table table(output, std::move(out));
+  return out;
+}
+
+// Reads a JSON Lines file block by block: each block's complete lines are parsed (in
+// parallel) while the next is not yet read; a line cut by the block's end waits for the
+// next block.
+class JsonLinesStream : public engine::BatchStream {
+ public:
+  JsonLinesStream(const std::filesystem::path& path, ScanLayout layout, size_t range_bytes,
+                  int64_t batch_bytes)
+      : input_(path), where_(path.string()), layout_(std::move(layout)), range_bytes_(range_bytes) {
+    block_capacity_ = std::clamp(static_cast<size_t>(std::max<int64_t>(batch_bytes, 4096)) * 2 *
+                                     static_cast<size_t>(engine::num_threads()),
+                                 size_t{1} << 20, size_t{256} << 20);
+  }
+  const engine::SchemaPtr& schema() const override { return layout_.output; }
+  std::optional<engine::RecordBatch> next() override {
+    while (ready_.empty()) {
+      if (done_) {
+        return std::nullopt;
+      }
+      read_block();
+    }
+    engine::RecordBatch batch = std::move(ready_.front());
+    ready_.pop_front();
+    return batch;
+  }
+
+ private:
+  // A line longer than this is an error, not an endless buffer.
+  static constexpr size_t kMaxLineBytes = size_t{1} << 30;
+
+  void read_block() {
+    current_cancellation().check();
+    size_t capacity = std::max(block_capacity_, carried_ + block_capacity_ / 2);
+    block_.resize(capacity);
+    size_t got = input_.read_fully(block_.data() + carried_, capacity - carried_);
+    size_t filled = carried_ + got;
+    bool at_end = filled < capacity;
+    std::string_view data(block_.data(), filled);
+    if (first_ && data.substr(0, 3) == "\xEF\xBB\xBF") {
+      data.remove_prefix(3);
+    }
+    size_t cut = at_end ? data.size() : data.rfind('\n');
+    if (cut == std::string_view::npos) {
+      if (filled >= kMaxLineBytes) {
+        throw ParseError(where_ + ":" + std::to_string(lines_before_ + 1) +
+                         ": a line longer than 1 GiB (is a newline missing?)");
+      }
+      block_capacity_ = filled * 2;  // one line fills the block: read on
+      carried_ = filled;
+      return;
+    }
+    if (!at_end) {
+      ++cut;  // keep the newline with its line
+    }
+    std::string_view lines = data.substr(0, cut);
+    for (engine::RecordBatch& batch :
+         parse_lines(lines, lines_before_, range_bytes_, layout_, where_)) {
+      ready_.push_back(std::move(batch));
+    }
+    lines_before_ += std::count(lines.begin(), lines.end(), '\n');
+    size_t rest = data.size() - cut;
+    std::memmove(block_.data(), data.data() + cut, rest);
+    carried_ = rest;
+    first_ = false;
+    done_ = at_end;
+  }
+
+  detail::ByteStream input_;
+  std::string where_;
+  ScanLayout layout_;
+  size_t range_bytes_;
+  size_t block_capacity_;
+  std::vector<char> block_;
+  size_t carried_ = 0;
+  int64_t lines_before_ = 0;
+  bool first_ = true;
+  bool done_ = false;
+  std::deque<engine::RecordBatch> ready_;
+};
+
+}  // namespace
+
+engine::ScanResult JsonLinesConnector::scan(const engine::ScanRequest& request) const {
+  const std::filesystem::path& file = path();
+  ScanLayout layout = scan_layout(schema(), request.columns);
+  const std::string data = without_bom(detail::read_file(file));
+  engine::Table table(layout.output, parse_lines(data, 0, range_bytes(), layout, file.string()));
   engine::ScanStats stats;
   stats.rows = table.num_rows();
   stats.bytes_read = static_cast<int64_t>(data.size());
   return {std::move(table), stats};
+}
+
+std::unique_ptr<engine::BatchStream> JsonLinesConnector::scan_stream(
+    const engine::ScanRequest& request, int64_t batch_bytes) const {
+  // Batches near the requested size: one parsing range of lines each.
+  size_t range = std::min(range_bytes(), static_cast<size_t>(std::max<int64_t>(batch_bytes, 4096)));
+  return std::make_unique<JsonLinesStream>(path(), scan_layout(schema(), request.columns), range,
+                                           batch_bytes);
+}
+
+size_t JsonLinesConnector::range_bytes() const {
+  return static_cast<size_t>(std::max<int64_t>(1, options_.batch_rows)) * 64;
 }
 
 namespace {

@@ -28,6 +28,9 @@ class JsonLinesConnector : public FileConnector {
 
   engine::SchemaPtr schema() const override;
   engine::ScanResult scan(const engine::ScanRequest& request) const override;
+  /// Reads block by block: memory holds a block of lines, not the file.
+  std::unique_ptr<engine::BatchStream> scan_stream(const engine::ScanRequest& request,
+                                                   int64_t batch_bytes) const override;
 
  protected:
   /// One object per row (NULLs written as null); append adds lines.
@@ -36,6 +39,7 @@ class JsonLinesConnector : public FileConnector {
   void write_file_stream(engine::BatchStream& rows, bool append) const override;
 
  private:
+  size_t range_bytes() const;  // the bytes of lines one parsing task takes
   JsonLinesOptions options_;
   mutable std::mutex mutex_;
   mutable engine::SchemaPtr schema_;
