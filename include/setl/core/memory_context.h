@@ -37,8 +37,9 @@ struct MemoryContext {
   int64_t max_spill_bytes = 0;
   /// The size streams cut batches to.
   int64_t batch_bytes = int64_t{8} << 20;
-  /// Batches a pipeline reads ahead of its workers (each also reserved from the budget
-  /// while in flight); 0: twice the engine's threads.
+  /// Batches a pipeline has in flight (read ahead or being processed); 0: twice the
+  /// engine's threads. Batches waiting for a worker are reserved from the budget (up to
+  /// an eighth of it).
   int64_t max_batches_in_flight = 0;
   /// Who runs the work (a factory's name), for errors and the budget's holder names.
   std::string owner;

@@ -59,8 +59,8 @@ struct MemoryOptions {
   int64_t max_spill_bytes = 0;
   /// The size streams cut batches to.
   int64_t batch_bytes = int64_t{8} << 20;
-  /// Batches a query reads ahead of its workers (memory.batches_in_flight); 0: twice the
-  /// engine's threads. In-flight batches are reserved from the budget too.
+  /// Batches a query has in flight (memory.batches_in_flight); 0: twice the engine's
+  /// threads. Batches waiting for a worker are reserved from the budget too.
   int64_t max_batches_in_flight = 0;
   /// Per-factory caps by factory name (memory.max_memory.<name>); they override
   /// FactoryBase::set_max_memory.

@@ -1,6 +1,7 @@
 #include "engine/exec/pipeline.h"
 
 #include <atomic>
+#include <climits>
 #include <exception>
 #include <mutex>
 
@@ -75,20 +76,23 @@ void push(const std::vector<std::shared_ptr<Transform>>& transforms, size_t firs
   }
 }
 
-// Batches read ahead and not yet through the pipeline count in the budget: the reader
-// reads ahead only while there is room, else it processes the batch itself.
-class InFlightBytes {
+// Batches read ahead and waiting for a worker count in the budget: the reader reads ahead
+// only while there is room (at most an eighth of the budget, so that read-ahead never
+// crowds out the operators), else it processes the batch itself. A batch a worker has
+// taken is the operators' to reserve.
+class ReadAheadBytes {
  public:
-  explicit InFlightBytes(const MemoryContext& context) {
+  explicit ReadAheadBytes(const MemoryContext& context) {
     if (context.budget) {
       reservation_ = context.budget->try_reserve(
-          0, "in-flight batches" + (context.owner.empty() ? "" : " (" + context.owner + ")"));
+          0, "read-ahead batches" + (context.owner.empty() ? "" : " (" + context.owner + ")"));
       counted_ = true;
+      cap_ = context.budget->limit() > 0 ? context.budget->limit() / 8 : INT64_MAX;
     }
   }
   bool take(int64_t bytes) {
     std::lock_guard lock(mutex_);
-    return !counted_ || reservation_.try_grow(bytes);
+    return !counted_ || (reservation_.bytes() + bytes <= cap_ && reservation_.try_grow(bytes));
   }
   void give_back(int64_t bytes) {
     std::lock_guard lock(mutex_);
@@ -98,6 +102,7 @@ class InFlightBytes {
  private:
   std::mutex mutex_;
   bool counted_ = false;
+  int64_t cap_ = INT64_MAX;
   memory::MemoryBudget::Reservation reservation_;
 };
 
@@ -128,7 +133,7 @@ void run_pipeline(Pipeline& pipeline, Sink& sink) {
     const int max_in_flight = memory.max_batches_in_flight > 0
                                   ? static_cast<int>(memory.max_batches_in_flight)
                                   : 2 * threads;
-    InFlightBytes in_flight_bytes(memory);
+    ReadAheadBytes read_ahead(memory);
     auto guarded = [&](Morsel morsel) {
       try {
         token.check();
@@ -153,16 +158,16 @@ void run_pipeline(Pipeline& pipeline, Sink& sink) {
           report_progress(batch->num_rows());
           Morsel morsel{sequence++, std::move(*batch), nullptr};
           int64_t bytes = batch_bytes(morsel.batch);
-          if (in_flight.load() >= max_in_flight || !in_flight_bytes.take(bytes)) {
+          if (in_flight.load() >= max_in_flight || !read_ahead.take(bytes)) {
             guarded(std::move(morsel));  // the reader helps: backpressure
             continue;
           }
           ++in_flight;
           auto task = std::make_shared<Morsel>(std::move(morsel));
           group.run([&, task, bytes] {
+            read_ahead.give_back(bytes);
             JobContextScope scope(context);
             guarded(std::move(*task));
-            in_flight_bytes.give_back(bytes);
             --in_flight;
           });
         }
