@@ -306,16 +306,33 @@ engine::ScanResult PartitionedConnector::scan(const engine::ScanRequest& request
       path(), [&](std::string& manifest_text) { return scan_once(request, manifest_text); });
 }
 
-engine::ScanResult PartitionedConnector::scan_once(const engine::ScanRequest& request,
-                                                   std::string& manifest_text) const {
-  Layout layout = layout_of(path(), format_, &manifest_text);
-  const std::vector<std::string>& keys = layout.files.front().keys;
-  std::set<std::string> key_set(keys.begin(), keys.end());
+namespace {
+
+// What a scan of a partitioned dataset reads: the files left after pruning by partition
+// values, the columns read from them and the filter that goes down to them.
+struct PartitionedScan {
+  Layout layout;
+  std::vector<std::string> keys;
+  std::set<std::string> key_set;
+  std::optional<Expr> file_filter;
+  std::vector<std::string> wanted;  // output columns
+  std::vector<std::string> read;    // columns read from the files
+  engine::SchemaPtr output;
+  std::vector<size_t> selected;  // into layout.files
+};
+
+PartitionedScan plan_partitioned_scan(const std::filesystem::path& root, PartitionFormat format,
+                                      const engine::ScanRequest& request,
+                                      std::string* manifest_text) {
+  PartitionedScan scan;
+  scan.layout = layout_of(root, format, manifest_text);
+  const Layout& layout = scan.layout;
+  scan.keys = layout.files.front().keys;
+  scan.key_set = std::set<std::string>(scan.keys.begin(), scan.keys.end());
 
   // Conditions on partition columns alone decide which directories are read.
   // Conditions on file columns alone go down to the files (Parquet skips row groups).
   std::vector<Expr> pruning;
-  std::optional<Expr> file_filter;
   if (request.filter) {
     std::vector<Expr> parts;
     conjuncts(*request.filter, parts);
@@ -323,38 +340,40 @@ engine::ScanResult PartitionedConnector::scan_once(const engine::ScanRequest& re
       std::set<std::string> used;
       collect_columns(part, used);
       if (!used.empty() &&
-          std::includes(key_set.begin(), key_set.end(), used.begin(), used.end())) {
+          std::includes(scan.key_set.begin(), scan.key_set.end(), used.begin(), used.end())) {
         pruning.push_back(part);
-      } else if (std::none_of(used.begin(), used.end(),
-                              [&](const std::string& name) { return key_set.count(name) > 0; })) {
-        file_filter = file_filter ? (*file_filter && part) : part;
+      } else if (std::none_of(used.begin(), used.end(), [&](const std::string& name) {
+                   return scan.key_set.count(name) > 0;
+                 })) {
+        scan.file_filter = scan.file_filter ? (*scan.file_filter && part) : part;
       }
     }
   }
-  std::vector<std::string> wanted = request.columns;
-  if (wanted.empty()) {
-    wanted = layout.schema->names();
+  scan.wanted = request.columns;
+  if (scan.wanted.empty()) {
+    scan.wanted = layout.schema->names();
   }
   std::vector<engine::Field> fields;
-  std::vector<std::string> file_columns;
-  for (const std::string& name : wanted) {
+  for (const std::string& name : scan.wanted) {
     fields.push_back(layout.schema->field(layout.schema->index_of(name)));
-    if (key_set.count(name) == 0) {
-      file_columns.push_back(name);
+    if (scan.key_set.count(name) == 0) {
+      scan.read.push_back(name);
     }
   }
-  auto output = std::make_shared<engine::Schema>(std::move(fields));
-  std::vector<engine::RecordBatch> batches;
-  int64_t partitions = 0;
-  engine::ScanStats stats;
-  for (const PartitionFile& file : layout.files) {
-    std::vector<std::pair<std::string, engine::ColumnPtr>> values;
-    for (size_t k = 0; k < keys.size(); ++k) {
-      values.emplace_back(
-          keys[k],
-          engine::Column::constant(partition_value(file.values[k], layout.partition_types[k]), 1));
-    }
+  // Read at least one column so that the row count is known.
+  if (scan.read.empty()) {
+    scan.read.push_back(layout.file_schema->field(0).name);
+  }
+  scan.output = std::make_shared<engine::Schema>(std::move(fields));
+  for (size_t f = 0; f < layout.files.size(); ++f) {
+    const PartitionFile& file = layout.files[f];
     if (!pruning.empty()) {
+      std::vector<std::pair<std::string, engine::ColumnPtr>> values;
+      for (size_t k = 0; k < scan.keys.size(); ++k) {
+        values.emplace_back(scan.keys[k],
+                            engine::Column::constant(
+                                partition_value(file.values[k], layout.partition_types[k]), 1));
+      }
       Table one = Table::from_columns(values);
       bool keep = true;
       for (const Expr& condition : pruning) {
@@ -364,36 +383,91 @@ engine::ScanResult PartitionedConnector::scan_once(const engine::ScanRequest& re
         continue;
       }
     }
-    ++partitions;
-    // Read at least one column so that the row count is known.
-    std::vector<std::string> read = file_columns;
-    if (read.empty()) {
-      read.push_back(layout.file_schema->field(0).name);
-    }
-    engine::ScanResult part =
-        file_connector(file.file, format_, layout.file_schema)->scan({read, file_filter});
-    stats.rejected_rows += part.stats.rejected_rows;
-    stats.bytes_read += part.stats.bytes_read;
-    const Table& data = part.table;
-    for (const engine::RecordBatch& batch : data.batches()) {
-      std::vector<engine::ColumnPtr> columns;
-      for (const std::string& name : wanted) {
-        if (key_set.count(name) > 0) {
-          size_t k = static_cast<size_t>(std::find(keys.begin(), keys.end(), name) - keys.begin());
-          columns.push_back(engine::Column::constant(
-              partition_value(file.values[k], layout.partition_types[k]), batch.num_rows()));
-        } else {
-          columns.push_back(batch.column(name));
-        }
-      }
-      batches.emplace_back(output, std::move(columns), batch.num_rows());
+    scan.selected.push_back(f);
+  }
+  return scan;
+}
+
+// A batch read from `file` in the scan's output columns, with its partition values.
+engine::RecordBatch with_partition_values(const PartitionedScan& scan, const PartitionFile& file,
+                                          const engine::RecordBatch& batch) {
+  std::vector<engine::ColumnPtr> columns;
+  for (const std::string& name : scan.wanted) {
+    if (scan.key_set.count(name) > 0) {
+      size_t k = static_cast<size_t>(std::find(scan.keys.begin(), scan.keys.end(), name) -
+                                     scan.keys.begin());
+      columns.push_back(engine::Column::constant(
+          partition_value(file.values[k], scan.layout.partition_types[k]), batch.num_rows()));
+    } else {
+      columns.push_back(batch.column(name));
     }
   }
-  Table table(output, std::move(batches));
+  return engine::RecordBatch(scan.output, std::move(columns), batch.num_rows());
+}
+
+// The selected files one after another, each streamed by its own format's reader.
+class PartitionedStream : public engine::BatchStream {
+ public:
+  PartitionedStream(PartitionedScan scan, PartitionFormat format, int64_t batch_bytes)
+      : scan_(std::move(scan)), format_(format), batch_bytes_(batch_bytes) {}
+  const engine::SchemaPtr& schema() const override { return scan_.output; }
+  std::optional<engine::RecordBatch> next() override {
+    while (true) {
+      if (!current_) {
+        if (next_file_ == scan_.selected.size()) {
+          return std::nullopt;
+        }
+        file_ = &scan_.layout.files[scan_.selected[next_file_++]];
+        current_ = file_connector(file_->file, format_, scan_.layout.file_schema)
+                       ->scan_stream({scan_.read, scan_.file_filter}, batch_bytes_);
+      }
+      if (std::optional<engine::RecordBatch> batch = current_->next()) {
+        return with_partition_values(scan_, *file_, *batch);
+      }
+      current_.reset();
+    }
+  }
+
+ private:
+  PartitionedScan scan_;
+  PartitionFormat format_;
+  int64_t batch_bytes_;
+  size_t next_file_ = 0;
+  const PartitionFile* file_ = nullptr;
+  std::unique_ptr<engine::BatchStream> current_;
+};
+
+}  // namespace
+
+engine::ScanResult PartitionedConnector::scan_once(const engine::ScanRequest& request,
+                                                   std::string& manifest_text) const {
+  PartitionedScan scan = plan_partitioned_scan(path(), format_, request, &manifest_text);
+  std::vector<engine::RecordBatch> batches;
+  engine::ScanStats stats;
+  for (size_t f : scan.selected) {
+    const PartitionFile& file = scan.layout.files[f];
+    engine::ScanResult part = file_connector(file.file, format_, scan.layout.file_schema)
+                                  ->scan({scan.read, scan.file_filter});
+    stats.rejected_rows += part.stats.rejected_rows;
+    stats.bytes_read += part.stats.bytes_read;
+    for (const engine::RecordBatch& batch : part.table.batches()) {
+      batches.push_back(with_partition_values(scan, file, batch));
+    }
+  }
+  Table table(scan.output, std::move(batches));
   stats.rows = table.num_rows();
-  stats.units_total = static_cast<int64_t>(layout.files.size());
-  stats.units_read = partitions;
+  stats.units_total = static_cast<int64_t>(scan.layout.files.size());
+  stats.units_read = static_cast<int64_t>(scan.selected.size());
   return {std::move(table), stats};
+}
+
+std::unique_ptr<engine::BatchStream> PartitionedConnector::scan_stream(
+    const engine::ScanRequest& request, int64_t batch_bytes) const {
+  // The layout is read once: a file an overwrite removes while the stream reads fails it
+  // with an IoError (a whole scan() would retry on the new state instead).
+  std::string manifest_text;
+  return std::make_unique<PartitionedStream>(
+      plan_partitioned_scan(path(), format_, request, &manifest_text), format_, batch_bytes);
 }
 
 namespace {

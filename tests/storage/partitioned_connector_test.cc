@@ -6,6 +6,7 @@
 #include "setl/core/error.h"
 #include "setl/storage/csv_connector.h"
 #include "testing/columns.h"
+#include "testing/table_matchers.h"
 #include "testing/temp_dir.h"
 
 namespace setl::storage {
@@ -66,6 +67,21 @@ TEST_P(PartitionedConnectorTest, PrunesPartitionsFromPushedDownFilters) {
   EXPECT_EQ(stats.units_read, 2);  // year=2024 has two cities
   EXPECT_GT(stats.units_total, stats.units_read);
   EXPECT_EQ(connector->scan({{"id"}, engine::parse_expr("year is null")}).stats.units_read, 1);
+}
+
+TEST_P(PartitionedConnectorTest, StreamsPartitionByPartitionLikeTheWholeScan) {
+  testing::TempDir dir;
+  auto connector = make_connector<PartitionedConnector>(dir.path() / "sales", GetParam(),
+                                                        std::vector<std::string>{"year", "city"});
+  connector->write(sales(), SaveMode::kOverwrite);
+  for (const engine::ScanRequest& request :
+       {engine::ScanRequest{},
+        engine::ScanRequest{{"city", "id"}, engine::parse_expr("year = 2024")},
+        engine::ScanRequest{{"year"}, std::nullopt}}) {
+    Table whole = connector->scan(request).table;
+    Table streamed = engine::collect_stream(*connector->scan_stream(request, 1));
+    EXPECT_THAT(streamed, testing::SameTableAs(whole));
+  }
 }
 
 TEST_P(PartitionedConnectorTest, SaveModes) {

@@ -38,6 +38,9 @@ class PartitionedConnector : public FileConnector {
 
   engine::SchemaPtr schema() const override;
   engine::ScanResult scan(const engine::ScanRequest& request) const override;
+  /// The selected partitions' files one after another, each streamed by its format.
+  std::unique_ptr<engine::BatchStream> scan_stream(const engine::ScanRequest& request,
+                                                   int64_t batch_bytes) const override;
   /// Every write becomes visible at once: part files are written under names unique to
   /// the write, then ROOT/_setl_manifest.json, which lists the dataset's files, is
   /// replaced atomically (overwrite: the new files; append: old and new). Readers see the
