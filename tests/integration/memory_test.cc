@@ -59,14 +59,26 @@ Table run(const Config& config, BenchmarkReport* report = nullptr) {
   return result.output<Table>("TopCustomers");
 }
 
+struct TwoRuns {
+  Table unlimited;
+  Table limited;
+  BenchmarkReport report;  // of the limited run
+};
+
+// The sales pipeline over 300,000 rows, without limits and with `limits` (lines of the
+// memory section), both with small batches and a spill directory in `dir`.
+TwoRuns run_with_and_without(const std::filesystem::path& dir, const std::string& limits) {
+  write_sales(dir / "sales.csv", 300'000);
+  std::string settings = "  spill_dir: '" + (dir / "spill").string() + "'\n  batch_bytes: 256KiB\n";
+  TwoRuns runs;
+  runs.unlimited = run(config_for(dir, "memory:\n" + settings));
+  runs.limited = run(config_for(dir, "memory:\n" + limits + settings), &runs.report);
+  return runs;
+}
+
 TEST(Memory, AFactoryOverABudgetSpillsAndGivesTheUnlimitedResult) {
   testing::TempDir dir;
-  write_sales(dir.path() / "sales.csv", 300'000);
-  std::string settings =
-      "  spill_dir: '" + (dir.path() / "spill").string() + "'\n  batch_bytes: 256KiB\n";
-  Table unlimited = run(config_for(dir.path(), "memory:\n" + settings));
-  BenchmarkReport report;
-  Table limited = run(config_for(dir.path(), "memory:\n  limit: 2MiB\n" + settings), &report);
+  auto [unlimited, limited, report] = run_with_and_without(dir.path(), "  limit: 2MiB\n");
   EXPECT_THAT(limited, testing::SameTableAs(unlimited));
   ASSERT_EQ(report.factories.size(), 1u);
   const FactoryBenchmark& row = report.factories[0];
@@ -143,13 +155,8 @@ TEST(Memory, AFactoryPastItsMaxMemoryFailsWithMemoryBudgetExceededNamingIt) {
 
 TEST(Memory, AConfiguredMaxMemoryMakesThatFactorySpillWithoutARunLimit) {
   testing::TempDir dir;
-  write_sales(dir.path() / "sales.csv", 300'000);
-  std::string settings =
-      "  spill_dir: '" + (dir.path() / "spill").string() + "'\n  batch_bytes: 256KiB\n";
-  Table unlimited = run(config_for(dir.path(), "memory:\n" + settings));
-  BenchmarkReport report;
-  Table capped = run(
-      config_for(dir.path(), "memory:\n  max_memory: {TopCustomers: 2MiB}\n" + settings), &report);
+  auto [unlimited, capped, report] =
+      run_with_and_without(dir.path(), "  max_memory: {TopCustomers: 2MiB}\n");
   EXPECT_THAT(capped, testing::SameTableAs(unlimited));
   EXPECT_GT(report.factories.at(0).spilled_bytes, 0);
   EXPECT_EQ(report.memory.limit, 0);

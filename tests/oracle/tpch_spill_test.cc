@@ -12,6 +12,7 @@
 #include "sqlite_oracle.h"
 #include "testing/temp_dir.h"
 #include "tpch_data.h"
+#include "tpch_oracle.h"
 #include "tpch_queries.h"
 
 namespace setl::testing {
@@ -78,14 +79,7 @@ class TpchSpill : public ::testing::Test {
   static void SetUpTestSuite() {
     tables_ = new tpch::Tables(tpch::generate({.scale_factor = 0.1, .seed = 42}));
     oracle_ = new SqliteOracle();
-    oracle_->load("region", tables_->region);
-    oracle_->load("nation", tables_->nation);
-    oracle_->load("supplier", tables_->supplier);
-    oracle_->load("customer", tables_->customer);
-    oracle_->load("part", tables_->part);
-    oracle_->load("partsupp", tables_->partsupp);
-    oracle_->load("orders", tables_->orders);
-    oracle_->load("lineitem", tables_->lineitem);
+    load_tpch(*oracle_, *tables_);
     // Without indexes SQLite needs seconds per join at this scale.
     oracle_->execute(
         "create index lineitem_order on lineitem(l_orderkey);"

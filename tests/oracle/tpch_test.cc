@@ -4,6 +4,7 @@
 #include "setl/engine/execution.h"
 #include "sqlite_oracle.h"
 #include "tpch_data.h"
+#include "tpch_oracle.h"
 #include "tpch_queries.h"
 
 namespace setl::testing {
@@ -14,14 +15,7 @@ class Tpch : public ::testing::TestWithParam<int> {
   static void SetUpTestSuite() {
     tables_ = new tpch::Tables(tpch::generate({.scale_factor = 0.01, .seed = 42}));
     oracle_ = new SqliteOracle();
-    oracle_->load("region", tables_->region);
-    oracle_->load("nation", tables_->nation);
-    oracle_->load("supplier", tables_->supplier);
-    oracle_->load("customer", tables_->customer);
-    oracle_->load("part", tables_->part);
-    oracle_->load("partsupp", tables_->partsupp);
-    oracle_->load("orders", tables_->orders);
-    oracle_->load("lineitem", tables_->lineitem);
+    load_tpch(*oracle_, *tables_);
   }
   static void TearDownTestSuite() {
     delete oracle_;

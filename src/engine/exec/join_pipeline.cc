@@ -24,20 +24,12 @@ constexpr char kBuildPosition[] = "__setl_build_position";
 
 // Holds the build side in input order while the reservation grows; past it, partitions
 // it to spill files.
-class BuildSink : public Sink {
+class BuildSink : public SequencedSink<Sink> {
  public:
   BuildSink(QueryContext& query, SchemaPtr schema, std::vector<std::string> keys)
-      : query_(query), schema_(schema), keys_(std::move(keys)) {
+      : SequencedSink("join build"), query_(query), schema_(schema), keys_(std::move(keys)) {
     if (query_.context.budget) {
       reservation_ = query_.context.budget->try_reserve(0, query_.holder("HashJoin build"));
-    }
-  }
-
-  void consume(Morsel morsel) override { steps_.submit(morsel.sequence, std::move(morsel.batch)); }
-  void skip(int64_t sequence) override { steps_.submit(sequence, std::nullopt); }
-  void finish() override {
-    if (!steps_.complete()) {
-      throw InternalError("join build: morsels missing from the sequence");
     }
   }
 
@@ -79,7 +71,7 @@ class BuildSink : public Sink {
   }
 
  private:
-  void step(int64_t sequence, RecordBatch& batch) {
+  void step(int64_t sequence, RecordBatch& batch) override {
     current_cancellation().check();
     if (partitions_) {
       partitions_->write(sequence, batch);
@@ -106,8 +98,6 @@ class BuildSink : public Sink {
   memory::MemoryBudget::Reservation reservation_;
   std::vector<std::pair<int64_t, RecordBatch>> held_;
   std::unique_ptr<PartitionWriter> partitions_;
-  Sequencer<RecordBatch> steps_{
-      [this](int64_t sequence, RecordBatch& batch) { step(sequence, batch); }};
 };
 
 class ProbeTransform : public Transform {
@@ -124,23 +114,17 @@ class ProbeTransform : public Transform {
 };
 
 // Partitions the probe side in input order.
-class ProbePartitionSink : public Sink {
+class ProbePartitionSink : public SequencedSink<Sink> {
  public:
-  explicit ProbePartitionSink(PartitionWriter& writer) : writer_(writer) {}
-  void consume(Morsel morsel) override { steps_.submit(morsel.sequence, std::move(morsel.batch)); }
-  void skip(int64_t sequence) override { steps_.submit(sequence, std::nullopt); }
-  void finish() override {
-    if (!steps_.complete()) {
-      throw InternalError("join probe: morsels missing from the sequence");
-    }
-  }
+  explicit ProbePartitionSink(PartitionWriter& writer)
+      : SequencedSink("join probe"), writer_(writer) {}
 
  private:
-  PartitionWriter& writer_;
-  Sequencer<RecordBatch> steps_{[this](int64_t sequence, RecordBatch& batch) {
+  void step(int64_t sequence, RecordBatch& batch) override {
     current_cancellation().check();
     writer_.write(sequence, batch);
-  }};
+  }
+  PartitionWriter& writer_;
 };
 
 Pipeline grace_join(QueryContext& query, BuildSink& build, Pipeline left,

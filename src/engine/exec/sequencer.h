@@ -10,8 +10,12 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string>
 
 #include <oneapi/tbb/task_arena.h>
+
+#include "engine/exec/pipeline.h"
+#include "setl/core/error.h"
 
 namespace setl::engine::detail {
 
@@ -83,6 +87,30 @@ class Sequencer {
   std::mutex run_mutex_;
   std::atomic<int64_t> next_{0};
   std::atomic<bool> broken_{false};
+};
+
+/// A sink (of kind `Base`) that takes its batches one at a time in morsel order:
+/// step() runs for each, on whichever thread completes the sequence.
+template <class Base>
+class SequencedSink : public Base {
+ public:
+  /// `name` says which operator lost morsels, should that ever happen.
+  explicit SequencedSink(std::string name) : name_(std::move(name)) {}
+  void consume(Morsel morsel) override { steps_.submit(morsel.sequence, std::move(morsel.batch)); }
+  void skip(int64_t sequence) override { steps_.submit(sequence, std::nullopt); }
+  void finish() override {
+    if (!steps_.complete()) {
+      throw InternalError(name_ + ": morsels missing from the sequence");
+    }
+  }
+
+ protected:
+  virtual void step(int64_t sequence, RecordBatch& batch) = 0;
+
+ private:
+  std::string name_;
+  Sequencer<RecordBatch> steps_{
+      [this](int64_t sequence, RecordBatch& batch) { step(sequence, batch); }};
 };
 
 }  // namespace setl::engine::detail

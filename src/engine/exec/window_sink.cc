@@ -23,11 +23,12 @@ constexpr int64_t kRunChunkBytes = int64_t{256} << 10;
 // Evaluating holds the rows, their concatenation, the sort order and the new column.
 constexpr int64_t kWindowWorkFactor = 3;
 
-class WindowSink : public BreakerSink {
+class WindowSink : public SequencedSink<BreakerSink> {
  public:
   WindowSink(QueryContext& query, SchemaPtr input, SchemaPtr output, std::string name,
              Expr function)
-      : query_(query),
+      : SequencedSink("window"),
+        query_(query),
         input_(std::move(input)),
         output_(std::move(output)),
         name_(std::move(name)),
@@ -35,14 +36,6 @@ class WindowSink : public BreakerSink {
         keys_(function_.window().partition_by) {
     if (query_.context.budget) {
       reservation_ = query_.context.budget->try_reserve(0, query_.holder("Window"));
-    }
-  }
-
-  void consume(Morsel morsel) override { steps_.submit(morsel.sequence, std::move(morsel.batch)); }
-  void skip(int64_t sequence) override { steps_.submit(sequence, std::nullopt); }
-  void finish() override {
-    if (!steps_.complete()) {
-      throw InternalError("window: morsels missing from the sequence");
     }
   }
 
@@ -83,7 +76,7 @@ class WindowSink : public BreakerSink {
     return !query_.context.budget || reservation_.try_grow_reclaiming(bytes);
   }
 
-  void step(int64_t sequence, RecordBatch& batch) {
+  void step(int64_t sequence, RecordBatch& batch) override {
     current_cancellation().check();
     if (partitions_) {
       partitions_->write(sequence, batch);
@@ -166,8 +159,6 @@ class WindowSink : public BreakerSink {
   memory::MemoryBudget::Reservation reservation_;
   std::vector<std::pair<int64_t, RecordBatch>> held_;
   std::unique_ptr<PartitionWriter> partitions_;
-  Sequencer<RecordBatch> steps_{
-      [this](int64_t sequence, RecordBatch& batch) { step(sequence, batch); }};
 };
 
 }  // namespace
