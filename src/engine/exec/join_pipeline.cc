@@ -19,6 +19,14 @@
 namespace setl::engine::detail {
 namespace {
 
+// The hash table's structures per build row, counted from its layout: slots, hashes and
+// stored keys of the key index, the key id of each row while building, chains, matches.
+constexpr int64_t kTableBytesPerRow = 96;
+
+int64_t build_table_bytes(int64_t rows) {
+  return rows * kTableBytesPerRow;
+}
+
 constexpr char kProbePosition[] = "__setl_probe_position";
 constexpr char kBuildPosition[] = "__setl_build_position";
 
@@ -148,7 +156,7 @@ Pipeline grace_join(QueryContext& query, BuildSink& build, Pipeline left,
     joined_schema = table.output_schema();
     RecordBatch rows = read_all(build_runs[p]);
     discard(query.spill_space(), build_runs[p]);
-    int64_t needed = batch_bytes(rows) + rows.num_rows() * 48;
+    int64_t needed = batch_bytes(rows) + build_table_bytes(rows.num_rows());
     if (!build.reserve(needed)) {
       build.reservation().grow(needed);  // throws OutOfMemoryError naming the join
     }
@@ -200,12 +208,14 @@ Pipeline join_pipelines(QueryContext& query, Pipeline left, const SchemaPtr& lef
   auto build = std::make_shared<BuildSink>(query, right_schema, spec.right_on);
   keep.push_back(build);
   run_pipeline(right, *build);
-  // The hash table's own structures (slots, hashes, stored keys, row chains).
-  constexpr int64_t kTableBytesPerRow = 48;
   if (!build->partitioned()) {
-    if (build->reserve(build->held_rows() * kTableBytesPerRow)) {
+    // The held batches are concatenated once for the table (their bytes again, briefly).
+    int64_t held_bytes = build->reservation().bytes();
+    if (build->reserve(build_table_bytes(build->held_rows()) + held_bytes)) {
       auto table = std::make_shared<JoinHashTable>(left_schema, right_schema, spec);
       table->build(build->rows());
+      // What the table holds is now known: keep that reserved, give the rest back.
+      build->reservation().shrink(build->reservation().bytes() - table->memory_bytes());
       left.transforms.push_back(std::make_shared<ProbeTransform>(std::move(table)));
       left.transforms.push_back(rename_transform(output));
       return left;
