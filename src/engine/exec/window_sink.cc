@@ -39,6 +39,12 @@ class WindowSink : public SequencedSink<BreakerSink> {
     }
   }
 
+  ~WindowSink() override {
+    for (const SpillRun& run : results_) {
+      discard(query_.spill_space(), run);
+    }
+  }
+
   std::unique_ptr<BatchStream> output() override {
     if (!partitions_) {
       Table rows = held_table();
@@ -52,26 +58,11 @@ class WindowSink : public SequencedSink<BreakerSink> {
     std::vector<MergeKey> order{{output_->num_fields(), false, true}};
     results =
         reduce_runs(query_.spill_space(), std::move(results), order, 32, "Window", kRunChunkBytes);
-    auto owner = std::make_shared<RunOwner>(query_, results);
-    std::unique_ptr<BatchStream> merged =
-        merge_runs(std::move(results), order, output_, query_.context.batch_bytes);
-    return std::make_unique<OwningStream>(std::move(merged), std::move(owner));
+    results_ = results;  // removed with the sink, which outlives its output
+    return merge_runs(std::move(results), order, output_, query_.context.batch_bytes);
   }
 
  private:
-  // Keeps the runs a stream reads until the stream is gone.
-  class OwningStream : public BatchStream {
-   public:
-    OwningStream(std::unique_ptr<BatchStream> stream, std::shared_ptr<RunOwner> owner)
-        : stream_(std::move(stream)), owner_(std::move(owner)) {}
-    const SchemaPtr& schema() const override { return stream_->schema(); }
-    std::optional<RecordBatch> next() override { return stream_->next(); }
-
-   private:
-    std::unique_ptr<BatchStream> stream_;
-    std::shared_ptr<RunOwner> owner_;
-  };
-
   bool reserve(int64_t bytes) {
     return !query_.context.budget || reservation_.try_grow_reclaiming(bytes);
   }
@@ -159,6 +150,7 @@ class WindowSink : public SequencedSink<BreakerSink> {
   memory::MemoryBudget::Reservation reservation_;
   std::vector<std::pair<int64_t, RecordBatch>> held_;
   std::unique_ptr<PartitionWriter> partitions_;
+  std::vector<SpillRun> results_;
 };
 
 }  // namespace
