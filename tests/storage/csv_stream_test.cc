@@ -9,6 +9,7 @@
 
 #include "setl/core/error.h"
 #include "setl/storage/csv_connector.h"
+#include "testing/stream_reading.h"
 #include "testing/table_matchers.h"
 #include "testing/temp_dir.h"
 
@@ -16,6 +17,7 @@ namespace setl::storage {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::read_stream;
 
 // ~3 MiB of records with quoted commas, doubled quotes and newlines inside fields, so
 // 1 MiB blocks end inside every kind of token somewhere.
@@ -35,17 +37,6 @@ std::string tricky_csv(int rows) {
 
 void write_text(const std::filesystem::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
-}
-
-engine::Table read_stream(const CsvConnector& csv, int64_t batch_bytes, int64_t* batches) {
-  std::unique_ptr<engine::BatchStream> stream = csv.scan_stream({}, batch_bytes);
-  std::vector<engine::RecordBatch> out;
-  while (std::optional<engine::RecordBatch> batch = stream->next()) {
-    EXPECT_GT(batch->num_rows(), 0);
-    out.push_back(std::move(*batch));
-  }
-  *batches = static_cast<int64_t>(out.size());
-  return engine::Table(stream->schema(), std::move(out));
 }
 
 int64_t expected_id_sum(int rows) {

@@ -9,6 +9,7 @@
 
 #include "setl/core/error.h"
 #include "setl/storage/json_lines_connector.h"
+#include "testing/stream_reading.h"
 #include "testing/table_matchers.h"
 #include "testing/temp_dir.h"
 
@@ -16,6 +17,7 @@ namespace setl::storage {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::read_stream;
 
 // About 4 MiB of objects with escapes, unicode, nulls, nested values and, every so often,
 // a line of 1.5 MiB (longer than one block).
@@ -34,17 +36,6 @@ std::string tricky_lines(int rows) {
     }
   }
   return text;
-}
-
-engine::Table read_stream(const JsonLinesConnector& jsonl, int64_t batch_bytes, int64_t* batches) {
-  std::unique_ptr<engine::BatchStream> stream = jsonl.scan_stream({}, batch_bytes);
-  std::vector<engine::RecordBatch> out;
-  while (std::optional<engine::RecordBatch> batch = stream->next()) {
-    EXPECT_GT(batch->num_rows(), 0);
-    out.push_back(std::move(*batch));
-  }
-  *batches = static_cast<int64_t>(out.size());
-  return engine::Table(stream->schema(), std::move(out));
 }
 
 TEST(JsonLinesStream, EqualsTheWholeReadAcrossBlockBoundaries) {
