@@ -3,24 +3,32 @@
 // (with and without a limit) and prints one table.
 //
 //   memory_benchmark generate --sf 10 --dir DATA     # lineitem.csv and orders.csv, streamed
-//   memory_benchmark run --query q1 --dir DATA [--limit 1GiB] [--spill-dir DIR]
+//   memory_benchmark run --query q1 --dir DATA [--limit 1GiB] [--spill-dir DIR] [--trace]
+//
+// --trace prints, twice a second, where the memory is: resident, tracked by the engine's
+// buffers, reserved from the budget, and the malloc heap's used and free bytes (free but
+// resident heap is what fragmentation costs).
 //
 // The data follows the TPC-H lineitem and orders columns and value ranges (6,000,000 line
 // items and 1,500,000 orders per scale factor) from a seeded generator that writes batch
 // by batch, so generating SF 10 never holds it in memory. Queries: "convert" (CSV →
 // Parquet), "q1" (TPC-H Q1's aggregation), "sort" (lineitem by l_extendedprice) and
 // "join" (lineitem ⋈ orders, revenue per order priority and ship mode).
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <random>
 #include <string>
+#include <thread>
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include "setl/core/memory.h"
 #include "setl/core/memory_budget.h"
 #include "setl/core/memory_context.h"
+#include "setl/core/process_memory.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/lazy_frame.h"
 #include "setl/storage/csv_connector.h"
@@ -118,6 +126,30 @@ std::string argument(int argc, char** argv, const std::string& name, std::string
   return fallback;
 }
 
+bool flag(int argc, char** argv, const std::string& name) {
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i] == name) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void trace(const std::atomic<bool>& done, const MemoryContext& context) {
+  std::fprintf(stderr, "%10s %10s %10s %10s %10s (MiB)\n", "resident", "tracked", "reserved",
+               "heap used", "heap free");
+  while (!done) {
+    struct mallinfo2 heap = mallinfo2();
+    std::fprintf(stderr, "%10lld %10lld %10lld %10lld %10lld\n",
+                 static_cast<long long>(memory::process_memory().resident_bytes >> 20),
+                 static_cast<long long>(memory::bytes_allocated() >> 20),
+                 static_cast<long long>(context.budget ? context.budget->used() >> 20 : 0),
+                 static_cast<long long>(heap.uordblks >> 20),
+                 static_cast<long long>(heap.fordblks >> 20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
 int64_t peak_rss_bytes() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -185,6 +217,11 @@ int main(int argc, char** argv) try {
   context.owner = name;
   MemoryContextScope scope(context);
   auto start = std::chrono::steady_clock::now();
+  std::atomic<bool> done{false};
+  std::jthread tracer;
+  if (flag(argc, argv, "--trace")) {
+    tracer = std::jthread([&] { trace(done, context); });
+  }
   int64_t rows = 0;
   if (name == "convert") {
     auto target = storage::make_connector<storage::ParquetConnector>(dir / "lineitem.parquet");
@@ -197,6 +234,7 @@ int main(int argc, char** argv) try {
       rows += batch->num_rows();
     }
   }
+  done = true;
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%-8s %-10s %9.2f s  peak RSS %10s  spilled %10s  rows %lld\n", name.c_str(),
               limit.c_str(), seconds, memory::format_bytes(peak_rss_bytes()).c_str(),

@@ -96,7 +96,14 @@ std::shared_ptr<MemoryBudget> MemoryBudget::create(int64_t limit) {
   }
   std::shared_ptr<MemoryBudget> budget(new MemoryBudget(limit, nullptr, {}));
   budget->self_ = budget;
+  budget_created(limit);
   return budget;
+}
+
+MemoryBudget::~MemoryBudget() {
+  if (!parent_) {
+    budget_destroyed(limit_);
+  }
 }
 
 std::shared_ptr<MemoryBudget> MemoryBudget::create_child(int64_t limit,

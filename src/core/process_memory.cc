@@ -6,6 +6,8 @@
 
 #include <malloc.h>
 
+#include "setl/core/memory.h"
+
 namespace setl::memory {
 namespace {
 
@@ -48,6 +50,7 @@ bool reset_peak_resident() {
 
 int64_t release_free_memory() {
   int64_t before = process_memory().resident_bytes;
+  drain_pool();
   malloc_trim(0);
   int64_t after = process_memory().resident_bytes;
   return before > after ? before - after : 0;

@@ -113,6 +113,10 @@ class MemoryBudget {
   /// Reserves only if it fits without reclaiming; an empty reservation (0 bytes) if not.
   Reservation try_reserve(int64_t bytes, std::string holder);
 
+  ~MemoryBudget();
+  MemoryBudget(const MemoryBudget&) = delete;
+  MemoryBudget& operator=(const MemoryBudget&) = delete;
+
   int64_t limit() const noexcept { return limit_; }
   int64_t used() const;
   /// Highest used() so far.

@@ -22,8 +22,9 @@ ProcessMemory process_memory();
 /// run can report its own peak. Returns false where the system does not allow it.
 bool reset_peak_resident();
 
-/// Returns free heap memory to the operating system (glibc malloc_trim) and reports how
-/// much the resident size fell (0 if it did not).
+/// Returns free memory to the operating system — the buffer pool's blocks, then the heap's
+/// free pages (glibc malloc_trim) — and reports how much the resident size fell (0 if it
+/// did not).
 int64_t release_free_memory();
 
 }  // namespace setl::memory

@@ -32,6 +32,9 @@ class Buffer {
   /// Writable access, for the code that fills a new buffer before sharing it.
   uint8_t* mutable_data() noexcept { return data_; }
   size_t size() const noexcept { return size_; }
+  /// Bytes of memory held: the size rounded up to the allocation's size class (the size
+  /// of foreign memory).
+  size_t capacity() const noexcept { return capacity_; }
   bool owns_memory() const noexcept { return owner_ == nullptr; }
 
   template <class T>

@@ -1,11 +1,6 @@
 #include "setl/engine/buffer.h"
 
-#include <array>
-#include <bit>
-#include <cstdlib>
 #include <cstring>
-#include <mutex>
-#include <vector>
 
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
@@ -14,73 +9,16 @@
 namespace setl::engine {
 namespace {
 
-// Large buffers come from power-of-two size classes kept in a free list once released:
-// operators allocate and drop batch-sized buffers constantly, and handing that memory back
-// to the kernel makes every new batch pay for page faults and zeroing.
-constexpr size_t kPooledMinimum = 64 * 1024;
-constexpr size_t kPoolLimitBytes = 512ull * 1024 * 1024;
-
-class BufferPool {
- public:
-  static BufferPool& instance() {
-    static BufferPool* pool = new BufferPool();  // never destroyed: buffers may outlive main
-    return *pool;
-  }
-  uint8_t* take(size_t capacity) {
-    std::lock_guard lock(mutex_);
-    std::vector<uint8_t*>& list = free_[class_of(capacity)];
-    if (list.empty()) {
-      return nullptr;
-    }
-    uint8_t* memory = list.back();
-    list.pop_back();
-    cached_bytes_ -= capacity;
-    return memory;
-  }
-  bool give(uint8_t* memory, size_t capacity) {
-    std::lock_guard lock(mutex_);
-    if (cached_bytes_ + capacity > kPoolLimitBytes) {
-      return false;
-    }
-    free_[class_of(capacity)].push_back(memory);
-    cached_bytes_ += capacity;
-    return true;
-  }
-
- private:
-  static size_t class_of(size_t capacity) {
-    return static_cast<size_t>(std::countr_zero(capacity));
-  }
-  std::mutex mutex_;
-  std::array<std::vector<uint8_t*>, 64> free_;
-  size_t cached_bytes_ = 0;
-};
-
 size_t padded(size_t size) {
-  if (size >= kPooledMinimum) {
-    return std::bit_ceil(size);
-  }
-  size_t rounded = (size + Buffer::kAlignment - 1) / Buffer::kAlignment * Buffer::kAlignment;
-  return rounded == 0 ? Buffer::kAlignment : rounded;
+  return memory::buffer_capacity(size, Buffer::kAlignment);
 }
 
 uint8_t* allocate_aligned(size_t capacity) {
-  void* memory = capacity >= kPooledMinimum ? BufferPool::instance().take(capacity) : nullptr;
-  if (memory == nullptr) {
-    memory = std::aligned_alloc(Buffer::kAlignment, capacity);
-  }
-  if (memory == nullptr) {
-    throw ResourceError("cannot allocate " + std::to_string(capacity) + " bytes for a buffer");
-  }
-  memory::record_allocation(static_cast<int64_t>(capacity));
-  return static_cast<uint8_t*>(memory);
+  return static_cast<uint8_t*>(memory::allocate_buffer(capacity, Buffer::kAlignment));
 }
 
 void release_aligned(uint8_t* memory, size_t capacity) {
-  memory::record_release(static_cast<int64_t>(capacity));
-  if (capacity < kPooledMinimum || !BufferPool::instance().give(memory, capacity)) {
-    std::free(memory);
-  }
+  memory::release_buffer(memory, capacity);
 }
 
 }  // namespace
