@@ -271,11 +271,19 @@ std::vector<std::pair<std::string, int64_t>> MemoryBudget::holders() const {
 }
 
 void MemoryBudget::add_reclaimer(Reclaimer* reclaimer) {
+  if (parent_) {
+    parent_->add_reclaimer(reclaimer);
+    return;
+  }
   std::lock_guard lock(mutex_);
   reclaimers_.push_back(reclaimer);
 }
 
 void MemoryBudget::remove_reclaimer(Reclaimer* reclaimer) {
+  if (parent_) {
+    parent_->remove_reclaimer(reclaimer);
+    return;
+  }
   std::lock_guard round(reclaim_mutex_);
   std::lock_guard lock(mutex_);
   std::erase(reclaimers_, reclaimer);
@@ -337,8 +345,28 @@ void MemoryBudget::Reservation::shrink(int64_t bytes) noexcept {
   }
 }
 
+void MemoryBudget::Reservation::absorb(Reservation&& other) {
+  if (other.bytes_ == 0) {
+    return;
+  }
+  if (other.budget_ != budget_ || other.holder_ != holder_) {
+    throw InternalError("cannot merge the reservation of " + other.holder_ + " into " + holder_);
+  }
+  bytes_ += std::exchange(other.bytes_, 0);
+}
+
 void MemoryBudget::Reservation::release() noexcept {
   shrink(bytes_);
+}
+
+ReclaimerRegistration::ReclaimerRegistration(std::shared_ptr<MemoryBudget> budget,
+                                             Reclaimer* reclaimer)
+    : budget_(std::move(budget)), reclaimer_(reclaimer) {
+  budget_->add_reclaimer(reclaimer_);
+}
+
+ReclaimerRegistration::~ReclaimerRegistration() {
+  budget_->remove_reclaimer(reclaimer_);
 }
 
 }  // namespace setl::memory

@@ -12,6 +12,7 @@
 #include "setl/core/cancellation.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
+#include "setl/core/memory_context.h"
 #include "setl/engine/execution.h"
 
 namespace setl::storage::detail {
@@ -19,6 +20,9 @@ namespace {
 
 // A record longer than this is refused rather than buffered without end.
 constexpr size_t kMaxBlockBytes = size_t{1} << 30;
+// Under a limited budget a block of text takes at most this fraction of it (parsing it
+// holds about as much again in batches).
+constexpr int64_t kBlockShareOfBudget = 16;
 
 class CsvStream : public engine::BatchStream {
  public:
@@ -28,6 +32,16 @@ class CsvStream : public engine::BatchStream {
     // A block feeds every thread a few ranges.
     block_capacity_ = std::clamp(batch_bytes_ * 2 * static_cast<size_t>(engine::num_threads()),
                                  size_t{1} << 20, size_t{256} << 20);
+    const MemoryContext& context = current_memory_context();
+    if (context.budget) {
+      std::string holder = "CSV scan " + path.filename().string();
+      reservation_ = context.budget->try_reserve(
+          0, context.owner.empty() ? holder : holder + " (" + context.owner + ")");
+      if (context.budget->limit() > 0) {
+        auto share = static_cast<size_t>(context.budget->limit() / kBlockShareOfBudget);
+        block_capacity_ = std::min(block_capacity_, std::max(share, size_t{1} << 20));
+      }
+    }
     if (input_.size_hint() > 0) {
       // A small file is read in one block of its size (plus one byte to see its end).
       block_capacity_ = std::min(block_capacity_, input_.size_hint() + 1);
@@ -67,6 +81,8 @@ class CsvStream : public engine::BatchStream {
     }
     engine::RecordBatch batch = std::move(ready_.front());
     ready_.pop_front();
+    ready_bytes_ -= batch.memory_size();
+    account();
     stats_.rows += batch.num_rows();
     return batch;
   }
@@ -78,10 +94,27 @@ class CsvStream : public engine::BatchStream {
   }
 
  private:
+  // Keeps the reservation equal to what the stream holds: the block and the parsed
+  // batches not yet taken. A scan cannot spill, so when the budget has no room even after
+  // reclaiming (caches evict, sorts spill), it reads on with that much unreserved: its
+  // block is small next to the budget (kBlockShareOfBudget).
+  void account() {
+    if (reservation_.bytes() == 0 && !current_memory_context().budget) {
+      return;
+    }
+    int64_t held = static_cast<int64_t>(block_.capacity()) + ready_bytes_;
+    if (held > reservation_.bytes()) {
+      reservation_.try_grow_reclaiming(held - reservation_.bytes());
+    } else {
+      reservation_.shrink(reservation_.bytes() - held);
+    }
+  }
+
   // Reads until the block holds `capacity` bytes or the file ends.
   void fill(size_t capacity) {
     if (block_.size() < capacity) {
       block_.resize(capacity);
+      account();
     }
     size_t got = input_.read_fully(block_.data() + filled_, capacity - filled_);
     filled_ += got;
@@ -172,10 +205,12 @@ class CsvStream : public engine::BatchStream {
         throw ParseError(result.error);
       }
       if (result.batch && result.batch->num_rows() > 0) {
+        ready_bytes_ += result.batch->memory_size();
         ready_.push_back(std::move(*result.batch));
       }
       rejects_.insert(rejects_.end(), result.rejects.begin(), result.rejects.end());
     }
+    account();
   }
 
   void finish() {
@@ -210,6 +245,8 @@ class CsvStream : public engine::BatchStream {
   std::vector<size_t> wanted_;
   engine::SchemaPtr output_schema_;
   std::deque<engine::RecordBatch> ready_;
+  int64_t ready_bytes_ = 0;
+  memory::MemoryBudget::Reservation reservation_;
   std::vector<std::string> rejects_;
   engine::ScanStats stats_;
 };

@@ -122,13 +122,13 @@ TEST_P(Spill, WindowFunctionsOverSpilledPartitionsEqualTheInMemoryOnes) {
   expect_same_when_spilled(
       data.with_column("rn", fn::row_number().over({{"customer"}, {asc("quantity")}}))
           .with_column("rank", fn::rank().over({{"city"}, {desc("quantity")}}))
-          .with_column("previous", fn::lag(col("amount"), 1, lit(-1.0))
-                                       .over({{"customer"}, {asc("quantity")}}))
+          .with_column("previous",
+                       fn::lag(col("amount"), 1, lit(-1.0)).over({{"customer"}, {asc("quantity")}}))
           .with_column("running", fn::cum_sum(col("amount")).over({{"city"}, {asc("id")}})));
   // A window that replaces a column, behind a filter.
-  expect_same_when_spilled(data.filter("quantity > 3")
-                               .with_column("quantity", fn::dense_rank().over(
-                                                            {{"customer"}, {asc("amount")}})));
+  expect_same_when_spilled(
+      data.filter("quantity > 3")
+          .with_column("quantity", fn::dense_rank().over({{"customer"}, {asc("amount")}})));
 }
 
 TEST_P(Spill, AWindowPartitionLargerThanItsShareIsSplitAgainNotHeldWhole) {
@@ -184,6 +184,63 @@ TEST_P(Spill, TwoJoinsThatEachWantMostOfTheBudgetBothFinish) {
   LazyFrame cities = LazyFrame::from(customers(30'000)).select({"city", "name"}).distinct();
   expect_same_when_spilled(
       data.join(people, "customer").join(cities, {"city"}, {"city"}, JoinType::kInner));
+}
+
+// A source that, halfway through its rows, takes most of the budget for itself (as a
+// scan's read buffer or a cache entry would) and holds it to the end of the stream.
+class GreedySource : public ScanSource {
+ public:
+  GreedySource(Table table, int64_t greed) : table_(std::move(table)), greed_(greed) {}
+  SchemaPtr schema() const override { return table_.schema(); }
+  std::string describe() const override { return "greedy source"; }
+  ScanResult scan(const ScanRequest& /*request*/) const override { return {table_, {}}; }
+  std::unique_ptr<BatchStream> scan_stream(const ScanRequest& /*request*/,
+                                           int64_t batch_bytes) const override {
+    return std::make_unique<Stream>(stream_table(table_, batch_bytes), greed_);
+  }
+
+ private:
+  class Stream : public BatchStream {
+   public:
+    Stream(std::unique_ptr<BatchStream> rows, int64_t greed)
+        : rows_(std::move(rows)), greed_(greed) {}
+    const SchemaPtr& schema() const override { return rows_->schema(); }
+    std::optional<RecordBatch> next() override {
+      if (++batches_ == 20 && current_memory_context().budget) {
+        held_ = current_memory_context().budget->reserve(greed_, "greedy source");
+      }
+      return rows_->next();
+    }
+
+   private:
+    std::unique_ptr<BatchStream> rows_;
+    int64_t greed_;
+    int64_t batches_ = 0;
+    memory::MemoryBudget::Reservation held_;
+  };
+
+  Table table_;
+  int64_t greed_;
+};
+
+TEST_P(Spill, ABufferingSortSpillsWhenAnotherPartOfTheRunNeedsTheMemory) {
+  // 20 batches of 64 KiB fit the sort's share of a 4 MiB budget; then the source asks for
+  // 3 MiB, which only the sort can give back: it spills what it holds, and the result is
+  // still the in-memory sort.
+  Limited limited(4 << 20, dir_.path() / "spill");
+  auto source = std::make_shared<GreedySource>(orders(60'000), 3 << 20);
+  LazyFrame query = LazyFrame::scan(source).sort({{"city"}, {"amount", true}});
+  Table unlimited = LazyFrame::from(orders(60'000)).sort({{"city"}, {"amount", true}}).collect();
+  Table spilled;
+  {
+    MemoryContextScope scope(limited.context);
+    spilled = query.collect();
+  }
+  EXPECT_THAT(spilled, testing::SameTableAs(unlimited));
+  EXPECT_GT(limited.counters->spilled_bytes.load(), 0);
+  EXPECT_GE(limited.budget->peak(), 3 << 20);
+  EXPECT_EQ(limited.budget->used(), 0);
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "spill"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, Spill, ::testing::Values(1, 0),

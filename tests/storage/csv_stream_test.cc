@@ -8,6 +8,7 @@
 #include <zstd.h>
 
 #include "setl/core/error.h"
+#include "setl/core/memory_context.h"
 #include "setl/storage/csv_connector.h"
 #include "testing/stream_reading.h"
 #include "testing/table_matchers.h"
@@ -66,14 +67,43 @@ TEST(CsvStream, BatchesStayNearTheRequestedSize) {
   auto csv = make_connector<CsvConnector>(dir.path() / "t.csv");
   std::unique_ptr<engine::BatchStream> stream = csv->scan_stream({}, 256 << 10);
   while (std::optional<engine::RecordBatch> batch = stream->next()) {
-    int64_t bytes = 0;
-    for (const engine::ColumnPtr& column : batch->columns()) {
-      bytes += column->memory_size();
-    }
-    EXPECT_LT(bytes, 1 << 20) << "a batch of " << batch->num_rows() << " rows";
+    EXPECT_LT(batch->memory_size(), 1 << 20) << "a batch of " << batch->num_rows() << " rows";
   }
   EXPECT_EQ(stream->stats().rows, 100'000);
   EXPECT_GT(stream->stats().bytes_read, 2 << 20);
+}
+
+// The bytes `budget` has reserved for holders whose name contains `part`.
+int64_t reserved_for(const memory::MemoryBudget& budget, const std::string& part) {
+  int64_t bytes = 0;
+  for (const auto& [holder, held] : budget.holders()) {
+    if (holder.find(part) != std::string::npos) {
+      bytes += held;
+    }
+  }
+  return bytes;
+}
+
+TEST(CsvStream, UnderABudgetItsBlockIsASmallReservedShare) {
+  testing::TempDir dir;
+  write_text(dir.path() / "big.csv", tricky_csv(400'000));  // ~10 MiB
+  auto budget = memory::MemoryBudget::create(int64_t{32} << 20);
+  MemoryContextScope scope({.budget = budget, .owner = "Loader"});
+  auto csv = make_connector<CsvConnector>(dir.path() / "big.csv");
+  std::unique_ptr<engine::BatchStream> stream = csv->scan_stream({}, 256 << 10);
+  int64_t rows = 0;
+  int64_t most = 0;
+  while (std::optional<engine::RecordBatch> batch = stream->next()) {
+    rows += batch->num_rows();
+    int64_t held = reserved_for(*budget, "CSV scan big.csv (Loader)");
+    EXPECT_GT(held, 0) << "the block and the parsed batches are reserved";
+    most = std::max(most, held);
+  }
+  EXPECT_EQ(rows, 400'000);
+  // A block of at most 1/16 of the budget (2 MiB) plus the batches parsed from it.
+  EXPECT_LE(most, int64_t{6} << 20);
+  stream.reset();
+  EXPECT_EQ(budget->used(), 0);
 }
 
 std::string gzip_text(const std::string& text) {

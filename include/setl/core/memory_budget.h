@@ -66,6 +66,23 @@ class Reclaimer {
   virtual int priority() const { return 1; }
 };
 
+class MemoryBudget;
+
+/// Keeps a reclaimer registered with a budget while it lives. Declare it as the owner's
+/// last member (or reset it first in the owner's destructor), so that no reclaim round
+/// reaches a half-destroyed owner.
+class ReclaimerRegistration {
+ public:
+  ReclaimerRegistration(std::shared_ptr<MemoryBudget> budget, Reclaimer* reclaimer);
+  ~ReclaimerRegistration();
+  ReclaimerRegistration(const ReclaimerRegistration&) = delete;
+  ReclaimerRegistration& operator=(const ReclaimerRegistration&) = delete;
+
+ private:
+  std::shared_ptr<MemoryBudget> budget_;
+  Reclaimer* reclaimer_;
+};
+
 class MemoryBudget {
  public:
   /// Bytes held under one name until released (movable; releases when destroyed).
@@ -88,6 +105,9 @@ class MemoryBudget {
     bool try_grow_reclaiming(int64_t bytes);
     /// Gives back `bytes` (at most what is held).
     void shrink(int64_t bytes) noexcept;
+    /// Takes over `other`'s bytes, which must be held for the same holder in the same
+    /// budget (a reservation made without holding the lock that guards this one).
+    void absorb(Reservation&& other);
     void release() noexcept;
 
    private:
@@ -124,8 +144,9 @@ class MemoryBudget {
   /// Current holders with their bytes, largest first.
   std::vector<std::pair<std::string, int64_t>> holders() const;
 
-  /// Registers a reclaimer; remove it before it is destroyed (removal waits for a running
-  /// reclaim round, so the reclaimer is not called afterwards).
+  /// Registers a reclaimer (with the parent, for a child budget: reclaiming is the run's);
+  /// remove it before it is destroyed (removal waits for a running reclaim round, so the
+  /// reclaimer is not called afterwards).
   void add_reclaimer(Reclaimer* reclaimer);
   void remove_reclaimer(Reclaimer* reclaimer);
 

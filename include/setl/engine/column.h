@@ -72,7 +72,8 @@ class Column {
   const BufferPtr& validity_buffer() const noexcept { return validity_; }
   const BufferPtr& values_buffer() const noexcept { return values_; }
   const BufferPtr& chars_buffer() const noexcept { return chars_; }
-  /// Bytes of the buffers this column references (shared buffers counted in full).
+  /// Bytes of memory the buffers this column references hold (shared buffers counted in
+  /// full, with their capacity).
   int64_t memory_size() const;
   /// Bytes of this column's own rows (a slice counts only its part): what a copy takes.
   int64_t data_size() const;

@@ -31,6 +31,10 @@ class [[nodiscard]] RecordBatch {
   /// Rows [offset, offset + length), sharing buffers.
   RecordBatch slice(int64_t offset, int64_t length) const;
 
+  /// Bytes of memory its columns' buffers hold (shared buffers counted in full): what
+  /// keeping the batch costs.
+  int64_t memory_size() const;
+
  private:
   SchemaPtr schema_;
   std::vector<ColumnPtr> columns_;

@@ -85,7 +85,7 @@ class BuildSink : public SequencedSink<Sink> {
       partitions_->write(sequence, batch);
       return;
     }
-    if (reserve(batch_bytes(batch))) {
+    if (reserve(held_bytes(batch))) {
       held_.emplace_back(sequence, std::move(batch));
       return;
     }

@@ -114,6 +114,18 @@ int64_t batch_bytes(const RecordBatch& batch) {
   return bytes;
 }
 
+int64_t held_bytes(const RecordBatch& batch) {
+  int64_t bytes = 0;
+  for (const ColumnPtr& column : batch.columns()) {
+    int64_t data = column->data_size();
+    int64_t memory = column->memory_size();
+    // Buffers more than twice the rows are a slice's view of a larger column, whose
+    // memory its owner holds, not growth slack this batch keeps alive.
+    bytes += memory <= 2 * data ? std::max(memory, data) : data;
+  }
+  return bytes;
+}
+
 std::unique_ptr<BatchStream> merge_runs(std::vector<SpillRun> runs, std::vector<MergeKey> keys,
                                         SchemaPtr output, int64_t batch_bytes) {
   return std::make_unique<MergeStream>(std::move(runs), std::move(keys), std::move(output),

@@ -33,7 +33,10 @@ std::vector<SpillRun> reduce_runs(SpillSpace& space, std::vector<SpillRun> runs,
                                   const std::vector<MergeKey>& keys, size_t fan_in,
                                   const std::string& operator_name, int64_t chunk_bytes);
 
-/// Bytes of the buffers of `batch` (its share of shared buffers not split out).
+/// Bytes of the rows of `batch`: what a copy of it takes.
 int64_t batch_bytes(const RecordBatch& batch);
+/// Bytes of memory `batch` keeps alive: its buffers' capacities (what holding it costs),
+/// but only its rows' bytes for a column that is a small slice of larger buffers.
+int64_t held_bytes(const RecordBatch& batch);
 
 }  // namespace setl::engine::detail

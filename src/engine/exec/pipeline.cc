@@ -157,7 +157,7 @@ void run_pipeline(Pipeline& pipeline, Sink& sink) {
           }
           report_progress(batch->num_rows());
           Morsel morsel{sequence++, std::move(*batch), nullptr};
-          int64_t bytes = batch_bytes(morsel.batch);
+          int64_t bytes = held_bytes(morsel.batch);
           if (in_flight.load() >= max_in_flight || !read_ahead.take(bytes)) {
             guarded(std::move(morsel));  // the reader helps: backpressure
             continue;

@@ -1,8 +1,11 @@
-// The sort breaker: a stable sort in memory while its reservation grows; past that,
-// sorted runs tagged with each row's input position go to spill files and a k-way merge
-// on (keys, position) streams the result, equal to the in-memory sort.
+// The sort breaker: a stable sort in memory while its reservation grows; past that —
+// or when another part of the run needs the memory and the budget asks the sort to give
+// it back — sorted runs tagged with each row's input position go to spill files and a
+// k-way merge on (keys, position) streams the result, equal to the in-memory sort.
+#include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include <oneapi/tbb/task_arena.h>
 
@@ -17,8 +20,9 @@ constexpr char kPosition[] = "__setl_position";
 constexpr int64_t kRunChunkBytes = int64_t{256} << 10;
 constexpr size_t kMaxFanIn = 32;
 // Sorting a buffer holds it three times (the batches, their concatenation, the sorted
-// copy): each batch reserves that much, so a run's sort stays within the budget.
-constexpr int64_t kSortWorkFactor = 3;
+// copy): each batch reserves what it holds plus two copies of its rows, so a run's sort
+// stays within the budget.
+constexpr int64_t kSortCopies = 2;
 
 // A column of `rows` input positions of batch `sequence`: sequence << 32 | row.
 ColumnPtr positions(int64_t sequence, int64_t rows) {
@@ -40,7 +44,7 @@ struct BreakOnThrow {
   }
 };
 
-class SortSink : public BreakerSink {
+class SortSink : public BreakerSink, private memory::Reclaimer {
  public:
   SortSink(QueryContext& query, SchemaPtr schema, std::vector<SortKey> keys)
       : query_(query), schema_(std::move(schema)), keys_(std::move(keys)) {
@@ -54,36 +58,41 @@ class SortSink : public BreakerSink {
     merge_keys_.push_back({schema_->num_fields(), false, true});
     if (query_.context.budget) {
       reservation_ = query_.context.budget->try_reserve(0, query_.holder("Sort"));
+      registration_.emplace(query_.context.budget, static_cast<memory::Reclaimer*>(this));
     }
   }
 
   ~SortSink() override {
+    registration_.reset();  // no reclaim round may reach a sink being destroyed
     for (const SpillRun& run : runs_) {
       discard(query_.spill_space(), run);
     }
   }
 
   void consume(Morsel morsel) override {
-    int64_t bytes = batch_bytes(morsel.batch) * kSortWorkFactor;
+    int64_t bytes = held_bytes(morsel.batch) + batch_bytes(morsel.batch) * kSortCopies;
+    // Reserved without the lock: the reclaim round this may start can ask this sink to
+    // spill (which takes the lock), as it asks any other.
+    memory::MemoryBudget::Reservation incoming;
+    if (query_.context.budget) {
+      incoming = query_.context.budget->try_reserve(0, query_.holder("Sort"));
+      if (!incoming.try_grow_reclaiming(bytes)) {
+        spill_buffered();
+        incoming.grow(bytes);  // one batch does not fit: OutOfMemoryError names us
+      }
+    }
     std::lock_guard lock(mutex_);
     if (broken_) {
       return;  // a spill failed: that error is the query's, not one this batch would add
     }
-    BreakOnThrow guard{broken_};
-    if (!reserve(bytes)) {
-      if (!buffer_.empty()) {
-        spill_buffer();
-      }
-      if (!reserve(bytes)) {
-        reservation_.grow(bytes);  // one batch does not fit: OutOfMemoryError names us
-      }
-    }
+    reservation_.absorb(std::move(incoming));
     buffered_ += bytes;
     buffer_.emplace(morsel.sequence, std::move(morsel.batch));
-    guard.done = true;
   }
 
   void finish() override {
+    std::lock_guard lock(mutex_);
+    outputting_ = true;  // what is buffered becomes the output: no more spilling it
     if (!runs_.empty() && !buffer_.empty()) {
       spill_buffer();
     }
@@ -104,9 +113,21 @@ class SortSink : public BreakerSink {
   }
 
  private:
-  // Reserves `bytes` more (caches give memory back first); false when refused.
-  bool reserve(int64_t bytes) {
-    return !query_.context.budget || reservation_.try_grow_reclaiming(bytes);
+  std::string reclaimer_name() const override { return query_.holder("Sort"); }
+  int64_t reclaimable_bytes() const override { return buffered_.load(); }
+  int64_t reclaim(int64_t /*bytes*/) override { return spill_buffered(); }
+
+  // Spills what is buffered, unless the sink is finishing; returns the bytes it gave back.
+  int64_t spill_buffered() {
+    std::lock_guard lock(mutex_);
+    if (broken_ || outputting_ || buffer_.empty()) {
+      return 0;
+    }
+    BreakOnThrow guard{broken_};
+    int64_t freed = reservation_.bytes();
+    spill_buffer();
+    guard.done = true;
+    return freed;
   }
 
   // The buffered batches in input order, with their positions when `tagged`.
@@ -123,8 +144,9 @@ class SortSink : public BreakerSink {
     return Table(schema, std::move(batches));
   }
 
-  // Sorts the buffer into a run on disk and gives its memory back. Runs under the lock:
-  // isolated, so this thread does not pick up another consume() while it waits.
+  // Sorts the buffer into a run on disk and gives its memory back. Runs under the lock,
+  // reserving nothing (a reclaim round may be waiting for the lock); isolated, so this
+  // thread does not pick up another consume() while it waits.
   void spill_buffer() {
     tbb::this_task_arena::isolate([&] {
       Table sorted = buffered_table(true).sort(keys_);
@@ -142,10 +164,12 @@ class SortSink : public BreakerSink {
   std::vector<MergeKey> merge_keys_;
   std::mutex mutex_;
   bool broken_ = false;
+  bool outputting_ = false;
   std::map<int64_t, RecordBatch> buffer_;
-  int64_t buffered_ = 0;
+  std::atomic<int64_t> buffered_ = 0;
   memory::MemoryBudget::Reservation reservation_;
   std::vector<SpillRun> runs_;
+  std::optional<memory::ReclaimerRegistration> registration_;
 };
 
 }  // namespace

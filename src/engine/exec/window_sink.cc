@@ -20,8 +20,13 @@ namespace {
 
 constexpr char kPosition[] = "__setl_window_position";
 constexpr int64_t kRunChunkBytes = int64_t{256} << 10;
-// Evaluating holds the rows, their concatenation, the sort order and the new column.
-constexpr int64_t kWindowWorkFactor = 3;
+// Evaluating holds the rows, their concatenation, the sort order and the new column:
+// what the batches hold plus about two copies of their rows.
+constexpr int64_t kWindowCopies = 2;
+
+int64_t work_bytes(const RecordBatch& batch) {
+  return held_bytes(batch) + batch_bytes(batch) * kWindowCopies;
+}
 
 class WindowSink : public SequencedSink<BreakerSink> {
  public:
@@ -73,13 +78,13 @@ class WindowSink : public SequencedSink<BreakerSink> {
       partitions_->write(sequence, batch);
       return;
     }
-    if (reserve(batch_bytes(batch) * kWindowWorkFactor)) {
+    if (reserve(work_bytes(batch))) {
       held_.emplace_back(sequence, std::move(batch));
       return;
     }
     if (keys_.empty()) {
       // One partition: nothing to split. Throws OutOfMemoryError naming the window.
-      reservation_.grow(batch_bytes(batch) * kWindowWorkFactor);
+      reservation_.grow(work_bytes(batch));
       held_.emplace_back(sequence, std::move(batch));
       return;
     }
@@ -111,7 +116,7 @@ class WindowSink : public SequencedSink<BreakerSink> {
     memory::MemoryBudget::Reservation held;
     if (query_.context.budget) {
       held = query_.context.budget->try_reserve(0, query_.holder("Window partition"));
-      int64_t needed = run.bytes * kWindowWorkFactor;
+      int64_t needed = run.bytes * (1 + kWindowCopies);  // read back compactly
       if (!held.try_grow_reclaiming(needed)) {
         if (level < kMaxPartitionLevels) {
           split_partition(run, level + 1, out);

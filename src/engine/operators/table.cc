@@ -80,9 +80,7 @@ Scalar Table::at(int64_t row, std::string_view column) const {
 int64_t Table::memory_size() const {
   int64_t size = 0;
   for (const RecordBatch& batch : batches_) {
-    for (const ColumnPtr& column : batch.columns()) {
-      size += column->memory_size();
-    }
+    size += batch.memory_size();
   }
   return size;
 }

@@ -182,7 +182,7 @@ int64_t Column::memory_size() const {
   int64_t size = 0;
   for (const BufferPtr* buffer : {&validity_, &values_, &chars_}) {
     if (*buffer) {
-      size += static_cast<int64_t>((*buffer)->size());
+      size += static_cast<int64_t>((*buffer)->capacity());
     }
   }
   return size;

@@ -56,4 +56,12 @@ RecordBatch RecordBatch::slice(int64_t offset, int64_t length) const {
   return RecordBatch(schema_, std::move(columns), length);
 }
 
+int64_t RecordBatch::memory_size() const {
+  int64_t size = 0;
+  for (const ColumnPtr& column : columns_) {
+    size += column->memory_size();
+  }
+  return size;
+}
+
 }  // namespace setl::engine
