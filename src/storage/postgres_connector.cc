@@ -204,6 +204,143 @@ void escape_into(std::string& out, std::string_view text) {
   }
 }
 
+// Appends one COPY text line to `builders`; returns about how many bytes it added.
+int64_t append_copy_line(std::string_view line, const std::vector<engine::Field>& fields,
+                         std::vector<engine::ColumnBuilder>& builders, int64_t row,
+                         const std::string& where) {
+  if (!line.empty() && line.back() == '\n') {
+    line.remove_suffix(1);
+  }
+  int64_t bytes = 0;
+  size_t start = 0;
+  for (size_t c = 0; c < fields.size(); ++c) {
+    size_t tab = line.find('\t', start);
+    std::string_view raw =
+        line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start);
+    start = tab == std::string_view::npos ? line.size() : tab + 1;
+    engine::ColumnBuilder& builder = builders[c];
+    if (raw == "\\N") {
+      builder.append_null();
+      continue;
+    }
+    std::string text = unescape(raw);
+    bytes += 8;
+    bool ok = true;
+    switch (fields[c].type.id()) {
+      case TypeId::kBool:
+        builder.append_bool(text == "t");
+        break;
+      case TypeId::kInt64: {
+        int64_t value = 0;
+        ok = engine::parse_int64(text, value);
+        builder.append_int(value);
+        break;
+      }
+      case TypeId::kFloat64: {
+        double value = 0;
+        ok = engine::parse_float64(text, value);
+        builder.append_double(value);
+        break;
+      }
+      case TypeId::kDate32: {
+        int32_t value = 0;
+        ok = engine::parse_date(text, value);
+        builder.append_int(value);
+        break;
+      }
+      case TypeId::kTimestamp: {
+        int64_t value = 0;
+        std::string_view stamp = text;
+        if (!fields[c].type.zone().empty()) {
+          size_t sign = stamp.find_last_of("+-");
+          if (sign != std::string_view::npos && sign > 10) {
+            stamp = stamp.substr(0, sign);  // "+00": the session runs in UTC
+          }
+        }
+        ok = engine::parse_timestamp(stamp, value);
+        builder.append_int(value);
+        break;
+      }
+      default:
+        builder.append_string(text);
+        bytes += static_cast<int64_t>(text.size()) - 4;  // an offset and the characters
+    }
+    if (!ok) {
+      throw IoError("PostgreSQL " + where + ": row " + std::to_string(row + 1) + ", column \"" +
+                    fields[c].name + "\": cannot read '" + text + "' as " +
+                    fields[c].type.to_string());
+    }
+  }
+  return bytes;
+}
+
+// The rows of a running COPY ... TO STDOUT as batches of about `batch_bytes`, read from
+// the connection as they are consumed (the server streams; libpq holds one row).
+class CopyStream : public engine::BatchStream {
+ public:
+  CopyStream(std::unique_ptr<Session> session, engine::SchemaPtr schema, int64_t batch_bytes)
+      : session_(std::move(session)),
+        schema_(std::move(schema)),
+        batch_bytes_(std::max<int64_t>(batch_bytes, 1)) {}
+
+  const engine::SchemaPtr& schema() const override { return schema_; }
+
+  std::optional<engine::RecordBatch> next() override {
+    if (done_) {
+      return std::nullopt;
+    }
+    std::vector<engine::ColumnBuilder> builders;
+    for (const engine::Field& field : schema_->fields()) {
+      builders.emplace_back(field.type);
+    }
+    int64_t rows = 0;
+    int64_t bytes = 0;
+    while (bytes < batch_bytes_) {
+      char* buffer = nullptr;
+      int length = PQgetCopyData(session_->get(), &buffer, 0);
+      if (length <= 0) {
+        finish(length);
+        break;
+      }
+      std::unique_ptr<char, decltype(&PQfreemem)> line(buffer, &PQfreemem);
+      bytes += append_copy_line(std::string_view(buffer, static_cast<size_t>(length)),
+                                schema_->fields(), builders, stats_.rows + rows, session_->where());
+      ++rows;
+    }
+    if (rows == 0) {
+      return std::nullopt;
+    }
+    std::vector<engine::ColumnPtr> columns;
+    for (engine::ColumnBuilder& builder : builders) {
+      columns.push_back(builder.finish());
+    }
+    stats_.rows += rows;
+    return engine::RecordBatch(schema_, std::move(columns), rows);
+  }
+
+  engine::ScanStats stats() const override { return stats_; }
+
+ private:
+  // The COPY ended (-1) or failed (-2): checks how.
+  void finish(int length) {
+    done_ = true;
+    if (length == -2) {
+      throw IoError("PostgreSQL " + session_->where() +
+                    ": COPY failed: " + PQerrorMessage(session_->get()));
+    }
+    Result final(PQgetResult(session_->get()));
+    if (PQresultStatus(final.get()) != PGRES_COMMAND_OK) {
+      throw IoError("PostgreSQL " + session_->where() + ": " + PQresultErrorMessage(final.get()));
+    }
+  }
+
+  std::unique_ptr<Session> session_;
+  engine::SchemaPtr schema_;
+  int64_t batch_bytes_;
+  bool done_ = false;
+  engine::ScanStats stats_;
+};
+
 }  // namespace
 
 PostgresConnector::PostgresConnector(ConnectorKey key, PostgresConnection connection,
@@ -261,6 +398,13 @@ engine::SchemaPtr PostgresConnector::schema() const {
 }
 
 engine::ScanResult PostgresConnector::scan(const engine::ScanRequest& request) const {
+  std::unique_ptr<engine::BatchStream> stream = scan_stream(request, engine::kDefaultBatchBytes);
+  engine::Table table = engine::collect_stream(*stream);
+  return {std::move(table), stream->stats()};
+}
+
+std::unique_ptr<engine::BatchStream> PostgresConnector::scan_stream(
+    const engine::ScanRequest& request, int64_t batch_bytes) const {
   engine::SchemaPtr full = schema();
   std::vector<engine::Field> fields;
   if (request.columns.empty()) {
@@ -270,108 +414,19 @@ engine::ScanResult PostgresConnector::scan(const engine::ScanRequest& request) c
       fields.push_back(full->field(full->index_of(name)));
     }
   }
-  auto output = std::make_shared<engine::Schema>(fields);
-  Session session(connection_);
+  auto session = std::make_unique<Session>(connection_);
   std::string columns;
   for (const engine::Field& field : fields) {
-    columns += (columns.empty() ? "" : ", ") + session.identifier(field.name);
+    columns += (columns.empty() ? "" : ", ") + session->identifier(field.name);
   }
   std::string source =
-      sql_.empty() ? session.identifier(connection_.schema) + "." + session.identifier(table_)
+      sql_.empty() ? session->identifier(connection_.schema) + "." + session->identifier(table_)
                    : "(" + sql_ + ") AS source";
-  std::string copy = "COPY (SELECT " + (columns.empty() ? std::string("1") : columns) + " FROM " +
-                     source + ") TO STDOUT";
-  session.execute(copy, {}, PGRES_COPY_OUT);
-  std::vector<engine::ColumnBuilder> builders;
-  for (const engine::Field& field : fields) {
-    builders.emplace_back(field.type);
-  }
-  int64_t rows = 0;
-  char* buffer = nullptr;
-  int length = 0;
-  while ((length = PQgetCopyData(session.get(), &buffer, 0)) > 0) {
-    std::string_view line(buffer, static_cast<size_t>(length));
-    if (!line.empty() && line.back() == '\n') {
-      line.remove_suffix(1);
-    }
-    size_t start = 0;
-    for (size_t c = 0; c < fields.size(); ++c) {
-      size_t tab = line.find('\t', start);
-      std::string_view raw =
-          line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start);
-      start = tab == std::string_view::npos ? line.size() : tab + 1;
-      engine::ColumnBuilder& builder = builders[c];
-      if (raw == "\\N") {
-        builder.append_null();
-        continue;
-      }
-      std::string text = unescape(raw);
-      bool ok = true;
-      switch (fields[c].type.id()) {
-        case TypeId::kBool:
-          builder.append_bool(text == "t");
-          break;
-        case TypeId::kInt64: {
-          int64_t value = 0;
-          ok = engine::parse_int64(text, value);
-          builder.append_int(value);
-          break;
-        }
-        case TypeId::kFloat64: {
-          double value = 0;
-          ok = engine::parse_float64(text, value);
-          builder.append_double(value);
-          break;
-        }
-        case TypeId::kDate32: {
-          int32_t value = 0;
-          ok = engine::parse_date(text, value);
-          builder.append_int(value);
-          break;
-        }
-        case TypeId::kTimestamp: {
-          int64_t value = 0;
-          std::string_view stamp = text;
-          if (!fields[c].type.zone().empty()) {
-            size_t sign = stamp.find_last_of("+-");
-            if (sign != std::string_view::npos && sign > 10) {
-              stamp = stamp.substr(0, sign);  // "+00": the session runs in UTC
-            }
-          }
-          ok = engine::parse_timestamp(stamp, value);
-          builder.append_int(value);
-          break;
-        }
-        default:
-          builder.append_string(text);
-      }
-      if (!ok) {
-        PQfreemem(buffer);
-        throw IoError("PostgreSQL " + session.where() + ": row " + std::to_string(rows + 1) +
-                      ", column \"" + fields[c].name + "\": cannot read '" + text + "' as " +
-                      fields[c].type.to_string());
-      }
-    }
-    PQfreemem(buffer);
-    ++rows;
-  }
-  if (length == -2) {
-    throw IoError("PostgreSQL " + session.where() +
-                  ": COPY failed: " + PQerrorMessage(session.get()));
-  }
-  Result final(PQgetResult(session.get()));
-  if (PQresultStatus(final.get()) != PGRES_COMMAND_OK) {
-    throw IoError("PostgreSQL " + session.where() + ": " + PQresultErrorMessage(final.get()));
-  }
-  std::vector<engine::ColumnPtr> columns_out;
-  for (engine::ColumnBuilder& builder : builders) {
-    columns_out.push_back(builder.finish());
-  }
-  engine::Table table =
-      engine::Table(output, {engine::RecordBatch(output, std::move(columns_out), rows)}).rechunk();
-  engine::ScanStats stats;
-  stats.rows = table.num_rows();
-  return {std::move(table), stats};
+  session->execute("COPY (SELECT " + (columns.empty() ? std::string("1") : columns) + " FROM " +
+                       source + ") TO STDOUT",
+                   {}, PGRES_COPY_OUT);
+  return std::make_unique<CopyStream>(
+      std::move(session), std::make_shared<engine::Schema>(std::move(fields)), batch_bytes);
 }
 
 void PostgresConnector::write(const engine::Table& table, SaveMode mode) const {

@@ -147,101 +147,150 @@ std::string declared_type(const DataType& type) {
   }
 }
 
-// Reads a statement's rows into columns of the given types.
-engine::Table read_rows(sqlite3_stmt* statement, const engine::SchemaPtr& schema,
-                        const std::string& where) {
-  std::vector<engine::ColumnBuilder> builders;
-  for (const engine::Field& field : schema->fields()) {
-    builders.emplace_back(field.type);
-  }
-  int64_t row = 0;
-  int status;
-  while ((status = sqlite3_step(statement)) == SQLITE_ROW) {
-    for (size_t c = 0; c < builders.size(); ++c) {
-      int index = static_cast<int>(c);
-      engine::ColumnBuilder& builder = builders[c];
-      int kind = sqlite3_column_type(statement, index);
-      if (kind == SQLITE_NULL) {
-        builder.append_null();
-        continue;
-      }
-      const engine::Field& field = schema->field(c);
-      auto bad_value = [&]() {
-        const unsigned char* text = sqlite3_column_text(statement, index);
-        throw IoError(where + ": row " + std::to_string(row + 1) + ", column \"" + field.name +
-                      "\": expected " + field.type.to_string() + ", found '" +
-                      (text ? reinterpret_cast<const char*>(text) : "") + "'");
-      };
-      switch (field.type.id()) {
-        case TypeId::kBool:
-          builder.append_bool(sqlite3_column_int64(statement, index) != 0);
-          break;
-        case TypeId::kInt32:
-        case TypeId::kInt64:
-          if (kind != SQLITE_INTEGER) {
-            bad_value();
-          }
-          builder.append_int(sqlite3_column_int64(statement, index));
-          break;
-        case TypeId::kFloat64:
-          if (kind == SQLITE_TEXT) {
-            // SQLite stores NaN as NULL and -0.0 as 0: NaN is written as the text 'NaN'.
-            std::string_view text(
-                reinterpret_cast<const char*>(sqlite3_column_text(statement, index)),
-                static_cast<size_t>(sqlite3_column_bytes(statement, index)));
-            if (text == "NaN") {
-              builder.append_double(std::numeric_limits<double>::quiet_NaN());
-              break;
-            }
-          }
-          if (kind == SQLITE_BLOB && sqlite3_column_bytes(statement, index) == 8) {
-            double value = 0;  // -0.0, stored as its 8 IEEE bytes
-            std::memcpy(&value, sqlite3_column_blob(statement, index), 8);
-            builder.append_double(value);
+// Appends the statement's current row to `builders` (typed by `schema`); returns about
+// how many bytes it added. `row` is 0-based, for errors.
+int64_t append_row(sqlite3_stmt* statement, const engine::Schema& schema,
+                   std::vector<engine::ColumnBuilder>& builders, int64_t row,
+                   const std::string& where) {
+  int64_t bytes = 0;
+  for (size_t c = 0; c < builders.size(); ++c) {
+    int index = static_cast<int>(c);
+    engine::ColumnBuilder& builder = builders[c];
+    int kind = sqlite3_column_type(statement, index);
+    if (kind == SQLITE_NULL) {
+      builder.append_null();
+      continue;
+    }
+    const engine::Field& field = schema.field(c);
+    auto bad_value = [&]() {
+      const unsigned char* text = sqlite3_column_text(statement, index);
+      throw IoError(where + ": row " + std::to_string(row + 1) + ", column \"" + field.name +
+                    "\": expected " + field.type.to_string() + ", found '" +
+                    (text ? reinterpret_cast<const char*>(text) : "") + "'");
+    };
+    bytes += 8;
+    switch (field.type.id()) {
+      case TypeId::kBool:
+        builder.append_bool(sqlite3_column_int64(statement, index) != 0);
+        break;
+      case TypeId::kInt32:
+      case TypeId::kInt64:
+        if (kind != SQLITE_INTEGER) {
+          bad_value();
+        }
+        builder.append_int(sqlite3_column_int64(statement, index));
+        break;
+      case TypeId::kFloat64:
+        if (kind == SQLITE_TEXT) {
+          // SQLite stores NaN as NULL and -0.0 as 0: NaN is written as the text 'NaN'.
+          std::string_view text(
+              reinterpret_cast<const char*>(sqlite3_column_text(statement, index)),
+              static_cast<size_t>(sqlite3_column_bytes(statement, index)));
+          if (text == "NaN") {
+            builder.append_double(std::numeric_limits<double>::quiet_NaN());
             break;
           }
-          if (kind != SQLITE_INTEGER && kind != SQLITE_FLOAT) {
-            bad_value();
-          }
-          builder.append_double(sqlite3_column_double(statement, index));
-          break;
-        case TypeId::kDate32: {
-          int32_t days = 0;
-          const char* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, index));
-          if (!engine::parse_date(text ? text : "", days)) {
-            bad_value();
-          }
-          builder.append_int(days);
+        }
+        if (kind == SQLITE_BLOB && sqlite3_column_bytes(statement, index) == 8) {
+          double value = 0;  // -0.0, stored as its 8 IEEE bytes
+          std::memcpy(&value, sqlite3_column_blob(statement, index), 8);
+          builder.append_double(value);
           break;
         }
-        case TypeId::kTimestamp: {
-          int64_t micros = 0;
-          const char* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, index));
-          if (!engine::parse_timestamp(text ? text : "", micros)) {
-            bad_value();
-          }
-          builder.append_int(micros);
-          break;
+        if (kind != SQLITE_INTEGER && kind != SQLITE_FLOAT) {
+          bad_value();
         }
-        default: {
-          const unsigned char* text = sqlite3_column_text(statement, index);
-          int bytes = sqlite3_column_bytes(statement, index);
-          builder.append_string(
-              std::string_view(reinterpret_cast<const char*>(text), static_cast<size_t>(bytes)));
+        builder.append_double(sqlite3_column_double(statement, index));
+        break;
+      case TypeId::kDate32: {
+        int32_t days = 0;
+        const char* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, index));
+        if (!engine::parse_date(text ? text : "", days)) {
+          bad_value();
         }
+        builder.append_int(days);
+        break;
+      }
+      case TypeId::kTimestamp: {
+        int64_t micros = 0;
+        const char* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, index));
+        if (!engine::parse_timestamp(text ? text : "", micros)) {
+          bad_value();
+        }
+        builder.append_int(micros);
+        break;
+      }
+      default: {
+        const unsigned char* text = sqlite3_column_text(statement, index);
+        int length = sqlite3_column_bytes(statement, index);
+        builder.append_string(
+            std::string_view(reinterpret_cast<const char*>(text), static_cast<size_t>(length)));
+        bytes += length - 4;  // an offset and the characters
       }
     }
-    ++row;
   }
-  if (status != SQLITE_DONE) {
-    throw IoError(where + ": SQLite error while reading row " + std::to_string(row + 1));
-  }
-  std::vector<engine::ColumnPtr> columns;
-  for (engine::ColumnBuilder& builder : builders) {
-    columns.push_back(builder.finish());
-  }
-  return engine::Table(schema, {engine::RecordBatch(schema, std::move(columns), row)}).rechunk();
+  return bytes;
 }
+
+// A query's rows as batches of about `batch_bytes`, stepped as they are consumed: the
+// connection and its statement stay open (one read transaction) until the stream ends.
+class SqliteStream : public engine::BatchStream {
+ public:
+  SqliteStream(const std::filesystem::path& path, const std::string& sql, engine::SchemaPtr schema,
+               std::string where, int64_t batch_bytes)
+      : db_(path, false),
+        statement_(db_.prepare(sql)),
+        schema_(std::move(schema)),
+        where_(std::move(where)),
+        batch_bytes_(std::max<int64_t>(batch_bytes, 1)) {}
+
+  const engine::SchemaPtr& schema() const override { return schema_; }
+
+  std::optional<engine::RecordBatch> next() override {
+    if (done_) {
+      return std::nullopt;
+    }
+    std::vector<engine::ColumnBuilder> builders;
+    for (const engine::Field& field : schema_->fields()) {
+      builders.emplace_back(field.type);
+    }
+    int64_t rows = 0;
+    int64_t bytes = 0;
+    while (bytes < batch_bytes_) {
+      int status = sqlite3_step(statement_.get());
+      if (status == SQLITE_DONE) {
+        done_ = true;
+        break;
+      }
+      if (status != SQLITE_ROW) {
+        throw IoError(where_ + ": SQLite error while reading row " +
+                      std::to_string(stats_.rows + rows + 1));
+      }
+      bytes += append_row(statement_.get(), *schema_, builders, stats_.rows + rows, where_);
+      ++rows;
+    }
+    if (rows == 0) {
+      return std::nullopt;
+    }
+    std::vector<engine::ColumnPtr> columns;
+    for (engine::ColumnBuilder& builder : builders) {
+      columns.push_back(builder.finish());
+    }
+    stats_.rows += rows;
+    return engine::RecordBatch(schema_, std::move(columns), rows);
+  }
+
+  engine::ScanStats stats() const override { return stats_; }
+
+ private:
+  Database db_;
+  Database::Statement statement_;
+  engine::SchemaPtr schema_;
+  std::string where_;
+  int64_t batch_bytes_;
+  bool done_ = false;
+  engine::ScanStats stats_;
+};
 
 }  // namespace
 
@@ -345,6 +394,13 @@ std::string SqliteConnector::select_sql(const engine::ScanRequest& request) cons
 }
 
 engine::ScanResult SqliteConnector::scan(const engine::ScanRequest& request) const {
+  std::unique_ptr<engine::BatchStream> stream = scan_stream(request, engine::kDefaultBatchBytes);
+  engine::Table table = engine::collect_stream(*stream);
+  return {std::move(table), stream->stats()};
+}
+
+std::unique_ptr<engine::BatchStream> SqliteConnector::scan_stream(
+    const engine::ScanRequest& request, int64_t batch_bytes) const {
   engine::SchemaPtr full = schema();
   engine::SchemaPtr wanted = full;
   if (!request.columns.empty()) {
@@ -354,12 +410,8 @@ engine::ScanResult SqliteConnector::scan(const engine::ScanRequest& request) con
     }
     wanted = std::make_shared<engine::Schema>(std::move(fields));
   }
-  Database db(path_, false);
-  Database::Statement statement(db.prepare(select_sql(request)));
-  engine::Table table = read_rows(statement.get(), wanted, describe());
-  engine::ScanStats stats;
-  stats.rows = table.num_rows();
-  return {std::move(table), stats};
+  return std::make_unique<SqliteStream>(path_, select_sql(request), std::move(wanted), describe(),
+                                        batch_bytes);
 }
 
 void SqliteConnector::write(const engine::Table& table, SaveMode mode) const {

@@ -38,6 +38,10 @@ class PostgresConnector : public Connector {
   engine::SchemaPtr schema() const override;
   std::string describe() const override;
   engine::ScanResult scan(const engine::ScanRequest& request) const override;
+  /// Reads the rows of one COPY as batches are taken: memory stays near one batch
+  /// whatever the table's size. The connection stays open until the stream is destroyed.
+  std::unique_ptr<engine::BatchStream> scan_stream(const engine::ScanRequest& request,
+                                                   int64_t batch_bytes) const override;
   void write(const engine::Table& table, SaveMode mode) const override;
   bool exists() const override;
 

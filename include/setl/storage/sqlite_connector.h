@@ -31,6 +31,11 @@ class SqliteConnector : public Connector {
   engine::SchemaPtr schema() const override;
   std::string describe() const override;
   engine::ScanResult scan(const engine::ScanRequest& request) const override;
+  /// Steps the query as batches are taken: memory stays near one batch whatever the
+  /// table's size. The database stays open for reading (one read transaction) until the
+  /// stream is destroyed.
+  std::unique_ptr<engine::BatchStream> scan_stream(const engine::ScanRequest& request,
+                                                   int64_t batch_bytes) const override;
   void write(const engine::Table& table, SaveMode mode) const override;
   bool exists() const override;
   /// The database file's fingerprint (any change to the file changes it).
