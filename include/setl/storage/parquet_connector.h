@@ -89,7 +89,8 @@ ParquetFileInfo inspect_parquet(const std::filesystem::path& path);
 /// Writes `table` as a Parquet file to a stream (no atomicity: see ParquetConnector).
 void write_parquet(const engine::Table& table, std::ostream& out,
                    const ParquetOptions& options = {});
-/// Reads a whole Parquet file held in memory; `name` appears in error messages.
+/// Reads a whole Parquet file held in memory; `name` appears in error messages. Row groups
+/// are decoded as a scan of a file would (page by page when large for the budget).
 /// Throws: ParseError, SchemaError (nested columns).
 engine::Table read_parquet_bytes(std::shared_ptr<const std::string> bytes, std::string name);
 

@@ -5,6 +5,7 @@
 #include <limits>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "setl/core/error.h"
@@ -268,9 +269,9 @@ class TypedDecoder final : public ColumnDecoder {
 
   void data_page(const uint8_t* data, size_t size, int64_t num_values, const uint32_t* levels,
                  int64_t present, Encoding::type encoding) override {
-    if (num_values < 0 || num_values > rows_ - row_) {
+    if (num_values < 0 || num_values > rows_ - flushed_ - row_) {
       throw ParseError("data page holds " + std::to_string(num_values) +
-                       " values but the row group has " + std::to_string(rows_ - row_) +
+                       " values but the row group has " + std::to_string(rows_ - flushed_ - row_) +
                        " rows left");
     }
     if (present < 0 || present > num_values) {
@@ -311,19 +312,31 @@ class TypedDecoder final : public ColumnDecoder {
     row_ += num_values;
   }
 
-  engine::ColumnPtr finish() override {
-    if (row_ != rows_) {
-      throw ParseError("column chunk holds " + std::to_string(row_) + " values, the row group " +
-                       std::to_string(rows_) + " rows");
-    }
-    ensure_rows(rows_);
+  engine::ColumnPtr flush() override {
+    ensure_rows(row_);
     BufferPtr chars;
     if constexpr (std::is_same_v<Out, std::string_view>) {
       chars = Buffer::allocate(chars_.size());
       std::memcpy(chars->mutable_data(), chars_.data(), chars_.size());
     }
-    return std::make_shared<engine::Column>(column_.type, rows_, nulls_ > 0 ? validity_ : nullptr,
-                                            values_, chars, nulls_);
+    auto column = std::make_shared<engine::Column>(
+        column_.type, row_, nulls_ > 0 ? validity_ : nullptr, values_, chars, nulls_);
+    flushed_ += row_;
+    row_ = 0;
+    capacity_ = 0;
+    nulls_ = 0;
+    values_ = Buffer::allocate(bytes_for(0), true);
+    validity_ = nullptr;
+    chars_.clear();
+    return column;
+  }
+
+  engine::ColumnPtr finish() override {
+    if (flushed_ + row_ != rows_) {
+      throw ParseError("column chunk holds " + std::to_string(flushed_ + row_) +
+                       " values, the row group " + std::to_string(rows_) + " rows");
+    }
+    return flush();
   }
 
  private:
@@ -358,13 +371,13 @@ class TypedDecoder final : public ColumnDecoder {
     }
   }
 
-  // Room for `needed` rows (at most the row group's, which map_schema bounded so that no
-  // size below can overflow), growing geometrically.
+  // Room for `needed` rows of this piece (at most the row group's rows left, which
+  // map_schema bounded so that no size below can overflow), growing geometrically.
   void ensure_rows(int64_t needed) {
     if (needed <= capacity_) {
       return;
     }
-    int64_t capacity = std::min(rows_, std::max(needed, capacity_ * 2));
+    int64_t capacity = std::min(rows_ - flushed_, std::max(needed, capacity_ * 2));
     values_->resize(bytes_for(capacity));
     if (validity_ != nullptr) {
       validity_->resize(static_cast<size_t>((capacity + 7) / 8));
@@ -422,7 +435,8 @@ class TypedDecoder final : public ColumnDecoder {
 
   const FlatColumn& column_;
   int64_t rows_;
-  int64_t row_ = 0;
+  int64_t flushed_ = 0;   // rows handed over in earlier pieces
+  int64_t row_ = 0;       // rows of this piece
   int64_t capacity_ = 0;  // rows values_ has room for
   int64_t nulls_ = 0;
   PhysicalDecoder<Phys> physical_;
@@ -446,17 +460,22 @@ class AllNullDecoder final : public ColumnDecoder {
                  Encoding::type) override {
     row_ += num_values;
   }
+  engine::ColumnPtr flush() override {
+    flushed_ += row_;
+    return engine::Column::nulls(column_.type, std::exchange(row_, 0));
+  }
   engine::ColumnPtr finish() override {
-    if (row_ != rows_) {
-      throw ParseError("column chunk holds " + std::to_string(row_) + " values, the row group " +
-                       std::to_string(rows_) + " rows");
+    if (flushed_ + row_ != rows_) {
+      throw ParseError("column chunk holds " + std::to_string(flushed_ + row_) +
+                       " values, the row group " + std::to_string(rows_) + " rows");
     }
-    return engine::Column::nulls(column_.type, rows_);
+    return flush();
   }
 
  private:
   const FlatColumn& column_;
   int64_t rows_;
+  int64_t flushed_ = 0;
   int64_t row_ = 0;
 };
 

@@ -1,5 +1,6 @@
-// Turns the decompressed pages of one column chunk into an engine column (private to the
-// storage layer). One decoder per chunk; pages arrive in file order.
+// Turns the decompressed pages of one column chunk into engine columns (private to the
+// storage layer): the whole chunk, or pieces of it. One decoder per chunk; pages arrive in
+// file order.
 #pragma once
 
 #include <cstddef>
@@ -22,7 +23,11 @@ class ColumnDecoder {
   virtual void data_page(const uint8_t* data, size_t size, int64_t num_values,
                          const uint32_t* levels, int64_t present,
                          format::Encoding::type encoding) = 0;
-  /// The column; throws ParseError if the pages held fewer or more rows than `rows`.
+  /// The rows decoded since the last flush as a column; the next pages start a new one
+  /// (the dictionary is kept).
+  virtual engine::ColumnPtr flush() = 0;
+  /// The last piece (flush); throws ParseError if the pages held fewer or more rows in
+  /// all than `rows`.
   virtual engine::ColumnPtr finish() = 0;
 };
 

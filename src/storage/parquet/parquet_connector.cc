@@ -17,6 +17,7 @@
 #include "storage/parquet/parquet_reader.h"
 #include "storage/parquet/parquet_writer.h"
 #include "storage/parquet/row_group_filter.h"
+#include "storage/parquet/row_group_pieces.h"
 
 namespace setl::storage {
 
@@ -183,8 +184,26 @@ ScanPlan plan_scan(const parquet::ParquetFileReader& reader, const engine::ScanR
   return {std::move(wanted), std::move(output), std::move(groups)};
 }
 
-// Reads the scan's row groups one at a time (each group's columns in parallel), cutting
-// each into batches of about batch_bytes.
+// A row group whose wanted columns take more than this decoded is read page by page, a
+// batch at a time, instead of whole (MM-7); under a limited budget, more than an eighth of
+// it.
+constexpr int64_t kWholeRowGroupBytes = int64_t{64} << 20;
+constexpr int64_t kWholeRowGroupShareOfBudget = 8;
+// How much of a column chunk a piecewise read takes from the file at once.
+constexpr int64_t kChunkWindowBytes = int64_t{1} << 20;
+
+int64_t whole_row_group_limit() {
+  int64_t limit = kWholeRowGroupBytes;
+  const auto& budget = current_memory_context().budget;
+  if (budget && budget->limit() > 0) {
+    limit = std::min(limit, budget->limit() / kWholeRowGroupShareOfBudget);
+  }
+  return limit;
+}
+
+// Reads the scan's row groups one at a time: a group that fits whole (each column in
+// parallel, then cut into batches of about batch_bytes), a larger one in pieces of about
+// batch_bytes decoded page by page.
 class ParquetStream : public engine::BatchStream {
  public:
   ParquetStream(std::shared_ptr<parquet::ParquetFileReader> reader, ScanPlan plan,
@@ -192,29 +211,54 @@ class ParquetStream : public engine::BatchStream {
       : reader_(std::move(reader)),
         plan_(std::move(plan)),
         verify_(verify_checksums),
-        batch_bytes_(batch_bytes) {
+        batch_bytes_(batch_bytes),
+        whole_limit_(whole_row_group_limit()) {
     stats_.units_total = static_cast<int64_t>(reader_->num_row_groups());
   }
   const engine::SchemaPtr& schema() const override { return plan_.output; }
   std::optional<engine::RecordBatch> next() override {
-    if (!slices_) {
-      if (next_group_ == plan_.groups.size()) {
+    while (true) {
+      std::optional<engine::RecordBatch> batch;
+      if (slices_) {
+        batch = slices_->next();
+      } else if (pieces_) {
+        batch = pieces_->next();
+        if (batch) {
+          report_progress(batch->num_rows(), 0);
+        } else {
+          stats_.bytes_read += pieces_->bytes_read();
+        }
+      } else if (next_group_ == plan_.groups.size()) {
         return std::nullopt;
+      } else {
+        open_group(plan_.groups[next_group_++]);
+        continue;
       }
-      engine::Table group = read_group(plan_.groups[next_group_++]);
-      slices_ = engine::stream_table(std::move(group), batch_bytes_);
-    }
-    std::optional<engine::RecordBatch> batch = slices_->next();
-    if (!batch) {
+      if (batch) {
+        stats_.rows += batch->num_rows();
+        return batch;
+      }
       slices_.reset();
-      return next();
+      pieces_.reset();
     }
-    stats_.rows += batch->num_rows();
-    return batch;
   }
   engine::ScanStats stats() const override { return stats_; }
 
  private:
+  void open_group(size_t group) {
+    int64_t bytes = parquet::row_group_bytes(*reader_, group, plan_.wanted);
+    if (bytes <= whole_limit_) {
+      slices_ = engine::stream_table(read_group(group), batch_bytes_);
+      return;
+    }
+    int64_t rows = reader_->row_group_rows(group);
+    int64_t row_bytes = std::max<int64_t>(1, bytes / std::max<int64_t>(rows, 1));
+    stats_.units_read += 1;
+    pieces_ = std::make_unique<parquet::RowGroupPieces>(*reader_, group, plan_.wanted, plan_.output,
+                                                        verify_, batch_bytes_ / row_bytes,
+                                                        kChunkWindowBytes);
+  }
+
   engine::Table read_group(size_t group) {
     size_t width = plan_.wanted.size();
     std::vector<engine::ColumnPtr> columns(width);
@@ -238,8 +282,10 @@ class ParquetStream : public engine::BatchStream {
   ScanPlan plan_;
   bool verify_;
   int64_t batch_bytes_;
+  int64_t whole_limit_;
   size_t next_group_ = 0;
-  std::unique_ptr<engine::BatchStream> slices_;
+  std::unique_ptr<engine::BatchStream> slices_;      // a group read whole
+  std::unique_ptr<parquet::RowGroupPieces> pieces_;  // a group read page by page
   engine::ScanStats stats_;
 };
 
@@ -285,8 +331,10 @@ engine::ScanResult ParquetConnector::scan_reader(const parquet::ParquetFileReade
 }
 
 engine::Table read_parquet_bytes(std::shared_ptr<const std::string> bytes, std::string name) {
-  ParquetFileReader reader(std::move(bytes), std::move(name));
-  return ParquetConnector::scan_reader(reader, {}, true).table;
+  auto reader = std::make_shared<ParquetFileReader>(std::move(bytes), std::move(name));
+  ScanPlan plan = plan_scan(*reader, {});
+  ParquetStream stream(std::move(reader), std::move(plan), true, engine::kDefaultBatchBytes);
+  return engine::collect_stream(stream);
 }
 
 void write_parquet(const engine::Table& table, std::ostream& out, const ParquetOptions& options) {

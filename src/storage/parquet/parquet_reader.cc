@@ -10,9 +10,7 @@
 #include <zlib.h>
 
 #include "setl/core/error.h"
-#include "storage/parquet/codec.h"
-#include "storage/parquet/column_decoder.h"
-#include "storage/parquet/encoding.h"
+#include "storage/parquet/column_chunk_reader.h"
 
 namespace setl::storage::parquet {
 namespace {
@@ -162,19 +160,6 @@ std::optional<Mapping> map_type(const format::SchemaElement& element, std::strin
   }
   why = "unknown physical type " + format::to_string(physical);
   return std::nullopt;
-}
-
-// Rows with a value, from flat definition levels (0 = NULL, 1 = present).
-int64_t count_present(const std::vector<uint32_t>& levels) {
-  int64_t present = 0;
-  for (uint32_t level : levels) {
-    if (level > 1) {
-      throw ParseError("definition level " + std::to_string(level) +
-                       " exceeds the column's maximum of 1");
-    }
-    present += level;
-  }
-  return present;
 }
 
 std::string zone_key(const std::string& column) {
@@ -410,188 +395,12 @@ ChunkStatistics ParquetFileReader::statistics(size_t row_group, size_t column) c
 
 engine::ColumnPtr ParquetFileReader::read_column(size_t row_group, size_t column,
                                                  bool verify_checksums, int64_t& bytes_read) const {
-  const FlatColumn& flat = columns_.at(column);
-  const format::ColumnChunk& chunk = metadata_.row_groups.at(row_group).columns.at(flat.leaf);
-  int64_t rows = row_group_rows(row_group);
-  int page_number = -1;
-  try {
-    if (!chunk.__isset.meta_data) {
-      throw ParseError("column chunk has no metadata");
-    }
-    if (chunk.__isset.file_path && !chunk.file_path.empty()) {
-      throw ParseError("column chunk stored in another file ('" + chunk.file_path +
-                       "') is not supported");
-    }
-    const format::ColumnMetaData& meta = chunk.meta_data;
-    if (meta.type != flat.physical) {
-      throw ParseError("column chunk type " + format::to_string(meta.type) +
-                       " differs from the schema's " + format::to_string(flat.physical));
-    }
-    if (meta.num_values != rows) {
-      throw ParseError("column chunk declares " + std::to_string(meta.num_values) +
-                       " values, the row group " + std::to_string(rows) + " rows");
-    }
-    int64_t start = meta.data_page_offset;
-    if (meta.__isset.dictionary_page_offset && meta.dictionary_page_offset > 0 &&
-        meta.dictionary_page_offset < start) {
-      start = meta.dictionary_page_offset;
-    }
-    int64_t length = meta.total_compressed_size;
-    if (start < 4 || length < 0 || start > footer_start_ || length > footer_start_ - start) {
-      throw ParseError("column chunk range [" + std::to_string(start) + ", +" +
-                       std::to_string(length) + ") lies outside the data section");
-    }
-    std::string bytes = read_range(start, length);
-    bytes_read = length;
-    auto data = reinterpret_cast<const uint8_t*>(bytes.data());
-    size_t size = bytes.size();
-    auto codec = static_cast<Codec>(meta.codec);
-    std::unique_ptr<ColumnDecoder> decoder = make_column_decoder(flat, rows);
-    std::string page_buffer;
-    std::vector<uint32_t> levels;
-    int64_t values_seen = 0;
-    size_t pos = 0;
-    while (values_seen < meta.num_values) {
-      ++page_number;
-      if (pos >= size) {
-        throw ParseError("column chunk ends after " + std::to_string(values_seen) + " of " +
-                         std::to_string(meta.num_values) + " values");
-      }
-      size_t header_size = 0;
-      format::PageHeader header = parse_page_header(data + pos, size - pos, header_size);
-      pos += header_size;
-      if (header.compressed_page_size < 0 || header.uncompressed_page_size < 0 ||
-          static_cast<size_t>(header.compressed_page_size) > size - pos) {
-        throw ParseError("page size " + std::to_string(header.compressed_page_size) +
-                         " runs past the end of the column chunk");
-      }
-      const uint8_t* page = data + pos;
-      auto page_size = static_cast<size_t>(header.compressed_page_size);
-      pos += page_size;
-      if (verify_checksums && header.__isset.crc) {
-        uint32_t actual = static_cast<uint32_t>(crc32(0L, page, static_cast<uInt>(page_size)));
-        if (actual != static_cast<uint32_t>(header.crc)) {
-          throw ParseError("page checksum mismatch (CRC-32 stored " +
-                           std::to_string(static_cast<uint32_t>(header.crc)) + ", computed " +
-                           std::to_string(actual) + "): the file is corrupt");
-        }
-      }
-      auto expected = static_cast<size_t>(header.uncompressed_page_size);
-      switch (header.type) {
-        case format::PageType::DICTIONARY_PAGE: {
-          if (!header.__isset.dictionary_page_header) {
-            throw ParseError("dictionary page without its header");
-          }
-          const auto& dictionary = header.dictionary_page_header;
-          if (dictionary.encoding != format::Encoding::PLAIN &&
-              dictionary.encoding != format::Encoding::PLAIN_DICTIONARY) {
-            throw ParseError("dictionary page encoding " + format::to_string(dictionary.encoding) +
-                             " is not supported");
-          }
-          decompress(codec, page, page_size, expected, page_buffer);
-          decoder->dictionary_page(reinterpret_cast<const uint8_t*>(page_buffer.data()),
-                                   page_buffer.size(), dictionary.num_values);
-          break;
-        }
-        case format::PageType::DATA_PAGE: {
-          if (!header.__isset.data_page_header) {
-            throw ParseError("data page without its header");
-          }
-          const auto& v1 = header.data_page_header;
-          if (v1.num_values < 0 || v1.num_values > meta.num_values - values_seen) {
-            throw ParseError("data page declares " + std::to_string(v1.num_values) +
-                             " values; the column chunk has " +
-                             std::to_string(meta.num_values - values_seen) + " left");
-          }
-          decompress(codec, page, page_size, expected, page_buffer);
-          auto body = reinterpret_cast<const uint8_t*>(page_buffer.data());
-          size_t body_size = page_buffer.size();
-          size_t offset = 0;
-          const uint32_t* level_data = nullptr;
-          int64_t present = v1.num_values;
-          if (flat.optional) {
-            levels.resize(static_cast<size_t>(v1.num_values));
-            if (v1.definition_level_encoding == format::Encoding::BIT_PACKED) {
-              // The deprecated encoding packs levels most significant bit first.
-              size_t bytes_needed = (levels.size() + 7) / 8;
-              if (bytes_needed > body_size) {
-                throw ParseError("truncated BIT_PACKED definition levels");
-              }
-              for (size_t i = 0; i < levels.size(); ++i) {
-                levels[i] = (body[i >> 3] >> (7 - (i & 7))) & 1;
-              }
-              offset = bytes_needed;
-            } else {
-              if (body_size < 4) {
-                throw ParseError("truncated definition levels");
-              }
-              uint32_t level_bytes = load_u32(body);
-              if (level_bytes > body_size - 4) {
-                throw ParseError("definition levels run past the end of the page");
-              }
-              RleDecoder(body + 4, level_bytes, 1).decode(levels.data(), v1.num_values);
-              offset = 4 + level_bytes;
-            }
-            present = count_present(levels);
-            level_data = levels.data();
-          }
-          decoder->data_page(body + offset, body_size - offset, v1.num_values, level_data, present,
-                             v1.encoding);
-          values_seen += v1.num_values;
-          break;
-        }
-        case format::PageType::DATA_PAGE_V2: {
-          if (!header.__isset.data_page_header_v2) {
-            throw ParseError("data page v2 without its header");
-          }
-          const auto& v2 = header.data_page_header_v2;
-          int64_t level_bytes =
-              int64_t{v2.definition_levels_byte_length} + v2.repetition_levels_byte_length;
-          if (v2.num_values < 0 || v2.num_values > meta.num_values - values_seen ||
-              v2.definition_levels_byte_length < 0 || v2.repetition_levels_byte_length < 0 ||
-              level_bytes > static_cast<int64_t>(page_size)) {
-            throw ParseError("corrupt data page v2 header");
-          }
-          const uint8_t* level_start = page + v2.repetition_levels_byte_length;
-          const uint32_t* level_data = nullptr;
-          int64_t present = v2.num_values;
-          if (flat.optional && v2.definition_levels_byte_length > 0) {
-            levels.resize(static_cast<size_t>(v2.num_values));
-            RleDecoder(level_start, static_cast<size_t>(v2.definition_levels_byte_length), 1)
-                .decode(levels.data(), v2.num_values);
-            present = count_present(levels);
-            level_data = levels.data();
-          }
-          const uint8_t* values = page + level_bytes;
-          size_t values_size = page_size - static_cast<size_t>(level_bytes);
-          bool compressed = !v2.__isset.is_compressed || v2.is_compressed;
-          if (compressed && codec != Codec::kUncompressed && values_size > 0) {
-            if (expected < static_cast<size_t>(level_bytes)) {
-              throw ParseError("corrupt data page v2 sizes");
-            }
-            decompress(codec, values, values_size, expected - static_cast<size_t>(level_bytes),
-                       page_buffer);
-            values = reinterpret_cast<const uint8_t*>(page_buffer.data());
-            values_size = page_buffer.size();
-          }
-          decoder->data_page(values, values_size, v2.num_values, level_data, present, v2.encoding);
-          values_seen += v2.num_values;
-          break;
-        }
-        default:
-          break;  // index pages and future page types carry no values
-      }
-    }
-    return decoder->finish();
-  } catch (Error& error) {
-    std::string where =
-        path_.string() + ": column '" + flat.name + "', row group " + std::to_string(row_group);
-    if (page_number >= 0) {
-      where += ", page " + std::to_string(page_number);
-    }
-    error.add_context("in " + where);
-    throw;
-  }
+  // One read of the whole chunk: the row group is being read whole anyway.
+  ColumnChunkReader chunk(*this, row_group, column, verify_checksums,
+                          std::numeric_limits<int64_t>::max());
+  engine::ColumnPtr values = chunk.read_rows(chunk.rows_left());
+  bytes_read = chunk.bytes_read();
+  return values;
 }
 
 }  // namespace setl::storage::parquet

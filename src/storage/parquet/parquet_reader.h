@@ -72,13 +72,19 @@ class ParquetFileReader {
   /// or they cannot be trusted (NaN bounds, unsigned order, INT96).
   ChunkStatistics statistics(size_t row_group, size_t column) const;
 
-  /// Decodes one column chunk. `bytes_read` receives the chunk's size in the file.
-  /// Throws: ParseError naming the file, column, row group and page.
+  /// Decodes one column chunk whole (ColumnChunkReader reads one in pieces). `bytes_read`
+  /// receives the chunk's size in the file. Throws: ParseError naming the file, column,
+  /// row group and page.
   engine::ColumnPtr read_column(size_t row_group, size_t column, bool verify_checksums,
                                 int64_t& bytes_read) const;
 
- private:
+  /// Bytes [offset, offset + length) of the file. Throws: ParseError outside the file,
+  /// IoError when reading fails.
   std::string read_range(int64_t offset, int64_t length) const;
+  /// Where the data section ends (the footer starts): column chunks lie before it.
+  int64_t data_end() const noexcept { return footer_start_; }
+
+ private:
   void open_footer();
   void map_schema();
 
