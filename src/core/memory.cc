@@ -9,6 +9,14 @@ namespace {
 
 std::atomic<int64_t> allocated{0};
 std::atomic<int64_t> peak{0};
+std::atomic<int64_t> mapped{0};
+std::atomic<int64_t> peak_mapped{0};
+
+void raise_peak(std::atomic<int64_t>& high, int64_t now) {
+  int64_t seen = high.load(std::memory_order_relaxed);
+  while (now > seen && !high.compare_exchange_weak(seen, now, std::memory_order_relaxed)) {
+  }
+}
 
 }  // namespace
 
@@ -36,10 +44,23 @@ std::string format_bytes(int64_t bytes) {
 }
 
 void record_allocation(int64_t bytes) noexcept {
-  int64_t now = allocated.fetch_add(bytes, std::memory_order_relaxed) + bytes;
-  int64_t seen = peak.load(std::memory_order_relaxed);
-  while (now > seen && !peak.compare_exchange_weak(seen, now, std::memory_order_relaxed)) {
-  }
+  raise_peak(peak, allocated.fetch_add(bytes, std::memory_order_relaxed) + bytes);
+}
+
+int64_t mapped_bytes() noexcept {
+  return mapped.load(std::memory_order_relaxed);
+}
+int64_t peak_mapped_bytes() noexcept {
+  return peak_mapped.load(std::memory_order_relaxed);
+}
+void reset_peak_mapped() noexcept {
+  peak_mapped.store(mapped_bytes(), std::memory_order_relaxed);
+}
+void record_mapping(int64_t bytes) noexcept {
+  raise_peak(peak_mapped, mapped.fetch_add(bytes, std::memory_order_relaxed) + bytes);
+}
+void record_unmapping(int64_t bytes) noexcept {
+  mapped.fetch_sub(bytes, std::memory_order_relaxed);
 }
 
 void record_release(int64_t bytes) noexcept {

@@ -36,6 +36,8 @@ ProcessMemory process_memory() {
       memory.resident_bytes = kilobytes_field(line);
     } else if (line.rfind("VmHWM:", 0) == 0) {
       memory.peak_resident_bytes = kilobytes_field(line);
+    } else if (line.rfind("RssFile:", 0) == 0) {
+      memory.file_resident_bytes = kilobytes_field(line);
     }
   }
   return memory;

@@ -47,7 +47,11 @@ std::string memory_line(const RunMemoryReport& memory) {
   if (memory.peak_resident > 0) {
     text += ", peak RSS " + format_bytes(memory.peak_resident);
   }
-  text += ", at end: RSS " + format_bytes(memory.resident_end) + " (untracked " +
+  if (memory.peak_mapped > 0) {
+    text += ", peak mapped files " + format_bytes(memory.peak_mapped);
+  }
+  text += ", at end: RSS " + format_bytes(memory.resident_end) + " (files " +
+          format_bytes(memory.file_resident_end) + ", untracked " +
           format_bytes(memory.unmanaged_end) + "), trimmed " + format_bytes(memory.trimmed);
   if (memory.pauses > 0) {
     text += fmt::format(", paused {} time(s)", memory.pauses);

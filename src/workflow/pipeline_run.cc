@@ -164,6 +164,7 @@ std::atomic<int> PipelineRun::ActiveRun::count{0};
 PipelineRun::ActiveRun::ActiveRun() : first(count.fetch_add(1) == 0) {
   if (first) {
     resettable = memory::reset_peak_resident();
+    memory::reset_peak_mapped();
   }
 }
 
@@ -193,6 +194,8 @@ void PipelineRun::report_memory(RunResult& result, const JobGroup& group, const 
   }
   memory::ProcessMemory process = memory::process_memory();
   report.resident_end = process.resident_bytes;
+  report.file_resident_end = process.file_resident_bytes;
+  report.peak_mapped = active.first ? memory::peak_mapped_bytes() : 0;
   report.peak_resident = active.first && active.resettable ? process.peak_resident_bytes : 0;
   report.unmanaged_end = std::max<int64_t>(0, process.resident_bytes - memory::bytes_allocated());
 }

@@ -2,6 +2,8 @@
 // aggregation over a CSV larger than the budget spill, its results equal the unlimited
 // run's, the benchmark reports its peak memory and spilled bytes, and the spill
 // directory is gone afterwards.
+#include "setl/core/memory.h"
+
 #include <cstdlib>
 #include <fstream>
 
@@ -250,6 +252,35 @@ TEST(Memory, TheReportHasTheRunsTrackedAndResidentMemory) {
   EXPECT_GE(memory.resident_end, memory.tracked_end);
   EXPECT_TRUE(memory.leaked.empty());
   EXPECT_THAT(result.benchmark().to_string(), HasSubstr("peak tracked 4.0 MiB"));
+}
+
+class ParquetTotals : public Factory<Table> {
+ public:
+  Delivery<Connector> sales{this, {.id = "sales"}};
+  Table process() override {
+    return sales->lazy().group_by({"customer"}).agg({engine::fn::sum(col("amount"))}).collect();
+  }
+};
+
+TEST(Memory, TheReportSeparatesMappedInputFilesFromResidentMemory) {
+  testing::TempDir dir;
+  write_sales(dir.path() / "sales.csv", 200'000);
+  auto parquet = storage::make_connector<storage::ParquetConnector>(dir.path() / "sales.parquet");
+  parquet->write(storage::make_connector<storage::CsvConnector>(dir.path() / "sales.csv")->read(),
+                 storage::SaveMode::kOverwrite);
+  Setl setl(Config::from_yaml("connectors:\n  sales: {storage: PARQUET, path: '" +
+                              (dir.path() / "sales.parquet").string() + "'}\n"));
+  set_connector(setl, "connectors.sales");
+  Pipeline pipeline = setl.new_pipeline("mapped");
+  pipeline.add<ParquetTotals>();
+  RunResult result = pipeline.run();
+  const RunMemoryReport& memory = result.benchmark().memory;
+  EXPECT_GE(memory.peak_mapped,
+            static_cast<int64_t>(std::filesystem::file_size(dir.path() / "sales.parquet")));
+  EXPECT_GT(memory.file_resident_end, 0) << "the program itself is file-backed";
+  EXPECT_LE(memory.file_resident_end, memory.resident_end);
+  EXPECT_THAT(result.benchmark().to_string(), HasSubstr("peak mapped files "));
+  EXPECT_EQ(memory::mapped_bytes(), 0) << "readers unmap their files when done";
 }
 
 TEST(Memory, PauseAndMaxMemoryComeFromTheConfiguration) {

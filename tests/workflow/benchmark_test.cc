@@ -62,6 +62,8 @@ TEST(BenchmarkReport, EndsWithTheRunsMemoryAndItsLeaks) {
                    .tracked_end = 100 << 20,
                    .resident_end = 300 << 20,
                    .peak_resident = 900 << 20,
+                   .peak_mapped = int64_t{2} << 30,
+                   .file_resident_end = 20 << 20,
                    .unmanaged_end = 200 << 20,
                    .trimmed = 50 << 20,
                    .pauses = 2,
@@ -69,8 +71,8 @@ TEST(BenchmarkReport, EndsWithTheRunsMemoryAndItsLeaks) {
   EXPECT_THAT(report.to_string(),
               ::testing::EndsWith(
                   "memory: limit 1.0 GiB, peak reserved 512.0 MiB, peak tracked 600.0 MiB, "
-                  "peak RSS 900.0 MiB, at end: RSS 300.0 MiB (untracked 200.0 MiB), trimmed "
-                  "50.0 MiB, paused 2 time(s)\n"
+                  "peak RSS 900.0 MiB, peak mapped files 2.0 GiB, at end: RSS 300.0 MiB (files "
+                  "20.0 MiB, untracked 200.0 MiB), trimmed 50.0 MiB, paused 2 time(s)\n"
                   "memory leak: Sort (OrdersFactory) still holds 1.0 MiB\n"));
 }
 

@@ -15,12 +15,21 @@ int64_t bytes_allocated() noexcept;
 int64_t peak_bytes() noexcept;
 void reset_peak() noexcept;
 
+/// Bytes of files mapped for reading (Parquet files being scanned), and the most at once
+/// since start or reset_peak_mapped(). Mapped pages are the file's: resident while read,
+/// dropped by the kernel under pressure, never counted in bytes_allocated().
+int64_t mapped_bytes() noexcept;
+int64_t peak_mapped_bytes() noexcept;
+void reset_peak_mapped() noexcept;
+
 /// Bytes for people: "512 B", "3.5 KiB", "80.0 MiB", "2.0 GiB".
 std::string format_bytes(int64_t bytes);
 
 /// Called by allocators; not for general use.
 void record_allocation(int64_t bytes) noexcept;
 void record_release(int64_t bytes) noexcept;
+void record_mapping(int64_t bytes) noexcept;
+void record_unmapping(int64_t bytes) noexcept;
 
 /// The capacity a buffer of `size` bytes is given: a multiple of `alignment` (a power of
 /// two), and from 64 KiB on one of four size classes per power of two, so that released

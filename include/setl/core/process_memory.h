@@ -13,6 +13,9 @@ namespace setl::memory {
 struct ProcessMemory {
   int64_t resident_bytes = 0;       ///< VmRSS (0 where unknown)
   int64_t peak_resident_bytes = 0;  ///< VmHWM: highest VmRSS since start or reset
+  /// RssFile: the part of VmRSS backed by files (the program, its libraries, mapped
+  /// input files), which the kernel can drop and read again.
+  int64_t file_resident_bytes = 0;
 };
 
 /// Reads /proc/self/status; zeros where it cannot.

@@ -48,6 +48,11 @@ struct RunMemoryReport {
   int64_t tracked_end = 0;    ///< engine buffers the run allocated still held at its end
   int64_t resident_end = 0;   ///< the process's resident size at the end
   int64_t peak_resident = 0;  ///< highest resident size during the run (0: unknown)
+  /// Most bytes of input files mapped at once (Parquet scans): address space whose pages
+  /// are resident only while read, and the file's rather than the engine's.
+  int64_t peak_mapped = 0;
+  /// The part of resident_end backed by files (program, libraries, mapped inputs).
+  int64_t file_resident_end = 0;
   /// resident_end − bytes_allocated() at the end: heap kept by the allocator, code,
   /// libraries, other buffers — memory setlpp does not track.
   int64_t unmanaged_end = 0;

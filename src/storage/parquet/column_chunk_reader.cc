@@ -43,7 +43,7 @@ ColumnChunkReader::ColumnChunkReader(const ParquetFileReader& file, size_t row_g
       flat_(file.columns().at(column)),
       row_group_(row_group),
       verify_(verify_checksums),
-      window_(static_cast<size_t>(std::max<int64_t>(window_bytes, 1))) {
+      window_bytes_(static_cast<size_t>(std::max<int64_t>(window_bytes, 1))) {
   try {
     const format::ColumnChunk& chunk =
         file.metadata().row_groups.at(row_group).columns.at(flat_.leaf);
@@ -106,9 +106,10 @@ void ColumnChunkReader::load(size_t size) {
   if (pos_ >= buffer_start_ && offset <= buffer_.size() && size <= buffer_.size() - offset) {
     return;
   }
-  size_t length = std::min(chunk_length_ - pos_, std::max(size, window_));
-  buffer_ =
-      file_.read_range(chunk_start_ + static_cast<int64_t>(pos_), static_cast<int64_t>(length));
+  size_t rest = chunk_length_ - pos_;
+  size_t length = file_.maps_bytes() ? rest : std::min(rest, std::max(size, window_bytes_));
+  buffer_ = file_.view_range(chunk_start_ + static_cast<int64_t>(pos_),
+                             static_cast<int64_t>(length), storage_);
   buffer_start_ = pos_;
   bytes_read_ += static_cast<int64_t>(length);
 }

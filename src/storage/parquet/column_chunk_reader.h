@@ -1,12 +1,14 @@
 // Reads one column chunk page by page (private to the storage layer), so that a row group
 // larger than memory is decoded in pieces: read_rows(n) decodes pages until n rows are
-// buffered and hands them over, keeping the dictionary for the pages after. The file is
-// read a window at a time (whole pages; a page larger than the window is read whole).
+// buffered and hands them over, keeping the dictionary for the pages after. A mapped file
+// is viewed in place; otherwise it is read a window at a time (whole pages; a page larger
+// than the window is read whole).
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "setl/core/error.h"
@@ -29,7 +31,7 @@ class ColumnChunkReader {
   /// naming the file, the column, the row group and the page.
   engine::ColumnPtr read_rows(int64_t rows);
   int64_t rows_left() const noexcept { return rows_ - handed_over_; }
-  /// Bytes of the chunk read from the file so far.
+  /// Bytes of the chunk read (or viewed, when the file is mapped) so far.
   int64_t bytes_read() const noexcept { return bytes_read_; }
 
  private:
@@ -48,10 +50,11 @@ class ColumnChunkReader {
   int64_t rows_ = 0;
   int64_t chunk_start_ = 0;
   size_t chunk_length_ = 0;
-  size_t window_;
+  size_t window_bytes_;
   Codec codec_ = Codec::kUncompressed;
   std::unique_ptr<ColumnDecoder> decoder_;
-  std::string buffer_;  // chunk bytes [buffer_start_, buffer_start_ + buffer_.size())
+  std::string storage_;      // read bytes, when the file is not mapped
+  std::string_view buffer_;  // chunk bytes [buffer_start_, buffer_start_ + buffer_.size())
   size_t buffer_start_ = 0;
   size_t pos_ = 0;  // next page header, relative to the chunk
   int64_t values_seen_ = 0;

@@ -6,10 +6,12 @@
 #include <map>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "setl/core/error.h"
+#include "setl/core/memory.h"
 #include "storage/parquet/column_chunk_reader.h"
 
 namespace setl::storage::parquet {
@@ -179,11 +181,29 @@ ParquetFileReader::ParquetFileReader(std::filesystem::path path) : path_(std::mo
     throw IoError("cannot read " + path_.string() + ": " + std::strerror(errno));
   }
   file_size_ = end;
+  if (file_size_ > 0) {
+    // Column chunks are read from the mapping: no copy, and the kernel keeps or drops the
+    // pages as memory allows (they are the file's, not the engine's). pread otherwise.
+    void* mapped = ::mmap(nullptr, static_cast<size_t>(file_size_), PROT_READ, MAP_PRIVATE, fd_, 0);
+    if (mapped != MAP_FAILED) {
+      mapped_ = static_cast<const char*>(mapped);
+      memory::record_mapping(file_size_);
+    }
+  }
   try {
     open_footer();
   } catch (...) {
+    unmap();
     ::close(fd_);
     throw;
+  }
+}
+
+void ParquetFileReader::unmap() noexcept {
+  if (mapped_ != nullptr) {
+    ::munmap(const_cast<char*>(mapped_), static_cast<size_t>(file_size_));
+    memory::record_unmapping(file_size_);
+    mapped_ = nullptr;
   }
 }
 
@@ -225,19 +245,41 @@ void ParquetFileReader::open_footer() {
 }
 
 ParquetFileReader::~ParquetFileReader() {
+  unmap();
   if (fd_ >= 0) {
     ::close(fd_);
   }
 }
 
-std::string ParquetFileReader::read_range(int64_t offset, int64_t length) const {
+void ParquetFileReader::check_range(int64_t offset, int64_t length) const {
   if (offset < 0 || length < 0 || offset > file_size_ || length > file_size_ - offset) {
     throw ParseError("byte range [" + std::to_string(offset) + ", " +
                      std::to_string(offset + length) + ") lies outside the file (" +
                      std::to_string(file_size_) + " bytes)");
   }
+}
+
+std::string_view ParquetFileReader::view_range(int64_t offset, int64_t length,
+                                               std::string& storage) const {
+  check_range(offset, length);
+  if (memory_) {
+    return std::string_view(*memory_).substr(static_cast<size_t>(offset),
+                                             static_cast<size_t>(length));
+  }
+  if (mapped_ != nullptr) {
+    return std::string_view(mapped_ + offset, static_cast<size_t>(length));
+  }
+  storage = read_range(offset, length);
+  return storage;
+}
+
+std::string ParquetFileReader::read_range(int64_t offset, int64_t length) const {
+  check_range(offset, length);
   if (memory_) {
     return memory_->substr(static_cast<size_t>(offset), static_cast<size_t>(length));
+  }
+  if (mapped_ != nullptr) {
+    return std::string(mapped_ + offset, static_cast<size_t>(length));
   }
   std::string bytes(static_cast<size_t>(length), '\0');
   size_t done = 0;

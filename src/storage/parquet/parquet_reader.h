@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "setl/engine/column.h"
@@ -81,16 +82,26 @@ class ParquetFileReader {
   /// Bytes [offset, offset + length) of the file. Throws: ParseError outside the file,
   /// IoError when reading fails.
   std::string read_range(int64_t offset, int64_t length) const;
+  /// The same bytes without a copy when the file is mapped or in memory (valid while the
+  /// reader lives); otherwise read into `storage`.
+  std::string_view view_range(int64_t offset, int64_t length, std::string& storage) const;
+  /// True when view_range never reads (the file is mapped or in memory).
+  bool maps_bytes() const noexcept { return memory_ != nullptr || mapped_ != nullptr; }
   /// Where the data section ends (the footer starts): column chunks lie before it.
   int64_t data_end() const noexcept { return footer_start_; }
 
  private:
+  void check_range(int64_t offset, int64_t length) const;
+  void unmap() noexcept;
   void open_footer();
   void map_schema();
 
   std::filesystem::path path_;
   int fd_ = -1;
   std::shared_ptr<const std::string> memory_;
+  // The file mapped read-only (null if mapping failed). A file truncated in place while
+  // mapped would fault on access: setlpp replaces files by renaming, never in place.
+  const char* mapped_ = nullptr;
   int64_t file_size_ = 0;
   int64_t footer_start_ = 0;
   format::FileMetaData metadata_;
