@@ -2,6 +2,7 @@
 // run exactly (same rows, same order, bit-identical sums), on one thread and on all;
 // spill files are gone afterwards, whatever happened.
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <random>
 
@@ -186,27 +187,28 @@ TEST_P(Spill, TwoJoinsThatEachWantMostOfTheBudgetBothFinish) {
       data.join(people, "customer").join(cities, {"city"}, {"city"}, JoinType::kInner));
 }
 
-// A source that, halfway through its rows, takes most of the budget for itself (as a
+// A source that, after `patience` batches, takes most of the budget for itself (as a
 // scan's read buffer or a cache entry would) and holds it to the end of the stream.
 class GreedySource : public ScanSource {
  public:
-  GreedySource(Table table, int64_t greed) : table_(std::move(table)), greed_(greed) {}
+  GreedySource(Table table, int64_t greed, int64_t patience)
+      : table_(std::move(table)), greed_(greed), patience_(patience) {}
   SchemaPtr schema() const override { return table_.schema(); }
   std::string describe() const override { return "greedy source"; }
   ScanResult scan(const ScanRequest& /*request*/) const override { return {table_, {}}; }
   std::unique_ptr<BatchStream> scan_stream(const ScanRequest& /*request*/,
                                            int64_t batch_bytes) const override {
-    return std::make_unique<Stream>(stream_table(table_, batch_bytes), greed_);
+    return std::make_unique<Stream>(stream_table(table_, batch_bytes), greed_, patience_);
   }
 
  private:
   class Stream : public BatchStream {
    public:
-    Stream(std::unique_ptr<BatchStream> rows, int64_t greed)
-        : rows_(std::move(rows)), greed_(greed) {}
+    Stream(std::unique_ptr<BatchStream> rows, int64_t greed, int64_t patience)
+        : rows_(std::move(rows)), greed_(greed), patience_(patience) {}
     const SchemaPtr& schema() const override { return rows_->schema(); }
     std::optional<RecordBatch> next() override {
-      if (++batches_ == 20 && current_memory_context().budget) {
+      if (++batches_ == patience_ && current_memory_context().budget) {
         held_ = current_memory_context().budget->reserve(greed_, "greedy source");
       }
       return rows_->next();
@@ -215,32 +217,50 @@ class GreedySource : public ScanSource {
    private:
     std::unique_ptr<BatchStream> rows_;
     int64_t greed_;
+    int64_t patience_;
     int64_t batches_ = 0;
     memory::MemoryBudget::Reservation held_;
   };
 
   Table table_;
   int64_t greed_;
+  int64_t patience_;
 };
 
-TEST_P(Spill, ABufferingSortSpillsWhenAnotherPartOfTheRunNeedsTheMemory) {
-  // 20 batches of 64 KiB fit the sort's share of a 4 MiB budget; then the source asks for
-  // 3 MiB, which only the sort can give back: it spills what it holds, and the result is
-  // still the in-memory sort.
-  Limited limited(4 << 20, dir_.path() / "spill");
-  auto source = std::make_shared<GreedySource>(orders(60'000), 3 << 20);
-  LazyFrame query = LazyFrame::scan(source).sort({{"city"}, {"amount", true}});
-  Table unlimited = LazyFrame::from(orders(60'000)).sort({{"city"}, {"amount", true}}).collect();
+// Runs `query` over `input` unlimited, and under 4 MiB over a GreedySource of `input`
+// that takes 3 MiB after `patience` batches of 64 KiB, when the breaker holds more than
+// 1 MiB (but not so much that it spilled by itself): only the breaker can give that memory
+// back, by spilling what it holds, and the result is still the in-memory one.
+void expect_breaker_gives_way(const std::filesystem::path& dir, const Table& input,
+                              int64_t patience,
+                              const std::function<LazyFrame(LazyFrame)>& query) {
+  Limited limited(4 << 20, dir / "spill");
+  Table unlimited = query(LazyFrame::from(input)).collect();
   Table spilled;
   {
     MemoryContextScope scope(limited.context);
-    spilled = query.collect();
+    auto greedy = std::make_shared<GreedySource>(input, 3 << 20, patience);
+    spilled = query(LazyFrame::scan(greedy)).collect();
   }
   EXPECT_THAT(spilled, testing::SameTableAs(unlimited));
   EXPECT_GT(limited.counters->spilled_bytes.load(), 0);
   EXPECT_GE(limited.budget->peak(), 3 << 20);
   EXPECT_EQ(limited.budget->used(), 0);
-  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "spill"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "spill"));
+}
+
+TEST_P(Spill, HoldingBreakersSpillWhenAnotherPartOfTheRunNeedsTheMemory) {
+  // A sort and a window reserve three times their rows, a join build once.
+  expect_breaker_gives_way(dir_.path(), orders(60'000), 20, [](LazyFrame rows) {
+    return rows.sort({{"city"}, {"amount", true}});
+  });
+  LazyFrame people = LazyFrame::from(customers(5'000));
+  expect_breaker_gives_way(dir_.path(), orders(80'000), 30, [&](LazyFrame rows) {
+    return people.join(rows, "customer", JoinType::kLeft);  // rows are the build side
+  });
+  expect_breaker_gives_way(dir_.path(), orders(60'000), 20, [](LazyFrame rows) {
+    return rows.with_column("rn", fn::row_number().over({{"customer"}, {asc("amount")}}));
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, Spill, ::testing::Values(1, 0),

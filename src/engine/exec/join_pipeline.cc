@@ -5,6 +5,7 @@
 // tagged with their input positions, and joined partition by partition (grace hash
 // join); the partitions' outputs merge back on (left position, right position), which is
 // the in-memory join's order.
+#include "engine/exec/held_rows.h"
 #include "engine/exec/merge.h"
 #include "engine/exec/partition_writer.h"
 #include "engine/exec/sequencer.h"
@@ -30,82 +31,60 @@ int64_t build_table_bytes(int64_t rows) {
 constexpr char kProbePosition[] = "__setl_probe_position";
 constexpr char kBuildPosition[] = "__setl_build_position";
 
-// Holds the build side in input order while the reservation grows; past it, partitions
-// it to spill files.
+// Holds the build side in input order while the reservation grows; past it, or when the
+// budget asks for memory, partitions it to spill files (HeldRows).
 class BuildSink : public SequencedSink<Sink> {
  public:
   BuildSink(QueryContext& query, SchemaPtr schema, std::vector<std::string> keys)
-      : SequencedSink("join build"), query_(query), schema_(schema), keys_(std::move(keys)) {
-    if (query_.context.budget) {
-      reservation_ = query_.context.budget->try_reserve(0, query_.holder("HashJoin build"));
-    }
+      : SequencedSink("join build"),
+        query_(query),
+        schema_(schema),
+        held_(query, "HashJoin build", schema, std::move(keys), kBuildPosition) {}
+
+  void finish() override {
+    SequencedSink::finish();
+    held_.close();
   }
 
-  bool partitioned() const { return partitions_ != nullptr; }
+  bool partitioned() const { return held_.partitioned(); }
   int64_t held_rows() const {
     int64_t rows = 0;
-    for (const auto& [sequence, batch] : held_) {
+    for (const auto& [sequence, batch] : held_.held()) {
       rows += batch.num_rows();
     }
     return rows;
   }
-  memory::MemoryBudget::Reservation& reservation() { return reservation_; }
+  memory::MemoryBudget::Reservation& reservation() { return held_.reservation(); }
 
   // The rows held in memory, in input order.
   RecordBatch rows() {
     std::vector<RecordBatch> batches;
-    for (auto& [sequence, batch] : held_) {
+    for (auto& [sequence, batch] : held_.held()) {
       batches.emplace_back(schema_, batch.columns(), batch.num_rows());
     }
-    held_.clear();
+    held_.held().clear();
     return Table(schema_, std::move(batches)).combine();
   }
 
   // Moves what is held to partitions (when the hash table itself does not fit).
-  void partition_held() {
-    start_partitions();
-    for (auto& [sequence, batch] : held_) {
-      partitions_->write(sequence, batch);
-    }
-    held_.clear();
-    reservation_.shrink(reservation_.bytes());
-  }
+  void partition_held() { held_.partition(); }
 
-  PartitionWriter& partitions() { return *partitions_; }
+  PartitionWriter& partitions() { return held_.partitions(); }
 
-  // Reserves `bytes` more; false when refused after the caches gave back what they could.
+  // Reserves `bytes` more (after finish); false when refused even after reclaiming.
   bool reserve(int64_t bytes) {
-    return !query_.context.budget || reservation_.try_grow_reclaiming(bytes);
+    return !query_.context.budget || reservation().try_grow_reclaiming(bytes);
   }
 
  private:
   void step(int64_t sequence, RecordBatch& batch) override {
     current_cancellation().check();
-    if (partitions_) {
-      partitions_->write(sequence, batch);
-      return;
-    }
-    if (reserve(held_bytes(batch))) {
-      held_.emplace_back(sequence, std::move(batch));
-      return;
-    }
-    partition_held();
-    partitions_->write(sequence, batch);
-  }
-
-  void start_partitions() {
-    if (!partitions_) {
-      partitions_ = std::make_unique<PartitionWriter>(query_, schema_, keys_, kBuildPosition,
-                                                      "HashJoin build");
-    }
+    held_.add(sequence, batch, held_bytes(batch));
   }
 
   QueryContext& query_;
   SchemaPtr schema_;
-  std::vector<std::string> keys_;
-  memory::MemoryBudget::Reservation reservation_;
-  std::vector<std::pair<int64_t, RecordBatch>> held_;
-  std::unique_ptr<PartitionWriter> partitions_;
+  HeldRows held_;
 };
 
 class ProbeTransform : public Transform {

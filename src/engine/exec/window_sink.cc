@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 
+#include "engine/exec/held_rows.h"
 #include "engine/exec/merge.h"
 #include "engine/exec/partition_writer.h"
 #include "engine/exec/sequencer.h"
@@ -38,10 +39,12 @@ class WindowSink : public SequencedSink<BreakerSink> {
         output_(std::move(output)),
         name_(std::move(name)),
         function_(std::move(function)),
-        keys_(function_.window().partition_by) {
-    if (query_.context.budget) {
-      reservation_ = query_.context.budget->try_reserve(0, query_.holder("Window"));
-    }
+        keys_(function_.window().partition_by),
+        held_(query, "Window", input_, keys_, kPosition) {}
+
+  void finish() override {
+    SequencedSink::finish();
+    held_.close();
   }
 
   ~WindowSink() override {
@@ -51,12 +54,12 @@ class WindowSink : public SequencedSink<BreakerSink> {
   }
 
   std::unique_ptr<BatchStream> output() override {
-    if (!partitions_) {
+    if (!held_.partitioned()) {
       Table rows = held_table();
       return stream_table(rows.with_column(name_, function_), query_.context.batch_bytes);
     }
     std::vector<SpillRun> results;
-    for (const SpillRun& run : partitions_->finish()) {
+    for (const SpillRun& run : held_.partitions().finish()) {
       evaluate_partition(run, 0, results);
       discard(query_.spill_space(), run);
     }
@@ -68,41 +71,18 @@ class WindowSink : public SequencedSink<BreakerSink> {
   }
 
  private:
-  bool reserve(int64_t bytes) {
-    return !query_.context.budget || reservation_.try_grow_reclaiming(bytes);
-  }
-
   void step(int64_t sequence, RecordBatch& batch) override {
     current_cancellation().check();
-    if (partitions_) {
-      partitions_->write(sequence, batch);
-      return;
-    }
-    if (reserve(work_bytes(batch))) {
-      held_.emplace_back(sequence, std::move(batch));
-      return;
-    }
-    if (keys_.empty()) {
-      // One partition: nothing to split. Throws OutOfMemoryError naming the window.
-      reservation_.grow(work_bytes(batch));
-      held_.emplace_back(sequence, std::move(batch));
-      return;
-    }
-    partitions_ = std::make_unique<PartitionWriter>(query_, input_, keys_, kPosition, "Window");
-    for (auto& [held_sequence, held_batch] : held_) {
-      partitions_->write(held_sequence, held_batch);
-    }
-    held_.clear();
-    reservation_.release();
-    partitions_->write(sequence, batch);
+    // Without PARTITION BY the rows cannot be split: a refusal is an OutOfMemoryError.
+    held_.add(sequence, batch, work_bytes(batch));
   }
 
   Table held_table() {
     std::vector<RecordBatch> batches;
-    for (auto& [sequence, batch] : held_) {
+    for (auto& [sequence, batch] : held_.held()) {
       batches.emplace_back(input_, batch.columns(), batch.num_rows());
     }
-    held_.clear();
+    held_.held().clear();
     return Table(input_, std::move(batches));
   }
 
@@ -152,9 +132,7 @@ class WindowSink : public SequencedSink<BreakerSink> {
   std::string name_;
   Expr function_;
   std::vector<std::string> keys_;
-  memory::MemoryBudget::Reservation reservation_;
-  std::vector<std::pair<int64_t, RecordBatch>> held_;
-  std::unique_ptr<PartitionWriter> partitions_;
+  HeldRows held_;
   std::vector<SpillRun> results_;
 };
 
