@@ -9,6 +9,7 @@
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/parse_value.h"
+#include "storage/row_batcher.h"
 
 namespace setl::storage {
 namespace {
@@ -279,51 +280,30 @@ int64_t append_copy_line(std::string_view line, const std::vector<engine::Field>
 class CopyStream : public engine::BatchStream {
  public:
   CopyStream(std::unique_ptr<Session> session, engine::SchemaPtr schema, int64_t batch_bytes)
-      : session_(std::move(session)),
-        schema_(std::move(schema)),
-        batch_bytes_(std::max<int64_t>(batch_bytes, 1)) {}
+      : session_(std::move(session)), batcher_(std::move(schema), batch_bytes) {}
 
-  const engine::SchemaPtr& schema() const override { return schema_; }
+  const engine::SchemaPtr& schema() const override { return batcher_.schema(); }
 
   std::optional<engine::RecordBatch> next() override {
-    if (done_) {
-      return std::nullopt;
-    }
-    std::vector<engine::ColumnBuilder> builders;
-    for (const engine::Field& field : schema_->fields()) {
-      builders.emplace_back(field.type);
-    }
-    int64_t rows = 0;
-    int64_t bytes = 0;
-    while (bytes < batch_bytes_) {
-      char* buffer = nullptr;
-      int length = PQgetCopyData(session_->get(), &buffer, 0);
-      if (length <= 0) {
-        finish(length);
-        break;
-      }
-      std::unique_ptr<char, decltype(&PQfreemem)> line(buffer, &PQfreemem);
-      bytes += append_copy_line(std::string_view(buffer, static_cast<size_t>(length)),
-                                schema_->fields(), builders, stats_.rows + rows, session_->where());
-      ++rows;
-    }
-    if (rows == 0) {
-      return std::nullopt;
-    }
-    std::vector<engine::ColumnPtr> columns;
-    for (engine::ColumnBuilder& builder : builders) {
-      columns.push_back(builder.finish());
-    }
-    stats_.rows += rows;
-    return engine::RecordBatch(schema_, std::move(columns), rows);
+    return batcher_.next(
+        [&](std::vector<engine::ColumnBuilder>& builders, int64_t row) -> std::optional<int64_t> {
+          char* buffer = nullptr;
+          int length = PQgetCopyData(session_->get(), &buffer, 0);
+          if (length <= 0) {
+            finish(length);
+            return std::nullopt;
+          }
+          std::unique_ptr<char, decltype(&PQfreemem)> line(buffer, &PQfreemem);
+          return append_copy_line(std::string_view(buffer, static_cast<size_t>(length)),
+                                  batcher_.schema()->fields(), builders, row, session_->where());
+        });
   }
 
-  engine::ScanStats stats() const override { return stats_; }
+  engine::ScanStats stats() const override { return {.rows = batcher_.rows()}; }
 
  private:
   // The COPY ended (-1) or failed (-2): checks how.
   void finish(int length) {
-    done_ = true;
     if (length == -2) {
       throw IoError("PostgreSQL " + session_->where() +
                     ": COPY failed: " + PQerrorMessage(session_->get()));
@@ -335,10 +315,7 @@ class CopyStream : public engine::BatchStream {
   }
 
   std::unique_ptr<Session> session_;
-  engine::SchemaPtr schema_;
-  int64_t batch_bytes_;
-  bool done_ = false;
-  engine::ScanStats stats_;
+  detail::RowBatcher batcher_;
 };
 
 }  // namespace

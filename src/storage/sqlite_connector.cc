@@ -12,6 +12,7 @@
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/parse_value.h"
+#include "storage/row_batcher.h"
 
 namespace setl::storage {
 namespace {
@@ -240,56 +241,32 @@ class SqliteStream : public engine::BatchStream {
                std::string where, int64_t batch_bytes)
       : db_(path, false),
         statement_(db_.prepare(sql)),
-        schema_(std::move(schema)),
         where_(std::move(where)),
-        batch_bytes_(std::max<int64_t>(batch_bytes, 1)) {}
+        batcher_(std::move(schema), batch_bytes) {}
 
-  const engine::SchemaPtr& schema() const override { return schema_; }
+  const engine::SchemaPtr& schema() const override { return batcher_.schema(); }
 
   std::optional<engine::RecordBatch> next() override {
-    if (done_) {
-      return std::nullopt;
-    }
-    std::vector<engine::ColumnBuilder> builders;
-    for (const engine::Field& field : schema_->fields()) {
-      builders.emplace_back(field.type);
-    }
-    int64_t rows = 0;
-    int64_t bytes = 0;
-    while (bytes < batch_bytes_) {
-      int status = sqlite3_step(statement_.get());
-      if (status == SQLITE_DONE) {
-        done_ = true;
-        break;
-      }
-      if (status != SQLITE_ROW) {
-        throw IoError(where_ + ": SQLite error while reading row " +
-                      std::to_string(stats_.rows + rows + 1));
-      }
-      bytes += append_row(statement_.get(), *schema_, builders, stats_.rows + rows, where_);
-      ++rows;
-    }
-    if (rows == 0) {
-      return std::nullopt;
-    }
-    std::vector<engine::ColumnPtr> columns;
-    for (engine::ColumnBuilder& builder : builders) {
-      columns.push_back(builder.finish());
-    }
-    stats_.rows += rows;
-    return engine::RecordBatch(schema_, std::move(columns), rows);
+    return batcher_.next(
+        [&](std::vector<engine::ColumnBuilder>& builders, int64_t row) -> std::optional<int64_t> {
+          int status = sqlite3_step(statement_.get());
+          if (status == SQLITE_DONE) {
+            return std::nullopt;
+          }
+          if (status != SQLITE_ROW) {
+            throw IoError(where_ + ": SQLite error while reading row " + std::to_string(row + 1));
+          }
+          return append_row(statement_.get(), *batcher_.schema(), builders, row, where_);
+        });
   }
 
-  engine::ScanStats stats() const override { return stats_; }
+  engine::ScanStats stats() const override { return {.rows = batcher_.rows()}; }
 
  private:
   Database db_;
   Database::Statement statement_;
-  engine::SchemaPtr schema_;
   std::string where_;
-  int64_t batch_bytes_;
-  bool done_ = false;
-  engine::ScanStats stats_;
+  detail::RowBatcher batcher_;
 };
 
 }  // namespace

@@ -5,8 +5,8 @@
 
 #include "postgres_fixture.h"
 #include "setl/core/error.h"
-#include "setl/core/memory.h"
 #include "testing/columns.h"
+#include "testing/stream_reading.h"
 #include "testing/temp_dir.h"
 
 namespace setl::storage {
@@ -15,8 +15,10 @@ namespace {
 using engine::Table;
 using testing::cells;
 using ::testing::ElementsAre;
+using testing::expect_streams_in_small_batches;
 using ::testing::HasSubstr;
 using testing::message_of;
+using testing::wide_rows;
 
 class PostgresConnectorTest : public ::testing::Test {
  protected:
@@ -47,42 +49,6 @@ Table sample() {
       {"day", testing::dates({"2024-02-29", std::nullopt, "1970-01-01"})},
       {"at", stamps.finish()},
   });
-}
-
-// `rows` rows of about 60 bytes each: ids, amounts and text.
-Table wide_rows(int64_t rows) {
-  engine::ColumnBuilder id(engine::DataType::int64()), amount(engine::DataType::float64()),
-      text(engine::DataType::string());
-  for (int64_t row = 0; row < rows; ++row) {
-    id.append_int(row);
-    amount.append_double(static_cast<double>(row % 1000) / 4);
-    text.append_string("row " + std::to_string(row) + " of a table larger than one batch");
-  }
-  return Table::from_columns(
-      {{"id", id.finish()}, {"amount", amount.finish()}, {"text", text.finish()}});
-}
-
-// Streams `connector` in 64 KiB batches: the rows equal a whole read, and the engine never
-// holds much more than a batch (the table is about 12 MiB).
-void expect_streams_in_small_batches(const Connector& connector, int64_t rows) {
-  int64_t baseline = memory::bytes_allocated();
-  std::unique_ptr<engine::BatchStream> stream = connector.scan_stream({}, 64 << 10);
-  int64_t most = 0;
-  int64_t batches = 0;
-  int64_t id_sum = 0;
-  while (std::optional<engine::RecordBatch> batch = stream->next()) {
-    ++batches;
-    most = std::max(most, memory::bytes_allocated() - baseline);
-    EXPECT_LT(batch->memory_size(), 512 << 10);
-    const int64_t* ids = batch->column(0)->values<int64_t>();
-    for (int64_t row = 0; row < batch->num_rows(); ++row) {
-      id_sum += ids[row];
-    }
-  }
-  EXPECT_EQ(stream->stats().rows, rows);
-  EXPECT_EQ(id_sum, rows * (rows - 1) / 2);
-  EXPECT_GT(batches, 100);
-  EXPECT_LT(most, int64_t{2} << 20) << "the scan held more than a few batches";
 }
 
 TEST_F(PostgresConnectorTest, StreamsATableLargerThanABatchPieceByPiece) {
