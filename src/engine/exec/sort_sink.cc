@@ -78,7 +78,14 @@ class SortSink : public BreakerSink, private memory::Reclaimer {
       incoming = query_.context.budget->try_reserve(0, query_.holder("Sort"));
       if (!incoming.try_grow_reclaiming(bytes)) {
         spill_buffered();
-        incoming.grow(bytes);  // one batch does not fit: OutOfMemoryError names us
+        try {
+          incoming.grow(bytes);  // one batch does not fit: OutOfMemoryError names us
+        } catch (const OutOfMemoryError&) {
+          if (broken()) {
+            return;  // a spill failed on another thread: that error is the query's
+          }
+          throw;
+        }
       }
     }
     std::lock_guard lock(mutex_);
@@ -116,6 +123,11 @@ class SortSink : public BreakerSink, private memory::Reclaimer {
   std::string reclaimer_name() const override { return query_.holder("Sort"); }
   int64_t reclaimable_bytes() const override { return buffered_.load(); }
   int64_t reclaim(int64_t /*bytes*/) override { return spill_buffered(); }
+
+  bool broken() {
+    std::lock_guard lock(mutex_);
+    return broken_;
+  }
 
   // Spills what is buffered, unless the sink is finishing; returns the bytes it gave back.
   int64_t spill_buffered() {
