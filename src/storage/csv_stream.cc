@@ -35,6 +35,7 @@ class CsvStream : public engine::BatchStream {
     const MemoryContext& context = current_memory_context();
     if (context.budget) {
       std::string holder = "CSV scan " + path.filename().string();
+      reserving_ = true;
       reservation_ = context.budget->try_reserve(
           0, context.owner.empty() ? holder : holder + " (" + context.owner + ")");
       if (context.budget->limit() > 0) {
@@ -99,8 +100,8 @@ class CsvStream : public engine::BatchStream {
   // reclaiming (caches evict, sorts spill), it reads on with that much unreserved: its
   // block is small next to the budget (kBlockShareOfBudget).
   void account() {
-    if (reservation_.bytes() == 0 && !current_memory_context().budget) {
-      return;
+    if (!reserving_) {
+      return;  // opened without a budget: nothing to reserve from
     }
     int64_t held = static_cast<int64_t>(block_.capacity()) + ready_bytes_;
     if (held > reservation_.bytes()) {
@@ -246,6 +247,7 @@ class CsvStream : public engine::BatchStream {
   engine::SchemaPtr output_schema_;
   std::deque<engine::RecordBatch> ready_;
   int64_t ready_bytes_ = 0;
+  bool reserving_ = false;
   memory::MemoryBudget::Reservation reservation_;
   std::vector<std::string> rejects_;
   engine::ScanStats stats_;

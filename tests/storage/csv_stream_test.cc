@@ -120,6 +120,21 @@ std::string gzip_text(const std::string& text) {
   return out;
 }
 
+TEST(CsvStream, OpenedWithoutABudgetItReservesNothingWhereverItIsRead) {
+  testing::TempDir dir;
+  write_text(dir.path() / "t.csv", tricky_csv(50'000));
+  auto csv = make_connector<CsvConnector>(dir.path() / "t.csv");
+  std::unique_ptr<engine::BatchStream> stream = csv->scan_stream({}, 64 << 10);
+  auto budget = memory::MemoryBudget::create(int64_t{32} << 20);
+  MemoryContextScope scope({.budget = budget});
+  int64_t rows = 0;
+  while (std::optional<engine::RecordBatch> batch = stream->next()) {
+    rows += batch->num_rows();
+  }
+  EXPECT_EQ(rows, 50'000);
+  EXPECT_EQ(budget->peak(), 0);
+}
+
 TEST(CsvStream, DecompressesGzipAndZstdPieceByPiece) {
   testing::TempDir dir;
   const int rows = 90'000;
