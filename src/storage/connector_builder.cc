@@ -70,6 +70,10 @@ std::shared_ptr<Connector> build_csv(const Config& section) {
   if (section.has("null_values")) {
     options.null_values = section.get_string_list("null_values");
   }
+  if (section.has("column_names")) {
+    options.column_names = section.get_string_list("column_names");
+  }
+  options.trailing_delimiter = section.get_or<bool>("trailing_delimiter", false);
   options.infer_rows = section.get_or<int64_t>("infer_rows", options.infer_rows);
   options.permissive = section.get_or<bool>("permissive", false);
   if (section.has("rejects_path")) {
@@ -166,8 +170,8 @@ Registry& registry() {
     std::vector<StorageType> built_in = {
         {"CSV",
          {},
-         {"path", "header", "delimiter", "quote", "escape", "null_values", "infer_rows",
-          "permissive", "rejects_path", "batch_rows"},
+         {"path", "header", "delimiter", "quote", "escape", "null_values", "column_names",
+          "trailing_delimiter", "infer_rows", "permissive", "rejects_path", "batch_rows"},
          "CSV file (.gz/.zst compressed by name)",
          build_csv},
         {"JSONL",

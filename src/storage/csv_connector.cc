@@ -43,6 +43,13 @@ void write_field(std::ostream& out, std::string_view text, const CsvOptions& opt
   out << options.quote;
 }
 
+void end_line(std::ostream& out, const CsvOptions& options) {
+  if (options.trailing_delimiter) {
+    out << options.delimiter;
+  }
+  out << '\n';
+}
+
 void write_header(std::ostream& out, const engine::Schema& schema, const CsvOptions& options) {
   for (size_t c = 0; c < schema.num_fields(); ++c) {
     if (c > 0) {
@@ -50,7 +57,7 @@ void write_header(std::ostream& out, const engine::Schema& schema, const CsvOpti
     }
     write_field(out, schema.field(c).name, options);
   }
-  out << '\n';
+  end_line(out, options);
 }
 
 void write_batch(std::ostream& out, const engine::RecordBatch& batch, const CsvOptions& options) {
@@ -78,7 +85,7 @@ void write_batch(std::ostream& out, const engine::RecordBatch& batch, const CsvO
           out << column.scalar(row).to_display();
       }
     }
-    out << '\n';
+    end_line(out, options);
   }
 }
 
@@ -91,6 +98,9 @@ CsvConnector::CsvConnector(ConnectorKey key, std::filesystem::path path, CsvOpti
   }
   if (options_.batch_rows <= 0) {
     throw ConfigError("CSV batch_rows must be positive");
+  }
+  if (options_.schema && !options_.column_names.empty()) {
+    throw ConfigError("CSV options give both a schema and column_names: give one");
   }
   if (options_.permissive && options_.rejects_path.empty()) {
     options_.rejects_path = this->path().string() + ".rejects.tsv";
@@ -118,6 +128,9 @@ void CsvConnector::write_file_stream(engine::BatchStream& rows, bool append) con
     std::string expected;
     for (size_t c = 0; c < schema.num_fields(); ++c) {
       expected += (c ? std::string(1, options_.delimiter) : "") + schema.field(c).name;
+    }
+    if (options_.trailing_delimiter) {
+      expected += options_.delimiter;
     }
     if (!first_line.empty() && first_line.back() == '\r') {
       first_line.pop_back();

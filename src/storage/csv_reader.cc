@@ -162,7 +162,10 @@ class RecordReader {
       }
       if (pos_ < end_ && data_[pos_] == delimiter) {
         ++pos_;
-        continue;
+        if (!options_.trailing_delimiter ||
+            (pos_ < end_ && data_[pos_] != '\n' && data_[pos_] != '\r')) {
+          continue;
+        }
       }
       if (pos_ < end_ && data_[pos_] == '\r') {
         ++pos_;
@@ -296,6 +299,14 @@ CsvParse prepare_csv(std::string_view data, const std::string& where, const CsvO
     parse.header = names;
   }
 
+  if (!options.column_names.empty()) {
+    if (options.header && names.size() != options.column_names.size()) {
+      throw SchemaError(where + ": the header has " + std::to_string(names.size()) +
+                        " columns but " + std::to_string(options.column_names.size()) +
+                        " column names were given");
+    }
+    names = options.column_names;
+  }
   if (options.schema) {
     parse.schema = options.schema;
     if (options.header && names.size() != options.schema->num_fields()) {

@@ -1,5 +1,7 @@
 #include "setl/storage/csv_connector.h"
 
+#include <fstream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -84,6 +86,73 @@ TEST(CsvConnector, OptionsForDialects) {
             (std::vector<std::string>{"column_1", "column_2", "column_3"}));
   EXPECT_THAT(cells(table, "column_2"), ElementsAre("a;b", "it's"));
   EXPECT_THAT(cells(table, "column_3"), ElementsAre("null", "x"));
+}
+
+TEST(CsvConnector, TrailingDelimitersOfDbgenFilesCloseTheRecord) {
+  testing::TempDir dir;
+  // dbgen's .tbl dialect: '|' after every field, the last included; CRLF works as well.
+  auto path = dir.write("region.tbl", "0|AFRICA|lar deposits|\n1|AMERICA||\r\n2|ASIA|\"a|b\"|\n");
+  CsvOptions options;
+  options.header = false;
+  options.delimiter = '|';
+  options.trailing_delimiter = true;
+  options.column_names = {"r_regionkey", "r_name", "r_comment"};
+  auto connector = make_connector<CsvConnector>(path, options);
+  EXPECT_EQ(connector->schema()->to_string(),
+            "r_regionkey: int64, r_name: string, r_comment: string");
+  Table table = connector->read();
+  EXPECT_THAT(cells(table, "r_name"), ElementsAre("AFRICA", "AMERICA", "ASIA"));
+  EXPECT_THAT(cells(table, "r_comment"), ElementsAre("lar deposits", "null", "a|b"));
+
+  // Without the option the same file has one field too many on every line.
+  CsvOptions plain = options;
+  plain.trailing_delimiter = false;
+  plain.column_names.clear();
+  EXPECT_EQ(make_connector<CsvConnector>(path, plain)->schema()->num_fields(), 4U);
+  plain.column_names = options.column_names;
+  EXPECT_THAT(
+      message_of<ParseError>([&] { return make_connector<CsvConnector>(path, plain)->read(); }),
+      HasSubstr("expected 3 fields, found 4"));
+
+  // Written files keep the dialect, and read back the same.
+  auto copy = make_connector<CsvConnector>(dir.path() / "copy.tbl", options);
+  copy->write(table, SaveMode::kOverwrite);
+  std::ifstream in(dir.path() / "copy.tbl");
+  std::string first_line;
+  std::getline(in, first_line);
+  EXPECT_EQ(first_line, "0|AFRICA|lar deposits|");
+  EXPECT_EQ(copy->read().to_string(), table.to_string());
+}
+
+TEST(CsvConnector, ColumnNamesWithoutTypesNameTheColumnsAndKeepInference) {
+  testing::TempDir dir;
+  auto headerless = dir.write("h.csv", "1,2024-01-05,x\n2,2024-02-05,y\n");
+  CsvOptions options;
+  options.header = false;
+  options.column_names = {"id", "day", "tag"};
+  EXPECT_EQ(make_connector<CsvConnector>(headerless, options)->schema()->to_string(),
+            "id: int64, day: date32, tag: string");
+
+  // With a header, the names replace it; a count that differs is refused.
+  auto with_header = dir.write("w.csv", "a,b,c\n1,2,3\n");
+  options.header = true;
+  EXPECT_EQ(make_connector<CsvConnector>(with_header, options)->schema()->names(),
+            (std::vector<std::string>{"id", "day", "tag"}));
+  options.column_names = {"id", "day"};
+  EXPECT_THAT(message_of<SchemaError>(
+                  [&] { return make_connector<CsvConnector>(with_header, options)->schema(); }),
+              HasSubstr("the header has 3 columns but 2 column names were given"));
+  options.header = false;
+  EXPECT_THAT(message_of<ParseError>(
+                  [&] { return make_connector<CsvConnector>(headerless, options)->read(); }),
+              HasSubstr("expected 2 fields, found 3"));
+
+  // Names and a schema together are ambiguous.
+  options.schema = std::make_shared<engine::Schema>(
+      std::vector<engine::Field>{{"a", DataType::int32(), true}, {"b", DataType::string(), true}});
+  EXPECT_THAT(
+      message_of<ConfigError>([&] { return make_connector<CsvConnector>(headerless, options); }),
+      HasSubstr("both a schema and column_names"));
 }
 
 TEST(CsvConnector, ExplicitSchemaAndCrLf) {

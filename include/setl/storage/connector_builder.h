@@ -6,10 +6,10 @@
 //
 //   auto orders = setl::storage::build_connector(config.section("connectors.orders"));
 //
-// CSV keys: path (required), header, delimiter, quote, escape, null_values, infer_rows,
-// permissive, rejects_path, batch_rows. JSONL keys: path, infer_rows, batch_rows.
-// PARQUET keys: path (required), compression (none, snappy, gzip, zstd, lz4_raw),
-// compression_level, row_group_rows, page_rows, data_page_version (1 or 2), dictionary,
+// CSV keys: path (required), header, delimiter, quote, escape, null_values, column_names,
+// trailing_delimiter, infer_rows, permissive, rejects_path, batch_rows. JSONL keys: path,
+// infer_rows, batch_rows. PARQUET keys: path (required), compression (none, snappy, gzip, zstd,
+// lz4_raw), compression_level, row_group_rows, page_rows, data_page_version (1 or 2), dictionary,
 // write_checksums, verify_checksums.
 // PARTITIONED keys: path, format (CSV, JSONL or PARQUET), partition_by (a list).
 // SQLITE keys: path (required), and table or query. POSTGRES keys: host, port, database,

@@ -35,6 +35,13 @@ struct CsvOptions {
   std::vector<std::string> null_values = {""};
   /// Column names and types; inferred when absent. With no header, names are column_1, ...
   engine::SchemaPtr schema;
+  /// Names for the columns when only the types should be inferred (a headerless file, or
+  /// to replace a header's names); as many as the file has fields. Not with `schema`.
+  std::vector<std::string> column_names;
+  /// Every line ends with one extra delimiter (TPC-H dbgen's `.tbl` files: `1|abc|`): a
+  /// delimiter right before a line's end closes the record instead of starting an empty
+  /// field, and written lines end with one too. An empty last field is then `a||`.
+  bool trailing_delimiter = false;
   int64_t infer_rows = 10'000;
   /// Send malformed records to `rejects_path` instead of failing.
   bool permissive = false;
