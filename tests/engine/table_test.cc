@@ -70,6 +70,24 @@ TEST(Table, WorksAcrossManyBatches) {
   EXPECT_TRUE(doubled.at(99'990, "w").is_null());
 }
 
+TEST(Table, MemorySizeCountsEachSharedBufferOnce) {
+  ColumnBuilder builder(DataType::int64());
+  for (int i = 0; i < 100'000; ++i) {
+    builder.append_int(i);
+  }
+  Table whole = Table::from_columns({{"v", builder.finish()}});
+  const int64_t held = whole.memory_size();
+  EXPECT_GE(held, 800'000);
+  // Slices of one buffer, the same table twice and a column repeated hold nothing more.
+  Table sliced = whole.rechunk(1'000);
+  ASSERT_EQ(sliced.batches().size(), 100u);
+  EXPECT_EQ(sliced.memory_size(), held);
+  EXPECT_EQ(sliced.union_all(whole).memory_size(), held);
+  EXPECT_EQ(whole.select({col("v"), col("v").alias("w")}).memory_size(), held);
+  // A computed column is new memory.
+  EXPECT_GT(whole.with_column("w", col("v") + 1).memory_size(), held + 700'000);
+}
+
 TEST(Table, LimitSliceAndUnion) {
   Table table = people();
   EXPECT_THAT(cells(table.limit(2), "name"), ElementsAre("ada", "bob"));

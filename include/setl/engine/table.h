@@ -52,7 +52,8 @@ class [[nodiscard]] Table {
   ColumnPtr column(std::string_view name) const;
   /// The cell at a row and column (slow; for tests and display).
   Scalar at(int64_t row, std::string_view column) const;
-  /// Bytes of the buffers the table references.
+  /// Bytes of memory the buffers the table references hold, each buffer counted once
+  /// however many batches, slices or columns share it.
   int64_t memory_size() const;
 
   /// All rows in one batch (copies when there are several batches).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -78,9 +79,18 @@ Scalar Table::at(int64_t row, std::string_view column) const {
 }
 
 int64_t Table::memory_size() const {
+  // Slices, projections and generated batches share buffers; each is held once.
+  std::unordered_set<const Buffer*> seen;
   int64_t size = 0;
   for (const RecordBatch& batch : batches_) {
-    size += batch.memory_size();
+    for (const ColumnPtr& column : batch.columns()) {
+      for (const BufferPtr* buffer :
+           {&column->validity_buffer(), &column->values_buffer(), &column->chars_buffer()}) {
+        if (*buffer && seen.insert(buffer->get()).second) {
+          size += static_cast<int64_t>((*buffer)->capacity());
+        }
+      }
+    }
   }
   return size;
 }
