@@ -83,6 +83,33 @@ TEST(Expr, InListFollowsSqlNullRules) {
   EXPECT_THAT(eval("a in (1, null)"), ElementsAre("true", "null", "null", "null"));
   EXPECT_THAT(eval("a not in (1, 4)"), ElementsAre("false", "true", "null", "false"));
   EXPECT_THAT(eval("x in (1.5, 3)"), ElementsAre("true", "false", "false", "null"));
+  EXPECT_THAT(eval("s in ('wörld', 'Hell', 'Hello ')"),
+              ElementsAre("false", "true", "null", "false"));
+  EXPECT_THAT(eval("d in ('2024-02-29')"), ElementsAre("false", "false", "null", "true"));
+  EXPECT_THAT(eval("n32 in (6, 8)"), ElementsAre("false", "true", "false", "true"));
+  EXPECT_THAT(eval("p in (false)"), ElementsAre("false", "true", "null", "false"));
+}
+
+TEST(Expr, LongInListsAnswerLikeShortOnes) {
+  // Past a dozen values the list is a hash set: the same answers, NULLs included.
+  std::string numbers = "a in (4";
+  std::string texts = "s in ('Hello'";
+  std::string days = "d in ('2024-01-31'";
+  std::string floats = "x in (2.5";
+  std::string int32s = "n32 in (7";
+  for (int i = 100; i < 130; ++i) {
+    numbers += ", " + std::to_string(i);
+    texts += ", 'w" + std::to_string(i) + "'";
+    days += ", '2030-01-1" + std::to_string((i - 100) % 9 + 1) + "'";
+    floats += ", " + std::to_string(i) + ".25";
+    int32s += ", " + std::to_string(i);
+  }
+  EXPECT_THAT(eval(numbers + ")"), ElementsAre("false", "false", "null", "true"));
+  EXPECT_THAT(eval(numbers + ", null)"), ElementsAre("null", "null", "null", "true"));
+  EXPECT_THAT(eval(texts + ")"), ElementsAre("true", "false", "null", "false"));
+  EXPECT_THAT(eval(days + ")"), ElementsAre("true", "false", "null", "false"));
+  EXPECT_THAT(eval(floats + ")"), ElementsAre("false", "true", "false", "null"));
+  EXPECT_THAT(eval(int32s + ")"), ElementsAre("false", "false", "true", "false"));
 }
 
 TEST(Expr, BetweenCaseAndCoalesce) {
@@ -109,6 +136,77 @@ TEST(Expr, StringFunctionsCountCodePoints) {
   EXPECT_THAT(eval("s || '!' || a"), ElementsAre("Hello!1", "wörld!2", "null", "  pad  !4"));
   EXPECT_THAT(eval("concat(s, '?')"), ElementsAre("Hello?", "wörld?", "null", "  pad  ?"));
   EXPECT_THAT(eval("replace(s, 'l', 'L')"), ElementsAre("HeLLo", "wörLd", "null", "  pad  "));
+}
+
+// A plain recursive LIKE, the specification the engine's compiled patterns must agree with.
+bool reference_like(std::string_view text, std::string_view pattern) {
+  if (pattern.empty()) {
+    return text.empty();
+  }
+  if (pattern[0] == '%') {
+    for (size_t skip = 0; skip <= text.size(); ++skip) {
+      if (reference_like(text.substr(skip), pattern.substr(1))) {
+        return true;
+      }
+    }
+    return false;
+  }
+  if (text.empty()) {
+    return false;
+  }
+  // Sample texts are ASCII here, so _ is one byte.
+  return (pattern[0] == '_' || pattern[0] == text[0]) &&
+         reference_like(text.substr(1), pattern.substr(1));
+}
+
+TEST(Expr, LikePatternsOfEveryShapeAgreeWithTheDefinition) {
+  // Every text over {a, b} up to 6 letters, against patterns of literal pieces, % and _ in
+  // every position: exact, prefix%, %suffix, %contains%, a%b%a with overlapping ends, ...
+  std::vector<std::string> texts = {""};
+  for (size_t begin = 0, length = 0; length < 6; ++length) {
+    size_t end = texts.size();
+    for (size_t i = begin; i < end; ++i) {
+      texts.push_back(texts[i] + "a");
+      texts.push_back(texts[i] + "b");
+    }
+    begin = end;
+  }
+  std::vector<std::optional<std::string>> values(texts.begin(), texts.end());
+  values.push_back(std::nullopt);
+  Table table = Table::from_columns({{"s", testing::strings(values)}});
+  const std::vector<std::string> patterns = {
+      "",      "a",       "ab",      "%",       "%%",    "a%",    "%a",      "%ab%",
+      "ab%ba", "aba%aba", "%a%",     "a%a",     "%b%b%", "a%%b",  "_",       "_%",
+      "%_b",   "a_a%",    "%ba%ab%", "b%a%b%a", "abab",  "%aaaa", "aa%aa%aa"};
+  for (const std::string& pattern : patterns) {
+    std::vector<std::string> got =
+        cells(*table.select({col("s").like(pattern).alias("m")}).column("m"));
+    ASSERT_EQ(got.size(), texts.size() + 1);
+    for (size_t i = 0; i < texts.size(); ++i) {
+      ASSERT_EQ(got[i], reference_like(texts[i], pattern) ? "true" : "false")
+          << "'" << texts[i] << "' LIKE '" << pattern << "'";
+    }
+    EXPECT_EQ(got.back(), "null");
+  }
+  // Multi-byte characters: % and the pieces never split a code point, _ takes a whole one.
+  Table words = Table::from_columns({{"s", testing::strings({"crème brûlée", "über", "ü"})}});
+  EXPECT_THAT(cells(*words.select({col("s").like("%è%û%").alias("m")}).column("m")),
+              ElementsAre("true", "false", "false"));
+  EXPECT_THAT(cells(*words.select({col("s").like("_ber").alias("m")}).column("m")),
+              ElementsAre("false", "true", "false"));
+  EXPECT_THAT(cells(*words.select({col("s").like("%ü").alias("m")}).column("m")),
+              ElementsAre("false", "false", "true"));
+}
+
+TEST(Expr, TextTestsWithAColumnArgumentMatchRowByRow) {
+  Table table = Table::from_columns({{"s", testing::strings({"abc", "abc", std::nullopt, "xy"})},
+                                     {"t", testing::strings({"b", "d", "a", std::nullopt})}});
+  auto test = [&](const std::string& text) {
+    return cells(*table.select({parse_expr(text).alias("m")}).column("m"));
+  };
+  EXPECT_THAT(test("contains(s, t)"), ElementsAre("true", "false", "null", "null"));
+  EXPECT_THAT(test("starts_with(s, t)"), ElementsAre("false", "false", "null", "null"));
+  EXPECT_THAT(test("ends_with(s, 'c')"), ElementsAre("true", "true", "null", "false"));
 }
 
 TEST(Expr, DateFunctions) {

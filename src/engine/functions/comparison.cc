@@ -1,4 +1,5 @@
 // Comparisons (= != < <= > >=) and IN. After binding both sides have one type.
+#include <algorithm>
 #include <unordered_set>
 
 #include "engine/functions/registry.h"
@@ -127,60 +128,103 @@ Datum compare(const BoundExpr&, const std::vector<Datum>& args, int64_t rows) {
   return Datum{std::make_shared<Column>(DataType::boolean(), rows, validity, out), {}};
 }
 
-// x IN (v1, v2, ...): TRUE if x equals a value, NULL if x is NULL or no value matched but
-// the list holds a NULL, else FALSE (SQL semantics).
-Datum in_list(const BoundExpr& expr, const std::vector<Datum>& args, int64_t rows) {
-  const DataType& type = expr.args[0].type;
-  bool list_has_null = false;
-  std::unordered_set<int64_t> integers;
-  std::unordered_set<double> doubles;
-  std::unordered_set<std::string_view> strings;
-  std::unordered_set<bool> bools;
+// Marks the rows whose value is in `list`: TRUE when found, NULL when not found but the list
+// holds a NULL, else FALSE. Short lists are searched in place (a few compares beat a hash);
+// long ones go through a hash set built once per batch.
+template <class Key, class ValueAt>
+void mark_members(const Column& column, int64_t rows, const std::vector<Key>& list,
+                  bool list_has_null, ValueAt value_at, uint8_t* values, uint8_t* validity) {
+  constexpr size_t kLinearLimit = 12;
+  auto mark = [&](auto contains) {
+    for (int64_t row = 0; row < rows; ++row) {
+      if (column.is_null(row)) {
+        continue;
+      }
+      if (contains(value_at(row))) {
+        set_bit(values, row, true);
+        set_bit(validity, row, true);
+      } else if (!list_has_null) {
+        set_bit(validity, row, true);
+      }
+    }
+  };
+  if (list.size() <= kLinearLimit) {
+    mark([&](const Key& key) { return std::find(list.begin(), list.end(), key) != list.end(); });
+  } else {
+    std::unordered_set<Key> set(list.begin(), list.end());
+    mark([&](const Key& key) { return set.count(key) > 0; });
+  }
+}
+
+template <class Key>
+std::vector<Key> list_values(const std::vector<Datum>& args, bool& list_has_null,
+                             Key (Scalar::*get)() const) {
+  std::vector<Key> list;
   for (size_t i = 1; i < args.size(); ++i) {
     const Scalar& value = args[i].scalar;
     if (value.is_null()) {
       list_has_null = true;
-    } else if (type.id() == TypeId::kString) {
-      strings.insert(value.as_string());
-    } else if (type.id() == TypeId::kFloat64) {
-      doubles.insert(value.as_double());
-    } else if (type.id() == TypeId::kBool) {
-      bools.insert(value.as_bool());
     } else {
-      integers.insert(value.as_int());
+      list.push_back(static_cast<Key>((value.*get)()));
     }
   }
+  return list;
+}
+
+// x IN (v1, v2, ...): TRUE if x equals a value, NULL if x is NULL or no value matched but
+// the list holds a NULL, else FALSE (SQL semantics).
+Datum in_list(const BoundExpr& expr, const std::vector<Datum>& args, int64_t rows) {
+  const DataType& type = expr.args[0].type;
   ColumnPtr column = to_column(args[0], rows);
+  const Column& c = *column;
   size_t bytes = static_cast<size_t>((rows + 7) / 8);
   auto values = Buffer::allocate(bytes, true);
   auto validity = Buffer::allocate(bytes, true);
-  for (int64_t row = 0; row < rows; ++row) {
-    if (column->is_null(row)) {
-      continue;
+  uint8_t* value_bits = values->mutable_data();
+  uint8_t* valid_bits = validity->mutable_data();
+  bool list_has_null = false;
+  switch (type.id()) {
+    case TypeId::kString: {
+      std::vector<std::string_view> list;
+      for (size_t i = 1; i < args.size(); ++i) {
+        args[i].scalar.is_null() ? void(list_has_null = true)
+                                 : list.push_back(args[i].scalar.as_string());
+      }
+      mark_members(
+          c, rows, list, list_has_null, [&](int64_t row) { return c.string_value(row); },
+          value_bits, valid_bits);
+      break;
     }
-    bool found = false;
-    switch (type.id()) {
-      case TypeId::kString:
-        found = strings.count(column->string_value(row)) > 0;
-        break;
-      case TypeId::kFloat64:
-        found = doubles.count(column->values<double>()[row]) > 0;
-        break;
-      case TypeId::kBool:
-        found = bools.count(column->bool_value(row)) > 0;
-        break;
-      case TypeId::kInt32:
-      case TypeId::kDate32:
-        found = integers.count(column->values<int32_t>()[row]) > 0;
-        break;
-      default:
-        found = integers.count(column->values<int64_t>()[row]) > 0;
+    case TypeId::kFloat64: {
+      auto list = list_values<double>(args, list_has_null, &Scalar::as_double);
+      const double* data = c.values<double>();
+      mark_members(
+          c, rows, list, list_has_null, [&](int64_t row) { return data[row]; }, value_bits,
+          valid_bits);
+      break;
     }
-    if (found) {
-      set_bit(values->mutable_data(), row, true);
-      set_bit(validity->mutable_data(), row, true);
-    } else if (!list_has_null) {
-      set_bit(validity->mutable_data(), row, true);
+    case TypeId::kBool: {
+      auto list = list_values<bool>(args, list_has_null, &Scalar::as_bool);
+      mark_members(
+          c, rows, list, list_has_null, [&](int64_t row) { return c.bool_value(row); }, value_bits,
+          valid_bits);
+      break;
+    }
+    case TypeId::kInt32:
+    case TypeId::kDate32: {
+      auto list = list_values<int64_t>(args, list_has_null, &Scalar::as_int);
+      const int32_t* data = c.values<int32_t>();
+      mark_members(
+          c, rows, list, list_has_null,
+          [&](int64_t row) { return static_cast<int64_t>(data[row]); }, value_bits, valid_bits);
+      break;
+    }
+    default: {
+      auto list = list_values<int64_t>(args, list_has_null, &Scalar::as_int);
+      const int64_t* data = c.values<int64_t>();
+      mark_members(
+          c, rows, list, list_has_null, [&](int64_t row) { return data[row]; }, value_bits,
+          valid_bits);
     }
   }
   return Datum{std::make_shared<Column>(DataType::boolean(), rows, validity, values), {}};

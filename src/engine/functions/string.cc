@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "engine/functions/registry.h"
+#include "engine/functions/text_match.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
 
@@ -32,43 +33,6 @@ size_t byte_offset(std::string_view text, int64_t index) {
     --index;
   }
   return at;
-}
-
-// SQL LIKE with % (any run) and _ (one code point), case-sensitive, no escape character.
-bool like_match(std::string_view text, std::string_view pattern) {
-  size_t t = 0;
-  size_t p = 0;
-  size_t star_p = std::string_view::npos;
-  size_t star_t = 0;
-  auto next_char = [](std::string_view s, size_t at) {
-    ++at;
-    while (at < s.size() && is_continuation(static_cast<unsigned char>(s[at]))) {
-      ++at;
-    }
-    return at;
-  };
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '%') {
-      star_p = p++;
-      star_t = t;
-    } else if (p < pattern.size() && pattern[p] == '_') {
-      t = next_char(text, t);
-      ++p;
-    } else if (p < pattern.size() && pattern[p] == text[t]) {
-      ++t;
-      ++p;
-    } else if (star_p != std::string_view::npos) {
-      p = star_p + 1;
-      star_t = next_char(text, star_t);
-      t = star_t;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '%') {
-    ++p;
-  }
-  return p == pattern.size();
 }
 
 std::string replace_all(std::string_view text, std::string_view from, std::string_view to) {
@@ -103,8 +67,39 @@ enum class Text {
   kReplace
 };
 
+constexpr TextMatcher::Kind matcher_kind(Text fn) {
+  return fn == Text::kLike         ? TextMatcher::Kind::kLike
+         : fn == Text::kContains   ? TextMatcher::Kind::kContains
+         : fn == Text::kStartsWith ? TextMatcher::Kind::kStartsWith
+                                   : TextMatcher::Kind::kEndsWith;
+}
+
+// A text test against one constant pattern, compiled once for the batch (the pattern is
+// not broadcast to a column).
+Datum match_constant(TextMatcher::Kind kind, const Datum& text, const Scalar& pattern,
+                     int64_t rows) {
+  TextMatcher matcher(kind, pattern.as_string());
+  ColumnPtr column = to_column(text, rows);
+  BufferPtr validity = normalized_validity(*column);
+  auto out = Buffer::allocate(static_cast<size_t>((rows + 7) / 8), true);
+  uint8_t* bits = out->mutable_data();
+  for (int64_t row = 0; row < rows; ++row) {
+    if ((validity == nullptr || get_bit(validity->data(), row)) &&
+        matcher.matches(column->string_value(row))) {
+      set_bit(bits, row, true);
+    }
+  }
+  return Datum{std::make_shared<Column>(DataType::boolean(), rows, validity, out), {}};
+}
+
 template <Text fn>
 Datum string_kernel(const BoundExpr&, const std::vector<Datum>& args, int64_t rows) {
+  if constexpr (fn == Text::kLike || fn == Text::kContains || fn == Text::kStartsWith ||
+                fn == Text::kEndsWith) {
+    if (args[1].is_scalar() && !args[1].scalar.is_null()) {
+      return match_constant(matcher_kind(fn), args[0], args[1].scalar, rows);
+    }
+  }
   KernelInputs inputs = kernel_inputs(args, rows);
   const std::vector<ColumnPtr>& columns = inputs.columns;
   const BufferPtr& validity = inputs.validity;
