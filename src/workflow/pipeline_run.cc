@@ -32,6 +32,7 @@ MemoryContext run_memory(const MemoryOptions& options) {
   context.max_spill_bytes = options.max_spill_bytes;
   context.batch_bytes = options.batch_bytes;
   context.max_batches_in_flight = options.max_batches_in_flight;
+  context.threads = options.threads;
   return context;
 }
 

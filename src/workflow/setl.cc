@@ -60,6 +60,25 @@ double threshold(const Config& memory, const std::string& key) {
   return value;
 }
 
+// engine.threads: the engine threads of this context's runs (0 or absent: the process's).
+int read_engine_threads(const Config& config) {
+  if (!config.has("engine")) {
+    return 0;
+  }
+  Config engine = config.section("engine");
+  for (const std::string& key : engine.keys()) {
+    if (key != "threads") {
+      throw ConfigError("section 'engine': unknown key '" + key + "' (expected threads)");
+    }
+  }
+  int64_t threads = engine.get_or<int64_t>("threads", 0);
+  if (threads < 0 || threads > 1024) {
+    throw ConfigError("engine.threads must be between 1 and 1024 (0: every core), found " +
+                      std::to_string(threads));
+  }
+  return static_cast<int>(threads);
+}
+
 // The `memory:` section; SETL_MEMORY_LIMIT is the limit when memory.limit is absent.
 MemoryOptions read_memory_section(const Config& config) {
   MemoryOptions options;
@@ -114,6 +133,7 @@ MemoryOptions read_memory_section(const Config& config) {
   if (options.pause > 0 && options.limit == 0) {
     throw ConfigError("memory.pause is a share of memory.limit; set a limit as well");
   }
+  options.threads = read_engine_threads(config);
   return options;
 }
 

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "setl/engine/execution.h"
 #include "test_factories.h"
 #include "testing/temp_dir.h"
 
@@ -45,6 +46,30 @@ TEST(Setl, FactoriesReachConfigAndResourcesThroughTheContext) {
   EXPECT_EQ(pipeline.last_output<std::string>(), "sqlite://dw/sales");
   EXPECT_EQ(pipeline.name(), "daily");
   EXPECT_EQ(pipeline.context(), &setl);
+}
+
+class ReportsEngineThreads : public Factory<int> {
+ public:
+  int process() override { return engine::num_threads(); }
+};
+
+TEST(Setl, EachContextsRunsUseItsEngineThreads) {
+  Setl one(Config::from_yaml("engine:\n  threads: 1\n"));
+  Setl two(Config::from_yaml("engine:\n  threads: 2\n"));
+  Pipeline first = one.new_pipeline();
+  first.add_factory<ReportsEngineThreads>();
+  Pipeline second = two.new_pipeline();
+  second.add_factory<ReportsEngineThreads>();
+  first.run();
+  second.run();
+  EXPECT_EQ(first.last_output<int>(), 1);
+  EXPECT_EQ(second.last_output<int>(), 2);
+  EXPECT_EQ(one.memory_options().threads, 1);
+
+  EXPECT_THAT(message_of<ConfigError>([] { Setl(Config::from_yaml("engine:\n  threads: -1\n")); }),
+              HasSubstr("engine.threads must be between 1 and 1024"));
+  EXPECT_THAT(message_of<ConfigError>([] { Setl(Config::from_yaml("engine:\n  thread: 2\n")); }),
+              HasSubstr("section 'engine': unknown key 'thread' (expected threads)"));
 }
 
 TEST(Setl, FactoryWithoutContextGetsAStateError) {

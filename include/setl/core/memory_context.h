@@ -1,7 +1,7 @@
 // What the work on a thread may use: a share of the run's memory budget, a directory to
-// spill to and how much it may write there, and the batch size of its streams; and where
-// it counts what it did. A pipeline run sets one per factory (memory.limit,
-// memory.spill_dir, ...); a program can set one for a block of code:
+// spill to and how much it may write there, the batch size of its streams and how many
+// engine threads; and where it counts what it did. A pipeline run sets one per factory
+// (memory.limit, memory.spill_dir, ...); a program can set one for a block of code:
 //
 //   MemoryContextScope scope({.budget = memory::MemoryBudget::create(64 << 20)});
 //   Table sorted = orders.lazy().sort({{"amount"}}).collect();   // spills past 64 MiB
@@ -41,6 +41,9 @@ struct MemoryContext {
   /// engine's threads. Batches waiting for a worker are reserved from the budget (up to
   /// an eighth of it).
   int64_t max_batches_in_flight = 0;
+  /// Engine threads the work may use (its queries' workers, parallel scans and parses);
+  /// 0: the process default (engine::set_num_threads, initially every core).
+  int threads = 0;
   /// Who runs the work (a factory's name), for errors and the budget's holder names.
   std::string owner;
   /// Where counters go (may be shared); null: not counted.

@@ -1,5 +1,6 @@
-// How many threads the engine's operators use. The default is every core; 1 runs
-// everything on the calling thread.
+// How many threads the engine's operators use. The process default is every core; work
+// under a MemoryContext with `threads` set (a pipeline run's `engine.threads`, or a
+// MemoryContextScope) uses that many instead. 1 runs everything on the calling thread.
 #pragma once
 
 #include <cstddef>
@@ -7,8 +8,10 @@
 
 namespace setl::engine {
 
-/// Sets the worker count of the engine's task arena (0 = all cores).
+/// Sets the process default thread count (0 = all cores).
 void set_num_threads(int threads);
+/// The thread count work started on this thread uses: the current MemoryContext's
+/// `threads` if set, else the process default.
 int num_threads();
 
 /// Calls body(0) ... body(count - 1) on the engine's arena (morsel-parallel). The caller's

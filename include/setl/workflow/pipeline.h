@@ -48,8 +48,8 @@ struct InputOptions {
   std::string fingerprint;
 };
 
-/// Memory settings of a run (the `memory:` configuration section; see README "Large
-/// inputs in bounded memory").
+/// Memory and thread settings of a run (the `memory:` configuration section and
+/// `engine.threads`; see README "Large inputs in bounded memory").
 struct MemoryOptions {
   /// The run-wide budget in bytes shared by every factory's queries; 0: unlimited.
   int64_t limit = 0;
@@ -62,6 +62,9 @@ struct MemoryOptions {
   /// Batches a query has in flight (memory.batches_in_flight); 0: twice the engine's
   /// threads. Batches waiting for a worker are reserved from the budget too.
   int64_t max_batches_in_flight = 0;
+  /// Engine threads each query of the run uses (`engine.threads`); 0: the process default
+  /// (engine::set_num_threads, initially every core). Two runs in one process can differ.
+  int threads = 0;
   /// Per-factory caps by factory name (memory.max_memory.<name>); they override
   /// FactoryBase::set_max_memory.
   std::map<std::string, int64_t> max_memory;

@@ -124,6 +124,8 @@ class Setl {
   ///     spill_dir: /data/spill # default: .setl-spill in the working directory
   ///     max_spill: 100GiB      # cap on one query's spill files; absent: none
   ///     batch_bytes: 8MiB      # the size streams cut batches to
+  ///   engine:
+  ///     threads: 4             # engine threads per query of these runs; 0: every core
   const MemoryOptions& memory_options() const noexcept { return memory_; }
 
   /// A new, empty pipeline bound to this context.

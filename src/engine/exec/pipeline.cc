@@ -167,6 +167,7 @@ void run_pipeline(Pipeline& pipeline, Sink& sink) {
           group.run([&, task, bytes] {
             read_ahead.give_back(bytes);
             JobContextScope scope(context);
+            TaskThreadsScope threads_scope(threads);
             guarded(std::move(*task));
             --in_flight;
           });

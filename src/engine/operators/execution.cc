@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <exception>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -12,23 +13,34 @@
 #include "engine/operators/parallel.h"
 #include "setl/core/cancellation.h"
 #include "setl/core/job_group.h"
+#include "setl/core/memory_context.h"
 
 namespace setl::engine {
 namespace {
 
 std::mutex arena_mutex;
 int configured_threads = 0;
-std::shared_ptr<tbb::task_arena> shared_arena;
+// One arena per thread count in use: runs with different counts never share workers'
+// concurrency limits, and an arena is made once per count, not per query.
+std::map<int, std::shared_ptr<tbb::task_arena>> arenas;
+// On a task the engine runs: the thread count of the work that spawned it (a worker
+// thread has no MemoryContext of its own).
+thread_local int task_threads = 0;
 
-std::shared_ptr<tbb::task_arena> arena() {
+int default_threads() {
   std::lock_guard lock(arena_mutex);
-  if (!shared_arena) {
-    int threads = configured_threads > 0
-                      ? configured_threads
-                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    shared_arena = std::make_shared<tbb::task_arena>(threads);
+  return configured_threads > 0
+             ? configured_threads
+             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+std::shared_ptr<tbb::task_arena> arena_for(int threads) {
+  std::lock_guard lock(arena_mutex);
+  std::shared_ptr<tbb::task_arena>& arena = arenas[threads];
+  if (!arena) {
+    arena = std::make_shared<tbb::task_arena>(threads);
   }
-  return shared_arena;
+  return arena;
 }
 
 }  // namespace
@@ -36,11 +48,14 @@ std::shared_ptr<tbb::task_arena> arena() {
 void set_num_threads(int threads) {
   std::lock_guard lock(arena_mutex);
   configured_threads = threads < 0 ? 0 : threads;
-  shared_arena.reset();
 }
 
 int num_threads() {
-  return arena()->max_concurrency();
+  if (task_threads > 0) {
+    return task_threads;
+  }
+  int scoped = current_memory_context().threads;
+  return scoped > 0 ? scoped : default_threads();
 }
 
 namespace detail {
@@ -51,8 +66,8 @@ void parallel_for(size_t count, const std::function<void(size_t)>& body) {
   if (count == 0) {
     return;
   }
-  std::shared_ptr<tbb::task_arena> workers = arena();
-  if (count == 1 || workers->max_concurrency() == 1) {
+  const int threads = num_threads();
+  if (count == 1 || threads == 1) {
     for (size_t i = 0; i < count; ++i) {
       token.check();
       body(i);
@@ -62,7 +77,7 @@ void parallel_for(size_t count, const std::function<void(size_t)>& body) {
   std::exception_ptr error;
   std::mutex error_mutex;
   std::atomic<bool> failed{false};
-  workers->execute([&] {
+  arena_for(threads)->execute([&] {
     tbb::parallel_for(tbb::blocked_range<size_t>(0, count, 1),
                       [&](const tbb::blocked_range<size_t>& range) {
                         for (size_t i = range.begin(); i != range.end(); ++i) {
@@ -71,6 +86,7 @@ void parallel_for(size_t count, const std::function<void(size_t)>& body) {
                           }
                           try {
                             JobContextScope scope(context);
+                            TaskThreadsScope threads_scope(threads);
                             token.check();
                             body(i);
                           } catch (...) {
@@ -89,7 +105,19 @@ void parallel_for(size_t count, const std::function<void(size_t)>& body) {
 }
 
 void in_arena(const std::function<void()>& body) {
-  arena()->execute(body);
+  const int threads = num_threads();
+  arena_for(threads)->execute([&] {
+    TaskThreadsScope scope(threads);
+    body();
+  });
+}
+
+TaskThreadsScope::TaskThreadsScope(int threads) : previous_(task_threads) {
+  task_threads = threads;
+}
+
+TaskThreadsScope::~TaskThreadsScope() {
+  task_threads = previous_;
 }
 
 }  // namespace detail
