@@ -83,6 +83,84 @@ TEST(LazyFrame, CollectsTheSameAsEagerOperations) {
   EXPECT_EQ(*lazy.schema(), *eager.schema());
 }
 
+// `rows` rows: id = i % keys, a value, and a "note" column both sides have.
+Table keyed(int64_t rows, int64_t keys, const std::string& value, const std::string& note) {
+  std::vector<std::optional<int64_t>> ids;
+  std::vector<std::optional<int64_t>> values;
+  std::vector<std::optional<std::string>> notes;
+  for (int64_t i = 0; i < rows; ++i) {
+    ids.push_back(i % keys);
+    values.push_back(i * 7);
+    notes.push_back(note + std::to_string(i));
+  }
+  return Table::from_columns({{"id", testing::int64s(ids)},
+                              {value, testing::int64s(values)},
+                              {"note", testing::strings(notes)}});
+}
+
+Table sorted_by_every_column(const Table& table) {
+  std::vector<SortKey> keys;
+  for (const std::string& name : table.schema()->names()) {
+    keys.push_back({name});
+  }
+  return table.sort(keys);
+}
+
+TEST(LazyFrame, InnerJoinsBuildTheirHashTableOnTheSmallerSide) {
+  Table few = keyed(20, 20, "rank", "c");
+  Table many = keyed(3'000, 25, "amount", "o");
+  // The right side is the build side; a much larger right input is swapped to the probe
+  // side under a projection that restores the columns (note_right stays the right's).
+  LazyFrame swapped = LazyFrame::from(few).join(LazyFrame::from(many), "id");
+  EXPECT_EQ(swapped.explain(),
+            "Project [id, rank, note_right AS note, amount, note AS note_right]\n"
+            "  Join inner on id = id\n"
+            "    Table (3000 rows) [id, amount, note]\n"
+            "    Table (20 rows) [id, rank, note]\n");
+  Table eager = few.join(many, "id");
+  Table collected = swapped.collect();
+  EXPECT_EQ(*collected.schema(), *eager.schema());
+  EXPECT_EQ(collected.num_rows(), 2'400);
+  EXPECT_THAT(sorted_by_every_column(collected), SameTableAs(sorted_by_every_column(eager)));
+
+  // Already the right way round, and joins whose sides mean something, stay as written.
+  EXPECT_THAT(LazyFrame::from(many).join(LazyFrame::from(few), "id").explain(),
+              ::testing::StartsWith("Join inner on id = id\n  Table (3000 rows)"));
+  EXPECT_THAT(LazyFrame::from(few).join(LazyFrame::from(many), "id", JoinType::kLeft).explain(),
+              ::testing::StartsWith("Join left on id = id\n"));
+  // Filters count: a selective filter on the large side makes it the smaller one.
+  EXPECT_THAT(LazyFrame::from(few)
+                  .join(LazyFrame::from(many).filter("amount = 7 and id = 1 and note = 'o1'"), "id")
+                  .explain(),
+              ::testing::StartsWith("Join inner on id = id\n"));
+}
+
+TEST(LazyFrame, SwappedJoinsOfSameNamedColumnsKeepEachSidesValues) {
+  // Both sides are [id, note]: the swapped join's "note" is the other side's, so the
+  // projection must exchange them even though the names come out in the same order.
+  Table few = keyed(10, 10, "x", "c").select({"id", "note"});
+  Table many = keyed(500, 10, "x", "o").select({"id", "note"});
+  LazyFrame lazy = LazyFrame::from(few).join(LazyFrame::from(many), "id");
+  EXPECT_THAT(lazy.explain(),
+              ::testing::StartsWith("Project [id, note_right AS note, note AS note_right]\n"));
+  Table eager = few.join(many, "id");
+  EXPECT_THAT(sorted_by_every_column(lazy.collect()), SameTableAs(sorted_by_every_column(eager)));
+}
+
+TEST(LazyFrame, SwappedJoinsKeepKeysOfDifferentNamesAndTypes) {
+  Table few = Table::from_columns(
+      {{"k", testing::int32s({1, 2, 3})}, {"label", testing::strings({"a", "b", "c"})}});
+  Table many = keyed(300, 5, "amount", "o");
+  // Differently named keys: both key columns stay, each with its own side's type.
+  LazyFrame lazy = LazyFrame::from(few).join(LazyFrame::from(many), {"k"}, {"id"});
+  EXPECT_THAT(lazy.explain(), ::testing::StartsWith("Project [k, label, id, amount, note]\n"));
+  Table eager = few.join(many, {"k"}, {"id"});
+  Table collected = lazy.collect();
+  EXPECT_EQ(collected.schema()->to_string(),
+            "k: int32, label: string, id: int64, amount: int64, note: string");
+  EXPECT_THAT(sorted_by_every_column(collected), SameTableAs(sorted_by_every_column(eager)));
+}
+
 TEST(LazyFrame, PushesFiltersBelowProjectionsAndIntoScans) {
   auto source = std::make_shared<RecordingSource>(orders());
   LazyFrame lazy = LazyFrame::scan(source)

@@ -591,5 +591,29 @@ TEST(ParquetMalformed, CorruptedFootersAndPagesNeverCrash) {
               HasSubstr("corrupt Parquet footer length"));
 }
 
+TEST(ParquetConnector, FooterRowCountsSteerTheJoinBuildSide) {
+  testing::TempDir dir;
+  auto numbers = [](int64_t rows) {
+    engine::ColumnBuilder id(DataType::int64());
+    for (int64_t r = 0; r < rows; ++r) {
+      id.append_int(r % 50);
+    }
+    return Table::from_columns({{"id", id.finish()}});
+  };
+  auto small = make_connector<ParquetConnector>(dir.path() / "small.parquet");
+  auto large = make_connector<ParquetConnector>(dir.path() / "large.parquet");
+  EXPECT_EQ(large->estimated_rows(), std::nullopt);  // no file yet
+  small->write(numbers(50), SaveMode::kOverwrite);
+  large->write(numbers(5'000), SaveMode::kOverwrite);
+  EXPECT_EQ(small->estimated_rows(), 50);
+  EXPECT_EQ(large->estimated_rows(), 5'000);
+  // The large file goes to the probe side (first input) although it was written right.
+  engine::LazyFrame joined = small->lazy().join(large->lazy(), "id");
+  EXPECT_THAT(joined.explain(), ::testing::StartsWith("Join inner on id = id\n  Scan parquet"));
+  EXPECT_THAT(joined.explain(), HasSubstr("large.parquet"));
+  EXPECT_LT(joined.explain().find("large.parquet"), joined.explain().find("small.parquet"));
+  EXPECT_EQ(joined.collect().num_rows(), 5'000);
+}
+
 }  // namespace
 }  // namespace setl::storage

@@ -76,6 +76,9 @@ class ScanSource {
                                                                  int64_t batch_bytes) const;
   /// True if scan() returns only rows matching the request's filter.
   virtual bool applies_filter_exactly() const { return false; }
+  /// The rows a scan without a filter would return, when known cheaply (file metadata);
+  /// the optimizer uses it to pick join build sides. nullopt: unknown.
+  virtual std::optional<int64_t> estimated_rows() const { return std::nullopt; }
 };
 
 }  // namespace setl::engine

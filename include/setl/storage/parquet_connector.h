@@ -108,6 +108,8 @@ class ParquetConnector : public FileConnector {
   /// Throws: SchemaError if the file holds nested columns (naming them; scan the flat
   /// columns instead); ParseError for corrupt files, naming the file, column and page.
   engine::ScanResult scan(const engine::ScanRequest& request) const override;
+  /// The footer's row count (reads the footer only).
+  std::optional<int64_t> estimated_rows() const override;
   /// Reads one row group at a time (its columns in parallel), in batches of about
   /// `batch_bytes`; row groups the filter excludes by their statistics are skipped.
   std::unique_ptr<engine::BatchStream> scan_stream(const engine::ScanRequest& request,

@@ -68,6 +68,11 @@ Table execute(const NodePtr& node);
 std::unique_ptr<BatchStream> execute_stream(const NodePtr& node);
 std::string explain(const NodePtr& node);
 NodePtr optimize(const NodePtr& node);
+/// The node over new inputs (same kind and parameters).
+NodePtr rebuild(const NodePtr& node, std::vector<NodePtr> inputs);
+/// Swaps the inputs of inner joins whose right (build) input is expected to be much larger
+/// than the left, restoring the original columns with a projection.
+NodePtr choose_join_sides(const NodePtr& node);
 
 }  // namespace plan
 }  // namespace setl::engine

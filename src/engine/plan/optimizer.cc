@@ -1,5 +1,6 @@
 // The LazyFrame optimizer: constant folding and boolean simplification, filter merging and
-// predicate pushdown, then projection pruning down to the scans. Every rewrite keeps the
+// predicate pushdown, then projection pruning down to the scans, then each inner join's
+// build side (join_sides.cc). Every rewrite keeps the
 // result identical; the SQLite differential and lazy-vs-eager tests check that.
 #include <algorithm>
 #include <map>
@@ -147,7 +148,9 @@ NodePtr with_filters(NodePtr node, const std::vector<Expr>& predicates) {
 
 NodePtr push_filters(const NodePtr& node, std::vector<Expr> predicates);
 
-NodePtr rebuild_with_inputs(const NodePtr& node, std::vector<NodePtr> inputs) {
+}  // namespace
+
+NodePtr rebuild(const NodePtr& node, std::vector<NodePtr> inputs) {
   switch (node->kind) {
     case Kind::kTable:
     case Kind::kScan:
@@ -173,6 +176,8 @@ NodePtr rebuild_with_inputs(const NodePtr& node, std::vector<NodePtr> inputs) {
   }
   throw InternalError("unknown plan node");
 }
+
+namespace {
 
 // Maps a join's output column names to the left or right input column they show.
 void join_columns(const NodePtr& node, std::map<std::string, std::string>& left,
@@ -241,7 +246,7 @@ NodePtr push_filters(const NodePtr& node, std::vector<Expr> predicates) {
     }
     case Kind::kSort:
     case Kind::kDistinct:
-      return rebuild_with_inputs(node, {push_filters(node->inputs[0], std::move(predicates))});
+      return rebuild(node, {push_filters(node->inputs[0], std::move(predicates))});
     case Kind::kUnion:
       return union_all(push_filters(node->inputs[0], predicates),
                        push_filters(node->inputs[1], predicates));
@@ -313,7 +318,7 @@ NodePtr push_filters(const NodePtr& node, std::vector<Expr> predicates) {
       for (const NodePtr& input : node->inputs) {
         inputs.push_back(push_filters(input, {}));
       }
-      return with_filters(rebuild_with_inputs(node, std::move(inputs)), predicates);
+      return with_filters(rebuild(node, std::move(inputs)), predicates);
     }
   }
   throw InternalError("unknown plan node");
@@ -481,7 +486,7 @@ NodePtr optimize(const NodePtr& node) {
   NodePtr pushed = push_filters(node, {});
   NodePtr pruned = prune(pushed, std::nullopt);
   // Pruning may expose filters directly over scans again; a second pushdown merges them.
-  return push_filters(pruned, {});
+  return choose_join_sides(push_filters(pruned, {}));
 }
 
 }  // namespace setl::engine::plan

@@ -100,6 +100,14 @@ engine::SchemaPtr ParquetConnector::schema() const {
   return ParquetFileReader(path()).schema();
 }
 
+std::optional<int64_t> ParquetConnector::estimated_rows() const {
+  if (!exists()) {
+    return std::nullopt;
+  }
+  int64_t rows = ParquetFileReader(path()).metadata().num_rows;
+  return rows >= 0 ? std::optional<int64_t>(rows) : std::nullopt;  // the footer is untrusted
+}
+
 engine::ScanResult ParquetConnector::scan(const engine::ScanRequest& request) const {
   return scan_reader(ParquetFileReader(path()), request, options_.verify_checksums);
 }
