@@ -164,105 +164,268 @@ Table q18(const Tables& t) {
       .collect();
 }
 
+Expr e(const char* text) {
+  return engine::parse_expr(text);
+}
+
+// A one-row frame joined to every row (for comparisons with a scalar subquery's value).
+LazyFrame with_scalar(const LazyFrame& rows, const LazyFrame& one_row) {
+  return rows.with_column("__one", lit(int64_t{1}))
+      .join(one_row.with_column("__one", lit(int64_t{1})), "__one")
+      .drop({"__one"});
+}
+
+Table q2(const Tables& t) {
+  LazyFrame europe = scan(t.nation).join(scan(t.region).filter("r_name = 'EUROPE'"),
+                                         {"n_regionkey"}, {"r_regionkey"});
+  LazyFrame offers = scan(t.partsupp)
+                         .join(scan(t.supplier), {"ps_suppkey"}, {"s_suppkey"})
+                         .join(europe, {"s_nationkey"}, {"n_nationkey"});
+  LazyFrame cheapest = offers.group_by({"ps_partkey"})
+                           .agg({engine::fn::min(col("ps_supplycost")).alias("min_cost")});
+  return scan(t.part)
+      .filter("p_size = 15 and p_type like '%BRASS'")
+      .join(offers, {"p_partkey"}, {"ps_partkey"})
+      .join(cheapest, {"p_partkey", "ps_supplycost"}, {"ps_partkey", "min_cost"}, JoinType::kSemi)
+      .select({"s_acctbal", "s_name", "n_name", "p_partkey", "p_mfgr", "s_address", "s_phone",
+               "s_comment"})
+      .sort({desc("s_acctbal"), asc("n_name"), asc("s_name"), asc("p_partkey")})
+      .limit(100)
+      .collect();
+}
+
+Table q4(const Tables& t) {
+  return scan(t.orders)
+      .filter("o_orderdate >= date '1993-07-01' and o_orderdate < date '1993-10-01'")
+      .join(scan(t.lineitem).filter("l_commitdate < l_receiptdate"), {"o_orderkey"}, {"l_orderkey"},
+            JoinType::kSemi)
+      .group_by({"o_orderpriority"})
+      .agg({count_all().alias("order_count")})
+      .sort({asc("o_orderpriority")})
+      .collect();
+}
+
+Table q7(const Tables& t) {
+  auto nations = [&](const char* key, const char* name) {
+    return scan(t.nation)
+        .filter("n_name in ('FRANCE', 'GERMANY')")
+        .select({col("n_nationkey").alias(key), col("n_name").alias(name)});
+  };
+  LazyFrame suppliers =
+      scan(t.supplier).join(nations("supp_key", "supp_nation"), {"s_nationkey"}, {"supp_key"});
+  LazyFrame customers =
+      scan(t.customer).join(nations("cust_key", "cust_nation"), {"c_nationkey"}, {"cust_key"});
+  return scan(t.lineitem)
+      .filter("l_shipdate between date '1995-01-01' and date '1996-12-31'")
+      .join(suppliers, {"l_suppkey"}, {"s_suppkey"})
+      .join(scan(t.orders), {"l_orderkey"}, {"o_orderkey"})
+      .join(customers, {"o_custkey"}, {"c_custkey"})
+      .filter(
+          "(supp_nation = 'FRANCE' and cust_nation = 'GERMANY') or "
+          "(supp_nation = 'GERMANY' and cust_nation = 'FRANCE')")
+      .select({col("supp_nation"), col("cust_nation"),
+               engine::fn::year(col("l_shipdate")).alias("l_year"), revenue().alias("volume")})
+      .group_by({"supp_nation", "cust_nation", "l_year"})
+      .agg({sum(col("volume")).alias("revenue")})
+      .sort({asc("supp_nation"), asc("cust_nation"), asc("l_year")})
+      .collect();
+}
+
+Table q8(const Tables& t) {
+  LazyFrame america = scan(t.nation).join(scan(t.region).filter("r_name = 'AMERICA'"),
+                                          {"n_regionkey"}, {"r_regionkey"});
+  LazyFrame customers =
+      scan(t.customer).join(america, {"c_nationkey"}, {"n_nationkey"}, JoinType::kSemi);
+  LazyFrame orders = scan(t.orders)
+                         .filter("o_orderdate between date '1995-01-01' and date '1996-12-31'")
+                         .join(customers, {"o_custkey"}, {"c_custkey"}, JoinType::kSemi);
+  LazyFrame suppliers = scan(t.supplier)
+                            .join(scan(t.nation), {"s_nationkey"}, {"n_nationkey"})
+                            .select({col("s_suppkey"), col("n_name").alias("nation")});
+  return scan(t.lineitem)
+      .join(scan(t.part).filter("p_type = 'ECONOMY ANODIZED STEEL'"), {"l_partkey"}, {"p_partkey"},
+            JoinType::kSemi)
+      .join(orders, {"l_orderkey"}, {"o_orderkey"})
+      .join(suppliers, {"l_suppkey"}, {"s_suppkey"})
+      .select({engine::fn::year(col("o_orderdate")).alias("o_year"), revenue().alias("volume"),
+               col("nation")})
+      .group_by({"o_year"})
+      .agg({sum(e("case when nation = 'BRAZIL' then volume else 0 end")).alias("brazil"),
+            sum(col("volume")).alias("total")})
+      .select({col("o_year"), (col("brazil") / col("total")).alias("mkt_share")})
+      .sort({asc("o_year")})
+      .collect();
+}
+
+Table q11(const Tables& t) {
+  LazyFrame german = scan(t.partsupp)
+                         .join(scan(t.supplier), {"ps_suppkey"}, {"s_suppkey"})
+                         .join(scan(t.nation).filter("n_name = 'GERMANY'"), {"s_nationkey"},
+                               {"n_nationkey"}, JoinType::kSemi)
+                         .with_column("worth", col("ps_supplycost") * col("ps_availqty"));
+  LazyFrame threshold =
+      german.aggregate({sum(col("worth")).alias("total")})
+          .select({(col("total") * lit(Scalar::float64(0.0001))).alias("threshold")});
+  return with_scalar(german.group_by({"ps_partkey"}).agg({sum(col("worth")).alias("value")}),
+                     threshold)
+      .filter("value > threshold")
+      .select({"ps_partkey", "value"})
+      .sort({desc("value")})
+      .collect();
+}
+
+Table q14(const Tables& t) {
+  return scan(t.lineitem)
+      .filter("l_shipdate >= date '1995-09-01' and l_shipdate < date '1995-10-01'")
+      .join(scan(t.part), {"l_partkey"}, {"p_partkey"})
+      .with_column("volume", revenue())
+      .aggregate({sum(e("case when p_type like 'PROMO%' then volume else 0 end")).alias("promo"),
+                  sum(col("volume")).alias("total")})
+      .select({(lit(Scalar::float64(100.0)) * col("promo") / col("total")).alias("promo_revenue")})
+      .collect();
+}
+
+Table q15(const Tables& t) {
+  LazyFrame revenue0 = scan(t.lineitem)
+                           .filter(
+                               "l_shipdate >= date '1996-01-01' and l_shipdate < date "
+                               "'1996-04-01'")
+                           .group_by({"l_suppkey"})
+                           .agg({sum(revenue()).alias("total_revenue")});
+  LazyFrame top = revenue0.aggregate({engine::fn::max(col("total_revenue")).alias("top")});
+  return scan(t.supplier)
+      .join(revenue0.join(top, {"total_revenue"}, {"top"}, JoinType::kSemi), {"s_suppkey"},
+            {"l_suppkey"})
+      .select({"s_suppkey", "s_name", "s_address", "s_phone", "total_revenue"})
+      .sort({asc("s_suppkey")})
+      .collect();
+}
+
+Table q16(const Tables& t) {
+  return scan(t.partsupp)
+      .join(scan(t.supplier).filter("s_comment like '%Customer%Complaints%'"), {"ps_suppkey"},
+            {"s_suppkey"}, JoinType::kAnti)
+      .join(scan(t.part).filter("p_brand <> 'Brand#45' and p_type not like 'MEDIUM POLISHED%' "
+                                "and p_size in (49, 14, 23, 45, 19, 3, 36, 9)"),
+            {"ps_partkey"}, {"p_partkey"})
+      .group_by({"p_brand", "p_type", "p_size"})
+      .agg({engine::fn::count_distinct(col("ps_suppkey")).alias("supplier_cnt")})
+      .sort({desc("supplier_cnt"), asc("p_brand"), asc("p_type"), asc("p_size")})
+      .collect();
+}
+
+Table q17(const Tables& t) {
+  LazyFrame lines =
+      scan(t.lineitem)
+          .join(scan(t.part).filter("p_brand = 'Brand#23' and p_container = 'MED BOX'"),
+                {"l_partkey"}, {"p_partkey"}, JoinType::kSemi);
+  LazyFrame average = lines.group_by({"l_partkey"}).agg({mean(col("l_quantity")).alias("avg_qty")});
+  return lines.join(average, "l_partkey")
+      .filter("l_quantity < 0.2 * avg_qty")
+      .aggregate({sum(col("l_extendedprice")).alias("total")})
+      .select({(col("total") / lit(Scalar::float64(7.0))).alias("avg_yearly")})
+      .collect();
+}
+
+Table q19(const Tables& t) {
+  return scan(t.lineitem)
+      .filter("l_shipmode in ('AIR', 'AIR REG') and l_shipinstruct = 'DELIVER IN PERSON'")
+      .join(scan(t.part), {"l_partkey"}, {"p_partkey"})
+      .filter(
+          "(p_brand = 'Brand#12' and p_container in ('SM CASE', 'SM BOX', 'SM PACK', 'SM PKG') "
+          "and l_quantity >= 1 and l_quantity <= 11 and p_size between 1 and 5) or "
+          "(p_brand = 'Brand#23' and p_container in ('MED BAG', 'MED BOX', 'MED PKG', 'MED PACK') "
+          "and l_quantity >= 10 and l_quantity <= 20 and p_size between 1 and 10) or "
+          "(p_brand = 'Brand#34' and p_container in ('LG CASE', 'LG BOX', 'LG PACK', 'LG PKG') "
+          "and l_quantity >= 20 and l_quantity <= 30 and p_size between 1 and 15)")
+      .aggregate({sum(revenue()).alias("revenue")})
+      .collect();
+}
+
+Table q20(const Tables& t) {
+  LazyFrame shipped = scan(t.lineitem)
+                          .filter(
+                              "l_shipdate >= date '1994-01-01' and l_shipdate < date "
+                              "'1995-01-01'")
+                          .group_by({"l_partkey", "l_suppkey"})
+                          .agg({sum(col("l_quantity")).alias("shipped")});
+  LazyFrame plenty = scan(t.partsupp)
+                         .join(scan(t.part).filter("p_name like 'forest%'"), {"ps_partkey"},
+                               {"p_partkey"}, JoinType::kSemi)
+                         .join(shipped, {"ps_partkey", "ps_suppkey"}, {"l_partkey", "l_suppkey"})
+                         .filter("ps_availqty > 0.5 * shipped");
+  return scan(t.supplier)
+      .join(plenty, {"s_suppkey"}, {"ps_suppkey"}, JoinType::kSemi)
+      .join(scan(t.nation).filter("n_name = 'CANADA'"), {"s_nationkey"}, {"n_nationkey"},
+            JoinType::kSemi)
+      .select({"s_name", "s_address"})
+      .sort({asc("s_name")})
+      .collect();
+}
+
+Table q21(const Tables& t) {
+  // l1 waits for a late supplier: its order has other suppliers (more than one distinct),
+  // and no other supplier of the order was late (exactly one distinct late supplier: l1's).
+  LazyFrame late = scan(t.lineitem).filter("l_receiptdate > l_commitdate");
+  LazyFrame shared = scan(t.lineitem)
+                         .group_by({"l_orderkey"})
+                         .agg({engine::fn::count_distinct(col("l_suppkey")).alias("suppliers")})
+                         .filter("suppliers > 1");
+  LazyFrame alone_late = late.group_by({"l_orderkey"})
+                             .agg({engine::fn::count_distinct(col("l_suppkey")).alias("late")})
+                             .filter("late = 1");
+  LazyFrame saudi = scan(t.supplier)
+                        .join(scan(t.nation).filter("n_name = 'SAUDI ARABIA'"), {"s_nationkey"},
+                              {"n_nationkey"}, JoinType::kSemi);
+  return late
+      .join(scan(t.orders).filter("o_orderstatus = 'F'"), {"l_orderkey"}, {"o_orderkey"},
+            JoinType::kSemi)
+      .join(shared, "l_orderkey", JoinType::kSemi)
+      .join(alone_late, "l_orderkey", JoinType::kSemi)
+      .join(saudi, {"l_suppkey"}, {"s_suppkey"})
+      .group_by({"s_name"})
+      .agg({count_all().alias("numwait")})
+      .sort({desc("numwait"), asc("s_name")})
+      .limit(100)
+      .collect();
+}
+
+Table q22(const Tables& t) {
+  LazyFrame coded = scan(t.customer)
+                        .with_column("cntrycode", e("substr(c_phone, 1, 2)"))
+                        .filter("cntrycode in ('13', '31', '23', '29', '30', '18', '17')");
+  LazyFrame average =
+      coded.filter("c_acctbal > 0.00").aggregate({mean(col("c_acctbal")).alias("avg_balance")});
+  return with_scalar(coded.join(scan(t.orders), {"c_custkey"}, {"o_custkey"}, JoinType::kAnti),
+                     average)
+      .filter("c_acctbal > avg_balance")
+      .group_by({"cntrycode"})
+      .agg({count_all().alias("numcust"), sum(col("c_acctbal")).alias("totacctbal")})
+      .sort({asc("cntrycode")})
+      .collect();
+}
+
 }  // namespace
 
 const std::vector<int>& query_numbers() {
-  static const std::vector<int> numbers = {1, 3, 5, 6, 9, 10, 12, 13, 18};
+  static const std::vector<int> numbers = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                           12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22};
   return numbers;
 }
 
 Table run_query(int number, const Tables& tables) {
-  switch (number) {
-    case 1:
-      return q1(tables);
-    case 3:
-      return q3(tables);
-    case 5:
-      return q5(tables);
-    case 6:
-      return q6(tables);
-    case 9:
-      return q9(tables);
-    case 10:
-      return q10(tables);
-    case 12:
-      return q12(tables);
-    case 13:
-      return q13(tables);
-    case 18:
-      return q18(tables);
-    default:
-      throw StateError("TPC-H query " + std::to_string(number) + " is not implemented");
+  using Query = Table (*)(const Tables&);
+  static constexpr Query kQueries[] = {q1,  q2,  q3,  q4,  q5,  q6,  q7,  q8,  q9,  q10, q11,
+                                       q12, q13, q14, q15, q16, q17, q18, q19, q20, q21, q22};
+  if (number < 1 || number > 22) {
+    throw StateError("TPC-H has queries 1 to 22, not " + std::to_string(number));
   }
+  return kQueries[number - 1](tables);
 }
 
 bool query_is_ordered(int number) {
-  return number != 6;
-}
-
-std::string query_sql(int number) {
-  switch (number) {
-    case 1:
-      return "SELECT l_returnflag, l_linestatus, sum(l_quantity), sum(l_extendedprice), "
-             "sum(l_extendedprice * (1 - l_discount)), "
-             "sum(l_extendedprice * (1 - l_discount) * (1 + l_tax)), avg(l_quantity), "
-             "avg(l_extendedprice), avg(l_discount), count(*) FROM lineitem "
-             "WHERE l_shipdate <= '1998-09-02' GROUP BY l_returnflag, l_linestatus "
-             "ORDER BY l_returnflag, l_linestatus";
-    case 3:
-      return "SELECT l_orderkey, sum(l_extendedprice * (1 - l_discount)) AS revenue, o_orderdate, "
-             "o_shippriority FROM customer, orders, lineitem WHERE c_mktsegment = 'BUILDING' AND "
-             "c_custkey = o_custkey AND l_orderkey = o_orderkey AND o_orderdate < '1995-03-15' AND "
-             "l_shipdate > '1995-03-15' GROUP BY l_orderkey, o_orderdate, o_shippriority "
-             "ORDER BY revenue DESC, o_orderdate LIMIT 10";
-    case 5:
-      return "SELECT n_name, sum(l_extendedprice * (1 - l_discount)) AS revenue FROM customer, "
-             "orders, lineitem, supplier, nation, region WHERE c_custkey = o_custkey AND "
-             "l_orderkey = o_orderkey AND l_suppkey = s_suppkey AND c_nationkey = s_nationkey AND "
-             "s_nationkey = n_nationkey AND n_regionkey = r_regionkey AND r_name = 'ASIA' AND "
-             "o_orderdate >= '1994-01-01' AND o_orderdate < '1995-01-01' GROUP BY n_name "
-             "ORDER BY revenue DESC";
-    case 6:
-      return "SELECT sum(l_extendedprice * l_discount) FROM lineitem WHERE l_shipdate >= "
-             "'1994-01-01' AND l_shipdate < '1995-01-01' AND l_discount BETWEEN 0.05 AND 0.07 "
-             "AND l_quantity < 24";
-    case 9:
-      return "SELECT nation, o_year, sum(amount) AS sum_profit FROM (SELECT n_name AS nation, "
-             "CAST(substr(o_orderdate, 1, 4) AS INTEGER) AS o_year, "
-             "l_extendedprice * (1 - l_discount) - ps_supplycost * l_quantity AS amount FROM "
-             "part, supplier, lineitem, partsupp, orders, nation WHERE s_suppkey = l_suppkey AND "
-             "ps_suppkey = l_suppkey AND ps_partkey = l_partkey AND p_partkey = l_partkey AND "
-             "o_orderkey = l_orderkey AND s_nationkey = n_nationkey AND p_name LIKE '%green%') "
-             "GROUP BY nation, o_year ORDER BY nation, o_year DESC";
-    case 10:
-      return "SELECT c_custkey, c_name, sum(l_extendedprice * (1 - l_discount)) AS revenue, "
-             "c_acctbal, n_name, c_address, c_phone, c_comment FROM customer, orders, lineitem, "
-             "nation WHERE c_custkey = o_custkey AND l_orderkey = o_orderkey AND o_orderdate >= "
-             "'1993-10-01' AND o_orderdate < '1994-01-01' AND l_returnflag = 'R' AND c_nationkey "
-             "= n_nationkey GROUP BY c_custkey, c_name, c_acctbal, c_phone, n_name, c_address, "
-             "c_comment ORDER BY revenue DESC, c_custkey LIMIT 20";
-    case 12:
-      return "SELECT l_shipmode, sum(CASE WHEN o_orderpriority = '1-URGENT' OR o_orderpriority = "
-             "'2-HIGH' THEN 1 ELSE 0 END), sum(CASE WHEN o_orderpriority <> '1-URGENT' AND "
-             "o_orderpriority <> '2-HIGH' THEN 1 ELSE 0 END) FROM orders, lineitem WHERE "
-             "o_orderkey = l_orderkey AND l_shipmode IN ('MAIL', 'SHIP') AND l_commitdate < "
-             "l_receiptdate AND l_shipdate < l_commitdate AND l_receiptdate >= '1994-01-01' AND "
-             "l_receiptdate < '1995-01-01' GROUP BY l_shipmode ORDER BY l_shipmode";
-    case 13:
-      return "SELECT c_count, count(*) AS custdist FROM (SELECT c_custkey, count(o_orderkey) AS "
-             "c_count FROM customer LEFT OUTER JOIN orders ON c_custkey = o_custkey AND o_comment "
-             "NOT LIKE '%special%requests%' GROUP BY c_custkey) GROUP BY c_count "
-             "ORDER BY custdist DESC, c_count DESC";
-    case 18:
-      return "SELECT c_name, c_custkey, o_orderkey, o_orderdate, o_totalprice, sum(l_quantity) "
-             "FROM customer, orders, lineitem WHERE o_orderkey IN (SELECT l_orderkey FROM "
-             "lineitem GROUP BY l_orderkey HAVING sum(l_quantity) > 300) AND c_custkey = "
-             "o_custkey AND o_orderkey = l_orderkey GROUP BY c_name, c_custkey, o_orderkey, "
-             "o_orderdate, o_totalprice ORDER BY o_totalprice DESC, o_orderdate, o_orderkey "
-             "LIMIT 100";
-    default:
-      throw StateError("TPC-H query " + std::to_string(number) + " is not implemented");
-  }
+  // One-row answers.
+  return number != 6 && number != 14 && number != 17 && number != 19;
 }
 
 }  // namespace setl::tpch

@@ -1,6 +1,6 @@
-// TPC-H queries 1, 3, 5, 6, 9, 10, 12, 13 and 18 written with setlpp's LazyFrame API, with
-// the specification's validation parameters, plus the same queries as SQL text for the
-// SQLite cross-check (dates as 'YYYY-MM-DD' text there).
+// The 22 TPC-H queries written with setlpp's LazyFrame API, with the specification's
+// validation parameters (subqueries become semi, anti and aggregate joins), plus the same
+// queries as SQL text for the engines they are checked against (tpch_sql.cc).
 #pragma once
 
 #include <string>
@@ -13,10 +13,13 @@ namespace setl::tpch {
 
 /// The query numbers implemented.
 const std::vector<int>& query_numbers();
-/// Runs query `number` on the tables. Throws: StateError for an unknown number.
+/// Runs query `number` (1 to 22) on the tables. Throws: StateError for another number.
 engine::Table run_query(int number, const Tables& tables);
-/// The query as SQLite SQL.
-std::string query_sql(int number);
+/// Where the SQL text runs: SQLite holds dates as 'YYYY-MM-DD' text, other engines
+/// (DuckDB) as DATE.
+enum class SqlDialect { kSqlite, kTypedDates };
+/// The query as SQL.
+std::string query_sql(int number, SqlDialect dialect = SqlDialect::kSqlite);
 /// True if the query's result order is defined (ORDER BY covers every row).
 bool query_is_ordered(int number);
 
