@@ -1,0 +1,121 @@
+// The setlpp side of bench/tpch_peer.sh: generates TPC-H data (our generator), writes it
+// as Parquet for the peer engine to load, then answers commands on stdin so the driver can
+// interleave setlpp and the peer query by query:
+//
+//   queries                 -> "queries 1 3 5 ..."
+//   sql <query>             -> "sql <the query for an engine with typed dates>"
+//   run <query> <threads>   -> "ok <milliseconds> <rows>"   (one timed run)
+//   result <query>          -> the rows, tab-separated display text, then "end"
+//   quit
+//
+//   tpch_peer_runner --sf 1 --dir DIR
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "setl/core/memory_context.h"
+#include "setl/storage/parquet_connector.h"
+#include "tpch_data.h"
+#include "tpch_queries.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using setl::engine::Table;
+
+void write_parquet(const setl::tpch::Tables& tables, const fs::path& dir) {
+  fs::create_directories(dir);
+  const std::pair<const char*, const Table*> files[] = {
+      {"region", &tables.region},     {"nation", &tables.nation},    {"supplier", &tables.supplier},
+      {"customer", &tables.customer}, {"part", &tables.part},        {"partsupp", &tables.partsupp},
+      {"orders", &tables.orders},     {"lineitem", &tables.lineitem}};
+  for (const auto& [name, table] : files) {
+    auto connector = setl::storage::make_connector<setl::storage::ParquetConnector>(
+        dir / (std::string(name) + ".parquet"));
+    connector->write(*table, setl::storage::SaveMode::kOverwrite);
+  }
+}
+
+void print_rows(const Table& table) {
+  for (const setl::engine::RecordBatch& batch : table.batches()) {
+    for (int64_t row = 0; row < batch.num_rows(); ++row) {
+      std::string line;
+      for (size_t c = 0; c < batch.num_columns(); ++c) {
+        line += (c > 0 ? "\t" : "") + batch.column(c)->scalar(row).to_display();
+      }
+      std::cout << line << '\n';
+    }
+  }
+  std::cout << "end" << std::endl;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double scale_factor = 1;
+  fs::path dir = "tpch-peer-data";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--sf") {
+      scale_factor = std::atof(argv[i + 1]);
+    } else if (flag == "--dir") {
+      dir = argv[i + 1];
+    } else {
+      std::cerr << "usage: tpch_peer_runner --sf SF --dir DIR\n";
+      return 2;
+    }
+  }
+  try {
+    auto start = std::chrono::steady_clock::now();
+    setl::tpch::Tables tables = setl::tpch::generate({.scale_factor = scale_factor, .seed = 1});
+    write_parquet(tables, dir);
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cout << "ready " << tables.lineitem.num_rows() << " lineitem rows in " << seconds << " s"
+              << std::endl;
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      std::istringstream command(line);
+      std::string verb;
+      int query = 0;
+      command >> verb >> query;
+      if (verb == "quit") {
+        break;
+      }
+      if (verb == "run") {
+        int threads = 0;
+        command >> threads;
+        setl::MemoryContext context;
+        context.threads = threads;
+        setl::MemoryContextScope scope(context);
+        auto begin = std::chrono::steady_clock::now();
+        Table result = setl::tpch::run_query(query, tables);
+        double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin)
+                .count();
+        std::cout << "ok " << ms << " " << result.num_rows() << std::endl;
+      } else if (verb == "queries") {
+        std::cout << "queries";
+        for (int number : setl::tpch::query_numbers()) {
+          std::cout << ' ' << number;
+        }
+        std::cout << std::endl;
+      } else if (verb == "sql") {
+        std::cout << "sql " << setl::tpch::query_sql(query, setl::tpch::SqlDialect::kTypedDates)
+                  << std::endl;
+      } else if (verb == "result") {
+        print_rows(setl::tpch::run_query(query, tables));
+      } else {
+        std::cout << "error unknown command '" << verb << "'" << std::endl;
+      }
+    }
+  } catch (const std::exception& error) {
+    std::cout << "error " << error.what() << std::endl;
+    std::cerr << "tpch_peer_runner: " << error.what() << '\n';
+    return 1;
+  }
+  return 0;
+}
