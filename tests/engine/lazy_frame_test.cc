@@ -1,5 +1,7 @@
 #include "setl/engine/lazy_frame.h"
 
+#include <sstream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -159,6 +161,67 @@ TEST(LazyFrame, SwappedJoinsKeepKeysOfDifferentNamesAndTypes) {
   EXPECT_EQ(collected.schema()->to_string(),
             "k: int32, label: string, id: int64, amount: int64, note: string");
   EXPECT_THAT(sorted_by_every_column(collected), SameTableAs(sorted_by_every_column(eager)));
+}
+
+// explain_analyze()'s lines without their "  (...)" statistics, and the statistic `key` of
+// each line ("" where it has none).
+std::vector<std::string> plan_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line.substr(0, line.find("  (")));
+  }
+  return lines;
+}
+std::vector<std::string> statistic(const std::string& text, const std::string& key) {
+  std::vector<std::string> values;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    size_t at = line.find(" " + key + "=");
+    at = at == std::string::npos ? line.find("(" + key + "=") : at;
+    values.push_back(
+        at == std::string::npos
+            ? ""
+            : line.substr(at + key.size() + 2,
+                          line.find_first_of(" )", at + key.size() + 2) - (at + key.size() + 2)));
+  }
+  return values;
+}
+
+TEST(LazyFrame, ExplainAnalyzeShowsWhatEachOperatorDid) {
+  Table many = keyed(3'000, 25, "amount", "o");
+  Table few = keyed(20, 20, "rank", "c");
+  LazyFrame lazy = LazyFrame::from(many)
+                       .filter("amount > 7000")
+                       .join(LazyFrame::from(few), "id")
+                       .group_by({"rank"})
+                       .agg({count_all().alias("n")})
+                       .sort({{"rank"}});
+  std::string analyzed = lazy.explain_analyze();
+  std::vector<std::string> lines = plan_lines(analyzed);
+  // The executed plan is explain()'s, then a line with the result.
+  std::vector<std::string> planned = plan_lines(lazy.explain());
+  ASSERT_EQ(lines.size(), planned.size() + 1) << analyzed;
+  EXPECT_EQ(std::vector<std::string>(lines.begin(), lines.end() - 1), planned) << analyzed;
+  EXPECT_THAT(lines.back(), ::testing::StartsWith("20 rows in ")) << analyzed;
+  // Sort, Aggregate, the pruning Project, Join, Filter, Table (3000 rows), Table (20 rows).
+  EXPECT_THAT(statistic(analyzed, "rows"),
+              ElementsAre("20", "20", "1599", "1599", "1999", "3000", "20", ""))
+      << analyzed;
+  // Operators that hold rows report the peak they reserved; streaming ones have none.
+  std::vector<std::string> peaks = statistic(analyzed, "peak");
+  EXPECT_NE(peaks[0], "") << analyzed;
+  EXPECT_NE(peaks[1], "") << analyzed;
+  EXPECT_EQ(peaks[2], "") << analyzed;
+  EXPECT_NE(peaks[3], "") << analyzed;
+  EXPECT_NE(peaks[3], "0") << analyzed;  // the join's build side holds 20 rows
+  EXPECT_EQ(peaks[4], "") << analyzed;
+  for (size_t i = 0; i + 1 < lines.size(); ++i) {
+    EXPECT_NE(statistic(analyzed, "time")[i], "") << analyzed;
+    EXPECT_NE(statistic(analyzed, "batches")[i], "") << analyzed;
+  }
+  // The query's answer is unchanged by measuring it.
+  EXPECT_EQ(lazy.collect().num_rows(), 20);
 }
 
 TEST(LazyFrame, PushesFiltersBelowProjectionsAndIntoScans) {

@@ -2,9 +2,10 @@
 // run exactly (same rows, same order, bit-identical sums), on one thread and on all;
 // spill files are gone afterwards, whatever happened.
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <random>
+#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -179,6 +180,32 @@ TEST_P(Spill, HashJoinsOfEveryKindEqualTheInMemoryJoin) {
                                .filter("quantity = 3"));
 }
 
+TEST_P(Spill, ExplainAnalyzeCountsTheRowsOfOperatorsThatSpilled) {
+  LazyFrame query = LazyFrame::from(orders(50'000))
+                        .select({"id", "customer", "amount"})
+                        .join(LazyFrame::from(customers(20'000)), "customer", JoinType::kLeft)
+                        .sort({{"amount"}});
+  const std::string rows = "rows=" + std::to_string(query.collect().num_rows()) + " ";
+  Limited limited(1 << 20, dir_.path() / "spill");
+  std::string analyzed;
+  {
+    MemoryContextScope scope(limited.context);
+    analyzed = query.explain_analyze();
+  }
+  EXPECT_GT(limited.counters->spilled_bytes.load(), 0) << "nothing spilled";
+  std::istringstream lines(analyzed);
+  std::string sort_line;
+  std::string join_line;
+  std::getline(lines, sort_line);
+  std::getline(lines, join_line);
+  EXPECT_THAT(sort_line, ::testing::StartsWith("Sort ")) << analyzed;
+  EXPECT_THAT(sort_line, HasSubstr(rows)) << analyzed;
+  EXPECT_THAT(join_line, ::testing::StartsWith("  Join left")) << analyzed;
+  EXPECT_THAT(join_line, HasSubstr(rows)) << analyzed;  // the grace join's output stream
+  EXPECT_THAT(join_line, HasSubstr(" peak=")) << analyzed;
+  EXPECT_EQ(limited.budget->used(), 0) << "reservations left behind";
+}
+
 TEST_P(Spill, TwoJoinsThatEachWantMostOfTheBudgetBothFinish) {
   LazyFrame data = LazyFrame::from(orders(30'000));
   LazyFrame people = LazyFrame::from(customers(30'000));
@@ -232,8 +259,7 @@ class GreedySource : public ScanSource {
 // 1 MiB (but not so much that it spilled by itself): only the breaker can give that memory
 // back, by spilling what it holds, and the result is still the in-memory one.
 void expect_breaker_gives_way(const std::filesystem::path& dir, const Table& input,
-                              int64_t patience,
-                              const std::function<LazyFrame(LazyFrame)>& query) {
+                              int64_t patience, const std::function<LazyFrame(LazyFrame)>& query) {
   Limited limited(4 << 20, dir / "spill");
   Table unlimited = query(LazyFrame::from(input)).collect();
   Table spilled;

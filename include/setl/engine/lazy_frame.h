@@ -72,6 +72,16 @@ class [[nodiscard]] LazyFrame {
   std::string explain() const;
   /// The plan as written, before optimization.
   std::string explain_unoptimized() const;
+  /// Runs the optimized plan (the result is dropped) and returns explain() with what each
+  /// operator did: rows and batches it produced, time in its own code (summed over
+  /// threads), and for sorts, aggregates, joins and windows the peak of the memory they
+  /// reserved; then the result's rows and the wall time:
+  ///
+  ///   Sort [amount DESC]  (rows=3 batches=1 time=0.1 ms peak=64.0 KiB)
+  ///     Filter (amount > 6)  (rows=3 batches=1 time=0.0 ms)
+  ///       Table (5 rows) [id, amount]  (rows=5 batches=1 time=0.0 ms)
+  ///   3 rows in 0.4 ms (operator times are summed over threads)
+  std::string explain_analyze() const;
 
   /// The engine's plan node (opaque outside the engine).
   explicit LazyFrame(std::shared_ptr<const detail::PlanNode> node) : node_(std::move(node)) {}

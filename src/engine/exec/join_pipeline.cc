@@ -8,6 +8,7 @@
 #include "engine/exec/held_rows.h"
 #include "engine/exec/merge.h"
 #include "engine/exec/partition_writer.h"
+#include "engine/exec/profile.h"
 #include "engine/exec/sequencer.h"
 #include "engine/exec/sinks.h"
 #include "engine/exec/spill.h"
@@ -183,16 +184,28 @@ Pipeline grace_join(QueryContext& query, BuildSink& build, Pipeline left,
 
 Pipeline join_pipelines(QueryContext& query, Pipeline left, const SchemaPtr& left_schema,
                         Pipeline right, const SchemaPtr& right_schema, const JoinSpec& spec,
-                        const SchemaPtr& output, std::vector<std::shared_ptr<void>>& keep) {
+                        const SchemaPtr& output, std::vector<std::shared_ptr<void>>& keep,
+                        OperatorProfile* profile) {
   auto build = std::make_shared<BuildSink>(query, right_schema, spec.right_on);
   keep.push_back(build);
-  run_pipeline(right, *build);
+  if (profile != nullptr) {
+    TimedSink timed(*build, *profile);
+    run_pipeline(right, timed);
+  } else {
+    run_pipeline(right, *build);
+  }
   if (!build->partitioned()) {
     // The held batches are concatenated once for the table (their bytes again, briefly).
     int64_t held_bytes = build->reservation().bytes();
     if (build->reserve(build_table_bytes(build->held_rows()) + held_bytes)) {
       auto table = std::make_shared<JoinHashTable>(left_schema, right_schema, spec);
-      table->build(build->rows());
+      {
+        std::optional<ProfileTimer> timer;
+        if (profile != nullptr) {
+          timer.emplace(*profile);
+        }
+        table->build(build->rows());
+      }
       // What the table holds is now known: keep that reserved, give the rest back.
       build->reservation().shrink(build->reservation().bytes() - table->memory_bytes());
       left.transforms.push_back(std::make_shared<ProbeTransform>(std::move(table)));

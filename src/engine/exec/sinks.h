@@ -37,6 +37,7 @@ std::unique_ptr<BreakerSink> window_sink(QueryContext& query, SchemaPtr input, S
                                          std::string name, Expr function);
 
 struct JoinSpec;
+struct OperatorProfile;
 
 /// The hash join of two pipelines (the right one is the build side): the pipeline that
 /// yields the joined rows in the in-memory join's order. The build side is held while
@@ -44,6 +45,7 @@ struct JoinSpec;
 /// join). `keep` receives what must outlive the returned pipeline.
 Pipeline join_pipelines(QueryContext& query, Pipeline left, const SchemaPtr& left_schema,
                         Pipeline right, const SchemaPtr& right_schema, const JoinSpec& spec,
-                        const SchemaPtr& output, std::vector<std::shared_ptr<void>>& keep);
+                        const SchemaPtr& output, std::vector<std::shared_ptr<void>>& keep,
+                        OperatorProfile* profile = nullptr);
 
 }  // namespace setl::engine::detail

@@ -2,7 +2,14 @@
 // (aggregate, distinct, sort, limit, window, join build). Each pipeline streams morsels
 // from its source (a scan, a table, or the previous breaker's output) through filters
 // and projections into its breaker; the last one feeds the result.
+#include <chrono>
+#include <deque>
+#include <map>
+
+#include <fmt/format.h>
+
 #include "engine/exec/pipeline.h"
+#include "engine/exec/profile.h"
 #include "engine/exec/sinks.h"
 #include "engine/exec/spill.h"
 #include "engine/exec/transforms.h"
@@ -17,55 +24,54 @@ using detail::BreakerSink;
 using detail::Pipeline;
 using Kind = detail::PlanNode::Kind;
 
+using detail::OperatorProfile;
+
 class Executor {
  public:
-  explicit Executor(detail::QueryContext& query) : query_(query) {}
+  /// With `profiles`, every operator is measured into profiles[node] (explain_analyze).
+  explicit Executor(detail::QueryContext& query,
+                    std::map<const detail::PlanNode*, OperatorProfile>* profiles = nullptr)
+      : query_(query), profiles_(profiles) {
+    if (profiles_ != nullptr) {
+      query_.spill_space();  // operators' own contexts share the query's spill space
+    }
+  }
 
   Pipeline open(const NodePtr& node) {
     switch (node->kind) {
       case Kind::kTable:
-        return {stream_table(*node->table, batch_bytes()), {}};
+        return {source(*node, stream_table(*node->table, batch_bytes())), {}};
       case Kind::kScan:
         return open_scan(*node);
       case Kind::kFilter: {
         Pipeline pipeline = open(node->inputs[0]);
-        pipeline.transforms.push_back(
-            detail::filter_transform(node->exprs[0], *node->inputs[0]->schema));
+        add(pipeline, *node, detail::filter_transform(node->exprs[0], *node->inputs[0]->schema));
         return pipeline;
       }
       case Kind::kProject: {
         Pipeline pipeline = open(node->inputs[0]);
-        pipeline.transforms.push_back(detail::project_transform(node->exprs, node->schema));
+        add(pipeline, *node, detail::project_transform(node->exprs, node->schema));
         return pipeline;
       }
       case Kind::kWindow:
-        return breaker(node->inputs[0],
-                       detail::window_sink(query_, node->inputs[0]->schema, node->schema,
-                                           node->name, node->exprs[0]));
+        return breaker(*node, detail::window_sink(query_for(*node), node->inputs[0]->schema,
+                                                  node->schema, node->name, node->exprs[0]));
       case Kind::kLimit:
-        return breaker(node->inputs[0],
-                       detail::limit_sink(node->schema, node->count, node->offset));
+        return breaker(*node, detail::limit_sink(node->schema, node->count, node->offset));
       case Kind::kSort:
-        return breaker(node->inputs[0], detail::sort_sink(query_, node->schema, node->sort_keys));
+        return breaker(*node, detail::sort_sink(query_for(*node), node->schema, node->sort_keys));
       case Kind::kDistinct:
-        return breaker(node->inputs[0],
-                       detail::aggregate_sink(query_, node->inputs[0]->schema,
-                                              node->schema->names(), {}, node->schema));
+        return breaker(*node, detail::aggregate_sink(query_for(*node), node->inputs[0]->schema,
+                                                     node->schema->names(), {}, node->schema));
       case Kind::kAggregate:
-        return breaker(node->inputs[0], detail::aggregate_sink(query_, node->inputs[0]->schema,
-                                                               node->keys, node->exprs));
+        return breaker(*node, detail::aggregate_sink(query_for(*node), node->inputs[0]->schema,
+                                                     node->keys, node->exprs));
       case Kind::kUnion:
-        return {detail::concat_streams(as_stream(node->inputs[0]), as_stream(node->inputs[1]),
-                                       node->schema),
+        return {source(*node, detail::concat_streams(as_stream(node->inputs[0]),
+                                                     as_stream(node->inputs[1]), node->schema)),
                 {}};
-      case Kind::kJoin: {
-        Pipeline left = open(node->inputs[0]);
-        Pipeline right = open(node->inputs[1]);
-        return detail::join_pipelines(query_, std::move(left), node->inputs[0]->schema,
-                                      std::move(right), node->inputs[1]->schema,
-                                      {node->keys, node->right_keys, node->join_type, "_right"},
-                                      node->schema, kept_);
-      }
+      case Kind::kJoin:
+        return open_join(*node);
     }
     throw InternalError("unknown plan node");
   }
@@ -82,8 +88,14 @@ class Executor {
   int64_t batch_bytes() const { return query_.context.batch_bytes; }
 
   Pipeline open_scan(const detail::PlanNode& node) {
-    Pipeline pipeline{node.source->scan_stream(node.request, batch_bytes()), {}};
-    const SchemaPtr& scanned = pipeline.source->schema();
+    std::unique_ptr<BatchStream> stream = node.source->scan_stream(node.request, batch_bytes());
+    const SchemaPtr scanned = stream->schema();
+    // With a filter the scan's rows are what passes it: the source is timed, the last
+    // step counted.
+    OperatorProfile* profile = profile_of(node);
+    Pipeline pipeline{profile != nullptr ? detail::profiled(std::move(stream), *profile, false)
+                                         : std::move(stream),
+                      {}};
     if (node.request.filter && !node.source->applies_filter_exactly()) {
       pipeline.transforms.push_back(detail::filter_transform(*node.request.filter, *scanned));
     }
@@ -94,12 +106,78 @@ class Executor {
       }
       pipeline.transforms.push_back(detail::project_transform(std::move(columns), node.schema));
     }
+    if (profile != nullptr) {
+      for (auto& transform : pipeline.transforms) {
+        transform = detail::profiled(std::move(transform), *profile, false);
+      }
+      pipeline.transforms.push_back(detail::counted(*profile));
+    }
     return pipeline;
   }
 
-  // Runs the pipeline below `input` into `sink`; its output is the next pipeline's source.
-  Pipeline breaker(const NodePtr& input, std::unique_ptr<BreakerSink> sink) {
-    Pipeline pipeline = open(input);
+  Pipeline open_join(const detail::PlanNode& node) {
+    Pipeline left = open(node.inputs[0]);
+    Pipeline right = open(node.inputs[1]);
+    size_t before = left.transforms.size();
+    OperatorProfile* profile = profile_of(node);
+    Pipeline joined = detail::join_pipelines(
+        query_for(node), std::move(left), node.inputs[0]->schema, std::move(right),
+        node.inputs[1]->schema, {node.keys, node.right_keys, node.join_type, "_right"}, node.schema,
+        kept_, profile);
+    if (profile != nullptr) {
+      // A join that fit probes in the left pipeline's new transforms; a grace join's
+      // result is a stream of its own.
+      if (joined.transforms.size() > before) {
+        for (size_t i = before; i < joined.transforms.size(); ++i) {
+          joined.transforms[i] = detail::profiled(std::move(joined.transforms[i]), *profile,
+                                                  i + 1 == joined.transforms.size());
+        }
+      } else {
+        joined.source = detail::profiled(std::move(joined.source), *profile);
+      }
+    }
+    return joined;
+  }
+
+  OperatorProfile* profile_of(const detail::PlanNode& node) {
+    return profiles_ == nullptr ? nullptr : &(*profiles_)[&node];
+  }
+
+  // Table, union and breaker outputs: the stream's batches are the operator's output.
+  std::unique_ptr<BatchStream> source(const detail::PlanNode& node,
+                                      std::unique_ptr<BatchStream> stream) {
+    OperatorProfile* profile = profile_of(node);
+    return profile != nullptr ? detail::profiled(std::move(stream), *profile) : std::move(stream);
+  }
+
+  void add(Pipeline& pipeline, const detail::PlanNode& node,
+           std::shared_ptr<detail::Transform> transform) {
+    OperatorProfile* profile = profile_of(node);
+    pipeline.transforms.push_back(profile != nullptr
+                                      ? detail::profiled(std::move(transform), *profile)
+                                      : std::move(transform));
+  }
+
+  // The query context an operator reserves under: when profiling, a budget of its own
+  // inside the query's (no limit of its own), whose peak is the operator's.
+  detail::QueryContext& query_for(const detail::PlanNode& node) {
+    OperatorProfile* profile = profile_of(node);
+    if (profile == nullptr) {
+      return query_;
+    }
+    detail::QueryContext& own = node_queries_.emplace_back(query_);
+    profile->budget =
+        memory::MemoryBudget::create_child(0, query_.context.budget, "explain_analyze operator");
+    own.context.budget = profile->budget;
+    return own;
+  }
+
+  // Runs the pipeline below `node` into `sink`; its output is the next pipeline's source.
+  Pipeline breaker(const detail::PlanNode& node, std::unique_ptr<BreakerSink> sink) {
+    if (OperatorProfile* profile = profile_of(node)) {
+      sink = detail::profiled(std::move(sink), *profile);
+    }
+    Pipeline pipeline = open(node.inputs[0]);
     detail::run_pipeline(pipeline, *sink);
     std::unique_ptr<BatchStream> output = sink->output();
     sinks_.push_back(std::move(sink));  // owns the spill runs its output reads
@@ -111,6 +189,8 @@ class Executor {
   }
 
   detail::QueryContext& query_;
+  std::map<const detail::PlanNode*, OperatorProfile>* profiles_;
+  std::deque<detail::QueryContext> node_queries_;  // stable: operators keep references
   std::vector<std::unique_ptr<BreakerSink>> sinks_;
   std::vector<std::shared_ptr<void>> kept_;
 };
@@ -121,6 +201,25 @@ Table execute(const NodePtr& node) {
   detail::QueryContext query{current_memory_context(), nullptr};
   Executor executor(query);
   return executor.collect(node);
+}
+
+std::string explain_analyze(const NodePtr& node) {
+  std::map<const detail::PlanNode*, OperatorProfile> profiles;
+  auto start = std::chrono::steady_clock::now();
+  int64_t rows = 0;
+  {
+    detail::QueryContext query{current_memory_context(), nullptr};
+    Executor executor(query, &profiles);
+    rows = executor.collect(node).num_rows();
+  }
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::string text = explain(node, [&](const detail::PlanNode& planned) {
+    auto found = profiles.find(&planned);
+    return found == profiles.end() ? std::string("not run") : found->second.summary();
+  });
+  return text +
+         fmt::format("{} rows in {:.1f} ms (operator times are summed over threads)\n", rows, ms);
 }
 
 namespace {

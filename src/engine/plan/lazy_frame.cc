@@ -113,6 +113,10 @@ std::unique_ptr<BatchStream> LazyFrame::stream() const {
 std::string LazyFrame::explain() const {
   return plan::explain(plan::optimize(node_));
 }
+std::string LazyFrame::explain_analyze() const {
+  return plan::explain_analyze(plan::optimize(node_));
+}
+
 std::string LazyFrame::explain_unoptimized() const {
   return plan::explain(node_);
 }

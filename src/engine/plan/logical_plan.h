@@ -2,6 +2,7 @@
 // optimizer (private to the engine).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,7 +67,12 @@ Table execute(const NodePtr& node);
 /// The result as a stream: breakers below the last pipeline run now, the last pipeline
 /// runs as the stream is read.
 std::unique_ptr<BatchStream> execute_stream(const NodePtr& node);
-std::string explain(const NodePtr& node);
+/// Text added to a node's explain line (empty: nothing).
+using Annotation = std::function<std::string(const detail::PlanNode&)>;
+std::string explain(const NodePtr& node, const Annotation& annotate = {});
+/// Runs the plan (already optimized) and returns its explain text with each operator's
+/// rows, batches, time and peak reservation.
+std::string explain_analyze(const NodePtr& node);
 NodePtr optimize(const NodePtr& node);
 /// The node over new inputs (same kind and parameters).
 NodePtr rebuild(const NodePtr& node, std::vector<NodePtr> inputs);

@@ -62,7 +62,7 @@ const char* join_name(JoinType type) {
   return "?";
 }
 
-void explain_into(const NodePtr& node, int depth, std::string& out) {
+void explain_into(const NodePtr& node, int depth, std::string& out, const Annotation& annotate) {
   std::string line(static_cast<size_t>(depth) * 2, ' ');
   switch (node->kind) {
     case Kind::kTable:
@@ -117,9 +117,15 @@ void explain_into(const NodePtr& node, int depth, std::string& out) {
               exprs_text(node->exprs) + "]";
       break;
   }
+  if (annotate) {
+    std::string note = annotate(*node);
+    if (!note.empty()) {
+      line += "  (" + note + ")";
+    }
+  }
   out += line + "\n";
   for (const NodePtr& input : node->inputs) {
-    explain_into(input, depth + 1, out);
+    explain_into(input, depth + 1, out, annotate);
   }
 }
 
@@ -236,9 +242,9 @@ NodePtr aggregate(NodePtr input, std::vector<std::string> keys, std::vector<Expr
   return node;
 }
 
-std::string explain(const NodePtr& node) {
+std::string explain(const NodePtr& node, const Annotation& annotate) {
   std::string text;
-  explain_into(node, 0, text);
+  explain_into(node, 0, text, annotate);
   return text;
 }
 
