@@ -19,7 +19,6 @@ namespace setl::memory {
 namespace {
 
 constexpr size_t kPageBytes = 4096;
-constexpr size_t kHugePageBytes = size_t{2} << 20;
 
 // Operators allocate and drop batch-sized buffers constantly; handing that memory back to
 // the kernel makes every new batch pay for page faults and zeroing, so released blocks of
@@ -52,9 +51,10 @@ void* allocate_block(size_t capacity, size_t alignment) {
     if (memory == MAP_FAILED) {
       return nullptr;
     }
-    if (capacity >= kHugePageBytes) {
-      madvise(memory, capacity, MADV_HUGEPAGE);  // far fewer page faults; a hint only
-    }
+    // No MADV_HUGEPAGE: where transparent huge pages are "madvise" (Debian's default), an
+    // advised region's first touch compacts memory synchronously, and after a large query
+    // freed its blocks that stalled the next one for hundreds of milliseconds (TPC-H Q6
+    // at SF 1: 633 ms instead of 66).
     return memory;
   }
   return std::aligned_alloc(alignment, capacity);
