@@ -61,8 +61,7 @@ async function setlRun(query, threads) {
 }
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-function sameCell(ours, theirs) {
-  const text = theirs === null ? 'null' : String(theirs);
+function sameCell(ours, text) {
   if (ours === text) return true;
   const a = Number(ours);
   const b = Number(text);
@@ -88,14 +87,19 @@ for (const query of queries) {
     row.times[threads] = { setl: median(ours), duckdb: median(theirs) };
   }
   const ourRows = await askRows(`result ${query}`);
-  const theirRows = (await duckdbRun(sql)).rows;
-  let agree = ourRows.length === theirRows.length;
-  for (let i = 0; agree && i < ourRows.length; ++i) {
-    agree = ourRows[i].length === theirRows[i].length &&
-            ourRows[i].every((cell, c) => sameCell(cell, theirRows[i][c]));
-    if (!agree) {
-      console.error(`Q${query} row ${i}: setlpp ${ourRows[i].join(' | ')}\n` +
-                    `         DuckDB ${theirRows[i].map(String).join(' | ')}`);
+  const theirRows = (await duckdbRun(sql)).rows.map((row) => row.map((v) => (v === null ? 'null' : String(v))));
+  const sameRows = (a, b) => a.length === b.length &&
+      a.every((row, i) => row.length === b[i].length && row.every((cell, c) => sameCell(cell, b[i][c])));
+  // Rows whose ORDER BY keys tie may come in either order: in order first, else as sets.
+  const sorted = (rows) => [...rows].sort((x, y) => (x.join('\t') < y.join('\t') ? -1 : 1));
+  let agree = sameRows(ourRows, theirRows) || sameRows(sorted(ourRows), sorted(theirRows));
+  if (!agree) {
+    for (let i = 0; i < Math.max(ourRows.length, theirRows.length); ++i) {
+      if (!ourRows[i] || !theirRows[i] || !sameRows([ourRows[i]], [theirRows[i]])) {
+        console.error(`Q${query} row ${i}: setlpp ${(ourRows[i] ?? []).join(' | ')}\n` +
+                      `         DuckDB ${(theirRows[i] ?? []).join(' | ')}`);
+        break;
+      }
     }
   }
   if (!agree) {
