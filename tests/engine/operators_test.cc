@@ -1,6 +1,7 @@
 // sort, group_by/agg, aggregate, distinct and join on small tables with the cases that
 // break engines: NULLs, empty inputs, one row, all-NULL columns, duplicate and skewed keys,
 // multi-byte UTF-8.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -64,6 +65,47 @@ TEST(GroupBy, AggregatesWithSqlNullSemantics) {
   EXPECT_THAT(cells(result, "last"), ElementsAre("20", "5", "7", "3"));
   EXPECT_THAT(cells(result, "distinct"), ElementsAre("2", "1", "1", "1"));
   EXPECT_EQ(result.schema()->field(1).type, DataType::int64());
+}
+
+TEST(GroupBy, CountDistinctOfIntegersDatesAndTextAcrossBatchesAndLargeGroups) {
+  // Group g holds the values 0 .. 3g-1, each three times, plus NULLs, spread over many
+  // batches (partial results merged): groups past 32 distinct values take another path.
+  std::vector<std::optional<int64_t>> keys;
+  std::vector<std::optional<int64_t>> values;
+  std::vector<std::optional<int32_t>> narrow;
+  std::vector<std::optional<std::string>> days;
+  std::vector<std::optional<std::string>> texts;
+  for (int repeat = 0; repeat < 3; ++repeat) {
+    for (int64_t g = 0; g < 40; ++g) {
+      for (int64_t v = 0; v < 3 * g; ++v) {
+        keys.push_back(g);
+        values.push_back(v * 1'000'003 - 7);
+        narrow.push_back(static_cast<int32_t>(-v));
+        days.push_back(fmt::format("2024-{:02}-{:02}", v / 28 + 1, v % 28 + 1));
+        texts.push_back("t" + std::to_string(v));
+      }
+      keys.push_back(g);
+      values.push_back(std::nullopt);
+      narrow.push_back(std::nullopt);
+      days.push_back(std::nullopt);
+      texts.push_back(std::nullopt);
+    }
+  }
+  Table table = Table::from_columns({{"g", testing::int64s(keys)},
+                                     {"v", testing::int64s(values)},
+                                     {"n", testing::int32s(narrow)},
+                                     {"d", testing::dates(days)},
+                                     {"t", testing::strings(texts)}})
+                    .rechunk(97);
+  Table result = table.group_by({"g"}).agg(
+      {count_distinct(col("v")).alias("v"), count_distinct(col("n")).alias("n"),
+       count_distinct(col("d")).alias("d"), count_distinct(col("t")).alias("t")});
+  ASSERT_EQ(result.num_rows(), 40);
+  for (int64_t g = 0; g < 40; ++g) {
+    for (const char* column : {"v", "n", "d", "t"}) {
+      EXPECT_EQ(result.at(g, column).as_int(), 3 * g) << "group " << g << ", " << column;
+    }
+  }
 }
 
 TEST(GroupBy, StddevAndMultipleKeys) {

@@ -6,6 +6,7 @@
 
 #include "engine/functions/registry.h"
 #include "engine/types/key_index.h"
+#include "engine/types/pair_set.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
 
@@ -400,6 +401,94 @@ class CountDistinctAccumulator : public Accumulator {
   std::vector<int64_t> counts_;
 };
 
+// count_distinct of integers, dates and timestamps. Most groups see few distinct values
+// (an order's suppliers), so each group keeps its values in a chain through flat arrays,
+// searched in place; a group past kChainLimit values moves them to a hash set of
+// (group, value) pairs. TPC-H Q21 counts the suppliers of 1.5 M orders: 6 s with the
+// general key index, a single pair set still thrashed the cache.
+class IntegerCountDistinctAccumulator : public Accumulator {
+ public:
+  explicit IntegerCountDistinctAccumulator(bool narrow) : narrow_(narrow) {}
+  void resize(int64_t groups) override {
+    counts_.resize(static_cast<size_t>(groups), 0);
+    heads_.resize(static_cast<size_t>(groups), kEnd);
+  }
+  void update(const Column* input, const std::vector<int64_t>& groups, int64_t rows) override {
+    for (int64_t row = 0; row < rows; ++row) {
+      int64_t group_id = groups[static_cast<size_t>(row)];
+      if (group_id >= 0 && input->is_valid(row)) {
+        add(group_id, narrow_ ? input->values<int32_t>()[row] : input->values<int64_t>()[row]);
+      }
+    }
+  }
+  ColumnPtr finish(int64_t groups) override {
+    ColumnBuilder builder(DataType::int64(), groups);
+    for (size_t group = 0; group < static_cast<size_t>(groups); ++group) {
+      builder.append_int(counts_[group]);
+    }
+    return builder.finish();
+  }
+  void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
+    auto& partial = static_cast<IntegerCountDistinctAccumulator&>(other);
+    for (size_t local = 0; local < partial.heads_.size(); ++local) {
+      int64_t group_id = mapping[local];
+      if (group_id < 0) {
+        continue;
+      }
+      for (int64_t at = partial.heads_[local]; at >= 0;
+           at = partial.next_[static_cast<size_t>(at)]) {
+        add(group_id, partial.values_[static_cast<size_t>(at)]);
+      }
+    }
+    partial.large_.for_each([&](int64_t local, int64_t value) {
+      int64_t group_id = mapping[static_cast<size_t>(local)];
+      if (group_id >= 0) {
+        add(group_id, value);
+      }
+    });
+  }
+
+ private:
+  static constexpr int64_t kEnd = -1;
+  static constexpr int64_t kInLargeSet = -2;  // the group's values are in large_
+  static constexpr int64_t kChainLimit = 32;
+
+  void add(int64_t group_id, int64_t value) {
+    size_t group = static_cast<size_t>(group_id);
+    int64_t& head = heads_[group];
+    if (head == kInLargeSet) {
+      counts_[group] += large_.insert(group_id, value) ? 1 : 0;
+      return;
+    }
+    for (int64_t at = head; at >= 0; at = next_[static_cast<size_t>(at)]) {
+      if (values_[static_cast<size_t>(at)] == value) {
+        return;
+      }
+    }
+    if (counts_[group] == kChainLimit) {
+      // The chain's entries stay in the arrays unused: at most kChainLimit per large group.
+      for (int64_t at = head; at >= 0; at = next_[static_cast<size_t>(at)]) {
+        large_.insert(group_id, values_[static_cast<size_t>(at)]);
+      }
+      head = kInLargeSet;
+      large_.insert(group_id, value);
+      ++counts_[group];
+      return;
+    }
+    values_.push_back(value);
+    next_.push_back(head);
+    head = static_cast<int64_t>(values_.size()) - 1;
+    ++counts_[group];
+  }
+
+  bool narrow_;  // int32 or date32 values
+  std::vector<int64_t> counts_;
+  std::vector<int64_t> heads_;  // per group: its chain's first entry, kEnd or kInLargeSet
+  std::vector<int64_t> values_;
+  std::vector<int64_t> next_;
+  PairSet large_;
+};
+
 void require_numeric(const Expr& call, const DataType& input) {
   if (!input.is_numeric() && input.id() != TypeId::kNull) {
     throw SchemaError(call.name() + "() needs a numeric input; " + call.args()[0].to_string() +
@@ -426,6 +515,10 @@ std::unique_ptr<Accumulator> make_count(const DataType&, const DataType&) {
   return std::make_unique<CountAccumulator>();
 }
 std::unique_ptr<Accumulator> make_count_distinct(const DataType& input, const DataType&) {
+  if (input.is_integer() || input.is_temporal()) {
+    bool narrow = input.id() == TypeId::kInt32 || input.id() == TypeId::kDate32;
+    return std::make_unique<IntegerCountDistinctAccumulator>(narrow);
+  }
   return std::make_unique<CountDistinctAccumulator>(input);
 }
 std::unique_ptr<Accumulator> make_sum(const DataType&, const DataType& result) {
