@@ -6,6 +6,8 @@
 //   sql <query>             -> "sql <the query for an engine with typed dates>"
 //   run <query> <threads>   -> "ok <milliseconds> <rows>"   (one timed run)
 //   result <query>          -> the rows, tab-separated display text, then "end"
+//   analyze <query> <threads> -> explain_analyze()'s text, then "end" (by hand, to see
+//                                where a query's time goes)
 //   quit
 //
 //   tpch_peer_runner --sf 1 --dir DIR
@@ -97,6 +99,13 @@ int main(int argc, char** argv) {
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin)
                 .count();
         std::cout << "ok " << ms << " " << result.num_rows() << std::endl;
+      } else if (verb == "analyze") {
+        int threads = 0;
+        command >> threads;
+        setl::MemoryContext context;
+        context.threads = threads;
+        setl::MemoryContextScope scope(context);
+        std::cout << setl::tpch::query_plan(query, tables).explain_analyze() << "end" << std::endl;
       } else if (verb == "queries") {
         std::cout << "queries";
         for (int number : setl::tpch::query_numbers()) {

@@ -30,7 +30,7 @@ Expr revenue() {
   return col("l_extendedprice") * (one() - col("l_discount"));
 }
 
-Table q1(const Tables& t) {
+LazyFrame q1(const Tables& t) {
   return scan(t.lineitem)
       .filter("l_shipdate <= date '1998-09-02'")
       .group_by({"l_returnflag", "l_linestatus"})
@@ -41,11 +41,10 @@ Table q1(const Tables& t) {
             mean(col("l_quantity")).alias("avg_qty"),
             mean(col("l_extendedprice")).alias("avg_price"),
             mean(col("l_discount")).alias("avg_disc"), count_all().alias("count_order")})
-      .sort({asc("l_returnflag"), asc("l_linestatus")})
-      .collect();
+      .sort({asc("l_returnflag"), asc("l_linestatus")});
 }
 
-Table q3(const Tables& t) {
+LazyFrame q3(const Tables& t) {
   LazyFrame customers = scan(t.customer).filter("c_mktsegment = 'BUILDING'");
   LazyFrame orders = scan(t.orders).filter("o_orderdate < date '1995-03-15'");
   LazyFrame lines = scan(t.lineitem).filter("l_shipdate > date '1995-03-15'");
@@ -56,11 +55,10 @@ Table q3(const Tables& t) {
       .select({col("o_orderkey").alias("l_orderkey"), col("revenue"), col("o_orderdate"),
                col("o_shippriority")})
       .sort({desc("revenue"), asc("o_orderdate")})
-      .limit(10)
-      .collect();
+      .limit(10);
 }
 
-Table q5(const Tables& t) {
+LazyFrame q5(const Tables& t) {
   LazyFrame region = scan(t.region).filter("r_name = 'ASIA'");
   LazyFrame nations = scan(t.nation).join(region, {"n_regionkey"}, {"r_regionkey"});
   LazyFrame suppliers = scan(t.supplier).join(nations, {"s_nationkey"}, {"n_nationkey"});
@@ -72,20 +70,18 @@ Table q5(const Tables& t) {
       .join(suppliers, {"l_suppkey", "c_nationkey"}, {"s_suppkey", "s_nationkey"})
       .group_by({"n_name"})
       .agg({sum(revenue()).alias("revenue")})
-      .sort({desc("revenue")})
-      .collect();
+      .sort({desc("revenue")});
 }
 
-Table q6(const Tables& t) {
+LazyFrame q6(const Tables& t) {
   return scan(t.lineitem)
       .filter(
           "l_shipdate >= date '1994-01-01' and l_shipdate < date '1995-01-01' and "
           "l_discount between 0.05 and 0.07 and l_quantity < 24")
-      .aggregate({sum(col("l_extendedprice") * col("l_discount")).alias("revenue")})
-      .collect();
+      .aggregate({sum(col("l_extendedprice") * col("l_discount")).alias("revenue")});
 }
 
-Table q9(const Tables& t) {
+LazyFrame q9(const Tables& t) {
   LazyFrame parts = scan(t.part).filter("p_name like '%green%'").select({"p_partkey"});
   LazyFrame suppliers = scan(t.supplier).join(scan(t.nation), {"s_nationkey"}, {"n_nationkey"});
   return scan(t.lineitem)
@@ -97,11 +93,10 @@ Table q9(const Tables& t) {
                (revenue() - col("ps_supplycost") * col("l_quantity")).alias("amount")})
       .group_by({"nation", "o_year"})
       .agg({sum(col("amount")).alias("sum_profit")})
-      .sort({asc("nation"), desc("o_year")})
-      .collect();
+      .sort({asc("nation"), desc("o_year")});
 }
 
-Table q10(const Tables& t) {
+LazyFrame q10(const Tables& t) {
   LazyFrame orders =
       scan(t.orders).filter("o_orderdate >= date '1993-10-01' and o_orderdate < date '1994-01-01'");
   LazyFrame lines = scan(t.lineitem).filter("l_returnflag = 'R'");
@@ -114,11 +109,10 @@ Table q10(const Tables& t) {
       .select({"c_custkey", "c_name", "revenue", "c_acctbal", "n_name", "c_address", "c_phone",
                "c_comment"})
       .sort({desc("revenue"), asc("c_custkey")})
-      .limit(20)
-      .collect();
+      .limit(20);
 }
 
-Table q12(const Tables& t) {
+LazyFrame q12(const Tables& t) {
   Expr high = col("o_orderpriority") == "1-URGENT" || col("o_orderpriority") == "2-HIGH";
   return scan(t.orders)
       .join(scan(t.lineitem)
@@ -129,11 +123,10 @@ Table q12(const Tables& t) {
       .group_by({"l_shipmode"})
       .agg({sum(engine::fn::when(high, 1).otherwise(0)).alias("high_line_count"),
             sum(engine::fn::when(!high, 1).otherwise(0)).alias("low_line_count")})
-      .sort({asc("l_shipmode")})
-      .collect();
+      .sort({asc("l_shipmode")});
 }
 
-Table q13(const Tables& t) {
+LazyFrame q13(const Tables& t) {
   LazyFrame orders = scan(t.orders).filter("o_comment not like '%special%requests%'");
   return scan(t.customer)
       .join(orders, {"c_custkey"}, {"o_custkey"}, JoinType::kLeft)
@@ -141,11 +134,10 @@ Table q13(const Tables& t) {
       .agg({count(col("o_orderkey")).alias("c_count")})
       .group_by({"c_count"})
       .agg({count_all().alias("custdist")})
-      .sort({desc("custdist"), desc("c_count")})
-      .collect();
+      .sort({desc("custdist"), desc("c_count")});
 }
 
-Table q18(const Tables& t) {
+LazyFrame q18(const Tables& t) {
   LazyFrame big_orders = scan(t.lineitem)
                              .group_by({"l_orderkey"})
                              .agg({sum(col("l_quantity")).alias("total_quantity")})
@@ -160,8 +152,7 @@ Table q18(const Tables& t) {
       .select({col("c_name"), col("o_custkey").alias("c_custkey"), col("o_orderkey"),
                col("o_orderdate"), col("o_totalprice"), col("sum_quantity")})
       .sort({desc("o_totalprice"), asc("o_orderdate"), asc("o_orderkey")})
-      .limit(100)
-      .collect();
+      .limit(100);
 }
 
 Expr e(const char* text) {
@@ -175,7 +166,7 @@ LazyFrame with_scalar(const LazyFrame& rows, const LazyFrame& one_row) {
       .drop({"__one"});
 }
 
-Table q2(const Tables& t) {
+LazyFrame q2(const Tables& t) {
   LazyFrame europe = scan(t.nation).join(scan(t.region).filter("r_name = 'EUROPE'"),
                                          {"n_regionkey"}, {"r_regionkey"});
   LazyFrame offers = scan(t.partsupp)
@@ -190,22 +181,20 @@ Table q2(const Tables& t) {
       .select({"s_acctbal", "s_name", "n_name", "p_partkey", "p_mfgr", "s_address", "s_phone",
                "s_comment"})
       .sort({desc("s_acctbal"), asc("n_name"), asc("s_name"), asc("p_partkey")})
-      .limit(100)
-      .collect();
+      .limit(100);
 }
 
-Table q4(const Tables& t) {
+LazyFrame q4(const Tables& t) {
   return scan(t.orders)
       .filter("o_orderdate >= date '1993-07-01' and o_orderdate < date '1993-10-01'")
       .join(scan(t.lineitem).filter("l_commitdate < l_receiptdate"), {"o_orderkey"}, {"l_orderkey"},
             JoinType::kSemi)
       .group_by({"o_orderpriority"})
       .agg({count_all().alias("order_count")})
-      .sort({asc("o_orderpriority")})
-      .collect();
+      .sort({asc("o_orderpriority")});
 }
 
-Table q7(const Tables& t) {
+LazyFrame q7(const Tables& t) {
   auto nations = [&](const char* key, const char* name) {
     return scan(t.nation)
         .filter("n_name in ('FRANCE', 'GERMANY')")
@@ -227,11 +216,10 @@ Table q7(const Tables& t) {
                engine::fn::year(col("l_shipdate")).alias("l_year"), revenue().alias("volume")})
       .group_by({"supp_nation", "cust_nation", "l_year"})
       .agg({sum(col("volume")).alias("revenue")})
-      .sort({asc("supp_nation"), asc("cust_nation"), asc("l_year")})
-      .collect();
+      .sort({asc("supp_nation"), asc("cust_nation"), asc("l_year")});
 }
 
-Table q8(const Tables& t) {
+LazyFrame q8(const Tables& t) {
   LazyFrame america = scan(t.nation).join(scan(t.region).filter("r_name = 'AMERICA'"),
                                           {"n_regionkey"}, {"r_regionkey"});
   LazyFrame customers =
@@ -253,11 +241,10 @@ Table q8(const Tables& t) {
       .agg({sum(e("case when nation = 'BRAZIL' then volume else 0 end")).alias("brazil"),
             sum(col("volume")).alias("total")})
       .select({col("o_year"), (col("brazil") / col("total")).alias("mkt_share")})
-      .sort({asc("o_year")})
-      .collect();
+      .sort({asc("o_year")});
 }
 
-Table q11(const Tables& t) {
+LazyFrame q11(const Tables& t) {
   LazyFrame german = scan(t.partsupp)
                          .join(scan(t.supplier), {"ps_suppkey"}, {"s_suppkey"})
                          .join(scan(t.nation).filter("n_name = 'GERMANY'"), {"s_nationkey"},
@@ -270,22 +257,20 @@ Table q11(const Tables& t) {
                      threshold)
       .filter("value > threshold")
       .select({"ps_partkey", "value"})
-      .sort({desc("value")})
-      .collect();
+      .sort({desc("value")});
 }
 
-Table q14(const Tables& t) {
+LazyFrame q14(const Tables& t) {
   return scan(t.lineitem)
       .filter("l_shipdate >= date '1995-09-01' and l_shipdate < date '1995-10-01'")
       .join(scan(t.part), {"l_partkey"}, {"p_partkey"})
       .with_column("volume", revenue())
       .aggregate({sum(e("case when p_type like 'PROMO%' then volume else 0 end")).alias("promo"),
                   sum(col("volume")).alias("total")})
-      .select({(lit(Scalar::float64(100.0)) * col("promo") / col("total")).alias("promo_revenue")})
-      .collect();
+      .select({(lit(Scalar::float64(100.0)) * col("promo") / col("total")).alias("promo_revenue")});
 }
 
-Table q15(const Tables& t) {
+LazyFrame q15(const Tables& t) {
   LazyFrame revenue0 = scan(t.lineitem)
                            .filter(
                                "l_shipdate >= date '1996-01-01' and l_shipdate < date "
@@ -297,11 +282,10 @@ Table q15(const Tables& t) {
       .join(revenue0.join(top, {"total_revenue"}, {"top"}, JoinType::kSemi), {"s_suppkey"},
             {"l_suppkey"})
       .select({"s_suppkey", "s_name", "s_address", "s_phone", "total_revenue"})
-      .sort({asc("s_suppkey")})
-      .collect();
+      .sort({asc("s_suppkey")});
 }
 
-Table q16(const Tables& t) {
+LazyFrame q16(const Tables& t) {
   return scan(t.partsupp)
       .join(scan(t.supplier).filter("s_comment like '%Customer%Complaints%'"), {"ps_suppkey"},
             {"s_suppkey"}, JoinType::kAnti)
@@ -310,11 +294,10 @@ Table q16(const Tables& t) {
             {"ps_partkey"}, {"p_partkey"})
       .group_by({"p_brand", "p_type", "p_size"})
       .agg({engine::fn::count_distinct(col("ps_suppkey")).alias("supplier_cnt")})
-      .sort({desc("supplier_cnt"), asc("p_brand"), asc("p_type"), asc("p_size")})
-      .collect();
+      .sort({desc("supplier_cnt"), asc("p_brand"), asc("p_type"), asc("p_size")});
 }
 
-Table q17(const Tables& t) {
+LazyFrame q17(const Tables& t) {
   LazyFrame lines =
       scan(t.lineitem)
           .join(scan(t.part).filter("p_brand = 'Brand#23' and p_container = 'MED BOX'"),
@@ -323,11 +306,10 @@ Table q17(const Tables& t) {
   return lines.join(average, "l_partkey")
       .filter("l_quantity < 0.2 * avg_qty")
       .aggregate({sum(col("l_extendedprice")).alias("total")})
-      .select({(col("total") / lit(Scalar::float64(7.0))).alias("avg_yearly")})
-      .collect();
+      .select({(col("total") / lit(Scalar::float64(7.0))).alias("avg_yearly")});
 }
 
-Table q19(const Tables& t) {
+LazyFrame q19(const Tables& t) {
   return scan(t.lineitem)
       .filter("l_shipmode in ('AIR', 'AIR REG') and l_shipinstruct = 'DELIVER IN PERSON'")
       .join(scan(t.part), {"l_partkey"}, {"p_partkey"})
@@ -338,11 +320,10 @@ Table q19(const Tables& t) {
           "and l_quantity >= 10 and l_quantity <= 20 and p_size between 1 and 10) or "
           "(p_brand = 'Brand#34' and p_container in ('LG CASE', 'LG BOX', 'LG PACK', 'LG PKG') "
           "and l_quantity >= 20 and l_quantity <= 30 and p_size between 1 and 15)")
-      .aggregate({sum(revenue()).alias("revenue")})
-      .collect();
+      .aggregate({sum(revenue()).alias("revenue")});
 }
 
-Table q20(const Tables& t) {
+LazyFrame q20(const Tables& t) {
   LazyFrame shipped = scan(t.lineitem)
                           .filter(
                               "l_shipdate >= date '1994-01-01' and l_shipdate < date "
@@ -359,11 +340,10 @@ Table q20(const Tables& t) {
       .join(scan(t.nation).filter("n_name = 'CANADA'"), {"s_nationkey"}, {"n_nationkey"},
             JoinType::kSemi)
       .select({"s_name", "s_address"})
-      .sort({asc("s_name")})
-      .collect();
+      .sort({asc("s_name")});
 }
 
-Table q21(const Tables& t) {
+LazyFrame q21(const Tables& t) {
   // l1 waits for a late supplier: its order has other suppliers (more than one distinct),
   // and no other supplier of the order was late (exactly one distinct late supplier: l1's).
   LazyFrame late = scan(t.lineitem).filter("l_receiptdate > l_commitdate");
@@ -386,11 +366,10 @@ Table q21(const Tables& t) {
       .group_by({"s_name"})
       .agg({count_all().alias("numwait")})
       .sort({desc("numwait"), asc("s_name")})
-      .limit(100)
-      .collect();
+      .limit(100);
 }
 
-Table q22(const Tables& t) {
+LazyFrame q22(const Tables& t) {
   LazyFrame coded = scan(t.customer)
                         .with_column("cntrycode", e("substr(c_phone, 1, 2)"))
                         .filter("cntrycode in ('13', '31', '23', '29', '30', '18', '17')");
@@ -401,8 +380,7 @@ Table q22(const Tables& t) {
       .filter("c_acctbal > avg_balance")
       .group_by({"cntrycode"})
       .agg({count_all().alias("numcust"), sum(col("c_acctbal")).alias("totacctbal")})
-      .sort({asc("cntrycode")})
-      .collect();
+      .sort({asc("cntrycode")});
 }
 
 }  // namespace
@@ -413,14 +391,18 @@ const std::vector<int>& query_numbers() {
   return numbers;
 }
 
-Table run_query(int number, const Tables& tables) {
-  using Query = Table (*)(const Tables&);
+LazyFrame query_plan(int number, const Tables& tables) {
+  using Query = LazyFrame (*)(const Tables&);
   static constexpr Query kQueries[] = {q1,  q2,  q3,  q4,  q5,  q6,  q7,  q8,  q9,  q10, q11,
                                        q12, q13, q14, q15, q16, q17, q18, q19, q20, q21, q22};
   if (number < 1 || number > 22) {
     throw StateError("TPC-H has queries 1 to 22, not " + std::to_string(number));
   }
   return kQueries[number - 1](tables);
+}
+
+Table run_query(int number, const Tables& tables) {
+  return query_plan(number, tables).collect();
 }
 
 bool query_is_ordered(int number) {

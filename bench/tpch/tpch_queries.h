@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "setl/engine/lazy_frame.h"
 #include "setl/engine/table.h"
 #include "tpch_data.h"
 
@@ -13,7 +14,10 @@ namespace setl::tpch {
 
 /// The query numbers implemented.
 const std::vector<int>& query_numbers();
-/// Runs query `number` (1 to 22) on the tables. Throws: StateError for another number.
+/// Query `number` (1 to 22) over the tables, not yet run (explain(), explain_analyze(),
+/// collect()). Throws: StateError for another number.
+engine::LazyFrame query_plan(int number, const Tables& tables);
+/// Runs query `number` on the tables: query_plan(number, tables).collect().
 engine::Table run_query(int number, const Tables& tables);
 /// Where the SQL text runs: SQLite holds dates as 'YYYY-MM-DD' text, other engines
 /// (DuckDB) as DATE.
