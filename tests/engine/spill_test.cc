@@ -177,7 +177,7 @@ TEST_P(Spill, HashJoinsOfEveryKindEqualTheInMemoryJoin) {
   // Keys of different names and a NULL-able text key.
   expect_same_when_spilled(LazyFrame::from(orders(50'000))
                                .join(people, {"city"}, {"city"}, JoinType::kLeft)
-                               .filter("quantity = 3"));
+                               .filter("quantity >= 1"));
 }
 
 TEST_P(Spill, ExplainAnalyzeCountsTheRowsOfOperatorsThatSpilled) {
@@ -261,7 +261,10 @@ class GreedySource : public ScanSource {
 void expect_breaker_gives_way(const std::filesystem::path& dir, const Table& input,
                               int64_t patience, const std::function<LazyFrame(LazyFrame)>& query) {
   Limited limited(4 << 20, dir / "spill");
-  Table unlimited = query(LazyFrame::from(input)).collect();
+  // The same kind of source both times (without a budget it takes nothing): the plan, and
+  // so a join's build side, follows what the sources tell about their sizes.
+  Table unlimited =
+      query(LazyFrame::scan(std::make_shared<GreedySource>(input, 3 << 20, patience))).collect();
   Table spilled;
   {
     MemoryContextScope scope(limited.context);

@@ -1,6 +1,8 @@
 // Build-side choice for hash joins: the right input is the one the join holds in a hash
-// table, so an inner join whose right input is expected to be larger is run with its
-// inputs swapped, and a projection restores the original column names and order. Row
+// table, so a join whose right input is expected to be larger is run with its inputs
+// swapped (inner and full as they are, left as right and right as left: the executor
+// keeps the rows of an outer side either way), and a projection restores the original
+// column names and order. Semi and anti joins keep their sides. Row
 // counts are estimated bottom-up: exact for tables, the source's count for scans, and
 // fixed selectivities for filters (the textbook ones: = a tenth, ranges a third).
 // Estimates only steer the plan; the rows are the same either way, only the order of an
@@ -21,6 +23,8 @@ using Kind = detail::PlanNode::Kind;
 // A right input at most this much larger than the left stays where it is: swapping costs
 // a projection, and estimates are rough.
 constexpr double kSwapRatio = 1.5;
+// Below this many rows a hash table costs less than the projection a swap adds.
+constexpr double kSmallBuildRows = 1024;
 
 double selectivity(const Expr& predicate) {
   if (predicate.kind() != ExprKind::kCall) {
@@ -111,6 +115,23 @@ std::optional<double> estimated_rows(const NodePtr& node) {
   throw InternalError("unknown plan node");
 }
 
+// The join type that keeps the same rows with its inputs exchanged.
+JoinType mirrored(JoinType type) {
+  switch (type) {
+    case JoinType::kLeft:
+      return JoinType::kRight;
+    case JoinType::kRight:
+      return JoinType::kLeft;
+    default:
+      return type;
+  }
+}
+
+bool swappable(JoinType type) {
+  return type == JoinType::kInner || type == JoinType::kLeft || type == JoinType::kRight ||
+         type == JoinType::kFull;
+}
+
 // The output column each (input side, input column) appears as.
 std::map<std::pair<int, std::string>, std::string> output_names(const NodePtr& join) {
   std::map<std::pair<int, std::string>, std::string> names;
@@ -123,7 +144,9 @@ std::map<std::pair<int, std::string>, std::string> output_names(const NodePtr& j
   for (size_t i = 0; i < join->keys.size(); ++i) {
     if (join->keys[i] == join->right_keys[i]) {
       merged.insert(join->right_keys[i]);
-      names[{1, join->right_keys[i]}] = join->right_keys[i];  // equal values in an inner join
+      // The merged column shows both sides' key: equal where rows matched, and the side
+      // that has the row where only one does (left for left joins, coalesced otherwise).
+      names[{1, join->right_keys[i]}] = join->right_keys[i];
     }
   }
   size_t position = left.num_fields();
@@ -138,8 +161,8 @@ std::map<std::pair<int, std::string>, std::string> output_names(const NodePtr& j
 // The same join with its inputs swapped, projected back to the original columns; null if
 // the columns cannot be restored exactly (a merged key whose two sides' types differ).
 NodePtr swapped(const NodePtr& node) {
-  NodePtr swapped =
-      join(node->inputs[1], node->inputs[0], node->right_keys, node->keys, JoinType::kInner);
+  NodePtr swapped = join(node->inputs[1], node->inputs[0], node->right_keys, node->keys,
+                         mirrored(node->join_type));
   std::map<std::pair<int, std::string>, std::string> original = output_names(node);
   std::map<std::pair<int, std::string>, std::string> now = output_names(swapped);
   std::map<std::string, std::string> shown_as;  // original output name -> swapped output name
@@ -179,12 +202,12 @@ NodePtr choose_join_sides(const NodePtr& node) {
     changed = changed || inputs.back() != input;
   }
   NodePtr current = changed ? rebuild(node, std::move(inputs)) : node;
-  if (current->kind != Kind::kJoin || current->join_type != JoinType::kInner) {
+  if (current->kind != Kind::kJoin || !swappable(current->join_type)) {
     return current;
   }
   std::optional<double> left = estimated_rows(current->inputs[0]);
   std::optional<double> right = estimated_rows(current->inputs[1]);
-  if (!left || !right || *right <= *left * kSwapRatio) {
+  if (!left || !right || *right <= *left * kSwapRatio || *right < kSmallBuildRows) {
     return current;
   }
   NodePtr better = swapped(current);

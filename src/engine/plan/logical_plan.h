@@ -76,8 +76,8 @@ std::string explain_analyze(const NodePtr& node);
 NodePtr optimize(const NodePtr& node);
 /// The node over new inputs (same kind and parameters).
 NodePtr rebuild(const NodePtr& node, std::vector<NodePtr> inputs);
-/// Swaps the inputs of inner joins whose right (build) input is expected to be much larger
-/// than the left, restoring the original columns with a projection.
+/// Swaps the inputs of inner and outer joins whose right (build) input is expected to be
+/// much larger than the left, restoring the original columns with a projection.
 NodePtr choose_join_sides(const NodePtr& node);
 
 }  // namespace plan
