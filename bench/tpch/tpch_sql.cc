@@ -133,7 +133,7 @@ std::string query_sql(int number, SqlDialect dialect) {
              "o_shippriority FROM customer, orders, lineitem WHERE c_mktsegment = 'BUILDING' AND "
              "c_custkey = o_custkey AND l_orderkey = o_orderkey AND o_orderdate < '1995-03-15' AND "
              "l_shipdate > '1995-03-15' GROUP BY l_orderkey, o_orderdate, o_shippriority "
-             "ORDER BY revenue DESC, o_orderdate LIMIT 10";
+             "ORDER BY revenue DESC, o_orderdate, l_orderkey LIMIT 10";
     case 5:
       return "SELECT n_name, sum(l_extendedprice * (1 - l_discount)) AS revenue FROM customer, "
              "orders, lineitem, supplier, nation, region WHERE c_custkey = o_custkey AND "
