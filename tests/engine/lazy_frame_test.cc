@@ -157,6 +157,32 @@ TEST(LazyFrame, OuterJoinsSwapToTheirMirrorAndKeepTheirRows) {
   }
 }
 
+TEST(LazyFrame, SemiAndAntiJoinsWithALargeRightSideHashTheSmallLeft) {
+  // Left: 40 rows, keys 0..19 twice and NULLs; right: 3,000 rows, keys 0..24 times 2.
+  std::vector<std::optional<int64_t>> ids;
+  for (int64_t i = 0; i < 40; ++i) {
+    ids.push_back(i % 7 == 3 ? std::nullopt : std::optional<int64_t>(i % 20));
+  }
+  std::vector<std::optional<int64_t>> positions;
+  for (int64_t i = 0; i < 40; ++i) {
+    positions.push_back(i);
+  }
+  Table few =
+      Table::from_columns({{"id", testing::int64s(ids)}, {"pos", testing::int64s(positions)}});
+  Table many = keyed(3'000, 25, "amount", "o").with_column("id", col("id") * 2);
+  for (JoinType type : {JoinType::kSemi, JoinType::kAnti}) {
+    SCOPED_TRACE(static_cast<int>(type));
+    LazyFrame lazy = LazyFrame::from(few).join(LazyFrame::from(many), "id", type);
+    std::string plan = lazy.explain();
+    EXPECT_THAT(plan, HasSubstr("  Distinct\n")) << plan;
+    EXPECT_THAT(plan, HasSubstr("      Join semi on id = id\n        Project [id]\n"
+                                "          Table (3000 rows)"))
+        << plan;
+    // Exactly the eager join: same rows in the left's order.
+    EXPECT_THAT(lazy.collect(), SameTableAs(few.join(many, "id", type)));
+  }
+}
+
 TEST(LazyFrame, SwappedJoinsOfSameNamedColumnsKeepEachSidesValues) {
   // Both sides are [id, note]: the swapped join's "note" is the other side's, so the
   // projection must exchange them even though the names come out in the same order.

@@ -2,7 +2,8 @@
 // table, so a join whose right input is expected to be larger is run with its inputs
 // swapped (inner and full as they are, left as right and right as left: the executor
 // keeps the rows of an outer side either way), and a projection restores the original
-// column names and order. Semi and anti joins keep their sides. Row
+// column names and order. A semi or anti join keeps its output side but hashes the
+// small one: the large right is first reduced to the distinct keys that meet the left. Row
 // counts are estimated bottom-up: exact for tables, the source's count for scans, and
 // fixed selectivities for filters (the textbook ones: = a tenth, ranges a third).
 // Estimates only steer the plan; the rows are the same either way, only the order of an
@@ -192,6 +193,25 @@ NodePtr swapped(const NodePtr& node) {
   return *restored->schema == *node->schema ? restored : nullptr;
 }
 
+// A semi or anti join whose right input is much larger than its left, as joins that each
+// hash the small side: the right rows with a partner on the left (a semi join building on
+// the left), their distinct keys, then the original join against those keys. Same rows,
+// same order (the left's); null if the right keys repeat a column.
+NodePtr filtered_through_left(const NodePtr& node) {
+  std::set<std::string> distinct_keys(node->right_keys.begin(), node->right_keys.end());
+  if (distinct_keys.size() != node->right_keys.size()) {
+    return nullptr;
+  }
+  NodePtr partners =
+      join(node->inputs[1], node->inputs[0], node->right_keys, node->keys, JoinType::kSemi);
+  std::vector<Expr> key_columns;
+  for (const std::string& key : node->right_keys) {
+    key_columns.push_back(col(key));
+  }
+  NodePtr keys = distinct(project(partners, std::move(key_columns)));
+  return join(node->inputs[0], keys, node->keys, node->right_keys, node->join_type);
+}
+
 }  // namespace
 
 NodePtr choose_join_sides(const NodePtr& node) {
@@ -202,7 +222,7 @@ NodePtr choose_join_sides(const NodePtr& node) {
     changed = changed || inputs.back() != input;
   }
   NodePtr current = changed ? rebuild(node, std::move(inputs)) : node;
-  if (current->kind != Kind::kJoin || !swappable(current->join_type)) {
+  if (current->kind != Kind::kJoin) {
     return current;
   }
   std::optional<double> left = estimated_rows(current->inputs[0]);
@@ -210,7 +230,8 @@ NodePtr choose_join_sides(const NodePtr& node) {
   if (!left || !right || *right <= *left * kSwapRatio || *right < kSmallBuildRows) {
     return current;
   }
-  NodePtr better = swapped(current);
+  NodePtr better =
+      swappable(current->join_type) ? swapped(current) : filtered_through_left(current);
   return better ? better : current;
 }
 
