@@ -349,6 +349,15 @@ class PickAccumulator : public Accumulator {
   std::vector<std::string> strings_;
 };
 
+// The first `groups` counts as an int64 column.
+ColumnPtr counts_column(const std::vector<int64_t>& counts, int64_t groups) {
+  ColumnBuilder builder(DataType::int64(), groups);
+  for (size_t group = 0; group < static_cast<size_t>(groups); ++group) {
+    builder.append_int(counts[group]);
+  }
+  return builder.finish();
+}
+
 // count_distinct: distinct (group, value) pairs, counted per group.
 class CountDistinctAccumulator : public Accumulator {
  public:
@@ -376,13 +385,7 @@ class CountDistinctAccumulator : public Accumulator {
       }
     }
   }
-  ColumnPtr finish(int64_t groups) override {
-    ColumnBuilder builder(DataType::int64(), groups);
-    for (size_t group = 0; group < static_cast<size_t>(groups); ++group) {
-      builder.append_int(counts_[group]);
-    }
-    return builder.finish();
-  }
+  ColumnPtr finish(int64_t groups) override { return counts_column(counts_, groups); }
 
   void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
     auto& partial = static_cast<CountDistinctAccumulator&>(other);
@@ -421,13 +424,7 @@ class IntegerCountDistinctAccumulator : public Accumulator {
       }
     }
   }
-  ColumnPtr finish(int64_t groups) override {
-    ColumnBuilder builder(DataType::int64(), groups);
-    for (size_t group = 0; group < static_cast<size_t>(groups); ++group) {
-      builder.append_int(counts_[group]);
-    }
-    return builder.finish();
-  }
+  ColumnPtr finish(int64_t groups) override { return counts_column(counts_, groups); }
   void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
     auto& partial = static_cast<IntegerCountDistinctAccumulator&>(other);
     for (size_t local = 0; local < partial.heads_.size(); ++local) {
