@@ -349,13 +349,18 @@ NodePtr prune(const NodePtr& node, const Needed& needed) {
       if (wanted.size() >= node->schema->num_fields()) {
         return node;
       }
-      std::vector<Expr> columns;
+      // The table itself is narrowed (its buffers shared): operators above it, filters
+      // first, then never touch, let alone copy, columns nobody reads.
+      std::vector<std::string> columns;
       for (const Field& field : node->schema->fields()) {
         if (wanted.count(field.name) > 0) {
-          columns.push_back(col(field.name));
+          columns.push_back(field.name);
         }
       }
-      return project(node, columns);
+      if (columns.empty() && node->schema->num_fields() > 0) {
+        columns.push_back(node->schema->field(0).name);  // keeps the row count
+      }
+      return table(node->table->select(columns));
     }
     case Kind::kScan: {
       ScanRequest request = node->request;
