@@ -138,8 +138,12 @@ TEST(Memory, TheResultCacheGivesWayBeforeAnOperatorSpills) {
 class CappedSort : public Factory<Table> {
  public:
   CappedSort() { set_max_memory(2 << 20); }
-  // One 1 MiB batch: the sort needs three times that at once and cannot spill less.
-  Table process() override { return LazyFrame::from(numbers(1 << 20)).sort({{"value"}}).collect(); }
+  // One 1 MiB batch (65,536 rows of two columns: streams cut batches at that many rows):
+  // the sort needs three times that at once and cannot spill less.
+  Table process() override {
+    Table wide = numbers(1 << 19).with_column("twice", engine::col("value") * 2);
+    return LazyFrame::from(wide).sort({{"value"}}).collect();
+  }
 };
 
 TEST(Memory, AFactoryPastItsMaxMemoryFailsWithMemoryBudgetExceededNamingIt) {

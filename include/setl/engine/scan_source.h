@@ -52,7 +52,8 @@ class BatchStream {
   virtual ScanStats stats() const { return {}; }
 };
 
-/// Batches of `table`, each cut to about `batch_bytes` (at least one row).
+/// Batches of `table`, each cut to about `batch_bytes` and at most 65,536 rows (at least
+/// one row).
 std::unique_ptr<BatchStream> stream_table(Table table, int64_t batch_bytes);
 /// Every batch of `stream`, in order, as a table.
 [[nodiscard]] Table collect_stream(BatchStream& stream);

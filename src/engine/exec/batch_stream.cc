@@ -8,6 +8,11 @@
 namespace setl::engine {
 namespace {
 
+// Rows per streamed batch at most, whatever their width: a narrow table cut by bytes alone
+// gave morsels of hundreds of thousands of rows, which joins then widened into batches
+// too large to stay in cache and too few to share among threads.
+constexpr int64_t kMaxStreamRows = int64_t{1} << 16;
+
 int64_t batch_memory(const RecordBatch& batch) {
   int64_t bytes = 0;
   for (const ColumnPtr& column : batch.columns()) {
@@ -34,11 +39,12 @@ class TableStream : public BatchStream {
         continue;
       }
       int64_t bytes = batch_memory(batch);
-      if (bytes <= batch_bytes_ || rows == 1) {
+      if ((bytes <= batch_bytes_ && rows <= kMaxStreamRows) || rows == 1) {
         return batch;
       }
       // Slices share the batch's buffers; the first goes out, the rest waits.
-      int64_t slice_rows = std::max<int64_t>(1, rows * batch_bytes_ / bytes);
+      int64_t by_bytes = bytes <= batch_bytes_ ? rows : rows * batch_bytes_ / bytes;
+      int64_t slice_rows = std::clamp<int64_t>(by_bytes, 1, kMaxStreamRows);
       std::vector<RecordBatch> slices;
       for (int64_t offset = 0; offset < rows; offset += slice_rows) {
         slices.push_back(batch.slice(offset, std::min(slice_rows, rows - offset)));
