@@ -6,10 +6,10 @@
 // Prints the results (including a query on the Parquet dataset that reads only one year's
 // partition), the DAG (Mermaid), the run summary with its critical path and the benchmark.
 //
-//   tpch_etl [--sf 0.05] [--out DIR] [--config tpch_etl.yaml] [--profile NAME]
+//   tpch_etl [--sf 0.05] [--out DIR] [--config tpch_etl.yaml] [--env NAME]
 //            [--set KEY=VALUE]... [--target FACTORY]... [--cache-dir .setl-cache]
 //            [--cache MODE] [--explain] [--monitor 127.0.0.1:9464] [--events FILE]
-//            [--dag none|text|summary|mermaid|class|dot]
+//            [--profile trace.json] [--dag none|text|summary|mermaid|class|dot]
 //
 // Every flag but --sf and --out comes from setl::cli::run_job (setl/cli/job_runner.h).
 // With --cache-dir (or a `cache:` section in the configuration) results are cached in
@@ -18,7 +18,8 @@
 // says what a run would take from the cache and why, without running. On a terminal a live
 // progress line shows the running factories. --monitor serves the job groups, events and
 // Prometheus metrics over HTTP while the job runs (and cancels with the printed token);
-// --events appends every job event to a JSON Lines file.
+// --events appends every job event to a JSON Lines file. --profile writes a Chrome trace of
+// the run (factories, queries and engine operators on each thread) to open in Perfetto.
 #include <iostream>
 
 #include <setl/setl.h>

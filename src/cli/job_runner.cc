@@ -1,6 +1,7 @@
 #include "setl/cli/job_runner.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
 #include "setl/core/memory_budget.h"
+#include "setl/core/trace.h"
 #include "setl/monitor/event_sinks.h"
 #include "setl/monitor/http_server.h"
 #include "setl/monitor/progress.h"
@@ -21,7 +23,8 @@ namespace {
 
 struct JobArguments {
   std::string config_path;
-  std::optional<std::string> profile;
+  std::optional<std::string> environment;  // the configuration profile
+  std::optional<std::string> trace_path;
   std::vector<std::string> settings;  // KEY=VALUE
   std::vector<std::string> targets;
   std::optional<std::string> cache_mode;
@@ -43,7 +46,10 @@ void add_arguments(CLI::App& app, const JobOptions& options, JobArguments& args)
   if (options.default_config.empty()) {
     config->required();
   }
-  app.add_option("--profile", args.profile, "configuration profile (default $SETL_ENV)");
+  app.add_option("--env", args.environment, "configuration profile (default $SETL_ENV)");
+  app.add_option("--profile", args.trace_path,
+                 "write a Chrome trace of the run (factories, queries, operators per thread) "
+                 "to this .json file; open it in Perfetto or chrome://tracing");
   app.add_option("--set", args.settings, "override a configuration value: KEY=VALUE (repeatable)");
   app.add_option("--target", args.targets,
                  "run only this factory and what it needs (repeatable; default: the job's)");
@@ -75,7 +81,7 @@ Config load_config(const JobOptions& options, const JobArguments& args) {
       ::setenv(flag.environment.c_str(), value->c_str(), 1);
     }
   }
-  Config config = Config::load(args.config_path, {.profile = args.profile});
+  Config config = Config::load(args.config_path, {.profile = args.environment});
   for (const JobFlag& flag : options.flags) {
     const std::optional<std::string>& value = args.job_flags.at(flag.name);
     if (value && !flag.config_key.empty()) {
@@ -161,8 +167,55 @@ class RunObservers {
   std::shared_ptr<monitor::JsonLinesEventSink> event_log_;
 };
 
+// --profile selected a configuration profile before it wrote traces: a value that is not
+// a .json file is refused with the new spelling rather than silently written to.
+void check_trace_path(const JobArguments& args) {
+  if (!args.trace_path) {
+    return;
+  }
+  if (std::filesystem::path(*args.trace_path).extension() != ".json") {
+    throw ConfigError("--profile '" + *args.trace_path +
+                      "': expected a .json file for the run's trace; to select the "
+                      "configuration profile '" +
+                      *args.trace_path + "' use --env " + *args.trace_path);
+  }
+}
+
+// The trace is written even when the run fails: where it stopped is what one looks for.
+class TraceOutput {
+ public:
+  TraceOutput(const JobArguments& args, workflow::Pipeline& pipeline, std::ostream& err)
+      : err_(err) {
+    if (args.trace_path) {
+      path_ = *args.trace_path;
+      trace_ = std::make_shared<TraceRecorder>();
+      pipeline.set_trace(trace_);
+    }
+  }
+  ~TraceOutput() {
+    if (!trace_) {
+      return;
+    }
+    try {
+      trace_->write(path_);
+      err_ << "trace: " << path_.string() << " (" << trace_->spans().size()
+           << " spans; open in https://ui.perfetto.dev or chrome://tracing)\n";
+    } catch (const std::exception& error) {
+      err_ << "trace not written: " << error.what() << "\n";
+    }
+  }
+  TraceOutput(const TraceOutput&) = delete;
+  TraceOutput& operator=(const TraceOutput&) = delete;
+
+ private:
+  std::ostream& err_;
+  std::filesystem::path path_;
+  std::shared_ptr<TraceRecorder> trace_;
+};
+
 int run_parsed(const JobArguments& args, const PipelineBuilder& build, const JobOptions& options,
                std::ostream& out, std::ostream& err) {
+  check_trace_path(args);
   Config config = load_config(options, args);
   workflow::Setl setl(config);
   workflow::Pipeline pipeline = build(setl);
@@ -180,6 +233,7 @@ int run_parsed(const JobArguments& args, const PipelineBuilder& build, const Job
   }
   RunObservers observers(args, err);
   {
+    TraceOutput trace(args, pipeline, err);
     monitor::ProgressLine progress;  // draws only on a terminal
     pipeline.run(run_options);
   }

@@ -62,6 +62,8 @@ class FdBuffer : public std::streambuf {
     setp(buffer_.data(), buffer_.data() + buffer_.size());
   }
   int error() const { return error_; }
+  /// Bytes given to the buffer so far (written or still buffered).
+  int64_t position() const { return written_ + (pptr() - pbase()); }
 
  protected:
   int_type overflow(int_type c) override {
@@ -81,6 +83,7 @@ class FdBuffer : public std::streambuf {
         remember();
         return 0;
       }
+      written_ += count;
       return count;
     }
     return std::streambuf::xsputn(data, count);
@@ -92,6 +95,7 @@ class FdBuffer : public std::streambuf {
     if (error_ == 0 && !write_all(fd_, pbase(), size)) {
       remember();
     }
+    written_ += static_cast<int64_t>(size);
     setp(buffer_.data(), buffer_.data() + buffer_.size());
     return error_ == 0;
   }
@@ -104,6 +108,7 @@ class FdBuffer : public std::streambuf {
   int fd_;
   std::vector<char> buffer_;
   int error_ = 0;
+  int64_t written_ = 0;
 };
 
 // ".<name>.tmp-<random>" beside `target`: what is_temporary_name() recognises.
@@ -225,6 +230,10 @@ AtomicFile::~AtomicFile() {
 
 std::ostream& AtomicFile::stream() {
   return impl_->stream;
+}
+
+int64_t AtomicFile::size() const {
+  return impl_->buffer.position();
 }
 
 void AtomicFile::copy_from(const std::filesystem::path& source) {

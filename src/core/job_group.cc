@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <deque>
 #include <map>
 
 #include "setl/core/error.h"
+#include "setl/core/trace.h"
 
 namespace setl {
 
@@ -26,6 +28,8 @@ struct JobGroupState {
   std::chrono::steady_clock::time_point started_steady;
   std::atomic<int64_t> rows{0};
   std::atomic<int64_t> bytes{0};
+  std::atomic<int64_t> cpu_nanos{0};
+  std::shared_ptr<TraceRecorder> trace;  // set before work starts in the group
 
   mutable std::mutex mutex;  // guards the fields below
   JobState state = JobState::kRunning;
@@ -48,6 +52,7 @@ struct JobGroupState {
     info.bytes = bytes.load(std::memory_order_relaxed);
     info.memory_bytes = memory->bytes();
     info.peak_memory_bytes = memory->peak();
+    info.cpu_nanos = cpu_nanos.load(std::memory_order_relaxed);
     std::lock_guard lock(mutex);
     info.state = state;
     info.finished = finished;
@@ -72,6 +77,35 @@ constexpr size_t kKeptEvents = 1000;
 constexpr size_t kMaxTags = 16;
 
 thread_local std::shared_ptr<JobGroupState> current_group;
+// The thread's CPU time when it was last charged to a group (-1: never).
+thread_local int64_t charged_cpu_nanos = -1;
+
+int64_t thread_cpu_nanos() noexcept {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+// Charges the thread's CPU time since it was last charged to the current group and its
+// ancestors. Called whenever the current group changes, so each slice of CPU time goes to
+// exactly one group chain, however groups and tasks nest.
+void charge_thread_cpu() noexcept {
+  int64_t now = thread_cpu_nanos();
+  if (current_group && charged_cpu_nanos >= 0) {
+    for (JobGroupState* group = current_group.get(); group != nullptr;
+         group = group->parent.get()) {
+      group->cpu_nanos.fetch_add(now - charged_cpu_nanos, std::memory_order_relaxed);
+    }
+  }
+  charged_cpu_nanos = now;
+}
+
+void make_current(std::shared_ptr<JobGroupState> group) noexcept {
+  if (current_group || group) {
+    charge_thread_cpu();
+  }
+  current_group = std::move(group);
+}
 
 struct Registry {
   std::mutex mutex;  // guards everything but the sinks' calls
@@ -201,6 +235,7 @@ JobGroup::JobGroup(std::string name, std::string description, std::vector<std::s
   validate(name, tags);
   auto state = std::make_shared<JobGroupState>();
   state->parent = current_group;
+  state->trace = current_group ? current_group->trace : nullptr;
   state->name = std::move(name);
   state->path = state->parent ? state->parent->path + "/" + state->name : state->name;
   state->kind = std::move(kind);
@@ -220,7 +255,7 @@ JobGroup::JobGroup(std::string name, std::string description, std::vector<std::s
   }
   state_ = state;
   previous_ = current_group;
-  current_group = state_;
+  make_current(state_);
   cancellation_ = std::make_unique<CancellationScope>(state_->token);
   emit(JobEventKind::kStarted, state_->info());
 }
@@ -245,7 +280,7 @@ JobGroup::~JobGroup() {
   }
   // The thread is cleared before anyone hears of the end.
   cancellation_.reset();
-  current_group = previous_;
+  make_current(previous_);
   JobGroupInfo info = state_->info();
   {
     Registry& r = registry();
@@ -270,7 +305,18 @@ const std::string& JobGroup::id() const noexcept {
 }
 
 JobGroupInfo JobGroup::info() const {
+  if (current_group) {
+    charge_thread_cpu();  // the owner's thread is usually still working in the group
+  }
   return state_->info();
+}
+
+void JobGroup::set_trace(std::shared_ptr<TraceRecorder> trace) {
+  state_->trace = std::move(trace);
+}
+
+std::shared_ptr<TraceRecorder> current_trace() {
+  return current_group ? current_group->trace : nullptr;
 }
 
 const CancellationToken& JobGroup::token() const noexcept {
@@ -294,6 +340,7 @@ std::optional<JobGroupInfo> current_job_group() {
   if (!current_group) {
     return std::nullopt;
   }
+  charge_thread_cpu();
   return current_group->info();
 }
 
@@ -396,11 +443,11 @@ JobContext JobContext::capture() {
 
 JobContextScope::JobContextScope(const JobContext& context)
     : previous_group_(current_group), cancellation_(context.token_) {
-  current_group = context.group_;
+  make_current(context.group_);
 }
 
 JobContextScope::~JobContextScope() {
-  current_group = previous_group_;
+  make_current(previous_group_);
 }
 
 void add_job_event_sink(std::shared_ptr<JobEventSink> sink) {

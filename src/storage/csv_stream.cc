@@ -118,6 +118,7 @@ class CsvStream : public engine::BatchStream {
       account();
     }
     size_t got = input_.read_fully(block_.data() + filled_, capacity - filled_);
+    report_progress(0, static_cast<int64_t>(got));
     filled_ += got;
     at_end_ = filled_ < capacity;
   }

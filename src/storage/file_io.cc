@@ -15,6 +15,7 @@
 #include "byte_stream.h"
 #include "setl/core/cancellation.h"
 #include "setl/core/error.h"
+#include "setl/core/job_group.h"
 
 namespace setl::storage::detail {
 namespace {
@@ -147,6 +148,7 @@ void write_file_atomically(const std::filesystem::path& path,
   if (append && std::filesystem::exists(path, error)) {
     file.copy_from(path);
   }
+  int64_t kept = file.size();
   if (ends_with(path, ".gz") || ends_with(path, ".zst")) {
     // Appending adds a new gzip member or zstd frame: readers decode them in sequence.
     CompressingBuffer compressor(out, ends_with(path, ".gz") ? CompressingBuffer::Kind::kGzip
@@ -161,6 +163,7 @@ void write_file_atomically(const std::filesystem::path& path,
     fill(out);
   }
   file.commit();  // a cancel or failure before the rename leaves `path` as it was
+  report_progress(0, file.size() - kept);
 }
 
 std::optional<FileLock> lock_for_write(const std::filesystem::path& path, SaveMode mode) {

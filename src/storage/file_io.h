@@ -26,6 +26,7 @@ void check_expansion(const std::string& what, uint64_t compressed, uint64_t expa
 /// the name ends in .gz or .zst), flushes it to disk, then renames it over `path`; on any
 /// failure the temporary is removed and `path` is untouched. With `append`, the existing
 /// content is copied first (still atomic; hold lock_for_write() across the whole append).
+/// The bytes written (compressed, without the copied ones) count as the job group's.
 /// Throws: IoError, or whatever `fill` throws.
 void write_file_atomically(const std::filesystem::path& path,
                            const std::function<void(std::ostream&)>& fill, bool append = false);

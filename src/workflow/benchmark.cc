@@ -18,11 +18,14 @@ std::string memory_cell(int64_t bytes) {
   return bytes > 0 ? memory::format_bytes(bytes) : std::string("-");
 }
 
-// The memory columns of one factory: peak tracked bytes, spilled bytes, rows.
-std::string memory_cells(const FactoryBenchmark& row) {
-  return fmt::format(" {:>11} {:>11} {:>11}", memory_cell(row.peak_memory_bytes),
-                     memory_cell(row.spilled_bytes), row.rows > 0 ? std::to_string(row.rows) : "-");
+// The columns after the times: CPU time, peak tracked bytes, spilled bytes, rows, bytes.
+std::string measure_cells(const FactoryBenchmark& row) {
+  return fmt::format(" {:>12} {:>11} {:>11} {:>11} {:>11}", milliseconds(row.cpu),
+                     memory_cell(row.peak_memory_bytes), memory_cell(row.spilled_bytes),
+                     row.rows > 0 ? std::to_string(row.rows) : "-", memory_cell(row.bytes));
 }
+// Blank measure_cells() for stage and total lines.
+constexpr int kMeasureWidth = 13 + 4 * 12;
 
 std::string stage_label(const StageBenchmark& stage) {
   return "= " + stage.name + (stage.parallel ? " (parallel)" : "");
@@ -73,10 +76,11 @@ std::string BenchmarkReport::to_string() const {
   for (const StageBenchmark& stage : stages) {
     name_width = std::max(name_width, stage_label(stage).size());
   }
-  std::string text = fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12} {:>11} {:>11} {:>11}\n",
-                                 "stage", "factory", name_width, "read ms", "process ms",
-                                 "write ms", "total ms", "peak mem", "spilled", "rows");
-  std::string rule(7 + 1 + name_width + 4 * 13 + 3 * 12, '-');
+  std::string text =
+      fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12} {:>12} {:>11} {:>11} {:>11} {:>11}\n",
+                  "stage", "factory", name_width, "read ms", "process ms", "write ms", "total ms",
+                  "cpu ms", "peak mem", "spilled", "rows", "bytes");
+  std::string rule(7 + 1 + name_width + 4 * 13 + kMeasureWidth, '-');
   text += rule + "\n";
   std::map<size_t, std::vector<const FactoryBenchmark*>> by_stage;
   for (const FactoryBenchmark& row : factories) {
@@ -89,10 +93,11 @@ std::string BenchmarkReport::to_string() const {
                           name_width, milliseconds(row.read), milliseconds(row.process),
                           row.wrote ? milliseconds(row.write) : std::string("-"),
                           milliseconds(row.total)) +
-              memory_cells(row) + "\n";
+              measure_cells(row) + "\n";
     }
-    text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}{:36}\n", stage.stage,
-                        stage_label(stage), name_width, "", "", "", milliseconds(stage.wall), "");
+    text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}{:{}}\n", stage.stage,
+                        stage_label(stage), name_width, "", "", "", milliseconds(stage.wall), "",
+                        kMeasureWidth);
   }
   for (const FactoryBenchmark& row : factories) {
     if (row.stage == kUnstaged) {
@@ -100,12 +105,12 @@ std::string BenchmarkReport::to_string() const {
                           milliseconds(row.read), milliseconds(row.process),
                           row.wrote ? milliseconds(row.write) : std::string("-"),
                           milliseconds(row.total)) +
-              memory_cells(row) + "\n";
+              measure_cells(row) + "\n";
     }
   }
   text += rule + "\n";
-  text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}{:36}\n", "", "pipeline total",
-                      name_width, "", "", "", milliseconds(total), "");
+  text += fmt::format("{:<7} {:<{}} {:>12} {:>12} {:>12} {:>12}{:{}}\n", "", "pipeline total",
+                      name_width, "", "", "", milliseconds(total), "", kMeasureWidth);
   if (!critical_path.empty()) {
     std::string path;
     for (const std::string& name : critical_path) {

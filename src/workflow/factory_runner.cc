@@ -3,10 +3,14 @@
 #include <chrono>
 #include <exception>
 
+#include <fmt/format.h>
+
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
 #include "setl/core/log.h"
+#include "setl/core/memory.h"
 #include "setl/core/parallel.h"
+#include "setl/core/trace.h"
 
 namespace setl::workflow::detail {
 namespace {
@@ -71,16 +75,25 @@ FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const std::string& sta
   factory.reset_output();
   factory.used_context_resources_.store(false, std::memory_order_relaxed);
   RunningFactoryScope running(&factory);
+  std::shared_ptr<TraceRecorder> trace = current_trace();
+  TraceScope factory_span(trace, "factory", factory.name());
   try {
     log::debug("start");
     Clock::time_point start = measure ? Clock::now() : Clock::time_point();
-    factory.read();
+    {
+      TraceScope span(trace, "factory", factory.name() + ".read()");
+      factory.read();
+    }
     Clock::time_point after_read = measure ? Clock::now() : start;
     phase = Phase::kProcess;
-    factory.run_process();
+    {
+      TraceScope span(trace, "factory", factory.name() + ".process()");
+      factory.run_process();
+    }
     Clock::time_point after_process = measure ? Clock::now() : start;
     phase = Phase::kWrite;
     if (should_write) {
+      TraceScope span(trace, "factory", factory.name() + ".write()");
       factory.write();
       timing.wrote = true;
     }
@@ -95,7 +108,13 @@ FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const std::string& sta
     JobGroupInfo info = group.info();
     timing.peak_memory_bytes = info.peak_memory_bytes;
     timing.rows = info.rows;
+    timing.bytes = info.bytes;
+    timing.cpu = Duration(info.cpu_nanos);
     timing.spilled_bytes = context.counters->spilled_bytes.load();
+    factory_span.arg("stage", stage_name);
+    factory_span.arg("rows", std::to_string(info.rows));
+    factory_span.arg("cpu_ms", fmt::format("{:.3f}", static_cast<double>(info.cpu_nanos) / 1e6));
+    factory_span.arg("peak_memory", memory::format_bytes(info.peak_memory_bytes));
   } catch (Error& error) {
     group.set_failure(error.message());
     error.add_context("in factory '" + factory.name() + "' (" + stage_name + ") during " +
@@ -124,6 +143,7 @@ void run_stage_members(const std::string& stage_name, bool parallel, size_t max_
     return;
   }
   JobGroup group(stage_name, parallel ? "parallel stage" : "stage", {}, "stage");
+  TraceScope span(current_trace(), "stage", stage_name);
   auto run_one = [&](size_t k) {
     try {
       run_member(k);

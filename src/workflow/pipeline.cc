@@ -58,6 +58,11 @@ Pipeline& Pipeline::set_benchmark(bool on) noexcept {
   return *this;
 }
 
+Pipeline& Pipeline::set_trace(std::shared_ptr<TraceRecorder> trace) noexcept {
+  trace_ = std::move(trace);
+  return *this;
+}
+
 const BenchmarkReport& Pipeline::benchmark() const {
   if (!benchmark_ || !last_run_) {
     throw StateError(benchmark_ ? "pipeline '" + name_ + "' has no benchmark yet: run it first"

@@ -12,6 +12,7 @@
 #include "setl/core/memory.h"
 #include "setl/core/parallel.h"
 #include "setl/core/process_memory.h"
+#include "setl/core/trace.h"
 
 namespace setl::workflow::detail {
 namespace {
@@ -123,6 +124,14 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result) {
   std::vector<Unit> units = make_units(predecessors);
 
   JobGroup group(pipeline_.name(), "pipeline run", pipeline_.tags(), "pipeline");
+  if (pipeline_.trace_) {
+    group.set_trace(pipeline_.trace_);
+  }
+  std::shared_ptr<TraceRecorder> trace = current_trace();
+  if (trace) {
+    trace->name_thread("pipeline " + pipeline_.name());
+  }
+  TraceScope run_span(trace, "run", "run " + pipeline_.name());
   ActiveRun active;
   group_ = &group;
   log::debug("pipeline '{}': running {} factory(ies) in {} unit(s)", pipeline_.name(), plan_.size(),

@@ -2,10 +2,13 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
+#include <set>
 #include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "testing/temp_dir.h"
 
@@ -105,8 +108,8 @@ TEST_F(JobRunnerTest, RunsTheJobAndCallsItsReport) {
 }
 
 TEST_F(JobRunnerTest, ProfileSetAndJobFlagsChangeTheConfiguration) {
-  EXPECT_THAT(run({"--profile", "big"}).out, HasSubstr("doubled=2000"));
-  EXPECT_THAT(run({"--profile", "big", "--set", "job.rows=5"}).out, HasSubstr("doubled=10"));
+  EXPECT_THAT(run({"--env", "big"}).out, HasSubstr("doubled=2000"));
+  EXPECT_THAT(run({"--env", "big", "--set", "job.rows=5"}).out, HasSubstr("doubled=10"));
   JobOptions options{
       .flags = {{.name = "--rows", .help = "rows", .config_key = "job.rows"},
                 {.name = "--label", .help = "label", .environment = "JOB_RUNNER_TEST_LABEL"}}};
@@ -167,6 +170,34 @@ TEST_F(JobRunnerTest, PrintsTheDagTheSummaryAndWritesEvents) {
   EXPECT_THAT(run({}).out, Not(HasSubstr("== DAG")));
 }
 
+TEST_F(JobRunnerTest, ProfileWritesATraceOfTheRunEvenWhenItFails) {
+  std::filesystem::path trace = dir_.path() / "run-trace.json";
+  Outcome outcome = run({"--profile", trace.string()});
+  ASSERT_EQ(outcome.code, 0) << outcome.err;
+  EXPECT_THAT(outcome.err, HasSubstr("trace: " + trace.string()));
+  nlohmann::json parsed = nlohmann::json::parse(testing::read_file(trace));
+  const nlohmann::json& events = parsed["traceEvents"];
+  std::set<std::string> factories;
+  for (const nlohmann::json& event : events) {
+    if (event["ph"] == "X" && event["cat"] == "factory") {
+      factories.insert(event["name"].get<std::string>());
+    }
+  }
+  EXPECT_THAT(factories, ::testing::IsSupersetOf(
+                             {"Rows", "Rows.process()", "Doubled", "Doubled.process()", "Other"}));
+
+  std::filesystem::path failed_trace = dir_.path() / "failed-trace.json";
+  Outcome failing = run({"--set", "job.fail=true", "--profile", failed_trace.string()});
+  EXPECT_EQ(failing.code, 1);
+  EXPECT_THAT(testing::read_file(failed_trace), HasSubstr("\"Rows.process()\""));
+
+  // --profile once chose the configuration profile: such a value says what to use now.
+  Outcome old_spelling = run({"--profile", "big"});
+  EXPECT_EQ(old_spelling.code, 1);
+  EXPECT_THAT(old_spelling.err, HasSubstr("use --env big"));
+  EXPECT_FALSE(std::filesystem::exists("big"));
+}
+
 TEST_F(JobRunnerTest, ErrorsAreExitCodesWithTheirBlame) {
   Outcome failing = run({"--set", "job.fail=true"});
   EXPECT_EQ(failing.code, 1);
@@ -177,7 +208,7 @@ TEST_F(JobRunnerTest, ErrorsAreExitCodesWithTheirBlame) {
   EXPECT_EQ(malformed.code, 1);
   EXPECT_THAT(malformed.err, HasSubstr("expected KEY=VALUE"));
 
-  Outcome profile = run({"--profile", "nope"});
+  Outcome profile = run({"--env", "nope"});
   EXPECT_EQ(profile.code, 1);
   EXPECT_THAT(profile.err, HasSubstr("big"));  // the defined profiles
 

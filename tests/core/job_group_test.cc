@@ -1,6 +1,8 @@
 // Feature ids from the workflow-features design (JG-n) name what each test covers.
 #include "setl/core/job_group.h"
 
+#include <atomic>
+#include <ctime>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -217,6 +219,56 @@ TEST(JobGroup, JG5_RejectsBadNamesAndTags) {
   EXPECT_THAT(message_of<ConfigError>([] { JobGroup group("x", "", {""}); }),
               HasSubstr("invalid tag ''"));
   EXPECT_FALSE(current_job_group());
+}
+
+// Burns CPU on the calling thread and returns how much its CPU clock advanced.
+int64_t burn_cpu() {
+  auto thread_cpu = [] {
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+  };
+  int64_t start = thread_cpu();
+  volatile uint64_t sink = 0;
+  while (thread_cpu() - start < 20'000'000) {  // 20 ms
+    for (int i = 0; i < 10'000; ++i) {
+      sink = sink * 31 + static_cast<uint64_t>(i);
+    }
+  }
+  return thread_cpu() - start;
+}
+
+int64_t process_cpu() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+}
+
+TEST(JobGroup, CountsTheCpuTimeOfEveryThreadWorkingForItOnce) {
+  int64_t process_start = process_cpu();
+  int64_t outer_burned = 0;
+  int64_t child_burned = 0;
+  std::atomic<int64_t> task_burned{0};
+  JobGroupInfo outer_info;
+  JobGroupInfo child_info;
+  {
+    JobGroup outer("cpu");
+    outer_burned = burn_cpu();
+    {
+      JobGroup child("child");
+      child_burned = burn_cpu();
+      // The child's tasks run in it on other threads: their time is the child's too.
+      run_parallel(2, 2, [&](size_t) { task_burned += burn_cpu(); });
+      child_info = child.info();
+    }
+    outer_info = outer.info();
+  }
+  int64_t process_used = process_cpu() - process_start;
+  EXPECT_GE(child_info.cpu_nanos, child_burned + task_burned.load());
+  EXPECT_GE(outer_info.cpu_nanos, outer_burned + child_info.cpu_nanos);
+  // Each slice of CPU time went to one group chain: the outer group saw no more than the
+  // whole process used.
+  EXPECT_LE(outer_info.cpu_nanos, process_used);
 }
 
 }  // namespace

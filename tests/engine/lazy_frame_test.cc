@@ -1,11 +1,15 @@
 #include "setl/engine/lazy_frame.h"
 
+#include <algorithm>
+#include <set>
 #include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "setl/core/error.h"
+#include "setl/core/job_group.h"
+#include "setl/core/trace.h"
 #include "testing/columns.h"
 #include "testing/table_matchers.h"
 #include "testing/temp_dir.h"
@@ -267,6 +271,49 @@ TEST(LazyFrame, ExplainAnalyzeShowsWhatEachOperatorDid) {
   }
   // The query's answer is unchanged by measuring it.
   EXPECT_EQ(lazy.collect().num_rows(), 20);
+}
+
+TEST(LazyFrame, UnderATraceTheQueryAndEachOperatorAreSpans) {
+  Table many = keyed(3'000, 25, "amount", "o");
+  Table few = keyed(20, 20, "rank", "c");
+  LazyFrame lazy = LazyFrame::from(many)
+                       .filter("amount > 7000")
+                       .join(LazyFrame::from(few), "id")
+                       .group_by({"rank"})
+                       .agg({count_all().alias("n")})
+                       .sort({{"rank"}});
+  auto trace = std::make_shared<TraceRecorder>();
+  Table traced;
+  {
+    JobGroup group("traced query");
+    group.set_trace(trace);
+    traced = lazy.collect();
+  }
+  EXPECT_THAT(traced, SameTableAs(lazy.collect()));
+  std::set<std::string> planned;
+  for (std::string line : plan_lines(lazy.explain())) {
+    planned.insert(line.substr(line.find_first_not_of(' ')));
+  }
+  std::set<std::string> operators;
+  int queries = 0;
+  for (const TraceSpan& span : trace->spans()) {
+    if (span.category == "operator") {
+      operators.insert(span.name);
+      EXPECT_TRUE(planned.count(span.name)) << span.name << " is not a plan line";
+    } else if (span.category == "query") {
+      ++queries;
+      EXPECT_THAT(span.name, ::testing::StartsWith("query: Sort"));
+      ASSERT_EQ(span.args.size(), 2u);
+      EXPECT_EQ(span.args[0], std::make_pair(std::string("rows"), std::string("20")));
+      EXPECT_THAT(span.args[1].second, HasSubstr("rows=1599"));  // the analyzed plan
+    }
+  }
+  EXPECT_EQ(queries, 1);
+  for (const char* kind : {"Sort", "Aggregate", "Join", "Filter"}) {
+    EXPECT_TRUE(std::any_of(operators.begin(), operators.end(), [&](const std::string& name) {
+      return name.starts_with(kind);
+    })) << kind;
+  }
 }
 
 TEST(LazyFrame, PushesFiltersBelowProjectionsAndIntoScans) {

@@ -14,8 +14,8 @@ using namespace std::chrono_literals;
 TEST(BenchmarkReport, PrintsAnAlignedTable) {
   BenchmarkReport report;
   report.factories.push_back({0, "OrdersFactory", 1ms, 2500us, 0ns, 3500us, false});
-  report.factories.push_back(
-      {1, "RevenueFactory", 0ns, 1ms, 2ms, 3ms, true, 80 << 20, int64_t{3} << 30, 1'500'000});
+  report.factories.push_back({1, "RevenueFactory", 0ns, 1ms, 2ms, 3ms, true, 80 << 20,
+                              int64_t{3} << 30, 1'500'000, 64 << 20, 5ms});
   report.stages.push_back({0, "stage-0", false, 4ms});
   report.stages.push_back({1, "stage-1", true, 3ms});
   report.total = 7ms;
@@ -25,10 +25,12 @@ TEST(BenchmarkReport, PrintsAnAlignedTable) {
   std::getline(lines, header);
   EXPECT_EQ(header,
             "stage   factory                   read ms   process ms     write ms     total ms"
-            "    peak mem     spilled        rows");
+            "       cpu ms    peak mem     spilled        rows       bytes");
   EXPECT_THAT(table, HasSubstr("0       OrdersFactory               1.000        2.500            -"
-                               "        3.500           -           -           -\n"));
-  EXPECT_THAT(table, HasSubstr("3.000    80.0 MiB     3.0 GiB     1500000\n"));
+                               "        3.500        0.000           -           -           -"
+                               "           -\n"));
+  EXPECT_THAT(table,
+              HasSubstr("3.000        5.000    80.0 MiB     3.0 GiB     1500000    64.0 MiB\n"));
   EXPECT_THAT(table, HasSubstr("= stage-1 (parallel)"));
   EXPECT_THAT(table, HasSubstr("pipeline total"));
   EXPECT_THAT(table, ::testing::ContainsRegex("pipeline total +7.000"));

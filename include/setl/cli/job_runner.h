@@ -10,14 +10,16 @@
 //     }, {.default_config = "daily.yaml"});
 //   }
 //
-//   JOB [--config FILE] [--profile NAME] [--set KEY=VALUE]... [--target FACTORY]...
+//   JOB [--config FILE] [--env NAME] [--set KEY=VALUE]... [--target FACTORY]...
 //       [--cache off|memory|disk|memory+disk] [--cache-dir DIR] [--explain]
-//       [--monitor HOST:PORT] [--events FILE] [--dag none|text|summary|mermaid|class|dot]
-//       [--summary] [job flags]
+//       [--monitor HOST:PORT] [--events FILE] [--profile TRACE.json]
+//       [--dag none|text|summary|mermaid|class|dot] [--summary] [job flags]
 //
-// --explain prints the DAG's order and what a run would take from the cache and why, then
-// stops without running anything. Exit codes: 0 success, 1 a setl::Error (printed with its
-// blame), 2 bad usage, 130 the run was cancelled (for example from the monitor).
+// --env selects the configuration profile (as SETL_ENV does). --profile writes a Chrome
+// trace of the run (factories, stages, queries and engine operators, thread by thread),
+// also when the run fails. --explain prints the DAG's order and what a run would take from the
+// cache and why, then stops without running anything. Exit codes: 0 success, 1 a setl::Error
+// (printed with its blame), 2 bad usage, 130 the run was cancelled (for example from the monitor).
 #pragma once
 
 #include <functional>

@@ -57,6 +57,8 @@ class AtomicFile {
   /// Buffered output into the temporary; a failed write (disk full) throws IoError at the
   /// latest from commit().
   std::ostream& stream();
+  /// Bytes written to stream() so far.
+  int64_t size() const;
   /// Appends the bytes of an existing file (for appends that rewrite the file).
   void copy_from(const std::filesystem::path& source);
   /// Flushes, fsyncs, renames over the target and fsyncs the directory.

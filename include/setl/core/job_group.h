@@ -29,6 +29,8 @@
 
 namespace setl {
 
+class TraceRecorder;
+
 enum class JobState { kRunning, kSucceeded, kFailed, kCancelled };
 /// "running", "succeeded", "failed", "cancelled".
 std::string_view to_string(JobState state);
@@ -50,7 +52,10 @@ struct JobGroupInfo {
   int64_t bytes = 0;              ///< likewise
   int64_t memory_bytes = 0;       ///< engine buffers allocated inside and still alive
   int64_t peak_memory_bytes = 0;  ///< the most memory_bytes has been
-  std::string message;            ///< why it failed or was cancelled
+  /// CPU time threads spent working for this group and below (every engine task runs in
+  /// its caller's group, so a query's worker threads count toward the factory that ran it).
+  int64_t cpu_nanos = 0;
+  std::string message;  ///< why it failed or was cancelled
 };
 
 /// Bytes of engine buffers attributed to a group and its ancestors.
@@ -100,6 +105,9 @@ class JobGroup {
   void set_failure(std::string message);
   /// Emits a `kind` event about this group (memory threshold crossings).
   void report(JobEventKind kind, std::string detail) const;
+  /// Records this group's work, and that of groups opened inside it afterwards, into
+  /// `trace` (setl/core/trace.h); null stops recording.
+  void set_trace(std::shared_ptr<TraceRecorder> trace);
 
  private:
   std::shared_ptr<detail::JobGroupState> state_;

@@ -29,6 +29,11 @@ struct FactoryBenchmark {
   int64_t spilled_bytes = 0;
   /// Rows its scans and operators reported.
   int64_t rows = 0;
+  /// Bytes its scans and operators reported (input read, output written).
+  int64_t bytes = 0;
+  /// CPU time of every thread while working for it (its own and the engine's workers):
+  /// above `total` when its queries ran in parallel, below when it waited.
+  Duration cpu{0};
 };
 
 struct StageBenchmark {
@@ -72,9 +77,9 @@ struct BenchmarkReport {
   Duration critical_path_time{0};
   RunMemoryReport memory;
 
-  /// An aligned text table: one row per factory (times in ms, peak memory, spilled bytes,
-  /// rows), one per stage, the unstaged factories ("-"), the total, the critical path and
-  /// the run's memory.
+  /// An aligned text table: one row per factory (times in ms, CPU ms, peak memory, spilled
+  /// bytes, rows, bytes), one per stage, the unstaged factories ("-"), the total, the critical path
+  /// and the run's memory.
   std::string to_string() const;
 };
 

@@ -21,6 +21,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "setl/core/trace.h"
 #include "setl/workflow/benchmark.h"
 #include "setl/workflow/dag.h"
 #include "setl/workflow/deliverable.h"
@@ -156,6 +157,12 @@ class Pipeline {
   /// pipeline has not run.
   const BenchmarkReport& benchmark() const;
 
+  /// Records every run's factories, stages, queries and engine operators, thread by
+  /// thread, into `trace` (null: off); write it with TraceRecorder::write and open it in
+  /// Perfetto or chrome://tracing. See setl/core/trace.h.
+  Pipeline& set_trace(std::shared_ptr<TraceRecorder> trace) noexcept;
+  const std::shared_ptr<TraceRecorder>& trace() const noexcept { return trace_; }
+
   /// Runs factories under one run-wide memory budget (`options.limit` bytes, 0: none):
   /// engine operators reserve from it and spill to `options.spill_dir` when refused.
   Pipeline& set_memory(MemoryOptions options);
@@ -285,6 +292,7 @@ class Pipeline {
   std::vector<std::unique_ptr<FactoryBase>> unstaged_;
   std::vector<Deliverable> inputs_;
   bool benchmark_ = false;
+  std::shared_ptr<TraceRecorder> trace_;
   size_t max_concurrency_ = 0;
   MemoryOptions memory_;
   std::vector<std::string> tags_;

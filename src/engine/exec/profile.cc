@@ -1,5 +1,7 @@
 #include "engine/exec/profile.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace setl::engine::detail {
@@ -17,6 +19,24 @@ std::string bytes_text(int64_t bytes) {
   }
   return fmt::format("{:.2f} GiB", static_cast<double>(bytes) / (1 << 30));
 }
+
+}  // namespace
+
+void ProfileTimer::trace_span(std::chrono::steady_clock::time_point end) const noexcept {
+  try {
+    TraceSpan span;
+    span.name = profile_.name;
+    span.category = "operator";
+    span.thread = trace_thread_id();
+    span.start_us = profile_.trace->microseconds_at(start_);
+    span.duration_us = std::max<int64_t>(1, profile_.trace->microseconds_at(end) - span.start_us);
+    profile_.trace->add(std::move(span));
+  } catch (...) {
+    // The trace must not fail the query it watches.
+  }
+}
+
+namespace {
 
 class ProfiledStream : public BatchStream {
  public:

@@ -1,8 +1,9 @@
 // What explain_analyze() measures per plan node (private to the engine): rows and batches
 // the operator produced, time spent in its own code (summed over threads: a sink's
 // consume and finish, a transform's apply, a stream's next), and for operators that hold
-// state the peak of their own memory reservations. The wrappers below forward to the
-// operator and count around it.
+// state the peak of their own memory reservations. Under a trace (setl/core/trace.h) each
+// timed call is also a span, so the trace shows operators thread by thread. The wrappers below
+// forward to the operator and count around it.
 #pragma once
 
 #include <atomic>
@@ -13,6 +14,7 @@
 
 #include "engine/exec/sinks.h"
 #include "setl/core/memory_budget.h"
+#include "setl/core/trace.h"
 
 namespace setl::engine::detail {
 
@@ -22,6 +24,9 @@ struct OperatorProfile {
   std::atomic<int64_t> nanos{0};
   /// The operator's own budget (a child of the query's), for its peak; null: holds none.
   std::shared_ptr<memory::MemoryBudget> budget;
+  /// When set, every timed call is also a span named `name` on the calling thread.
+  std::shared_ptr<TraceRecorder> trace;
+  std::string name;
 
   /// "rows=1,234 batches=3 time=12.5 ms peak=4.0 MiB" (peak only for stateful operators).
   std::string summary() const;
@@ -33,14 +38,18 @@ class ProfileTimer {
   explicit ProfileTimer(OperatorProfile& profile)
       : profile_(profile), start_(std::chrono::steady_clock::now()) {}
   ~ProfileTimer() {
-    profile_.nanos += std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::steady_clock::now() - start_)
-                          .count();
+    auto end = std::chrono::steady_clock::now();
+    profile_.nanos += std::chrono::duration_cast<std::chrono::nanoseconds>(end - start_).count();
+    if (profile_.trace) {
+      trace_span(end);
+    }
   }
   ProfileTimer(const ProfileTimer&) = delete;
   ProfileTimer& operator=(const ProfileTimer&) = delete;
 
  private:
+  void trace_span(std::chrono::steady_clock::time_point end) const noexcept;
+
   OperatorProfile& profile_;
   std::chrono::steady_clock::time_point start_;
 };

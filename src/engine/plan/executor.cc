@@ -28,10 +28,12 @@ using detail::OperatorProfile;
 
 class Executor {
  public:
-  /// With `profiles`, every operator is measured into profiles[node] (explain_analyze).
+  /// With `profiles`, every operator is measured into profiles[node] (explain_analyze),
+  /// and with a `trace` each measured call is a span of it too.
   explicit Executor(detail::QueryContext& query,
-                    std::map<const detail::PlanNode*, OperatorProfile>* profiles = nullptr)
-      : query_(query), profiles_(profiles) {
+                    std::map<const detail::PlanNode*, OperatorProfile>* profiles = nullptr,
+                    std::shared_ptr<TraceRecorder> trace = nullptr)
+      : query_(query), profiles_(profiles), trace_(std::move(trace)) {
     if (profiles_ != nullptr) {
       query_.spill_space();  // operators' own contexts share the query's spill space
     }
@@ -140,7 +142,15 @@ class Executor {
   }
 
   OperatorProfile* profile_of(const detail::PlanNode& node) {
-    return profiles_ == nullptr ? nullptr : &(*profiles_)[&node];
+    if (profiles_ == nullptr) {
+      return nullptr;
+    }
+    auto [found, added] = profiles_->try_emplace(&node);
+    if (added && trace_) {
+      found->second.trace = trace_;
+      found->second.name = describe(node);
+    }
+    return &found->second;
   }
 
   // Table, union and breaker outputs: the stream's batches are the operator's output.
@@ -190,46 +200,68 @@ class Executor {
 
   detail::QueryContext& query_;
   std::map<const detail::PlanNode*, OperatorProfile>* profiles_;
+  std::shared_ptr<TraceRecorder> trace_;
   std::deque<detail::QueryContext> node_queries_;  // stable: operators keep references
   std::vector<std::unique_ptr<BreakerSink>> sinks_;
   std::vector<std::shared_ptr<void>> kept_;
 };
 
+using Profiles = std::map<const detail::PlanNode*, OperatorProfile>;
+
+std::string analyzed_plan(const NodePtr& node, const Profiles& profiles) {
+  return explain(node, [&](const detail::PlanNode& planned) {
+    auto found = profiles.find(&planned);
+    return found == profiles.end() ? std::string("not run") : found->second.summary();
+  });
+}
+
 }  // namespace
 
 Table execute(const NodePtr& node) {
   detail::QueryContext query{current_memory_context(), nullptr};
-  Executor executor(query);
-  return executor.collect(node);
+  std::shared_ptr<TraceRecorder> trace = current_trace();
+  if (!trace) {
+    Executor executor(query);
+    return executor.collect(node);
+  }
+  // Traced: the query is a span whose arguments carry the analyzed plan; its operators
+  // are spans of their own on the threads that ran them.
+  TraceScope span(trace, "query", "query: " + describe(*node));
+  Profiles profiles;
+  Table result = [&] {
+    Executor executor(query, &profiles, trace);
+    return executor.collect(node);
+  }();
+  span.arg("rows", std::to_string(result.num_rows()));
+  span.arg("plan", analyzed_plan(node, profiles));
+  return result;
 }
 
 std::string explain_analyze(const NodePtr& node) {
-  std::map<const detail::PlanNode*, OperatorProfile> profiles;
+  Profiles profiles;
   auto start = std::chrono::steady_clock::now();
   int64_t rows = 0;
   {
     detail::QueryContext query{current_memory_context(), nullptr};
-    Executor executor(query, &profiles);
+    Executor executor(query, &profiles, current_trace());
     rows = executor.collect(node).num_rows();
   }
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  std::string text = explain(node, [&](const detail::PlanNode& planned) {
-    auto found = profiles.find(&planned);
-    return found == profiles.end() ? std::string("not run") : found->second.summary();
-  });
-  return text +
+  return analyzed_plan(node, profiles) +
          fmt::format("{} rows in {:.1f} ms (operator times are summed over threads)\n", rows, ms);
 }
 
 namespace {
 
 // The query's result read batch by batch: it owns the executor (and so the breakers'
-// spill runs) for as long as it is read.
+// spill runs) for as long as it is read. Under a trace its operators are traced.
 class QueryStream : public BatchStream {
  public:
-  explicit QueryStream(const NodePtr& node)
-      : query_{current_memory_context(), nullptr}, executor_(query_), schema_(node->schema) {
+  QueryStream(const NodePtr& node, std::shared_ptr<TraceRecorder> trace)
+      : query_{current_memory_context(), nullptr},
+        executor_(query_, trace ? &profiles_ : nullptr, trace),
+        schema_(node->schema) {
     output_ = detail::pipeline_stream(executor_.open(node), schema_);
   }
   const SchemaPtr& schema() const override { return schema_; }
@@ -237,6 +269,7 @@ class QueryStream : public BatchStream {
 
  private:
   detail::QueryContext query_;
+  Profiles profiles_;
   Executor executor_;
   SchemaPtr schema_;
   std::unique_ptr<BatchStream> output_;
@@ -245,7 +278,7 @@ class QueryStream : public BatchStream {
 }  // namespace
 
 std::unique_ptr<BatchStream> execute_stream(const NodePtr& node) {
-  return std::make_unique<QueryStream>(node);
+  return std::make_unique<QueryStream>(node, current_trace());
 }
 
 }  // namespace setl::engine::plan

@@ -67,6 +67,8 @@ Table execute(const NodePtr& node);
 /// The result as a stream: breakers below the last pipeline run now, the last pipeline
 /// runs as the stream is read.
 std::unique_ptr<BatchStream> execute_stream(const NodePtr& node);
+/// The node's explain line without its inputs: "Join inner on a = b", "Scan ...".
+std::string describe(const detail::PlanNode& node);
 /// Text added to a node's explain line (empty: nothing).
 using Annotation = std::function<std::string(const detail::PlanNode&)>;
 std::string explain(const NodePtr& node, const Annotation& annotate = {});

@@ -62,8 +62,11 @@ const char* join_name(JoinType type) {
   return "?";
 }
 
-void explain_into(const NodePtr& node, int depth, std::string& out, const Annotation& annotate) {
-  std::string line(static_cast<size_t>(depth) * 2, ' ');
+}  // namespace
+
+std::string describe(const detail::PlanNode& planned) {
+  const detail::PlanNode* node = &planned;
+  std::string line;
   switch (node->kind) {
     case Kind::kTable:
       line += "Table (" + std::to_string(node->table->num_rows()) + " rows) [" +
@@ -117,6 +120,13 @@ void explain_into(const NodePtr& node, int depth, std::string& out, const Annota
               exprs_text(node->exprs) + "]";
       break;
   }
+  return line;
+}
+
+namespace {
+
+void explain_into(const NodePtr& node, int depth, std::string& out, const Annotation& annotate) {
+  std::string line = std::string(static_cast<size_t>(depth) * 2, ' ') + describe(*node);
   if (annotate) {
     std::string note = annotate(*node);
     if (!note.empty()) {
