@@ -1,11 +1,14 @@
 // sort, group_by/agg, aggregate, distinct and join on small tables with the cases that
 // break engines: NULLs, empty inputs, one row, all-NULL columns, duplicate and skewed keys,
 // multi-byte UTF-8.
+#include <limits>
+
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "setl/core/error.h"
+#include "setl/engine/builder.h"
 #include "setl/engine/table.h"
 #include "testing/columns.h"
 #include "testing/temp_dir.h"
@@ -232,6 +235,80 @@ TEST(Join, EmptySidesAndTypeErrors) {
   Table text_ids = right().with_column("id", col("id").cast(DataType::string()));
   EXPECT_THAT(message_of<SchemaError>([&] { return left().join(text_ids, "id"); }),
               HasSubstr("join key \"id\" is int64 but \"id\" is string; cast one side"));
+}
+
+// Integer keys are packed into one word from the build side's ranges; these cases sit on
+// the edges of that packing.
+TEST(Join, IntegerKeysMatchExactlyAtTheEdgesOfTheirRange) {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  Table build = Table::from_columns({{"k", testing::int64s({kMin, -1, 0, kMax, std::nullopt})},
+                                     {"v", testing::strings({"min", "-1", "0", "max", "null"})}});
+  Table probe =
+      Table::from_columns({{"k", testing::int64s({kMax, 5, kMin, std::nullopt, 0, -1, kMin + 1})}});
+  EXPECT_THAT(cells(probe.join(build, "k"), "v"), ElementsAre("max", "min", "0", "-1"));
+
+  // int32 probe keys against a narrow int64 build range: values outside never match.
+  Table narrow = Table::from_columns({{"k", testing::int64s({10, 11, 12})}});
+  Table small = Table::from_columns({{"k", testing::int32s({9, 10, 12, 13, -2147483647 - 1})}});
+  EXPECT_THAT(cells(small.join(narrow, "k", JoinType::kSemi), "k"), ElementsAre("10", "12"));
+  EXPECT_THAT(cells(small.join(narrow, "k", JoinType::kAnti), "k"),
+              ElementsAre("9", "13", "-2147483648"));
+
+  // A full 64-bit key beside a constant one (nothing left to shift it into), and two full
+  // 64-bit keys (too wide together: the general hash table).
+  Table wide = Table::from_columns({{"a", testing::int64s({kMin, kMax, 7})},
+                                    {"b", testing::int64s({3, 3, 3})},
+                                    {"c", testing::int64s({kMax, kMin, 1})}});
+  Table wide_probe = Table::from_columns({{"a", testing::int64s({kMax, 7, kMin, 7})},
+                                          {"b", testing::int64s({3, 3, 4, 3})},
+                                          {"c", testing::int64s({kMin, 2, kMax, 1})}});
+  EXPECT_EQ(wide_probe.join(wide, {"a", "b"}, {"a", "b"}, JoinType::kSemi).num_rows(), 3);
+  EXPECT_THAT(cells(wide_probe.join(wide, {"a", "c"}, {"a", "c"}, JoinType::kSemi), "c"),
+              ElementsAre("-9223372036854775808", "9223372036854775807", "1"));
+}
+
+// A join large enough to build its table in partitions on several tasks gives the rows,
+// in the same order, that the same join on text keys (the general hash table) gives.
+TEST(Join, PartitionedIntegerJoinsEqualTheGeneralHashTable) {
+  ColumnBuilder build_keys(DataType::int64());
+  ColumnBuilder build_dates(DataType::date32());
+  ColumnBuilder build_values(DataType::int64());
+  for (int64_t row = 0; row < 40'000; ++row) {
+    row % 997 == 0 ? build_keys.append_null() : build_keys.append_int((row * 7919) % 20'000 - 500);
+    build_dates.append_int(row % 3);
+    build_values.append_int(row);
+  }
+  ColumnBuilder probe_keys(DataType::int64());
+  ColumnBuilder probe_dates(DataType::date32());
+  for (int64_t row = 0; row < 10'000; ++row) {
+    row % 101 == 0 ? probe_keys.append_null() : probe_keys.append_int((row * 31) % 25'000 - 1'000);
+    probe_dates.append_int(row % 4);
+  }
+  Table build =
+      Table::from_columns(
+          {{"k", build_keys.finish()}, {"d", build_dates.finish()}, {"v", build_values.finish()}})
+          .rechunk(8'192);
+  Table probe =
+      Table::from_columns({{"k", probe_keys.finish()}, {"d", probe_dates.finish()}}).rechunk(8'192);
+  auto as_text = [](const Table& table) {
+    return table.with_column("kt", col("k").cast(DataType::string()))
+        .with_column("dt", col("d").cast(DataType::string()));
+  };
+  for (JoinType type :
+       {JoinType::kInner, JoinType::kLeft, JoinType::kFull, JoinType::kSemi, JoinType::kAnti}) {
+    Table packed = as_text(probe).join(build, {"k", "d"}, {"k", "d"}, type);
+    Table general = as_text(probe).join(as_text(build), {"kt", "dt"}, {"kt", "dt"}, type);
+    ASSERT_GT(packed.num_rows(), 0);
+    EXPECT_EQ(packed.num_rows(), general.num_rows());
+    // (A full join's build-only rows have a probe-side "kt" only where it is a key.)
+    if (type != JoinType::kFull) {
+      EXPECT_THAT(cells(packed, "kt"), ::testing::ContainerEq(cells(general, "kt")));
+    }
+    if (type != JoinType::kSemi && type != JoinType::kAnti) {
+      EXPECT_THAT(cells(packed, "v"), ::testing::ContainerEq(cells(general, "v")));
+    }
+  }
 }
 
 }  // namespace

@@ -94,6 +94,13 @@ void JoinHashTable::build(RecordBatch right) {
   for (size_t key : right_keys_) {
     keys.push_back(build_.column(key));
   }
+  size_t rows = static_cast<size_t>(std::max<int64_t>(build_.num_rows(), 0));
+  matched_ = std::make_unique<std::atomic<uint8_t>[]>(rows);
+  packed_ = PackedKeyTable::try_build(keys, build_.num_rows());
+  if (packed_) {
+    current_cancellation().check();
+    return;
+  }
   // Key id per build row (rows with a NULL key are left out), chained by id in row order.
   std::vector<int64_t> ids;
   index_.insert(keys, build_.num_rows(), ids);
@@ -111,8 +118,6 @@ void JoinHashTable::build(RecordBatch right) {
     next_[static_cast<size_t>(row)] = head_[id];
     head_[id] = row;
   }
-  size_t rows = static_cast<size_t>(std::max<int64_t>(build_.num_rows(), 0));
-  matched_ = std::make_unique<std::atomic<uint8_t>[]>(rows);
   current_cancellation().check();
 }
 
@@ -121,15 +126,22 @@ RecordBatch JoinHashTable::probe(const RecordBatch& left) {
   for (size_t key : left_keys_) {
     keys.push_back(left.column(key));
   }
-  std::vector<int64_t> ids;
-  index_.find(keys, left.num_rows(), ids);
+  // The first matching build row of each left row (-1: none).
+  std::vector<int64_t> first;
+  if (packed_) {
+    packed_->find(keys, left.num_rows(), first);
+  } else {
+    index_.find(keys, left.num_rows(), first);
+    for (int64_t& id : first) {
+      id = id < 0 ? -1 : head_[static_cast<size_t>(id)];
+    }
+  }
   std::vector<int64_t> left_rows;
   std::vector<int64_t> right_rows;
   JoinType type = spec_.type;
   bool track = type == JoinType::kRight || type == JoinType::kFull;
   for (int64_t row = 0; row < left.num_rows(); ++row) {
-    int64_t id = ids[static_cast<size_t>(row)];
-    int64_t match = id < 0 ? -1 : head_[static_cast<size_t>(id)];
+    int64_t match = first[static_cast<size_t>(row)];
     if (semi_or_anti(type)) {
       if ((match >= 0) == (type == JoinType::kSemi)) {
         left_rows.push_back(row);
@@ -143,7 +155,7 @@ RecordBatch JoinHashTable::probe(const RecordBatch& left) {
       }
       continue;
     }
-    for (; match >= 0; match = next_[static_cast<size_t>(match)]) {
+    for (; match >= 0; match = packed_ ? packed_->next(match) : next_[static_cast<size_t>(match)]) {
       left_rows.push_back(row);
       right_rows.push_back(match);
       if (track) {
@@ -203,7 +215,7 @@ RecordBatch JoinHashTable::assemble(const RecordBatch& left, const std::vector<i
 }
 
 int64_t JoinHashTable::memory_bytes() const {
-  int64_t bytes = index_.memory_bytes() +
+  int64_t bytes = (packed_ ? packed_->memory_bytes() : 0) + index_.memory_bytes() +
                   static_cast<int64_t>(head_.capacity() + next_.capacity()) * 8 + build_.num_rows();
   for (const ColumnPtr& column : build_.columns()) {
     bytes += column->data_size();

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/operators/packed_join_keys.h"
 #include "engine/types/key_index.h"
 #include "setl/engine/table.h"
 
@@ -59,6 +60,8 @@ class JoinHashTable {
   SchemaPtr output_;
 
   RecordBatch build_;
+  // Integer keys use the packed table; other keys the general index with chains.
+  std::unique_ptr<PackedKeyTable> packed_;
   KeyIndex index_;
   std::vector<int64_t> head_;
   std::vector<int64_t> next_;

@@ -1,0 +1,222 @@
+#include "engine/operators/packed_join_keys.h"
+
+#include <algorithm>
+#include <bit>
+#include <limits>
+
+#include "engine/operators/parallel.h"
+#include "setl/core/cancellation.h"
+#include "setl/engine/buffer.h"
+
+namespace setl::engine::detail {
+namespace {
+
+constexpr int64_t kChunkRows = 64 * 1024;
+// Below this many build rows one partition is built on the calling thread.
+constexpr int64_t kPartitionedBuildRows = 32 * 1024;
+constexpr int kPartitionBits = 4;
+
+bool integer_backed(const DataType& type) {
+  switch (type.id()) {
+    case TypeId::kInt32:
+    case TypeId::kInt64:
+    case TypeId::kDate32:
+    case TypeId::kTimestamp:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A strong 64-bit mix (MurmurHash3's finalizer): every input bit moves the top bits, which
+// pick the partition, and the low bits, which pick the slot.
+uint64_t mix(uint64_t key) noexcept {
+  key ^= key >> 33;
+  key *= 0xff51afd7ed558ccdULL;
+  key ^= key >> 33;
+  key *= 0xc4ceb9fe1a85ec53ULL;
+  key ^= key >> 33;
+  return key;
+}
+
+int64_t chunk_count(int64_t rows) {
+  return (rows + kChunkRows - 1) / kChunkRows;
+}
+
+// Calls body(begin, end) for row chunks of [0, rows) in parallel.
+template <class Body>
+void for_chunks(int64_t rows, const Body& body) {
+  parallel_for(static_cast<size_t>(chunk_count(rows)), [&](size_t chunk) {
+    int64_t begin = static_cast<int64_t>(chunk) * kChunkRows;
+    body(begin, std::min(rows, begin + kChunkRows));
+  });
+}
+
+template <class T>
+void min_max_of(const Column& column, int64_t rows, int64_t& min, int64_t& max, bool& any) {
+  const T* values = column.values<T>();
+  bool has_nulls = column.null_count() > 0;
+  for (int64_t row = 0; row < rows; ++row) {
+    if (has_nulls && column.is_null(row)) {
+      continue;
+    }
+    int64_t value = static_cast<int64_t>(values[row]);
+    min = any ? std::min(min, value) : value;
+    max = any ? std::max(max, value) : value;
+    any = true;
+  }
+}
+
+// Adds key `column`'s bits for rows [begin, end) into `packed`, clearing `usable` where
+// the key is NULL or outside [min, max].
+template <class T>
+void pack_column(const Column& column, int64_t begin, int64_t end, int64_t min, int64_t max,
+                 int shift, uint64_t* packed, uint8_t* usable) {
+  const T* values = column.values<T>();
+  bool has_nulls = column.null_count() > 0;
+  for (int64_t row = begin; row < end; ++row) {
+    int64_t value = static_cast<int64_t>(values[row]);
+    size_t at = static_cast<size_t>(row - begin);
+    bool inside = value >= min && value <= max && !(has_nulls && column.is_null(row));
+    // Unsigned arithmetic: value - min never overflows for value >= min. A key with one
+    // value may sit at shift 64, past every bit: it adds nothing.
+    uint64_t offset = static_cast<uint64_t>(value) - static_cast<uint64_t>(min);
+    packed[at] |= shift < 64 ? offset << shift : 0;
+    usable[at] &= static_cast<uint8_t>(inside);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<PackedKeyTable> PackedKeyTable::try_build(const std::vector<ColumnPtr>& keys,
+                                                          int64_t rows) {
+  auto table = std::unique_ptr<PackedKeyTable>(new PackedKeyTable());
+  int bits = 0;
+  for (const ColumnPtr& key : keys) {
+    if (!integer_backed(key->type())) {
+      return nullptr;
+    }
+    KeyRange range;
+    bool any = false;
+    if (key->type().byte_width() == 4) {
+      min_max_of<int32_t>(*key, rows, range.min, range.max, any);
+    } else {
+      min_max_of<int64_t>(*key, rows, range.min, range.max, any);
+    }
+    uint64_t span = static_cast<uint64_t>(range.max) - static_cast<uint64_t>(range.min);
+    range.shift = bits;
+    bits += static_cast<int>(std::bit_width(span));
+    if (bits > 64) {
+      return nullptr;
+    }
+    table->ranges_.push_back(range);
+  }
+
+  std::vector<uint64_t> words(static_cast<size_t>(rows));
+  std::vector<uint64_t> hashes(static_cast<size_t>(rows));
+  std::vector<uint8_t> usable(static_cast<size_t>(rows));
+  for_chunks(rows, [&](int64_t begin, int64_t end) {
+    table->pack(keys, begin, end, words.data() + begin, usable.data() + begin);
+    for (int64_t row = begin; row < end; ++row) {
+      hashes[static_cast<size_t>(row)] = mix(words[static_cast<size_t>(row)]);
+    }
+  });
+
+  table->partition_bits_ = rows >= kPartitionedBuildRows ? kPartitionBits : 0;
+  size_t partitions = size_t{1} << table->partition_bits_;
+  // Build rows of each partition, in row order (a counting sort by partition).
+  std::vector<int64_t> counts(partitions + 1, 0);
+  for (int64_t row = 0; row < rows; ++row) {
+    if (usable[static_cast<size_t>(row)]) {
+      ++counts[table->partition_of(hashes[static_cast<size_t>(row)]) + 1];
+    }
+  }
+  int64_t largest = *std::max_element(counts.begin(), counts.end());
+  for (size_t p = 1; p <= partitions; ++p) {
+    counts[p] += counts[p - 1];
+  }
+  std::vector<int64_t> by_partition(static_cast<size_t>(counts[partitions]));
+  {
+    std::vector<int64_t> fill(counts.begin(), counts.end() - 1);
+    for (int64_t row = 0; row < rows; ++row) {
+      if (usable[static_cast<size_t>(row)]) {
+        by_partition[static_cast<size_t>(
+            fill[table->partition_of(hashes[static_cast<size_t>(row)])]++)] = row;
+      }
+    }
+  }
+  current_cancellation().check();
+
+  // Each partition's region holds at least twice its rows: probes stay short.
+  table->region_bits_ = std::max(
+      4,
+      static_cast<int>(std::bit_width(static_cast<uint64_t>(std::max<int64_t>(largest, 1)) * 2)));
+  table->region_mask_ = (uint64_t{1} << table->region_bits_) - 1;
+  size_t slots = partitions << table->region_bits_;
+  table->slot_keys_.assign(slots, 0);
+  table->slot_heads_.assign(slots, -1);
+  table->next_.assign(static_cast<size_t>(rows), -1);
+  PackedKeyTable& built = *table;
+  parallel_for(partitions, [&](size_t p) {
+    // Backwards, so that each key's chain lists its rows in build order.
+    for (int64_t i = counts[p + 1] - 1; i >= counts[p]; --i) {
+      int64_t row = by_partition[static_cast<size_t>(i)];
+      uint64_t key = words[static_cast<size_t>(row)];
+      size_t base = p << built.region_bits_;
+      size_t slot = built.home_slot(hashes[static_cast<size_t>(row)]);
+      while (built.slot_heads_[slot] >= 0 && built.slot_keys_[slot] != key) {
+        slot = base | ((slot + 1) & built.region_mask_);
+      }
+      built.slot_keys_[slot] = key;
+      built.next_[static_cast<size_t>(row)] = built.slot_heads_[slot];
+      built.slot_heads_[slot] = row;
+    }
+  });
+  return table;
+}
+
+void PackedKeyTable::pack(const std::vector<ColumnPtr>& keys, int64_t begin, int64_t end,
+                          uint64_t* packed, uint8_t* usable) const {
+  std::fill(packed, packed + (end - begin), 0);
+  std::fill(usable, usable + (end - begin), 1);
+  for (size_t k = 0; k < keys.size(); ++k) {
+    const KeyRange& range = ranges_[k];
+    if (keys[k]->type().byte_width() == 4) {
+      pack_column<int32_t>(*keys[k], begin, end, range.min, range.max, range.shift, packed, usable);
+    } else {
+      pack_column<int64_t>(*keys[k], begin, end, range.min, range.max, range.shift, packed, usable);
+    }
+  }
+}
+
+void PackedKeyTable::find(const std::vector<ColumnPtr>& keys, int64_t rows,
+                          std::vector<int64_t>& first) const {
+  first.assign(static_cast<size_t>(rows), -1);
+  std::vector<uint64_t> packed(static_cast<size_t>(rows));
+  std::vector<uint8_t> usable(static_cast<size_t>(rows));
+  pack(keys, 0, rows, packed.data(), usable.data());
+  for (int64_t row = 0; row < rows; ++row) {
+    if (!usable[static_cast<size_t>(row)]) {
+      continue;
+    }
+    uint64_t key = packed[static_cast<size_t>(row)];
+    uint64_t hash = mix(key);
+    size_t base = partition_of(hash) << region_bits_;
+    size_t slot = home_slot(hash);
+    while (slot_heads_[slot] >= 0) {
+      if (slot_keys_[slot] == key) {
+        first[static_cast<size_t>(row)] = slot_heads_[slot];
+        break;
+      }
+      slot = base | ((slot + 1) & region_mask_);
+    }
+  }
+}
+
+int64_t PackedKeyTable::memory_bytes() const noexcept {
+  return static_cast<int64_t>(slot_keys_.capacity() * sizeof(uint64_t) +
+                              slot_heads_.capacity() * sizeof(int64_t) +
+                              next_.capacity() * sizeof(int64_t));
+}
+
+}  // namespace setl::engine::detail
