@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <utility>
 
 #include <oneapi/tbb/task_arena.h>
 
@@ -118,7 +119,6 @@ class CsvStream : public engine::BatchStream {
       account();
     }
     size_t got = input_.read_fully(block_.data() + filled_, capacity - filled_);
-    report_progress(0, static_cast<int64_t>(got));
     filled_ += got;
     at_end_ = filled_ < capacity;
   }
@@ -140,6 +140,7 @@ class CsvStream : public engine::BatchStream {
       capacity *= 2;
     }
     position_ = parse_.data_start;
+    unreported_header_bytes_ = parse_.data_start;
     line_ = parse_.data_line;
     chunk_ = std::clamp(parse_.average_record_bytes * static_cast<size_t>(options_.batch_rows),
                         size_t{256}, batch_bytes_);
@@ -191,6 +192,9 @@ class CsvStream : public engine::BatchStream {
   void parse_ranges(const Split& split) {
     size_t ranges = split.starts.size();
     std::vector<RangeResult> results(ranges);
+    // The header's bytes count with the first records read (a stream opened only for its
+    // schema reads none).
+    report_progress(0, static_cast<int64_t>(std::exchange(unreported_header_bytes_, 0)));
     std::string_view view = data();
     // Isolated: a thread waiting here must not pick up a task that needs this stream.
     tbb::this_task_arena::isolate([&] {
@@ -238,6 +242,7 @@ class CsvStream : public engine::BatchStream {
   size_t chunk_ = 0;
   std::string block_;
   size_t filled_ = 0;
+  size_t unreported_header_bytes_ = 0;
   bool at_end_ = false;
   bool done_ = false;
   bool finished_ = false;
