@@ -94,8 +94,10 @@ void JoinHashTable::build(RecordBatch right) {
   for (size_t key : right_keys_) {
     keys.push_back(build_.column(key));
   }
-  size_t rows = static_cast<size_t>(std::max<int64_t>(build_.num_rows(), 0));
-  matched_ = std::make_unique<std::atomic<uint8_t>[]>(rows);
+  if (spec_.type == JoinType::kRight || spec_.type == JoinType::kFull) {
+    size_t rows = static_cast<size_t>(std::max<int64_t>(build_.num_rows(), 0));
+    matched_ = std::make_unique<std::atomic<uint8_t>[]>(rows);  // only they report unmatched
+  }
   packed_ = PackedKeyTable::try_build(keys, build_.num_rows());
   if (packed_) {
     current_cancellation().check();

@@ -112,11 +112,13 @@ std::unique_ptr<PackedKeyTable> PackedKeyTable::try_build(const std::vector<Colu
     table->ranges_.push_back(range);
   }
 
-  std::vector<uint64_t> words(static_cast<size_t>(rows));
-  std::vector<uint64_t> hashes(static_cast<size_t>(rows));
-  std::vector<uint8_t> usable(static_cast<size_t>(rows));
+  // Written before read, so never zeroed: fresh pages are faulted in by the tasks that
+  // fill them, in parallel.
+  auto words = std::make_unique_for_overwrite<uint64_t[]>(static_cast<size_t>(rows));
+  auto hashes = std::make_unique_for_overwrite<uint64_t[]>(static_cast<size_t>(rows));
+  auto usable = std::make_unique_for_overwrite<uint8_t[]>(static_cast<size_t>(rows));
   for_chunks(rows, [&](int64_t begin, int64_t end) {
-    table->pack(keys, begin, end, words.data() + begin, usable.data() + begin);
+    table->pack(keys, begin, end, words.get() + begin, usable.get() + begin);
     for (int64_t row = begin; row < end; ++row) {
       hashes[static_cast<size_t>(row)] = mix(words[static_cast<size_t>(row)]);
     }
@@ -147,29 +149,32 @@ std::unique_ptr<PackedKeyTable> PackedKeyTable::try_build(const std::vector<Colu
   }
   current_cancellation().check();
 
-  // Each partition's region holds at least twice its rows: probes stay short.
-  table->region_bits_ = std::max(
-      4,
-      static_cast<int>(std::bit_width(static_cast<uint64_t>(std::max<int64_t>(largest, 1)) * 2)));
+  // Regions are powers of two at most three quarters full: probes stay short.
+  uint64_t wanted = static_cast<uint64_t>(std::max<int64_t>(largest, 1)) * 4 / 3 + 1;
+  table->region_bits_ = std::max(4, static_cast<int>(std::bit_width(wanted - 1)));
   table->region_mask_ = (uint64_t{1} << table->region_bits_) - 1;
-  size_t slots = partitions << table->region_bits_;
-  table->slot_keys_.assign(slots, 0);
-  table->slot_heads_.assign(slots, -1);
-  table->next_.assign(static_cast<size_t>(rows), -1);
+  size_t region = size_t{1} << table->region_bits_;
+  table->slots_ = partitions * region;
+  table->rows_ = rows;
+  // Written before read, so never zeroed; each partition's task faults in its own region.
+  // Only rows with a usable key are reached through a chain, and each gets its link.
+  table->slot_array_ = std::make_unique_for_overwrite<Slot[]>(table->slots_);
+  table->next_ = std::make_unique_for_overwrite<int64_t[]>(static_cast<size_t>(rows));
   PackedKeyTable& built = *table;
   parallel_for(partitions, [&](size_t p) {
+    std::fill_n(built.slot_array_.get() + p * region, region, Slot{0, -1});
     // Backwards, so that each key's chain lists its rows in build order.
     for (int64_t i = counts[p + 1] - 1; i >= counts[p]; --i) {
       int64_t row = by_partition[static_cast<size_t>(i)];
       uint64_t key = words[static_cast<size_t>(row)];
       size_t base = p << built.region_bits_;
       size_t slot = built.home_slot(hashes[static_cast<size_t>(row)]);
-      while (built.slot_heads_[slot] >= 0 && built.slot_keys_[slot] != key) {
+      while (built.slot_array_[slot].head >= 0 && built.slot_array_[slot].key != key) {
         slot = base | ((slot + 1) & built.region_mask_);
       }
-      built.slot_keys_[slot] = key;
-      built.next_[static_cast<size_t>(row)] = built.slot_heads_[slot];
-      built.slot_heads_[slot] = row;
+      built.slot_array_[slot].key = key;
+      built.next_[static_cast<size_t>(row)] = built.slot_array_[slot].head;
+      built.slot_array_[slot].head = row;
     }
   });
   return table;
@@ -191,21 +196,31 @@ void PackedKeyTable::pack(const std::vector<ColumnPtr>& keys, int64_t begin, int
 
 void PackedKeyTable::find(const std::vector<ColumnPtr>& keys, int64_t rows,
                           std::vector<int64_t>& first) const {
-  first.assign(static_cast<size_t>(rows), -1);
-  std::vector<uint64_t> packed(static_cast<size_t>(rows));
-  std::vector<uint8_t> usable(static_cast<size_t>(rows));
+  auto count = static_cast<size_t>(rows);
+  first.assign(count, -1);
+  std::vector<uint64_t> packed(count);
+  std::vector<uint8_t> usable(count);
   pack(keys, 0, rows, packed.data(), usable.data());
-  for (int64_t row = 0; row < rows; ++row) {
-    if (!usable[static_cast<size_t>(row)]) {
+  // Every row's home slot first, so that the probe loop can prefetch the slots a few rows
+  // ahead: a table larger than the cache makes each probe a memory access otherwise.
+  std::vector<size_t> homes(count);
+  for (size_t row = 0; row < count; ++row) {
+    homes[row] = home_slot(mix(packed[row]));
+  }
+  constexpr size_t kAhead = 16;
+  for (size_t row = 0; row < count; ++row) {
+    if (row + kAhead < count) {
+      __builtin_prefetch(&slot_array_[homes[row + kAhead]]);
+    }
+    if (!usable[row]) {
       continue;
     }
-    uint64_t key = packed[static_cast<size_t>(row)];
-    uint64_t hash = mix(key);
-    size_t base = partition_of(hash) << region_bits_;
-    size_t slot = home_slot(hash);
-    while (slot_heads_[slot] >= 0) {
-      if (slot_keys_[slot] == key) {
-        first[static_cast<size_t>(row)] = slot_heads_[slot];
+    uint64_t key = packed[row];
+    size_t slot = homes[row];
+    size_t base = slot & ~static_cast<size_t>(region_mask_);
+    while (slot_array_[slot].head >= 0) {
+      if (slot_array_[slot].key == key) {
+        first[row] = slot_array_[slot].head;
         break;
       }
       slot = base | ((slot + 1) & region_mask_);
@@ -214,9 +229,7 @@ void PackedKeyTable::find(const std::vector<ColumnPtr>& keys, int64_t rows,
 }
 
 int64_t PackedKeyTable::memory_bytes() const noexcept {
-  return static_cast<int64_t>(slot_keys_.capacity() * sizeof(uint64_t) +
-                              slot_heads_.capacity() * sizeof(int64_t) +
-                              next_.capacity() * sizeof(int64_t));
+  return static_cast<int64_t>(slots_ * sizeof(Slot) + static_cast<size_t>(rows_) * sizeof(int64_t));
 }
 
 }  // namespace setl::engine::detail

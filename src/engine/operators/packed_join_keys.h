@@ -53,9 +53,16 @@ class PackedKeyTable {
   int partition_bits_ = 0;
   int region_bits_ = 0;
   uint64_t region_mask_ = 0;
-  std::vector<uint64_t> slot_keys_;
-  std::vector<int64_t> slot_heads_;  // the first build row of the slot's key; -1: empty
-  std::vector<int64_t> next_;
+  size_t slots_ = 0;
+  int64_t rows_ = 0;
+  // A packed key and the first build row with it (-1: the slot is empty); one cache line
+  // holds four.
+  struct Slot {
+    uint64_t key;
+    int64_t head;
+  };
+  std::unique_ptr<Slot[]> slot_array_;
+  std::unique_ptr<int64_t[]> next_;
 };
 
 }  // namespace setl::engine::detail

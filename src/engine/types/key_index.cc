@@ -52,10 +52,35 @@ double canonical(double value) {
 }
 
 constexpr uint64_t kNullHash = 0x9e3779b97f4a7c15ULL;
+constexpr uint64_t kHashSeed = 0x12345678ULL;
+
+// Folds one column's hash of a row into the row's hash so far.
+uint64_t combine(uint64_t acc, uint64_t hash) {
+  return mix(acc ^ (hash + 0x9e3779b97f4a7c15ULL + (acc << 6) + (acc >> 2)));
+}
+
+// The hash of each integer-backed value (kNullHash for NULL), folded into `out`.
+template <class T>
+void hash_integers(const Column& column, int64_t rows, std::vector<uint64_t>& out) {
+  const T* values = column.values<T>();
+  bool has_nulls = column.null_count() > 0;
+  for (int64_t row = 0; row < rows; ++row) {
+    uint64_t hash = has_nulls && column.is_null(row)
+                        ? kNullHash
+                        : mix(static_cast<uint64_t>(static_cast<int64_t>(values[row])));
+    uint64_t& acc = out[static_cast<size_t>(row)];
+    acc = combine(acc, hash);
+  }
+}
+
+bool single_integer_key(const std::vector<DataType>& types) {
+  return types.size() == 1 && storage_of(types[0]) == Storage::kInteger &&
+         types[0].id() != TypeId::kBool && types[0].id() != TypeId::kNull;
+}
 
 }  // namespace
 
-KeyIndex::KeyIndex(std::vector<DataType> types) {
+KeyIndex::KeyIndex(std::vector<DataType> types) : single_integer_(single_integer_key(types)) {
   for (DataType& type : types) {
     columns_.push_back(KeyColumn{std::move(type), {}, {}, {}, {}});
   }
@@ -65,10 +90,17 @@ KeyIndex::KeyIndex(std::vector<DataType> types) {
 
 void KeyIndex::hash_rows(const std::vector<ColumnPtr>& keys, int64_t rows,
                          std::vector<uint64_t>& out) const {
-  out.assign(static_cast<size_t>(rows), 0x12345678ULL);
+  out.assign(static_cast<size_t>(rows), kHashSeed);
   for (size_t c = 0; c < keys.size(); ++c) {
     const Column& column = *keys[c];
     Storage storage = storage_of(columns_[c].type);
+    // Integer columns column at a time, without a type switch per row.
+    if (storage == Storage::kInteger && column.type().id() != TypeId::kBool &&
+        column.type().id() != TypeId::kNull) {
+      column.type().byte_width() == 4 ? hash_integers<int32_t>(column, rows, out)
+                                      : hash_integers<int64_t>(column, rows, out);
+      continue;
+    }
     for (int64_t row = 0; row < rows; ++row) {
       uint64_t hash;
       if (column.is_null(row)) {
@@ -84,7 +116,49 @@ void KeyIndex::hash_rows(const std::vector<ColumnPtr>& keys, int64_t rows,
         hash = std::hash<std::string_view>()(column.string_value(row));
       }
       uint64_t& acc = out[static_cast<size_t>(row)];
-      acc = mix(acc ^ (hash + 0x9e3779b97f4a7c15ULL + (acc << 6) + (acc >> 2)));
+      acc = combine(acc, hash);
+    }
+  }
+}
+
+template <class T>
+void KeyIndex::insert_integers(const Column& column, int64_t rows, std::vector<int64_t>& ids,
+                               const uint8_t* selection) {
+  const T* values = column.values<T>();
+  bool has_nulls = column.null_count() > 0;
+  KeyColumn& stored = columns_[0];
+  ids.resize(static_cast<size_t>(rows));
+  for (int64_t row = 0; row < rows; ++row) {
+    if (selection != nullptr && !get_bit(selection, row)) {
+      ids[static_cast<size_t>(row)] = -1;
+      continue;
+    }
+    bool valid = !has_nulls || column.is_valid(row);
+    int64_t value = valid ? static_cast<int64_t>(values[row]) : 0;
+    // As hash_rows() computes it, so that find() and lookup() agree.
+    uint64_t hash = combine(kHashSeed, valid ? mix(static_cast<uint64_t>(value)) : kNullHash);
+    uint64_t slot = hash & mask_;
+    while (true) {
+      int64_t id = slots_[slot];
+      if (id == -1) {
+        id = size();
+        stored.valid.push_back(valid);
+        stored.integers.push_back(value);
+        hashes_.push_back(hash);
+        slots_[slot] = id;
+        ids[static_cast<size_t>(row)] = id;
+        if (static_cast<uint64_t>(size()) * 2 > slots_.size()) {
+          grow();
+        }
+        break;
+      }
+      size_t at = static_cast<size_t>(id);
+      if (hashes_[at] == hash && stored.integers[at] == value &&
+          static_cast<bool>(stored.valid[at]) == valid) {
+        ids[static_cast<size_t>(row)] = id;
+        break;
+      }
+      slot = (slot + 1) & mask_;
     }
   }
 }
@@ -165,6 +239,12 @@ void KeyIndex::grow() {
 
 void KeyIndex::insert(const std::vector<ColumnPtr>& keys, int64_t rows, std::vector<int64_t>& ids,
                       const uint8_t* selection) {
+  if (single_integer_ && keys[0]->type().id() != TypeId::kBool &&
+      keys[0]->type().id() != TypeId::kNull) {
+    keys[0]->type().byte_width() == 4 ? insert_integers<int32_t>(*keys[0], rows, ids, selection)
+                                      : insert_integers<int64_t>(*keys[0], rows, ids, selection);
+    return;
+  }
   std::vector<uint64_t> hashes;
   hash_rows(keys, rows, hashes);
   ids.resize(static_cast<size_t>(rows));

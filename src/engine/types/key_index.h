@@ -48,9 +48,15 @@ class KeyIndex {
   };
 
   bool equal(int64_t id, const std::vector<ColumnPtr>& keys, int64_t row) const;
+  // insert() for one integer-backed key column of physical type T, without the general
+  // per-row type dispatch.
+  template <class T>
+  void insert_integers(const Column& column, int64_t rows, std::vector<int64_t>& ids,
+                       const uint8_t* selection);
   void append(const std::vector<ColumnPtr>& keys, int64_t row, uint64_t hash);
   void grow();
 
+  bool single_integer_ = false;
   std::vector<KeyColumn> columns_;
   std::vector<uint64_t> hashes_;  // per id
   std::vector<int64_t> slots_;    // open addressing: id or -1
