@@ -13,7 +13,7 @@
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/json_lines_connector.h"
 #include "setl/storage/parquet_connector.h"
-#include "tpch_data.h"
+#include "setl/tpch/data.h"
 
 namespace {
 

@@ -11,8 +11,8 @@
 #include <benchmark/benchmark.h>
 
 #include "setl/engine/execution.h"
-#include "tpch_data.h"
-#include "tpch_queries.h"
+#include "setl/tpch/data.h"
+#include "setl/tpch/queries.h"
 
 namespace {
 

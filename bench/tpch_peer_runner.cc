@@ -20,8 +20,8 @@
 
 #include "setl/core/memory_context.h"
 #include "setl/storage/parquet_connector.h"
-#include "tpch_data.h"
-#include "tpch_queries.h"
+#include "setl/tpch/data.h"
+#include "setl/tpch/queries.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 
 #include <setl/setl.h>
 
-#include "tpch_data.h"
+#include "setl/tpch/data.h"
 
 namespace etl {
 

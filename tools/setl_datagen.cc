@@ -7,7 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "setl/core/error.h"
-#include "tpch_data.h"
+#include "setl/tpch/data.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"setl-datagen: generate data sets for tests and benchmarks"};

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "sqlite_oracle.h"
-#include "tpch_data.h"
+#include "setl/tpch/data.h"
 
 namespace setl::testing {
 

@@ -12,9 +12,9 @@
 #include "setl/engine/lazy_frame.h"
 #include "sqlite_oracle.h"
 #include "testing/temp_dir.h"
-#include "tpch_data.h"
+#include "setl/tpch/data.h"
 #include "tpch_oracle.h"
-#include "tpch_queries.h"
+#include "setl/tpch/queries.h"
 
 namespace setl::testing {
 namespace {

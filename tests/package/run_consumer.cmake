@@ -18,7 +18,7 @@ run_step(${CMAKE_COMMAND} -S "${CONSUMER_SOURCE}" -B "${CONSUMER_BUILD}" -G "${G
          "-DCMAKE_PREFIX_PATH=${PACKAGE_PREFIX}" ${launcher})
 run_step(${CMAKE_COMMAND} --build "${CONSUMER_BUILD}")
 run_step("${CONSUMER_BUILD}/consumer")
-if(NOT step_output MATCHES "consumer: 42")
+if(NOT step_output MATCHES "consumer: 42" OR NOT step_output MATCHES "tpch q6 rows: 1")
   message(FATAL_ERROR "the consumer printed an unexpected result: ${step_output}")
 endif()
 

@@ -1,4 +1,4 @@
-#include "tpch_data.h"
+#include "setl/tpch/data.h"
 
 #include <array>
 #include <atomic>

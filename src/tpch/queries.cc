@@ -1,4 +1,4 @@
-#include "tpch_queries.h"
+#include "setl/tpch/queries.h"
 
 #include "setl/core/error.h"
 #include "setl/engine/lazy_frame.h"
@@ -20,9 +20,6 @@ using engine::fn::count_all;
 using engine::fn::mean;
 using engine::fn::sum;
 
-LazyFrame scan(const Table& table) {
-  return LazyFrame::from(table);
-}
 Expr one() {
   return lit(Scalar::float64(1.0));
 }
@@ -30,9 +27,8 @@ Expr revenue() {
   return col("l_extendedprice") * (one() - col("l_discount"));
 }
 
-LazyFrame q1(const Tables& t) {
-  return scan(t.lineitem)
-      .filter("l_shipdate <= date '1998-09-02'")
+LazyFrame q1(const Sources& t) {
+  return t.lineitem.filter("l_shipdate <= date '1998-09-02'")
       .group_by({"l_returnflag", "l_linestatus"})
       .agg({sum(col("l_quantity")).alias("sum_qty"),
             sum(col("l_extendedprice")).alias("sum_base_price"),
@@ -44,10 +40,10 @@ LazyFrame q1(const Tables& t) {
       .sort({asc("l_returnflag"), asc("l_linestatus")});
 }
 
-LazyFrame q3(const Tables& t) {
-  LazyFrame customers = scan(t.customer).filter("c_mktsegment = 'BUILDING'");
-  LazyFrame orders = scan(t.orders).filter("o_orderdate < date '1995-03-15'");
-  LazyFrame lines = scan(t.lineitem).filter("l_shipdate > date '1995-03-15'");
+LazyFrame q3(const Sources& t) {
+  LazyFrame customers = t.customer.filter("c_mktsegment = 'BUILDING'");
+  LazyFrame orders = t.orders.filter("o_orderdate < date '1995-03-15'");
+  LazyFrame lines = t.lineitem.filter("l_shipdate > date '1995-03-15'");
   return customers.join(orders, {"c_custkey"}, {"o_custkey"})
       .join(lines, {"o_orderkey"}, {"l_orderkey"})
       .group_by({"o_orderkey", "o_orderdate", "o_shippriority"})
@@ -60,37 +56,35 @@ LazyFrame q3(const Tables& t) {
       .limit(10);
 }
 
-LazyFrame q5(const Tables& t) {
-  LazyFrame region = scan(t.region).filter("r_name = 'ASIA'");
-  LazyFrame nations = scan(t.nation).join(region, {"n_regionkey"}, {"r_regionkey"});
-  LazyFrame suppliers = scan(t.supplier).join(nations, {"s_nationkey"}, {"n_nationkey"});
+LazyFrame q5(const Sources& t) {
+  LazyFrame region = t.region.filter("r_name = 'ASIA'");
+  LazyFrame nations = t.nation.join(region, {"n_regionkey"}, {"r_regionkey"});
+  LazyFrame suppliers = t.supplier.join(nations, {"s_nationkey"}, {"n_nationkey"});
   LazyFrame orders =
-      scan(t.orders).filter("o_orderdate >= date '1994-01-01' and o_orderdate < date '1995-01-01'");
-  return scan(t.customer)
-      .join(orders, {"c_custkey"}, {"o_custkey"})
-      .join(scan(t.lineitem), {"o_orderkey"}, {"l_orderkey"})
+      t.orders.filter("o_orderdate >= date '1994-01-01' and o_orderdate < date '1995-01-01'");
+  return t.customer.join(orders, {"c_custkey"}, {"o_custkey"})
+      .join(t.lineitem, {"o_orderkey"}, {"l_orderkey"})
       .join(suppliers, {"l_suppkey", "c_nationkey"}, {"s_suppkey", "s_nationkey"})
       .group_by({"n_name"})
       .agg({sum(revenue()).alias("revenue")})
       .sort({desc("revenue")});
 }
 
-LazyFrame q6(const Tables& t) {
-  return scan(t.lineitem)
+LazyFrame q6(const Sources& t) {
+  return t.lineitem
       .filter(
           "l_shipdate >= date '1994-01-01' and l_shipdate < date '1995-01-01' and "
           "l_discount between 0.05 and 0.07 and l_quantity < 24")
       .aggregate({sum(col("l_extendedprice") * col("l_discount")).alias("revenue")});
 }
 
-LazyFrame q9(const Tables& t) {
-  LazyFrame parts = scan(t.part).filter("p_name like '%green%'").select({"p_partkey"});
-  LazyFrame suppliers = scan(t.supplier).join(scan(t.nation), {"s_nationkey"}, {"n_nationkey"});
-  return scan(t.lineitem)
-      .join(parts, {"l_partkey"}, {"p_partkey"}, JoinType::kSemi)
+LazyFrame q9(const Sources& t) {
+  LazyFrame parts = t.part.filter("p_name like '%green%'").select({"p_partkey"});
+  LazyFrame suppliers = t.supplier.join(t.nation, {"s_nationkey"}, {"n_nationkey"});
+  return t.lineitem.join(parts, {"l_partkey"}, {"p_partkey"}, JoinType::kSemi)
       .join(suppliers, {"l_suppkey"}, {"s_suppkey"})
-      .join(scan(t.partsupp), {"l_suppkey", "l_partkey"}, {"ps_suppkey", "ps_partkey"})
-      .join(scan(t.orders), {"l_orderkey"}, {"o_orderkey"})
+      .join(t.partsupp, {"l_suppkey", "l_partkey"}, {"ps_suppkey", "ps_partkey"})
+      .join(t.orders, {"l_orderkey"}, {"o_orderkey"})
       .select({col("n_name").alias("nation"), engine::fn::year(col("o_orderdate")).alias("o_year"),
                (revenue() - col("ps_supplycost") * col("l_quantity")).alias("amount")})
       .group_by({"nation", "o_year"})
@@ -98,14 +92,13 @@ LazyFrame q9(const Tables& t) {
       .sort({asc("nation"), desc("o_year")});
 }
 
-LazyFrame q10(const Tables& t) {
+LazyFrame q10(const Sources& t) {
   LazyFrame orders =
-      scan(t.orders).filter("o_orderdate >= date '1993-10-01' and o_orderdate < date '1994-01-01'");
-  LazyFrame lines = scan(t.lineitem).filter("l_returnflag = 'R'");
-  return scan(t.customer)
-      .join(orders, {"c_custkey"}, {"o_custkey"})
+      t.orders.filter("o_orderdate >= date '1993-10-01' and o_orderdate < date '1994-01-01'");
+  LazyFrame lines = t.lineitem.filter("l_returnflag = 'R'");
+  return t.customer.join(orders, {"c_custkey"}, {"o_custkey"})
       .join(lines, {"o_orderkey"}, {"l_orderkey"})
-      .join(scan(t.nation), {"c_nationkey"}, {"n_nationkey"})
+      .join(t.nation, {"c_nationkey"}, {"n_nationkey"})
       .group_by({"c_custkey", "c_name", "c_acctbal", "c_phone", "n_name", "c_address", "c_comment"})
       .agg({sum(revenue()).alias("revenue")})
       .select({"c_custkey", "c_name", "revenue", "c_acctbal", "n_name", "c_address", "c_phone",
@@ -114,24 +107,23 @@ LazyFrame q10(const Tables& t) {
       .limit(20);
 }
 
-LazyFrame q12(const Tables& t) {
+LazyFrame q12(const Sources& t) {
   Expr high = col("o_orderpriority") == "1-URGENT" || col("o_orderpriority") == "2-HIGH";
-  return scan(t.orders)
-      .join(scan(t.lineitem)
-                .filter("l_shipmode in ('MAIL', 'SHIP') and l_commitdate < l_receiptdate and "
-                        "l_shipdate < l_commitdate and l_receiptdate >= date '1994-01-01' and "
-                        "l_receiptdate < date '1995-01-01'"),
-            {"o_orderkey"}, {"l_orderkey"})
+  return t.orders
+      .join(
+          t.lineitem.filter("l_shipmode in ('MAIL', 'SHIP') and l_commitdate < l_receiptdate and "
+                            "l_shipdate < l_commitdate and l_receiptdate >= date '1994-01-01' and "
+                            "l_receiptdate < date '1995-01-01'"),
+          {"o_orderkey"}, {"l_orderkey"})
       .group_by({"l_shipmode"})
       .agg({sum(engine::fn::when(high, 1).otherwise(0)).alias("high_line_count"),
             sum(engine::fn::when(!high, 1).otherwise(0)).alias("low_line_count")})
       .sort({asc("l_shipmode")});
 }
 
-LazyFrame q13(const Tables& t) {
-  LazyFrame orders = scan(t.orders).filter("o_comment not like '%special%requests%'");
-  return scan(t.customer)
-      .join(orders, {"c_custkey"}, {"o_custkey"}, JoinType::kLeft)
+LazyFrame q13(const Sources& t) {
+  LazyFrame orders = t.orders.filter("o_comment not like '%special%requests%'");
+  return t.customer.join(orders, {"c_custkey"}, {"o_custkey"}, JoinType::kLeft)
       .group_by({"c_custkey"})
       .agg({count(col("o_orderkey")).alias("c_count")})
       .group_by({"c_count"})
@@ -139,16 +131,14 @@ LazyFrame q13(const Tables& t) {
       .sort({desc("custdist"), desc("c_count")});
 }
 
-LazyFrame q18(const Tables& t) {
-  LazyFrame big_orders = scan(t.lineitem)
-                             .group_by({"l_orderkey"})
+LazyFrame q18(const Sources& t) {
+  LazyFrame big_orders = t.lineitem.group_by({"l_orderkey"})
                              .agg({sum(col("l_quantity")).alias("total_quantity")})
                              .filter("total_quantity > 300")
                              .select({"l_orderkey"});
-  return scan(t.orders)
-      .join(big_orders, {"o_orderkey"}, {"l_orderkey"}, JoinType::kSemi)
-      .join(scan(t.customer), {"o_custkey"}, {"c_custkey"})
-      .join(scan(t.lineitem), {"o_orderkey"}, {"l_orderkey"})
+  return t.orders.join(big_orders, {"o_orderkey"}, {"l_orderkey"}, JoinType::kSemi)
+      .join(t.customer, {"o_custkey"}, {"c_custkey"})
+      .join(t.lineitem, {"o_orderkey"}, {"l_orderkey"})
       .group_by({"c_name", "o_custkey", "o_orderkey", "o_orderdate", "o_totalprice"})
       .agg({sum(col("l_quantity")).alias("sum_quantity")})
       .select({col("c_name"), col("o_custkey").alias("c_custkey"), col("o_orderkey"),
@@ -168,16 +158,14 @@ LazyFrame with_scalar(const LazyFrame& rows, const LazyFrame& one_row) {
       .drop({"__one"});
 }
 
-LazyFrame q2(const Tables& t) {
-  LazyFrame europe = scan(t.nation).join(scan(t.region).filter("r_name = 'EUROPE'"),
-                                         {"n_regionkey"}, {"r_regionkey"});
-  LazyFrame offers = scan(t.partsupp)
-                         .join(scan(t.supplier), {"ps_suppkey"}, {"s_suppkey"})
+LazyFrame q2(const Sources& t) {
+  LazyFrame europe =
+      t.nation.join(t.region.filter("r_name = 'EUROPE'"), {"n_regionkey"}, {"r_regionkey"});
+  LazyFrame offers = t.partsupp.join(t.supplier, {"ps_suppkey"}, {"s_suppkey"})
                          .join(europe, {"s_nationkey"}, {"n_nationkey"});
   LazyFrame cheapest = offers.group_by({"ps_partkey"})
                            .agg({engine::fn::min(col("ps_supplycost")).alias("min_cost")});
-  return scan(t.part)
-      .filter("p_size = 15 and p_type like '%BRASS'")
+  return t.part.filter("p_size = 15 and p_type like '%BRASS'")
       .join(offers, {"p_partkey"}, {"ps_partkey"})
       .join(cheapest, {"p_partkey", "ps_supplycost"}, {"ps_partkey", "min_cost"}, JoinType::kSemi)
       .select({"s_acctbal", "s_name", "n_name", "p_partkey", "p_mfgr", "s_address", "s_phone",
@@ -186,30 +174,27 @@ LazyFrame q2(const Tables& t) {
       .limit(100);
 }
 
-LazyFrame q4(const Tables& t) {
-  return scan(t.orders)
-      .filter("o_orderdate >= date '1993-07-01' and o_orderdate < date '1993-10-01'")
-      .join(scan(t.lineitem).filter("l_commitdate < l_receiptdate"), {"o_orderkey"}, {"l_orderkey"},
+LazyFrame q4(const Sources& t) {
+  return t.orders.filter("o_orderdate >= date '1993-07-01' and o_orderdate < date '1993-10-01'")
+      .join(t.lineitem.filter("l_commitdate < l_receiptdate"), {"o_orderkey"}, {"l_orderkey"},
             JoinType::kSemi)
       .group_by({"o_orderpriority"})
       .agg({count_all().alias("order_count")})
       .sort({asc("o_orderpriority")});
 }
 
-LazyFrame q7(const Tables& t) {
+LazyFrame q7(const Sources& t) {
   auto nations = [&](const char* key, const char* name) {
-    return scan(t.nation)
-        .filter("n_name in ('FRANCE', 'GERMANY')")
+    return t.nation.filter("n_name in ('FRANCE', 'GERMANY')")
         .select({col("n_nationkey").alias(key), col("n_name").alias(name)});
   };
   LazyFrame suppliers =
-      scan(t.supplier).join(nations("supp_key", "supp_nation"), {"s_nationkey"}, {"supp_key"});
+      t.supplier.join(nations("supp_key", "supp_nation"), {"s_nationkey"}, {"supp_key"});
   LazyFrame customers =
-      scan(t.customer).join(nations("cust_key", "cust_nation"), {"c_nationkey"}, {"cust_key"});
-  return scan(t.lineitem)
-      .filter("l_shipdate between date '1995-01-01' and date '1996-12-31'")
+      t.customer.join(nations("cust_key", "cust_nation"), {"c_nationkey"}, {"cust_key"});
+  return t.lineitem.filter("l_shipdate between date '1995-01-01' and date '1996-12-31'")
       .join(suppliers, {"l_suppkey"}, {"s_suppkey"})
-      .join(scan(t.orders), {"l_orderkey"}, {"o_orderkey"})
+      .join(t.orders, {"l_orderkey"}, {"o_orderkey"})
       .join(customers, {"o_custkey"}, {"c_custkey"})
       .filter(
           "(supp_nation = 'FRANCE' and cust_nation = 'GERMANY') or "
@@ -221,19 +206,16 @@ LazyFrame q7(const Tables& t) {
       .sort({asc("supp_nation"), asc("cust_nation"), asc("l_year")});
 }
 
-LazyFrame q8(const Tables& t) {
-  LazyFrame america = scan(t.nation).join(scan(t.region).filter("r_name = 'AMERICA'"),
-                                          {"n_regionkey"}, {"r_regionkey"});
-  LazyFrame customers =
-      scan(t.customer).join(america, {"c_nationkey"}, {"n_nationkey"}, JoinType::kSemi);
-  LazyFrame orders = scan(t.orders)
-                         .filter("o_orderdate between date '1995-01-01' and date '1996-12-31'")
+LazyFrame q8(const Sources& t) {
+  LazyFrame america =
+      t.nation.join(t.region.filter("r_name = 'AMERICA'"), {"n_regionkey"}, {"r_regionkey"});
+  LazyFrame customers = t.customer.join(america, {"c_nationkey"}, {"n_nationkey"}, JoinType::kSemi);
+  LazyFrame orders = t.orders.filter("o_orderdate between date '1995-01-01' and date '1996-12-31'")
                          .join(customers, {"o_custkey"}, {"c_custkey"}, JoinType::kSemi);
-  LazyFrame suppliers = scan(t.supplier)
-                            .join(scan(t.nation), {"s_nationkey"}, {"n_nationkey"})
+  LazyFrame suppliers = t.supplier.join(t.nation, {"s_nationkey"}, {"n_nationkey"})
                             .select({col("s_suppkey"), col("n_name").alias("nation")});
-  return scan(t.lineitem)
-      .join(scan(t.part).filter("p_type = 'ECONOMY ANODIZED STEEL'"), {"l_partkey"}, {"p_partkey"},
+  return t.lineitem
+      .join(t.part.filter("p_type = 'ECONOMY ANODIZED STEEL'"), {"l_partkey"}, {"p_partkey"},
             JoinType::kSemi)
       .join(orders, {"l_orderkey"}, {"o_orderkey"})
       .join(suppliers, {"l_suppkey"}, {"s_suppkey"})
@@ -246,10 +228,9 @@ LazyFrame q8(const Tables& t) {
       .sort({asc("o_year")});
 }
 
-LazyFrame q11(const Tables& t) {
-  LazyFrame german = scan(t.partsupp)
-                         .join(scan(t.supplier), {"ps_suppkey"}, {"s_suppkey"})
-                         .join(scan(t.nation).filter("n_name = 'GERMANY'"), {"s_nationkey"},
+LazyFrame q11(const Sources& t) {
+  LazyFrame german = t.partsupp.join(t.supplier, {"ps_suppkey"}, {"s_suppkey"})
+                         .join(t.nation.filter("n_name = 'GERMANY'"), {"s_nationkey"},
                                {"n_nationkey"}, JoinType::kSemi)
                          .with_column("worth", col("ps_supplycost") * col("ps_availqty"));
   LazyFrame threshold =
@@ -262,48 +243,46 @@ LazyFrame q11(const Tables& t) {
       .sort({desc("value")});
 }
 
-LazyFrame q14(const Tables& t) {
-  return scan(t.lineitem)
-      .filter("l_shipdate >= date '1995-09-01' and l_shipdate < date '1995-10-01'")
-      .join(scan(t.part), {"l_partkey"}, {"p_partkey"})
+LazyFrame q14(const Sources& t) {
+  return t.lineitem.filter("l_shipdate >= date '1995-09-01' and l_shipdate < date '1995-10-01'")
+      .join(t.part, {"l_partkey"}, {"p_partkey"})
       .with_column("volume", revenue())
       .aggregate({sum(e("case when p_type like 'PROMO%' then volume else 0 end")).alias("promo"),
                   sum(col("volume")).alias("total")})
       .select({(lit(Scalar::float64(100.0)) * col("promo") / col("total")).alias("promo_revenue")});
 }
 
-LazyFrame q15(const Tables& t) {
-  LazyFrame revenue0 = scan(t.lineitem)
+LazyFrame q15(const Sources& t) {
+  LazyFrame revenue0 = t.lineitem
                            .filter(
                                "l_shipdate >= date '1996-01-01' and l_shipdate < date "
                                "'1996-04-01'")
                            .group_by({"l_suppkey"})
                            .agg({sum(revenue()).alias("total_revenue")});
   LazyFrame top = revenue0.aggregate({engine::fn::max(col("total_revenue")).alias("top")});
-  return scan(t.supplier)
+  return t.supplier
       .join(revenue0.join(top, {"total_revenue"}, {"top"}, JoinType::kSemi), {"s_suppkey"},
             {"l_suppkey"})
       .select({"s_suppkey", "s_name", "s_address", "s_phone", "total_revenue"})
       .sort({asc("s_suppkey")});
 }
 
-LazyFrame q16(const Tables& t) {
-  return scan(t.partsupp)
-      .join(scan(t.supplier).filter("s_comment like '%Customer%Complaints%'"), {"ps_suppkey"},
+LazyFrame q16(const Sources& t) {
+  return t.partsupp
+      .join(t.supplier.filter("s_comment like '%Customer%Complaints%'"), {"ps_suppkey"},
             {"s_suppkey"}, JoinType::kAnti)
-      .join(scan(t.part).filter("p_brand <> 'Brand#45' and p_type not like 'MEDIUM POLISHED%' "
-                                "and p_size in (49, 14, 23, 45, 19, 3, 36, 9)"),
+      .join(t.part.filter("p_brand <> 'Brand#45' and p_type not like 'MEDIUM POLISHED%' "
+                          "and p_size in (49, 14, 23, 45, 19, 3, 36, 9)"),
             {"ps_partkey"}, {"p_partkey"})
       .group_by({"p_brand", "p_type", "p_size"})
       .agg({engine::fn::count_distinct(col("ps_suppkey")).alias("supplier_cnt")})
       .sort({desc("supplier_cnt"), asc("p_brand"), asc("p_type"), asc("p_size")});
 }
 
-LazyFrame q17(const Tables& t) {
+LazyFrame q17(const Sources& t) {
   LazyFrame lines =
-      scan(t.lineitem)
-          .join(scan(t.part).filter("p_brand = 'Brand#23' and p_container = 'MED BOX'"),
-                {"l_partkey"}, {"p_partkey"}, JoinType::kSemi);
+      t.lineitem.join(t.part.filter("p_brand = 'Brand#23' and p_container = 'MED BOX'"),
+                      {"l_partkey"}, {"p_partkey"}, JoinType::kSemi);
   LazyFrame average = lines.group_by({"l_partkey"}).agg({mean(col("l_quantity")).alias("avg_qty")});
   return lines.join(average, "l_partkey")
       .filter("l_quantity < 0.2 * avg_qty")
@@ -311,10 +290,10 @@ LazyFrame q17(const Tables& t) {
       .select({(col("total") / lit(Scalar::float64(7.0))).alias("avg_yearly")});
 }
 
-LazyFrame q19(const Tables& t) {
-  return scan(t.lineitem)
+LazyFrame q19(const Sources& t) {
+  return t.lineitem
       .filter("l_shipmode in ('AIR', 'AIR REG') and l_shipinstruct = 'DELIVER IN PERSON'")
-      .join(scan(t.part), {"l_partkey"}, {"p_partkey"})
+      .join(t.part, {"l_partkey"}, {"p_partkey"})
       .filter(
           "(p_brand = 'Brand#12' and p_container in ('SM CASE', 'SM BOX', 'SM PACK', 'SM PKG') "
           "and l_quantity >= 1 and l_quantity <= 11 and p_size between 1 and 5) or "
@@ -325,43 +304,38 @@ LazyFrame q19(const Tables& t) {
       .aggregate({sum(revenue()).alias("revenue")});
 }
 
-LazyFrame q20(const Tables& t) {
-  LazyFrame shipped = scan(t.lineitem)
+LazyFrame q20(const Sources& t) {
+  LazyFrame shipped = t.lineitem
                           .filter(
                               "l_shipdate >= date '1994-01-01' and l_shipdate < date "
                               "'1995-01-01'")
                           .group_by({"l_partkey", "l_suppkey"})
                           .agg({sum(col("l_quantity")).alias("shipped")});
-  LazyFrame plenty = scan(t.partsupp)
-                         .join(scan(t.part).filter("p_name like 'forest%'"), {"ps_partkey"},
+  LazyFrame plenty = t.partsupp
+                         .join(t.part.filter("p_name like 'forest%'"), {"ps_partkey"},
                                {"p_partkey"}, JoinType::kSemi)
                          .join(shipped, {"ps_partkey", "ps_suppkey"}, {"l_partkey", "l_suppkey"})
                          .filter("ps_availqty > 0.5 * shipped");
-  return scan(t.supplier)
-      .join(plenty, {"s_suppkey"}, {"ps_suppkey"}, JoinType::kSemi)
-      .join(scan(t.nation).filter("n_name = 'CANADA'"), {"s_nationkey"}, {"n_nationkey"},
-            JoinType::kSemi)
+  return t.supplier.join(plenty, {"s_suppkey"}, {"ps_suppkey"}, JoinType::kSemi)
+      .join(t.nation.filter("n_name = 'CANADA'"), {"s_nationkey"}, {"n_nationkey"}, JoinType::kSemi)
       .select({"s_name", "s_address"})
       .sort({asc("s_name")});
 }
 
-LazyFrame q21(const Tables& t) {
+LazyFrame q21(const Sources& t) {
   // l1 waits for a late supplier: its order has other suppliers (more than one distinct),
   // and no other supplier of the order was late (exactly one distinct late supplier: l1's).
-  LazyFrame late = scan(t.lineitem).filter("l_receiptdate > l_commitdate");
-  LazyFrame shared = scan(t.lineitem)
-                         .group_by({"l_orderkey"})
+  LazyFrame late = t.lineitem.filter("l_receiptdate > l_commitdate");
+  LazyFrame shared = t.lineitem.group_by({"l_orderkey"})
                          .agg({engine::fn::count_distinct(col("l_suppkey")).alias("suppliers")})
                          .filter("suppliers > 1");
   LazyFrame alone_late = late.group_by({"l_orderkey"})
                              .agg({engine::fn::count_distinct(col("l_suppkey")).alias("late")})
                              .filter("late = 1");
-  LazyFrame saudi = scan(t.supplier)
-                        .join(scan(t.nation).filter("n_name = 'SAUDI ARABIA'"), {"s_nationkey"},
-                              {"n_nationkey"}, JoinType::kSemi);
+  LazyFrame saudi = t.supplier.join(t.nation.filter("n_name = 'SAUDI ARABIA'"), {"s_nationkey"},
+                                    {"n_nationkey"}, JoinType::kSemi);
   return late
-      .join(scan(t.orders).filter("o_orderstatus = 'F'"), {"l_orderkey"}, {"o_orderkey"},
-            JoinType::kSemi)
+      .join(t.orders.filter("o_orderstatus = 'F'"), {"l_orderkey"}, {"o_orderkey"}, JoinType::kSemi)
       .join(shared, "l_orderkey", JoinType::kSemi)
       .join(alone_late, "l_orderkey", JoinType::kSemi)
       .join(saudi, {"l_suppkey"}, {"s_suppkey"})
@@ -371,14 +345,12 @@ LazyFrame q21(const Tables& t) {
       .limit(100);
 }
 
-LazyFrame q22(const Tables& t) {
-  LazyFrame coded = scan(t.customer)
-                        .with_column("cntrycode", e("substr(c_phone, 1, 2)"))
+LazyFrame q22(const Sources& t) {
+  LazyFrame coded = t.customer.with_column("cntrycode", e("substr(c_phone, 1, 2)"))
                         .filter("cntrycode in ('13', '31', '23', '29', '30', '18', '17')");
   LazyFrame average =
       coded.filter("c_acctbal > 0.00").aggregate({mean(col("c_acctbal")).alias("avg_balance")});
-  return with_scalar(coded.join(scan(t.orders), {"c_custkey"}, {"o_custkey"}, JoinType::kAnti),
-                     average)
+  return with_scalar(coded.join(t.orders, {"c_custkey"}, {"o_custkey"}, JoinType::kAnti), average)
       .filter("c_acctbal > avg_balance")
       .group_by({"cntrycode"})
       .agg({count_all().alias("numcust"), sum(col("c_acctbal")).alias("totacctbal")})
@@ -393,8 +365,23 @@ const std::vector<int>& query_numbers() {
   return numbers;
 }
 
+Sources sources_of(const Tables& tables) {
+  return {.region = LazyFrame::from(tables.region),
+          .nation = LazyFrame::from(tables.nation),
+          .supplier = LazyFrame::from(tables.supplier),
+          .customer = LazyFrame::from(tables.customer),
+          .part = LazyFrame::from(tables.part),
+          .partsupp = LazyFrame::from(tables.partsupp),
+          .orders = LazyFrame::from(tables.orders),
+          .lineitem = LazyFrame::from(tables.lineitem)};
+}
+
 LazyFrame query_plan(int number, const Tables& tables) {
-  using Query = LazyFrame (*)(const Tables&);
+  return query_plan(number, sources_of(tables));
+}
+
+LazyFrame query_plan(int number, const Sources& tables) {
+  using Query = LazyFrame (*)(const Sources&);
   static constexpr Query kQueries[] = {q1,  q2,  q3,  q4,  q5,  q6,  q7,  q8,  q9,  q10, q11,
                                        q12, q13, q14, q15, q16, q17, q18, q19, q20, q21, q22};
   if (number < 1 || number > 22) {
@@ -405,6 +392,10 @@ LazyFrame query_plan(int number, const Tables& tables) {
 
 Table run_query(int number, const Tables& tables) {
   return query_plan(number, tables).collect();
+}
+
+Table run_query(int number, const Sources& sources) {
+  return query_plan(number, sources).collect();
 }
 
 bool query_is_ordered(int number) {

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "setl/core/error.h"
-#include "tpch_queries.h"
+#include "setl/tpch/queries.h"
 
 namespace setl::tpch {
 
