@@ -1,8 +1,8 @@
 // The TPC-H tables loaded into SQLite, for the tests that compare queries with it.
 #pragma once
 
-#include "sqlite_oracle.h"
 #include "setl/tpch/data.h"
+#include "sqlite_oracle.h"
 
 namespace setl::testing {
 

@@ -10,11 +10,11 @@
 #include "setl/core/memory_context.h"
 #include "setl/engine/execution.h"
 #include "setl/engine/lazy_frame.h"
+#include "setl/tpch/data.h"
+#include "setl/tpch/queries.h"
 #include "sqlite_oracle.h"
 #include "testing/temp_dir.h"
-#include "setl/tpch/data.h"
 #include "tpch_oracle.h"
-#include "setl/tpch/queries.h"
 
 namespace setl::testing {
 namespace {
