@@ -1,7 +1,9 @@
 #include "setl/core/process_memory.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <string>
 
 #include <malloc.h>
@@ -48,6 +50,20 @@ bool reset_peak_resident() {
   clear << "5";  // resets VmHWM to the current RSS (Linux 4.0 and later)
   clear.flush();
   return static_cast<bool>(clear);
+}
+
+void keep_freed_heap_memory() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (const char* tuned : {"GLIBC_TUNABLES", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_",
+                              "MALLOC_TOP_PAD_", "MALLOC_ARENA_MAX"}) {
+      if (std::getenv(tuned) != nullptr) {
+        return;  // the user's tuning wins
+      }
+    }
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  });
 }
 
 int64_t release_free_memory() {

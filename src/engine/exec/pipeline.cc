@@ -13,6 +13,7 @@
 #include "engine/types/column_ops.h"
 #include "setl/core/cancellation.h"
 #include "setl/core/job_group.h"
+#include "setl/core/process_memory.h"
 #include "setl/engine/execution.h"
 
 namespace setl::engine::detail {
@@ -109,6 +110,7 @@ class ReadAheadBytes {
 }  // namespace
 
 void run_pipeline(Pipeline& pipeline, Sink& sink) {
+  memory::keep_freed_heap_memory();  // operators free and reallocate buffers per morsel
   CancellationToken token = current_cancellation();
   JobContext context = JobContext::capture();
   int64_t sequence = 0;

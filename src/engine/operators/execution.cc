@@ -14,6 +14,7 @@
 #include "setl/core/cancellation.h"
 #include "setl/core/job_group.h"
 #include "setl/core/memory_context.h"
+#include "setl/core/process_memory.h"
 
 namespace setl::engine {
 namespace {
@@ -35,6 +36,7 @@ int default_threads() {
 }
 
 std::shared_ptr<tbb::task_arena> arena_for(int threads) {
+  memory::keep_freed_heap_memory();  // operators free and reallocate buffers per batch
   std::lock_guard lock(arena_mutex);
   std::shared_ptr<tbb::task_arena>& arena = arenas[threads];
   if (!arena) {
