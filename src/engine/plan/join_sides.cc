@@ -136,25 +136,15 @@ bool swappable(JoinType type) {
 // The output column each (input side, input column) appears as.
 std::map<std::pair<int, std::string>, std::string> output_names(const NodePtr& join) {
   std::map<std::pair<int, std::string>, std::string> names;
-  const Schema& left = *join->inputs[0]->schema;
-  const Schema& right = *join->inputs[1]->schema;
-  for (const Field& field : left.fields()) {
+  for (const Field& field : join->inputs[0]->schema->fields()) {
     names[{0, field.name}] = field.name;
   }
-  std::set<std::string> merged;
-  for (size_t i = 0; i < join->keys.size(); ++i) {
-    if (join->keys[i] == join->right_keys[i]) {
-      merged.insert(join->right_keys[i]);
-      // The merged column shows both sides' key: equal where rows matched, and the side
-      // that has the row where only one does (left for left joins, coalesced otherwise).
-      names[{1, join->right_keys[i]}] = join->right_keys[i];
-    }
-  }
-  size_t position = left.num_fields();
-  for (const Field& field : right.fields()) {
-    if (merged.count(field.name) == 0) {
-      names[{1, field.name}] = join->schema->field(position++).name;
-    }
+  std::vector<std::string> outputs = right_output_names(*join);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const std::string& input = join->inputs[1]->schema->field(i).name;
+    // A merged key's column shows both sides' key: equal where rows matched, and the side
+    // that has the row where only one does (left for left joins, coalesced otherwise).
+    names[{1, input}] = outputs[i].empty() ? input : outputs[i];
   }
   return names;
 }

@@ -76,6 +76,9 @@ std::string explain(const NodePtr& node, const Annotation& annotate = {});
 /// rows, batches, time and peak reservation.
 std::string explain_analyze(const NodePtr& node);
 NodePtr optimize(const NodePtr& node);
+/// For each column of a join's right input (not semi or anti), in order, the output column
+/// that shows it, or "" for a key merged into the left key's column of the same name.
+std::vector<std::string> right_output_names(const detail::PlanNode& join);
 /// The node over new inputs (same kind and parameters).
 NodePtr rebuild(const NodePtr& node, std::vector<NodePtr> inputs);
 /// Swaps the inputs of inner and outer joins whose right (build) input is expected to be

@@ -177,6 +177,23 @@ NodePtr rebuild(const NodePtr& node, std::vector<NodePtr> inputs) {
   throw InternalError("unknown plan node");
 }
 
+std::vector<std::string> right_output_names(const detail::PlanNode& join) {
+  std::set<std::string> merged;
+  for (size_t i = 0; i < join.keys.size(); ++i) {
+    if (join.keys[i] == join.right_keys[i]) {
+      merged.insert(join.right_keys[i]);
+    }
+  }
+  // The right columns follow the left ones in the output, in order, minus merged keys.
+  std::vector<std::string> names;
+  size_t position = join.inputs[0]->schema->num_fields();
+  for (const Field& field : join.inputs[1]->schema->fields()) {
+    names.push_back(merged.count(field.name) > 0 ? std::string()
+                                                 : join.schema->field(position++).name);
+  }
+  return names;
+}
+
 namespace {
 
 // Maps a join's output column names to the left or right input column they show.
@@ -190,25 +207,15 @@ void join_columns(const NodePtr& node, std::map<std::string, std::string>& left,
   if (node->join_type == JoinType::kSemi || node->join_type == JoinType::kAnti) {
     return;
   }
-  std::set<std::string> merged;
-  for (size_t i = 0; i < node->keys.size(); ++i) {
-    if (node->keys[i] == node->right_keys[i]) {
-      merged.insert(node->right_keys[i]);
-    }
-  }
-  // The right columns follow the left ones in the output, in order, minus merged keys.
-  size_t position = left_schema.num_fields();
-  for (const Field& field : right_schema.fields()) {
-    if (merged.count(field.name) > 0) {
-      continue;
-    }
-    right[node->schema->field(position++).name] = field.name;
-  }
-  // A merged key column shows the right value for right-only rows: it is not left-only
-  // for right and full joins.
-  if (node->join_type == JoinType::kRight || node->join_type == JoinType::kFull) {
-    for (const std::string& key : merged) {
-      left.erase(key);
+  std::vector<std::string> outputs = right_output_names(*node);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const std::string& input = right_schema.field(i).name;
+    if (!outputs[i].empty()) {
+      right[outputs[i]] = input;
+    } else if (node->join_type == JoinType::kRight || node->join_type == JoinType::kFull) {
+      // A merged key column shows the right value for right-only rows: it is not
+      // left-only for right and full joins.
+      left.erase(input);
     }
   }
 }
