@@ -141,6 +141,24 @@ TEST(LazyFrame, InnerJoinsBuildTheirHashTableOnTheSmallerSide) {
               ::testing::StartsWith("Join inner on id = id\n"));
 }
 
+TEST(LazyFrame, JoinSidesFollowWhatSemiJoinsAndFilteredKeysKeep) {
+  // 3,000 line-like rows whose ids refer to 100 parts; a filter keeps about a tenth of the
+  // parts, so the semi join keeps about a tenth of the lines: fewer than the 2,000 orders
+  // they are then joined with, which become the probe side.
+  Table lines = keyed(3'000, 100, "amount", "l");
+  Table parts = keyed(100, 100, "size", "p");
+  Table orders = keyed(2'000, 100, "total", "o").rename({{"id", "order_id"}});
+  LazyFrame lazy = LazyFrame::from(lines)
+                       .join(LazyFrame::from(parts).filter("size = 7"), "id", JoinType::kSemi)
+                       .join(LazyFrame::from(orders), {"id"}, {"order_id"});
+  std::string plan = lazy.explain();
+  EXPECT_THAT(plan, ::testing::StartsWith("Project ")) << plan;
+  EXPECT_THAT(plan, HasSubstr("  Join inner on order_id = id\n    Table (2000 rows)")) << plan;
+  Table eager = lines.join(parts.filter("size = 7"), "id", JoinType::kSemi)
+                    .join(orders, {"id"}, {"order_id"});
+  EXPECT_THAT(sorted_by_every_column(lazy.collect()), SameTableAs(sorted_by_every_column(eager)));
+}
+
 TEST(LazyFrame, OuterJoinsSwapToTheirMirrorAndKeepTheirRows) {
   // Keys 0..29 on the small side, 0..24 on the large one: both sides have rows without a
   // match, and the merged key column must show the key of whichever side has the row.

@@ -61,60 +61,113 @@ double selectivity(const Expr& predicate) {
   return 0.5;
 }
 
-std::optional<double> estimated_rows(const NodePtr& node) {
-  auto input = [&](size_t i) { return estimated_rows(node->inputs[i]); };
-  switch (node->kind) {
-    case Kind::kTable:
-      return static_cast<double>(node->table->num_rows());
-    case Kind::kScan: {
-      std::optional<int64_t> rows = node->source->estimated_rows();
-      if (!rows) {
-        return std::nullopt;
-      }
-      double filtered = node->request.filter ? selectivity(*node->request.filter) : 1.0;
-      return static_cast<double>(*rows) * filtered;
+// Rows a plan is expected to produce, and how many it would without the filters in it:
+// their ratio says what share of a side's keys survive, which is what a semi join or a
+// key to foreign key join keeps of the other side.
+struct Estimate {
+  double rows = 0;
+  double unfiltered = 0;
+
+  double kept() const { return unfiltered > 0 ? std::min(1.0, rows / unfiltered) : 1.0; }
+};
+
+// Estimates once per node (a scan's source may read a file footer to answer), keeping
+// the nodes it saw alive so that their addresses stay theirs.
+class Estimator {
+ public:
+  std::optional<Estimate> of(const NodePtr& node) {
+    auto found = memo_.find(node.get());
+    if (found != memo_.end()) {
+      return found->second.second;
     }
-    case Kind::kFilter: {
-      std::optional<double> rows = input(0);
-      return rows ? std::optional<double>(*rows * selectivity(node->exprs[0])) : std::nullopt;
-    }
-    case Kind::kLimit: {
-      std::optional<double> rows = input(0);
-      double limit = static_cast<double>(node->count);
-      return rows ? std::min(*rows, limit) : limit;
-    }
-    case Kind::kUnion: {
-      std::optional<double> left = input(0);
-      std::optional<double> right = input(1);
-      return left && right ? std::optional<double>(*left + *right) : std::nullopt;
-    }
-    case Kind::kJoin: {
-      std::optional<double> left = input(0);
-      std::optional<double> right = input(1);
-      switch (node->join_type) {
-        case JoinType::kSemi:
-        case JoinType::kAnti:
-        case JoinType::kLeft:
-          return left;
-        case JoinType::kRight:
-          return right;
-        case JoinType::kInner:
-        case JoinType::kFull:
-          // Mostly key to foreign key: each row of the larger side finds about one match.
-          return left && right ? std::optional<double>(std::max(*left, *right)) : std::nullopt;
-      }
-      return std::nullopt;
-    }
-    case Kind::kAggregate:
-      return node->keys.empty() ? std::optional<double>(1) : input(0);
-    case Kind::kProject:
-    case Kind::kWindow:
-    case Kind::kSort:
-    case Kind::kDistinct:
-      return input(0);
+    std::optional<Estimate> estimate = compute(node);
+    memo_.emplace(node.get(), std::make_pair(node, estimate));
+    return estimate;
   }
-  throw InternalError("unknown plan node");
-}
+
+ private:
+  std::optional<Estimate> compute(const NodePtr& node) {
+    auto input = [&](size_t i) { return of(node->inputs[i]); };
+    switch (node->kind) {
+      case Kind::kTable: {
+        auto rows = static_cast<double>(node->table->num_rows());
+        return Estimate{rows, rows};
+      }
+      case Kind::kScan: {
+        std::optional<int64_t> rows = node->source->estimated_rows();
+        if (!rows) {
+          return std::nullopt;
+        }
+        double filtered = node->request.filter ? selectivity(*node->request.filter) : 1.0;
+        return Estimate{static_cast<double>(*rows) * filtered, static_cast<double>(*rows)};
+      }
+      case Kind::kFilter: {
+        std::optional<Estimate> in = input(0);
+        return in ? std::optional<Estimate>(
+                        Estimate{in->rows * selectivity(node->exprs[0]), in->unfiltered})
+                  : std::nullopt;
+      }
+      case Kind::kLimit: {
+        std::optional<Estimate> in = input(0);
+        auto limit = static_cast<double>(node->count);
+        return in ? Estimate{std::min(in->rows, limit), in->unfiltered} : Estimate{limit, limit};
+      }
+      case Kind::kUnion: {
+        std::optional<Estimate> left = input(0);
+        std::optional<Estimate> right = input(1);
+        return left && right ? std::optional<Estimate>(Estimate{
+                                   left->rows + right->rows, left->unfiltered + right->unfiltered})
+                             : std::nullopt;
+      }
+      case Kind::kJoin:
+        return join_estimate(*node, input(0), input(1));
+      case Kind::kAggregate:
+        return node->keys.empty() ? Estimate{1, 1} : input(0);
+      case Kind::kProject:
+      case Kind::kWindow:
+      case Kind::kSort:
+      case Kind::kDistinct:
+        return input(0);
+    }
+    throw InternalError("unknown plan node");
+  }
+
+  // Joins are taken to match keys to foreign keys: each row of the larger side finds
+  // about one partner on the smaller, if the filters on the smaller side kept it.
+  static std::optional<Estimate> join_estimate(const detail::PlanNode& join,
+                                               std::optional<Estimate> left,
+                                               std::optional<Estimate> right) {
+    switch (join.join_type) {
+      case JoinType::kLeft:
+        return left;
+      case JoinType::kRight:
+        return right;
+      case JoinType::kSemi:
+        return left && right
+                   ? std::optional<Estimate>(Estimate{left->rows * right->kept(), left->unfiltered})
+                   : left;
+      case JoinType::kAnti:
+        // At least a tenth: an anti join against a whole table still keeps the orphans.
+        return left && right ? std::optional<Estimate>(Estimate{
+                                   left->rows * std::max(0.1, 1 - right->kept()), left->unfiltered})
+                             : left;
+      case JoinType::kInner:
+      case JoinType::kFull: {
+        if (!left || !right) {
+          return std::nullopt;
+        }
+        const Estimate& larger = left->rows >= right->rows ? *left : *right;
+        const Estimate& smaller = left->rows >= right->rows ? *right : *left;
+        double rows =
+            join.join_type == JoinType::kFull ? larger.rows : larger.rows * smaller.kept();
+        return Estimate{rows, std::max(left->unfiltered, right->unfiltered)};
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::map<const detail::PlanNode*, std::pair<NodePtr, std::optional<Estimate>>> memo_;
+};
 
 // The join type that keeps the same rows with its inputs exchanged.
 JoinType mirrored(JoinType type) {
@@ -204,25 +257,34 @@ NodePtr filtered_through_left(const NodePtr& node) {
 
 }  // namespace
 
-NodePtr choose_join_sides(const NodePtr& node) {
+namespace {
+
+NodePtr choose_join_sides(const NodePtr& node, Estimator& estimator) {
   std::vector<NodePtr> inputs;
   bool changed = false;
   for (const NodePtr& input : node->inputs) {
-    inputs.push_back(choose_join_sides(input));
+    inputs.push_back(choose_join_sides(input, estimator));
     changed = changed || inputs.back() != input;
   }
   NodePtr current = changed ? rebuild(node, std::move(inputs)) : node;
   if (current->kind != Kind::kJoin) {
     return current;
   }
-  std::optional<double> left = estimated_rows(current->inputs[0]);
-  std::optional<double> right = estimated_rows(current->inputs[1]);
-  if (!left || !right || *right <= *left * kSwapRatio || *right < kSmallBuildRows) {
+  std::optional<Estimate> left = estimator.of(current->inputs[0]);
+  std::optional<Estimate> right = estimator.of(current->inputs[1]);
+  if (!left || !right || right->rows <= left->rows * kSwapRatio || right->rows < kSmallBuildRows) {
     return current;
   }
   NodePtr better =
       swappable(current->join_type) ? swapped(current) : filtered_through_left(current);
   return better ? better : current;
+}
+
+}  // namespace
+
+NodePtr choose_join_sides(const NodePtr& node) {
+  Estimator estimator;
+  return choose_join_sides(node, estimator);
 }
 
 }  // namespace setl::engine::plan
