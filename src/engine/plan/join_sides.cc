@@ -236,13 +236,29 @@ NodePtr swapped(const NodePtr& node) {
   return *restored->schema == *node->schema ? restored : nullptr;
 }
 
+// Whether a plan costs little more than reading its input: the rewrite below runs the
+// left input twice, which must not repeat joins or aggregations.
+bool cheap_to_repeat(const NodePtr& node) {
+  switch (node->kind) {
+    case Kind::kTable:
+    case Kind::kScan:
+      return true;
+    case Kind::kFilter:
+    case Kind::kProject:
+    case Kind::kLimit:
+      return cheap_to_repeat(node->inputs[0]);
+    default:
+      return false;
+  }
+}
+
 // A semi or anti join whose right input is much larger than its left, as joins that each
 // hash the small side: the right rows with a partner on the left (a semi join building on
 // the left), their distinct keys, then the original join against those keys. Same rows,
 // same order (the left's); null if the right keys repeat a column.
 NodePtr filtered_through_left(const NodePtr& node) {
   std::set<std::string> distinct_keys(node->right_keys.begin(), node->right_keys.end());
-  if (distinct_keys.size() != node->right_keys.size()) {
+  if (distinct_keys.size() != node->right_keys.size() || !cheap_to_repeat(node->inputs[0])) {
     return nullptr;
   }
   NodePtr partners =
