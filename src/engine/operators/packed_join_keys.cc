@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "engine/operators/parallel.h"
+#include "engine/types/hash_mix.h"
 #include "setl/core/cancellation.h"
 #include "setl/engine/buffer.h"
 
@@ -26,17 +27,6 @@ bool integer_backed(const DataType& type) {
     default:
       return false;
   }
-}
-
-// A strong 64-bit mix (MurmurHash3's finalizer): every input bit moves the top bits, which
-// pick the partition, and the low bits, which pick the slot.
-uint64_t mix(uint64_t key) noexcept {
-  key ^= key >> 33;
-  key *= 0xff51afd7ed558ccdULL;
-  key ^= key >> 33;
-  key *= 0xc4ceb9fe1a85ec53ULL;
-  key ^= key >> 33;
-  return key;
 }
 
 int64_t chunk_count(int64_t rows) {
@@ -120,7 +110,7 @@ std::unique_ptr<PackedKeyTable> PackedKeyTable::try_build(const std::vector<Colu
   for_chunks(rows, [&](int64_t begin, int64_t end) {
     table->pack(keys, begin, end, words.get() + begin, usable.get() + begin);
     for (int64_t row = begin; row < end; ++row) {
-      hashes[static_cast<size_t>(row)] = mix(words[static_cast<size_t>(row)]);
+      hashes[static_cast<size_t>(row)] = mix64(words[static_cast<size_t>(row)]);
     }
   });
 
@@ -205,7 +195,7 @@ void PackedKeyTable::find(const std::vector<ColumnPtr>& keys, int64_t rows,
   // ahead: a table larger than the cache makes each probe a memory access otherwise.
   std::vector<size_t> homes(count);
   for (size_t row = 0; row < count; ++row) {
-    homes[row] = home_slot(mix(packed[row]));
+    homes[row] = home_slot(mix64(packed[row]));
   }
   constexpr size_t kAhead = 16;
   for (size_t row = 0; row < count; ++row) {

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <functional>
 
+#include "engine/types/hash_mix.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
 
@@ -21,15 +22,6 @@ Storage storage_of(const DataType& type) {
     default:
       return Storage::kInteger;
   }
-}
-
-uint64_t mix(uint64_t value) {
-  value ^= value >> 33;
-  value *= 0xff51afd7ed558ccdULL;
-  value ^= value >> 33;
-  value *= 0xc4ceb9fe1a85ec53ULL;
-  value ^= value >> 33;
-  return value;
 }
 
 int64_t integer_at(const Column& column, int64_t row) {
@@ -56,7 +48,7 @@ constexpr uint64_t kHashSeed = 0x12345678ULL;
 
 // Folds one column's hash of a row into the row's hash so far.
 uint64_t combine(uint64_t acc, uint64_t hash) {
-  return mix(acc ^ (hash + 0x9e3779b97f4a7c15ULL + (acc << 6) + (acc >> 2)));
+  return mix64(acc ^ (hash + 0x9e3779b97f4a7c15ULL + (acc << 6) + (acc >> 2)));
 }
 
 // The hash of each integer-backed value (kNullHash for NULL), folded into `out`.
@@ -67,7 +59,7 @@ void hash_integers(const Column& column, int64_t rows, std::vector<uint64_t>& ou
   for (int64_t row = 0; row < rows; ++row) {
     uint64_t hash = has_nulls && column.is_null(row)
                         ? kNullHash
-                        : mix(static_cast<uint64_t>(static_cast<int64_t>(values[row])));
+                        : mix64(static_cast<uint64_t>(static_cast<int64_t>(values[row])));
     uint64_t& acc = out[static_cast<size_t>(row)];
     acc = combine(acc, hash);
   }
@@ -106,12 +98,12 @@ void KeyIndex::hash_rows(const std::vector<ColumnPtr>& keys, int64_t rows,
       if (column.is_null(row)) {
         hash = kNullHash;
       } else if (storage == Storage::kInteger) {
-        hash = mix(static_cast<uint64_t>(integer_at(column, row)));
+        hash = mix64(static_cast<uint64_t>(integer_at(column, row)));
       } else if (storage == Storage::kDouble) {
         double value = canonical(column.values<double>()[row]);
         uint64_t bits = 0;
         std::memcpy(&bits, &value, 8);
-        hash = mix(bits);
+        hash = mix64(bits);
       } else {
         hash = std::hash<std::string_view>()(column.string_value(row));
       }
@@ -136,7 +128,7 @@ void KeyIndex::insert_integers(const Column& column, int64_t rows, std::vector<i
     bool valid = !has_nulls || column.is_valid(row);
     int64_t value = valid ? static_cast<int64_t>(values[row]) : 0;
     // As hash_rows() computes it, so that find() and lookup() agree.
-    uint64_t hash = combine(kHashSeed, valid ? mix(static_cast<uint64_t>(value)) : kNullHash);
+    uint64_t hash = combine(kHashSeed, valid ? mix64(static_cast<uint64_t>(value)) : kNullHash);
     uint64_t slot = hash & mask_;
     while (true) {
       int64_t id = slots_[slot];
