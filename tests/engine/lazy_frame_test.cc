@@ -261,15 +261,20 @@ std::vector<std::string> statistic(const std::string& text, const std::string& k
   return values;
 }
 
-TEST(LazyFrame, ExplainAnalyzeShowsWhatEachOperatorDid) {
+// Sort over an aggregate over a join of a filtered table: 20 rows out of 3,000.
+LazyFrame filtered_join_ranked() {
   Table many = keyed(3'000, 25, "amount", "o");
   Table few = keyed(20, 20, "rank", "c");
-  LazyFrame lazy = LazyFrame::from(many)
-                       .filter("amount > 7000")
-                       .join(LazyFrame::from(few), "id")
-                       .group_by({"rank"})
-                       .agg({count_all().alias("n")})
-                       .sort({{"rank"}});
+  return LazyFrame::from(many)
+      .filter("amount > 7000")
+      .join(LazyFrame::from(few), "id")
+      .group_by({"rank"})
+      .agg({count_all().alias("n")})
+      .sort({{"rank"}});
+}
+
+TEST(LazyFrame, ExplainAnalyzeShowsWhatEachOperatorDid) {
+  LazyFrame lazy = filtered_join_ranked();
   std::string analyzed = lazy.explain_analyze();
   std::vector<std::string> lines = plan_lines(analyzed);
   // The executed plan is explain()'s, then a line with the result.
@@ -298,14 +303,7 @@ TEST(LazyFrame, ExplainAnalyzeShowsWhatEachOperatorDid) {
 }
 
 TEST(LazyFrame, UnderATraceTheQueryAndEachOperatorAreSpans) {
-  Table many = keyed(3'000, 25, "amount", "o");
-  Table few = keyed(20, 20, "rank", "c");
-  LazyFrame lazy = LazyFrame::from(many)
-                       .filter("amount > 7000")
-                       .join(LazyFrame::from(few), "id")
-                       .group_by({"rank"})
-                       .agg({count_all().alias("n")})
-                       .sort({{"rank"}});
+  LazyFrame lazy = filtered_join_ranked();
   auto trace = std::make_shared<TraceRecorder>();
   Table traced;
   {
