@@ -25,6 +25,21 @@ void TraceRecorder::add(TraceSpan span) {
   spans_.push_back(std::move(span));
 }
 
+void TraceRecorder::add(std::string category, std::string name,
+                        std::chrono::steady_clock::time_point start,
+                        std::chrono::steady_clock::time_point end,
+                        std::vector<std::pair<std::string, std::string>> args) noexcept {
+  try {
+    TraceSpan span{
+        std::move(name), std::move(category), trace_thread_id(), microseconds_at(start), 0,
+        std::move(args)};
+    span.duration_us = std::max<int64_t>(1, microseconds_at(end) - span.start_us);
+    add(std::move(span));
+  } catch (...) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
 void TraceRecorder::name_thread(std::string name) {
   int64_t thread = trace_thread_id();
   std::lock_guard lock(mutex_);
@@ -125,16 +140,8 @@ TraceScope::~TraceScope() {
   if (!recorder_) {
     return;
   }
-  auto end = std::chrono::steady_clock::now();
-  span_.thread = trace_thread_id();
-  span_.start_us = recorder_->microseconds_at(start_);
-  // Both ends rounded the same way, so a span stays inside the span that encloses it.
-  span_.duration_us = std::max<int64_t>(1, recorder_->microseconds_at(end) - span_.start_us);
-  try {
-    recorder_->add(std::move(span_));
-  } catch (...) {
-    // A trace that cannot grow (out of memory) must not fail the work it watches.
-  }
+  recorder_->add(std::move(span_.category), std::move(span_.name), start_,
+                 std::chrono::steady_clock::now(), std::move(span_.args));
 }
 
 void TraceScope::arg(std::string key, std::string value) {

@@ -46,6 +46,12 @@ class TraceRecorder {
   int64_t microseconds_at(std::chrono::steady_clock::time_point time) const noexcept;
   /// Adds a span; thread-safe.
   void add(TraceSpan span);
+  /// Adds a span of the calling thread from `start` to `end` (both rounded the same way,
+  /// so a span stays inside the span that encloses it; at least 1 µs). Never throws: a
+  /// trace that cannot grow must not fail the work it watches.
+  void add(std::string category, std::string name, std::chrono::steady_clock::time_point start,
+           std::chrono::steady_clock::time_point end,
+           std::vector<std::pair<std::string, std::string>> args = {}) noexcept;
   /// Names the calling thread in the viewer ("main", "stage worker"); the last name wins.
   void name_thread(std::string name);
 

@@ -1,7 +1,5 @@
 #include "engine/exec/profile.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
 namespace setl::engine::detail {
@@ -24,15 +22,9 @@ std::string bytes_text(int64_t bytes) {
 
 void ProfileTimer::trace_span(std::chrono::steady_clock::time_point end) const noexcept {
   try {
-    TraceSpan span;
-    span.name = profile_.name;
-    span.category = "operator";
-    span.thread = trace_thread_id();
-    span.start_us = profile_.trace->microseconds_at(start_);
-    span.duration_us = std::max<int64_t>(1, profile_.trace->microseconds_at(end) - span.start_us);
-    profile_.trace->add(std::move(span));
+    profile_.trace->add("operator", profile_.name, start_, end);
   } catch (...) {
-    // The trace must not fail the query it watches.
+    // Copying the name failed: the trace must not fail the query it watches.
   }
 }
 
