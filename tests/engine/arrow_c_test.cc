@@ -21,6 +21,10 @@ Table every_type() {
   timestamps.append_int(1'700'000'000'000'000);
   timestamps.append_null();
   timestamps.append_int(0);
+  ColumnBuilder decimals(DataType::decimal(38, 6));
+  decimals.append_decimal(-12'500'000);
+  decimals.append_null();
+  decimals.append(Scalar::decimal(pow10_int128(38) - 1, 38, 6));
   return Table::from_columns({
       {"b", testing::bools({true, std::nullopt, false})},
       {"i", testing::int32s({1, 2, std::nullopt})},
@@ -30,6 +34,7 @@ Table every_type() {
       {"d", testing::dates({"2024-02-29", std::nullopt, "1970-01-01"})},
       {"t", timestamps.finish()},
       {"n", Column::nulls(DataType::null(), 3)},
+      {"m", decimals.finish()},
   });
 }
 
@@ -37,13 +42,14 @@ TEST(ArrowC, ExportsTheSpecificationsFormats) {
   ArrowSchema schema{};
   export_schema(*every_type().schema(), &schema);
   EXPECT_STREQ(schema.format, "+s");
-  ASSERT_EQ(schema.n_children, 8);
+  ASSERT_EQ(schema.n_children, 9);
   std::vector<std::string> formats;
   for (int64_t i = 0; i < schema.n_children; ++i) {
     formats.emplace_back(schema.children[i]->format);
     EXPECT_EQ(schema.children[i]->flags & ARROW_FLAG_NULLABLE, ARROW_FLAG_NULLABLE);
   }
-  EXPECT_EQ(formats, (std::vector<std::string>{"b", "i", "l", "g", "u", "tdD", "tsu:UTC", "n"}));
+  EXPECT_EQ(formats,
+            (std::vector<std::string>{"b", "i", "l", "g", "u", "tdD", "tsu:UTC", "n", "d:38,6"}));
   EXPECT_STREQ(schema.children[4]->name, "u");
   schema.release(&schema);
   EXPECT_EQ(schema.release, nullptr);
@@ -57,7 +63,7 @@ TEST(ArrowC, BatchRoundTripIsZeroCopy) {
   export_schema(*batch.schema(), &schema);
   export_batch(batch, &array);
   EXPECT_EQ(array.length, 3);
-  EXPECT_EQ(array.n_children, 8);
+  EXPECT_EQ(array.n_children, 9);
   EXPECT_EQ(array.children[2]->null_count, 1);
   EXPECT_EQ(array.children[4]->n_buffers, 3);
   RecordBatch back = import_batch(schema, &array);
@@ -67,6 +73,9 @@ TEST(ArrowC, BatchRoundTripIsZeroCopy) {
   EXPECT_EQ(back.column(2)->values<int64_t>(), batch.column(2)->values<int64_t>());
   EXPECT_EQ(back.column(4)->string_value(0), "ünï");
   EXPECT_EQ(back.schema()->field(6).type, DataType::timestamp("UTC"));
+  EXPECT_EQ(back.schema()->field(8).type, DataType::decimal(38, 6));
+  EXPECT_EQ(back.column(8)->values<int128>(), batch.column(8)->values<int128>());
+  EXPECT_EQ(back.column(8)->scalar(2).to_display(), "99999999999999999999999999999999.999999");
 }
 
 TEST(ArrowC, SlicedColumnsKeepTheirOffset) {
@@ -123,9 +132,14 @@ TEST(ArrowC, EmptyTablesRoundTrip) {
 TEST(ArrowC, UnsupportedFormatsAreClearErrors) {
   ArrowSchema schema{};
   export_schema(*Table::from_columns({{"price", testing::int64s({1})}}).schema(), &schema);
-  schema.children[0]->format = "d:10,2";
-  EXPECT_THAT(message_of<SchemaError>([&] { import_schema(schema); }),
-              HasSubstr("field \"price\" has Arrow format 'd:10,2', which setlpp does not import"));
+  schema.children[0]->format = "d:10,2,256";
+  EXPECT_THAT(
+      message_of<SchemaError>([&] { import_schema(schema); }),
+      HasSubstr("field \"price\" has Arrow format 'd:10,2,256', which setlpp does not import"));
+  for (const char* bad : {"d:39,2", "d:10,11", "d:10", "d:x,2", "d:10,2,128,1"}) {
+    schema.children[0]->format = bad;
+    EXPECT_THAT(message_of<SchemaError>([&] { import_schema(schema); }), HasSubstr(bad));
+  }
   schema.children[0]->format = "l";
   schema.release(&schema);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,6 +48,19 @@ inline ColumnPtr bools(const std::vector<std::optional<bool>>& values) {
   engine::ColumnBuilder builder(DataType::boolean());
   for (const auto& value : values) {
     value ? builder.append_bool(*value) : builder.append_null();
+  }
+  return builder.finish();
+}
+/// Decimals of `type` from their text ("-12.50"); text that does not fit is a test bug.
+inline ColumnPtr decimals(const DataType& type,
+                          const std::vector<std::optional<std::string>>& values) {
+  engine::ColumnBuilder builder(type);
+  for (const auto& value : values) {
+    engine::int128 unscaled = 0;
+    if (value && !engine::parse_decimal(*value, type.precision(), type.scale(), unscaled)) {
+      throw std::invalid_argument("'" + *value + "' is not a " + type.to_string());
+    }
+    value ? builder.append_decimal(unscaled) : builder.append_null();
   }
   return builder.finish();
 }

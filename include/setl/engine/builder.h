@@ -29,8 +29,11 @@ class ColumnBuilder {
   void append_int(int64_t value);
   void append_double(double value);
   void append_string(std::string_view value);
-  /// Appends a scalar of the builder's type (or NULL). Integers widen to int64 and
-  /// float64. Throws: SchemaError for another type.
+  /// Decimal columns: the unscaled value at the column's scale. Throws: SchemaError if
+  /// it has more digits than the column's precision.
+  void append_decimal(int128 unscaled);
+  /// Appends a scalar of the builder's type (or NULL). Integers widen to int64, float64
+  /// and decimal; decimals rescale to the column's scale. Throws: SchemaError for another type.
   void append(const Scalar& value);
   /// Appends row `row` of a column of the same type.
   void append_from(const Column& column, int64_t row);

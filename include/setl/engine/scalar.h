@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "setl/engine/decimal.h"
 #include "setl/engine/type.h"
 
 namespace setl::engine {
@@ -24,6 +25,9 @@ class Scalar {
   static Scalar date32(int32_t days);
   /// Microseconds since the epoch, UTC.
   static Scalar timestamp(int64_t micros, std::string zone = {});
+  /// unscaled / 10^scale as decimal(precision, scale). Throws: SchemaError if `unscaled`
+  /// has more than `precision` digits.
+  static Scalar decimal(int128 unscaled, int precision, int scale);
 
   const DataType& type() const noexcept { return type_; }
   bool is_null() const noexcept { return !valid_; }
@@ -31,11 +35,14 @@ class Scalar {
   bool as_bool() const;
   /// The integer behind int32, int64, date32 and timestamp values.
   int64_t as_int() const;
-  /// Numbers as double (integers converted).
+  /// Numbers as double (integers and decimals converted).
   double as_double() const;
+  /// The unscaled integer of a decimal (the value times 10^scale).
+  int128 as_decimal() const;
   const std::string& as_string() const;
 
-  /// SQL-like text: NULL, 42, 3.5, 'text', 2024-01-31, 2024-01-31 12:00:00.
+  /// SQL-like text: NULL, 42, 3.5, 12.30 (decimal), 'text', 2024-01-31,
+  /// 2024-01-31 12:00:00.
   std::string to_string() const;
   /// Text as `show()` prints it: strings without quotes, NULL as "null".
   std::string to_display() const;
@@ -49,6 +56,7 @@ class Scalar {
   bool valid_ = false;
   int64_t int_ = 0;
   double double_ = 0;
+  int128 decimal_ = 0;
   std::string string_;
 };
 

@@ -382,10 +382,22 @@ class Parser {
       if (type_token.kind != TokenKind::kIdentifier) {
         fail(type_token, "expected a type name");
       }
+      std::string type_text = type_token.text;
+      if (accept_symbol("(")) {  // decimal(15, 2)
+        type_text += "(";
+        while (peek().kind == TokenKind::kNumber ||
+               (peek().kind == TokenKind::kSymbol && peek().text == ",")) {
+          type_text += next().text;
+        }
+        expect_symbol(")");
+        type_text += ")";
+      }
       DataType type;
       try {
-        type = parse_type(type_token.text);
+        type = parse_type(type_text);
       } catch (const ParseError& error) {
+        fail(type_token.position, error.message());
+      } catch (const SchemaError& error) {
         fail(type_token.position, error.message());
       }
       expect_symbol(")");

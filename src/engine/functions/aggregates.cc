@@ -60,10 +60,75 @@ double number_at(const Column& column, int64_t row) {
       return column.values<double>()[row];
     case TypeId::kInt32:
       return column.values<int32_t>()[row];
+    case TypeId::kDecimal:
+      return decimal_to_double(column.values<int128>()[row], column.type().scale());
     default:
       return static_cast<double>(column.values<int64_t>()[row]);
   }
 }
+
+// sum of decimals: exact in 128 bits, as decimal(38, scale); more than 38 digits is an
+// error rather than a rounded or wrapped total.
+class DecimalSumAccumulator : public Accumulator {
+ public:
+  explicit DecimalSumAccumulator(DataType type) : type_(std::move(type)) {}
+  void resize(int64_t groups) override {
+    sums_.resize(static_cast<size_t>(groups), 0);
+    seen_.resize(static_cast<size_t>(groups), 0);
+  }
+  void update(const Column* input, const std::vector<int64_t>& groups, int64_t rows) override {
+    const int128* values = input->values<int128>();
+    bool has_nulls = input->null_count() > 0;
+    bool overflowed = false;
+    for (int64_t row = 0; row < rows; ++row) {
+      int64_t group_id = groups[static_cast<size_t>(row)];
+      if (group_id < 0 || (has_nulls && input->is_null(row))) {
+        continue;
+      }
+      size_t group = static_cast<size_t>(group_id);
+      overflowed |= __builtin_add_overflow(sums_[group], values[row], &sums_[group]);
+      seen_[group] = 1;
+    }
+    if (overflowed) {
+      fail();
+    }
+  }
+  ColumnPtr finish(int64_t groups) override {
+    ColumnBuilder builder(type_, groups);
+    for (size_t group = 0; group < static_cast<size_t>(groups); ++group) {
+      if (!seen_[group]) {
+        builder.append_null();
+      } else if (!fits_precision(sums_[group], type_.precision())) {
+        fail();
+      } else {
+        builder.append_decimal(sums_[group]);
+      }
+    }
+    return builder.finish();
+  }
+  void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
+    auto& partial = static_cast<DecimalSumAccumulator&>(other);
+    for (size_t i = 0; i < mapping.size(); ++i) {
+      if (mapping[i] < 0 || !partial.seen_[i]) {
+        continue;
+      }
+      size_t group = static_cast<size_t>(mapping[i]);
+      seen_[group] = 1;
+      if (__builtin_add_overflow(sums_[group], partial.sums_[i], &sums_[group])) {
+        fail();
+      }
+    }
+  }
+
+ private:
+  [[noreturn]] void fail() const {
+    throw SchemaError("decimal overflow in sum(): the total does not fit in " + type_.to_string() +
+                      "; cast the input to float64");
+  }
+  DataType type_;
+  std::vector<int128> sums_;
+  std::vector<uint8_t> seen_;
+};
 
 class SumAccumulator : public Accumulator {
  public:
@@ -250,6 +315,7 @@ class PickAccumulator : public Accumulator {
     seen_.resize(static_cast<size_t>(groups), 0);
     ints_.resize(static_cast<size_t>(groups), 0);
     doubles_.resize(static_cast<size_t>(groups), 0);
+    decimals_.resize(type_.is_decimal() ? static_cast<size_t>(groups) : 0, 0);
     strings_.resize(static_cast<size_t>(groups));
   }
   void update(const Column* input, const std::vector<int64_t>& groups, int64_t rows) override {
@@ -281,6 +347,12 @@ class PickAccumulator : public Accumulator {
         if (take) {
           doubles_[group] = value;
         }
+      } else if (id == TypeId::kDecimal) {
+        int128 value = input->values<int128>()[row];
+        take = take || (rule_ == Rule::kMin ? value < decimals_[group] : value > decimals_[group]);
+        if (take) {
+          decimals_[group] = value;
+        }
       } else {
         int64_t value = id == TypeId::kBool ? input->bool_value(row)
                         : (id == TypeId::kInt32 || id == TypeId::kDate32)
@@ -304,6 +376,8 @@ class PickAccumulator : public Accumulator {
         builder.append_double(doubles_[group]);
       } else if (type_.id() == TypeId::kBool) {
         builder.append_bool(ints_[group] != 0);
+      } else if (type_.is_decimal()) {
+        builder.append_decimal(decimals_[group]);
       } else {
         builder.append_int(ints_[group]);
       }
@@ -325,9 +399,11 @@ class PickAccumulator : public Accumulator {
       if (!take && rule_ != Rule::kFirst) {
         bool less = type_.id() == TypeId::kString    ? partial.strings_[i] < strings_[group]
                     : type_.id() == TypeId::kFloat64 ? partial.doubles_[i] < doubles_[group]
+                    : type_.is_decimal()             ? partial.decimals_[i] < decimals_[group]
                                                      : partial.ints_[i] < ints_[group];
         bool greater = type_.id() == TypeId::kString    ? partial.strings_[i] > strings_[group]
                        : type_.id() == TypeId::kFloat64 ? partial.doubles_[i] > doubles_[group]
+                       : type_.is_decimal()             ? partial.decimals_[i] > decimals_[group]
                                                         : partial.ints_[i] > ints_[group];
         take = rule_ == Rule::kMin ? less : greater;
       }
@@ -335,6 +411,9 @@ class PickAccumulator : public Accumulator {
         seen_[group] = 1;
         ints_[group] = partial.ints_[i];
         doubles_[group] = partial.doubles_[i];
+        if (type_.is_decimal()) {
+          decimals_[group] = partial.decimals_[i];
+        }
         strings_[group] = partial.strings_[i];
       }
     }
@@ -346,6 +425,7 @@ class PickAccumulator : public Accumulator {
   std::vector<uint8_t> seen_;
   std::vector<int64_t> ints_;
   std::vector<double> doubles_;
+  std::vector<int128> decimals_;
   std::vector<std::string> strings_;
 };
 
@@ -498,6 +578,9 @@ DataType count_type(const Expr&, const DataType&) {
 }
 DataType sum_type(const Expr& call, const DataType& input) {
   require_numeric(call, input);
+  if (input.is_decimal()) {
+    return DataType::decimal(kMaxDecimalPrecision, input.scale());
+  }
   return input.id() == TypeId::kFloat64 ? DataType::float64() : DataType::int64();
 }
 DataType moments_type(const Expr& call, const DataType& input) {
@@ -519,6 +602,9 @@ std::unique_ptr<Accumulator> make_count_distinct(const DataType& input, const Da
   return std::make_unique<CountDistinctAccumulator>(input);
 }
 std::unique_ptr<Accumulator> make_sum(const DataType&, const DataType& result) {
+  if (result.is_decimal()) {
+    return std::make_unique<DecimalSumAccumulator>(result);
+  }
   return std::make_unique<SumAccumulator>(result);
 }
 template <bool stddev>
@@ -553,9 +639,10 @@ void register_aggregate_functions(FunctionRegistry& r) {
       info("count_distinct", "count_distinct(x) -> int64", "Number of distinct non-NULL values",
            "NULL is not counted; 0 for an empty group"),
       count_type, make_count_distinct});
-  r.add(AggregateFunction{
-      info("sum", "sum(x: number) -> int64 | float64", "Sum; integer overflow is an error"),
-      sum_type, make_sum});
+  r.add(
+      AggregateFunction{info("sum", "sum(x: number) -> int64 | float64 | decimal(38,s)",
+                             "Sum; integer and decimal overflow are errors; decimals sum exactly"),
+                        sum_type, make_sum});
   r.add(AggregateFunction{
       info("mean", "mean(x: number) -> float64", "Arithmetic mean", kSkipsNulls, {"avg"}),
       moments_type, make_moments<false>});

@@ -2,6 +2,7 @@
 // gives NULL instead.
 #include <cmath>
 #include <limits>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -67,6 +68,72 @@ Datum widen(const Column& column, const DataType& to) {
   return Datum{std::make_shared<Column>(to, rows, validity, out), {}};
 }
 
+// Casts from or to decimal: exact where the target can hold the value (rounding half away
+// from zero where it drops digits), else the value does not convert.
+Datum decimal_cast(const Column& column, const DataType& to, bool try_cast) {
+  const DataType& from = column.type();
+  int64_t rows = column.length();
+  ColumnBuilder builder(to, rows);
+  for (int64_t row = 0; row < rows; ++row) {
+    if (column.is_null(row)) {
+      builder.append_null();
+      continue;
+    }
+    bool ok = true;
+    if (from.is_decimal()) {
+      int128 value = column.values<int128>()[row];
+      int128 whole = 0;
+      switch (to.id()) {
+        case TypeId::kDecimal:
+          ok = rescale_decimal(value, from.scale(), to.scale(), to.precision(), whole);
+          ok ? builder.append_decimal(whole) : void();
+          break;
+        case TypeId::kFloat64:
+          builder.append_double(decimal_to_double(value, from.scale()));
+          break;
+        case TypeId::kBool:
+          builder.append_bool(value != 0);
+          break;
+        case TypeId::kString:
+          builder.append_string(format_decimal(value, from.scale()));
+          break;
+        default: {  // int32, int64
+          ok = rescale_decimal(value, from.scale(), 0, kMaxDecimalPrecision, whole) &&
+               whole >= (to.id() == TypeId::kInt32 ? INT32_MIN : INT64_MIN) &&
+               whole <= (to.id() == TypeId::kInt32 ? INT32_MAX : INT64_MAX);
+          ok ? builder.append_int(static_cast<int64_t>(whole)) : void();
+        }
+      }
+    } else {
+      int128 unscaled = 0;
+      switch (from.id()) {
+        case TypeId::kString:
+          ok = parse_decimal(column.string_value(row), to.precision(), to.scale(), unscaled);
+          break;
+        case TypeId::kFloat64:
+          ok = decimal_from_double(column.values<double>()[row], to.precision(), to.scale(),
+                                   unscaled);
+          break;
+        case TypeId::kBool:
+          ok = rescale_decimal(column.bool_value(row) ? 1 : 0, 0, to.scale(), to.precision(),
+                               unscaled);
+          break;
+        default:  // int32, int64
+          ok =
+              rescale_decimal(column.scalar(row).as_int(), 0, to.scale(), to.precision(), unscaled);
+      }
+      ok ? builder.append_decimal(unscaled) : void();
+    }
+    if (!ok) {
+      if (!try_cast) {
+        cannot_cast(column, row, to);
+      }
+      builder.append_null();
+    }
+  }
+  return Datum{builder.finish(), {}};
+}
+
 }  // namespace
 
 Datum eval_cast(const Datum& value, const DataType& to, bool try_cast, int64_t rows) {
@@ -88,6 +155,9 @@ Datum eval_cast(const Datum& value, const DataType& to, bool try_cast, int64_t r
   if ((from.id() == TypeId::kInt32 && (to.id() == TypeId::kInt64 || to.id() == TypeId::kFloat64)) ||
       (from.id() == TypeId::kInt64 && to.id() == TypeId::kFloat64)) {
     return widen(column, to);
+  }
+  if (from.is_decimal() || to.is_decimal()) {
+    return decimal_cast(column, to, try_cast);
   }
   if (from.id() == TypeId::kTimestamp && to.id() == TypeId::kTimestamp) {
     return Datum{std::make_shared<Column>(to, column.length(), column.validity_buffer(),
@@ -194,6 +264,7 @@ Datum eval_cast(const Datum& value, const DataType& to, bool try_cast, int64_t r
         break;
       }
       case TypeId::kNull:
+      case TypeId::kDecimal:  // decimal_cast above
         builder.append_null();
         break;
     }
@@ -209,7 +280,8 @@ void register_cast_syntax(FunctionRegistry& r) {
                      1,
                      "CAST(x AS type)",
                      kNullInNullOut,
-                     "Converts to bool, int32, int64, float64, string, date or timestamp; "
+                     "Converts to bool, int32, int64, float64, decimal(p,s), string, date or "
+                     "timestamp; "
                      "a value that does not convert is an error (C++: x.cast(type))",
                      {}});
   r.add(FunctionInfo{"try_cast",

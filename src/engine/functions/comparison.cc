@@ -1,5 +1,6 @@
 // Comparisons (= != < <= > >=) and IN. After binding both sides have one type.
 #include <algorithm>
+#include <type_traits>
 #include <unordered_set>
 
 #include "engine/functions/registry.h"
@@ -90,6 +91,9 @@ Datum compare(const BoundExpr&, const std::vector<Datum>& args, int64_t rows) {
     case TypeId::kFloat64:
       compare_typed<double>(op, bits, values_of<double>(a), values_of<double>(b), rows);
       break;
+    case TypeId::kDecimal:
+      compare_typed<int128>(op, bits, values_of<int128>(a), values_of<int128>(b), rows);
+      break;
     case TypeId::kString: {
       StringValues x{a.is_scalar() ? nullptr : a.column.get(),
                      a.is_scalar() ? std::string_view(a.scalar.as_string()) : std::string_view()};
@@ -131,6 +135,17 @@ Datum compare(const BoundExpr&, const std::vector<Datum>& args, int64_t rows) {
 // Marks the rows whose value is in `list`: TRUE when found, NULL when not found but the list
 // holds a NULL, else FALSE. Short lists are searched in place (a few compares beat a hash);
 // long ones go through a hash set built once per batch.
+struct Int128Hash {
+  size_t operator()(int128 value) const noexcept {
+    auto bits = static_cast<uint128>(value);
+    return std::hash<uint64_t>()(static_cast<uint64_t>(bits) ^
+                                 static_cast<uint64_t>(bits >> 64) * 0x9E3779B97F4A7C15ULL);
+  }
+};
+
+template <class Key>
+using HashOf = std::conditional_t<std::is_same_v<Key, int128>, Int128Hash, std::hash<Key>>;
+
 template <class Key, class ValueAt>
 void mark_members(const Column& column, int64_t rows, const std::vector<Key>& list,
                   bool list_has_null, ValueAt value_at, uint8_t* values, uint8_t* validity) {
@@ -151,7 +166,7 @@ void mark_members(const Column& column, int64_t rows, const std::vector<Key>& li
   if (list.size() <= kLinearLimit) {
     mark([&](const Key& key) { return std::find(list.begin(), list.end(), key) != list.end(); });
   } else {
-    std::unordered_set<Key> set(list.begin(), list.end());
+    std::unordered_set<Key, HashOf<Key>> set(list.begin(), list.end());
     mark([&](const Key& key) { return set.count(key) > 0; });
   }
 }
@@ -210,6 +225,14 @@ Datum in_list(const BoundExpr& expr, const std::vector<Datum>& args, int64_t row
           valid_bits);
       break;
     }
+    case TypeId::kDecimal: {
+      auto list = list_values<int128>(args, list_has_null, &Scalar::as_decimal);
+      const int128* data = c.values<int128>();
+      mark_members(
+          c, rows, list, list_has_null, [&](int64_t row) { return data[row]; }, value_bits,
+          valid_bits);
+      break;
+    }
     case TypeId::kInt32:
     case TypeId::kDate32: {
       auto list = list_values<int64_t>(args, list_has_null, &Scalar::as_int);
@@ -254,6 +277,9 @@ DataType in_type(CallBinding& b) {
     }
     if (common->id() == TypeId::kFloat64) {
       type = DataType::float64();
+    } else if (type.is_decimal() && common->is_decimal()) {
+      // Every constant exactly: x IN (0.125) must not round 0.125 to x's scale.
+      type = widest_decimal(type, *common, 0);
     }
   }
   for (size_t i = 0; i < b.args().size(); ++i) {

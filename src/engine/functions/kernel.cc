@@ -1,7 +1,11 @@
 // Datum helpers and the implicit casts shared by the binder and the type rules.
 #include "engine/functions/kernel.h"
 
+#include <algorithm>
 #include <cstring>
+#include <string>
+
+#include <fmt/format.h>
 
 namespace setl::engine::detail {
 
@@ -27,6 +31,51 @@ BoundExpr cast_to(BoundExpr value, const DataType& type) {
   return cast;
 }
 
+std::optional<DataType> decimal_operand_type(const BoundExpr& value) {
+  const DataType& type = value.type;
+  if (type.is_decimal()) {
+    return type;
+  }
+  if (type.id() == TypeId::kInt32) {
+    return DataType::decimal(10, 0);
+  }
+  if (type.id() == TypeId::kInt64 && value.kind == ExprKind::kLiteral && !value.literal.is_null()) {
+    // A constant needs only its own digits (1 as decimal(1,0), not decimal(19,0)).
+    std::string digits = std::to_string(value.literal.as_int());
+    return DataType::decimal(static_cast<int>(digits.size()) - (digits[0] == '-' ? 1 : 0), 0);
+  }
+  if (type.id() == TypeId::kInt64) {
+    return DataType::decimal(19, 0);
+  }
+  if (type.id() == TypeId::kFloat64 && value.kind == ExprKind::kLiteral &&
+      !value.literal.is_null()) {
+    // The literal as written: 0.05 is decimal(2,2), 100.5 decimal(4,1).
+    std::string text = fmt::format("{}", value.literal.as_double());
+    if (text.find_first_not_of("-0123456789.") != std::string::npos) {
+      return std::nullopt;  // exponent, NaN, inf: stays a float
+    }
+    size_t point = text.find('.');
+    int scale = point == std::string::npos ? 0 : static_cast<int>(text.size() - point - 1);
+    int whole = 0;
+    for (size_t i = 0; i < (point == std::string::npos ? text.size() : point); ++i) {
+      whole += text[i] >= '1' && text[i] <= '9' ? 1 : (whole > 0 && text[i] == '0' ? 1 : 0);
+    }
+    int precision = std::max(1, whole + scale);
+    if (precision > kMaxDecimalPrecision) {
+      return std::nullopt;
+    }
+    return DataType::decimal(precision, scale);
+  }
+  return std::nullopt;
+}
+
+DataType widest_decimal(const DataType& x, const DataType& y, int extra_digits) {
+  int scale = std::max(x.scale(), y.scale());
+  int whole = std::max(x.precision() - x.scale(), y.precision() - y.scale()) + extra_digits;
+  return DataType::decimal(std::min(kMaxDecimalPrecision, whole + scale),
+                           std::min(scale, kMaxDecimalPrecision));
+}
+
 // The type both sides of a comparison or arithmetic are brought to, if any.
 std::optional<DataType> common_type(const BoundExpr& a, const BoundExpr& b) {
   const DataType& x = a.type;
@@ -39,6 +88,16 @@ std::optional<DataType> common_type(const BoundExpr& a, const BoundExpr& b) {
   }
   if (x == y) {
     return x.id() == TypeId::kInt32 ? DataType::int64() : x;
+  }
+  if ((x.is_decimal() || y.is_decimal()) && x.is_numeric() && y.is_numeric()) {
+    // Exact when both sides are exact (an integer, a decimal, a float constant as
+    // written); a float column makes it a float comparison.
+    std::optional<DataType> dx = decimal_operand_type(a);
+    std::optional<DataType> dy = decimal_operand_type(b);
+    if (dx && dy) {
+      return widest_decimal(*dx, *dy, 0);
+    }
+    return DataType::float64();
   }
   if (x.is_numeric() && y.is_numeric()) {
     return x.id() == TypeId::kFloat64 || y.id() == TypeId::kFloat64 ? DataType::float64()

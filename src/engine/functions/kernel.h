@@ -36,6 +36,13 @@ struct BoundExpr {
 /// `value` brought to `type`: literals are folded now (so a bad literal fails before
 /// execution), anything else is wrapped in a cast.
 BoundExpr cast_to(BoundExpr value, const DataType& type);
+/// The decimal an operand stands for exactly: a decimal itself, an integer (a constant
+/// with just its digits), a float constant as written (0.05 is decimal(2,2)); nullopt for
+/// anything inexact (a float column, 1e-7) or not a number.
+std::optional<DataType> decimal_operand_type(const BoundExpr& value);
+/// A decimal holding both: the larger scale and the larger count of whole digits plus
+/// `extra_digits` (for a sum's carry), capped at 38 digits.
+DataType widest_decimal(const DataType& x, const DataType& y, int extra_digits);
 /// The type both sides of a comparison, arithmetic or CASE branch are brought to, if any.
 std::optional<DataType> common_type(const BoundExpr& a, const BoundExpr& b);
 

@@ -1,8 +1,11 @@
-// Arithmetic: + - * / % negate abs round. After binding, kernels see int64 or float64.
+// Arithmetic: + - * / % negate abs round. After binding, kernels see int64, float64 or
+// decimal operands of the types the rules chose.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "engine/functions/registry.h"
 #include "engine/functions/values.h"
@@ -183,9 +186,95 @@ Datum float_arithmetic(Op op, const Datum& a, const Datum& b, int64_t rows) {
   return Datum{std::make_shared<Column>(DataType::float64(), rows, validity, out), {}};
 }
 
+[[noreturn]] void decimal_overflow(const char* operation, int128 x, int128 y, int x_scale,
+                                   int y_scale, const DataType& type) {
+  throw SchemaError("decimal overflow in " + format_decimal(x, x_scale) + " " + operation + " " +
+                    format_decimal(y, y_scale) + ": the result does not fit in " +
+                    type.to_string() + "; cast to float64 for larger values");
+}
+
+// Operands of + - % share the result's scale (the binder cast them); * adds the scales.
+// Each result is checked against the result's precision.
+Datum decimal_arithmetic(Op op, const DataType& type, const Datum& a, const Datum& b,
+                         int64_t rows) {
+  BufferPtr validity = and_validity({&a, &b}, rows);
+  auto out = Buffer::allocate(static_cast<size_t>(rows) * 16);
+  int128* result = out->mutable_data_as<int128>();
+  Values<int128> x = values_of<int128>(a);
+  Values<int128> y = values_of<int128>(b);
+  const int128 limit = pow10_int128(type.precision());
+  bool failed = false;
+  auto check = [&](bool overflowed, int128 r) {
+    failed |= overflowed || r >= limit || r <= -limit;
+    return r;
+  };
+  switch (op) {
+    case Op::kAdd:
+      fill(result, x, y, rows, [&](int128 p, int128 q) {
+        int128 r = 0;
+        bool overflowed = __builtin_add_overflow(p, q, &r);
+        return check(overflowed, r);
+      });
+      break;
+    case Op::kSub:
+      fill(result, x, y, rows, [&](int128 p, int128 q) {
+        int128 r = 0;
+        bool overflowed = __builtin_sub_overflow(p, q, &r);
+        return check(overflowed, r);
+      });
+      break;
+    case Op::kMul:
+      fill(result, x, y, rows, [&](int128 p, int128 q) {
+        int128 r = 0;
+        bool overflowed = __builtin_mul_overflow(p, q, &r);
+        return check(overflowed, r);
+      });
+      break;
+    case Op::kMod: {
+      bool any_zero = false;
+      fill(result, x, y, rows, [&](int128 p, int128 q) {
+        any_zero |= q == 0;
+        return q == 0 ? int128{0} : p % q;
+      });
+      if (any_zero) {
+        BufferPtr with_zero = Buffer::allocate(static_cast<size_t>((rows + 7) / 8));
+        for (int64_t i = 0; i < rows; ++i) {
+          set_bit(with_zero->mutable_data(), i, is_valid_row(validity, i) && y[i] != 0);
+        }
+        validity = with_zero;
+      }
+      break;
+    }
+    default:
+      throw InternalError("bad decimal arithmetic");
+  }
+  if (failed) {
+    // Overflow in a NULL row's garbage value is harmless; only valid rows count.
+    for (int64_t i = 0; i < rows; ++i) {
+      if (!is_valid_row(validity, i)) {
+        continue;
+      }
+      int128 r = 0;
+      bool overflowed = op == Op::kMul   ? __builtin_mul_overflow(x[i], y[i], &r)
+                        : op == Op::kAdd ? __builtin_add_overflow(x[i], y[i], &r)
+                                         : __builtin_sub_overflow(x[i], y[i], &r);
+      if (overflowed || r >= limit || r <= -limit) {
+        const char* name = op == Op::kAdd ? "+" : op == Op::kSub ? "-" : "*";
+        int x_scale = a.is_scalar() ? a.scalar.type().scale() : a.column->type().scale();
+        int y_scale = b.is_scalar() ? b.scalar.type().scale() : b.column->type().scale();
+        decimal_overflow(name, x[i], y[i], x_scale, y_scale, type);
+      }
+    }
+  }
+  return Datum{std::make_shared<Column>(type, rows, validity, out), {}};
+}
+
 Datum eval_arithmetic(Op op, const DataType& type, const Datum& a, const Datum& b, int64_t rows) {
   if ((a.is_scalar() && a.scalar.is_null()) || (b.is_scalar() && b.scalar.is_null())) {
     return Datum{Column::nulls(type, rows), {}};
+  }
+  if (type.is_decimal()) {
+    return decimal_arithmetic(op, type, a, b, rows);
   }
   return type.id() == TypeId::kFloat64 ? float_arithmetic(op, a, b, rows)
                                        : int_arithmetic(op, a, b, rows);
@@ -207,11 +296,50 @@ Datum eval_round(const Datum& value, const Datum& digits, int64_t rows) {
   return Datum{std::make_shared<Column>(DataType::float64(), rows, validity, out), {}};
 }
 
+// round(x, digits) of a decimal: digits is a constant the binder folded into the result
+// scale (at most x's scale); negative digits round to tens, hundreds, ... at scale 0.
+Datum eval_decimal_round(const BoundExpr& call, const Datum& value, int64_t digits, int64_t rows) {
+  ColumnPtr column = to_column(value, rows);
+  const DataType& from = column->type();
+  const DataType& to = call.type;
+  BufferPtr validity = normalized_validity(*column);
+  auto out = Buffer::allocate(static_cast<size_t>(rows) * 16);
+  const int128* in = column->values<int128>();
+  int128* result = out->mutable_data_as<int128>();
+  int tens = digits < 0 ? static_cast<int>(std::min<int64_t>(-digits, kMaxDecimalPrecision)) : 0;
+  for (int64_t i = 0; i < rows; ++i) {
+    int128 rounded = 0;
+    bool ok = true;
+    if (tens == 0) {
+      ok = rescale_decimal(in[i], from.scale(), to.scale(), kMaxDecimalPrecision, rounded);
+    } else if (from.scale() + tens <= kMaxDecimalPrecision) {
+      // Divide by 10^(scale + tens) with rounding, then put the tens back.
+      ok = rescale_decimal(in[i], from.scale() + tens, 0, kMaxDecimalPrecision, rounded) &&
+           !__builtin_mul_overflow(rounded, pow10_int128(tens), &rounded);
+    }  // else |x| < 10^(38 - scale) <= 10^tens / 10 rounds to 0
+    if ((!ok || !fits_precision(rounded, to.precision())) && is_valid_row(validity, i)) {
+      throw SchemaError("decimal overflow rounding " + format_decimal(in[i], from.scale()) +
+                        " to " + to.to_string());
+    }
+    result[i] = rounded;
+  }
+  return Datum{std::make_shared<Column>(to, rows, validity, out), {}};
+}
+
 Datum eval_unary_numeric(Op op, const Datum& a, int64_t rows) {
   ColumnPtr column = to_column(a, rows);
   const DataType& type = column->type();
-  auto out = Buffer::allocate(static_cast<size_t>(rows) * 8);
   BufferPtr validity = normalized_validity(*column);
+  if (type.is_decimal()) {  // |x| < 10^38: negation cannot overflow
+    auto out = Buffer::allocate(static_cast<size_t>(rows) * 16);
+    const int128* in = column->values<int128>();
+    int128* result = out->mutable_data_as<int128>();
+    for (int64_t i = 0; i < rows; ++i) {
+      result[i] = op == Op::kAbs ? (in[i] < 0 ? -in[i] : in[i]) : -in[i];
+    }
+    return Datum{std::make_shared<Column>(type, rows, validity, out), {}};
+  }
+  auto out = Buffer::allocate(static_cast<size_t>(rows) * 8);
   if (type.id() == TypeId::kFloat64) {
     const double* in = column->values<double>();
     double* result = out->mutable_data_as<double>();
@@ -241,15 +369,50 @@ Datum unary_kernel(const BoundExpr&, const std::vector<Datum>& args, int64_t row
   return eval_unary_numeric(op, args[0], rows);
 }
 
-Datum round_kernel(const BoundExpr&, const std::vector<Datum>& args, int64_t rows) {
+Datum round_kernel(const BoundExpr& call, const std::vector<Datum>& args, int64_t rows) {
+  if (call.type.is_decimal()) {
+    return eval_decimal_round(call, args[0], args.size() == 2 ? args[1].scalar.as_int() : 0, rows);
+  }
   return args.size() == 2 ? eval_round(args[0], args[1], rows)
                           : eval_unary_numeric(Op::kRound, args[0], rows);
 }
 
+// Decimals stay exact: + and - keep the larger scale with a digit for the carry, * adds
+// the scales, % keeps the larger scale. A float column makes the call float64.
+DataType decimal_arithmetic_type(CallBinding& b, Op op) {
+  std::optional<DataType> x = decimal_operand_type(b.arg(0));
+  std::optional<DataType> y = decimal_operand_type(b.arg(1));
+  if (!x || !y) {
+    b.cast(0, DataType::float64());
+    b.cast(1, DataType::float64());
+    return DataType::float64();
+  }
+  if (op == Op::kMul) {
+    if (x->scale() + y->scale() > kMaxDecimalPrecision) {
+      b.fail("the product of " + x->to_string() + " and " + y->to_string() + " needs " +
+             std::to_string(x->scale() + y->scale()) +
+             " digits after the point, more than 38; round or cast an operand first");
+    }
+    b.cast(0, *x);
+    b.cast(1, *y);
+    int scale = x->scale() + y->scale();
+    return DataType::decimal(
+        std::min(kMaxDecimalPrecision, std::max(x->precision() + y->precision(), scale)), scale);
+  }
+  DataType operands = widest_decimal(*x, *y, 0);
+  b.cast(0, operands);
+  b.cast(1, operands);
+  return op == Op::kMod ? operands : widest_decimal(*x, *y, 1);
+}
+
 // Integers compute in int64 (overflow is an error), anything with a float64 in float64.
+template <Op op>
 DataType arithmetic_type(CallBinding& b) {
   b.require(0, is_number, "a number");
   b.require(1, is_number, "a number");
+  if (b.type(0).is_decimal() || b.type(1).is_decimal()) {
+    return decimal_arithmetic_type(b, op);
+  }
   DataType type = common_type(b.arg(0), b.arg(1)).value_or(DataType::int64());
   if (type.id() == TypeId::kNull) {
     type = DataType::int64();
@@ -270,7 +433,7 @@ DataType plus_type(CallBinding& b) {
     b.cast(1, DataType::int64());
     return DataType::date32();
   }
-  return arithmetic_type(b);
+  return arithmetic_type<Op::kAdd>(b);
 }
 
 DataType minus_type(CallBinding& b) {
@@ -285,7 +448,7 @@ DataType minus_type(CallBinding& b) {
     b.rewrite_as("date_add");
     return DataType::date32();
   }
-  return arithmetic_type(b);
+  return arithmetic_type<Op::kSub>(b);
 }
 
 DataType divide_type(CallBinding& b) {
@@ -298,6 +461,9 @@ DataType divide_type(CallBinding& b) {
 
 DataType sign_preserving_type(CallBinding& b) {
   b.require(0, is_number, "a number");
+  if (b.type(0).is_decimal()) {
+    return b.type(0);
+  }
   DataType type = b.type(0).id() == TypeId::kFloat64 ? DataType::float64() : DataType::int64();
   b.cast(0, type);
   return type;
@@ -305,6 +471,20 @@ DataType sign_preserving_type(CallBinding& b) {
 
 DataType round_type(CallBinding& b) {
   b.require(0, is_number, "a number");
+  if (b.type(0).is_decimal()) {
+    // Exact: the result keeps min(scale, digits) places, with a digit for the carry.
+    const DataType& x = b.type(0);
+    int64_t digits = 0;
+    if (b.args().size() == 2) {
+      b.require(1, is_integer, "an integer");
+      b.require_constant(1, "round()'s digits for a decimal");
+      b.cast(1, DataType::int64());
+      digits = b.arg(1).literal.is_null() ? 0 : b.arg(1).literal.as_int();
+    }
+    int scale = static_cast<int>(std::clamp<int64_t>(digits, 0, x.scale()));
+    return DataType::decimal(std::min(kMaxDecimalPrecision, x.precision() - x.scale() + scale + 1),
+                             scale);
+  }
   b.cast(0, DataType::float64());
   if (b.args().size() == 2) {
     b.require(1, is_integer, "an integer");
@@ -320,27 +500,30 @@ FunctionInfo op(const char* name, const char* signature, const char* nulls, cons
 }  // namespace
 
 void register_numeric_functions(FunctionRegistry& r) {
-  r.add(ScalarFunction{op("+", "a + b -> int64 | float64 | date32", kNullInNullOut,
-                          "Addition; date + integer adds days; integer overflow is an error"),
-                       plus_type, binary_kernel<Op::kAdd>});
-  r.add(ScalarFunction{op("-", "a - b -> int64 | float64 | date32", kNullInNullOut,
+  r.add(ScalarFunction{
+      op("+", "a + b -> int64 | float64 | decimal | date32", kNullInNullOut,
+         "Addition; date + integer adds days; integer and decimal overflow are errors"),
+      plus_type, binary_kernel<Op::kAdd>});
+  r.add(ScalarFunction{op("-", "a - b -> int64 | float64 | decimal | date32", kNullInNullOut,
                           "Subtraction; date - integer subtracts days"),
                        minus_type, binary_kernel<Op::kSub>});
-  r.add(ScalarFunction{op("*", "a * b -> int64 | float64", kNullInNullOut,
-                          "Multiplication; integer overflow is an error"),
-                       arithmetic_type, binary_kernel<Op::kMul>});
+  r.add(ScalarFunction{
+      op("*", "a * b -> int64 | float64 | decimal", kNullInNullOut,
+         "Multiplication; integer and decimal overflow are errors; a decimal product "
+         "adds the operands' scales"),
+      arithmetic_type<Op::kMul>, binary_kernel<Op::kMul>});
   r.add(ScalarFunction{op("/", "a / b -> float64", "NULL if an argument is NULL or b is 0",
-                          "Division, always in float64"),
+                          "Division, always in float64 (decimals too)"),
                        divide_type, binary_kernel<Op::kDiv>});
-  r.add(ScalarFunction{op("%", "a % b -> int64 | float64", "NULL if an argument is NULL or b is 0",
-                          "Remainder, with the sign of a"),
-                       arithmetic_type, binary_kernel<Op::kMod>});
+  r.add(ScalarFunction{op("%", "a % b -> int64 | float64 | decimal",
+                          "NULL if an argument is NULL or b is 0", "Remainder, with the sign of a"),
+                       arithmetic_type<Op::kMod>, binary_kernel<Op::kMod>});
   r.add(ScalarFunction{{"negate",
                         FunctionKind::kOperator,
                         "numeric",
                         1,
                         1,
-                        "-a -> int64 | float64",
+                        "-a -> int64 | float64 | decimal",
                         kNullInNullOut,
                         "Negation",
                         {}},
@@ -351,7 +534,7 @@ void register_numeric_functions(FunctionRegistry& r) {
                         "numeric",
                         1,
                         1,
-                        "abs(x: number) -> int64 | float64",
+                        "abs(x: number) -> int64 | float64 | decimal",
                         kNullInNullOut,
                         "Absolute value",
                         {}},
@@ -362,10 +545,11 @@ void register_numeric_functions(FunctionRegistry& r) {
                         "numeric",
                         1,
                         2,
-                        "round(x: number [, digits: integer]) -> float64",
+                        "round(x: number [, digits: integer]) -> float64 | decimal",
                         kNullInNullOut,
                         "Rounds half away from zero at `digits` decimal places (default 0; "
-                        "negative rounds to tens, hundreds, ...)",
+                        "negative rounds to tens, hundreds, ...); a decimal stays exact, with "
+                        "min(scale, digits) places (digits must be a constant)",
                         {}},
                        round_type,
                        round_kernel});

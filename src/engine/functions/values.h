@@ -24,6 +24,8 @@ Values<T> values_of(const Datum& datum) {
     if (!datum.scalar.is_null()) {
       if constexpr (std::is_same_v<T, double>) {
         constant = datum.scalar.as_double();
+      } else if constexpr (std::is_same_v<T, int128>) {
+        constant = datum.scalar.as_decimal();
       } else {
         constant = static_cast<T>(datum.scalar.as_int());
       }

@@ -1,11 +1,13 @@
 // Arrow C Data / Stream Interface export and import, written from the Arrow format
 // specification. Formats: "n" null, "b" bool, "i" int32, "l" int64, "g" float64, "u" utf8,
-// "tdD" date32, "tsu:<zone>" timestamp in microseconds, "+s" struct (a record batch).
+// "tdD" date32, "tsu:<zone>" timestamp in microseconds, "d:p,s" decimal128, "+s" struct
+// (a record batch).
 #include "setl/engine/arrow_c.h"
 
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,8 @@ std::string format_of(const DataType& type) {
       return "tdD";
     case TypeId::kTimestamp:
       return "tsu:" + type.zone();
+    case TypeId::kDecimal:
+      return "d:" + std::to_string(type.precision()) + "," + std::to_string(type.scale());
   }
   return "n";
 }
@@ -131,6 +135,34 @@ void export_column(const Column& column, ArrowArray* out) {
 
 // ---- import ------------------------------------------------------------------------------
 
+// "d:p,s" or "d:p,s,128"; nullopt for anything else (other widths are not imported).
+std::optional<DataType> decimal128_of(const std::string& format) {
+  if (format.rfind("d:", 0) != 0) {
+    return std::nullopt;
+  }
+  int numbers[3] = {0, 0, 128};
+  size_t count = 0;
+  std::string_view rest = std::string_view(format).substr(2);
+  while (true) {
+    size_t comma = rest.find(',');
+    std::string_view part = rest.substr(0, comma);
+    if (count == 3 || part.empty() || part.size() > 3 ||
+        part.find_first_not_of("0123456789") != std::string_view::npos) {
+      return std::nullopt;
+    }
+    numbers[count++] = std::stoi(std::string(part));
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    rest.remove_prefix(comma + 1);
+  }
+  if (count < 2 || numbers[2] != 128 || numbers[0] < 1 || numbers[0] > kMaxDecimalPrecision ||
+      numbers[1] < 0 || numbers[1] > numbers[0]) {
+    return std::nullopt;
+  }
+  return DataType::decimal(numbers[0], numbers[1]);
+}
+
 DataType type_of(const ArrowSchema& field) {
   std::string format = field.format ? field.format : "";
   if (format == "n")
@@ -150,9 +182,12 @@ DataType type_of(const ArrowSchema& field) {
   if (format.rfind("tsu:", 0) == 0)
     return DataType::timestamp(format.substr(4));
   std::string name = field.name ? field.name : "";
-  throw SchemaError(
-      "field \"" + name + "\" has Arrow format '" + format +
-      "', which setlpp does not import; supported: n, b, i, l, g, u, tdD, tsu:<zone>");
+  if (std::optional<DataType> decimal = decimal128_of(format)) {
+    return *decimal;
+  }
+  throw SchemaError("field \"" + name + "\" has Arrow format '" + format +
+                    "', which setlpp does not import; supported: n, b, i, l, g, u, tdD, "
+                    "tsu:<zone>, d:<precision>,<scale>[,128]");
 }
 
 // Owns an imported ArrowArray (moved from the producer's struct) and releases it last.
@@ -211,11 +246,18 @@ ColumnPtr import_column(const DataType& type, const std::string& name, const Arr
       return std::make_shared<Column>(type, array.length, validity, offsets, wrap(2, chars),
                                       null_count < 0 ? -1 : null_count, array.offset);
     }
-    default:
+    default: {
       require_buffers(2);
-      return std::make_shared<Column>(type, array.length, validity,
-                                      wrap(1, rows * type.byte_width()), nullptr,
+      BufferPtr values = wrap(1, rows * type.byte_width());
+      if (type.is_decimal() && reinterpret_cast<uintptr_t>(values->data()) % 16 != 0) {
+        // The C interface promises 8-byte alignment; 128-bit loads may want 16.
+        BufferPtr aligned = Buffer::allocate(values->size());
+        std::memcpy(aligned->mutable_data(), values->data(), values->size());
+        values = aligned;
+      }
+      return std::make_shared<Column>(type, array.length, validity, values, nullptr,
                                       null_count < 0 ? -1 : null_count, array.offset);
+    }
   }
 }
 

@@ -12,7 +12,8 @@ namespace setl::engine::detail {
 namespace {
 
 bool compatible_keys(const DataType& a, const DataType& b) {
-  return a == b || (a.is_integer() && b.is_integer());
+  return a == b || (a.is_integer() && b.is_integer()) ||
+         (a.is_decimal() && b.is_decimal() && a.scale() == b.scale());
 }
 
 // COALESCE(left, right) of two columns of the same type, row by row.

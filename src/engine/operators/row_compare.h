@@ -43,6 +43,11 @@ inline int compare_rows(const Column& x, int64_t a, const Column& y, int64_t b, 
           p_nan || q_nan ? static_cast<int>(p_nan) - static_cast<int>(q_nan) : (p > q) - (p < q);
       break;
     }
+    case TypeId::kDecimal: {
+      int128 p = x.values<int128>()[a], q = y.values<int128>()[b];
+      order = (p > q) - (p < q);
+      break;
+    }
     case TypeId::kString: {
       int c = x.string_value(a).compare(y.string_value(b));
       order = (c > 0) - (c < 0);

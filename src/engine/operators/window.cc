@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <numeric>
 
-#include "engine/types/column_ops.h"
 #include "engine/expr/expr_eval.h"
 #include "engine/operators/row_compare.h"
+#include "engine/types/column_ops.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/table.h"
@@ -62,12 +62,16 @@ ColumnPtr window_column(const RecordBatch& batch, const Expr& expr) {
         throw SchemaError("cum_sum() needs a numeric input; " + expr.args()[0].to_string() +
                           " is " + value_type.to_string());
       }
-      value_type = value_type.id() == TypeId::kFloat64 ? DataType::float64() : DataType::int64();
+      value_type = value_type.is_decimal()
+                       ? DataType::decimal(kMaxDecimalPrecision, value_type.scale())
+                   : value_type.id() == TypeId::kFloat64 ? DataType::float64()
+                                                         : DataType::int64();
     }
   }
 
   std::vector<int64_t> integers(static_cast<size_t>(rows), 0);
   std::vector<double> doubles;
+  std::vector<int128> decimals(value_type.is_decimal() ? static_cast<size_t>(rows) : 0, 0);
   std::vector<uint8_t> valid(static_cast<size_t>(rows), 1);
   std::vector<int64_t> source(static_cast<size_t>(rows), -1);  // lag/lead: row to copy
   if (function == "cum_sum") {
@@ -86,6 +90,7 @@ ColumnPtr window_column(const RecordBatch& batch, const Expr& expr) {
     int64_t dense = 0;
     int64_t running_int = 0;
     double running_double = 0;
+    int128 running_decimal = 0;
     bool any = false;
     size_t peer_start = start;
     while (peer_start < end) {
@@ -104,6 +109,12 @@ ColumnPtr window_column(const RecordBatch& batch, const Expr& expr) {
           any = true;
           if (value_type.id() == TypeId::kFloat64) {
             running_double += values->values<double>()[row];
+          } else if (value_type.is_decimal()) {
+            if (__builtin_add_overflow(running_decimal, values->values<int128>()[row],
+                                       &running_decimal) ||
+                !fits_precision(running_decimal, kMaxDecimalPrecision)) {
+              throw SchemaError("decimal overflow in cum_sum(); cast the input to float64");
+            }
           } else {
             int64_t value = values->type().id() == TypeId::kInt32 ? values->values<int32_t>()[row]
                                                                   : values->values<int64_t>()[row];
@@ -126,6 +137,9 @@ ColumnPtr window_column(const RecordBatch& batch, const Expr& expr) {
           valid[row] = any;
           integers[row] = running_int;
           doubles[row] = running_double;
+          if (value_type.is_decimal()) {
+            decimals[row] = running_decimal;
+          }
         } else {
           int64_t target = function == "lag" ? position - offset : position + offset;
           if (target >= 0 && target < static_cast<int64_t>(end - start)) {
@@ -165,6 +179,8 @@ ColumnPtr window_column(const RecordBatch& batch, const Expr& expr) {
       builder.append_null();
     } else if (value_type.id() == TypeId::kFloat64) {
       builder.append_double(doubles[at]);
+    } else if (value_type.is_decimal()) {
+      builder.append_decimal(decimals[at]);
     } else {
       builder.append_int(integers[at]);
     }

@@ -111,6 +111,15 @@ void ColumnBuilder::append_int(int64_t value) {
     case TypeId::kFloat64:
       values_->mutable_data_as<double>()[length_] = static_cast<double>(value);
       break;
+    case TypeId::kDecimal: {
+      int128 unscaled = 0;
+      if (!rescale_decimal(value, 0, type_.scale(), type_.precision(), unscaled)) {
+        throw SchemaError("value " + std::to_string(value) + " does not fit in a column of " +
+                          type_.to_string());
+      }
+      values_->mutable_data_as<int128>()[length_] = unscaled;
+      break;
+    }
     default:
       wrong_type("an integer");
   }
@@ -124,6 +133,20 @@ void ColumnBuilder::append_double(double value) {
   }
   grow(length_ + 1);
   values_->mutable_data_as<double>()[length_] = value;
+  mark_valid();
+  ++length_;
+}
+
+void ColumnBuilder::append_decimal(int128 unscaled) {
+  if (type_.id() != TypeId::kDecimal) {
+    wrong_type("a decimal");
+  }
+  if (!fits_precision(unscaled, type_.precision())) {
+    throw SchemaError("value " + format_decimal(unscaled, type_.scale()) +
+                      " does not fit in a column of " + type_.to_string());
+  }
+  grow(length_ + 1);
+  values_->mutable_data_as<int128>()[length_] = unscaled;
   mark_valid();
   ++length_;
 }
@@ -171,6 +194,19 @@ void ColumnBuilder::append(const Scalar& value) {
       }
       append_int(value.as_int());
       return;
+    case TypeId::kDecimal: {
+      int128 unscaled = 0;
+      if (type_.id() != TypeId::kDecimal) {
+        wrong_type("a " + value.type().to_string());
+      }
+      if (!rescale_decimal(value.as_decimal(), value.type().scale(), type_.scale(),
+                           type_.precision(), unscaled)) {
+        throw SchemaError("value " + value.to_display() + " does not fit in a column of " +
+                          type_.to_string());
+      }
+      append_decimal(unscaled);
+      return;
+    }
     case TypeId::kNull:
       append_null();
       return;
@@ -199,6 +235,9 @@ void ColumnBuilder::append_from(const Column& column, int64_t row) {
       break;
     case TypeId::kString:
       append_string(column.string_value(row));
+      break;
+    case TypeId::kDecimal:
+      append_decimal(column.values<int128>()[row]);
       break;
     case TypeId::kNull:
       append_null();

@@ -119,6 +119,12 @@ ColumnPtr Column::constant(const Scalar& value, int64_t length) {
       std::fill(out, out + length, value.as_double());
       return std::make_shared<Column>(type, length, nullptr, std::move(values));
     }
+    case TypeId::kDecimal: {
+      auto values = Buffer::allocate(static_cast<size_t>(length * 16));
+      auto* out = values->mutable_data_as<int128>();
+      std::fill(out, out + length, value.as_decimal());
+      return std::make_shared<Column>(type, length, nullptr, std::move(values));
+    }
     case TypeId::kString: {
       const std::string& text = value.as_string();
       auto offsets = Buffer::allocate(static_cast<size_t>((length + 1) * 4));
@@ -162,6 +168,8 @@ Scalar Column::scalar(int64_t row) const {
       return Scalar::date32(values<int32_t>()[row]);
     case TypeId::kTimestamp:
       return Scalar::timestamp(values<int64_t>()[row], type_.zone());
+    case TypeId::kDecimal:
+      return Scalar::decimal(values<int128>()[row], type_.precision(), type_.scale());
     case TypeId::kNull:
       break;
   }

@@ -65,6 +65,8 @@ ColumnPtr take(const Column& column, const std::vector<int64_t>& indices) {
       return take_fixed<int64_t>(column, indices, std::move(validity));
     case TypeId::kFloat64:
       return take_fixed<double>(column, indices, std::move(validity));
+    case TypeId::kDecimal:
+      return take_fixed<int128>(column, indices, std::move(validity));
     case TypeId::kString: {
       int64_t total = 0;
       for (int64_t index : indices) {

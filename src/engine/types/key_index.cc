@@ -11,12 +11,14 @@
 namespace setl::engine::detail {
 namespace {
 
-enum class Storage { kInteger, kDouble, kString };
+enum class Storage { kInteger, kDouble, kDecimal, kString };
 
 Storage storage_of(const DataType& type) {
   switch (type.id()) {
     case TypeId::kFloat64:
       return Storage::kDouble;
+    case TypeId::kDecimal:
+      return Storage::kDecimal;
     case TypeId::kString:
       return Storage::kString;
     default:
@@ -104,6 +106,9 @@ void KeyIndex::hash_rows(const std::vector<ColumnPtr>& keys, int64_t rows,
         uint64_t bits = 0;
         std::memcpy(&bits, &value, 8);
         hash = mix64(bits);
+      } else if (storage == Storage::kDecimal) {
+        auto bits = static_cast<uint128>(column.values<int128>()[row]);
+        hash = mix64(static_cast<uint64_t>(bits) ^ mix64(static_cast<uint64_t>(bits >> 64)));
       } else {
         hash = std::hash<std::string_view>()(column.string_value(row));
       }
@@ -181,6 +186,11 @@ bool KeyIndex::equal(int64_t id, const std::vector<ColumnPtr>& keys, int64_t row
         }
         break;
       }
+      case Storage::kDecimal:
+        if (stored.decimals[at] != column.values<int128>()[row]) {
+          return false;
+        }
+        break;
       case Storage::kString:
         if (stored.strings[at] != column.string_value(row)) {
           return false;
@@ -203,6 +213,9 @@ void KeyIndex::append(const std::vector<ColumnPtr>& keys, int64_t row, uint64_t 
         break;
       case Storage::kDouble:
         stored.doubles.push_back(valid ? canonical(column.values<double>()[row]) : 0.0);
+        break;
+      case Storage::kDecimal:
+        stored.decimals.push_back(valid ? column.values<int128>()[row] : 0);
         break;
       case Storage::kString:
         stored.strings.emplace_back(valid ? column.string_value(row) : std::string_view());
@@ -316,9 +329,10 @@ void KeyIndex::lookup(const std::vector<ColumnPtr>& keys, int64_t rows,
 int64_t KeyIndex::memory_bytes() const noexcept {
   int64_t bytes = static_cast<int64_t>(slots_.capacity() + hashes_.capacity()) * 8;
   for (const KeyColumn& stored : columns_) {
-    bytes += static_cast<int64_t>(
-        stored.integers.capacity() * 8 + stored.doubles.capacity() * 8 + stored.valid.capacity() +
-        (stored.strings.capacity() - stored.strings.size()) * sizeof(std::string));
+    bytes += static_cast<int64_t>(stored.integers.capacity() * 8 + stored.doubles.capacity() * 8 +
+                                  stored.decimals.capacity() * 16 + stored.valid.capacity() +
+                                  (stored.strings.capacity() - stored.strings.size()) *
+                                      sizeof(std::string));
   }
   return bytes + string_bytes_;
 }
@@ -339,6 +353,9 @@ std::vector<ColumnPtr> KeyIndex::key_columns() const {
           break;
         case Storage::kDouble:
           builder.append_double(stored.doubles[id]);
+          break;
+        case Storage::kDecimal:
+          builder.append_decimal(stored.decimals[id]);
           break;
         case Storage::kString:
           builder.append_string(stored.strings[id]);

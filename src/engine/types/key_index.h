@@ -43,6 +43,7 @@ class KeyIndex {
     DataType type;
     std::vector<int64_t> integers;
     std::vector<double> doubles;
+    std::vector<int128> decimals;
     std::vector<std::string> strings;
     std::vector<uint8_t> valid;
   };

@@ -70,6 +70,18 @@ Scalar Scalar::timestamp(int64_t micros, std::string zone) {
   return scalar;
 }
 
+Scalar Scalar::decimal(int128 unscaled, int precision, int scale) {
+  Scalar scalar;
+  scalar.type_ = DataType::decimal(precision, scale);
+  if (!fits_precision(unscaled, precision)) {
+    throw SchemaError(format_decimal(unscaled, scale) + " does not fit in " +
+                      scalar.type_.to_string());
+  }
+  scalar.valid_ = true;
+  scalar.decimal_ = unscaled;
+  return scalar;
+}
+
 bool Scalar::as_bool() const {
   if (type_.id() != TypeId::kBool || !valid_) {
     throw StateError("scalar " + to_string() + " is not a non-null bool");
@@ -91,7 +103,17 @@ double Scalar::as_double() const {
   if (valid_ && type_.is_integer()) {
     return static_cast<double>(int_);
   }
+  if (valid_ && type_.is_decimal()) {
+    return decimal_to_double(decimal_, type_.scale());
+  }
   throw StateError("scalar " + to_string() + " is not a non-null number");
+}
+
+int128 Scalar::as_decimal() const {
+  if (!valid_ || !type_.is_decimal()) {
+    throw StateError("scalar " + to_string() + " is not a non-null decimal");
+  }
+  return decimal_;
 }
 
 const std::string& Scalar::as_string() const {
@@ -136,6 +158,8 @@ std::string Scalar::to_display() const {
       return format_date(static_cast<int32_t>(int_));
     case TypeId::kTimestamp:
       return format_timestamp(int_);
+    case TypeId::kDecimal:
+      return format_decimal(decimal_, type_.scale());
   }
   return "?";
 }
@@ -181,6 +205,8 @@ bool operator==(const Scalar& a, const Scalar& b) {
       return a.double_ == b.double_ || (std::isnan(a.double_) && std::isnan(b.double_));
     case TypeId::kString:
       return a.string_ == b.string_;
+    case TypeId::kDecimal:
+      return a.decimal_ == b.decimal_;
     default:
       return a.int_ == b.int_;
   }

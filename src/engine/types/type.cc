@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "setl/core/error.h"
 
@@ -10,6 +11,18 @@ namespace setl::engine {
 DataType DataType::timestamp(std::string zone) {
   DataType type(TypeId::kTimestamp);
   type.zone_ = std::move(zone);
+  return type;
+}
+
+DataType DataType::decimal(int precision, int scale) {
+  if (precision < 1 || precision > 38 || scale < 0 || scale > precision) {
+    throw SchemaError("decimal(" + std::to_string(precision) + "," + std::to_string(scale) +
+                      ") is not a decimal type: precision must be 1 to 38 and scale 0 to "
+                      "the precision");
+  }
+  DataType type(TypeId::kDecimal);
+  type.precision_ = static_cast<uint8_t>(precision);
+  type.scale_ = static_cast<uint8_t>(scale);
   return type;
 }
 
@@ -22,6 +35,8 @@ int DataType::byte_width() const noexcept {
     case TypeId::kFloat64:
     case TypeId::kTimestamp:
       return 8;
+    case TypeId::kDecimal:
+      return 16;
     default:
       return 0;
   }
@@ -45,9 +60,59 @@ std::string DataType::to_string() const {
       return "date32";
     case TypeId::kTimestamp:
       return zone_.empty() ? "timestamp[us]" : "timestamp[us, tz=" + zone_ + "]";
+    case TypeId::kDecimal:
+      return "decimal(" + std::to_string(precision_) + "," + std::to_string(scale_) + ")";
   }
   return "unknown";
 }
+
+namespace {
+// decimal, decimal(p), decimal(p,s) and numeric(...) with optional blanks; nullopt when
+// `lower` is not spelled as a decimal at all.
+std::optional<DataType> parse_decimal_type(std::string_view name, const std::string& lower) {
+  std::string compact;
+  for (char c : lower) {
+    if (c != ' ') {
+      compact.push_back(c);
+    }
+  }
+  std::string_view rest = compact;
+  if (rest.starts_with("decimal")) {
+    rest.remove_prefix(7);
+  } else if (rest.starts_with("numeric")) {
+    rest.remove_prefix(7);
+  } else {
+    return std::nullopt;
+  }
+  if (rest.empty()) {
+    return DataType::decimal(18, 3);
+  }
+  auto bad = [&] {
+    return ParseError("bad decimal type '" + std::string(name) +
+                      "'; expected decimal(precision,scale) such as decimal(15,2)");
+  };
+  if (rest.front() != '(' || rest.back() != ')') {
+    throw bad();
+  }
+  rest = rest.substr(1, rest.size() - 2);
+  int numbers[2] = {0, 0};
+  int count = 0;
+  for (std::string_view part :
+       {rest.substr(0, rest.find(',')), rest.find(',') == std::string_view::npos
+                                            ? std::string_view()
+                                            : rest.substr(rest.find(',') + 1)}) {
+    if (count == 1 && rest.find(',') == std::string_view::npos) {
+      break;
+    }
+    if (part.empty() || part.size() > 3 ||
+        part.find_first_not_of("0123456789") != std::string_view::npos) {
+      throw bad();
+    }
+    numbers[count++] = std::stoi(std::string(part));
+  }
+  return DataType::decimal(numbers[0], numbers[1]);
+}
+}  // namespace
 
 DataType parse_type(std::string_view name) {
   std::string lower(name);
@@ -79,8 +144,12 @@ DataType parse_type(std::string_view name) {
     return DataType::timestamp(
         std::string(name.substr(prefix.size(), name.size() - prefix.size() - 1)));
   }
+  if (std::optional<DataType> decimal = parse_decimal_type(name, lower)) {
+    return *decimal;
+  }
   throw ParseError("unknown type '" + std::string(name) +
-                   "'; expected bool, int32, int64, float64, string, date32 or timestamp");
+                   "'; expected bool, int32, int64, float64, string, date32, timestamp or "
+                   "decimal(precision,scale)");
 }
 
 }  // namespace setl::engine
