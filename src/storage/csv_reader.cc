@@ -416,6 +416,7 @@ struct ParsedValue {
   bool flag = false;
   int64_t integer = 0;
   double number = 0;
+  engine::int128 decimal = 0;
 };
 
 RangeResult parse_range(std::string_view data, size_t begin, size_t end, int64_t first_line,
@@ -495,6 +496,10 @@ RangeResult parse_range(std::string_view data, size_t begin, size_t end, int64_t
         case TypeId::kTimestamp:
           ok = engine::parse_timestamp(field.text, value.integer);
           break;
+        case TypeId::kDecimal:
+          ok = engine::parse_decimal(field.text, column.type.precision(), column.type.scale(),
+                                     value.decimal);
+          break;
         case TypeId::kString:
           if (!engine::is_valid_utf8(field.text)) {
             problem = "column " + std::to_string(wanted[k] + 1) + " (\"" + column.name +
@@ -529,6 +534,9 @@ RangeResult parse_range(std::string_view data, size_t begin, size_t end, int64_t
           break;
         case TypeId::kFloat64:
           builder.append_double(value.number);
+          break;
+        case TypeId::kDecimal:
+          builder.append_decimal(value.decimal);
           break;
         case TypeId::kString:
           builder.append_string(record.fields[wanted[k]].text);

@@ -330,6 +330,30 @@ std::vector<engine::RecordBatch> parse_lines(std::string_view data, int64_t line
             builder.append_double(number);
             break;
           }
+          case TypeId::kDecimal: {
+            // A string keeps every digit; a number arrives as a double or an integer,
+            // exact up to 15 significant digits (what the writer emits as numbers).
+            engine::int128 unscaled = 0;
+            std::string_view text;
+            int64_t whole = 0;
+            double number = 0;
+            bool ok = false;
+            if (!value.get_string().get(text)) {
+              ok =
+                  engine::parse_decimal(text, field.type.precision(), field.type.scale(), unscaled);
+            } else if (!value.get_int64().get(whole)) {
+              ok = engine::rescale_decimal(whole, 0, field.type.scale(), field.type.precision(),
+                                           unscaled);
+            } else if (!value.get_double().get(number)) {
+              ok = engine::decimal_from_double(number, field.type.precision(), field.type.scale(),
+                                               unscaled);
+            }
+            if (!ok) {
+              wrong();
+            }
+            builder.append_decimal(unscaled);
+            break;
+          }
           case TypeId::kDate32:
           case TypeId::kTimestamp: {
             std::string_view text;
@@ -555,6 +579,13 @@ void write_batch(std::ostream& out, const engine::Schema& schema,
         case TypeId::kString:
           write_json_string(out, column.string_value(row));
           break;
+        case TypeId::kDecimal: {
+          // A number while a double holds it exactly (15 digits), else a string.
+          std::string text =
+              engine::format_decimal(column.values<engine::int128>()[row], column.type().scale());
+          column.type().precision() <= 15 ? void(out << text) : write_json_string(out, text);
+          break;
+        }
         default:
           write_json_string(out, column.scalar(row).to_display());
       }

@@ -102,7 +102,16 @@ class Session {
   PGconn* connection_ = nullptr;
 };
 
-std::optional<DataType> type_from_oid(Oid oid) {
+std::optional<DataType> type_from_oid(Oid oid, int modifier) {
+  if (oid == 1700 && modifier >= 4) {
+    // numeric(p, s) stores ((p << 16) | s) + 4; unconstrained numeric (-1) has no fixed
+    // scale and stays float64, as does a precision beyond 38 digits.
+    int precision = ((modifier - 4) >> 16) & 0xFFFF;
+    int scale = (modifier - 4) & 0xFFFF;
+    if (precision >= 1 && precision <= engine::kMaxDecimalPrecision && scale <= precision) {
+      return DataType::decimal(precision, scale);
+    }
+  }
   switch (oid) {
     case 16:
       return DataType::boolean();
@@ -143,6 +152,9 @@ std::string declared_type(const DataType& type) {
       return "DATE";
     case TypeId::kTimestamp:
       return type.zone().empty() ? "TIMESTAMP" : "TIMESTAMPTZ";
+    case TypeId::kDecimal:
+      return "NUMERIC(" + std::to_string(type.precision()) + "," + std::to_string(type.scale()) +
+             ")";
     default:
       return "TEXT";
   }
@@ -241,6 +253,13 @@ int64_t append_copy_line(std::string_view line, const std::vector<engine::Field>
         double value = 0;
         ok = engine::parse_float64(text, value);
         builder.append_double(value);
+        break;
+      }
+      case TypeId::kDecimal: {
+        engine::int128 value = 0;
+        ok = engine::parse_decimal(text, fields[c].type.precision(), fields[c].type.scale(), value);
+        ok ? builder.append_decimal(value) : builder.append_null();
+        bytes += 8;
         break;
       }
       case TypeId::kDate32: {
@@ -363,7 +382,8 @@ engine::SchemaPtr PostgresConnector::schema() const {
   std::vector<engine::Field> fields;
   for (int c = 0; c < PQnfields(described.get()); ++c) {
     std::string name = PQfname(described.get(), c);
-    std::optional<DataType> type = type_from_oid(PQftype(described.get(), c));
+    std::optional<DataType> type =
+        type_from_oid(PQftype(described.get(), c), PQfmod(described.get(), c));
     if (!type) {
       throw SchemaError("PostgreSQL column \"" + name + "\" has type oid " +
                         std::to_string(PQftype(described.get(), c)) +

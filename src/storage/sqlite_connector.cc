@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
@@ -99,6 +100,35 @@ class Database {
   sqlite3* db_ = nullptr;
 };
 
+// DECIMAL(p,s) or NUMERIC(p,s) with p <= 38 (also as written for wide decimals, "TEXT
+// DECIMAL(p,s)"); plain DECIMAL and NUMERIC have no scale and read as float64.
+std::optional<DataType> decimal_from_declared(const std::string& upper) {
+  for (const char* name : {"DECIMAL(", "NUMERIC("}) {
+    size_t at = upper.find(name);
+    if (at == std::string::npos) {
+      continue;
+    }
+    int precision = 0;
+    int scale = 0;
+    char close = 0;
+    std::string rest = upper.substr(at + 8);
+    int read = std::sscanf(rest.c_str(), " %3d , %3d %c", &precision, &scale, &close);
+    if (read == 2 || (read == 3 && close != ')')) {
+      return std::nullopt;
+    }
+    if (read < 2 && std::sscanf(rest.c_str(), " %3d %c", &precision, &close) == 2 && close == ')') {
+      scale = 0;
+    } else if (read < 2) {
+      return std::nullopt;
+    }
+    if (precision >= 1 && precision <= engine::kMaxDecimalPrecision && scale >= 0 &&
+        scale <= precision) {
+      return DataType::decimal(precision, scale);
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<DataType> type_from_declared(std::string declared) {
   std::transform(declared.begin(), declared.end(), declared.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -107,6 +137,9 @@ std::optional<DataType> type_from_declared(std::string declared) {
   }
   if (declared.find("BOOL") != std::string::npos) {
     return DataType::boolean();
+  }
+  if (std::optional<DataType> decimal = decimal_from_declared(declared)) {
+    return decimal;
   }
   if (declared.find("TIMESTAMP") != std::string::npos ||
       declared.find("DATETIME") != std::string::npos) {
@@ -143,6 +176,12 @@ std::string declared_type(const DataType& type) {
       return "DATE";
     case TypeId::kTimestamp:
       return "TIMESTAMP";
+    case TypeId::kDecimal: {
+      // NUMERIC affinity keeps 15 significant digits: wider decimals are stored as text.
+      std::string decimal =
+          "DECIMAL(" + std::to_string(type.precision()) + "," + std::to_string(type.scale()) + ")";
+      return type.precision() <= 15 ? decimal : "TEXT " + decimal;
+    }
     default:
       return "TEXT";
   }
@@ -203,6 +242,25 @@ int64_t append_row(sqlite3_stmt* statement, const engine::Schema& schema,
         }
         builder.append_double(sqlite3_column_double(statement, index));
         break;
+      case TypeId::kDecimal: {
+        engine::int128 value = 0;
+        int precision = field.type.precision();
+        int scale = field.type.scale();
+        const char* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, index));
+        bool ok = kind == SQLITE_INTEGER
+                      ? engine::rescale_decimal(sqlite3_column_int64(statement, index), 0, scale,
+                                                precision, value)
+                  : kind == SQLITE_FLOAT
+                      ? engine::decimal_from_double(sqlite3_column_double(statement, index),
+                                                    precision, scale, value)
+                      : engine::parse_decimal(text ? text : "", precision, scale, value);
+        if (!ok) {
+          bad_value();
+        }
+        builder.append_decimal(value);
+        bytes += 8;
+        break;
+      }
       case TypeId::kDate32: {
         int32_t days = 0;
         const char* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, index));

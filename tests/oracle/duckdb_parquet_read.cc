@@ -34,6 +34,8 @@ std::optional<std::string> canonical(const Scalar& value) {
       return fmt::format("{:.17g}", value.as_double());
     case TypeId::kString:
       return value.as_string();
+    case TypeId::kDecimal:
+      return value.to_display();  // every digit, as DuckDB's VARCHAR of a DECIMAL
     default:
       return std::to_string(value.as_int());  // integers, days, microseconds
   }

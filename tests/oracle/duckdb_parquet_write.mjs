@@ -2,7 +2,8 @@
 // every codec setlpp supports, data pages v1 and v2, several row groups, dictionary and
 // plain strings, nulls, and the types setlpp maps. Beside each <name>.parquet goes
 // <name>.json: the column names and every row as DuckDB reads it back, in canonical text
-// (integers, doubles with 17 significant digits, dates as days and timestamps as
+// (integers, doubles with 17 significant digits, decimals with every digit, dates as days
+// and timestamps as
 // microseconds since the epoch, booleans as true/false, null for NULL).
 // Usage: node duckdb_parquet_write.mjs <out-dir>
 import fs from 'node:fs';
@@ -25,6 +26,8 @@ await db.run(`CREATE TABLE source AS SELECT
   (r % 100 - 50)::SMALLINT AS i16,
   CASE WHEN r % 5 = 2 THEN NULL ELSE r / 8.0 - 3.25 + 1.0 / (r + 1) END AS f64,
   (r * 0.25)::DECIMAL(12, 2) AS price,
+  CASE WHEN r % 31 = 9 THEN NULL ELSE ((r - 1250) * 0.5)::DECIMAL(9, 2) END AS small,
+  ((r - 1250) * 123456789012.0123)::DECIMAL(30, 4) AS wide,
   CASE WHEN r % 17 = 4 THEN NULL WHEN r % 4 = 0 THEN 'ünï "' || (r % 9) || '"'
        ELSE 'row-' || r END AS s,
   CASE WHEN r % 19 = 6 THEN NULL ELSE ['AIR', 'MAIL', 'SHIP', 'RAIL'][r % 4 + 1] END AS mode,
@@ -46,9 +49,10 @@ const variants = [
 const canonical = `SELECT
   CASE WHEN b IS NULL THEN NULL WHEN b THEN 'true' ELSE 'false' END,
   i32::VARCHAR, i64::VARCHAR, i16::VARCHAR,
-  printf('%.17g', f64), printf('%.17g', price::DOUBLE), s, mode,
+  printf('%.17g', f64), price::VARCHAR, small::VARCHAR, wide::VARCHAR, s, mode,
   date_diff('day', DATE '1970-01-01', d)::VARCHAR, epoch_us(ts)::VARCHAR`;
-const columns = ['b', 'i32', 'i64', 'i16', 'f64', 'price', 's', 'mode', 'd', 'ts'];
+const columns = ['b', 'i32', 'i64', 'i16', 'f64', 'price', 'small', 'wide', 's', 'mode', 'd',
+                 'ts'];
 
 for (const [name, options] of variants) {
   const file = path.join(out, `${name}.parquet`);

@@ -166,6 +166,27 @@ TEST(CsvConnector, ExplicitSchemaAndCrLf) {
   EXPECT_THAT(cells(table, "b"), ElementsAre("x", "y"));
 }
 
+TEST(CsvConnector, DecimalColumnsReadAndWriteEveryDigit) {
+  testing::TempDir dir;
+  auto path = dir.write("money.csv",
+                        "id,amount\n1,19.99\n2,-0.05\n3,\n4,12345678901234567890.1234\n5,1e2\n");
+  CsvOptions options;
+  options.schema = std::make_shared<engine::Schema>(std::vector<engine::Field>{
+      {"id", DataType::int64(), true}, {"amount", DataType::decimal(24, 4), true}});
+  auto connector = make_connector<CsvConnector>(path, options);
+  Table table = connector->read();
+  EXPECT_THAT(cells(table, "amount"),
+              ElementsAre("19.9900", "-0.0500", "null", "12345678901234567890.1234", "100.0000"));
+  auto copy = make_connector<CsvConnector>(dir.path() / "copy.csv", options);
+  copy->write(table, SaveMode::kOverwrite);
+  EXPECT_EQ(copy->read().to_string(), table.to_string());
+
+  auto bad = dir.write("bad.csv", "id,amount\n1,123456789012345678901.5\n");
+  EXPECT_THAT(
+      message_of<ParseError>([&] { return make_connector<CsvConnector>(bad, options)->read(); }),
+      HasSubstr("expected decimal(24,4), found \"123456789012345678901.5\""));
+}
+
 TEST(CsvConnector, ParallelRangesAgreeWithOneRangeAcrossQuotedNewlines) {
   testing::TempDir dir;
   std::string text = "id,text\n";

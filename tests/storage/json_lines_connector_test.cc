@@ -54,6 +54,30 @@ TEST(JsonLinesConnector, RoundTripsEveryType) {
   EXPECT_THROW(connector->write(table, SaveMode::kErrorIfExists), IoError);
 }
 
+TEST(JsonLinesConnector, DecimalsKeepEveryDigitAsNumbersOrStrings) {
+  testing::TempDir dir;
+  Table table = Table::from_columns({
+      {"price",
+       testing::decimals(engine::DataType::decimal(12, 2), {"19.99", std::nullopt, "-0.05"})},
+      {"total", testing::decimals(engine::DataType::decimal(38, 4),
+                                  {"1234567890123456789012345678.9012", "0.0000", std::nullopt})},
+  });
+  JsonLinesOptions options;
+  options.schema = table.schema();
+  auto connector = make_connector<JsonLinesConnector>(dir.path() / "t.jsonl", options);
+  connector->write(table, SaveMode::kOverwrite);
+  EXPECT_EQ(connector->read().to_string(), table.to_string());
+  // Narrow decimals are JSON numbers; wide ones strings, which no JSON reader rounds.
+  std::string text = testing::read_file(dir.path() / "t.jsonl");
+  EXPECT_THAT(text, HasSubstr("\"price\":19.99,"));
+  EXPECT_THAT(text, HasSubstr("\"total\":\"1234567890123456789012345678.9012\""));
+
+  auto odd = dir.write("odd.jsonl", "{\"price\": 7, \"total\": 2.5}\n{\"price\": \"x\"}\n");
+  auto reader = make_connector<JsonLinesConnector>(odd, options);
+  EXPECT_THAT(message_of<ParseError>([&] { return reader->read(); }),
+              HasSubstr("expected decimal(12,2)"));
+}
+
 TEST(JsonLinesConnector, ManyRangesInParallel) {
   testing::TempDir dir;
   std::string text;

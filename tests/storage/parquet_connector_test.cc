@@ -67,7 +67,8 @@ void expect_same(const Table& actual, const Table& expected) {
 Table every_type(int64_t rows) {
   engine::ColumnBuilder b(DataType::boolean()), i32(DataType::int32()), i64(DataType::int64()),
       f(DataType::float64()), s(DataType::string()), d(DataType::date32()),
-      t(DataType::timestamp("UTC")), naive(DataType::timestamp());
+      t(DataType::timestamp("UTC")), naive(DataType::timestamp()), money(DataType::decimal(12, 2)),
+      wide(DataType::decimal(30, 5));
   for (int64_t r = 0; r < rows; ++r) {
     bool null = r % 7 == 3;
     null ? b.append_null() : b.append_bool(r % 3 == 0);
@@ -80,6 +81,9 @@ Table every_type(int64_t rows) {
     null ? d.append_null() : d.append_int(static_cast<int32_t>(19000 + r));
     null ? t.append_null() : t.append_int(1'700'000'000'000'000 + r * 1'000'001);
     naive.append_int(-r * 86'400'000'000LL);
+    // INT64 and 16-byte BYTE_ARRAY decimals, negative ones included.
+    null ? money.append_null() : money.append_decimal((r - 1000) * 2'537);
+    wide.append_decimal(engine::int128{r - 1000} * engine::pow10_int128(24) + r);
   }
   return Table::from_columns({{"b", b.finish()},
                               {"i32", i32.finish()},
@@ -88,7 +92,9 @@ Table every_type(int64_t rows) {
                               {"s", s.finish()},
                               {"d", d.finish()},
                               {"t", t.finish()},
-                              {"naive", naive.finish()}});
+                              {"naive", naive.finish()},
+                              {"money", money.finish()},
+                              {"wide", wide.finish()}});
 }
 
 struct Variant {

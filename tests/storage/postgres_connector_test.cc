@@ -48,6 +48,8 @@ Table sample() {
       {"ok", testing::bools({true, std::nullopt, false})},
       {"day", testing::dates({"2024-02-29", std::nullopt, "1970-01-01"})},
       {"at", stamps.finish()},
+      {"amount", testing::decimals(engine::DataType::decimal(30, 4),
+                                   {"12345678901234567890123456.7891", std::nullopt, "-0.0001"})},
   });
 }
 
@@ -69,7 +71,8 @@ TEST_F(PostgresConnectorTest, RoundTripsEveryTypeThroughCopy) {
   EXPECT_TRUE(connector->exists());
   Table back = connector->read();
   EXPECT_EQ(back.schema()->to_string(),
-            "id: int64, price: float64, name: string, ok: bool, day: date32, at: timestamp[us]");
+            "id: int64, price: float64, name: string, ok: bool, day: date32, at: timestamp[us], "
+            "amount: decimal(30,4)");
   EXPECT_EQ(back.to_string(), sample().to_string());
 }
 

@@ -32,6 +32,10 @@ Table sample() {
       {"ok", testing::bools({true, std::nullopt, false})},
       {"day", testing::dates({"2024-02-29", std::nullopt, "1970-01-01"})},
       {"at", stamps.finish()},
+      {"amount",
+       testing::decimals(engine::DataType::decimal(12, 2), {"19.99", std::nullopt, "-0.05"})},
+      {"big", testing::decimals(engine::DataType::decimal(30, 4),
+                                {"12345678901234567890123456.7891", "-0.0001", std::nullopt})},
   });
 }
 
@@ -52,7 +56,10 @@ TEST(SqliteConnector, RoundTripsEveryTypeWithNulls) {
   Table back = connector->read();
   EXPECT_EQ(back.schema()->to_string(),
             "id: int64, small: int64, price: float64, name: string, ok: bool, day: date32, "
-            "at: timestamp[us]");
+            "at: timestamp[us], amount: decimal(12,2), big: decimal(30,4)");
+  EXPECT_THAT(cells(back, "amount"), ElementsAre("19.99", "null", "-0.05"));
+  EXPECT_THAT(cells(back, "big"),
+              ElementsAre("12345678901234567890123456.7891", "-0.0001", "null"));
   EXPECT_THAT(cells(back, "small"), ElementsAre("null", "5", "-7"));
   EXPECT_THAT(cells(back, "name"), ElementsAre("ünï", "", "null"));
   EXPECT_THAT(cells(back, "ok"), ElementsAre("true", "null", "false"));
@@ -126,7 +133,9 @@ TEST(SqliteConnector, EmptyTablesRoundTrip) {
   connector->write(sample().filter("false"), SaveMode::kOverwrite);
   Table back = connector->read();
   EXPECT_EQ(back.num_rows(), 0);
-  EXPECT_EQ(back.num_columns(), 7u);
+  EXPECT_EQ(back.schema()->to_string(),
+            "id: int64, small: int64, price: float64, name: string, ok: bool, day: date32, "
+            "at: timestamp[us], amount: decimal(12,2), big: decimal(30,4)");
 }
 
 }  // namespace

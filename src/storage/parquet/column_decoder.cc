@@ -69,6 +69,28 @@ double big_endian_decimal(std::string_view bytes) {
   return static_cast<double>(value);
 }
 
+// Unscaled big-endian two's complement integer (a DECIMAL stored as bytes) exactly; bytes
+// past 16 must only repeat the sign.
+Int128 big_endian_unscaled(std::string_view bytes) {
+  if (bytes.empty()) {
+    return 0;
+  }
+  size_t skip = bytes.size() > 16 ? bytes.size() - 16 : 0;
+  char sign = static_cast<int8_t>(bytes[skip]) < 0 ? '\xff' : '\0';
+  for (size_t i = 0; i < skip; ++i) {
+    if (bytes[i] != sign) {
+      throw ParseError("DECIMAL value of " + std::to_string(bytes.size()) +
+                       " bytes does not fit in 38 digits");
+    }
+  }
+  Int128 value = static_cast<int8_t>(bytes[skip]);  // sign-extends
+  for (size_t i = skip + 1; i < bytes.size(); ++i) {
+    value = static_cast<Int128>(static_cast<engine::uint128>(value) << 8) +
+            static_cast<uint8_t>(bytes[i]);
+  }
+  return value;
+}
+
 int64_t floor_div(int64_t value, int64_t divisor) {
   int64_t quotient = value / divisor;
   return (value % divisor != 0 && value < 0) ? quotient - 1 : quotient;
@@ -77,7 +99,13 @@ int64_t floor_div(int64_t value, int64_t divisor) {
 // Physical value → engine value.
 template <class Phys, class Out>
 Out convert(Phys value, Conversion conversion, double scale) {
-  if constexpr (std::is_same_v<Out, double>) {
+  if constexpr (std::is_same_v<Out, Int128>) {  // an exact DECIMAL: the unscaled integer
+    if constexpr (std::is_same_v<Phys, std::string_view>) {
+      return big_endian_unscaled(value);
+    } else {
+      return static_cast<Int128>(value);
+    }
+  } else if constexpr (std::is_same_v<Out, double>) {
     if constexpr (std::is_same_v<Phys, std::string_view>) {
       return big_endian_decimal(value) / scale;
     } else if constexpr (std::is_integral_v<Phys>) {
@@ -262,7 +290,7 @@ class TypedDecoder final : public ColumnDecoder {
                      size, count, physical.data());
     dictionary_.resize(physical.size());
     for (size_t i = 0; i < physical.size(); ++i) {
-      dictionary_[i] = convert<Phys, Out>(physical[i], column_.conversion, scale_);
+      dictionary_[i] = to_engine(physical[i]);
     }
     has_dictionary_ = true;
   }
@@ -301,7 +329,7 @@ class TypedDecoder final : public ColumnDecoder {
       physical_buffer_.resize(static_cast<size_t>(present));
       physical_.decode(encoding, data, size, present, physical_buffer_.data());
       for (size_t i = 0; i < physical_buffer_.size(); ++i) {
-        target[i] = convert<Phys, Out>(physical_buffer_[i], column_.conversion, scale_);
+        target[i] = to_engine(physical_buffer_[i]);
       }
     }
     if (!direct) {
@@ -358,6 +386,19 @@ class TypedDecoder final : public ColumnDecoder {
       }
       out[i] = dictionary_[indices_[i]];
     }
+  }
+
+  // One physical value as the engine holds it; a DECIMAL must keep to its precision (the
+  // engine's overflow checks rely on it).
+  Out to_engine(const Phys& value) const {
+    Out out = convert<Phys, Out>(value, column_.conversion, scale_);
+    if constexpr (std::is_same_v<Out, Int128>) {
+      if (!engine::fits_precision(out, column_.type.precision())) {
+        throw ParseError("DECIMAL value " + engine::format_decimal(out, column_.type.scale()) +
+                         " has more digits than " + column_.type.to_string());
+      }
+    }
+    return out;
   }
 
   static size_t bytes_for(int64_t rows) {
@@ -491,6 +532,9 @@ std::unique_ptr<ColumnDecoder> make_column_decoder(const FlatColumn& column, int
     case PhysicalType::BOOLEAN:
       return std::make_unique<TypedDecoder<uint8_t, uint8_t>>(column, rows);
     case PhysicalType::INT32:
+      if (target == TypeId::kDecimal) {
+        return std::make_unique<TypedDecoder<int32_t, Int128>>(column, rows);
+      }
       if (target == TypeId::kInt64) {
         return std::make_unique<TypedDecoder<int32_t, int64_t>>(column, rows);
       }
@@ -500,6 +544,9 @@ std::unique_ptr<ColumnDecoder> make_column_decoder(const FlatColumn& column, int
       return std::make_unique<TypedDecoder<int32_t, int32_t>>(column, rows);
     case PhysicalType::INT64:
     case PhysicalType::INT96:
+      if (target == TypeId::kDecimal) {
+        return std::make_unique<TypedDecoder<int64_t, Int128>>(column, rows);
+      }
       if (target == TypeId::kFloat64) {
         return std::make_unique<TypedDecoder<int64_t, double>>(column, rows);
       }
@@ -510,6 +557,9 @@ std::unique_ptr<ColumnDecoder> make_column_decoder(const FlatColumn& column, int
       return std::make_unique<TypedDecoder<double, double>>(column, rows);
     case PhysicalType::BYTE_ARRAY:
     case PhysicalType::FIXED_LEN_BYTE_ARRAY:
+      if (target == TypeId::kDecimal) {
+        return std::make_unique<TypedDecoder<std::string_view, Int128>>(column, rows);
+      }
       if (target == TypeId::kFloat64) {
         return std::make_unique<TypedDecoder<std::string_view, double>>(column, rows);
       }
@@ -524,6 +574,13 @@ std::optional<engine::Scalar> decode_statistic(const FlatColumn& column, const s
   auto data = reinterpret_cast<const uint8_t*>(bytes.data());
   double scale = std::pow(10.0, static_cast<double>(column.scale));
   TypeId target = column.type.id();
+  // Statistics are hints: one that does not fit the type is ignored, not trusted.
+  auto decimal = [&](Int128 value) -> std::optional<Scalar> {
+    if (!engine::fits_precision(value, column.type.precision())) {
+      return std::nullopt;
+    }
+    return Scalar::decimal(value, column.type.precision(), column.type.scale());
+  };
   auto integer = [&](int64_t value) -> std::optional<Scalar> {
     switch (target) {
       case TypeId::kInt32:
@@ -536,6 +593,8 @@ std::optional<engine::Scalar> decode_statistic(const FlatColumn& column, const s
         return Scalar::timestamp(value, column.type.zone());
       case TypeId::kFloat64:
         return Scalar::float64(static_cast<double>(value) / scale);
+      case TypeId::kDecimal:
+        return decimal(value);
       default:
         return std::nullopt;
     }
@@ -572,6 +631,13 @@ std::optional<engine::Scalar> decode_statistic(const FlatColumn& column, const s
     case PhysicalType::FIXED_LEN_BYTE_ARRAY:
       if (target == TypeId::kFloat64) {
         return Scalar::float64(big_endian_decimal(bytes) / scale);
+      }
+      if (target == TypeId::kDecimal) {
+        try {
+          return decimal(big_endian_unscaled(bytes));
+        } catch (const ParseError&) {
+          return std::nullopt;
+        }
       }
       return Scalar::string(bytes);
     default:

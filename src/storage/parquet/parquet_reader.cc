@@ -46,10 +46,19 @@ std::optional<Mapping> map_type(const format::SchemaElement& element, std::strin
   bool is_int = physical == PhysicalType::INT32 || physical == PhysicalType::INT64;
   bool is_bytes =
       physical == PhysicalType::BYTE_ARRAY || physical == PhysicalType::FIXED_LEN_BYTE_ARRAY;
-  auto decimal = [&](int32_t scale) -> std::optional<Mapping> {
+  auto decimal = [&](int32_t precision, int32_t scale) -> std::optional<Mapping> {
     if (!is_int && !is_bytes) {
       why = "DECIMAL stored as " + format::to_string(physical);
       return std::nullopt;
+    }
+    if (scale < 0 || scale > precision || precision < 1) {
+      why = "DECIMAL(" + std::to_string(precision) + "," + std::to_string(scale) +
+            ") (the scale must be 0 to the precision)";
+      return std::nullopt;
+    }
+    // Exact up to 38 digits; wider ones (rare: Arrow's decimal256) read as float64.
+    if (precision <= engine::kMaxDecimalPrecision) {
+      return Mapping{DataType::decimal(precision, scale), Conversion::kDecimal, scale};
     }
     return Mapping{DataType::float64(), Conversion::kDecimal, scale};
   };
@@ -71,7 +80,7 @@ std::optional<Mapping> map_type(const format::SchemaElement& element, std::strin
         return Mapping{DataType::string()};
       }
     } else if (logical.__isset.DECIMAL) {
-      return decimal(logical.DECIMAL.scale);
+      return decimal(logical.DECIMAL.precision, logical.DECIMAL.scale);
     } else if (logical.__isset.DATE) {
       if (physical == PhysicalType::INT32) {
         return Mapping{DataType::date32()};
@@ -114,7 +123,8 @@ std::optional<Mapping> map_type(const format::SchemaElement& element, std::strin
         }
         break;
       case Converted::DECIMAL:
-        return decimal(element.__isset.scale ? element.scale : 0);
+        return decimal(element.__isset.precision ? element.precision : 0,
+                       element.__isset.scale ? element.scale : 0);
       case Converted::DATE:
         if (physical == PhysicalType::INT32) {
           return Mapping{DataType::date32()};

@@ -25,7 +25,7 @@ enum class Conversion {
   kNanosToMicros,
   kInt96,  // Impala/Spark INT96 timestamps → microseconds
   kFloatToDouble,
-  kDecimal,  // unscaled integer (any physical type) → float64
+  kDecimal,  // unscaled integer (any physical type) → decimal, or float64 past 38 digits
   kAllNull,  // logical type UNKNOWN: every value is NULL
 };
 

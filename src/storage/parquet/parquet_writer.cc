@@ -12,6 +12,7 @@
 
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
+#include "setl/engine/builder.h"
 #include "setl/engine/execution.h"
 #include "storage/parquet/codec.h"
 #include "storage/parquet/encoding.h"
@@ -71,6 +72,14 @@ template <>
 struct Values<TypeId::kFloat64> {
   using T = double;
   static T get(const engine::Column& c, int64_t row) { return c.values<double>()[row]; }
+};
+// Decimals of up to 18 digits are written as INT64 (their unscaled value fits).
+template <>
+struct Values<TypeId::kDecimal> {
+  using T = int64_t;
+  static T get(const engine::Column& c, int64_t row) {
+    return static_cast<int64_t>(c.values<engine::int128>()[row]);
+  }
 };
 template <>
 struct Values<TypeId::kString> {
@@ -382,6 +391,31 @@ EncodedChunk encode_null_chunk(int64_t rows, const engine::Field& field,
   return chunk;
 }
 
+// Decimals wider than 18 digits as BYTE_ARRAY values of 16 big-endian two's complement
+// bytes (the DECIMAL layout), held in string columns so the byte-array writer encodes them.
+std::vector<ColumnPtr> big_endian_decimals(const std::vector<ColumnPtr>& pieces) {
+  std::vector<ColumnPtr> out;
+  for (const ColumnPtr& piece : pieces) {
+    engine::ColumnBuilder builder(engine::DataType::string(), piece->length());
+    const engine::int128* values = piece->values<engine::int128>();
+    for (int64_t row = 0; row < piece->length(); ++row) {
+      if (piece->is_null(row)) {
+        builder.append_null();
+        continue;
+      }
+      auto bits = static_cast<engine::uint128>(values[row]);
+      char bytes[16];
+      for (int i = 15; i >= 0; --i) {
+        bytes[i] = static_cast<char>(static_cast<uint8_t>(bits));
+        bits >>= 8;
+      }
+      builder.append_string(std::string_view(bytes, 16));
+    }
+    out.push_back(builder.finish());
+  }
+  return out;
+}
+
 ColumnLayout layout_of(const engine::Field& field, bool optional) {
   format::SchemaElement element;
   element.__set_name(field.name);
@@ -439,10 +473,21 @@ ColumnLayout layout_of(const engine::Field& field, bool optional) {
       }
       break;
     }
+    case TypeId::kDecimal: {
+      physical = field.type.precision() <= 18 ? PhysicalType::INT64 : PhysicalType::BYTE_ARRAY;
+      format::DecimalType decimal;
+      decimal.__set_precision(field.type.precision());
+      decimal.__set_scale(field.type.scale());
+      logical.__set_DECIMAL(decimal);
+      element.__set_converted_type(format::ConvertedType::DECIMAL);
+      element.__set_precision(field.type.precision());
+      element.__set_scale(field.type.scale());
+      break;
+    }
   }
   element.__set_type(physical);
   bool has_logical = logical.__isset.UNKNOWN || logical.__isset.INTEGER || logical.__isset.STRING ||
-                     logical.__isset.DATE || logical.__isset.TIMESTAMP;
+                     logical.__isset.DATE || logical.__isset.TIMESTAMP || logical.__isset.DECIMAL;
   if (has_logical) {
     element.__set_logicalType(logical);
   }
@@ -472,6 +517,18 @@ EncodedChunk encode_column(const std::vector<ColumnPtr>& pieces, const engine::F
       return encode_chunk<TypeId::kFloat64>(pieces, field, optional, layout.physical, options);
     case TypeId::kString:
       return encode_chunk<TypeId::kString>(pieces, field, optional, layout.physical, options);
+    case TypeId::kDecimal: {
+      if (layout.physical == PhysicalType::INT64) {
+        return encode_chunk<TypeId::kDecimal>(pieces, field, optional, layout.physical, options);
+      }
+      EncodedChunk chunk = encode_chunk<TypeId::kString>(big_endian_decimals(pieces), field,
+                                                         optional, layout.physical, options);
+      // Byte order is not signed order: keep the null count, drop the bounds.
+      format::Statistics statistics;
+      statistics.__set_null_count(chunk.meta.statistics.null_count);
+      chunk.meta.__set_statistics(statistics);
+      return chunk;
+    }
   }
   throw InternalError("unhandled column type in the Parquet writer");
 }

@@ -1,5 +1,6 @@
 #include "storage/parquet/row_group_filter.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -13,12 +14,40 @@ using engine::TypeId;
 
 // Orders two non-null scalars of comparable types: numbers with numbers, strings with
 // strings, dates with dates, timestamps with timestamps, booleans with booleans.
+// A decimal against a decimal or an integer, exactly; against a float there is no exact
+// answer, and no answer means the row group is kept.
+std::optional<int> compare_exactly(const Scalar& a, const Scalar& b) {
+  auto unscaled = [](const Scalar& value, int& scale) -> std::optional<engine::int128> {
+    if (value.type().is_decimal()) {
+      scale = value.type().scale();
+      return value.as_decimal();
+    }
+    scale = 0;
+    return value.type().is_integer() ? std::optional<engine::int128>(value.as_int()) : std::nullopt;
+  };
+  int a_scale = 0;
+  int b_scale = 0;
+  std::optional<engine::int128> x = unscaled(a, a_scale);
+  std::optional<engine::int128> y = unscaled(b, b_scale);
+  int scale = std::max(a_scale, b_scale);
+  engine::int128 p = 0;
+  engine::int128 q = 0;
+  if (!x || !y || !engine::rescale_decimal(*x, a_scale, scale, engine::kMaxDecimalPrecision, p) ||
+      !engine::rescale_decimal(*y, b_scale, scale, engine::kMaxDecimalPrecision, q)) {
+    return std::nullopt;
+  }
+  return p < q ? -1 : (q < p ? 1 : 0);
+}
+
 std::optional<int> compare(const Scalar& a, const Scalar& b) {
   TypeId x = a.type().id();
   TypeId y = b.type().id();
   auto sign = [](auto u, auto v) { return u < v ? -1 : (v < u ? 1 : 0); };
   if (a.type().is_integer() && b.type().is_integer()) {
     return sign(a.as_int(), b.as_int());
+  }
+  if (a.type().is_decimal() || b.type().is_decimal()) {
+    return compare_exactly(a, b);
   }
   if (a.type().is_numeric() && b.type().is_numeric()) {
     return sign(a.as_double(), b.as_double());
