@@ -68,7 +68,7 @@ Table every_type(int64_t rows) {
   engine::ColumnBuilder b(DataType::boolean()), i32(DataType::int32()), i64(DataType::int64()),
       f(DataType::float64()), s(DataType::string()), d(DataType::date32()),
       t(DataType::timestamp("UTC")), naive(DataType::timestamp()), money(DataType::decimal(12, 2)),
-      wide(DataType::decimal(30, 5));
+      wide(DataType::decimal(30, 5)), cents(DataType::decimal(18, 2));
   for (int64_t r = 0; r < rows; ++r) {
     bool null = r % 7 == 3;
     null ? b.append_null() : b.append_bool(r % 3 == 0);
@@ -84,6 +84,7 @@ Table every_type(int64_t rows) {
     // INT64 and 16-byte BYTE_ARRAY decimals, negative ones included.
     null ? money.append_null() : money.append_decimal((r - 1000) * 2'537);
     wide.append_decimal(engine::int128{r - 1000} * engine::pow10_int128(24) + r);
+    cents.append_decimal((r - 1000) * 999'999'999'999LL);  // no NULLs: the bulk page path
   }
   return Table::from_columns({{"b", b.finish()},
                               {"i32", i32.finish()},
@@ -94,7 +95,8 @@ Table every_type(int64_t rows) {
                               {"t", t.finish()},
                               {"naive", naive.finish()},
                               {"money", money.finish()},
-                              {"wide", wide.finish()}});
+                              {"wide", wide.finish()},
+                              {"cents", cents.finish()}});
 }
 
 struct Variant {

@@ -273,6 +273,10 @@ EncodedChunk encode_chunk(const std::vector<ColumnPtr>& pieces, const engine::Fi
         if (use_dictionary) {
           auto first = row_indices.begin() + static_cast<std::ptrdiff_t>(base + start);
           indices.assign(first, first + static_cast<std::ptrdiff_t>(count));
+        } else if constexpr (kId == TypeId::kDecimal) {  // 128-bit values narrowed to T
+          for (int64_t row = start; row < start + count; ++row) {
+            append_raw(body, V::get(*piece, row));
+          }
         } else if constexpr (kFixedWidth) {
           const T* values = piece->template values<T>() + start;
           body.append(reinterpret_cast<const char*>(values),
