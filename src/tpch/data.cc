@@ -120,12 +120,16 @@ std::string phone(Random& random, int64_t nation) {
                      random.between(1000, 9999));
 }
 
-double money(Random& random, int64_t low_cents, int64_t high_cents) {
-  return static_cast<double>(random.between(low_cents, high_cents)) / 100.0;
+// Money, quantities and rates are decimal(15,2), as DuckDB's dbgen and most engines load
+// TPC-H; values are generated as exact cents.
+const DataType kMoney = DataType::decimal(15, 2);
+
+int64_t money_cents(Random& random, int64_t low_cents, int64_t high_cents) {
+  return random.between(low_cents, high_cents);
 }
 
-double retail_price(int64_t part) {
-  return static_cast<double>(90000 + ((part / 10) % 20001) + 100 * (part % 1000)) / 100.0;
+int64_t retail_price_cents(int64_t part) {
+  return 90000 + ((part / 10) % 20001) + 100 * (part % 1000);
 }
 
 // The four suppliers of a part (TPC-H 4.2.3, PS_SUPPKEY).
@@ -163,7 +167,7 @@ Table nation_table() {
 
 Table supplier_table(int64_t count, uint64_t seed) {
   ColumnBuilder key(DataType::int64()), name(DataType::string()), address(DataType::string()),
-      nation(DataType::int64()), phone_column(DataType::string()), balance(DataType::float64()),
+      nation(DataType::int64()), phone_column(DataType::string()), balance(kMoney),
       note(DataType::string());
   Random random(seed * 31 + 1);
   for (int64_t i = 1; i <= count; ++i) {
@@ -173,7 +177,7 @@ Table supplier_table(int64_t count, uint64_t seed) {
     address.append_string(comment(random, 10, 40));
     nation.append_int(nation_key);
     phone_column.append_string(phone(random, nation_key));
-    balance.append_double(money(random, -99999, 999999));
+    balance.append_decimal(money_cents(random, -99999, 999999));
     // A few suppliers carry the complaint text some TPC-H queries look for.
     note.append_string(random.between(0, 1999) == 0
                            ? "Customer Complaints " + comment(random, 10, 40)
@@ -190,7 +194,7 @@ Table supplier_table(int64_t count, uint64_t seed) {
 
 Table customer_table(int64_t count, uint64_t seed) {
   ColumnBuilder key(DataType::int64()), name(DataType::string()), address(DataType::string()),
-      nation(DataType::int64()), phone_column(DataType::string()), balance(DataType::float64()),
+      nation(DataType::int64()), phone_column(DataType::string()), balance(kMoney),
       segment(DataType::string()), note(DataType::string());
   Random random(seed * 37 + 2);
   for (int64_t i = 1; i <= count; ++i) {
@@ -200,7 +204,7 @@ Table customer_table(int64_t count, uint64_t seed) {
     address.append_string(comment(random, 10, 40));
     nation.append_int(nation_key);
     phone_column.append_string(phone(random, nation_key));
-    balance.append_double(money(random, -99999, 999999));
+    balance.append_decimal(money_cents(random, -99999, 999999));
     segment.append_string(random.pick(kSegments));
     note.append_string(comment(random, 29, 116));
   }
@@ -217,7 +221,7 @@ Table customer_table(int64_t count, uint64_t seed) {
 Table part_table(int64_t count, uint64_t seed) {
   ColumnBuilder key(DataType::int64()), name(DataType::string()), mfgr(DataType::string()),
       brand(DataType::string()), type(DataType::string()), size(DataType::int64()),
-      container(DataType::string()), price(DataType::float64()), note(DataType::string());
+      container(DataType::string()), price(kMoney), note(DataType::string());
   Random random(seed * 41 + 3);
   for (int64_t i = 1; i <= count; ++i) {
     std::string words;
@@ -234,7 +238,7 @@ Table part_table(int64_t count, uint64_t seed) {
     size.append_int(random.between(1, 50));
     container.append_string(
         fmt::format("{} {}", random.pick(kContainerSize), random.pick(kContainerKind)));
-    price.append_double(retail_price(i));
+    price.append_decimal(retail_price_cents(i));
     note.append_string(comment(random, 5, 22));
   }
   return Table::from_columns({{"p_partkey", key.finish()},
@@ -250,14 +254,14 @@ Table part_table(int64_t count, uint64_t seed) {
 
 Table partsupp_table(int64_t parts, int64_t suppliers, uint64_t seed) {
   ColumnBuilder part(DataType::int64()), supplier(DataType::int64()), quantity(DataType::int64()),
-      cost(DataType::float64()), note(DataType::string());
+      cost(kMoney), note(DataType::string());
   Random random(seed * 43 + 4);
   for (int64_t p = 1; p <= parts; ++p) {
     for (int64_t i = 0; i < 4; ++i) {
       part.append_int(p);
       supplier.append_int(part_supplier(p, i, suppliers));
       quantity.append_int(random.between(1, 9999));
-      cost.append_double(money(random, 100, 100000));
+      cost.append_decimal(money_cents(random, 100, 100000));
       note.append_string(comment(random, 49, 198));
     }
   }
@@ -282,19 +286,19 @@ OrderChunk order_chunk(int64_t first, int64_t last, int64_t customers, int64_t p
   Random random(seed * 1'000'003 + static_cast<uint64_t>(first));
   int64_t count = last - first + 1;
   ColumnBuilder o_key(DataType::int64(), count), o_cust(DataType::int64(), count),
-      o_status(DataType::string(), count), o_total(DataType::float64(), count),
+      o_status(DataType::string(), count), o_total(kMoney, count),
       o_date(DataType::date32(), count), o_priority(DataType::string(), count),
       o_clerk(DataType::string(), count), o_ship(DataType::int64(), count),
       o_comment(DataType::string(), count);
   int64_t lines_hint = count * 4;
   ColumnBuilder l_order(DataType::int64(), lines_hint), l_part(DataType::int64(), lines_hint),
       l_supp(DataType::int64(), lines_hint), l_number(DataType::int64(), lines_hint),
-      l_quantity(DataType::float64(), lines_hint), l_price(DataType::float64(), lines_hint),
-      l_discount(DataType::float64(), lines_hint), l_tax(DataType::float64(), lines_hint),
-      l_return(DataType::string(), lines_hint), l_status(DataType::string(), lines_hint),
-      l_ship(DataType::date32(), lines_hint), l_commit(DataType::date32(), lines_hint),
-      l_receipt(DataType::date32(), lines_hint), l_instruct(DataType::string(), lines_hint),
-      l_mode(DataType::string(), lines_hint), l_comment(DataType::string(), lines_hint);
+      l_quantity(kMoney, lines_hint), l_price(kMoney, lines_hint), l_discount(kMoney, lines_hint),
+      l_tax(kMoney, lines_hint), l_return(DataType::string(), lines_hint),
+      l_status(DataType::string(), lines_hint), l_ship(DataType::date32(), lines_hint),
+      l_commit(DataType::date32(), lines_hint), l_receipt(DataType::date32(), lines_hint),
+      l_instruct(DataType::string(), lines_hint), l_mode(DataType::string(), lines_hint),
+      l_comment(DataType::string(), lines_hint);
   for (int64_t index = first; index <= last; ++index) {
     // Order keys are sparse, as in TPC-H: 8 used out of every 32.
     int64_t key = (index - 1) / 8 * 32 + (index - 1) % 8 + 1;
@@ -304,29 +308,29 @@ OrderChunk order_chunk(int64_t first, int64_t last, int64_t customers, int64_t p
     }
     int32_t date = static_cast<int32_t>(random.between(kStartDate, kEndDate - 151));
     int64_t lines = random.between(1, 7);
-    double total = 0;
+    int64_t total = 0;  // at scale 6: cents times (100 + tax) times (100 - discount)
     int open = 0;
     for (int64_t line = 1; line <= lines; ++line) {
       int64_t part = random.between(1, parts);
       int64_t supplier = part_supplier(part, random.between(0, 3), suppliers);
       int64_t quantity = random.between(1, 50);
-      double price = static_cast<double>(quantity) * retail_price(part);
-      double discount = static_cast<double>(random.between(0, 10)) / 100.0;
-      double tax = static_cast<double>(random.between(0, 8)) / 100.0;
+      int64_t price = quantity * retail_price_cents(part);
+      int64_t discount = random.between(0, 10);  // hundredths
+      int64_t tax = random.between(0, 8);
       int32_t ship = date + static_cast<int32_t>(random.between(1, 121));
       int32_t commit = date + static_cast<int32_t>(random.between(30, 90));
       int32_t receipt = ship + static_cast<int32_t>(random.between(1, 30));
       bool shipped = ship <= kCurrentDate;
       open += shipped ? 0 : 1;
-      total += price * (1 + tax) * (1 - discount);
+      total += price * (100 + tax) * (100 - discount);
       l_order.append_int(key);
       l_part.append_int(part);
       l_supp.append_int(supplier);
       l_number.append_int(line);
-      l_quantity.append_double(static_cast<double>(quantity));
-      l_price.append_double(price);
-      l_discount.append_double(discount);
-      l_tax.append_double(tax);
+      l_quantity.append_decimal(quantity * 100);
+      l_price.append_decimal(price);
+      l_discount.append_decimal(discount);
+      l_tax.append_decimal(tax);
       l_return.append_string(receipt <= kCurrentDate ? (random.between(0, 1) ? "R" : "A") : "N");
       l_status.append_string(shipped ? "F" : "O");
       l_ship.append_int(ship);
@@ -339,7 +343,7 @@ OrderChunk order_chunk(int64_t first, int64_t last, int64_t customers, int64_t p
     o_key.append_int(key);
     o_cust.append_int(customer);
     o_status.append_string(open == 0 ? "F" : open == lines ? "O" : "P");
-    o_total.append_double(std::round(total * 100) / 100);
+    o_total.append_decimal((total + 5'000) / 10'000);  // to cents, half up (total >= 0)
     o_date.append_int(date);
     o_priority.append_string(random.pick(kPriorities));
     o_clerk.append_string(fmt::format("Clerk#{:09}", random.between(1, clerks)));
@@ -393,7 +397,7 @@ Tables generate(const GenerateOptions& options) {
   auto order_schema = schema_of({{"o_orderkey", DataType::int64()},
                                  {"o_custkey", DataType::int64()},
                                  {"o_orderstatus", DataType::string()},
-                                 {"o_totalprice", DataType::float64()},
+                                 {"o_totalprice", kMoney},
                                  {"o_orderdate", DataType::date32()},
                                  {"o_orderpriority", DataType::string()},
                                  {"o_clerk", DataType::string()},
@@ -403,10 +407,10 @@ Tables generate(const GenerateOptions& options) {
                                 {"l_partkey", DataType::int64()},
                                 {"l_suppkey", DataType::int64()},
                                 {"l_linenumber", DataType::int64()},
-                                {"l_quantity", DataType::float64()},
-                                {"l_extendedprice", DataType::float64()},
-                                {"l_discount", DataType::float64()},
-                                {"l_tax", DataType::float64()},
+                                {"l_quantity", kMoney},
+                                {"l_extendedprice", kMoney},
+                                {"l_discount", kMoney},
+                                {"l_tax", kMoney},
                                 {"l_returnflag", DataType::string()},
                                 {"l_linestatus", DataType::string()},
                                 {"l_shipdate", DataType::date32()},
@@ -466,11 +470,7 @@ void write_tbl(const Tables& tables, const std::filesystem::path& directory) {
         for (int64_t row = 0; row < batch.num_rows(); ++row) {
           line.clear();
           for (const engine::ColumnPtr& column : batch.columns()) {
-            if (column->type().id() == engine::TypeId::kFloat64) {
-              line += fmt::format("{:.2f}", column->values<double>()[row]);
-            } else {
-              line += column->scalar(row).to_display();
-            }
+            line += column->scalar(row).to_display();
             line += '|';
           }
           line += '\n';

@@ -35,10 +35,11 @@ void SqliteOracle::load(const std::string& name, const engine::Table& table) {
   std::string columns;
   std::string placeholders;
   for (const engine::Field& field : table.schema()->fields()) {
-    std::string type = field.type.id() == TypeId::kFloat64  ? "REAL"
-                       : field.type.id() == TypeId::kString ? "TEXT"
-                       : field.type.id() == TypeId::kDate32 ? "TEXT"
-                                                            : "INTEGER";
+    // SQLite has no exact decimal: decimals are compared as REAL within the tolerance.
+    std::string type = field.type.id() == TypeId::kFloat64 || field.type.is_decimal() ? "REAL"
+                       : field.type.id() == TypeId::kString                           ? "TEXT"
+                       : field.type.id() == TypeId::kDate32                           ? "TEXT"
+                                                                                      : "INTEGER";
     columns += (columns.empty() ? "" : ", ") + field.name + " " + type;
     placeholders += placeholders.empty() ? "?" : ", ?";
   }
@@ -59,6 +60,9 @@ void SqliteOracle::load(const std::string& name, const engine::Table& table) {
       switch (column.type().id()) {
         case TypeId::kFloat64:
           sqlite3_bind_double(statement, index, column.values<double>()[row]);
+          break;
+        case TypeId::kDecimal:
+          sqlite3_bind_double(statement, index, column.scalar(row).as_double());
           break;
         case TypeId::kString: {
           std::string_view text = column.string_value(row);

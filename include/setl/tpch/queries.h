@@ -3,7 +3,8 @@
 // queries as SQL text for the engines they are checked against.
 //
 // They run over any data with the specification's column names and types (keys int64 or
-// int32, dates as date, money and quantities as float64, flags and names as string):
+// int32, dates as date, money, quantities and rates as decimal (generate() makes them
+// decimal(15,2)) or float64, flags and names as string):
 // tables from setl::tpch::generate(), or scans of files from any connector —
 //
 //   auto lineitem =
