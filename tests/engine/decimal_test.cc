@@ -106,6 +106,10 @@ TEST(Decimal, ArithmeticIsExactWithTypesThatHoldTheResult) {
   EXPECT_EQ(type_of(table, "price * rate"), DataType::decimal(19, 4));
   EXPECT_EQ(type_of(table, "price * (1 - rate)"), DataType::decimal(20, 4));
   EXPECT_EQ(type_of(table, "price + 1"), DataType::decimal(16, 2));
+  // Constants fold first: 1 - 0.05 is the constant 0.95, met as written.
+  EXPECT_EQ(type_of(table, "price * (1 - 0.05)"), DataType::decimal(17, 4));
+  EXPECT_THAT(eval(table, "price * (1 - 0.05)"),
+              ElementsAre("18.9905", "0.0950", "null", "-3.3250", "950000.0000"));
   EXPECT_EQ(type_of(table, "price / 2"), DataType::float64());
   EXPECT_EQ(type_of(table, "price + cast(1.5 as float64) * rate"), DataType::decimal(17, 3));
   EXPECT_THAT(eval(table, "price * (1 - rate)"),

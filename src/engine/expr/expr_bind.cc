@@ -21,6 +21,25 @@ std::string arity_text(const FunctionInfo& info) {
          " argument(s)";
 }
 
+// A call of constants is computed once, here (every function is deterministic): `1 - 0.05`
+// becomes the constant 0.95, which a decimal then meets as written.
+BoundExpr fold_constant(BoundExpr call) {
+  std::vector<Datum> args;
+  for (const BoundExpr& arg : call.args) {
+    if (arg.kind != ExprKind::kLiteral) {
+      return call;
+    }
+    args.push_back(Datum{nullptr, arg.literal});
+  }
+  Datum value = call.function->kernel(call, args, 1);
+  BoundExpr literal;
+  literal.kind = ExprKind::kLiteral;
+  literal.type = call.type;
+  literal.literal = value.is_scalar() ? value.scalar : value.column->scalar(0);
+  literal.text = call.text;
+  return literal;
+}
+
 BoundExpr bind_call(const Expr& expr, const Schema& schema) {
   const FunctionRegistry& registry = FunctionRegistry::instance();
   const ScalarFunction* function = registry.scalar(expr.name());
@@ -50,7 +69,7 @@ BoundExpr bind_call(const Expr& expr, const Schema& schema) {
   }
   CallBinding binding(expr, bound);
   bound.type = function->type_rule(binding);
-  return bound;
+  return fold_constant(std::move(bound));
 }
 
 BoundExpr bind_node(const Expr& expr, const Schema& schema) {
