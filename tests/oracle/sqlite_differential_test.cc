@@ -1,8 +1,10 @@
 // Differential tests: random tables (seeded) and random queries — filters, projections,
 // aggregates, joins, sorts, distinct — run on setlpp and on SQLite; results must agree
 // (unordered unless the query orders; floats within a relative 1e-9).
+#include <cstdlib>
 #include <random>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "setl/engine/builder.h"
@@ -47,7 +49,8 @@ class Generator {
 
   Table t1(int rows) {
     ColumnBuilder id(DataType::int64()), k(DataType::int64()), a(DataType::int64()),
-        b(DataType::float64()), g(DataType::string()), s(DataType::string());
+        b(DataType::float64()), g(DataType::string()), s(DataType::string()),
+        m(DataType::decimal(10, 2));
     static const char* kCities[] = {"NYC", "LA", "SF", "Zürich", "東京", ""};
     static const char* kWords[] = {"apple", "banana", "cherry", "añejo",
                                    "b_x",   "a%b",    "zebra",  "Apple"};
@@ -58,13 +61,15 @@ class Generator {
       chance(15) ? b.append_null() : b.append_double((pick(2001) - 1000) / 8.0);
       chance(10) ? g.append_null() : g.append_string(kCities[pick(6)]);
       chance(10) ? s.append_null() : s.append_string(kWords[pick(8)]);
+      chance(10) ? m.append_null() : m.append_decimal(pick(20001) - 10000);  // cents
     }
     return Table::from_columns({{"id", id.finish()},
                                 {"k", k.finish()},
                                 {"a", a.finish()},
                                 {"b", b.finish()},
                                 {"g", g.finish()},
-                                {"s", s.finish()}})
+                                {"s", s.finish()},
+                                {"m", m.finish()}})
         .rechunk(64);
   }
 
@@ -140,6 +145,31 @@ class Generator {
     }
   }
 
+  // Exact decimals here, REAL in SQLite: results agree within the float tolerance.
+  Text decimal_constant() {
+    int cents = pick(2001) - 1000;
+    return same(fmt::format("{}{}.{:02}", cents < 0 ? "-" : "", std::abs(cents) / 100,
+                            std::abs(cents) % 100));
+  }
+
+  Text decimal_expr(int depth) {
+    if (depth <= 0 || chance(35)) {
+      return chance(70) ? same("m") : decimal_constant();
+    }
+    switch (pick(5)) {
+      case 0:
+        return wrap("(", decimal_expr(depth - 1), " + ", decimal_expr(depth - 1), ")");
+      case 1:
+        return wrap("(", decimal_expr(depth - 1), " - ", decimal_constant(), ")");
+      case 2:
+        return wrap("(", decimal_expr(depth - 1), " * ", same(std::to_string(pick(5) - 2)), ")");
+      case 3:
+        return wrap("(", decimal_expr(depth - 1), " * ", int_expr(depth - 1), ")");
+      default:
+        return wrap("abs(", decimal_expr(depth - 1), "", same(""), ")");
+    }
+  }
+
   Text string_expr(int depth) {
     if (depth <= 0 || chance(40)) {
       return pick(2) ? same("g") : same("s");
@@ -163,7 +193,9 @@ class Generator {
     static const char* kOps[] = {"=", "<>", "<", "<=", ">", ">="};
     const char* op = kOps[pick(6)];
     std::string middle = std::string(" ") + op + " ";
-    switch (pick(3)) {
+    switch (pick(4)) {
+      case 3:  // a stored decimal against a constant or an integer: exact in both engines
+        return wrap("(m", same(""), middle.c_str(), pick(2) ? decimal_constant() : same("a"), ")");
       case 0:
         return wrap("(", int_expr(depth), middle.c_str(), int_expr(depth), ")");
       case 1:
@@ -272,15 +304,16 @@ TEST_F(SqliteDifferential, RandomQueriesAgreeWithSqlite) {
           Text f = gen.float_expr(2);
           Text s = gen.string_expr(2);
           Text b = gen.bool_expr(1);
+          Text d = gen.decimal_expr(2);
           std::string sql = "SELECT id, " + i.sql + ", " + f.sql + ", " + s.sql + ", " + b.sql +
-                            " FROM t1 WHERE " + where.sql;
+                            ", " + d.sql + " FROM t1 WHERE " + where.sql;
           check(
               sql,
               [&] {
                 return t1.filter(parse_expr(where.setl))
                     .select({col("id"), parse_expr(i.setl).alias("i"),
                              parse_expr(f.setl).alias("f"), parse_expr(s.setl).alias("s"),
-                             parse_expr(b.setl).alias("b")});
+                             parse_expr(b.setl).alias("b"), parse_expr(d.setl).alias("d")});
               },
               false);
           check(
@@ -290,7 +323,7 @@ TEST_F(SqliteDifferential, RandomQueriesAgreeWithSqlite) {
                     .filter(parse_expr(where.setl))
                     .select({col("id"), parse_expr(i.setl).alias("i"),
                              parse_expr(f.setl).alias("f"), parse_expr(s.setl).alias("s"),
-                             parse_expr(b.setl).alias("b")})
+                             parse_expr(b.setl).alias("b"), parse_expr(d.setl).alias("d")})
                     .collect();
               },
               false);
@@ -338,7 +371,7 @@ TEST_F(SqliteDifferential, RandomQueriesAgreeWithSqlite) {
         }
         case 3: {  // whole-table aggregate of an expression
           Text where = gen.bool_expr(2);
-          Text value = gen.int_expr(2);
+          Text value = gen.pick(2) ? gen.int_expr(2) : gen.decimal_expr(2);
           std::string sql = "SELECT count(*), sum(" + value.sql + "), min(" + value.sql +
                             "), max(" + value.sql + ") FROM t1 WHERE " + where.sql;
           check(
