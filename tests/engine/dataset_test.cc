@@ -19,8 +19,14 @@ struct Country {
   bool eu = false;
   setl::engine::Date joined;
 };
+struct Invoice {
+  int64_t id = 0;
+  setl::engine::Decimal<15, 2> amount;
+  std::optional<setl::engine::Decimal<38, 4>> fee;
+};
 }  // namespace census
 
+SETL_SCHEMA(census::Invoice, id, amount, fee)
 SETL_SCHEMA(census::Citizen, name, age, city)
 SETL_SCHEMA(census::Country, code, area, eu, joined)
 
@@ -104,6 +110,42 @@ class Adults : public workflow::Factory<int64_t> {
   workflow::Delivery<Dataset<Citizen>> citizens{this};
   int64_t process() override { return citizens->filter("age >= 18").size(); }
 };
+
+TEST(Dataset, DecimalFieldsAreExactBothWays) {
+  using Money = Decimal<15, 2>;
+  using Fee = Decimal<38, 4>;
+  EXPECT_EQ(Dataset<census::Invoice>::schema()->to_string(),
+            "id: int64 not null, amount: decimal(15,2) not null, fee: decimal(38,4)");
+  std::vector<census::Invoice> rows = {{1, Money::parse("19.99"), Fee::parse("0.0001")},
+                                       {2, Money::parse("-0.05"), std::nullopt}};
+  Dataset<census::Invoice> invoices = Dataset<census::Invoice>::from(rows);
+  EXPECT_EQ(invoices.table().aggregate({fn::sum(col("amount")).alias("s")}).at(0, "s").to_display(),
+            "19.94");
+  std::vector<census::Invoice> back(invoices.begin(), invoices.end());
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].amount, Money::parse("19.99"));
+  EXPECT_EQ(back[0].fee->to_string(), "0.0001");
+  EXPECT_FALSE(back[1].fee.has_value());
+  EXPECT_LT(back[1].amount, back[0].amount);
+  EXPECT_DOUBLE_EQ(back[1].amount.to_double(), -0.05);
+  EXPECT_THROW(Money::parse("1e20"), ParseError);
+
+  // Integer and narrower decimal columns convert; a value that does not fit is an error.
+  Table narrow =
+      Table::from_columns({{"id", testing::int32s({7})},
+                           {"amount", testing::int64s({12})},
+                           {"fee", testing::decimals(DataType::decimal(5, 1), {"0.5"})}});
+  Dataset<census::Invoice> converted(narrow);
+  census::Invoice first = *converted.begin();
+  EXPECT_EQ(first.amount.to_string(), "12.00");
+  EXPECT_EQ(first.fee->to_string(), "0.5000");
+  Table wide = Table::from_columns(
+      {{"id", testing::int64s({1})},
+       {"amount", testing::decimals(DataType::decimal(20, 2), {"123456789012345678.00"})},
+       {"fee", testing::decimals(DataType::decimal(5, 1), {"0.5"})}});
+  EXPECT_THAT(message_of<ParseError>([&] { return Dataset<census::Invoice>(wide); }),
+              HasSubstr("to decimal(15,2)"));
+}
 
 TEST(Dataset, FlowsThroughTheDispatcherByItsRowType) {
   workflow::Pipeline pipeline;

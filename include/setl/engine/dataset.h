@@ -7,9 +7,11 @@
 // SchemaError listing every missing or mistyped column), builds from std::vector<Citizen>,
 // iterates as Citizen values, and converts back to the untyped Table. Field types:
 // bool, int32_t, int64_t, double, std::string, setl::engine::Date, setl::engine::Timestamp,
-// and std::optional of any of them for nullable columns.
+// setl::engine::Decimal<P, S> (decimal(P,S) columns; integer and other decimal columns
+// convert when every value fits), and std::optional of any of them for nullable columns.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +23,7 @@
 #include "setl/core/error.h"
 #include "setl/core/type_name.h"
 #include "setl/engine/builder.h"
+#include "setl/engine/decimal.h"
 #include "setl/engine/table.h"
 
 namespace setl::engine {
@@ -34,6 +37,31 @@ struct Date {
 struct Timestamp {
   int64_t micros = 0;
   friend bool operator==(const Timestamp&, const Timestamp&) = default;
+};
+
+/// An exact decimal(Precision, Scale) value: `unscaled` / 10^Scale.
+///
+///   Decimal<15, 2> price = Decimal<15, 2>::parse("19.99");   // price.unscaled == 1999
+template <int Precision, int Scale>
+struct Decimal {
+  static_assert(Precision >= 1 && Precision <= kMaxDecimalPrecision && Scale >= 0 &&
+                    Scale <= Precision,
+                "Decimal<P, S> needs 1 <= P <= 38 and 0 <= S <= P");
+  int128 unscaled = 0;
+
+  /// Throws: ParseError when `text` is not a number of at most Precision digits.
+  static Decimal parse(std::string_view text) {
+    Decimal value;
+    if (!parse_decimal(text, Precision, Scale, value.unscaled)) {
+      throw ParseError("'" + std::string(text) + "' is not a decimal(" + std::to_string(Precision) +
+                       "," + std::to_string(Scale) + ")");
+    }
+    return value;
+  }
+  std::string to_string() const { return format_decimal(unscaled, Scale); }
+  double to_double() const { return decimal_to_double(unscaled, Scale); }
+  friend bool operator==(const Decimal&, const Decimal&) = default;
+  friend auto operator<=>(const Decimal& a, const Decimal& b) { return a.unscaled <=> b.unscaled; }
 };
 
 /// Maps a C++ field type to its column type and moves values in and out of columns.
@@ -88,6 +116,17 @@ struct ColumnTraits<Timestamp> {
     return {column.values<int64_t>()[row]};
   }
   static void append(ColumnBuilder& builder, Timestamp value) { builder.append_int(value.micros); }
+};
+
+template <int Precision, int Scale>
+struct ColumnTraits<Decimal<Precision, Scale>> {
+  static DataType type() { return DataType::decimal(Precision, Scale); }
+  static Decimal<Precision, Scale> read(const Column& column, int64_t row) {
+    return {column.values<int128>()[row]};
+  }
+  static void append(ColumnBuilder& builder, Decimal<Precision, Scale> value) {
+    builder.append_decimal(value.unscaled);
+  }
 };
 
 namespace detail {
@@ -147,7 +186,8 @@ class [[nodiscard]] Dataset {
   Dataset() : table_(Table::empty(schema())) {}
 
   /// Views `table` as rows of T: the declared columns, in declared order (other columns
-  /// are dropped; int32 columns widen to int64 fields).
+  /// are dropped; int32 columns widen to int64 fields, integer and decimal columns convert
+  /// to Decimal fields, and a value that does not fit throws ParseError naming it).
   /// Throws: SchemaError listing every missing or mistyped column and every NULL in a
   /// non-optional field's column.
   explicit Dataset(const Table& table) : table_(conform(table)) {}
@@ -300,7 +340,10 @@ class [[nodiscard]] Dataset {
       const Field& actual = table.schema()->field(*index);
       if (actual.type == field.type) {
         columns.push_back(col(field.name));
-      } else if (actual.type.id() == TypeId::kInt32 && field.type.id() == TypeId::kInt64) {
+      } else if ((actual.type.id() == TypeId::kInt32 && field.type.id() == TypeId::kInt64) ||
+                 (field.type.is_decimal() &&
+                  (actual.type.is_decimal() || actual.type.is_integer()))) {
+        // Exact or an error naming the value: a decimal that does not fit fails the cast.
         columns.push_back(col(field.name).cast(field.type).alias(field.name));
       } else {
         problems += "\n  - column \"" + field.name + "\" is " + actual.type.to_string() +
