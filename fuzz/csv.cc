@@ -1,5 +1,6 @@
 // CSV reader: inference, strict and permissive parsing, over parallel byte ranges. The
-// first byte picks options, so delimiters, quotes and escapes vary too.
+// first byte picks options, so delimiters, quotes and escapes vary too, and whether the
+// columns are read again as decimals.
 #include "fuzz_support.h"
 #include "setl/storage/csv_connector.h"
 
@@ -30,6 +31,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (again.num_rows() != table.num_rows()) {
         std::abort();
       }
+    }
+    // Every column read as a decimal: hostile digits, exponents and lengths.
+    if ((flags & 32) != 0) {
+      std::vector<setl::engine::Field> fields;
+      for (const setl::engine::Field& field : table.schema()->fields()) {
+        fields.push_back({field.name, setl::engine::DataType::decimal(20, 3), true});
+      }
+      setl::storage::CsvOptions decimals = options;
+      decimals.permissive = true;
+      decimals.schema = std::make_shared<setl::engine::Schema>(std::move(fields));
+      (void)setl::storage::make_connector<setl::storage::CsvConnector>(path, decimals)->read();
     }
   });
   return 0;

@@ -16,6 +16,8 @@ const setl::engine::Table& sample() {
       {"b", Column::constant(Scalar::boolean(true), 3)},
       {"d", Column::constant(Scalar::date32(19000), 3)},
       {"n", Column::constant(Scalar::null(setl::engine::DataType::int64()), 3)},
+      // A decimal near its precision's limit, so arithmetic reaches the overflow checks.
+      {"m", Column::constant(Scalar::decimal(setl::engine::pow10_int128(37) * 9 + 1, 38, 2), 3)},
   });
   return table;
 }
