@@ -41,6 +41,16 @@ bool is_valid_row(const BufferPtr& validity, int64_t row) {
   return validity == nullptr || get_bit(validity->data(), row);
 }
 
+// `validity` with the rows whose divisor is 0 cleared: x / 0 and x % 0 are NULL.
+template <class T>
+BufferPtr null_where_zero(const BufferPtr& validity, const Values<T>& divisor, int64_t rows) {
+  BufferPtr out = Buffer::allocate(static_cast<size_t>((rows + 7) / 8));
+  for (int64_t i = 0; i < rows; ++i) {
+    set_bit(out->mutable_data(), i, is_valid_row(validity, i) && divisor[i] != 0);
+  }
+  return out;
+}
+
 [[noreturn]] void overflow(const char* operation, int64_t x, int64_t y) {
   throw SchemaError(std::string("integer overflow in ") + std::to_string(x) + " " + operation +
                     " " + std::to_string(y) + "; cast to float64 for larger values");
@@ -111,11 +121,7 @@ Datum int_arithmetic(Op op, const Datum& a, const Datum& b, int64_t rows) {
         return p % q;
       });
       if (any_zero) {
-        BufferPtr with_zero = Buffer::allocate(static_cast<size_t>((rows + 7) / 8));
-        for (int64_t i = 0; i < rows; ++i) {
-          set_bit(with_zero->mutable_data(), i, is_valid_row(validity, i) && y[i] != 0);
-        }
-        validity = with_zero;
+        validity = null_where_zero(validity, y, rows);
       }
       break;
     }
@@ -172,11 +178,7 @@ Datum float_arithmetic(Op op, const Datum& a, const Datum& b, int64_t rows) {
         any_zero = y[i] == 0 && is_valid_row(validity, i);
       }
       if (any_zero) {
-        BufferPtr with_zero = Buffer::allocate(static_cast<size_t>((rows + 7) / 8));
-        for (int64_t i = 0; i < rows; ++i) {
-          set_bit(with_zero->mutable_data(), i, is_valid_row(validity, i) && y[i] != 0);
-        }
-        validity = with_zero;
+        validity = null_where_zero(validity, y, rows);
       }
       break;
     }
@@ -237,11 +239,7 @@ Datum decimal_arithmetic(Op op, const DataType& type, const Datum& a, const Datu
         return q == 0 ? int128{0} : p % q;
       });
       if (any_zero) {
-        BufferPtr with_zero = Buffer::allocate(static_cast<size_t>((rows + 7) / 8));
-        for (int64_t i = 0; i < rows; ++i) {
-          set_bit(with_zero->mutable_data(), i, is_valid_row(validity, i) && y[i] != 0);
-        }
-        validity = with_zero;
+        validity = null_where_zero(validity, y, rows);
       }
       break;
     }
