@@ -197,9 +197,10 @@ TEST(ParquetConnector, RoundTripsEmptyTablesAllNullColumnsAndZones) {
 TEST(ParquetConnector, StatisticsSkipRowGroupsAndProjectionReadsOnlyNeededChunks) {
   testing::TempDir dir;
   engine::ColumnBuilder id(DataType::int64()), day(DataType::date32()), name(DataType::string()),
-      maybe(DataType::float64());
+      maybe(DataType::float64()), price(DataType::decimal(12, 2));
   for (int64_t r = 0; r < 10'000; ++r) {
     id.append_int(r);
+    price.append_decimal(r);  // r cents: 0.00 to 99.99
     day.append_int(static_cast<int32_t>(18000 + r / 1000));
     name.append_string("name-" + std::to_string(r / 1000));
     r < 1000 ? maybe.append_null() : maybe.append_double(static_cast<double>(r));
@@ -207,7 +208,8 @@ TEST(ParquetConnector, StatisticsSkipRowGroupsAndProjectionReadsOnlyNeededChunks
   Table table = Table::from_columns({{"id", id.finish()},
                                      {"day", day.finish()},
                                      {"name", name.finish()},
-                                     {"maybe", maybe.finish()}});
+                                     {"maybe", maybe.finish()},
+                                     {"price", price.finish()}});
   auto connector = make_connector<ParquetConnector>(dir.path() / "t.parquet",
                                                     ParquetOptions{.row_group_rows = 1000});
   connector->write(table, SaveMode::kOverwrite);
@@ -232,6 +234,11 @@ TEST(ParquetConnector, StatisticsSkipRowGroupsAndProjectionReadsOnlyNeededChunks
   expect_pruned("maybe is not null and id < 3000", 2);
   expect_pruned("id != 5", 10);
   expect_pruned("id + 1 > 9000", 10);  // not understood: nothing skipped, still correct
+  // Decimal bounds against constants as written, exactly at the row group's edges.
+  expect_pruned("price >= 95.00", 1);
+  expect_pruned("price between 0.05 and 9.99", 1);
+  expect_pruned("price = 10", 1);
+  expect_pruned("price < 10.001", 2);
 
   int64_t all_bytes =
       connector->scan({{"id", "day", "name", "maybe"}, std::nullopt}).stats.bytes_read;

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <string>
+
+#include <fmt/format.h>
 
 namespace setl::storage::parquet {
 namespace {
@@ -14,16 +17,30 @@ using engine::TypeId;
 
 // Orders two non-null scalars of comparable types: numbers with numbers, strings with
 // strings, dates with dates, timestamps with timestamps, booleans with booleans.
-// A decimal against a decimal or an integer, exactly; against a float there is no exact
-// answer, and no answer means the row group is kept.
+// A decimal against a decimal, an integer or a float constant as written (0.05 is 5 at
+// scale 2), exactly; no answer (a float such as 1e-300) keeps the row group.
 std::optional<int> compare_exactly(const Scalar& a, const Scalar& b) {
   auto unscaled = [](const Scalar& value, int& scale) -> std::optional<engine::int128> {
+    scale = 0;
     if (value.type().is_decimal()) {
       scale = value.type().scale();
       return value.as_decimal();
     }
-    scale = 0;
-    return value.type().is_integer() ? std::optional<engine::int128>(value.as_int()) : std::nullopt;
+    if (value.type().is_integer()) {
+      return value.as_int();
+    }
+    std::string text = fmt::format("{}", value.as_double());
+    if (text.find_first_not_of("-0123456789.") != std::string::npos) {
+      return std::nullopt;
+    }
+    size_t point = text.find('.');
+    scale = point == std::string::npos ? 0 : static_cast<int>(text.size() - point - 1);
+    engine::int128 result = 0;
+    if (scale > engine::kMaxDecimalPrecision ||
+        !engine::parse_decimal(text, engine::kMaxDecimalPrecision, scale, result)) {
+      return std::nullopt;
+    }
+    return result;
   };
   int a_scale = 0;
   int b_scale = 0;
@@ -46,7 +63,8 @@ std::optional<int> compare(const Scalar& a, const Scalar& b) {
   if (a.type().is_integer() && b.type().is_integer()) {
     return sign(a.as_int(), b.as_int());
   }
-  if (a.type().is_decimal() || b.type().is_decimal()) {
+  if ((a.type().is_decimal() || b.type().is_decimal()) && a.type().is_numeric() &&
+      b.type().is_numeric() && !a.is_null() && !b.is_null()) {
     return compare_exactly(a, b);
   }
   if (a.type().is_numeric() && b.type().is_numeric()) {
