@@ -16,6 +16,8 @@ constexpr int64_t kChunkRows = 64 * 1024;
 // Below this many build rows one partition is built on the calling thread.
 constexpr int64_t kPartitionedBuildRows = 32 * 1024;
 constexpr int kPartitionBits = 4;
+// Packed keys of at most this many bits get a bitmap of the build keys (at most 1 MiB).
+constexpr int kMaxBitmapBits = 23;
 
 bool integer_backed(const DataType& type) {
   switch (type.id()) {
@@ -114,6 +116,16 @@ std::unique_ptr<PackedKeyTable> PackedKeyTable::try_build(const std::vector<Colu
     }
   });
 
+  if (bits <= kMaxBitmapBits) {
+    table->present_.assign((size_t{1} << bits) / 64 + 1, 0);
+    for (int64_t row = 0; row < rows; ++row) {
+      uint64_t key = words[static_cast<size_t>(row)];
+      if (usable[static_cast<size_t>(row)]) {
+        table->present_[key >> 6] |= uint64_t{1} << (key & 63);
+      }
+    }
+  }
+
   table->partition_bits_ = rows >= kPartitionedBuildRows ? kPartitionBits : 0;
   size_t partitions = size_t{1} << table->partition_bits_;
   // Build rows of each partition, in row order (a counting sort by partition).
@@ -191,22 +203,33 @@ void PackedKeyTable::find(const std::vector<ColumnPtr>& keys, int64_t rows,
   std::vector<uint64_t> packed(count);
   std::vector<uint8_t> usable(count);
   pack(keys, 0, rows, packed.data(), usable.data());
-  // Every row's home slot first, so that the probe loop can prefetch the slots a few rows
-  // ahead: a table larger than the cache makes each probe a memory access otherwise.
-  std::vector<size_t> homes(count);
+  // The rows that may match: with a bitmap of the build keys most misses stop here, one
+  // bit test each, without hashing or touching the table (a selective join's probe is
+  // mostly misses, whose branches would otherwise mispredict).
+  std::vector<size_t> candidates;
+  candidates.reserve(count);
   for (size_t row = 0; row < count; ++row) {
-    homes[row] = home_slot(mix64(packed[row]));
+    uint64_t key = packed[row];
+    bool maybe =
+        usable[row] != 0 && (present_.empty() || ((present_[key >> 6] >> (key & 63)) & 1) != 0);
+    if (maybe) {
+      candidates.push_back(row);
+    }
+  }
+  // Every candidate's home slot first, so that the probe loop can prefetch the slots a few
+  // rows ahead: a table larger than the cache makes each probe a memory access otherwise.
+  std::vector<size_t> homes(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    homes[i] = home_slot(mix64(packed[candidates[i]]));
   }
   constexpr size_t kAhead = 16;
-  for (size_t row = 0; row < count; ++row) {
-    if (row + kAhead < count) {
-      __builtin_prefetch(&slot_array_[homes[row + kAhead]]);
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (i + kAhead < candidates.size()) {
+      __builtin_prefetch(&slot_array_[homes[i + kAhead]]);
     }
-    if (!usable[row]) {
-      continue;
-    }
+    size_t row = candidates[i];
     uint64_t key = packed[row];
-    size_t slot = homes[row];
+    size_t slot = homes[i];
     size_t base = slot & ~static_cast<size_t>(region_mask_);
     while (slot_array_[slot].head >= 0) {
       if (slot_array_[slot].key == key) {
@@ -219,7 +242,8 @@ void PackedKeyTable::find(const std::vector<ColumnPtr>& keys, int64_t rows,
 }
 
 int64_t PackedKeyTable::memory_bytes() const noexcept {
-  return static_cast<int64_t>(slots_ * sizeof(Slot) + static_cast<size_t>(rows_) * sizeof(int64_t));
+  return static_cast<int64_t>(slots_ * sizeof(Slot) + static_cast<size_t>(rows_) * sizeof(int64_t) +
+                              present_.size() * sizeof(uint64_t));
 }
 
 }  // namespace setl::engine::detail

@@ -3,7 +3,8 @@
 // offset from the build side's minimum in as many bits as the build side's range needs,
 // so the common join on one or two integer keys hashes and compares one word per row. The
 // table is split into partitions by the top bits of the hash, and each partition is built
-// by its own task: the build runs on every engine thread without locks.
+// by its own task: the build runs on every engine thread without locks. Keys of at most 23
+// bits also get a bitmap, so a probe that cannot match costs one bit test.
 #pragma once
 
 #include <cstdint>
@@ -62,6 +63,8 @@ class PackedKeyTable {
     int64_t head;
   };
   std::unique_ptr<Slot[]> slot_array_;
+  // Bit k set when a build row's packed key is k; empty when the keys need too many bits.
+  std::vector<uint64_t> present_;
   std::unique_ptr<int64_t[]> next_;
 };
 
