@@ -3,6 +3,8 @@
 // non-NULL values, count(*) counts rows.
 #include <cmath>
 #include <limits>
+#include <string>
+#include <type_traits>
 
 #include "engine/functions/registry.h"
 #include "engine/types/key_index.h"
@@ -305,64 +307,34 @@ class MomentsAccumulator : public Accumulator {
   std::vector<double> sums_;
 };
 
-// min, max, first and last keep one value per group: the row it came from is copied
-// into typed storage.
-class PickAccumulator : public Accumulator {
+enum class PickRule { kMin, kMax, kFirst, kLast };
+
+// min, max, first and last keep one value per group, in the storage of their type
+// (int64_t for bool, integers, dates and timestamps): the input type is dispatched once per
+// batch, not per row.
+template <class Stored>
+class PickAccumulator final : public Accumulator {
  public:
-  enum class Rule { kMin, kMax, kFirst, kLast };
-  PickAccumulator(Rule rule, DataType type) : rule_(rule), type_(std::move(type)) {}
+  PickAccumulator(PickRule rule, DataType type) : rule_(rule), type_(std::move(type)) {}
   void resize(int64_t groups) override {
     seen_.resize(static_cast<size_t>(groups), 0);
-    ints_.resize(static_cast<size_t>(groups), 0);
-    doubles_.resize(static_cast<size_t>(groups), 0);
-    decimals_.resize(type_.is_decimal() ? static_cast<size_t>(groups) : 0, 0);
-    strings_.resize(static_cast<size_t>(groups));
+    values_.resize(static_cast<size_t>(groups));
   }
   void update(const Column* input, const std::vector<int64_t>& groups, int64_t rows) override {
-    TypeId id = input->type().id();
-    for (int64_t row = 0; row < rows; ++row) {
-      if (input->is_null(row)) {
-        continue;
-      }
-      int64_t group_id = groups[static_cast<size_t>(row)];
-      if (group_id < 0) {
-        continue;  // row filtered out by a selection
-      }
-      size_t group = static_cast<size_t>(group_id);
-      bool first_value = !seen_[group];
-      seen_[group] = 1;
-      if (rule_ == Rule::kFirst && !first_value) {
-        continue;
-      }
-      bool take = first_value || rule_ == Rule::kLast;
-      if (id == TypeId::kString) {
-        std::string_view value = input->string_value(row);
-        take = take || (rule_ == Rule::kMin ? value < strings_[group] : value > strings_[group]);
-        if (take) {
-          strings_[group].assign(value);
-        }
-      } else if (id == TypeId::kFloat64) {
-        double value = input->values<double>()[row];
-        take = take || (rule_ == Rule::kMin ? value < doubles_[group] : value > doubles_[group]);
-        if (take) {
-          doubles_[group] = value;
-        }
-      } else if (id == TypeId::kDecimal) {
-        int128 value = input->values<int128>()[row];
-        take = take || (rule_ == Rule::kMin ? value < decimals_[group] : value > decimals_[group]);
-        if (take) {
-          decimals_[group] = value;
-        }
-      } else {
-        int64_t value = id == TypeId::kBool ? input->bool_value(row)
-                        : (id == TypeId::kInt32 || id == TypeId::kDate32)
-                            ? input->values<int32_t>()[row]
-                            : input->values<int64_t>()[row];
-        take = take || (rule_ == Rule::kMin ? value < ints_[group] : value > ints_[group]);
-        if (take) {
-          ints_[group] = value;
-        }
-      }
+    const Column& column = *input;
+    if constexpr (std::is_same_v<Stored, std::string>) {
+      pick(column, groups, rows, [&](int64_t row) { return column.string_value(row); });
+    } else if constexpr (!std::is_same_v<Stored, int64_t>) {  // double, int128
+      const Stored* values = column.values<Stored>();
+      pick(column, groups, rows, [&](int64_t row) { return values[row]; });
+    } else if (column.type().id() == TypeId::kBool) {
+      pick(column, groups, rows, [&](int64_t row) { return int64_t{column.bool_value(row)}; });
+    } else if (column.type().byte_width() == 4) {
+      const int32_t* values = column.values<int32_t>();
+      pick(column, groups, rows, [&](int64_t row) { return int64_t{values[row]}; });
+    } else if (column.type().id() != TypeId::kNull) {
+      const int64_t* values = column.values<int64_t>();
+      pick(column, groups, rows, [&](int64_t row) { return values[row]; });
     }
   }
   ColumnPtr finish(int64_t groups) override {
@@ -370,16 +342,17 @@ class PickAccumulator : public Accumulator {
     for (size_t group = 0; group < static_cast<size_t>(groups); ++group) {
       if (!seen_[group]) {
         builder.append_null();
-      } else if (type_.id() == TypeId::kString) {
-        builder.append_string(strings_[group]);
-      } else if (type_.id() == TypeId::kFloat64) {
-        builder.append_double(doubles_[group]);
-      } else if (type_.id() == TypeId::kBool) {
-        builder.append_bool(ints_[group] != 0);
-      } else if (type_.is_decimal()) {
-        builder.append_decimal(decimals_[group]);
+        continue;
+      }
+      const Stored& value = values_[group];
+      if constexpr (std::is_same_v<Stored, std::string>) {
+        builder.append_string(value);
+      } else if constexpr (std::is_same_v<Stored, double>) {
+        builder.append_double(value);
+      } else if constexpr (std::is_same_v<Stored, int128>) {
+        builder.append_decimal(value);
       } else {
-        builder.append_int(ints_[group]);
+        type_.id() == TypeId::kBool ? builder.append_bool(value != 0) : builder.append_int(value);
       }
     }
     return builder.finish();
@@ -388,45 +361,47 @@ class PickAccumulator : public Accumulator {
   void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
     auto& partial = static_cast<PickAccumulator&>(other);
     for (size_t i = 0; i < mapping.size(); ++i) {
-      if (mapping[i] < 0) {
+      if (mapping[i] < 0 || !partial.seen_[i]) {
         continue;
       }
       size_t group = static_cast<size_t>(mapping[i]);
-      if (!partial.seen_[i]) {
-        continue;
-      }
-      bool take = !seen_[group] || rule_ == Rule::kLast;
-      if (!take && rule_ != Rule::kFirst) {
-        bool less = type_.id() == TypeId::kString    ? partial.strings_[i] < strings_[group]
-                    : type_.id() == TypeId::kFloat64 ? partial.doubles_[i] < doubles_[group]
-                    : type_.is_decimal()             ? partial.decimals_[i] < decimals_[group]
-                                                     : partial.ints_[i] < ints_[group];
-        bool greater = type_.id() == TypeId::kString    ? partial.strings_[i] > strings_[group]
-                       : type_.id() == TypeId::kFloat64 ? partial.doubles_[i] > doubles_[group]
-                       : type_.is_decimal()             ? partial.decimals_[i] > decimals_[group]
-                                                        : partial.ints_[i] > ints_[group];
-        take = rule_ == Rule::kMin ? less : greater;
-      }
+      bool take = !seen_[group] || rule_ == PickRule::kLast ||
+                  (rule_ == PickRule::kMin && partial.values_[i] < values_[group]) ||
+                  (rule_ == PickRule::kMax && partial.values_[i] > values_[group]);
       if (take) {
         seen_[group] = 1;
-        ints_[group] = partial.ints_[i];
-        doubles_[group] = partial.doubles_[i];
-        if (type_.is_decimal()) {
-          decimals_[group] = partial.decimals_[i];
-        }
-        strings_[group] = partial.strings_[i];
+        values_[group] = partial.values_[i];
       }
     }
   }
 
  private:
-  Rule rule_;
+  template <class Get>
+  void pick(const Column& input, const std::vector<int64_t>& groups, int64_t rows, Get get) {
+    bool has_nulls = input.null_count() > 0;
+    for (int64_t row = 0; row < rows; ++row) {
+      int64_t group_id = groups[static_cast<size_t>(row)];
+      if (group_id < 0 || (has_nulls && input.is_null(row))) {
+        continue;  // filtered out by a selection, or NULL
+      }
+      size_t group = static_cast<size_t>(group_id);
+      bool first_value = !seen_[group];
+      seen_[group] = 1;
+      if (rule_ == PickRule::kFirst && !first_value) {
+        continue;
+      }
+      auto value = get(row);
+      if (first_value || rule_ == PickRule::kLast ||
+          (rule_ == PickRule::kMin ? value < values_[group] : value > values_[group])) {
+        values_[group] = Stored(value);
+      }
+    }
+  }
+
+  PickRule rule_;
   DataType type_;
   std::vector<uint8_t> seen_;
-  std::vector<int64_t> ints_;
-  std::vector<double> doubles_;
-  std::vector<int128> decimals_;
-  std::vector<std::string> strings_;
+  std::vector<Stored> values_;
 };
 
 // The first `groups` counts as an int64 column.
@@ -611,9 +586,18 @@ template <bool stddev>
 std::unique_ptr<Accumulator> make_moments(const DataType&, const DataType&) {
   return std::make_unique<MomentsAccumulator>(stddev);
 }
-template <PickAccumulator::Rule rule>
+template <PickRule rule>
 std::unique_ptr<Accumulator> make_pick(const DataType&, const DataType& result) {
-  return std::make_unique<PickAccumulator>(rule, result);
+  switch (result.id()) {
+    case TypeId::kString:
+      return std::make_unique<PickAccumulator<std::string>>(rule, result);
+    case TypeId::kFloat64:
+      return std::make_unique<PickAccumulator<double>>(rule, result);
+    case TypeId::kDecimal:
+      return std::make_unique<PickAccumulator<int128>>(rule, result);
+    default:
+      return std::make_unique<PickAccumulator<int64_t>>(rule, result);
+  }
 }
 
 constexpr const char* kSkipsNulls = "NULL values are skipped; NULL when no value is left";
@@ -627,7 +611,7 @@ FunctionInfo info(const char* name, const char* signature, const char* doc,
 }  // namespace
 
 void register_aggregate_functions(FunctionRegistry& r) {
-  using Rule = PickAccumulator::Rule;
+  using Rule = PickRule;
   r.add(AggregateFunction{info("count", "count(x) -> int64", "Number of non-NULL values",
                                "counts non-NULL values; 0 for an empty group"),
                           count_type, make_count});
