@@ -146,6 +146,11 @@ TEST(Decimal, OverflowIsAnErrorNotAWrappedValue) {
                     .select({col("v").cast(DataType::decimal(38, 0)).alias("v")});
   EXPECT_THAT(message_of<SchemaError>([&] { return twice.aggregate({sum(col("v")).alias("s")}); }),
               HasSubstr("decimal overflow in sum()"));
+  EXPECT_THAT(cells(twice.aggregate({mean(col("v")).alias("m")}), "m"), ElementsAre("6e+37"));
+  Table huge = Table::from_columns({{"v", testing::strings({"9e37", "9e37"})}})
+                   .select({col("v").cast(DataType::decimal(38, 0)).alias("v")});
+  EXPECT_THAT(message_of<SchemaError>([&] { return huge.aggregate({mean(col("v"))}); }),
+              HasSubstr("decimal overflow in mean()"));
   Table fine = Table::from_columns({{"v", testing::strings({"0.5"})}})
                    .select({col("v").cast(DataType::decimal(20, 20)).alias("v")});
   EXPECT_THAT(message_of<SchemaError>([&] { return eval(fine, "v * v"); }),

@@ -215,6 +215,66 @@ class SumAccumulator : public Accumulator {
   std::vector<uint8_t> seen_;
 };
 
+// mean of decimals: an exact 128-bit sum and a count, divided once at the end (converting
+// every value to double cost more than the rest of the aggregation).
+class DecimalMeanAccumulator : public Accumulator {
+ public:
+  explicit DecimalMeanAccumulator(int scale) : scale_(scale) {}
+  void resize(int64_t groups) override {
+    sums_.resize(static_cast<size_t>(groups), 0);
+    counts_.resize(static_cast<size_t>(groups), 0);
+  }
+  void update(const Column* input, const std::vector<int64_t>& groups, int64_t rows) override {
+    const int128* values = input->values<int128>();
+    bool has_nulls = input->null_count() > 0;
+    bool overflowed = false;
+    for (int64_t row = 0; row < rows; ++row) {
+      int64_t group_id = groups[static_cast<size_t>(row)];
+      if (group_id < 0 || (has_nulls && input->is_null(row))) {
+        continue;
+      }
+      size_t group = static_cast<size_t>(group_id);
+      overflowed |= __builtin_add_overflow(sums_[group], values[row], &sums_[group]);
+      ++counts_[group];
+    }
+    if (overflowed) {
+      fail();
+    }
+  }
+  ColumnPtr finish(int64_t groups) override {
+    ColumnBuilder builder(DataType::float64(), groups);
+    for (size_t group = 0; group < static_cast<size_t>(groups); ++group) {
+      counts_[group] == 0 ? builder.append_null()
+                          : builder.append_double(decimal_to_double(sums_[group], scale_) /
+                                                  static_cast<double>(counts_[group]));
+    }
+    return builder.finish();
+  }
+  void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
+    auto& partial = static_cast<DecimalMeanAccumulator&>(other);
+    for (size_t i = 0; i < mapping.size(); ++i) {
+      if (mapping[i] < 0) {
+        continue;
+      }
+      size_t group = static_cast<size_t>(mapping[i]);
+      counts_[group] += partial.counts_[i];
+      if (__builtin_add_overflow(sums_[group], partial.sums_[i], &sums_[group])) {
+        fail();
+      }
+    }
+  }
+
+ private:
+  [[noreturn]] static void fail() {
+    throw SchemaError(
+        "decimal overflow in mean(): the sum exceeds 128 bits; cast the input to "
+        "float64");
+  }
+  int scale_;
+  std::vector<int128> sums_;
+  std::vector<int64_t> counts_;
+};
+
 // mean and stddev: Welford's running mean and sum of squared deviations.
 class MomentsAccumulator : public Accumulator {
  public:
@@ -583,7 +643,10 @@ std::unique_ptr<Accumulator> make_sum(const DataType&, const DataType& result) {
   return std::make_unique<SumAccumulator>(result);
 }
 template <bool stddev>
-std::unique_ptr<Accumulator> make_moments(const DataType&, const DataType&) {
+std::unique_ptr<Accumulator> make_moments(const DataType& input, const DataType&) {
+  if (!stddev && input.is_decimal()) {
+    return std::make_unique<DecimalMeanAccumulator>(input.scale());
+  }
   return std::make_unique<MomentsAccumulator>(stddev);
 }
 template <PickRule rule>

@@ -227,8 +227,17 @@ Datum decimal_arithmetic(Op op, const DataType& type, const Datum& a, const Datu
       break;
     case Op::kMul:
       fill(result, x, y, rows, [&](int128 p, int128 q) {
+        // Operands of up to 18 digits (the usual money) multiply in one 64x64->128 step,
+        // which cannot overflow; wider ones take the checked 128-bit product.
+        auto p64 = static_cast<int64_t>(p);
+        auto q64 = static_cast<int64_t>(q);
         int128 r = 0;
-        bool overflowed = __builtin_mul_overflow(p, q, &r);
+        bool overflowed = false;
+        if (p64 == p && q64 == q) {
+          r = int128{p64} * q64;
+        } else {
+          overflowed = __builtin_mul_overflow(p, q, &r);
+        }
         return check(overflowed, r);
       });
       break;
