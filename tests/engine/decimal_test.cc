@@ -72,6 +72,14 @@ TEST(Decimal, TextParsesExactlyAndRoundsHalfAwayFromZero) {
   EXPECT_EQ(format_decimal(-value, 38), "-0.99999999999999999999999999999999999999");
   EXPECT_FALSE(parse_decimal("100000000000000000000000000000000000000", 38, 0, value));
   EXPECT_FALSE(parse_decimal("123.45", 4, 2, value));  // 5 digits
+  // More significant digits than 128 bits hold: refused or rounded, never overflowed.
+  EXPECT_FALSE(parse_decimal("999999999999999999999999999999999999999999", 38, 0, value));
+  ASSERT_TRUE(parse_decimal("0.999999999999999999999999999999999999994999", 38, 38, value));
+  EXPECT_EQ(format_decimal(value, 38), "0.99999999999999999999999999999999999999");
+  ASSERT_TRUE(parse_decimal("0." + std::string(5000, '0') + "1e5000", 10, 2, value));
+  EXPECT_EQ(format_decimal(value, 2), "0.10");
+  ASSERT_TRUE(parse_decimal("1" + std::string(60, '0') + "e-58", 10, 2, value));
+  EXPECT_EQ(format_decimal(value, 2), "100.00");
   for (const char* bad : {"", "-", ".", "1.2.3", "1e", "12a", "0x10", "1e+", "--1"}) {
     EXPECT_FALSE(parse_decimal(bad, 10, 2, value)) << bad;
   }

@@ -1,5 +1,6 @@
 #include "setl/engine/decimal.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -74,8 +75,10 @@ bool parse_decimal(std::string_view text, int precision, int scale, int128& unsc
     negative = text[pos] == '-';
     ++pos;
   }
-  // Significant digits are gathered into `digits` (at most 39 + one for rounding) with
-  // `exponent` tracking where the decimal point falls.
+  // The first 38 significant digits are gathered into `value` (the next one rounds) with
+  // `exponent` tracking where the decimal point falls, clamped far beyond any scale so a
+  // hostile run of digits cannot overflow it.
+  constexpr int kExponentLimit = 1'000'000;
   int128 value = 0;
   int kept = 0;            // digits accumulated in value
   int exponent = 0;        // value * 10^exponent is the number read so far
@@ -94,10 +97,10 @@ bool parse_decimal(std::string_view text, int precision, int scale, int128& unsc
     any_digit = true;
     int digit = c - '0';
     if (kept == 0 && digit == 0) {
-      exponent -= after_point ? 1 : 0;
+      exponent = std::max(exponent - (after_point ? 1 : 0), -kExponentLimit);
       continue;
     }
-    if (kept < kMaxDecimalPrecision + 1) {
+    if (kept < kMaxDecimalPrecision) {  // 38 digits always fit in 128 bits
       value = value * 10 + digit;
       ++kept;
       exponent -= after_point ? 1 : 0;
@@ -105,7 +108,7 @@ bool parse_decimal(std::string_view text, int precision, int scale, int128& unsc
       if (first_dropped < 0) {
         first_dropped = digit;
       }
-      exponent += after_point ? 0 : 1;
+      exponent = std::min(exponent + (after_point ? 0 : 1), kExponentLimit);
     }
   }
   if (!any_digit) {
@@ -127,7 +130,8 @@ bool parse_decimal(std::string_view text, int precision, int scale, int128& unsc
     if (!any) {
       return false;
     }
-    exponent += static_cast<int>(exponent_negative ? -shift : shift);
+    exponent = std::clamp(exponent + static_cast<int>(exponent_negative ? -shift : shift),
+                          -kExponentLimit, kExponentLimit);
   }
   if (pos != text.size()) {
     return false;
@@ -147,11 +151,8 @@ bool parse_decimal(std::string_view text, int precision, int scale, int128& unsc
     }
   } else if (shift < 0) {
     int drop = -shift;
-    if (drop > kMaxDecimalPrecision) {
-      // value < 10^39: only a 39-digit value keeps a digit that can round.
-      first_dropped = drop == kMaxDecimalPrecision + 1
-                          ? static_cast<int>(value / kPowers[kMaxDecimalPrecision])
-                          : 0;
+    if (drop > kMaxDecimalPrecision) {  // value < 10^38: every digit goes, none rounds up
+      first_dropped = 0;
       value = 0;
     } else {
       int128 divisor = kPowers[static_cast<size_t>(drop)];
