@@ -113,6 +113,18 @@ TEST_P(Spill, HashAggregationEqualsTheInMemoryOneBitForBit) {
       data.filter("quantity < 8").group_by({"city", "quantity"}).agg({fn::sum(col("amount"))}));
 }
 
+TEST_P(Spill, DecimalColumnsSpillAndComeBackExact) {
+  LazyFrame data = LazyFrame::from(orders(200'000))
+                       .with_column("price", col("amount").cast(DataType::decimal(18, 4)));
+  expect_same_when_spilled(data.sort({{"price", true}, {"id"}}));
+  expect_same_when_spilled(
+      data.group_by({"customer"})
+          .agg({fn::sum(col("price")).alias("total"), fn::max(col("price")).alias("top"),
+                fn::mean(col("price")).alias("average")}));
+  expect_same_when_spilled(
+      data.select({(col("price") * lit(3)).alias("key")}).group_by({"key"}).agg({fn::count_all()}));
+}
+
 TEST_P(Spill, DistinctEqualsTheInMemoryOne) {
   LazyFrame data = LazyFrame::from(orders(200'000));
   expect_same_when_spilled(data.select({"customer", "quantity"}).distinct());
