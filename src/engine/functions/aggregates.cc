@@ -69,14 +69,16 @@ double number_at(const Column& column, int64_t row) {
   }
 }
 
-// sum of decimals: exact in 128 bits, as decimal(38, scale); more than 38 digits is an
-// error rather than a rounded or wrapped total.
-class DecimalSumAccumulator : public Accumulator {
+// sum and mean of decimals: an exact 128-bit total and a count per group. sum gives
+// decimal(38, scale) and more than 38 digits is an error rather than a rounded or wrapped
+// total; mean divides once at the end (converting every value to double cost more than
+// the rest of the aggregation).
+class DecimalTotalAccumulator : public Accumulator {
  public:
-  explicit DecimalSumAccumulator(DataType type) : type_(std::move(type)) {}
+  DecimalTotalAccumulator(DataType result, int scale) : result_(std::move(result)), scale_(scale) {}
   void resize(int64_t groups) override {
-    sums_.resize(static_cast<size_t>(groups), 0);
-    seen_.resize(static_cast<size_t>(groups), 0);
+    totals_.resize(static_cast<size_t>(groups), 0);
+    counts_.resize(static_cast<size_t>(groups), 0);
   }
   void update(const Column* input, const std::vector<int64_t>& groups, int64_t rows) override {
     const int128* values = input->values<int128>();
@@ -88,35 +90,38 @@ class DecimalSumAccumulator : public Accumulator {
         continue;
       }
       size_t group = static_cast<size_t>(group_id);
-      overflowed |= __builtin_add_overflow(sums_[group], values[row], &sums_[group]);
-      seen_[group] = 1;
+      overflowed |= __builtin_add_overflow(totals_[group], values[row], &totals_[group]);
+      ++counts_[group];
     }
     if (overflowed) {
       fail();
     }
   }
   ColumnPtr finish(int64_t groups) override {
-    ColumnBuilder builder(type_, groups);
+    ColumnBuilder builder(result_, groups);
     for (size_t group = 0; group < static_cast<size_t>(groups); ++group) {
-      if (!seen_[group]) {
+      if (counts_[group] == 0) {
         builder.append_null();
-      } else if (!fits_precision(sums_[group], type_.precision())) {
+      } else if (!result_.is_decimal()) {  // mean
+        builder.append_double(decimal_to_double(totals_[group], scale_) /
+                              static_cast<double>(counts_[group]));
+      } else if (!fits_precision(totals_[group], result_.precision())) {
         fail();
       } else {
-        builder.append_decimal(sums_[group]);
+        builder.append_decimal(totals_[group]);
       }
     }
     return builder.finish();
   }
   void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
-    auto& partial = static_cast<DecimalSumAccumulator&>(other);
+    auto& partial = static_cast<DecimalTotalAccumulator&>(other);
     for (size_t i = 0; i < mapping.size(); ++i) {
-      if (mapping[i] < 0 || !partial.seen_[i]) {
+      if (mapping[i] < 0) {
         continue;
       }
       size_t group = static_cast<size_t>(mapping[i]);
-      seen_[group] = 1;
-      if (__builtin_add_overflow(sums_[group], partial.sums_[i], &sums_[group])) {
+      counts_[group] += partial.counts_[i];
+      if (__builtin_add_overflow(totals_[group], partial.totals_[i], &totals_[group])) {
         fail();
       }
     }
@@ -124,12 +129,16 @@ class DecimalSumAccumulator : public Accumulator {
 
  private:
   [[noreturn]] void fail() const {
-    throw SchemaError("decimal overflow in sum(): the total does not fit in " + type_.to_string() +
+    throw SchemaError(std::string("decimal overflow in ") +
+                      (result_.is_decimal()
+                           ? "sum(): the total does not fit in " + result_.to_string()
+                           : std::string("mean(): the sum exceeds 128 bits")) +
                       "; cast the input to float64");
   }
-  DataType type_;
-  std::vector<int128> sums_;
-  std::vector<uint8_t> seen_;
+  DataType result_;  // decimal(38, scale) for sum, float64 for mean
+  int scale_;
+  std::vector<int128> totals_;
+  std::vector<int64_t> counts_;
 };
 
 class SumAccumulator : public Accumulator {
@@ -213,66 +222,6 @@ class SumAccumulator : public Accumulator {
   std::vector<int64_t> ints_;
   std::vector<double> doubles_;
   std::vector<uint8_t> seen_;
-};
-
-// mean of decimals: an exact 128-bit sum and a count, divided once at the end (converting
-// every value to double cost more than the rest of the aggregation).
-class DecimalMeanAccumulator : public Accumulator {
- public:
-  explicit DecimalMeanAccumulator(int scale) : scale_(scale) {}
-  void resize(int64_t groups) override {
-    sums_.resize(static_cast<size_t>(groups), 0);
-    counts_.resize(static_cast<size_t>(groups), 0);
-  }
-  void update(const Column* input, const std::vector<int64_t>& groups, int64_t rows) override {
-    const int128* values = input->values<int128>();
-    bool has_nulls = input->null_count() > 0;
-    bool overflowed = false;
-    for (int64_t row = 0; row < rows; ++row) {
-      int64_t group_id = groups[static_cast<size_t>(row)];
-      if (group_id < 0 || (has_nulls && input->is_null(row))) {
-        continue;
-      }
-      size_t group = static_cast<size_t>(group_id);
-      overflowed |= __builtin_add_overflow(sums_[group], values[row], &sums_[group]);
-      ++counts_[group];
-    }
-    if (overflowed) {
-      fail();
-    }
-  }
-  ColumnPtr finish(int64_t groups) override {
-    ColumnBuilder builder(DataType::float64(), groups);
-    for (size_t group = 0; group < static_cast<size_t>(groups); ++group) {
-      counts_[group] == 0 ? builder.append_null()
-                          : builder.append_double(decimal_to_double(sums_[group], scale_) /
-                                                  static_cast<double>(counts_[group]));
-    }
-    return builder.finish();
-  }
-  void merge(Accumulator& other, const std::vector<int64_t>& mapping) override {
-    auto& partial = static_cast<DecimalMeanAccumulator&>(other);
-    for (size_t i = 0; i < mapping.size(); ++i) {
-      if (mapping[i] < 0) {
-        continue;
-      }
-      size_t group = static_cast<size_t>(mapping[i]);
-      counts_[group] += partial.counts_[i];
-      if (__builtin_add_overflow(sums_[group], partial.sums_[i], &sums_[group])) {
-        fail();
-      }
-    }
-  }
-
- private:
-  [[noreturn]] static void fail() {
-    throw SchemaError(
-        "decimal overflow in mean(): the sum exceeds 128 bits; cast the input to "
-        "float64");
-  }
-  int scale_;
-  std::vector<int128> sums_;
-  std::vector<int64_t> counts_;
 };
 
 // mean and stddev: Welford's running mean and sum of squared deviations.
@@ -638,14 +587,14 @@ std::unique_ptr<Accumulator> make_count_distinct(const DataType& input, const Da
 }
 std::unique_ptr<Accumulator> make_sum(const DataType&, const DataType& result) {
   if (result.is_decimal()) {
-    return std::make_unique<DecimalSumAccumulator>(result);
+    return std::make_unique<DecimalTotalAccumulator>(result, result.scale());
   }
   return std::make_unique<SumAccumulator>(result);
 }
 template <bool stddev>
 std::unique_ptr<Accumulator> make_moments(const DataType& input, const DataType&) {
   if (!stddev && input.is_decimal()) {
-    return std::make_unique<DecimalMeanAccumulator>(input.scale());
+    return std::make_unique<DecimalTotalAccumulator>(DataType::float64(), input.scale());
   }
   return std::make_unique<MomentsAccumulator>(stddev);
 }
