@@ -2,6 +2,8 @@
 // aggregates, sorting and joins, and the errors that replace lost digits.
 #include "setl/engine/decimal.h"
 
+#include <cmath>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -83,6 +85,21 @@ TEST(Decimal, TextParsesExactlyAndRoundsHalfAwayFromZero) {
   for (const char* bad : {"", "-", ".", "1.2.3", "1e", "12a", "0x10", "1e+", "--1"}) {
     EXPECT_FALSE(parse_decimal(bad, 10, 2, value)) << bad;
   }
+}
+
+TEST(Decimal, FloatConstantsCountAsWritten) {
+  std::optional<WrittenDecimal> written = decimal_as_written(0.05);
+  ASSERT_TRUE(written.has_value());
+  EXPECT_EQ(format_decimal(written->unscaled, written->scale), "0.05");
+  EXPECT_EQ(DataType::decimal(written->precision, written->scale), DataType::decimal(2, 2));
+  written = decimal_as_written(-100.5);
+  ASSERT_TRUE(written.has_value());
+  EXPECT_EQ(format_decimal(written->unscaled, written->scale), "-100.5");
+  EXPECT_EQ(DataType::decimal(written->precision, written->scale), DataType::decimal(4, 1));
+  EXPECT_EQ(decimal_as_written(0.0)->precision, 1);
+  EXPECT_FALSE(decimal_as_written(1e-7).has_value());
+  EXPECT_FALSE(decimal_as_written(std::nan("")).has_value());
+  EXPECT_FALSE(decimal_as_written(1e300).has_value());
 }
 
 TEST(Decimal, CastsKeepEveryDigitOrFail) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,15 @@ bool parse_decimal(std::string_view text, int precision, int scale, int128& unsc
 bool rescale_decimal(int128 unscaled, int from, int to, int precision, int128& result);
 /// The nearest double (exact for up to 15 significant digits).
 double decimal_to_double(int128 unscaled, int scale);
+/// A float constant as its shortest text writes it: 0.05 is 5 at scale 2 in decimal(2,2),
+/// 100.5 is decimal(4,1). nullopt for NaN, infinities, exponent notation (1e-07) and more
+/// than 38 digits.
+struct WrittenDecimal {
+  int128 unscaled = 0;
+  int precision = 1;
+  int scale = 0;
+};
+std::optional<WrittenDecimal> decimal_as_written(double value);
 /// The decimal nearest to `value` at `scale`; false for NaN, infinities and values of
 /// more than `precision` digits.
 bool decimal_from_double(double value, int precision, int scale, int128& unscaled);

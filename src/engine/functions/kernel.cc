@@ -5,8 +5,6 @@
 #include <cstring>
 #include <string>
 
-#include <fmt/format.h>
-
 namespace setl::engine::detail {
 
 BoundExpr cast_to(BoundExpr value, const DataType& type) {
@@ -50,21 +48,9 @@ std::optional<DataType> decimal_operand_type(const BoundExpr& value) {
   if (type.id() == TypeId::kFloat64 && value.kind == ExprKind::kLiteral &&
       !value.literal.is_null()) {
     // The literal as written: 0.05 is decimal(2,2), 100.5 decimal(4,1).
-    std::string text = fmt::format("{}", value.literal.as_double());
-    if (text.find_first_not_of("-0123456789.") != std::string::npos) {
-      return std::nullopt;  // exponent, NaN, inf: stays a float
+    if (std::optional<WrittenDecimal> written = decimal_as_written(value.literal.as_double())) {
+      return DataType::decimal(written->precision, written->scale);
     }
-    size_t point = text.find('.');
-    int scale = point == std::string::npos ? 0 : static_cast<int>(text.size() - point - 1);
-    int whole = 0;
-    for (size_t i = 0; i < (point == std::string::npos ? text.size() : point); ++i) {
-      whole += text[i] >= '1' && text[i] <= '9' ? 1 : (whole > 0 && text[i] == '0' ? 1 : 0);
-    }
-    int precision = std::max(1, whole + scale);
-    if (precision > kMaxDecimalPrecision) {
-      return std::nullopt;
-    }
-    return DataType::decimal(precision, scale);
   }
   return std::nullopt;
 }

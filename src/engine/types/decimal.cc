@@ -190,6 +190,26 @@ double decimal_to_double(int128 unscaled, int scale) {
   return static_cast<double>(unscaled) / static_cast<double>(kPowers[static_cast<size_t>(scale)]);
 }
 
+std::optional<WrittenDecimal> decimal_as_written(double value) {
+  std::string text = fmt::format("{}", value);
+  if (text.find_first_not_of("-0123456789.") != std::string::npos) {
+    return std::nullopt;
+  }
+  size_t point = text.find('.');
+  WrittenDecimal written;
+  written.scale = point == std::string::npos ? 0 : static_cast<int>(text.size() - point - 1);
+  if (written.scale > kMaxDecimalPrecision ||
+      !parse_decimal(text, kMaxDecimalPrecision, written.scale, written.unscaled)) {
+    return std::nullopt;
+  }
+  int digits = 1;
+  for (int128 rest = magnitude(written.unscaled); rest >= 10; rest /= 10) {
+    ++digits;
+  }
+  written.precision = std::max(digits, written.scale);
+  return written;
+}
+
 bool decimal_from_double(double value, int precision, int scale, int128& unscaled) {
   if (!std::isfinite(value) || std::fabs(value) >= 1e39) {
     return false;

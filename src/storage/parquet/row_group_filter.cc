@@ -3,9 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
-#include <string>
-
-#include <fmt/format.h>
 
 namespace setl::storage::parquet {
 namespace {
@@ -29,18 +26,12 @@ std::optional<int> compare_exactly(const Scalar& a, const Scalar& b) {
     if (value.type().is_integer()) {
       return value.as_int();
     }
-    std::string text = fmt::format("{}", value.as_double());
-    if (text.find_first_not_of("-0123456789.") != std::string::npos) {
+    std::optional<engine::WrittenDecimal> written = engine::decimal_as_written(value.as_double());
+    if (!written) {
       return std::nullopt;
     }
-    size_t point = text.find('.');
-    scale = point == std::string::npos ? 0 : static_cast<int>(text.size() - point - 1);
-    engine::int128 result = 0;
-    if (scale > engine::kMaxDecimalPrecision ||
-        !engine::parse_decimal(text, engine::kMaxDecimalPrecision, scale, result)) {
-      return std::nullopt;
-    }
-    return result;
+    scale = written->scale;
+    return written->unscaled;
   };
   int a_scale = 0;
   int b_scale = 0;
