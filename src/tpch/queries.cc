@@ -159,14 +159,19 @@ LazyFrame with_scalar(const LazyFrame& rows, const LazyFrame& one_row) {
 }
 
 LazyFrame q2(const Sources& t) {
+  // Joined from the most selective side: the brass parts of size 15 (0.4 % of part) pick
+  // their offers, and the minimum cost is sought for those parts only (the subquery is
+  // correlated with them), not for all 200 K per scale factor.
   LazyFrame europe =
       t.nation.join(t.region.filter("r_name = 'EUROPE'"), {"n_regionkey"}, {"r_regionkey"});
-  LazyFrame offers = t.partsupp.join(t.supplier, {"ps_suppkey"}, {"s_suppkey"})
-                         .join(europe, {"s_nationkey"}, {"n_nationkey"});
-  LazyFrame cheapest = offers.group_by({"ps_partkey"})
+  LazyFrame suppliers = t.supplier.join(europe, {"s_nationkey"}, {"n_nationkey"});
+  LazyFrame parts = t.part.filter("p_size = 15 and p_type like '%BRASS'");
+  LazyFrame cheapest = t.partsupp.join(parts, {"ps_partkey"}, {"p_partkey"}, JoinType::kSemi)
+                           .join(suppliers, {"ps_suppkey"}, {"s_suppkey"}, JoinType::kSemi)
+                           .group_by({"ps_partkey"})
                            .agg({engine::fn::min(col("ps_supplycost")).alias("min_cost")});
-  return t.part.filter("p_size = 15 and p_type like '%BRASS'")
-      .join(offers, {"p_partkey"}, {"ps_partkey"})
+  return parts.join(t.partsupp, {"p_partkey"}, {"ps_partkey"})
+      .join(suppliers, {"ps_suppkey"}, {"s_suppkey"})
       .join(cheapest, {"p_partkey", "ps_supplycost"}, {"ps_partkey", "min_cost"}, JoinType::kSemi)
       .select({"s_acctbal", "s_name", "n_name", "p_partkey", "p_mfgr", "s_address", "s_phone",
                "s_comment"})
