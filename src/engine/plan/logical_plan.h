@@ -3,9 +3,11 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "setl/engine/lazy_frame.h"
@@ -79,8 +81,14 @@ NodePtr optimize(const NodePtr& node);
 /// For each column of a join's right input (not semi or anti), in order, the output column
 /// that shows it, or "" for a key merged into the left key's column of the same name.
 std::vector<std::string> right_output_names(const detail::PlanNode& join);
+/// For each (input side 0/1, input column) of a join, the output column showing it (a
+/// right key merged into the left key of the same name shows as that left key).
+std::map<std::pair<int, std::string>, std::string> output_names(const NodePtr& join);
 /// The node over new inputs (same kind and parameters).
 NodePtr rebuild(const NodePtr& node, std::vector<NodePtr> inputs);
+/// Reorders chains of inner joins so that a selective join runs before one that
+/// multiplies rows, restoring the original columns with a projection.
+NodePtr order_joins(const NodePtr& node);
 /// Swaps the inputs of inner and outer joins whose right (build) input is expected to be
 /// much larger than the left, restoring the original columns with a projection.
 NodePtr choose_join_sides(const NodePtr& node);

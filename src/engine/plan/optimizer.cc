@@ -496,7 +496,7 @@ NodePtr prune(const NodePtr& node, const Needed& needed) {
 
 NodePtr optimize(const NodePtr& node) {
   NodePtr pushed = push_filters(node, {});
-  NodePtr pruned = prune(pushed, std::nullopt);
+  NodePtr pruned = prune(order_joins(pushed), std::nullopt);
   // Pruning may expose filters directly over scans again; a second pushdown merges them.
   return choose_join_sides(push_filters(pruned, {}));
 }

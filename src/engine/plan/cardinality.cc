@@ -1,0 +1,136 @@
+#include "engine/plan/cardinality.h"
+
+#include <algorithm>
+
+#include "setl/core/error.h"
+
+namespace setl::engine::plan {
+namespace {
+
+using Kind = detail::PlanNode::Kind;
+
+double selectivity(const Expr& predicate) {
+  if (predicate.kind() != ExprKind::kCall) {
+    return 0.5;
+  }
+  const std::string& name = predicate.name();
+  if (name == "and") {
+    double product = 1;
+    for (const Expr& arg : predicate.args()) {
+      product *= selectivity(arg);
+    }
+    return product;
+  }
+  if (name == "or") {
+    double none = 1;
+    for (const Expr& arg : predicate.args()) {
+      none *= 1 - selectivity(arg);
+    }
+    return 1 - none;
+  }
+  if (name == "=" || name == "like") {
+    return 0.1;
+  }
+  if (name == "in") {
+    return std::min(0.5, 0.1 * static_cast<double>(predicate.args().size() - 1));
+  }
+  if (name == "<" || name == "<=" || name == ">" || name == ">=" || name == "between") {
+    return 0.33;
+  }
+  if (name == "not") {
+    return 1 - selectivity(predicate.args()[0]);
+  }
+  return 0.5;
+}
+
+// Joins are taken to match keys to foreign keys: each row of the larger side finds
+// about one partner on the smaller, if the filters on the smaller side kept it.
+std::optional<Estimate> join_estimate(const detail::PlanNode& join, std::optional<Estimate> left,
+                                      std::optional<Estimate> right) {
+  switch (join.join_type) {
+    case JoinType::kLeft:
+      return left;
+    case JoinType::kRight:
+      return right;
+    case JoinType::kSemi:
+      return left && right
+                 ? std::optional<Estimate>(Estimate{left->rows * right->kept(), left->unfiltered})
+                 : left;
+    case JoinType::kAnti:
+      // At least a tenth: an anti join against a whole table still keeps the orphans.
+      return left && right ? std::optional<Estimate>(Estimate{
+                                 left->rows * std::max(0.1, 1 - right->kept()), left->unfiltered})
+                           : left;
+    case JoinType::kInner:
+    case JoinType::kFull: {
+      if (!left || !right) {
+        return std::nullopt;
+      }
+      const Estimate& larger = left->rows >= right->rows ? *left : *right;
+      const Estimate& smaller = left->rows >= right->rows ? *right : *left;
+      double rows = join.join_type == JoinType::kFull ? larger.rows : larger.rows * smaller.kept();
+      return Estimate{rows, std::max(left->unfiltered, right->unfiltered)};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Estimate> CardinalityEstimator::of(const NodePtr& node) {
+  auto found = memo_.find(node.get());
+  if (found != memo_.end()) {
+    return found->second.second;
+  }
+  std::optional<Estimate> estimate = compute(node);
+  memo_.emplace(node.get(), std::make_pair(node, estimate));
+  return estimate;
+}
+
+std::optional<Estimate> CardinalityEstimator::compute(const NodePtr& node) {
+  auto input = [&](size_t i) { return of(node->inputs[i]); };
+  switch (node->kind) {
+    case Kind::kTable: {
+      auto rows = static_cast<double>(node->table->num_rows());
+      return Estimate{rows, rows};
+    }
+    case Kind::kScan: {
+      std::optional<int64_t> rows = node->source->estimated_rows();
+      if (!rows) {
+        return std::nullopt;
+      }
+      double filtered = node->request.filter ? selectivity(*node->request.filter) : 1.0;
+      return Estimate{static_cast<double>(*rows) * filtered, static_cast<double>(*rows)};
+    }
+    case Kind::kFilter: {
+      std::optional<Estimate> in = input(0);
+      return in ? std::optional<Estimate>(
+                      Estimate{in->rows * selectivity(node->exprs[0]), in->unfiltered})
+                : std::nullopt;
+    }
+    case Kind::kLimit: {
+      std::optional<Estimate> in = input(0);
+      auto limit = static_cast<double>(node->count);
+      return in ? Estimate{std::min(in->rows, limit), in->unfiltered} : Estimate{limit, limit};
+    }
+    case Kind::kUnion: {
+      std::optional<Estimate> left = input(0);
+      std::optional<Estimate> right = input(1);
+      return left && right ? std::optional<Estimate>(Estimate{left->rows + right->rows,
+                                                              left->unfiltered + right->unfiltered})
+                           : std::nullopt;
+    }
+    case Kind::kJoin:
+      return join_estimate(*node, input(0), input(1));
+    case Kind::kAggregate:
+      return node->keys.empty() ? Estimate{1, 1} : input(0);
+    case Kind::kProject:
+    case Kind::kWindow:
+    case Kind::kSort:
+    case Kind::kDistinct:
+      return input(0);
+  }
+  throw InternalError("unknown plan node");
+}
+
+}  // namespace setl::engine::plan

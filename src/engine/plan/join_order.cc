@@ -1,0 +1,248 @@
+// Order of chains of inner joins. A chain is written in some order — (A ⋈ B) ⋈ S, or
+// P ⋈ (C ⋈ D) — and each join's keys say which input it meets. When the outer join's
+// keys all come from one input of the inner join, the two joins can be exchanged
+// (inner equi-joins associate): (A ⋈ S) ⋈ B, or (P ⋈ C) ⋈ D. The exchange is made when
+// the estimated intermediate result (cardinality.h) is at most half of what it was, so
+// a selective join (the brass parts of one size) runs before one that only adds columns
+// (all partsupp rows with their suppliers). A projection restores the original column
+// names, order and types; where it cannot, the chain stays as written. Same rows; only
+// the order of an unsorted join's output may differ.
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/plan/cardinality.h"
+#include "engine/plan/logical_plan.h"
+
+namespace setl::engine::plan {
+namespace {
+
+using Kind = detail::PlanNode::Kind;
+
+// Estimates are rough: an exchange must at least halve the intermediate rows.
+constexpr double kRequiredGain = 0.5;
+
+// Where an output column's values come from: (leaf of the chain, leaf column). A key
+// merged from both sides has two.
+using Origin = std::pair<int, std::string>;
+using Origins = std::map<std::string, std::vector<Origin>>;
+
+bool inner_join(const NodePtr& node) {
+  return node->kind == Kind::kJoin && node->join_type == JoinType::kInner;
+}
+
+Origins leaf_origins(const NodePtr& leaf, int index) {
+  Origins origins;
+  for (const Field& field : leaf->schema->fields()) {
+    origins[field.name].push_back({index, field.name});
+  }
+  return origins;
+}
+
+Origins join_origins(const NodePtr& join, const Origins& left, const Origins& right) {
+  Origins origins;
+  for (const auto& [where, name] : output_names(join)) {
+    const Origins& side = where.first == 0 ? left : right;
+    auto found = side.find(where.second);
+    if (found != side.end()) {
+      std::vector<Origin>& into = origins[name];
+      into.insert(into.end(), found->second.begin(), found->second.end());
+    }
+  }
+  return origins;
+}
+
+// The column of `leaf` behind output column `name`, if it comes from there.
+std::optional<std::string> column_of(const Origins& origins, const std::string& name, int leaf) {
+  auto found = origins.find(name);
+  if (found == origins.end()) {
+    return std::nullopt;
+  }
+  for (const Origin& origin : found->second) {
+    if (origin.first == leaf) {
+      return origin.second;
+    }
+  }
+  return std::nullopt;
+}
+
+// `names` (output columns of a join with these origins) as columns of `leaf`; nothing
+// unless every one comes from it.
+std::optional<std::vector<std::string>> all_from(const Origins& origins,
+                                                 const std::vector<std::string>& names, int leaf) {
+  std::vector<std::string> columns;
+  for (const std::string& name : names) {
+    std::optional<std::string> column = column_of(origins, name, leaf);
+    if (!column) {
+      return std::nullopt;
+    }
+    columns.push_back(*column);
+  }
+  return columns;
+}
+
+// Output names, in `join`'s output, of columns of its input `side`.
+std::optional<std::vector<std::string>> shown_as(const NodePtr& join, int side,
+                                                 const std::vector<std::string>& columns) {
+  std::map<std::pair<int, std::string>, std::string> names = output_names(join);
+  std::vector<std::string> shown;
+  for (const std::string& column : columns) {
+    auto found = names.find({side, column});
+    if (found == names.end()) {
+      return std::nullopt;
+    }
+    shown.push_back(found->second);
+  }
+  return shown;
+}
+
+class JoinOrderer {
+ public:
+  NodePtr order(const NodePtr& node) {
+    std::vector<NodePtr> inputs;
+    bool changed = false;
+    for (const NodePtr& input : node->inputs) {
+      inputs.push_back(order(input));
+      changed = changed || inputs.back() != input;
+    }
+    NodePtr current = changed ? rebuild(node, std::move(inputs)) : node;
+    NodePtr better = exchanged(current);
+    return better ? better : current;
+  }
+
+ private:
+  // The join with its nested inner join exchanged, or null when that is not possible or
+  // not expected to pay.
+  NodePtr exchanged(const NodePtr& join) {
+    if (!inner_join(join)) {
+      return nullptr;
+    }
+    for (int nested_side : {0, 1}) {
+      const NodePtr& nested = join->inputs[static_cast<size_t>(nested_side)];
+      if (!inner_join(nested)) {
+        continue;
+      }
+      for (int kept : {0, 1}) {
+        if (NodePtr better = exchange(join, nested_side, kept)) {
+          return better;
+        }
+      }
+    }
+    return nullptr;
+  }
+
+  // Joins the outer join's other input with input `kept` of the nested join first, then
+  // the nested join's other input. Leaves: 0 and 1 the nested join's inputs, 2 the other.
+  NodePtr exchange(const NodePtr& join, int nested_side, int kept) {
+    const NodePtr& nested = join->inputs[static_cast<size_t>(nested_side)];
+    const NodePtr& other = join->inputs[static_cast<size_t>(1 - nested_side)];
+    Origins nested_origins = join_origins(nested, leaf_origins(nested->inputs[0], 0),
+                                          leaf_origins(nested->inputs[1], 1));
+    Origins other_origins = leaf_origins(other, 2);
+    const std::vector<std::string>& toward_nested =
+        nested_side == 0 ? join->keys : join->right_keys;
+    const std::vector<std::string>& toward_other = nested_side == 0 ? join->right_keys : join->keys;
+    std::optional<std::vector<std::string>> kept_columns =
+        all_from(nested_origins, toward_nested, kept);
+    if (!kept_columns) {
+      return nullptr;
+    }
+    const NodePtr& kept_input = nested->inputs[static_cast<size_t>(kept)];
+    const NodePtr& moved_input = nested->inputs[static_cast<size_t>(1 - kept)];
+    // The first join keeps the outer join's orientation: the other input stays on its
+    // side of the nested join's input it meets.
+    int kept_side = nested_side;  // of `first`
+    NodePtr first =
+        kept_side == 0
+            ? plan::join(kept_input, other, *kept_columns, toward_other, JoinType::kInner)
+            : plan::join(other, kept_input, toward_other, *kept_columns, JoinType::kInner);
+    std::optional<Estimate> before = estimator_.of(nested);
+    std::optional<Estimate> after = estimator_.of(first);
+    if (!before || !after || after->rows > before->rows * kRequiredGain) {
+      return nullptr;
+    }
+    // The nested join's keys on the kept input's side, as the first join shows them.
+    const std::vector<std::string>& kept_keys = kept == 0 ? nested->keys : nested->right_keys;
+    const std::vector<std::string>& moved_keys = kept == 0 ? nested->right_keys : nested->keys;
+    std::optional<std::vector<std::string>> first_keys = shown_as(first, kept_side, kept_keys);
+    if (!first_keys) {
+      return nullptr;
+    }
+    Origins first_origins =
+        kept_side == 0 ? join_origins(first, leaf_origins(kept_input, kept), other_origins)
+                       : join_origins(first, other_origins, leaf_origins(kept_input, kept));
+    // The moved input keeps its side too.
+    NodePtr second =
+        kept == 0 ? plan::join(first, moved_input, *first_keys, moved_keys, JoinType::kInner)
+                  : plan::join(moved_input, first, moved_keys, *first_keys, JoinType::kInner);
+    Origins moved_origins = leaf_origins(moved_input, 1 - kept);
+    Origins now = kept == 0 ? join_origins(second, first_origins, moved_origins)
+                            : join_origins(second, moved_origins, first_origins);
+    Origins was = nested_side == 0 ? join_origins(join, nested_origins, other_origins)
+                                   : join_origins(join, other_origins, nested_origins);
+    NodePtr restored = restore(join, was, second, now);
+    if (!restored) {
+      return nullptr;
+    }
+    // The first join may be a chain too (P ⋈ (C ⋈ D) with C itself a join): same schema.
+    NodePtr improved = exchanged(first);
+    if (!improved) {
+      return restored;
+    }
+    NodePtr rebuilt = kept == 0 ? rebuild(second, {improved, moved_input})
+                                : rebuild(second, {moved_input, improved});
+    return restored == second ? rebuilt : rebuild(restored, {rebuilt});
+  }
+
+  // `now` projected to `join`'s columns: each by a column with one of its origins; null
+  // if some column cannot be found or its type would differ.
+  static NodePtr restore(const NodePtr& join, const Origins& was, const NodePtr& now_node,
+                         const Origins& now) {
+    std::map<Origin, std::string> name_now;
+    for (const auto& [name, origins] : now) {
+      for (const Origin& origin : origins) {
+        name_now.emplace(origin, name);
+      }
+    }
+    std::vector<Expr> columns;
+    bool identity = now_node->schema->num_fields() == join->schema->num_fields();
+    for (size_t i = 0; i < join->schema->num_fields(); ++i) {
+      const std::string& name = join->schema->field(i).name;
+      auto origins = was.find(name);
+      if (origins == was.end()) {
+        return nullptr;
+      }
+      std::optional<std::string> found;
+      for (const Origin& origin : origins->second) {
+        auto at = name_now.find(origin);
+        if (at != name_now.end()) {
+          found = at->second;
+          break;
+        }
+      }
+      if (!found) {
+        return nullptr;
+      }
+      identity = identity && now_node->schema->field(i).name == name && *found == name;
+      columns.push_back(*found == name ? col(name) : col(*found).alias(name));
+    }
+    if (identity && *now_node->schema == *join->schema) {
+      return now_node;
+    }
+    NodePtr projected = project(now_node, std::move(columns));
+    return *projected->schema == *join->schema ? projected : nullptr;
+  }
+
+  CardinalityEstimator estimator_;
+};
+
+}  // namespace
+
+NodePtr order_joins(const NodePtr& node) {
+  JoinOrderer orderer;
+  return orderer.order(node);
+}
+
+}  // namespace setl::engine::plan
