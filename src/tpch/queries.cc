@@ -258,16 +258,15 @@ LazyFrame q14(const Sources& t) {
 }
 
 LazyFrame q15(const Sources& t) {
-  LazyFrame revenue0 = t.lineitem
-                           .filter(
-                               "l_shipdate >= date '1996-01-01' and l_shipdate < date "
-                               "'1996-04-01'")
-                           .group_by({"l_suppkey"})
-                           .agg({sum(revenue()).alias("total_revenue")});
-  LazyFrame top = revenue0.aggregate({engine::fn::max(col("total_revenue")).alias("top")});
-  return t.supplier
-      .join(revenue0.join(top, {"total_revenue"}, {"top"}, JoinType::kSemi), {"s_suppkey"},
-            {"l_suppkey"})
+  // The revenue view is computed once: ranked by revenue, the suppliers of rank 1 are
+  // those with the maximum, ties included (the query's max subquery).
+  LazyFrame top =
+      t.lineitem.filter("l_shipdate >= date '1996-01-01' and l_shipdate < date '1996-04-01'")
+          .group_by({"l_suppkey"})
+          .agg({sum(revenue()).alias("total_revenue")})
+          .with_column("revenue_rank", engine::fn::rank().over({{}, {desc("total_revenue")}}))
+          .filter("revenue_rank = 1");
+  return t.supplier.join(top, {"s_suppkey"}, {"l_suppkey"})
       .select({"s_suppkey", "s_name", "s_address", "s_phone", "total_revenue"})
       .sort({asc("s_suppkey")});
 }
