@@ -139,6 +139,26 @@ TEST(JoinOrder, KeysOfDifferentNamesAndTypesKeepTheirColumns) {
                                .join(narrow_parts.filter("size = 7"), {"part"}, {"p_key"}));
 }
 
+TEST(JoinOrder, SemiAndAntiJoinsMoveOntoTheInputTheyTest) {
+  // (facts ⋈ suppliers) ⋉ regions on the suppliers' region: the suppliers are filtered
+  // before they meet the facts. The test column is a clash-renamed one on purpose.
+  Table named =
+      Table::from_columns({{"name", testing::strings({"supplier-3", "supplier-8", "nobody"})}});
+  for (JoinType type : {JoinType::kSemi, JoinType::kAnti}) {
+    LazyFrame lazy = LazyFrame::from(facts(20'000).with_column("name", lit("fact")))
+                         .join(LazyFrame::from(suppliers()), "supplier")
+                         .join(LazyFrame::from(named), {"name_right"}, {"name"}, type);
+    std::string plan = lazy.explain();
+    EXPECT_LT(plan.find("Join inner on supplier = supplier"),
+              plan.find(type == JoinType::kSemi ? "Join semi" : "Join anti"))
+        << plan;
+    expect_same_answer(lazy, facts(20'000)
+                                 .with_column("name", lit("fact"))
+                                 .join(suppliers(), "supplier")
+                                 .join(named, {"name_right"}, {"name"}, type));
+  }
+}
+
 TEST(JoinOrder, AChainStaysAsWrittenWhenNoOrderIsExpectedToShrinkIt) {
   // Every fact finds its part and its supplier: no join filters, so nothing to gain.
   LazyFrame lazy = LazyFrame::from(facts(5'000))

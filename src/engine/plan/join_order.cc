@@ -6,7 +6,9 @@
 // a selective join (the brass parts of one size) runs before one that only adds columns
 // (all partsupp rows with their suppliers). A projection restores the original column
 // names, order and types; where it cannot, the chain stays as written. Same rows; only
-// the order of an unsorted join's output may differ.
+// the order of an unsorted join's output may differ. A semi or anti join over an inner
+// join moves onto the input whose columns it tests, when that input is the smaller: the
+// filter then runs before the join multiplies rows.
 #include <map>
 #include <optional>
 #include <string>
@@ -109,10 +111,44 @@ class JoinOrderer {
     }
     NodePtr current = changed ? rebuild(node, std::move(inputs)) : node;
     NodePtr better = exchanged(current);
+    better = better ? better : pushed_down(current);
     return better ? better : current;
   }
 
  private:
+  // A semi or anti join over an inner join whose keys all come from one input of it,
+  // moved onto that input when it is expected to test fewer rows there: (A ⋈ B) ⋉ N as
+  // A ⋈ (B ⋉ N). The output columns are the inner join's either way. Null if not.
+  NodePtr pushed_down(const NodePtr& join) {
+    if (join->kind != Kind::kJoin ||
+        (join->join_type != JoinType::kSemi && join->join_type != JoinType::kAnti) ||
+        !inner_join(join->inputs[0])) {
+      return nullptr;
+    }
+    const NodePtr& below = join->inputs[0];
+    Origins origins =
+        join_origins(below, leaf_origins(below->inputs[0], 0), leaf_origins(below->inputs[1], 1));
+    for (int side : {0, 1}) {
+      std::optional<std::vector<std::string>> columns = all_from(origins, join->keys, side);
+      if (!columns) {
+        continue;
+      }
+      const NodePtr& tested = below->inputs[static_cast<size_t>(side)];
+      std::optional<Estimate> there = estimator_.of(tested);
+      std::optional<Estimate> here = estimator_.of(below);
+      if (!there || !here || there->rows > here->rows) {
+        continue;
+      }
+      NodePtr filtered =
+          plan::join(tested, join->inputs[1], *columns, join->right_keys, join->join_type);
+      NodePtr deeper = pushed_down(filtered);
+      filtered = deeper ? deeper : filtered;
+      return side == 0 ? rebuild(below, {filtered, below->inputs[1]})
+                       : rebuild(below, {below->inputs[0], filtered});
+    }
+    return nullptr;
+  }
+
   // The join with its nested inner join exchanged, or null when that is not possible or
   // not expected to pay.
   NodePtr exchanged(const NodePtr& join) {
