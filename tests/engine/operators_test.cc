@@ -9,6 +9,7 @@
 
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
+#include "setl/engine/lazy_frame.h"
 #include "setl/engine/table.h"
 #include "testing/columns.h"
 #include "testing/temp_dir.h"
@@ -235,6 +236,21 @@ TEST(Join, EmptySidesAndTypeErrors) {
   Table text_ids = right().with_column("id", col("id").cast(DataType::string()));
   EXPECT_THAT(message_of<SchemaError>([&] { return left().join(text_ids, "id"); }),
               HasSubstr("join key \"id\" is int64 but \"id\" is string; cast one side"));
+}
+
+TEST(Join, ASuffixedNameThatIsAlreadyTakenIsAClearError) {
+  // The right's "name" becomes "name_right", which the left (or the right) already has:
+  // an error naming both columns, never a table with two columns of one name.
+  Table taken_left = left().with_column("name_right", lit("x"));
+  EXPECT_THAT(message_of<SchemaError>([&] { return taken_left.join(right(), "id"); }),
+              HasSubstr("renaming the right column \"name\" to \"name_right\" clashes with a "
+                        "left column"));
+  EXPECT_EQ(taken_left.join(right(), {"id"}, {"id"}, JoinType::kInner, "_r").schema()->names(),
+            (std::vector<std::string>{"id", "name", "name_right", "name_r"}));
+  // A third table joined to a join that already renamed its "name".
+  LazyFrame twice = LazyFrame::from(left()).join(LazyFrame::from(right()), "id");
+  EXPECT_THAT(message_of<SchemaError>([&] { return LazyFrame::from(left()).join(twice, "id"); }),
+              HasSubstr("clashes with another right column; rename one of them"));
 }
 
 // Integer keys are packed into one word from the build side's ranges; these cases sit on

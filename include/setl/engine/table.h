@@ -88,7 +88,8 @@ class [[nodiscard]] Table {
   Table distinct() const;
   /// Hash join on equal keys; NULL keys never match. Output: left columns then right
   /// columns (right key columns dropped when named like the left ones; other clashing
-  /// right names get `right_suffix`). Semi and anti joins return left columns only.
+  /// right names get `right_suffix`, and a suffixed name either side already has is a
+  /// SchemaError). Semi and anti joins return left columns only.
   Table join(const Table& right, const std::vector<std::string>& left_on,
              const std::vector<std::string>& right_on, JoinType type = JoinType::kInner,
              std::string right_suffix = "_right") const;

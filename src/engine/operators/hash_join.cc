@@ -76,10 +76,13 @@ JoinHashTable::JoinHashTable(SchemaPtr left, SchemaPtr right, JoinSpec spec)
     Field field = right_->field(i);
     if (left_->find(field.name)) {
       field.name += spec_.right_suffix;
-      if (left_->find(field.name)) {
+      bool clashes_left = left_->find(field.name).has_value();
+      if (clashes_left || right_->find(field.name)) {
         throw SchemaError("join: renaming the right column \"" + right_->field(i).name +
-                          "\" to \"" + field.name +
-                          "\" clashes with a left column; pick another right_suffix");
+                          "\" to \"" + field.name + "\" clashes with " +
+                          (clashes_left ? "a left" : "another right") +
+                          " column; rename one of them before the join (or, for "
+                          "Table::join, pick another right_suffix)");
       }
     }
     field.nullable = field.nullable || right_may_be_missing;
