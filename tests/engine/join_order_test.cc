@@ -159,6 +159,20 @@ TEST(JoinOrder, SemiAndAntiJoinsMoveOntoTheInputTheyTest) {
   }
 }
 
+TEST(JoinOrder, AnOrderWhoseColumnNamesWouldClashIsNotChosen) {
+  // Written, the suppliers' "c" becomes "c_right" and the parts' "c_right" becomes
+  // "c_right_right"; joined first, the parts' "c_right" would take the name the
+  // suppliers' "c" needs. The chain stays as written and still answers.
+  Table tagged_facts = facts(5'000).with_column("c", lit("fact"));
+  Table tagged_suppliers = suppliers().with_column("c", lit("supplier"));
+  Table tagged_parts = parts().with_column("c_right", lit("part"));
+  LazyFrame lazy = LazyFrame::from(tagged_facts)
+                       .join(LazyFrame::from(tagged_suppliers), "supplier")
+                       .join(LazyFrame::from(tagged_parts).filter("size = 3"), "part");
+  expect_same_answer(lazy, tagged_facts.join(tagged_suppliers, "supplier")
+                               .join(tagged_parts.filter("size = 3"), "part"));
+}
+
 TEST(JoinOrder, AChainStaysAsWrittenWhenNoOrderIsExpectedToShrinkIt) {
   // Every fact finds its part and its supplier: no join filters, so nothing to gain.
   LazyFrame lazy = LazyFrame::from(facts(5'000))

@@ -17,6 +17,7 @@
 
 #include "engine/plan/cardinality.h"
 #include "engine/plan/logical_plan.h"
+#include "setl/core/error.h"
 
 namespace setl::engine::plan {
 namespace {
@@ -190,10 +191,12 @@ class JoinOrderer {
     // The first join keeps the outer join's orientation: the other input stays on its
     // side of the nested join's input it meets.
     int kept_side = nested_side;  // of `first`
-    NodePtr first =
-        kept_side == 0
-            ? plan::join(kept_input, other, *kept_columns, toward_other, JoinType::kInner)
-            : plan::join(other, kept_input, toward_other, *kept_columns, JoinType::kInner);
+    NodePtr first = joined(kept_side == 0 ? kept_input : other, kept_side == 0 ? other : kept_input,
+                           kept_side == 0 ? *kept_columns : toward_other,
+                           kept_side == 0 ? toward_other : *kept_columns);
+    if (!first) {
+      return nullptr;
+    }
     std::optional<Estimate> before = estimator_.of(nested);
     std::optional<Estimate> after = estimator_.of(first);
     if (!before || !after || after->rows > before->rows * kRequiredGain) {
@@ -210,9 +213,11 @@ class JoinOrderer {
         kept_side == 0 ? join_origins(first, leaf_origins(kept_input, kept), other_origins)
                        : join_origins(first, other_origins, leaf_origins(kept_input, kept));
     // The moved input keeps its side too.
-    NodePtr second =
-        kept == 0 ? plan::join(first, moved_input, *first_keys, moved_keys, JoinType::kInner)
-                  : plan::join(moved_input, first, moved_keys, *first_keys, JoinType::kInner);
+    NodePtr second = kept == 0 ? joined(first, moved_input, *first_keys, moved_keys)
+                               : joined(moved_input, first, moved_keys, *first_keys);
+    if (!second) {
+      return nullptr;
+    }
     Origins moved_origins = leaf_origins(moved_input, 1 - kept);
     Origins now = kept == 0 ? join_origins(second, first_origins, moved_origins)
                             : join_origins(second, moved_origins, first_origins);
@@ -230,6 +235,18 @@ class JoinOrderer {
     NodePtr rebuilt = kept == 0 ? rebuild(second, {improved, moved_input})
                                 : rebuild(second, {moved_input, improved});
     return restored == second ? rebuilt : rebuild(restored, {rebuilt});
+  }
+
+  // An inner join, or null where its columns cannot be named: in another order, a
+  // right column's suffixed name can meet a column the written order kept apart.
+  static NodePtr joined(const NodePtr& left, const NodePtr& right,
+                        const std::vector<std::string>& left_on,
+                        const std::vector<std::string>& right_on) {
+    try {
+      return plan::join(left, right, left_on, right_on, JoinType::kInner);
+    } catch (const SchemaError&) {
+      return nullptr;
+    }
   }
 
   // `now` projected to `join`'s columns: each by a column with one of its origins; null
