@@ -5,6 +5,7 @@
 // steer the plan; the rows are the same either way.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <utility>
