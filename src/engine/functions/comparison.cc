@@ -1,8 +1,10 @@
 // Comparisons (= != < <= > >=) and IN. After binding both sides have one type.
 #include <algorithm>
+#include <cstring>
 #include <type_traits>
 #include <unordered_set>
 
+#include "engine/functions/bytes_equal.h"
 #include "engine/functions/registry.h"
 #include "engine/functions/values.h"
 #include "setl/core/error.h"
@@ -68,6 +70,30 @@ struct BoolValues {
   bool operator[](int64_t row) const { return column ? column->bool_value(row) : constant; }
 };
 
+// A string column against one constant, the common filter: lengths decide most rows
+// without touching the characters.
+void equal_to_constant(const Column& column, std::string_view constant, bool negate, uint8_t* bits,
+                       int64_t rows) {
+  const int32_t* offsets = column.values<int32_t>();
+  const char* chars = column.chars_buffer() ? column.chars_buffer()->data_as<char>() : nullptr;
+  auto length = static_cast<int32_t>(constant.size());
+  int64_t full = rows / 8 * 8;
+  auto equal = [&](int64_t row) {
+    return (offsets[row + 1] - offsets[row] == length &&
+            bytes_equal(chars + offsets[row], constant.data(), constant.size())) != negate;
+  };
+  for (int64_t i = 0; i < full; i += 8) {
+    uint8_t byte = 0;
+    for (int j = 0; j < 8; ++j) {
+      byte |= static_cast<uint8_t>(equal(i + j)) << j;
+    }
+    bits[i / 8] = byte;
+  }
+  for (int64_t i = full; i < rows; ++i) {
+    set_bit(bits, i, equal(i));
+  }
+}
+
 template <Cmp op>
 Datum compare(const BoundExpr&, const std::vector<Datum>& args, int64_t rows) {
   const Datum& a = args[0];
@@ -95,6 +121,12 @@ Datum compare(const BoundExpr&, const std::vector<Datum>& args, int64_t rows) {
       compare_typed<int128>(op, bits, values_of<int128>(a), values_of<int128>(b), rows);
       break;
     case TypeId::kString: {
+      if ((op == Cmp::kEq || op == Cmp::kNe) && a.is_scalar() != b.is_scalar()) {
+        const Datum& column = a.is_scalar() ? b : a;
+        const Datum& constant = a.is_scalar() ? a : b;
+        equal_to_constant(*column.column, constant.scalar.as_string(), op == Cmp::kNe, bits, rows);
+        break;
+      }
       StringValues x{a.is_scalar() ? nullptr : a.column.get(),
                      a.is_scalar() ? std::string_view(a.scalar.as_string()) : std::string_view()};
       StringValues y{b.is_scalar() ? nullptr : b.column.get(),
@@ -151,6 +183,22 @@ void mark_members(const Column& column, int64_t rows, const std::vector<Key>& li
                   bool list_has_null, ValueAt value_at, uint8_t* values, uint8_t* validity) {
   constexpr size_t kLinearLimit = 12;
   auto mark = [&](auto contains) {
+    if (column.null_count() == 0 && !list_has_null) {
+      // Every row is valid and TRUE or FALSE: whole bytes, no per-row null checks.
+      std::memset(validity, 0xFF, static_cast<size_t>((rows + 7) / 8));
+      int64_t full = rows / 8 * 8;
+      for (int64_t row = 0; row < full; row += 8) {
+        uint8_t byte = 0;
+        for (int j = 0; j < 8; ++j) {
+          byte |= static_cast<uint8_t>(contains(value_at(row + j))) << j;
+        }
+        values[row / 8] = byte;
+      }
+      for (int64_t row = full; row < rows; ++row) {
+        set_bit(values, row, contains(value_at(row)));
+      }
+      return;
+    }
     for (int64_t row = 0; row < rows; ++row) {
       if (column.is_null(row)) {
         continue;
@@ -163,6 +211,16 @@ void mark_members(const Column& column, int64_t rows, const std::vector<Key>& li
       }
     }
   };
+  if constexpr (std::is_same_v<Key, std::string_view>) {
+    if (list.size() <= kLinearLimit) {
+      mark([&](std::string_view key) {
+        return std::any_of(list.begin(), list.end(), [&](std::string_view member) {
+          return member.size() == key.size() && bytes_equal(member.data(), key.data(), key.size());
+        });
+      });
+      return;
+    }
+  }
   if (list.size() <= kLinearLimit) {
     mark([&](const Key& key) { return std::find(list.begin(), list.end(), key) != list.end(); });
   } else {
@@ -205,8 +263,14 @@ Datum in_list(const BoundExpr& expr, const std::vector<Datum>& args, int64_t row
         args[i].scalar.is_null() ? void(list_has_null = true)
                                  : list.push_back(args[i].scalar.as_string());
       }
+      const int32_t* offsets = c.values<int32_t>();
+      const char* chars = c.chars_buffer() ? c.chars_buffer()->data_as<char>() : nullptr;
       mark_members(
-          c, rows, list, list_has_null, [&](int64_t row) { return c.string_value(row); },
+          c, rows, list, list_has_null,
+          [&](int64_t row) {
+            return std::string_view(chars + offsets[row],
+                                    static_cast<size_t>(offsets[row + 1] - offsets[row]));
+          },
           value_bits, valid_bits);
       break;
     }
