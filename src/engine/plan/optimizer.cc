@@ -139,7 +139,58 @@ bool subset(const std::set<std::string>& used,
                      [&](const std::string& name) { return available.count(name) > 0; });
 }
 
+void disjuncts(const Expr& expr, std::vector<Expr>& out) {
+  if (expr.kind() == ExprKind::kCall && expr.name() == "or" && expr.args().size() == 2) {
+    disjuncts(expr.args()[0], out);
+    disjuncts(expr.args()[1], out);
+  } else {
+    out.push_back(expr);
+  }
+}
+
+// What an OR of ANDs implies about one input alone: each branch's conditions on that input,
+// ORed. `(p.a = 1 and l.x < 5) or (p.a = 2 and l.x > 9)` implies `p.a = 1 or p.a = 2` for p
+// and `l.x < 5 or l.x > 9` for l, which can filter below a join while the whole condition
+// stays above it. A branch with no condition on the input implies nothing.
+std::optional<Expr> implied_for(const Expr& predicate,
+                                const std::map<std::string, std::string>& input_columns) {
+  std::vector<Expr> branches;
+  disjuncts(predicate, branches);
+  if (branches.size() < 2) {
+    return std::nullopt;
+  }
+  std::optional<Expr> implied;
+  for (const Expr& branch : branches) {
+    std::vector<Expr> all;
+    conjuncts(branch, all);
+    std::vector<Expr> local;
+    for (const Expr& condition : all) {
+      if (subset(columns_of(condition), input_columns)) {
+        local.push_back(rename_columns(condition, input_columns));
+      }
+    }
+    std::optional<Expr> branch_implied = conjunction(local);
+    if (!branch_implied) {
+      return std::nullopt;
+    }
+    implied = implied ? *implied || *branch_implied : *branch_implied;
+  }
+  return implied;
+}
+
 // ---- predicate pushdown ----------------------------------------------------------------
+
+// Conditions implied by an OR above a join (implied_for) are derived again on every pass:
+// one copy of each is kept.
+void append_new(std::vector<Expr>& predicates, const std::vector<Expr>& more) {
+  for (const Expr& predicate : more) {
+    std::string text = predicate.to_string();
+    if (std::none_of(predicates.begin(), predicates.end(),
+                     [&](const Expr& kept) { return kept.to_string() == text; })) {
+      predicates.push_back(predicate);
+    }
+  }
+}
 
 NodePtr with_filters(NodePtr node, const std::vector<Expr>& predicates) {
   std::optional<Expr> predicate = conjunction(predicates);
@@ -226,7 +277,7 @@ NodePtr push_filters(const NodePtr& node, std::vector<Expr> predicates) {
       // The lower filter's conditions come first, as they were written first.
       std::vector<Expr> merged;
       conjuncts(fold(node->exprs[0]), merged);
-      merged.insert(merged.end(), predicates.begin(), predicates.end());
+      append_new(merged, predicates);
       return push_filters(node->inputs[0], std::move(merged));
     }
     case Kind::kProject: {
@@ -290,6 +341,14 @@ NodePtr push_filters(const NodePtr& node, std::vector<Expr> predicates) {
           right.push_back(rename_columns(predicate, right_columns));
         } else {
           above.push_back(predicate);
+          std::optional<Expr> left_implied = implied_for(predicate, left_columns);
+          std::optional<Expr> right_implied = implied_for(predicate, right_columns);
+          if (left_ok && left_implied) {
+            left.push_back(*left_implied);
+          }
+          if (right_ok && right_implied) {
+            right.push_back(*right_implied);
+          }
         }
       }
       return with_filters(
@@ -302,10 +361,11 @@ NodePtr push_filters(const NodePtr& node, std::vector<Expr> predicates) {
         return node;
       }
       ScanRequest request = node->request;
-      std::vector<Expr> all = predicates;
+      std::vector<Expr> all;
       if (request.filter) {
-        all.insert(all.begin(), *request.filter);
+        conjuncts(*request.filter, all);
       }
+      append_new(all, predicates);
       request.filter = conjunction(all);
       // Columns the filter needs must be read even if nothing above uses them.
       if (!request.columns.empty()) {
