@@ -367,6 +367,63 @@ TEST(LazyFrame, PushesFiltersIntoTheRightJoinSides) {
   EXPECT_THAT(inner, HasSubstr("  Filter (city = 'LA')\n    Table (3 rows)"));
 }
 
+TEST(LazyFrame, AnOrAboveAJoinFiltersEachInputByWhatItImplies) {
+  // Each branch tests both inputs: customers can only be NYC or LA rows, orders only those
+  // over 100 or under 6, and the whole condition still decides above the join.
+  const char* condition = "(city = 'NYC' and amount > 100) or (city = 'LA' and amount < 60)";
+  LazyFrame inner = LazyFrame::from(orders()).join(LazyFrame::from(customers()), "customer");
+  std::string plan = inner.filter(condition).explain();
+  EXPECT_THAT(plan, HasSubstr("Filter ((amount > 100) OR (amount < 60))\n"));
+  EXPECT_THAT(plan, HasSubstr("Filter ((city = 'NYC') OR (city = 'LA'))\n"));
+  EXPECT_THAT(plan, HasSubstr("Filter (((city = 'NYC') AND (amount > 100)) OR"));
+  Table eager = orders().join(customers(), "customer").filter(condition);
+  EXPECT_THAT(inner.filter(condition).collect(), SameTableAs(eager));
+  EXPECT_THAT(cells(eager, "id"), ElementsAre("2", "3"));
+
+  // Below a left join only the left input may be narrowed: a customer filtered away would
+  // turn its orders' rows into NULL-extended ones the condition then judges differently.
+  LazyFrame left =
+      LazyFrame::from(orders()).join(LazyFrame::from(customers()), "customer", JoinType::kLeft);
+  const char* left_condition = "(amount > 100 and city is null) or (amount < 60 and city = 'LA')";
+  std::string left_plan = left.filter(left_condition).explain();
+  EXPECT_THAT(left_plan, HasSubstr("Filter ((amount > 100) OR (amount < 60))\n"));
+  EXPECT_THAT(left_plan, Not(HasSubstr("Filter ((city IS NULL) OR")));
+  EXPECT_THAT(
+      left.filter(left_condition).collect(),
+      SameTableAs(orders().join(customers(), "customer", JoinType::kLeft).filter(left_condition)));
+
+  // A branch with no condition on an input implies nothing for it; planning twice (the
+  // optimizer pushes filters in two passes) keeps one copy of each implied condition.
+  std::string partial = inner.filter("(city = 'NYC' and amount > 100) or amount < 6").explain();
+  EXPECT_THAT(partial, Not(HasSubstr("Filter ((city = 'NYC') OR")));
+  EXPECT_EQ(plan.find("Filter ((amount > 100) OR (amount < 60))"),
+            plan.rfind("Filter ((amount > 100) OR (amount < 60))"));
+}
+
+TEST(LazyFrame, FilterConditionsRunOnTheRowsTheEarlierOnesKept) {
+  // Many batches, a selective first condition, later conditions over NULLs and strings,
+  // each compared with the eager filter, which evaluates the whole condition at once.
+  std::vector<std::optional<int64_t>> numbers;
+  std::vector<std::optional<std::string>> words;
+  for (int64_t i = 0; i < 200000; ++i) {
+    numbers.push_back(i % 7 == 0 ? std::nullopt : std::optional<int64_t>(i % 100));
+    words.push_back(i % 3 == 0 ? std::nullopt : std::optional<std::string>(i % 2 ? "odd" : "even"));
+  }
+  Table table =
+      Table::from_columns({{"n", testing::int64s(numbers)}, {"w", testing::strings(words)}});
+  for (const char* condition :
+       {"n < 10 and w = 'odd' and n % 2 = 1", "n < 90 and w != 'even' and n > 3",
+        "w = 'odd' and n < 5 and n is not null", "n is null and w is not null"}) {
+    SCOPED_TRACE(condition);
+    Table lazy = LazyFrame::from(table).filter(condition).collect();
+    Table expected = table.filter(condition);
+    EXPECT_THAT(lazy, SameTableAs(expected));
+    EXPECT_GT(lazy.num_rows(), 0);
+    Table twice = LazyFrame::from(table).filter("n < 60").filter(condition).collect();
+    EXPECT_THAT(twice, SameTableAs(expected.filter("n < 60")));
+  }
+}
+
 TEST(LazyFrame, FoldsConstantsAndMergesFilters) {
   std::string plan = LazyFrame::from(orders())
                          .filter(col("amount") > lit(Scalar::int64(2)) * 3)
