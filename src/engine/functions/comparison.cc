@@ -14,8 +14,21 @@ namespace {
 
 enum class Cmp { kEq, kNe, kLt, kLe, kGt, kGe };
 
-template <class T, class Less>
-void compare_into(uint8_t* bits, const Values<T>& a, const Values<T>& b, int64_t rows, Less cmp) {
+// Column and constant operands as distinct types, so the compare loop has no per-row
+// branch on which one it got and vectorises.
+template <class T>
+struct ColumnOperand {
+  const T* data;
+  T operator[](int64_t row) const { return data[row]; }
+};
+template <class T>
+struct ConstantOperand {
+  T value;
+  T operator[](int64_t) const { return value; }
+};
+
+template <class A, class B, class Less>
+void compare_into(uint8_t* bits, const A& a, const B& b, int64_t rows, Less cmp) {
   int64_t full = rows / 8 * 8;
   for (int64_t i = 0; i < full; i += 8) {
     uint8_t byte = 0;
@@ -29,29 +42,34 @@ void compare_into(uint8_t* bits, const Values<T>& a, const Values<T>& b, int64_t
   }
 }
 
-template <class T>
-void compare_typed(Cmp op, uint8_t* bits, const Values<T>& a, const Values<T>& b, int64_t rows) {
-  switch (op) {
-    case Cmp::kEq:
-      compare_into(bits, a, b, rows, std::equal_to<T>());
-      break;
-    case Cmp::kNe:
-      compare_into(bits, a, b, rows, std::not_equal_to<T>());
-      break;
-    case Cmp::kLt:
-      compare_into(bits, a, b, rows, std::less<T>());
-      break;
-    case Cmp::kLe:
-      compare_into(bits, a, b, rows, std::less_equal<T>());
-      break;
-    case Cmp::kGt:
-      compare_into(bits, a, b, rows, std::greater<T>());
-      break;
-    case Cmp::kGe:
-      compare_into(bits, a, b, rows, std::greater_equal<T>());
-      break;
-    default:
-      throw InternalError("bad comparison");
+template <Cmp op, class T>
+auto comparator() {
+  if constexpr (op == Cmp::kEq) {
+    return std::equal_to<T>();
+  } else if constexpr (op == Cmp::kNe) {
+    return std::not_equal_to<T>();
+  } else if constexpr (op == Cmp::kLt) {
+    return std::less<T>();
+  } else if constexpr (op == Cmp::kLe) {
+    return std::less_equal<T>();
+  } else if constexpr (op == Cmp::kGt) {
+    return std::greater<T>();
+  } else {
+    return std::greater_equal<T>();
+  }
+}
+
+template <Cmp op, class T>
+void compare_typed(uint8_t* bits, const Values<T>& a, const Values<T>& b, int64_t rows) {
+  auto cmp = comparator<op, T>();
+  if (a.scalar && b.scalar) {
+    compare_into(bits, ConstantOperand<T>{a.constant}, ConstantOperand<T>{b.constant}, rows, cmp);
+  } else if (a.scalar) {
+    compare_into(bits, ConstantOperand<T>{a.constant}, ColumnOperand<T>{b.data}, rows, cmp);
+  } else if (b.scalar) {
+    compare_into(bits, ColumnOperand<T>{a.data}, ConstantOperand<T>{b.constant}, rows, cmp);
+  } else {
+    compare_into(bits, ColumnOperand<T>{a.data}, ColumnOperand<T>{b.data}, rows, cmp);
   }
 }
 
@@ -108,17 +126,17 @@ Datum compare(const BoundExpr&, const std::vector<Datum>& args, int64_t rows) {
   switch (type.id()) {
     case TypeId::kInt64:
     case TypeId::kTimestamp:
-      compare_typed<int64_t>(op, bits, values_of<int64_t>(a), values_of<int64_t>(b), rows);
+      compare_typed<op, int64_t>(bits, values_of<int64_t>(a), values_of<int64_t>(b), rows);
       break;
     case TypeId::kInt32:
     case TypeId::kDate32:
-      compare_typed<int32_t>(op, bits, values_of<int32_t>(a), values_of<int32_t>(b), rows);
+      compare_typed<op, int32_t>(bits, values_of<int32_t>(a), values_of<int32_t>(b), rows);
       break;
     case TypeId::kFloat64:
-      compare_typed<double>(op, bits, values_of<double>(a), values_of<double>(b), rows);
+      compare_typed<op, double>(bits, values_of<double>(a), values_of<double>(b), rows);
       break;
     case TypeId::kDecimal:
-      compare_typed<int128>(op, bits, values_of<int128>(a), values_of<int128>(b), rows);
+      compare_typed<op, int128>(bits, values_of<int128>(a), values_of<int128>(b), rows);
       break;
     case TypeId::kString: {
       if ((op == Cmp::kEq || op == Cmp::kNe) && a.is_scalar() != b.is_scalar()) {
