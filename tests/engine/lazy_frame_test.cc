@@ -413,7 +413,8 @@ TEST(LazyFrame, FilterConditionsRunOnTheRowsTheEarlierOnesKept) {
       Table::from_columns({{"n", testing::int64s(numbers)}, {"w", testing::strings(words)}});
   for (const char* condition :
        {"n < 10 and w = 'odd' and n % 2 = 1", "n < 90 and w != 'even' and n > 3",
-        "w = 'odd' and n < 5 and n is not null", "n is null and w is not null"}) {
+        "w = 'odd' and n < 5 and n is not null", "n is null and w is not null",
+        "n < 5 and upper(w) = 'ODD' and length(w) > 2 and n % 2 = 1"}) {
     SCOPED_TRACE(condition);
     Table lazy = LazyFrame::from(table).filter(condition).collect();
     Table expected = table.filter(condition);

@@ -11,21 +11,12 @@
 namespace setl::engine::detail {
 namespace {
 
-// One condition of a filter's AND chain, bound twice: against the input, and against just
-// the columns it reads, for the rows earlier conditions left.
-struct Condition {
-  BoundExpr on_input;
-  BoundExpr on_gathered;
-  std::vector<int> columns;  // input columns, in gathered order
-  SchemaPtr gathered_schema;
-};
-
-void split_and(const BoundExpr& expr, std::vector<const BoundExpr*>& out) {
+void split_and(const BoundExpr& expr, std::vector<BoundExpr>& out) {
   if (expr.kind == ExprKind::kCall && expr.function->info.name == "and" && expr.args.size() == 2) {
     split_and(expr.args[0], out);
     split_and(expr.args[1], out);
   } else {
-    out.push_back(&expr);
+    out.push_back(expr);
   }
 }
 
@@ -49,21 +40,83 @@ void renumber_columns(BoundExpr& expr, const std::vector<int>& columns) {
   }
 }
 
-Condition condition_of(const BoundExpr& expr, const Schema& input) {
-  Condition condition{expr, expr, {}, nullptr};
-  collect_columns(expr, condition.columns);
-  renumber_columns(condition.on_gathered, condition.columns);
-  std::vector<Field> fields;
-  for (int column : condition.columns) {
-    fields.push_back(input.field(static_cast<size_t>(column)));
+// Rough per-row costs, in units of one vectorised kernel over a fixed-width column: what
+// decides whether gathering the remaining rows beats evaluating over the whole batch.
+constexpr double kFindSelectedRows = 2;
+constexpr double kGatherFixedWidth = 2;
+constexpr double kGatherString = 4;
+
+double evaluation_cost(const BoundExpr& expr) {
+  double cost = expr.kind == ExprKind::kCall || expr.kind == ExprKind::kCast ? 1 : 0;
+  for (const BoundExpr& arg : expr.args) {
+    cost += evaluation_cost(arg);
   }
-  condition.gathered_schema = std::make_shared<Schema>(std::move(fields));
-  return condition;
+  return cost;
 }
 
-// Conditions run in the order written, each on the rows the ones before it kept: once few
-// rows remain, a condition reads just its columns for those rows (the AND short-circuits
-// per row, and a selective first condition spares the rest most of the batch).
+// The conditions from some point of the AND chain on, over just the columns they read,
+// for the rows the conditions before them kept.
+struct GatheredConditions {
+  std::vector<int> columns;  // input columns, in gathered order
+  SchemaPtr schema;
+  std::vector<BoundExpr> conditions;
+  double evaluation_cost = 0;  // per row, for all of them
+  double gather_cost = 0;      // per row, for all their columns
+
+  // Gathering pays when the rows left are few and the conditions costly: a chain of
+  // cheap comparisons is faster over the whole batch.
+  bool worth_gathering(int64_t selected, int64_t rows) const {
+    double whole = evaluation_cost * static_cast<double>(rows);
+    double gathered = kFindSelectedRows * static_cast<double>(rows) +
+                      (evaluation_cost + gather_cost) * static_cast<double>(selected);
+    return gathered < whole;
+  }
+};
+
+GatheredConditions gathered_conditions(std::vector<BoundExpr> conditions, const Schema& input) {
+  GatheredConditions gathered;
+  for (const BoundExpr& condition : conditions) {
+    collect_columns(condition, gathered.columns);
+  }
+  std::vector<Field> fields;
+  for (int column : gathered.columns) {
+    fields.push_back(input.field(static_cast<size_t>(column)));
+  }
+  for (const Field& field : fields) {
+    gathered.gather_cost += field.type.id() == TypeId::kString ? kGatherString : kGatherFixedWidth;
+  }
+  gathered.schema = std::make_shared<Schema>(std::move(fields));
+  for (BoundExpr& condition : conditions) {
+    gathered.evaluation_cost += evaluation_cost(condition);
+    renumber_columns(condition, gathered.columns);
+  }
+  gathered.conditions = std::move(conditions);
+  return gathered;
+}
+
+// Clears the bits of `selection` (a bitmap of `rows`) where `passed` (over the selected
+// rows, in order) is not set.
+int64_t keep_passed(uint8_t* selection, const std::vector<int64_t>& selected_rows,
+                    const uint8_t* passed) {
+  int64_t kept = 0;
+  for (size_t i = 0; i < selected_rows.size(); ++i) {
+    bool pass = get_bit(passed, static_cast<int64_t>(i));
+    set_bit(selection, selected_rows[i], pass);
+    kept += pass ? 1 : 0;
+  }
+  return kept;
+}
+
+void and_into(uint8_t* bits, const uint8_t* other, int64_t rows) {
+  for (int64_t byte = 0; byte < (rows + 7) / 8; ++byte) {
+    bits[byte] &= other[byte];
+  }
+}
+
+// The conditions of the AND chain run in the order written over the whole batch while many
+// rows remain; once few do, the rest run on just those rows and just the columns they
+// read, gathered once. A selective first condition thus spares costly later ones most of
+// the batch (as an AND short-circuits, row by row).
 class FilterTransform : public Transform {
  public:
   FilterTransform(const Expr& predicate, const Schema& input) : text_(predicate.to_string()) {
@@ -72,10 +125,12 @@ class FilterTransform : public Transform {
       throw SchemaError("filter needs a bool predicate; " + text_ + " is " +
                         bound.type.to_string());
     }
-    std::vector<const BoundExpr*> parts;
-    split_and(bound, parts);
-    for (const BoundExpr* part : parts) {
-      conditions_.push_back(condition_of(*part, input));
+    split_and(bound, conditions_);
+    for (size_t first = 0; first < conditions_.size(); ++first) {
+      rest_.push_back(gathered_conditions(
+          std::vector<BoundExpr>(conditions_.begin() + static_cast<std::ptrdiff_t>(first),
+                                 conditions_.end()),
+          input));
     }
   }
   bool accepts_selection() const override { return true; }
@@ -86,25 +141,26 @@ class FilterTransform : public Transform {
       return false;
     }
     BufferPtr selection = morsel.selection;
-    bool own_selection = false;  // the incoming selection may be shared: copied before edits
     int64_t selected = selection ? count_set_bits(selection->data(), 0, rows) : rows;
-    for (const Condition& condition : conditions_) {
-      if (selected * 2 > rows) {
-        selected = keep_all_rows_that_pass(condition, batch, selection);
-        own_selection = true;
-      } else {
+    bool own_selection = false;  // the incoming selection may be shared: copied before edits
+    for (size_t next = 0; next < conditions_.size() && selected > 0; ++next) {
+      if (selected < rows && rest_[next].worth_gathering(selected, rows)) {
         if (!own_selection) {
-          size_t bytes = static_cast<size_t>((rows + 7) / 8);
-          BufferPtr copy = Buffer::allocate(bytes);
-          std::memcpy(copy->mutable_data(), selection->data(), bytes);
-          selection = std::move(copy);
-          own_selection = true;
+          selection = copy_of(*selection, rows);
         }
-        selected = keep_selected_rows_that_pass(condition, batch, *selection, selected);
+        selected = keep_rows_passing_rest(rest_[next], batch, *selection, selected);
+        break;
       }
-      if (selected == 0) {
-        return false;
+      BufferPtr passed = selection_bits(*evaluate_column(conditions_[next], batch));
+      if (selection) {
+        and_into(passed->mutable_data(), selection->data(), rows);
       }
+      selection = std::move(passed);
+      own_selection = true;
+      selected = count_set_bits(selection->data(), 0, rows);
+    }
+    if (selected == 0) {
+      return false;
     }
     morsel.selection = selected == rows ? nullptr : selection;
     if (selected * 4 < rows * 3) {
@@ -115,47 +171,40 @@ class FilterTransform : public Transform {
   }
 
  private:
-  static int64_t keep_all_rows_that_pass(const Condition& condition, const RecordBatch& batch,
-                                         BufferPtr& selection) {
-    int64_t rows = batch.num_rows();
-    BufferPtr passed = selection_bits(*evaluate_column(condition.on_input, batch));
-    if (selection) {
-      uint8_t* bits = passed->mutable_data();
-      const uint8_t* previous = selection->data();
-      for (int64_t byte = 0; byte < (rows + 7) / 8; ++byte) {
-        bits[byte] &= previous[byte];
-      }
-    }
-    selection = std::move(passed);
-    return count_set_bits(selection->data(), 0, rows);
+  static BufferPtr copy_of(const Buffer& bits, int64_t rows) {
+    size_t bytes = static_cast<size_t>((rows + 7) / 8);
+    BufferPtr copy = Buffer::allocate(bytes);
+    std::memcpy(copy->mutable_data(), bits.data(), bytes);
+    return copy;
   }
 
-  static int64_t keep_selected_rows_that_pass(const Condition& condition, const RecordBatch& batch,
-                                              Buffer& selection, int64_t selected) {
-    std::vector<int64_t> indices;
-    indices.reserve(static_cast<size_t>(selected));
+  static int64_t keep_rows_passing_rest(const GatheredConditions& rest, const RecordBatch& batch,
+                                        Buffer& selection, int64_t selected) {
+    std::vector<int64_t> selected_rows;
+    selected_rows.reserve(static_cast<size_t>(selected));
     for (int64_t row = 0; row < batch.num_rows(); ++row) {
       if (get_bit(selection.data(), row)) {
-        indices.push_back(row);
+        selected_rows.push_back(row);
       }
     }
-    std::vector<ColumnPtr> gathered;
-    for (int column : condition.columns) {
-      gathered.push_back(take(*batch.column(static_cast<size_t>(column)), indices));
+    std::vector<ColumnPtr> columns;
+    for (int column : rest.columns) {
+      columns.push_back(take(*batch.column(static_cast<size_t>(column)), selected_rows));
     }
-    RecordBatch narrow(condition.gathered_schema, std::move(gathered), selected);
-    BufferPtr passed = selection_bits(*evaluate_column(condition.on_gathered, narrow));
-    uint8_t* bits = selection.mutable_data();
-    for (size_t i = 0; i < indices.size(); ++i) {
-      if (!get_bit(passed->data(), static_cast<int64_t>(i))) {
-        set_bit(bits, indices[i], false);
-        --selected;
+    RecordBatch narrow(rest.schema, std::move(columns), selected);
+    BufferPtr passed;
+    for (const BoundExpr& condition : rest.conditions) {
+      BufferPtr bits = selection_bits(*evaluate_column(condition, narrow));
+      if (passed) {
+        and_into(bits->mutable_data(), passed->data(), selected);
       }
+      passed = std::move(bits);
     }
-    return selected;
+    return keep_passed(selection.mutable_data(), selected_rows, passed->data());
   }
 
-  std::vector<Condition> conditions_;
+  std::vector<BoundExpr> conditions_;
+  std::vector<GatheredConditions> rest_;  // rest_[i]: conditions i and after, gathered
   std::string text_;
 };
 
