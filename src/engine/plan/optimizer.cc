@@ -101,13 +101,18 @@ std::set<std::string> columns_of(const Expr& expr) {
   return out;
 }
 
-void conjuncts(const Expr& expr, std::vector<Expr>& out) {
-  if (expr.kind() == ExprKind::kCall && expr.name() == "and" && expr.args().size() == 2) {
-    conjuncts(expr.args()[0], out);
-    conjuncts(expr.args()[1], out);
+// The operands of a chain of one logical operator ("and" or "or"), left to right.
+void operands_of(const Expr& expr, const char* logical, std::vector<Expr>& out) {
+  if (expr.kind() == ExprKind::kCall && expr.name() == logical && expr.args().size() == 2) {
+    operands_of(expr.args()[0], logical, out);
+    operands_of(expr.args()[1], logical, out);
   } else {
     out.push_back(expr);
   }
+}
+
+void conjuncts(const Expr& expr, std::vector<Expr>& out) {
+  operands_of(expr, "and", out);
 }
 
 std::optional<Expr> conjunction(const std::vector<Expr>& predicates) {
@@ -139,15 +144,6 @@ bool subset(const std::set<std::string>& used,
                      [&](const std::string& name) { return available.count(name) > 0; });
 }
 
-void disjuncts(const Expr& expr, std::vector<Expr>& out) {
-  if (expr.kind() == ExprKind::kCall && expr.name() == "or" && expr.args().size() == 2) {
-    disjuncts(expr.args()[0], out);
-    disjuncts(expr.args()[1], out);
-  } else {
-    out.push_back(expr);
-  }
-}
-
 // What an OR of ANDs implies about one input alone: each branch's conditions on that input,
 // ORed. `(p.a = 1 and l.x < 5) or (p.a = 2 and l.x > 9)` implies `p.a = 1 or p.a = 2` for p
 // and `l.x < 5 or l.x > 9` for l, which can filter below a join while the whole condition
@@ -155,7 +151,7 @@ void disjuncts(const Expr& expr, std::vector<Expr>& out) {
 std::optional<Expr> implied_for(const Expr& predicate,
                                 const std::map<std::string, std::string>& input_columns) {
   std::vector<Expr> branches;
-  disjuncts(predicate, branches);
+  operands_of(predicate, "or", branches);
   if (branches.size() < 2) {
     return std::nullopt;
   }
