@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "setl/core/error.h"
 #include "setl/engine/lazy_frame.h"
 #include "testing/columns.h"
 #include "testing/table_matchers.h"
@@ -171,6 +172,54 @@ TEST(JoinOrder, AnOrderWhoseColumnNamesWouldClashIsNotChosen) {
                        .join(LazyFrame::from(tagged_parts).filter("size = 3"), "part");
   expect_same_answer(lazy, tagged_facts.join(tagged_suppliers, "supplier")
                                .join(tagged_parts.filter("size = 3"), "part"));
+}
+
+TEST(JoinOrder, ARightSuffixNamesClashingColumnsInEveryOrder) {
+  // The chain is reordered (parts first) and still names the suppliers' "name" with the
+  // suffix the user chose.
+  Table sizes = parts().select(std::vector<std::string>{"part", "size"});
+  LazyFrame lazy = LazyFrame::from(facts(20'000).with_column("name", lit("fact")))
+                       .join(LazyFrame::from(suppliers()), {"supplier"}, {"supplier"},
+                             JoinType::kInner, "_supplier")
+                       .join(LazyFrame::from(sizes).filter("size = 3"), {"part"}, {"part"},
+                             JoinType::kInner, "_supplier");
+  Table eager =
+      facts(20'000)
+          .with_column("name", lit("fact"))
+          .join(suppliers(), {"supplier"}, {"supplier"}, JoinType::kInner, "_supplier")
+          .join(sizes.filter("size = 3"), {"part"}, {"part"}, JoinType::kInner, "_supplier");
+  EXPECT_TRUE(eager.schema()->find("name_supplier").has_value());
+  std::string plan = lazy.explain();
+  EXPECT_LT(plan.find("Join inner on supplier = supplier"), plan.find("Join inner on part = part"))
+      << plan;
+  expect_same_answer(lazy, eager);
+  Table small_parts = parts().filter("size = 3");
+
+  // Joins with different suffixes keep their written order (one name per clash), and an
+  // outer join keeps its suffix when it runs mirrored.
+  LazyFrame mixed =
+      LazyFrame::from(facts(20'000).with_column("name", lit("fact")))
+          .join(LazyFrame::from(suppliers()), {"supplier"}, {"supplier"}, JoinType::kInner, "_s")
+          .join(LazyFrame::from(parts()).filter("size = 3"), {"part"}, {"part"}, JoinType::kInner,
+                "_p");
+  expect_same_answer(mixed,
+                     facts(20'000)
+                         .with_column("name", lit("fact"))
+                         .join(suppliers(), {"supplier"}, {"supplier"}, JoinType::kInner, "_s")
+                         .join(small_parts, {"part"}, {"part"}, JoinType::kInner, "_p"));
+  Table named_facts = facts(5'000).with_column("name", lit("fact"));
+  LazyFrame mirrored = LazyFrame::from(suppliers())
+                           .join(LazyFrame::from(named_facts), {"supplier"}, {"supplier"},
+                                 JoinType::kLeft, "_of_fact");
+  expect_same_answer(mirrored, suppliers().join(named_facts, {"supplier"}, {"supplier"},
+                                                JoinType::kLeft, "_of_fact"));
+  EXPECT_THAT(mirrored.explain(), HasSubstr("Join right"));
+
+  // A suffix that makes a name the other side already has is the join's own error.
+  EXPECT_THROW(
+      (void)LazyFrame::from(facts(10).with_column("name", lit("fact")))
+          .join(LazyFrame::from(suppliers()), {"supplier"}, {"supplier"}, JoinType::kInner, ""),
+      SchemaError);
 }
 
 TEST(JoinOrder, AChainStaysAsWrittenWhenNoOrderIsExpectedToShrinkIt) {

@@ -53,8 +53,10 @@ class [[nodiscard]] LazyFrame {
   LazyFrame sort(const std::vector<SortKey>& keys) const;
   LazyFrame distinct() const;
   LazyFrame union_all(const LazyFrame& other) const;
+  /// As Table::join: right columns named like left ones get `right_suffix`.
   LazyFrame join(const LazyFrame& right, const std::vector<std::string>& left_on,
-                 const std::vector<std::string>& right_on, JoinType type = JoinType::kInner) const;
+                 const std::vector<std::string>& right_on, JoinType type = JoinType::kInner,
+                 std::string right_suffix = "_right") const;
   LazyFrame join(const LazyFrame& right, const std::string& on,
                  JoinType type = JoinType::kInner) const {
     return join(right, {on}, {on}, type);

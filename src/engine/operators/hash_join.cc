@@ -81,8 +81,8 @@ JoinHashTable::JoinHashTable(SchemaPtr left, SchemaPtr right, JoinSpec spec)
         throw SchemaError("join: renaming the right column \"" + right_->field(i).name +
                           "\" to \"" + field.name + "\" clashes with " +
                           (clashes_left ? "a left" : "another right") +
-                          " column; rename one of them before the join (or, for "
-                          "Table::join, pick another right_suffix)");
+                          " column; rename one of them before the join, or pick another "
+                          "right_suffix");
       }
     }
     field.nullable = field.nullable || right_may_be_missing;

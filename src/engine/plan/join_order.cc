@@ -140,8 +140,8 @@ class JoinOrderer {
       if (!there || !here || there->rows > here->rows) {
         continue;
       }
-      NodePtr filtered =
-          plan::join(tested, join->inputs[1], *columns, join->right_keys, join->join_type);
+      NodePtr filtered = plan::join(tested, join->inputs[1], *columns, join->right_keys,
+                                    join->join_type, join->right_suffix);
       NodePtr deeper = pushed_down(filtered);
       filtered = deeper ? deeper : filtered;
       return side == 0 ? rebuild(below, {filtered, below->inputs[1]})
@@ -158,7 +158,8 @@ class JoinOrderer {
     }
     for (int nested_side : {0, 1}) {
       const NodePtr& nested = join->inputs[static_cast<size_t>(nested_side)];
-      if (!inner_join(nested)) {
+      // Exchanged joins name clashing columns with one suffix: both must use the same.
+      if (!inner_join(nested) || nested->right_suffix != join->right_suffix) {
         continue;
       }
       for (int kept : {0, 1}) {
@@ -193,7 +194,7 @@ class JoinOrderer {
     int kept_side = nested_side;  // of `first`
     NodePtr first = joined(kept_side == 0 ? kept_input : other, kept_side == 0 ? other : kept_input,
                            kept_side == 0 ? *kept_columns : toward_other,
-                           kept_side == 0 ? toward_other : *kept_columns);
+                           kept_side == 0 ? toward_other : *kept_columns, join->right_suffix);
     if (!first) {
       return nullptr;
     }
@@ -213,8 +214,9 @@ class JoinOrderer {
         kept_side == 0 ? join_origins(first, leaf_origins(kept_input, kept), other_origins)
                        : join_origins(first, other_origins, leaf_origins(kept_input, kept));
     // The moved input keeps its side too.
-    NodePtr second = kept == 0 ? joined(first, moved_input, *first_keys, moved_keys)
-                               : joined(moved_input, first, moved_keys, *first_keys);
+    NodePtr second = kept == 0
+                         ? joined(first, moved_input, *first_keys, moved_keys, join->right_suffix)
+                         : joined(moved_input, first, moved_keys, *first_keys, join->right_suffix);
     if (!second) {
       return nullptr;
     }
@@ -241,9 +243,9 @@ class JoinOrderer {
   // right column's suffixed name can meet a column the written order kept apart.
   static NodePtr joined(const NodePtr& left, const NodePtr& right,
                         const std::vector<std::string>& left_on,
-                        const std::vector<std::string>& right_on) {
+                        const std::vector<std::string>& right_on, const std::string& suffix) {
     try {
-      return plan::join(left, right, left_on, right_on, JoinType::kInner);
+      return plan::join(left, right, left_on, right_on, JoinType::kInner, suffix);
     } catch (const SchemaError&) {
       return nullptr;
     }

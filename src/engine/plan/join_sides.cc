@@ -60,10 +60,16 @@ bool swappable(JoinType type) {
 }
 
 // The same join with its inputs swapped, projected back to the original columns; null if
-// the columns cannot be restored exactly (a merged key whose two sides' types differ).
+// the columns cannot be restored exactly (a merged key whose two sides' types differ) or
+// named at all (a suffixed name the other side already has).
 NodePtr swapped(const NodePtr& node) {
-  NodePtr swapped = join(node->inputs[1], node->inputs[0], node->right_keys, node->keys,
-                         mirrored(node->join_type));
+  NodePtr swapped;
+  try {
+    swapped = join(node->inputs[1], node->inputs[0], node->right_keys, node->keys,
+                   mirrored(node->join_type), node->right_suffix);
+  } catch (const SchemaError&) {
+    return nullptr;
+  }
   std::map<std::pair<int, std::string>, std::string> original = output_names(node);
   std::map<std::pair<int, std::string>, std::string> now = output_names(swapped);
   std::map<std::string, std::string> shown_as;  // original output name -> swapped output name
@@ -118,14 +124,15 @@ NodePtr filtered_through_left(const NodePtr& node) {
   if (distinct_keys.size() != node->right_keys.size() || !cheap_to_repeat(node->inputs[0])) {
     return nullptr;
   }
-  NodePtr partners =
-      join(node->inputs[1], node->inputs[0], node->right_keys, node->keys, JoinType::kSemi);
+  NodePtr partners = join(node->inputs[1], node->inputs[0], node->right_keys, node->keys,
+                          JoinType::kSemi, node->right_suffix);
   std::vector<Expr> key_columns;
   for (const std::string& key : node->right_keys) {
     key_columns.push_back(col(key));
   }
   NodePtr keys = distinct(project(partners, std::move(key_columns)));
-  return join(node->inputs[0], keys, node->keys, node->right_keys, node->join_type);
+  return join(node->inputs[0], keys, node->keys, node->right_keys, node->join_type,
+              node->right_suffix);
 }
 
 }  // namespace

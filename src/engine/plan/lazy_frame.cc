@@ -85,8 +85,10 @@ LazyFrame LazyFrame::union_all(const LazyFrame& other) const {
   return LazyFrame(plan::union_all(node_, other.node_));
 }
 LazyFrame LazyFrame::join(const LazyFrame& right, const std::vector<std::string>& left_on,
-                          const std::vector<std::string>& right_on, JoinType type) const {
-  return LazyFrame(plan::join(node_, right.node_, left_on, right_on, type));
+                          const std::vector<std::string>& right_on, JoinType type,
+                          std::string right_suffix) const {
+  return LazyFrame(
+      plan::join(node_, right.node_, left_on, right_on, type, std::move(right_suffix)));
 }
 LazyGroupBy LazyFrame::group_by(std::vector<std::string> keys) const {
   if (keys.empty()) {

@@ -41,6 +41,7 @@ struct PlanNode {
   std::vector<std::string> right_keys;
   std::string name;  // window output column
   JoinType join_type = JoinType::kInner;
+  std::string right_suffix;  // a join's, for right column names the left already has
   int64_t count = 0;
   int64_t offset = 0;
   std::vector<SortKey> sort_keys;
@@ -62,7 +63,7 @@ NodePtr sort(NodePtr input, std::vector<SortKey> keys);
 NodePtr distinct(NodePtr input);
 NodePtr union_all(NodePtr left, NodePtr right);
 NodePtr join(NodePtr left, NodePtr right, std::vector<std::string> left_on,
-             std::vector<std::string> right_on, JoinType type);
+             std::vector<std::string> right_on, JoinType type, std::string right_suffix);
 NodePtr aggregate(NodePtr input, std::vector<std::string> keys, std::vector<Expr> aggregates);
 
 Table execute(const NodePtr& node);

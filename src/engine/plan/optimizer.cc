@@ -217,7 +217,8 @@ NodePtr rebuild(const NodePtr& node, std::vector<NodePtr> inputs) {
     case Kind::kUnion:
       return union_all(inputs[0], inputs[1]);
     case Kind::kJoin:
-      return join(inputs[0], inputs[1], node->keys, node->right_keys, node->join_type);
+      return join(inputs[0], inputs[1], node->keys, node->right_keys, node->join_type,
+                  node->right_suffix);
     case Kind::kAggregate:
       return aggregate(inputs[0], node->keys, node->exprs);
   }
@@ -349,7 +350,7 @@ NodePtr push_filters(const NodePtr& node, std::vector<Expr> predicates) {
       }
       return with_filters(
           join(push_filters(node->inputs[0], left), push_filters(node->inputs[1], right),
-               node->keys, node->right_keys, type),
+               node->keys, node->right_keys, type, node->right_suffix),
           above);
     }
     case Kind::kScan: {
@@ -532,7 +533,7 @@ NodePtr prune(const NodePtr& node, const Needed& needed) {
         }
       }
       NodePtr joined = join(prune_to(node->inputs[0], left), prune_to(node->inputs[1], right),
-                            node->keys, node->right_keys, node->join_type);
+                            node->keys, node->right_keys, node->join_type, node->right_suffix);
       if (!needed || joined->schema->num_fields() == wanted.size()) {
         return joined;
       }

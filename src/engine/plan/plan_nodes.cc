@@ -233,9 +233,11 @@ NodePtr union_all(NodePtr left, NodePtr right) {
 }
 
 NodePtr join(NodePtr left, NodePtr right, std::vector<std::string> left_on,
-             std::vector<std::string> right_on, JoinType type) {
+             std::vector<std::string> right_on, JoinType type, std::string right_suffix) {
   auto node = node_of(Kind::kJoin, {left, right});
-  node->schema = empty_like(left).join(empty_like(right), left_on, right_on, type).schema();
+  node->schema =
+      empty_like(left).join(empty_like(right), left_on, right_on, type, right_suffix).schema();
+  node->right_suffix = std::move(right_suffix);
   node->keys = std::move(left_on);
   node->right_keys = std::move(right_on);
   node->join_type = type;
