@@ -261,33 +261,17 @@ class JoinOrderer {
         name_now.emplace(origin, name);
       }
     }
-    std::vector<Expr> columns;
-    bool identity = now_node->schema->num_fields() == join->schema->num_fields();
-    for (size_t i = 0; i < join->schema->num_fields(); ++i) {
-      const std::string& name = join->schema->field(i).name;
-      auto origins = was.find(name);
-      if (origins == was.end()) {
-        return nullptr;
-      }
-      std::optional<std::string> found;
-      for (const Origin& origin : origins->second) {
+    std::map<std::string, std::string> shown_as;  // written name -> name in `now_node`
+    for (const auto& [name, origins] : was) {
+      for (const Origin& origin : origins) {
         auto at = name_now.find(origin);
         if (at != name_now.end()) {
-          found = at->second;
+          shown_as.emplace(name, at->second);
           break;
         }
       }
-      if (!found) {
-        return nullptr;
-      }
-      identity = identity && now_node->schema->field(i).name == name && *found == name;
-      columns.push_back(*found == name ? col(name) : col(*found).alias(name));
     }
-    if (identity && *now_node->schema == *join->schema) {
-      return now_node;
-    }
-    NodePtr projected = project(now_node, std::move(columns));
-    return *projected->schema == *join->schema ? projected : nullptr;
+    return restored_to(join, now_node, shown_as);
   }
 
   CardinalityEstimator estimator_;

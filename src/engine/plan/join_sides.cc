@@ -59,6 +59,30 @@ bool swappable(JoinType type) {
          type == JoinType::kFull;
 }
 
+}  // namespace
+
+NodePtr restored_to(const NodePtr& target, const NodePtr& now,
+                    const std::map<std::string, std::string>& shown_as) {
+  std::vector<Expr> columns;
+  bool identity = now->schema->num_fields() == target->schema->num_fields();
+  for (size_t i = 0; i < target->schema->num_fields(); ++i) {
+    const std::string& name = target->schema->field(i).name;
+    auto found = shown_as.find(name);
+    if (found == shown_as.end()) {
+      return nullptr;
+    }
+    identity = identity && now->schema->field(i).name == name && found->second == name;
+    columns.push_back(found->second == name ? col(name) : col(found->second).alias(name));
+  }
+  if (identity && *now->schema == *target->schema) {
+    return now;  // each column already where and what it was: nothing to restore
+  }
+  NodePtr projected = project(now, std::move(columns));
+  return *projected->schema == *target->schema ? projected : nullptr;
+}
+
+namespace {
+
 // The same join with its inputs swapped, projected back to the original columns; null if
 // the columns cannot be restored exactly (a merged key whose two sides' types differ) or
 // named at all (a suffixed name the other side already has).
@@ -70,33 +94,15 @@ NodePtr swapped(const NodePtr& node) {
   } catch (const SchemaError&) {
     return nullptr;
   }
-  std::map<std::pair<int, std::string>, std::string> original = output_names(node);
   std::map<std::pair<int, std::string>, std::string> now = output_names(swapped);
   std::map<std::string, std::string> shown_as;  // original output name -> swapped output name
-  for (const auto& [where, name] : original) {
+  for (const auto& [where, name] : output_names(node)) {
     auto found = now.find({1 - where.first, where.second});
-    if (found == now.end()) {
-      return nullptr;
+    if (found != now.end()) {
+      shown_as.emplace(name, found->second);
     }
-    shown_as.emplace(name, found->second);
   }
-  std::vector<Expr> columns;
-  for (const Field& field : node->schema->fields()) {
-    auto found = shown_as.find(field.name);
-    if (found == shown_as.end()) {
-      return nullptr;
-    }
-    columns.push_back(found->second == field.name ? col(field.name)
-                                                  : col(found->second).alias(field.name));
-  }
-  bool identity = swapped->schema->names() == node->schema->names() &&
-                  std::all_of(shown_as.begin(), shown_as.end(),
-                              [](const auto& entry) { return entry.first == entry.second; });
-  if (identity && *swapped->schema == *node->schema) {
-    return swapped;  // each column already where and what it was: nothing to restore
-  }
-  NodePtr restored = project(swapped, std::move(columns));
-  return *restored->schema == *node->schema ? restored : nullptr;
+  return restored_to(node, swapped, shown_as);
 }
 
 // Whether a plan costs little more than reading its input: the rewrite below runs the

@@ -87,6 +87,11 @@ std::vector<std::string> right_output_names(const detail::PlanNode& join);
 std::map<std::pair<int, std::string>, std::string> output_names(const NodePtr& join);
 /// The node over new inputs (same kind and parameters).
 NodePtr rebuild(const NodePtr& node, std::vector<NodePtr> inputs);
+/// `now` (a rewrite of `target`) projected back to `target`'s columns, each shown by the
+/// column `shown_as` names for it; `now` itself when nothing moves; null if a column has
+/// no counterpart or would change type.
+NodePtr restored_to(const NodePtr& target, const NodePtr& now,
+                    const std::map<std::string, std::string>& shown_as);
 /// Reorders chains of inner joins so that a selective join runs before one that
 /// multiplies rows, restoring the original columns with a projection.
 NodePtr order_joins(const NodePtr& node);
