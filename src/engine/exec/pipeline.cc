@@ -26,13 +26,7 @@ RecordBatch Morsel::materialize() const {
   if (!selection) {
     return batch;
   }
-  std::vector<int64_t> rows;
-  rows.reserve(static_cast<size_t>(batch.num_rows()));
-  for (int64_t row = 0; row < batch.num_rows(); ++row) {
-    if (get_bit(selection->data(), row)) {
-      rows.push_back(row);
-    }
-  }
+  std::vector<int64_t> rows = selected_indices(selection, batch.num_rows());
   std::vector<ColumnPtr> columns;
   for (const ColumnPtr& column : batch.columns()) {
     columns.push_back(take(*column, rows));

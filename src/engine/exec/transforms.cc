@@ -96,12 +96,11 @@ GatheredConditions gathered_conditions(std::vector<BoundExpr> conditions, const 
 
 // Clears the bits of `selection` (a bitmap of `rows`) where `passed` (over the selected
 // rows, in order) is not set.
-int64_t keep_passed(uint8_t* selection, const std::vector<int64_t>& selected_rows,
-                    const uint8_t* passed) {
+int64_t keep_passed(uint8_t* selection, const std::vector<int64_t>& rows, const uint8_t* passed) {
   int64_t kept = 0;
-  for (size_t i = 0; i < selected_rows.size(); ++i) {
+  for (size_t i = 0; i < rows.size(); ++i) {
     bool pass = get_bit(passed, static_cast<int64_t>(i));
-    set_bit(selection, selected_rows[i], pass);
+    set_bit(selection, rows[i], pass);
     kept += pass ? 1 : 0;
   }
   return kept;
@@ -119,10 +118,10 @@ void and_into(uint8_t* bits, const uint8_t* other, int64_t rows) {
 // the batch (as an AND short-circuits, row by row).
 class FilterTransform : public Transform {
  public:
-  FilterTransform(const Expr& predicate, const Schema& input) : text_(predicate.to_string()) {
+  FilterTransform(const Expr& predicate, const Schema& input) {
     BoundExpr bound = bind(predicate, input);
     if (bound.type.id() != TypeId::kBool && bound.type.id() != TypeId::kNull) {
-      throw SchemaError("filter needs a bool predicate; " + text_ + " is " +
+      throw SchemaError("filter needs a bool predicate; " + predicate.to_string() + " is " +
                         bound.type.to_string());
     }
     split_and(bound, conditions_);
@@ -148,7 +147,7 @@ class FilterTransform : public Transform {
         if (!own_selection) {
           selection = copy_of(*selection, rows);
         }
-        selected = keep_rows_passing_rest(rest_[next], batch, *selection, selected);
+        selected = keep_rows_passing_rest(rest_[next], batch, selection, selected);
         break;
       }
       BufferPtr passed = selection_bits(*evaluate_column(conditions_[next], batch));
@@ -179,17 +178,11 @@ class FilterTransform : public Transform {
   }
 
   static int64_t keep_rows_passing_rest(const GatheredConditions& rest, const RecordBatch& batch,
-                                        Buffer& selection, int64_t selected) {
-    std::vector<int64_t> selected_rows;
-    selected_rows.reserve(static_cast<size_t>(selected));
-    for (int64_t row = 0; row < batch.num_rows(); ++row) {
-      if (get_bit(selection.data(), row)) {
-        selected_rows.push_back(row);
-      }
-    }
+                                        const BufferPtr& selection, int64_t selected) {
+    std::vector<int64_t> rows = selected_indices(selection, batch.num_rows());
     std::vector<ColumnPtr> columns;
     for (int column : rest.columns) {
-      columns.push_back(take(*batch.column(static_cast<size_t>(column)), selected_rows));
+      columns.push_back(take(*batch.column(static_cast<size_t>(column)), rows));
     }
     RecordBatch narrow(rest.schema, std::move(columns), selected);
     BufferPtr passed;
@@ -200,12 +193,11 @@ class FilterTransform : public Transform {
       }
       passed = std::move(bits);
     }
-    return keep_passed(selection.mutable_data(), selected_rows, passed->data());
+    return keep_passed(selection->mutable_data(), rows, passed->data());
   }
 
   std::vector<BoundExpr> conditions_;
   std::vector<GatheredConditions> rest_;  // rest_[i]: conditions i and after, gathered
-  std::string text_;
 };
 
 class ProjectTransform : public Transform {

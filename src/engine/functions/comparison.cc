@@ -27,19 +27,25 @@ struct ConstantOperand {
   T operator[](int64_t) const { return value; }
 };
 
-template <class A, class B, class Less>
-void compare_into(uint8_t* bits, const A& a, const B& b, int64_t rows, Less cmp) {
+// Sets bit i of `bits` to test(i), eight rows per byte written.
+template <class Test>
+void write_bits(uint8_t* bits, int64_t rows, Test test) {
   int64_t full = rows / 8 * 8;
   for (int64_t i = 0; i < full; i += 8) {
     uint8_t byte = 0;
     for (int j = 0; j < 8; ++j) {
-      byte |= static_cast<uint8_t>(cmp(a[i + j], b[i + j])) << j;
+      byte |= static_cast<uint8_t>(test(i + j)) << j;
     }
     bits[i / 8] = byte;
   }
   for (int64_t i = full; i < rows; ++i) {
-    set_bit(bits, i, cmp(a[i], b[i]));
+    set_bit(bits, i, test(i));
   }
+}
+
+template <class A, class B, class Less>
+void compare_into(uint8_t* bits, const A& a, const B& b, int64_t rows, Less cmp) {
+  write_bits(bits, rows, [&](int64_t i) { return cmp(a[i], b[i]); });
 }
 
 template <Cmp op, class T>
@@ -95,21 +101,10 @@ void equal_to_constant(const Column& column, std::string_view constant, bool neg
   const int32_t* offsets = column.values<int32_t>();
   const char* chars = column.chars_buffer() ? column.chars_buffer()->data_as<char>() : nullptr;
   auto length = static_cast<int32_t>(constant.size());
-  int64_t full = rows / 8 * 8;
-  auto equal = [&](int64_t row) {
+  write_bits(bits, rows, [&](int64_t row) {
     return (offsets[row + 1] - offsets[row] == length &&
             bytes_equal(chars + offsets[row], constant.data(), constant.size())) != negate;
-  };
-  for (int64_t i = 0; i < full; i += 8) {
-    uint8_t byte = 0;
-    for (int j = 0; j < 8; ++j) {
-      byte |= static_cast<uint8_t>(equal(i + j)) << j;
-    }
-    bits[i / 8] = byte;
-  }
-  for (int64_t i = full; i < rows; ++i) {
-    set_bit(bits, i, equal(i));
-  }
+  });
 }
 
 template <Cmp op>
@@ -204,17 +199,7 @@ void mark_members(const Column& column, int64_t rows, const std::vector<Key>& li
     if (column.null_count() == 0 && !list_has_null) {
       // Every row is valid and TRUE or FALSE: whole bytes, no per-row null checks.
       std::memset(validity, 0xFF, static_cast<size_t>((rows + 7) / 8));
-      int64_t full = rows / 8 * 8;
-      for (int64_t row = 0; row < full; row += 8) {
-        uint8_t byte = 0;
-        for (int j = 0; j < 8; ++j) {
-          byte |= static_cast<uint8_t>(contains(value_at(row + j))) << j;
-        }
-        values[row / 8] = byte;
-      }
-      for (int64_t row = full; row < rows; ++row) {
-        set_bit(values, row, contains(value_at(row)));
-      }
+      write_bits(values, rows, [&](int64_t row) { return contains(value_at(row)); });
       return;
     }
     for (int64_t row = 0; row < rows; ++row) {

@@ -338,12 +338,15 @@ NodePtr push_filters(const NodePtr& node, std::vector<Expr> predicates) {
           right.push_back(rename_columns(predicate, right_columns));
         } else {
           above.push_back(predicate);
-          std::optional<Expr> left_implied = implied_for(predicate, left_columns);
-          std::optional<Expr> right_implied = implied_for(predicate, right_columns);
-          if (left_ok && left_implied) {
+          // Implied conditions go only to the sides plain ones may go to.
+          std::optional<Expr> left_implied =
+              left_ok ? implied_for(predicate, left_columns) : std::nullopt;
+          std::optional<Expr> right_implied =
+              right_ok ? implied_for(predicate, right_columns) : std::nullopt;
+          if (left_implied) {
             left.push_back(*left_implied);
           }
-          if (right_ok && right_implied) {
+          if (right_implied) {
             right.push_back(*right_implied);
           }
         }

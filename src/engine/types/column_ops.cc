@@ -152,6 +152,10 @@ std::vector<int64_t> true_rows(const Column& mask) {
   return rows;
 }
 
+std::vector<int64_t> selected_indices(const BufferPtr& selection, int64_t rows) {
+  return true_rows(Column(DataType::boolean(), rows, nullptr, selection, nullptr, 0));
+}
+
 BufferPtr selection_bits(const Column& mask) {
   int64_t rows = mask.length();
   auto bits = Buffer::allocate(static_cast<size_t>((rows + 7) / 8), true);

@@ -14,6 +14,8 @@ ColumnPtr take(const Column& column, const std::vector<int64_t>& indices);
 std::vector<int64_t> true_rows(const Column& mask);
 /// A bitmap from bit 0 with a bit set where a bool column is TRUE (not NULL, not FALSE).
 BufferPtr selection_bits(const Column& mask);
+/// Row indices whose bit is set in a selection bitmap (from bit 0) of `rows` rows.
+std::vector<int64_t> selected_indices(const BufferPtr& selection, int64_t rows);
 /// The chunks one after another in a single column.
 ColumnPtr concat(const std::vector<ColumnPtr>& chunks, const DataType& type);
 
