@@ -2,6 +2,11 @@
 // (bit set = value present; absent when there are no nulls), then the values (bit-packed
 // bools or fixed-width numbers), or for strings int32 offsets and UTF-8 bytes. A column
 // may be a zero-copy slice of a larger one (offset() > 0).
+//
+// Inside a query, a string column read from Parquet may instead be dictionary-encoded:
+// an int32 code per row into a shared dictionary of distinct strings (is_dictionary()).
+// string_value() and scalar() read either layout; code that reads offsets and bytes
+// directly decodes first (detail::decoded). Tables a query returns are never encoded.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +45,13 @@ class Column {
   static ColumnPtr nulls(DataType type, int64_t length);
   /// A column repeating one value.
   static ColumnPtr constant(const Scalar& value, int64_t length);
+  /// A dictionary-encoded string column: row i is `dictionary` row codes[i] (int32, one
+  /// per row; the code of a NULL row is ignored but must still be a valid index).
+  /// `dictionary` is a plain string column without NULLs.
+  /// Throws: InternalError if the dictionary is not such a column or a code is out of
+  /// its range.
+  static ColumnPtr dictionary_encoded(ColumnPtr dictionary, int64_t length, BufferPtr codes,
+                                      BufferPtr validity = nullptr, int64_t null_count = -1);
 
   const DataType& type() const noexcept { return type_; }
   int64_t length() const noexcept { return length_; }
@@ -59,10 +71,19 @@ class Column {
   }
   bool bool_value(int64_t row) const { return get_bit(values_->data(), offset_ + row); }
   std::string_view string_value(int64_t row) const {
+    if (dictionary_ != nullptr) [[unlikely]] {
+      return dictionary_->string_value(codes()[row]);
+    }
     const int32_t* offsets = values_->data_as<int32_t>() + offset_;
     return std::string_view(chars_->data_as<char>() + offsets[row],
                             static_cast<size_t>(offsets[row + 1] - offsets[row]));
   }
+  /// True for a dictionary-encoded string column.
+  bool is_dictionary() const noexcept { return dictionary_ != nullptr; }
+  /// The distinct strings a dictionary-encoded column's codes index (null otherwise).
+  const ColumnPtr& dictionary() const noexcept { return dictionary_; }
+  /// A dictionary-encoded column's codes, from its first row.
+  const int32_t* codes() const { return values_->data_as<int32_t>() + offset_; }
   /// The cell as a Scalar (slow; for display and tests).
   Scalar scalar(int64_t row) const;
 
@@ -70,15 +91,21 @@ class Column {
   ColumnPtr slice(int64_t offset, int64_t length) const;
 
   const BufferPtr& validity_buffer() const noexcept { return validity_; }
+  /// Offsets of a plain string column, the codes of a dictionary-encoded one.
   const BufferPtr& values_buffer() const noexcept { return values_; }
   const BufferPtr& chars_buffer() const noexcept { return chars_; }
   /// Bytes of memory the buffers this column references hold (shared buffers counted in
   /// full, with their capacity).
   int64_t memory_size() const;
   /// Bytes of this column's own rows (a slice counts only its part): what a copy takes.
+  /// A dictionary-encoded column counts its codes and its whole dictionary.
   int64_t data_size() const;
 
  private:
+  struct DictionaryTag {};
+  Column(DictionaryTag, ColumnPtr dictionary, int64_t length, BufferPtr validity, BufferPtr codes,
+         int64_t null_count, int64_t offset);
+
   DataType type_;
   int64_t length_;
   int64_t offset_;
@@ -86,6 +113,7 @@ class Column {
   BufferPtr validity_;
   BufferPtr values_;
   BufferPtr chars_;
+  ColumnPtr dictionary_;
 };
 
 }  // namespace setl::engine

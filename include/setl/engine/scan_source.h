@@ -20,6 +20,10 @@ namespace setl::engine {
 struct ScanRequest {
   std::vector<std::string> columns;
   std::optional<Expr> filter;
+  /// The reader is the engine, which takes dictionary-encoded string columns
+  /// (Column::dictionary_encoded): a source may return strings that way. Left false, as
+  /// for a table handed to a user, every column is plain.
+  bool dictionary_strings = false;
 };
 
 /// What one scan did, returned with its rows (a value: concurrent scans of one source

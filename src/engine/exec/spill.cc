@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include "engine/types/column_ops.h"
 #include "setl/core/error.h"
 #include "setl/core/memory.h"
 
@@ -140,7 +141,8 @@ void SpillWriter::write(const RecordBatch& batch) {
   put(header, sizeof(header));
   put(&rows, sizeof(rows));
   for (const ColumnPtr& column_ptr : batch.columns()) {
-    const Column& column = *column_ptr;
+    ColumnPtr plain = decoded(column_ptr);  // runs hold plain strings
+    const Column& column = *plain;
     const DataType& type = column.type();
     int64_t offset = column.offset();
     uint8_t has_validity = column.validity_buffer() != nullptr && column.null_count() != 0;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/types/column_ops.h"
 #include "setl/core/error.h"
 
 namespace setl::engine {
@@ -326,7 +327,7 @@ void export_batch(const RecordBatch& batch, ArrowArray* out) {
   data->buffers.push_back(nullptr);  // a struct's validity: every row present
   for (const ColumnPtr& column : batch.columns()) {
     auto child = std::make_unique<ArrowArray>();
-    export_column(*column, child.get());
+    export_column(*detail::decoded(column), child.get());
     data->child_pointers.push_back(child.get());
     data->children.push_back(std::move(child));
   }

@@ -84,10 +84,15 @@ int64_t Table::memory_size() const {
   int64_t size = 0;
   for (const RecordBatch& batch : batches_) {
     for (const ColumnPtr& column : batch.columns()) {
-      for (const BufferPtr* buffer :
-           {&column->validity_buffer(), &column->values_buffer(), &column->chars_buffer()}) {
-        if (*buffer && seen.insert(buffer->get()).second) {
-          size += static_cast<int64_t>((*buffer)->capacity());
+      for (const Column* part : {column.get(), column->dictionary().get()}) {
+        if (part == nullptr) {
+          continue;
+        }
+        for (const BufferPtr* buffer :
+             {&part->validity_buffer(), &part->values_buffer(), &part->chars_buffer()}) {
+          if (*buffer && seen.insert(buffer->get()).second) {
+            size += static_cast<int64_t>((*buffer)->capacity());
+          }
         }
       }
     }

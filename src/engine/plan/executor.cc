@@ -15,6 +15,7 @@
 #include "engine/exec/transforms.h"
 #include "engine/operators/hash_join.h"
 #include "engine/plan/logical_plan.h"
+#include "engine/types/column_ops.h"
 #include "setl/core/error.h"
 
 namespace setl::engine::plan {
@@ -83,14 +84,22 @@ class Executor {
     std::unique_ptr<BreakerSink> sink = detail::collect_sink(node->schema);
     detail::run_pipeline(pipeline, *sink);
     std::unique_ptr<BatchStream> result = sink->output();
-    return collect_stream(*result);
+    Table collected = collect_stream(*result);
+    std::vector<RecordBatch> batches;
+    batches.reserve(collected.batches().size());
+    for (const RecordBatch& batch : collected.batches()) {
+      batches.push_back(detail::decoded(batch));  // results are never dictionary-encoded
+    }
+    return Table(collected.schema(), std::move(batches));
   }
 
  private:
   int64_t batch_bytes() const { return query_.context.batch_bytes; }
 
   Pipeline open_scan(const detail::PlanNode& node) {
-    std::unique_ptr<BatchStream> stream = node.source->scan_stream(node.request, batch_bytes());
+    ScanRequest request = node.request;
+    request.dictionary_strings = true;  // decoded where the query's result leaves
+    std::unique_ptr<BatchStream> stream = node.source->scan_stream(request, batch_bytes());
     const SchemaPtr scanned = stream->schema();
     // With a filter the scan's rows are what passes it: the source is timed, the last
     // step counted.
@@ -265,7 +274,10 @@ class QueryStream : public BatchStream {
     output_ = detail::pipeline_stream(executor_.open(node), schema_);
   }
   const SchemaPtr& schema() const override { return schema_; }
-  std::optional<RecordBatch> next() override { return output_->next(); }
+  std::optional<RecordBatch> next() override {
+    std::optional<RecordBatch> batch = output_->next();
+    return batch ? std::optional<RecordBatch>(detail::decoded(*batch)) : std::nullopt;
+  }
 
  private:
   detail::QueryContext query_;

@@ -69,6 +69,54 @@ Column::Column(DataType type, int64_t length, BufferPtr validity, BufferPtr valu
   }
 }
 
+Column::Column(DictionaryTag, ColumnPtr dictionary, int64_t length, BufferPtr validity,
+               BufferPtr codes, int64_t null_count, int64_t offset)
+    : type_(DataType::string()),
+      length_(length),
+      offset_(offset),
+      null_count_(null_count),
+      validity_(std::move(validity)),
+      values_(std::move(codes)),
+      dictionary_(std::move(dictionary)) {
+  if (null_count_ < 0) {
+    null_count_ =
+        validity_ == nullptr ? 0 : length_ - count_set_bits(validity_->data(), offset_, length_);
+  }
+  if (null_count_ == 0) {
+    validity_.reset();
+  }
+}
+
+ColumnPtr Column::dictionary_encoded(ColumnPtr dictionary, int64_t length, BufferPtr codes,
+                                     BufferPtr validity, int64_t null_count) {
+  if (dictionary == nullptr || dictionary->type().id() != TypeId::kString ||
+      dictionary->is_dictionary() || dictionary->null_count() != 0) {
+    throw InternalError("a dictionary must be a plain string column without NULLs");
+  }
+  if (length < 0 || codes == nullptr || static_cast<int64_t>(codes->size()) < length * 4) {
+    throw InternalError("a dictionary-encoded column of " + std::to_string(length) +
+                        " rows needs " + std::to_string(length * 4) + " bytes of codes");
+  }
+  if (validity != nullptr && static_cast<int64_t>(validity->size()) < (length + 7) / 8) {
+    throw InternalError("a dictionary-encoded column of " + std::to_string(length) +
+                        " rows needs a validity buffer of " + std::to_string((length + 7) / 8) +
+                        " bytes");
+  }
+  // Every code, NULL rows' too, so that code paths gathering by code need no check.
+  const int32_t* values = codes->data_as<int32_t>();
+  auto entries = static_cast<uint32_t>(dictionary->length());
+  uint32_t out_of_range = 0;
+  for (int64_t row = 0; row < length; ++row) {
+    out_of_range |= static_cast<uint32_t>(static_cast<uint32_t>(values[row]) >= entries);
+  }
+  if (out_of_range != 0) {
+    throw InternalError("a dictionary code is out of range for a dictionary of " +
+                        std::to_string(entries) + " strings");
+  }
+  return std::shared_ptr<Column>(new Column(DictionaryTag{}, std::move(dictionary), length,
+                                            std::move(validity), std::move(codes), null_count, 0));
+}
+
 ColumnPtr Column::nulls(DataType type, int64_t length) {
   if (type.id() == TypeId::kNull) {
     return std::make_shared<Column>(type, length, nullptr, nullptr, nullptr, length);
@@ -182,6 +230,10 @@ ColumnPtr Column::slice(int64_t offset, int64_t length) const {
                      ") is out of range for a column of " + std::to_string(length_) + " rows");
   }
   int64_t null_count = null_count_ == 0 ? 0 : -1;
+  if (dictionary_ != nullptr) {
+    return std::shared_ptr<Column>(new Column(DictionaryTag{}, dictionary_, length, validity_,
+                                              values_, null_count, offset_ + offset));
+  }
   return std::make_shared<Column>(type_, length, validity_, values_, chars_, null_count,
                                   offset_ + offset);
 }
@@ -193,7 +245,7 @@ int64_t Column::memory_size() const {
       size += static_cast<int64_t>((*buffer)->capacity());
     }
   }
-  return size;
+  return dictionary_ != nullptr ? size + dictionary_->memory_size() : size;
 }
 
 }  // namespace setl::engine
@@ -208,6 +260,9 @@ int64_t Column::data_size() const {
     case TypeId::kBool:
       return size + (length_ + 7) / 8;
     case TypeId::kString: {
+      if (dictionary_ != nullptr) {
+        return size + length_ * 4 + dictionary_->data_size();
+      }
       const int32_t* offsets = values_->data_as<int32_t>() + offset_;
       return size + (length_ + 1) * 4 + (offsets[length_] - offsets[0]);
     }

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "setl/core/error.h"
+#include "setl/engine/record_batch.h"
 
 namespace setl::engine::detail {
 namespace {
@@ -19,6 +20,40 @@ ColumnPtr take_fixed(const Column& column, const std::vector<int64_t>& indices,
   }
   return std::make_shared<Column>(column.type(), static_cast<int64_t>(indices.size()),
                                   std::move(validity), std::move(out));
+}
+
+bool shares_one_dictionary(const std::vector<ColumnPtr>& parts) {
+  for (const ColumnPtr& part : parts) {
+    if (!part->is_dictionary() || part->dictionary() != parts.front()->dictionary()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Pieces of one dictionary-encoded chunk (a Parquet row group read in pieces) stay encoded.
+ColumnPtr concat_codes(const std::vector<ColumnPtr>& parts, int64_t rows) {
+  auto codes = Buffer::allocate(static_cast<size_t>(rows) * 4);
+  BufferPtr validity;
+  int64_t at = 0;
+  for (const ColumnPtr& part : parts) {
+    std::memcpy(codes->mutable_data() + at * 4, part->codes(),
+                static_cast<size_t>(part->length()) * 4);
+    if (part->null_count() > 0 && validity == nullptr) {
+      validity = Buffer::allocate(static_cast<size_t>((rows + 7) / 8), true);
+      for (int64_t row = 0; row < at; ++row) {
+        set_bit(validity->mutable_data(), row, true);
+      }
+    }
+    if (validity != nullptr) {
+      for (int64_t i = 0; i < part->length(); ++i) {
+        set_bit(validity->mutable_data(), at + i, part->is_valid(i));
+      }
+    }
+    at += part->length();
+  }
+  return Column::dictionary_encoded(parts.front()->dictionary(), rows, std::move(codes),
+                                    std::move(validity));
 }
 
 }  // namespace
@@ -68,6 +103,17 @@ ColumnPtr take(const Column& column, const std::vector<int64_t>& indices) {
     case TypeId::kDecimal:
       return take_fixed<int128>(column, indices, std::move(validity));
     case TypeId::kString: {
+      if (column.is_dictionary()) {  // gathers codes; the dictionary is shared
+        auto codes = Buffer::allocate(static_cast<size_t>(rows) * 4);
+        const int32_t* in = column.codes();
+        int32_t* out = codes->mutable_data_as<int32_t>();
+        for (int64_t i = 0; i < rows; ++i) {
+          int64_t index = indices[static_cast<size_t>(i)];
+          out[i] = index < 0 ? 0 : in[index];
+        }
+        return Column::dictionary_encoded(column.dictionary(), rows, std::move(codes),
+                                          std::move(validity));
+      }
       int64_t total = 0;
       for (int64_t index : indices) {
         if (index >= 0) {
@@ -99,6 +145,68 @@ ColumnPtr take(const Column& column, const std::vector<int64_t>& indices) {
       break;
   }
   return Column::nulls(column.type(), rows);
+}
+
+ColumnPtr decoded(const ColumnPtr& column) {
+  if (column == nullptr || !column->is_dictionary()) {
+    return column;
+  }
+  const Column& encoded = *column;
+  int64_t rows = encoded.length();
+  const int32_t* codes = encoded.codes();
+  const Column& dictionary = *encoded.dictionary();
+  const int32_t* entry_offsets = dictionary.values<int32_t>();
+  const char* entry_chars = dictionary.chars_buffer()->data_as<char>();
+  bool has_nulls = encoded.null_count() > 0;
+  auto length_of = [&](int64_t row) -> int64_t {
+    return has_nulls && encoded.is_null(row)
+               ? 0
+               : entry_offsets[codes[row] + 1] - entry_offsets[codes[row]];
+  };
+  int64_t total = 0;
+  for (int64_t row = 0; row < rows; ++row) {
+    total += length_of(row);
+  }
+  if (total > INT32_MAX) {
+    throw ResourceError("a string column chunk cannot hold more than 2 GiB of text");
+  }
+  auto offsets = Buffer::allocate(static_cast<size_t>(rows + 1) * 4);
+  auto chars = Buffer::allocate(static_cast<size_t>(total));
+  int32_t* out_offsets = offsets->mutable_data_as<int32_t>();
+  char* out_chars = chars->mutable_data_as<char>();
+  int32_t at = 0;
+  out_offsets[0] = 0;
+  for (int64_t row = 0; row < rows; ++row) {
+    auto size = static_cast<int32_t>(length_of(row));
+    std::memcpy(out_chars + at, entry_chars + entry_offsets[codes[row]], static_cast<size_t>(size));
+    at += size;
+    out_offsets[row + 1] = at;
+  }
+  BufferPtr validity;
+  if (has_nulls) {
+    validity = Buffer::allocate(static_cast<size_t>((rows + 7) / 8), true);
+    for (int64_t row = 0; row < rows; ++row) {
+      set_bit(validity->mutable_data(), row, encoded.is_valid(row));
+    }
+  }
+  return std::make_shared<Column>(DataType::string(), rows, std::move(validity), std::move(offsets),
+                                  std::move(chars), encoded.null_count());
+}
+
+RecordBatch decoded(const RecordBatch& batch) {
+  bool any = false;
+  for (const ColumnPtr& column : batch.columns()) {
+    any = any || column->is_dictionary();
+  }
+  if (!any) {
+    return batch;
+  }
+  std::vector<ColumnPtr> columns;
+  columns.reserve(batch.num_columns());
+  for (const ColumnPtr& column : batch.columns()) {
+    columns.push_back(decoded(column));
+  }
+  return RecordBatch(batch.schema(), std::move(columns), batch.num_rows());
 }
 
 std::vector<int64_t> true_rows(const Column& mask) {
@@ -197,6 +305,9 @@ ColumnPtr concat(const std::vector<ColumnPtr>& chunks, const DataType& type) {
   const std::vector<ColumnPtr>& parts = chunks;
   if (parts.empty()) {
     return Column::nulls(type, 0);
+  }
+  if (shares_one_dictionary(parts)) {
+    return concat_codes(parts, rows);
   }
   int64_t total_chars = 0;
   bool any_nulls = false;

@@ -5,10 +5,16 @@
 #include <vector>
 
 #include "setl/engine/column.h"
+#include "setl/engine/record_batch.h"
 
 namespace setl::engine::detail {
 
-/// Rows of `column` at `indices` in order; an index of -1 gives NULL.
+/// A dictionary-encoded string column as a plain one (any other column as it is).
+ColumnPtr decoded(const ColumnPtr& column);
+/// The batch with every dictionary-encoded column decoded.
+RecordBatch decoded(const RecordBatch& batch);
+/// Rows of `column` at `indices` in order (a dictionary-encoded column stays encoded); an
+/// index of -1 gives NULL.
 ColumnPtr take(const Column& column, const std::vector<int64_t>& indices);
 /// Row indices where a bool column is TRUE (NULL and FALSE rows dropped).
 std::vector<int64_t> true_rows(const Column& mask);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <optional>
 
 #include "engine/types/hash_mix.h"
 #include "setl/core/error.h"
@@ -67,6 +68,89 @@ void hash_integers(const Column& column, int64_t rows, std::vector<uint64_t>& ou
   }
 }
 
+// The hash of one present value, as hash_rows() folds it.
+uint64_t value_hash(const Column& column, Storage storage, int64_t row) {
+  switch (storage) {
+    case Storage::kInteger:
+      return mix64(static_cast<uint64_t>(integer_at(column, row)));
+    case Storage::kDouble: {
+      double value = canonical(column.values<double>()[row]);
+      uint64_t bits = 0;
+      std::memcpy(&bits, &value, 8);
+      return mix64(bits);
+    }
+    case Storage::kDecimal: {
+      auto bits = static_cast<uint128>(column.values<int128>()[row]);
+      return mix64(static_cast<uint64_t>(bits) ^ mix64(static_cast<uint64_t>(bits >> 64)));
+    }
+    case Storage::kString:
+      break;
+  }
+  return std::hash<std::string_view>()(column.string_value(row));
+}
+
+// A dictionary-encoded column's strings hashed once each, folded into `out` by code.
+void hash_dictionary(const Column& column, int64_t rows, std::vector<uint64_t>& out) {
+  const Column& dictionary = *column.dictionary();
+  std::vector<uint64_t> entry_hashes(static_cast<size_t>(dictionary.length()));
+  for (int64_t entry = 0; entry < dictionary.length(); ++entry) {
+    entry_hashes[static_cast<size_t>(entry)] =
+        std::hash<std::string_view>()(dictionary.string_value(entry));
+  }
+  const int32_t* codes = column.codes();
+  bool has_nulls = column.null_count() > 0;
+  for (int64_t row = 0; row < rows; ++row) {
+    uint64_t hash = has_nulls && column.is_null(row)
+                        ? kNullHash
+                        : entry_hashes[static_cast<size_t>(codes[row])];
+    uint64_t& acc = out[static_cast<size_t>(row)];
+    acc = combine(acc, hash);
+  }
+}
+
+// Key tuples of dictionary-encoded columns numbered densely (each column's code, NULL
+// after its dictionary's last, in mixed radix), when there are few enough numbers for a
+// table indexed by them: a batch's rows then find their ids with one lookup per distinct
+// tuple instead of one hash probe per row.
+class DenseCodes {
+ public:
+  static std::optional<DenseCodes> of(const std::vector<ColumnPtr>& keys, int64_t rows) {
+    DenseCodes dense;
+    int64_t limit = std::max<int64_t>(rows, kMinTable);
+    dense.size_ = 1;
+    for (const ColumnPtr& key : keys) {
+      if (!key->is_dictionary()) {
+        return std::nullopt;
+      }
+      int64_t radix = key->dictionary()->length() + 1;
+      if (radix > limit / dense.size_) {
+        return std::nullopt;
+      }
+      dense.strides_.push_back(dense.size_);
+      dense.size_ *= radix;
+      dense.columns_.push_back(key.get());
+    }
+    return dense;
+  }
+  int64_t size() const noexcept { return size_; }
+  int64_t at(int64_t row) const {
+    int64_t number = 0;
+    for (size_t c = 0; c < columns_.size(); ++c) {
+      const Column& column = *columns_[c];
+      int64_t code = column.null_count() > 0 && column.is_null(row) ? column.dictionary()->length()
+                                                                    : column.codes()[row];
+      number += code * strides_[c];
+    }
+    return number;
+  }
+
+ private:
+  static constexpr int64_t kMinTable = 4096;
+  std::vector<const Column*> columns_;
+  std::vector<int64_t> strides_;
+  int64_t size_ = 0;
+};
+
 bool single_integer_key(const std::vector<DataType>& types) {
   return types.size() == 1 && storage_of(types[0]) == Storage::kInteger &&
          types[0].id() != TypeId::kBool && types[0].id() != TypeId::kNull;
@@ -95,26 +179,57 @@ void KeyIndex::hash_rows(const std::vector<ColumnPtr>& keys, int64_t rows,
                                       : hash_integers<int64_t>(column, rows, out);
       continue;
     }
+    if (column.is_dictionary() && column.dictionary()->length() <= rows) {
+      hash_dictionary(column, rows, out);
+      continue;
+    }
     for (int64_t row = 0; row < rows; ++row) {
-      uint64_t hash;
-      if (column.is_null(row)) {
-        hash = kNullHash;
-      } else if (storage == Storage::kInteger) {
-        hash = mix64(static_cast<uint64_t>(integer_at(column, row)));
-      } else if (storage == Storage::kDouble) {
-        double value = canonical(column.values<double>()[row]);
-        uint64_t bits = 0;
-        std::memcpy(&bits, &value, 8);
-        hash = mix64(bits);
-      } else if (storage == Storage::kDecimal) {
-        auto bits = static_cast<uint128>(column.values<int128>()[row]);
-        hash = mix64(static_cast<uint64_t>(bits) ^ mix64(static_cast<uint64_t>(bits >> 64)));
-      } else {
-        hash = std::hash<std::string_view>()(column.string_value(row));
-      }
+      uint64_t hash = column.is_null(row) ? kNullHash : value_hash(column, storage, row);
       uint64_t& acc = out[static_cast<size_t>(row)];
       acc = combine(acc, hash);
     }
+  }
+}
+
+uint64_t KeyIndex::row_hash(const std::vector<ColumnPtr>& keys, int64_t row) const {
+  uint64_t acc = kHashSeed;
+  for (size_t c = 0; c < keys.size(); ++c) {
+    const Column& column = *keys[c];
+    acc = combine(acc, column.is_null(row) ? kNullHash
+                                           : value_hash(column, storage_of(columns_[c].type), row));
+  }
+  return acc;
+}
+
+int64_t KeyIndex::probe(const std::vector<ColumnPtr>& keys, int64_t row, uint64_t hash) const {
+  uint64_t slot = hash & mask_;
+  while (slots_[slot] != -1) {
+    int64_t id = slots_[slot];
+    if (hashes_[static_cast<size_t>(id)] == hash && equal(id, keys, row)) {
+      return id;
+    }
+    slot = (slot + 1) & mask_;
+  }
+  return -1;
+}
+
+int64_t KeyIndex::insert_row(const std::vector<ColumnPtr>& keys, int64_t row, uint64_t hash) {
+  uint64_t slot = hash & mask_;
+  while (true) {
+    int64_t id = slots_[slot];
+    if (id == -1) {
+      id = size();
+      append(keys, row, hash);
+      slots_[slot] = id;
+      if (static_cast<uint64_t>(size()) * 2 > slots_.size()) {
+        grow();
+      }
+      return id;
+    }
+    if (hashes_[static_cast<size_t>(id)] == hash && equal(id, keys, row)) {
+      return id;
+    }
+    slot = (slot + 1) & mask_;
   }
 }
 
@@ -250,78 +365,69 @@ void KeyIndex::insert(const std::vector<ColumnPtr>& keys, int64_t rows, std::vec
                                       : insert_integers<int64_t>(*keys[0], rows, ids, selection);
     return;
   }
+  ids.resize(static_cast<size_t>(rows));
+  if (std::optional<DenseCodes> dense = DenseCodes::of(keys, rows)) {
+    std::vector<int64_t> known(static_cast<size_t>(dense->size()), -1);
+    for (int64_t row = 0; row < rows; ++row) {
+      if (selection != nullptr && !get_bit(selection, row)) {
+        ids[static_cast<size_t>(row)] = -1;
+        continue;
+      }
+      int64_t& id = known[static_cast<size_t>(dense->at(row))];
+      if (id < 0) {
+        id = insert_row(keys, row, row_hash(keys, row));
+      }
+      ids[static_cast<size_t>(row)] = id;
+    }
+    return;
+  }
   std::vector<uint64_t> hashes;
   hash_rows(keys, rows, hashes);
-  ids.resize(static_cast<size_t>(rows));
   for (int64_t row = 0; row < rows; ++row) {
-    if (selection != nullptr && !get_bit(selection, row)) {
-      ids[static_cast<size_t>(row)] = -1;
-      continue;
-    }
-    uint64_t hash = hashes[static_cast<size_t>(row)];
-    uint64_t slot = hash & mask_;
-    while (true) {
-      int64_t id = slots_[slot];
-      if (id == -1) {
-        id = size();
-        append(keys, row, hash);
-        slots_[slot] = id;
-        ids[static_cast<size_t>(row)] = id;
-        if (static_cast<uint64_t>(size()) * 2 > slots_.size()) {
-          grow();
-        }
-        break;
-      }
-      if (hashes_[static_cast<size_t>(id)] == hash && equal(id, keys, row)) {
-        ids[static_cast<size_t>(row)] = id;
-        break;
-      }
-      slot = (slot + 1) & mask_;
-    }
+    ids[static_cast<size_t>(row)] = selection != nullptr && !get_bit(selection, row)
+                                        ? -1
+                                        : insert_row(keys, row, hashes[static_cast<size_t>(row)]);
   }
 }
 
 void KeyIndex::find(const std::vector<ColumnPtr>& keys, int64_t rows,
                     std::vector<int64_t>& ids) const {
-  std::vector<uint64_t> hashes;
-  hash_rows(keys, rows, hashes);
-  ids.assign(static_cast<size_t>(rows), -1);
-  for (int64_t row = 0; row < rows; ++row) {
-    bool has_null = false;
-    for (const ColumnPtr& key : keys) {
-      has_null = has_null || key->is_null(row);
-    }
-    if (has_null) {
-      continue;
-    }
-    uint64_t hash = hashes[static_cast<size_t>(row)];
-    uint64_t slot = hash & mask_;
-    while (slots_[slot] != -1) {
-      int64_t id = slots_[slot];
-      if (hashes_[static_cast<size_t>(id)] == hash && equal(id, keys, row)) {
-        ids[static_cast<size_t>(row)] = id;
-        break;
-      }
-      slot = (slot + 1) & mask_;
-    }
-  }
+  search(keys, rows, ids, false);
 }
 
 void KeyIndex::lookup(const std::vector<ColumnPtr>& keys, int64_t rows,
                       std::vector<int64_t>& ids) const {
+  search(keys, rows, ids, true);
+}
+
+void KeyIndex::search(const std::vector<ColumnPtr>& keys, int64_t rows, std::vector<int64_t>& ids,
+                      bool null_is_a_value) const {
+  ids.assign(static_cast<size_t>(rows), -1);
+  auto has_null = [&](int64_t row) {
+    for (const ColumnPtr& key : keys) {
+      if (key->is_null(row)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  if (std::optional<DenseCodes> dense = DenseCodes::of(keys, rows)) {
+    constexpr int64_t kNotProbed = -2;
+    std::vector<int64_t> known(static_cast<size_t>(dense->size()), kNotProbed);
+    for (int64_t row = 0; row < rows; ++row) {
+      int64_t& id = known[static_cast<size_t>(dense->at(row))];
+      if (id == kNotProbed) {
+        id = !null_is_a_value && has_null(row) ? -1 : probe(keys, row, row_hash(keys, row));
+      }
+      ids[static_cast<size_t>(row)] = id;
+    }
+    return;
+  }
   std::vector<uint64_t> hashes;
   hash_rows(keys, rows, hashes);
-  ids.assign(static_cast<size_t>(rows), -1);
   for (int64_t row = 0; row < rows; ++row) {
-    uint64_t hash = hashes[static_cast<size_t>(row)];
-    uint64_t slot = hash & mask_;
-    while (slots_[slot] != -1) {
-      int64_t id = slots_[slot];
-      if (hashes_[static_cast<size_t>(id)] == hash && equal(id, keys, row)) {
-        ids[static_cast<size_t>(row)] = id;
-        break;
-      }
-      slot = (slot + 1) & mask_;
+    if (null_is_a_value || !has_null(row)) {
+      ids[static_cast<size_t>(row)] = probe(keys, row, hashes[static_cast<size_t>(row)]);
     }
   }
 }

@@ -1,7 +1,9 @@
 // Dense ids for key tuples (private to the engine): the hash table behind group-by,
 // distinct, count_distinct and hash joins. Keys are one or more columns; integers,
 // dates, timestamps and bools are stored as int64, floats as double (-0.0 and 0.0 equal,
-// NaNs equal), strings as bytes. Ids are assigned in first-seen order.
+// NaNs equal), strings as bytes. Ids are assigned in first-seen order. Dictionary-encoded
+// string keys are hashed once per distinct string, and a batch whose keys are all
+// encoded finds each distinct key tuple once.
 #pragma once
 
 #include <cstdint>
@@ -49,6 +51,15 @@ class KeyIndex {
   };
 
   bool equal(int64_t id, const std::vector<ColumnPtr>& keys, int64_t row) const;
+  // The hash hash_rows() gives one row.
+  uint64_t row_hash(const std::vector<ColumnPtr>& keys, int64_t row) const;
+  // The id of the row's key, or -1.
+  int64_t probe(const std::vector<ColumnPtr>& keys, int64_t row, uint64_t hash) const;
+  // The id of the row's key, added if unseen.
+  int64_t insert_row(const std::vector<ColumnPtr>& keys, int64_t row, uint64_t hash);
+  // find() and lookup().
+  void search(const std::vector<ColumnPtr>& keys, int64_t rows, std::vector<int64_t>& ids,
+              bool null_is_a_value) const;
   // insert() for one integer-backed key column of physical type T, without the general
   // per-row type dispatch.
   template <class T>
