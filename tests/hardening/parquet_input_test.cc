@@ -10,6 +10,8 @@
 
 #include "setl/core/error.h"
 #include "setl/storage/parquet_connector.h"
+#include "storage/parquet/column_decoder.h"
+#include "storage/parquet/encoding.h"
 #include "storage/parquet/metadata.h"
 #include "testing/columns.h"
 #include "testing/temp_dir.h"
@@ -135,6 +137,101 @@ TEST(ParquetInput, RowGroupPruningKeepsEveryRowAnEagerFilterKeeps) {
     int64_t pushed = connector->lazy().filter(predicate).collect().num_rows();
     EXPECT_EQ(pushed, eager) << predicate;
   }
+}
+
+// Pages of one string chunk, as a decoder that keeps dictionary codes sees them.
+class StringPages {
+ public:
+  StringPages() {
+    column_.name = "s";
+    column_.physical = format::Type::BYTE_ARRAY;
+    column_.type = engine::DataType::string();
+  }
+  std::unique_ptr<parquet::ColumnDecoder> decoder(int64_t rows) {
+    return parquet::make_column_decoder(column_, rows, true);
+  }
+  static std::string plain(const std::vector<std::string>& values) {
+    std::string out;
+    for (const std::string& value : values) {
+      auto size = static_cast<uint32_t>(value.size());
+      out.append(reinterpret_cast<const char*>(&size), 4);
+      out += value;
+    }
+    return out;
+  }
+  static std::string indices(const std::vector<uint32_t>& codes, int bit_width = 2) {
+    std::string out(1, static_cast<char>(bit_width));
+    parquet::rle_encode(codes.data(), static_cast<int64_t>(codes.size()), bit_width, out);
+    return out;
+  }
+  static void page(parquet::ColumnDecoder& decoder, const std::string& data, int64_t rows,
+                   format::Encoding::type encoding, const uint32_t* levels = nullptr,
+                   int64_t present = -1) {
+    decoder.data_page(reinterpret_cast<const uint8_t*>(data.data()), data.size(), rows, levels,
+                      present < 0 ? rows : present, encoding);
+  }
+  static void dictionary(parquet::ColumnDecoder& decoder, const std::vector<std::string>& words) {
+    std::string data = plain(words);
+    decoder.dictionary_page(reinterpret_cast<const uint8_t*>(data.data()), data.size(),
+                            static_cast<int64_t>(words.size()));
+  }
+  static std::vector<std::string> cells(const engine::Column& column) {
+    std::vector<std::string> out;
+    for (int64_t row = 0; row < column.length(); ++row) {
+      out.push_back(column.scalar(row).to_display());
+    }
+    return out;
+  }
+
+ private:
+  parquet::FlatColumn column_;
+};
+
+TEST(ParquetInput, DictionaryCodesThenPlainPagesInOneChunkDecodeToTheSameStrings) {
+  // A writer whose dictionary fills up goes on with plain pages in the same chunk.
+  StringPages pages;
+  auto decoder = pages.decoder(7);
+  StringPages::dictionary(*decoder, {"a", "bb", "ccc"});
+  uint32_t levels[] = {1, 0, 1};
+  StringPages::page(*decoder, StringPages::indices({2, 0}), 3, format::Encoding::RLE_DICTIONARY,
+                    levels, 2);
+  StringPages::page(*decoder, StringPages::indices({1, 1}), 2, format::Encoding::RLE_DICTIONARY);
+  engine::ColumnPtr first = decoder->flush();
+  ASSERT_TRUE(first->is_dictionary());
+  EXPECT_EQ(StringPages::cells(*first), (std::vector<std::string>{"ccc", "null", "a", "bb", "bb"}));
+  StringPages::page(*decoder, StringPages::indices({0}), 1, format::Encoding::RLE_DICTIONARY);
+  StringPages::page(*decoder, StringPages::plain({"plain"}), 1, format::Encoding::PLAIN);
+  engine::ColumnPtr rest = decoder->finish();
+  EXPECT_FALSE(rest->is_dictionary()) << "a piece with a plain page is plain";
+  EXPECT_EQ(StringPages::cells(*rest), (std::vector<std::string>{"a", "plain"}));
+}
+
+TEST(ParquetInput, ASecondDictionaryPageKeepsTheRowsOfTheFirst) {
+  StringPages pages;
+  auto decoder = pages.decoder(3);
+  StringPages::dictionary(*decoder, {"old", "older"});
+  StringPages::page(*decoder, StringPages::indices({1, 0}), 2, format::Encoding::RLE_DICTIONARY);
+  StringPages::dictionary(*decoder, {"new"});
+  StringPages::page(*decoder, StringPages::indices({0}), 1, format::Encoding::RLE_DICTIONARY);
+  engine::ColumnPtr column = decoder->finish();
+  EXPECT_EQ(StringPages::cells(*column), (std::vector<std::string>{"older", "old", "new"}));
+}
+
+TEST(ParquetInput, AnEncodedIndexPastTheDictionaryIsAParseError) {
+  StringPages pages;
+  auto decoder = pages.decoder(2);
+  StringPages::dictionary(*decoder, {"only"});
+  EXPECT_THAT(message_of<ParseError>([&] {
+                StringPages::page(*decoder, StringPages::indices({0, 3}), 2,
+                                  format::Encoding::RLE_DICTIONARY);
+              }),
+              HasSubstr("dictionary index 3 is out of range"));
+  auto without = pages.decoder(1);
+  EXPECT_THAT(message_of<ParseError>([&] {
+                StringPages::page(*without, StringPages::indices({0}), 1,
+                                  format::Encoding::RLE_DICTIONARY);
+              }),
+              HasSubstr("without a dictionary page"));
 }
 
 }  // namespace

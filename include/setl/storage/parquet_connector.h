@@ -14,7 +14,8 @@
 //
 // Types read: BOOLEAN → bool; INT32 → int32 (DATE → date32, UINT_32 → int64); INT64 → int64
 // (TIMESTAMP millis/micros/nanos → timestamp); INT96 → timestamp; FLOAT, DOUBLE → float64;
-// DECIMAL (any physical type) → float64; BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY → string
+// DECIMAL (any physical type) → decimal (float64 past 38 digits); BYTE_ARRAY and
+// FIXED_LEN_BYTE_ARRAY → string
 // (raw bytes when not UTF-8). Nested columns (groups, lists, maps) are left out of schema();
 // read() refuses such a file with an error naming them, and a scan that selects only flat
 // columns works.
@@ -56,6 +57,9 @@ struct ParquetOptions {
   bool write_checksums = true;  ///< CRC-32 of every page
   // Reading.
   bool verify_checksums = true;  ///< check page CRCs where the writer stored them
+  /// Inside a query, dictionary-encoded string columns stay encoded: filters run once per
+  /// distinct string and group-bys on codes; results are decoded. False decodes on read.
+  bool keep_dictionary = true;
 };
 
 /// A column chunk as the footer describes it.
@@ -126,7 +130,8 @@ class ParquetConnector : public FileConnector {
   void write_rows(engine::BatchStream& rows, bool append, std::vector<bool> optional) const;
   friend engine::Table read_parquet_bytes(std::shared_ptr<const std::string>, std::string);
   static engine::ScanResult scan_reader(const parquet::ParquetFileReader& reader,
-                                        const engine::ScanRequest& request, bool verify_checksums);
+                                        const engine::ScanRequest& request, bool verify_checksums,
+                                        bool keep_dictionary);
   ParquetOptions options_;
 };
 

@@ -38,7 +38,8 @@ int64_t count_present(const std::vector<uint32_t>& levels) {
 }  // namespace
 
 ColumnChunkReader::ColumnChunkReader(const ParquetFileReader& file, size_t row_group, size_t column,
-                                     bool verify_checksums, int64_t window_bytes)
+                                     bool verify_checksums, int64_t window_bytes,
+                                     bool keep_dictionary)
     : file_(file),
       flat_(file.columns().at(column)),
       row_group_(row_group),
@@ -77,7 +78,7 @@ ColumnChunkReader::ColumnChunkReader(const ParquetFileReader& file, size_t row_g
     chunk_start_ = start;
     chunk_length_ = static_cast<size_t>(length);
     codec_ = static_cast<Codec>(meta.codec);
-    decoder_ = make_column_decoder(flat_, rows_);
+    decoder_ = make_column_decoder(flat_, rows_, keep_dictionary);
   } catch (Error& error) {
     rethrow_with_place(error);
   }

@@ -21,10 +21,11 @@ namespace setl::storage::parquet {
 
 class ColumnChunkReader {
  public:
-  /// Checks the chunk's metadata against the file and the row group. Throws: ParseError
-  /// naming the file, the column and the row group.
+  /// Checks the chunk's metadata against the file and the row group. With
+  /// `keep_dictionary`, dictionary-encoded strings stay encoded (make_column_decoder).
+  /// Throws: ParseError naming the file, the column and the row group.
   ColumnChunkReader(const ParquetFileReader& file, size_t row_group, size_t column,
-                    bool verify_checksums, int64_t window_bytes);
+                    bool verify_checksums, int64_t window_bytes, bool keep_dictionary = false);
 
   /// The next rows as a column: at least min(rows, rows_left()), more when a page holds
   /// more (pages are not cut); empty once every row was handed over. Throws: ParseError

@@ -260,7 +260,7 @@ class PhysicalDecoder {
 template <class Phys, class Out>
 class TypedDecoder final : public ColumnDecoder {
  public:
-  TypedDecoder(const FlatColumn& column, int64_t rows)
+  TypedDecoder(const FlatColumn& column, int64_t rows, bool keep_dictionary)
       : column_(column),
         rows_(rows),
         physical_(column),
@@ -268,6 +268,7 @@ class TypedDecoder final : public ColumnDecoder {
     // Memory grows with the pages actually decoded, never from the footer's row count
     // alone: a footer can claim any number of rows.
     values_ = Buffer::allocate(bytes_for(0), true);
+    keep_dictionary_ = keep_dictionary && std::is_same_v<Out, std::string_view>;
   }
   void dictionary_page(const uint8_t* data, size_t size, int64_t count) override {
     if (count < 0) {
@@ -284,6 +285,10 @@ class TypedDecoder final : public ColumnDecoder {
                        " values but holds only " + std::to_string(size) + " bytes");
     }
 
+    if (encoded_) {  // a second dictionary: the rows so far index the first
+      materialize_codes();
+    }
+    dictionary_column_.reset();
     dictionary_bytes_.assign(reinterpret_cast<const char*>(data), size);
     std::vector<Phys> physical(static_cast<size_t>(count));
     physical_.decode(Encoding::PLAIN, reinterpret_cast<const uint8_t*>(dictionary_bytes_.data()),
@@ -311,6 +316,15 @@ class TypedDecoder final : public ColumnDecoder {
     detail::check_expansion("Parquet column '" + column_.name + "' data page", size,
                             static_cast<uint64_t>(present) * sizeof(Out));
     ensure_rows(row_ + num_values);
+    bool by_dictionary =
+        encoding == Encoding::RLE_DICTIONARY || encoding == Encoding::PLAIN_DICTIONARY;
+    if (keep_dictionary_ && by_dictionary && (row_ == 0 || encoded_)) {
+      encoded_page(data, size, num_values, levels, present);
+      return;
+    }
+    if (encoded_) {  // a plain page after encoded ones (the writer's dictionary filled up)
+      materialize_codes();
+    }
     dense_.resize(static_cast<size_t>(present));
     Out* target = dense_.data();
     bool direct = false;
@@ -321,7 +335,7 @@ class TypedDecoder final : public ColumnDecoder {
         direct = true;
       }
     }
-    if (encoding == Encoding::RLE_DICTIONARY || encoding == Encoding::PLAIN_DICTIONARY) {
+    if (by_dictionary) {
       decode_indices(data, size, present, target);
     } else if (std::is_same_v<Phys, Out> && column_.conversion == Conversion::kNone) {
       physical_.decode(encoding, data, size, present, reinterpret_cast<Phys*>(target));
@@ -342,6 +356,12 @@ class TypedDecoder final : public ColumnDecoder {
 
   engine::ColumnPtr flush() override {
     ensure_rows(row_);
+    if (encoded_) {
+      auto column = engine::Column::dictionary_encoded(dictionary_column(), row_, values_,
+                                                       nulls_ > 0 ? validity_ : nullptr, nulls_);
+      start_piece();
+      return column;
+    }
     BufferPtr chars;
     if constexpr (std::is_same_v<Out, std::string_view>) {
       chars = Buffer::allocate(chars_.size());
@@ -349,13 +369,7 @@ class TypedDecoder final : public ColumnDecoder {
     }
     auto column = std::make_shared<engine::Column>(
         column_.type, row_, nulls_ > 0 ? validity_ : nullptr, values_, chars, nulls_);
-    flushed_ += row_;
-    row_ = 0;
-    capacity_ = 0;
-    nulls_ = 0;
-    values_ = Buffer::allocate(bytes_for(0), true);
-    validity_ = nullptr;
-    chars_.clear();
+    start_piece();
     return column;
   }
 
@@ -368,7 +382,19 @@ class TypedDecoder final : public ColumnDecoder {
   }
 
  private:
-  void decode_indices(const uint8_t* data, size_t size, int64_t count, Out* out) {
+  void start_piece() {
+    flushed_ += row_;
+    row_ = 0;
+    capacity_ = 0;
+    nulls_ = 0;
+    values_ = Buffer::allocate(bytes_for(0), true);
+    validity_ = nullptr;
+    chars_.clear();
+    encoded_ = false;
+  }
+
+  // The page's dictionary indices into indices_, each checked against the dictionary.
+  void read_indices(const uint8_t* data, size_t size, int64_t count) {
     if (!has_dictionary_) {
       throw ParseError("dictionary-encoded page without a dictionary page");
     }
@@ -384,8 +410,90 @@ class TypedDecoder final : public ColumnDecoder {
                          " is out of range (the dictionary holds " + std::to_string(limit) +
                          " values)");
       }
+    }
+  }
+
+  void decode_indices(const uint8_t* data, size_t size, int64_t count, Out* out) {
+    read_indices(data, size, count);
+    for (size_t i = 0; i < indices_.size(); ++i) {
       out[i] = dictionary_[indices_[i]];
     }
+  }
+
+  // A dictionary-encoded page kept as codes (values_ holds one int32 code per row while
+  // encoded_; a NULL row's code is 0).
+  void encoded_page(const uint8_t* data, size_t size, int64_t num_values, const uint32_t* levels,
+                    int64_t present) {
+    read_indices(data, size, present);
+    auto* codes = values_->mutable_data_as<int32_t>() + row_;
+    if (levels == nullptr || present == num_values) {
+      for (int64_t i = 0; i < num_values; ++i) {
+        codes[i] = static_cast<int32_t>(indices_[static_cast<size_t>(i)]);
+      }
+      if (validity_ != nullptr) {
+        mark_valid(row_, num_values);
+      }
+    } else {
+      ensure_validity();
+      size_t next = 0;
+      for (int64_t i = 0; i < num_values; ++i) {
+        bool valid = levels[i] != 0;
+        engine::set_bit(validity_->mutable_data(), row_ + i, valid);
+        nulls_ += valid ? 0 : 1;
+        codes[i] = valid ? static_cast<int32_t>(indices_[next++]) : 0;
+      }
+    }
+    row_ += num_values;
+    encoded_ = true;
+  }
+
+  // The piece's codes so far as plain strings (offsets in values_, bytes in chars_).
+  void materialize_codes() {
+    if constexpr (std::is_same_v<Out, std::string_view>) {
+      const int32_t* held = values_->template data_as<int32_t>();
+      std::vector<int32_t> codes(held, held + row_);
+      auto* offsets = values_->mutable_data_as<int32_t>();
+      offsets[0] = 0;
+      for (int64_t row = 0; row < row_; ++row) {
+        if (validity_ == nullptr || engine::get_bit(validity_->data(), row)) {
+          chars_.append(dictionary_[static_cast<size_t>(codes[static_cast<size_t>(row)])]);
+        }
+        if (chars_.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+          throw ResourceError("a string column chunk exceeds 2 GiB; write smaller row groups");
+        }
+        offsets[row + 1] = static_cast<int32_t>(chars_.size());
+      }
+    }
+    encoded_ = false;
+  }
+
+  // The dictionary page as an engine column, built once and shared by the pieces.
+  engine::ColumnPtr dictionary_column() {
+    if constexpr (std::is_same_v<Out, std::string_view>) {
+      if (dictionary_column_ == nullptr) {
+        size_t bytes = 0;
+        for (std::string_view entry : dictionary_) {
+          bytes += entry.size();
+        }
+        if (bytes > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+          throw ResourceError("a string dictionary exceeds 2 GiB");
+        }
+        BufferPtr offsets = Buffer::allocate((dictionary_.size() + 1) * 4);
+        BufferPtr chars = Buffer::allocate(bytes);
+        int32_t* out = offsets->mutable_data_as<int32_t>();
+        size_t at = 0;
+        out[0] = 0;
+        for (size_t i = 0; i < dictionary_.size(); ++i) {
+          std::memcpy(chars->mutable_data() + at, dictionary_[i].data(), dictionary_[i].size());
+          at += dictionary_[i].size();
+          out[i + 1] = static_cast<int32_t>(at);
+        }
+        dictionary_column_ = std::make_shared<engine::Column>(
+            engine::DataType::string(), static_cast<int64_t>(dictionary_.size()), nullptr,
+            std::move(offsets), std::move(chars), 0);
+      }
+    }
+    return dictionary_column_;
   }
 
   // One physical value as the engine holds it; a DECIMAL must keep to its precision (the
@@ -488,6 +596,9 @@ class TypedDecoder final : public ColumnDecoder {
   std::string dictionary_bytes_;  // the dictionary page; string values point into it
   std::vector<Out> dictionary_;
   bool has_dictionary_ = false;
+  bool keep_dictionary_ = false;  // hand over dictionary-encoded pieces as codes
+  bool encoded_ = false;          // this piece's rows are codes so far
+  engine::ColumnPtr dictionary_column_;
   std::vector<Out> dense_;
   std::vector<Phys> physical_buffer_;
   std::vector<uint32_t> indices_;
@@ -522,7 +633,8 @@ class AllNullDecoder final : public ColumnDecoder {
 
 }  // namespace
 
-std::unique_ptr<ColumnDecoder> make_column_decoder(const FlatColumn& column, int64_t rows) {
+std::unique_ptr<ColumnDecoder> make_column_decoder(const FlatColumn& column, int64_t rows,
+                                                   bool keep_dictionary) {
   using engine::TypeId;
   TypeId target = column.type.id();
   if (column.conversion == Conversion::kAllNull || target == TypeId::kNull) {
@@ -530,40 +642,43 @@ std::unique_ptr<ColumnDecoder> make_column_decoder(const FlatColumn& column, int
   }
   switch (column.physical) {
     case PhysicalType::BOOLEAN:
-      return std::make_unique<TypedDecoder<uint8_t, uint8_t>>(column, rows);
+      return std::make_unique<TypedDecoder<uint8_t, uint8_t>>(column, rows, keep_dictionary);
     case PhysicalType::INT32:
       if (target == TypeId::kDecimal) {
-        return std::make_unique<TypedDecoder<int32_t, Int128>>(column, rows);
+        return std::make_unique<TypedDecoder<int32_t, Int128>>(column, rows, keep_dictionary);
       }
       if (target == TypeId::kInt64) {
-        return std::make_unique<TypedDecoder<int32_t, int64_t>>(column, rows);
+        return std::make_unique<TypedDecoder<int32_t, int64_t>>(column, rows, keep_dictionary);
       }
       if (target == TypeId::kFloat64) {
-        return std::make_unique<TypedDecoder<int32_t, double>>(column, rows);
+        return std::make_unique<TypedDecoder<int32_t, double>>(column, rows, keep_dictionary);
       }
-      return std::make_unique<TypedDecoder<int32_t, int32_t>>(column, rows);
+      return std::make_unique<TypedDecoder<int32_t, int32_t>>(column, rows, keep_dictionary);
     case PhysicalType::INT64:
     case PhysicalType::INT96:
       if (target == TypeId::kDecimal) {
-        return std::make_unique<TypedDecoder<int64_t, Int128>>(column, rows);
+        return std::make_unique<TypedDecoder<int64_t, Int128>>(column, rows, keep_dictionary);
       }
       if (target == TypeId::kFloat64) {
-        return std::make_unique<TypedDecoder<int64_t, double>>(column, rows);
+        return std::make_unique<TypedDecoder<int64_t, double>>(column, rows, keep_dictionary);
       }
-      return std::make_unique<TypedDecoder<int64_t, int64_t>>(column, rows);
+      return std::make_unique<TypedDecoder<int64_t, int64_t>>(column, rows, keep_dictionary);
     case PhysicalType::FLOAT:
-      return std::make_unique<TypedDecoder<float, double>>(column, rows);
+      return std::make_unique<TypedDecoder<float, double>>(column, rows, keep_dictionary);
     case PhysicalType::DOUBLE:
-      return std::make_unique<TypedDecoder<double, double>>(column, rows);
+      return std::make_unique<TypedDecoder<double, double>>(column, rows, keep_dictionary);
     case PhysicalType::BYTE_ARRAY:
     case PhysicalType::FIXED_LEN_BYTE_ARRAY:
       if (target == TypeId::kDecimal) {
-        return std::make_unique<TypedDecoder<std::string_view, Int128>>(column, rows);
+        return std::make_unique<TypedDecoder<std::string_view, Int128>>(column, rows,
+                                                                        keep_dictionary);
       }
       if (target == TypeId::kFloat64) {
-        return std::make_unique<TypedDecoder<std::string_view, double>>(column, rows);
+        return std::make_unique<TypedDecoder<std::string_view, double>>(column, rows,
+                                                                        keep_dictionary);
       }
-      return std::make_unique<TypedDecoder<std::string_view, std::string_view>>(column, rows);
+      return std::make_unique<TypedDecoder<std::string_view, std::string_view>>(column, rows,
+                                                                                keep_dictionary);
   }
   throw ParseError("unknown physical type " + format::to_string(column.physical));
 }

@@ -31,8 +31,11 @@ class ColumnDecoder {
   virtual engine::ColumnPtr finish() = 0;
 };
 
-/// A decoder producing `rows` rows of `column`'s engine type.
-std::unique_ptr<ColumnDecoder> make_column_decoder(const FlatColumn& column, int64_t rows);
+/// A decoder producing `rows` rows of `column`'s engine type. With `keep_dictionary`, a
+/// string piece whose pages are all dictionary-encoded comes as codes into the chunk's
+/// dictionary (Column::dictionary_encoded).
+std::unique_ptr<ColumnDecoder> make_column_decoder(const FlatColumn& column, int64_t rows,
+                                                   bool keep_dictionary = false);
 
 /// The engine value of a plain-encoded statistic (min or max) of `column`, if it has one.
 std::optional<engine::Scalar> decode_statistic(const FlatColumn& column, const std::string& bytes);

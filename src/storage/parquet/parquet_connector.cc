@@ -109,7 +109,8 @@ std::optional<int64_t> ParquetConnector::estimated_rows() const {
 }
 
 engine::ScanResult ParquetConnector::scan(const engine::ScanRequest& request) const {
-  return scan_reader(ParquetFileReader(path()), request, options_.verify_checksums);
+  return scan_reader(ParquetFileReader(path()), request, options_.verify_checksums,
+                     request.dictionary_strings && options_.keep_dictionary);
 }
 
 namespace {
@@ -120,6 +121,7 @@ struct ScanPlan {
   std::vector<size_t> wanted;
   engine::SchemaPtr output;
   std::vector<size_t> groups;
+  bool keep_dictionary = false;  // strings may stay dictionary-encoded (the engine reads)
 };
 
 ScanPlan plan_scan(const parquet::ParquetFileReader& reader, const engine::ScanRequest& request) {
@@ -264,7 +266,7 @@ class ParquetStream : public engine::BatchStream {
     stats_.units_read += 1;
     pieces_ = std::make_unique<parquet::RowGroupPieces>(*reader_, group, plan_.wanted, plan_.output,
                                                         verify_, batch_bytes_ / row_bytes,
-                                                        kChunkWindowBytes);
+                                                        kChunkWindowBytes, plan_.keep_dictionary);
   }
 
   engine::Table read_group(size_t group) {
@@ -276,7 +278,8 @@ class ParquetStream : public engine::BatchStream {
     tbb::this_task_arena::isolate([&] {
       engine::parallel_for(width, [&](size_t c) {
         int64_t chunk_bytes = 0;
-        columns[c] = reader_->read_column(group, plan_.wanted[c], verify_, chunk_bytes);
+        columns[c] = reader_->read_column(group, plan_.wanted[c], verify_, chunk_bytes,
+                                          plan_.keep_dictionary);
         bytes += chunk_bytes;
         report_progress(c == 0 ? rows : 0, chunk_bytes);
       });
@@ -303,13 +306,14 @@ std::unique_ptr<engine::BatchStream> ParquetConnector::scan_stream(
     const engine::ScanRequest& request, int64_t batch_bytes) const {
   auto reader = std::make_shared<parquet::ParquetFileReader>(path());
   ScanPlan plan = plan_scan(*reader, request);
+  plan.keep_dictionary = request.dictionary_strings && options_.keep_dictionary;
   return std::make_unique<ParquetStream>(std::move(reader), std::move(plan),
                                          options_.verify_checksums, batch_bytes);
 }
 
 engine::ScanResult ParquetConnector::scan_reader(const parquet::ParquetFileReader& reader,
                                                  const engine::ScanRequest& request,
-                                                 bool verify_checksums) {
+                                                 bool verify_checksums, bool keep_dictionary) {
   ScanPlan plan = plan_scan(reader, request);
   const std::vector<size_t>& wanted = plan.wanted;
   const std::vector<size_t>& groups = plan.groups;
@@ -321,7 +325,8 @@ engine::ScanResult ParquetConnector::scan_reader(const parquet::ParquetFileReade
     size_t g = task / wanted.size();
     size_t c = task % wanted.size();
     int64_t chunk_bytes = 0;
-    columns[g][c] = reader.read_column(groups[g], wanted[c], verify_checksums, chunk_bytes);
+    columns[g][c] =
+        reader.read_column(groups[g], wanted[c], verify_checksums, chunk_bytes, keep_dictionary);
     bytes += chunk_bytes;
     report_progress(c == 0 ? reader.row_group_rows(groups[g]) : 0, chunk_bytes);
   });

@@ -446,10 +446,11 @@ ChunkStatistics ParquetFileReader::statistics(size_t row_group, size_t column) c
 }
 
 engine::ColumnPtr ParquetFileReader::read_column(size_t row_group, size_t column,
-                                                 bool verify_checksums, int64_t& bytes_read) const {
+                                                 bool verify_checksums, int64_t& bytes_read,
+                                                 bool keep_dictionary) const {
   // One read of the whole chunk: the row group is being read whole anyway.
   ColumnChunkReader chunk(*this, row_group, column, verify_checksums,
-                          std::numeric_limits<int64_t>::max());
+                          std::numeric_limits<int64_t>::max(), keep_dictionary);
   engine::ColumnPtr values = chunk.read_rows(chunk.rows_left());
   bytes_read = chunk.bytes_read();
   return values;

@@ -74,10 +74,10 @@ class ParquetFileReader {
   ChunkStatistics statistics(size_t row_group, size_t column) const;
 
   /// Decodes one column chunk whole (ColumnChunkReader reads one in pieces). `bytes_read`
-  /// receives the chunk's size in the file. Throws: ParseError naming the file, column,
-  /// row group and page.
+  /// receives the chunk's size in the file; with `keep_dictionary`, dictionary-encoded
+  /// strings stay encoded. Throws: ParseError naming the file, column, row group and page.
   engine::ColumnPtr read_column(size_t row_group, size_t column, bool verify_checksums,
-                                int64_t& bytes_read) const;
+                                int64_t& bytes_read, bool keep_dictionary = false) const;
 
   /// Bytes [offset, offset + length) of the file. Throws: ParseError outside the file,
   /// IoError when reading fails.

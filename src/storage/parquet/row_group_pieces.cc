@@ -13,14 +13,15 @@ namespace setl::storage::parquet {
 
 RowGroupPieces::RowGroupPieces(const ParquetFileReader& file, size_t row_group,
                                std::vector<size_t> wanted, engine::SchemaPtr output,
-                               bool verify_checksums, int64_t batch_rows, int64_t window_bytes)
+                               bool verify_checksums, int64_t batch_rows, int64_t window_bytes,
+                               bool keep_dictionary)
     : output_(std::move(output)),
       batch_rows_(std::max<int64_t>(batch_rows, 1)),
       rows_left_(file.row_group_rows(row_group)),
       pending_(wanted.size()) {
   for (size_t column : wanted) {
     chunks_.push_back(std::make_unique<ColumnChunkReader>(file, row_group, column, verify_checksums,
-                                                          window_bytes));
+                                                          window_bytes, keep_dictionary));
   }
 }
 

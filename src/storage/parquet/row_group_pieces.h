@@ -17,10 +17,10 @@ class RowGroupPieces {
  public:
   /// Columns `wanted` (indexes into file.columns()) of `row_group`, as batches of
   /// `output` of about `batch_rows` rows, reading the file `window_bytes` at a time per
-  /// column.
+  /// column; with `keep_dictionary`, dictionary-encoded strings stay encoded.
   RowGroupPieces(const ParquetFileReader& file, size_t row_group, std::vector<size_t> wanted,
                  engine::SchemaPtr output, bool verify_checksums, int64_t batch_rows,
-                 int64_t window_bytes);
+                 int64_t window_bytes, bool keep_dictionary = false);
 
   /// The next batch; nullopt after the last. Throws: ParseError naming the place.
   std::optional<engine::RecordBatch> next();
