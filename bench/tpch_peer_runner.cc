@@ -10,7 +10,10 @@
 //                                where a query's time goes)
 //   quit
 //
-//   tpch_peer_runner --sf 1 --dir DIR
+//   tpch_peer_runner --sf 1 --dir DIR [--source memory|parquet] [--decode-strings]
+//
+// With --source parquet the queries read the Parquet files (strings dictionary-encoded
+// inside the query unless --decode-strings) instead of the generated tables in memory.
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -41,6 +44,18 @@ void write_parquet(const setl::tpch::Tables& tables, const fs::path& dir) {
   }
 }
 
+setl::tpch::Sources parquet_sources(const fs::path& dir, bool decode_strings) {
+  setl::storage::ParquetOptions options;
+  options.keep_dictionary = !decode_strings;
+  auto scan = [&](const char* name) {
+    return setl::storage::make_connector<setl::storage::ParquetConnector>(
+               dir / (std::string(name) + ".parquet"), options)
+        ->lazy();
+  };
+  return {scan("region"), scan("nation"),   scan("supplier"), scan("customer"),
+          scan("part"),   scan("partsupp"), scan("orders"),   scan("lineitem")};
+}
+
 void print_rows(const Table& table) {
   for (const setl::engine::RecordBatch& batch : table.batches()) {
     for (int64_t row = 0; row < batch.num_rows(); ++row) {
@@ -59,14 +74,22 @@ void print_rows(const Table& table) {
 int main(int argc, char** argv) {
   double scale_factor = 1;
   fs::path dir = "tpch-peer-data";
-  for (int i = 1; i + 1 < argc; i += 2) {
+  std::string source = "memory";
+  bool decode_strings = false;
+  for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
-    if (flag == "--sf") {
-      scale_factor = std::atof(argv[i + 1]);
-    } else if (flag == "--dir") {
-      dir = argv[i + 1];
+    if (flag == "--decode-strings") {
+      decode_strings = true;
+    } else if (i + 1 < argc && flag == "--sf") {
+      scale_factor = std::atof(argv[++i]);
+    } else if (i + 1 < argc && flag == "--dir") {
+      dir = argv[++i];
+    } else if (i + 1 < argc && flag == "--source" &&
+               (std::string(argv[i + 1]) == "memory" || std::string(argv[i + 1]) == "parquet")) {
+      source = argv[++i];
     } else {
-      std::cerr << "usage: tpch_peer_runner --sf SF --dir DIR\n";
+      std::cerr << "usage: tpch_peer_runner --sf SF --dir DIR [--source memory|parquet] "
+                   "[--decode-strings]\n";
       return 2;
     }
   }
@@ -74,6 +97,8 @@ int main(int argc, char** argv) {
     auto start = std::chrono::steady_clock::now();
     setl::tpch::Tables tables = setl::tpch::generate({.scale_factor = scale_factor, .seed = 1});
     write_parquet(tables, dir);
+    const setl::tpch::Sources sources =
+        source == "parquet" ? parquet_sources(dir, decode_strings) : setl::tpch::sources_of(tables);
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cout << "ready " << tables.lineitem.num_rows() << " lineitem rows in " << seconds << " s"
@@ -94,7 +119,7 @@ int main(int argc, char** argv) {
         context.threads = threads;
         setl::MemoryContextScope scope(context);
         auto begin = std::chrono::steady_clock::now();
-        Table result = setl::tpch::run_query(query, tables);
+        Table result = setl::tpch::run_query(query, sources);
         double ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin)
                 .count();
@@ -105,7 +130,7 @@ int main(int argc, char** argv) {
         setl::MemoryContext context;
         context.threads = threads;
         setl::MemoryContextScope scope(context);
-        std::cout << setl::tpch::query_plan(query, tables).explain_analyze() << "end" << std::endl;
+        std::cout << setl::tpch::query_plan(query, sources).explain_analyze() << "end" << std::endl;
       } else if (verb == "queries") {
         std::cout << "queries";
         for (int number : setl::tpch::query_numbers()) {
@@ -116,7 +141,7 @@ int main(int argc, char** argv) {
         std::cout << "sql " << setl::tpch::query_sql(query, setl::tpch::SqlDialect::kTypedDates)
                   << std::endl;
       } else if (verb == "result") {
-        print_rows(setl::tpch::run_query(query, tables));
+        print_rows(setl::tpch::run_query(query, sources));
       } else {
         std::cout << "error unknown command '" << verb << "'" << std::endl;
       }
