@@ -4,6 +4,9 @@
 // Checks that both engines' answers agree (numbers to 1e-6 relative), then prints the
 // comparison table. Run through tpch_peer.sh.
 //
+// With TPCH_SOURCE=parquet both engines query the Parquet files directly (setlpp scans
+// them, DuckDB reads them through views over read_parquet) instead of tables in memory.
+//
 //   node tpch_peer.mjs <runner> <sf> <data-dir> [reps] [queries,comma,separated]
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
@@ -12,9 +15,12 @@ import { DuckDBInstance } from '@duckdb/node-api';
 const [runnerPath, sf, dataDir, repsText, queryList] = process.argv.slice(2);
 const reps = Number(repsText ?? 3);
 const threadCounts = [1, 2];
+const source = process.env.TPCH_SOURCE ?? 'memory';
+if (source !== 'memory' && source !== 'parquet') throw new Error(`TPCH_SOURCE must be memory or parquet, not ${source}`);
 
 // The runner, as a line-oriented child process.
-const runner = spawn(runnerPath, ['--sf', sf, '--dir', dataDir], { stdio: ['pipe', 'pipe', 'inherit'] });
+const runner = spawn(runnerPath, ['--sf', sf, '--dir', dataDir, '--source', source],
+                     { stdio: ['pipe', 'pipe', 'inherit'] });
 const lines = readline.createInterface({ input: runner.stdout })[Symbol.asyncIterator]();
 async function nextLine() {
   const { value, done } = await lines.next();
@@ -46,7 +52,8 @@ await db.run('SET autoinstall_known_extensions=false');
 await db.run('SET autoload_known_extensions=false');
 for (const table of ['region', 'nation', 'supplier', 'customer', 'part', 'partsupp', 'orders',
                      'lineitem']) {
-  await db.run(`CREATE TABLE ${table} AS SELECT * FROM read_parquet('${dataDir}/${table}.parquet')`);
+  const kind = source === 'parquet' ? 'VIEW' : 'TABLE';
+  await db.run(`CREATE ${kind} ${table} AS SELECT * FROM read_parquet('${dataDir}/${table}.parquet')`);
 }
 
 async function duckdbRun(sql) {
@@ -117,7 +124,8 @@ runner.stdin.write('quit\n');
 
 const geomean = (values) => Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length);
 const ratio = (r, threads) => r.times[threads].setl / r.times[threads].duckdb;
-console.log(`TPC-H SF ${sf}, median of ${reps} interleaved runs, setlpp / DuckDB time (lower is better)\n`);
+console.log(`TPC-H SF ${sf} (${source === 'parquet' ? 'queries read the Parquet files' : 'tables in memory'}), ` +
+            `median of ${reps} interleaved runs, setlpp / DuckDB time (lower is better)\n`);
 console.log('| query | setlpp 1 thread ms | DuckDB 1 thread ms | ratio | setlpp 2 threads ms | DuckDB 2 threads ms | ratio | answers |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of results) {

@@ -5,6 +5,7 @@
 # extension is installed or loaded.
 #
 #   bench/tpch_peer.sh BUILD_DIR [SF] [REPS] [QUERIES]     e.g. bench/tpch_peer.sh build/release 1 3
+#   TPCH_SOURCE=parquet bench/tpch_peer.sh ...   both engines query the Parquet files
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: tpch_peer.sh BUILD_DIR [SF] [REPS] [QUERIES]}" && pwd)
