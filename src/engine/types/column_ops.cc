@@ -151,46 +151,15 @@ ColumnPtr decoded(const ColumnPtr& column) {
   if (column == nullptr || !column->is_dictionary()) {
     return column;
   }
+  // The dictionary's strings gathered by code, NULL rows by index -1.
   const Column& encoded = *column;
-  int64_t rows = encoded.length();
   const int32_t* codes = encoded.codes();
-  const Column& dictionary = *encoded.dictionary();
-  const int32_t* entry_offsets = dictionary.values<int32_t>();
-  const char* entry_chars = dictionary.chars_buffer()->data_as<char>();
   bool has_nulls = encoded.null_count() > 0;
-  auto length_of = [&](int64_t row) -> int64_t {
-    return has_nulls && encoded.is_null(row)
-               ? 0
-               : entry_offsets[codes[row] + 1] - entry_offsets[codes[row]];
-  };
-  int64_t total = 0;
-  for (int64_t row = 0; row < rows; ++row) {
-    total += length_of(row);
+  std::vector<int64_t> indices(static_cast<size_t>(encoded.length()));
+  for (int64_t row = 0; row < encoded.length(); ++row) {
+    indices[static_cast<size_t>(row)] = has_nulls && encoded.is_null(row) ? -1 : codes[row];
   }
-  if (total > INT32_MAX) {
-    throw ResourceError("a string column chunk cannot hold more than 2 GiB of text");
-  }
-  auto offsets = Buffer::allocate(static_cast<size_t>(rows + 1) * 4);
-  auto chars = Buffer::allocate(static_cast<size_t>(total));
-  int32_t* out_offsets = offsets->mutable_data_as<int32_t>();
-  char* out_chars = chars->mutable_data_as<char>();
-  int32_t at = 0;
-  out_offsets[0] = 0;
-  for (int64_t row = 0; row < rows; ++row) {
-    auto size = static_cast<int32_t>(length_of(row));
-    std::memcpy(out_chars + at, entry_chars + entry_offsets[codes[row]], static_cast<size_t>(size));
-    at += size;
-    out_offsets[row + 1] = at;
-  }
-  BufferPtr validity;
-  if (has_nulls) {
-    validity = Buffer::allocate(static_cast<size_t>((rows + 7) / 8), true);
-    for (int64_t row = 0; row < rows; ++row) {
-      set_bit(validity->mutable_data(), row, encoded.is_valid(row));
-    }
-  }
-  return std::make_shared<Column>(DataType::string(), rows, std::move(validity), std::move(offsets),
-                                  std::move(chars), encoded.null_count());
+  return take(*encoded.dictionary(), indices);
 }
 
 RecordBatch decoded(const RecordBatch& batch) {
