@@ -318,7 +318,8 @@ class TypedDecoder final : public ColumnDecoder {
     ensure_rows(row_ + num_values);
     bool by_dictionary =
         encoding == Encoding::RLE_DICTIONARY || encoding == Encoding::PLAIN_DICTIONARY;
-    if (keep_dictionary_ && by_dictionary && (row_ == 0 || encoded_)) {
+    // (An empty dictionary, as for a chunk of NULLs, leaves no code to give a row.)
+    if (keep_dictionary_ && by_dictionary && !dictionary_.empty() && (row_ == 0 || encoded_)) {
       encoded_page(data, size, num_values, levels, present);
       return;
     }
