@@ -225,6 +225,8 @@ std::string_view to_string(JobEventKind kind) {
       return "memory_paused";
     case JobEventKind::kMemoryResumed:
       return "memory_resumed";
+    case JobEventKind::kSkipped:
+      return "skipped";
   }
   return "?";
 }

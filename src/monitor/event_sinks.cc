@@ -102,6 +102,7 @@ void LogEventSink::on_event(const JobEvent& event) {
       break;
     case JobEventKind::kMemoryPaused:
     case JobEventKind::kMemoryResumed:
+    case JobEventKind::kSkipped:
       // The pipeline logs these itself; one line per crossing is enough.
       log::debug("job group {} '{}': {}: {}", group.id, group.path, to_string(event.kind),
                  event.detail);

@@ -34,6 +34,10 @@ void MetricsCollector::on_event(const JobEvent& event) {
   if (event.kind == JobEventKind::kMemoryResumed) {
     return;
   }
+  if (event.kind == JobEventKind::kSkipped) {
+    ++factories_skipped_;
+    return;
+  }
   if (event.kind == JobEventKind::kStarted) {
     return;
   }
@@ -82,6 +86,9 @@ std::string MetricsCollector::to_prometheus() const {
   header("setl_memory_pauses_total", "counter",
          "Times a pipeline stopped starting factories because memory use crossed memory.pause.");
   out += fmt::format("setl_memory_pauses_total {}\n", memory_pauses_);
+  header("setl_factories_skipped_total", "counter",
+         "Factories skipped by a run-time condition or a skipped upstream.");
+  out += fmt::format("setl_factories_skipped_total {}\n", factories_skipped_);
   header("setl_job_groups_finished_total", "counter", "Job groups finished, by kind and outcome.");
   for (const auto& [key, count] : finished_) {
     out += fmt::format("setl_job_groups_finished_total{{kind=\"{}\",state=\"{}\"}} {}\n",

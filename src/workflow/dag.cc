@@ -90,6 +90,9 @@ std::string factory_lines(const Dag& dag, size_t index) {
   if (!node.writable) {
     text += " (not writable)";
   }
+  if (!node.run_condition.empty()) {
+    text += " (runs if " + node.run_condition + ")";
+  }
   text += "\n";
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     const DagInput& input = node.inputs[i];
@@ -183,6 +186,27 @@ std::string Dag::to_string() const {
   return text;
 }
 
+namespace {
+
+// A node's label: name, output type, and its run-time condition.
+std::string mermaid_label(const DagNode& node) {
+  std::string label = mermaid_escape(node.name) + "<br/>" + mermaid_escape(node.output_type);
+  if (!node.run_condition.empty()) {
+    label += "<br/>runs if " + mermaid_escape(node.run_condition);
+  }
+  return label;
+}
+
+std::string dot_label(const DagNode& node) {
+  std::string label = dot_escape(node.name) + "\\n" + dot_escape(node.output_type);
+  if (!node.run_condition.empty()) {
+    label += "\\nruns if " + dot_escape(node.run_condition);
+  }
+  return label;
+}
+
+}  // namespace
+
 std::string Dag::to_mermaid() const {
   std::string text = "flowchart LR\n";
   // External inputs are drawn as parallelograms, sources as cylinders.
@@ -194,8 +218,7 @@ std::string Dag::to_mermaid() const {
     text += "  subgraph " + id + "\n";
     for (size_t index : members) {
       const DagNode& node = nodes[index];
-      text += "    " + node_id(index) + open + "\"" + mermaid_escape(node.name) + "<br/>" +
-              mermaid_escape(node.output_type) + "\"" + close + "\n";
+      text += "    " + node_id(index) + open + "\"" + mermaid_label(node) + "\"" + close + "\n";
     }
     text += "  end\n";
   };
@@ -203,16 +226,14 @@ std::string Dag::to_mermaid() const {
   subgraph("sources[\"sources\"]", nodes_of_kind(*this, DagNode::Kind::kSource), "[(", ")]");
   for (size_t index : unstaged_nodes(*this)) {
     const DagNode& node = nodes[index];
-    text += "  " + node_id(index) + "[\"" + mermaid_escape(node.name) + "<br/>" +
-            mermaid_escape(node.output_type) + "\"]\n";
+    text += "  " + node_id(index) + "[\"" + mermaid_label(node) + "\"]\n";
   }
   for (size_t s = 0; s < stages.size(); ++s) {
     text += "  subgraph s" + std::to_string(s) + "[\"" + mermaid_escape(stage_title(stages[s])) +
             "\"]\n";
     for (size_t index : stages[s].nodes) {
       const DagNode& node = nodes[index];
-      text += "    " + node_id(index) + "[\"" + mermaid_escape(node.name) + "<br/>" +
-              mermaid_escape(node.output_type) + "\"]\n";
+      text += "    " + node_id(index) + "[\"" + mermaid_label(node) + "\"]\n";
     }
     text += "  end\n";
   }
@@ -241,8 +262,8 @@ std::string Dag::to_dot() const {
     text += "  subgraph " + id + " {\n    label=\"" + label + "\";\n    style=dashed;\n";
     for (size_t index : members) {
       const DagNode& node = nodes[index];
-      text += "    " + node_id(index) + " [shape=" + shape + ", label=\"" + dot_escape(node.name) +
-              "\\n" + dot_escape(node.output_type) + "\"];\n";
+      text +=
+          "    " + node_id(index) + " [shape=" + shape + ", label=\"" + dot_label(node) + "\"];\n";
     }
     text += "  }\n";
   };
@@ -250,16 +271,14 @@ std::string Dag::to_dot() const {
   cluster("cluster_sources", "sources", nodes_of_kind(*this, DagNode::Kind::kSource), "cylinder");
   for (size_t index : unstaged_nodes(*this)) {
     const DagNode& node = nodes[index];
-    text += "  " + node_id(index) + " [label=\"" + dot_escape(node.name) + "\\n" +
-            dot_escape(node.output_type) + "\"];\n";
+    text += "  " + node_id(index) + " [label=\"" + dot_label(node) + "\"];\n";
   }
   for (size_t s = 0; s < stages.size(); ++s) {
     text += "  subgraph cluster_s" + std::to_string(s) + " {\n    label=\"" +
             dot_escape(stage_title(stages[s])) + "\";\n";
     for (size_t index : stages[s].nodes) {
       const DagNode& node = nodes[index];
-      text += "    " + node_id(index) + " [label=\"" + dot_escape(node.name) + "\\n" +
-              dot_escape(node.output_type) + "\"];\n";
+      text += "    " + node_id(index) + " [label=\"" + dot_label(node) + "\"];\n";
     }
     text += "  }\n";
   }

@@ -50,6 +50,17 @@ FactoryBase& FactoryBase::depends_on(std::string factory_name) {
   return *this;
 }
 
+FactoryBase& FactoryBase::run_if(std::string description, std::function<bool()> predicate) {
+  if (description.empty() || !predicate) {
+    throw ConfigError("factory '" + name() +
+                      "': run_if needs a description and a predicate (the description "
+                      "names the condition in the run report)");
+  }
+  run_condition_description_ = std::move(description);
+  run_condition_ = std::move(predicate);
+  return *this;
+}
+
 FactoryBase& FactoryBase::set_tags(std::vector<std::string> tags) {
   tags_ = std::move(tags);
   return *this;

@@ -33,6 +33,10 @@ class FactoryRunner {
     return factory.payload_bytes(payload);
   }
   static void write(FactoryBase& factory) { factory.write(); }
+  /// The factory's run-time condition (true without one).
+  static bool run_condition_holds(const FactoryBase& factory) {
+    return !factory.run_condition_ || factory.run_condition_();
+  }
   static void mark_context_use(FactoryBase& factory) noexcept {
     factory.used_context_resources_.store(true, std::memory_order_relaxed);
   }

@@ -36,6 +36,7 @@ DagNode factory_node(const FactoryBase& factory, std::optional<size_t> stage) {
   node.consumers = factory.consumers();
   node.stage = stage;
   node.writable = factory.writable();
+  node.run_condition = factory.run_condition();
   for (const DeliveryBase* delivery : factory.deliveries()) {
     node.inputs.push_back({delivery->type().name(),
                            delivery->producer(),

@@ -114,6 +114,7 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result) {
   plan_ = planner_.plan(options.targets, true, versions_, pipeline_.name());
   outcomes_.assign(plan_.size(), {});
   executed_.assign(plan_.size(), 0);
+  skipped_.assign(plan_.size(), 0);
   for (size_t m = 0; m < plan_.size(); ++m) {
     outcomes_[m].factory = plan_[m].factory->name();
     outcomes_[m].cache = plan_[m].decision;
@@ -287,10 +288,66 @@ void PipelineRun::deliver_inputs(size_t m, bool sources_only) {
                           delivery->describe() + " from source '" + source.id + "'");
         throw;
       }
+    } else if (skipped_[*input.source - planner_.first_factory()] != 0) {
+      delivery->clear();  // an optional input of a skipped factory (required ones skip)
     } else {
       delivery->deliver(plan_[*input.source - planner_.first_factory()].factory->deliverable());
     }
   }
+}
+
+std::optional<std::string> PipelineRun::skip_reason(size_t m, bool& delivered) {
+  FactoryBase& factory = *plan_[m].factory;
+  const DagNode& node = inspector_.dag().nodes[plan_[m].node];
+  for (DeliveryBase* delivery : factory.deliveries()) {
+    const DagInput& input = node.inputs[delivery->index()];
+    if (input.source && *input.source >= planner_.first_factory() && !delivery->optional()) {
+      size_t producer = *input.source - planner_.first_factory();
+      if (skipped_[producer] != 0) {
+        return "upstream '" + outcomes_[producer].factory +
+               "' skipped: " + outcomes_[producer].skip_reason;
+      }
+    }
+  }
+  if (!factory.has_run_condition()) {
+    return std::nullopt;
+  }
+  deliver_inputs(m, false);
+  delivered = true;
+  bool holds = false;
+  try {
+    holds = FactoryRunner::run_condition_holds(factory);
+  } catch (Error& error) {
+    error.add_context("in the run condition `" + factory.run_condition() + "` of factory '" +
+                      factory.name() + "'");
+    throw;
+  } catch (const std::exception& error) {
+    throw FactoryError("factory '" + factory.name() + "': its run condition `" +
+                       factory.run_condition() + "` threw: " + error.what());
+  }
+  if (holds) {
+    return std::nullopt;
+  }
+  return "condition `" + factory.run_condition() + "` was false";
+}
+
+// A skipped factory does nothing and stores nothing; its consumers' keys see "skipped".
+void PipelineRun::skip(size_t m, const std::string& reason) {
+  FactoryOutcome& outcome = outcomes_[m];
+  FactoryBase& factory = *plan_[m].factory;
+  for (DeliveryBase* delivery : factory.deliveries()) {
+    delivery->clear();
+  }
+  outcome.status = Status::kSkipped;
+  outcome.skip_reason = reason;
+  outcome.cache.outcome = CacheDecision::Outcome::kSkipped;
+  outcome.cache.reason = "skipped: " + reason;
+  plan_[m].parts.key = "skipped";
+  skipped_[m] = 1;
+  log::info("pipeline '{}': factory '{}' skipped: {}", pipeline_.name(), factory.name(), reason);
+  group_->report(JobEventKind::kSkipped, "factory '" + factory.name() + "' skipped: " + reason);
+  outcome.finished = Clock::now() - start_;
+  release_inputs(m);
 }
 
 void PipelineRun::restore(size_t m, const std::shared_ptr<const void>& payload,
@@ -311,8 +368,21 @@ void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writ
   FactoryOutcome& outcome = outcomes_[m];
   FactoryBase& factory = *planned.factory;
   outcome.started = Clock::now() - start_;
-  bool upstream_ran = std::any_of(planned.dependencies.begin(), planned.dependencies.end(),
-                                  [&](size_t dependency) { return executed_[dependency] != 0; });
+  bool delivered = false;  // by the run condition, which reads the inputs
+  try {
+    if (std::optional<std::string> reason = skip_reason(m, delivered)) {
+      skip(m, *reason);
+      return;
+    }
+  } catch (const std::exception& error) {
+    outcome.status = Status::kFailed;
+    outcome.error = error.what();
+    outcome.finished = Clock::now() - start_;
+    throw;
+  }
+  bool upstream_ran = std::any_of(
+      planned.dependencies.begin(), planned.dependencies.end(),
+      [&](size_t dependency) { return executed_[dependency] != 0 || skipped_[dependency] != 0; });
   if (upstream_ran && !cache_.empty()) {
     // What this factory reads was just recomputed: its key is taken again.
     std::string planned_key = planned.parts.key;
@@ -354,7 +424,9 @@ void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writ
     return;
   }
   try {
-    deliver_inputs(m, false);
+    if (!delivered) {
+      deliver_inputs(m, false);
+    }
     std::string stage_name =
         planned.stage ? pipeline_.stages_[*planned.stage]->name() : std::string("unstaged");
     outcome.timing = FactoryRunner::run(factory, stage_name, stage_writable, true,

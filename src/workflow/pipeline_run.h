@@ -40,7 +40,13 @@ class PipelineRun {
   void run_unit(const Unit& unit);
   void run_member(size_t m, const std::string& scope, bool stage_writable);
   // With `sources_only`, factory outputs and auto-loads stay empty (a restored factory).
+  // Inputs from skipped factories stay empty.
   void deliver_inputs(size_t m, bool sources_only);
+  // Why member `m` is skipped: a required input from a skipped factory, or its own
+  // condition false (evaluated on its delivered inputs: `delivered` says so); nullopt when
+  // it goes ahead.
+  std::optional<std::string> skip_reason(size_t m, bool& delivered);
+  void skip(size_t m, const std::string& reason);
   void restore(size_t m, const std::shared_ptr<const void>& payload, bool stage_writable);
   void store(size_t m);
   // release_intermediates: how many members still read each output, and which to keep.
@@ -72,6 +78,7 @@ class PipelineRun {
   std::vector<PlannedFactory> plan_;
   std::vector<FactoryOutcome> outcomes_;
   std::vector<char> executed_;  // written by a member's own thread before its successors run
+  std::vector<char> skipped_;   // likewise
   Clock::time_point start_;
   std::mutex mutex_;  // guards store_failures_ and unread_
   std::vector<int64_t> unread_;

@@ -190,6 +190,14 @@ std::vector<PlannedFactory> RunPlanner::plan(const std::vector<std::string>& tar
       plan[m].parts = key_of(m, plan, versions);
     }
   }
+  // Whether a run-time condition at or above each member decides whether it runs.
+  std::vector<bool> guarded(plan.size(), false);
+  for (size_t node : dag_.order) {
+    size_t m = node - first_factory_;
+    guarded[m] = plan[m].factory->has_run_condition() ||
+                 std::any_of(plan[m].dependencies.begin(), plan[m].dependencies.end(),
+                             [&](size_t dependency) { return guarded[dependency]; });
+  }
   std::vector<bool> decided(plan.size(), false);
   std::vector<size_t> pending = needed_by(targets, plan, pipeline_name);
   // Decides what is pending and, for what must run, what it reads from.
@@ -202,6 +210,13 @@ std::vector<PlannedFactory> RunPlanner::plan(const std::vector<std::string>& tar
       }
       decided[m] = true;
       decide(m, plan, load);
+      // A factory with a run-time condition, or downstream of one, is restored only once
+      // the run reached it and the condition held: its inputs are computed.
+      if (plan[m].action == PlannedFactory::Action::kRestore && guarded[m]) {
+        plan[m].action = PlannedFactory::Action::kDecideLater;
+        plan[m].hit.reset();
+        pending.insert(pending.end(), plan[m].dependencies.begin(), plan[m].dependencies.end());
+      }
       if (plan[m].action == PlannedFactory::Action::kRun) {
         pending.insert(pending.end(), plan[m].dependencies.begin(), plan[m].dependencies.end());
       }

@@ -27,6 +27,8 @@ std::string_view to_string(FactoryOutcome::Status status) {
       return "cancelled";
     case FactoryOutcome::Status::kNotRun:
       return "not run";
+    case FactoryOutcome::Status::kSkipped:
+      return "skipped";
   }
   return "?";
 }
@@ -64,6 +66,16 @@ std::vector<std::string> RunResult::cancelled() const {
   std::vector<std::string> names;
   for (const FactoryOutcome& outcome : factories_) {
     if (outcome.status == FactoryOutcome::Status::kCancelled) {
+      names.push_back(outcome.factory);
+    }
+  }
+  return names;
+}
+
+std::vector<std::string> RunResult::skipped() const {
+  std::vector<std::string> names;
+  for (const FactoryOutcome& outcome : factories_) {
+    if (outcome.status == FactoryOutcome::Status::kSkipped) {
       names.push_back(outcome.factory);
     }
   }
@@ -120,6 +132,9 @@ std::string RunResult::summary() const {
                         to_string(outcome.status), to_string(outcome.cache.outcome),
                         milliseconds(outcome.started),
                         milliseconds(outcome.finished - outcome.started));
+    if (!outcome.skip_reason.empty()) {
+      text += fmt::format("  {:<{}}   skipped: {}\n", "", width, outcome.skip_reason);
+    }
   }
   std::string path;
   for (const std::string& name : critical_path_) {

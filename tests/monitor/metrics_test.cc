@@ -84,6 +84,21 @@ TEST(Metrics, CountsMemoryPauses) {
   EXPECT_THAT(text, HasSubstr("setl_memory_pauses_total 1\n"));
 }
 
+TEST(Metrics, CountsSkippedFactories) {
+  auto collector = std::make_shared<MetricsCollector>();
+  add_job_event_sink(collector);
+  {
+    JobGroup run("conditional-run", "", {}, "pipeline");
+    run.report(JobEventKind::kSkipped, "factory 'Load' skipped: condition `rows > 0` was false");
+    run.report(JobEventKind::kSkipped, "factory 'Notify' skipped: upstream 'Load' skipped");
+  }
+  remove_job_event_sink(collector);
+  std::string text = collector->to_prometheus();
+  expect_valid_exposition(text);
+  EXPECT_THAT(text, HasSubstr("# TYPE setl_factories_skipped_total counter\n"));
+  EXPECT_THAT(text, HasSubstr("setl_factories_skipped_total 2\n"));
+}
+
 TEST(Metrics, EscapesLabelValues) {
   EXPECT_EQ(escape_label("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
 }

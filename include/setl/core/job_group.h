@@ -180,9 +180,10 @@ enum class JobEventKind {
   kCancelRequested,
   kMemoryPaused,   ///< memory use crossed memory.pause: no new factory starts
   kMemoryResumed,  ///< it fell to memory.target: factories start again
+  kSkipped,        ///< a factory of the run was skipped (its detail says which and why)
 };
 /// "started", "succeeded", "failed", "cancelled", "cancel_requested", "memory_paused",
-/// "memory_resumed".
+/// "memory_resumed", "skipped".
 std::string_view to_string(JobEventKind kind);
 
 struct JobEvent {

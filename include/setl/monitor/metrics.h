@@ -30,6 +30,7 @@ class MetricsCollector : public JobEventSink {
   std::map<std::pair<std::string, std::string>, int64_t> finished_;         // (kind, state)
   int64_t cancel_requests_ = 0;
   int64_t memory_pauses_ = 0;
+  int64_t factories_skipped_ = 0;
 };
 
 /// Escapes a label value: backslash, double quote and newline.

@@ -39,6 +39,8 @@ struct DagNode {
   /// Length of the longest path from an input or source to this node (0 for those).
   size_t level = 0;
   bool writable = true;
+  /// The description of its run-time condition (FactoryBase::run_if); empty without one.
+  std::string run_condition;
   std::vector<DagInput> inputs;
   /// Factories this one runs after without receiving their output (node indices).
   std::vector<size_t> after;

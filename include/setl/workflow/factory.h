@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -103,6 +104,20 @@ class FactoryBase {
   /// the file was deleted), so that write() runs again with the cached output. Default false.
   virtual bool output_missing_at_destination() const { return false; }
 
+  /// A run-time condition: checked when the run reaches the factory — after every
+  /// upstream reached a final state and the inputs were delivered — so `predicate` may
+  /// read the factory's deliveries and the configuration. False skips the factory: it does
+  /// not read, process or write and nothing is cached for it; a consumer whose required
+  /// input it produces is skipped in turn (with the reason chain), an optional input of
+  /// it stays empty, and an order-only dependant (depends_on) runs. `description` names
+  /// the condition in the run report. An exception from the predicate fails the factory.
+  ///
+  ///   load.run_if("changes has rows", [&load] { return load.changes->num_rows() > 0; });
+  FactoryBase& run_if(std::string description, std::function<bool()> predicate);
+  bool has_run_condition() const noexcept { return static_cast<bool>(run_condition_); }
+  /// The condition's description ("" without one).
+  const std::string& run_condition() const noexcept { return run_condition_description_; }
+
   /// Tags of the factory's job group, for cancel_job_groups_by_tag() and monitoring.
   const std::vector<std::string>& tags() const noexcept { return tags_; }
   FactoryBase& set_tags(std::vector<std::string> tags);
@@ -159,6 +174,8 @@ class FactoryBase {
   std::vector<DeliveryBase*> deliveries_;
   std::vector<std::string> after_;
   std::optional<std::vector<std::string>> declared_sources_;
+  std::function<bool()> run_condition_;
+  std::string run_condition_description_;
   const Setl* context_ = nullptr;
   // Set when the latest run looked a resource up through context(): such a factory reads
   // something its cache key cannot see.

@@ -28,7 +28,7 @@ class PipelineRun;
 }
 
 struct FactoryOutcome {
-  enum class Status { kRan, kCached, kNotNeeded, kFailed, kCancelled, kNotRun };
+  enum class Status { kRan, kCached, kNotNeeded, kFailed, kCancelled, kNotRun, kSkipped };
   std::string factory;
   Status status = Status::kNotRun;
   /// The result-cache decision (off, uncacheable, hit, miss, skipped) and its reason.
@@ -42,6 +42,9 @@ struct FactoryOutcome {
   int64_t output_bytes = 0;
   /// For kFailed and kCancelled: the message.
   std::string error;
+  /// For kSkipped: why, as a chain ("upstream 'Load' skipped: condition `orders has rows`
+  /// was false").
+  std::string skip_reason;
   /// Its output was dropped after its last consumer finished (release_intermediates).
   bool released = false;
 };
@@ -53,7 +56,8 @@ class RunResult {
   explicit RunResult(std::string pipeline) : pipeline_(std::move(pipeline)) {}
 
   const std::string& pipeline() const noexcept { return pipeline_; }
-  /// True when every needed factory ran or was served from the cache.
+  /// True when every needed factory ran, was served from the cache, or was skipped by a
+  /// condition.
   bool ok() const noexcept { return ok_; }
   /// One per factory, in the DAG's run order.
   const std::vector<FactoryOutcome>& factories() const noexcept { return factories_; }
@@ -63,6 +67,8 @@ class RunResult {
   /// Factories whose process() ran, in the order they started.
   std::vector<std::string> executed() const;
   std::vector<std::string> cancelled() const;
+  /// Factories skipped by a run-time condition or a skipped upstream, in run order.
+  std::vector<std::string> skipped() const;
   std::vector<CacheDecision> cache_report() const;
   /// "factory: tier: reason" for outputs that could not be stored in the cache.
   const std::vector<std::string>& cache_store_failures() const noexcept { return store_failures_; }

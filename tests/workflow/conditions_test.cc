@@ -1,0 +1,293 @@
+// Run-time conditions: a factory whose condition is false is skipped (a value in the run
+// report, with its reason), consumers of its output are skipped or run without it
+// according to their Delivery, and the outcome is the same on any number of threads.
+#include <atomic>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "setl/core/error.h"
+#include "setl/core/job_group.h"
+#include "setl/workflow/pipeline.h"
+#include "setl/workflow/result_cache.h"
+
+namespace setl::workflow {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using Status = FactoryOutcome::Status;
+
+// The diamond: Source feeds BranchA and BranchB, each behind a condition; Join reads both,
+// required or optional.
+class Source : public Factory<int> {
+ public:
+  int process() override { return 10; }
+};
+
+template <int kId>
+class Branch : public Factory<int> {
+ public:
+  explicit Branch(bool on, std::atomic<int>* runs = nullptr) : runs_(runs) {
+    set_name(kId == 0 ? "BranchA" : "BranchB");
+    set_delivery_id(kId == 0 ? "a" : "b");
+    run_if(kId == 0 ? "region == 'A'" : "region == 'B'", [on] { return on; });
+  }
+  int process() override {
+    if (runs_ != nullptr) {
+      ++*runs_;
+    }
+    return *source + kId + 1;
+  }
+
+ private:
+  Delivery<int> source{this, {.producer = "Source"}};
+  std::atomic<int>* runs_;
+};
+
+struct Seen {
+  bool a = false;
+  bool b = false;
+};
+
+class Join : public Factory<int> {
+ public:
+  explicit Join(bool optional)
+      : a_{this, {.id = "a", .optional = optional}}, b_{this, {.id = "b", .optional = optional}} {}
+  int process() override { return a_.value_or(0) * 100 + b_.value_or(0); }
+
+ private:
+  Delivery<int> a_;
+  Delivery<int> b_;
+};
+
+struct Case {
+  bool a_on;
+  bool b_on;
+  bool optional_join;
+};
+
+std::vector<std::string> with_status(const RunResult& result, Status status) {
+  std::vector<std::string> names;
+  for (const FactoryOutcome& outcome : result.factories()) {
+    if (outcome.status == status) {
+      names.push_back(outcome.factory);
+    }
+  }
+  return names;
+}
+
+RunResult run_diamond(const Case& c, size_t threads) {
+  Pipeline pipeline("diamond");
+  pipeline.set_max_concurrency(threads);
+  pipeline.add<Source>();
+  pipeline.add<Branch<0>>(c.a_on);
+  pipeline.add<Branch<1>>(c.b_on);
+  pipeline.add<Join>(c.optional_join);
+  return pipeline.run();
+}
+
+TEST(RunConditions, TheDiamondMatrixRunsAndSkipsTheSameOnAnyNumberOfThreads) {
+  for (bool optional_join : {false, true}) {
+    for (auto [a_on, b_on] :
+         {std::pair{true, false}, {false, true}, {true, true}, {false, false}}) {
+      Case c{a_on, b_on, optional_join};
+      SCOPED_TRACE(testing::Message()
+                   << "a " << a_on << ", b " << b_on << ", optional " << optional_join);
+      std::set<std::string> expected_skipped;
+      if (!a_on) {
+        expected_skipped.insert("BranchA");
+      }
+      if (!b_on) {
+        expected_skipped.insert("BranchB");
+      }
+      bool join_runs = optional_join || (a_on && b_on);
+      if (!join_runs) {
+        expected_skipped.insert("Join");
+      }
+      int expected_join = (a_on ? 1100 : 0) + (b_on ? 12 : 0);
+      for (size_t threads : {1, 2, 4, 16}) {
+        for (int repeat = 0; repeat < 25; ++repeat) {
+          RunResult result = run_diamond(c, threads);
+          ASSERT_TRUE(result.ok());
+          std::vector<std::string> skipped = result.skipped();
+          ASSERT_EQ(std::set<std::string>(skipped.begin(), skipped.end()), expected_skipped);
+          ASSERT_EQ(with_status(result, Status::kFailed).size(), 0u);
+          if (join_runs) {
+            ASSERT_EQ(result.output<int>("Join"), expected_join);
+          } else {
+            ASSERT_THROW((void)result.output<int>("Join"), StateError);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(RunConditions, ASkipNamesItsConditionAndTheChainOfUpstreams) {
+  auto events = std::make_shared<MemoryEventSink>();
+  add_job_event_sink(events);
+  RunResult result = run_diamond({true, false, false}, 2);
+  remove_job_event_sink(events);
+  std::vector<std::string> skip_events;
+  for (const JobEvent& event : events->events()) {
+    if (event.kind == JobEventKind::kSkipped) {
+      skip_events.push_back(event.detail);
+    }
+  }
+  EXPECT_THAT(skip_events,
+              ElementsAre("factory 'BranchB' skipped: condition `region == 'B'` was false",
+                          "factory 'Join' skipped: upstream 'BranchB' skipped: condition "
+                          "`region == 'B'` was false"));
+  EXPECT_EQ(result.factory("BranchB").skip_reason, "condition `region == 'B'` was false");
+  EXPECT_EQ(result.factory("Join").skip_reason,
+            "upstream 'BranchB' skipped: condition `region == 'B'` was false");
+  EXPECT_EQ(result.factory("BranchA").status, Status::kRan);
+  EXPECT_THAT(result.summary(), HasSubstr("skipped: upstream 'BranchB' skipped"));
+  EXPECT_EQ(result.factory("Join").cache.outcome, CacheDecision::Outcome::kSkipped);
+}
+
+// The condition reads the factory's delivered input: it is evaluated only once the
+// upstream finished, and a skip cascades down a chain.
+class Changes : public Factory<int> {
+ public:
+  explicit Changes(int rows) : rows_(rows) {}
+  int process() override { return rows_; }
+
+ private:
+  int rows_;
+};
+
+class LoadWarehouse : public Factory<std::string> {
+ public:
+  LoadWarehouse() {
+    run_if("changes has rows", [this] { return *changes > 0; });
+  }
+  std::string process() override { return "loaded " + std::to_string(*changes); }
+  void write() override { ++writes; }
+  Delivery<int> changes{this};
+  int writes = 0;
+};
+
+class Notify : public Factory<std::string> {
+ public:
+  std::string process() override { return "told: " + *load; }
+
+ private:
+  Delivery<std::string> load{this};
+};
+
+class AfterLoad : public Factory<double> {
+ public:
+  AfterLoad() { depends_on<LoadWarehouse>(); }
+  double process() override { return 1; }
+};
+
+TEST(RunConditions, AConditionOnDeliveredDataSkipsWithoutReadingProcessingOrWriting) {
+  for (int rows : {0, 3}) {
+    Pipeline pipeline("warehouse");
+    pipeline.add<Changes>(rows);
+    LoadWarehouse& load = pipeline.add<LoadWarehouse>();
+    pipeline.add<Notify>();
+    pipeline.add<AfterLoad>();
+    RunResult result = pipeline.run();
+    ASSERT_TRUE(result.ok());
+    if (rows == 0) {
+      EXPECT_THAT(result.skipped(), ElementsAre("LoadWarehouse", "Notify"));
+      EXPECT_EQ(load.writes, 0);
+      EXPECT_FALSE(load.has_output());
+      EXPECT_EQ(result.factory("AfterLoad").status, Status::kRan)
+          << "an order-only dependant runs after a skip";
+    } else {
+      EXPECT_TRUE(result.skipped().empty());
+      EXPECT_EQ(load.writes, 1);
+      EXPECT_EQ(result.output<std::string>("Notify"), "told: loaded 3");
+    }
+  }
+}
+
+TEST(RunConditions, TheDagShowsEachCondition) {
+  Pipeline pipeline("warehouse");
+  pipeline.add<Changes>(0);
+  pipeline.add<LoadWarehouse>();
+  const Dag& dag = pipeline.dag();
+  EXPECT_THAT(dag.to_string(),
+              HasSubstr("LoadWarehouse -> std::string (runs if changes has rows)"));
+  EXPECT_THAT(dag.to_summary(), HasSubstr("RunsIf : changes has rows\n"));
+  EXPECT_THAT(dag.to_mermaid(), HasSubstr("<br/>runs if changes has rows\"]"));
+  EXPECT_THAT(dag.to_dot(), HasSubstr("\\nruns if changes has rows\"]"));
+}
+
+class Throwing : public Factory<int> {
+ public:
+  Throwing() {
+    run_if("the rules service says yes", []() -> bool { throw IoError("rules service down"); });
+  }
+  int process() override { return 1; }
+};
+
+TEST(RunConditions, AConditionThatThrowsFailsItsFactoryNamingIt) {
+  Pipeline pipeline("failing");
+  pipeline.add<Throwing>();
+  try {
+    (void)pipeline.run();
+    FAIL() << "expected the run to fail";
+  } catch (const IoError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("rules service down"));
+    EXPECT_THAT(error.what(), HasSubstr("run condition `the rules service says yes`"));
+    EXPECT_THAT(error.what(), HasSubstr("factory 'Throwing'"));
+  }
+  EXPECT_EQ(pipeline.last_run().factory("Throwing").status, Status::kFailed);
+}
+
+TEST(RunConditions, AConditionNeedsADescriptionAndAPredicate) {
+  Source source;
+  EXPECT_THROW(source.run_if("", [] { return true; }), ConfigError);
+  EXPECT_THROW(source.run_if("something", {}), ConfigError);
+}
+
+// A skip is never a cached result, and a consumer cached while its optional upstream ran
+// is not served once that upstream is skipped (and the reverse).
+TEST(RunConditions, CachingFollowsWhatWasSkipped) {
+  auto cache = std::make_shared<ResultCache>();
+  bool b_on = true;
+  std::atomic<int> b_runs{0};
+  auto run_targets = [&](std::vector<std::string> targets) {
+    Pipeline pipeline("cached");
+    pipeline.set_cache(cache).set_default_cache_policy({.mode = CacheMode::kMemory});
+    pipeline.add<Source>().set_reads_only_deliveries();
+    pipeline.add<Branch<0>>(true).set_reads_only_deliveries();
+    pipeline.add<Branch<1>>(b_on, &b_runs).set_reads_only_deliveries();
+    pipeline.add<Join>(true).set_reads_only_deliveries();
+    return targets.empty() ? pipeline.run() : pipeline.run({targets});
+  };
+  auto run = [&] { return run_targets({}); };
+  EXPECT_EQ(run().output<int>("Join"), 1112);
+  EXPECT_EQ(run().factory("Join").status, Status::kCached);
+  b_on = false;
+  RunResult skipped = run();
+  EXPECT_EQ(skipped.factory("Join").status, Status::kRan);
+  EXPECT_EQ(skipped.output<int>("Join"), 1100);
+  EXPECT_EQ(run().factory("Join").status, Status::kCached) << "cached under the skipped key";
+  EXPECT_EQ(run().output<int>("Join"), 1100);
+  // Asked for Join alone, whose output is cached: BranchB's condition is still checked
+  // (on inputs computed for it) before anything downstream of it is served.
+  b_on = true;
+  EXPECT_EQ(run_targets({"Join"}).output<int>("Join"), 1112);
+  b_on = false;
+  RunResult targeted = run_targets({"Join"});
+  EXPECT_THAT(targeted.skipped(), ElementsAre("BranchB"));
+  EXPECT_EQ(targeted.output<int>("Join"), 1100);
+  b_on = true;
+  RunResult again = run();
+  EXPECT_EQ(again.output<int>("Join"), 1112);
+  EXPECT_EQ(again.factory("BranchB").status, Status::kCached);
+  EXPECT_EQ(b_runs.load(), 1) << "BranchB's condition held again: its cached output serves";
+  EXPECT_EQ(again.output<int>("Join"), 1112);
+}
+
+}  // namespace
+}  // namespace setl::workflow
