@@ -1,7 +1,9 @@
 // Per-factory overhead of the workflow layer: DAG inspection, delivery and the lifecycle
 // of trivial factories, in a 10,000-factory chain (one stage each, or unstaged on the
 // dependency scheduler) and a 10,000-factory fan-out (one producer, one wide stage, or
-// unstaged). Reports microseconds per factory.
+// unstaged). Reports microseconds per factory. BM_UnstagedChainWithConditions adds a
+// run-time condition to every factory of the unstaged chain: all true (the cost of a
+// condition), or the first false (every factory skipped).
 //
 // BM_WideDag shows that the scheduler runs independent factories concurrently: 16
 // unstaged factories that each wait 20 ms (I/O-bound work, so the figure does not depend
@@ -112,6 +114,31 @@ Pipeline unstaged_fan_out() {
   return pipeline;
 }
 
+// The unstaged chain with a condition on every factory: true for all (state.range(0) ==
+// 1: the cost of checking a condition, against BM_UnstagedChain), or false for the first
+// (0: every other factory is skipped because its upstream was).
+Pipeline conditional_chain(bool hold) {
+  Pipeline pipeline = unstaged_chain();
+  for (const auto& factory : pipeline.unstaged()) {
+    bool first = factory->name() == "link_0";
+    factory->run_if("always", [hold, first] { return hold || !first; });
+  }
+  return pipeline;
+}
+
+void BM_UnstagedChainWithConditions(benchmark::State& state) {
+  bool hold = state.range(0) != 0;
+  Pipeline pipeline = conditional_chain(hold);
+  for (auto _ : state) {
+    pipeline.run();
+  }
+  size_t skipped = pipeline.last_run().skipped().size();
+  if (skipped != (hold ? 0u : static_cast<size_t>(kFactories))) {
+    state.SkipWithError("wrong number of skipped factories");
+  }
+  report(state);
+}
+
 void BM_UnstagedChain(benchmark::State& state) {
   Pipeline pipeline = unstaged_chain();
   for (auto _ : state) {
@@ -193,6 +220,12 @@ BENCHMARK(BM_FanOut)
     ->UseRealTime();
 
 BENCHMARK(BM_UnstagedChain)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_UnstagedChainWithConditions)
+    ->Arg(1)
+    ->Arg(0)
+    ->ArgName("hold")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_UnstagedFanOut)
     ->Arg(1)
     ->Arg(2)

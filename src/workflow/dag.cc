@@ -53,6 +53,9 @@ std::string stage_title(const DagStage& stage) {
   if (!stage.writable) {
     title += " (not writable)";
   }
+  if (!stage.run_condition.empty()) {
+    title += " (runs if " + stage.run_condition + ")";
+  }
   return title;
 }
 

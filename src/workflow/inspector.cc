@@ -115,6 +115,7 @@ Inspector::Inspector(const Pipeline& pipeline) : pipeline_name_(pipeline.name())
     dag_.stages[s].name = stage.name();
     dag_.stages[s].parallel = stage.parallel();
     dag_.stages[s].writable = stage.writable();
+    dag_.stages[s].run_condition = stage.run_condition();
   }
 
   for (const auto& [name, placements] : placements_by_name) {

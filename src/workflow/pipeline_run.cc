@@ -24,6 +24,14 @@ using Status = FactoryOutcome::Status;
 
 namespace {
 
+std::vector<bool> conditional_stages(const Pipeline& pipeline) {
+  std::vector<bool> conditional;
+  for (const auto& stage : pipeline.stages()) {
+    conditional.push_back(stage->has_run_condition());
+  }
+  return conditional;
+}
+
 MemoryContext run_memory(const MemoryOptions& options) {
   MemoryContext context;
   if (options.limit > 0) {
@@ -47,7 +55,7 @@ PipelineRun::PipelineRun(Pipeline& pipeline)
       sources_(pipeline.sources()),
       cache_(pipeline.cache_, pipeline.disk_cache_),
       planner_(inspector_.dag(), pipeline.members(), pipeline.inputs_, sources_, cache_,
-               pipeline.default_cache_policy_),
+               pipeline.default_cache_policy_, conditional_stages(pipeline)),
       versions_(sources_) {}
 
 std::vector<CacheDecision> PipelineRun::explain(const Pipeline::RunOptions& options) {
@@ -115,6 +123,7 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result) {
   outcomes_.assign(plan_.size(), {});
   executed_.assign(plan_.size(), 0);
   skipped_.assign(plan_.size(), 0);
+  skip_root_.assign(plan_.size(), 0);
   for (size_t m = 0; m < plan_.size(); ++m) {
     outcomes_[m].factory = plan_[m].factory->name();
     outcomes_[m].cache = plan_[m].decision;
@@ -257,11 +266,41 @@ void PipelineRun::run_unit(const Unit& unit) {
     return;
   }
   Stage& stage = *pipeline_.stages_[*unit.stage];
+  if (!stage_condition_holds(stage, active)) {
+    for (size_t m : active) {
+      outcomes_[m].started = Clock::now() - start_;
+      skip(m, {"stage '" + stage.name() + "': condition `" + stage.run_condition() + "` was false",
+               m});
+    }
+    return;
+  }
   std::string scope = pipeline_name + "/" + stage.name();
   detail::run_stage_members(
       stage.name(), stage.parallel(), stage.max_threads(), active.size(),
       [&](size_t k) { return outcomes_[active[k]].factory; },
       [&](size_t k) { run_member(active[k], scope, stage.writable()); });
+}
+
+bool PipelineRun::stage_condition_holds(const Stage& stage, const std::vector<size_t>& members) {
+  auto fail = [&](const std::string& message) {
+    for (size_t m : members) {
+      outcomes_[m].status = Status::kFailed;
+      outcomes_[m].error = message;
+    }
+  };
+  try {
+    return stage.run_condition_holds();
+  } catch (Error& error) {
+    error.add_context("in the run condition `" + stage.run_condition() + "` of stage '" +
+                      stage.name() + "'");
+    fail(error.what());
+    throw;
+  } catch (const std::exception& error) {
+    std::string message = "stage '" + stage.name() + "': its run condition `" +
+                          stage.run_condition() + "` threw: " + error.what();
+    fail(message);
+    throw FactoryError(message);
+  }
 }
 
 void PipelineRun::deliver_inputs(size_t m, bool sources_only) {
@@ -296,7 +335,7 @@ void PipelineRun::deliver_inputs(size_t m, bool sources_only) {
   }
 }
 
-std::optional<std::string> PipelineRun::skip_reason(size_t m, bool& delivered) {
+std::optional<PipelineRun::SkipCause> PipelineRun::skip_reason(size_t m, bool& delivered) {
   FactoryBase& factory = *plan_[m].factory;
   const DagNode& node = inspector_.dag().nodes[plan_[m].node];
   for (DeliveryBase* delivery : factory.deliveries()) {
@@ -304,8 +343,16 @@ std::optional<std::string> PipelineRun::skip_reason(size_t m, bool& delivered) {
     if (input.source && *input.source >= planner_.first_factory() && !delivery->optional()) {
       size_t producer = *input.source - planner_.first_factory();
       if (skipped_[producer] != 0) {
-        return "upstream '" + outcomes_[producer].factory +
-               "' skipped: " + outcomes_[producer].skip_reason;
+        size_t root = skip_root_[producer];
+        if (root == producer) {
+          return SkipCause{"upstream '" + outcomes_[producer].factory +
+                               "' skipped: " + outcomes_[producer].skip_reason,
+                           root};
+        }
+        return SkipCause{"upstream '" + outcomes_[producer].factory + "' skipped (because '" +
+                             outcomes_[root].factory + "' was: " + outcomes_[root].skip_reason +
+                             ")",
+                         root};
       }
     }
   }
@@ -328,11 +375,12 @@ std::optional<std::string> PipelineRun::skip_reason(size_t m, bool& delivered) {
   if (holds) {
     return std::nullopt;
   }
-  return "condition `" + factory.run_condition() + "` was false";
+  return SkipCause{"condition `" + factory.run_condition() + "` was false", m};
 }
 
 // A skipped factory does nothing and stores nothing; its consumers' keys see "skipped".
-void PipelineRun::skip(size_t m, const std::string& reason) {
+void PipelineRun::skip(size_t m, const SkipCause& cause) {
+  const std::string& reason = cause.reason;
   FactoryOutcome& outcome = outcomes_[m];
   FactoryBase& factory = *plan_[m].factory;
   for (DeliveryBase* delivery : factory.deliveries()) {
@@ -344,7 +392,12 @@ void PipelineRun::skip(size_t m, const std::string& reason) {
   outcome.cache.reason = "skipped: " + reason;
   plan_[m].parts.key = "skipped";
   skipped_[m] = 1;
-  log::info("pipeline '{}': factory '{}' skipped: {}", pipeline_.name(), factory.name(), reason);
+  skip_root_[m] = cause.root;
+  if (cause.root == m) {
+    log::info("pipeline '{}': factory '{}' skipped: {}", pipeline_.name(), factory.name(), reason);
+  } else {  // one line per root cause is enough
+    log::debug("pipeline '{}': factory '{}' skipped: {}", pipeline_.name(), factory.name(), reason);
+  }
   group_->report(JobEventKind::kSkipped, "factory '" + factory.name() + "' skipped: " + reason);
   outcome.finished = Clock::now() - start_;
   release_inputs(m);
@@ -370,8 +423,8 @@ void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writ
   outcome.started = Clock::now() - start_;
   bool delivered = false;  // by the run condition, which reads the inputs
   try {
-    if (std::optional<std::string> reason = skip_reason(m, delivered)) {
-      skip(m, *reason);
+    if (std::optional<SkipCause> cause = skip_reason(m, delivered)) {
+      skip(m, *cause);
       return;
     }
   } catch (const std::exception& error) {

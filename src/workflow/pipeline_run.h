@@ -45,8 +45,16 @@ class PipelineRun {
   // Why member `m` is skipped: a required input from a skipped factory, or its own
   // condition false (evaluated on its delivered inputs: `delivered` says so); nullopt when
   // it goes ahead.
-  std::optional<std::string> skip_reason(size_t m, bool& delivered);
-  void skip(size_t m, const std::string& reason);
+  // A cascaded skip's reason names the skipped input and, when that one was itself
+  // skipped for an upstream, the root cause: messages stay short down long chains.
+  struct SkipCause {
+    std::string reason;
+    size_t root = 0;  // the member whose own (or stage's) condition was false
+  };
+  std::optional<SkipCause> skip_reason(size_t m, bool& delivered);
+  void skip(size_t m, const SkipCause& cause);
+  // The stage's condition; when it throws, the members fail and the error names the stage.
+  bool stage_condition_holds(const Stage& stage, const std::vector<size_t>& members);
   void restore(size_t m, const std::shared_ptr<const void>& payload, bool stage_writable);
   void store(size_t m);
   // release_intermediates: how many members still read each output, and which to keep.
@@ -77,8 +85,9 @@ class PipelineRun {
   SourceVersions versions_;
   std::vector<PlannedFactory> plan_;
   std::vector<FactoryOutcome> outcomes_;
-  std::vector<char> executed_;  // written by a member's own thread before its successors run
-  std::vector<char> skipped_;   // likewise
+  std::vector<char> executed_;     // written by a member's own thread before its successors run
+  std::vector<char> skipped_;      // likewise
+  std::vector<size_t> skip_root_;  // for a skipped member, whose condition caused it
   Clock::time_point start_;
   std::mutex mutex_;  // guards store_failures_ and unread_
   std::vector<int64_t> unread_;

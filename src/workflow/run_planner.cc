@@ -30,12 +30,14 @@ void SourceVersions::invalidate() {
 
 RunPlanner::RunPlanner(const Dag& dag, std::vector<Pipeline::Member> members,
                        const std::vector<Deliverable>& inputs, const std::vector<Source>& sources,
-                       TieredCache& cache, const CachePolicy& default_policy)
+                       TieredCache& cache, const CachePolicy& default_policy,
+                       std::vector<bool> conditional_stages)
     : dag_(dag),
       members_(std::move(members)),
       inputs_(inputs),
       cache_(cache),
       default_policy_(default_policy),
+      conditional_stages_(std::move(conditional_stages)),
       first_factory_(inputs.size() + sources.size()) {}
 
 CacheKeyParts RunPlanner::key_of(size_t m, const std::vector<PlannedFactory>& plan,
@@ -194,7 +196,9 @@ std::vector<PlannedFactory> RunPlanner::plan(const std::vector<std::string>& tar
   std::vector<bool> guarded(plan.size(), false);
   for (size_t node : dag_.order) {
     size_t m = node - first_factory_;
-    guarded[m] = plan[m].factory->has_run_condition() ||
+    bool stage_condition = plan[m].stage && *plan[m].stage < conditional_stages_.size() &&
+                           conditional_stages_[*plan[m].stage];
+    guarded[m] = plan[m].factory->has_run_condition() || stage_condition ||
                  std::any_of(plan[m].dependencies.begin(), plan[m].dependencies.end(),
                              [&](size_t dependency) { return guarded[dependency]; });
   }

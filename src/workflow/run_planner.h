@@ -49,9 +49,11 @@ class SourceVersions {
 
 class RunPlanner {
  public:
+  /// `conditional_stages[s]` is true when stage s has a run-time condition.
   RunPlanner(const Dag& dag, std::vector<Pipeline::Member> members,
              const std::vector<Deliverable>& inputs, const std::vector<Source>& sources,
-             TieredCache& cache, const CachePolicy& default_policy);
+             TieredCache& cache, const CachePolicy& default_policy,
+             std::vector<bool> conditional_stages);
 
   /// Plans a run of `targets` (all factories when empty). With `load`, cache hits are read
   /// now, so that a corrupt entry becomes a miss before its producers are skipped.
@@ -77,6 +79,7 @@ class RunPlanner {
   const std::vector<Deliverable>& inputs_;
   TieredCache& cache_;
   CachePolicy default_policy_;
+  std::vector<bool> conditional_stages_;
   size_t first_factory_;
 };
 

@@ -21,6 +21,17 @@ Stage& Stage::set_parallel(bool parallel, size_t max_threads) noexcept {
   return *this;
 }
 
+Stage& Stage::run_if(std::string description, std::function<bool()> predicate) {
+  if (description.empty() || !predicate) {
+    throw ConfigError("stage '" + name_ +
+                      "': run_if needs a description and a predicate (the description "
+                      "names the condition in the run report)");
+  }
+  run_condition_description_ = std::move(description);
+  run_condition_ = std::move(predicate);
+  return *this;
+}
+
 Stage& Stage::set_writable(bool writable) noexcept {
   writable_ = writable;
   return *this;
@@ -52,6 +63,9 @@ void Stage::run() {
   std::vector<FactoryBenchmark> timings(factories_.size());
   timings_.clear();
   cancelled_.clear();
+  if (!run_condition_holds()) {
+    return;  // the whole stage is skipped
+  }
   std::mutex cancelled_mutex;
   // A copy: members run on other threads, and the reference is to this thread's context.
   // NOLINTNEXTLINE(performance-unnecessary-copy-initialization)

@@ -2,6 +2,7 @@
 // report, with its reason), consumers of its output are skipped or run without it
 // according to their Delivery, and the outcome is the same on any number of threads.
 #include <atomic>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "setl/core/job_group.h"
 #include "setl/workflow/pipeline.h"
 #include "setl/workflow/result_cache.h"
+#include "setl/workflow/stage.h"
 
 namespace setl::workflow {
 namespace {
@@ -31,10 +33,13 @@ class Source : public Factory<int> {
 template <int kId>
 class Branch : public Factory<int> {
  public:
-  explicit Branch(bool on, std::atomic<int>* runs = nullptr) : runs_(runs) {
+  // With `on` unset the branch has no condition of its own (its stage has one).
+  explicit Branch(std::optional<bool> on, std::atomic<int>* runs = nullptr) : runs_(runs) {
     set_name(kId == 0 ? "BranchA" : "BranchB");
     set_delivery_id(kId == 0 ? "a" : "b");
-    run_if(kId == 0 ? "region == 'A'" : "region == 'B'", [on] { return on; });
+    if (on) {
+      run_if(kId == 0 ? "region == 'A'" : "region == 'B'", [on = *on] { return on; });
+    }
   }
   int process() override {
     if (runs_ != nullptr) {
@@ -90,6 +95,21 @@ RunResult run_diamond(const Case& c, size_t threads) {
   return pipeline.run();
 }
 
+// The same diamond in stages, the conditions on the branches' stages.
+RunResult run_staged_diamond(const Case& c, size_t threads) {
+  Pipeline pipeline("staged");
+  pipeline.set_max_concurrency(threads);
+  pipeline.add_stage().add_factory<Source>();
+  Stage& a = pipeline.add_stage();
+  a.set_name("branch-a").run_if("region == 'A'", [on = c.a_on] { return on; });
+  a.add_factory<Branch<0>>(std::nullopt);
+  Stage& b = pipeline.add_stage();
+  b.set_name("branch-b").run_if("region == 'B'", [on = c.b_on] { return on; });
+  b.add_factory<Branch<1>>(std::nullopt);
+  pipeline.add_stage().add_factory<Join>(c.optional_join);
+  return pipeline.run();
+}
+
 TEST(RunConditions, TheDiamondMatrixRunsAndSkipsTheSameOnAnyNumberOfThreads) {
   for (bool optional_join : {false, true}) {
     for (auto [a_on, b_on] :
@@ -111,7 +131,8 @@ TEST(RunConditions, TheDiamondMatrixRunsAndSkipsTheSameOnAnyNumberOfThreads) {
       int expected_join = (a_on ? 1100 : 0) + (b_on ? 12 : 0);
       for (size_t threads : {1, 2, 4, 16}) {
         for (int repeat = 0; repeat < 25; ++repeat) {
-          RunResult result = run_diamond(c, threads);
+          RunResult result =
+              repeat % 2 == 0 ? run_diamond(c, threads) : run_staged_diamond(c, threads);
           ASSERT_TRUE(result.ok());
           std::vector<std::string> skipped = result.skipped();
           ASSERT_EQ(std::set<std::string>(skipped.begin(), skipped.end()), expected_skipped);
@@ -180,6 +201,14 @@ class Notify : public Factory<std::string> {
   Delivery<std::string> load{this};
 };
 
+class Audit : public Factory<std::vector<std::string>> {
+ public:
+  std::vector<std::string> process() override { return {*notice}; }
+
+ private:
+  Delivery<std::string> notice{this, {.producer = "Notify"}};
+};
+
 class AfterLoad : public Factory<double> {
  public:
   AfterLoad() { depends_on<LoadWarehouse>(); }
@@ -192,11 +221,16 @@ TEST(RunConditions, AConditionOnDeliveredDataSkipsWithoutReadingProcessingOrWrit
     pipeline.add<Changes>(rows);
     LoadWarehouse& load = pipeline.add<LoadWarehouse>();
     pipeline.add<Notify>();
+    pipeline.add<Audit>();
     pipeline.add<AfterLoad>();
     RunResult result = pipeline.run();
     ASSERT_TRUE(result.ok());
     if (rows == 0) {
-      EXPECT_THAT(result.skipped(), ElementsAre("LoadWarehouse", "Notify"));
+      EXPECT_THAT(result.skipped(), ElementsAre("LoadWarehouse", "Notify", "Audit"));
+      // Down a chain the reason names the skipped input and the root cause, not every link.
+      EXPECT_EQ(result.factory("Audit").skip_reason,
+                "upstream 'Notify' skipped (because 'LoadWarehouse' was: condition `changes has "
+                "rows` was false)");
       EXPECT_EQ(load.writes, 0);
       EXPECT_FALSE(load.has_output());
       EXPECT_EQ(result.factory("AfterLoad").status, Status::kRan)
@@ -219,6 +253,33 @@ TEST(RunConditions, TheDagShowsEachCondition) {
   EXPECT_THAT(dag.to_summary(), HasSubstr("RunsIf : changes has rows\n"));
   EXPECT_THAT(dag.to_mermaid(), HasSubstr("<br/>runs if changes has rows\"]"));
   EXPECT_THAT(dag.to_dot(), HasSubstr("\\nruns if changes has rows\"]"));
+}
+
+TEST(RunConditions, AStageConditionSkipsItsFactoriesNamingTheStage) {
+  RunResult result = run_staged_diamond({true, false, false}, 2);
+  EXPECT_EQ(result.factory("BranchB").skip_reason,
+            "stage 'branch-b': condition `region == 'B'` was false");
+  EXPECT_EQ(result.factory("Join").skip_reason,
+            "upstream 'BranchB' skipped: stage 'branch-b': condition `region == 'B'` was false");
+  Pipeline pipeline("shown");
+  pipeline.add_stage().set_name("load").run_if("env == 'prod'", [] { return true; });
+  EXPECT_THAT(pipeline.dag().to_string(), HasSubstr("load (runs if env == 'prod'):"));
+
+  Pipeline failing("failing");
+  Stage& stage = failing.add_stage();
+  stage.set_name("guarded").run_if("the rules say so", []() -> bool {
+    throw ConfigError("no key 'rules' in the configuration");
+  });
+  stage.add_factory<Source>();
+  try {
+    (void)failing.run();
+    FAIL() << "expected the run to fail";
+  } catch (const ConfigError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("no key 'rules'"));
+    EXPECT_THAT(error.what(), HasSubstr("run condition `the rules say so` of stage 'guarded'"));
+  }
+  EXPECT_EQ(failing.last_run().factory("Source").status, Status::kFailed);
+  EXPECT_THROW(stage.run_if("", [] { return true; }), ConfigError);
 }
 
 class Throwing : public Factory<int> {

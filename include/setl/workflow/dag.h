@@ -60,6 +60,8 @@ struct DagStage {
   std::string name;
   bool parallel = false;
   bool writable = true;
+  /// The description of its run-time condition (Stage::run_if); empty without one.
+  std::string run_condition;
   std::vector<size_t> nodes;
 };
 

@@ -42,6 +42,17 @@ class Stage {
   bool parallel() const noexcept { return parallel_; }
   size_t max_threads() const noexcept { return max_threads_; }
 
+  /// A run-time condition for the whole stage, checked once when the run reaches the
+  /// stage (every earlier stage and upstream finished): false skips every factory of it
+  /// as FactoryBase::run_if does one, with the reason "stage 'name': condition `...` was
+  /// false". `predicate` typically reads the configuration. An exception from it fails
+  /// the run, naming the stage.
+  Stage& run_if(std::string description, std::function<bool()> predicate);
+  bool has_run_condition() const noexcept { return static_cast<bool>(run_condition_); }
+  const std::string& run_condition() const noexcept { return run_condition_description_; }
+  /// True if the stage's condition holds (or it has none).
+  bool run_condition_holds() const { return !run_condition_ || run_condition_(); }
+
   /// When false, no factory of this stage writes.
   Stage& set_writable(bool writable) noexcept;
   bool writable() const noexcept { return writable_; }
@@ -56,7 +67,8 @@ class Stage {
   const std::vector<std::unique_ptr<FactoryBase>>& factories() const noexcept { return factories_; }
 
   /// Runs the factories with the inputs they already hold (a pipeline delivers them
-  /// first). Throws what the first failing factory threw, with its name added.
+  /// first); nothing when the stage's condition is false. Throws what the first failing
+  /// factory threw, with its name added.
   void run();
   /// Timings of the latest run(), one per factory that ran, in order.
   const std::vector<FactoryBenchmark>& timings() const noexcept { return timings_; }
@@ -71,6 +83,8 @@ class Stage {
   bool parallel_ = false;
   size_t max_threads_ = 0;
   bool writable_ = true;
+  std::function<bool()> run_condition_;
+  std::string run_condition_description_;
   std::vector<std::unique_ptr<FactoryBase>> factories_;
   std::vector<FactoryBenchmark> timings_;
   std::vector<std::string> cancelled_;
