@@ -62,24 +62,22 @@ std::vector<std::string> RunResult::executed() const {
   return names;
 }
 
-std::vector<std::string> RunResult::cancelled() const {
+std::vector<std::string> RunResult::with_status(FactoryOutcome::Status status) const {
   std::vector<std::string> names;
   for (const FactoryOutcome& outcome : factories_) {
-    if (outcome.status == FactoryOutcome::Status::kCancelled) {
+    if (outcome.status == status) {
       names.push_back(outcome.factory);
     }
   }
   return names;
 }
 
+std::vector<std::string> RunResult::cancelled() const {
+  return with_status(FactoryOutcome::Status::kCancelled);
+}
+
 std::vector<std::string> RunResult::skipped() const {
-  std::vector<std::string> names;
-  for (const FactoryOutcome& outcome : factories_) {
-    if (outcome.status == FactoryOutcome::Status::kSkipped) {
-      names.push_back(outcome.factory);
-    }
-  }
-  return names;
+  return with_status(FactoryOutcome::Status::kSkipped);
 }
 
 std::vector<CacheDecision> RunResult::cache_report() const {

@@ -103,6 +103,7 @@ class RunResult {
     const TypeInfo* type = nullptr;
   };
   const Output& find_output(std::string_view factory, const TypeInfo& type) const;
+  std::vector<std::string> with_status(FactoryOutcome::Status status) const;
 
   std::string pipeline_;
   bool ok_ = false;
