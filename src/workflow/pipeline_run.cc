@@ -24,6 +24,20 @@ using Status = FactoryOutcome::Status;
 
 namespace {
 
+// Runs a factory's or a stage's condition (`owner` is "factory 'X'" or "stage 'Y'"); what
+// it throws names the condition and its owner.
+template <class Check>
+bool condition_holds(const std::string& owner, const std::string& description, Check check) {
+  try {
+    return check();
+  } catch (Error& error) {
+    error.add_context("in the run condition `" + description + "` of " + owner);
+    throw;
+  } catch (const std::exception& error) {
+    throw FactoryError(owner + ": its run condition `" + description + "` threw: " + error.what());
+  }
+}
+
 std::vector<bool> conditional_stages(const Pipeline& pipeline) {
   std::vector<bool> conditional;
   for (const auto& stage : pipeline.stages()) {
@@ -282,24 +296,15 @@ void PipelineRun::run_unit(const Unit& unit) {
 }
 
 bool PipelineRun::stage_condition_holds(const Stage& stage, const std::vector<size_t>& members) {
-  auto fail = [&](const std::string& message) {
+  try {
+    return condition_holds("stage '" + stage.name() + "'", stage.run_condition(),
+                           [&] { return stage.run_condition_holds(); });
+  } catch (const std::exception& error) {
     for (size_t m : members) {
       outcomes_[m].status = Status::kFailed;
-      outcomes_[m].error = message;
+      outcomes_[m].error = error.what();
     }
-  };
-  try {
-    return stage.run_condition_holds();
-  } catch (Error& error) {
-    error.add_context("in the run condition `" + stage.run_condition() + "` of stage '" +
-                      stage.name() + "'");
-    fail(error.what());
     throw;
-  } catch (const std::exception& error) {
-    std::string message = "stage '" + stage.name() + "': its run condition `" +
-                          stage.run_condition() + "` threw: " + error.what();
-    fail(message);
-    throw FactoryError(message);
   }
 }
 
@@ -361,18 +366,8 @@ std::optional<PipelineRun::SkipCause> PipelineRun::skip_reason(size_t m, bool& d
   }
   deliver_inputs(m, false);
   delivered = true;
-  bool holds = false;
-  try {
-    holds = FactoryRunner::run_condition_holds(factory);
-  } catch (Error& error) {
-    error.add_context("in the run condition `" + factory.run_condition() + "` of factory '" +
-                      factory.name() + "'");
-    throw;
-  } catch (const std::exception& error) {
-    throw FactoryError("factory '" + factory.name() + "': its run condition `" +
-                       factory.run_condition() + "` threw: " + error.what());
-  }
-  if (holds) {
+  if (condition_holds("factory '" + factory.name() + "'", factory.run_condition(),
+                      [&] { return FactoryRunner::run_condition_holds(factory); })) {
     return std::nullopt;
   }
   return SkipCause{"condition `" + factory.run_condition() + "` was false", m};

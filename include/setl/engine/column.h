@@ -105,6 +105,8 @@ class Column {
   struct DictionaryTag {};
   Column(DictionaryTag, ColumnPtr dictionary, int64_t length, BufferPtr validity, BufferPtr codes,
          int64_t null_count, int64_t offset);
+  // Counts the NULLs when null_count_ is -1, and drops a validity buffer without any.
+  void settle_null_count();
 
   DataType type_;
   int64_t length_;

@@ -60,13 +60,7 @@ Column::Column(DataType type, int64_t length, BufferPtr validity, BufferPtr valu
     default:
       require(values_, rows * type_.byte_width(), "values");
   }
-  if (null_count_ < 0) {
-    null_count_ =
-        validity_ == nullptr ? 0 : length_ - count_set_bits(validity_->data(), offset_, length_);
-  }
-  if (null_count_ == 0) {
-    validity_.reset();
-  }
+  settle_null_count();
 }
 
 Column::Column(DictionaryTag, ColumnPtr dictionary, int64_t length, BufferPtr validity,
@@ -78,6 +72,10 @@ Column::Column(DictionaryTag, ColumnPtr dictionary, int64_t length, BufferPtr va
       validity_(std::move(validity)),
       values_(std::move(codes)),
       dictionary_(std::move(dictionary)) {
+  settle_null_count();
+}
+
+void Column::settle_null_count() {
   if (null_count_ < 0) {
     null_count_ =
         validity_ == nullptr ? 0 : length_ - count_set_bits(validity_->data(), offset_, length_);
