@@ -489,6 +489,23 @@ bool Config::has(std::string_view key) const {
   return node != nullptr && !node->is_null();
 }
 
+Config::ValueKind Config::value_kind(std::string_view key) const {
+  const Json* node = find(state_->root, join_key(prefix_, key));
+  if (node == nullptr || node->is_null()) {
+    return ValueKind::kMissing;
+  }
+  if (node->is_boolean()) {
+    return ValueKind::kBool;
+  }
+  if (node->is_number_integer()) {
+    return ValueKind::kInteger;
+  }
+  if (node->is_number()) {
+    return ValueKind::kFloat;
+  }
+  return node->is_string() ? ValueKind::kString : ValueKind::kSection;
+}
+
 std::vector<std::string> Config::keys() const {
   std::vector<std::string> names;
   const Json* node = find(state_->root, prefix_);

@@ -93,6 +93,9 @@ std::string factory_lines(const Dag& dag, size_t index) {
   if (!node.writable) {
     text += " (not writable)";
   }
+  if (!node.variant_condition.empty()) {
+    text += " (variant when " + node.variant_condition + ")";
+  }
   if (!node.run_condition.empty()) {
     text += " (runs if " + node.run_condition + ")";
   }
@@ -194,6 +197,9 @@ namespace {
 // A node's label: name, output type, and its run-time condition.
 std::string mermaid_label(const DagNode& node) {
   std::string label = mermaid_escape(node.name) + "<br/>" + mermaid_escape(node.output_type);
+  if (!node.variant_condition.empty()) {
+    label += "<br/>variant when " + mermaid_escape(node.variant_condition);
+  }
   if (!node.run_condition.empty()) {
     label += "<br/>runs if " + mermaid_escape(node.run_condition);
   }
@@ -202,6 +208,9 @@ std::string mermaid_label(const DagNode& node) {
 
 std::string dot_label(const DagNode& node) {
   std::string label = dot_escape(node.name) + "\\n" + dot_escape(node.output_type);
+  if (!node.variant_condition.empty()) {
+    label += "\\nvariant when " + dot_escape(node.variant_condition);
+  }
   if (!node.run_condition.empty()) {
     label += "\\nruns if " + dot_escape(node.run_condition);
   }

@@ -104,6 +104,9 @@ std::string Dag::to_summary() const {
     text += "Stage  : " + stage_of(node) + "\n";
     text += "Input  : " + join_inputs(node) + "\n";
     text += "Output : " + node.output_type + "\n";
+    if (!node.variant_condition.empty()) {
+      text += "When   : " + node.variant_condition + "\n";
+    }
     if (!node.run_condition.empty()) {
       text += "RunsIf : " + node.run_condition + "\n";
     }

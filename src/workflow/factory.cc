@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "condition.h"
+
 namespace setl::workflow {
 
 const std::string& FactoryBase::name() const {
@@ -56,9 +58,45 @@ FactoryBase& FactoryBase::run_if(std::string description, std::function<bool()> 
                       "': run_if needs a description and a predicate (the description "
                       "names the condition in the run report)");
   }
-  run_condition_description_ = std::move(description);
-  run_condition_ = std::move(predicate);
+  run_condition_ =
+      detail::ConditionSpec::of_predicate(std::move(description), std::move(predicate));
   return *this;
+}
+
+FactoryBase& FactoryBase::run_if(std::string expression) {
+  if (expression.empty()) {
+    throw ConfigError("factory '" + name() + "': run_if needs a condition");
+  }
+  run_condition_ = detail::ConditionSpec::of_text(std::move(expression));
+  return *this;
+}
+
+FactoryBase& FactoryBase::run_if(const engine::Expr& expression) {
+  run_condition_ = detail::ConditionSpec::of_expression(expression);
+  return *this;
+}
+
+const std::string& FactoryBase::run_condition() const noexcept {
+  static const std::string kNone;
+  return run_condition_ ? run_condition_->description : kNone;
+}
+
+FactoryBase& FactoryBase::when(std::string expression) {
+  if (expression.empty()) {
+    throw ConfigError("factory '" + name() + "': when needs a condition");
+  }
+  variant_condition_ = detail::ConditionSpec::of_text(std::move(expression));
+  return *this;
+}
+
+FactoryBase& FactoryBase::when(const engine::Expr& expression) {
+  variant_condition_ = detail::ConditionSpec::of_expression(expression);
+  return *this;
+}
+
+const std::string& FactoryBase::variant_condition() const noexcept {
+  static const std::string kNone;
+  return variant_condition_ ? variant_condition_->description : kNone;
 }
 
 FactoryBase& FactoryBase::set_tags(std::vector<std::string> tags) {

@@ -9,6 +9,7 @@
 #include "setl/core/memory_context.h"
 #include "setl/workflow/benchmark.h"
 #include "setl/workflow/factory.h"
+#include "setl/workflow/stage.h"
 
 namespace setl::workflow::detail {
 
@@ -33,9 +34,15 @@ class FactoryRunner {
     return factory.payload_bytes(payload);
   }
   static void write(FactoryBase& factory) { factory.write(); }
-  /// The factory's run-time condition (true without one).
-  static bool run_condition_holds(const FactoryBase& factory) {
-    return !factory.run_condition_ || factory.run_condition_();
+  /// The conditions as written (null without one).
+  static const ConditionSpec* run_condition(const FactoryBase& factory) noexcept {
+    return factory.run_condition_.get();
+  }
+  static const ConditionSpec* variant_condition(const FactoryBase& factory) noexcept {
+    return factory.variant_condition_.get();
+  }
+  static const ConditionSpec* run_condition(const Stage& stage) noexcept {
+    return stage.run_condition_.get();
   }
   static void mark_context_use(FactoryBase& factory) noexcept {
     factory.used_context_resources_.store(true, std::memory_order_relaxed);

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "pipeline_conditions.h"
 #include "setl/core/error.h"
 #include "setl/workflow/dispatcher.h"
 #include "setl/workflow/pipeline.h"
@@ -37,6 +38,7 @@ DagNode factory_node(const FactoryBase& factory, std::optional<size_t> stage) {
   node.stage = stage;
   node.writable = factory.writable();
   node.run_condition = factory.run_condition();
+  node.variant_condition = factory.variant_condition();
   for (const DeliveryBase* delivery : factory.deliveries()) {
     node.inputs.push_back({delivery->type().name(),
                            delivery->producer(),
@@ -186,6 +188,14 @@ Inspector::Inspector(const Pipeline& pipeline) : pipeline_name_(pipeline.name())
     }
   }
   order_factories(first_factory);
+  const Config& config = detail::condition_config(pipeline);
+  std::vector<std::string> variant_problems =
+      detail::select_variants(pipeline.all_members(), config).problems;
+  std::vector<std::string> condition_problems =
+      detail::bind_conditions(dag_, first_factory, members, pipeline.stages(), config).problems;
+  // First: an unresolved input they cause is listed after them.
+  problems_.insert(problems_.begin(), variant_problems.begin(), variant_problems.end());
+  problems_.insert(problems_.end(), condition_problems.begin(), condition_problems.end());
 }
 
 // Orders factories so that producers come first. A stage runs as one unit (its members

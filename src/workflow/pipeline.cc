@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "factory_runner.h"
+#include "pipeline_conditions.h"
 #include "pipeline_run.h"
 #include "setl/workflow/inspector.h"
 #include "setl/workflow/setl.h"
@@ -188,6 +190,19 @@ void Pipeline::add_unstaged(std::unique_ptr<FactoryBase> factory) {
 }
 
 std::vector<Pipeline::Member> Pipeline::members() const {
+  std::vector<Member> members = all_members();
+  bool any_variant = std::any_of(members.begin(), members.end(),
+                                 [](const Member& member) { return member.factory->is_variant(); });
+  if (any_variant) {
+    std::set<const FactoryBase*> left_out =
+        detail::select_variants(members, detail::condition_config(*this)).left_out;
+    std::erase_if(members,
+                  [&](const Member& member) { return left_out.count(member.factory) > 0; });
+  }
+  return members;
+}
+
+std::vector<Pipeline::Member> Pipeline::all_members() const {
   std::vector<Member> members;
   for (size_t s = 0; s < stages_.size(); ++s) {
     for (const auto& factory : stages_[s]->factories()) {

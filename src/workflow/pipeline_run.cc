@@ -38,14 +38,6 @@ bool condition_holds(const std::string& owner, const std::string& description, C
   }
 }
 
-std::vector<bool> conditional_stages(const Pipeline& pipeline) {
-  std::vector<bool> conditional;
-  for (const auto& stage : pipeline.stages()) {
-    conditional.push_back(stage->has_run_condition());
-  }
-  return conditional;
-}
-
 MemoryContext run_memory(const MemoryOptions& options) {
   MemoryContext context;
   if (options.limit > 0) {
@@ -68,8 +60,13 @@ PipelineRun::PipelineRun(Pipeline& pipeline)
       inspector_(pipeline),
       sources_(pipeline.sources()),
       cache_(pipeline.cache_, pipeline.disk_cache_),
+      conditions_(bind_conditions(inspector_.dag(), pipeline.inputs_.size() + sources_.size(),
+                                  pipeline.members(), pipeline.stages(),
+                                  condition_config(pipeline))),
       planner_(inspector_.dag(), pipeline.members(), pipeline.inputs_, sources_, cache_,
-               pipeline.default_cache_policy_, conditional_stages(pipeline)),
+               pipeline.default_cache_policy_,
+               plan_conditions(inspector_.dag(), pipeline.inputs_.size() + sources_.size(),
+                               pipeline.members(), conditions_)),
       versions_(sources_) {}
 
 std::vector<CacheDecision> PipelineRun::explain(const Pipeline::RunOptions& options) {
@@ -280,7 +277,7 @@ void PipelineRun::run_unit(const Unit& unit) {
     return;
   }
   Stage& stage = *pipeline_.stages_[*unit.stage];
-  if (!stage_condition_holds(stage, active)) {
+  if (!stage_condition_holds(*unit.stage, active)) {
     for (size_t m : active) {
       outcomes_[m].started = Clock::now() - start_;
       skip(m, {"stage '" + stage.name() + "': condition `" + stage.run_condition() + "` was false",
@@ -295,10 +292,14 @@ void PipelineRun::run_unit(const Unit& unit) {
       [&](size_t k) { run_member(active[k], scope, stage.writable()); });
 }
 
-bool PipelineRun::stage_condition_holds(const Stage& stage, const std::vector<size_t>& members) {
+bool PipelineRun::stage_condition_holds(size_t stage, const std::vector<size_t>& members) {
+  const std::optional<BoundCondition>& condition = conditions_.stages[stage];
+  if (!condition) {
+    return true;
+  }
   try {
-    return condition_holds("stage '" + stage.name() + "'", stage.run_condition(),
-                           [&] { return stage.run_condition_holds(); });
+    return condition_holds("stage '" + pipeline_.stages_[stage]->name() + "'",
+                           condition->description, [&] { return condition->holds(nullptr); });
   } catch (const std::exception& error) {
     for (size_t m : members) {
       outcomes_[m].status = Status::kFailed;
@@ -361,16 +362,19 @@ std::optional<PipelineRun::SkipCause> PipelineRun::skip_reason(size_t m, bool& d
       }
     }
   }
-  if (!factory.has_run_condition()) {
+  const std::optional<BoundCondition>& condition = conditions_.factories[m];
+  if (!condition) {
     return std::nullopt;
   }
-  deliver_inputs(m, false);
-  delivered = true;
-  if (condition_holds("factory '" + factory.name() + "'", factory.run_condition(),
-                      [&] { return FactoryRunner::run_condition_holds(factory); })) {
+  if (condition->reads_inputs()) {
+    deliver_inputs(m, false);
+    delivered = true;
+  }
+  if (condition_holds("factory '" + factory.name() + "'", condition->description,
+                      [&] { return condition->holds(&factory); })) {
     return std::nullopt;
   }
-  return SkipCause{"condition `" + factory.run_condition() + "` was false", m};
+  return SkipCause{"condition `" + condition->description + "` was false", m};
 }
 
 // A skipped factory does nothing and stores nothing; its consumers' keys see "skipped".

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cache_budget.h"
+#include "pipeline_conditions.h"
 #include "run_planner.h"
 #include "setl/core/job_group.h"
 #include "setl/core/memory_context.h"
@@ -54,7 +55,7 @@ class PipelineRun {
   std::optional<SkipCause> skip_reason(size_t m, bool& delivered);
   void skip(size_t m, const SkipCause& cause);
   // The stage's condition; when it throws, the members fail and the error names the stage.
-  bool stage_condition_holds(const Stage& stage, const std::vector<size_t>& members);
+  bool stage_condition_holds(size_t stage, const std::vector<size_t>& members);
   void restore(size_t m, const std::shared_ptr<const void>& payload, bool stage_writable);
   void store(size_t m);
   // release_intermediates: how many members still read each output, and which to keep.
@@ -81,6 +82,7 @@ class PipelineRun {
   Inspector inspector_;
   std::vector<Source> sources_;
   TieredCache cache_;
+  PipelineConditions conditions_;
   RunPlanner planner_;
   SourceVersions versions_;
   std::vector<PlannedFactory> plan_;

@@ -31,13 +31,13 @@ void SourceVersions::invalidate() {
 RunPlanner::RunPlanner(const Dag& dag, std::vector<Pipeline::Member> members,
                        const std::vector<Deliverable>& inputs, const std::vector<Source>& sources,
                        TieredCache& cache, const CachePolicy& default_policy,
-                       std::vector<bool> conditional_stages)
+                       ConditionPlan conditions)
     : dag_(dag),
       members_(std::move(members)),
       inputs_(inputs),
       cache_(cache),
       default_policy_(default_policy),
-      conditional_stages_(std::move(conditional_stages)),
+      conditions_(std::move(conditions)),
       first_factory_(inputs.size() + sources.size()) {}
 
 CacheKeyParts RunPlanner::key_of(size_t m, const std::vector<PlannedFactory>& plan,
@@ -142,8 +142,21 @@ std::vector<size_t> RunPlanner::needed_by(const std::vector<std::string>& target
                                           const std::string& pipeline_name) const {
   std::vector<size_t> needed;
   if (targets.empty()) {
+    // Readers come after what they read in the DAG order: walk it backwards.
+    std::vector<bool> read(plan.size(), false);
+    std::vector<bool> wanted(plan.size(), false);
+    for (auto node = dag_.order.rbegin(); node != dag_.order.rend(); ++node) {
+      size_t m = *node - first_factory_;
+      wanted[m] = !read[m] || wanted[m] || skipped_before_run(m);
+      for (size_t dependency : plan[m].dependencies) {
+        read[dependency] = true;
+        wanted[dependency] = wanted[dependency] || (wanted[m] && !skipped_before_run(m));
+      }
+    }
     for (size_t m = plan.size(); m-- > 0;) {
-      needed.push_back(m);
+      if (wanted[m]) {
+        needed.push_back(m);
+      }
     }
     return needed;
   }
@@ -192,13 +205,12 @@ std::vector<PlannedFactory> RunPlanner::plan(const std::vector<std::string>& tar
       plan[m].parts = key_of(m, plan, versions);
     }
   }
-  // Whether a run-time condition at or above each member decides whether it runs.
+  // Whether a condition decided during the run, at or above each member, decides whether
+  // it runs.
   std::vector<bool> guarded(plan.size(), false);
   for (size_t node : dag_.order) {
     size_t m = node - first_factory_;
-    bool stage_condition = plan[m].stage && *plan[m].stage < conditional_stages_.size() &&
-                           conditional_stages_[*plan[m].stage];
-    guarded[m] = plan[m].factory->has_run_condition() || stage_condition ||
+    guarded[m] = (m < conditions_.decided_late.size() && conditions_.decided_late[m]) ||
                  std::any_of(plan[m].dependencies.begin(), plan[m].dependencies.end(),
                              [&](size_t dependency) { return guarded[dependency]; });
   }
@@ -213,6 +225,10 @@ std::vector<PlannedFactory> RunPlanner::plan(const std::vector<std::string>& tar
         continue;
       }
       decided[m] = true;
+      if (skipped_before_run(m)) {  // the run skips it, reading nothing
+        plan[m].action = PlannedFactory::Action::kDecideLater;
+        continue;
+      }
       decide(m, plan, load);
       // A factory with a run-time condition, or downstream of one, is restored only once
       // the run reached it and the condition held: its inputs are computed.
@@ -253,7 +269,10 @@ std::vector<PlannedFactory> RunPlanner::plan(const std::vector<std::string>& tar
   for (size_t m = 0; m < plan.size(); ++m) {
     if (!decided[m]) {
       plan[m].decision = {plan[m].factory->name(), CacheDecision::Outcome::kSkipped,
-                          plan[m].parts.key, "not needed by the targets"};
+                          plan[m].parts.key,
+                          targets.empty() ? "not needed: only factories skipped by a condition "
+                                            "read it"
+                                          : "not needed by the targets"};
     }
   }
   return plan;

@@ -47,13 +47,20 @@ class SourceVersions {
   std::vector<std::optional<std::string>> memo_;
 };
 
+/// What the run's conditions mean for planning, by member.
+struct ConditionPlan {
+  /// Its own or its stage's condition is decided only when the run reaches it.
+  std::vector<bool> decided_late;
+  /// A condition decided before the run skips it (its own, its stage's, or one of a
+  /// producer of a required input): its producers are not computed for it.
+  std::vector<bool> skipped_before_run;
+};
+
 class RunPlanner {
  public:
-  /// `conditional_stages[s]` is true when stage s has a run-time condition.
   RunPlanner(const Dag& dag, std::vector<Pipeline::Member> members,
              const std::vector<Deliverable>& inputs, const std::vector<Source>& sources,
-             TieredCache& cache, const CachePolicy& default_policy,
-             std::vector<bool> conditional_stages);
+             TieredCache& cache, const CachePolicy& default_policy, ConditionPlan conditions);
 
   /// Plans a run of `targets` (all factories when empty). With `load`, cache hits are read
   /// now, so that a corrupt entry becomes a miss before its producers are skipped.
@@ -70,16 +77,22 @@ class RunPlanner {
 
  private:
   void decide(size_t m, std::vector<PlannedFactory>& plan, bool load);
+  // The members the run starts from: the targets, or every member that is not only read by
+  // members skipped before the run.
   std::vector<size_t> needed_by(const std::vector<std::string>& targets,
                                 const std::vector<PlannedFactory>& plan,
                                 const std::string& pipeline_name) const;
+
+  bool skipped_before_run(size_t m) const {
+    return m < conditions_.skipped_before_run.size() && conditions_.skipped_before_run[m];
+  }
 
   const Dag& dag_;
   std::vector<Pipeline::Member> members_;
   const std::vector<Deliverable>& inputs_;
   TieredCache& cache_;
   CachePolicy default_policy_;
-  std::vector<bool> conditional_stages_;
+  ConditionPlan conditions_;
   size_t first_factory_;
 };
 

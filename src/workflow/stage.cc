@@ -3,6 +3,7 @@
 #include <chrono>
 #include <mutex>
 
+#include "condition.h"
 #include "factory_runner.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
@@ -27,9 +28,36 @@ Stage& Stage::run_if(std::string description, std::function<bool()> predicate) {
                       "': run_if needs a description and a predicate (the description "
                       "names the condition in the run report)");
   }
-  run_condition_description_ = std::move(description);
-  run_condition_ = std::move(predicate);
+  run_condition_ =
+      detail::ConditionSpec::of_predicate(std::move(description), std::move(predicate));
   return *this;
+}
+
+Stage& Stage::run_if(std::string expression) {
+  if (expression.empty()) {
+    throw ConfigError("stage '" + name_ + "': run_if needs a condition");
+  }
+  run_condition_ = detail::ConditionSpec::of_text(std::move(expression));
+  return *this;
+}
+
+Stage& Stage::run_if(const engine::Expr& expression) {
+  run_condition_ = detail::ConditionSpec::of_expression(expression);
+  return *this;
+}
+
+const std::string& Stage::run_condition() const noexcept {
+  static const std::string kNone;
+  return run_condition_ ? run_condition_->description : kNone;
+}
+
+bool Stage::run_condition_holds() const {
+  if (!run_condition_) {
+    return true;
+  }
+  detail::ConditionInputs inputs{{}, "a stage condition reads configuration only"};
+  return detail::bind_condition(*run_condition_, "stage '" + name_ + "'", Config(), inputs)
+      .holds(nullptr);
 }
 
 Stage& Stage::set_writable(bool writable) noexcept {

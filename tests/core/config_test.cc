@@ -219,5 +219,22 @@ TEST(Config, LoadsFilesByExtension) {
               HasSubstr("no such file"));
 }
 
+TEST(ConfigValueKind, TellsHowAValueWasWritten) {
+  Config config = Config::from_yaml(
+      "quoted: \"1\"\nplain: 1\nratio: 0.5\nflag: true\nname: x\nnothing: null\n"
+      "section:\n  key: 1\nlist: [1, 2]\n");
+  EXPECT_EQ(config.value_kind("quoted"), Config::ValueKind::kString);
+  EXPECT_EQ(config.value_kind("plain"), Config::ValueKind::kInteger);
+  EXPECT_EQ(config.value_kind("ratio"), Config::ValueKind::kFloat);
+  EXPECT_EQ(config.value_kind("flag"), Config::ValueKind::kBool);
+  EXPECT_EQ(config.value_kind("name"), Config::ValueKind::kString);
+  EXPECT_EQ(config.value_kind("nothing"), Config::ValueKind::kMissing);
+  EXPECT_EQ(config.value_kind("absent"), Config::ValueKind::kMissing);
+  EXPECT_EQ(config.value_kind("section"), Config::ValueKind::kSection);
+  EXPECT_EQ(config.value_kind("section.key"), Config::ValueKind::kInteger);
+  EXPECT_EQ(config.section("section").value_kind("key"), Config::ValueKind::kInteger);
+  EXPECT_EQ(config.value_kind("list"), Config::ValueKind::kSection);
+}
+
 }  // namespace
 }  // namespace setl

@@ -66,5 +66,49 @@ TEST(ExprParser, ErrorsOnLaterLinesCountLines) {
               HasSubstr("line 2, column 9"));
 }
 
+TEST(ParseExprHost, HostFunctionsParseAsCallsForTheCallerToReplace) {
+  EXPECT_THAT(message_of<Error>([] { return parse_expr("rows(orders) > 0"); }),
+              HasSubstr("unknown function 'rows'"));
+  Expr parsed =
+      parse_expr("rows(orders) > 0 and config('a', 1) = 1", {.host_functions = {"rows", "config"}});
+  const Expr& rows = parsed.args()[0].args()[0];
+  EXPECT_EQ(rows.kind(), ExprKind::kCall);
+  EXPECT_EQ(rows.name(), "rows");
+  ASSERT_EQ(rows.args().size(), 1U);
+  EXPECT_EQ(rows.args()[0].name(), "orders");
+  EXPECT_EQ(parsed.args()[1].args()[0].args().size(), 2U);
+  // Registered functions are still checked.
+  EXPECT_THAT(message_of<Error>([] { return parse_expr("uper(x)", {.host_functions = {"rows"}}); }),
+              HasSubstr("unknown function 'uper'"));
+}
+
+TEST(EvaluateRow, EvaluatesOverNamedValuesAndChecksThem) {
+  Schema schema({{"n", DataType::int64()}, {"name", DataType::string()}});
+  Scalar yes = evaluate_row(parse_expr("n * 2 > 5 and upper(name) = 'AB'"), schema,
+                            {Scalar::int64(3), Scalar::string("ab")});
+  EXPECT_TRUE(yes.as_bool());
+  EXPECT_TRUE(
+      evaluate_row(parse_expr("n + 1"), schema, {Scalar::null(), Scalar::string("x")}).is_null());
+  EXPECT_EQ(evaluate_row(parse_expr("1 + 2"), Schema(), {}).as_int(), 3);
+  EXPECT_THAT(
+      message_of<Error>([&] { return evaluate_row(parse_expr("n"), schema, {Scalar::int64(1)}); }),
+      HasSubstr("1 values for 2 columns"));
+  EXPECT_THAT(
+      message_of<Error>([&] {
+        return evaluate_row(parse_expr("n"), schema, {Scalar::string("1"), Scalar::string("x")});
+      }),
+      HasSubstr("column \"n\" is int64 but its value is string"));
+  EXPECT_THAT(
+      message_of<Error>([&] {
+        return evaluate_row(parse_expr("nn > 1"), schema, {Scalar::int64(1), Scalar::string("x")});
+      }),
+      HasSubstr("did you mean \"n\""));
+  EXPECT_THAT(
+      message_of<Error>([&] {
+        return evaluate_row(parse_expr("sum(n)"), schema, {Scalar::int64(1), Scalar::string("x")});
+      }),
+      HasSubstr("sum"));
+}
+
 }  // namespace
 }  // namespace setl::engine

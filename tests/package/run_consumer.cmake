@@ -29,7 +29,7 @@ set(empty_pkgconfig "${WORKFLOW_CONSUMER_BUILD}-no-pkgconfig")
 file(REMOVE_RECURSE "${WORKFLOW_CONSUMER_BUILD}" "${empty_pkgconfig}")
 file(MAKE_DIRECTORY "${empty_pkgconfig}")
 set(disabled "")
-foreach(package TBB ZLIB zstd simdjson Snappy PkgConfig CLI11)
+foreach(package ZLIB zstd simdjson Snappy PkgConfig CLI11)
   list(APPEND disabled "-DCMAKE_DISABLE_FIND_PACKAGE_${package}=ON")
 endforeach()
 run_step(${CMAKE_COMMAND} -E env "PKG_CONFIG_LIBDIR=${empty_pkgconfig}" "PKG_CONFIG_PATH="

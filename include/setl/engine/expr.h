@@ -258,10 +258,25 @@ Expr Expr::isin(std::initializer_list<T> values) const {
 /// offending token.
 Expr parse_expr(std::string_view text);
 
+struct ParseOptions {
+  /// Lower-case names of functions the caller gives meaning to (pipeline conditions'
+  /// config() and rows()): parsed as calls with any arguments, for the caller to replace
+  /// before the expression is typed.
+  std::vector<std::string> host_functions;
+};
+Expr parse_expr(std::string_view text, const ParseOptions& options);
+
 /// `expr` with its constant parts computed (CAST('2024-01-31' AS date) becomes a date
 /// literal, 1 + 2 becomes 3, x AND TRUE becomes x); what cannot be computed is kept, for
 /// execution to report with its row. Sources use it to read pushed-down filters.
 Expr fold_constants(const Expr& expr);
+
+/// Evaluates `expr` over one row whose columns are `schema`'s fields holding `values`, in
+/// order: an expression over a few named values outside any table (pipeline conditions).
+/// Throws: what evaluating it over a table throws (SchemaError for an unknown column or
+/// a type mismatch, ParseError for an unknown function); SchemaError if `values` does not
+/// match `schema`, or `expr` is an aggregate or window function.
+Scalar evaluate_row(const Expr& expr, const Schema& schema, const std::vector<Scalar>& values);
 
 /// The type `expr` produces over `schema`. Throws: SchemaError for unknown columns
 /// (with a suggestion), ParseError for unknown functions, SchemaError for type mismatches.

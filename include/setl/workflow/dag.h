@@ -41,6 +41,8 @@ struct DagNode {
   bool writable = true;
   /// The description of its run-time condition (FactoryBase::run_if); empty without one.
   std::string run_condition;
+  /// The condition that selected it among build-time variants (FactoryBase::when).
+  std::string variant_condition;
   std::vector<DagInput> inputs;
   /// Factories this one runs after without receiving their output (node indices).
   std::vector<size_t> after;

@@ -10,7 +10,9 @@
 #pragma once
 
 #include <concepts>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "setl/core/error.h"
@@ -62,6 +64,10 @@ class DeliveryBase {
   bool has_value() const noexcept { return payload_ != nullptr; }
   /// Describes where the current value came from, e.g. "'OrdersFactory' -> ...".
   const std::string& source() const noexcept { return source_; }
+
+  /// Rows of the delivered value — num_rows() of a Table or Dataset, size() of a container
+  /// — for conditions such as `rows(orders) > 0`; nullopt when empty or T has neither.
+  virtual std::optional<int64_t> row_count() const { return std::nullopt; }
 
   /// "input #0 std::vector<Order> (producer 'OrdersFactory', id 'orders')".
   std::string describe() const;
@@ -117,6 +123,16 @@ class Delivery : public DeliveryBase {
   /// The delivered value, or `fallback` when an optional input stayed empty.
   const T& value_or(const T& fallback) const {
     return payload_ ? *static_cast<const T*>(payload_.get()) : fallback;
+  }
+  std::optional<int64_t> row_count() const override {
+    if constexpr (requires(const T& value) { value.num_rows(); }) {
+      return payload_ ? std::optional<int64_t>(static_cast<int64_t>(get().num_rows()))
+                      : std::nullopt;
+    } else if constexpr (requires(const T& value) { value.size(); }) {
+      return payload_ ? std::optional<int64_t>(static_cast<int64_t>(get().size())) : std::nullopt;
+    } else {
+      return std::nullopt;
+    }
   }
   /// Shares ownership of the delivered value (null when empty).
   std::shared_ptr<const T> shared() const { return std::static_pointer_cast<const T>(payload_); }

@@ -20,12 +20,17 @@
 #include "setl/workflow/delivery.h"
 #include "setl/workflow/result_cache.h"
 
+namespace setl::engine {
+class Expr;
+}
+
 namespace setl::workflow {
 
 class Setl;
 namespace detail {
 class FactoryRunner;
-}
+struct ConditionSpec;
+}  // namespace detail
 
 /// Returns the default name of a factory type, the one producers are matched by:
 /// the class name without namespaces ("OrdersFactory").
@@ -114,9 +119,28 @@ class FactoryBase {
   ///
   ///   load.run_if("changes has rows", [&load] { return load.changes->num_rows() > 0; });
   FactoryBase& run_if(std::string description, std::function<bool()> predicate);
-  bool has_run_condition() const noexcept { return static_cast<bool>(run_condition_); }
-  /// The condition's description ("" without one).
-  const std::string& run_condition() const noexcept { return run_condition_description_; }
+  /// A run-time condition as expression text over the configuration and the inputs'
+  /// metadata (see setl/workflow/condition.h), parsed when the pipeline is planned:
+  /// `run_if("rows(changes) > 0 and env = 'prod'")`. A condition that reads only the
+  /// configuration is decided before the run, so the factories only it needed do not run.
+  FactoryBase& run_if(std::string expression);
+  /// The same, built in C++: `run_if(input_rows("changes") > 0)`.
+  FactoryBase& run_if(const engine::Expr& expression);
+  bool has_run_condition() const noexcept { return run_condition_ != nullptr; }
+  /// The condition's description or text ("" without one).
+  const std::string& run_condition() const noexcept;
+
+  /// Makes the factory a build-time variant: of the factories with when() that produce the
+  /// same output type with the same delivery id, exactly the one whose condition holds
+  /// for the configuration takes part in the pipeline; the others are left out of its
+  /// DAG, inspector and cache keys. None or several holding is a plan error listing every
+  /// candidate. The condition reads configuration only:
+  /// `when(config("region") == "US")` or `when("region = 'US'")`.
+  FactoryBase& when(std::string expression);
+  FactoryBase& when(const engine::Expr& expression);
+  bool is_variant() const noexcept { return variant_condition_ != nullptr; }
+  /// The variant's condition ("" for a factory that is not a variant).
+  const std::string& variant_condition() const noexcept;
 
   /// Tags of the factory's job group, for cancel_job_groups_by_tag() and monitoring.
   const std::vector<std::string>& tags() const noexcept { return tags_; }
@@ -174,8 +198,8 @@ class FactoryBase {
   std::vector<DeliveryBase*> deliveries_;
   std::vector<std::string> after_;
   std::optional<std::vector<std::string>> declared_sources_;
-  std::function<bool()> run_condition_;
-  std::string run_condition_description_;
+  std::shared_ptr<const detail::ConditionSpec> run_condition_;
+  std::shared_ptr<const detail::ConditionSpec> variant_condition_;
   const Setl* context_ = nullptr;
   // Set when the latest run looked a resource up through context(): such a factory reads
   // something its cache key cannot see.

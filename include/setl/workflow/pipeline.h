@@ -250,7 +250,9 @@ class Pipeline {
     FactoryBase* factory = nullptr;
     std::optional<size_t> stage;
   };
-  /// Every factory: stage by stage, then the unstaged ones (the DAG's node order).
+  /// Every factory taking part: stage by stage, then the unstaged ones (the DAG's node
+  /// order). Build-time variants (FactoryBase::when) whose condition does not hold for the
+  /// configuration are left out.
   std::vector<Member> members() const;
   const Setl* context() const noexcept { return context_; }
   /// The sources of the context (none without one), offered to the factories.
@@ -265,6 +267,9 @@ class Pipeline {
 
  private:
   friend class detail::PipelineRun;
+  friend class Inspector;
+  /// Every factory added, variants or not.
+  std::vector<Member> all_members() const;
   RunResult run_impl(const RunOptions& options, bool dry_run);
   Pipeline& add_input(Deliverable input);
   void remove_input(const TypeInfo& type, const std::string& id,

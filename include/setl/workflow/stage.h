@@ -48,10 +48,16 @@ class Stage {
   /// false". `predicate` typically reads the configuration. An exception from it fails
   /// the run, naming the stage.
   Stage& run_if(std::string description, std::function<bool()> predicate);
-  bool has_run_condition() const noexcept { return static_cast<bool>(run_condition_); }
-  const std::string& run_condition() const noexcept { return run_condition_description_; }
-  /// True if the stage's condition holds (or it has none).
-  bool run_condition_holds() const { return !run_condition_ || run_condition_(); }
+  /// The condition as expression text over the configuration (see
+  /// setl/workflow/condition.h): `run_if("env = 'prod'")`; decided before the run, so what
+  /// only this stage needed does not run when it is false.
+  Stage& run_if(std::string expression);
+  Stage& run_if(const engine::Expr& expression);
+  bool has_run_condition() const noexcept { return run_condition_ != nullptr; }
+  const std::string& run_condition() const noexcept;
+  /// True if the stage's condition holds (or it has none). Outside a pipeline an
+  /// expression condition sees an empty configuration.
+  bool run_condition_holds() const;
 
   /// When false, no factory of this stage writes.
   Stage& set_writable(bool writable) noexcept;
@@ -77,14 +83,14 @@ class Stage {
 
  private:
   friend class Pipeline;
+  friend class detail::FactoryRunner;
   void add_owned(std::unique_ptr<FactoryBase> factory);
 
   std::string name_;
   bool parallel_ = false;
   size_t max_threads_ = 0;
   bool writable_ = true;
-  std::function<bool()> run_condition_;
-  std::string run_condition_description_;
+  std::shared_ptr<const detail::ConditionSpec> run_condition_;
   std::vector<std::unique_ptr<FactoryBase>> factories_;
   std::vector<FactoryBenchmark> timings_;
   std::vector<std::string> cancelled_;

@@ -165,3 +165,29 @@ ColumnPtr evaluate_column(const BoundExpr& expr, const RecordBatch& batch) {
 }
 
 }  // namespace setl::engine::detail
+
+namespace setl::engine {
+
+Scalar evaluate_row(const Expr& expr, const Schema& schema, const std::vector<Scalar>& values) {
+  if (values.size() != schema.num_fields()) {
+    throw SchemaError("evaluate_row: " + std::to_string(values.size()) + " values for " +
+                      std::to_string(schema.num_fields()) + " columns");
+  }
+  std::vector<ColumnPtr> columns;
+  columns.reserve(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    const DataType& type = schema.field(i).type;
+    if (!(values[i].type() == type) && !values[i].is_null()) {
+      throw SchemaError("evaluate_row: column \"" + schema.field(i).name + "\" is " +
+                        type.to_string() + " but its value is " + values[i].type().to_string());
+    }
+    columns.push_back(
+        Column::constant(values[i].is_null() ? Scalar::null(type) : values[i], /*length=*/1));
+  }
+  detail::BoundExpr bound = detail::bind(expr, schema);
+  RecordBatch row(std::make_shared<Schema>(schema), std::move(columns), 1);
+  detail::Datum value = detail::evaluate(bound, row);
+  return value.is_scalar() ? value.scalar : value.column->scalar(0);
+}
+
+}  // namespace setl::engine

@@ -34,7 +34,10 @@ std::string lower_case(std::string_view text) {
 
 class Parser {
  public:
-  explicit Parser(std::string_view source) : source_(source) { tokenize(); }
+  Parser(std::string_view source, const ParseOptions& options)
+      : source_(source), options_(options) {
+    tokenize();
+  }
 
   Expr parse() {
     Expr expr = parse_or();
@@ -446,6 +449,10 @@ class Parser {
       }
       expect_symbol(")");
     }
+    const std::vector<std::string>& host = options_.host_functions;
+    if (std::find(host.begin(), host.end(), name) != host.end()) {
+      return call(name, std::move(args));
+    }
     const FunctionInfo* info = nullptr;
     if (const auto* aggregate = registry.aggregate(name)) {
       info = &aggregate->info;
@@ -544,6 +551,7 @@ class Parser {
   }
 
   std::string_view source_;
+  const ParseOptions& options_;
   std::vector<Token> tokens_;
   size_t index_ = 0;
   int depth_ = 0;
@@ -552,7 +560,11 @@ class Parser {
 }  // namespace
 
 Expr parse_expr(std::string_view text) {
-  return Parser(text).parse();
+  return parse_expr(text, ParseOptions{});
+}
+
+Expr parse_expr(std::string_view text, const ParseOptions& options) {
+  return Parser(text, options).parse();
 }
 
 }  // namespace setl::engine

@@ -1,0 +1,272 @@
+#include "condition.h"
+
+#include <algorithm>
+
+#include "setl/core/error.h"
+#include "setl/core/suggest.h"
+#include "setl/workflow/condition.h"
+#include "setl/workflow/factory.h"
+
+namespace setl::workflow {
+
+engine::Expr config(std::string key) {
+  return engine::call("config", {engine::lit(std::move(key))});
+}
+
+engine::Expr input_rows(std::string input) {
+  return engine::call("rows", {engine::lit(std::move(input))});
+}
+
+engine::Expr input_delivered(std::string input) {
+  return engine::call("delivered", {engine::lit(std::move(input))});
+}
+
+}  // namespace setl::workflow
+
+namespace setl::workflow::detail {
+namespace {
+
+using engine::Expr;
+using engine::ExprKind;
+using engine::Scalar;
+
+std::string join(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) {
+    text += (text.empty() ? "" : ", ") + name;
+  }
+  return text.empty() ? "none" : text;
+}
+
+// Replaces what a condition reads outside the engine — configuration values and input
+// metadata — so that the engine can type and evaluate the rest.
+class Binder {
+ public:
+  Binder(const std::string& owner, const Config& config, const ConditionInputs& inputs,
+         BoundCondition& bound)
+      : owner_(owner), config_(config), inputs_(inputs), bound_(bound) {}
+
+  Expr rewrite(const Expr& expr) {
+    switch (expr.kind()) {
+      case ExprKind::kLiteral:
+        return expr;
+      case ExprKind::kColumn:
+        return config_value(expr.name(), nullptr);
+      case ExprKind::kCast: {
+        Expr inner = rewrite(expr.args().front());
+        return expr.is_try_cast() ? inner.try_cast(expr.cast_type()) : inner.cast(expr.cast_type());
+      }
+      case ExprKind::kAggregate:
+      case ExprKind::kWindow:
+        fail<SchemaError>("a condition cannot use the aggregate or window function " + expr.name() +
+                          "()");
+      case ExprKind::kCall:
+        break;
+    }
+    const std::string& name = expr.name();
+    const std::vector<Expr>& args = expr.args();
+    if (name == "config") {
+      if (args.empty() || args.size() > 2) {
+        fail<SchemaError>(
+            "config() takes a key and an optional fallback: config('region') or "
+            "config('region', 'US')");
+      }
+      Expr fallback = args.size() == 2 ? rewrite(args[1]) : Expr();
+      return config_value(name_argument(expr), args.size() == 2 ? &fallback : nullptr);
+    }
+    if (name == "rows" || name == "delivered") {
+      if (args.size() != 1) {
+        fail<SchemaError>(name + "() takes one input: " + name + "(orders)");
+      }
+      return input_read(name_argument(expr), name == "rows");
+    }
+    std::vector<Expr> rewritten;
+    rewritten.reserve(args.size());
+    for (const Expr& arg : args) {
+      rewritten.push_back(rewrite(arg));
+    }
+    return engine::call(name, std::move(rewritten));
+  }
+
+  template <class E>
+  [[noreturn]] void fail(const std::string& message) const {
+    throw E(owner_ + ": condition `" + bound_.description + "`: " + message);
+  }
+
+ private:
+  // The key or input of config(x), rows(x), delivered(x): a name or a text literal.
+  std::string name_argument(const Expr& call) const {
+    const Expr& arg = call.args().front();
+    if (arg.kind() == ExprKind::kColumn) {
+      return arg.name();
+    }
+    if (arg.kind() == ExprKind::kLiteral && !arg.literal().is_null() &&
+        arg.literal().type().id() == engine::TypeId::kString) {
+      return arg.literal().as_string();
+    }
+    fail<SchemaError>(call.name() + "() needs a name, found " + arg.to_string());
+  }
+
+  Expr config_value(const std::string& key, const Expr* fallback) {
+    Scalar value;
+    switch (config_.value_kind(key)) {
+      case Config::ValueKind::kString:
+        value = Scalar::string(config_.get_string(key));
+        break;
+      case Config::ValueKind::kInteger:
+        value = Scalar::int64(config_.get_int(key));
+        break;
+      case Config::ValueKind::kFloat:
+        value = Scalar::float64(config_.get_double(key));
+        break;
+      case Config::ValueKind::kBool:
+        value = Scalar::boolean(config_.get_bool(key));
+        break;
+      case Config::ValueKind::kSection:
+        fail<ConfigError>("configuration key '" + key + "' is a section, not a value");
+      case Config::ValueKind::kMissing:
+        if (fallback != nullptr) {
+          bound_.config_values.push_back(key + " is not set");
+          return *fallback;
+        }
+        missing_key(key);
+    }
+    bound_.config_values.push_back(key + " = " + value.to_string());
+    return engine::lit(value);
+  }
+
+  [[noreturn]] void missing_key(const std::string& key) const {
+    std::vector<std::string> top = config_.keys();
+    std::optional<std::string> hint = closest_match(key, top);
+    fail<ConfigError>("configuration key '" + key + "' is not set" +
+                      (hint ? " (did you mean '" + *hint + "'?)" : std::string()) +
+                      "; give it a value or a fallback: config('" + key + "', ...)");
+  }
+
+  Expr input_read(const std::string& input, bool rows) {
+    if (!inputs_.unavailable.empty()) {
+      fail<SchemaError>((rows ? "rows(" : "delivered(") + input + ") reads an input, but " +
+                        inputs_.unavailable);
+    }
+    std::vector<size_t> matches;
+    std::vector<std::string> all;
+    for (size_t i = 0; i < inputs_.names.size(); ++i) {
+      const std::vector<std::string>& names = inputs_.names[i];
+      if (std::find(names.begin(), names.end(), input) != names.end()) {
+        matches.push_back(i);
+      }
+      all.insert(all.end(), names.begin(), names.end());
+    }
+    if (matches.size() != 1) {
+      std::optional<std::string> hint = closest_match(input, all);
+      fail<SchemaError>(
+          (matches.empty() ? "no input is named '" : "several inputs are named '") + input + "'" +
+          (hint && matches.empty() ? " (did you mean '" + *hint + "'?)" : std::string()) +
+          "; inputs answer to their delivery id or producer: " + join(all));
+    }
+    std::string column = std::string(rows ? "rows(" : "delivered(") + input + ")";
+    if (!bound_.columns.find(column)) {
+      std::vector<engine::Field> fields = bound_.columns.fields();
+      fields.push_back(
+          {column, rows ? engine::DataType::int64() : engine::DataType::boolean(), false});
+      bound_.columns = engine::Schema(std::move(fields));
+      bound_.reads.push_back({matches.front(), rows});
+    }
+    return engine::col(column);
+  }
+
+  const std::string& owner_;
+  const Config& config_;
+  const ConditionInputs& inputs_;
+  BoundCondition& bound_;
+};
+
+bool truthy(const Scalar& value) {
+  return !value.is_null() && value.as_bool();
+}
+
+}  // namespace
+
+std::shared_ptr<const ConditionSpec> ConditionSpec::of_predicate(std::string description,
+                                                                 std::function<bool()> predicate) {
+  if (!predicate) {
+    throw StateError("run_if(\"" + description + "\", ...): the predicate is empty");
+  }
+  auto spec = std::make_shared<ConditionSpec>();
+  spec->description = std::move(description);
+  spec->predicate = std::move(predicate);
+  return spec;
+}
+
+std::shared_ptr<const ConditionSpec> ConditionSpec::of_text(std::string text) {
+  auto spec = std::make_shared<ConditionSpec>();
+  spec->description = text;
+  spec->text = std::move(text);
+  return spec;
+}
+
+std::shared_ptr<const ConditionSpec> ConditionSpec::of_expression(const engine::Expr& expression) {
+  auto spec = std::make_shared<ConditionSpec>();
+  spec->description = expression.to_string();
+  spec->expression = expression;
+  return spec;
+}
+
+BoundCondition bind_condition(const ConditionSpec& spec, const std::string& owner,
+                              const Config& config, const ConditionInputs& inputs) {
+  BoundCondition bound;
+  bound.description = spec.description;
+  if (spec.predicate) {
+    bound.predicate = spec.predicate;
+    return bound;
+  }
+  Binder binder(owner, config, inputs, bound);
+  Expr written;
+  if (spec.expression) {
+    written = *spec.expression;
+  } else {
+    try {
+      written = engine::parse_expr(spec.text, {.host_functions = {"config", "rows", "delivered"}});
+    } catch (const ParseError& error) {
+      binder.fail<ParseError>(error.message());
+    }
+  }
+  Expr rewritten = binder.rewrite(written);
+  engine::DataType type;
+  try {
+    type = engine::result_type(rewritten, bound.columns);
+  } catch (const Error& error) {
+    binder.fail<SchemaError>(error.message());
+  }
+  if (type.id() != engine::TypeId::kBool && type.id() != engine::TypeId::kNull) {
+    binder.fail<SchemaError>("it yields " + type.to_string() + ", not a bool");
+  }
+  bound.expression = std::move(rewritten);
+  if (bound.reads.empty()) {
+    try {
+      bound.decided = truthy(engine::evaluate_row(*bound.expression, bound.columns, {}));
+    } catch (const Error& error) {
+      binder.fail<SchemaError>(error.message());
+    }
+  }
+  return bound;
+}
+
+bool BoundCondition::holds(const FactoryBase* owner) const {
+  if (predicate) {
+    return predicate();
+  }
+  if (decided) {
+    return *decided;
+  }
+  std::vector<Scalar> values;
+  values.reserve(reads.size());
+  for (const InputRead& read : reads) {
+    const DeliveryBase& delivery = *owner->deliveries().at(read.delivery);
+    values.push_back(read.rows ? Scalar::int64(delivery.row_count().value_or(0))
+                               : Scalar::boolean(delivery.has_value()));
+  }
+  return truthy(engine::evaluate_row(*expression, columns, values));
+}
+
+}  // namespace setl::workflow::detail

@@ -1,0 +1,74 @@
+// How conditions are held and bound. A ConditionSpec is what the user wrote (a C++
+// predicate, an engine expression, or expression text); binding it at plan time parses
+// the text, replaces configuration reads with their values and input reads with columns,
+// and checks that it yields a bool — so every mistake is reported before anything runs.
+// A bound condition that reads nothing but configuration is decided then and there.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "setl/core/config.h"
+#include "setl/engine/expr.h"
+
+namespace setl::workflow {
+class FactoryBase;
+}
+
+namespace setl::workflow::detail {
+
+struct ConditionSpec {
+  /// What reports show: the text, the expression's text, or the predicate's description.
+  std::string description;
+  std::function<bool()> predicate;
+  std::optional<engine::Expr> expression;
+  /// Expression text, parsed when bound.
+  std::string text;
+
+  static std::shared_ptr<const ConditionSpec> of_predicate(std::string description,
+                                                           std::function<bool()> predicate);
+  static std::shared_ptr<const ConditionSpec> of_text(std::string text);
+  static std::shared_ptr<const ConditionSpec> of_expression(const engine::Expr& expression);
+};
+
+/// What rows(x) and delivered(x) may name: one entry per input of the owning factory.
+struct ConditionInputs {
+  /// names[i]: the names input i answers to (delivery id, producer, resolved producer).
+  std::vector<std::vector<std::string>> names;
+  /// Why inputs cannot be read at all (a stage or variant condition); empty if they can.
+  std::string unavailable;
+};
+
+/// An input a bound condition reads at run time.
+struct InputRead {
+  size_t delivery = 0;
+  bool rows = false;  ///< rows(x); otherwise delivered(x)
+};
+
+struct BoundCondition {
+  std::string description;
+  std::function<bool()> predicate;
+  std::optional<engine::Expr> expression;  ///< config replaced; input reads are columns
+  engine::Schema columns;                  ///< one per InputRead
+  std::vector<InputRead> reads;
+  /// "key = value" for each configuration value read, for messages.
+  std::vector<std::string> config_values;
+  /// Known at plan time: the condition reads configuration only.
+  std::optional<bool> decided;
+
+  bool reads_inputs() const noexcept { return predicate != nullptr || !reads.empty(); }
+  /// Evaluates the condition on `owner`'s delivered inputs (null for stage conditions).
+  bool holds(const FactoryBase* owner) const;
+};
+
+/// Binds `spec` for `owner` ("factory 'Load'"). Throws: ParseError with a caret for bad
+/// text, ConfigError for a configuration key that is missing, SchemaError for an unknown
+/// input or a condition that is not a bool — each message naming `owner`.
+BoundCondition bind_condition(const ConditionSpec& spec, const std::string& owner,
+                              const Config& config, const ConditionInputs& inputs);
+
+}  // namespace setl::workflow::detail
