@@ -114,6 +114,10 @@ std::string factory_lines(const Dag& dag, size_t index) {
     } else {
       text += input.optional ? " (optional, none)" : " (unresolved)";
     }
+    if (input.first_of) {
+      text += " (first of #" + std::to_string(*input.first_of) + "'s alternatives" +
+              (input.first_of_optional ? ", optional)" : ")");
+    }
     text += "\n";
   }
   for (size_t after : node.after) {

@@ -48,7 +48,9 @@ DagNode factory_node(const FactoryBase& factory, std::optional<size_t> stage) {
                            delivery->condition(),
                            delivery->write_only(),
                            std::nullopt,
-                           {}});
+                           {},
+                           delivery->first_of(),
+                           delivery->first_of_optional()});
   }
   return node;
 }
@@ -163,8 +165,10 @@ Inspector::Inspector(const Pipeline& pipeline) : pipeline_name_(pipeline.name())
         DagInput& input = dag_.nodes[node_index].inputs[delivery->index()];
         input.source = *resolution.offer;
         input.rule = std::string(to_string(resolution.rule));
+        // An alternative of a FirstOf may not deliver: drawn like an optional input.
+        bool optional = delivery->optional() || delivery->first_of().has_value();
         dag_.flows.push_back({*resolution.offer, node_index, delivery->index(),
-                              delivery->type().name(), delivery->id(), delivery->optional(),
+                              delivery->type().name(), delivery->id(), optional,
                               resolution.auto_load});
       }
     }

@@ -175,9 +175,21 @@ ConditionPlan plan_conditions(const Dag& dag, size_t first_factory,
         plan.decided_late[m] = true;
       }
     }
-    for (const DagInput& input : dag.nodes[node].inputs) {
-      if (input.source && *input.source >= first_factory && !input.optional) {
-        skipped = skipped || plan.skipped_before_run[*input.source - first_factory];
+    auto skipped_input = [&](const DagInput& input) {
+      return input.source && *input.source >= first_factory &&
+             plan.skipped_before_run[*input.source - first_factory];
+    };
+    const std::vector<DagInput>& inputs = dag.nodes[node].inputs;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const DagInput& input = inputs[i];
+      if (input.first_of) {  // a FirstOf skips when every alternative does
+        skipped =
+            skipped || (*input.first_of == i && !input.first_of_optional &&
+                        std::all_of(inputs.begin(), inputs.end(), [&](const DagInput& alternative) {
+                          return alternative.first_of != i || skipped_input(alternative);
+                        }));
+      } else if (!input.optional) {
+        skipped = skipped || skipped_input(input);
       }
     }
     plan.skipped_before_run[m] = skipped;

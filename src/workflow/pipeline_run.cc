@@ -346,19 +346,17 @@ std::optional<PipelineRun::SkipCause> PipelineRun::skip_reason(size_t m, bool& d
   const DagNode& node = inspector_.dag().nodes[plan_[m].node];
   for (DeliveryBase* delivery : factory.deliveries()) {
     const DagInput& input = node.inputs[delivery->index()];
-    if (input.source && *input.source >= planner_.first_factory() && !delivery->optional()) {
-      size_t producer = *input.source - planner_.first_factory();
-      if (skipped_[producer] != 0) {
-        size_t root = skip_root_[producer];
-        if (root == producer) {
-          return SkipCause{"upstream '" + outcomes_[producer].factory +
-                               "' skipped: " + outcomes_[producer].skip_reason,
-                           root};
+    if (input.first_of) {
+      if (*input.first_of == delivery->index()) {
+        if (std::optional<SkipCause> cause = alternatives_skipped(node, *input.first_of)) {
+          return cause;
         }
-        return SkipCause{"upstream '" + outcomes_[producer].factory + "' skipped (because '" +
-                             outcomes_[root].factory + "' was: " + outcomes_[root].skip_reason +
-                             ")",
-                         root};
+      }
+      continue;
+    }
+    if (!delivery->optional()) {
+      if (std::optional<size_t> producer = skipped_producer(input)) {
+        return SkipCause{"upstream " + skipped_because(*producer), skip_root_[*producer]};
       }
     }
   }
@@ -375,6 +373,46 @@ std::optional<PipelineRun::SkipCause> PipelineRun::skip_reason(size_t m, bool& d
     return std::nullopt;
   }
   return SkipCause{"condition `" + condition->description + "` was false", m};
+}
+
+std::optional<size_t> PipelineRun::skipped_producer(const DagInput& input) const {
+  if (!input.source || *input.source < planner_.first_factory()) {
+    return std::nullopt;
+  }
+  size_t producer = *input.source - planner_.first_factory();
+  return skipped_[producer] != 0 ? std::optional<size_t>(producer) : std::nullopt;
+}
+
+std::string PipelineRun::skipped_because(size_t producer) const {
+  size_t root = skip_root_[producer];
+  if (root == producer) {
+    return "'" + outcomes_[producer].factory + "' skipped: " + outcomes_[producer].skip_reason;
+  }
+  return "'" + outcomes_[producer].factory + "' skipped (because '" + outcomes_[root].factory +
+         "' was: " + outcomes_[root].skip_reason + ")";
+}
+
+// A FirstOf input skips its factory when every alternative's producer was skipped (and
+// it is not optional); the reason lists each.
+std::optional<PipelineRun::SkipCause> PipelineRun::alternatives_skipped(const DagNode& node,
+                                                                        size_t first) const {
+  if (node.inputs[first].first_of_optional) {
+    return std::nullopt;
+  }
+  std::string reasons;
+  std::optional<size_t> root;
+  for (const DagInput& input : node.inputs) {
+    if (input.first_of != first) {
+      continue;
+    }
+    std::optional<size_t> producer = skipped_producer(input);
+    if (!producer) {
+      return std::nullopt;
+    }
+    reasons += (reasons.empty() ? "" : "; ") + skipped_because(*producer);
+    root = root ? root : skip_root_[*producer];
+  }
+  return SkipCause{"none of its alternatives ran: " + reasons, *root};
 }
 
 // A skipped factory does nothing and stores nothing; its consumers' keys see "skipped".

@@ -53,6 +53,11 @@ class PipelineRun {
     size_t root = 0;  // the member whose own (or stage's) condition was false
   };
   std::optional<SkipCause> skip_reason(size_t m, bool& delivered);
+  // The member producing `input` if it was skipped.
+  std::optional<size_t> skipped_producer(const DagInput& input) const;
+  // "'X' skipped: <reason>", with the root cause when X was skipped for an upstream.
+  std::string skipped_because(size_t producer) const;
+  std::optional<SkipCause> alternatives_skipped(const DagNode& node, size_t first) const;
   void skip(size_t m, const SkipCause& cause);
   // The stage's condition; when it throws, the members fail and the error names the stage.
   bool stage_condition_holds(size_t stage, const std::vector<size_t>& members);

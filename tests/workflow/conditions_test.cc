@@ -69,11 +69,38 @@ class Join : public Factory<int> {
   Delivery<int> b_;
 };
 
+// Takes whichever branch ran, A first.
+class FirstJoin : public Factory<int> {
+ public:
+  int process() override { return *either * 100; }
+
+ private:
+  FirstOf<int> either{this, {{.id = "a"}, {.id = "b"}}};
+};
+
+enum class JoinKind { kRequired, kOptional, kFirstOf };
+
 struct Case {
   bool a_on;
   bool b_on;
-  bool optional_join;
+  JoinKind join = JoinKind::kRequired;
 };
+
+void add_join(Pipeline& pipeline, JoinKind kind) {
+  if (kind == JoinKind::kFirstOf) {
+    pipeline.add<FirstJoin>().set_name("Join");
+  } else {
+    pipeline.add<Join>(kind == JoinKind::kOptional);
+  }
+}
+
+void add_join(Stage& stage, JoinKind kind) {
+  if (kind == JoinKind::kFirstOf) {
+    stage.add_factory<FirstJoin>().set_name("Join");
+  } else {
+    stage.add_factory<Join>(kind == JoinKind::kOptional);
+  }
+}
 
 std::vector<std::string> with_status(const RunResult& result, Status status) {
   std::vector<std::string> names;
@@ -91,7 +118,7 @@ RunResult run_diamond(const Case& c, size_t threads) {
   pipeline.add<Source>();
   pipeline.add<Branch<0>>(c.a_on);
   pipeline.add<Branch<1>>(c.b_on);
-  pipeline.add<Join>(c.optional_join);
+  add_join(pipeline, c.join);
   return pipeline.run();
 }
 
@@ -106,17 +133,19 @@ RunResult run_staged_diamond(const Case& c, size_t threads) {
   Stage& b = pipeline.add_stage();
   b.set_name("branch-b").run_if("region == 'B'", [on = c.b_on] { return on; });
   b.add_factory<Branch<1>>(std::nullopt);
-  pipeline.add_stage().add_factory<Join>(c.optional_join);
+  add_join(pipeline.add_stage(), c.join);
   return pipeline.run();
 }
 
+// Every branch outcome × every kind of join, unstaged and in stages, on 1 to 16 threads,
+// 100 times each: the same factories run and are skipped, and the join sees the same.
 TEST(RunConditions, TheDiamondMatrixRunsAndSkipsTheSameOnAnyNumberOfThreads) {
-  for (bool optional_join : {false, true}) {
+  for (JoinKind join : {JoinKind::kRequired, JoinKind::kOptional, JoinKind::kFirstOf}) {
     for (auto [a_on, b_on] :
          {std::pair{true, false}, {false, true}, {true, true}, {false, false}}) {
-      Case c{a_on, b_on, optional_join};
+      Case c{a_on, b_on, join};
       SCOPED_TRACE(testing::Message()
-                   << "a " << a_on << ", b " << b_on << ", optional " << optional_join);
+                   << "a " << a_on << ", b " << b_on << ", join " << static_cast<int>(join));
       std::set<std::string> expected_skipped;
       if (!a_on) {
         expected_skipped.insert("BranchA");
@@ -124,13 +153,15 @@ TEST(RunConditions, TheDiamondMatrixRunsAndSkipsTheSameOnAnyNumberOfThreads) {
       if (!b_on) {
         expected_skipped.insert("BranchB");
       }
-      bool join_runs = optional_join || (a_on && b_on);
+      bool join_runs = join == JoinKind::kOptional ||
+                       (join == JoinKind::kRequired ? a_on && b_on : a_on || b_on);
       if (!join_runs) {
         expected_skipped.insert("Join");
       }
-      int expected_join = (a_on ? 1100 : 0) + (b_on ? 12 : 0);
-      for (size_t threads : {1, 2, 4, 16}) {
-        for (int repeat = 0; repeat < 25; ++repeat) {
+      int expected_join =
+          join == JoinKind::kFirstOf ? (a_on ? 1100 : 1200) : (a_on ? 1100 : 0) + (b_on ? 12 : 0);
+      for (size_t threads : {1, 2, 3, 4, 8, 16}) {
+        for (int repeat = 0; repeat < 100; ++repeat) {
           RunResult result =
               repeat % 2 == 0 ? run_diamond(c, threads) : run_staged_diamond(c, threads);
           ASSERT_TRUE(result.ok());
@@ -148,10 +179,67 @@ TEST(RunConditions, TheDiamondMatrixRunsAndSkipsTheSameOnAnyNumberOfThreads) {
   }
 }
 
+TEST(RunConditions, AFirstOfSkippedForAllItsAlternativesGivesEachReason) {
+  RunResult result = run_diamond({false, false, JoinKind::kFirstOf}, 2);
+  EXPECT_EQ(result.factory("Join").skip_reason,
+            "none of its alternatives ran: 'BranchA' skipped: condition `region == 'A'` was "
+            "false; 'BranchB' skipped: condition `region == 'B'` was false");
+}
+
+TEST(RunConditions, AnOptionalFirstOfRunsWithNothingWhenNoAlternativeRan) {
+  class MaybeJoin : public Factory<int> {
+   public:
+    int process() override { return either ? *either : -1; }
+    FirstOf<int> either{
+        this, {{.producer = "BranchA", .id = "a"}, {.producer = "BranchB", .id = "b"}}, true};
+  };
+  Pipeline pipeline("optional first of");
+  pipeline.add<Source>();
+  pipeline.add<Branch<0>>(false);
+  pipeline.add<Branch<1>>(false);
+  pipeline.add<MaybeJoin>();
+  EXPECT_EQ(pipeline.run().output<int>("MaybeJoin"), -1);
+  EXPECT_THAT(pipeline.describe(), HasSubstr("(first of #0's alternatives, optional)"));
+}
+
+TEST(RunConditions, AFirstOfIsCheckedWhenDeclared) {
+  class One : public Factory<int> {
+   public:
+    int process() override { return 0; }
+    FirstOf<int> either{this, {{.id = "a"}}};
+  };
+  class Unnamed : public Factory<int> {
+   public:
+    int process() override { return 0; }
+    FirstOf<int> either{this, {{.id = "a"}, {}}};
+  };
+  class OptionalAlternative : public Factory<int> {
+   public:
+    int process() override { return 0; }
+    FirstOf<int> either{this, {{.id = "a"}, {.id = "b", .optional = true}}};
+  };
+  EXPECT_THROW(One(), DeliveryError);
+  EXPECT_THROW(Unnamed(), DeliveryError);
+  EXPECT_THROW(OptionalAlternative(), DeliveryError);
+}
+
+TEST(RunConditions, AnAlternativeNobodyProducesIsAPlanError) {
+  Pipeline pipeline("typo");
+  pipeline.add<Source>();
+  pipeline.add<Branch<0>>(true);
+  class TypoJoin : public Factory<int> {
+   public:
+    int process() override { return *either; }
+    FirstOf<int> either{this, {{.id = "a"}, {.id = "bb"}}};
+  };
+  pipeline.add<TypoJoin>();
+  EXPECT_THROW(pipeline.run(), DeliveryError);
+}
+
 TEST(RunConditions, ASkipNamesItsConditionAndTheChainOfUpstreams) {
   auto events = std::make_shared<MemoryEventSink>();
   add_job_event_sink(events);
-  RunResult result = run_diamond({true, false, false}, 2);
+  RunResult result = run_diamond({true, false, JoinKind::kRequired}, 2);
   remove_job_event_sink(events);
   std::vector<std::string> skip_events;
   for (const JobEvent& event : events->events()) {
@@ -256,7 +344,7 @@ TEST(RunConditions, TheDagShowsEachCondition) {
 }
 
 TEST(RunConditions, AStageConditionSkipsItsFactoriesNamingTheStage) {
-  RunResult result = run_staged_diamond({true, false, false}, 2);
+  RunResult result = run_staged_diamond({true, false, JoinKind::kRequired}, 2);
   EXPECT_EQ(result.factory("BranchB").skip_reason,
             "stage 'branch-b': condition `region == 'B'` was false");
   EXPECT_EQ(result.factory("Join").skip_reason,

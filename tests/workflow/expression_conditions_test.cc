@@ -242,5 +242,34 @@ TEST(ExpressionConditions, TheDagShowsTheConditionAsWritten) {
   EXPECT_THAT(pipeline.describe(), HasSubstr("(runs if (rows('changes') > 0))"));
 }
 
+// Two alternative loads of the same changes; Publish takes whichever ran.
+class Publish : public Factory<int> {
+ public:
+  int process() override { return *loaded; }
+  FirstOf<int> loaded{this, {{.producer = "FastLoad"}, {.producer = "SlowLoad"}}};
+};
+
+TEST(ExpressionConditions, AFirstOfTakesTheAlternativeTheConfigurationLeft) {
+  for (auto [fast, slow] : {std::pair{true, false}, {false, true}, {false, false}}) {
+    Setl setl = context_with(std::string("fast: ") + (fast ? "true" : "false") +
+                             "\nslow: " + (slow ? "true" : "false") + "\n");
+    std::atomic<int> runs{0};
+    Pipeline pipeline("first of", setl);
+    pipeline.add<Changes>(4, &runs).set_delivery_id("changes");
+    pipeline.add<Load>().set_name("FastLoad").run_if("fast");
+    pipeline.add<Load>().set_name("SlowLoad").run_if("slow");
+    pipeline.add<Publish>();
+    RunResult result = pipeline.run();
+    // With both loads skipped before the run, nothing reads the changes.
+    EXPECT_EQ(runs.load(), fast || slow ? 1 : 0);
+    if (fast || slow) {
+      EXPECT_EQ(result.output<int>("Publish"), 4);
+    } else {
+      EXPECT_EQ(status_of(result, "Publish"), Status::kSkipped);
+      EXPECT_EQ(status_of(result, "Changes"), Status::kNotNeeded);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace setl::workflow

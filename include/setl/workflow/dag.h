@@ -23,6 +23,10 @@ struct DagInput {
   std::optional<size_t> source;
   /// Which dispatcher rule chose the source ("only match", "external input preferred", ...).
   std::string rule;
+  /// For an alternative of a FirstOf input: the index of its group's first input.
+  std::optional<size_t> first_of;
+  /// That FirstOf may stay empty.
+  bool first_of_optional = false;
 };
 
 struct DagNode {

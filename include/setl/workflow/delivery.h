@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "setl/core/error.h"
 #include "setl/core/type_name.h"
@@ -59,6 +60,10 @@ class DeliveryBase {
   bool write_only() const noexcept { return options_.write_only; }
   /// Position among the owning factory's inputs, in declaration order.
   size_t index() const noexcept { return index_; }
+  /// For an alternative of a FirstOf input, the index of the group's first input.
+  std::optional<size_t> first_of() const noexcept { return first_of_; }
+  /// Whether that FirstOf may stay empty (the factory then runs without it).
+  bool first_of_optional() const noexcept { return first_of_optional_; }
   const FactoryBase& owner() const noexcept { return *owner_; }
 
   bool has_value() const noexcept { return payload_ != nullptr; }
@@ -90,10 +95,15 @@ class DeliveryBase {
   std::shared_ptr<const void> payload_;
 
  private:
+  template <class>
+  friend class FirstOf;
+
   FactoryBase* owner_;
   const TypeInfo* type_;
   DeliveryOptions options_;
   size_t index_ = 0;
+  std::optional<size_t> first_of_;
+  bool first_of_optional_ = false;
   std::string source_;
 };
 
@@ -147,6 +157,71 @@ class Delivery : public DeliveryBase {
       return DeliveryBase::filtered(payload, condition);
     }
   }
+};
+
+/// An input with several alternative producers, of which the first that ran delivers —
+/// the join after a branch: `FirstOf<Scores> scores{this, {{.producer = "ModelA"},
+/// {.producer = "ModelB"}}}`. Each alternative names a producer or a delivery id and
+/// becomes an input of its own (in the DAG, the inspector and the cache key). The factory
+/// waits until every alternative's producer reached a final state; then the first in the
+/// order given that was not skipped delivers. If all were skipped the factory is skipped
+/// too (with their reasons), unless `optional` is true: then it runs with nothing.
+template <class T>
+class FirstOf {
+ public:
+  FirstOf(FactoryBase* owner, std::vector<DeliveryOptions> alternatives, bool optional = false) {
+    if (alternatives.size() < 2) {
+      throw DeliveryError("a FirstOf<" + type_info_of<T>().name() +
+                          "> needs at least two alternatives; with one, use a Delivery");
+    }
+    for (DeliveryOptions& alternative : alternatives) {
+      if (alternative.producer.empty() && alternative.id.empty()) {
+        throw DeliveryError("an alternative of a FirstOf<" + type_info_of<T>().name() +
+                            "> names neither a producer nor an id; alternatives of one type "
+                            "differ by where they come from");
+      }
+      if (alternative.optional || alternative.auto_load) {
+        throw DeliveryError("an alternative of a FirstOf<" + type_info_of<T>().name() +
+                            "> cannot be optional or auto-loaded: make the FirstOf optional");
+      }
+      alternatives_.push_back(std::make_unique<Delivery<T>>(owner, std::move(alternative)));
+      alternatives_.back()->first_of_ = alternatives_.front()->index();
+      alternatives_.back()->first_of_optional_ = optional;
+    }
+  }
+  FirstOf(const FirstOf&) = delete;
+  FirstOf& operator=(const FirstOf&) = delete;
+
+  bool optional() const noexcept { return alternatives_.front()->first_of_optional(); }
+  /// The alternatives, in order of preference.
+  const std::vector<std::unique_ptr<Delivery<T>>>& alternatives() const noexcept {
+    return alternatives_;
+  }
+  /// The alternative that delivered (null when none did).
+  const Delivery<T>* taken() const noexcept {
+    for (const auto& alternative : alternatives_) {
+      if (alternative->has_value()) {
+        return alternative.get();
+      }
+    }
+    return nullptr;
+  }
+  bool has_value() const noexcept { return taken() != nullptr; }
+  explicit operator bool() const noexcept { return has_value(); }
+  /// The value of the first alternative that delivered. Throws: DeliveryError if none did.
+  const T& get() const {
+    const Delivery<T>* alternative = taken();
+    return alternative != nullptr ? alternative->get() : alternatives_.front()->get();
+  }
+  const T& operator*() const { return get(); }
+  const T* operator->() const { return &get(); }
+  const T& value_or(const T& fallback) const {
+    const Delivery<T>* alternative = taken();
+    return alternative != nullptr ? alternative->get() : fallback;
+  }
+
+ private:
+  std::vector<std::unique_ptr<Delivery<T>>> alternatives_;
 };
 
 }  // namespace setl::workflow
