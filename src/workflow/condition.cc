@@ -205,6 +205,17 @@ std::shared_ptr<const ConditionSpec> ConditionSpec::of_text(std::string text) {
   return spec;
 }
 
+std::shared_ptr<const ConditionSpec> ConditionSpec::of_key_function(
+    std::string description, std::function<std::string()> key_function) {
+  if (!key_function || description.empty()) {
+    throw ConfigError("a switch's key function needs a description and a function");
+  }
+  auto spec = std::make_shared<ConditionSpec>();
+  spec->description = std::move(description);
+  spec->key_function = std::move(key_function);
+  return spec;
+}
+
 std::shared_ptr<const ConditionSpec> ConditionSpec::of_expression(const engine::Expr& expression) {
   auto spec = std::make_shared<ConditionSpec>();
   spec->description = expression.to_string();
@@ -212,15 +223,10 @@ std::shared_ptr<const ConditionSpec> ConditionSpec::of_expression(const engine::
   return spec;
 }
 
-BoundCondition bind_condition(const ConditionSpec& spec, const std::string& owner,
-                              const Config& config, const ConditionInputs& inputs) {
-  BoundCondition bound;
-  bound.description = spec.description;
-  if (spec.predicate) {
-    bound.predicate = spec.predicate;
-    return bound;
-  }
-  Binder binder(owner, config, inputs, bound);
+namespace {
+
+// Parses (text) and rewrites the expression into `bound`; returns its type.
+engine::DataType bind_expression(const ConditionSpec& spec, Binder& binder, BoundCondition& bound) {
   Expr written;
   if (spec.expression) {
     written = *spec.expression;
@@ -238,18 +244,57 @@ BoundCondition bind_condition(const ConditionSpec& spec, const std::string& owne
   } catch (const Error& error) {
     binder.fail<SchemaError>(error.message());
   }
+  bound.expression = std::move(rewritten);
+  return type;
+}
+
+Scalar evaluate_constant(const BoundCondition& bound, const Binder& binder) {
+  try {
+    return engine::evaluate_row(*bound.expression, bound.columns, {});
+  } catch (const Error& error) {
+    binder.fail<SchemaError>(error.message());
+  }
+}
+
+}  // namespace
+
+BoundCondition bind_condition(const ConditionSpec& spec, const std::string& owner,
+                              const Config& config, const ConditionInputs& inputs) {
+  BoundCondition bound;
+  bound.description = spec.description;
+  if (spec.predicate) {
+    bound.predicate = spec.predicate;
+    return bound;
+  }
+  Binder binder(owner, config, inputs, bound);
+  engine::DataType type = bind_expression(spec, binder, bound);
   if (type.id() != engine::TypeId::kBool && type.id() != engine::TypeId::kNull) {
     binder.fail<SchemaError>("it yields " + type.to_string() + ", not a bool");
   }
-  bound.expression = std::move(rewritten);
   if (bound.reads.empty()) {
-    try {
-      bound.decided = truthy(engine::evaluate_row(*bound.expression, bound.columns, {}));
-    } catch (const Error& error) {
-      binder.fail<SchemaError>(error.message());
-    }
+    bound.decided = truthy(evaluate_constant(bound, binder));
   }
   return bound;
+}
+
+BoundKey bind_key(const ConditionSpec& spec, const std::string& owner, const Config& config) {
+  BoundKey key;
+  key.description = spec.description;
+  if (spec.key_function) {
+    key.function = spec.key_function;
+    return key;
+  }
+  BoundCondition bound;
+  bound.description = spec.description;
+  ConditionInputs no_inputs{{},
+                            "a switch's key reads configuration only (or give it a C++ "
+                            "function)"};
+  Binder binder(owner, config, no_inputs, bound);
+  bind_expression(spec, binder, bound);
+  Scalar value = evaluate_constant(bound, binder);
+  key.decided = value.is_null() ? std::string() : value.to_display();
+  key.config_values = std::move(bound.config_values);
+  return key;
 }
 
 bool BoundCondition::holds(const FactoryBase* owner) const {

@@ -25,6 +25,8 @@ struct ConditionSpec {
   /// What reports show: the text, the expression's text, or the predicate's description.
   std::string description;
   std::function<bool()> predicate;
+  /// A switch's key computed in C++ (a switch's expression key is `text` or `expression`).
+  std::function<std::string()> key_function;
   std::optional<engine::Expr> expression;
   /// Expression text, parsed when bound.
   std::string text;
@@ -33,6 +35,8 @@ struct ConditionSpec {
                                                            std::function<bool()> predicate);
   static std::shared_ptr<const ConditionSpec> of_text(std::string text);
   static std::shared_ptr<const ConditionSpec> of_expression(const engine::Expr& expression);
+  static std::shared_ptr<const ConditionSpec> of_key_function(
+      std::string description, std::function<std::string()> key_function);
 };
 
 /// What rows(x) and delivered(x) may name: one entry per input of the owning factory.
@@ -64,6 +68,18 @@ struct BoundCondition {
   /// Evaluates the condition on `owner`'s delivered inputs (null for stage conditions).
   bool holds(const FactoryBase* owner) const;
 };
+
+/// A switch key bound: its value known at plan time (configuration only) or computed by
+/// its function during the run.
+struct BoundKey {
+  std::string description;
+  std::function<std::string()> function;
+  std::optional<std::string> decided;
+  std::vector<std::string> config_values;
+};
+/// Binds a switch key for `owner` ("switch 'mode'"); the key reads configuration only.
+/// Throws: as bind_condition.
+BoundKey bind_key(const ConditionSpec& spec, const std::string& owner, const Config& config);
 
 /// Binds `spec` for `owner` ("factory 'Load'"). Throws: ParseError with a caret for bad
 /// text, ConfigError for a configuration key that is missing, SchemaError for an unknown

@@ -96,6 +96,9 @@ std::string factory_lines(const Dag& dag, size_t index) {
   if (!node.variant_condition.empty()) {
     text += " (variant when " + node.variant_condition + ")";
   }
+  if (!node.switch_case.empty()) {
+    text += " (" + node.switch_case + ")";
+  }
   if (!node.run_condition.empty()) {
     text += " (runs if " + node.run_condition + ")";
   }
@@ -204,6 +207,9 @@ std::string mermaid_label(const DagNode& node) {
   if (!node.variant_condition.empty()) {
     label += "<br/>variant when " + mermaid_escape(node.variant_condition);
   }
+  if (!node.switch_case.empty()) {
+    label += "<br/>" + mermaid_escape(node.switch_case);
+  }
   if (!node.run_condition.empty()) {
     label += "<br/>runs if " + mermaid_escape(node.run_condition);
   }
@@ -214,6 +220,9 @@ std::string dot_label(const DagNode& node) {
   std::string label = dot_escape(node.name) + "\\n" + dot_escape(node.output_type);
   if (!node.variant_condition.empty()) {
     label += "\\nvariant when " + dot_escape(node.variant_condition);
+  }
+  if (!node.switch_case.empty()) {
+    label += "\\n" + dot_escape(node.switch_case);
   }
   if (!node.run_condition.empty()) {
     label += "\\nruns if " + dot_escape(node.run_condition);

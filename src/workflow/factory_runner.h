@@ -10,6 +10,7 @@
 #include "setl/workflow/benchmark.h"
 #include "setl/workflow/factory.h"
 #include "setl/workflow/stage.h"
+#include "setl/workflow/switch.h"
 
 namespace setl::workflow::detail {
 
@@ -44,6 +45,7 @@ class FactoryRunner {
   static const ConditionSpec* run_condition(const Stage& stage) noexcept {
     return stage.run_condition_.get();
   }
+  static const ConditionSpec& key(const Switch& each) noexcept { return *each.key_; }
   static void mark_context_use(FactoryBase& factory) noexcept {
     factory.used_context_resources_.store(true, std::memory_order_relaxed);
   }

@@ -88,6 +88,16 @@ Inspector::Inspector(const Pipeline& pipeline) : pipeline_name_(pipeline.name())
   }
 
   std::vector<Pipeline::Member> members = pipeline.members();
+  std::map<const FactoryBase*, std::string> switch_cases;
+  for (const auto& each : pipeline.switches()) {
+    for (const auto& branch : each->cases()) {
+      for (const auto& factory : branch->factories()) {
+        switch_cases[factory.get()] =
+            (branch->is_otherwise() ? std::string("otherwise") : "case '" + branch->label() + "'") +
+            " of switch '" + each->name() + "'";
+      }
+    }
+  }
   std::map<std::string, std::vector<std::string>> placements_by_name;
   std::map<std::string, size_t> node_by_name;
   std::set<std::string> factory_names;
@@ -110,6 +120,9 @@ Inspector::Inspector(const Pipeline& pipeline) : pipeline_name_(pipeline.name())
                           factory.delivery_id(), factory.consumers(), member.stage, nullptr,
                           factory.name()});
     dag_.nodes.push_back(factory_node(factory, member.stage));
+    if (auto found = switch_cases.find(&factory); found != switch_cases.end()) {
+      dag_.nodes.back().switch_case = found->second;
+    }
   }
   for (size_t s = 0; s < pipeline.stages().size(); ++s) {
     const Stage& stage = *pipeline.stages()[s];
@@ -195,11 +208,16 @@ Inspector::Inspector(const Pipeline& pipeline) : pipeline_name_(pipeline.name())
   const Config& config = detail::condition_config(pipeline);
   std::vector<std::string> variant_problems =
       detail::select_variants(pipeline.all_members(), config).problems;
-  std::vector<std::string> condition_problems =
-      detail::bind_conditions(dag_, first_factory, members, pipeline.stages(), config).problems;
+  detail::PipelineConditions conditions =
+      detail::bind_conditions(dag_, first_factory, members, pipeline, config);
   // First: an unresolved input they cause is listed after them.
   problems_.insert(problems_.begin(), variant_problems.begin(), variant_problems.end());
-  problems_.insert(problems_.end(), condition_problems.begin(), condition_problems.end());
+  problems_.insert(problems_.end(), conditions.problems.begin(), conditions.problems.end());
+  if (conditions.problems.empty() && !dag_.order.empty()) {
+    std::vector<std::string> joins =
+        detail::exclusive_join_problems(dag_, first_factory, conditions);
+    problems_.insert(problems_.end(), joins.begin(), joins.end());
+  }
 }
 
 // Orders factories so that producers come first. A stage runs as one unit (its members

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <set>
 
+#include "condition.h"
 #include "factory_runner.h"
 #include "pipeline_conditions.h"
 #include "pipeline_run.h"
@@ -29,6 +30,23 @@ Stage& Pipeline::add_stage(Stage stage) {
   }
   stages_.push_back(std::make_unique<Stage>(std::move(stage)));
   return *stages_.back();
+}
+
+Switch& Pipeline::add_switch(std::string name, std::string key_expression) {
+  if (key_expression.empty()) {
+    throw ConfigError("pipeline '" + name_ + "': switch '" + name + "' needs a key");
+  }
+  switches_.push_back(std::unique_ptr<Switch>(
+      new Switch(std::move(name), detail::ConditionSpec::of_text(std::move(key_expression)))));
+  return *switches_.back();
+}
+
+Switch& Pipeline::add_switch(std::string name, std::string description,
+                             std::function<std::string()> key) {
+  switches_.push_back(std::unique_ptr<Switch>(
+      new Switch(std::move(name),
+                 detail::ConditionSpec::of_key_function(std::move(description), std::move(key)))));
+  return *switches_.back();
 }
 
 Pipeline& Pipeline::add_input(Deliverable input) {
@@ -211,6 +229,13 @@ std::vector<Pipeline::Member> Pipeline::all_members() const {
   }
   for (const auto& factory : unstaged_) {
     members.push_back({factory.get(), std::nullopt});
+  }
+  for (const auto& each : switches_) {
+    for (const auto& branch : each->cases()) {
+      for (const auto& factory : branch->factories()) {
+        members.push_back({factory.get(), std::nullopt});
+      }
+    }
   }
   return members;
 }

@@ -1,7 +1,9 @@
 #include "pipeline_conditions.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
+#include <set>
 
 #include "factory_runner.h"
 #include "setl/core/error.h"
@@ -117,13 +119,64 @@ VariantSelection select_variants(const std::vector<Pipeline::Member>& members,
   return selection;
 }
 
+SwitchRun::SwitchRun(const Switch& definition, BoundKey key)
+    : name_(definition.name()), key_(std::move(key)), no_match_(definition.no_match()) {
+  for (const auto& branch : definition.cases()) {
+    if (branch->is_otherwise()) {
+      otherwise_ = labels_.size();
+    }
+    labels_.push_back(branch->label());
+  }
+  if (key_.decided) {
+    choose(*key_.decided);
+  }
+}
+
+void SwitchRun::choose(std::string value) {
+  value_ = std::move(value);
+  for (size_t c = 0; c < labels_.size(); ++c) {
+    if (c != otherwise_ && labels_[c] == value_) {
+      chosen_ = c;
+    }
+  }
+  chosen_ = chosen_ ? chosen_ : otherwise_;
+  decided_ = true;
+}
+
+void SwitchRun::decide() {
+  std::call_once(once_, [this] {
+    if (decided_) {
+      return;
+    }
+    try {
+      choose(key_.function());
+    } catch (Error& error) {
+      error.add_context("in the key `" + key_.description + "` of switch '" + name_ + "'");
+      error_ = std::current_exception();
+    } catch (const std::exception& error) {
+      error_ = std::make_exception_ptr(FactoryError("switch '" + name_ + "': its key `" +
+                                                    key_.description + "` threw: " + error.what()));
+    }
+  });
+  if (error_) {
+    std::rethrow_exception(error_);
+  }
+}
+
+std::string SwitchRun::no_case_message() const {
+  std::string cases;
+  for (const std::string& label : labels_) {
+    cases += (cases.empty() ? "'" : ", '") + label + "'";
+  }
+  return "key '" + value_ + "' matches no case (" + (cases.empty() ? "none" : cases) + ")";
+}
+
 PipelineConditions bind_conditions(const Dag& dag, size_t first_factory,
                                    const std::vector<Pipeline::Member>& members,
-                                   const std::vector<std::unique_ptr<Stage>>& stages,
-                                   const Config& config) {
+                                   const Pipeline& pipeline, const Config& config) {
   PipelineConditions conditions;
   conditions.factories.resize(members.size());
-  conditions.stages.resize(stages.size());
+  conditions.cases.resize(members.size());
   for (size_t m = 0; m < members.size(); ++m) {
     const FactoryBase& factory = *members[m].factory;
     if (const ConditionSpec* spec = FactoryRunner::run_condition(factory)) {
@@ -135,6 +188,8 @@ PipelineConditions bind_conditions(const Dag& dag, size_t first_factory,
       }
     }
   }
+  const std::vector<std::unique_ptr<Stage>>& stages = pipeline.stages();
+  conditions.stages.resize(stages.size());
   ConditionInputs no_inputs{{},
                             "a stage condition reads configuration only (a factory's "
                             "condition can read its inputs)"};
@@ -146,6 +201,36 @@ PipelineConditions bind_conditions(const Dag& dag, size_t first_factory,
       } catch (const Error& error) {
         conditions.problems.push_back(error.what());
       }
+    }
+  }
+  std::map<const FactoryBase*, CaseOf> case_of;
+  for (size_t w = 0; w < pipeline.switches().size(); ++w) {
+    const Switch& each = *pipeline.switches()[w];
+    std::string owner = "switch '" + each.name() + "'";
+    try {
+      auto run =
+          std::make_unique<SwitchRun>(each, bind_key(FactoryRunner::key(each), owner, config));
+      if (run->decided() && !run->chosen() && each.no_match() == Switch::NoMatch::kFail) {
+        conditions.problems.push_back(owner + ": " + run->no_case_message() +
+                                      "; add otherwise() or on_no_match(Switch::NoMatch::kSkip)"
+                                      "; configuration: " +
+                                      describe_values(run->config_values()));
+      }
+      conditions.switches.push_back(std::move(run));
+    } catch (const Error& error) {
+      conditions.problems.push_back(error.what());
+      conditions.switches.push_back(nullptr);
+    }
+    for (size_t c = 0; c < each.cases().size(); ++c) {
+      for (const auto& factory : each.cases()[c]->factories()) {
+        case_of[factory.get()] = {w, c};
+      }
+    }
+  }
+  for (size_t m = 0; m < members.size(); ++m) {
+    auto found = case_of.find(members[m].factory);
+    if (found != case_of.end() && conditions.switches[found->second.switch_index]) {
+      conditions.cases[m] = found->second;
     }
   }
   return conditions;
@@ -164,6 +249,14 @@ ConditionPlan plan_conditions(const Dag& dag, size_t first_factory,
   for (size_t node : dag.order) {
     size_t m = node - first_factory;
     bool skipped = false;
+    if (const std::optional<CaseOf>& which = conditions.cases[m]) {
+      const SwitchRun& each = *conditions.switches[which->switch_index];
+      if (each.decided()) {
+        skipped = each.chosen() != which->case_index;
+      } else {
+        plan.decided_late[m] = true;
+      }
+    }
     for (const std::optional<BoundCondition>* condition :
          {&conditions.factories[m], stage_condition(m)}) {
       if (condition == nullptr || !condition->has_value()) {
@@ -195,6 +288,109 @@ ConditionPlan plan_conditions(const Dag& dag, size_t first_factory,
     plan.skipped_before_run[m] = skipped;
   }
   return plan;
+}
+
+namespace {
+
+using CaseSet = std::set<std::pair<size_t, size_t>>;  // (switch, case)
+
+// The first switch with two cases in `cases`.
+std::optional<size_t> conflicting_switch(const CaseSet& cases) {
+  std::optional<size_t> previous;
+  for (const auto& [each, branch] : cases) {
+    if (previous == each) {
+      return each;
+    }
+    previous = each;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<std::string> exclusive_join_problems(const Dag& dag, size_t first_factory,
+                                                 const PipelineConditions& conditions) {
+  std::vector<std::string> problems;
+  size_t count = conditions.cases.size();
+  // The cases each member cannot run without, and whether it can never run.
+  std::vector<CaseSet> needs(count);
+  std::vector<bool> never(count, false);
+  for (size_t node : dag.order) {
+    size_t m = node - first_factory;
+    CaseSet& needed = needs[m];
+    // How each case comes in, for the message.
+    std::map<std::pair<size_t, size_t>, std::string> through;
+    if (const std::optional<CaseOf>& own = conditions.cases[m]) {
+      needed.insert({own->switch_index, own->case_index});
+      through.emplace(std::pair{own->switch_index, own->case_index}, "it is a member");
+    }
+    const std::vector<DagInput>& inputs = dag.nodes[node].inputs;
+    auto producer_of = [&](const DagInput& input) -> std::optional<size_t> {
+      if (!input.source || *input.source < first_factory) {
+        return std::nullopt;
+      }
+      return *input.source - first_factory;
+    };
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const DagInput& input = inputs[i];
+      CaseSet brought;
+      bool inherits_never = false;
+      if (input.first_of) {
+        if (*input.first_of != i || input.first_of_optional) {
+          continue;
+        }
+        // A FirstOf needs only what every alternative needs.
+        std::optional<CaseSet> common;
+        inherits_never = true;
+        for (const DagInput& alternative : inputs) {
+          if (alternative.first_of != i) {
+            continue;
+          }
+          std::optional<size_t> producer = producer_of(alternative);
+          CaseSet own = producer ? needs[*producer] : CaseSet{};
+          inherits_never = inherits_never && producer && never[*producer];
+          if (!common) {
+            common = own;
+          } else {
+            CaseSet both;
+            std::set_intersection(common->begin(), common->end(), own.begin(), own.end(),
+                                  std::inserter(both, both.begin()));
+            common = both;
+          }
+        }
+        brought = common.value_or(CaseSet{});
+      } else if (!input.optional) {
+        if (std::optional<size_t> producer = producer_of(input)) {
+          brought = needs[*producer];
+          inherits_never = never[*producer];
+        }
+      }
+      never[m] = never[m] || inherits_never;
+      for (const auto& branch : brought) {
+        through.emplace(branch, "through '" + dag.nodes[*input.source].name + "'");
+        needed.insert(branch);
+      }
+    }
+    std::optional<size_t> each = conflicting_switch(needed);
+    if (!each || never[m]) {
+      never[m] = never[m] || each.has_value();
+      continue;  // an upstream that can never run was reported already
+    }
+    never[m] = true;
+    const SwitchRun& run = *conditions.switches[*each];
+    std::string sides;
+    for (const auto& [branch, how] : through) {
+      if (branch.first == *each) {
+        sides += (sides.empty() ? "" : " and ") + std::string("case '") + run.label(branch.second) +
+                 "' (" + how + ")";
+      }
+    }
+    problems.push_back("factory '" + dag.nodes[node].name + "' requires both sides of exclusive " +
+                       "switch '" + run.name() + "': " + sides +
+                       "; at most one case runs, so it never would: read them through a "
+                       "FirstOf or optional inputs");
+  }
+  return problems;
 }
 
 }  // namespace setl::workflow::detail

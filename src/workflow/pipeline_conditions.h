@@ -4,6 +4,9 @@
 // problems with the others; a run evaluates the bound conditions.
 #pragma once
 
+#include <exception>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -27,9 +30,51 @@ struct VariantSelection {
 VariantSelection select_variants(const std::vector<Pipeline::Member>& members,
                                  const Config& config);
 
+/// A switch in one run: its bound key and, once decided, the case it chose.
+class SwitchRun {
+ public:
+  SwitchRun(const Switch& definition, BoundKey key);
+  /// Decides once (thread-safe); later calls return the same. Throws what the key's
+  /// function threw, to every caller.
+  void decide();
+  const std::string& name() const noexcept { return name_; }
+  const std::string& label(size_t index) const { return labels_.at(index); }
+  const std::vector<std::string>& labels() const noexcept { return labels_; }
+  Switch::NoMatch no_match() const noexcept { return no_match_; }
+  /// Before decide(): known only for a key decided at plan time.
+  bool decided() const noexcept { return decided_; }
+  const std::string& value() const noexcept { return value_; }
+  const std::optional<size_t>& chosen() const noexcept { return chosen_; }
+  /// "key = value" for each configuration value the key read.
+  const std::vector<std::string>& config_values() const noexcept { return key_.config_values; }
+  /// "key 'v' matches no case ('a', 'b')".
+  std::string no_case_message() const;
+
+ private:
+  void choose(std::string value);
+
+  std::string name_;
+  BoundKey key_;
+  std::vector<std::string> labels_;
+  std::optional<size_t> otherwise_;
+  Switch::NoMatch no_match_;
+  std::once_flag once_;
+  bool decided_ = false;
+  std::string value_;
+  std::optional<size_t> chosen_;
+  std::exception_ptr error_;
+};
+
+struct CaseOf {
+  size_t switch_index = 0;
+  size_t case_index = 0;
+};
+
 struct PipelineConditions {
   std::vector<std::optional<BoundCondition>> factories;  ///< by member
   std::vector<std::optional<BoundCondition>> stages;     ///< by stage index
+  std::vector<std::unique_ptr<SwitchRun>> switches;      ///< null where the key failed to bind
+  std::vector<std::optional<CaseOf>> cases;              ///< by member
   std::vector<std::string> problems;
 };
 
@@ -37,8 +82,11 @@ struct PipelineConditions {
 /// `stages`. A condition that fails to bind is left out, with a problem saying why.
 PipelineConditions bind_conditions(const Dag& dag, size_t first_factory,
                                    const std::vector<Pipeline::Member>& members,
-                                   const std::vector<std::unique_ptr<Stage>>& stages,
-                                   const Config& config);
+                                   const Pipeline& pipeline, const Config& config);
+
+/// Factories that require outputs of two cases of one switch: they can never run.
+std::vector<std::string> exclusive_join_problems(const Dag& dag, size_t first_factory,
+                                                 const PipelineConditions& conditions);
 
 /// Which members the bound conditions guard during the run, and which they skip before it.
 ConditionPlan plan_conditions(const Dag& dag, size_t first_factory,

@@ -61,8 +61,7 @@ PipelineRun::PipelineRun(Pipeline& pipeline)
       sources_(pipeline.sources()),
       cache_(pipeline.cache_, pipeline.disk_cache_),
       conditions_(bind_conditions(inspector_.dag(), pipeline.inputs_.size() + sources_.size(),
-                                  pipeline.members(), pipeline.stages(),
-                                  condition_config(pipeline))),
+                                  pipeline.members(), pipeline, condition_config(pipeline))),
       planner_(inspector_.dag(), pipeline.members(), pipeline.inputs_, sources_, cache_,
                pipeline.default_cache_policy_,
                plan_conditions(inspector_.dag(), pipeline.inputs_.size() + sources_.size(),
@@ -360,6 +359,11 @@ std::optional<PipelineRun::SkipCause> PipelineRun::skip_reason(size_t m, bool& d
       }
     }
   }
+  if (const std::optional<CaseOf>& which = conditions_.cases[m]) {
+    if (std::optional<SkipCause> cause = case_not_chosen(m, *which)) {
+      return cause;
+    }
+  }
   const std::optional<BoundCondition>& condition = conditions_.factories[m];
   if (!condition) {
     return std::nullopt;
@@ -373,6 +377,25 @@ std::optional<PipelineRun::SkipCause> PipelineRun::skip_reason(size_t m, bool& d
     return std::nullopt;
   }
   return SkipCause{"condition `" + condition->description + "` was false", m};
+}
+
+// Decides the switch on first use; a member of a case it did not choose is skipped.
+std::optional<PipelineRun::SkipCause> PipelineRun::case_not_chosen(size_t m, const CaseOf& which) {
+  SwitchRun& each = *conditions_.switches[which.switch_index];
+  each.decide();
+  if (!each.chosen()) {
+    if (each.no_match() == Switch::NoMatch::kFail) {
+      throw FactoryError("switch '" + each.name() + "': " + each.no_case_message() +
+                         "; add otherwise() or on_no_match(Switch::NoMatch::kSkip)");
+    }
+    return SkipCause{"switch '" + each.name() + "': " + each.no_case_message(), m};
+  }
+  if (*each.chosen() == which.case_index) {
+    return std::nullopt;
+  }
+  return SkipCause{"switch '" + each.name() + "' chose case '" + each.label(*each.chosen()) +
+                       "' (key '" + each.value() + "')",
+                   m};
 }
 
 std::optional<size_t> PipelineRun::skipped_producer(const DagInput& input) const {
@@ -633,6 +656,14 @@ void PipelineRun::finish(RunResult& result, Clock::duration wall) {
     }
     if (outcome.status == Status::kRan) {
       result.benchmark_.factories.push_back(outcome.timing);
+    }
+  }
+  for (const std::unique_ptr<SwitchRun>& each : conditions_.switches) {
+    if (each) {
+      bool decided = each->decided();
+      result.switches_.push_back(
+          {each->name(), decided ? each->value() : std::string(),
+           decided && each->chosen() ? each->label(*each->chosen()) : std::string()});
     }
   }
   size_t num_stages = pipeline_.stages_.size();

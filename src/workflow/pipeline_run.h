@@ -53,6 +53,7 @@ class PipelineRun {
     size_t root = 0;  // the member whose own (or stage's) condition was false
   };
   std::optional<SkipCause> skip_reason(size_t m, bool& delivered);
+  std::optional<SkipCause> case_not_chosen(size_t m, const CaseOf& which);
   // The member producing `input` if it was skipped.
   std::optional<size_t> skipped_producer(const DagInput& input) const;
   // "'X' skipped: <reason>", with the root cause when X was skipped for an upstream.

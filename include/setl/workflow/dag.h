@@ -47,6 +47,8 @@ struct DagNode {
   std::string run_condition;
   /// The condition that selected it among build-time variants (FactoryBase::when).
   std::string variant_condition;
+  /// "case 'full' of switch 'load-mode'" for a member of a switch's case.
+  std::string switch_case;
   std::vector<DagInput> inputs;
   /// Factories this one runs after without receiving their output (node indices).
   std::vector<size_t> after;

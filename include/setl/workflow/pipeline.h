@@ -13,6 +13,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,6 +32,7 @@
 #include "setl/workflow/run_result.h"
 #include "setl/workflow/source.h"
 #include "setl/workflow/stage.h"
+#include "setl/workflow/switch.h"
 
 namespace setl::workflow {
 
@@ -126,6 +128,14 @@ class Pipeline {
     factory.set_name(std::move(name));
     return factory;
   }
+
+  /// Adds a switch whose key is an expression over the configuration
+  /// ("config('load.mode')"), decided when the pipeline is planned. See switch.h.
+  Switch& add_switch(std::string name, std::string key_expression);
+  /// Adds a switch whose key a C++ function computes, once per run, when the run first
+  /// reaches one of its cases (make the cases depends_on what it reads).
+  Switch& add_switch(std::string name, std::string description, std::function<std::string()> key);
+  const std::vector<std::unique_ptr<Switch>>& switches() const noexcept { return switches_; }
 
   /// Offers a value from outside to the factories.
   /// Throws: DeliveryError if an input with the same type, id and consumers exists.
@@ -250,9 +260,9 @@ class Pipeline {
     FactoryBase* factory = nullptr;
     std::optional<size_t> stage;
   };
-  /// Every factory taking part: stage by stage, then the unstaged ones (the DAG's node
-  /// order). Build-time variants (FactoryBase::when) whose condition does not hold for the
-  /// configuration are left out.
+  /// Every factory taking part: stage by stage, then the unstaged ones, then the cases of
+  /// the switches (the DAG's node order). Build-time variants (FactoryBase::when) whose condition
+  /// does not hold for the configuration are left out.
   std::vector<Member> members() const;
   const Setl* context() const noexcept { return context_; }
   /// The sources of the context (none without one), offered to the factories.
@@ -295,6 +305,7 @@ class Pipeline {
   const Setl* context_ = nullptr;
   std::vector<std::unique_ptr<Stage>> stages_;
   std::vector<std::unique_ptr<FactoryBase>> unstaged_;
+  std::vector<std::unique_ptr<Switch>> switches_;
   std::vector<Deliverable> inputs_;
   bool benchmark_ = false;
   std::shared_ptr<TraceRecorder> trace_;

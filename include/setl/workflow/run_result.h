@@ -21,6 +21,7 @@
 #include "setl/workflow/benchmark.h"
 #include "setl/workflow/deliverable.h"
 #include "setl/workflow/result_cache.h"
+#include "setl/workflow/switch.h"
 
 namespace setl::workflow {
 namespace detail {
@@ -70,6 +71,8 @@ class RunResult {
   /// Factories skipped by a run-time condition or a skipped upstream, in run order.
   std::vector<std::string> skipped() const;
   std::vector<CacheDecision> cache_report() const;
+  /// Each switch's key and chosen case, in the order the switches were added.
+  const std::vector<SwitchOutcome>& switches() const noexcept { return switches_; }
   /// "factory: tier: reason" for outputs that could not be stored in the cache.
   const std::vector<std::string>& cache_store_failures() const noexcept { return store_failures_; }
 
@@ -108,6 +111,7 @@ class RunResult {
   std::string pipeline_;
   bool ok_ = false;
   std::vector<FactoryOutcome> factories_;
+  std::vector<SwitchOutcome> switches_;
   std::map<std::string, Output, std::less<>> outputs_;
   std::vector<std::string> store_failures_;
   Duration wall_{0};
