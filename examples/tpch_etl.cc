@@ -3,6 +3,9 @@
 // configuration (delivered sources) and writes every shipped line item to a Parquet
 // dataset partitioned by ship year; RevenueByNation joins and aggregates revenue per nation
 // and year and writes it to a SQLite table; WarehouseCheck reads the warehouse back.
+// report.price (net or gross) selects one of two variants of the line-item reader before
+// the run, and RevenueByNation runs only if the report year has orders (a condition on its
+// input): both show in the DAG.
 // Prints the results (including a query on the Parquet dataset that reads only one year's
 // partition), the DAG (Mermaid), the run summary with its critical path and the benchmark.
 //
@@ -54,8 +57,15 @@ void report_lake(const setl::cli::JobRun& run) {
 }
 
 void report(const setl::cli::JobRun& run) {
-  run.out << "== revenue by nation, " << run.config.get_int("report.year")
-          << " (orders not returned) ==\n";
+  run.out << "== revenue by nation, " << run.config.get_int("report.year") << " ("
+          << run.config.get_or<std::string>("report.price", "net")
+          << " prices, orders not returned) ==\n";
+  const setl::workflow::FactoryOutcome& revenue = run.result.factory("RevenueByNation");
+  if (revenue.status == setl::workflow::FactoryOutcome::Status::kSkipped) {
+    run.out << "skipped: " << revenue.skip_reason << "; the warehouse was left as it was\n";
+    report_lake(run);
+    return;
+  }
   run.result.output<setl::engine::Table>("RevenueByNation").show(run.out, 25);
   run.out << "\nwarehouse table '" << run.config.get_string("connectors.warehouse.table") << "' in "
           << run.config.get_string("connectors.warehouse.path") << ": "

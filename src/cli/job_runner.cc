@@ -249,7 +249,7 @@ int run_parsed(const JobArguments& args, const PipelineBuilder& build, const Job
   if (options.report) {
     options.report(JobRun{config, setl, pipeline, result, out});
   }
-  print_dag(pipeline.dag(), args.dag, out);
+  print_dag(pipeline.dag().with_run(result), args.dag, out);  // styled by outcome
   if (args.summary) {
     out << "\n== run ==\n" << result.summary();
   }

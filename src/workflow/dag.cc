@@ -1,5 +1,9 @@
 #include "setl/workflow/dag.h"
 
+#include <map>
+
+#include "setl/workflow/run_result.h"
+
 namespace setl::workflow {
 namespace {
 
@@ -213,6 +217,9 @@ std::string mermaid_label(const DagNode& node) {
   if (!node.run_condition.empty()) {
     label += "<br/>runs if " + mermaid_escape(node.run_condition);
   }
+  if (!node.run_note.empty()) {
+    label += "<br/>" + mermaid_escape(node.run_status + ": " + node.run_note);
+  }
   return label;
 }
 
@@ -227,7 +234,37 @@ std::string dot_label(const DagNode& node) {
   if (!node.run_condition.empty()) {
     label += "\\nruns if " + dot_escape(node.run_condition);
   }
+  if (!node.run_note.empty()) {
+    label += "\\n" + dot_escape(node.run_status + ": " + node.run_note);
+  }
   return label;
+}
+
+// How a run went, as a style: Mermaid class names and DOT attributes.
+std::string run_class(const DagNode& node) {
+  if (node.run_status == "skipped" || node.run_status == "not needed") {
+    return "skipped";
+  }
+  if (node.run_status == "failed" || node.run_status == "cancelled" ||
+      node.run_status == "not run") {
+    return "failed";
+  }
+  return node.run_status;  // "ran", "cached" or "" before a run
+}
+
+std::string dot_run_style(const DagNode& node) {
+  std::string style = run_class(node);
+  if (style == "skipped") {
+    return ", style=dashed, color=gray50, fontcolor=gray50";
+  }
+  if (style == "failed") {
+    return ", style=filled, fillcolor=\"#f8d7da\"";
+  }
+  if (style == "ran" || style == "cached") {
+    return ", style=filled, fillcolor=\"" + std::string(style == "ran" ? "#d4edda" : "#d1ecf1") +
+           "\"";
+  }
+  return "";
 }
 
 }  // namespace
@@ -274,6 +311,22 @@ std::string Dag::to_mermaid() const {
       text += "  " + node_id(after) + " ==>|\"after\"| " + node_id(index) + "\n";
     }
   }
+  std::map<std::string, std::string> by_class;
+  for (size_t index = 0; index < nodes.size(); ++index) {
+    std::string style = run_class(nodes[index]);
+    if (!style.empty()) {
+      by_class[style] += (by_class[style].empty() ? "" : ",") + node_id(index);
+    }
+  }
+  static const std::map<std::string, std::string> kStyles = {
+      {"ran", "fill:#d4edda,stroke:#28a745"},
+      {"cached", "fill:#d1ecf1,stroke:#17a2b8"},
+      {"skipped", "fill:#f8f9fa,stroke:#adb5bd,stroke-dasharray:5 5,color:#6c757d"},
+      {"failed", "fill:#f8d7da,stroke:#dc3545"}};
+  for (const auto& [style, members] : by_class) {
+    text += "  classDef " + style + " " + kStyles.at(style) + "\n";
+    text += "  class " + members + " " + style + "\n";
+  }
   return text;
 }
 
@@ -287,8 +340,8 @@ std::string Dag::to_dot() const {
     text += "  subgraph " + id + " {\n    label=\"" + label + "\";\n    style=dashed;\n";
     for (size_t index : members) {
       const DagNode& node = nodes[index];
-      text +=
-          "    " + node_id(index) + " [shape=" + shape + ", label=\"" + dot_label(node) + "\"];\n";
+      text += "    " + node_id(index) + " [shape=" + shape + ", label=\"" + dot_label(node) + "\"" +
+              dot_run_style(node) + "];\n";
     }
     text += "  }\n";
   };
@@ -296,14 +349,16 @@ std::string Dag::to_dot() const {
   cluster("cluster_sources", "sources", nodes_of_kind(*this, DagNode::Kind::kSource), "cylinder");
   for (size_t index : unstaged_nodes(*this)) {
     const DagNode& node = nodes[index];
-    text += "  " + node_id(index) + " [label=\"" + dot_label(node) + "\"];\n";
+    text += "  " + node_id(index) + " [label=\"" + dot_label(node) + "\"" + dot_run_style(node) +
+            "];\n";
   }
   for (size_t s = 0; s < stages.size(); ++s) {
     text += "  subgraph cluster_s" + std::to_string(s) + " {\n    label=\"" +
             dot_escape(stage_title(stages[s])) + "\";\n";
     for (size_t index : stages[s].nodes) {
       const DagNode& node = nodes[index];
-      text += "    " + node_id(index) + " [label=\"" + dot_label(node) + "\"];\n";
+      text += "    " + node_id(index) + " [label=\"" + dot_label(node) + "\"" +
+              dot_run_style(node) + "];\n";
     }
     text += "  }\n";
   }
@@ -325,6 +380,27 @@ std::string Dag::to_dot() const {
   }
   text += "}\n";
   return text;
+}
+
+Dag Dag::with_run(const RunResult& run) const {
+  Dag annotated = *this;
+  for (DagNode& node : annotated.nodes) {
+    if (node.kind != DagNode::Kind::kFactory) {
+      continue;
+    }
+    for (const FactoryOutcome& outcome : run.factories()) {
+      if (outcome.factory == node.name) {
+        node.run_status = std::string(workflow::to_string(outcome.status));
+        std::string note = outcome.status == FactoryOutcome::Status::kSkipped ? outcome.skip_reason
+                                                                              : outcome.error;
+        // One line, short enough for a node.
+        note = note.substr(0, note.find('\n'));
+        constexpr size_t kMaxNote = 160;
+        node.run_note = note.size() > kMaxNote ? note.substr(0, kMaxNote) + "..." : note;
+      }
+    }
+  }
+  return annotated;
 }
 
 }  // namespace setl::workflow

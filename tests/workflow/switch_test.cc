@@ -20,6 +20,7 @@ namespace setl::workflow {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using Status = FactoryOutcome::Status;
 
 class Source : public Factory<int> {
@@ -270,6 +271,23 @@ TEST(Switches, AFunctionKeyMatchingNoCaseFailsOrSkipsByPolicy) {
       EXPECT_EQ(result.switches()[0].chosen, "");
     }
   }
+}
+
+TEST(Switches, TheDagAfterARunStylesTakenAndSkippedNodesWithTheReasons) {
+  Setl setl(Config::from_yaml("branch: A\n"));
+  Pipeline pipeline("overlay", setl);
+  add_switched_diamond(pipeline, JoinKind::kFirstOf);
+  Dag dag = pipeline.dag().with_run(pipeline.run());
+  std::string mermaid = dag.to_mermaid();
+  EXPECT_THAT(mermaid, HasSubstr("BranchB<br/>int<br/>case 'B' of switch 'branch'<br/>skipped: "
+                                 "switch 'branch' chose case 'A' (key 'A')"));
+  EXPECT_THAT(mermaid, HasSubstr("classDef skipped"));
+  EXPECT_THAT(mermaid, HasSubstr("classDef ran"));
+  std::string dot = dag.to_dot();
+  EXPECT_THAT(dot, HasSubstr("skipped: switch 'branch' chose case 'A' (key 'A')\", style=dashed"));
+  EXPECT_THAT(dot, HasSubstr("fillcolor=\"#d4edda\""));
+  // Before a run, no styles.
+  EXPECT_THAT(pipeline.dag().to_mermaid(), Not(HasSubstr("classDef")));
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 
 namespace setl::workflow {
 
+class RunResult;
+
 struct DagInput {
   std::string type;
   std::string producer;  ///< as declared; empty = any
@@ -49,6 +51,10 @@ struct DagNode {
   std::string variant_condition;
   /// "case 'full' of switch 'load-mode'" for a member of a switch's case.
   std::string switch_case;
+  /// After Dag::with_run: "ran", "cached", "skipped", "not needed", "failed", ...
+  std::string run_status;
+  /// After Dag::with_run: why it was skipped, or what it failed with.
+  std::string run_note;
   std::vector<DagInput> inputs;
   /// Factories this one runs after without receiving their output (node indices).
   std::vector<size_t> after;
@@ -95,6 +101,10 @@ struct Dag {
   static std::string mermaid_live_url(const std::string& diagram);
   /// Graphviz `digraph` text: stages as clusters, optional inputs as dashed edges.
   std::string to_dot() const;
+
+  /// The DAG with how `run` went on each factory node: to_mermaid() and to_dot() then draw
+  /// ran, cached, skipped and failed nodes in different styles, a skip with its reason.
+  Dag with_run(const RunResult& run) const;
 };
 
 }  // namespace setl::workflow
