@@ -18,6 +18,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "setl/engine/expr.h"
 #include "setl/workflow/pipeline.h"
 
 namespace {
@@ -114,29 +115,62 @@ Pipeline unstaged_fan_out() {
   return pipeline;
 }
 
-// The unstaged chain with a condition on every factory: true for all (state.range(0) ==
-// 1: the cost of checking a condition, against BM_UnstagedChain), or false for the first
-// (0: every other factory is skipped because its upstream was).
-Pipeline conditional_chain(bool hold) {
+// The unstaged chain with a condition on every factory. state.range(0):
+//   0: a C++ predicate, false for the first factory (every other one is skipped because
+//      its upstream was);
+//   1: a C++ predicate, true for all (the cost of checking a condition, against
+//      BM_UnstagedChain);
+//   2: an expression on the input, `delivered(link_<i-1>)`, bound when planned and
+//      evaluated by the engine when the run reaches each factory (true for all);
+//   3: an expression on the configuration, `1 = 1`, decided when planned.
+enum ConditionKind { kFalsePredicate, kTruePredicate, kInputExpression, kConfigExpression };
+
+Pipeline conditional_chain(ConditionKind kind) {
   Pipeline pipeline = unstaged_chain();
-  for (const auto& factory : pipeline.unstaged()) {
-    bool first = factory->name() == "link_0";
-    factory->run_if("always", [hold, first] { return hold || !first; });
+  for (size_t i = 0; i < pipeline.unstaged().size(); ++i) {
+    setl::workflow::FactoryBase& factory = *pipeline.unstaged()[i];
+    bool first = i == 0;
+    switch (kind) {
+      case kFalsePredicate:
+      case kTruePredicate:
+        factory.run_if("always", [hold = kind == kTruePredicate, first] { return hold || !first; });
+        break;
+      case kInputExpression:
+        if (!first) {
+          factory.run_if("delivered(link_" + std::to_string(i - 1) + ")");
+        }
+        break;
+      case kConfigExpression:
+        factory.run_if("1 = 1");
+        break;
+    }
   }
   return pipeline;
 }
 
 void BM_UnstagedChainWithConditions(benchmark::State& state) {
-  bool hold = state.range(0) != 0;
-  Pipeline pipeline = conditional_chain(hold);
+  auto kind = static_cast<ConditionKind>(state.range(0));
+  Pipeline pipeline = conditional_chain(kind);
   for (auto _ : state) {
     pipeline.run();
   }
   size_t skipped = pipeline.last_run().skipped().size();
-  if (skipped != (hold ? 0u : static_cast<size_t>(kFactories))) {
+  if (skipped != (kind == kFalsePredicate ? static_cast<size_t>(kFactories) : 0u)) {
     state.SkipWithError("wrong number of skipped factories");
   }
   report(state);
+}
+
+// What the expression of kind 2 costs by itself: the engine evaluating
+// `delivered(link) ` (a bool column) over one row, as BoundCondition::holds does.
+void BM_ConditionExpressionAlone(benchmark::State& state) {
+  setl::engine::RowEvaluator evaluator(
+      setl::engine::col("delivered(link)"),
+      setl::engine::Schema({{"delivered(link)", setl::engine::DataType::boolean()}}));
+  std::vector<setl::engine::Scalar> values{setl::engine::Scalar::boolean(true)};
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(evaluator.evaluate(values));
+  }
 }
 
 void BM_UnstagedChain(benchmark::State& state) {
@@ -221,11 +255,11 @@ BENCHMARK(BM_FanOut)
 
 BENCHMARK(BM_UnstagedChain)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_UnstagedChainWithConditions)
-    ->Arg(1)
-    ->Arg(0)
-    ->ArgName("hold")
+    ->ArgName("kind")
+    ->DenseRange(0, 3)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+BENCHMARK(BM_ConditionExpressionAlone)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_UnstagedFanOut)
     ->Arg(1)
     ->Arg(2)

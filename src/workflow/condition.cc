@@ -205,6 +205,23 @@ std::shared_ptr<const ConditionSpec> ConditionSpec::of_text(std::string text) {
   return spec;
 }
 
+const engine::Expr& ConditionSpec::written() const {
+  if (expression) {
+    return *expression;
+  }
+  std::call_once(parsed_once_, [this] {
+    try {
+      parsed_ = engine::parse_expr(text, {.host_functions = {"config", "rows", "delivered"}});
+    } catch (...) {
+      parse_error_ = std::current_exception();
+    }
+  });
+  if (parse_error_) {
+    std::rethrow_exception(parse_error_);
+  }
+  return *parsed_;
+}
+
 std::shared_ptr<const ConditionSpec> ConditionSpec::of_key_function(
     std::string description, std::function<std::string()> key_function) {
   if (!key_function || description.empty()) {
@@ -227,30 +244,25 @@ namespace {
 
 // Parses (text) and rewrites the expression into `bound`; returns its type.
 engine::DataType bind_expression(const ConditionSpec& spec, Binder& binder, BoundCondition& bound) {
-  Expr written;
-  if (spec.expression) {
-    written = *spec.expression;
-  } else {
-    try {
-      written = engine::parse_expr(spec.text, {.host_functions = {"config", "rows", "delivered"}});
-    } catch (const ParseError& error) {
-      binder.fail<ParseError>(error.message());
-    }
-  }
-  Expr rewritten = binder.rewrite(written);
-  engine::DataType type;
+  const Expr* written = nullptr;
   try {
-    type = engine::result_type(rewritten, bound.columns);
+    written = &spec.written();
+  } catch (const ParseError& error) {
+    binder.fail<ParseError>(error.message());
+  }
+  Expr rewritten = binder.rewrite(*written);
+  try {
+    bound.evaluator.emplace(rewritten, bound.columns);
   } catch (const Error& error) {
     binder.fail<SchemaError>(error.message());
   }
   bound.expression = std::move(rewritten);
-  return type;
+  return bound.evaluator->type();
 }
 
 Scalar evaluate_constant(const BoundCondition& bound, const Binder& binder) {
   try {
-    return engine::evaluate_row(*bound.expression, bound.columns, {});
+    return bound.evaluator->evaluate({});
   } catch (const Error& error) {
     binder.fail<SchemaError>(error.message());
   }
@@ -311,7 +323,7 @@ bool BoundCondition::holds(const FactoryBase* owner) const {
     values.push_back(read.rows ? Scalar::int64(delivery.row_count().value_or(0))
                                : Scalar::boolean(delivery.has_value()));
   }
-  return truthy(engine::evaluate_row(*expression, columns, values));
+  return truthy(evaluator->evaluate(values));
 }
 
 }  // namespace setl::workflow::detail

@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +39,15 @@ struct ConditionSpec {
   static std::shared_ptr<const ConditionSpec> of_expression(const engine::Expr& expression);
   static std::shared_ptr<const ConditionSpec> of_key_function(
       std::string description, std::function<std::string()> key_function);
+
+  /// The expression as written: `expression`, or `text` parsed on first use (each plan
+  /// binds it again; parsing once is enough). Throws: ParseError for bad text.
+  const engine::Expr& written() const;
+
+ private:
+  mutable std::once_flag parsed_once_;
+  mutable std::optional<engine::Expr> parsed_;
+  mutable std::exception_ptr parse_error_;
 };
 
 /// What rows(x) and delivered(x) may name: one entry per input of the owning factory.
@@ -58,6 +69,7 @@ struct BoundCondition {
   std::function<bool()> predicate;
   std::optional<engine::Expr> expression;  ///< config replaced; input reads are columns
   engine::Schema columns;                  ///< one per InputRead
+  std::optional<engine::RowEvaluator> evaluator;  ///< `expression` typed over `columns`
   std::vector<InputRead> reads;
   /// "key = value" for each configuration value read, for messages.
   std::vector<std::string> config_values;

@@ -208,12 +208,13 @@ Inspector::Inspector(const Pipeline& pipeline) : pipeline_name_(pipeline.name())
   const Config& config = detail::condition_config(pipeline);
   std::vector<std::string> variant_problems =
       detail::select_variants(pipeline.all_members(), config).problems;
-  detail::PipelineConditions conditions =
-      detail::bind_conditions(dag_, first_factory, members, pipeline, config);
+  conditions_ = std::make_shared<detail::PipelineConditions>(
+      detail::bind_conditions(dag_, first_factory, members, pipeline, config));
+  const detail::PipelineConditions& conditions = *conditions_;
   // First: an unresolved input they cause is listed after them.
   problems_.insert(problems_.begin(), variant_problems.begin(), variant_problems.end());
   problems_.insert(problems_.end(), conditions.problems.begin(), conditions.problems.end());
-  if (conditions.problems.empty() && !dag_.order.empty()) {
+  if (conditions.problems.empty() && !dag_.order.empty() && !pipeline.switches().empty()) {
     std::vector<std::string> joins =
         detail::exclusive_join_problems(dag_, first_factory, conditions);
     problems_.insert(problems_.end(), joins.begin(), joins.end());

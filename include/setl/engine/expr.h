@@ -278,6 +278,20 @@ Expr fold_constants(const Expr& expr);
 /// match `schema`, or `expr` is an aggregate or window function.
 Scalar evaluate_row(const Expr& expr, const Schema& schema, const std::vector<Scalar>& values);
 
+/// evaluate_row prepared once: the expression is typed against `schema` when constructed
+/// (throwing what evaluate_row would for that), then evaluated for any number of rows.
+class RowEvaluator {
+ public:
+  RowEvaluator(const Expr& expr, Schema schema);
+  const DataType& type() const;
+  /// Throws: SchemaError if `values` does not match the schema; what evaluation throws.
+  Scalar evaluate(const std::vector<Scalar>& values) const;
+
+ private:
+  struct Prepared;
+  std::shared_ptr<const Prepared> prepared_;
+};
+
 /// The type `expr` produces over `schema`. Throws: SchemaError for unknown columns
 /// (with a suggestion), ParseError for unknown functions, SchemaError for type mismatches.
 DataType result_type(const Expr& expr, const Schema& schema);

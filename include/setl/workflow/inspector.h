@@ -5,6 +5,7 @@
 // with the full list.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,10 @@
 namespace setl::workflow {
 
 class Pipeline;
+namespace detail {
+class PipelineRun;
+struct PipelineConditions;
+}  // namespace detail
 
 class Inspector {
  public:
@@ -26,11 +31,14 @@ class Inspector {
   void validate() const;
 
  private:
+  friend class detail::PipelineRun;
   void order_factories(size_t first_factory);
 
   std::string pipeline_name_;
   Dag dag_;
   std::vector<std::string> problems_;
+  // The conditions bound while checking them, which a run then evaluates.
+  std::shared_ptr<detail::PipelineConditions> conditions_;
 };
 
 }  // namespace setl::workflow

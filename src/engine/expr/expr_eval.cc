@@ -168,7 +168,24 @@ ColumnPtr evaluate_column(const BoundExpr& expr, const RecordBatch& batch) {
 
 namespace setl::engine {
 
-Scalar evaluate_row(const Expr& expr, const Schema& schema, const std::vector<Scalar>& values) {
+struct RowEvaluator::Prepared {
+  SchemaPtr schema;
+  detail::BoundExpr bound;
+};
+
+RowEvaluator::RowEvaluator(const Expr& expr, Schema schema) {
+  auto prepared = std::make_shared<Prepared>();
+  prepared->bound = detail::bind(expr, schema);
+  prepared->schema = std::make_shared<Schema>(std::move(schema));
+  prepared_ = std::move(prepared);
+}
+
+const DataType& RowEvaluator::type() const {
+  return prepared_->bound.type;
+}
+
+Scalar RowEvaluator::evaluate(const std::vector<Scalar>& values) const {
+  const Schema& schema = *prepared_->schema;
   if (values.size() != schema.num_fields()) {
     throw SchemaError("evaluate_row: " + std::to_string(values.size()) + " values for " +
                       std::to_string(schema.num_fields()) + " columns");
@@ -184,10 +201,13 @@ Scalar evaluate_row(const Expr& expr, const Schema& schema, const std::vector<Sc
     columns.push_back(
         Column::constant(values[i].is_null() ? Scalar::null(type) : values[i], /*length=*/1));
   }
-  detail::BoundExpr bound = detail::bind(expr, schema);
-  RecordBatch row(std::make_shared<Schema>(schema), std::move(columns), 1);
-  detail::Datum value = detail::evaluate(bound, row);
+  RecordBatch row(prepared_->schema, std::move(columns), 1);
+  detail::Datum value = detail::evaluate(prepared_->bound, row);
   return value.is_scalar() ? value.scalar : value.column->scalar(0);
+}
+
+Scalar evaluate_row(const Expr& expr, const Schema& schema, const std::vector<Scalar>& values) {
+  return RowEvaluator(expr, schema).evaluate(values);
 }
 
 }  // namespace setl::engine
