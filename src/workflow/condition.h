@@ -6,8 +6,8 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -67,8 +67,8 @@ struct InputRead {
 struct BoundCondition {
   std::string description;
   std::function<bool()> predicate;
-  std::optional<engine::Expr> expression;  ///< config replaced; input reads are columns
-  engine::Schema columns;                  ///< one per InputRead
+  std::optional<engine::Expr> expression;         ///< config replaced; input reads are columns
+  engine::Schema columns;                         ///< one per InputRead
   std::optional<engine::RowEvaluator> evaluator;  ///< `expression` typed over `columns`
   std::vector<InputRead> reads;
   /// "key = value" for each configuration value read, for messages.

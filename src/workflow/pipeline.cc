@@ -237,6 +237,13 @@ std::vector<Pipeline::Member> Pipeline::all_members() const {
       }
     }
   }
+  for (const auto& experiment : experiments_) {
+    for (FactoryBase* factory : {experiment->control_factory(), experiment->candidate_factory()}) {
+      if (factory != nullptr) {
+        members.push_back({factory, std::nullopt});
+      }
+    }
+  }
   return members;
 }
 

@@ -61,6 +61,7 @@ PipelineRun::PipelineRun(Pipeline& pipeline)
       sources_(pipeline.sources()),
       cache_(pipeline.cache_, pipeline.disk_cache_),
       conditions_(std::move(*inspector_.conditions_)),
+      experiments_(pipeline.experiments_, pipeline.members()),
       planner_(inspector_.dag(), pipeline.members(), pipeline.inputs_, sources_, cache_,
                pipeline.default_cache_policy_,
                plan_conditions(inspector_.dag(), pipeline.inputs_.size() + sources_.size(),
@@ -552,7 +553,15 @@ void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writ
     outcome.status = Status::kFailed;
     outcome.error = error.what();
     outcome.finished = Clock::now() - start_;
-    throw;
+    if (!experiments_.is_candidate(m)) {
+      throw;
+    }
+    // An experiment's candidate fails alone; nothing reads its output.
+    outcome.failure_tolerated = true;
+    log::warn("pipeline '{}': experiment candidate '{}' failed: {}", pipeline_.name(),
+              factory.name(), error.what());
+    release_inputs(m);
+    return;
   }
   outcome.timing.stage = planned.stage.value_or(kUnstaged);
   outcome.status = Status::kRan;
@@ -560,6 +569,9 @@ void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writ
   executed_[m] = 1;
   versions_.invalidate();  // it may have written what a source reads
   store(m);
+  if (experiments_.is_candidate(m)) {
+    experiments_.compare(m);
+  }
   outcome.finished = Clock::now() - start_;
   release_inputs(m);
 }
@@ -645,8 +657,8 @@ void PipelineRun::finish(RunResult& result, Clock::duration wall) {
     size_t m = node - planner_.first_factory();
     const FactoryOutcome& outcome = outcomes_[m];
     result.factories_.push_back(outcome);
-    if (outcome.status == Status::kFailed || outcome.status == Status::kCancelled ||
-        outcome.status == Status::kNotRun) {
+    if ((outcome.status == Status::kFailed && !outcome.failure_tolerated) ||
+        outcome.status == Status::kCancelled || outcome.status == Status::kNotRun) {
       result.ok_ = false;
     }
     const FactoryBase& factory = *plan_[m].factory;
@@ -657,6 +669,7 @@ void PipelineRun::finish(RunResult& result, Clock::duration wall) {
       result.benchmark_.factories.push_back(outcome.timing);
     }
   }
+  result.experiments_ = experiments_.finish(pipeline_.name(), outcomes_);
   for (const std::unique_ptr<SwitchRun>& each : conditions_.switches) {
     if (each) {
       bool decided = each->decided();

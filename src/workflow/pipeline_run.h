@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cache_budget.h"
+#include "experiment_run.h"
 #include "pipeline_conditions.h"
 #include "run_planner.h"
 #include "setl/core/job_group.h"
@@ -89,6 +90,7 @@ class PipelineRun {
   std::vector<Source> sources_;
   TieredCache cache_;
   PipelineConditions conditions_;
+  ExperimentRuns experiments_;
   RunPlanner planner_;
   SourceVersions versions_;
   std::vector<PlannedFactory> plan_;

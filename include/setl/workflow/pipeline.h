@@ -27,6 +27,7 @@
 #include "setl/workflow/dag.h"
 #include "setl/workflow/deliverable.h"
 #include "setl/workflow/disk_cache.h"
+#include "setl/workflow/experiment.h"
 #include "setl/workflow/factory.h"
 #include "setl/workflow/function_factory.h"
 #include "setl/workflow/run_result.h"
@@ -136,6 +137,19 @@ class Pipeline {
   /// reaches one of its cases (make the cases depends_on what it reads).
   Switch& add_switch(std::string name, std::string description, std::function<std::string()> key);
   const std::vector<std::unique_ptr<Switch>>& switches() const noexcept { return switches_; }
+
+  /// Adds an experiment: a control factory whose output consumers receive and a candidate
+  /// run after it on the same inputs, compared and reported. See experiment.h.
+  template <class T>
+  Experiment<T>& add_experiment(std::string name) {
+    auto experiment = std::make_unique<Experiment<T>>(std::move(name));
+    Experiment<T>& added = *experiment;
+    experiments_.push_back(std::move(experiment));
+    return added;
+  }
+  const std::vector<std::unique_ptr<ExperimentBase>>& experiments() const noexcept {
+    return experiments_;
+  }
 
   /// Offers a value from outside to the factories.
   /// Throws: DeliveryError if an input with the same type, id and consumers exists.
@@ -260,9 +274,10 @@ class Pipeline {
     FactoryBase* factory = nullptr;
     std::optional<size_t> stage;
   };
-  /// Every factory taking part: stage by stage, then the unstaged ones, then the cases of
-  /// the switches (the DAG's node order). Build-time variants (FactoryBase::when) whose condition
-  /// does not hold for the configuration are left out.
+  /// Every factory taking part: stage by stage, then the unstaged ones, the cases of the
+  /// switches, and the controls and candidates of the experiments (the DAG's node order).
+  /// Build-time variants (FactoryBase::when) whose condition does not hold for the configuration
+  /// are left out.
   std::vector<Member> members() const;
   const Setl* context() const noexcept { return context_; }
   /// The sources of the context (none without one), offered to the factories.
@@ -306,6 +321,7 @@ class Pipeline {
   std::vector<std::unique_ptr<Stage>> stages_;
   std::vector<std::unique_ptr<FactoryBase>> unstaged_;
   std::vector<std::unique_ptr<Switch>> switches_;
+  std::vector<std::unique_ptr<ExperimentBase>> experiments_;
   std::vector<Deliverable> inputs_;
   bool benchmark_ = false;
   std::shared_ptr<TraceRecorder> trace_;

@@ -20,6 +20,7 @@
 #include "setl/core/type_name.h"
 #include "setl/workflow/benchmark.h"
 #include "setl/workflow/deliverable.h"
+#include "setl/workflow/experiment.h"
 #include "setl/workflow/result_cache.h"
 #include "setl/workflow/switch.h"
 
@@ -48,6 +49,8 @@ struct FactoryOutcome {
   std::string skip_reason;
   /// Its output was dropped after its last consumer finished (release_intermediates).
   bool released = false;
+  /// An experiment's candidate that failed: the failure is recorded, the run goes on.
+  bool failure_tolerated = false;
 };
 std::string_view to_string(FactoryOutcome::Status status);
 
@@ -73,6 +76,8 @@ class RunResult {
   std::vector<CacheDecision> cache_report() const;
   /// Each switch's key and chosen case, in the order the switches were added.
   const std::vector<SwitchOutcome>& switches() const noexcept { return switches_; }
+  /// What each experiment did, in the order the experiments were added.
+  const std::vector<ExperimentOutcome>& experiments() const noexcept { return experiments_; }
   /// "factory: tier: reason" for outputs that could not be stored in the cache.
   const std::vector<std::string>& cache_store_failures() const noexcept { return store_failures_; }
 
@@ -112,6 +117,7 @@ class RunResult {
   bool ok_ = false;
   std::vector<FactoryOutcome> factories_;
   std::vector<SwitchOutcome> switches_;
+  std::vector<ExperimentOutcome> experiments_;
   std::map<std::string, Output, std::less<>> outputs_;
   std::vector<std::string> store_failures_;
   Duration wall_{0};
