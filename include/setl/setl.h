@@ -18,6 +18,7 @@
 #include "setl/engine/expr.h"
 #include "setl/engine/lazy_frame.h"
 #include "setl/engine/table.h"
+#include "setl/monitor/http_decision.h"
 #include "setl/monitor/monitor.h"
 #include "setl/sources.h"
 #include "setl/storage/connector.h"

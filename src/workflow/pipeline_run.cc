@@ -372,8 +372,36 @@ std::optional<PipelineRun::SkipCause> PipelineRun::skip_reason(size_t m, bool& d
     deliver_inputs(m, false);
     delivered = true;
   }
-  if (condition_holds("factory '" + factory.name() + "'", condition->description,
-                      [&] { return condition->holds(&factory); })) {
+  FactoryOutcome::ConditionRecord& record = outcomes_[m].condition;
+  record.evaluated = true;
+  Clock::time_point begin = Clock::now();
+  try {
+    record.holds = condition_holds("factory '" + factory.name() + "'", condition->description,
+                                   [&] { return condition->holds(&factory); });
+    record.latency = std::chrono::duration_cast<Duration>(Clock::now() - begin);
+  } catch (const CancelledError&) {
+    throw;
+  } catch (const std::exception& error) {
+    record.latency = std::chrono::duration_cast<Duration>(Clock::now() - begin);
+    record.error = error.what();
+    using Policy = FactoryBase::OnConditionFailure;
+    Policy policy = factory.condition_failure_policy();
+    if (policy == Policy::kFail) {
+      throw;
+    }
+    log::warn("pipeline '{}': factory '{}': its condition failed; {} by its failure policy: {}",
+              pipeline_.name(), factory.name(), policy == Policy::kRun ? "running" : "skipped",
+              error.what());
+    record.holds = policy == Policy::kRun;
+    if (!record.holds) {
+      return SkipCause{"condition `" + condition->description +
+                           "` failed (skipped by its "
+                           "failure policy): " +
+                           std::string(error.what()).substr(0, 300),
+                       m};
+    }
+  }
+  if (record.holds) {
     return std::nullopt;
   }
   return SkipCause{"condition `" + condition->description + "` was false", m};

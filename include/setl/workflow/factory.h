@@ -127,6 +127,15 @@ class FactoryBase {
   /// The same, built in C++: `run_if(input_rows("changes") > 0)`.
   FactoryBase& run_if(const engine::Expr& expression);
   bool has_run_condition() const noexcept { return run_condition_ != nullptr; }
+  /// What a run-time condition that throws — a decision service down, a rules table
+  /// missing — does: fail the factory (the default), skip it, or run it. Its answer,
+  /// latency and error are in FactoryOutcome::condition either way.
+  enum class OnConditionFailure { kFail, kSkip, kRun };
+  FactoryBase& on_condition_failure(OnConditionFailure policy) noexcept {
+    on_condition_failure_ = policy;
+    return *this;
+  }
+  OnConditionFailure condition_failure_policy() const noexcept { return on_condition_failure_; }
   /// The condition's description or text ("" without one).
   const std::string& run_condition() const noexcept;
 
@@ -199,6 +208,7 @@ class FactoryBase {
   std::vector<std::string> after_;
   std::optional<std::vector<std::string>> declared_sources_;
   std::shared_ptr<const detail::ConditionSpec> run_condition_;
+  OnConditionFailure on_condition_failure_ = OnConditionFailure::kFail;
   std::shared_ptr<const detail::ConditionSpec> variant_condition_;
   const Setl* context_ = nullptr;
   // Set when the latest run looked a resource up through context(): such a factory reads

@@ -51,6 +51,15 @@ struct FactoryOutcome {
   bool released = false;
   /// An experiment's candidate that failed: the failure is recorded, the run goes on.
   bool failure_tolerated = false;
+  /// Its run-time condition, when the run evaluated one: the answer (or what the failure
+  /// policy chose), how long it took, and what it threw when the policy let the run go on.
+  struct ConditionRecord {
+    bool evaluated = false;
+    bool holds = false;
+    Duration latency{0};
+    std::string error;
+  };
+  ConditionRecord condition;
 };
 std::string_view to_string(FactoryOutcome::Status status);
 
