@@ -44,6 +44,7 @@
 #include "setl/workflow/run_result.h"
 #include "setl/workflow/setl.h"
 #include "setl/workflow/source.h"
+#include "setl/workflow/split.h"
 #include "setl/workflow/stage.h"
 #include "setl/workflow/switch.h"
 #include "setl/workflow/table_comparator.h"

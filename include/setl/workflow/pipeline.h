@@ -38,6 +38,7 @@
 namespace setl::workflow {
 
 class Setl;
+struct SplitOptions;
 namespace detail {
 class PipelineRun;
 }
@@ -150,6 +151,12 @@ class Pipeline {
   const std::vector<std::unique_ptr<ExperimentBase>>& experiments() const noexcept {
     return experiments_;
   }
+
+  /// Adds a split of a Table by a stable hash of a key column (see split.h): factory
+  /// `name`, one factory "<name>.<variant>" per variant delivering its rows under that
+  /// delivery id, and "<name>.audit" delivering (key, variant) for every row.
+  /// Throws: ConfigError for bad variants or shares.
+  void add_split(std::string name, SplitOptions options);
 
   /// Offers a value from outside to the factories.
   /// Throws: DeliveryError if an input with the same type, id and consumers exists.
