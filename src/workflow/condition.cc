@@ -9,16 +9,16 @@
 
 namespace setl::workflow {
 
-engine::Expr config(std::string key) {
-  return engine::call("config", {engine::lit(std::move(key))});
+engine::Expr config(const std::string& key) {
+  return engine::call("config", {engine::lit(key)});
 }
 
-engine::Expr input_rows(std::string input) {
-  return engine::call("rows", {engine::lit(std::move(input))});
+engine::Expr input_rows(const std::string& input) {
+  return engine::call("rows", {engine::lit(input)});
 }
 
-engine::Expr input_delivered(std::string input) {
-  return engine::call("delivered", {engine::lit(std::move(input))});
+engine::Expr input_delivered(const std::string& input) {
+  return engine::call("delivered", {engine::lit(input)});
 }
 
 }  // namespace setl::workflow

@@ -5,6 +5,7 @@
 
 #include "setl/core/error.h"
 #include "setl/workflow/setl.h"
+#include "setl/workflow/split.h"
 
 namespace setl::workflow {
 namespace {
@@ -89,6 +90,15 @@ ExperimentBase& ExperimentBase::sample_percent(double percent, uint64_t seed) {
   return *this;
 }
 
+ExperimentBase& ExperimentBase::sample_by_key(std::function<std::string()> key, double percent) {
+  if (!key) {
+    throw ConfigError("experiment '" + name_ + "': sample_by_key needs a key function");
+  }
+  sample_percent(percent);
+  sample_key_ = std::move(key);
+  return *this;
+}
+
 ExperimentBase& ExperimentBase::publish(std::function<void(const ExperimentOutcome&)> sink) {
   sink_ = std::move(sink);
   return *this;
@@ -104,6 +114,10 @@ bool ExperimentBase::candidate_runs(const FactoryBase& candidate) {
   uint64_t run = runs_.fetch_add(1, std::memory_order_relaxed);
   if (percent_ >= 100) {
     return true;
+  }
+  if (sample_key_) {  // in for the first `percent_` of the hash space, out for the rest
+    std::vector<SplitVariant> in_out{{"in", percent_ / 100}, {"out", 1 - percent_ / 100}};
+    return percent_ > 0 && split_variant(name_, sample_key_(), in_out) == 0;
   }
   uint64_t draw = mix(seed_ ^ mix(std::hash<std::string>{}(name_) + run)) % 10'000;
   return static_cast<double>(draw) < percent_ * 100;

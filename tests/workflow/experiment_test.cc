@@ -178,6 +178,24 @@ TEST(Experiments, SamplingRunsTheCandidateInItsShareOfRunsReproducibly) {
   EXPECT_NEAR(share, 0.30, 0.07);
 }
 
+TEST(Experiments, SamplingByKeyKeepsEachKeyInOrOut) {
+  std::string day;
+  Pipeline pipeline("by key");
+  pipeline.add<Orders>();
+  Experiment<Table>& experiment = pipeline.add_experiment<Table>("by-day");
+  experiment.control<Dedupe>();
+  experiment.candidate<DedupeV2>(0, 0, 0);
+  experiment.sample_by_key([&day] { return day; }, 40);
+  int in = 0;
+  for (int d = 0; d < 300; ++d) {
+    day = "2026-" + std::to_string(d);
+    bool first = pipeline.run().experiments().at(0).candidate_ran;
+    EXPECT_EQ(pipeline.run().experiments().at(0).candidate_ran, first) << day;
+    in += first ? 1 : 0;
+  }
+  EXPECT_NEAR(in / 300.0, 0.4, 0.1);
+}
+
 TEST(Experiments, TheCandidateIsShownAndReachesNoConsumer) {
   Pipeline pipeline = experiment_pipeline(nullptr, CandidateArgs{0, 0, 0});
   std::string described = pipeline.describe();

@@ -23,22 +23,22 @@ namespace setl::workflow {
 
 /// The configuration value at `key` ("region", "job.region"): a string, integer, float or
 /// bool as written in the file. A key the configuration lacks is a plan error.
-engine::Expr config(std::string key);
+engine::Expr config(const std::string& key);
 /// The configuration value at `key`, or `fallback` when the configuration lacks it.
 template <class T>
-engine::Expr config(std::string key, const T& fallback) {
+engine::Expr config(const std::string& key, const T& fallback) {
   if constexpr (std::is_same_v<T, engine::Expr>) {
-    return engine::call("config", {engine::lit(std::move(key)), fallback});
+    return engine::call("config", {engine::lit(key), fallback});
   } else {
-    return engine::call("config", {engine::lit(std::move(key)), engine::lit(fallback)});
+    return engine::call("config", {engine::lit(key), engine::lit(fallback)});
   }
 }
 /// The number of rows of the factory input named `input` (its delivery id or its
 /// producer's name): num_rows() of a Table or Dataset, size() of a container; 0 when the
 /// input holds nothing. Only a factory's condition can read inputs.
-engine::Expr input_rows(std::string input);
+engine::Expr input_rows(const std::string& input);
 /// Whether the factory input named `input` holds a value (an optional input whose
 /// producer was skipped does not).
-engine::Expr input_delivered(std::string input);
+engine::Expr input_delivered(const std::string& input);
 
 }  // namespace setl::workflow

@@ -75,6 +75,11 @@ class ExperimentBase {
   /// of the seed and the run's number, so a sequence of runs is reproducible.
   ExperimentBase& sample_percent(double percent, uint64_t seed = 0);
   double sampled_percent() const noexcept { return percent_; }
+  /// Samples by a key instead of by run: the candidate runs when a stable hash of the
+  /// run's key (a date, a tenant, a partition — `key` computes it when the run reaches the
+  /// candidate) falls in the first `percent` of the hash space, so one key is always in or
+  /// always out, on every machine.
+  ExperimentBase& sample_by_key(std::function<std::string()> key, double percent);
   /// Receives every run's outcome (called after the run, on the thread that ran it; what
   /// it throws is logged, not rethrown).
   ExperimentBase& publish(std::function<void(const ExperimentOutcome&)> sink);
@@ -100,6 +105,7 @@ class ExperimentBase {
   std::unique_ptr<FactoryBase> candidate_;
   double percent_ = 100;
   uint64_t seed_ = 0;
+  std::function<std::string()> sample_key_;
   std::atomic<uint64_t> runs_{0};
   std::function<void(const ExperimentOutcome&)> sink_;
 };
@@ -139,6 +145,10 @@ class Experiment : public ExperimentBase {
   }
   Experiment& sample_percent(double percent, uint64_t seed = 0) {
     ExperimentBase::sample_percent(percent, seed);
+    return *this;
+  }
+  Experiment& sample_by_key(std::function<std::string()> key, double percent) {
+    ExperimentBase::sample_by_key(std::move(key), percent);
     return *this;
   }
   Experiment& publish(std::function<void(const ExperimentOutcome&)> sink) {
