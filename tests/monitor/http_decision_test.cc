@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -36,9 +37,11 @@ class DecisionService {
     server_.Get("/json-no", [](const httplib::Request&, httplib::Response& response) {
       response.set_content(R"({"decision": false, "score": 0.2})", "application/json");
     });
-    server_.Get("/slow", [](const httplib::Request&, httplib::Response& response) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    // Answers only once the test releases it, after the client gave up waiting.
+    server_.Get("/slow", [this](const httplib::Request&, httplib::Response& response) {
+      released_.wait();
       response.set_content("true", "text/plain");
+      slow_done_.set_value();
     });
     server_.Get("/garbage", [](const httplib::Request&, httplib::Response& response) {
       response.set_content("maybe", "text/plain");
@@ -56,14 +59,27 @@ class DecisionService {
     }
   }
   ~DecisionService() {
+    if (!slow_released_) {
+      release_.set_value();  // a handler still waiting must not hold stop() up
+    }
     server_.stop();
     thread_.join();
+  }
+  // Lets /slow answer and waits until it has, so later requests run on an idle server.
+  void finish_slow() {
+    slow_released_ = true;
+    release_.set_value();
+    slow_done_.get_future().wait();
   }
   std::string url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
 
  private:
+  std::promise<void> release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+  bool slow_released_ = false;
+  std::promise<void> slow_done_;
   httplib::Server server_;
   int port_ = 0;
   std::thread thread_;
@@ -74,10 +90,12 @@ class Load : public workflow::Factory<int> {
   int process() override { return 1; }
 };
 
-workflow::RunResult run_with(const std::string& url, Policy policy) {
+// A generous timeout by default: sanitizers slow the server down.
+workflow::RunResult run_with(const std::string& url, Policy policy,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   workflow::Pipeline pipeline("decided");
   pipeline.add<Load>()
-      .run_if("service says load", http_decision(url, {.timeout = std::chrono::milliseconds(300)}))
+      .run_if("service says load", http_decision(url, {.timeout = timeout}))
       .on_condition_failure(policy);
   return pipeline.run();
 }
@@ -124,8 +142,12 @@ TEST(HttpDecision, AServiceDownFailsSkipsOrRunsByPolicy) {
 
 TEST(HttpDecision, SlowConfusedOrOversizedAnswersAreFailures) {
   DecisionService service;
-  for (auto [path, expected] : {std::pair{"/slow", "did not answer"},
-                                {"/garbage", "answered 'maybe', which is neither"},
+  workflow::RunResult slow =
+      run_with(service.url("/slow"), Policy::kSkip, std::chrono::milliseconds(200));
+  EXPECT_THAT(slow.factory("Load").condition.error, HasSubstr("did not answer"));
+  EXPECT_EQ(slow.factory("Load").status, FactoryOutcome::Status::kSkipped);
+  service.finish_slow();
+  for (auto [path, expected] : {std::pair{"/garbage", "answered 'maybe', which is neither"},
                                 {"/error", "answered HTTP 503"},
                                 {"/huge", "larger than 65536 bytes"}}) {
     workflow::RunResult result = run_with(service.url(path), Policy::kSkip);
