@@ -198,7 +198,11 @@ std::shared_ptr<const ConditionSpec> ConditionSpec::of_predicate(std::string des
   return spec;
 }
 
-std::shared_ptr<const ConditionSpec> ConditionSpec::of_text(std::string text) {
+std::shared_ptr<const ConditionSpec> ConditionSpec::of_text(std::string text,
+                                                            const std::string& needed_by) {
+  if (text.empty()) {
+    throw ConfigError(needed_by + " needs a condition");
+  }
   auto spec = std::make_shared<ConditionSpec>();
   spec->description = text;
   spec->text = std::move(text);

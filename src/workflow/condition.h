@@ -35,7 +35,9 @@ struct ConditionSpec {
 
   static std::shared_ptr<const ConditionSpec> of_predicate(std::string description,
                                                            std::function<bool()> predicate);
-  static std::shared_ptr<const ConditionSpec> of_text(std::string text);
+  /// Throws: ConfigError "<needed_by> needs a condition" for empty text.
+  static std::shared_ptr<const ConditionSpec> of_text(std::string text,
+                                                      const std::string& needed_by);
   static std::shared_ptr<const ConditionSpec> of_expression(const engine::Expr& expression);
   static std::shared_ptr<const ConditionSpec> of_key_function(
       std::string description, std::function<std::string()> key_function);

@@ -1,6 +1,7 @@
 #include "setl/workflow/dag.h"
 
 #include <map>
+#include <vector>
 
 #include "setl/workflow/run_result.h"
 
@@ -205,39 +206,40 @@ std::string Dag::to_string() const {
 
 namespace {
 
-// A node's label: name, output type, and its run-time condition.
-std::string mermaid_label(const DagNode& node) {
-  std::string label = mermaid_escape(node.name) + "<br/>" + mermaid_escape(node.output_type);
+// A node's label, line by line: name, output type, what decides whether it takes part or
+// runs, and after a run how it went. Mermaid and DOT differ only in escaping and breaks.
+std::vector<std::string> label_lines(const DagNode& node) {
+  std::vector<std::string> lines{node.name, node.output_type};
   if (!node.variant_condition.empty()) {
-    label += "<br/>variant when " + mermaid_escape(node.variant_condition);
+    lines.push_back("variant when " + node.variant_condition);
   }
   if (!node.switch_case.empty()) {
-    label += "<br/>" + mermaid_escape(node.switch_case);
+    lines.push_back(node.switch_case);
   }
   if (!node.run_condition.empty()) {
-    label += "<br/>runs if " + mermaid_escape(node.run_condition);
+    lines.push_back("runs if " + node.run_condition);
   }
   if (!node.run_note.empty()) {
-    label += "<br/>" + mermaid_escape(node.run_status + ": " + node.run_note);
+    lines.push_back(node.run_status + ": " + node.run_note);
   }
-  return label;
+  return lines;
+}
+
+template <class Escape>
+std::string label(const DagNode& node, Escape escape, const char* line_break) {
+  std::string text;
+  for (const std::string& line : label_lines(node)) {
+    text += (text.empty() ? "" : line_break) + escape(line);
+  }
+  return text;
+}
+
+std::string mermaid_label(const DagNode& node) {
+  return label(node, mermaid_escape, "<br/>");
 }
 
 std::string dot_label(const DagNode& node) {
-  std::string label = dot_escape(node.name) + "\\n" + dot_escape(node.output_type);
-  if (!node.variant_condition.empty()) {
-    label += "\\nvariant when " + dot_escape(node.variant_condition);
-  }
-  if (!node.switch_case.empty()) {
-    label += "\\n" + dot_escape(node.switch_case);
-  }
-  if (!node.run_condition.empty()) {
-    label += "\\nruns if " + dot_escape(node.run_condition);
-  }
-  if (!node.run_note.empty()) {
-    label += "\\n" + dot_escape(node.run_status + ": " + node.run_note);
-  }
-  return label;
+  return label(node, dot_escape, "\\n");
 }
 
 // How a run went, as a style: Mermaid class names and DOT attributes.

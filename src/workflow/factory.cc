@@ -64,10 +64,8 @@ FactoryBase& FactoryBase::run_if(std::string description, std::function<bool()> 
 }
 
 FactoryBase& FactoryBase::run_if(std::string expression) {
-  if (expression.empty()) {
-    throw ConfigError("factory '" + name() + "': run_if needs a condition");
-  }
-  run_condition_ = detail::ConditionSpec::of_text(std::move(expression));
+  run_condition_ =
+      detail::ConditionSpec::of_text(std::move(expression), "factory '" + name() + "': run_if");
   return *this;
 }
 
@@ -82,10 +80,8 @@ const std::string& FactoryBase::run_condition() const noexcept {
 }
 
 FactoryBase& FactoryBase::when(std::string expression) {
-  if (expression.empty()) {
-    throw ConfigError("factory '" + name() + "': when needs a condition");
-  }
-  variant_condition_ = detail::ConditionSpec::of_text(std::move(expression));
+  variant_condition_ =
+      detail::ConditionSpec::of_text(std::move(expression), "factory '" + name() + "': when");
   return *this;
 }
 

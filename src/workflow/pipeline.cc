@@ -33,11 +33,9 @@ Stage& Pipeline::add_stage(Stage stage) {
 }
 
 Switch& Pipeline::add_switch(std::string name, std::string key_expression) {
-  if (key_expression.empty()) {
-    throw ConfigError("pipeline '" + name_ + "': switch '" + name + "' needs a key");
-  }
-  switches_.push_back(std::unique_ptr<Switch>(
-      new Switch(std::move(name), detail::ConditionSpec::of_text(std::move(key_expression)))));
+  auto key = detail::ConditionSpec::of_text(std::move(key_expression),
+                                            "pipeline '" + name_ + "': switch '" + name + "'");
+  switches_.push_back(std::unique_ptr<Switch>(new Switch(std::move(name), std::move(key))));
   return *switches_.back();
 }
 

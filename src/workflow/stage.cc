@@ -34,10 +34,8 @@ Stage& Stage::run_if(std::string description, std::function<bool()> predicate) {
 }
 
 Stage& Stage::run_if(std::string expression) {
-  if (expression.empty()) {
-    throw ConfigError("stage '" + name_ + "': run_if needs a condition");
-  }
-  run_condition_ = detail::ConditionSpec::of_text(std::move(expression));
+  run_condition_ =
+      detail::ConditionSpec::of_text(std::move(expression), "stage '" + name_ + "': run_if");
   return *this;
 }
 
