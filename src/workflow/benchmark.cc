@@ -68,6 +68,30 @@ std::string memory_line(const RunMemoryReport& memory) {
 
 }  // namespace
 
+std::vector<NamespaceBenchmark> BenchmarkReport::namespaces() const {
+  std::map<std::string, NamespaceBenchmark> rolled;
+  for (const FactoryBenchmark& row : factories) {
+    for (std::string ns = row.ns; !ns.empty();) {
+      NamespaceBenchmark& sum = rolled[ns];
+      sum.ns = ns;
+      ++sum.factories;
+      sum.total += row.total;
+      sum.cpu += row.cpu;
+      sum.spilled_bytes += row.spilled_bytes;
+      sum.rows += row.rows;
+      sum.bytes += row.bytes;
+      sum.peak_memory_bytes = std::max(sum.peak_memory_bytes, row.peak_memory_bytes);
+      size_t dot = ns.rfind('.');
+      ns = dot == std::string::npos ? std::string() : ns.substr(0, dot);
+    }
+  }
+  std::vector<NamespaceBenchmark> result;
+  for (auto& [ns, sum] : rolled) {
+    result.push_back(std::move(sum));
+  }
+  return result;
+}
+
 std::string BenchmarkReport::to_string() const {
   size_t name_width = std::string_view("factory").size();
   for (const FactoryBenchmark& row : factories) {
@@ -117,6 +141,10 @@ std::string BenchmarkReport::to_string() const {
       path += (path.empty() ? "" : " -> ") + name;
     }
     text += fmt::format("critical path {} ms: {}\n", milliseconds(critical_path_time), path);
+  }
+  for (const NamespaceBenchmark& sum : namespaces()) {
+    text += fmt::format("namespace {}: {} factory(ies), total {} ms, cpu {} ms, rows {}\n", sum.ns,
+                        sum.factories, milliseconds(sum.total), milliseconds(sum.cpu), sum.rows);
   }
   text += memory_line(memory);
   return text;

@@ -107,7 +107,8 @@ class Binder {
     fail<SchemaError>(call.name() + "() needs a name, found " + arg.to_string());
   }
 
-  Expr config_value(const std::string& key, const Expr* fallback) {
+  Expr config_value(const std::string& written, const Expr* fallback) {
+    std::string key = inputs_.config_key ? inputs_.config_key(written) : written;
     Scalar value;
     switch (config_.value_kind(key)) {
       case Config::ValueKind::kString:
@@ -129,18 +130,20 @@ class Binder {
           bound_.config_values.push_back(key + " is not set");
           return *fallback;
         }
-        missing_key(key);
+        missing_key(key, written);
     }
     bound_.config_values.push_back(key + " = " + value.to_string());
     return engine::lit(value);
   }
 
-  [[noreturn]] void missing_key(const std::string& key) const {
+  [[noreturn]] void missing_key(const std::string& key, const std::string& written) const {
     std::vector<std::string> top = config_.keys();
     std::optional<std::string> hint = closest_match(key, top);
-    fail<ConfigError>("configuration key '" + key + "' is not set" +
-                      (hint ? " (did you mean '" + *hint + "'?)" : std::string()) +
-                      "; give it a value or a fallback: config('" + key + "', ...)");
+    fail<ConfigError>(
+        "configuration key '" + key + "' is not set" +
+        (written == key ? std::string() : " ('" + written + "' inside the factory's namespace)") +
+        (hint ? " (did you mean '" + *hint + "'?)" : std::string()) +
+        "; give it a value or a fallback: config('" + key + "', ...)");
   }
 
   Expr input_read(const std::string& input, bool rows) {
@@ -293,7 +296,8 @@ BoundCondition bind_condition(const ConditionSpec& spec, const std::string& owne
   return bound;
 }
 
-BoundKey bind_key(const ConditionSpec& spec, const std::string& owner, const Config& config) {
+BoundKey bind_key(const ConditionSpec& spec, const std::string& owner, const Config& config,
+                  std::function<std::string(std::string_view)> config_key) {
   BoundKey key;
   key.description = spec.description;
   if (spec.key_function) {
@@ -304,13 +308,62 @@ BoundKey bind_key(const ConditionSpec& spec, const std::string& owner, const Con
   bound.description = spec.description;
   ConditionInputs no_inputs{{},
                             "a switch's key reads configuration only (or give it a C++ "
-                            "function)"};
+                            "function)",
+                            std::move(config_key)};
   Binder binder(owner, config, no_inputs, bound);
   bind_expression(spec, binder, bound);
   Scalar value = evaluate_constant(bound, binder);
   key.decided = value.is_null() ? std::string() : value.to_display();
   key.config_values = std::move(bound.config_values);
   return key;
+}
+
+namespace {
+
+void collect_config_keys(const Expr& expr, std::vector<std::string>& keys) {
+  auto add = [&](const std::string& key) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      keys.push_back(key);
+    }
+  };
+  if (expr.kind() == ExprKind::kColumn) {
+    add(expr.name());
+    return;
+  }
+  if (expr.kind() == ExprKind::kCall && (expr.name() == "rows" || expr.name() == "delivered")) {
+    return;
+  }
+  if (expr.kind() == ExprKind::kCall && expr.name() == "config" && !expr.args().empty()) {
+    const Expr& arg = expr.args().front();
+    if (arg.kind() == ExprKind::kColumn) {
+      add(arg.name());
+    } else if (arg.kind() == ExprKind::kLiteral && !arg.literal().is_null() &&
+               arg.literal().type().id() == engine::TypeId::kString) {
+      add(arg.literal().as_string());
+    }
+    for (size_t i = 1; i < expr.args().size(); ++i) {
+      collect_config_keys(expr.args()[i], keys);
+    }
+    return;
+  }
+  for (const Expr& arg : expr.args()) {
+    collect_config_keys(arg, keys);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> config_keys_of(const ConditionSpec& spec) {
+  std::vector<std::string> keys;
+  if (spec.predicate || spec.key_function) {
+    return keys;
+  }
+  try {
+    collect_config_keys(spec.written(), keys);
+  } catch (const ParseError&) {
+    // Reported with its caret when the pipeline is planned.
+  }
+  return keys;
 }
 
 bool BoundCondition::holds(const FactoryBase* owner) const {

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "setl/core/config.h"
@@ -58,6 +59,9 @@ struct ConditionInputs {
   std::vector<std::vector<std::string>> names;
   /// Why inputs cannot be read at all (a stage or variant condition); empty if they can.
   std::string unavailable;
+  /// The configuration key a key written in the condition means (composition scopes
+  /// keys by namespace); unset: the key itself.
+  std::function<std::string(std::string_view)> config_key;
 };
 
 /// An input a bound condition reads at run time.
@@ -93,7 +97,12 @@ struct BoundKey {
 };
 /// Binds a switch key for `owner` ("switch 'mode'"); the key reads configuration only.
 /// Throws: as bind_condition.
-BoundKey bind_key(const ConditionSpec& spec, const std::string& owner, const Config& config);
+BoundKey bind_key(const ConditionSpec& spec, const std::string& owner, const Config& config,
+                  std::function<std::string(std::string_view)> config_key = {});
+
+/// The configuration keys an expression condition reads (config(k) and bare names), as
+/// written; none for a C++ predicate or bad text.
+std::vector<std::string> config_keys_of(const ConditionSpec& spec);
 
 /// Binds `spec` for `owner` ("factory 'Load'"). Throws: ParseError with a caret for bad
 /// text, ConfigError for a configuration key that is missing, SchemaError for an unknown

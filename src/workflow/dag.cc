@@ -1,6 +1,8 @@
 #include "setl/workflow/dag.h"
 
+#include <cctype>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "setl/workflow/run_result.h"
@@ -125,6 +127,9 @@ std::string factory_lines(const Dag& dag, size_t index) {
     if (input.first_of) {
       text += " (first of #" + std::to_string(*input.first_of) + "'s alternatives" +
               (input.first_of_optional ? ", optional)" : ")");
+    }
+    if (!input.lookup.empty()) {
+      text += " (" + input.lookup + ")";
     }
     text += "\n";
   }
@@ -271,6 +276,84 @@ std::string dot_run_style(const DagNode& node) {
 
 }  // namespace
 
+namespace {
+
+// Namespaces as a tree, so that the drawings nest them: each holds its unstaged factories
+// and the stages whose factories are all in it.
+struct NamespaceTree {
+  std::map<std::string, std::vector<size_t>> unstaged;  // ns -> nodes
+  std::map<std::string, std::vector<size_t>> stages;    // ns -> stage indexes
+  std::set<std::string> all;                            // every ns and its ancestors
+
+  explicit NamespaceTree(const Dag& dag) {
+    for (size_t index : unstaged_nodes(dag)) {
+      add(dag.nodes[index].ns);
+      unstaged[dag.nodes[index].ns].push_back(index);
+    }
+    for (size_t s = 0; s < dag.stages.size(); ++s) {
+      std::string ns = dag.stages[s].nodes.empty() ? "" : dag.nodes[dag.stages[s].nodes[0]].ns;
+      for (size_t index : dag.stages[s].nodes) {
+        if (dag.nodes[index].ns != ns) {
+          ns.clear();
+        }
+      }
+      add(ns);
+      stages[ns].push_back(s);
+    }
+  }
+  void add(const std::string& ns) {
+    for (std::string at = ns; !at.empty();) {
+      all.insert(at);
+      size_t dot = at.rfind('.');
+      at = dot == std::string::npos ? "" : at.substr(0, dot);
+    }
+  }
+  std::vector<std::string> children(const std::string& parent) const {
+    std::vector<std::string> found;
+    for (const std::string& ns : all) {
+      size_t dot = ns.rfind('.');
+      std::string up = dot == std::string::npos ? "" : ns.substr(0, dot);
+      if (up == parent) {
+        found.push_back(ns);
+      }
+    }
+    return found;
+  }
+  // Calls open(ns, depth) / body(ns, depth) / close(depth) depth-first from the root.
+  template <class Open, class Body, class Close>
+  void walk(const std::string& ns, size_t depth, Open open, Body body, Close close) const {
+    body(ns, depth);
+    for (const std::string& child : children(ns)) {
+      open(child, depth);
+      walk(child, depth + 1, open, body, close);
+      close(depth);
+    }
+  }
+  std::vector<size_t> unstaged_in(const std::string& ns) const {
+    auto found = unstaged.find(ns);
+    return found == unstaged.end() ? std::vector<size_t>{} : found->second;
+  }
+  std::vector<size_t> stages_in(const std::string& ns) const {
+    auto found = stages.find(ns);
+    return found == stages.end() ? std::vector<size_t>{} : found->second;
+  }
+};
+
+// Unique per namespace: '_' doubles, so "a.b" and "a_b" differ.
+std::string namespace_id(const std::string& ns) {
+  std::string id = "ns_";
+  for (char c : ns) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      id += c;
+    } else {
+      id += c == '_' ? "__" : c == '.' ? "_" : "_x";
+    }
+  }
+  return id;
+}
+
+}  // namespace
+
 std::string Dag::to_mermaid() const {
   std::string text = "flowchart LR\n";
   // External inputs are drawn as parallelograms, sources as cylinders.
@@ -288,19 +371,28 @@ std::string Dag::to_mermaid() const {
   };
   subgraph("inputs[\"external inputs\"]", external_nodes(*this), "[/", "/]");
   subgraph("sources[\"sources\"]", nodes_of_kind(*this, DagNode::Kind::kSource), "[(", ")]");
-  for (size_t index : unstaged_nodes(*this)) {
-    const DagNode& node = nodes[index];
-    text += "  " + node_id(index) + "[\"" + mermaid_label(node) + "\"]\n";
-  }
-  for (size_t s = 0; s < stages.size(); ++s) {
-    text += "  subgraph s" + std::to_string(s) + "[\"" + mermaid_escape(stage_title(stages[s])) +
-            "\"]\n";
-    for (size_t index : stages[s].nodes) {
-      const DagNode& node = nodes[index];
-      text += "    " + node_id(index) + "[\"" + mermaid_label(node) + "\"]\n";
-    }
-    text += "  end\n";
-  }
+  NamespaceTree tree(*this);
+  tree.walk(
+      "", 1,
+      [&](const std::string& ns, size_t depth) {
+        text += std::string(2 * depth, ' ') + "subgraph " + namespace_id(ns) + "[\"" +
+                mermaid_escape(ns) + "\"]\n";
+      },
+      [&](const std::string& ns, size_t depth) {
+        std::string indent(2 * depth, ' ');
+        for (size_t index : tree.unstaged_in(ns)) {
+          text += indent + node_id(index) + "[\"" + mermaid_label(nodes[index]) + "\"]\n";
+        }
+        for (size_t s : tree.stages_in(ns)) {
+          text += indent + "subgraph s" + std::to_string(s) + "[\"" +
+                  mermaid_escape(stage_title(stages[s])) + "\"]\n";
+          for (size_t index : stages[s].nodes) {
+            text += indent + "  " + node_id(index) + "[\"" + mermaid_label(nodes[index]) + "\"]\n";
+          }
+          text += indent + "end\n";
+        }
+      },
+      [&](size_t depth) { text += std::string(2 * depth, ' ') + "end\n"; });
   for (const DagFlow& flow : flows) {
     text += "  " + node_id(flow.from) + (flow.optional ? " -.->" : " -->");
     if (!flow.delivery_id.empty()) {
@@ -349,21 +441,33 @@ std::string Dag::to_dot() const {
   };
   cluster("cluster_inputs", "external inputs", external_nodes(*this), "parallelogram");
   cluster("cluster_sources", "sources", nodes_of_kind(*this, DagNode::Kind::kSource), "cylinder");
-  for (size_t index : unstaged_nodes(*this)) {
-    const DagNode& node = nodes[index];
-    text += "  " + node_id(index) + " [label=\"" + dot_label(node) + "\"" + dot_run_style(node) +
-            "];\n";
-  }
-  for (size_t s = 0; s < stages.size(); ++s) {
-    text += "  subgraph cluster_s" + std::to_string(s) + " {\n    label=\"" +
-            dot_escape(stage_title(stages[s])) + "\";\n";
-    for (size_t index : stages[s].nodes) {
-      const DagNode& node = nodes[index];
-      text += "    " + node_id(index) + " [label=\"" + dot_label(node) + "\"" +
-              dot_run_style(node) + "];\n";
-    }
-    text += "  }\n";
-  }
+  NamespaceTree tree(*this);
+  tree.walk(
+      "", 1,
+      [&](const std::string& ns, size_t depth) {
+        text += std::string(2 * depth, ' ') + "subgraph cluster_" + namespace_id(ns) + " {\n" +
+                std::string(2 * depth + 2, ' ') + "label=\"" + dot_escape(ns) + "\";\n" +
+                std::string(2 * depth + 2, ' ') + "style=rounded;\n";
+      },
+      [&](const std::string& ns, size_t depth) {
+        std::string indent(2 * depth, ' ');
+        for (size_t index : tree.unstaged_in(ns)) {
+          const DagNode& node = nodes[index];
+          text += indent + node_id(index) + " [label=\"" + dot_label(node) + "\"" +
+                  dot_run_style(node) + "];\n";
+        }
+        for (size_t s : tree.stages_in(ns)) {
+          text += indent + "subgraph cluster_s" + std::to_string(s) + " {\n" + indent +
+                  "  label=\"" + dot_escape(stage_title(stages[s])) + "\";\n";
+          for (size_t index : stages[s].nodes) {
+            const DagNode& node = nodes[index];
+            text += indent + "  " + node_id(index) + " [label=\"" + dot_label(node) + "\"" +
+                    dot_run_style(node) + "];\n";
+          }
+          text += indent + "}\n";
+        }
+      },
+      [&](size_t depth) { text += std::string(2 * depth, ' ') + "}\n"; });
   for (const DagFlow& flow : flows) {
     std::string attributes;
     if (!flow.delivery_id.empty()) {

@@ -5,7 +5,11 @@
 namespace setl::workflow {
 
 DeliveryBase::DeliveryBase(FactoryBase* owner, const TypeInfo& type, DeliveryOptions options)
-    : owner_(owner), type_(&type), options_(std::move(options)) {
+    : owner_(owner),
+      type_(&type),
+      options_(std::move(options)),
+      written_producer_(options_.producer),
+      written_id_(options_.id) {
   if (owner_ == nullptr) {
     throw DeliveryError("a Delivery<" + type.name() +
                         "> was declared without its factory; declare it as a member "

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "condition.h"
+#include "setl/core/suggest.h"
 
 namespace setl::workflow {
 
@@ -19,6 +20,76 @@ FactoryBase& FactoryBase::set_name(std::string name) {
   }
   name_ = std::move(name);
   return *this;
+}
+
+namespace {
+
+// `key` is `name` or lies in the section `name`; then returns what follows `name`.
+std::optional<std::string_view> under(std::string_view key, std::string_view name) {
+  if (key == name) {
+    return std::string_view();
+  }
+  if (key.size() > name.size() && key.starts_with(name) && key[name.size()] == '.') {
+    return key.substr(name.size());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string detail::resolve_config_key(const std::vector<ConfigLevel>& levels,
+                                       std::string_view key) {
+  std::string resolved(key);
+  for (const ConfigLevel& level : levels) {
+    bool renamed = false;
+    for (const auto& [from, to] : level.renames) {
+      if (std::optional<std::string_view> rest = under(resolved, from)) {
+        resolved = to + std::string(*rest);
+        renamed = true;
+        break;
+      }
+    }
+    if (renamed) {
+      continue;
+    }
+    bool global = std::any_of(level.globals.begin(), level.globals.end(),
+                              [&](const std::string& name) { return under(resolved, name); });
+    if (!global && !level.ns.empty()) {
+      resolved = level.ns + "." + resolved;
+    }
+  }
+  return resolved;
+}
+
+std::string FactoryBase::config_key(std::string_view key) const {
+  return detail::resolve_config_key(config_levels_, key);
+}
+
+FactoryBase& FactoryBase::set_param(std::string name, std::string value) {
+  if (name.empty()) {
+    throw ConfigError("factory '" + this->name() + "': set_param() needs a parameter name");
+  }
+  params_[std::move(name)] = std::move(value);
+  return *this;
+}
+
+const std::string& FactoryBase::param(std::string_view name) const {
+  auto found = params_.find(std::string(name));
+  if (found == params_.end()) {
+    std::vector<std::string> names;
+    for (const auto& [known, value] : params_) {
+      names.push_back(known);
+    }
+    std::optional<std::string> hint = closest_match(std::string(name), names);
+    throw ConfigError("factory '" + this->name() + "' has no parameter '" + std::string(name) +
+                      "'" + (hint ? "; did you mean '" + *hint + "'?" : std::string()));
+  }
+  return found->second;
+}
+
+std::string FactoryBase::param_or(std::string_view name, std::string fallback) const {
+  auto found = params_.find(std::string(name));
+  return found == params_.end() ? fallback : found->second;
 }
 
 FactoryBase& FactoryBase::set_max_memory(int64_t bytes) {

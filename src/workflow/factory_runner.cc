@@ -47,7 +47,33 @@ class RunningFactoryScope {
   FactoryBase* previous_;
 };
 
+// A factory's job group carries "namespace:eu" and "namespace:eu.orders" for a factory of
+// namespace eu.orders, so that a whole namespace can be observed or cancelled by tag.
+std::vector<std::string> job_tags(const FactoryBase& factory) {
+  std::vector<std::string> tags = factory.tags();
+  const std::string& ns = factory.namespace_path();
+  for (size_t end = ns.find('.'); !ns.empty(); end = ns.find('.', end + 1)) {
+    tags.push_back("namespace:" + ns.substr(0, end));
+    if (end == std::string::npos) {
+      break;
+    }
+  }
+  return tags;
+}
+
 }  // namespace
+
+std::string FactoryRunner::key_parameters(const FactoryBase& factory) {
+  std::string text = factory.cache_parameters();
+  for (const auto& [name, value] : factory.params()) {
+    text += (text.empty() ? "" : "; ") + name + "=" + value;
+  }
+  if (factory.took_over_name_) {
+    text +=
+        (text.empty() ? "" : "; ") + std::string("class=") + unqualified_type_name(typeid(factory));
+  }
+  return text;
+}
 
 void note_context_resource_access() noexcept {
   if (running_factory != nullptr) {
@@ -59,7 +85,7 @@ FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const std::string& sta
                                     bool stage_writable, bool measure, const std::string& scope,
                                     const MemoryContext& memory) {
   LogScope log_scope(scope);
-  JobGroup group(factory.name(), "factory run", factory.tags(), "factory");
+  JobGroup group(factory.name(), "factory run", job_tags(factory), "factory");
   MemoryContext context = memory;
   context.owner = factory.name();
   if (factory.max_memory() > 0) {
@@ -70,6 +96,7 @@ FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const std::string& sta
   MemoryContextScope memory_scope(context);
   FactoryBenchmark timing;
   timing.factory = factory.name();
+  timing.ns = factory.namespace_path();
   Phase phase = Phase::kRead;
   bool should_write = factory.writable() && stage_writable;
   factory.reset_output();

@@ -36,6 +36,9 @@ class FactoryRunner {
   }
   static void write(FactoryBase& factory) { factory.write(); }
   /// The conditions as written (null without one).
+  /// What the cache key takes as the factory's parameters: cache_parameters(), the named
+  /// parameters, and the class of a factory that took over another's name (replace).
+  static std::string key_parameters(const FactoryBase& factory);
   static const ConditionSpec* run_condition(const FactoryBase& factory) noexcept {
     return factory.run_condition_.get();
   }

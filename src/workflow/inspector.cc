@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "composer.h"
 #include "pipeline_conditions.h"
 #include "setl/core/error.h"
 #include "setl/workflow/dispatcher.h"
@@ -39,6 +40,7 @@ DagNode factory_node(const FactoryBase& factory, std::optional<size_t> stage) {
   node.writable = factory.writable();
   node.run_condition = factory.run_condition();
   node.variant_condition = factory.variant_condition();
+  node.ns = factory.namespace_path();
   for (const DeliveryBase* delivery : factory.deliveries()) {
     node.inputs.push_back({delivery->type().name(),
                            delivery->producer(),
@@ -50,9 +52,44 @@ DagNode factory_node(const FactoryBase& factory, std::optional<size_t> stage) {
                            std::nullopt,
                            {},
                            delivery->first_of(),
-                           delivery->first_of_optional()});
+                           delivery->first_of_optional(),
+                           {}});
   }
   return node;
+}
+
+// A free input of a composed fragment is looked up in its namespace, then in each
+// enclosing one (see composition.h): the first namespace where something offers it wins.
+Resolution resolve_scoped(const Dispatcher& dispatcher, const DeliveryBase& delivery,
+                          Request& request, DagInput& input) {
+  if (delivery.scope().empty() && !delivery.strict_scope()) {
+    return dispatcher.resolve(request);
+  }
+  std::vector<std::string> scopes = detail::lookup_scopes(delivery);
+  std::string tried;
+  for (size_t i = 0; i < scopes.size(); ++i) {
+    detail::ScopedName name = detail::scoped_name(delivery, scopes[i]);
+    request.producer = name.producer;
+    request.id = name.id;
+    std::string shown = "'" + (name.id.empty() ? name.producer : name.id) + "'";
+    tried += (tried.empty() ? "" : ", ") + shown;
+    if (!dispatcher.candidates(request).empty() || i + 1 == scopes.size()) {
+      input.producer = name.producer;
+      input.id = name.id;
+      input.lookup = "looked up as " + tried +
+                     (dispatcher.candidates(request).empty() ? ": not found"
+                      : i == 0                               ? ": found in its namespace"
+                      : scopes[i].empty()                    ? ": found at the root"
+                                                             : ": found in '" + scopes[i] + "'") +
+                     (delivery.strict_scope() ? " (strict)" : "");
+      Resolution resolution = dispatcher.resolve(request);
+      if (!resolution.ok()) {
+        resolution.problem += " (" + input.lookup + ")";
+      }
+      return resolution;
+    }
+  }
+  return dispatcher.resolve(request);
 }
 
 }  // namespace
@@ -169,7 +206,8 @@ Inspector::Inspector(const Pipeline& pipeline) : pipeline_name_(pipeline.name())
       Request request{factory.name(),        members[m].stage,    &delivery->type(),
                       delivery->producer(),  delivery->id(),      delivery->optional(),
                       delivery->auto_load(), delivery->describe()};
-      Resolution resolution = dispatcher.resolve(request);
+      Resolution resolution = resolve_scoped(dispatcher, *delivery, request,
+                                             dag_.nodes[node_index].inputs[delivery->index()]);
       if (!resolution.ok()) {
         problems_.push_back(std::move(resolution.problem));
         continue;
@@ -181,8 +219,7 @@ Inspector::Inspector(const Pipeline& pipeline) : pipeline_name_(pipeline.name())
         // An alternative of a FirstOf may not deliver: drawn like an optional input.
         bool optional = delivery->optional() || delivery->first_of().has_value();
         dag_.flows.push_back({*resolution.offer, node_index, delivery->index(),
-                              delivery->type().name(), delivery->id(), optional,
-                              resolution.auto_load});
+                              delivery->type().name(), input.id, optional, resolution.auto_load});
       }
     }
     for (const std::string& before : factory.order_dependencies()) {

@@ -102,6 +102,12 @@ std::string Pipeline::summary() const {
 std::string Pipeline::describe() const {
   Inspector inspector(*this);
   std::string text = inspector.dag().to_string();
+  if (!compositions_.empty()) {
+    text += "composition (namespace <- fragment; mappings):\n";
+    for (const std::string& composition : compositions_) {
+      text += "  " + composition + "\n";
+    }
+  }
   if (!inspector.ok()) {
     text += "problems:\n";
     for (const std::string& problem : inspector.problems()) {

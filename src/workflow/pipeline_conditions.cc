@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "composer.h"
 #include "factory_runner.h"
 #include "setl/core/error.h"
 #include "setl/workflow/setl.h"
@@ -18,17 +19,29 @@ void add_name(std::vector<std::string>& names, const std::string& name) {
   }
 }
 
-// What rows(x) and delivered(x) may call each input of a factory.
-ConditionInputs inputs_of(const Dag& dag, const DagNode& node) {
+std::function<std::string(std::string_view)> scoped_keys(const std::vector<ConfigLevel>& levels) {
+  if (levels.empty()) {
+    return {};
+  }
+  return [&levels](std::string_view key) { return resolve_config_key(levels, key); };
+}
+
+// What rows(x) and delivered(x) may call each input of a factory: the names it asks for,
+// as written and after composition renamed them, and the producer that fills it.
+ConditionInputs inputs_of(const Dag& dag, const DagNode& node, const FactoryBase& factory) {
   ConditionInputs inputs;
-  for (const DagInput& input : node.inputs) {
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    const DagInput& input = node.inputs[i];
     std::vector<std::string>& names = inputs.names.emplace_back();
     add_name(names, input.id);
     add_name(names, input.producer);
+    add_name(names, factory.deliveries()[i]->written_id());
+    add_name(names, factory.deliveries()[i]->written_producer());
     if (input.source) {
       add_name(names, dag.nodes[*input.source].name);
     }
   }
+  inputs.config_key = [&factory](std::string_view key) { return factory.config_key(key); };
   return inputs;
 }
 
@@ -85,6 +98,7 @@ VariantSelection select_variants(const std::vector<Pipeline::Member>& members,
     bool bound_all = true;
     for (const FactoryBase* variant : group) {
       try {
+        no_inputs.config_key = [variant](std::string_view key) { return variant->config_key(key); };
         BoundCondition bound =
             bind_condition(*FactoryRunner::variant_condition(*variant),
                            "variant '" + variant->name() + "'", config, no_inputs);
@@ -181,8 +195,9 @@ PipelineConditions bind_conditions(const Dag& dag, size_t first_factory,
     const FactoryBase& factory = *members[m].factory;
     if (const ConditionSpec* spec = FactoryRunner::run_condition(factory)) {
       try {
-        conditions.factories[m] = bind_condition(*spec, "factory '" + factory.name() + "'", config,
-                                                 inputs_of(dag, dag.nodes[first_factory + m]));
+        conditions.factories[m] =
+            bind_condition(*spec, "factory '" + factory.name() + "'", config,
+                           inputs_of(dag, dag.nodes[first_factory + m], factory));
       } catch (const Error& error) {
         conditions.problems.push_back(error.what());
       }
@@ -196,6 +211,7 @@ PipelineConditions bind_conditions(const Dag& dag, size_t first_factory,
   for (size_t s = 0; s < stages.size(); ++s) {
     if (const ConditionSpec* spec = FactoryRunner::run_condition(*stages[s])) {
       try {
+        no_inputs.config_key = scoped_keys(Composer::config_levels(*stages[s]));
         conditions.stages[s] =
             bind_condition(*spec, "stage '" + stages[s]->name() + "'", config, no_inputs);
       } catch (const Error& error) {
@@ -209,7 +225,8 @@ PipelineConditions bind_conditions(const Dag& dag, size_t first_factory,
     std::string owner = "switch '" + each.name() + "'";
     try {
       auto run =
-          std::make_unique<SwitchRun>(each, bind_key(FactoryRunner::key(each), owner, config));
+          std::make_unique<SwitchRun>(each, bind_key(FactoryRunner::key(each), owner, config,
+                                                     scoped_keys(Composer::config_levels(each))));
       if (run->decided() && !run->chosen() && each.no_match() == Switch::NoMatch::kFail) {
         conditions.problems.push_back(owner + ": " + run->no_case_message() +
                                       "; add otherwise() or on_no_match(Switch::NoMatch::kSkip)"
@@ -391,6 +408,38 @@ std::vector<std::string> exclusive_join_problems(const Dag& dag, size_t first_fa
                        "FirstOf or optional inputs");
   }
   return problems;
+}
+
+std::vector<std::string> config_keys_read(const Pipeline& pipeline) {
+  std::vector<std::string> keys;
+  auto add = [&](const ConditionSpec* spec, const auto& resolve) {
+    if (spec == nullptr) {
+      return;
+    }
+    for (const std::string& key : config_keys_of(*spec)) {
+      std::string resolved = resolve(key);
+      if (std::find(keys.begin(), keys.end(), resolved) == keys.end()) {
+        keys.push_back(std::move(resolved));
+      }
+    }
+  };
+  for (const Pipeline::Member& member : Composer::all_members(pipeline)) {
+    const FactoryBase* factory = member.factory;
+    auto resolve = [factory](const std::string& key) { return factory->config_key(key); };
+    add(FactoryRunner::run_condition(*factory), resolve);
+    add(FactoryRunner::variant_condition(*factory), resolve);
+  }
+  for (const auto& stage : pipeline.stages()) {
+    add(FactoryRunner::run_condition(*stage), [&](const std::string& key) {
+      return resolve_config_key(Composer::config_levels(*stage), key);
+    });
+  }
+  for (const auto& each : pipeline.switches()) {
+    add(&FactoryRunner::key(*each), [&](const std::string& key) {
+      return resolve_config_key(Composer::config_levels(*each), key);
+    });
+  }
+  return keys;
 }
 
 }  // namespace setl::workflow::detail

@@ -96,4 +96,8 @@ ConditionPlan plan_conditions(const Dag& dag, size_t first_factory,
 /// The configuration conditions read: the context's, or an empty one.
 const Config& condition_config(const Pipeline& pipeline);
 
+/// The configuration keys the conditions, variant conditions and switch keys read, as
+/// their namespaces resolve them.
+std::vector<std::string> config_keys_read(const Pipeline& pipeline);
+
 }  // namespace setl::workflow::detail

@@ -45,7 +45,7 @@ CacheKeyParts RunPlanner::key_of(size_t m, const std::vector<PlannedFactory>& pl
   const FactoryBase& factory = *plan[m].factory;
   CacheKeyInputs in{factory.name(),
                     factory.code_version(),
-                    factory.cache_parameters(),
+                    FactoryRunner::key_parameters(factory),
                     factory.output_type().name(),
                     factory.source_fingerprints(),
                     {},
@@ -165,6 +165,30 @@ std::vector<size_t> RunPlanner::needed_by(const std::vector<std::string>& target
     names.push_back(planned.factory->name());
   }
   for (const std::string& target : targets) {
+    if (target.ends_with(".*")) {  // a namespace: every factory in it, nested ones too
+      std::string prefix = target.substr(0, target.size() - 1);
+      size_t before = needed.size();
+      for (size_t m = 0; m < names.size(); ++m) {
+        if (names[m].starts_with(prefix)) {
+          needed.push_back(m);
+        }
+      }
+      if (needed.size() == before) {
+        std::vector<std::string> namespaces;
+        for (const PlannedFactory& planned : plan) {
+          const std::string& ns = planned.factory->namespace_path();
+          if (!ns.empty() &&
+              std::find(namespaces.begin(), namespaces.end(), ns + ".*") == namespaces.end()) {
+            namespaces.push_back(ns + ".*");
+          }
+        }
+        std::optional<std::string> hint = closest_match(target, namespaces);
+        throw DeliveryError("pipeline '" + pipeline_name + "': target '" + target +
+                            "' matches no factory" +
+                            (hint ? "; did you mean '" + *hint + "'?" : std::string()));
+      }
+      continue;
+    }
     auto found = std::find(names.begin(), names.end(), target);
     if (found == names.end()) {
       std::optional<std::string> hint = closest_match(target, names);

@@ -34,6 +34,22 @@ struct FactoryBenchmark {
   /// CPU time of every thread while working for it (its own and the engine's workers):
   /// above `total` when its queries ran in parallel, below when it waited.
   Duration cpu{0};
+  /// The factory's namespace (composition.h); empty at the root.
+  std::string ns;
+};
+
+/// The factories of one namespace, nested namespaces included, added up.
+struct NamespaceBenchmark {
+  std::string ns;
+  size_t factories = 0;
+  /// Sums over its factories (they may have run concurrently: not a wall time).
+  Duration total{0};
+  Duration cpu{0};
+  int64_t spilled_bytes = 0;
+  int64_t rows = 0;
+  int64_t bytes = 0;
+  /// The largest peak of one of its factories.
+  int64_t peak_memory_bytes = 0;
 };
 
 struct StageBenchmark {
@@ -76,6 +92,10 @@ struct BenchmarkReport {
   std::vector<std::string> critical_path;
   Duration critical_path_time{0};
   RunMemoryReport memory;
+
+  /// Roll-up per namespace, in name order (a parent before its children); empty when no
+  /// factory is in a namespace.
+  std::vector<NamespaceBenchmark> namespaces() const;
 
   /// An aligned text table: one row per factory (times in ms, CPU ms, peak memory, spilled
   /// bytes, rows, bytes), one per stage, the unstaged factories ("-"), the total, the critical path

@@ -29,6 +29,9 @@ struct DagInput {
   std::optional<size_t> first_of;
   /// That FirstOf may stay empty.
   bool first_of_optional = false;
+  /// For a free input of a composed fragment: the names tried, namespace by namespace,
+  /// and where it was found ("looked up as 'eu.raw', 'raw': found at the root").
+  std::string lookup;
 };
 
 struct DagNode {
@@ -49,6 +52,8 @@ struct DagNode {
   std::string run_condition;
   /// The condition that selected it among build-time variants (FactoryBase::when).
   std::string variant_condition;
+  /// The namespace composition put the factory in ("eu.orders"); empty at the root.
+  std::string ns;
   /// "case 'full' of switch 'load-mode'" for a member of a switch's case.
   std::string switch_case;
   /// After Dag::with_run: "ran", "cached", "skipped", "not needed", "failed", ...

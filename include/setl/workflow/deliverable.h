@@ -71,6 +71,15 @@ class Deliverable {
   /// The type-erased payload, shared with every consumer.
   const std::shared_ptr<const void>& shared_payload() const noexcept { return payload_; }
 
+  /// The same payload offered under another delivery id to other consumers (composition
+  /// renames a fragment's inputs this way).
+  Deliverable with_route(std::string id, std::vector<std::string> consumers) const {
+    Deliverable routed = *this;
+    routed.options_.id = std::move(id);
+    routed.options_.consumers = std::move(consumers);
+    return routed;
+  }
+
   /// "'OrdersFactory' → std::vector<Order> (id 'orders')", for messages.
   std::string describe() const;
 

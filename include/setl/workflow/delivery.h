@@ -23,6 +23,9 @@
 namespace setl::workflow {
 
 class FactoryBase;
+namespace detail {
+class Composer;
+}
 
 struct DeliveryOptions {
   /// Name of the factory that must have produced the value (kExternalProducer for
@@ -74,6 +77,18 @@ class DeliveryBase {
   /// — for conditions such as `rows(orders) > 0`; nullopt when empty or T has neither.
   virtual std::optional<int64_t> row_count() const { return std::nullopt; }
 
+  /// For an input left free by a composed fragment (see composition.h): the namespace its
+  /// producer and id are looked up in first ("orders"); the lookup then falls back to each
+  /// enclosing namespace, up to the root or, in strict mode, to strict_scope(). Empty for
+  /// an input of an uncomposed pipeline or one bound inside its fragment.
+  const std::string& scope() const noexcept { return scope_; }
+  /// The last namespace a strict lookup may reach; nullopt: it may reach the root.
+  const std::optional<std::string>& strict_scope() const noexcept { return floor_; }
+  /// The producer and id as the factory's author wrote them, before composition renamed
+  /// them (conditions such as rows(x) may use either).
+  const std::string& written_producer() const noexcept { return written_producer_; }
+  const std::string& written_id() const noexcept { return written_id_; }
+
   /// "input #0 std::vector<Order> (producer 'OrdersFactory', id 'orders')".
   std::string describe() const;
 
@@ -97,6 +112,7 @@ class DeliveryBase {
  private:
   template <class>
   friend class FirstOf;
+  friend class detail::Composer;
 
   FactoryBase* owner_;
   const TypeInfo* type_;
@@ -105,6 +121,13 @@ class DeliveryBase {
   std::optional<size_t> first_of_;
   bool first_of_optional_ = false;
   std::string source_;
+  std::string written_producer_;
+  std::string written_id_;
+  std::string scope_;
+  std::optional<std::string> floor_;
+  // Bound inside its fragment: producer and id follow this factory through renames.
+  const FactoryBase* bound_to_ = nullptr;
+  bool bound_by_producer_ = true;
 };
 
 /// A value an auto-load condition can filter (Table, Dataset<T>).

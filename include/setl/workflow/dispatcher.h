@@ -85,10 +85,13 @@ class Dispatcher {
 
   /// Resolves a request by the rule table above.
   Resolution resolve(const Request& request) const;
+  /// The offers of the request's type, id and producer whose consumer lists admit it —
+  /// what the table chooses from; empty when nothing offers it (a namespaced lookup then
+  /// tries the next namespace out).
+  std::vector<size_t> candidates(const Request& request) const;
 
  private:
   bool accepts(const Offer& offer, const Request& request) const;
-  std::vector<size_t> candidates(const Request& request) const;
   Resolution choose(const Request& request, std::vector<size_t> matches, MatchRule single) const;
   std::optional<Resolution> resolve_auto_load(const Request& request) const;
   std::string subject(const Request& request) const;

@@ -97,6 +97,7 @@ class ExperimentBase {
   void set_candidate(std::unique_ptr<FactoryBase> candidate);
 
  private:
+  friend class detail::Composer;
   // The candidate's run condition: enabled by the configuration and sampled in this run.
   bool candidate_runs(const FactoryBase& candidate);
 

@@ -9,9 +9,11 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "setl/core/error.h"
@@ -29,7 +31,18 @@ namespace setl::workflow {
 class Setl;
 namespace detail {
 class FactoryRunner;
+class Composer;
 struct ConditionSpec;
+/// One level of composition a factory went through (see composition.h): inside it, a
+/// configuration key `k` is `renames[k]`, or `k` itself if it is one of `globals`, or else
+/// `ns.k` — all as seen from the enclosing level.
+struct ConfigLevel {
+  std::string ns;
+  std::map<std::string, std::string> renames;
+  std::vector<std::string> globals;
+};
+/// The key `key` means after the levels (innermost first) of a composition.
+std::string resolve_config_key(const std::vector<ConfigLevel>& levels, std::string_view key);
 }  // namespace detail
 
 /// Returns the default name of a factory type, the one producers are matched by:
@@ -151,6 +164,24 @@ class FactoryBase {
   /// The variant's condition ("" for a factory that is not a variant).
   const std::string& variant_condition() const noexcept;
 
+  /// The namespace composition put the factory in ("orders", "eu.orders"); empty at the
+  /// root. See setl/workflow/composition.h.
+  const std::string& namespace_path() const noexcept { return namespace_; }
+  /// The configuration key that `key` means for this factory: inside namespace "orders",
+  /// "threshold" is "orders.threshold", unless the composition renamed it (params) or
+  /// declared it global. Conditions read configuration through it; so should read().
+  std::string config_key(std::string_view key) const;
+
+  /// Named parameters (a registered factory's typed parameters, a template's settings):
+  /// part of the cache key, printed by describe() and compared by diff(). Setting one
+  /// again replaces it.
+  FactoryBase& set_param(std::string name, std::string value);
+  const std::map<std::string, std::string>& params() const noexcept { return params_; }
+  /// A parameter's text. Throws: ConfigError if it is not set (with the closest name).
+  const std::string& param(std::string_view name) const;
+  /// A parameter's text, or `fallback` when it is not set.
+  std::string param_or(std::string_view name, std::string fallback) const;
+
   /// Tags of the factory's job group, for cancel_job_groups_by_tag() and monitoring.
   const std::vector<std::string>& tags() const noexcept { return tags_; }
   FactoryBase& set_tags(std::vector<std::string> tags);
@@ -187,6 +218,7 @@ class FactoryBase {
  private:
   friend class DeliveryBase;
   friend class detail::FactoryRunner;
+  friend class detail::Composer;
 
   virtual void run_process() = 0;
   virtual void reset_output() noexcept = 0;
@@ -211,6 +243,14 @@ class FactoryBase {
   OnConditionFailure on_condition_failure_ = OnConditionFailure::kFail;
   std::shared_ptr<const detail::ConditionSpec> variant_condition_;
   const Setl* context_ = nullptr;
+  std::string namespace_;
+  std::map<std::string, std::string> params_;
+  // Innermost first.
+  std::vector<detail::ConfigLevel> config_levels_;
+  // Position in a chain of `>>` compositions: a free input binds to the latest producer.
+  size_t chain_rank_ = 0;
+  // Set by Pipeline::replace: the name is another factory's, so the class enters the key.
+  bool took_over_name_ = false;
   // Set when the latest run looked a resource up through context(): such a factory reads
   // something its cache key cannot see.
   std::atomic<bool> used_context_resources_{false};

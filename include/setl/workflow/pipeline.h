@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <typeinfo>
 #include <vector>
 
 #include "setl/core/trace.h"
@@ -39,9 +40,12 @@ namespace setl::workflow {
 
 class Setl;
 struct SplitOptions;
+struct ComposeOptions;
+struct PipelineInterface;
 namespace detail {
 class PipelineRun;
-}
+class Composer;
+}  // namespace detail
 
 struct InputOptions {
   /// Delivery id; only Deliveries declaring the same id receive the value.
@@ -158,6 +162,53 @@ class Pipeline {
   /// Throws: ConfigError for bad variants or shares.
   void add_split(std::string name, SplitOptions options);
 
+  /// Composition (see setl/workflow/composition.h). Moves `fragment`'s factories, stages,
+  /// switches, experiments and inputs into this pipeline under `options.ns`, binds what
+  /// the fragment fills itself, and renames as `options` maps.
+  /// Throws: DeliveryError listing every violation (a mapped name that is not a free
+  /// input, an output that is also a free input, a type mismatch, an unknown name, a name
+  /// clash), with the valid names; this pipeline is then unchanged.
+  Pipeline& include(Pipeline fragment, const ComposeOptions& options);
+  Pipeline& include(Pipeline fragment);
+  /// The free inputs and the outputs of this pipeline as a fragment.
+  PipelineInterface interface() const;
+  /// Configuration keys the factories read (through FactoryBase::config_key), so that a
+  /// composition may map them (ComposeOptions::params).
+  Pipeline& declare_config(std::vector<std::string> keys);
+  /// Keys declared, and those read by the conditions, as written inside the fragment.
+  std::vector<std::string> config_keys() const;
+  /// What composition did, outermost first: "eu: inputs raw -> eu_raw; strict".
+  const std::vector<std::string>& compositions() const noexcept { return compositions_; }
+
+  /// Extension: replaces the factory of class Old (or the one named `name`) by
+  /// `replacement`, which takes over its name, namespace, delivery id and consumers; its
+  /// own inputs are looked up from Old's namespace. The output types must be equal.
+  /// Throws: DeliveryError if no factory or several match.
+  template <class Old, class New>
+  New& replace(std::unique_ptr<New> replacement, std::string_view name = {}) {
+    static_assert(std::is_same_v<typename Old::Output, typename New::Output>,
+                  "replace<Old>(new): the replacement must produce Old's output type");
+    New& added = *replacement;
+    replace_member(typeid(Old), name, std::move(replacement));
+    return added;
+  }
+  /// Removes a factory. Throws: DeliveryError if a factory still reads its output or
+  /// depends_on it (they are listed), or if there is none of that name.
+  Pipeline& remove(std::string_view factory);
+  /// Puts `inserted` between `factory` and the factories reading its output: its input of
+  /// that type reads `factory`, they read `inserted`. It joins `factory`'s namespace.
+  /// Throws: DeliveryError if the output types differ or `inserted` has no such input.
+  template <class F>
+  F& insert_after(std::string_view factory, std::unique_ptr<F> inserted) {
+    static_assert(std::is_base_of_v<FactoryBase, F>, "insert_after: F must derive from Factory<T>");
+    F& added = *inserted;
+    insert_member_after(factory, std::move(inserted));
+    return added;
+  }
+  /// Sets parameters of a factory (FactoryBase::set_param): its cache key moves, and so
+  /// the keys of what reads it. Throws: DeliveryError for an unknown factory.
+  Pipeline& with_params(std::string_view factory, const std::map<std::string, std::string>& params);
+
   /// Offers a value from outside to the factories.
   /// Throws: DeliveryError if an input with the same type, id and consumers exists.
   template <class T>
@@ -214,8 +265,8 @@ class Pipeline {
   RunResult run();
 
   struct RunOptions {
-    /// Factories whose outputs are wanted; only they and their ancestors run. Empty:
-    /// every factory.
+    /// Factories whose outputs are wanted; only they and their ancestors run. "orders.*"
+    /// names every factory of namespace orders (nested ones too). Empty: every factory.
     std::vector<std::string> targets;
   };
   /// Runs only what the targets need. Throws: DeliveryError for an unknown target (with
@@ -299,7 +350,11 @@ class Pipeline {
 
  private:
   friend class detail::PipelineRun;
+  friend class detail::Composer;
   friend class Inspector;
+  void replace_member(const std::type_info& old_type, std::string_view name,
+                      std::unique_ptr<FactoryBase> replacement);
+  void insert_member_after(std::string_view factory, std::unique_ptr<FactoryBase> inserted);
   /// Every factory added, variants or not.
   std::vector<Member> all_members() const;
   RunResult run_impl(const RunOptions& options, bool dry_run);
@@ -339,6 +394,8 @@ class Pipeline {
   std::shared_ptr<DiskCache> disk_cache_;
   CachePolicy default_cache_policy_;
   std::optional<RunResult> last_run_;
+  std::vector<std::string> declared_config_;
+  std::vector<std::string> compositions_;
   // Marks the source of a move, so that running it says so instead of failing obscurely.
   struct MoveSentinel {
     bool moved = false;

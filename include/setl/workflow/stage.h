@@ -84,6 +84,7 @@ class Stage {
  private:
   friend class Pipeline;
   friend class detail::FactoryRunner;
+  friend class detail::Composer;
   void add_owned(std::unique_ptr<FactoryBase> factory);
 
   std::string name_;
@@ -94,6 +95,8 @@ class Stage {
   std::vector<std::unique_ptr<FactoryBase>> factories_;
   std::vector<FactoryBenchmark> timings_;
   std::vector<std::string> cancelled_;
+  // How its condition's configuration keys are scoped (see composition.h).
+  std::vector<detail::ConfigLevel> config_levels_;
 };
 
 }  // namespace setl::workflow

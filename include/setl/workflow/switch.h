@@ -87,12 +87,15 @@ class Switch {
  private:
   friend class Pipeline;
   friend class detail::FactoryRunner;
+  friend class detail::Composer;
   Switch(std::string name, std::shared_ptr<const detail::ConditionSpec> key);
 
   std::string name_;
   std::shared_ptr<const detail::ConditionSpec> key_;
   NoMatch no_match_ = NoMatch::kFail;
   std::vector<std::unique_ptr<Case>> cases_;
+  // How its key's configuration keys are scoped (see composition.h).
+  std::vector<detail::ConfigLevel> config_levels_;
 };
 
 /// What a switch decided in a run.
