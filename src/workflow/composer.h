@@ -62,6 +62,13 @@ class Composer {
   /// first, and ranks `downstream` after `upstream`. Throws: DeliveryError on ambiguity.
   static void chain(const Pipeline& upstream, Pipeline& downstream);
 
+  /// Records on every factory of `fragment` the library component it comes from.
+  static void mark_component(Pipeline& fragment, const std::string& id) {
+    for (const Pipeline::Member& member : fragment.all_members()) {
+      member.factory->component_ = id;
+    }
+  }
+
   /// Extension (Pipeline::replace and friends).
   static void replace(Pipeline& pipeline, const std::type_info& old_type, std::string_view name,
                       std::unique_ptr<FactoryBase> replacement);

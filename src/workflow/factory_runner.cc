@@ -68,6 +68,9 @@ std::string FactoryRunner::key_parameters(const FactoryBase& factory) {
   for (const auto& [name, value] : factory.params()) {
     text += (text.empty() ? "" : "; ") + name + "=" + value;
   }
+  if (!factory.component_.empty()) {
+    text += (text.empty() ? "" : "; ") + std::string("component=") + factory.component_;
+  }
   if (factory.took_over_name_) {
     text +=
         (text.empty() ? "" : "; ") + std::string("class=") + unqualified_type_name(typeid(factory));

@@ -136,6 +136,7 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result) {
   skip_root_.assign(plan_.size(), 0);
   for (size_t m = 0; m < plan_.size(); ++m) {
     outcomes_[m].factory = plan_[m].factory->name();
+    outcomes_[m].component = plan_[m].factory->component();
     outcomes_[m].cache = plan_[m].decision;
     outcomes_[m].status = plan_[m].action == Action::kSkip ? Status::kNotNeeded : Status::kNotRun;
   }

@@ -1,6 +1,7 @@
 #include "setl/workflow/run_result.h"
 
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -140,6 +141,16 @@ std::string RunResult::summary() const {
   }
   text += fmt::format("  critical path ({:.3f} ms): {}\n", milliseconds(critical_path_time_),
                       path.empty() ? std::string("none") : path);
+  std::map<std::string, std::string> components;  // id -> its factories
+  for (const FactoryOutcome& outcome : factories_) {
+    if (!outcome.component.empty()) {
+      std::string& names = components[outcome.component];
+      names += (names.empty() ? "" : ", ") + outcome.factory;
+    }
+  }
+  for (const auto& [component, names] : components) {
+    text += "  component " + component + ": " + names + "\n";
+  }
   return text;
 }
 

@@ -172,6 +172,10 @@ class FactoryBase {
   /// declared it global. Conditions read configuration through it; so should read().
   std::string config_key(std::string_view key) const;
 
+  /// The library component it was instantiated from ("ingest/csv@1.2.0#a1b2..."; see
+  /// registry.h); empty otherwise. Part of the cache key and the run report.
+  const std::string& component() const noexcept { return component_; }
+
   /// Named parameters (a registered factory's typed parameters, a template's settings):
   /// part of the cache key, printed by describe() and compared by diff(). Setting one
   /// again replaces it.
@@ -251,6 +255,7 @@ class FactoryBase {
   size_t chain_rank_ = 0;
   // Set by Pipeline::replace: the name is another factory's, so the class enters the key.
   bool took_over_name_ = false;
+  std::string component_;
   // Set when the latest run looked a resource up through context(): such a factory reads
   // something its cache key cannot see.
   std::atomic<bool> used_context_resources_{false};

@@ -33,6 +33,8 @@ struct FactoryOutcome {
   enum class Status { kRan, kCached, kNotNeeded, kFailed, kCancelled, kNotRun, kSkipped };
   std::string factory;
   Status status = Status::kNotRun;
+  /// The library component the factory was instantiated from (name@version#hash), if any.
+  std::string component;
   /// The result-cache decision (off, uncacheable, hit, miss, skipped) and its reason.
   CacheDecision cache;
   /// read/process/write/total for factories that ran.
