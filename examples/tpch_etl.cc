@@ -28,52 +28,7 @@
 #include <setl/setl.h>
 
 #include "tpch_etl_factories.h"
-
-namespace {
-
-// A query on the Parquet lake: the filter on the partition column skips the other years.
-void report_lake(const setl::cli::JobRun& run) {
-  int64_t year = run.config.get_int("report.year");
-  auto& shipments = run.setl.resource<setl::storage::Connector>("shipments");
-  setl::engine::Table by_mode =
-      shipments.lazy()
-          .filter(setl::engine::col("ship_year") == year)
-          .group_by({"l_shipmode"})
-          .agg({setl::engine::fn::sum(setl::engine::col("net")).alias("revenue"),
-                setl::engine::fn::count_all().alias("line_items")})
-          .with_column("revenue", setl::engine::fn::round(setl::engine::col("revenue"), 2))
-          .sort({setl::engine::desc("revenue")})
-          .collect();
-  run.out << "\n== revenue by ship mode, shipped in " << year << " (from " << shipments.describe()
-          << ") ==\n";
-  by_mode.show(run.out, 10);
-  // What the filter pruned, from a scan of the partition column alone.
-  setl::engine::ScanResult pruned =
-      shipments.scan({{"ship_year"}, setl::engine::col("ship_year") == year});
-  if (pruned.stats.units_total > 0) {
-    run.out << "part files read: " << pruned.stats.units_read << " of " << pruned.stats.units_total
-            << "\n";
-  }
-}
-
-void report(const setl::cli::JobRun& run) {
-  run.out << "== revenue by nation, " << run.config.get_int("report.year") << " ("
-          << run.config.get_or<std::string>("report.price", "net")
-          << " prices, orders not returned) ==\n";
-  const setl::workflow::FactoryOutcome& revenue = run.result.factory("RevenueByNation");
-  if (revenue.status == setl::workflow::FactoryOutcome::Status::kSkipped) {
-    run.out << "skipped: " << revenue.skip_reason << "; the warehouse was left as it was\n";
-    report_lake(run);
-    return;
-  }
-  run.result.output<setl::engine::Table>("RevenueByNation").show(run.out, 25);
-  run.out << "\nwarehouse table '" << run.config.get_string("connectors.warehouse.table") << "' in "
-          << run.config.get_string("connectors.warehouse.path") << ": "
-          << run.result.output<int64_t>("WarehouseCheck") << " rows\n";
-  report_lake(run);
-}
-
-}  // namespace
+#include "tpch_etl_report.h"
 
 int main(int argc, char** argv) {
   setl::cli::JobOptions options{
@@ -87,7 +42,7 @@ int main(int argc, char** argv) {
                 {.name = "--out",
                  .help = "where data and the warehouse go (sets SETL_DATA_DIR)",
                  .environment = "SETL_DATA_DIR"}},
-      .report = report};
+      .report = etl::report};
   return setl::cli::run_job(
       argc, argv,
       [](setl::workflow::Setl& setl) {

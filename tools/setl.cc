@@ -1,10 +1,12 @@
-// The `setl` command. Subcommands: cache (see setl/cli/cache_command.h) and
+// The `setl` command. Subcommands: run (a pipeline declared in YAML, see
+// setl/cli/pipeline_file.h), cache (see setl/cli/cache_command.h) and
 // describe-functions (the engine's function registry, as text or Markdown).
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "setl/cli/cache_command.h"
+#include "setl/cli/pipeline_file.h"
 #include "setl/engine/functions.h"
 
 namespace {
@@ -66,10 +68,14 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "cache") {
     return setl::cli::cache_command({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }
+  if (!args.empty() && args[0] == "run") {
+    return setl::cli::run_pipeline_command({args.begin() + 1, args.end()}, std::cout, std::cerr);
+  }
   if (!args.empty() && args[0] == "describe-functions") {
     return describe_functions({args.begin() + 1, args.end()});
   }
-  std::cerr << "usage: setl cache {ls|stats|invalidate FACTORY [--cascade]|gc|clear} "
+  std::cerr << "usage: setl run PIPELINE.yaml [--plugin LIB.so]... [job options]\n"
+               "       setl cache {ls|stats|invalidate FACTORY [--cascade]|gc|clear} "
                "[--dir DIR]\n"
                "       setl describe-functions [--markdown] [NAME...]\n";
   return args.empty() || args[0] == "--help" || args[0] == "-h" ? 0 : 2;

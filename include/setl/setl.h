@@ -4,6 +4,7 @@
 
 #include "setl/cache_codecs.h"
 #include "setl/cli/job_runner.h"
+#include "setl/cli/pipeline_file.h"
 #include "setl/core/config.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
@@ -32,6 +33,7 @@
 #include "setl/storage/sqlite_connector.h"
 #include "setl/workflow/benchmark.h"
 #include "setl/workflow/cache_key.h"
+#include "setl/workflow/composition.h"
 #include "setl/workflow/condition.h"
 #include "setl/workflow/dag.h"
 #include "setl/workflow/deliverable.h"
@@ -41,6 +43,7 @@
 #include "setl/workflow/function_factory.h"
 #include "setl/workflow/inspector.h"
 #include "setl/workflow/pipeline.h"
+#include "setl/workflow/registry.h"
 #include "setl/workflow/run_result.h"
 #include "setl/workflow/setl.h"
 #include "setl/workflow/source.h"

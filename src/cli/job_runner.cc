@@ -13,10 +13,12 @@
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
 #include "setl/core/memory_budget.h"
+#include "setl/core/suggest.h"
 #include "setl/core/trace.h"
 #include "setl/monitor/event_sinks.h"
 #include "setl/monitor/http_server.h"
 #include "setl/monitor/progress.h"
+#include "setl/workflow/inspector.h"
 
 namespace setl::cli {
 namespace {
@@ -31,6 +33,7 @@ struct JobArguments {
   std::optional<std::string> cache_dir;
   std::optional<std::string> memory_limit;
   bool explain = false;
+  bool dry_run = false;
   std::optional<std::string> monitor_address;
   std::optional<std::string> events_path;
   std::string dag;
@@ -43,7 +46,7 @@ void add_arguments(CLI::App& app, const JobOptions& options, JobArguments& args)
   args.dag = options.default_dag;
   CLI::Option* config = app.add_option("--config", args.config_path, "YAML or JSON configuration")
                             ->check(CLI::ExistingFile);
-  if (options.default_config.empty()) {
+  if (options.default_config.empty() && !options.config_optional) {
     config->required();
   }
   app.add_option("--env", args.environment, "configuration profile (default $SETL_ENV)");
@@ -59,6 +62,9 @@ void add_arguments(CLI::App& app, const JobOptions& options, JobArguments& args)
                  "cache directory (alone: cache in memory and on disk)");
   app.add_flag("--explain", args.explain,
                "print the run order and what the cache would serve and why; run nothing");
+  app.add_flag("--dry-run", args.dry_run,
+               "plan without running: the DAG, its run order, the inspector's findings and "
+               "what the cache would serve");
   app.add_option("--memory-limit", args.memory_limit,
                  "run-wide memory budget: 2GiB, 512MB, 60% (of RAM) or unlimited; operators "
                  "spill past it (memory.limit; default $SETL_MEMORY_LIMIT)");
@@ -81,7 +87,9 @@ Config load_config(const JobOptions& options, const JobArguments& args) {
       ::setenv(flag.environment.c_str(), value->c_str(), 1);
     }
   }
-  Config config = Config::load(args.config_path, {.profile = args.environment});
+  Config config = args.config_path.empty()
+                      ? Config()
+                      : Config::load(args.config_path, {.profile = args.environment});
   for (const JobFlag& flag : options.flags) {
     const std::optional<std::string>& value = args.job_flags.at(flag.name);
     if (value && !flag.config_key.empty()) {
@@ -213,14 +221,61 @@ class TraceOutput {
   std::shared_ptr<TraceRecorder> trace_;
 };
 
+// Unknown targets are invalid input, found before the run starts.
+void check_targets(const workflow::Dag& dag, const std::vector<std::string>& targets) {
+  std::vector<std::string> names;
+  for (const workflow::DagNode& node : dag.nodes) {
+    if (node.kind == workflow::DagNode::Kind::kFactory) {
+      names.push_back(node.name);
+    }
+  }
+  for (const std::string& target : targets) {
+    bool found = std::any_of(names.begin(), names.end(), [&](const std::string& name) {
+      return name == target ||
+             (target.ends_with(".*") && name.starts_with(target.substr(0, target.size() - 1)));
+    });
+    if (!found) {
+      std::optional<std::string> hint = closest_match(target, names);
+      throw DeliveryError("unknown target '" + target + "'" +
+                          (hint ? "; did you mean '" + *hint + "'?" : std::string()));
+    }
+  }
+}
+
+void dry_run(workflow::Pipeline& pipeline, const workflow::Pipeline::RunOptions& run_options,
+             std::ostream& out) {
+  workflow::Inspector inspector(pipeline);
+  out << "== plan ==\n" << inspector.dag().to_string();
+  out << "\n== run order ==\n";
+  for (size_t node : inspector.dag().order) {
+    out << inspector.dag().nodes[node].name << "\n";
+  }
+  out << "\n== inspector ==\n";
+  if (inspector.ok()) {
+    out << "no problems\n";
+  }
+  for (const std::string& problem : inspector.problems()) {
+    out << "problem: " << problem << "\n";
+  }
+  inspector.validate();
+  out << "\n== result cache ==\n";
+  print_cache_decisions(pipeline.explain_cache(run_options), out);
+}
+
 int run_parsed(const JobArguments& args, const PipelineBuilder& build, const JobOptions& options,
-               std::ostream& out, std::ostream& err) {
+               std::ostream& out, std::ostream& err, bool& started) {
   check_trace_path(args);
   Config config = load_config(options, args);
   workflow::Setl setl(config);
   workflow::Pipeline pipeline = build(setl);
   workflow::Pipeline::RunOptions run_options{
       .targets = args.targets.empty() ? options.default_targets : args.targets};
+  if (args.dry_run) {
+    dry_run(pipeline, run_options, out);
+    return 0;
+  }
+  workflow::Inspector(pipeline).validate();
+  check_targets(pipeline.dag(), run_options.targets);
   if (args.explain) {
     workflow::Dag dag = pipeline.dag();
     out << "== run order ==\n";
@@ -235,6 +290,7 @@ int run_parsed(const JobArguments& args, const PipelineBuilder& build, const Job
   {
     TraceOutput trace(args, pipeline, err);
     monitor::ProgressLine progress;  // draws only on a terminal
+    started = true;
     pipeline.run(run_options);
   }
   const workflow::RunResult& result = pipeline.last_run();
@@ -269,14 +325,15 @@ int run_job(const std::vector<std::string>& args, const PipelineBuilder& build,
   if (std::optional<int> stop = detail::parse_arguments(app, args, out, err)) {
     return *stop;
   }
+  bool started = false;
   try {
-    return run_parsed(parsed, build, options, out, err);
+    return run_parsed(parsed, build, options, out, err, started);
   } catch (const CancelledError& error) {
     err << "cancelled: " << error.what() << "\n";
-    return 130;
+    return kExitCancelled;
   } catch (const Error& error) {
-    err << "error: " << error.what() << "\n";
-    return 1;
+    err << (started ? "error: " : "invalid input: ") << error.what() << "\n";
+    return started ? kExitFailed : kExitInvalidInput;
   }
 }
 

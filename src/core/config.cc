@@ -26,6 +26,9 @@ struct Config::State {
   std::unordered_map<std::string, std::string> locations;
   // Keys whose value came (partly) from the environment: errors never quote them.
   std::unordered_set<std::string> from_environment;
+  // Keys set by with_value (command-line text): their kind is what the text would be
+  // unquoted in YAML, while getters still see the text as given.
+  std::unordered_set<std::string> plain_text;
 };
 
 namespace {
@@ -469,6 +472,7 @@ Config Config::with_value(std::string_view key, std::string value) const {
     rest = rest.substr(dot + 1);
   }
   state->locations.erase(full_key);
+  state->plain_text.insert(full_key);
   return Config(std::move(state), prefix_);
 }
 
@@ -490,9 +494,15 @@ bool Config::has(std::string_view key) const {
 }
 
 Config::ValueKind Config::value_kind(std::string_view key) const {
-  const Json* node = find(state_->root, join_key(prefix_, key));
+  std::string full_key = join_key(prefix_, key);
+  const Json* node = find(state_->root, full_key);
   if (node == nullptr || node->is_null()) {
     return ValueKind::kMissing;
+  }
+  Json typed;
+  if (node->is_string() && state_->plain_text.count(full_key) > 0) {
+    typed = yaml_plain_scalar(node->get<std::string>());
+    node = typed.is_null() ? node : &typed;
   }
   if (node->is_boolean()) {
     return ValueKind::kBool;

@@ -69,6 +69,9 @@ class Composer {
     }
   }
 
+  static void rename_inputs(FactoryBase& factory,
+                            const std::map<std::string, std::string>& renames);
+
   /// Extension (Pipeline::replace and friends).
   static void replace(Pipeline& pipeline, const std::type_info& old_type, std::string_view name,
                       std::unique_ptr<FactoryBase> replacement);

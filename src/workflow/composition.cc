@@ -537,6 +537,26 @@ void Composer::chain(const Pipeline& upstream, Pipeline& downstream) {
   }
 }
 
+void Composer::rename_inputs(FactoryBase& factory,
+                             const std::map<std::string, std::string>& renames) {
+  for (const auto& [from, to] : renames) {
+    bool by_id = std::any_of(factory.deliveries_.begin(), factory.deliveries_.end(),
+                             [&](const DeliveryBase* delivery) { return delivery->id() == from; });
+    bool renamed = false;
+    for (DeliveryBase* delivery : factory.deliveries_) {
+      std::string& name = by_id ? delivery->options_.id : delivery->options_.producer;
+      if (name == from) {
+        name = to;
+        renamed = true;
+      }
+    }
+    if (!renamed) {
+      throw DeliveryError("factory '" + factory.name() + "' has no input asking for '" + from +
+                          "' (by delivery id or producer)");
+    }
+  }
+}
+
 }  // namespace detail
 
 std::string PipelineInterface::hash() const {
@@ -565,6 +585,10 @@ std::string PipelineInterface::to_string() const {
     return text.empty() ? std::string("none") : text;
   };
   return "inputs: " + ports(inputs) + "; outputs: " + ports(outputs);
+}
+
+void rename_inputs(FactoryBase& factory, const std::map<std::string, std::string>& renames) {
+  detail::Composer::rename_inputs(factory, renames);
 }
 
 Pipeline operator>>(Pipeline upstream, Pipeline downstream) {

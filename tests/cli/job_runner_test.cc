@@ -129,7 +129,7 @@ TEST_F(JobRunnerTest, TargetsRunOnlyWhatTheyNeed) {
   EXPECT_EQ(doubled_runs, 0);
 
   Outcome unknown = run({"--target", "Doubeld"}, options);
-  EXPECT_EQ(unknown.code, 1);
+  EXPECT_EQ(unknown.code, kExitInvalidInput);
   EXPECT_THAT(unknown.err, HasSubstr("Doubled"));  // the closest name
 }
 
@@ -193,7 +193,7 @@ TEST_F(JobRunnerTest, ProfileWritesATraceOfTheRunEvenWhenItFails) {
 
   // --profile once chose the configuration profile: such a value says what to use now.
   Outcome old_spelling = run({"--profile", "big"});
-  EXPECT_EQ(old_spelling.code, 1);
+  EXPECT_EQ(old_spelling.code, kExitInvalidInput);
   EXPECT_THAT(old_spelling.err, HasSubstr("use --env big"));
   EXPECT_FALSE(std::filesystem::exists("big"));
 }
@@ -205,11 +205,11 @@ TEST_F(JobRunnerTest, ErrorsAreExitCodesWithTheirBlame) {
   EXPECT_THAT(failing.err, HasSubstr("Rows"));
 
   Outcome malformed = run({"--set", "job.rows"});
-  EXPECT_EQ(malformed.code, 1);
+  EXPECT_EQ(malformed.code, kExitInvalidInput);
   EXPECT_THAT(malformed.err, HasSubstr("expected KEY=VALUE"));
 
   Outcome profile = run({"--env", "nope"});
-  EXPECT_EQ(profile.code, 1);
+  EXPECT_EQ(profile.code, kExitInvalidInput);
   EXPECT_THAT(profile.err, HasSubstr("big"));  // the defined profiles
 
   EXPECT_EQ(run({"--no-such-flag"}).code, 2);

@@ -236,5 +236,21 @@ TEST(ConfigValueKind, TellsHowAValueWasWritten) {
   EXPECT_EQ(config.value_kind("list"), Config::ValueKind::kSection);
 }
 
+TEST(ConfigValueKind, ACommandLineValueIsTypedAsIfWrittenUnquoted) {
+  Config config = Config::from_yaml("job:\n  name: x\n")
+                      .with_value("job.large", "false")
+                      .with_value("job.year", "1995")
+                      .with_value("job.ratio", "0.25")
+                      .with_value("job.zip", "0123")
+                      .with_value("job.mode", "memory+disk");
+  EXPECT_EQ(config.value_kind("job.large"), Config::ValueKind::kBool);
+  EXPECT_EQ(config.value_kind("job.year"), Config::ValueKind::kInteger);
+  EXPECT_EQ(config.value_kind("job.ratio"), Config::ValueKind::kFloat);
+  EXPECT_EQ(config.value_kind("job.mode"), Config::ValueKind::kString);
+  EXPECT_EQ(config.section("job").value_kind("year"), Config::ValueKind::kInteger);
+  EXPECT_EQ(config.get_string("job.zip"), "0123") << "the text itself is kept";
+  EXPECT_FALSE(config.get_bool("job.large"));
+}
+
 }  // namespace
 }  // namespace setl

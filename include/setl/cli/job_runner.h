@@ -11,15 +11,18 @@
 //   }
 //
 //   JOB [--config FILE] [--env NAME] [--set KEY=VALUE]... [--target FACTORY]...
-//       [--cache off|memory|disk|memory+disk] [--cache-dir DIR] [--explain]
+//       [--cache off|memory|disk|memory+disk] [--cache-dir DIR] [--explain] [--dry-run]
 //       [--monitor HOST:PORT] [--events FILE] [--profile TRACE.json]
 //       [--dag none|text|summary|mermaid|class|dot] [--summary] [job flags]
 //
 // --env selects the configuration profile (as SETL_ENV does). --profile writes a Chrome
 // trace of the run (factories, stages, queries and engine operators, thread by thread),
 // also when the run fails. --explain prints the DAG's order and what a run would take from the
-// cache and why, then stops without running anything. Exit codes: 0 success, 1 a setl::Error
-// (printed with its blame), 2 bad usage, 130 the run was cancelled (for example from the monitor).
+// cache and why, then stops without running anything; --dry-run adds the plan and the
+// inspector's findings. Exit codes (kExit*): 0 success, 1 the run failed (a setl::Error, printed
+// with its blame), 2 bad usage, 3 invalid input found before the run started (configuration,
+// the pipeline's definition or plan, an unknown target), 130 the run was cancelled (for
+// example from the monitor).
 #pragma once
 
 #include <functional>
@@ -29,19 +32,21 @@
 
 #include "setl/core/config.h"
 #include "setl/workflow/pipeline.h"
+#include "setl/workflow/registry.h"
 #include "setl/workflow/run_result.h"
 #include "setl/workflow/setl.h"
 
 namespace setl::cli {
 
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInvalidInput = 3;
+inline constexpr int kExitCancelled = 130;
+
 /// What a job's report sees after a successful run.
-struct JobRun {
-  const Config& config;
-  workflow::Setl& setl;
-  workflow::Pipeline& pipeline;
-  const workflow::RunResult& result;
-  std::ostream& out;
-};
+/// (The same as a registered report's: config, setl, pipeline, result, out.)
+using JobRun = workflow::RunReport;
 
 /// A flag of one job that sets a configuration key or an environment variable before the
 /// configuration is read, e.g. {"--sf", "TPC-H scale factor", .config_key =
@@ -56,8 +61,10 @@ struct JobFlag {
 struct JobOptions {
   /// The --help text's first line.
   std::string description;
-  /// Read when --config is absent; empty makes --config required.
+  /// Read when --config is absent; empty makes --config required, unless config_optional
+  /// (then the configuration is empty but for --set values).
   std::string default_config;
+  bool config_optional = false;
   /// Factories to run when no --target is given; empty: every factory.
   std::vector<std::string> default_targets;
   /// The DAG format printed after the run unless --dag says otherwise.

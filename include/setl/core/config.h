@@ -58,7 +58,7 @@ class Config {
   /// True if the key exists and is not null.
   bool has(std::string_view key) const;
   /// What the value at `key` is, as written (a quoted YAML "1" is a string, an unquoted 1
-  /// an integer); kMissing when absent or null.
+  /// an integer; a with_value text as if written unquoted); kMissing when absent or null.
   enum class ValueKind { kMissing, kString, kInteger, kFloat, kBool, kSection };
   ValueKind value_kind(std::string_view key) const;
   /// Names of the direct children of this section (map keys in file order, or indexes).

@@ -108,6 +108,11 @@ class Template {
   Build build_;
 };
 
+/// Renames what a factory's inputs ask for: an input asking for the delivery id (or, failing
+/// that, the producer) `from` asks for `to` instead — to wire a registered factory to
+/// another pipeline's names. Throws: DeliveryError if no input asks for a `from`.
+void rename_inputs(FactoryBase& factory, const std::map<std::string, std::string>& renames);
+
 /// What changed between two pipelines, factory by factory (by name).
 struct PipelineDiff {
   std::vector<std::string> added;
