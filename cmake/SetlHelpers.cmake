@@ -71,28 +71,5 @@ function(setl_add_test layer name)
   set_property(GLOBAL APPEND PROPERTY SETL_TESTS_${layer} ${target})
 endfunction()
 
-# setl_export_for_plugins(<target> <setl library>...)
-# Lets the plugins `target` loads (Registry::load_plugin) resolve setlpp from it, so that a
-# plugin and the program share one copy of setlpp's code and state: exports the program's
-# symbols and links every object of the listed static libraries, not only those the
-# program itself calls.
-function(setl_export_for_plugins target)
-  set_target_properties(${target} PROPERTIES ENABLE_EXPORTS ON)
-  set(archives)
-  foreach(library IN LISTS ARGN)
-    list(APPEND archives "$<TARGET_FILE:${library}>")
-  endforeach()
-  target_link_libraries(${target} PRIVATE ${ARGN})
-  target_link_options(${target} PRIVATE "LINKER:--whole-archive" ${archives}
-                      "LINKER:--no-whole-archive")
-endfunction()
 
-# setl_add_plugin(<target> <source>...)
-# A plugin (a shared library with a SETL_PLUGIN entry point): compiled against setlpp's
-# headers, its setlpp symbols left to the program that loads it.
-function(setl_add_plugin target)
-  add_library(${target} MODULE ${ARGN})
-  target_include_directories(${target} PRIVATE "${PROJECT_SOURCE_DIR}/include")
-  target_link_libraries(${target} PRIVATE setl_warnings setl_sanitizers)
-  set_target_properties(${target} PROPERTIES PREFIX "" POSITION_INDEPENDENT_CODE ON)
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/setlPlugins.cmake")

@@ -30,4 +30,5 @@ write_basic_package_version_file("${PROJECT_BINARY_DIR}/setlConfigVersion.cmake"
                                  COMPATIBILITY SameMinorVersion)
 install(FILES "${PROJECT_BINARY_DIR}/setlConfig.cmake"
               "${PROJECT_BINARY_DIR}/setlConfigVersion.cmake"
+              "${PROJECT_SOURCE_DIR}/cmake/setlPlugins.cmake"
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/setl)

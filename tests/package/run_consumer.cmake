@@ -37,6 +37,6 @@ run_step(${CMAKE_COMMAND} -E env "PKG_CONFIG_LIBDIR=${empty_pkgconfig}" "PKG_CON
          -G "${GENERATOR}" "-DCMAKE_PREFIX_PATH=${PACKAGE_PREFIX}" ${launcher} ${disabled})
 run_step(${CMAKE_COMMAND} --build "${WORKFLOW_CONSUMER_BUILD}")
 run_step("${WORKFLOW_CONSUMER_BUILD}/workflow_consumer")
-if(NOT step_output MATCHES "workflow consumer: 42")
+if(NOT step_output MATCHES "workflow consumer: 42" OR NOT step_output MATCHES "plugin component: 42")
   message(FATAL_ERROR "the workflow consumer printed an unexpected result: ${step_output}")
 endif()
