@@ -357,14 +357,19 @@ const Component& Registry::require(std::string_view name, std::string_view range
                     std::string(range_text) + "' (registered: " + available + ")");
 }
 
-Pipeline& Registry::instantiate(Pipeline& into, std::string_view name, std::string_view range,
-                                const Config& values, const ComposeOptions& options) const {
+Pipeline Registry::build(std::string_view name, std::string_view range,
+                         const Config& values) const {
   const Component& component = require(name, range);
   FactoryParams params =
       check_params(component.params, values, "component '" + component.id() + "'");
   Pipeline fragment = component.build(params);
   detail::Composer::mark_component(fragment, component.id());
-  return into.include(std::move(fragment), options);
+  return fragment;
+}
+
+Pipeline& Registry::instantiate(Pipeline& into, std::string_view name, std::string_view range,
+                                const Config& values, const ComposeOptions& options) const {
+  return into.include(build(name, range, values), options);
 }
 
 Registry& Registry::add_setup(std::string name, std::function<void(Setl&)> setup) {

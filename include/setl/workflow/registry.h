@@ -173,8 +173,10 @@ class Registry {
                                     const std::string& where);
   /// A registered factory built from checked parameters.
   std::unique_ptr<FactoryBase> make_factory(std::string_view name, const Config& values) const;
-  /// Builds the component `name` in `range` from checked parameters and includes it in
-  /// `into`; its factories carry the component's id (in the run report and cache keys).
+  /// A fragment of the component `name` in `range`, built from checked parameters; its
+  /// factories carry the component's id (in the run report and cache keys).
+  Pipeline build(std::string_view name, std::string_view range, const Config& values) const;
+  /// build(), then included in `into`.
   Pipeline& instantiate(Pipeline& into, std::string_view name, std::string_view range,
                         const Config& values, const ComposeOptions& options) const;
 
