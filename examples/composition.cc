@@ -34,9 +34,10 @@ int main() {
     fragment.add(std::move(factory));
     return fragment;
   };
-  Pipeline chained = one(std::make_unique<numbers::Generate>(setl::Config::from_yaml("count: 5"))) >>
-                     one(std::make_unique<numbers::Scale>(setl::Config::from_yaml("factor: 2"))) >>
-                     one(std::make_unique<numbers::Total>());
+  Pipeline chained =
+      one(std::make_unique<numbers::Generate>(setl::Config::from_yaml("count: 5"))) >>
+      one(std::make_unique<numbers::Scale>(setl::Config::from_yaml("factor: 2"))) >>
+      one(std::make_unique<numbers::Total>());
   std::cout << "\n== chained ==\nTotal = " << chained.run().output<int64_t>("Total") << "\n";
 
   // Extension: the component with a larger factor; diff() says what changed.

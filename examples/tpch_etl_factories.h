@@ -262,19 +262,25 @@ inline setl::workflow::Pipeline build_pipeline(const setl::workflow::Setl& setl)
 inline const setl::workflow::Pipeline::RunOptions kTargets{
     .targets = {"RevenueByNation", "WarehouseCheck", "ShippedLines"}};
 
-/// Checks the scale factor, registers every connector of the configuration's `connectors` section
-/// as a source of the context, and the codecs the disk cache needs.
-inline void prepare(setl::workflow::Setl& setl) {
+/// Checks the scale factor and registers the codecs the disk cache needs (the `setup:` of
+/// the YAML declaration, which registers the connectors with the built-in `connectors`).
+inline void check_and_add_codecs(setl::workflow::Setl& setl) {
   double scale_factor = setl.config().get_double("data.scale_factor");
   if (!(scale_factor >= 0.001 && scale_factor <= 10)) {
     throw setl::ConfigError("data.scale_factor must be in [0.001, 10], got " +
                             std::to_string(scale_factor));
   }
-  setl::set_connectors(setl, "connectors");  // each a source, delivered by its id
   if (setl.disk_cache()) {
     setl::add_table_codecs(*setl.disk_cache());
     setl.disk_cache()->add_codec<SourceFiles>(std::make_shared<const SourceFilesCodec>());
   }
+}
+
+/// check_and_add_codecs, and every connector of the configuration's `connectors` section
+/// registered as a source of the context.
+inline void prepare(setl::workflow::Setl& setl) {
+  check_and_add_codecs(setl);
+  setl::set_connectors(setl, "connectors");  // each a source, delivered by its id
 }
 
 }  // namespace etl

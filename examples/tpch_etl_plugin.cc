@@ -16,6 +16,6 @@ SETL_PLUGIN(registry) {
   registry.add_factory<etl::ShippedLines>("ShippedLines");
   registry.add_factory<etl::RevenueByNation>("RevenueByNation");
   registry.add_factory<etl::WarehouseCheck>("WarehouseCheck");
-  registry.add_setup("tpch_etl", etl::prepare);
+  registry.add_setup("tpch_etl", etl::check_and_add_codecs);
   registry.add_report("tpch_etl", etl::report);
 }

@@ -8,6 +8,7 @@
 #include "setl/cli/cache_command.h"
 #include "setl/cli/pipeline_file.h"
 #include "setl/engine/functions.h"
+#include "setl/sources.h"
 
 namespace {
 
@@ -65,6 +66,10 @@ int describe_functions(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  // Built-in setups a pipeline file can name: the configuration's connectors and
+  // repositories sections as sources (README "Storage").
+  setl::workflow::Registry::global().add_setup(
+      "connectors", [](setl::workflow::Setl& setl) { setl::set_connectors(setl, "connectors"); });
   if (!args.empty() && args[0] == "cache") {
     return setl::cli::cache_command({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }

@@ -5,6 +5,8 @@
 //   config: daily.yaml               # the default --config (paths are relative to this file)
 //   plugins: [lib/ingest.so]         # shared libraries with SETL_PLUGIN entry points
 //   setup: connectors                # registered setup hooks, run on the context first
+//                                    # (`setl` has `connectors`: the configuration's
+//                                    # connectors section as sources)
 //   report: daily                    # a registered report, printed after a successful run
 //   targets: [Load]                  # the default --target list
 //   dag: mermaid                     # the default --dag

@@ -109,6 +109,7 @@ struct RunReport {
   std::ostream& out;
 };
 
+/// Not synchronized: register and load plugins before pipelines that use it run.
 class Registry {
  public:
   /// The process-wide registry (SETL_REGISTER_FACTORY and `setl run` use it).
