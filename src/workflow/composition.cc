@@ -539,7 +539,9 @@ void Composer::chain(const Pipeline& upstream, Pipeline& downstream) {
 
 void Composer::rename_inputs(FactoryBase& factory,
                              const std::map<std::string, std::string>& renames) {
-  for (const auto& [from, to] : renames) {
+  for (const auto& rename : renames) {
+    const std::string& from = rename.first;
+    const std::string& to = rename.second;
     bool by_id = std::any_of(factory.deliveries_.begin(), factory.deliveries_.end(),
                              [&](const DeliveryBase* delivery) { return delivery->id() == from; });
     bool renamed = false;
