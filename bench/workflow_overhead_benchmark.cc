@@ -11,6 +11,12 @@
 // wall time, the critical path of the RunResult (20 ms: no factory depends on another)
 // and the concurrency reached (sum of factory times / wall time).
 //
+// BM_ComposedInstances runs the same 10,000 unstaged factories as 2,500 instances of a
+// four-factory template, included under two levels of namespaces (g<k>.i<n>): every
+// instance's first factory reads a free input that the lookup finds only at the root,
+// after trying both namespaces — the cost of composition per factory, next to
+// BM_UnstagedChain's.
+//
 //   build/release/bench/workflow_overhead_benchmark
 #include <chrono>
 #include <string>
@@ -19,6 +25,7 @@
 #include <benchmark/benchmark.h>
 
 #include "setl/engine/expr.h"
+#include "setl/workflow/composition.h"
 #include "setl/workflow/pipeline.h"
 
 namespace {
@@ -244,7 +251,45 @@ void BM_ChainWithBenchmarkOn(benchmark::State& state) {
 
 }  // namespace
 
+// Reads the free input "base" of its instance.
+class Start : public Factory<int64_t> {
+ public:
+  Delivery<int64_t> base{this, {.id = "base"}};
+  int64_t process() override { return *base; }
+};
+
+Pipeline instance() {
+  Pipeline fragment("instance");
+  fragment.add<Start>().set_name("link_0");
+  for (int i = 1; i < 4; ++i) {
+    fragment.add<Link>("link_" + std::to_string(i - 1)).set_name("link_" + std::to_string(i));
+  }
+  return fragment;
+}
+
+void BM_ComposedInstances(benchmark::State& state) {
+  constexpr int kGroups = 50;
+  constexpr int kPerGroup = kFactories / 4 / kGroups;
+  Pipeline pipeline("composed");
+  pipeline.set_input<int64_t>(1, {.id = "base"});
+  for (int g = 0; g < kGroups; ++g) {
+    Pipeline group("group");
+    for (int i = 0; i < kPerGroup; ++i) {
+      group.include(instance(), {.ns = "i" + std::to_string(i)});
+    }
+    pipeline.include(std::move(group), {.ns = "g" + std::to_string(g)});
+  }
+  for (auto _ : state) {
+    pipeline.run();
+  }
+  if (pipeline.last_run().output<int64_t>("g49.i49.link_3") != 4) {
+    state.SkipWithError("wrong instance result");
+  }
+  report(state);
+}
+
 BENCHMARK(BM_Chain)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ComposedInstances)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ChainWithBenchmarkOn)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_FanOut)
     ->Arg(0)
