@@ -164,7 +164,9 @@ class Pipeline {
 
   /// Composition (see setl/workflow/composition.h). Moves `fragment`'s factories, stages,
   /// switches, experiments and inputs into this pipeline under `options.ns`, binds what
-  /// the fragment fills itself, and renames as `options` maps.
+  /// the fragment fills itself, and renames as `options` maps. The fragment's own settings
+  /// (context, cache, memory, benchmark, trace, tags) do not carry over: this pipeline's
+  /// apply to everything it runs.
   /// Throws: DeliveryError listing every violation (a mapped name that is not a free
   /// input, an output that is also a free input, a type mismatch, an unknown name, a name
   /// clash), with the valid names; this pipeline is then unchanged.

@@ -214,7 +214,9 @@ inline uint64_t plugin_layout() {
 #define SETL_DETAIL_CONCAT(a, b) SETL_DETAIL_CONCAT2(a, b)
 
 /// Registers a factory in Registry::global() at start-up, for factories compiled into the
-/// program (a plugin registers in its SETL_PLUGIN entry point instead):
+/// program's own sources (an object of a static library is linked only when something
+/// else in it is used, so its registrations may never run; a plugin registers in its
+/// SETL_PLUGIN entry point instead):
 /// SETL_REGISTER_FACTORY(ReadCsv, {{.name = "path", .required = true}}).
 #define SETL_REGISTER_FACTORY(Factory, ...)                                              \
   static const bool SETL_DETAIL_CONCAT(setl_registered_factory_, __LINE__) =             \
