@@ -24,6 +24,12 @@ std::string config_error(const std::function<void()>& action) {
   return {};
 }
 
+TEST(RegistryTest, ThePluginAbiNamesTheProjectVersion) {
+  // SETL_PLUGIN_ABI is written in registry.h by hand: it must follow project(VERSION).
+  EXPECT_THAT(std::string(SETL_PLUGIN_ABI), HasSubstr(std::string("setlpp ") +
+                                                      SETL_PROJECT_VERSION + ";"));
+}
+
 TEST(RegistryTest, VersionsAndRanges) {
   EXPECT_EQ(SemanticVersion::parse("1.20.3").to_string(), "1.20.3");
   EXPECT_LT(SemanticVersion::parse("1.9.0"), SemanticVersion::parse("1.10.0"));
