@@ -59,6 +59,33 @@ std::optional<workflow::CacheMode> cache_mode(const std::string& text) {
   return found == kModes.end() ? std::nullopt : std::optional(found->second);
 }
 
+// A pipeline file is small: these bounds stop hostile ones (aliases that expand
+// exponentially, nesting that would exhaust the stack) before anything walks them.
+constexpr int kMaxDepth = 64;
+constexpr int64_t kMaxNodes = 100'000;
+
+void check_size(const YAML::Node& node, const std::string& source, int depth, int64_t& nodes) {
+  if (depth > kMaxDepth || ++nodes > kMaxNodes) {
+    YAML::Mark mark = node.Mark();
+    throw ConfigError(
+        source + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) +
+        ": " +
+        (depth > kMaxDepth
+             ? "nesting deeper than " + std::to_string(kMaxDepth) + " levels"
+             : "more than " + std::to_string(kMaxNodes) + " values (aliases expanding?)"));
+  }
+  if (node.IsMap()) {
+    for (const auto& item : node) {
+      check_size(item.first, source, depth + 1, nodes);
+      check_size(item.second, source, depth + 1, nodes);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) {
+      check_size(item, source, depth + 1, nodes);
+    }
+  }
+}
+
 // A plugin named relative to the file, or else found in a directory of SETL_PLUGIN_PATH.
 std::filesystem::path find_plugin(const std::filesystem::path& next_to_file,
                                   const std::string& written) {
@@ -384,6 +411,8 @@ PipelineFile PipelineFile::parse(std::string_view text, const std::string& sourc
     throw ConfigError(source + ":" + std::to_string(error.mark.line + 1) + ":" +
                       std::to_string(error.mark.column + 1) + ": " + error.msg);
   }
+  int64_t nodes = 0;
+  check_size(root, source, 0, nodes);
   PipelineFileParser parser{source, base, registry, {}};
   PipelineFile file;
   file.registry_ = &registry;

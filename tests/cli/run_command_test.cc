@@ -236,5 +236,26 @@ templates:
             kExitInvalidInput);
 }
 
+TEST_F(RunCommandTest, HostileFilesAreRefusedBeforeAnythingWalksThem) {
+  // Aliases that expand to ten million values, and nesting far deeper than a pipeline has.
+  std::string laughs = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int level = 1; level < 7; ++level) {
+    std::string previous = "*l" + std::to_string(level - 1);
+    laughs += "l" + std::to_string(level) + ": &l" + std::to_string(level) + " [";
+    for (int i = 0; i < 10; ++i) {
+      laughs += (i == 0 ? "" : ", ") + previous;
+    }
+    laughs += "]\n";
+  }
+  Outcome expanded = run_file("name: bomb\n" + laughs);
+  EXPECT_EQ(expanded.code, kExitInvalidInput);
+  EXPECT_THAT(expanded.err, HasSubstr("more than 100000 values (aliases expanding?)"));
+
+  Outcome deep =
+      run_file("name: deep\nfactories: " + std::string(100, '[') + std::string(100, ']') + "\n");
+  EXPECT_EQ(deep.code, kExitInvalidInput);
+  EXPECT_THAT(deep.err, HasSubstr("nesting deeper than 64 levels"));
+}
+
 }  // namespace
 }  // namespace setl::cli
