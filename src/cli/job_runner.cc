@@ -231,8 +231,7 @@ void check_targets(const workflow::Dag& dag, const std::vector<std::string>& tar
   }
   for (const std::string& target : targets) {
     bool found = std::any_of(names.begin(), names.end(), [&](const std::string& name) {
-      return name == target ||
-             (target.ends_with(".*") && name.starts_with(target.substr(0, target.size() - 1)));
+      return workflow::Pipeline::RunOptions::selects(target, name);
     });
     if (!found) {
       std::optional<std::string> hint = closest_match(target, names);

@@ -167,6 +167,13 @@ std::vector<CacheDecision> Pipeline::explain_cache(const RunOptions& options) {
   return detail::PipelineRun(*this).explain(options);
 }
 
+bool Pipeline::RunOptions::selects(std::string_view target, std::string_view factory) {
+  if (target.ends_with(".*")) {
+    return factory.starts_with(target.substr(0, target.size() - 1));
+  }
+  return factory == target;
+}
+
 const RunResult& Pipeline::last_run() const {
   if (!last_run_) {
     throw StateError("pipeline '" + name_ + "' has not run yet");

@@ -621,11 +621,9 @@ void PipelineRun::count_consumers(const Pipeline::RunOptions& options) {
   }
   for (size_t m = 0; m < plan_.size(); ++m) {
     const std::string& name = plan_[m].factory->name();
-    bool target =
-        std::any_of(options.targets.begin(), options.targets.end(), [&](const std::string& wanted) {
-          return wanted == name ||
-                 (wanted.ends_with(".*") && name.starts_with(wanted.substr(0, wanted.size() - 1)));
-        });
+    bool target = std::any_of(
+        options.targets.begin(), options.targets.end(),
+        [&](const std::string& wanted) { return Pipeline::RunOptions::selects(wanted, name); });
     keep_[m] = options.targets.empty() ? unread_[m] == 0 : target;
   }
 }

@@ -166,10 +166,9 @@ std::vector<size_t> RunPlanner::needed_by(const std::vector<std::string>& target
   }
   for (const std::string& target : targets) {
     if (target.ends_with(".*")) {  // a namespace: every factory in it, nested ones too
-      std::string prefix = target.substr(0, target.size() - 1);
       size_t before = needed.size();
       for (size_t m = 0; m < names.size(); ++m) {
-        if (names[m].starts_with(prefix)) {
+        if (Pipeline::RunOptions::selects(target, names[m])) {
           needed.push_back(m);
         }
       }

@@ -270,6 +270,8 @@ class Pipeline {
     /// Factories whose outputs are wanted; only they and their ancestors run. "orders.*"
     /// names every factory of namespace orders (nested ones too). Empty: every factory.
     std::vector<std::string> targets;
+    /// Whether `target` (a factory name, or "ns.*") names the factory `factory`.
+    static bool selects(std::string_view target, std::string_view factory);
   };
   /// Runs only what the targets need. Throws: DeliveryError for an unknown target (with
   /// the closest name), and what run() throws.
