@@ -39,6 +39,10 @@ std::map<std::string, Builder> builders() {
           return fn::coalesce({x, lit(0)});
         },
         "coalesce(x, 0)"}},
+      {"assert_true",
+       {[=] { return fn::assert_true(x > 0, lit("x must be positive")); },
+        "assert_true(x > 0, 'x must be positive')"}},
+      {"add_months", {[=] { return fn::add_months(d, lit(3)); }, "add_months(d, 3)"}},
       {"length", {[=] { return fn::length(s); }, "length(s)"}},
       {"lower", {[=] { return fn::lower(s); }, "lower(s)"}},
       {"upper", {[=] { return fn::upper(s); }, "upper(s)"}},

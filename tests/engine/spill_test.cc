@@ -304,6 +304,17 @@ TEST_P(Spill, HoldingBreakersSpillWhenAnotherPartOfTheRunNeedsTheMemory) {
   });
 }
 
+TEST_P(Spill, JoinsWithAConditionEqualTheInMemoryJoin) {
+  LazyFrame data = LazyFrame::from(orders(100'000));
+  LazyFrame other = LazyFrame::from(orders(100'000, 11))
+                        .select({col("customer").alias("c2"), col("quantity").alias("q2"),
+                                 col("id").alias("id2")});
+  for (JoinType type : {JoinType::kSemi, JoinType::kAnti, JoinType::kLeft, JoinType::kFull}) {
+    expect_same_when_spilled(data.join(other, {"customer"}, {"c2"},
+                                       JoinOptions{type, "_right", col("q2") > col("quantity")}));
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Threads, Spill, ::testing::Values(1, 0),
                          [](const auto& info) { return info.param == 1 ? "one" : "all"; });
 

@@ -49,6 +49,12 @@ std::vector<FunctionInfo> list_functions();
 /// The registry as a Markdown reference page (what docs/FUNCTIONS.md holds).
 std::string functions_markdown();
 
+/// A call of any registered function by name or alias, resolved as the text parser
+/// resolves `name(args...)`: an aggregate, a window function (give it over() next; lag and
+/// lead take an integer constant offset) or a scalar function. Throws: ParseError for an
+/// unknown name (with the closest one) or a wrong number of arguments.
+Expr function_call(std::string_view name, std::vector<Expr> args);
+
 namespace fn {
 
 using setl::engine::asc;
@@ -80,6 +86,11 @@ class [[nodiscard]] CaseBuilder {
 };
 CaseBuilder when(Expr condition, Expr value);
 
+/// NULL, after checking that `condition` holds on every row (else the query fails with
+/// StateError carrying `message`).
+Expr assert_true(Expr condition);
+Expr assert_true(Expr condition, Expr message);
+
 // Strings (UTF-8; positions and lengths count code points).
 Expr length(Expr text);
 Expr lower(Expr text);
@@ -100,6 +111,8 @@ Expr month(Expr date);
 Expr day(Expr date);
 /// date + days.
 Expr date_add(Expr date, Expr days);
+/// The date `months` later, its day clamped to the month's last.
+Expr add_months(Expr date, Expr months);
 /// Days from `start` to `end`.
 Expr date_diff(Expr end, Expr start);
 /// Parses "YYYY-MM-DD" text to date32.

@@ -61,6 +61,12 @@ class [[nodiscard]] LazyFrame {
                  JoinType type = JoinType::kInner) const {
     return join(right, {on}, {on}, type);
   }
+  /// A join with a condition besides the keys (JoinOptions::condition). With no keys,
+  /// every pair of rows is a candidate (a nested-loop join: mind the sizes).
+  LazyFrame join(const LazyFrame& right, const std::vector<std::string>& left_on,
+                 const std::vector<std::string>& right_on, const JoinOptions& options) const;
+  /// Every left row with every right row (right columns the left has get the suffix).
+  LazyFrame cross_join(const LazyFrame& right, std::string right_suffix = "_right") const;
   LazyGroupBy group_by(std::vector<std::string> keys) const;
   LazyFrame aggregate(const std::vector<Expr>& aggregates) const;
 

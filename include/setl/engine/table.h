@@ -31,6 +31,21 @@ enum class JoinType { kInner, kLeft, kRight, kFull, kSemi, kAnti };
 
 class GroupedTable;
 
+/// How a join matches rows besides equal keys, and what it outputs.
+struct JoinOptions {
+  JoinType type = JoinType::kInner;
+  /// Added to right column names the left already has.
+  std::string right_suffix = "_right";
+  /// What a pair of rows with equal keys must also satisfy to match (TRUE; NULL does not
+  /// match), such as `l_suppkey_right <> l_suppkey`. It reads the left columns by name and
+  /// the right columns by name, with right_suffix where the left has the name (also for
+  /// semi and anti joins, and for keys). An outer join keeps a row none of whose pairs
+  /// satisfies it; a semi join keeps the rows one of whose pairs does, an anti join the
+  /// rows none of whose pairs does. Evaluated on the candidate pairs only, so an error it
+  /// raises can only come from a pair with equal keys.
+  std::optional<Expr> condition;
+};
+
 class [[nodiscard]] Table {
  public:
   /// An empty table with no columns.
@@ -96,6 +111,9 @@ class [[nodiscard]] Table {
   Table join(const Table& right, const std::string& on, JoinType type = JoinType::kInner) const {
     return join(right, {on}, {on}, type);
   }
+  /// A join with a condition besides the keys (JoinOptions::condition).
+  Table join(const Table& right, const std::vector<std::string>& left_on,
+             const std::vector<std::string>& right_on, const JoinOptions& options) const;
   GroupedTable group_by(std::vector<std::string> keys) const;
   /// Aggregates over the whole table: one row.
   Table aggregate(const std::vector<Expr>& aggregates) const;

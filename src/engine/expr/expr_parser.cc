@@ -453,41 +453,16 @@ class Parser {
     if (std::find(host.begin(), host.end(), name) != host.end()) {
       return call(name, std::move(args));
     }
-    const FunctionInfo* info = nullptr;
-    if (const auto* aggregate = registry.aggregate(name)) {
-      info = &aggregate->info;
-    } else if (const auto* window = registry.window(name)) {
-      info = &window->info;
-    } else if (const auto* scalar = registry.scalar(name);
-               scalar != nullptr && scalar->info.kind == FunctionKind::kScalar) {
-      info = &scalar->info;
+    Expr function;
+    try {
+      function = function_call(name, std::move(args));
+    } catch (const ParseError& error) {
+      fail(name_token.position, error.message());
     }
-    if (info == nullptr) {
-      std::string message = "unknown function '" + name_token.text + "'";
-      if (auto suggestion = closest_match(name, registry.names())) {
-        message += "; did you mean '" + *suggestion + "'?";
-      }
-      fail(name_token.position, message);
+    if (registry.window(name) != nullptr) {
+      return parse_window(name, function);
     }
-    if (args.size() < info->min_args || args.size() > info->max_args) {
-      std::string expected =
-          info->max_args == FunctionInfo::kVariadic ? "at least " + std::to_string(info->min_args)
-          : info->min_args == info->max_args
-              ? std::to_string(info->min_args)
-              : std::to_string(info->min_args) + " to " + std::to_string(info->max_args);
-      fail(name_token.position,
-           name + "() takes " + expected + " argument(s), got " + std::to_string(args.size()));
-    }
-    switch (info->kind) {
-      case FunctionKind::kAggregate:
-        return detail::make_expr(ExprKind::kAggregate, info->name, std::move(args));
-      case FunctionKind::kWindow:
-        return parse_window(name_token, info->name, std::move(args));
-      case FunctionKind::kScalar:
-      case FunctionKind::kOperator:
-        break;
-    }
-    return call(info->name, std::move(args));
+    return function;
   }
 
   std::string parse_column_name() {
@@ -498,22 +473,7 @@ class Parser {
     return token.text;
   }
 
-  Expr parse_window(const Token& name_token, const std::string& name, std::vector<Expr> args) {
-    Expr function = call(name, {});
-    if (name == "lag" || name == "lead") {
-      int64_t offset = 1;
-      if (args.size() > 1) {
-        if (args[1].kind() != ExprKind::kLiteral || !args[1].literal().type().is_integer()) {
-          fail(name_token.position, name + "()'s offset must be an integer constant");
-        }
-        offset = args[1].literal().as_int();
-      }
-      Expr fallback = args.size() > 2 ? args[2] : Expr();
-      function =
-          name == "lag" ? fn::lag(args[0], offset, fallback) : fn::lead(args[0], offset, fallback);
-    } else if (name == "cum_sum") {
-      function = fn::cum_sum(args[0]);
-    }
+  Expr parse_window(const std::string& name, const Expr& function) {
     if (!accept_keyword("over")) {
       fail(peek(), name + "() is a window function: expected OVER (PARTITION BY ... ORDER BY ...)");
     }

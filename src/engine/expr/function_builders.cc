@@ -1,7 +1,83 @@
 // The C++ builders of setl::engine::fn: each makes the same tree the parser makes for the
 // function's name, so the registry's entry types and runs it.
 #include "engine/expr/expr_node.h"
+#include "engine/functions/registry.h"
+#include "setl/core/error.h"
+#include "setl/core/suggest.h"
 #include "setl/engine/functions.h"
+
+namespace setl::engine {
+namespace {
+
+std::string lower_case(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+Expr window_function(const std::string& name, std::vector<Expr>& args) {
+  if (name == "lag" || name == "lead") {
+    int64_t offset = 1;
+    if (args.size() > 1) {
+      if (args[1].kind() != ExprKind::kLiteral || !args[1].literal().type().is_integer()) {
+        throw ParseError(name + "()'s offset must be an integer constant");
+      }
+      offset = args[1].literal().as_int();
+    }
+    Expr fallback = args.size() > 2 ? args[2] : Expr();
+    return name == "lag" ? fn::lag(args[0], offset, fallback) : fn::lead(args[0], offset, fallback);
+  }
+  if (name == "cum_sum") {
+    return fn::cum_sum(args[0]);
+  }
+  return call(name, {});
+}
+
+}  // namespace
+
+Expr function_call(std::string_view name_text, std::vector<Expr> args) {
+  const detail::FunctionRegistry& registry = detail::FunctionRegistry::instance();
+  std::string name = lower_case(name_text);
+  const FunctionInfo* info = nullptr;
+  if (const auto* aggregate = registry.aggregate(name)) {
+    info = &aggregate->info;
+  } else if (const auto* window = registry.window(name)) {
+    info = &window->info;
+  } else if (const auto* scalar = registry.scalar(name);
+             scalar != nullptr && scalar->info.kind == FunctionKind::kScalar) {
+    info = &scalar->info;
+  }
+  if (info == nullptr) {
+    std::string message = "unknown function '" + std::string(name_text) + "'";
+    if (auto suggestion = closest_match(name, registry.names())) {
+      message += "; did you mean '" + *suggestion + "'?";
+    }
+    throw ParseError(message);
+  }
+  if (args.size() < info->min_args || args.size() > info->max_args) {
+    std::string expected =
+        info->max_args == FunctionInfo::kVariadic ? "at least " + std::to_string(info->min_args)
+        : info->min_args == info->max_args
+            ? std::to_string(info->min_args)
+            : std::to_string(info->min_args) + " to " + std::to_string(info->max_args);
+    throw ParseError(name + "() takes " + expected + " argument(s), got " +
+                     std::to_string(args.size()));
+  }
+  switch (info->kind) {
+    case FunctionKind::kAggregate:
+      return detail::make_expr(ExprKind::kAggregate, info->name, std::move(args));
+    case FunctionKind::kWindow:
+      return window_function(info->name, args);
+    case FunctionKind::kScalar:
+    case FunctionKind::kOperator:
+      break;
+  }
+  return call(info->name, std::move(args));
+}
+
+}  // namespace setl::engine
 
 namespace setl::engine::fn {
 namespace {
@@ -23,6 +99,13 @@ Expr round(Expr value, Expr digits) {
 }
 Expr substr(Expr text, Expr start) {
   return call("substr", {std::move(text), std::move(start)});
+}
+
+Expr assert_true(Expr condition) {
+  return call("assert_true", {std::move(condition)});
+}
+Expr assert_true(Expr condition, Expr message) {
+  return call("assert_true", {std::move(condition), std::move(message)});
 }
 
 Expr coalesce(std::vector<Expr> values) {
@@ -145,6 +228,9 @@ Expr lag(Expr value, int64_t offset, Expr fallback) {
 }
 Expr lead(Expr value, int64_t offset, Expr fallback) {
   return call("lead", {std::move(value), lit(offset), std::move(fallback)});
+}
+Expr add_months(Expr date, Expr months) {
+  return call("add_months", {std::move(date), std::move(months)});
 }
 Expr cum_sum(Expr value) {
   return call("cum_sum", {std::move(value)});

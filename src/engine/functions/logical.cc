@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "engine/functions/registry.h"
+#include "setl/core/error.h"
 #include "setl/engine/builder.h"
 
 namespace setl::engine::detail {
@@ -196,9 +197,44 @@ DataType coalesce_type(CallBinding& b) {
   return choice_type(b, values);
 }
 
+// NULL on every row, after checking that `condition` is TRUE on every row: a query states
+// what its data must satisfy (a scalar subquery returns at most one row).
+Datum assert_true(const BoundExpr& call, const std::vector<Datum>& args, int64_t rows) {
+  ColumnPtr condition = to_column(args[0], rows);
+  for (int64_t row = 0; row < rows; ++row) {
+    if (!condition->is_valid(row) || !condition->bool_value(row)) {
+      std::string message = args.size() > 1
+                                ? std::string(to_column(args[1], rows)->string_value(row))
+                                : "assert_true(" + call.args[0].text + ") failed";
+      throw StateError(message);
+    }
+  }
+  return Datum{Column::nulls(DataType::boolean(), rows), {}};
+}
+
+DataType assert_true_type(CallBinding& b) {
+  b.require(0, is_bool, "a bool");
+  if (b.call().args.size() > 1) {
+    b.require(1, is_text, "a string message");
+  }
+  return DataType::boolean();
+}
+
 }  // namespace
 
 void register_logical_functions(FunctionRegistry& r) {
+  r.add(ScalarFunction{{"assert_true",
+                        FunctionKind::kScalar,
+                        "logic",
+                        1,
+                        2,
+                        "assert_true(condition [, message]) -> bool",
+                        "a NULL condition fails",
+                        "NULL, after checking that the condition holds on every row (else "
+                        "the query fails with the message)",
+                        {}},
+                       assert_true_type,
+                       assert_true});
   const char* category = "logic";
   r.add(ScalarFunction{{"and",
                         FunctionKind::kOperator,

@@ -1,4 +1,6 @@
 // Date and timestamp kernels (proleptic Gregorian calendar, UTC).
+#include <algorithm>
+
 #include "engine/functions/registry.h"
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
@@ -19,7 +21,38 @@ int64_t day_number(const Column& column, int64_t row) {
              : floor_div(column.values<int64_t>()[row], kMicrosPerDay);
 }
 
-enum class Date { kYear, kMonth, kDay, kDateDiff, kDateAdd, kDateTrunc };
+enum class Date { kYear, kMonth, kDay, kDateDiff, kDateAdd, kAddMonths, kDateTrunc };
+
+bool leap_year(int64_t year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+unsigned days_in_month(int64_t year, unsigned month) {
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && leap_year(year) ? 29 : kDays[month - 1];
+}
+
+// The date `months` later, its day clamped to the target month's last (Spark's rule:
+// 2024-01-31 plus one month is 2024-02-29).
+int32_t plus_months(int64_t days, int64_t months) {
+  int64_t year = 0;
+  unsigned month = 0;
+  unsigned day = 0;
+  civil_from_days(days, year, month, day);
+  // Years beyond ±5.8 million do not fit a date32 anyway: bound before adding.
+  if (months > 120'000'000 || months < -120'000'000) {
+    throw SchemaError("add_months overflows the date range");
+  }
+  int64_t index = year * 12 + (month - 1) + months;
+  int64_t new_year = index >= 0 ? index / 12 : (index - 11) / 12;
+  auto new_month = static_cast<unsigned>(index - new_year * 12 + 1);
+  unsigned new_day = std::min(day, days_in_month(new_year, new_month));
+  int64_t result = days_from_civil(new_year, new_month, new_day);
+  if (result < INT32_MIN || result > INT32_MAX) {
+    throw SchemaError("add_months overflows the date range");
+  }
+  return static_cast<int32_t>(result);
+}
 
 template <Date fn>
 Datum temporal_kernel(const BoundExpr& call, const std::vector<Datum>& args, int64_t rows) {
@@ -63,6 +96,17 @@ Datum temporal_kernel(const BoundExpr& call, const std::vector<Datum>& args, int
         throw SchemaError("date_add overflows the date range");
       }
       result[row] = static_cast<int32_t>(days);
+    }
+    return Datum{std::make_shared<Column>(DataType::date32(), rows, validity, out), {}};
+  }
+
+  if constexpr (fn == Date::kAddMonths) {
+    auto out = Buffer::allocate(static_cast<size_t>(rows) * 4);
+    int32_t* result = out->mutable_data_as<int32_t>();
+    for (int64_t row = 0; row < rows; ++row) {
+      result[row] = valid(row) ? plus_months(columns[0]->values<int32_t>()[row],
+                                             columns[1]->values<int64_t>()[row])
+                               : 0;
     }
     return Datum{std::make_shared<Column>(DataType::date32(), rows, validity, out), {}};
   }
@@ -116,6 +160,13 @@ DataType date_add_type(CallBinding& b) {
   return DataType::date32();
 }
 
+DataType add_months_type(CallBinding& b) {
+  b.require(0, is_date, "a date");
+  b.require(1, is_integer, "an integer number of months");
+  b.cast(1, DataType::int64());
+  return DataType::date32();
+}
+
 DataType date_diff_type(CallBinding& b) {
   b.require(0, is_date, "a date");
   b.require(1, is_date, "a date");
@@ -163,6 +214,10 @@ void register_temporal_functions(FunctionRegistry& r) {
                             "The date `days` later (also date + days, date - days); leaving "
                             "the date range is an error"),
                        date_add_type, temporal_kernel<Date::kDateAdd>});
+  r.add(ScalarFunction{info("add_months", 2, "add_months(date, months: integer) -> date32",
+                            "The date `months` later, its day clamped to the last of the "
+                            "month (2024-01-31 plus 1 is 2024-02-29)"),
+                       add_months_type, temporal_kernel<Date::kAddMonths>});
   r.add(ScalarFunction{info("date_diff", 2, "date_diff(end: date, start: date) -> int64",
                             "Days from `start` to `end`"),
                        date_diff_type, temporal_kernel<Date::kDateDiff>});

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "engine/expr/expr_eval.h"
 #include "engine/operators/parallel.h"
 #include "engine/types/column_ops.h"
 #include "setl/core/cancellation.h"
@@ -29,7 +30,35 @@ bool semi_or_anti(JoinType type) {
   return type == JoinType::kSemi || type == JoinType::kAnti;
 }
 
+void column_names(const Expr& expr, std::set<std::string>& names) {
+  if (expr.kind() == ExprKind::kColumn) {
+    names.insert(expr.name());
+  }
+  for (const Expr& arg : expr.args()) {
+    column_names(arg, names);
+  }
+}
+
 }  // namespace
+
+SchemaPtr condition_schema(const Schema& left, const Schema& right, const std::string& suffix) {
+  std::vector<Field> fields = left.fields();
+  for (Field field : right.fields()) {
+    if (left.find(field.name)) {
+      field.name += suffix;
+    }
+    fields.push_back(std::move(field));
+  }
+  return std::make_shared<Schema>(std::move(fields));
+}
+
+// The condition reads only some columns: pairs are gathered for those alone.
+struct JoinHashTable::BoundCondition {
+  std::vector<size_t> left_columns;
+  std::vector<size_t> right_columns;
+  SchemaPtr schema;
+  BoundExpr bound;
+};
 
 JoinHashTable::JoinHashTable(SchemaPtr left, SchemaPtr right, JoinSpec spec)
     : left_(std::move(left)), right_(std::move(right)), spec_(std::move(spec)), index_({}) {
@@ -52,6 +81,31 @@ JoinHashTable::JoinHashTable(SchemaPtr left, SchemaPtr right, JoinSpec spec)
     key_types_.push_back(r);
   }
   index_ = KeyIndex(key_types_);
+  if (spec_.condition) {
+    SchemaPtr pairs = condition_schema(*left_, *right_, spec_.right_suffix);
+    std::set<std::string> used;
+    column_names(*spec_.condition, used);
+    auto condition = std::make_shared<BoundCondition>();
+    std::vector<Field> fields;
+    for (size_t i = 0; i < pairs->num_fields(); ++i) {
+      if (used.count(pairs->field(i).name) > 0) {
+        (i < left_->num_fields() ? condition->left_columns : condition->right_columns)
+            .push_back(i < left_->num_fields() ? i : i - left_->num_fields());
+        fields.push_back(pairs->field(i));
+      }
+    }
+    for (const std::string& name : used) {
+      pairs->index_of(name);  // an unknown column: SchemaError with the closest name
+    }
+    condition->schema = std::make_shared<Schema>(std::move(fields));
+    condition->bound = bind(*spec_.condition, *condition->schema);
+    if (condition->bound.type.id() != TypeId::kBool &&
+        condition->bound.type.id() != TypeId::kNull) {
+      throw SchemaError("a join condition must be a bool, but " + spec_.condition->to_string() +
+                        " is " + condition->bound.type.to_string());
+    }
+    condition_ = std::move(condition);
+  }
   if (semi_or_anti(spec_.type)) {
     output_ = left_;
     return;
@@ -146,30 +200,103 @@ RecordBatch JoinHashTable::probe(const RecordBatch& left) {
   std::vector<int64_t> right_rows;
   JoinType type = spec_.type;
   bool track = type == JoinType::kRight || type == JoinType::kFull;
+  if (!condition_) {
+    for (int64_t row = 0; row < left.num_rows(); ++row) {
+      int64_t match = first[static_cast<size_t>(row)];
+      if (semi_or_anti(type)) {
+        if ((match >= 0) == (type == JoinType::kSemi)) {
+          left_rows.push_back(row);
+        }
+        continue;
+      }
+      if (match < 0) {
+        if (type == JoinType::kLeft || type == JoinType::kFull) {
+          left_rows.push_back(row);
+          right_rows.push_back(-1);
+        }
+        continue;
+      }
+      for (; match >= 0; match = next_match(match)) {
+        left_rows.push_back(row);
+        right_rows.push_back(match);
+        if (track) {
+          matched_[static_cast<size_t>(match)].store(1, std::memory_order_relaxed);
+        }
+      }
+    }
+    return assemble(left, left_rows, right_rows);
+  }
+  // Every pair with equal keys is a candidate; the condition decides which match.
   for (int64_t row = 0; row < left.num_rows(); ++row) {
-    int64_t match = first[static_cast<size_t>(row)];
-    if (semi_or_anti(type)) {
-      if ((match >= 0) == (type == JoinType::kSemi)) {
-        left_rows.push_back(row);
-      }
-      continue;
-    }
-    if (match < 0) {
-      if (type == JoinType::kLeft || type == JoinType::kFull) {
-        left_rows.push_back(row);
-        right_rows.push_back(-1);
-      }
-      continue;
-    }
-    for (; match >= 0; match = packed_ ? packed_->next(match) : next_[static_cast<size_t>(match)]) {
+    for (int64_t match = first[static_cast<size_t>(row)]; match >= 0; match = next_match(match)) {
       left_rows.push_back(row);
       right_rows.push_back(match);
+    }
+  }
+  keep_satisfying(left, left_rows, right_rows);
+  std::vector<int64_t> out_left;
+  std::vector<int64_t> out_right;
+  size_t pair = 0;
+  for (int64_t row = 0; row < left.num_rows(); ++row) {
+    size_t first_pair = pair;
+    while (pair < left_rows.size() && left_rows[pair] == row) {
+      ++pair;
+    }
+    bool matched = pair > first_pair;
+    if (semi_or_anti(type)) {
+      if (matched == (type == JoinType::kSemi)) {
+        out_left.push_back(row);
+      }
+      continue;
+    }
+    if (!matched) {
+      if (type == JoinType::kLeft || type == JoinType::kFull) {
+        out_left.push_back(row);
+        out_right.push_back(-1);
+      }
+      continue;
+    }
+    for (size_t p = first_pair; p < pair; ++p) {
+      out_left.push_back(row);
+      out_right.push_back(right_rows[p]);
       if (track) {
-        matched_[static_cast<size_t>(match)].store(1, std::memory_order_relaxed);
+        matched_[static_cast<size_t>(right_rows[p])].store(1, std::memory_order_relaxed);
       }
     }
   }
-  return assemble(left, left_rows, right_rows);
+  return assemble(left, out_left, out_right);
+}
+
+void JoinHashTable::keep_satisfying(const RecordBatch& left, std::vector<int64_t>& left_rows,
+                                    std::vector<int64_t>& right_rows) const {
+  if (left_rows.empty()) {
+    return;
+  }
+  const BoundCondition& condition = *condition_;
+  std::vector<ColumnPtr> columns;
+  for (size_t column : condition.left_columns) {
+    columns.push_back(take(*left.column(column), left_rows));
+  }
+  for (size_t column : condition.right_columns) {
+    columns.push_back(take(*build_.column(column), right_rows));
+  }
+  auto rows = static_cast<int64_t>(left_rows.size());
+  RecordBatch pairs(condition.schema, std::move(columns), rows);
+  ColumnPtr holds = evaluate_column(condition.bound, pairs);
+  size_t kept = 0;
+  for (int64_t i = 0; i < rows; ++i) {
+    if (holds->is_valid(i) && holds->bool_value(i)) {
+      left_rows[kept] = left_rows[static_cast<size_t>(i)];
+      right_rows[kept] = right_rows[static_cast<size_t>(i)];
+      ++kept;
+    }
+  }
+  left_rows.resize(kept);
+  right_rows.resize(kept);
+}
+
+int64_t JoinHashTable::next_match(int64_t match) const {
+  return packed_ ? packed_->next(match) : next_[static_cast<size_t>(match)];
 }
 
 std::optional<RecordBatch> JoinHashTable::unmatched_build_rows() const {

@@ -23,7 +23,13 @@ struct JoinSpec {
   std::vector<std::string> right_on;
   JoinType type = JoinType::kInner;
   std::string right_suffix = "_right";
+  /// Besides equal keys, what a pair of rows must satisfy to match (see JoinOptions).
+  std::optional<Expr> condition;
 };
+
+/// The schema a join condition reads: the left columns, then every right column (named
+/// with the suffix where the left has the name).
+SchemaPtr condition_schema(const Schema& left, const Schema& right, const std::string& suffix);
 
 class JoinHashTable {
  public:
@@ -48,6 +54,10 @@ class JoinHashTable {
  private:
   RecordBatch assemble(const RecordBatch& left, const std::vector<int64_t>& left_rows,
                        const std::vector<int64_t>& right_rows) const;
+  int64_t next_match(int64_t match) const;
+  // Keeps the candidate pairs the condition holds for (TRUE, not NULL).
+  void keep_satisfying(const RecordBatch& left, std::vector<int64_t>& left_rows,
+                       std::vector<int64_t>& right_rows) const;
 
   SchemaPtr left_;
   SchemaPtr right_;
@@ -66,6 +76,9 @@ class JoinHashTable {
   std::vector<int64_t> head_;
   std::vector<int64_t> next_;
   std::unique_ptr<std::atomic<uint8_t>[]> matched_;
+  // The condition over the columns it reads (left ones first), bound once.
+  struct BoundCondition;
+  std::shared_ptr<const BoundCondition> condition_;
 };
 
 }  // namespace setl::engine::detail

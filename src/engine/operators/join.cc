@@ -8,8 +8,14 @@ namespace setl::engine {
 Table Table::join(const Table& right, const std::vector<std::string>& left_on,
                   const std::vector<std::string>& right_on, JoinType type,
                   std::string right_suffix) const {
-  detail::JoinHashTable table(schema_, right.schema(),
-                              {left_on, right_on, type, std::move(right_suffix)});
+  return join(right, left_on, right_on, JoinOptions{type, std::move(right_suffix), std::nullopt});
+}
+
+Table Table::join(const Table& right, const std::vector<std::string>& left_on,
+                  const std::vector<std::string>& right_on, const JoinOptions& options) const {
+  detail::JoinHashTable table(
+      schema_, right.schema(),
+      {left_on, right_on, options.type, options.right_suffix, options.condition});
   table.build(right.combine());
   std::vector<RecordBatch> batches{table.probe(combine())};
   if (std::optional<RecordBatch> unmatched = table.unmatched_build_rows()) {

@@ -133,7 +133,8 @@ class Executor {
     OperatorProfile* profile = profile_of(node);
     Pipeline joined = detail::join_pipelines(
         query_for(node), std::move(left), node.inputs[0]->schema, std::move(right),
-        node.inputs[1]->schema, {node.keys, node.right_keys, node.join_type, node.right_suffix},
+        node.inputs[1]->schema,
+        {node.keys, node.right_keys, node.join_type, node.right_suffix, plan::join_condition(node)},
         node.schema, kept_, profile);
     if (profile != nullptr) {
       // A join that fit probes in the left pipeline's new transforms; a grace join's

@@ -32,8 +32,9 @@ constexpr double kRequiredGain = 0.5;
 using Origin = std::pair<int, std::string>;
 using Origins = std::map<std::string, std::vector<Origin>>;
 
+// Joins with a condition besides their keys stay where they were written.
 bool inner_join(const NodePtr& node) {
-  return node->kind == Kind::kJoin && node->join_type == JoinType::kInner;
+  return node->kind == Kind::kJoin && node->join_type == JoinType::kInner && node->exprs.empty();
 }
 
 Origins leaf_origins(const NodePtr& leaf, int index) {
@@ -121,7 +122,7 @@ class JoinOrderer {
   // moved onto that input when it is expected to test fewer rows there: (A ⋈ B) ⋉ N as
   // A ⋈ (B ⋉ N). The output columns are the inner join's either way. Null if not.
   NodePtr pushed_down(const NodePtr& join) {
-    if (join->kind != Kind::kJoin ||
+    if (join->kind != Kind::kJoin || !join->exprs.empty() ||
         (join->join_type != JoinType::kSemi && join->join_type != JoinType::kAnti) ||
         !inner_join(join->inputs[0])) {
       return nullptr;

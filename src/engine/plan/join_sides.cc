@@ -153,8 +153,8 @@ NodePtr choose_join_sides(const NodePtr& node, CardinalityEstimator& estimator) 
     changed = changed || inputs.back() != input;
   }
   NodePtr current = changed ? rebuild(node, std::move(inputs)) : node;
-  if (current->kind != Kind::kJoin) {
-    return current;
+  if (current->kind != Kind::kJoin || !current->exprs.empty()) {
+    return current;  // a condition names its sides' columns: the join stays as written
   }
   std::optional<Estimate> left = estimator.of(current->inputs[0]);
   std::optional<Estimate> right = estimator.of(current->inputs[1]);

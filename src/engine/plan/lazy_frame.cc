@@ -90,6 +90,30 @@ LazyFrame LazyFrame::join(const LazyFrame& right, const std::vector<std::string>
   return LazyFrame(
       plan::join(node_, right.node_, left_on, right_on, type, std::move(right_suffix)));
 }
+LazyFrame LazyFrame::join(const LazyFrame& right, const std::vector<std::string>& left_on,
+                          const std::vector<std::string>& right_on,
+                          const JoinOptions& options) const {
+  if (!left_on.empty() || !right_on.empty()) {
+    return LazyFrame(plan::join(node_, right.node_, left_on, right_on, options.type,
+                                options.right_suffix, options.condition));
+  }
+  // No keys: one constant key on each side makes every pair a candidate.
+  const std::string left_key = "__setl_cross_left";
+  const std::string right_key = "__setl_cross_right";
+  LazyFrame joined(plan::join(with_column(left_key, lit(0)).node_,
+                              right.with_column(right_key, lit(0)).node_, {left_key}, {right_key},
+                              options.type, options.right_suffix, options.condition));
+  std::vector<std::string> added;
+  for (const std::string& key : {left_key, right_key}) {
+    if (joined.schema()->find(key)) {
+      added.push_back(key);  // semi and anti joins show the left key only
+    }
+  }
+  return joined.drop(added);
+}
+LazyFrame LazyFrame::cross_join(const LazyFrame& right, std::string right_suffix) const {
+  return join(right, {}, {}, JoinOptions{JoinType::kInner, std::move(right_suffix), std::nullopt});
+}
 LazyGroupBy LazyFrame::group_by(std::vector<std::string> keys) const {
   if (keys.empty()) {
     throw SchemaError("group_by needs at least one key column; use aggregate() for totals");

@@ -36,7 +36,8 @@ struct PlanNode {
   std::optional<Table> table;
   std::shared_ptr<const ScanSource> source;
   ScanRequest request;
-  std::vector<Expr> exprs;  // project columns, filter predicate, aggregates, window function
+  // project columns, filter predicate, aggregates, window function, join condition
+  std::vector<Expr> exprs;
   std::vector<std::string> keys;
   std::vector<std::string> right_keys;
   std::string name;  // window output column
@@ -63,7 +64,10 @@ NodePtr sort(NodePtr input, std::vector<SortKey> keys);
 NodePtr distinct(NodePtr input);
 NodePtr union_all(NodePtr left, NodePtr right);
 NodePtr join(NodePtr left, NodePtr right, std::vector<std::string> left_on,
-             std::vector<std::string> right_on, JoinType type, std::string right_suffix);
+             std::vector<std::string> right_on, JoinType type, std::string right_suffix,
+             std::optional<Expr> condition = std::nullopt);
+/// A join's condition besides its keys (JoinOptions::condition), if it has one.
+std::optional<Expr> join_condition(const detail::PlanNode& join);
 NodePtr aggregate(NodePtr input, std::vector<std::string> keys, std::vector<Expr> aggregates);
 
 Table execute(const NodePtr& node);
@@ -92,6 +96,9 @@ NodePtr rebuild(const NodePtr& node, std::vector<NodePtr> inputs);
 /// no counterpart or would change type.
 NodePtr restored_to(const NodePtr& target, const NodePtr& now,
                     const std::map<std::string, std::string>& shown_as);
+/// Merges projections of projections, drops projections that change nothing and renames
+/// an aggregate's results in place of a projection that only renames them.
+NodePtr simplify_projections(const NodePtr& node);
 /// Reorders chains of inner joins so that a selective join runs before one that
 /// multiplies rows, restoring the original columns with a projection.
 NodePtr order_joins(const NodePtr& node);

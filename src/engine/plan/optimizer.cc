@@ -218,7 +218,7 @@ NodePtr rebuild(const NodePtr& node, std::vector<NodePtr> inputs) {
       return union_all(inputs[0], inputs[1]);
     case Kind::kJoin:
       return join(inputs[0], inputs[1], node->keys, node->right_keys, node->join_type,
-                  node->right_suffix);
+                  node->right_suffix, join_condition(*node));
     case Kind::kAggregate:
       return aggregate(inputs[0], node->keys, node->exprs);
   }
@@ -353,7 +353,7 @@ NodePtr push_filters(const NodePtr& node, std::vector<Expr> predicates) {
       }
       return with_filters(
           join(push_filters(node->inputs[0], left), push_filters(node->inputs[1], right),
-               node->keys, node->right_keys, type, node->right_suffix),
+               node->keys, node->right_keys, type, node->right_suffix, join_condition(*node)),
           above);
     }
     case Kind::kScan: {
@@ -535,8 +535,25 @@ NodePtr prune(const NodePtr& node, const Needed& needed) {
           right.insert(field.name);
         }
       }
-      NodePtr joined = join(prune_to(node->inputs[0], left), prune_to(node->inputs[1], right),
-                            node->keys, node->right_keys, node->join_type, node->right_suffix);
+      std::optional<Expr> condition = join_condition(*node);
+      if (condition) {
+        const Schema& left_schema = *node->inputs[0]->schema;
+        for (const std::string& name : columns_of(*condition)) {
+          if (left_schema.find(name)) {
+            left.insert(name);
+          }
+        }
+        for (const Field& field : node->inputs[1]->schema->fields()) {
+          bool clashes = left_schema.find(field.name).has_value();
+          if (columns_of(*condition)
+                  .count(clashes ? field.name + node->right_suffix : field.name)) {
+            right.insert(field.name);
+          }
+        }
+      }
+      NodePtr joined =
+          join(prune_to(node->inputs[0], left), prune_to(node->inputs[1], right), node->keys,
+               node->right_keys, node->join_type, node->right_suffix, condition);
       if (!needed || joined->schema->num_fields() == wanted.size()) {
         return joined;
       }
@@ -558,7 +575,7 @@ NodePtr optimize(const NodePtr& node) {
   NodePtr pushed = push_filters(node, {});
   NodePtr pruned = prune(order_joins(pushed), std::nullopt);
   // Pruning may expose filters directly over scans again; a second pushdown merges them.
-  return choose_join_sides(push_filters(pruned, {}));
+  return simplify_projections(choose_join_sides(push_filters(pruned, {})));
 }
 
 }  // namespace setl::engine::plan

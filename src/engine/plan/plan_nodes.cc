@@ -112,6 +112,9 @@ std::string describe(const detail::PlanNode& planned) {
         pairs.push_back(node->keys[i] + " = " + node->right_keys[i]);
       }
       line += std::string("Join ") + join_name(node->join_type) + " on " + join_text(pairs);
+      if (!node->exprs.empty()) {
+        line += " and " + node->exprs[0].to_string();
+      }
       break;
     }
     case Kind::kAggregate:
@@ -233,10 +236,16 @@ NodePtr union_all(NodePtr left, NodePtr right) {
 }
 
 NodePtr join(NodePtr left, NodePtr right, std::vector<std::string> left_on,
-             std::vector<std::string> right_on, JoinType type, std::string right_suffix) {
+             std::vector<std::string> right_on, JoinType type, std::string right_suffix,
+             std::optional<Expr> condition) {
   auto node = node_of(Kind::kJoin, {left, right});
   node->schema =
-      empty_like(left).join(empty_like(right), left_on, right_on, type, right_suffix).schema();
+      empty_like(left)
+          .join(empty_like(right), left_on, right_on, JoinOptions{type, right_suffix, condition})
+          .schema();
+  if (condition) {
+    node->exprs.push_back(*condition);
+  }
   node->right_suffix = std::move(right_suffix);
   node->keys = std::move(left_on);
   node->right_keys = std::move(right_on);
@@ -252,6 +261,13 @@ NodePtr aggregate(NodePtr input, std::vector<std::string> keys, std::vector<Expr
   node->keys = std::move(keys);
   node->exprs = std::move(aggregates);
   return node;
+}
+
+std::optional<Expr> join_condition(const detail::PlanNode& join) {
+  if (join.kind != detail::PlanNode::Kind::kJoin || join.exprs.empty()) {
+    return std::nullopt;
+  }
+  return join.exprs[0];
 }
 
 std::string explain(const NodePtr& node, const Annotation& annotate) {
