@@ -4,6 +4,7 @@
 
 #include "setl/core/error.h"
 #include "setl/tpch/queries.h"
+#include "tpch/spark_sql.h"
 
 namespace setl::tpch {
 
@@ -18,6 +19,9 @@ std::string year_of(const std::string& column, SqlDialect dialect) {
 }  // namespace
 
 std::string query_sql(int number, SqlDialect dialect) {
+  if (dialect == SqlDialect::kSpark) {
+    return detail::spark_query_sql(number);
+  }
   const std::string year_of_orderdate = year_of("o_orderdate", dialect);
   switch (number) {
     case 2:

@@ -1,0 +1,83 @@
+// The 22 TPC-H queries as the specification's SQL text, run through setl::sql: each must
+// give SQLite's answer and the dataframe version's, and its optimized plan is reported
+// beside the dataframe version's.
+#include <gtest/gtest.h>
+
+#include "setl/sql/session.h"
+#include "setl/tpch/data.h"
+#include "setl/tpch/queries.h"
+#include "sqlite_oracle.h"
+#include "tpch_oracle.h"
+
+namespace setl::testing {
+namespace {
+
+class TpchSql : public ::testing::TestWithParam<int> {
+ protected:
+  static void SetUpTestSuite() {
+    tables_ = new tpch::Tables(tpch::generate({.scale_factor = 0.01, .seed = 42}));
+    oracle_ = new SqliteOracle();
+    load_tpch(*oracle_, *tables_);
+  }
+  static void TearDownTestSuite() {
+    delete oracle_;
+    delete tables_;
+  }
+
+  static sql::Session session() {
+    const tpch::Tables& t = *tables_;
+    sql::Session session;
+    session.register_table("region", t.region)
+        .register_table("nation", t.nation)
+        .register_table("supplier", t.supplier)
+        .register_table("customer", t.customer)
+        .register_table("part", t.part)
+        .register_table("partsupp", t.partsupp)
+        .register_table("orders", t.orders)
+        .register_table("lineitem", t.lineitem);
+    return session;
+  }
+
+  // The query's frame: the last query of its script (Q15 creates and drops a view).
+  static engine::LazyFrame plan(sql::Session& session, int number) {
+    std::optional<engine::LazyFrame> frame;
+    for (const sql::StatementResult& result :
+         session.execute_script(tpch::query_sql(number, tpch::SqlDialect::kSpark))) {
+      if (result.kind == sql::StatementResult::Kind::kQuery) {
+        frame = result.frame;
+      }
+    }
+    return *frame;
+  }
+
+  static tpch::Tables* tables_;
+  static SqliteOracle* oracle_;
+};
+tpch::Tables* TpchSql::tables_ = nullptr;
+SqliteOracle* TpchSql::oracle_ = nullptr;
+
+TEST_P(TpchSql, SpecificationTextAgreesWithSqliteAndTheDataframeVersion) {
+  int number = GetParam();
+  sql::Session session = TpchSql::session();
+  engine::Table result = plan(session, number).collect();
+  Rows expected = oracle_->query(tpch::query_sql(number));
+  bool ordered = tpch::query_is_ordered(number);
+  EXPECT_EQ(compare_rows(expected, rows_of(result), ordered), "") << "TPC-H Q" << number;
+  Rows dataframe = rows_of(tpch::run_query(number, *tables_));
+  EXPECT_EQ(compare_rows(dataframe, rows_of(result), ordered), "") << "TPC-H Q" << number;
+  if (number != 18) {
+    EXPECT_GT(result.num_rows(), 0) << "TPC-H Q" << number;
+  }
+  EXPECT_TRUE(session.views() ==
+              std::vector<std::string>({"customer", "lineitem", "nation", "orders", "part",
+                                        "partsupp", "region", "supplier"}))
+      << "Q15's script drops the view it creates";
+}
+
+INSTANTIATE_TEST_SUITE_P(Queries, TpchSql, ::testing::ValuesIn(tpch::query_numbers()),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return "Q" + std::to_string(info.param);
+                         });
+
+}  // namespace
+}  // namespace setl::testing
