@@ -3,6 +3,7 @@
 // expressions, or any expression over the input) and LIMIT.
 #include <algorithm>
 #include <cctype>
+#include <functional>
 
 #include "setl/core/error.h"
 #include "sql/ast_text.h"
@@ -34,6 +35,83 @@ bool is_subquery_condition(const Node& node) {
   return node.kind == Node::Kind::kExists || node.kind == Node::Kind::kInQuery;
 }
 
+NodePtr combine(const char* op, const NodePtr& left, const NodePtr& right) {
+  auto node = std::make_shared<Node>();
+  node->kind = Node::Kind::kBinary;
+  node->name = op;
+  node->position = left->position;
+  node->args = {left, right};
+  return node;
+}
+
+// (a AND b) OR (a AND c) is a AND (b OR c): a condition every branch of an OR states is
+// taken out, so that an equality joining two tables (TPC-H Q19) becomes a join key.
+void factor_disjunctions(std::vector<NodePtr>& conditions) {
+  std::vector<NodePtr> out;
+  for (const NodePtr& condition : conditions) {
+    std::vector<NodePtr> branches;
+    std::function<void(const NodePtr&)> flatten = [&](const NodePtr& node) {
+      if (node->kind == Node::Kind::kBinary && node->name == "or") {
+        flatten(node->args[0]);
+        flatten(node->args[1]);
+      } else {
+        branches.push_back(node);
+      }
+    };
+    flatten(condition);
+    if (branches.size() < 2) {
+      out.push_back(condition);
+      continue;
+    }
+    std::vector<std::vector<NodePtr>> parts(branches.size());
+    for (size_t i = 0; i < branches.size(); ++i) {
+      conjuncts(branches[i], parts[i]);
+    }
+    std::vector<NodePtr> common;
+    for (const NodePtr& candidate : parts[0]) {
+      std::string text = sql_text(*candidate);
+      bool everywhere = std::all_of(parts.begin() + 1, parts.end(), [&](const auto& branch) {
+        return std::any_of(branch.begin(), branch.end(),
+                           [&](const NodePtr& part) { return sql_text(*part) == text; });
+      });
+      if (everywhere && std::none_of(common.begin(), common.end(), [&](const NodePtr& known) {
+            return sql_text(*known) == text;
+          })) {
+        common.push_back(candidate);
+      }
+    }
+    if (common.empty()) {
+      out.push_back(condition);
+      continue;
+    }
+    out.insert(out.end(), common.begin(), common.end());
+    // What remains of each branch; a branch that was only common conditions makes the
+    // whole OR true.
+    NodePtr rest;
+    bool always = false;
+    for (const std::vector<NodePtr>& branch : parts) {
+      NodePtr remaining;
+      for (const NodePtr& part : branch) {
+        std::string text = sql_text(*part);
+        if (std::any_of(common.begin(), common.end(),
+                        [&](const NodePtr& known) { return sql_text(*known) == text; })) {
+          continue;
+        }
+        remaining = remaining ? combine("and", remaining, part) : part;
+      }
+      if (!remaining) {
+        always = true;
+        break;
+      }
+      rest = rest ? combine("or", rest, remaining) : remaining;
+    }
+    if (!always) {
+      out.push_back(rest);
+    }
+  }
+  conditions = std::move(out);
+}
+
 }  // namespace
 
 void window_calls(const Node& node, std::vector<const Node*>& out) {
@@ -50,6 +128,7 @@ void window_calls(const Node& node, std::vector<const Node*>& out) {
 Relation Planner::plan_select(const Query& query, const Select& select, const Ctes& ctes) {
   std::vector<NodePtr> conditions;
   conjuncts(select.where, conditions);
+  factor_disjunctions(conditions);
   std::vector<std::pair<const Node*, bool>> subquery_conditions;
   std::vector<NodePtr> plain;
   for (const NodePtr& condition : conditions) {

@@ -198,7 +198,7 @@ TEST(LazyFrame, SemiAndAntiJoinsWithALargeRightSideHashTheSmallLeft) {
     LazyFrame lazy = LazyFrame::from(few).join(LazyFrame::from(many), "id", type);
     std::string plan = lazy.explain();
     EXPECT_THAT(plan, HasSubstr("  Distinct\n")) << plan;
-    EXPECT_THAT(plan, HasSubstr("      Join semi on id = id\n        Table (3000 rows) [id]\n"))
+    EXPECT_THAT(plan, HasSubstr("    Join semi on id = id\n      Table (3000 rows) [id]\n"))
         << plan;
     // Exactly the eager join: same rows in the left's order.
     EXPECT_THAT(lazy.collect(), SameTableAs(few.join(many, "id", type)));

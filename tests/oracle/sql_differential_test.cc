@@ -130,6 +130,11 @@ class Generator {
                (chance(60) ? " WHERE " + condition("x", "a") + " OR y.id IS NULL" : "");
       }
       case 2:
+        if (chance(50)) {  // the join key inside each branch of an OR
+          return "SELECT x.id AS xi, y.id AS yi FROM t1 x, t2 y WHERE (x.k = y.k AND " +
+                 condition("x", "a") + ") OR (" + condition("y", "b") + " AND y.k = x.k AND " +
+                 condition("x", "a") + ") OR (x.k = y.k AND x.k = y.k)";
+        }
         return "SELECT x.id AS xi, y.id AS yi FROM t1 x, t2 y WHERE x.k = y.k AND " +
                condition("x", "a") + " AND " + condition("y", "b");
       case 3: {
