@@ -5,7 +5,10 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "setl/cli/cache_command.h"
+#include "setl/cli/sql_command.h"
 #include "setl/cli/pipeline_file.h"
 #include "setl/engine/functions.h"
 #include "setl/sources.h"
@@ -76,12 +79,18 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "run") {
     return setl::cli::run_pipeline_command({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }
+  if (!args.empty() && args[0] == "sql") {
+    return setl::cli::sql_command({args.begin() + 1, args.end()}, std::cin, std::cout, std::cerr,
+                                  ::isatty(STDIN_FILENO) != 0);
+  }
   if (!args.empty() && args[0] == "describe-functions") {
     return describe_functions({args.begin() + 1, args.end()});
   }
   std::cerr << "usage: setl run PIPELINE.yaml [--plugin LIB.so]... [job options]\n"
                "       setl cache {ls|stats|invalidate FACTORY [--cascade]|gc|clear} "
                "[--dir DIR]\n"
+               "       setl sql [-t NAME=SOURCE]... [--config FILE] [-f FILE] [--format "
+               "table|csv|json] [STATEMENT...]\n"
                "       setl describe-functions [--markdown] [NAME...]\n";
   return args.empty() || args[0] == "--help" || args[0] == "-h" ? 0 : 2;
 }
