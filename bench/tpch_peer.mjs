@@ -18,8 +18,11 @@ const threadCounts = [1, 2];
 const source = process.env.TPCH_SOURCE ?? 'memory';
 if (source !== 'memory' && source !== 'parquet') throw new Error(`TPCH_SOURCE must be memory or parquet, not ${source}`);
 
+// TPCH_FRONTEND=sql: setlpp runs the specification's SQL text through setl::sql.
+const frontend = process.env.TPCH_FRONTEND === 'sql' ? ['--sql'] : [];
+
 // The runner, as a line-oriented child process.
-const runner = spawn(runnerPath, ['--sf', sf, '--dir', dataDir, '--source', source],
+const runner = spawn(runnerPath, ['--sf', sf, '--dir', dataDir, '--source', source, ...frontend],
                      { stdio: ['pipe', 'pipe', 'inherit'] });
 const lines = readline.createInterface({ input: runner.stdout })[Symbol.asyncIterator]();
 async function nextLine() {

@@ -1,0 +1,1 @@
+SELECT id FROM t1 x WHERE EXISTS (SELECT 1 FROM t2 y WHERE y.k = x.k AND y.id <> x.id)

@@ -1,0 +1,1 @@
+SELECT id, (SELECT count(*) FROM t2 WHERE t2.id = t1.id) AS n FROM t1 WHERE id > (SELECT avg(id) FROM t2)

@@ -1,0 +1,1 @@
+SELECT a.id, b.s FROM t1 a LEFT JOIN t2 b ON a.id = b.id AND b.k IS NULL

@@ -1,0 +1,1 @@
+SELECT id FROM t1 LEFT SEMI JOIN t2 ON t1.k = t2.k

@@ -1,0 +1,1 @@
+SELECT k, count(*), sum(m), avg(id) FROM t1 GROUP BY ROLLUP (k, s) HAVING count(*) > 0

@@ -1,0 +1,1 @@
+SELECT s, grouping(s) FROM t1 GROUP BY GROUPING SETS ((s), ())

@@ -1,0 +1,1 @@
+SELECT id, row_number() OVER (PARTITION BY k ORDER BY id), sum(id) OVER (PARTITION BY s) FROM t1

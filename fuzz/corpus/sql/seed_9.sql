@@ -1,0 +1,1 @@
+WITH c AS (SELECT k, max(id) AS top FROM t1 GROUP BY k) SELECT * FROM c, t2 WHERE c.k = t2.k
