@@ -35,6 +35,12 @@ bool is_subquery_condition(const Node& node) {
   return node.kind == Node::Kind::kExists || node.kind == Node::Kind::kInQuery;
 }
 
+bool contains_scalar_subquery(const Node& node) {
+  return node.kind == Node::Kind::kScalarQuery ||
+         std::any_of(node.args.begin(), node.args.end(),
+                     [](const NodePtr& arg) { return arg && contains_scalar_subquery(*arg); });
+}
+
 NodePtr combine(const char* op, const NodePtr& left, const NodePtr& right) {
   auto node = std::make_shared<Node>();
   node->kind = Node::Kind::kBinary;
@@ -149,14 +155,20 @@ Relation Planner::plan_select(const Query& query, const Select& select, const Ct
   for (const auto& [node, negated] : subquery_conditions) {
     apply_subquery_condition(relation, *node, negated, ctes);
   }
-  if (!plain.empty()) {
+  // Conditions with a scalar subquery come after the others, so that the subquery's join
+  // (and the keys it aggregates) see the rows the others keep.
+  for (bool with_subqueries : {false, true}) {
     ExprScope scope{.relation = &relation, .clause = "WHERE"};
     std::optional<Expr> where;
     for (const NodePtr& condition : plain) {
-      Expr translated = translate(*condition, scope);
-      where = where ? *where && translated : translated;
+      if (contains_scalar_subquery(*condition) == with_subqueries) {
+        Expr translated = translate(*condition, scope);
+        where = where ? *where && translated : translated;
+      }
     }
-    relation.frame = relation.frame.filter(*where);
+    if (where) {
+      relation.frame = relation.frame.filter(*where);
+    }
   }
 
   std::map<std::string, std::string> computed;

@@ -286,6 +286,25 @@ std::string Planner::attach_scalar_subquery(const Node& node, ExprScope& scope) 
   for (const NodePtr& key : inner_keys) {
     key_columns.push_back(as_column(inner, *key, inner_scope));
   }
+  // Only the keys the outer query has are aggregated, a semi join with them first: TPC-H
+  // Q17's subquery then averages the quantities of the parts the query selected, not of
+  // every part.
+  {
+    Relation outer_keys_only = outer;
+    ExprScope keys_scope{.relation = &outer_keys_only, .clause = scope.clause};
+    std::vector<std::string> inner_on;
+    std::vector<std::string> outer_on;
+    std::vector<Expr> outer_columns;
+    for (size_t i = 0; i < outer_keys.size(); ++i) {
+      auto [l, r] = join_keys(inner, engine::col(key_columns[i]), outer_keys_only,
+                              translate(*outer_keys[i], keys_scope), outer_keys[i]->position);
+      inner_on.push_back(l);
+      outer_on.push_back(r);
+      outer_columns.push_back(engine::col(r));
+    }
+    inner.frame = inner.frame.join(outer_keys_only.frame.select(outer_columns), inner_on,
+                                   outer_on, JoinType::kSemi);
+  }
   std::map<std::string, std::string> computed;
   Select grouped;
   grouped.items = {select.items[0]};
