@@ -268,11 +268,15 @@ void Planner::add_windows(Relation& relation, const std::vector<const Node*>& wi
                          (ordered && clause.frame == *kDefaultFrames.begin()) ||
                          (!ordered && clause.frame != *kDefaultFrames.begin() &&
                           kDefaultFrames.count(clause.frame) > 0);
-    if (!default_frame) {
+    std::optional<RowsFrame> rows_frame =
+        default_frame ? std::nullopt : parse_rows_frame(clause.frame);
+    if (!default_frame && !(rows_frame && is_aggregate_call(Node{.kind = Node::Kind::kFunction,
+                                                                 .name = call->name}))) {
       fail(clause.frame_position,
            "window frame '" + clause.frame +
-               "' is not supported: frames are the default ones (the partition up to the "
-               "current row and its peers with ORDER BY, the whole partition without)");
+               "' is not supported: aggregates take ROWS frames and the default ones (the "
+               "partition up to the current row and its peers with ORDER BY, the whole "
+               "partition without); other functions the default");
     }
     std::vector<Expr> args;
     for (const NodePtr& arg : call->args) {
@@ -294,6 +298,10 @@ void Planner::add_windows(Relation& relation, const std::vector<const Node*>& wi
       continue;
     }
     bool star = !call->args.empty() && call->args[0]->kind == Node::Kind::kStar;
+    if (rows_frame) {
+      computed[text] = add_framed_aggregate(relation, *call, spec, args, *rows_frame);
+      continue;
+    }
     if (ordered) {
       if (call->name != "sum") {
         fail(call->position, call->name +

@@ -302,8 +302,8 @@ std::string Planner::attach_scalar_subquery(const Node& node, ExprScope& scope) 
       outer_on.push_back(r);
       outer_columns.push_back(engine::col(r));
     }
-    inner.frame = inner.frame.join(outer_keys_only.frame.select(outer_columns), inner_on,
-                                   outer_on, JoinType::kSemi);
+    inner.frame = inner.frame.join(outer_keys_only.frame.select(outer_columns), inner_on, outer_on,
+                                   JoinType::kSemi);
   }
   std::map<std::string, std::string> computed;
   Select grouped;

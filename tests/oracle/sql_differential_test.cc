@@ -151,7 +151,15 @@ class Generator {
                "rank() OVER (ORDER BY x.a) AS rk, dense_rank() OVER (PARTITION BY x.s ORDER BY "
                "x.k) AS dr, sum(x.a) OVER (PARTITION BY x.k ORDER BY x.id) AS running, "
                "sum(x.a) OVER (PARTITION BY x.k) AS total, count(*) OVER (PARTITION BY x.s) AS n, "
-               "lag(x.a) OVER (ORDER BY x.id) AS before FROM t1 x WHERE " +
+               "lag(x.a) OVER (ORDER BY x.id) AS before, "
+               "sum(x.a) OVER (PARTITION BY x.k ORDER BY x.id ROWS BETWEEN " +
+               std::to_string(pick(3)) + " PRECEDING AND " + std::to_string(pick(3)) +
+               " FOLLOWING) AS moving, "
+               "avg(x.a) OVER (ORDER BY x.id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS pair, "
+               "count(x.a) OVER (PARTITION BY x.s ORDER BY x.id ROWS BETWEEN UNBOUNDED PRECEDING "
+               "AND 1 FOLLOWING) AS seen, "
+               "sum(x.a) OVER (ORDER BY x.id ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) "
+               "AS rest FROM t1 x WHERE " +
                condition("x", "a");
       case 6: {
         static const char* kOperations[] = {"UNION", "UNION ALL", "INTERSECT", "EXCEPT"};

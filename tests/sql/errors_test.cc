@@ -107,9 +107,9 @@ TEST_F(SqlErrors, UnsupportedFormsSayWhatToWriteInstead) {
   EXPECT_THAT(error_of<SchemaError>("SELECT (SELECT id FROM orders o WHERE o.person = p.id) "
                                     "FROM people p"),
               HasSubstr("a correlated scalar subquery must compute one aggregate"));
-  EXPECT_THAT(error_of<SchemaError>("SELECT sum(id) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING "
+  EXPECT_THAT(error_of<SchemaError>("SELECT sum(id) OVER (ORDER BY id RANGE BETWEEN 1 PRECEDING "
                                     "AND CURRENT ROW) FROM people"),
-              HasSubstr("window frame 'rows between 1 preceding and current row' is not "
+              HasSubstr("window frame 'range between 1 preceding and current row' is not "
                         "supported"));
   EXPECT_THAT(error_of<SchemaError>("SELECT id FROM people INTERSECT ALL SELECT id FROM people"),
               HasSubstr("INTERSECT ALL is not supported"));

@@ -147,6 +147,24 @@ TEST_F(Sql, WindowFunctions) {
       TableIs({"city", "n", "r"}, {{"paris", "2", "1"}, {"rome", "2", "2"}, {"null", "1", "3"}}));
 }
 
+TEST_F(Sql, RowsFramesForSumsCountsAndAverages) {
+  EXPECT_THAT(run("SELECT id, sum(age) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) "
+                  "AS s, count(*) OVER (ORDER BY id ROWS 2 PRECEDING) AS n, "
+                  "avg(age) OVER (PARTITION BY city ORDER BY id ROWS BETWEEN CURRENT ROW AND "
+                  "UNBOUNDED FOLLOWING) AS a FROM people ORDER BY id"),
+              TableIs({"id", "s", "n", "a"}, {{"1", "61", "1", "38.5"},
+                                              {"2", "102", "2", "25"},
+                                              {"3", "66", "3", "41"},
+                                              {"4", "66", "3", "null"},
+                                              {"5", "25", "3", "25"}}));
+  EXPECT_THROW(
+      (void)session_.sql("SELECT max(age) OVER (ORDER BY id ROWS 1 PRECEDING) FROM people"),
+      SchemaError);
+  EXPECT_THROW((void)session_.sql("SELECT sum(age) OVER (ORDER BY id ROWS BETWEEN 1 FOLLOWING AND "
+                                  "1 PRECEDING) FROM people"),
+               SchemaError);
+}
+
 TEST_F(Sql, SetOperationsMatchByPositionAndTreatNullsAsEqual) {
   EXPECT_THAT(run("SELECT city FROM people UNION SELECT 'oslo' ORDER BY city NULLS FIRST"),
               TableIs({"city"}, {{"null"}, {"oslo"}, {"paris"}, {"rome"}}));
