@@ -64,6 +64,7 @@ struct Node {
   bool try_cast = false;
   QueryPtr query;
   std::shared_ptr<const WindowClause> window;
+  size_t depth = 1;  // of the expression tree below and including this node
 };
 
 struct SelectItem {

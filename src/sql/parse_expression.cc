@@ -15,7 +15,7 @@ std::shared_ptr<Node> make(Node::Kind kind, size_t position) {
   return node;
 }
 
-NodePtr binary(std::string op, NodePtr left, NodePtr right, size_t position) {
+std::shared_ptr<Node> binary(std::string op, NodePtr left, NodePtr right, size_t position) {
   auto node = make(Node::Kind::kBinary, position);
   node->name = std::move(op);
   node->args = {std::move(left), std::move(right)};
@@ -23,6 +23,35 @@ NodePtr binary(std::string op, NodePtr left, NodePtr right, size_t position) {
 }
 
 }  // namespace
+
+NodePtr Parser::seal(const std::shared_ptr<Node>& node) const {
+  size_t deepest = 0;
+  auto see = [&](const NodePtr& child) {
+    if (child) {
+      deepest = std::max(deepest, child->depth);
+    }
+  };
+  for (const NodePtr& arg : node->args) {
+    see(arg);
+  }
+  if (node->window) {
+    for (const NodePtr& key : node->window->partition_by) {
+      see(key);
+    }
+    for (const WindowClause::Order& key : node->window->order_by) {
+      see(key.expr);
+    }
+  }
+  node->depth = deepest + 1;
+  // With the levels the parser is inside, so that no path through the whole statement
+  // (and no destructor's recursion) grows past the bound.
+  if (node->depth + static_cast<size_t>(depth_) > kMaxTreeDepth) {
+    fail(node->position, "the statement nests more than " + std::to_string(kMaxTreeDepth) +
+                             " levels deep (a chain of operators nests as deep as it is long; "
+                             "write x IN (...) for a long chain of ORs)");
+  }
+  return node;
+}
 
 NodePtr Parser::expression() {
   Depth depth(*this);
@@ -33,7 +62,7 @@ NodePtr Parser::or_expression() {
   NodePtr left = and_expression();
   while (at_keyword("or")) {
     size_t position = next().position;
-    left = binary("or", left, and_expression(), position);
+    left = seal(binary("or", left, and_expression(), position));
   }
   return left;
 }
@@ -42,7 +71,7 @@ NodePtr Parser::and_expression() {
   NodePtr left = not_expression();
   while (at_keyword("and")) {
     size_t position = next().position;
-    left = binary("and", left, not_expression(), position);
+    left = seal(binary("and", left, not_expression(), position));
   }
   return left;
 }
@@ -53,7 +82,7 @@ NodePtr Parser::not_expression() {
     auto node = make(Node::Kind::kUnary, next().position);
     node->name = "not";
     node->args = {not_expression()};
-    return node;
+    return seal(node);
   }
   return comparison();
 }
@@ -70,7 +99,7 @@ NodePtr Parser::comparison() {
             std::end(kComparisons)) {
       std::string op = next().text;
       op = op == "==" ? "=" : op == "<>" ? "!=" : op;
-      left = binary(op, left, additive(), position);
+      left = seal(binary(op, left, additive(), position));
       continue;
     }
     if (accept_keyword("is")) {
@@ -79,24 +108,24 @@ NodePtr Parser::comparison() {
         auto node = make(Node::Kind::kIsNull, position);
         node->negated = negated;
         node->args = {left};
-        left = node;
+        left = seal(node);
       } else if (at_keyword("true") || at_keyword("false")) {
         auto node = make(Node::Kind::kIsBool, position);
         node->text = next().lower;
         node->negated = negated;
         node->args = {left};
-        left = node;
+        left = seal(node);
       } else if (accept_keyword("distinct")) {
         expect_keyword("from");
         NodePtr right = additive();
-        NodePtr same = binary("<=>", left, right, position);
+        NodePtr same = seal(binary("<=>", left, right, position));
         if (negated) {
           left = same;
         } else {
           auto node = make(Node::Kind::kUnary, position);
           node->name = "not";
           node->args = {same};
-          left = node;
+          left = seal(node);
         }
       } else {
         fail_expected("NULL, TRUE, FALSE or DISTINCT FROM after IS");
@@ -117,7 +146,7 @@ NodePtr Parser::comparison() {
         node->args = {left};
         node->query = query();
         expect_symbol(")");
-        left = node;
+        left = seal(node);
         continue;
       }
       auto node = make(Node::Kind::kInList, position);
@@ -127,7 +156,7 @@ NodePtr Parser::comparison() {
         node->args.push_back(expression());
       } while (accept_symbol(","));
       expect_symbol(")");
-      left = node;
+      left = seal(node);
       continue;
     }
     if (accept_keyword("between")) {
@@ -136,7 +165,7 @@ NodePtr Parser::comparison() {
       NodePtr low = additive();
       expect_keyword("and");
       node->args = {left, low, additive()};
-      left = node;
+      left = seal(node);
       continue;
     }
     if (at_keyword("like") || at_keyword("rlike") || at_keyword("ilike")) {
@@ -144,7 +173,7 @@ NodePtr Parser::comparison() {
       node->name = next().lower;
       node->negated = negated;
       node->args = {left, additive()};
-      left = node;
+      left = seal(node);
       continue;
     }
     if (negated) {
@@ -158,7 +187,7 @@ NodePtr Parser::additive() {
   NodePtr left = multiplicative();
   while (at_symbol("+") || at_symbol("-") || at_symbol("||")) {
     const Token& token = next();
-    left = binary(token.text, left, multiplicative(), token.position);
+    left = seal(binary(token.text, left, multiplicative(), token.position));
   }
   return left;
 }
@@ -167,7 +196,7 @@ NodePtr Parser::multiplicative() {
   NodePtr left = unary();
   while (at_symbol("*") || at_symbol("/") || at_symbol("%") || at_keyword("div")) {
     const Token& token = next();
-    left = binary(token.lower == "div" ? "div" : token.text, left, unary(), token.position);
+    left = seal(binary(token.lower == "div" ? "div" : token.text, left, unary(), token.position));
   }
   return left;
 }
@@ -179,7 +208,7 @@ NodePtr Parser::unary() {
     auto node = make(Node::Kind::kUnary, token.position);
     node->name = token.text;
     node->args = {unary()};
-    return node;
+    return seal(node);
   }
   NodePtr value = primary();
   while (at_symbol("::")) {  // x::type, Spark's cast shorthand
@@ -193,7 +222,6 @@ NodePtr Parser::unary() {
 }
 
 NodePtr Parser::primary() {
-  Depth depth(*this);
   const Token& token = peek();
   switch (token.kind) {
     case TokenKind::kNumber: {
@@ -201,14 +229,14 @@ NodePtr Parser::primary() {
       auto node = make(Node::Kind::kLiteral, token.position);
       node->literal_kind = Node::LiteralKind::kNumber;
       node->text = token.text;
-      return node;
+      return seal(node);
     }
     case TokenKind::kString: {
       next();
       auto node = make(Node::Kind::kLiteral, token.position);
       node->literal_kind = Node::LiteralKind::kString;
       node->text = token.text;
-      return node;
+      return seal(node);
     }
     case TokenKind::kQuotedName:
     case TokenKind::kWord:
@@ -220,7 +248,7 @@ NodePtr Parser::primary() {
           auto node = make(Node::Kind::kScalarQuery, token.position);
           node->query = query();
           expect_symbol(")");
-          return node;
+          return seal(node);
         }
         NodePtr inner = expression();
         expect_symbol(")");
@@ -240,7 +268,7 @@ NodePtr Parser::word_expression(const Token& word) {
       auto node = make(Node::Kind::kLiteral, word.position);
       node->literal_kind = lower == "null" ? Node::LiteralKind::kNull : Node::LiteralKind::kBool;
       node->text = lower;
-      return node;
+      return seal(node);
     }
     if (lower == "case") {
       return case_expression(word);
@@ -265,7 +293,7 @@ NodePtr Parser::word_expression(const Token& word) {
       node->negated = negated;
       node->query = query();
       expect_symbol(")");
-      return node;
+      return seal(node);
     }
     if (reserved(lower) && !at_symbol("(")) {
       fail(word.position, "expected an expression, found the keyword '" + word.text + "'");
@@ -280,7 +308,7 @@ NodePtr Parser::word_expression(const Token& word) {
     next();
     node->names.push_back(name("a column name after '.'"));
   }
-  return node;
+  return seal(node);
 }
 
 NodePtr Parser::function_call(const Token& name_token) {
@@ -294,7 +322,7 @@ NodePtr Parser::function_call(const Token& name_token) {
     node->name = field;
     node->args = {expression()};
     expect_symbol(")");
-    return node;
+    return seal(node);
   }
   if (accept_symbol("*")) {
     node->args.push_back(make(Node::Kind::kStar, name_token.position));
@@ -323,7 +351,7 @@ NodePtr Parser::function_call(const Token& name_token) {
   if (accept_keyword("over")) {
     node->window = window_clause();
   }
-  return node;
+  return seal(node);
 }
 
 std::shared_ptr<const WindowClause> Parser::window_clause() {
@@ -374,7 +402,7 @@ NodePtr Parser::case_expression(const Token& start) {
     fail_expected("WHEN, ELSE or END to close the CASE at column " +
                   std::to_string(start.position + 1));
   }
-  return node;
+  return seal(node);
 }
 
 NodePtr Parser::cast_expression(const Token& start, bool try_cast) {
@@ -385,7 +413,7 @@ NodePtr Parser::cast_expression(const Token& start, bool try_cast) {
   expect_keyword("as");
   node->name = type_name();
   expect_symbol(")");
-  return node;
+  return seal(node);
 }
 
 std::string Parser::type_name() {
@@ -424,14 +452,14 @@ NodePtr Parser::interval(const Token& start) {
     unit.pop_back();
   }
   node->name = unit;
-  return node;
+  return seal(node);
 }
 
 NodePtr Parser::typed_literal(const Token& start, Node::LiteralKind kind) {
   auto node = make(Node::Kind::kLiteral, start.position);
   node->literal_kind = kind;
   node->text = next().text;
-  return node;
+  return seal(node);
 }
 
 }  // namespace setl::sql::detail

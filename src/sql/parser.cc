@@ -164,7 +164,6 @@ QueryPtr Parser::set_term() {
 }
 
 QueryPtr Parser::set_primary() {
-  Depth depth(*this);
   if (accept_symbol("(")) {
     QueryPtr inner = query();
     expect_symbol(")");
@@ -316,7 +315,6 @@ std::optional<TableRef::JoinKind> Parser::join_kind(bool& natural) {
 }
 
 TableRefPtr Parser::table_primary() {
-  Depth depth(*this);
   auto ref = std::make_shared<TableRef>();
   ref->position = peek().position;
   if (accept_symbol("(")) {
@@ -519,8 +517,109 @@ void Parser::fail_expected(const std::string& expected) const {
   fail(token.position, "expected " + expected + ", found " + found);
 }
 
+namespace {
+
+// The whole statement's depth (expressions, queries and FROM clauses together), walked
+// without recursion, since every later walk over the tree is recursive.
+constexpr size_t kMaxTreeDepth = 800;
+
+void check_depth(const Statement& statement, std::string_view text) {
+  struct Item {
+    const Node* node = nullptr;
+    const Query* query = nullptr;
+    const TableRef* table = nullptr;
+    size_t depth = 0;
+  };
+  std::vector<Item> stack;
+  if (statement.query) {
+    stack.push_back({nullptr, statement.query.get(), nullptr, 1});
+  }
+  while (!stack.empty()) {
+    Item item = stack.back();
+    stack.pop_back();
+    if (item.depth > kMaxTreeDepth) {
+      size_t position = item.node    ? item.node->position
+                        : item.query ? item.query->position
+                                     : item.table->position;
+      throw ParseError(located(text, position,
+                               "the statement nests more than " + std::to_string(kMaxTreeDepth) +
+                                   " levels deep (a long chain of operators nests as deep as it "
+                                   "is long; write x IN (...) for long OR chains)"));
+    }
+    size_t next = item.depth + 1;
+    auto node = [&](const NodePtr& child) {
+      if (child) {
+        stack.push_back({child.get(), nullptr, nullptr, next});
+      }
+    };
+    auto query = [&](const QueryPtr& child) {
+      if (child) {
+        stack.push_back({nullptr, child.get(), nullptr, next});
+      }
+    };
+    if (item.node != nullptr) {
+      for (const NodePtr& arg : item.node->args) {
+        node(arg);
+      }
+      query(item.node->query);
+      if (item.node->window) {
+        for (const NodePtr& key : item.node->window->partition_by) {
+          node(key);
+        }
+        for (const WindowClause::Order& key : item.node->window->order_by) {
+          node(key.expr);
+        }
+      }
+    } else if (item.query != nullptr) {
+      const Query& q = *item.query;
+      for (const auto& [name, cte] : q.with) {
+        query(cte);
+      }
+      query(q.left);
+      query(q.right);
+      for (const OrderItem& order : q.order_by) {
+        node(order.expr);
+      }
+      if (q.select) {
+        const Select& select = *q.select;
+        for (const SelectItem& select_item : select.items) {
+          node(select_item.expr);
+        }
+        for (const TableRefPtr& table : select.from) {
+          stack.push_back({nullptr, nullptr, table.get(), next});
+        }
+        node(select.where);
+        node(select.having);
+        if (select.group_by) {
+          for (const NodePtr& expr : select.group_by->exprs) {
+            node(expr);
+          }
+          for (const std::vector<NodePtr>& set : select.group_by->sets) {
+            for (const NodePtr& expr : set) {
+              node(expr);
+            }
+          }
+        }
+      }
+    } else {
+      const TableRef& table = *item.table;
+      query(table.query);
+      node(table.on);
+      for (const TableRefPtr& side : {table.left, table.right}) {
+        if (side) {
+          stack.push_back({nullptr, nullptr, side.get(), next});
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
 Statement parse_statement(std::string_view text) {
-  return Parser(text).statement();
+  Statement statement = Parser(text).statement();
+  check_depth(statement, text);
+  return statement;
 }
 
 }  // namespace setl::sql::detail

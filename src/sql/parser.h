@@ -56,6 +56,8 @@ class Parser {
   NodePtr typed_literal(const Token& start, Node::LiteralKind kind);
   std::shared_ptr<const WindowClause> window_clause();
   std::string type_name();
+  /// Records the node's depth; fails past kMaxTreeDepth.
+  NodePtr seal(const std::shared_ptr<Node>& node) const;
 
   // Tokens.
   const Token& peek(size_t ahead = 0) const;
@@ -71,7 +73,10 @@ class Parser {
   [[noreturn]] void fail_expected(const std::string& expected) const;
 
   // Nesting deeper than this is refused: every later walk over the tree is recursive.
+  // Counted where the grammar recurses: expressions (each parenthesis, argument and
+  // operand list), queries and FROM clauses, and chains of NOT and unary minus.
   static constexpr int kMaxDepth = 200;
+  static constexpr size_t kMaxTreeDepth = 400;
   class Depth {
    public:
     explicit Depth(Parser& parser);

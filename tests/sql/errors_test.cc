@@ -123,6 +123,25 @@ TEST_F(SqlErrors, NestingIsBounded) {
     subqueries = "SELECT * FROM (" + subqueries + ") t";
   }
   EXPECT_THAT(error_of<ParseError>(subqueries), HasSubstr("nests more than"));
+  std::string chain = "SELECT 1";
+  for (int i = 0; i < 100'000; ++i) {
+    chain += " + 1";
+  }
+  EXPECT_THAT(error_of<ParseError>(chain), HasSubstr("nests more than 400 levels deep"));
+  std::string conditions = "SELECT * FROM people WHERE id = 1";
+  for (int i = 0; i < 5'000; ++i) {
+    conditions += " AND (id = 1 OR (id = 2 AND id = 3))";
+  }
+  EXPECT_THAT(error_of<ParseError>(conditions), HasSubstr("nests more than"));
+  // Below the bound, deep statements plan and run (no walk overflows the stack).
+  std::string nested = "SELECT id FROM people";
+  for (int i = 0; i < 60; ++i) {
+    nested = "SELECT id + 1 AS id FROM (" + nested + ") t WHERE id > 0";
+  }
+  EXPECT_EQ(session_.sql(nested + " ORDER BY id").collect().at(0, "id").as_int(), 61);
+  std::string deep_expression = std::string(150, '(') + "id" + std::string(150, ')');
+  EXPECT_EQ(session_.sql("SELECT " + deep_expression + " AS x FROM people").collect().num_rows(),
+            2);
 }
 
 TEST_F(SqlErrors, ScriptErrorsNameTheStatement) {
