@@ -11,7 +11,6 @@
 #include <benchmark/benchmark.h>
 
 #include "setl/engine/execution.h"
-#include "setl/sql/session.h"
 #include "setl/tpch/data.h"
 #include "setl/tpch/queries.h"
 
@@ -58,25 +57,7 @@ void BM_TpchSqlQuery(benchmark::State& state) {
   int query = static_cast<int>(state.range(0));
   int threads = static_cast<int>(state.range(1));
   const setl::tpch::Tables& data = tables();
-  setl::sql::Session session;
-  session.register_table("region", data.region)
-      .register_table("nation", data.nation)
-      .register_table("supplier", data.supplier)
-      .register_table("customer", data.customer)
-      .register_table("part", data.part)
-      .register_table("partsupp", data.partsupp)
-      .register_table("orders", data.orders)
-      .register_table("lineitem", data.lineitem);
-  std::string script = setl::tpch::query_sql(query, setl::tpch::SqlDialect::kSpark);
-  auto run = [&] {
-    int64_t rows = 0;
-    for (const setl::sql::StatementResult& result : session.execute_script(script)) {
-      if (result.kind == setl::sql::StatementResult::Kind::kQuery) {
-        rows = result.frame.collect().num_rows();
-      }
-    }
-    return rows;
-  };
+  auto run = [&] { return setl::tpch::sql_query_plan(query, data).collect().num_rows(); };
   setl::engine::set_num_threads(threads);
   benchmark::DoNotOptimize(run());
   int64_t rows = 0;

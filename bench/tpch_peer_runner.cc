@@ -18,12 +18,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <optional>
 #include <sstream>
 #include <string>
 
 #include "setl/core/memory_context.h"
-#include "setl/sql/session.h"
 #include "setl/storage/parquet_connector.h"
 #include "setl/tpch/data.h"
 #include "setl/tpch/queries.h"
@@ -72,28 +70,6 @@ void print_rows(const Table& table) {
 }
 
 }  // namespace
-
-// The query through setl::sql: the specification's text over the sources as views (the
-// last query of Q15's script).
-setl::engine::LazyFrame sql_plan(int query, const setl::tpch::Sources& sources) {
-  setl::sql::Session session;
-  session.register_view("region", sources.region)
-      .register_view("nation", sources.nation)
-      .register_view("supplier", sources.supplier)
-      .register_view("customer", sources.customer)
-      .register_view("part", sources.part)
-      .register_view("partsupp", sources.partsupp)
-      .register_view("orders", sources.orders)
-      .register_view("lineitem", sources.lineitem);
-  std::optional<setl::engine::LazyFrame> plan;
-  for (const setl::sql::StatementResult& result :
-       session.execute_script(setl::tpch::query_sql(query, setl::tpch::SqlDialect::kSpark))) {
-    if (result.kind == setl::sql::StatementResult::Kind::kQuery) {
-      plan = result.frame;
-    }
-  }
-  return *plan;
-}
 
 int main(int argc, char** argv) {
   double scale_factor = 1;
@@ -146,8 +122,8 @@ int main(int argc, char** argv) {
         context.threads = threads;
         setl::MemoryContextScope scope(context);
         auto begin = std::chrono::steady_clock::now();
-        Table result =
-            sql ? sql_plan(query, sources).collect() : setl::tpch::run_query(query, sources);
+        Table result = sql ? setl::tpch::sql_query_plan(query, sources).collect()
+                           : setl::tpch::run_query(query, sources);
         double ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin)
                 .count();
@@ -158,7 +134,8 @@ int main(int argc, char** argv) {
         setl::MemoryContext context;
         context.threads = threads;
         setl::MemoryContextScope scope(context);
-        std::cout << (sql ? sql_plan(query, sources) : setl::tpch::query_plan(query, sources))
+        std::cout << (sql ? setl::tpch::sql_query_plan(query, sources)
+                          : setl::tpch::query_plan(query, sources))
                          .explain_analyze()
                   << "end" << std::endl;
       } else if (verb == "queries") {
@@ -171,7 +148,7 @@ int main(int argc, char** argv) {
         std::cout << "sql " << setl::tpch::query_sql(query, setl::tpch::SqlDialect::kTypedDates)
                   << std::endl;
       } else if (verb == "result") {
-        print_rows(sql ? sql_plan(query, sources).collect()
+        print_rows(sql ? setl::tpch::sql_query_plan(query, sources).collect()
                        : setl::tpch::run_query(query, sources));
       } else {
         std::cout << "error unknown command '" << verb << "'" << std::endl;

@@ -56,6 +56,11 @@ engine::Table run_query(int number, const Tables& tables);
 enum class SqlDialect { kSqlite, kTypedDates, kSpark };
 /// The query as SQL.
 std::string query_sql(int number, SqlDialect dialect = SqlDialect::kSqlite);
+/// Query `number` as the specification's SQL text (SqlDialect::kSpark) planned by
+/// setl::sql over the sources as views: the same answers as query_plan(), through the SQL
+/// front end.
+engine::LazyFrame sql_query_plan(int number, const Sources& sources);
+engine::LazyFrame sql_query_plan(int number, const Tables& tables);
 /// True if the query's result order is defined (ORDER BY covers every row).
 bool query_is_ordered(int number);
 
