@@ -73,6 +73,14 @@ TEST(LazyFrame, SourcesMayBuildTheirSchemaPerCall) {
   EXPECT_THAT(cells(result, "id"), ElementsAre("2", "3", "4"));
 }
 
+TEST(LazyFrame, AnOffsetWithoutALimitSkipsRowsWithoutOverflowing) {
+  // SQL's OFFSET 1 alone, or LIMIT ALL OFFSET 1: every row after the first.
+  Table numbers = Table::from_columns({{"x", testing::int64s({1, 2, 3})}});
+  LazyFrame rest = LazyFrame::from(numbers).limit(INT64_MAX, 1);
+  EXPECT_THAT(rest.collect(), TableIs({"x"}, {{"2"}, {"3"}}));
+  EXPECT_EQ(LazyFrame::from(numbers).limit(INT64_MAX, INT64_MAX).collect().num_rows(), 0);
+}
+
 TEST(LazyFrame, CollectsTheSameAsEagerOperations) {
   LazyFrame lazy = LazyFrame::from(orders())
                        .filter("amount > 6")

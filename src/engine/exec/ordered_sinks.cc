@@ -46,8 +46,12 @@ class CollectSink : public BreakerSink {
 class LimitSink : public BreakerSink {
  public:
   LimitSink(SchemaPtr schema, int64_t count, int64_t offset)
-      : schema_(std::move(schema)), count_(count), offset_(offset) {
-    if (count_ + offset_ <= 0) {
+      : schema_(std::move(schema)),
+        count_(count),
+        offset_(offset),
+        // LIMIT ALL OFFSET n asks for INT64_MAX rows after n: saturate, do not overflow.
+        wanted_(count > INT64_MAX - offset ? INT64_MAX : count + offset) {
+    if (wanted_ <= 0) {
       cut_ = 0;
       satisfied_ = true;
     }
@@ -67,7 +71,7 @@ class LimitSink : public BreakerSink {
     for (auto it = batches_.find(next_); it != batches_.end() && it->first == next_;
          it = batches_.find(++next_)) {
       prefix_rows_ += it->second ? it->second->num_rows() : 0;
-      if (prefix_rows_ >= offset_ + count_) {
+      if (prefix_rows_ >= wanted_) {
         cut_ = next_ + 1;
         batches_.erase(batches_.upper_bound(next_), batches_.end());
         satisfied_ = true;
@@ -93,6 +97,7 @@ class LimitSink : public BreakerSink {
   SchemaPtr schema_;
   int64_t count_;
   int64_t offset_;
+  int64_t wanted_;  // offset + count rows from the start
   std::mutex mutex_;
   std::map<int64_t, std::optional<RecordBatch>> batches_;
   int64_t next_ = 0;
