@@ -62,6 +62,16 @@ bool nullable(const Relation& relation, const Expr& expr) {
   return schema->field(schema->index_of(expr.name())).nullable;
 }
 
+// Worth joining `inner` with the outer query's keys before it is aggregated: when the
+// outer query is expected to be much smaller (its plan then runs twice, once for its
+// keys), as for TPC-H Q17's and Q20's subqueries over lineitem.
+bool worth_reducing(const engine::LazyFrame& inner, const engine::LazyFrame& outer) {
+  constexpr double kRatio = 4;
+  std::optional<double> inner_rows = inner.estimated_rows();
+  std::optional<double> outer_rows = outer.estimated_rows();
+  return inner_rows && outer_rows && *outer_rows * kRatio < *inner_rows;
+}
+
 }  // namespace
 
 // The parts of a plain SELECT subquery: its FROM planned with its local conditions, and
@@ -289,7 +299,7 @@ std::string Planner::attach_scalar_subquery(const Node& node, ExprScope& scope) 
   // Only the keys the outer query has are aggregated, a semi join with them first: TPC-H
   // Q17's subquery then averages the quantities of the parts the query selected, not of
   // every part.
-  {
+  if (worth_reducing(inner.frame, outer.frame)) {
     Relation outer_keys_only = outer;
     ExprScope keys_scope{.relation = &outer_keys_only, .clause = scope.clause};
     std::vector<std::string> inner_on;

@@ -73,6 +73,16 @@ TEST(LazyFrame, SourcesMayBuildTheirSchemaPerCall) {
   EXPECT_THAT(cells(result, "id"), ElementsAre("2", "3", "4"));
 }
 
+TEST(LazyFrame, EstimatesItsRowsFromTableSizesAndFilters) {
+  Table numbers = Table::from_columns({{"x", testing::int64s({1, 2, 3, 4})}});
+  LazyFrame all = LazyFrame::from(numbers);
+  EXPECT_EQ(all.estimated_rows(), 4.0);
+  std::optional<double> filtered = all.filter("x = 2").estimated_rows();
+  ASSERT_TRUE(filtered.has_value());
+  EXPECT_LT(*filtered, 4.0);
+  EXPECT_EQ(all.limit(1).estimated_rows(), 1.0);
+}
+
 TEST(LazyFrame, AnOffsetWithoutALimitSkipsRowsWithoutOverflowing) {
   // SQL's OFFSET 1 alone, or LIMIT ALL OFFSET 1: every row after the first.
   Table numbers = Table::from_columns({{"x", testing::int64s({1, 2, 3})}});

@@ -78,6 +78,10 @@ class [[nodiscard]] LazyFrame {
   [[nodiscard]] std::unique_ptr<BatchStream> stream() const;
   /// The optimized plan, one operator per line, children indented.
   std::string explain() const;
+  /// The optimizer's estimate of the rows collect() gives (from table sizes, source
+  /// statistics such as Parquet footers, and textbook selectivities); nullopt when a
+  /// source cannot say how many rows it has. A guide for planning, not a promise.
+  std::optional<double> estimated_rows() const;
   /// The plan as written, before optimization.
   std::string explain_unoptimized() const;
   /// Runs the optimized plan (the result is dropped) and returns explain() with what each

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "engine/expr/expr_eval.h"
+#include "engine/plan/cardinality.h"
 #include "engine/plan/logical_plan.h"
 #include "setl/core/error.h"
 
@@ -138,6 +139,11 @@ std::unique_ptr<BatchStream> LazyFrame::stream() const {
 }
 std::string LazyFrame::explain() const {
   return plan::explain(plan::optimize(node_));
+}
+std::optional<double> LazyFrame::estimated_rows() const {
+  plan::CardinalityEstimator estimator;
+  std::optional<plan::Estimate> estimate = estimator.of(plan::optimize(node_));
+  return estimate ? std::optional<double>(estimate->rows) : std::nullopt;
 }
 std::string LazyFrame::explain_analyze() const {
   return plan::explain_analyze(plan::optimize(node_));
