@@ -204,8 +204,7 @@ void print(const engine::Table& table, const Options& options, std::ostream& out
     out << rows.dump(2) << "\n";
     return;
   }
-  out << table.to_string(options.max_rows);
-  out << "(" << table.num_rows() << (table.num_rows() == 1 ? " row)\n" : " rows)\n");
+  out << table.to_string(options.max_rows);  // ends with the row count
 }
 
 // Runs one statement and prints what it gives.

@@ -57,7 +57,7 @@ TEST_F(SqlCommand, JoinsFilesOfEachFormatAndPrintsATable) {
       << err_.str();
   EXPECT_THAT(out_.str(), HasSubstr("ada"));
   EXPECT_THAT(out_.str(), HasSubstr("5.5"));
-  EXPECT_THAT(out_.str(), HasSubstr("(2 rows)"));
+  EXPECT_THAT(out_.str(), HasSubstr("+\n2 rows\n"));
 }
 
 TEST_F(SqlCommand, CsvAndJsonOutput) {
@@ -102,7 +102,7 @@ TEST_F(SqlCommand, ThePromptKeepsGoingAfterErrorsAndRecordsHistory) {
   EXPECT_THAT(out_.str(), HasSubstr("setl> "));
   EXPECT_THAT(out_.str(), HasSubstr("   -> "));
   EXPECT_THAT(out_.str(), HasSubstr("people\n"));
-  EXPECT_THAT(out_.str(), HasSubstr("(1 row)"));
+  EXPECT_THAT(out_.str(), HasSubstr("+\n1 row\n"));
   std::ifstream recorded(history);
   std::string text((std::istreambuf_iterator<char>(recorded)), std::istreambuf_iterator<char>());
   EXPECT_EQ(text, "SELECT nme FROM people;\nSELECT count(*) AS n\n  FROM people;\n");
