@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "setl/cli/job_runner.h"
+#include "setl/core/memory_context.h"
 #include "testing/temp_dir.h"
 
 namespace setl::cli {
@@ -35,6 +36,11 @@ class SqlCommand : public ::testing::Test {
   }
 
   int run(std::vector<std::string> args, const std::string& input = "", bool interactive = false) {
+    // Small queries: on the calling thread alone, so the test does not depend on the
+    // engine's worker threads (like the engine's suites, it is not one of the TSan job's).
+    MemoryContext context = current_memory_context();
+    context.threads = 1;
+    MemoryContextScope scope(context);
     std::istringstream in(input);
     out_.str("");
     err_.str("");
