@@ -133,6 +133,18 @@ std::string sql_text(const Node& node) {
   return "?";
 }
 
+bool contains_subquery(const Node& node) {
+  if (node.query) {
+    return true;
+  }
+  return std::any_of(node.args.begin(), node.args.end(),
+                     [](const NodePtr& arg) { return arg && contains_subquery(*arg); });
+}
+
+bool is_subquery_condition(const Node& node) {
+  return node.kind == Node::Kind::kExists || node.kind == Node::Kind::kInQuery;
+}
+
 bool is_aggregate_call(const Node& node) {
   if (node.kind != Node::Kind::kFunction || node.window) {
     return false;

@@ -38,14 +38,6 @@ JoinType engine_join(JoinKind kind) {
   return JoinType::kInner;
 }
 
-bool contains_subquery(const Node& node) {
-  if (node.query) {
-    return true;
-  }
-  return std::any_of(node.args.begin(), node.args.end(),
-                     [](const NodePtr& arg) { return arg && contains_subquery(*arg); });
-}
-
 // Which side an expression reads: 1 left only, 2 right only, 0 both, neither or unclear.
 int side_of(const Node& node, const Relation& left, const Relation& right) {
   if (contains_subquery(node)) {

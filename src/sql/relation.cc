@@ -10,13 +10,6 @@
 namespace setl::sql::detail {
 namespace {
 
-bool same_ignoring_case(const std::string& a, const std::string& b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
-
 // A value of the type standing in for NULL in a null-safe key (the flag tells them apart).
 engine::Expr placeholder(const engine::DataType& type) {
   switch (type.id()) {
@@ -32,6 +25,13 @@ engine::Expr placeholder(const engine::DataType& type) {
 }
 
 }  // namespace
+
+bool same_ignoring_case(const std::string& a, const std::string& b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
 
 std::string Relation::add_hidden(const engine::Expr& value, const std::string& prefix,
                                  const Relation* other) {

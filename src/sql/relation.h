@@ -34,6 +34,9 @@ struct Relation {
   std::string fresh(const std::string& base) const;
 };
 
+/// Names compare ignoring ASCII case (SQL names are case-insensitive).
+bool same_ignoring_case(const std::string& a, const std::string& b);
+
 /// Where a column reference points; ambiguity and absence are reported by the caller.
 struct Lookup {
   std::vector<const RelationColumn*> matches;

@@ -14,13 +14,6 @@ namespace {
 
 using engine::Expr;
 
-bool same_name(const std::string& a, const std::string& b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
-
 std::string output_name(const SelectItem& item) {
   if (!item.alias.empty()) {
     return item.alias;
@@ -29,10 +22,6 @@ std::string output_name(const SelectItem& item) {
     return item.expr->names.back();
   }
   return sql_text(*item.expr);
-}
-
-bool is_subquery_condition(const Node& node) {
-  return node.kind == Node::Kind::kExists || node.kind == Node::Kind::kInQuery;
 }
 
 bool contains_scalar_subquery(const Node& node) {
@@ -220,7 +209,7 @@ Relation Planner::plan_select(const Query& query, const Select& select, const Ct
     }
     bool any = false;
     for (const RelationColumn& column : relation.visible()) {
-      if (item.star_of.empty() || same_name(column.qualifier, item.star_of)) {
+      if (item.star_of.empty() || same_ignoring_case(column.qualifier, item.star_of)) {
         // Columns of two tables with one name (both sides' id): the later one is
         // qualified, since a result's names are unique.
         bool taken = std::find(names.begin(), names.end(), column.name) != names.end();
@@ -254,7 +243,7 @@ Relation Planner::plan_select(const Query& query, const Select& select, const Ct
     } else {
       for (size_t i = 0; i < names.size() && column.empty(); ++i) {
         bool by_name = expr.kind == Node::Kind::kColumn && expr.names.size() == 1 &&
-                       same_name(expr.names[0], names[i]);
+                       same_ignoring_case(expr.names[0], names[i]);
         if (by_name || sql_text(expr) == texts[i]) {
           column = names[i];
         }

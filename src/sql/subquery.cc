@@ -19,14 +19,6 @@ using engine::JoinOptions;
 using engine::JoinType;
 namespace fn = engine::fn;
 
-bool contains_subquery(const Node& node) {
-  if (node.query) {
-    return true;
-  }
-  return std::any_of(node.args.begin(), node.args.end(),
-                     [](const NodePtr& arg) { return arg && contains_subquery(*arg); });
-}
-
 // How a condition of a subquery's WHERE relates to the enclosing query.
 enum class Reads { kInner, kOuter, kBoth, kUnknown };
 
@@ -45,10 +37,6 @@ Reads reads(const Node& node, const Relation& inner, const Relation& outer) {
     }
   }
   return any_outer ? (any_inner ? Reads::kBoth : Reads::kOuter) : Reads::kInner;
-}
-
-bool is_subquery_condition(const Node& node) {
-  return node.kind == Node::Kind::kExists || node.kind == Node::Kind::kInQuery;
 }
 
 bool nullable(const Relation& relation, const Expr& expr) {
