@@ -83,6 +83,43 @@ TEST(LazyFrame, EstimatesItsRowsFromTableSizesAndFilters) {
   EXPECT_EQ(all.limit(1).estimated_rows(), 1.0);
 }
 
+TEST(LazyFrame, EstimatesDistinctValuesFromASampleOfTheTable) {
+  // 10,000 orders of 25 nations, in 8 chunks as a table read in batches would be.
+  std::vector<std::optional<int64_t>> ids;
+  std::vector<std::optional<int64_t>> nations;
+  std::vector<std::optional<std::string>> names;
+  for (int64_t i = 0; i < 10'000; ++i) {
+    ids.push_back(i);
+    nations.push_back(i % 25);
+    names.push_back("nation " + std::to_string(i % 25));
+  }
+  Table orders = Table::from_columns({{"id", testing::int64s(ids)},
+                                      {"nation", testing::int64s(nations)},
+                                      {"name", testing::strings(names)}})
+                     .rechunk(1250);
+  LazyFrame all = LazyFrame::from(orders);
+  // A key counts as many values as rows; a low-cardinality column its values.
+  EXPECT_EQ(all.estimated_distinct("id"), 10'000.0);
+  EXPECT_EQ(all.estimated_distinct("nation"), 25.0);
+  EXPECT_EQ(all.estimated_distinct("name"), 25.0);
+  // Followed through filters, renames and joins; unknown for computed or absent columns.
+  EXPECT_EQ(all.filter("id > 5").select({col("nation").alias("n")}).estimated_distinct("n"), 25.0);
+  Table nation_names = Table::from_columns(
+      {{"key", testing::int64s({0, 1, 2})}, {"label", testing::strings({"a", "b", "c"})}});
+  LazyFrame joined = all.join(LazyFrame::from(nation_names), {"nation"}, {"key"});
+  EXPECT_EQ(joined.estimated_distinct("name"), 25.0);
+  EXPECT_EQ(joined.estimated_distinct("label"), 3.0);
+  EXPECT_EQ(all.with_column("twice", col("nation") * 2).estimated_distinct("twice"), std::nullopt);
+  EXPECT_EQ(all.estimated_distinct("missing"), std::nullopt);
+  // An equality with a constant keeps one value's share of the rows.
+  std::optional<double> one_nation = all.filter("nation = 3").estimated_rows();
+  ASSERT_TRUE(one_nation.has_value());
+  EXPECT_NEAR(*one_nation, 400.0, 1.0);
+  std::optional<double> two_names = all.filter("name IN ('nation 1', 'nation 2')").estimated_rows();
+  ASSERT_TRUE(two_names.has_value());
+  EXPECT_NEAR(*two_names, 800.0, 1.0);
+}
+
 TEST(LazyFrame, AnOffsetWithoutALimitSkipsRowsWithoutOverflowing) {
   // SQL's OFFSET 1 alone, or LIMIT ALL OFFSET 1: every row after the first.
   Table numbers = Table::from_columns({{"x", testing::int64s({1, 2, 3})}});

@@ -82,6 +82,11 @@ class [[nodiscard]] LazyFrame {
   /// statistics such as Parquet footers, and textbook selectivities); nullopt when a
   /// source cannot say how many rows it has. A guide for planning, not a promise.
   std::optional<double> estimated_rows() const;
+  /// An estimate of how many distinct values `column` has, from a sample of the
+  /// in-memory table it is read from; a column whose sampled values are mostly unique
+  /// counts as a key (as many values as that table has rows). nullopt when the column is
+  /// computed, comes from a scan, or is not in the result. A guide for planning joins.
+  std::optional<double> estimated_distinct(const std::string& column) const;
   /// The plan as written, before optimization.
   std::string explain_unoptimized() const;
   /// Runs the optimized plan (the result is dropped) and returns explain() with what each

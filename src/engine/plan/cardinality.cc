@@ -9,36 +9,65 @@ namespace {
 
 using Kind = detail::PlanNode::Kind;
 
-double selectivity(const Expr& predicate) {
+// Share of `input`'s rows where a column equals one of `values` constants: from the
+// column's distinct values when its table can be sampled, else a tenth per value.
+double equality_selectivity(const Expr& column, const NodePtr& input, size_t values) {
+  if (input && column.kind() == ExprKind::kColumn) {
+    std::optional<double> distinct = estimated_distinct(input, column.name());
+    if (distinct && *distinct >= 1) {
+      return std::min(1.0, static_cast<double>(values) / *distinct);
+    }
+  }
+  return std::min(0.5, 0.1 * static_cast<double>(values));
+}
+
+bool all_literals(const std::vector<Expr>& args, size_t from) {
+  return std::all_of(args.begin() + static_cast<std::ptrdiff_t>(from), args.end(),
+                     [](const Expr& arg) { return arg.kind() == ExprKind::kLiteral; });
+}
+
+// `input` is the plan the predicate filters (null for a scan's pushed-down filter).
+double selectivity(const Expr& predicate, const NodePtr& input) {
   if (predicate.kind() != ExprKind::kCall) {
     return 0.5;
   }
   const std::string& name = predicate.name();
+  const std::vector<Expr>& args = predicate.args();
   if (name == "and") {
     double product = 1;
-    for (const Expr& arg : predicate.args()) {
-      product *= selectivity(arg);
+    for (const Expr& arg : args) {
+      product *= selectivity(arg, input);
     }
     return product;
   }
   if (name == "or") {
     double none = 1;
-    for (const Expr& arg : predicate.args()) {
-      none *= 1 - selectivity(arg);
+    for (const Expr& arg : args) {
+      none *= 1 - selectivity(arg, input);
     }
     return 1 - none;
   }
-  if (name == "=" || name == "like") {
+  if (name == "=" && args.size() == 2) {
+    if (args[1].kind() == ExprKind::kLiteral) {
+      return equality_selectivity(args[0], input, 1);
+    }
+    if (args[0].kind() == ExprKind::kLiteral) {
+      return equality_selectivity(args[1], input, 1);
+    }
+    return 0.1;
+  }
+  if (name == "like") {
     return 0.1;
   }
   if (name == "in") {
-    return std::min(0.5, 0.1 * static_cast<double>(predicate.args().size() - 1));
+    return all_literals(args, 1) ? equality_selectivity(args[0], input, args.size() - 1)
+                                 : std::min(0.5, 0.1 * static_cast<double>(args.size() - 1));
   }
   if (name == "<" || name == "<=" || name == ">" || name == ">=" || name == "between") {
     return 0.33;
   }
   if (name == "not") {
-    return 1 - selectivity(predicate.args()[0]);
+    return 1 - selectivity(args[0], input);
   }
   return 0.5;
 }
@@ -99,13 +128,13 @@ std::optional<Estimate> CardinalityEstimator::compute(const NodePtr& node) {
       if (!rows) {
         return std::nullopt;
       }
-      double filtered = node->request.filter ? selectivity(*node->request.filter) : 1.0;
+      double filtered = node->request.filter ? selectivity(*node->request.filter, nullptr) : 1.0;
       return Estimate{static_cast<double>(*rows) * filtered, static_cast<double>(*rows)};
     }
     case Kind::kFilter: {
       std::optional<Estimate> in = input(0);
-      return in ? std::optional<Estimate>(
-                      Estimate{in->rows * selectivity(node->exprs[0]), in->unfiltered})
+      return in ? std::optional<Estimate>(Estimate{
+                      in->rows * selectivity(node->exprs[0], node->inputs[0]), in->unfiltered})
                 : std::nullopt;
     }
     case Kind::kLimit: {

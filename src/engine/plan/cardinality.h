@@ -37,4 +37,14 @@ class CardinalityEstimator {
   std::map<const detail::PlanNode*, std::pair<NodePtr, std::optional<Estimate>>> memo_;
 };
 
+/// How deep estimated_distinct follows a column down a plan.
+constexpr int kMaxTraceDepth = 64;
+
+/// Distinct values of `column` in `node`'s output, estimated from a sample of the table
+/// it is read from (distinct_estimate.cc): a near-unique column counts as having as many
+/// values as its table has rows. Nothing when the column is computed or comes from a
+/// scan.
+std::optional<double> estimated_distinct(const NodePtr& node, const std::string& column,
+                                         int depth = 0);
+
 }  // namespace setl::engine::plan

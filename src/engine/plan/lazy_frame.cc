@@ -145,6 +145,9 @@ std::optional<double> LazyFrame::estimated_rows() const {
   std::optional<plan::Estimate> estimate = estimator.of(plan::optimize(node_));
   return estimate ? std::optional<double>(estimate->rows) : std::nullopt;
 }
+std::optional<double> LazyFrame::estimated_distinct(const std::string& column) const {
+  return plan::estimated_distinct(node_, column);
+}
 std::string LazyFrame::explain_analyze() const {
   return plan::explain_analyze(plan::optimize(node_));
 }

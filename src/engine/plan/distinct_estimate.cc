@@ -1,0 +1,170 @@
+// How many distinct values a plan's column has, estimated from a sample of the table it
+// comes from. Join planning needs to tell a key joined to a foreign key (each row meets
+// about one partner) from two low-cardinality columns joined to each other (customers
+// and suppliers of one nation: every pair meets). A sample tells the two apart well, even
+// though it cannot count the distinct values of a near-unique column: one where most
+// sampled values appear once is taken to be a key. Only columns read straight from an
+// in-memory table are sampled; for others (scans, computed columns) nothing is known.
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+
+#include "engine/plan/cardinality.h"
+
+namespace setl::engine::plan {
+namespace {
+
+using Kind = detail::PlanNode::Kind;
+
+constexpr int64_t kSampleRows = 1024;
+
+uint64_t mix(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  return x ^ (x >> 33);
+}
+
+// A hash of one cell; NULLs are skipped by the caller.
+uint64_t cell_hash(const Column& column, int64_t row) {
+  switch (column.type().id()) {
+    case TypeId::kInt32:
+    case TypeId::kDate32:
+      return mix(static_cast<uint64_t>(column.values<int32_t>()[row]));
+    case TypeId::kInt64:
+    case TypeId::kTimestamp:
+      return mix(static_cast<uint64_t>(column.values<int64_t>()[row]));
+    case TypeId::kFloat64: {
+      uint64_t bits = 0;
+      std::memcpy(&bits, column.values<double>() + row, sizeof bits);
+      return mix(bits);
+    }
+    case TypeId::kString:
+      return std::hash<std::string_view>{}(column.string_value(row));
+    default:
+      return std::hash<std::string>{}(column.scalar(row).to_string());
+  }
+}
+
+// Distinct values of a table's column: the sample's count when values repeat in it (the
+// column has few values), the row count when most sampled values are unique (a key).
+double sampled_distinct(const Table& table, const std::string& name) {
+  std::vector<ColumnPtr> chunks = table.column_chunks(name);
+  int64_t rows = table.num_rows();
+  if (rows <= 0) {
+    return 0;
+  }
+  int64_t step = std::max<int64_t>(1, rows / kSampleRows);
+  std::unordered_map<uint64_t, int64_t> counts;
+  int64_t sampled = 0;
+  int64_t chunk_start = 0;
+  size_t chunk = 0;
+  for (int64_t row = 0; row < rows; row += step) {
+    while (chunk < chunks.size() && row >= chunk_start + chunks[chunk]->length()) {
+      chunk_start += chunks[chunk]->length();
+      ++chunk;
+    }
+    if (chunk == chunks.size()) {
+      break;
+    }
+    const Column& column = *chunks[chunk];
+    if (column.is_valid(row - chunk_start)) {
+      ++counts[cell_hash(column, row - chunk_start)];
+      ++sampled;
+    }
+  }
+  int64_t singletons = 0;
+  for (const auto& [hash, count] : counts) {
+    singletons += count == 1 ? 1 : 0;
+  }
+  if (sampled == 0 || singletons * 2 > sampled) {
+    return static_cast<double>(rows);
+  }
+  return static_cast<double>(counts.size());
+}
+
+// Sampling once per table column: plans over the same tables are made again and again.
+class SampleCache {
+ public:
+  double distinct(const Table& table, const std::string& name) {
+    std::vector<ColumnPtr> chunks = table.column_chunks(name);
+    if (chunks.empty()) {
+      return sampled_distinct(table, name);
+    }
+    const Column* key = chunks.front().get();
+    {
+      std::lock_guard lock(mutex_);
+      auto found = entries_.find(key);
+      if (found != entries_.end() && found->second.column.lock() == chunks.front() &&
+          found->second.rows == table.num_rows()) {
+        return found->second.distinct;
+      }
+    }
+    double distinct = sampled_distinct(table, name);
+    std::lock_guard lock(mutex_);
+    if (entries_.size() > kMaxEntries) {
+      std::erase_if(entries_, [](const auto& entry) { return entry.second.column.expired(); });
+    }
+    entries_[key] = {chunks.front(), table.num_rows(), distinct};
+    return distinct;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 4096;
+  struct Entry {
+    std::weak_ptr<const Column> column;
+    int64_t rows = 0;
+    double distinct = 0;
+  };
+  std::mutex mutex_;
+  std::unordered_map<const Column*, Entry> entries_;
+};
+
+SampleCache& sample_cache() {
+  static SampleCache cache;
+  return cache;
+}
+
+}  // namespace
+
+std::optional<double> estimated_distinct(const NodePtr& node, const std::string& column,
+                                         int depth) {
+  if (depth > kMaxTraceDepth || !node->schema->find(column)) {
+    return std::nullopt;
+  }
+  switch (node->kind) {
+    case Kind::kTable:
+      return sample_cache().distinct(*node->table, column);
+    case Kind::kFilter:
+    case Kind::kSort:
+    case Kind::kLimit:
+    case Kind::kDistinct:
+    case Kind::kWindow:
+      if (node->kind == Kind::kWindow && node->name == column) {
+        return std::nullopt;
+      }
+      return estimated_distinct(node->inputs[0], column, depth + 1);
+    case Kind::kProject:
+      for (const Expr& expr : node->exprs) {
+        if (expr.output_name() == column) {
+          return expr.kind() == ExprKind::kColumn
+                     ? estimated_distinct(node->inputs[0], expr.name(), depth + 1)
+                     : std::nullopt;
+        }
+      }
+      return std::nullopt;
+    case Kind::kJoin:
+      for (const auto& [where, name] : output_names(node)) {
+        if (name == column) {
+          return estimated_distinct(node->inputs[static_cast<size_t>(where.first)], where.second,
+                                    depth + 1);
+        }
+      }
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace setl::engine::plan
