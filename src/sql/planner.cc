@@ -1,8 +1,8 @@
 // Queries, set operations, FROM and joins. Comma-separated tables are joined on the
-// equalities WHERE states between them, in the order written: each next table is the
-// first remaining one that an equality connects to what is joined so far (else the next
-// one, crossed); the optimizer then reorders and pushes filters down as for the
-// dataframe API.
+// equalities WHERE states between them, in the order comma_join_order gives
+// (join_order.cc): each next table is the first remaining one that an equality connects
+// to what is joined so far (else the next one, crossed); the optimizer then reorders and
+// pushes filters down as for the dataframe API.
 #include "sql/planner.h"
 
 #include <algorithm>
@@ -38,7 +38,8 @@ JoinType engine_join(JoinKind kind) {
   return JoinType::kInner;
 }
 
-// Which side an expression reads: 1 left only, 2 right only, 0 both, neither or unclear.
+}  // namespace
+
 int side_of(const Node& node, const Relation& left, const Relation& right) {
   if (contains_subquery(node)) {
     return 0;
@@ -57,6 +58,8 @@ int side_of(const Node& node, const Relation& left, const Relation& right) {
   }
   return side;
 }
+
+namespace {
 
 Relation one_row() {
   engine::Table table = engine::Table::from_columns(
@@ -239,11 +242,19 @@ Relation Planner::plan_from(const std::vector<TableRefPtr>& from, std::vector<No
   if (from.empty()) {
     return one_row();
   }
-  Relation joined = plan_table(*from[0], ctes);
-  std::vector<Relation> pending;
-  for (size_t i = 1; i < from.size(); ++i) {
-    pending.push_back(plan_table(*from[i], ctes));
+  std::vector<Relation> tables;
+  for (size_t i = 0; i < from.size(); ++i) {
+    tables.push_back(plan_table(*from[i], ctes));
+    for (RelationColumn& column : tables.back().columns) {
+      column.from_item = i;
+    }
   }
+  std::vector<Relation> pending;
+  for (size_t i : comma_join_order(tables, conditions)) {
+    pending.push_back(std::move(tables[i]));
+  }
+  Relation joined = std::move(pending.front());
+  pending.erase(pending.begin());
   while (!pending.empty()) {
     bool found = false;
     for (size_t i = 0; i < pending.size() && !found; ++i) {
@@ -258,6 +269,10 @@ Relation Planner::plan_from(const std::vector<TableRefPtr>& from, std::vector<No
       pending.erase(pending.begin());
     }
   }
+  // SELECT * lists the tables as written.
+  std::stable_sort(
+      joined.columns.begin(), joined.columns.end(),
+      [](const RelationColumn& a, const RelationColumn& b) { return a.from_item < b.from_item; });
   return joined;
 }
 

@@ -72,6 +72,15 @@ class Planner {
   Relation plan_from(const std::vector<TableRefPtr>& from, std::vector<NodePtr>& conditions,
                      const Ctes& ctes);
   Relation plan_table(const TableRef& ref, const Ctes& ctes);
+  /// The order to join a comma-separated FROM's tables in (join_order.cc): as written
+  /// unless estimates say another order builds far smaller intermediate results.
+  std::vector<size_t> comma_join_order(const std::vector<Relation>& relations,
+                                       const std::vector<NodePtr>& conditions);
+  /// Distinct values of `node` (a column of `relation`), if known (join ordering).
+  std::optional<double> distinct_values(const Node& node, const Relation& relation);
+  /// What `condition` says about `relations[table]` alone, or null if nothing.
+  NodePtr implied_filter(const NodePtr& condition, const std::vector<Relation>& relations,
+                         size_t table) const;
   Relation join(Relation left, Relation right, TableRef::JoinKind kind, const NodePtr& on,
                 const std::vector<std::string>& using_columns, size_t position,
                 bool natural = false);
@@ -137,6 +146,9 @@ class Planner {
   int subqueries_ = 0;
 };
 
+/// Which relation an expression reads: 1 `left` only, 2 `right` only, 0 both, neither,
+/// unclear, or a subquery.
+int side_of(const Node& node, const Relation& left, const Relation& right);
 /// Splits an AND chain into its conditions.
 void conjuncts(const NodePtr& node, std::vector<NodePtr>& out);
 /// Every column reference in `node` outside subqueries.

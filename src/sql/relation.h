@@ -17,6 +17,7 @@ struct RelationColumn {
   std::string name;       // as SQL sees it
   std::string internal;   // the engine column
   bool hidden = false;    // planner's own helper columns: never matched by name
+  size_t from_item = 0;   // position in a comma-separated FROM (joins may reorder them)
 };
 
 struct Relation {
