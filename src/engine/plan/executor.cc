@@ -1,7 +1,10 @@
 // The plan executor: the optimized plan is cut into push pipelines at its breakers
 // (aggregate, distinct, sort, limit, window, join build). Each pipeline streams morsels
 // from its source (a scan, a table, or the previous breaker's output) through filters
-// and projections into its breaker; the last one feeds the result.
+// and projections into its breaker; the last one feeds the result. A subplan that the
+// optimizer made an input of two operators (one pointer, two parents) runs once: its
+// rows are kept (reserved from the budget) and replayed to the second, unless it is cheap
+// to read again or the budget has no room for them.
 #include <chrono>
 #include <deque>
 #include <map>
@@ -41,6 +44,33 @@ class Executor {
   }
 
   Pipeline open(const NodePtr& node) {
+    if (!parents_counted_) {
+      count_parents(node);
+      parents_counted_ = true;
+    }
+    if (auto kept = shared_results_.find(node.get()); kept != shared_results_.end()) {
+      return {stream_table(kept->second, batch_bytes()), {}};
+    }
+    if (parents_[node.get()] < 2 || cheap_to_repeat(node)) {
+      return open_operator(node);
+    }
+    Pipeline pipeline = open_operator(node);
+    std::unique_ptr<BreakerSink> sink = detail::collect_sink(node->schema);
+    detail::run_pipeline(pipeline, *sink);
+    Table rows = collect_stream(*sink->output());
+    // Kept for the second reader only if the budget has room; else that one runs it again.
+    if (!query_.context.budget) {
+      shared_results_.emplace(node.get(), rows);
+    } else if (memory::MemoryBudget::Reservation held = query_.context.budget->try_reserve(
+                   rows.memory_size(), query_.holder("shared input"));
+               held.bytes() > 0 || rows.memory_size() == 0) {
+      shared_results_.emplace(node.get(), rows);
+      shared_reservations_.push_back(std::move(held));
+    }
+    return {stream_table(std::move(rows), batch_bytes()), {}};
+  }
+
+  Pipeline open_operator(const NodePtr& node) {
     switch (node->kind) {
       case Kind::kTable:
         return {source(*node, stream_table(*node->table, batch_bytes())), {}};
@@ -204,6 +234,14 @@ class Executor {
     return {std::move(output), {}};
   }
 
+  void count_parents(const NodePtr& node) {
+    for (const NodePtr& input : node->inputs) {
+      if (++parents_[input.get()] == 1) {
+        count_parents(input);
+      }
+    }
+  }
+
   std::unique_ptr<BatchStream> as_stream(const NodePtr& node) {
     return detail::pipeline_stream(open(node), node->schema);
   }
@@ -214,6 +252,11 @@ class Executor {
   std::deque<detail::QueryContext> node_queries_;  // stable: operators keep references
   std::vector<std::unique_ptr<BreakerSink>> sinks_;
   std::vector<std::shared_ptr<void>> kept_;
+  // Inputs of more than one operator: how many use each, and the rows of those run.
+  bool parents_counted_ = false;
+  std::map<const detail::PlanNode*, int> parents_;
+  std::map<const detail::PlanNode*, Table> shared_results_;
+  std::vector<memory::MemoryBudget::Reservation> shared_reservations_;
 };
 
 using Profiles = std::map<const detail::PlanNode*, OperatorProfile>;

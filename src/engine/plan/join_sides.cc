@@ -3,8 +3,8 @@
 // with its inputs swapped (inner and full as they are, left as right and right as left:
 // the executor keeps the rows of an outer side either way), and a projection restores
 // the original column names and order. A semi or anti join keeps its output side but
-// hashes the small one: the large right is first reduced to the distinct keys that meet
-// the left. The rows are the same either way, only the order of an unsorted join's
+// hashes the small one: the large right is first reduced to the rows (or the distinct
+// keys) that meet the left. The rows are the same either way, only the order of an unsorted join's
 // output may differ.
 #include <algorithm>
 #include <map>
@@ -61,6 +61,20 @@ bool swappable(JoinType type) {
 
 }  // namespace
 
+bool cheap_to_repeat(const NodePtr& node) {
+  switch (node->kind) {
+    case Kind::kTable:
+    case Kind::kScan:
+      return true;
+    case Kind::kFilter:
+    case Kind::kProject:
+    case Kind::kLimit:
+      return cheap_to_repeat(node->inputs[0]);
+    default:
+      return false;
+  }
+}
+
 NodePtr restored_to(const NodePtr& target, const NodePtr& now,
                     const std::map<std::string, std::string>& shown_as) {
   std::vector<Expr> columns;
@@ -105,33 +119,24 @@ NodePtr swapped(const NodePtr& node) {
   return restored_to(node, swapped, shown_as);
 }
 
-// Whether a plan costs little more than reading its input: the rewrite below runs the
-// left input twice, which must not repeat joins or aggregations.
-bool cheap_to_repeat(const NodePtr& node) {
-  switch (node->kind) {
-    case Kind::kTable:
-    case Kind::kScan:
-      return true;
-    case Kind::kFilter:
-    case Kind::kProject:
-    case Kind::kLimit:
-      return cheap_to_repeat(node->inputs[0]);
-    default:
-      return false;
-  }
-}
-
 // A semi or anti join whose right input is much larger than its left, as joins that each
 // hash the small side: the right rows with a partner on the left (a semi join building on
-// the left), their distinct keys, then the original join against those keys. Same rows,
-// same order (the left's); null if the right keys repeat a column.
+// the left), their distinct keys, then the original join against those keys. With a
+// condition besides the keys, the original join runs against the partners themselves
+// (the condition reads their columns). The left input is an input of two joins: the
+// executor runs it once. Same rows, same order (the left's); null if the right keys
+// repeat a column.
 NodePtr filtered_through_left(const NodePtr& node) {
   std::set<std::string> distinct_keys(node->right_keys.begin(), node->right_keys.end());
-  if (distinct_keys.size() != node->right_keys.size() || !cheap_to_repeat(node->inputs[0])) {
+  if (distinct_keys.size() != node->right_keys.size()) {
     return nullptr;
   }
   NodePtr partners = join(node->inputs[1], node->inputs[0], node->right_keys, node->keys,
                           JoinType::kSemi, node->right_suffix);
+  if (std::optional<Expr> condition = join_condition(*node)) {
+    return join(node->inputs[0], partners, node->keys, node->right_keys, node->join_type,
+                node->right_suffix, condition);
+  }
   std::vector<Expr> key_columns;
   for (const std::string& key : node->right_keys) {
     key_columns.push_back(col(key));
@@ -153,7 +158,9 @@ NodePtr choose_join_sides(const NodePtr& node, CardinalityEstimator& estimator) 
     changed = changed || inputs.back() != input;
   }
   NodePtr current = changed ? rebuild(node, std::move(inputs)) : node;
-  if (current->kind != Kind::kJoin || !current->exprs.empty()) {
+  bool conditioned = current->kind == Kind::kJoin && !current->exprs.empty();
+  if (current->kind != Kind::kJoin || (conditioned && current->join_type != JoinType::kSemi &&
+                                       current->join_type != JoinType::kAnti)) {
     return current;  // a condition names its sides' columns: the join stays as written
   }
   std::optional<Estimate> left = estimator.of(current->inputs[0]);
@@ -161,8 +168,8 @@ NodePtr choose_join_sides(const NodePtr& node, CardinalityEstimator& estimator) 
   if (!left || !right || right->rows <= left->rows * kSwapRatio || right->rows < kSmallBuildRows) {
     return current;
   }
-  NodePtr better =
-      swappable(current->join_type) ? swapped(current) : filtered_through_left(current);
+  NodePtr better = swappable(current->join_type) && !conditioned ? swapped(current)
+                                                                 : filtered_through_left(current);
   return better ? better : current;
 }
 

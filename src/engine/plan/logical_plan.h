@@ -91,6 +91,10 @@ std::vector<std::string> right_output_names(const detail::PlanNode& join);
 std::map<std::pair<int, std::string>, std::string> output_names(const NodePtr& join);
 /// The node over new inputs (same kind and parameters).
 NodePtr rebuild(const NodePtr& node, std::vector<NodePtr> inputs);
+/// True if running `node` again costs little more than reading its input (a table or a
+/// scan, filtered, projected or limited): the executor reads such a shared input twice
+/// rather than keep its rows.
+bool cheap_to_repeat(const NodePtr& node);
 /// `now` (a rewrite of `target`) projected back to `target`'s columns, each shown by the
 /// column `shown_as` names for it; `now` itself when nothing moves; null if a column has
 /// no counterpart or would change type.

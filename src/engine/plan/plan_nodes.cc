@@ -1,6 +1,7 @@
 // Plan nodes: construction (output schemas from the same operation on empty inputs) and
 // explain().
 #include <algorithm>
+#include <map>
 
 #include "engine/plan/logical_plan.h"
 #include "setl/core/error.h"
@@ -128,17 +129,45 @@ std::string describe(const detail::PlanNode& planned) {
 
 namespace {
 
-void explain_into(const NodePtr& node, int depth, std::string& out, const Annotation& annotate) {
+// An input of two operators that is not cheap to repeat runs once (executor.cc): it is
+// printed in full where it first appears, and named where it appears again.
+struct Sharing {
+  std::map<const detail::PlanNode*, int> parents;
+  std::map<const detail::PlanNode*, int> numbers;
+
+  void count(const NodePtr& node) {
+    for (const NodePtr& input : node->inputs) {
+      if (++parents[input.get()] == 1) {
+        count(input);
+      }
+    }
+  }
+  bool shared(const NodePtr& node) { return parents[node.get()] > 1 && !cheap_to_repeat(node); }
+};
+
+void explain_into(const NodePtr& node, int depth, std::string& out, const Annotation& annotate,
+                  Sharing& sharing) {
   std::string line = std::string(static_cast<size_t>(depth) * 2, ' ') + describe(*node);
-  if (annotate) {
+  bool repeated = false;
+  if (sharing.shared(node)) {
+    auto [found, first] =
+        sharing.numbers.try_emplace(node.get(), static_cast<int>(sharing.numbers.size()) + 1);
+    repeated = !first;
+    line += first ? "  [shared #" + std::to_string(found->second) + ": runs once]"
+                  : "  [shared #" + std::to_string(found->second) + ", as above]";
+  }
+  if (annotate && !repeated) {
     std::string note = annotate(*node);
     if (!note.empty()) {
       line += "  (" + note + ")";
     }
   }
   out += line + "\n";
+  if (repeated) {
+    return;
+  }
   for (const NodePtr& input : node->inputs) {
-    explain_into(input, depth + 1, out, annotate);
+    explain_into(input, depth + 1, out, annotate, sharing);
   }
 }
 
@@ -272,7 +301,9 @@ std::optional<Expr> join_condition(const detail::PlanNode& join) {
 
 std::string explain(const NodePtr& node, const Annotation& annotate) {
   std::string text;
-  explain_into(node, 0, text, annotate);
+  Sharing sharing;
+  sharing.count(node);
+  explain_into(node, 0, text, annotate, sharing);
   return text;
 }
 

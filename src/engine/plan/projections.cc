@@ -121,23 +121,15 @@ NodePtr renamed_aggregate(const NodePtr& node) {
   return plan::aggregate(aggregate->inputs[0], aggregate->keys, std::move(aggregates));
 }
 
-}  // namespace
-
-NodePtr simplify_projections(const NodePtr& node) {
-  std::vector<NodePtr> inputs;
-  bool changed = false;
-  for (const NodePtr& input : node->inputs) {
-    inputs.push_back(simplify_projections(input));
-    changed = changed || inputs.back() != input;
-  }
-  NodePtr current = changed ? rebuild(node, std::move(inputs)) : node;
+// One projection simplified (its inputs already are).
+NodePtr simplified_here(const NodePtr& current) {
   if (current->kind != Kind::kProject) {
     return current;
   }
   const NodePtr& input = current->inputs[0];
   if (input->kind == Kind::kProject) {
     if (NodePtr one = merged(current, input)) {
-      return simplify_projections(one);
+      return simplified_here(one);
     }
   }
   if (identity(current)) {
@@ -149,6 +141,29 @@ NodePtr simplify_projections(const NodePtr& node) {
     }
   }
   return current;
+}
+
+// Memoized by node, so that an input of two operators stays one node (run once).
+NodePtr simplified(const NodePtr& node, std::map<const detail::PlanNode*, NodePtr>& done) {
+  if (auto found = done.find(node.get()); found != done.end()) {
+    return found->second;
+  }
+  std::vector<NodePtr> inputs;
+  bool changed = false;
+  for (const NodePtr& input : node->inputs) {
+    inputs.push_back(simplified(input, done));
+    changed = changed || inputs.back() != input;
+  }
+  NodePtr result = simplified_here(changed ? rebuild(node, std::move(inputs)) : node);
+  done.emplace(node.get(), result);
+  return result;
+}
+
+}  // namespace
+
+NodePtr simplify_projections(const NodePtr& node) {
+  std::map<const detail::PlanNode*, NodePtr> done;
+  return simplified(node, done);
 }
 
 }  // namespace setl::engine::plan
