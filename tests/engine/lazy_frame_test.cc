@@ -275,6 +275,29 @@ TEST(LazyFrame, SemiAndAntiJoinsWithALargeRightSideHashTheSmallLeft) {
   }
 }
 
+TEST(LazyFrame, SubplansComputingTheSameRowsRunOnce) {
+  // One aggregation read twice, its results named differently each time.
+  LazyFrame totals =
+      LazyFrame::from(orders()).group_by({"customer"}).agg({sum(col("amount")).alias("total")});
+  LazyFrame renamed = totals.select({col("customer"), col("total").alias("again")});
+  LazyFrame both = totals.join(renamed, "customer");
+  std::string plan = both.explain();
+  EXPECT_THAT(plan, HasSubstr("[shared #1: runs once]")) << plan;
+  EXPECT_THAT(plan, HasSubstr("[shared #1, as above]")) << plan;
+  Table eager_totals = orders().group_by({"customer"}).agg({sum(col("amount")).alias("total")});
+  EXPECT_THAT(
+      both.sort({asc("customer")}).collect(),
+      SameTableAs(
+          eager_totals
+              .join(eager_totals.select({col("customer"), col("total").alias("again")}), "customer")
+              .sort({asc("customer")})));
+  // Different tables with the same shape stay apart.
+  LazyFrame other = LazyFrame::from(orders().filter("id > 1"))
+                        .group_by({"customer"})
+                        .agg({sum(col("amount")).alias("total")});
+  EXPECT_THAT(totals.join(other, "customer").explain(), Not(HasSubstr("shared")));
+}
+
 TEST(LazyFrame, SwappedJoinsOfSameNamedColumnsKeepEachSidesValues) {
   // Both sides are [id, note]: the swapped join's "note" is the other side's, so the
   // projection must exchange them even though the names come out in the same order.

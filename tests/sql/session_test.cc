@@ -196,6 +196,13 @@ TEST_F(Sql, WithSubqueriesInFromAndViews) {
   EXPECT_THROW(session_.sql("DROP VIEW adults"), StateError);
   session_.execute("DROP VIEW IF EXISTS adults");
   EXPECT_FALSE(session_.view("adults"));
+  // A view read twice (TPC-H Q15's pattern) is computed once.
+  session_.execute(
+      "CREATE TEMP VIEW spend AS SELECT person, sum(amount) AS total FROM orders GROUP BY person");
+  engine::LazyFrame best =
+      session_.sql("SELECT person, total FROM spend WHERE total = (SELECT max(total) FROM spend)");
+  EXPECT_THAT(best.explain(), ::testing::HasSubstr("runs once"));
+  EXPECT_THAT(best.collect(), TableIs({"person", "total"}, {{"1", "150"}}));
 }
 
 TEST_F(Sql, SubqueriesBecomeJoins) {

@@ -103,6 +103,12 @@ NodePtr restored_to(const NodePtr& target, const NodePtr& now,
 /// Merges projections of projections, drops projections that change nothing and renames
 /// an aggregate's results in place of a projection that only renames them.
 NodePtr simplify_projections(const NodePtr& node);
+/// One node for subplans that compute the same rows (common_subplans.cc), so that the
+/// executor runs them once.
+NodePtr share_common_subplans(const NodePtr& node);
+/// `expr` under another output name ("" for none).
+Expr with_alias(const Expr& expr, const std::string& alias);
+Expr without_alias(const Expr& expr);
 /// Reorders chains of inner joins so that a selective join runs before one that
 /// multiplies rows, restoring the original columns with a projection.
 NodePtr order_joins(const NodePtr& node);

@@ -9,9 +9,6 @@
 #include "engine/plan/logical_plan.h"
 
 namespace setl::engine::plan {
-namespace {
-
-using Kind = detail::PlanNode::Kind;
 
 Expr with_alias(const Expr& expr, const std::string& alias) {
   auto node = std::make_shared<detail::ExprNode>(*expr.node());
@@ -22,6 +19,10 @@ Expr with_alias(const Expr& expr, const std::string& alias) {
 Expr without_alias(const Expr& expr) {
   return expr.has_alias() ? with_alias(expr, "") : expr;
 }
+
+namespace {
+
+using Kind = detail::PlanNode::Kind;
 
 // `expr` with each column the inner projection computes replaced by its expression.
 Expr substitute(const Expr& expr, const std::map<std::string, Expr>& inner) {
