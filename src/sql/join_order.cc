@@ -33,19 +33,29 @@ struct Size {
   double kept() const { return unfiltered > 0 ? std::min(1.0, rows / unfiltered) : 1.0; }
 };
 
-// What the equalities between two tables are like.
+// What the equalities between a table (here) and another (there) are like.
 struct Link {
   bool connected = false;
-  bool on_key = false;  // some equality has a key (or a column of unknown kind) on a side
-  double distinct = 0;  // else: the most distinct values of a side of an equality
+  bool on_key = false;     // some equality has a key (or a column of unknown kind) on a side
+  bool key_here = false;   // ... known to be a key of this table
+  bool key_there = false;  // ... of the other
+  double distinct = 0;     // else: the most distinct values of a side of an equality
 
   void merge(const Link& other) {
     connected = connected || other.connected;
     on_key = on_key || other.on_key;
+    key_here = key_here || other.key_here;
+    key_there = key_there || other.key_there;
     distinct = std::max(distinct, other.distinct);
+  }
+  Link reversed() const {
+    Link link = *this;
+    std::swap(link.key_here, link.key_there);
+    return link;
   }
 };
 
+// `a` (the tables joined so far) joined with `b` over `link` (from a's side).
 Size joined_size(const Size& a, const Size& b, const Link& link) {
   if (!link.connected) {
     return {a.rows * b.rows, a.unfiltered * b.unfiltered};
@@ -53,9 +63,13 @@ Size joined_size(const Size& a, const Size& b, const Link& link) {
   if (!link.on_key && link.distinct > 0) {
     return {a.rows * b.rows / link.distinct, a.unfiltered * b.unfiltered / link.distinct};
   }
+  double unfiltered = std::max(a.unfiltered, b.unfiltered);
+  if (link.key_here != link.key_there) {
+    return {link.key_there ? a.rows * b.kept() : b.rows * a.kept(), unfiltered};
+  }
   const Size& larger = a.rows >= b.rows ? a : b;
   const Size& smaller = a.rows >= b.rows ? b : a;
-  return {larger.rows * smaller.kept(), std::max(a.unfiltered, b.unfiltered)};
+  return {larger.rows * smaller.kept(), unfiltered};
 }
 
 class OrderSearch {
@@ -173,28 +187,20 @@ NodePtr Planner::implied_filter(const NodePtr& condition, const std::vector<Rela
 }
 
 std::vector<size_t> Planner::comma_join_order(const std::vector<Relation>& relations,
+                                              const std::vector<engine::LazyFrame>& filtered,
                                               const std::vector<NodePtr>& conditions) {
   std::vector<size_t> written(relations.size());
   std::iota(written.begin(), written.end(), 0);
   if (relations.size() < 3 || relations.size() > kMaxOrdered) {
     return written;
   }
-  // Conditions that read one table filter it, and so does what an OR's branches all
-  // say about it: (n1 = 'F' AND n2 = 'G') OR (n1 = 'G' AND n2 = 'F') about n1.
   std::vector<Size> sizes;
   for (size_t i = 0; i < relations.size(); ++i) {
     std::optional<double> unfiltered = relations[i].frame.estimated_rows();
     if (!unfiltered) {
       return written;
     }
-    Relation filtered = relations[i];
-    for (const NodePtr& condition : conditions) {
-      if (NodePtr filter = implied_filter(condition, relations, i)) {
-        ExprScope scope{.relation = &filtered, .clause = "WHERE"};
-        filtered.frame = filtered.frame.filter(translate(*filter, scope));
-      }
-    }
-    std::optional<double> rows = filtered.frame.estimated_rows();
+    std::optional<double> rows = filtered[i].estimated_rows();
     sizes.push_back({rows.value_or(*unfiltered), *unfiltered});
   }
   std::vector<std::vector<Link>> links(relations.size(), std::vector<Link>(relations.size()));
@@ -208,15 +214,16 @@ std::vector<size_t> Planner::comma_join_order(const std::vector<Relation>& relat
             side_of(*condition->args[1], relations[i], relations[j]) == 2) {
           std::optional<double> left = distinct_values(*condition->args[0], relations[i]);
           std::optional<double> right = distinct_values(*condition->args[1], relations[j]);
-          Link link{.connected = true};
-          if (left && right && *left < kKeyShare * sizes[i].unfiltered &&
-              *right < kKeyShare * sizes[j].unfiltered) {
+          bool left_key = left && *left >= kKeyShare * sizes[i].unfiltered;
+          bool right_key = right && *right >= kKeyShare * sizes[j].unfiltered;
+          Link link{.connected = true, .key_here = left_key, .key_there = right_key};
+          if (left && right && !left_key && !right_key) {
             link.distinct = std::max(*left, *right);
           } else {
             link.on_key = true;
           }
           links[i][j].merge(link);
-          links[j][i].merge(link);
+          links[j][i].merge(link.reversed());
         }
       }
     }

@@ -247,10 +247,24 @@ Relation Planner::plan_from(const std::vector<TableRefPtr>& from, std::vector<No
     tables.push_back(plan_table(*from[i], ctes));
     for (RelationColumn& column : tables.back().columns) {
       column.from_item = i;
+      column.from_column = column.internal;
     }
   }
+  // Conditions that read one table filter it, and so does what an OR's branches all say
+  // about it: (n1 = 'F' AND n2 = 'G') OR (n1 = 'G' AND n2 = 'F') about n1.
+  std::vector<engine::LazyFrame> filtered;
+  for (size_t i = 0; i < tables.size(); ++i) {
+    Relation table = tables[i];
+    for (const NodePtr& condition : conditions) {
+      if (NodePtr filter = implied_filter(condition, tables, i)) {
+        ExprScope scope{.relation = &table, .clause = "WHERE"};
+        table.frame = table.frame.filter(translate(*filter, scope));
+      }
+    }
+    filtered.push_back(table.frame);
+  }
   std::vector<Relation> pending;
-  for (size_t i : comma_join_order(tables, conditions)) {
+  for (size_t i : comma_join_order(tables, filtered, conditions)) {
     pending.push_back(std::move(tables[i]));
   }
   Relation joined = std::move(pending.front());
@@ -273,6 +287,7 @@ Relation Planner::plan_from(const std::vector<TableRefPtr>& from, std::vector<No
   std::stable_sort(
       joined.columns.begin(), joined.columns.end(),
       [](const RelationColumn& a, const RelationColumn& b) { return a.from_item < b.from_item; });
+  joined.from_tables = std::move(filtered);
   return joined;
 }
 

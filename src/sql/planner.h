@@ -74,7 +74,9 @@ class Planner {
   Relation plan_table(const TableRef& ref, const Ctes& ctes);
   /// The order to join a comma-separated FROM's tables in (join_order.cc): as written
   /// unless estimates say another order builds far smaller intermediate results.
+  /// `filtered`: each table under the conditions on it alone (implied_filter).
   std::vector<size_t> comma_join_order(const std::vector<Relation>& relations,
+                                       const std::vector<engine::LazyFrame>& filtered,
                                        const std::vector<NodePtr>& conditions);
   /// Distinct values of `node` (a column of `relation`), if known (join ordering).
   std::optional<double> distinct_values(const Node& node, const Relation& relation);

@@ -13,16 +13,20 @@
 namespace setl::sql::detail {
 
 struct RelationColumn {
-  std::string qualifier;  // table alias or name (lower case); empty for none
-  std::string name;       // as SQL sees it
-  std::string internal;   // the engine column
-  bool hidden = false;    // planner's own helper columns: never matched by name
-  size_t from_item = 0;   // position in a comma-separated FROM (joins may reorder them)
+  std::string qualifier;    // table alias or name (lower case); empty for none
+  std::string name;         // as SQL sees it
+  std::string internal;     // the engine column
+  bool hidden = false;      // planner's own helper columns: never matched by name
+  size_t from_item = 0;     // position in a comma-separated FROM (joins may reorder them)
+  std::string from_column;  // the engine column in that FROM table, if it is one
 };
 
 struct Relation {
   engine::LazyFrame frame = engine::LazyFrame::from(engine::Table());
   std::vector<RelationColumn> columns;
+  /// For a FROM clause's result: each table with the WHERE conditions on it alone. Every
+  /// row of the result comes from a row of each (a superset of a column's values there).
+  std::vector<engine::LazyFrame> from_tables;
 
   /// A helper column computed from `value`, invisible to SQL names, named unlike any
   /// column here (and in `other`, which it will be joined with); returns its name.

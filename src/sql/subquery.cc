@@ -60,6 +60,45 @@ bool worth_reducing(const engine::LazyFrame& inner, const engine::LazyFrame& out
   return inner_rows && outer_rows && *outer_rows * kRatio < *inner_rows;
 }
 
+// The FROM table of `outer` that all `keys` are plain columns of, under its own
+// conditions, with `values` set to its columns, unless it is expected to give many more
+// keys than `outer`; nullopt otherwise.
+std::optional<Relation> key_table(const Relation& outer, const std::vector<NodePtr>& keys,
+                                  std::vector<Expr>& values) {
+  std::optional<size_t> item;
+  std::vector<Expr> columns;
+  for (const NodePtr& key : keys) {
+    if (key->kind != Node::Kind::kColumn) {
+          return std::nullopt;
+    }
+    Lookup found = lookup(outer, key->names);
+    if (found.matches.size() != 1 || found.matches[0]->from_column.empty() ||
+        (item && *item != found.matches[0]->from_item)) {
+      return std::nullopt;
+    }
+    item = found.matches[0]->from_item;
+    columns.push_back(engine::col(found.matches[0]->from_column));
+  }
+  if (!item || *item >= outer.from_tables.size()) {
+    return std::nullopt;
+  }
+  const engine::LazyFrame& table = outer.from_tables[*item];
+  std::optional<double> table_rows = table.estimated_rows();
+  std::optional<double> outer_rows = outer.frame.estimated_rows();
+  // Keys from the table cost a filtered scan, keys from the outer query its joins again:
+  // the table is taken unless it is expected to give many more keys.
+  constexpr double kMoreKeys = 4;
+  if (!table_rows || !outer_rows || *table_rows > *outer_rows * kMoreKeys) {
+    return std::nullopt;
+  }
+  Relation relation{table, {}};
+  for (const engine::Field& field : table.schema()->fields()) {
+    relation.columns.push_back({"", field.name, field.name, false});
+  }
+  values = std::move(columns);
+  return relation;
+}
+
 }  // namespace
 
 // The parts of a plain SELECT subquery: its FROM planned with its local conditions, and
@@ -286,16 +325,25 @@ std::string Planner::attach_scalar_subquery(const Node& node, ExprScope& scope) 
   }
   // Only the keys the outer query has are aggregated, a semi join with them first: TPC-H
   // Q17's subquery then averages the quantities of the parts the query selected, not of
-  // every part.
-  if (worth_reducing(inner.frame, outer.frame)) {
-    Relation outer_keys_only = outer;
-    ExprScope keys_scope{.relation = &outer_keys_only, .clause = scope.clause};
+  // every part. The keys come from the outer query, or, when they are columns of one of
+  // its FROM tables and that table under its own conditions is smaller, from there (a
+  // superset of the keys, without running the outer query's joins twice).
+  std::vector<Expr> outer_key_values;
+  Relation outer_keys_only = outer;
+  ExprScope keys_scope{.relation = &outer_keys_only, .clause = scope.clause};
+  for (const NodePtr& key : outer_keys) {
+    outer_key_values.push_back(translate(*key, keys_scope));
+  }
+  if (std::optional<Relation> table = key_table(outer, outer_keys, outer_key_values)) {
+    outer_keys_only = std::move(*table);
+  }
+  if (worth_reducing(inner.frame, outer_keys_only.frame)) {
     std::vector<std::string> inner_on;
     std::vector<std::string> outer_on;
     std::vector<Expr> outer_columns;
     for (size_t i = 0; i < outer_keys.size(); ++i) {
       auto [l, r] = join_keys(inner, engine::col(key_columns[i]), outer_keys_only,
-                              translate(*outer_keys[i], keys_scope), outer_keys[i]->position);
+                              outer_key_values[i], outer_keys[i]->position);
       inner_on.push_back(l);
       outer_on.push_back(r);
       outer_columns.push_back(engine::col(r));

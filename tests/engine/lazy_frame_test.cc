@@ -109,6 +109,9 @@ TEST(LazyFrame, EstimatesDistinctValuesFromASampleOfTheTable) {
   LazyFrame joined = all.join(LazyFrame::from(nation_names), {"nation"}, {"key"});
   EXPECT_EQ(joined.estimated_distinct("name"), 25.0);
   EXPECT_EQ(joined.estimated_distinct("label"), 3.0);
+  EXPECT_EQ(all.join(LazyFrame::from(nation_names), {"nation"}, {"key"}, JoinType::kSemi)
+                .estimated_distinct("name"),
+            25.0);
   EXPECT_EQ(all.with_column("twice", col("nation") * 2).estimated_distinct("twice"), std::nullopt);
   EXPECT_EQ(all.estimated_distinct("missing"), std::nullopt);
   // An equality with a constant keeps one value's share of the rows.

@@ -72,8 +72,21 @@ double selectivity(const Expr& predicate, const NodePtr& input) {
   return 0.5;
 }
 
-// Joins are taken to match keys to foreign keys: each row of the larger side finds
-// about one partner on the smaller, if the filters on the smaller side kept it.
+// Whether one of `columns` of `input` is a key of the table it comes from (as many
+// distinct values as about half its rows, or more): the join is then known to find at
+// most about one partner there per row.
+bool holds_key(const NodePtr& input, const std::vector<std::string>& columns,
+               const Estimate& estimate) {
+  constexpr double kKeyShare = 0.5;
+  return std::any_of(columns.begin(), columns.end(), [&](const std::string& column) {
+    std::optional<double> distinct = estimated_distinct(input, column);
+    return distinct && *distinct >= kKeyShare * estimate.unfiltered;
+  });
+}
+
+// Joins are taken to match keys to foreign keys: each row of the foreign-key side (the
+// larger, unless sampling says which side holds the key) finds about one partner on the
+// other, if the filters on that side kept it.
 std::optional<Estimate> join_estimate(const detail::PlanNode& join, std::optional<Estimate> left,
                                       std::optional<Estimate> right) {
   switch (join.join_type) {
@@ -97,7 +110,16 @@ std::optional<Estimate> join_estimate(const detail::PlanNode& join, std::optiona
       }
       const Estimate& larger = left->rows >= right->rows ? *left : *right;
       const Estimate& smaller = left->rows >= right->rows ? *right : *left;
-      double rows = join.join_type == JoinType::kFull ? larger.rows : larger.rows * smaller.kept();
+      double rows = larger.rows * smaller.kept();
+      // Where a side's keys are known to be a key, the other side is the foreign key.
+      bool left_key = holds_key(join.inputs[0], join.keys, *left);
+      bool right_key = holds_key(join.inputs[1], join.right_keys, *right);
+      if (left_key != right_key) {
+        rows = right_key ? left->rows * right->kept() : right->rows * left->kept();
+      }
+      if (join.join_type == JoinType::kFull) {
+        rows = larger.rows;
+      }
       return Estimate{rows, std::max(left->unfiltered, right->unfiltered)};
     }
   }

@@ -1,10 +1,11 @@
 // How many distinct values a plan's column has, estimated from a sample of the table it
 // comes from. Join planning needs to tell a key joined to a foreign key (each row meets
 // about one partner) from two low-cardinality columns joined to each other (customers
-// and suppliers of one nation: every pair meets). A sample tells the two apart well, even
-// though it cannot count the distinct values of a near-unique column: one where most
-// sampled values appear once is taken to be a key. Only columns read straight from an
+// and suppliers of one nation: every pair meets). A sample tells the two apart: how often
+// its values repeat says how many there are (a column whose sampled values never repeat
+// is taken to be a key). Only columns read straight from an
 // in-memory table are sampled; for others (scans, computed columns) nothing is known.
+#include <cmath>
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
@@ -47,8 +48,30 @@ uint64_t cell_hash(const Column& column, int64_t row) {
   }
 }
 
-// Distinct values of a table's column: the sample's count when values repeat in it (the
-// column has few values), the row count when most sampled values are unique (a key).
+// Distinct values of a table's column from a sample: the sample's count when its values
+// repeat a lot (the sample has seen them all), the row count when none repeats (a key),
+// and in between the number of equally frequent values that would give as many distinct
+// ones in a sample of this size: d (1 - (1 - 1/d)^s) = seen.
+double distinct_from_sample(double seen, double sampled, double rows) {
+  if (seen * 4 <= sampled) {
+    return seen;
+  }
+  if (seen >= sampled) {
+    return rows;
+  }
+  auto expected_seen = [&](double d) { return d * -std::expm1(sampled * std::log1p(-1 / d)); };
+  if (expected_seen(rows) <= seen) {
+    return rows;
+  }
+  double low = seen;
+  double high = rows;
+  for (int i = 0; i < 60; ++i) {
+    double middle = (low + high) / 2;
+    (expected_seen(middle) < seen ? low : high) = middle;
+  }
+  return high;
+}
+
 double sampled_distinct(const Table& table, const std::string& name) {
   std::vector<ColumnPtr> chunks = table.column_chunks(name);
   int64_t rows = table.num_rows();
@@ -74,14 +97,11 @@ double sampled_distinct(const Table& table, const std::string& name) {
       ++sampled;
     }
   }
-  int64_t singletons = 0;
-  for (const auto& [hash, count] : counts) {
-    singletons += count == 1 ? 1 : 0;
-  }
-  if (sampled == 0 || singletons * 2 > sampled) {
+  if (sampled == 0) {
     return static_cast<double>(rows);
   }
-  return static_cast<double>(counts.size());
+  return distinct_from_sample(static_cast<double>(counts.size()), static_cast<double>(sampled),
+                              static_cast<double>(rows));
 }
 
 // Sampling once per table column: plans over the same tables are made again and again.
@@ -155,6 +175,9 @@ std::optional<double> estimated_distinct(const NodePtr& node, const std::string&
       }
       return std::nullopt;
     case Kind::kJoin:
+      if (node->join_type == JoinType::kSemi || node->join_type == JoinType::kAnti) {
+        return estimated_distinct(node->inputs[0], column, depth + 1);  // the left's columns
+      }
       for (const auto& [where, name] : output_names(node)) {
         if (name == column) {
           return estimated_distinct(node->inputs[static_cast<size_t>(where.first)], where.second,

@@ -2,6 +2,7 @@
 // explain().
 #include <algorithm>
 #include <map>
+#include <mutex>
 
 #include "engine/plan/logical_plan.h"
 #include "setl/core/error.h"
@@ -31,6 +32,52 @@ std::string join_text(const std::vector<std::string>& parts) {
     text += (text.empty() ? "" : ", ") + part;
   }
   return text;
+}
+
+// A join's output schema, from the same join of empty inputs. That runs the join
+// machinery, and join planning builds many candidate joins over the same inputs: the
+// schemas are remembered by everything they depend on.
+SchemaPtr join_schema(const NodePtr& left, const NodePtr& right,
+                      const std::vector<std::string>& left_on,
+                      const std::vector<std::string>& right_on, JoinType type,
+                      const std::string& right_suffix, const std::optional<Expr>& condition) {
+  static std::mutex mutex;
+  static std::map<std::string, SchemaPtr> known;
+  constexpr size_t kMaxKnown = 4096;
+  // Each part length-prefixed: names may hold any character.
+  std::string key;
+  auto add = [&key](const std::string& part) { key += std::to_string(part.size()) + ":" + part; };
+  add(std::to_string(static_cast<int>(type)));
+  add(right_suffix);
+  add(condition ? condition->to_string() : "");
+  for (const SchemaPtr& schema : {left->schema, right->schema}) {
+    add(std::to_string(schema->num_fields()));
+    for (const Field& field : schema->fields()) {
+      add(field.to_string());
+    }
+  }
+  for (const std::vector<std::string>* names : {&left_on, &right_on}) {
+    add(std::to_string(names->size()));
+    for (const std::string& name : *names) {
+      add(name);
+    }
+  }
+  {
+    std::lock_guard lock(mutex);
+    if (auto found = known.find(key); found != known.end()) {
+      return found->second;
+    }
+  }
+  SchemaPtr schema =
+      empty_like(left)
+          .join(empty_like(right), left_on, right_on, JoinOptions{type, right_suffix, condition})
+          .schema();
+  std::lock_guard lock(mutex);
+  if (known.size() >= kMaxKnown) {
+    known.clear();
+  }
+  known.emplace(std::move(key), schema);
+  return schema;
 }
 
 std::string exprs_text(const std::vector<Expr>& exprs) {
@@ -268,10 +315,7 @@ NodePtr join(NodePtr left, NodePtr right, std::vector<std::string> left_on,
              std::vector<std::string> right_on, JoinType type, std::string right_suffix,
              std::optional<Expr> condition) {
   auto node = node_of(Kind::kJoin, {left, right});
-  node->schema =
-      empty_like(left)
-          .join(empty_like(right), left_on, right_on, JoinOptions{type, right_suffix, condition})
-          .schema();
+  node->schema = join_schema(left, right, left_on, right_on, type, right_suffix, condition);
   if (condition) {
     node->exprs.push_back(*condition);
   }
