@@ -301,6 +301,55 @@ TEST(LazyFrame, SubplansComputingTheSameRowsRunOnce) {
   EXPECT_THAT(totals.join(other, "customer").explain(), Not(HasSubstr("shared")));
 }
 
+TEST(LazyFrame, AggregatesOverAJoinRunPartlyBelowIt) {
+  // 200 orders of 20 customers; 25 customers, one listed twice, five without orders.
+  std::vector<std::optional<int64_t>> order_ids;
+  std::vector<std::optional<int64_t>> buyers;
+  std::vector<std::optional<int64_t>> amounts;
+  for (int64_t i = 0; i < 200; ++i) {
+    order_ids.push_back(i);
+    buyers.push_back(i % 20);
+    amounts.push_back(i % 7 == 0 ? std::nullopt : std::optional<int64_t>(i));
+  }
+  std::vector<std::optional<int64_t>> customer_ids;
+  for (int64_t i = 0; i < 25; ++i) {
+    customer_ids.push_back(i);
+  }
+  customer_ids.push_back(3);
+  Table sales = Table::from_columns({{"order_id", testing::int64s(order_ids)},
+                                     {"buyer", testing::int64s(buyers)},
+                                     {"amount", testing::int64s(amounts)}});
+  Table people = Table::from_columns({{"person", testing::int64s(customer_ids)}});
+  std::vector<Expr> aggregates = {
+      count(col("order_id")).alias("orders"), sum(col("amount")).alias("total"),
+      min(col("amount")).alias("least"), max(col("amount")).alias("most")};
+  LazyFrame lazy = LazyFrame::from(people)
+                       .join(LazyFrame::from(sales), {"person"}, {"buyer"}, JoinType::kLeft)
+                       .group_by({"person"})
+                       .agg(aggregates)
+                       .sort({asc("person")});
+  std::string plan = lazy.explain();
+  // The orders are counted per buyer before the join.
+  EXPECT_THAT(plan, HasSubstr("Aggregate by [buyer] [count(order_id) AS __setl_partial_0")) << plan;
+  Table expected = people.join(sales, {"person"}, {"buyer"}, JoinType::kLeft)
+                       .group_by({"person"})
+                       .agg(aggregates)
+                       .sort({asc("person")});
+  Table result = lazy.collect();
+  EXPECT_THAT(result, SameTableAs(expected));
+  // Customer 3, listed twice, has each of its orders twice; customer 24 none: count 0.
+  EXPECT_EQ(result.at(3, "orders").as_int(), 20);
+  EXPECT_EQ(result.at(24, "orders").as_int(), 0);
+  EXPECT_TRUE(result.at(24, "total").is_null());
+  // Not when an aggregate reads the side the join keeps.
+  std::string kept = LazyFrame::from(people)
+                         .join(LazyFrame::from(sales), {"person"}, {"buyer"}, JoinType::kLeft)
+                         .group_by({"buyer"})
+                         .agg({count_all().alias("n")})
+                         .explain();
+  EXPECT_THAT(kept, Not(HasSubstr("__setl_partial"))) << kept;
+}
+
 TEST(LazyFrame, SwappedJoinsOfSameNamedColumnsKeepEachSidesValues) {
   // Both sides are [id, note]: the swapped join's "note" is the other side's, so the
   // projection must exchange them even though the names come out in the same order.

@@ -106,6 +106,8 @@ NodePtr simplify_projections(const NodePtr& node);
 /// One node for subplans that compute the same rows (common_subplans.cc), so that the
 /// executor runs them once.
 NodePtr share_common_subplans(const NodePtr& node);
+/// Aggregations over joins computed partly below them (eager_aggregation.cc).
+NodePtr aggregate_below_joins(const NodePtr& node);
 /// `expr` under another output name ("" for none).
 Expr with_alias(const Expr& expr, const std::string& alias);
 Expr without_alias(const Expr& expr);

@@ -575,7 +575,8 @@ NodePtr optimize(const NodePtr& node) {
   NodePtr pushed = push_filters(node, {});
   NodePtr pruned = prune(order_joins(pushed), std::nullopt);
   // Pruning may expose filters directly over scans again; a second pushdown merges them.
-  return share_common_subplans(simplify_projections(choose_join_sides(push_filters(pruned, {}))));
+  NodePtr eager = aggregate_below_joins(push_filters(pruned, {}));
+  return share_common_subplans(simplify_projections(choose_join_sides(eager)));
 }
 
 }  // namespace setl::engine::plan
