@@ -7,8 +7,10 @@
 // (all partsupp rows with their suppliers). A projection restores the original column
 // names, order and types; where it cannot, the chain stays as written. Same rows; only
 // the order of an unsorted join's output may differ. A semi or anti join over an inner
-// join moves onto the input whose columns it tests, when that input is the smaller: the
-// filter then runs before the join multiplies rows.
+// join moves onto the input whose columns it tests, when that input, so filtered, is
+// expected to be no larger than the join: the filter then runs before the join
+// multiplies rows (TPC-H Q2's subquery: the partsupp rows of the brass parts, then
+// their suppliers).
 #include <map>
 #include <optional>
 #include <string>
@@ -119,7 +121,7 @@ class JoinOrderer {
 
  private:
   // A semi or anti join over an inner join whose keys all come from one input of it,
-  // moved onto that input when it is expected to test fewer rows there: (A ⋈ B) ⋉ N as
+  // moved onto that input when it is expected to leave fewer rows there: (A ⋈ B) ⋉ N as
   // A ⋈ (B ⋉ N). The output columns are the inner join's either way. Null if not.
   NodePtr pushed_down(const NodePtr& join) {
     if (join->kind != Kind::kJoin || !join->exprs.empty() ||
@@ -136,13 +138,13 @@ class JoinOrderer {
         continue;
       }
       const NodePtr& tested = below->inputs[static_cast<size_t>(side)];
-      std::optional<Estimate> there = estimator_.of(tested);
+      NodePtr filtered = plan::join(tested, join->inputs[1], *columns, join->right_keys,
+                                    join->join_type, join->right_suffix);
+      std::optional<Estimate> there = estimator_.of(filtered);
       std::optional<Estimate> here = estimator_.of(below);
       if (!there || !here || there->rows > here->rows) {
         continue;
       }
-      NodePtr filtered = plan::join(tested, join->inputs[1], *columns, join->right_keys,
-                                    join->join_type, join->right_suffix);
       NodePtr deeper = pushed_down(filtered);
       filtered = deeper ? deeper : filtered;
       return side == 0 ? rebuild(below, {filtered, below->inputs[1]})
