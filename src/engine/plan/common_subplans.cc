@@ -26,19 +26,7 @@ std::string address(const void* pointer) {
 class CommonSubplans {
  public:
   NodePtr share(const NodePtr& node) {
-    if (auto found = done_.find(node.get()); found != done_.end()) {
-      return found->second;
-    }
-    std::vector<NodePtr> inputs;
-    bool changed = false;
-    for (const NodePtr& input : node->inputs) {
-      inputs.push_back(share(input));
-      changed = changed || inputs.back() != input;
-    }
-    NodePtr current = changed ? rebuild(node, std::move(inputs)) : node;
-    NodePtr result = shared(current);
-    done_.emplace(node.get(), result);
-    return result;
+    return rewrite_bottom_up(node, [this](const NodePtr& current) { return shared(current); });
   }
 
  private:
@@ -115,7 +103,6 @@ class CommonSubplans {
     return *projected->schema == *second->schema ? projected : second;
   }
 
-  std::map<const detail::PlanNode*, NodePtr> done_;
   std::map<std::string, NodePtr> seen_;
   std::map<std::string, NodePtr> aggregates_;
 };

@@ -44,15 +44,10 @@ Expr with_function(const std::string& name, const Expr& value) {
 class EagerAggregation {
  public:
   NodePtr rewrite(const NodePtr& node) {
-    std::vector<NodePtr> inputs;
-    bool changed = false;
-    for (const NodePtr& input : node->inputs) {
-      inputs.push_back(rewrite(input));
-      changed = changed || inputs.back() != input;
-    }
-    NodePtr current = changed ? rebuild(node, std::move(inputs)) : node;
-    NodePtr eager = current->kind == Kind::kAggregate ? below_join(current) : nullptr;
-    return eager ? eager : current;
+    return rewrite_bottom_up(node, [this](const NodePtr& current) {
+      NodePtr eager = current->kind == Kind::kAggregate ? below_join(current) : nullptr;
+      return eager ? eager : current;
+    });
   }
 
  private:

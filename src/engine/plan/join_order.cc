@@ -107,16 +107,11 @@ std::optional<std::vector<std::string>> shown_as(const NodePtr& join, int side,
 class JoinOrderer {
  public:
   NodePtr order(const NodePtr& node) {
-    std::vector<NodePtr> inputs;
-    bool changed = false;
-    for (const NodePtr& input : node->inputs) {
-      inputs.push_back(order(input));
-      changed = changed || inputs.back() != input;
-    }
-    NodePtr current = changed ? rebuild(node, std::move(inputs)) : node;
-    NodePtr better = exchanged(current);
-    better = better ? better : pushed_down(current);
-    return better ? better : current;
+    return rewrite_bottom_up(node, [this](const NodePtr& current) {
+      NodePtr better = exchanged(current);
+      better = better ? better : pushed_down(current);
+      return better ? better : current;
+    });
   }
 
  private:

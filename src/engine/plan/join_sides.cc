@@ -150,14 +150,8 @@ NodePtr filtered_through_left(const NodePtr& node) {
 
 namespace {
 
-NodePtr choose_join_sides(const NodePtr& node, CardinalityEstimator& estimator) {
-  std::vector<NodePtr> inputs;
-  bool changed = false;
-  for (const NodePtr& input : node->inputs) {
-    inputs.push_back(choose_join_sides(input, estimator));
-    changed = changed || inputs.back() != input;
-  }
-  NodePtr current = changed ? rebuild(node, std::move(inputs)) : node;
+// The build side of one join whose inputs are already settled.
+NodePtr with_build_side(const NodePtr& current, CardinalityEstimator& estimator) {
   bool conditioned = current->kind == Kind::kJoin && !current->exprs.empty();
   if (current->kind != Kind::kJoin || (conditioned && current->join_type != JoinType::kSemi &&
                                        current->join_type != JoinType::kAnti)) {
@@ -177,7 +171,8 @@ NodePtr choose_join_sides(const NodePtr& node, CardinalityEstimator& estimator) 
 
 NodePtr choose_join_sides(const NodePtr& node) {
   CardinalityEstimator estimator;
-  return choose_join_sides(node, estimator);
+  return rewrite_bottom_up(
+      node, [&estimator](const NodePtr& current) { return with_build_side(current, estimator); });
 }
 
 }  // namespace setl::engine::plan

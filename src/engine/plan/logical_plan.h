@@ -91,6 +91,11 @@ std::vector<std::string> right_output_names(const detail::PlanNode& join);
 std::map<std::pair<int, std::string>, std::string> output_names(const NodePtr& join);
 /// The node over new inputs (same kind and parameters).
 NodePtr rebuild(const NodePtr& node, std::vector<NodePtr> inputs);
+/// `node` with `rewrite` applied to each node after its inputs were (the rewrite sees
+/// the node rebuilt over its rewritten inputs). A node that is an input of several is
+/// rewritten once, so it stays one node.
+NodePtr rewrite_bottom_up(const NodePtr& node,
+                          const std::function<NodePtr(const NodePtr&)>& rewrite);
 /// True if running `node` again costs little more than reading its input (a table or a
 /// scan, filtered, projected or limited): the executor reads such a shared input twice
 /// rather than keep its rows.

@@ -197,6 +197,32 @@ NodePtr push_filters(const NodePtr& node, std::vector<Expr> predicates);
 
 }  // namespace
 
+namespace {
+
+NodePtr rewritten(const NodePtr& node, const std::function<NodePtr(const NodePtr&)>& rewrite,
+                  std::map<const detail::PlanNode*, NodePtr>& done) {
+  if (auto found = done.find(node.get()); found != done.end()) {
+    return found->second;
+  }
+  std::vector<NodePtr> inputs;
+  bool changed = false;
+  for (const NodePtr& input : node->inputs) {
+    inputs.push_back(rewritten(input, rewrite, done));
+    changed = changed || inputs.back() != input;
+  }
+  NodePtr result = rewrite(changed ? rebuild(node, std::move(inputs)) : node);
+  done.emplace(node.get(), result);
+  return result;
+}
+
+}  // namespace
+
+NodePtr rewrite_bottom_up(const NodePtr& node,
+                          const std::function<NodePtr(const NodePtr&)>& rewrite) {
+  std::map<const detail::PlanNode*, NodePtr> done;
+  return rewritten(node, rewrite, done);
+}
+
 NodePtr rebuild(const NodePtr& node, std::vector<NodePtr> inputs) {
   switch (node->kind) {
     case Kind::kTable:

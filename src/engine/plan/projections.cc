@@ -144,27 +144,10 @@ NodePtr simplified_here(const NodePtr& current) {
   return current;
 }
 
-// Memoized by node, so that an input of two operators stays one node (run once).
-NodePtr simplified(const NodePtr& node, std::map<const detail::PlanNode*, NodePtr>& done) {
-  if (auto found = done.find(node.get()); found != done.end()) {
-    return found->second;
-  }
-  std::vector<NodePtr> inputs;
-  bool changed = false;
-  for (const NodePtr& input : node->inputs) {
-    inputs.push_back(simplified(input, done));
-    changed = changed || inputs.back() != input;
-  }
-  NodePtr result = simplified_here(changed ? rebuild(node, std::move(inputs)) : node);
-  done.emplace(node.get(), result);
-  return result;
-}
-
 }  // namespace
 
 NodePtr simplify_projections(const NodePtr& node) {
-  std::map<const detail::PlanNode*, NodePtr> done;
-  return simplified(node, done);
+  return rewrite_bottom_up(node, simplified_here);
 }
 
 }  // namespace setl::engine::plan
