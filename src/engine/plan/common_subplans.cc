@@ -6,8 +6,10 @@
 // two are alike when they do the same (explain line, output schema, and for tables the
 // very same column buffers, for scans the same source) over inputs already found alike.
 // Two aggregations that differ only in the names of their results are alike too: the
-// second becomes a renaming projection of the first. Sorts, limits, windows and unions
-// are left apart (their explain lines do not say all they do).
+// second becomes a renaming projection of the first. Tables and scans, filtered or
+// projected, are compared but not merged: reading them twice costs little. Sorts,
+// limits, windows and unions are left apart (their explain lines do not say all they
+// do).
 #include <map>
 #include <optional>
 #include <string>
@@ -37,9 +39,13 @@ class CommonSubplans {
       return node;
     }
     if (auto found = seen_.find(*key); found != seen_.end()) {
-      return found->second;
+      // A node cheap to run again stays apart (each read is measured on its own); it
+      // still counts as alike for the nodes above it.
+      canonical_[node.get()] = found->second.get();
+      return cheap_to_repeat(node) ? node : found->second;
     }
     seen_.emplace(*key, node);
+    canonical_[node.get()] = node.get();
     if (node->kind != Kind::kAggregate) {
       return node;
     }
@@ -47,8 +53,14 @@ class CommonSubplans {
     return added ? node : renamed(first->second, node);
   }
 
+  // The first node found alike `node`.
+  const detail::PlanNode* canonical(const NodePtr& node) const {
+    auto found = canonical_.find(node.get());
+    return found == canonical_.end() ? node.get() : found->second;
+  }
+
   // What a node does and reads, as text; nullopt for operators never merged.
-  static std::optional<std::string> identity(const detail::PlanNode& node) {
+  std::optional<std::string> identity(const detail::PlanNode& node) const {
     std::string key;
     switch (node.kind) {
       case Kind::kTable:
@@ -74,14 +86,14 @@ class CommonSubplans {
     }
     key += "|" + describe(node) + "|" + node.schema->to_string();
     for (const NodePtr& input : node.inputs) {
-      key += "|" + address(input.get());
+      key += "|" + address(canonical(input));
     }
     return key;
   }
 
   // An aggregation's identity without the names of its results.
-  static std::string unnamed(const detail::PlanNode& node) {
-    std::string key = address(node.inputs[0].get()) + "|";
+  std::string unnamed(const detail::PlanNode& node) const {
+    std::string key = address(canonical(node.inputs[0])) + "|";
     for (const std::string& column : node.keys) {
       key += column + ",";
     }
@@ -104,6 +116,7 @@ class CommonSubplans {
   }
 
   std::map<std::string, NodePtr> seen_;
+  std::map<const detail::PlanNode*, const detail::PlanNode*> canonical_;
   std::map<std::string, NodePtr> aggregates_;
 };
 
