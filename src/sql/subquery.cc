@@ -50,9 +50,9 @@ bool nullable(const Relation& relation, const Expr& expr) {
   return schema->field(schema->index_of(expr.name())).nullable;
 }
 
-// Worth joining `inner` with the outer query's keys before it is aggregated: when the
-// outer query is expected to be much smaller (its plan then runs twice, once for its
-// keys), as for TPC-H Q17's and Q20's subqueries over lineitem.
+// Worth joining `inner` with the outer query's keys before it is aggregated: when those
+// keys (`outer`: the outer query, or the FROM table they come from) are expected to be
+// much fewer, as for TPC-H Q17's and Q20's subqueries over lineitem.
 bool worth_reducing(const engine::LazyFrame& inner, const engine::LazyFrame& outer) {
   constexpr double kRatio = 4;
   std::optional<double> inner_rows = inner.estimated_rows();
@@ -69,7 +69,7 @@ std::optional<Relation> key_table(const Relation& outer, const std::vector<NodeP
   std::vector<Expr> columns;
   for (const NodePtr& key : keys) {
     if (key->kind != Node::Kind::kColumn) {
-          return std::nullopt;
+      return std::nullopt;
     }
     Lookup found = lookup(outer, key->names);
     if (found.matches.size() != 1 || found.matches[0]->from_column.empty() ||

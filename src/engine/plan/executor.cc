@@ -8,6 +8,8 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -44,14 +46,13 @@ class Executor {
   }
 
   Pipeline open(const NodePtr& node) {
-    if (!parents_counted_) {
-      count_parents(node);
-      parents_counted_ = true;
+    if (!run_once_) {
+      run_once_ = run_once_nodes(node);  // the first node opened is the root
     }
     if (auto kept = shared_results_.find(node.get()); kept != shared_results_.end()) {
       return {stream_table(kept->second, batch_bytes()), {}};
     }
-    if (parents_[node.get()] < 2 || cheap_to_repeat(node)) {
+    if (run_once_->count(node.get()) == 0) {
       return open_operator(node);
     }
     Pipeline pipeline = open_operator(node);
@@ -234,14 +235,6 @@ class Executor {
     return {std::move(output), {}};
   }
 
-  void count_parents(const NodePtr& node) {
-    for (const NodePtr& input : node->inputs) {
-      if (++parents_[input.get()] == 1) {
-        count_parents(input);
-      }
-    }
-  }
-
   std::unique_ptr<BatchStream> as_stream(const NodePtr& node) {
     return detail::pipeline_stream(open(node), node->schema);
   }
@@ -252,9 +245,8 @@ class Executor {
   std::deque<detail::QueryContext> node_queries_;  // stable: operators keep references
   std::vector<std::unique_ptr<BreakerSink>> sinks_;
   std::vector<std::shared_ptr<void>> kept_;
-  // Inputs of more than one operator: how many use each, and the rows of those run.
-  bool parents_counted_ = false;
-  std::map<const detail::PlanNode*, int> parents_;
+  // Inputs of more than one operator that run once, and the rows of those run.
+  std::optional<std::set<const detail::PlanNode*>> run_once_;
   std::map<const detail::PlanNode*, Table> shared_results_;
   std::vector<memory::MemoryBudget::Reservation> shared_reservations_;
 };

@@ -4,8 +4,8 @@
 // the executor keeps the rows of an outer side either way), and a projection restores
 // the original column names and order. A semi or anti join keeps its output side but
 // hashes the small one: the large right is first reduced to the rows (or the distinct
-// keys) that meet the left. The rows are the same either way, only the order of an unsorted join's
-// output may differ.
+// keys) that meet the left. The rows are the same either way, only the order of an
+// unsorted join's output may differ.
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -60,20 +60,6 @@ bool swappable(JoinType type) {
 }
 
 }  // namespace
-
-bool cheap_to_repeat(const NodePtr& node) {
-  switch (node->kind) {
-    case Kind::kTable:
-    case Kind::kScan:
-      return true;
-    case Kind::kFilter:
-    case Kind::kProject:
-    case Kind::kLimit:
-      return cheap_to_repeat(node->inputs[0]);
-    default:
-      return false;
-  }
-}
 
 NodePtr restored_to(const NodePtr& target, const NodePtr& now,
                     const std::map<std::string, std::string>& shown_as) {

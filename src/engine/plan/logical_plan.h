@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -100,6 +101,9 @@ NodePtr rewrite_bottom_up(const NodePtr& node,
 /// scan, filtered, projected or limited): the executor reads such a shared input twice
 /// rather than keep its rows.
 bool cheap_to_repeat(const NodePtr& node);
+/// The nodes of `root` that two or more operators read and that are not cheap to
+/// repeat: the executor runs each of them once and explain() marks them.
+std::set<const detail::PlanNode*> run_once_nodes(const NodePtr& root);
 /// `now` (a rewrite of `target`) projected back to `target`'s columns, each shown by the
 /// column `shown_as` names for it; `now` itself when nothing moves; null if a column has
 /// no counterpart or would change type.

@@ -1,8 +1,10 @@
 // Plan nodes: construction (output schemas from the same operation on empty inputs) and
 // explain().
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "engine/plan/logical_plan.h"
 #include "setl/core/error.h"
@@ -176,20 +178,21 @@ std::string describe(const detail::PlanNode& planned) {
 
 namespace {
 
-// An input of two operators that is not cheap to repeat runs once (executor.cc): it is
-// printed in full where it first appears, and named where it appears again.
-struct Sharing {
-  std::map<const detail::PlanNode*, int> parents;
-  std::map<const detail::PlanNode*, int> numbers;
-
-  void count(const NodePtr& node) {
-    for (const NodePtr& input : node->inputs) {
-      if (++parents[input.get()] == 1) {
-        count(input);
-      }
+void count_parents(const NodePtr& node, std::map<const detail::PlanNode*, int>& parents) {
+  for (const NodePtr& input : node->inputs) {
+    if (++parents[input.get()] == 1) {
+      count_parents(input, parents);
     }
   }
-  bool shared(const NodePtr& node) { return parents[node.get()] > 1 && !cheap_to_repeat(node); }
+}
+
+// A node that runs once is printed in full where it first appears, and named where it
+// appears again.
+struct Sharing {
+  std::set<const detail::PlanNode*> run_once;
+  std::map<const detail::PlanNode*, int> numbers;
+
+  bool shared(const NodePtr& node) const { return run_once.count(node.get()) > 0; }
 };
 
 void explain_into(const NodePtr& node, int depth, std::string& out, const Annotation& annotate,
@@ -219,6 +222,36 @@ void explain_into(const NodePtr& node, int depth, std::string& out, const Annota
 }
 
 }  // namespace
+
+bool cheap_to_repeat(const NodePtr& node) {
+  switch (node->kind) {
+    case Kind::kTable:
+    case Kind::kScan:
+      return true;
+    case Kind::kFilter:
+    case Kind::kProject:
+    case Kind::kLimit:
+      return cheap_to_repeat(node->inputs[0]);
+    default:
+      return false;
+  }
+}
+
+std::set<const detail::PlanNode*> run_once_nodes(const NodePtr& root) {
+  std::map<const detail::PlanNode*, int> parents;
+  count_parents(root, parents);
+  std::set<const detail::PlanNode*> nodes;
+  std::function<void(const NodePtr&)> visit = [&](const NodePtr& node) {
+    if (parents[node.get()] > 1 && !cheap_to_repeat(node)) {
+      nodes.insert(node.get());
+    }
+    for (const NodePtr& input : node->inputs) {
+      visit(input);
+    }
+  };
+  visit(root);
+  return nodes;
+}
 
 NodePtr table(Table table) {
   auto node = node_of(Kind::kTable, {});
@@ -345,8 +378,7 @@ std::optional<Expr> join_condition(const detail::PlanNode& join) {
 
 std::string explain(const NodePtr& node, const Annotation& annotate) {
   std::string text;
-  Sharing sharing;
-  sharing.count(node);
+  Sharing sharing{run_once_nodes(node), {}};
   explain_into(node, 0, text, annotate, sharing);
   return text;
 }
