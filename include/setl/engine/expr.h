@@ -59,12 +59,47 @@ inline SortKey desc(std::string column) {
   return {std::move(column), true, std::nullopt};
 }
 
-/// OVER (PARTITION BY ... ORDER BY ...). Frames follow SQL's default: with ORDER BY,
-/// running aggregates cover the partition's rows up to the current row and its peers
-/// (rows with equal order keys).
+/// One end of a window frame. Offsets are how far from the current row: a row count for
+/// ROWS frames; for RANGE frames a distance in the single ORDER BY key's units (days for
+/// dates), so `RANGE BETWEEN 7 PRECEDING AND CURRENT ROW` over a date covers the week.
+struct FrameBound {
+  enum class Kind { kUnboundedPreceding, kPreceding, kCurrentRow, kFollowing, kUnboundedFollowing };
+  Kind kind = Kind::kCurrentRow;
+  /// kPreceding and kFollowing only: a non-negative number.
+  Scalar offset = Scalar::int64(0);
+};
+FrameBound unbounded_preceding();
+FrameBound preceding(Scalar offset);
+FrameBound preceding(int64_t offset);
+FrameBound current_row();
+FrameBound following(Scalar offset);
+FrameBound following(int64_t offset);
+FrameBound unbounded_following();
+
+/// The rows an aggregate over a window reads for each row. ROWS counts rows in window
+/// order; RANGE compares ORDER BY key values, so peers (rows with equal keys) are always
+/// in or out together. A frame that ends before it starts is empty: sum and the other
+/// aggregates give NULL there, count 0.
+struct WindowFrame {
+  enum class Unit { kRows, kRange };
+  Unit unit = Unit::kRows;
+  FrameBound start;
+  FrameBound end;
+};
+/// ROWS BETWEEN start AND end. Throws ParseError for an unbounded end at the wrong side or
+/// a negative offset.
+WindowFrame rows_between(FrameBound start, FrameBound end);
+/// RANGE BETWEEN start AND end (offsets need exactly one numeric or date ORDER BY key).
+WindowFrame range_between(FrameBound start, FrameBound end);
+
+/// OVER (PARTITION BY ... ORDER BY ... [frame]). Aggregates (fn::sum, fn::min, ...) can be
+/// windowed too; without a frame they follow SQL's default: with ORDER BY, the partition's
+/// rows up to the current row and its peers (rows with equal order keys); without, the
+/// whole partition. Ranking functions, lag and lead take no frame.
 struct WindowSpec {
   std::vector<std::string> partition_by;
   std::vector<SortKey> order_by;
+  std::optional<WindowFrame> frame = std::nullopt;
 };
 
 namespace detail {
@@ -117,8 +152,9 @@ class [[nodiscard]] Expr {
   [[nodiscard]] Expr like(std::string pattern) const;
   [[nodiscard]] Expr cast(DataType type) const;
   [[nodiscard]] Expr try_cast(DataType type) const;
-  /// Turns a window function (fn::row_number(), fn::lag(...), fn::cum_sum(...)) into a
-  /// windowed expression. Throws: ParseError if this is not a window function.
+  /// Turns a window function (fn::row_number(), fn::lag(...), fn::cum_sum(...)) or an
+  /// aggregate (fn::sum(...), fn::max(...), ...) into a windowed expression. Throws:
+  /// ParseError if this is neither, or if a frame is given to a function that takes none.
   [[nodiscard]] Expr over(WindowSpec window) const;
   /// The OVER clause of a kWindow expression.
   const WindowSpec& window() const;

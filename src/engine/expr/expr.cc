@@ -62,6 +62,9 @@ bool is_plain_identifier(const std::string& name) {
   return true;
 }
 
+}  // namespace
+
+namespace detail {
 std::string quote_identifier(const std::string& name) {
   if (is_plain_identifier(name)) {
     return name;
@@ -75,6 +78,11 @@ std::string quote_identifier(const std::string& name) {
   }
   return quoted + "\"";
 }
+}  // namespace detail
+
+namespace {
+
+using detail::quote_identifier;
 
 const char* infix_text(const std::string& name) {
   static const std::pair<const char*, const char*> kInfix[] = {
@@ -147,30 +155,10 @@ std::string Expr::to_string() const {
       return std::string(node.try_cast ? "TRY_CAST(" : "CAST(") + node.args[0].to_string() +
              " AS " + node.cast_type.to_string() + ")";
     case ExprKind::kWindow: {
-      std::string text = node.name + "(";
-      for (size_t i = 0; i < node.args.size(); ++i) {
-        text += (i > 0 ? ", " : "") + node.args[i].to_string();
-      }
-      text += ") OVER (";
-      const WindowSpec& window = *node.window;
-      if (!window.partition_by.empty()) {
-        text += "PARTITION BY ";
-        for (size_t i = 0; i < window.partition_by.size(); ++i) {
-          text += (i > 0 ? ", " : "") + quote_identifier(window.partition_by[i]);
-        }
-      }
-      if (!window.order_by.empty()) {
-        text += std::string(window.partition_by.empty() ? "" : " ") + "ORDER BY ";
-        for (size_t i = 0; i < window.order_by.size(); ++i) {
-          const SortKey& key = window.order_by[i];
-          text += (i > 0 ? ", " : "") + quote_identifier(key.column) +
-                  (key.descending ? " DESC" : " ASC");
-          if (key.nulls_first) {
-            text += *key.nulls_first ? " NULLS FIRST" : " NULLS LAST";
-          }
-        }
-      }
-      return text + ")";
+      auto plain = std::make_shared<detail::ExprNode>(node);
+      plain->kind = ExprKind::kCall;
+      plain->window = nullptr;
+      return Expr(std::move(plain)).to_string() + detail::window_text(*node.window);
     }
     case ExprKind::kAggregate:
     case ExprKind::kCall:
@@ -262,14 +250,19 @@ Expr Expr::try_cast(DataType type) const {
 }
 
 Expr Expr::over(WindowSpec window) const {
-  bool is_window_function = (node_->kind == ExprKind::kCall || node_->kind == ExprKind::kWindow) &&
-                            detail::FunctionRegistry::instance().window(node_->name) != nullptr;
-  if (!is_window_function) {
+  const detail::FunctionRegistry& registry = detail::FunctionRegistry::instance();
+  bool windowed = node_->kind == ExprKind::kWindow;
+  bool is_window_function =
+      (node_->kind == ExprKind::kCall || windowed) && registry.window(node_->name) != nullptr;
+  bool is_aggregate = (node_->kind == ExprKind::kAggregate || windowed) &&
+                      registry.aggregate(node_->name) != nullptr;
+  if (!is_window_function && !is_aggregate) {
     throw ParseError(
-        "over() applies to window functions (row_number, rank, dense_rank, lag, "
-        "lead, cum_sum); " +
-        to_string() + " is not one");
+        "over() applies to window functions (row_number, rank, dense_rank, lag, lead, "
+        "cum_sum) and aggregates; " +
+        to_string() + " is neither");
   }
+  detail::check_window_frame(node_->name, window);
   auto node = std::make_shared<detail::ExprNode>(*node_);
   node->kind = ExprKind::kWindow;
   node->window = std::make_shared<const WindowSpec>(std::move(window));
@@ -289,19 +282,8 @@ bool same_expr(const Expr& a, const Expr& b) {
   if ((x.window == nullptr) != (y.window == nullptr)) {
     return false;
   }
-  if (x.window) {
-    const WindowSpec& p = *x.window;
-    const WindowSpec& q = *y.window;
-    if (p.partition_by != q.partition_by || p.order_by.size() != q.order_by.size()) {
-      return false;
-    }
-    for (size_t i = 0; i < p.order_by.size(); ++i) {
-      if (p.order_by[i].column != q.order_by[i].column ||
-          p.order_by[i].descending != q.order_by[i].descending ||
-          p.order_by[i].nulls_first != q.order_by[i].nulls_first) {
-        return false;
-      }
-    }
+  if (x.window && !detail::same_window(*x.window, *y.window)) {
+    return false;
   }
   if (x.kind != y.kind || x.name != y.name || x.args.size() != y.args.size() ||
       x.try_cast != y.try_cast || !(x.cast_type == y.cast_type) || !(x.literal == y.literal)) {

@@ -32,3 +32,16 @@ inline Expr make_expr(ExprKind kind, std::string name, std::vector<Expr> args) {
 }
 
 }  // namespace setl::engine::detail
+
+namespace setl::engine::detail {
+
+/// `name`, double-quoted unless it is a plain identifier that is not a keyword.
+std::string quote_identifier(const std::string& name);
+/// " OVER (PARTITION BY ... ORDER BY ... ROWS BETWEEN ...)": text parse_expr reads back.
+std::string window_text(const WindowSpec& window);
+bool same_window(const WindowSpec& a, const WindowSpec& b);
+/// Throws ParseError unless `function` (a window function or aggregate name) can take
+/// `window`'s frame.
+void check_window_frame(const std::string& function, const WindowSpec& window);
+
+}  // namespace setl::engine::detail

@@ -163,6 +163,7 @@ class Parser {
   bool is_keyword(const Token& token, std::string_view keyword) const {
     return token.kind == TokenKind::kIdentifier && lower_case(token.text) == keyword;
   }
+  bool at_keyword(std::string_view keyword) const { return is_keyword(peek(), keyword); }
   bool accept_keyword(std::string_view keyword) {
     if (is_keyword(peek(), keyword)) {
       ++index_;
@@ -439,7 +440,7 @@ class Parser {
     const detail::FunctionRegistry& registry = detail::FunctionRegistry::instance();
     if (name == "count" && accept_symbol("*")) {
       expect_symbol(")");
-      return fn::count_all();
+      return at_keyword("over") ? parse_window(name, fn::count_all()) : fn::count_all();
     }
     std::vector<Expr> args;
     if (!accept_symbol(")")) {
@@ -459,7 +460,8 @@ class Parser {
     } catch (const ParseError& error) {
       fail(name_token.position, error.message());
     }
-    if (registry.window(name) != nullptr) {
+    if (registry.window(name) != nullptr ||
+        (function.kind() == ExprKind::kAggregate && at_keyword("over"))) {
       return parse_window(name, function);
     }
     return function;
@@ -506,8 +508,69 @@ class Parser {
         window.order_by.push_back(std::move(key));
       } while (accept_symbol(","));
     }
+    if (at_keyword("rows") || at_keyword("range")) {
+      window.frame = parse_frame();
+    }
+    const Token& close = peek();
     expect_symbol(")");
-    return function.over(std::move(window));
+    try {
+      return function.over(std::move(window));
+    } catch (const ParseError& error) {
+      fail(close, error.message());
+    }
+  }
+
+  // ROWS|RANGE BETWEEN bound AND bound, or ROWS|RANGE bound (which ends at CURRENT ROW).
+  WindowFrame parse_frame() {
+    const Token& start = peek();
+    bool rows = accept_keyword("rows");
+    if (!rows) {
+      expect_keyword("range");
+    }
+    bool between = accept_keyword("between");
+    FrameBound first = parse_frame_bound();
+    FrameBound second = current_row();
+    if (between) {
+      expect_keyword("and");
+      second = parse_frame_bound();
+    }
+    try {
+      return rows ? rows_between(first, second) : range_between(first, second);
+    } catch (const ParseError& error) {
+      fail(start, error.message());
+    }
+  }
+
+  FrameBound parse_frame_bound() {
+    if (accept_keyword("unbounded")) {
+      if (accept_keyword("preceding")) {
+        return unbounded_preceding();
+      }
+      if (!accept_keyword("following")) {
+        fail(peek(), "expected PRECEDING or FOLLOWING after UNBOUNDED");
+      }
+      return unbounded_following();
+    }
+    if (accept_keyword("current")) {
+      expect_keyword("row");
+      return current_row();
+    }
+    const Token& token = peek();
+    Expr offset = parse_unary();
+    if (offset.kind() != ExprKind::kLiteral) {
+      fail(token, "expected UNBOUNDED, CURRENT ROW or a number before PRECEDING or FOLLOWING");
+    }
+    try {
+      if (accept_keyword("preceding")) {
+        return preceding(offset.literal());
+      }
+      if (!accept_keyword("following")) {
+        fail(peek(), "expected PRECEDING or FOLLOWING after the frame's offset");
+      }
+      return following(offset.literal());
+    } catch (const ParseError& error) {
+      fail(token, error.message());
+    }
   }
 
   std::string_view source_;
