@@ -243,6 +243,26 @@ Relation Planner::aggregate(Relation input, const Select& select,
   return result;
 }
 
+namespace {
+
+using Bound = engine::FrameBound::Kind;
+
+// Whether every row's frame is its whole partition: unbounded both ways, or (without
+// ORDER BY, where all rows are peers) RANGE frames ending at the current row's peers.
+bool whole_partition(const engine::WindowSpec& spec) {
+  if (!spec.frame) {
+    return spec.order_by.empty();
+  }
+  bool peers_are_all =
+      spec.order_by.empty() && spec.frame->unit == engine::WindowFrame::Unit::kRange;
+  return (spec.frame->start.kind == Bound::kUnboundedPreceding ||
+          (peers_are_all && spec.frame->start.kind == Bound::kCurrentRow)) &&
+         (spec.frame->end.kind == Bound::kUnboundedFollowing ||
+          (peers_are_all && spec.frame->end.kind == Bound::kCurrentRow));
+}
+
+}  // namespace
+
 void Planner::add_windows(Relation& relation, const std::vector<const Node*>& windows,
                           ExprScope& scope, std::map<std::string, std::string>& computed) {
   for (const Node* call : windows) {
@@ -259,24 +279,19 @@ void Planner::add_windows(Relation& relation, const std::vector<const Node*>& wi
       spec.order_by.push_back(
           {as_column(relation, *key.expr, scope), key.descending, key.nulls_first});
     }
-    bool ordered = !spec.order_by.empty();
-    static const std::set<std::string> kDefaultFrames = {
-        "range between unbounded preceding and current row",
-        "rows between unbounded preceding and unbounded following",
-        "range between unbounded preceding and unbounded following"};
-    bool default_frame = clause.frame.empty() ||
-                         (ordered && clause.frame == *kDefaultFrames.begin()) ||
-                         (!ordered && clause.frame != *kDefaultFrames.begin() &&
-                          kDefaultFrames.count(clause.frame) > 0);
-    std::optional<RowsFrame> rows_frame =
-        default_frame ? std::nullopt : parse_rows_frame(clause.frame);
-    if (!default_frame && !(rows_frame && is_aggregate_call(Node{.kind = Node::Kind::kFunction,
-                                                                 .name = call->name}))) {
-      fail(clause.frame_position,
-           "window frame '" + clause.frame +
-               "' is not supported: aggregates take ROWS frames and the default ones (the "
-               "partition up to the current row and its peers with ORDER BY, the whole "
-               "partition without); other functions the default");
+    bool aggregate = is_aggregate_call(Node{.kind = Node::Kind::kFunction, .name = call->name});
+    if (clause.engine_frame) {
+      spec.frame = *clause.engine_frame;
+      // Ranking functions ignore the frame; SQL lets it be written as the default.
+      if (!aggregate) {
+        if (!whole_partition(spec) && !(spec.frame->unit == engine::WindowFrame::Unit::kRange &&
+                                        spec.frame->start.kind == Bound::kUnboundedPreceding &&
+                                        spec.frame->end.kind == Bound::kCurrentRow)) {
+          fail(clause.frame_position,
+               call->name + "() takes no window frame; frames are for aggregates");
+        }
+        spec.frame.reset();
+      }
     }
     std::vector<Expr> args;
     for (const NodePtr& arg : call->args) {
@@ -284,70 +299,70 @@ void Planner::add_windows(Relation& relation, const std::vector<const Node*>& wi
         args.push_back(translate(*arg, scope));
       }
     }
-    std::string name = relation.fresh("__setl_window_" + std::to_string(computed.size()));
-    if (!is_aggregate_call(Node{.kind = Node::Kind::kFunction, .name = call->name})) {
-      Expr function;
-      try {
-        function = engine::function_call(call->name, args).over(spec);
-      } catch (const ParseError& error) {
-        fail(call->position, error.message());
-      }
-      relation.frame = relation.frame.with_column(name, function);
-      relation.columns.push_back({"", name, name, true});
-      computed[text] = name;
+    if (aggregate && whole_partition(spec)) {
+      computed[text] = add_partition_aggregate(relation, *call, spec, args);
       continue;
-    }
-    bool star = !call->args.empty() && call->args[0]->kind == Node::Kind::kStar;
-    if (rows_frame) {
-      computed[text] = add_framed_aggregate(relation, *call, spec, args, *rows_frame);
-      continue;
-    }
-    if (ordered) {
-      if (call->name != "sum") {
-        fail(call->position, call->name +
-                                 "() with ORDER BY in its window (a running aggregate) is not "
-                                 "supported; only sum() is, or drop the ORDER BY for the whole "
-                                 "partition's value");
-      }
-      relation.frame = relation.frame.with_column(name, fn::cum_sum(args.at(0)).over(spec));
-      relation.columns.push_back({"", name, name, true});
-      computed[text] = name;
-      continue;
-    }
-    // The whole partition's aggregate, joined back onto its rows.
-    Expr aggregate;
-    try {
-      aggregate = star ? fn::count_all() : engine::function_call(call->name, args);
-    } catch (const ParseError& error) {
-      fail(call->position, error.message());
     }
     if (call->distinct) {
-      aggregate = fn::count_distinct(args.at(0));
+      fail(call->position,
+           "DISTINCT aggregates are allowed over a whole partition (no ORDER BY "
+           "or frame in the window), as in Spark");
     }
-    Relation totals;
-    totals.frame = spec.partition_by.empty()
-                       ? relation.frame.aggregate({aggregate.alias(name)})
-                       : relation.frame.group_by(spec.partition_by).agg({aggregate.alias(name)});
-    for (const std::string& key : spec.partition_by) {
-      totals.columns.push_back({"", key, key, true});
+    bool star = !call->args.empty() && call->args[0]->kind == Node::Kind::kStar;
+    std::string name = relation.fresh("__setl_window_" + std::to_string(computed.size()));
+    Expr function;
+    try {
+      function = star ? fn::count_all() : engine::function_call(call->name, args);
+      function = function.over(spec);
+    } catch (const ParseError& error) {
+      fail(aggregate && clause.engine_frame ? clause.frame_position : call->position,
+           error.message());
     }
-    totals.columns.push_back({"", name, name, true});
-    make_unique_against(totals, relation);
-    std::vector<std::string> totals_keys;
-    for (size_t i = 0; i < spec.partition_by.size(); ++i) {
-      totals_keys.push_back(totals.columns[i].internal);
-    }
-    std::string value = totals.columns.back().internal;
-    if (spec.partition_by.empty()) {
-      relation.frame = relation.frame.cross_join(totals.frame);
-    } else {
-      auto [left_keys, right_keys] =
-          null_safe_keys(relation, spec.partition_by, totals, totals_keys);
-      relation.frame = relation.frame.join(totals.frame, left_keys, right_keys);
-    }
-    relation.columns.insert(relation.columns.end(), totals.columns.begin(), totals.columns.end());
-    computed[text] = value;
+    relation.frame = relation.frame.with_column(name, function);
+    relation.columns.push_back({"", name, name, true});
+    computed[text] = name;
   }
+}
+
+std::string Planner::add_partition_aggregate(Relation& relation, const Node& call,
+                                             const engine::WindowSpec& spec,
+                                             const std::vector<Expr>& args) {
+  bool star = !call.args.empty() && call.args[0]->kind == Node::Kind::kStar;
+  std::string name = relation.fresh("__setl_window_partition");
+  Expr aggregate;
+  try {
+    aggregate = star ? fn::count_all() : engine::function_call(call.name, args);
+  } catch (const ParseError& error) {
+    fail(call.position, error.message());
+  }
+  if (call.distinct) {
+    if (call.name != "count" || args.size() != 1) {
+      fail(call.position, "DISTINCT is supported in count(DISTINCT x) of one argument only");
+    }
+    aggregate = fn::count_distinct(args.at(0));
+  }
+  Relation totals;
+  totals.frame = spec.partition_by.empty()
+                     ? relation.frame.aggregate({aggregate.alias(name)})
+                     : relation.frame.group_by(spec.partition_by).agg({aggregate.alias(name)});
+  for (const std::string& key : spec.partition_by) {
+    totals.columns.push_back({"", key, key, true});
+  }
+  totals.columns.push_back({"", name, name, true});
+  make_unique_against(totals, relation);
+  std::vector<std::string> totals_keys;
+  for (size_t i = 0; i < spec.partition_by.size(); ++i) {
+    totals_keys.push_back(totals.columns[i].internal);
+  }
+  std::string value = totals.columns.back().internal;
+  if (spec.partition_by.empty()) {
+    relation.frame = relation.frame.cross_join(totals.frame);
+  } else {
+    auto [left_keys, right_keys] = null_safe_keys(relation, spec.partition_by, totals, totals_keys);
+    relation.frame = relation.frame.join(totals.frame, left_keys, right_keys);
+  }
+  relation.columns.insert(relation.columns.end(), totals.columns.begin(), totals.columns.end());
+  return value;
 }
 
 }  // namespace setl::sql::detail

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "setl/engine/expr.h"
+
 namespace setl::sql::detail {
 
 struct Query;
@@ -24,8 +26,9 @@ struct WindowClause {
   };
   std::vector<Order> order_by;
   /// The frame as written ("rows between unbounded preceding and current row"), empty
-  /// for the default.
+  /// for the default, and as the engine takes it.
   std::string frame;
+  std::optional<engine::WindowFrame> engine_frame;
   size_t frame_position = 0;
 };
 

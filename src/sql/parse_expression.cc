@@ -1,6 +1,8 @@
 // Expressions. Precedence, lowest first: OR; AND; NOT; comparisons, IS, [NOT] IN,
 // BETWEEN, LIKE; + - ||; * / % DIV; unary minus and plus; primaries.
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
 
 #include "setl/core/error.h"
 #include "sql/parser.h"
@@ -371,16 +373,79 @@ std::shared_ptr<const WindowClause> Parser::window_clause() {
   }
   if (at_keyword("rows") || at_keyword("range")) {
     window->frame_position = peek().position;
-    std::string frame;
-    int parentheses = 0;
-    while (peek().kind != TokenKind::kEnd && !(parentheses == 0 && at_symbol(")"))) {
-      parentheses += at_symbol("(") ? 1 : at_symbol(")") ? -1 : 0;
-      frame += (frame.empty() ? "" : " ") + next().lower;
+    size_t first = index_;
+    window->engine_frame = window_frame();
+    for (size_t at = first; at < index_; ++at) {
+      window->frame += (at > first ? " " : "") + tokens_[at].lower;
     }
-    window->frame = frame;
   }
   expect_symbol(")");
   return window;
+}
+
+// ROWS|RANGE BETWEEN bound AND bound, or ROWS|RANGE bound (which ends at CURRENT ROW).
+engine::WindowFrame Parser::window_frame() {
+  size_t start = peek().position;
+  bool rows = accept_keyword("rows");
+  if (!rows) {
+    expect_keyword("range");
+  }
+  bool between = accept_keyword("between");
+  engine::FrameBound first = frame_bound();
+  engine::FrameBound second = engine::current_row();
+  if (between) {
+    expect_keyword("and");
+    second = frame_bound();
+  }
+  try {
+    return rows ? engine::rows_between(first, second) : engine::range_between(first, second);
+  } catch (const ParseError& error) {
+    fail(start, error.message());
+  }
+}
+
+engine::FrameBound Parser::frame_bound() {
+  if (accept_keyword("unbounded")) {
+    if (accept_keyword("preceding")) {
+      return engine::unbounded_preceding();
+    }
+    if (!accept_keyword("following")) {
+      fail_expected("PRECEDING or FOLLOWING");
+    }
+    return engine::unbounded_following();
+  }
+  if (accept_keyword("current")) {
+    expect_keyword("row");
+    return engine::current_row();
+  }
+  const Token& token = peek();
+  if (at_keyword("interval")) {
+    fail(token.position,
+         "INTERVAL offsets in a window frame are not supported: order by a date and give "
+         "the offset in days (RANGE BETWEEN 7 PRECEDING AND CURRENT ROW)");
+  }
+  if (token.kind != TokenKind::kNumber) {
+    fail_expected("UNBOUNDED, CURRENT ROW or a number");
+  }
+  next();
+  engine::Scalar offset;
+  int64_t whole = 0;
+  auto [end, error] =
+      std::from_chars(token.text.data(), token.text.data() + token.text.size(), whole);
+  if (error == std::errc() && end == token.text.data() + token.text.size()) {
+    offset = engine::Scalar::int64(whole);
+  } else {
+    offset = engine::Scalar::float64(std::strtod(token.text.c_str(), nullptr));
+  }
+  bool preceding = accept_keyword("preceding");
+  if (!preceding && !accept_keyword("following")) {
+    fail_expected("PRECEDING or FOLLOWING");
+  }
+  try {
+    return preceding ? engine::preceding(offset) : engine::following(offset);
+  } catch (const ParseError& error) {
+    fail(token.position, error.message());
+  }
 }
 
 NodePtr Parser::case_expression(const Token& start) {

@@ -55,6 +55,8 @@ class Parser {
   NodePtr interval(const Token& start);
   NodePtr typed_literal(const Token& start, Node::LiteralKind kind);
   std::shared_ptr<const WindowClause> window_clause();
+  engine::WindowFrame window_frame();
+  engine::FrameBound frame_bound();
   std::string type_name();
   /// Records the node's depth; fails past kMaxTreeDepth.
   NodePtr seal(const std::shared_ptr<Node>& node) const;

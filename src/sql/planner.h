@@ -46,16 +46,6 @@ struct ExprScope {
   bool used_inner = false;
 };
 
-/// A ROWS frame's bounds as offsets from the current row (INT64_MIN and INT64_MAX for
-/// unbounded): ROWS BETWEEN 2 PRECEDING AND CURRENT ROW is {-2, 0}.
-struct RowsFrame {
-  int64_t start = 0;
-  int64_t end = 0;
-};
-/// The frame text the parser kept ("rows between 2 preceding and current row"); nullopt
-/// if it is not a well-formed ROWS frame.
-std::optional<RowsFrame> parse_rows_frame(const std::string& frame);
-
 class Planner {
  public:
   Planner(const Catalog& catalog, std::string_view text);
@@ -116,10 +106,11 @@ class Planner {
   void add_windows(Relation& relation, const std::vector<const Node*>& windows, ExprScope& scope,
                    std::map<std::string, std::string>& computed);
 
-  /// sum, count or avg over a ROWS frame (frames.cc); returns the column.
-  std::string add_framed_aggregate(Relation& relation, const Node& call,
-                                   const engine::WindowSpec& spec,
-                                   const std::vector<engine::Expr>& args, const RowsFrame& frame);
+  /// An aggregate over the whole of each partition, computed per partition and joined
+  /// back; returns the column.
+  std::string add_partition_aggregate(Relation& relation, const Node& call,
+                                      const engine::WindowSpec& spec,
+                                      const std::vector<engine::Expr>& args);
 
   // Subqueries (subquery.cc).
   /// Applies an [NOT] EXISTS or [NOT] IN (subquery) condition to `relation`.

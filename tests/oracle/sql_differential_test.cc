@@ -159,7 +159,12 @@ class Generator {
                "count(x.a) OVER (PARTITION BY x.s ORDER BY x.id ROWS BETWEEN UNBOUNDED PRECEDING "
                "AND 1 FOLLOWING) AS seen, "
                "sum(x.a) OVER (ORDER BY x.id ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) "
-               "AS rest FROM t1 x WHERE " +
+               "AS rest, max(x.a) OVER (PARTITION BY x.k ORDER BY x.a" +
+               (chance(50) ? " DESC" : "") + " RANGE BETWEEN " + std::to_string(pick(6)) +
+               " PRECEDING AND " + std::to_string(pick(6)) +
+               " FOLLOWING) AS near, min(x.s) OVER (ORDER BY x.id ROWS BETWEEN 2 PRECEDING AND "
+               "CURRENT ROW) AS low, count(*) OVER (ORDER BY x.a RANGE BETWEEN CURRENT ROW AND "
+               "UNBOUNDED FOLLOWING) AS above FROM t1 x WHERE " +
                condition("x", "a");
       case 6: {
         static const char* kOperations[] = {"UNION", "UNION ALL", "INTERSECT", "EXCEPT"};

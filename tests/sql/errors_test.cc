@@ -61,6 +61,16 @@ TEST_F(SqlErrors, SyntaxErrorsPointAtTheTokenAndSayWhatWasExpected) {
   EXPECT_THAT(error_of<ParseError>("SELECT 1 SELECT 2"), HasSubstr("column 10"));
   EXPECT_THAT(error_of<ParseError>("UPDATE people SET id = 1"),
               HasSubstr("expected SELECT, WITH, EXPLAIN, CREATE TEMP VIEW or DROP VIEW"));
+  EXPECT_THAT(error_of<ParseError>("SELECT sum(id) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING) "
+                                   "FROM people"),
+              HasSubstr("column 58: expected AND"));
+  EXPECT_THAT(
+      error_of<ParseError>("SELECT sum(id) OVER (ORDER BY id ROWS 1.5 PRECEDING) FROM people"),
+      HasSubstr("column 34: a ROWS frame counts rows: its offsets must be integers"));
+  EXPECT_THAT(
+      error_of<ParseError>("SELECT sum(id) OVER (ORDER BY id RANGE INTERVAL 1 DAY PRECEDING) "
+                           "FROM people"),
+      HasSubstr("column 40: INTERVAL offsets in a window frame are not supported"));
 }
 
 TEST_F(SqlErrors, UnknownNamesSuggestTheClosestOne) {
@@ -107,10 +117,17 @@ TEST_F(SqlErrors, UnsupportedFormsSayWhatToWriteInstead) {
   EXPECT_THAT(error_of<SchemaError>("SELECT (SELECT id FROM orders o WHERE o.person = p.id) "
                                     "FROM people p"),
               HasSubstr("a correlated scalar subquery must compute one aggregate"));
-  EXPECT_THAT(error_of<SchemaError>("SELECT sum(id) OVER (ORDER BY id RANGE BETWEEN 1 PRECEDING "
+  EXPECT_THAT(error_of<SchemaError>("SELECT sum(id) OVER (ORDER BY name RANGE BETWEEN 1 PRECEDING "
                                     "AND CURRENT ROW) FROM people"),
-              HasSubstr("window frame 'range between 1 preceding and current row' is not "
-                        "supported"));
+              HasSubstr("needs a number or a date to order by"));
+  EXPECT_THAT(
+      error_of<SchemaError>("SELECT rank() OVER (ORDER BY id ROWS 1 PRECEDING) FROM people"),
+      HasSubstr("rank() takes no window frame"));
+  EXPECT_THAT(error_of<SchemaError>("SELECT sum(DISTINCT id) OVER (ORDER BY id) FROM people"),
+              HasSubstr("DISTINCT aggregates are allowed over a whole partition"));
+  EXPECT_THAT(error_of<SchemaError>("SELECT sum(id) OVER (ORDER BY id, name RANGE 1 PRECEDING) "
+                                    "FROM people"),
+              HasSubstr("RANGE frame with an offset measures distance along one ORDER BY key"));
   EXPECT_THAT(error_of<SchemaError>("SELECT id FROM people INTERSECT ALL SELECT id FROM people"),
               HasSubstr("INTERSECT ALL is not supported"));
 }

@@ -157,12 +157,25 @@ TEST_F(Sql, RowsFramesForSumsCountsAndAverages) {
                                               {"3", "66", "3", "41"},
                                               {"4", "66", "3", "null"},
                                               {"5", "25", "3", "25"}}));
-  EXPECT_THROW(
-      (void)session_.sql("SELECT max(age) OVER (ORDER BY id ROWS 1 PRECEDING) FROM people"),
-      SchemaError);
-  EXPECT_THROW((void)session_.sql("SELECT sum(age) OVER (ORDER BY id ROWS BETWEEN 1 FOLLOWING AND "
-                                  "1 PRECEDING) FROM people"),
-               SchemaError);
+}
+
+TEST_F(Sql, FramesForEveryAggregateAndRangeOffsets) {
+  // Ages by id: 36, 25, 41, NULL, 25.
+  EXPECT_THAT(run("SELECT id, max(age) OVER (ORDER BY id ROWS 1 PRECEDING) AS m, "
+                  "min(age) OVER (ORDER BY id) AS low, "
+                  "sum(age) OVER (ORDER BY age RANGE BETWEEN 5 PRECEDING AND CURRENT ROW) AS near, "
+                  "count(age) OVER (ORDER BY id ROWS BETWEEN 1 FOLLOWING AND 1 PRECEDING) AS none "
+                  "FROM people ORDER BY id"),
+              TableIs({"id", "m", "low", "near", "none"}, {{"1", "36", "36", "36", "0"},
+                                                           {"2", "36", "25", "50", "0"},
+                                                           {"3", "41", "25", "77", "0"},
+                                                           {"4", "41", "25", "null", "0"},
+                                                           {"5", "25", "25", "50", "0"}}));
+  // The same frame in the dataframe API plans to the same window.
+  engine::LazyFrame frame = session_.sql(
+      "SELECT id, sum(age) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS s "
+      "FROM people");
+  EXPECT_THAT(frame.explain(), ::testing::HasSubstr("ROWS BETWEEN 2 PRECEDING AND CURRENT ROW"));
 }
 
 TEST_F(Sql, SetOperationsMatchByPositionAndTreatNullsAsEqual) {

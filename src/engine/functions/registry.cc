@@ -209,6 +209,16 @@ std::string functions_markdown() {
     const FunctionInfo& info = infos[i];
     if (i == 0 || infos[i - 1].kind != info.kind) {
       out += std::string("\n## ") + kind_title(info.kind) + "\n\n";
+      if (info.kind == FunctionKind::kWindow) {
+        out +=
+            "Every aggregate above can be windowed too, with a frame: `sum(x) OVER (PARTITION "
+            "BY k\nORDER BY t ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)`, in C++\n"
+            "`fn::sum(col(\"x\")).over({{\"k\"}, {asc(\"t\")}, rows_between(preceding(2), "
+            "current_row())})`.\nROWS frames count rows; RANGE frames measure the one ORDER BY "
+            "key (days for dates),\nand CURRENT ROW reaches the row's peers. Without a frame: "
+            "with ORDER BY, the rows\nup to the current one and its peers; without, the whole "
+            "partition. An empty frame\ngives NULL (count: 0).\n\n";
+      }
       out += "| Function | Category | What it does | NULLs |\n|---|---|---|---|\n";
     }
     auto cell = [](std::string text) {

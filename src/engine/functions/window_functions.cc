@@ -1,5 +1,6 @@
 // Window functions: the registry's entries (names, arity, documentation). The window
-// operator (engine/operators/window.cc) evaluates them over sorted partitions.
+// operator (engine/operators/window.cc) evaluates them over sorted partitions; aggregates
+// over frames are evaluated by engine/operators/window_frames.cc.
 #include "engine/functions/registry.h"
 
 namespace setl::engine::detail {
@@ -28,7 +29,7 @@ void register_window_functions(FunctionRegistry& r) {
                             "The value `offset` (1) rows after in window order (needs ORDER BY)")});
   r.add(WindowFunction{info("cum_sum", 1, 1, "cum_sum(x: number) -> int64 | float64",
                             "NULL values add nothing",
-                            "Running sum in window order, peers included (SQL's default frame)")});
+                            "Running sum in window order, peers included: sum(x) over the default frame")});
 }
 
 }  // namespace setl::engine::detail

@@ -1,8 +1,9 @@
 // Aggregates over window frames. Frames move forward through a partition but may be of
 // any width, so each aggregate answers "this function over positions [lo, hi)" without
 // walking the frame: counts and exact sums (integers, decimals) by differences of running
-// totals, float sums and min/max from a segment tree (a float sum is never a difference,
-// whose rounding would show), first/last from the nearest non-NULL position. Any other
+// totals, float sums as running sums or from a segment tree per partition (never as a
+// difference, whose rounding would show), min/max from a segment tree, first/last from
+// the nearest non-NULL position. Any other
 // aggregate (stddev, count_distinct, ...) is fed each frame's rows through its
 // accumulator: correct, but its cost grows with the frames' total width.
 #include "engine/operators/window_frames.h"
@@ -188,24 +189,54 @@ class FramedAggregate {
     });
   }
 
+  // Sums of floats depend on the order of the additions, so each is computed from its
+  // partition alone (a partition gives the same sums wherever it sits, in memory or
+  // spilled): frames from the partition's start as running sums in window order, as
+  // cum_sum adds, and the others from a segment tree over the partition.
   ColumnPtr float_sums() const {
     std::vector<int64_t> running = running_counts();
-    std::vector<double> leaves(order_.rows.size(), 0);
-    for (size_t at = 0; at < order_.rows.size(); ++at) {
-      int64_t row = order_.rows[at];
-      leaves[at] = values_->is_valid(row) ? values_->values<double>()[row] : 0;
+    std::vector<double> sums(order_.rows.size(), 0);
+    bool from_start = frame_starts_at_partition_start();
+    for (size_t p = 0; p + 1 < order_.starts.size(); ++p) {
+      size_t begin = order_.starts[p];
+      size_t end = order_.starts[p + 1];
+      std::vector<double> leaves(end - begin, 0);
+      for (size_t at = begin; at < end; ++at) {
+        int64_t row = order_.rows[at];
+        leaves[at - begin] = values_->is_valid(row) ? values_->values<double>()[row] : 0;
+      }
+      if (from_start) {
+        std::vector<double> prefix(leaves.size() + 1, 0);
+        for (size_t i = 0; i < leaves.size(); ++i) {
+          prefix[i + 1] = prefix[i] + leaves[i];
+        }
+        for (size_t at = begin; at < end; ++at) {
+          sums[at] = prefix[static_cast<size_t>(spans_[at].hi) - begin];
+        }
+        continue;
+      }
+      SegmentTree<double> tree(std::move(leaves), 0.0, std::plus<double>());
+      for (size_t at = begin; at < end; ++at) {
+        const FrameSpan& span = spans_[at];
+        sums[at] = span.lo < span.hi ? tree.query(static_cast<size_t>(span.lo) - begin,
+                                                  static_cast<size_t>(span.hi) - begin)
+                                     : 0;
+      }
     }
-    SegmentTree<double> tree(std::move(leaves), 0.0, std::plus<double>());
     return build([&](ColumnBuilder& out, int64_t at) {
-      const FrameSpan& span = spans_[static_cast<size_t>(at)];
-      int64_t count = frame_count(running, span);
+      int64_t count = frame_count(running, spans_[static_cast<size_t>(at)]);
       if (count == 0) {
         out.append_null();
         return;
       }
-      double sum = tree.query(static_cast<size_t>(span.lo), static_cast<size_t>(span.hi));
+      double sum = sums[static_cast<size_t>(at)];
       out.append_double(name_ == "mean" ? sum / static_cast<double>(count) : sum);
     });
+  }
+
+  bool frame_starts_at_partition_start() const {
+    const WindowSpec& window = expr_.window();
+    return !window.frame || window.frame->start.kind == FrameBound::Kind::kUnboundedPreceding;
   }
 
   // The row holding the frame's min or max (-1 for none), by the sort order's comparison.
