@@ -9,6 +9,7 @@
 
 #include "setl/core/error.h"
 #include "setl/core/suggest.h"
+#include "setl/engine/functions.h"
 #include "sql/ast_text.h"
 #include "sql/lexer.h"
 
@@ -217,13 +218,24 @@ Relation Planner::plan_set_operation(const Query& query, const Ctes& ctes) {
     return result;
   }
   if (query.all) {
-    fail(query.position, operation + " ALL is not supported; use " + operation + " (DISTINCT)");
+    // A row's n-th copy on the left matches the n-th copy on the right: INTERSECT ALL
+    // keeps min(m, n) copies, EXCEPT ALL max(m - n, 0).
+    for (Relation* side : {&l_rel, &r_rel}) {
+      std::vector<std::string> values;
+      for (const RelationColumn& column : side->columns) {
+        values.push_back(column.internal);
+      }
+      std::string copy = side->fresh("__setl_copy");
+      side->frame = side->frame.with_column(copy, engine::fn::row_number().over({values, {}}));
+      side->columns.push_back({"", copy, copy, true});
+    }
+  } else {
+    l_rel.frame = l_rel.frame.distinct();
   }
-  l_rel.frame = l_rel.frame.distinct();
   make_unique_against(r_rel, l_rel);
   std::vector<std::string> left_names;
   std::vector<std::string> right_names;
-  for (size_t i = 0; i < result.columns.size(); ++i) {
+  for (size_t i = 0; i < l_rel.columns.size(); ++i) {
     left_names.push_back(l_rel.columns[i].internal);
     right_names.push_back(r_rel.columns[i].internal);
   }

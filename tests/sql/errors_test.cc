@@ -128,8 +128,6 @@ TEST_F(SqlErrors, UnsupportedFormsSayWhatToWriteInstead) {
   EXPECT_THAT(error_of<SchemaError>("SELECT sum(id) OVER (ORDER BY id, name RANGE 1 PRECEDING) "
                                     "FROM people"),
               HasSubstr("RANGE frame with an offset measures distance along one ORDER BY key"));
-  EXPECT_THAT(error_of<SchemaError>("SELECT id FROM people INTERSECT ALL SELECT id FROM people"),
-              HasSubstr("INTERSECT ALL is not supported"));
 }
 
 TEST_F(SqlErrors, NestingIsBounded) {

@@ -187,6 +187,16 @@ TEST_F(Sql, SetOperationsMatchByPositionAndTreatNullsAsEqual) {
               TableIs({"city"}, {{"null"}, {"rome"}}));
   EXPECT_THAT(run("SELECT city FROM people EXCEPT SELECT city FROM people WHERE id > 3"),
               TableIs({"city"}, {{"paris"}}));
+  // ALL keeps copies: cities are paris, rome, paris, NULL, rome by id.
+  EXPECT_THAT(run("SELECT city FROM people INTERSECT ALL SELECT city FROM people WHERE id <> 1 "
+                  "ORDER BY 1 NULLS FIRST"),
+              TableIs({"city"}, {{"null"}, {"paris"}, {"rome"}, {"rome"}}));
+  EXPECT_THAT(
+      run("SELECT city FROM people EXCEPT ALL SELECT city FROM people WHERE id IN (1, 2, 4) "
+          "ORDER BY 1"),
+      TableIs({"city"}, {{"paris"}, {"rome"}}));
+  EXPECT_EQ(run("SELECT city, age FROM people EXCEPT ALL SELECT city, age FROM people").num_rows(),
+            0);
   // Types meet at their common type: int64 and decimal.
   EXPECT_THAT(run("SELECT 1 AS x UNION ALL SELECT 2.5 ORDER BY x"),
               TableIs({"x"}, {{"1.0"}, {"2.5"}}));
