@@ -29,10 +29,10 @@ std::map<int, std::shared_ptr<tbb::task_arena>> arenas;
 thread_local int task_threads = 0;
 
 int default_threads() {
+  // hardware_concurrency() reads /sys on every call, and every operator asks.
+  static const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::lock_guard lock(arena_mutex);
-  return configured_threads > 0
-             ? configured_threads
-             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return configured_threads > 0 ? configured_threads : hardware;
 }
 
 std::shared_ptr<tbb::task_arena> arena_for(int threads) {

@@ -26,8 +26,11 @@ bool all_literals(const std::vector<Expr>& args, size_t from) {
                      [](const Expr& arg) { return arg.kind() == ExprKind::kLiteral; });
 }
 
-// `input` is the plan the predicate filters (null for a scan's pushed-down filter).
-double selectivity(const Expr& predicate, const NodePtr& input) {
+double selectivity(const Expr& predicate, const NodePtr& input);
+
+// The textbook shares, for predicates no sample can measure: = a value's share of the
+// distinct values (a tenth when unknown), ranges a third, LIKE a tenth.
+double assumed_selectivity(const Expr& predicate, const NodePtr& input) {
   if (predicate.kind() != ExprKind::kCall) {
     return 0.5;
   }
@@ -70,6 +73,23 @@ double selectivity(const Expr& predicate, const NodePtr& input) {
     return 1 - selectivity(args[0], input);
   }
   return 0.5;
+}
+
+// Below this many matching sampled rows, a measured share says only that the predicate
+// is rare.
+constexpr double kEnoughMatches = 10;
+
+// `input` is the plan the predicate filters (null for a scan's pushed-down filter).
+double selectivity(const Expr& predicate, const NodePtr& input) {
+  std::optional<SampledSelectivity> sampled = sampled_selectivity(predicate, input);
+  if (!sampled || sampled->sampled <= 0) {
+    return assumed_selectivity(predicate, input);
+  }
+  if (sampled->matched >= kEnoughMatches) {
+    return sampled->matched / sampled->sampled;
+  }
+  double at_most = (sampled->matched + 1) / sampled->sampled;
+  return std::min(at_most, assumed_selectivity(predicate, input));
 }
 
 // Whether one of `columns` of `input` is a key of the table it comes from (as many

@@ -3,12 +3,18 @@
 // about one partner) from two low-cardinality columns joined to each other (customers
 // and suppliers of one nation: every pair meets). A sample tells the two apart: how often
 // its values repeat says how many there are (a column whose sampled values never repeat
-// is taken to be a key). Only columns read straight from an
-// in-memory table are sampled; for others (scans, computed columns) nothing is known.
+// is taken to be a key). The sample's rows are drawn at random: rows stored by value
+// (a line item's order) would never repeat in evenly spaced ones. Only columns read
+// straight from an in-memory table are sampled; for others (scans, computed columns)
+// nothing is known.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <mutex>
+#include <numeric>
+#include <random>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "engine/plan/cardinality.h"
 
@@ -16,8 +22,6 @@ namespace setl::engine::plan {
 namespace {
 
 using Kind = detail::PlanNode::Kind;
-
-constexpr int64_t kSampleRows = 1024;
 
 uint64_t mix(uint64_t x) {
   x ^= x >> 33;
@@ -73,30 +77,18 @@ double distinct_from_sample(double seen, double sampled, double rows) {
 }
 
 double sampled_distinct(const Table& table, const std::string& name) {
-  std::vector<ColumnPtr> chunks = table.column_chunks(name);
   int64_t rows = table.num_rows();
   if (rows <= 0) {
     return 0;
   }
-  int64_t step = std::max<int64_t>(1, rows / kSampleRows);
   std::unordered_map<uint64_t, int64_t> counts;
   int64_t sampled = 0;
-  int64_t chunk_start = 0;
-  size_t chunk = 0;
-  for (int64_t row = 0; row < rows; row += step) {
-    while (chunk < chunks.size() && row >= chunk_start + chunks[chunk]->length()) {
-      chunk_start += chunks[chunk]->length();
-      ++chunk;
-    }
-    if (chunk == chunks.size()) {
-      break;
-    }
-    const Column& column = *chunks[chunk];
-    if (column.is_valid(row - chunk_start)) {
-      ++counts[cell_hash(column, row - chunk_start)];
+  for_sampled_rows(table, name, kDistinctSampleRows, [&](const Column& column, int64_t row) {
+    if (column.is_valid(row)) {
+      ++counts[cell_hash(column, row)];
       ++sampled;
     }
-  }
+  });
   if (sampled == 0) {
     return static_cast<double>(rows);
   }
@@ -148,14 +140,48 @@ SampleCache& sample_cache() {
 
 }  // namespace
 
-std::optional<double> estimated_distinct(const NodePtr& node, const std::string& column,
+void for_sampled_rows(const Table& table, const std::string& column, int64_t count,
+                      const std::function<void(const Column&, int64_t)>& visit) {
+  std::vector<ColumnPtr> chunks = table.column_chunks(column);
+  int64_t rows = table.num_rows();
+  std::vector<int64_t> positions;
+  if (rows <= count) {
+    positions.resize(static_cast<size_t>(std::max<int64_t>(rows, 0)));
+    std::iota(positions.begin(), positions.end(), 0);
+  } else {
+    // Random rows, not evenly spaced ones: on a column clustered by value (a line item's
+    // order) evenly spaced rows never share a value, and it would pass for a key. The
+    // seed is fixed so that a plan is the same on every run.
+    std::mt19937_64 random(static_cast<uint64_t>(rows));
+    std::unordered_set<int64_t> chosen;
+    while (static_cast<int64_t>(chosen.size()) < count) {
+      chosen.insert(static_cast<int64_t>(random() % static_cast<uint64_t>(rows)));
+    }
+    positions.assign(chosen.begin(), chosen.end());
+    std::sort(positions.begin(), positions.end());
+  }
+  int64_t chunk_start = 0;
+  size_t chunk = 0;
+  for (int64_t row : positions) {
+    while (chunk < chunks.size() && row >= chunk_start + chunks[chunk]->length()) {
+      chunk_start += chunks[chunk]->length();
+      ++chunk;
+    }
+    if (chunk == chunks.size()) {
+      return;
+    }
+    visit(*chunks[chunk], row - chunk_start);
+  }
+}
+
+std::optional<TracedColumn> trace_column(const NodePtr& node, const std::string& column,
                                          int depth) {
   if (depth > kMaxTraceDepth || !node->schema->find(column)) {
     return std::nullopt;
   }
   switch (node->kind) {
     case Kind::kTable:
-      return sample_cache().distinct(*node->table, column);
+      return TracedColumn{node, column};
     case Kind::kFilter:
     case Kind::kSort:
     case Kind::kLimit:
@@ -164,30 +190,38 @@ std::optional<double> estimated_distinct(const NodePtr& node, const std::string&
       if (node->kind == Kind::kWindow && node->name == column) {
         return std::nullopt;
       }
-      return estimated_distinct(node->inputs[0], column, depth + 1);
+      return trace_column(node->inputs[0], column, depth + 1);
     case Kind::kProject:
       for (const Expr& expr : node->exprs) {
         if (expr.output_name() == column) {
           return expr.kind() == ExprKind::kColumn
-                     ? estimated_distinct(node->inputs[0], expr.name(), depth + 1)
+                     ? trace_column(node->inputs[0], expr.name(), depth + 1)
                      : std::nullopt;
         }
       }
       return std::nullopt;
     case Kind::kJoin:
       if (node->join_type == JoinType::kSemi || node->join_type == JoinType::kAnti) {
-        return estimated_distinct(node->inputs[0], column, depth + 1);  // the left's columns
+        return trace_column(node->inputs[0], column, depth + 1);  // the left's columns
       }
       for (const auto& [where, name] : output_names(node)) {
         if (name == column) {
-          return estimated_distinct(node->inputs[static_cast<size_t>(where.first)], where.second,
-                                    depth + 1);
+          return trace_column(node->inputs[static_cast<size_t>(where.first)], where.second,
+                              depth + 1);
         }
       }
       return std::nullopt;
     default:
       return std::nullopt;
   }
+}
+
+std::optional<double> estimated_distinct(const NodePtr& node, const std::string& column) {
+  std::optional<TracedColumn> traced = trace_column(node, column);
+  if (!traced) {
+    return std::nullopt;
+  }
+  return sample_cache().distinct(*traced->table->table, traced->column);
 }
 
 }  // namespace setl::engine::plan

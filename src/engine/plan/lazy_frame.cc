@@ -142,7 +142,7 @@ std::string LazyFrame::explain() const {
 }
 std::optional<double> LazyFrame::estimated_rows() const {
   plan::CardinalityEstimator estimator;
-  std::optional<plan::Estimate> estimate = estimator.of(plan::optimize(node_));
+  std::optional<plan::Estimate> estimate = estimator.of(plan::with_filters_pushed(node_));
   return estimate ? std::optional<double>(estimate->rows) : std::nullopt;
 }
 std::optional<double> LazyFrame::estimated_distinct(const std::string& column) const {

@@ -84,12 +84,19 @@ std::string explain(const NodePtr& node, const Annotation& annotate = {});
 /// rows, batches, time and peak reservation.
 std::string explain_analyze(const NodePtr& node);
 NodePtr optimize(const NodePtr& node);
+/// The plan with its filters pushed down to where they act, and nothing else changed:
+/// enough for a row estimate, at a fraction of optimize()'s cost (planners ask for
+/// estimates of many candidate plans).
+NodePtr with_filters_pushed(const NodePtr& node);
 /// For each column of a join's right input (not semi or anti), in order, the output column
 /// that shows it, or "" for a key merged into the left key's column of the same name.
 std::vector<std::string> right_output_names(const detail::PlanNode& join);
 /// For each (input side 0/1, input column) of a join, the output column showing it (a
 /// right key merged into the left key of the same name shows as that left key).
 std::map<std::pair<int, std::string>, std::string> output_names(const NodePtr& join);
+/// The columns an expression reads (window keys included).
+std::set<std::string> columns_of(const Expr& expr);
+void columns_of(const Expr& expr, std::set<std::string>& out);
 /// The node over new inputs (same kind and parameters).
 NodePtr rebuild(const NodePtr& node, std::vector<NodePtr> inputs);
 /// `node` with `rewrite` applied to each node after its inputs were (the rewrite sees

@@ -78,6 +78,8 @@ Expr fold(const Expr& expr) {
   return rebuilt;
 }
 
+}  // namespace
+
 void columns_of(const Expr& expr, std::set<std::string>& out) {
   if (expr.kind() == ExprKind::kColumn) {
     out.insert(expr.name());
@@ -100,6 +102,8 @@ std::set<std::string> columns_of(const Expr& expr) {
   columns_of(expr, out);
   return out;
 }
+
+namespace {
 
 // The operands of a chain of one logical operator ("and" or "or"), left to right.
 void operands_of(const Expr& expr, const char* logical, std::vector<Expr>& out) {
@@ -596,6 +600,10 @@ NodePtr prune(const NodePtr& node, const Needed& needed) {
 }
 
 }  // namespace
+
+NodePtr with_filters_pushed(const NodePtr& node) {
+  return push_filters(node, {});
+}
 
 NodePtr optimize(const NodePtr& node) {
   NodePtr pushed = push_filters(node, {});
