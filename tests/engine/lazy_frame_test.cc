@@ -377,6 +377,45 @@ TEST(LazyFrame, AggregatesOverAJoinRunPartlyBelowIt) {
                          .agg({count_all().alias("n")})
                          .explain();
   EXPECT_THAT(kept, Not(HasSubstr("__setl_partial"))) << kept;
+  // Customer 3 listed twice: the partial counts are combined per customer.
+  EXPECT_THAT(plan, HasSubstr("Aggregate by [person] [sum(__setl_partial_0)")) << plan;
+}
+
+TEST(LazyFrame, AggregatesBelowAJoinNeedNoCombiningWhenTheGroupKeyIsUnique) {
+  std::vector<std::optional<int64_t>> buyers;
+  std::vector<std::optional<int64_t>> amounts;
+  for (int64_t i = 0; i < 300; ++i) {
+    buyers.push_back(i % 30);
+    amounts.push_back(i);
+  }
+  Table sales = Table::from_columns(
+      {{"buyer", testing::int64s(buyers)}, {"amount", testing::int64s(amounts)}});
+  std::vector<std::optional<int64_t>> ids;
+  for (int64_t i = 0; i < 40; ++i) {
+    ids.push_back(i);
+  }
+  auto totals = [&](const Table& people) {
+    return LazyFrame::from(people)
+        .join(LazyFrame::from(sales), {"person"}, {"buyer"}, JoinType::kLeft)
+        .group_by({"person"})
+        .agg({count(col("amount")).alias("n"), sum(col("amount")).alias("total")})
+        .sort({asc("person")});
+  };
+  Table unique_people = Table::from_columns({{"person", testing::int64s(ids)}});
+  LazyFrame lazy = totals(unique_people);
+  std::string plan = lazy.explain();
+  EXPECT_THAT(plan, HasSubstr("Aggregate by [buyer]")) << plan;
+  EXPECT_THAT(plan, Not(HasSubstr("Aggregate by [person]"))) << plan;
+  Table result = lazy.collect();
+  EXPECT_EQ(result.num_rows(), 40);
+  EXPECT_EQ(result.at(7, "n").as_int(), 10);
+  EXPECT_EQ(result.at(35, "n").as_int(), 0);
+  EXPECT_TRUE(result.at(35, "total").is_null());
+  // One repeated id anywhere in the table, even past any sample, keeps the combining.
+  ids.back() = 7;
+  Table repeated = Table::from_columns({{"person", testing::int64s(ids)}});
+  EXPECT_THAT(totals(repeated).explain(), HasSubstr("Aggregate by [person]"));
+  EXPECT_EQ(totals(repeated).collect().num_rows(), 39);
 }
 
 TEST(LazyFrame, SwappedJoinsOfSameNamedColumnsKeepEachSidesValues) {

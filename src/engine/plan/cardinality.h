@@ -61,6 +61,11 @@ constexpr int kMaxTraceDepth = 64;
 /// scan.
 std::optional<double> estimated_distinct(const NodePtr& node, const std::string& column);
 
+/// Whether `column` is known never to repeat in `node`'s output (one NULL at most): it
+/// comes from an in-memory table where no value repeats (checked on every row, once per
+/// table column) through operators that drop or reorder rows but never repeat them.
+bool unique_column(const NodePtr& node, const std::string& column, int depth = 0);
+
 /// A column of a plan's output followed down to the in-memory table it is read from
 /// unchanged: through filters, sorts, renames and joins.
 struct TracedColumn {

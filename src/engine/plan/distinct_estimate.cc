@@ -15,6 +15,7 @@
 #include <random>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "engine/plan/cardinality.h"
 
@@ -213,6 +214,108 @@ std::optional<TracedColumn> trace_column(const NodePtr& node, const std::string&
       return std::nullopt;
     default:
       return std::nullopt;
+  }
+}
+
+namespace {
+
+// Whether no value of a table column repeats (one NULL at most), hashing every row. Equal
+// values always hash alike, so a "yes" is exact; a collision only costs a "no". Floats
+// are left out: 0.0 and -0.0 group together but differ in bits.
+bool unique_in_table(const Table& table, const std::string& name) {
+  std::vector<ColumnPtr> chunks = table.column_chunks(name);
+  if (chunks.empty() || chunks.front()->type().id() == TypeId::kFloat64 ||
+      chunks.front()->type().id() == TypeId::kBool) {
+    return false;
+  }
+  std::unordered_set<uint64_t> seen;
+  seen.reserve(static_cast<size_t>(table.num_rows()));
+  bool null_seen = false;
+  for (const ColumnPtr& chunk : chunks) {
+    for (int64_t row = 0; row < chunk->length(); ++row) {
+      if (chunk->is_null(row)) {
+        if (std::exchange(null_seen, true)) {
+          return false;
+        }
+      } else if (!seen.insert(cell_hash(*chunk, row)).second) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+class UniqueCache {
+ public:
+  bool unique(const Table& table, const std::string& name) {
+    std::vector<ColumnPtr> chunks = table.column_chunks(name);
+    if (chunks.empty()) {
+      return false;
+    }
+    const Column* key = chunks.front().get();
+    {
+      std::lock_guard lock(mutex_);
+      auto found = entries_.find(key);
+      if (found != entries_.end() && found->second.column.lock() == chunks.front() &&
+          found->second.rows == table.num_rows()) {
+        return found->second.unique;
+      }
+    }
+    bool unique = unique_in_table(table, name);
+    std::lock_guard lock(mutex_);
+    if (entries_.size() > kMaxEntries) {
+      std::erase_if(entries_, [](const auto& entry) { return entry.second.column.expired(); });
+    }
+    entries_[key] = {chunks.front(), table.num_rows(), unique};
+    return unique;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 4096;
+  struct Entry {
+    std::weak_ptr<const Column> column;
+    int64_t rows = 0;
+    bool unique = false;
+  };
+  std::mutex mutex_;
+  std::unordered_map<const Column*, Entry> entries_;
+};
+
+}  // namespace
+
+bool unique_column(const NodePtr& node, const std::string& column, int depth) {
+  if (depth > kMaxTraceDepth || !node->schema->find(column)) {
+    return false;
+  }
+  switch (node->kind) {
+    case Kind::kTable: {
+      static UniqueCache cache;
+      return cache.unique(*node->table, column);
+    }
+    case Kind::kFilter:
+    case Kind::kSort:
+    case Kind::kLimit:
+    case Kind::kDistinct:
+      return unique_column(node->inputs[0], column, depth + 1);
+    case Kind::kWindow:
+      return node->name != column && unique_column(node->inputs[0], column, depth + 1);
+    case Kind::kProject: {
+      int shown = 0;  // a column shown twice is still unique in each
+      std::optional<std::string> from;
+      for (const Expr& expr : node->exprs) {
+        if (expr.output_name() == column) {
+          ++shown;
+          from = expr.kind() == ExprKind::kColumn ? std::optional(expr.name()) : std::nullopt;
+        }
+      }
+      return shown == 1 && from && unique_column(node->inputs[0], *from, depth + 1);
+    }
+    case Kind::kJoin:
+      // A semi or anti join keeps some of its left rows once; other joins repeat them.
+      return (node->join_type == JoinType::kSemi || node->join_type == JoinType::kAnti) &&
+             unique_column(node->inputs[0], column, depth + 1);
+    default:
+      return false;
   }
 }
 

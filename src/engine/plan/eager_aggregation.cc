@@ -5,9 +5,12 @@
 // other side, that side can be aggregated first by its join keys (count, sum, min or max
 // of each customer's orders: 100 k rows), joined, and the partial results combined per
 // group (a count as the sum of the partial counts, 0 where no row met; sums, minimums and
-// maximums alike). The combining stays because a key of the kept side may repeat. Done
+// maximums alike). The combining stays unless a group key is known never to repeat on
+// the kept side (unique_column: checked on every row of its table), when each group is
+// one row and a projection takes the partial results as they are. Done
 // only when the aggregated side has at least twice as many rows as distinct join keys
 // (distinct_estimate.cc) and the rewrite gives exactly the original columns and types.
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -145,16 +148,33 @@ class EagerAggregation {
     for (const std::string& column : group_columns) {
       keys.push_back(names.at({1 - *side, column}));
     }
+    // Each kept row meets at most one partial row (one per join key); when a group key
+    // never repeats on the kept side, each group is one row and needs no combining.
+    const NodePtr& kept = join->inputs[static_cast<size_t>(1 - *side)];
+    bool one_row_per_group =
+        std::any_of(group_columns.begin(), group_columns.end(),
+                    [&](const std::string& column) { return unique_column(kept, column); });
     std::vector<Expr> combined;
     for (size_t i = 0; i < partial_names.size(); ++i) {
       const std::string& function = aggregate->exprs[i].name();
       Expr value = col(names.at({*side, partial_names[i]}));
-      combined.push_back((function == "count" ? fn::sum(value) : with_function(function, value))
+      combined.push_back((one_row_per_group     ? value
+                          : function == "count" ? fn::sum(value)
+                                                : with_function(function, value))
                              .alias(partial_names[i]));
     }
     NodePtr top;
     try {
-      top = plan::aggregate(rejoined, keys, std::move(combined));
+      if (one_row_per_group) {
+        std::vector<Expr> columns;
+        for (const std::string& key : keys) {
+          columns.push_back(col(key));
+        }
+        columns.insert(columns.end(), combined.begin(), combined.end());
+        top = project(rejoined, std::move(columns));
+      } else {
+        top = plan::aggregate(rejoined, keys, std::move(combined));
+      }
     } catch (const Error&) {
       return nullptr;
     }
