@@ -97,13 +97,20 @@ double sampled_distinct(const Table& table, const std::string& name) {
                               static_cast<double>(rows));
 }
 
-// Sampling once per table column: plans over the same tables are made again and again.
-class SampleCache {
+// One value per table column, computed once: plans over the same tables are made again
+// and again. A column is known by its first chunk, kept weakly so that a freed table's
+// entry is never mistaken for a new one at the same address.
+template <typename Value>
+class PerColumnCache {
  public:
-  double distinct(const Table& table, const std::string& name) {
+  using Compute = Value (*)(const Table& table, const std::string& name);
+
+  explicit PerColumnCache(Compute compute) : compute_(compute) {}
+
+  Value get(const Table& table, const std::string& name) {
     std::vector<ColumnPtr> chunks = table.column_chunks(name);
     if (chunks.empty()) {
-      return sampled_distinct(table, name);
+      return compute_(table, name);
     }
     const Column* key = chunks.front().get();
     {
@@ -111,16 +118,16 @@ class SampleCache {
       auto found = entries_.find(key);
       if (found != entries_.end() && found->second.column.lock() == chunks.front() &&
           found->second.rows == table.num_rows()) {
-        return found->second.distinct;
+        return found->second.value;
       }
     }
-    double distinct = sampled_distinct(table, name);
+    Value value = compute_(table, name);
     std::lock_guard lock(mutex_);
     if (entries_.size() > kMaxEntries) {
       std::erase_if(entries_, [](const auto& entry) { return entry.second.column.expired(); });
     }
-    entries_[key] = {chunks.front(), table.num_rows(), distinct};
-    return distinct;
+    entries_[key] = {chunks.front(), table.num_rows(), value};
+    return value;
   }
 
  private:
@@ -128,15 +135,16 @@ class SampleCache {
   struct Entry {
     std::weak_ptr<const Column> column;
     int64_t rows = 0;
-    double distinct = 0;
+    Value value{};
   };
+  Compute compute_;
   std::mutex mutex_;
   std::unordered_map<const Column*, Entry> entries_;
 };
 
-SampleCache& sample_cache() {
-  static SampleCache cache;
-  return cache;
+double cached_distinct(const Table& table, const std::string& name) {
+  static PerColumnCache<double> cache(sampled_distinct);
+  return cache.get(table, name);
 }
 
 }  // namespace
@@ -245,42 +253,6 @@ bool unique_in_table(const Table& table, const std::string& name) {
   return true;
 }
 
-class UniqueCache {
- public:
-  bool unique(const Table& table, const std::string& name) {
-    std::vector<ColumnPtr> chunks = table.column_chunks(name);
-    if (chunks.empty()) {
-      return false;
-    }
-    const Column* key = chunks.front().get();
-    {
-      std::lock_guard lock(mutex_);
-      auto found = entries_.find(key);
-      if (found != entries_.end() && found->second.column.lock() == chunks.front() &&
-          found->second.rows == table.num_rows()) {
-        return found->second.unique;
-      }
-    }
-    bool unique = unique_in_table(table, name);
-    std::lock_guard lock(mutex_);
-    if (entries_.size() > kMaxEntries) {
-      std::erase_if(entries_, [](const auto& entry) { return entry.second.column.expired(); });
-    }
-    entries_[key] = {chunks.front(), table.num_rows(), unique};
-    return unique;
-  }
-
- private:
-  static constexpr size_t kMaxEntries = 4096;
-  struct Entry {
-    std::weak_ptr<const Column> column;
-    int64_t rows = 0;
-    bool unique = false;
-  };
-  std::mutex mutex_;
-  std::unordered_map<const Column*, Entry> entries_;
-};
-
 }  // namespace
 
 bool unique_column(const NodePtr& node, const std::string& column, int depth) {
@@ -289,8 +261,8 @@ bool unique_column(const NodePtr& node, const std::string& column, int depth) {
   }
   switch (node->kind) {
     case Kind::kTable: {
-      static UniqueCache cache;
-      return cache.unique(*node->table, column);
+      static PerColumnCache<bool> cache(unique_in_table);
+      return cache.get(*node->table, column);
     }
     case Kind::kFilter:
     case Kind::kSort:
@@ -324,7 +296,7 @@ std::optional<double> estimated_distinct(const NodePtr& node, const std::string&
   if (!traced) {
     return std::nullopt;
   }
-  return sample_cache().distinct(*traced->table->table, traced->column);
+  return cached_distinct(*traced->table->table, traced->column);
 }
 
 }  // namespace setl::engine::plan
