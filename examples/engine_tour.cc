@@ -50,8 +50,15 @@ int main() {
   revenue.show();
 
   // A window function: rank orders within each city.
-  Table ranked = orders.table().with_column(
-      "rank_in_city", fn::rank().over({.partition_by = {"city"}, .order_by = {desc("amount")}}));
+  // An aggregate over a frame: each order with the one before it (by id) in its city.
+  Table ranked =
+      orders.table()
+          .with_column("rank_in_city",
+                       fn::rank().over({.partition_by = {"city"}, .order_by = {desc("amount")}}))
+          .with_column("last_two", fn::sum(col("amount"))
+                                       .over({.partition_by = {"city"},
+                                              .order_by = {asc("id")},
+                                              .frame = rows_between(preceding(1), current_row())}));
   std::cout << "\nranked:\n";
   ranked.sort({asc("city"), asc("rank_in_city")}).show();
 
