@@ -1,6 +1,5 @@
 // OVER clauses: frame builders and checks, their text and their equality. The window
 // operator (engine/operators/window.cc, window_frames.cc) gives frames their meaning.
-#include <set>
 
 #include "engine/expr/expr_node.h"
 #include "engine/functions/registry.h"
