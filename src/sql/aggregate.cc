@@ -294,8 +294,9 @@ void Planner::add_windows(Relation& relation, const std::vector<const Node*>& wi
       }
     }
     std::vector<Expr> args;
+    bool star = call->args.size() == 1 && call->args[0]->kind == Node::Kind::kStar;
     for (const NodePtr& arg : call->args) {
-      if (arg->kind != Node::Kind::kStar) {
+      if (!star) {
         args.push_back(translate(*arg, scope));
       }
     }
@@ -308,11 +309,9 @@ void Planner::add_windows(Relation& relation, const std::vector<const Node*>& wi
            "DISTINCT aggregates are allowed over a whole partition (no ORDER BY "
            "or frame in the window), as in Spark");
     }
-    bool star = !call->args.empty() && call->args[0]->kind == Node::Kind::kStar;
     std::string name = relation.fresh("__setl_window_" + std::to_string(computed.size()));
-    Expr function;
+    Expr function = function_call(*call, args);
     try {
-      function = star ? fn::count_all() : engine::function_call(call->name, args);
       function = function.over(spec);
     } catch (const ParseError& error) {
       fail(aggregate && clause.engine_frame ? clause.frame_position : call->position,
@@ -327,20 +326,8 @@ void Planner::add_windows(Relation& relation, const std::vector<const Node*>& wi
 std::string Planner::add_partition_aggregate(Relation& relation, const Node& call,
                                              const engine::WindowSpec& spec,
                                              const std::vector<Expr>& args) {
-  bool star = !call.args.empty() && call.args[0]->kind == Node::Kind::kStar;
   std::string name = relation.fresh("__setl_window_partition");
-  Expr aggregate;
-  try {
-    aggregate = star ? fn::count_all() : engine::function_call(call.name, args);
-  } catch (const ParseError& error) {
-    fail(call.position, error.message());
-  }
-  if (call.distinct) {
-    if (call.name != "count" || args.size() != 1) {
-      fail(call.position, "DISTINCT is supported in count(DISTINCT x) of one argument only");
-    }
-    aggregate = fn::count_distinct(args.at(0));
-  }
+  Expr aggregate = function_call(call, args);
   Relation totals;
   totals.frame = spec.partition_by.empty()
                      ? relation.frame.aggregate({aggregate.alias(name)})

@@ -129,6 +129,9 @@ class Planner {
 
  private:
   engine::Expr translate_function(const Node& node, ExprScope& scope);
+  /// A function call with its arguments translated: SQL names mapped to the engine's,
+  /// count(*) and count(DISTINCT x) included.
+  engine::Expr function_call(const Node& node, std::vector<engine::Expr> args);
   engine::Expr translate_binary(const Node& node, ExprScope& scope);
   engine::Expr translate_literal(const Node& node);
   engine::Expr translate_case(const Node& node, ExprScope& scope);

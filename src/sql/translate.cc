@@ -351,6 +351,20 @@ Expr Planner::translate_binary(const Node& node, ExprScope& scope) {
 }
 
 Expr Planner::translate_function(const Node& node, ExprScope& scope) {
+  std::vector<Expr> args;
+  bool allowed = scope.aggregates_allowed;
+  scope.aggregates_allowed = false;  // no aggregate inside another
+  bool star = node.args.size() == 1 && node.args[0]->kind == Node::Kind::kStar;
+  for (const NodePtr& arg : node.args) {
+    if (!star) {
+      args.push_back(translate(*arg, scope));
+    }
+  }
+  scope.aggregates_allowed = allowed;
+  return function_call(node, std::move(args));
+}
+
+Expr Planner::function_call(const Node& node, std::vector<Expr> args) {
   std::string name = engine_name(node.name);
   bool star = node.args.size() == 1 && node.args[0]->kind == Node::Kind::kStar;
   if (star) {
@@ -359,13 +373,6 @@ Expr Planner::translate_function(const Node& node, ExprScope& scope) {
     }
     return fn::count_all();
   }
-  std::vector<Expr> args;
-  bool allowed = scope.aggregates_allowed;
-  scope.aggregates_allowed = false;  // no aggregate inside another
-  for (const NodePtr& arg : node.args) {
-    args.push_back(translate(*arg, scope));
-  }
-  scope.aggregates_allowed = allowed;
   if (node.distinct) {
     if (name != "count" || args.size() != 1) {
       fail(node.position, "DISTINCT is supported in count(DISTINCT x) of one argument only");

@@ -171,6 +171,10 @@ TEST_F(Sql, FramesForEveryAggregateAndRangeOffsets) {
                                                            {"3", "41", "25", "77", "0"},
                                                            {"4", "41", "25", "null", "0"},
                                                            {"5", "25", "25", "50", "0"}}));
+  // SQL's names for engine functions hold in windows too (stddev_samp is stddev).
+  EXPECT_THAT(run("SELECT id, round(stddev_samp(age) OVER (ORDER BY id ROWS 1 PRECEDING), 3) AS sd "
+                  "FROM people WHERE id <= 2 ORDER BY id"),
+              TableIs({"id", "sd"}, {{"1", "null"}, {"2", "7.778"}}));
   // The same frame in the dataframe API plans to the same window.
   engine::LazyFrame frame = session_.sql(
       "SELECT id, sum(age) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS s "
