@@ -17,6 +17,7 @@ packages=(
   thrift-compiler libthrift-dev libboost-dev libsnappy-dev liblz4-dev
   libcpp-httplib-dev
   graphviz
+  python3 python3-pandas
   clang libclang-rt-dev clang-tidy
 )
 

@@ -8,8 +8,9 @@
 #include <unistd.h>
 
 #include "setl/cli/cache_command.h"
-#include "setl/cli/sql_command.h"
+#include "setl/cli/migrate_command.h"
 #include "setl/cli/pipeline_file.h"
+#include "setl/cli/sql_command.h"
 #include "setl/engine/functions.h"
 #include "setl/sources.h"
 
@@ -83,6 +84,9 @@ int main(int argc, char** argv) {
     return setl::cli::sql_command({args.begin() + 1, args.end()}, std::cin, std::cout, std::cerr,
                                   ::isatty(STDIN_FILENO) != 0);
   }
+  if (!args.empty() && args[0] == "migrate") {
+    return setl::cli::migrate_command({args.begin() + 1, args.end()}, std::cout, std::cerr);
+  }
   if (!args.empty() && args[0] == "describe-functions") {
     return describe_functions({args.begin() + 1, args.end()});
   }
@@ -91,6 +95,7 @@ int main(int argc, char** argv) {
                "[--dir DIR]\n"
                "       setl sql [-t NAME=SOURCE]... [--config FILE] [-f FILE] [--format "
                "table|csv|json] [STATEMENT...]\n"
+               "       setl migrate {analyze|generate|validate} FILE... (setl migrate --help)\n"
                "       setl describe-functions [--markdown] [NAME...]\n";
   return args.empty() || args[0] == "--help" || args[0] == "-h" ? 0 : 2;
 }
