@@ -11,6 +11,8 @@ namespace setl::migrate {
 
 /// The positional argument `index`, else the keyword `name`, else nullptr.
 const Value* argument(const CallSite& site, size_t index, const std::string& name);
+/// The argument, or Untranslatable naming it when the call lacks it.
+const Value& required_argument(const CallSite& site, size_t index, const std::string& name);
 /// Text constant of an argument, or `fallback` when absent. Throws when not text.
 std::string text_argument(const CallSite& site, size_t index, const std::string& name,
                           const std::string& fallback = {});
@@ -25,6 +27,8 @@ std::string sort_key_code(Translator& translator, const Value& value, bool desce
 std::string data_type_code(const Value& type);
 Value frame_result(const Value& receiver, std::string code);
 Value column_result(std::string code, bool spark, bool aggregate = false);
+/// A window function with its OVER clause: a whole column, hoisted when nested.
+Value window_result(std::string code, bool spark = false);
 /// The engine aggregate for a pandas or Spark aggregate name ("nunique" → count_distinct).
 std::string aggregate_function(const std::string& name);
 std::string aggregate_code(const std::string& function, const std::string& column);

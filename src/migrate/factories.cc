@@ -66,13 +66,18 @@ std::vector<FactoryGroup> group_factories(const Translator& translator, ModuleAn
     }
     bool joined = false;
     if (step.defines.empty() && !step.explicit_boundary) {
-      // A write or an alias: it belongs with what it consumes.
-      if (producers.size() == 1) {
+      // A write or an alias: it belongs with what it consumes, in the same region.
+      // (A statement that only names a step function's result has no code of its own.)
+      if (producers.size() == 1 &&
+          (steps[static_cast<size_t>(*producers.begin())].boundary == step.boundary ||
+           step.lines.empty())) {
         groups.join(*producers.begin(), self);
         joined = true;
       }
     } else if (!step.explicit_boundary && !producers.empty()) {
-      bool chain = true;
+      // It continues every chain whose last frame only it consumes, in the same region;
+      // what else it uses comes in as inputs.
+      std::set<int> chains;
       for (int used : step.uses) {
         int producer = frames[static_cast<size_t>(used)].step;
         if (producer < 0 || producer == self) {
@@ -80,15 +85,15 @@ std::vector<FactoryGroup> group_factories(const Translator& translator, ModuleAn
         }
         int root = groups.find(producer);
         const Step& first = steps[static_cast<size_t>(root)];
-        chain = chain && tip[root] == used && consumers[used] <= 1 && !first.explicit_boundary &&
-                first.boundary == step.boundary;
-      }
-      if (chain) {
-        for (int root : producers) {
-          groups.join(root, self);
+        if (tip[root] == used && consumers[used] <= 1 && !first.explicit_boundary &&
+            first.boundary == step.boundary) {
+          chains.insert(root);
         }
-        joined = true;
       }
+      for (int root : chains) {
+        groups.join(root, self);
+      }
+      joined = !chains.empty();
     }
     if (!step.defines.empty()) {
       tip[groups.find(self)] = step.defines.back();
@@ -252,16 +257,23 @@ std::vector<FactoryGroup> group_factories(const Translator& translator, ModuleAn
     analysis.factories.push_back(plan);
   }
   // A file one factory writes and another reads orders them (dataflow through storage).
+  std::map<std::string, std::string> path_of;
+  for (const ConnectorPlan& connector : analysis.connectors) {
+    path_of[connector.id] = connector.path;
+  }
   for (FactoryPlan& reader : analysis.factories) {
     for (const FactoryPlan& writer : analysis.factories) {
       if (&reader == &writer) {
         continue;
       }
+      bool reads_written = false;
       for (const std::string& id : reader.reads) {
-        if (std::find(writer.writes.begin(), writer.writes.end(), id) != writer.writes.end() &&
-            writer.first_line < reader.first_line) {
-          reader.after.push_back(writer.name);
+        for (const std::string& written : writer.writes) {
+          reads_written = reads_written || path_of[id] == path_of[written];
         }
+      }
+      if (reads_written && writer.first_line < reader.first_line) {
+        reader.after.push_back(writer.name);
       }
     }
   }

@@ -18,15 +18,22 @@
 namespace setl::migrated {
 
 using setl::engine::col;
+using setl::engine::current_row;
 using setl::engine::DataType;
 using setl::engine::Expr;
+using setl::engine::following;
 using setl::engine::function_call;
 using setl::engine::JoinType;
 using setl::engine::LazyFrame;
 using setl::engine::lit;
 using setl::engine::parse_expr;
+using setl::engine::preceding;
+using setl::engine::range_between;
+using setl::engine::rows_between;
 using setl::engine::SortKey;
 using setl::engine::Table;
+using setl::engine::unbounded_following;
+using setl::engine::unbounded_preceding;
 using setl::engine::WindowSpec;
 using setl::storage::Connector;
 using setl::storage::SaveMode;
@@ -41,12 +48,30 @@ namespace fn = setl::engine::fn;
                     "not migrated: " + code + " at " + location + ": " + message);
 }
 
+/// The same, where a frame was expected (the statement assigned one).
+[[noreturn]] inline LazyFrame not_migrated_frame(const std::string& code,
+                                                 const std::string& location,
+                                                 const std::string& message) {
+  not_migrated(code, location, message);
+}
+
 inline LazyFrame load(const Connector& connector) {
   return LazyFrame::from(connector.read());
 }
 
 inline void save(const Connector& connector, const LazyFrame& frame, SaveMode mode) {
   connector.write(frame.collect(), mode);
+}
+
+/// pandas has no decimals: numbers a file gives as decimals are float64 there.
+inline LazyFrame pandas_types(const LazyFrame& frame) {
+  LazyFrame result = frame;
+  for (const setl::engine::Field& field : frame.schema()->fields()) {
+    if (field.type.is_decimal()) {
+      result = result.with_column(field.name, col(field.name).cast(DataType::float64()));
+    }
+  }
+  return result;
 }
 
 /// Every file matching `pattern` (`*` and `?` in the file name), in name order, as one frame.

@@ -195,7 +195,7 @@ Value read_handler(Translator& translator, CallSite& site) {
   if (storage == "CSV") {
     csv_options(translator, site, plan_of(translator, connector_id(reference)));
   }
-  frame.code = "load(" + reference + ")";
+  frame.code = spark ? "load(" + reference + ")" : "pandas_types(load(" + reference + "))";
   if (const Value* columns = argument(site, 99, "usecols")) {
     frame.code += ".select(" + string_list_code(names_of(*columns)) + ")";
   }
@@ -256,7 +256,7 @@ Value write_handler(Translator& translator, CallSite& site) {
 }
 
 Value scalar_function(Translator& translator, CallSite& site) {
-  std::string function = site.entry.engine.substr(3);
+  std::string function = site.entry.engine.substr(site.entry.engine.find(':') + 1);
   std::vector<std::string> args;
   bool spark = site.api.rfind("pyspark", 0) == 0;
   if (site.receiver.kind == Kind::kColumn) {
@@ -373,16 +373,18 @@ HandlerMap common_handlers() {
   handlers["parse_args"] = parse_args_handler;
   handlers["config_file"] = config_file_handler;
   handlers["open"] = [](Translator&, CallSite& site) {
-    Value file = *argument(site, 0, "file");
+    Value file = required_argument(site, 0, "file");
     file.kind = Kind::kFile;
     return file;
   };
   handlers["glob"] = [](Translator&, CallSite& site) {
-    Value files = *argument(site, 0, "pathname");
+    Value files = required_argument(site, 0, "pathname");
     files.kind = Kind::kGlob;
     return files;
   };
-  handlers["sorted"] = [](Translator&, CallSite& site) { return *argument(site, 0, "iterable"); };
+  handlers["sorted"] = [](Translator&, CallSite& site) {
+    return required_argument(site, 0, "iterable");
+  };
   handlers["path_join"] = [](Translator&, CallSite& site) {
     std::filesystem::path joined;
     for (const Value& part : site.args) {
@@ -397,6 +399,26 @@ HandlerMap common_handlers() {
     Value connection{.kind = Kind::kConnection};
     connection.connector = text_argument(site, 0, "database");
     return connection;
+  };
+  handlers["apply"] = [](Translator& translator, CallSite& site) {
+    const Value* function = argument(site, 0, "func");
+    if (site.receiver.kind != Kind::kColumn || function == nullptr) {
+      throw Untranslatable{"MIG201", "apply of something other than a function to a column"};
+    }
+    if (function->type == "lambda") {
+      return translator.inline_lambda((*site.raw_args)[0], site.receiver);
+    }
+    if (function->kind != Kind::kUserFunction) {
+      throw Untranslatable{"MIG201", "apply of a function the migration cannot read (a UDF)"};
+    }
+    return translator.inline_function(function->type, {site.receiver}, site.line);
+  };
+  handlers["udf"] = [](Translator&, CallSite& site) {
+    const Value* function = argument(site, 0, "f");
+    if (function == nullptr || function->kind != Kind::kUserFunction) {
+      throw Untranslatable{"MIG201", "a UDF of a function the migration cannot read"};
+    }
+    return *function;
   };
   handlers["where"] = [](Translator& translator, CallSite& site) {
     if (site.args.size() != 3) {
@@ -443,7 +465,7 @@ Value Translator::call(const Json& node) {
   }
   if (kind_of(func) == "Name") {
     Value callee = lookup(func.at("id").get<std::string>());
-    if (callee.kind == Kind::kUserFunction) {
+    if (callee.kind == Kind::kUserFunction || callee.kind == Kind::kUserClass) {
       std::vector<Value> args;
       std::map<std::string, Value> keywords;
       for (const Json& arg : node.at("args")) {
@@ -454,7 +476,9 @@ Value Translator::call(const Json& node) {
           keywords[keyword.at("arg").get<std::string>()] = eval(keyword.at("value"));
         }
       }
-      return call_user_function(callee.type, args, keywords, line);
+      return callee.kind == Kind::kUserClass
+                 ? construct(callee.type, args, keywords, line)
+                 : call_user_function(callee.type, args, keywords, line);
     }
     if (callee.kind != Kind::kModule && callee.kind != Kind::kFunctionRef) {
       throw Untranslatable{"MIG101", "cannot tell what `" + func.at("id").get<std::string>() +
@@ -464,6 +488,19 @@ Value Translator::call(const Json& node) {
   } else if (kind_of(func) == "Attribute") {
     receiver = eval(func.at("value"));
     std::string attribute = func.at("attr").get<std::string>();
+    if (receiver.kind == Kind::kUserObject) {
+      std::vector<Value> args = {receiver};
+      std::map<std::string, Value> keywords;
+      for (const Json& arg : node.at("args")) {
+        args.push_back(eval(arg));
+      }
+      for (const Json& keyword : node.at("keywords")) {
+        if (keyword.at("arg").is_string()) {
+          keywords[keyword.at("arg").get<std::string>()] = eval(keyword.at("value"));
+        }
+      }
+      return call_user_function(receiver.type + "." + attribute, args, keywords, line);
+    }
     if (receiver.kind == Kind::kModule) {
       api = receiver.type + "." + attribute;
       receiver = Value{};

@@ -192,6 +192,42 @@ std::string identifier(const std::string& name) {
 }
 
 std::string expr_code(Translator& translator, const Value& value) {
+  if (value.kind == Kind::kColumn && (value.window || value.aggregate)) {
+    return translator.hoist(value);
+  }
+  return top_code(translator, value);
+}
+
+std::string named_code(Translator& translator, const Value& value) {
+  std::string code = top_code(translator, value);
+  return value.alias.empty() ? code : code + ".alias(" + cpp_string(value.alias) + ")";
+}
+
+std::string Translator::hoist(const Value& value) {
+  std::string name = "__setl_" + std::string(value.aggregate ? "aggregate" : "window") +
+                     std::to_string(++hoisted_count_);
+  hoisted_.push_back({name, value.code, value.aggregate});
+  return "col(" + cpp_string(name) + ")";
+}
+
+std::string with_hoisted(Translator& translator, const std::string& frame,
+                         std::vector<std::string>& temporaries) {
+  std::string code = frame;
+  for (const Hoisted& hoisted : translator.take_hoisted()) {
+    if (hoisted.aggregate) {
+      throw Untranslatable{"MIG203", "an aggregate inside a column expression outside agg()"};
+    }
+    code += ".with_column(" + cpp_string(hoisted.name) + ", " + hoisted.code + ")";
+    temporaries.push_back(hoisted.name);
+  }
+  return code;
+}
+
+std::string drop_temporaries(const std::vector<std::string>& temporaries) {
+  return temporaries.empty() ? "" : ".drop(" + string_list_code(temporaries) + ")";
+}
+
+std::string top_code(Translator& translator, const Value& value) {
   switch (value.kind) {
     case Kind::kColumn:
       return value.code;
@@ -331,6 +367,14 @@ Value Translator::eval(const Json& node) {
       }
       return Value{.kind = Kind::kModule, .type = qualified};
     }
+    if (base.kind == Kind::kUserObject) {
+      auto found = base.options.find(attribute);
+      if (found == base.options.end()) {
+        throw Untranslatable{"MIG203",
+                             "`" + attribute + "` is not set on the " + base.type + " object"};
+      }
+      return found->second;
+    }
     if (base.kind == Kind::kArgs) {
       auto found = base.options.find(attribute);
       if (found == base.options.end()) {
@@ -468,6 +512,19 @@ Value Translator::eval(const Json& node) {
   if (kind == "Call") {
     return call(node);
   }
+  if (kind == "IfExp") {
+    Value condition = eval(field(node, "test"));
+    Value then = eval(field(node, "body"));
+    Value otherwise = eval(field(node, "orelse"));
+    if (condition.kind == Kind::kScalar && condition.has_constant && condition.param.empty()) {
+      bool taken = !(condition.constant.is_null() || condition.constant == false ||
+                     condition.constant == 0 || condition.constant == "");
+      return taken ? then : otherwise;
+    }
+    return column_value("fn::when(" + expr_code(*this, condition) + ", " + expr_code(*this, then) +
+                            ").otherwise(" + expr_code(*this, otherwise) + ")",
+                        condition.spark || then.spark || otherwise.spark);
+  }
   if (kind == "Lambda") {
     return Value{.kind = Kind::kUnknown, .type = "lambda"};
   }
@@ -477,6 +534,13 @@ Value Translator::eval(const Json& node) {
 }  // namespace setl::migrate
 
 namespace setl::migrate {
+
+std::string filtered(Translator& translator, const std::string& frame, const Value& predicate) {
+  std::string code = top_code(translator, predicate);
+  std::vector<std::string> temporaries;
+  return with_hoisted(translator, frame, temporaries) + ".filter(" + code + ")" +
+         drop_temporaries(temporaries);
+}
 
 std::string string_list_code(const std::vector<std::string>& names) {
   std::string code;
@@ -517,7 +581,7 @@ Value Translator::subscript(const Json& node) {
       const Json& rows = slice.at("elts")[0];
       Value frame = base;
       if (rows.value("_type", "") != "Slice") {
-        frame.code += ".filter(" + expr_code(*this, eval(rows)) + ")";
+        frame.code = filtered(*this, frame.code, eval(rows));
       }
       Value columns = eval(slice.at("elts")[1]);
       std::vector<std::string> names = names_of(columns);
@@ -527,7 +591,7 @@ Value Translator::subscript(const Json& node) {
       }
       return column_value("col(" + cpp_string(names[0]) + ")", false, names[0]);
     }
-    base.code += ".filter(" + expr_code(*this, eval(slice)) + ")";
+    base.code = filtered(*this, base.code, eval(slice));
     return base;
   }
   if (base.kind == Kind::kFrame) {
@@ -551,7 +615,7 @@ Value Translator::subscript(const Json& node) {
       return base;
     }
     if (key.kind == Kind::kColumn || key.kind == Kind::kCase) {
-      base.code += ".filter(" + expr_code(*this, key) + ")";
+      base.code = filtered(*this, base.code, key);
       return base;
     }
     throw Untranslatable{"MIG203", "a frame subscript that is neither columns nor a mask"};

@@ -13,6 +13,14 @@ const Value* argument(const CallSite& site, size_t index, const std::string& nam
   return found == site.keywords.end() ? nullptr : &found->second;
 }
 
+const Value& required_argument(const CallSite& site, size_t index, const std::string& name) {
+  const Value* value = argument(site, index, name);
+  if (value == nullptr) {
+    throw Untranslatable{"MIG203", site.api + " without its argument " + name};
+  }
+  return *value;
+}
+
 std::string text_argument(const CallSite& site, size_t index, const std::string& name,
                           const std::string& fallback) {
   const Value* value = argument(site, index, name);
@@ -96,6 +104,12 @@ Value frame_result(const Value& receiver, std::string code) {
   frame.frame = -1;
   frame.selected.clear();
   return frame;
+}
+
+Value window_result(std::string code, bool spark) {
+  Value window = column_result(std::move(code), spark);
+  window.window = true;
+  return window;
 }
 
 Value column_result(std::string code, bool spark, bool aggregate) {
@@ -221,11 +235,48 @@ Value group_by(Translator&, CallSite& site) {
     }
   } else {
     group.names = key_list(argument(site, 0, "by"));
+    const Value* dropna = argument(site, 99, "dropna");
+    if (dropna == nullptr || dropna->constant != false) {
+      std::string present;
+      for (const std::string& key : group.names) {
+        present += (present.empty() ? "" : " && ") + std::string("col(") + cpp_string(key) +
+                   ").is_not_null()";
+      }
+      group.code += ".filter(" + present + ")";  // pandas drops rows whose key is missing
+    }
   }
   if (group.names.empty()) {
     throw Untranslatable{"MIG203", "a group-by without keys"};
   }
   return group;
+}
+
+// Spark's agg(F.round(F.sum("x"), 2).alias("total"), ...): aggregates inside expressions are
+// computed under temporary names, the expressions after.
+std::string aggregate_list(Translator& translator, const std::string& call,
+                           const std::vector<Value>& values) {
+  std::string list;
+  std::string after;
+  std::vector<std::string> temporaries;
+  for (const Value& value : values) {
+    if (value.kind == Kind::kColumn && value.aggregate) {
+      list += (list.empty() ? "" : ", ") + named_code(translator, value);
+      continue;
+    }
+    std::string code = top_code(translator, value);
+    if (value.alias.empty()) {
+      throw Untranslatable{"MIG203", "an expression over aggregates without alias()"};
+    }
+    after += ".with_column(" + cpp_string(value.alias) + ", " + code + ")";
+  }
+  for (const Hoisted& hoisted : translator.take_hoisted()) {
+    if (!hoisted.aggregate) {
+      throw Untranslatable{"MIG203", "a window inside an aggregation"};
+    }
+    list += (list.empty() ? "" : ", ") + hoisted.code + ".alias(" + cpp_string(hoisted.name) + ")";
+    temporaries.push_back(hoisted.name);
+  }
+  return call + "{" + list + "})" + after + drop_temporaries(temporaries);
 }
 
 // pandas names a named aggregation's column; a dict keeps the column's own name.
@@ -250,11 +301,8 @@ Value grouped(const Value& group, const std::vector<std::string>& aggregates) {
 
 Value agg(Translator& translator, CallSite& site) {
   if (site.receiver.kind == Kind::kFrame) {  // spark df.agg(...): a global aggregate
-    std::string list;
-    for (const Value& value : site.args) {
-      list += (list.empty() ? "" : ", ") + expr_code(translator, value);
-    }
-    return frame_result(site.receiver, site.receiver.code + ".aggregate({" + list + "})");
+    return frame_result(site.receiver,
+                        aggregate_list(translator, site.receiver.code + ".aggregate(", site.args));
   }
   const Value& group = site.receiver;
   if (group.kind != Kind::kGroupBy) {
@@ -271,7 +319,10 @@ Value agg(Translator& translator, CallSite& site) {
               ".alias(" + cpp_string(name + "(" + value.names[i] + ")") + ")");
         }
       } else {
-        aggregates.push_back(expr_code(translator, value));
+        return frame_result(group, aggregate_list(translator,
+                                                  group.code + ".group_by(" +
+                                                      string_list_code(group.names) + ").agg(",
+                                                  site.args));
       }
     }
     return grouped(group, aggregates);
@@ -310,7 +361,7 @@ Value agg(Translator& translator, CallSite& site) {
 
 // g.sum(), g["x"].mean(), g.size(), spark's gd.count() / gd.sum("x").
 Value aggregate_method(Translator&, CallSite& site) {
-  std::string function = site.entry.engine.substr(4);
+  std::string function = site.entry.engine.substr(site.entry.engine.find(':') + 1);
   const Value& group = site.receiver;
   if (group.kind != Kind::kGroupBy) {
     throw Untranslatable{"MIG101", site.api + " on something that is not a group-by"};
@@ -350,7 +401,7 @@ Value aggregate_method(Translator&, CallSite& site) {
 
 // A window over the group (or the whole frame): cumsum, rank, shift, cumcount, transform.
 Value window_method(Translator& translator, CallSite& site) {
-  std::string function = site.entry.engine.substr(4);
+  std::string function = site.entry.engine.substr(site.entry.engine.find(':') + 1);
   const Value& source = site.receiver;
   std::vector<std::string> partition =
       source.kind == Kind::kGroupBy ? source.names : std::vector<std::string>{};
@@ -369,12 +420,12 @@ Value window_method(Translator& translator, CallSite& site) {
     if (found == kMethods.end()) {
       throw Untranslatable{"MIG201", "rank(method=\"" + method + "\") (use min, dense or first)"};
     }
-    return column_result(
-        "fn::" + found->second + "().cast(DataType::float64()).over(" +
-            window_spec_code(partition, {"SortKey{" + cpp_string(column) + ", " +
-                                         (descending ? "true" : "false") + ", false}"}) +
-            ")",
-        false);
+    std::string ranking = translator.hoist(
+        window_result("fn::" + found->second + "().over(" +
+                      window_spec_code(partition, {"SortKey{" + cpp_string(column) + ", " +
+                                                   (descending ? "true" : "false") + ", false}"}) +
+                      ")"));
+    return column_result(ranking + ".cast(DataType::float64())", false);
   }
   if (order.empty()) {
     throw Untranslatable{"MIG107", site.api +
@@ -383,22 +434,18 @@ Value window_method(Translator& translator, CallSite& site) {
   }
   std::string spec = window_spec_code(partition, order);
   if (function == "cum_sum") {
-    return column_result("fn::sum(col(" + cpp_string(column) + ")).over(" + spec + ")", false);
+    return window_result("fn::sum(col(" + cpp_string(column) + ")).over(" + spec + ")");
   }
   if (function == "cumcount") {
-    return column_result("(fn::row_number().over(" + spec + ") - 1)", false);
+    return column_result(
+        "(" + translator.hoist(window_result("fn::row_number().over(" + spec + ")")) + " - 1)",
+        false);
   }
   const Value* periods = argument(site, 0, "periods");
   int64_t offset = periods == nullptr ? 1 : periods->constant.get<int64_t>();
-  if (offset < 0) {
-    return column_result("fn::lead(col(" + cpp_string(column) + "), " + std::to_string(-offset) +
-                             ").over(" + spec + ")",
-                         false);
-  }
-  (void)translator;
-  return column_result(
-      "fn::lag(col(" + cpp_string(column) + "), " + std::to_string(offset) + ").over(" + spec + ")",
-      false);
+  std::string shift = offset < 0 ? "lead" : "lag";
+  return window_result("fn::" + shift + "(col(" + cpp_string(column) + "), " +
+                       std::to_string(offset < 0 ? -offset : offset) + ").over(" + spec + ")");
 }
 
 Value transform(Translator&, CallSite& site) {
@@ -407,10 +454,9 @@ Value transform(Translator&, CallSite& site) {
   if (group.kind != Kind::kGroupBy || group.selected.empty()) {
     throw Untranslatable{"MIG203", "transform needs a group-by with one selected column"};
   }
-  return column_result(
+  return window_result(
       aggregate_code(aggregate_function(function), "col(" + cpp_string(group.selected) + ")") +
-          ".over(" + window_spec_code(group.names, {}) + ")",
-      false);
+      ".over(" + window_spec_code(group.names, {}) + ")");
 }
 
 // series.sum() used as a value: the aggregate over the whole frame, as a window.
@@ -418,8 +464,9 @@ Value total(Translator&, CallSite& site) {
   if (site.receiver.kind != Kind::kColumn || site.receiver.column.empty()) {
     throw Untranslatable{"MIG203", site.api + " of a computed column"};
   }
-  std::string function = aggregate_function(site.entry.engine.substr(6));
-  return column_result(aggregate_code(function, site.receiver.code) + ".over(WindowSpec{})", false);
+  std::string function =
+      aggregate_function(site.entry.engine.substr(site.entry.engine.find(':') + 1));
+  return window_result(aggregate_code(function, site.receiver.code) + ".over(WindowSpec{})");
 }
 
 Value query(Translator& translator, CallSite& site) {
@@ -434,11 +481,12 @@ Value query(Translator& translator, CallSite& site) {
     QueryScope scope(translator, frame);
     predicate = translator.eval(parsed.at("expression"));
   }
-  return frame_result(frame, frame.code + ".filter(" + expr_code(translator, predicate) + ")");
+  return frame_result(frame, filtered(translator, frame.code, predicate));
 }
 
 Value assign(Translator& translator, CallSite& site) {
   Value frame = receiver_frame(site);
+  std::string columns;
   for (const Json& keyword : *site.raw_keywords) {
     std::string name = keyword.at("arg").get<std::string>();
     const Json& value = keyword.at("value");
@@ -450,17 +498,20 @@ Value assign(Translator& translator, CallSite& site) {
       }
       translator.scopes_push({{parameters[0].at("arg").get<std::string>(), frame}});
       try {
-        code = expr_code(translator, translator.eval(value.at("body")));
+        code = top_code(translator, translator.eval(value.at("body")));
       } catch (...) {
         translator.scopes_pop();
         throw;
       }
       translator.scopes_pop();
     } else {
-      code = expr_code(translator, site.keywords.at(name));
+      code = top_code(translator, site.keywords.at(name));
     }
-    frame.code += ".with_column(" + cpp_string(name) + ", " + code + ")";
+    columns += ".with_column(" + cpp_string(name) + ", " + code + ")";
   }
+  std::vector<std::string> temporaries;
+  frame.code =
+      with_hoisted(translator, frame.code, temporaries) + columns + drop_temporaries(temporaries);
   return frame;
 }
 
@@ -711,10 +762,12 @@ Value str_slice(Translator&, CallSite& site) {
 
 Value to_datetime(Translator& translator, CallSite& site) {
   const Value* value = argument(site, 0, "arg");
+  value = value != nullptr ? value : argument(site, 0, "col");
   if (value == nullptr) {
     throw Untranslatable{"MIG203", "to_datetime without a value"};
   }
-  return column_result("fn::to_date(" + expr_code(translator, *value) + ")", false);
+  // A cast parses text and leaves a date (CSV columns that already are dates) as it is.
+  return column_result(expr_code(translator, *value) + ".cast(DataType::date32())", false);
 }
 
 }  // namespace

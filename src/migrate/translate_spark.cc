@@ -35,7 +35,11 @@ std::string expressions(Translator& translator, const std::vector<Value>& values
     if (value.kind == Kind::kList) {
       list += (list.empty() ? "" : ", ") + expressions(translator, value.items);
     } else {
-      list += (list.empty() ? "" : ", ") + column_code(translator, value);
+      std::string code = value.kind == Kind::kScalar && value.has_constant &&
+                                 value.constant.is_string() && value.param.empty()
+                             ? column_code(translator, value)
+                             : named_code(translator, value);
+      list += (list.empty() ? "" : ", ") + code;
     }
   }
   return list;
@@ -52,13 +56,18 @@ Value filter(Translator& translator, CallSite& site) {
     return frame_result(frame, frame.code + ".filter(parse_expr(" +
                                    cpp_string(condition->constant.get<std::string>()) + "))");
   }
-  return frame_result(frame, frame.code + ".filter(" + expr_code(translator, *condition) + ")");
+  std::string predicate = top_code(translator, *condition);
+  std::vector<std::string> temporaries;
+  std::string base = with_hoisted(translator, frame.code, temporaries);
+  return frame_result(frame, base + ".filter(" + predicate + ")" + drop_temporaries(temporaries));
 }
 
 Value select(Translator& translator, CallSite& site) {
   const Value& frame = receiver_frame(site);
-  return frame_result(
-      frame, frame.code + ".select(std::vector<Expr>{" + expressions(translator, site.args) + "})");
+  std::string list = expressions(translator, site.args);
+  std::vector<std::string> temporaries;  // not selected, so nothing to drop
+  std::string base = with_hoisted(translator, frame.code, temporaries);
+  return frame_result(frame, base + ".select(std::vector<Expr>{" + list + "})");
 }
 
 Value with_column(Translator& translator, CallSite& site) {
@@ -68,8 +77,11 @@ Value with_column(Translator& translator, CallSite& site) {
   if (value == nullptr) {
     throw Untranslatable{"MIG203", "withColumn without a value"};
   }
-  return frame_result(frame, frame.code + ".with_column(" + cpp_string(name) + ", " +
-                                 expr_code(translator, *value) + ")");
+  std::string code = top_code(translator, *value);
+  std::vector<std::string> temporaries;
+  std::string base = with_hoisted(translator, frame.code, temporaries);
+  return frame_result(frame, base + ".with_column(" + cpp_string(name) + ", " + code + ")" +
+                                 drop_temporaries(temporaries));
 }
 
 Value rename_column(Translator&, CallSite& site) {
@@ -262,8 +274,8 @@ Value sort_direction(Translator& translator, CallSite& site, bool descending) {
 
 Value alias(Translator& translator, CallSite& site) {
   Value column = site.receiver;
-  column.code = expr_code(translator, site.receiver) + ".alias(" +
-                cpp_string(text_argument(site, 0, "alias")) + ")";
+  column.code = top_code(translator, site.receiver);
+  column.alias = text_argument(site, 0, "alias");
   column.kind = Kind::kColumn;
   column.column.clear();
   return column;
@@ -334,7 +346,7 @@ Value over(Translator&, CallSite& site) {
   if (window == nullptr || window->kind != Kind::kWindow) {
     throw Untranslatable{"MIG203", "over() without a window spec"};
   }
-  return column_result(site.receiver.code + ".over(" +
+  return window_result(site.receiver.code + ".over(" +
                            window_spec_code(window->names, window->order, window->window_frame) +
                            ")",
                        true);
@@ -342,14 +354,16 @@ Value over(Translator&, CallSite& site) {
 
 // F.sum("x"), F.count("*") ...: an aggregate column, named as Spark names it.
 Value spark_aggregate(Translator& translator, CallSite& site) {
-  std::string function = site.entry.engine.substr(4);
+  std::string function = site.entry.engine.substr(site.entry.engine.find(':') + 1);
   std::string spark_name = site.api.substr(site.api.rfind('.') + 1);
   const Value* column = argument(site, 0, "col");
   if (column == nullptr) {
     throw Untranslatable{"MIG203", site.api + " without a column"};
   }
   if (function == "count" && column->has_constant && column->constant == "*") {
-    return column_result("fn::count_all().alias(\"count(1)\")", true, true);
+    Value count = column_result("fn::count_all()", true, true);
+    count.alias = "count(1)";
+    return count;
   }
   std::string code = aggregate_code(function, column_code(translator, *column));
   std::vector<std::string> names;
@@ -365,17 +379,22 @@ Value spark_aggregate(Translator& translator, CallSite& site) {
     std::string inner = spark_name == "countDistinct" || spark_name == "count_distinct"
                             ? "DISTINCT " + names[0]
                             : names[0];
-    code += ".alias(" + cpp_string(shown + "(" + inner + ")") + ")";
+    Value aggregate = column_result(code, true, true);
+    aggregate.alias = shown + "(" + inner + ")";
+    return aggregate;
   }
   return column_result(code, true, true);
 }
 
 Value spark_window_function(Translator& translator, CallSite& site) {
-  std::string function = site.entry.engine.substr(4);
+  std::string function = site.entry.engine.substr(site.entry.engine.find(':') + 1);
   if (function == "row_number" || function == "rank" || function == "dense_rank") {
     return column_result("fn::" + function + "()", true);
   }
   const Value* column = argument(site, 0, "col");
+  if (column == nullptr) {
+    throw Untranslatable{"MIG203", site.api + " without a column"};
+  }
   const Value* offset = argument(site, 1, "offset");
   int64_t rows = offset == nullptr ? 1 : offset->constant.get<int64_t>();
   return column_result("fn::" + function + "(" + column_code(translator, *column) + ", " +

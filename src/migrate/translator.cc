@@ -304,6 +304,10 @@ std::string Translator::connector(const std::string& storage, const Value& path,
     analysis_.connectors.push_back(plan);
   }
   ConnectorPlan& plan = analysis_.connectors[found->second];
+  if (!write && plan.read && !plan.written) {
+    finding("MIG302", "hint", step().first_line,
+            plan.path + " is read more than once: read it in one factory and deliver the table");
+  }
   (write ? plan.written : plan.read) = true;
   (write ? step().writes : step().reads).insert(plan.id);
   return "*" + plan.id + "_connector";
@@ -347,7 +351,8 @@ void Translator::stub(const Json& node, const Untranslatable& why) {
         Value previous = lookup(python_name);
         bool spark = previous.spark || analysis_.language == "pyspark";
         int id = new_frame(python_name, spark);
-        current.lines.push_back("LazyFrame " + frame_ref(id) + " = " + call + ";");
+        current.lines.push_back("LazyFrame " + frame_ref(id) + " = not_migrated_frame(" +
+                                call.substr(call.find('(') + 1) + ";");
         scope()[python_name] = frame_value(id, spark);
         return;
       }
@@ -366,6 +371,7 @@ void Translator::statement(const Json& node, bool top_level) {
   records_.push_back(
       {int_field(node, "lineno"), int_field(node, "end_lineno"), "code", current_step_});
   size_t lines_before = step().lines.size();
+  take_hoisted();  // nothing pending from a statement that stopped half-way
   size_t references_before = analysis_.references.size();
   size_t params_before = analysis_.params.size();
   bool stubbed = false;
@@ -436,13 +442,24 @@ void Translator::statement(const Json& node, bool top_level) {
       statements(field(node, "body"), false);
       statements(field(node, "finalbody"), false);
     } else if (kind == "ClassDef") {
-      throw Untranslatable{"MIG204", "class " + field(node, "name").get<std::string>() +
-                                         " is not migrated: move its logic into functions"};
+      std::string name = field(node, "name").get<std::string>();
+      for (const Json& member : field(node, "body")) {
+        if (kind_of(member) == "FunctionDef") {
+          functions_[name + "." + field(member, "name").get<std::string>()] = member;
+        }
+      }
+      scope()[name] = Value{.kind = Kind::kUserClass, .type = name};
+      records_[record].disposition = "definition";
     } else {
       throw Untranslatable{"MIG203", "a Python " + kind + " statement is not migrated"};
     }
   } catch (const Untranslatable& why) {
     stub(node, why);
+    stubbed = true;
+  } catch (const Json::exception& error) {
+    // A value of an unexpected type where a handler wanted a number or text.
+    stub(node, Untranslatable{"MIG203", std::string("an argument of an unexpected form (") +
+                                            error.what() + ")"});
     stubbed = true;
   }
   StatementRef& ref = records_[record];
@@ -491,6 +508,15 @@ void Translator::assign(const Json& target, Value value, const Json& statement) 
     subscript_assign(target, std::move(value));
     return;
   }
+  if (kind == "Attribute" && kind_of(field(target, "value")) == "Name") {
+    std::string object = field(field(target, "value"), "id").get<std::string>();
+    Value holder = lookup(object);
+    if (holder.kind == Kind::kUserObject) {
+      holder.options[field(target, "attr").get<std::string>()] = value;
+      scope()[object] = holder;
+      return;
+    }
+  }
   throw Untranslatable{"MIG203", "assignment to " + source_text(target)};
 }
 
@@ -511,7 +537,7 @@ void Translator::subscript_assign(const Json& target, Value value) {
     throw Untranslatable{"MIG101", "cannot tell whether `" + name + "` is a frame"};
   }
   std::string column;
-  std::string code = expr_code(*this, value);
+  std::string code = top_code(*this, value);
   const Json& slice = field(target, "slice");
   if (loc) {
     if (kind_of(slice) != "Tuple" || field(slice, "elts").size() != 2) {
@@ -533,7 +559,9 @@ void Translator::subscript_assign(const Json& target, Value value) {
     column = names[0];
   }
   Value next = frame;
-  next.code = frame.code + ".with_column(" + cpp_string(column) + ", " + code + ")";
+  std::vector<std::string> temporaries;
+  next.code = with_hoisted(*this, frame.code, temporaries) + ".with_column(" + cpp_string(column) +
+              ", " + code + ")" + drop_temporaries(temporaries);
   define_frame(name, next);
 }
 
@@ -597,6 +625,12 @@ void Translator::with_block(const Json& node) {
 Value Translator::call_user_function(const std::string& name, const std::vector<Value>& args,
                                      const std::map<std::string, Value>& keywords, int line) {
   const Json& definition = functions_.at(name);
+  bool columns_in = std::any_of(args.begin(), args.end(), [](const Value& value) {
+    return value.kind == Kind::kColumn || value.kind == Kind::kCase;
+  });
+  if (columns_in && keywords.empty()) {
+    return inline_function(name, args, line);  // a function of columns: a UDF
+  }
   ++function_calls_[name];
   if (function_calls_[name] == 2) {
     finding("MIG301", "hint", line,
@@ -655,7 +689,10 @@ Value Translator::call_user_function(const std::string& name, const std::vector<
   }
   Value result = return_value_.value_or(Value{.kind = Kind::kNone});
   if (step_function && result.kind == Kind::kFrame) {
-    result = define_frame(name + "_result", result);
+    result = define_frame(name.substr(name.find('.') + 1) + "_result", result);
+  }
+  if (scopes_.back().contains("self")) {
+    last_self_ = scopes_.back()["self"];
   }
   scopes_.pop_back();
   return_value_ = std::move(saved_return);
@@ -664,6 +701,71 @@ Value Translator::call_user_function(const std::string& name, const std::vector<
     use(result);
   }
   return result;
+}
+
+Value Translator::construct(const std::string& class_name, const std::vector<Value>& args,
+                            const std::map<std::string, Value>& keywords, int line) {
+  Value object{.kind = Kind::kUserObject, .type = class_name};
+  if (!functions_.contains(class_name + ".__init__")) {
+    return object;
+  }
+  std::vector<Value> with_self = {object};
+  with_self.insert(with_self.end(), args.begin(), args.end());
+  last_self_ = object;
+  call_user_function(class_name + ".__init__", with_self, keywords, line);
+  return last_self_;
+}
+
+Value Translator::inline_function(const std::string& name, const std::vector<Value>& args,
+                                  int line) {
+  auto found = functions_.find(name);
+  if (found == functions_.end()) {
+    throw Untranslatable{"MIG201", name + " is not a function of this module (a UDF)"};
+  }
+  const Json& body = field(found->second, "body");
+  const Json* expression = nullptr;
+  for (const Json& statement : body) {
+    if (kind_of(statement) == "Return") {
+      expression = &field(statement, "value");
+    } else if (!(kind_of(statement) == "Expr" &&
+                 kind_of(field(statement, "value")) == "Constant")) {
+      throw Untranslatable{"MIG201", name +
+                                         "() is more than one expression: a UDF the engine "
+                                         "cannot run; rewrite it as a column expression"};
+    }
+  }
+  const Json& parameters = field(field(found->second, "args"), "args");
+  if (expression == nullptr || parameters.size() != args.size()) {
+    throw Untranslatable{"MIG201", name + "() does not return one expression of its arguments"};
+  }
+  ++function_calls_[name];
+  (void)line;
+  std::map<std::string, Value> bound;
+  for (size_t i = 0; i < args.size(); ++i) {
+    bound[parameters[i].at("arg").get<std::string>()] = args[i];
+  }
+  return inline_body(std::move(bound), *expression);
+}
+
+Value Translator::inline_lambda(const Json& lambda, const Value& argument) {
+  const Json& parameters = field(field(lambda, "args"), "args");
+  if (parameters.size() != 1) {
+    throw Untranslatable{"MIG203", "a lambda with other than one parameter"};
+  }
+  return inline_body({{parameters[0].at("arg").get<std::string>(), argument}},
+                     field(lambda, "body"));
+}
+
+Value Translator::inline_body(std::map<std::string, Value> bound, const Json& expression) {
+  scopes_.push_back(std::move(bound));
+  try {
+    Value result = eval(expression);
+    scopes_.pop_back();
+    return result;
+  } catch (...) {
+    scopes_.pop_back();
+    throw;
+  }
 }
 
 }  // namespace setl::migrate

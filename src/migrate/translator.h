@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "migrate/python_source.h"
@@ -41,6 +42,8 @@ enum class Kind {
   kFile,          ///< open(path)
   kGlob,          ///< glob.glob(pattern): the files a loop reads
   kUserFunction,  ///< a function defined in the module
+  kUserClass,     ///< a class defined in the module
+  kUserObject,    ///< an instance of one; `options` holds its attributes
   kNone,          ///< a result nobody should use (print(), to_csv(), ...)
 };
 
@@ -52,16 +55,27 @@ struct Value {
   bool spark = false;
   bool has_constant = false;
   Json constant;
-  std::string param;   ///< the params.* key a scalar comes from
-  std::string column;  ///< a plain column's name (df["x"], F.col("x"))
-  bool aggregate = false;
-  std::vector<Value> items;              ///< list items; dict values
-  std::vector<std::string> names;        ///< dict keys; group keys; window partition
-  std::vector<std::string> order;        ///< window ORDER BY (SortKey code)
-  std::string window_frame;              ///< window frame code
-  std::string selected;                  ///< groupby[...] column
+  std::string param;               ///< the params.* key a scalar comes from
+  std::string column;              ///< a plain column's name (df["x"], F.col("x"))
+  bool aggregate = false;          ///< an aggregate (valid in agg lists)
+  bool window = false;             ///< a window function with its OVER (valid as a whole column)
+  std::string alias;               ///< the output name (Spark's alias, or the default Spark name)
+  std::vector<Value> items;        ///< list items; dict values
+  std::vector<std::string> names;  ///< dict keys; group keys; window partition
+  std::vector<std::string> order;  ///< window ORDER BY (SortKey code)
+  std::string window_frame;        ///< window frame code
+  std::string selected;            ///< groupby[...] column
   std::map<std::string, Value> options;  ///< reader/writer options
   std::string connector;                 ///< kConnection: the SQLite connector's path
+};
+
+/// A window or aggregate used inside a larger expression: the engine computes it as a
+/// column of its own first (windows with with_column, aggregates in the agg list), and the
+/// expression reads that column.
+struct Hoisted {
+  std::string name;
+  std::string code;
+  bool aggregate = false;
 };
 
 /// Translation of one construct failed: the statement becomes a stub with this code.
@@ -150,6 +164,16 @@ class Translator {
   const Value* query_frame() const { return query_frame_; }
   std::map<std::string, Value>& scope() { return scopes_.back(); }
   Value lookup(const std::string& name) const;
+  /// Computes `value` (a window or aggregate) as a column of its own; returns its reference.
+  std::string hoist(const Value& value);
+  /// The hoisted columns since the last call.
+  std::vector<Hoisted> take_hoisted() { return std::exchange(hoisted_, {}); }
+  /// Calls a user function whose body is one expression with `argument` bound to its only
+  /// parameter (a UDF applied to a column becomes that expression).
+  Value inline_function(const std::string& name, const std::vector<Value>& args, int line);
+  Value inline_lambda(const Json& lambda, const Value& argument);
+  Value construct(const std::string& class_name, const std::vector<Value>& args,
+                  const std::map<std::string, Value>& keywords, int line);
   std::map<std::string, Value>& argparse() { return argparse_; }
   void scopes_push(std::map<std::string, Value> scope) { scopes_.push_back(std::move(scope)); }
   void scopes_pop() { scopes_.pop_back(); }
@@ -165,6 +189,7 @@ class Translator {
   void function_def(const Json& node);
   int open_step(const Json& node, const std::string& boundary, bool explicit_boundary);
   void stub(const Json& node, const Untranslatable& why);
+  Value inline_body(std::map<std::string, Value> bound, const Json& expression);
   std::string source_text(const Json& node) const;
   void attach_comments(Step& step);
   int cell_of(int line) const;
@@ -179,6 +204,9 @@ class Translator {
   std::optional<Value> return_value_;
   std::map<std::string, int> cpp_names_;
   std::map<std::string, Value> argparse_;
+  Value last_self_;
+  std::vector<Hoisted> hoisted_;
+  int hoisted_count_ = 0;
   std::vector<FrameVersion> frames_;
   std::vector<std::map<std::string, Value>> scopes_;
   std::map<std::string, Json> functions_;  ///< user functions by name
@@ -230,6 +258,18 @@ std::string cpp_string(const std::string& text);
 std::string cpp_literal(const Json& constant);
 /// An Expr-building expression for a value used as a column or literal.
 std::string expr_code(Translator& translator, const Value& value);
+/// The code of a value consumed whole (a column's definition, a filter): a window or an
+/// aggregate at the top stays where it is.
+std::string top_code(Translator& translator, const Value& value);
+/// `code` with its output name, for select and agg lists.
+std::string named_code(Translator& translator, const Value& value);
+/// Frame code computing the pending hoisted windows as temporary columns (named in
+/// `temporaries`, to drop after the operation). Throws if an aggregate is pending.
+std::string with_hoisted(Translator& translator, const std::string& frame,
+                         std::vector<std::string>& temporaries);
+std::string drop_temporaries(const std::vector<std::string>& temporaries);
+/// `frame` filtered by `predicate` (its hoisted windows computed first, then dropped).
+std::string filtered(Translator& translator, const std::string& frame, const Value& predicate);
 std::string camel_case(const std::string& name);
 std::string identifier(const std::string& name);
 std::string string_list_code(const std::vector<std::string>& names);

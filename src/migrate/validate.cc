@@ -10,6 +10,8 @@
 
 #include "migrate/generate.h"
 #include "migrate/process.h"
+#include "migrate/python_source.h"
+#include "setl/core/atomic_file.h"
 #include "setl/core/error.h"
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/json_lines_connector.h"
@@ -106,15 +108,22 @@ void sort_rows(Rows& rows) {
 OutputCheck compare(const ConnectorPlan& plan, const fs::path& expected_path,
                     const fs::path& actual_path, bool ordered, double tolerance) {
   OutputCheck check{.connector = plan.id, .path = plan.path};
+  // Expected outputs may be kept as CSV whatever the job writes (out/x.parquet.csv).
+  ConnectorPlan expected_plan = plan;
+  fs::path expected_file = expected_path;
+  if (!fs::exists(expected_file) && fs::exists(expected_path.string() + ".csv")) {
+    expected_file = expected_path.string() + ".csv";
+    expected_plan.storage = "CSV";
+  }
   if (!fs::exists(actual_path)) {
     check.detail = "the migrated job did not write " + plan.path;
     return check;
   }
-  if (!fs::exists(expected_path)) {
+  if (!fs::exists(expected_file)) {
     check.detail = "the reference has no " + plan.path;
     return check;
   }
-  engine::Table expected = reader_for(plan, expected_path)->read();
+  engine::Table expected = reader_for(expected_plan, expected_file)->read();
   engine::Table actual = reader_for(plan, actual_path)->read();
   check.expected_rows = expected.num_rows();
   check.actual_rows = actual.num_rows();
@@ -220,12 +229,14 @@ ValidationReport validate(const ModuleAnalysis& analysis, const ValidateOptions&
   ValidationReport report;
   std::string name = module_name(analysis.path);
   report.module = name;
-  if (options.build) {
-    report.built = build_tree(options.output, options.cmake_args, report.log);
-  }
   fs::path binary = options.output / "build" / name / name;
-  report.built = report.built || (!options.build && fs::exists(binary));
-  if (!fs::exists(binary)) {
+  if (options.build) {
+    // Built with -k: another module that does not compile leaves this one alone.
+    fs::remove(binary);
+    build_tree(options.output, options.cmake_args, report.log);
+  }
+  report.built = fs::exists(binary);
+  if (!report.built) {
     report.built = false;
     report.log += "\nno program at " + binary.string();
     return report;
@@ -253,7 +264,12 @@ ValidationReport validate(const ModuleAnalysis& analysis, const ValidateOptions&
       report.reference = "none: no python3 with pandas (install Debian's python3-pandas)";
     } else {
       copy_samples(options.samples, original);
-      ProcessResult run = run_process({python, fs::absolute(analysis.path).string()},
+      fs::path script = fs::absolute(analysis.path);
+      if (analysis.notebook) {  // the cells, joined as the analysis read them
+        script = work / (name + "_notebook.py");
+        setl::write_atomically(script, load_source(analysis.path).text);
+      }
+      ProcessResult run = run_process({python, script.string()},
                                       {.directory = original, .timeout = options.timeout});
       report.reference = "original (" + python + " + pandas)";
       report.reference_ran = run.exit_code == 0;

@@ -36,6 +36,11 @@ class Database {
  public:
   Database(const std::filesystem::path& path, bool create) : path_(path) {
     int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    if (create && path.has_parent_path()) {
+      // As the file connectors do: a new database may go into a new directory.
+      std::error_code ignored;
+      std::filesystem::create_directories(path.parent_path(), ignored);
+    }
     if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
       std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
       sqlite3_close(db_);

@@ -1,0 +1,275 @@
+// setl migrate through its public API: the front end (syntax errors, notebooks, a missing
+// python3), classification of API references, statement accounting, factory boundaries,
+// configuration from argparse, and generation with snapshots and edit preservation.
+#include "setl/migrate/migrate.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "setl/cli/migrate_command.h"
+#include "setl/core/error.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using setl::migrate::analyze;
+using setl::migrate::ModuleAnalysis;
+using ::testing::HasSubstr;
+
+class MigrateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = fs::temp_directory_path() /
+                 ("setl_migrate_test_" + std::to_string(::getpid()) + "_" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(directory_);
+    fs::create_directories(directory_);
+  }
+  void TearDown() override { fs::remove_all(directory_); }
+
+  fs::path write(const std::string& name, const std::string& text) {
+    fs::path path = directory_ / name;
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  static std::vector<std::string> codes(const ModuleAnalysis& analysis) {
+    std::vector<std::string> found;
+    for (const auto& finding : analysis.findings) {
+      found.push_back(finding.code);
+    }
+    return found;
+  }
+
+  static std::string category(const ModuleAnalysis& analysis, const std::string& api) {
+    for (const auto& reference : analysis.references) {
+      if (reference.api == api) {
+        return reference.category;
+      }
+    }
+    return "";
+  }
+
+  fs::path directory_;
+};
+
+TEST_F(MigrateTest, SyntaxErrorIsReportedWithFileAndLine) {
+  ModuleAnalysis analysis =
+      analyze(write("broken.py", "import pandas as pd\n\norders = pd.read_csv('x.csv'\n"));
+  EXPECT_FALSE(analysis.parsed);
+  EXPECT_THAT(analysis.error, HasSubstr("broken.py:3"));
+  EXPECT_THAT(analysis.error, HasSubstr("never closed"));
+  EXPECT_THAT(codes(analysis), ::testing::Contains("MIG001"));
+}
+
+TEST_F(MigrateTest, MissingInterpreterIsAClearError) {
+  fs::path script = write("ok.py", "x = 1\n");
+  try {
+    analyze(script, {.python = "no-such-python-here"});
+    FAIL() << "expected an error";
+  } catch (const setl::Error& error) {
+    EXPECT_THAT(error.what(), HasSubstr("no-such-python-here"));
+    EXPECT_THAT(error.what(), HasSubstr("python3"));
+  }
+}
+
+TEST_F(MigrateTest, AliasesResolveToQualifiedApisAndEachIsClassified) {
+  ModuleAnalysis analysis = analyze(write("etl.py", R"(import pandas as pd
+import numpy as np
+orders = pd.read_csv("data/orders.csv")
+orders["big"] = np.where(orders["amount"] > 10, "yes", "no")
+totals = orders.groupby("big").agg(total=("amount", "sum")).reset_index()
+rows = orders.iterrows()
+orders.frobnicate()
+totals.to_csv("out/totals.csv", index=False)
+)"));
+  ASSERT_TRUE(analysis.parsed) << analysis.error;
+  EXPECT_EQ(analysis.language, "pandas");
+  EXPECT_EQ(category(analysis, "pandas.read_csv"), "direct");
+  EXPECT_EQ(category(analysis, "numpy.where"), "rewrite");
+  EXPECT_EQ(category(analysis, "pandas.DataFrame.reset_index"), "ignorable");
+  EXPECT_EQ(category(analysis, "pandas.DataFrame.iterrows"), "unsupported");
+  EXPECT_EQ(category(analysis, "pandas.DataFrame.frobnicate"), "unmapped");
+  EXPECT_THAT(codes(analysis), ::testing::IsSupersetOf({"MIG102", "MIG201", "MIG303"}));
+  // 7 references of which 5 convertible (the unsupported and the unmapped are not).
+  ASSERT_EQ(analysis.references.size(), 8U);
+  EXPECT_DOUBLE_EQ(analysis.readiness(), 6.0 / 8.0);
+  EXPECT_EQ(analysis.unaccounted_statements(), 0);
+  std::string json = setl::migrate::to_json(analysis);
+  EXPECT_THAT(json, HasSubstr("\"readiness_meaning\""));
+  EXPECT_THAT(setl::migrate::summary(analysis), HasSubstr("coverage, not correctness"));
+}
+
+TEST_F(MigrateTest, EveryStatementGetsADisposition) {
+  ModuleAnalysis analysis = analyze(write("flow.py", R"("""docstring"""
+import os
+import pandas as pd
+
+THRESHOLD = 3
+
+
+def unused(frame):
+    return frame
+
+
+orders = pd.read_csv("data/orders.csv")
+print(orders.head())
+for column in ["a", "b"]:
+    orders[column] = orders[column].fillna(0)
+os.makedirs("out", exist_ok=True)
+orders[orders["a"] > THRESHOLD].to_csv("out/a.csv", index=False)
+)"));
+  ASSERT_TRUE(analysis.parsed) << analysis.error;
+  EXPECT_EQ(analysis.unaccounted_statements(), 0);
+  std::map<std::string, int> dispositions;
+  for (const auto& record : analysis.statements) {
+    ++dispositions[record.disposition];
+  }
+  EXPECT_GE(dispositions["code"], 4);
+  EXPECT_GE(dispositions["ignorable"], 3);
+  EXPECT_EQ(dispositions["definition"], 1);
+  EXPECT_THAT(codes(analysis), ::testing::Contains("MIG104"));  // unused() never called
+  ASSERT_EQ(analysis.factories.size(), 1U);
+  EXPECT_EQ(analysis.factories[0].reason, "dataflow");
+}
+
+TEST_F(MigrateTest, BoundariesFollowFunctionsSharedFramesAndFiles) {
+  ModuleAnalysis analysis = analyze(write("steps.py", R"(import sqlite3
+import pandas as pd
+
+
+def clean(frame):
+    return frame.dropna(subset=["amount"])
+
+
+raw = pd.read_csv("data/orders.csv")
+cleaned = clean(raw)
+by_status = cleaned.groupby("status").agg(n=("order_id", "count")).reset_index()
+by_day = cleaned.groupby("day").agg(n=("order_id", "count")).reset_index()
+connection = sqlite3.connect("out/shop.db")
+by_status.to_sql("by_status", connection, index=False)
+back = pd.read_sql("SELECT * FROM by_status", connection)
+back.to_csv("out/back.csv", index=False)
+by_day.to_csv("out/by_day.csv", index=False)
+)"));
+  ASSERT_TRUE(analysis.parsed) << analysis.error;
+  std::vector<std::string> names;
+  for (const auto& factory : analysis.factories) {
+    names.push_back(factory.name);
+  }
+  // The read, the step function, the two consumers of the shared frame, the reader of
+  // the database the first one writes.
+  EXPECT_THAT(names, ::testing::ElementsAre("Raw", "Clean", "ByStatus", "ByDay", "Back"));
+  const auto& clean = analysis.factories[1];
+  EXPECT_EQ(clean.reason, "function clean()");
+  EXPECT_THAT(clean.inputs, ::testing::ElementsAre("Raw"));
+  EXPECT_THAT(analysis.factories[4].after, ::testing::ElementsAre("ByStatus"));
+}
+
+TEST_F(MigrateTest, NotebookCellsAreBoundariesAndMagicsAreNeutralised) {
+  nlohmann::json notebook = {
+      {"nbformat", 4},
+      {"cells",
+       {{{"cell_type", "markdown"}, {"source", "## Load"}},
+        {{"cell_type", "code"},
+         {"source",
+          {"%matplotlib inline\n", "import pandas as pd\n",
+           "orders = pd.read_csv('data/orders.csv')\n"}}},
+        {{"cell_type", "markdown"}, {"source", "## Report"}},
+        {{"cell_type", "code"},
+         {"source", "!ls\norders.groupby('status').size().reset_index().to_csv('out/s.csv')\n"}}}}};
+  fs::path path = write("report.ipynb", notebook.dump());
+  ModuleAnalysis analysis = analyze(path);
+  ASSERT_TRUE(analysis.parsed) << analysis.error;
+  EXPECT_TRUE(analysis.notebook);
+  std::vector<std::string> found = codes(analysis);
+  EXPECT_EQ(std::count(found.begin(), found.end(), "MIG002"), 2);
+  ASSERT_EQ(analysis.factories.size(), 2U);
+  EXPECT_THAT(analysis.factories[0].reason, HasSubstr("cell 1: Load"));
+  EXPECT_THAT(analysis.factories[1].reason, HasSubstr("cell 2: Report"));
+
+  try {
+    analyze(write("bad.ipynb", "{\"cells\": 3}"));
+    FAIL() << "expected an error";
+  } catch (const setl::ParseError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("no `cells` list"));
+  }
+}
+
+TEST_F(MigrateTest, ArgparseOptionsBecomeConfiguration) {
+  ModuleAnalysis analysis = analyze(write("cli.py", R"(import argparse
+import pandas as pd
+parser = argparse.ArgumentParser()
+parser.add_argument("--input", default="data/orders.csv")
+parser.add_argument("--min-amount", type=float, default=2.5)
+args = parser.parse_args()
+orders = pd.read_csv(args.input)
+orders[orders["amount"] > args.min_amount].to_csv("out/x.csv", index=False)
+)"));
+  ASSERT_TRUE(analysis.parsed) << analysis.error;
+  ASSERT_EQ(analysis.params.size(), 2U);
+  EXPECT_EQ(analysis.params[1].key, "min_amount");
+  EXPECT_EQ(analysis.params[1].cpp_type, "double");
+  EXPECT_EQ(analysis.params[1].yaml_value, "2.5");
+  EXPECT_EQ(analysis.params[1].origin, "--min-amount");
+  ASSERT_FALSE(analysis.connectors.empty());
+  EXPECT_EQ(analysis.connectors[0].id, "input");
+  EXPECT_EQ(analysis.connectors[0].path, "data/orders.csv");
+  EXPECT_EQ(analysis.connectors[0].origin, "params.input");
+}
+
+TEST_F(MigrateTest, GenerationKeepsSnapshotsAndEditedFactories) {
+  fs::path script = write("job.py", R"(import pandas as pd
+orders = pd.read_csv("data/orders.csv")
+orders[orders["amount"] > 1].to_csv("out/x.csv", index=False)
+)");
+  fs::path out = directory_ / "migrated";
+  std::ostringstream stdout_text;
+  std::ostringstream stderr_text;
+  ASSERT_EQ(setl::cli::migrate_command({"generate", script.string(), "-o", out.string()},
+                                       stdout_text, stderr_text),
+            0)
+      << stderr_text.str();
+  fs::path factory = out / "job" / "factories" / "Orders.h";
+  ASSERT_TRUE(fs::exists(factory));
+  for (const char* file : {"main.cc", "pipeline.yaml", "CMakeLists.txt", "migration.json"}) {
+    EXPECT_TRUE(fs::exists(out / "job" / file)) << file;
+  }
+  EXPECT_TRUE(fs::exists(out / "support" / "migrated_support.h"));
+  std::ifstream generated(factory);
+  std::string text((std::istreambuf_iterator<char>(generated)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, HasSubstr("class Orders : public Factory<Table>"));
+  EXPECT_THAT(text, HasSubstr("job.py:2"));
+
+  std::ofstream(factory, std::ios::app) << "// my change\n";
+  stdout_text.str("");
+  ASSERT_EQ(setl::cli::migrate_command({"generate", script.string(), "-o", out.string()},
+                                       stdout_text, stderr_text),
+            0);
+  EXPECT_THAT(stdout_text.str(), HasSubstr("snapshot 1"));
+  EXPECT_THAT(stdout_text.str(), HasSubstr("conflict: factories/Orders.h"));
+  EXPECT_TRUE(fs::exists(out / ".setl-migrate" / "snapshots" / "job" / "1" / "main.cc"));
+  std::ifstream kept(factory);
+  std::string kept_text((std::istreambuf_iterator<char>(kept)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(kept_text, HasSubstr("// my change"));
+  EXPECT_TRUE(fs::exists(factory.string() + ".new"));
+}
+
+TEST_F(MigrateTest, UsageErrorsExitWithTwo) {
+  std::ostringstream out;
+  std::ostringstream err;
+  EXPECT_EQ(setl::cli::migrate_command({"frobnicate", "x.py"}, out, err), 2);
+  EXPECT_THAT(err.str(), HasSubstr("unknown command"));
+  EXPECT_EQ(setl::cli::migrate_command({"--help"}, out, err), 0);
+  for (const char* command : {"analyze", "generate", "validate"}) {
+    EXPECT_THAT(out.str(), HasSubstr(std::string("setl migrate ") + command));
+  }
+}
+
+}  // namespace
