@@ -9,6 +9,7 @@
 #include "migrate/factories.h"
 #include "migrate/generate.h"
 #include "migrate/validate.h"
+#include "migrate/workspace.h"
 #include "setl/core/atomic_file.h"
 #include "setl/core/error.h"
 #include "setl/migrate/migrate.h"
@@ -45,6 +46,19 @@ constexpr const char* kUsage = R"(setl migrate — pandas and PySpark code to a 
       script sorts and as a multiset otherwise. PySpark scripts are compared with
       --expected outputs. Exit 1 when anything differs.
 
+  setl migrate diff FILE -o DIR [--html PAGE] [--width N]
+      Each factory's Python span beside the C++ it became, with the last validation's
+      reconciliation: on the terminal, and as an HTML page with --html.
+
+  setl migrate status PATH... -o DIR [--json]
+      Every .py and .ipynb under PATH (files or directories): language, readiness,
+      factories, whether DIR holds its generation and its last validation, and the codes
+      of its open issues. For migrating a large codebase one module at a time.
+
+  setl migrate rollback MODULE -o DIR [--snapshot N]
+      Restores DIR/MODULE from a snapshot of an earlier generation (default: the latest);
+      the current state becomes a new snapshot, so a rollback can be undone.
+
 Run from the directory the script's relative paths are relative to, or give --samples
 laid out the same way.
 )";
@@ -71,7 +85,11 @@ int migrate_command(const std::vector<std::string>& args, std::ostream& out, std
   std::vector<std::string> cmake_args;
   bool json = false;
   bool no_build = false;
-  app.add_option("files", files, "Python scripts or notebooks")->required();
+  std::string html;
+  int width = 160;
+  int snapshot = 0;
+  app.add_option("files", files, command == "rollback" ? "modules" : "Python scripts or notebooks")
+      ->required();
   app.add_option("--python", python, "the python3 to run");
   if (command == "analyze") {
     app.add_flag("--json", json, "print the JSON report");
@@ -84,6 +102,16 @@ int migrate_command(const std::vector<std::string>& args, std::ostream& out, std
     app.add_option("--cmake-arg", cmake_args, "an extra argument for configuring the tree");
     app.add_flag("--no-build", no_build, "use the tree as built");
     app.add_flag("--json", json, "print the JSON report");
+  } else if (command == "diff") {
+    app.add_option("-o,--output", output, "the generated tree")->required();
+    app.add_option("--html", html, "write the side-by-side view as an HTML page");
+    app.add_option("--width", width, "terminal width");
+  } else if (command == "status") {
+    app.add_option("-o,--output", output, "the generated tree")->required();
+    app.add_flag("--json", json, "print JSON");
+  } else if (command == "rollback") {
+    app.add_option("-o,--output", output, "the generated tree")->required();
+    app.add_option("--snapshot", snapshot, "the snapshot to restore (default: the latest)");
   } else {
     return usage_error(err, "unknown command '" + command + "'");
   }
@@ -95,6 +123,29 @@ int migrate_command(const std::vector<std::string>& args, std::ostream& out, std
     return usage_error(err, error.what());
   }
   try {
+    if (command == "status") {
+      std::vector<fs::path> sources(files.begin(), files.end());
+      out << migrate::status_report(sources, output, json, {.python = python});
+      return 0;
+    }
+    if (command == "rollback") {
+      for (const std::string& module : files) {
+        int restored = migrate::rollback(output, module, snapshot);
+        out << "restored " << module << " from snapshot " << restored << "\n";
+      }
+      return 0;
+    }
+    if (command == "diff") {
+      for (const std::string& file : files) {
+        migrate::DiffView view = migrate::diff_view(file, output, width, {.python = python});
+        out << view.text;
+        if (!html.empty()) {
+          setl::write_atomically(html, view.html);
+          out << "wrote " << html << "\n";
+        }
+      }
+      return 0;
+    }
     int status = 0;
     for (const std::string& file : files) {
       std::unique_ptr<migrate::AnalyzedModule> module =

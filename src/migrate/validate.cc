@@ -271,7 +271,7 @@ ValidationReport validate(const ModuleAnalysis& analysis, const ValidateOptions&
       }
       ProcessResult run = run_process({python, script.string()},
                                       {.directory = original, .timeout = options.timeout});
-      report.reference = "original (" + python + " + pandas)";
+      report.reference = "original (" + fs::path(python).filename().string() + " + pandas)";
       report.reference_ran = run.exit_code == 0;
       report.log +=
           "\n--- original (exit " + std::to_string(run.exit_code) + ")\n" + tail(run.out + run.err);

@@ -261,13 +261,76 @@ orders[orders["amount"] > 1].to_csv("out/x.csv", index=False)
   EXPECT_TRUE(fs::exists(factory.string() + ".new"));
 }
 
+TEST_F(MigrateTest, StatusDiffAndRollbackFollowACodebase) {
+  fs::path sources = directory_ / "etl";
+  fs::create_directories(sources / "nested");
+  std::ofstream(sources / "a.py") << "import pandas as pd\n"
+                                     "orders = pd.read_csv('data/orders.csv')\n"
+                                     "orders.to_csv('out/a.csv', index=False)\n";
+  std::ofstream(sources / "nested" / "b.py") << "import pandas as pd\n"
+                                                "frame = pd.read_excel('x.xlsx')\n";
+  fs::path out = directory_ / "migrated";
+  std::ostringstream text;
+  std::ostringstream err;
+  ASSERT_EQ(setl::cli::migrate_command(
+                {"generate", (sources / "a.py").string(), "-o", out.string()}, text, err),
+            0)
+      << err.str();
+  text.str("");
+  ASSERT_EQ(setl::cli::migrate_command({"status", sources.string(), "-o", out.string(), "--json"},
+                                       text, err),
+            0)
+      << err.str();
+  nlohmann::json status = nlohmann::json::parse(text.str());
+  ASSERT_EQ(status.size(), 2U);
+  EXPECT_TRUE(status[0]["generated"].get<bool>());
+  EXPECT_EQ(status[0]["validated"], "-");
+  EXPECT_FALSE(status[1]["generated"].get<bool>());
+  EXPECT_THAT(status[1]["open_issues"].dump(), HasSubstr("MIG201"));
+
+  text.str("");
+  fs::path page = directory_ / "diff.html";
+  ASSERT_EQ(setl::cli::migrate_command(
+                {"diff", (sources / "a.py").string(), "-o", out.string(), "--html", page.string()},
+                text, err),
+            0)
+      << err.str();
+  EXPECT_THAT(text.str(), HasSubstr("orders = pd.read_csv('data/orders.csv')"));
+  EXPECT_THAT(text.str(), HasSubstr("class Orders : public Factory<Table>"));
+  std::ifstream html(page);
+  std::string html_text((std::istreambuf_iterator<char>(html)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(html_text, HasSubstr("<h2>Orders"));
+
+  // Regenerate from a changed script, then roll back to the first generation.
+  std::ofstream(sources / "a.py") << "import pandas as pd\n"
+                                     "orders = pd.read_csv('data/orders.csv')\n"
+                                     "orders.head(3).to_csv('out/a.csv', index=False)\n";
+  ASSERT_EQ(setl::cli::migrate_command(
+                {"generate", (sources / "a.py").string(), "-o", out.string()}, text, err),
+            0);
+  auto factory_text = [&] {
+    std::ifstream in(out / "a" / "factories" / "Orders.h");
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  EXPECT_THAT(factory_text(), HasSubstr(".limit(3)"));
+  text.str("");
+  ASSERT_EQ(setl::cli::migrate_command({"rollback", "a", "-o", out.string()}, text, err), 0)
+      << err.str();
+  EXPECT_THAT(text.str(), HasSubstr("from snapshot 1"));
+  EXPECT_THAT(factory_text(), ::testing::Not(HasSubstr(".limit(3)")));
+  EXPECT_EQ(setl::cli::migrate_command({"rollback", "a", "-o", out.string(), "--snapshot", "9"},
+                                       text, err),
+            1);
+  EXPECT_THAT(err.str(), HasSubstr("no snapshot 9"));
+}
+
 TEST_F(MigrateTest, UsageErrorsExitWithTwo) {
   std::ostringstream out;
   std::ostringstream err;
   EXPECT_EQ(setl::cli::migrate_command({"frobnicate", "x.py"}, out, err), 2);
   EXPECT_THAT(err.str(), HasSubstr("unknown command"));
   EXPECT_EQ(setl::cli::migrate_command({"--help"}, out, err), 0);
-  for (const char* command : {"analyze", "generate", "validate"}) {
+  for (const char* command : {"analyze", "generate", "validate", "diff", "status", "rollback"}) {
     EXPECT_THAT(out.str(), HasSubstr(std::string("setl migrate ") + command));
   }
 }
