@@ -90,14 +90,14 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "describe-functions") {
     return describe_functions({args.begin() + 1, args.end()});
   }
-  std::cerr
-      << "usage: setl run PIPELINE.yaml [--plugin LIB.so]... [job options]\n"
-         "       setl cache {ls|stats|invalidate FACTORY [--cascade]|gc|clear} "
-         "[--dir DIR]\n"
-         "       setl sql [-t NAME=SOURCE]... [--config FILE] [-f FILE] [--format "
-         "table|csv|json] [STATEMENT...]\n"
-         "       setl migrate {analyze|generate|validate|diff|status|rollback} ... (setl migrate "
-         "--help)\n"
-         "       setl describe-functions [--markdown] [NAME...]\n";
+  std::cerr << "usage: setl run PIPELINE.yaml [--plugin LIB.so]... [job options]\n"
+               "       setl cache {ls|stats|invalidate FACTORY [--cascade]|gc|clear} "
+               "[--dir DIR]\n"
+               "       setl sql [-t NAME=SOURCE]... [--config FILE] [-f FILE] [--format "
+               "table|csv|json] [STATEMENT...]\n"
+               "       setl migrate {analyze|generate|validate|diff|status|rollback|wizard} ... "
+               "(setl migrate "
+               "--help)\n"
+               "       setl describe-functions [--markdown] [NAME...]\n";
   return args.empty() || args[0] == "--help" || args[0] == "-h" ? 0 : 2;
 }

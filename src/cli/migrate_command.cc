@@ -9,6 +9,7 @@
 #include "migrate/factories.h"
 #include "migrate/generate.h"
 #include "migrate/validate.h"
+#include "migrate/wizard.h"
 #include "migrate/workspace.h"
 #include "setl/core/atomic_file.h"
 #include "setl/core/error.h"
@@ -54,6 +55,11 @@ constexpr const char* kUsage = R"(setl migrate — pandas and PySpark code to a 
       Every .py and .ipynb under PATH (files or directories): language, readiness,
       factories, whether DIR holds its generation and its last validation, and the codes
       of its open issues. For migrating a large codebase one module at a time.
+
+  setl migrate wizard FILE -o DIR
+      Shows the proposed factories and connectors and lets you rename, merge or split the
+      factories and choose each connector's storage and path, then generates on
+      `generate` (or leaves on `quit`). Type `help` at its prompt.
 
   setl migrate rollback MODULE -o DIR [--snapshot N]
       Restores DIR/MODULE from a snapshot of an earlier generation (default: the latest);
@@ -106,6 +112,8 @@ int migrate_command(const std::vector<std::string>& args, std::ostream& out, std
     app.add_option("-o,--output", output, "the generated tree")->required();
     app.add_option("--html", html, "write the side-by-side view as an HTML page");
     app.add_option("--width", width, "terminal width");
+  } else if (command == "wizard") {
+    app.add_option("-o,--output", output, "the generated tree")->required();
   } else if (command == "status") {
     app.add_option("-o,--output", output, "the generated tree")->required();
     app.add_flag("--json", json, "print JSON");
@@ -145,6 +153,14 @@ int migrate_command(const std::vector<std::string>& args, std::ostream& out, std
         }
       }
       return 0;
+    }
+    if (command == "wizard") {
+      if (files.size() != 1) {
+        return usage_error(err, "the wizard takes one file");
+      }
+      std::unique_ptr<migrate::AnalyzedModule> module =
+          migrate::analyze_module(files[0], {.python = python});
+      return migrate::run_wizard(*module, output, std::cin, out);
     }
     int status = 0;
     for (const std::string& file : files) {

@@ -5,6 +5,8 @@
 #include <numeric>
 #include <set>
 
+#include "setl/core/error.h"
+
 namespace setl::migrate {
 namespace {
 
@@ -123,13 +125,43 @@ std::vector<FactoryGroup> group_factories(const Translator& translator, ModuleAn
                                              : step.boundary + " (author markup)";
     }
   }
+  std::vector<FactoryGroup> partition;
+  for (int root : order) {
+    partition.push_back(by_root[root]);
+  }
+  return build_factories(translator, analysis, std::move(partition));
+}
+
+std::vector<FactoryGroup> build_factories(const Translator& translator, ModuleAnalysis& analysis,
+                                          std::vector<FactoryGroup> partition) {
+  const std::vector<Step>& steps = translator.steps();
+  const std::vector<FrameVersion>& frames = translator.frames();
+  analysis.factories.clear();
+  analysis.statements.clear();
   std::vector<FactoryGroup> result;
   std::set<std::string> names;
+  for (const FactoryGroup& group : partition) {
+    if (!group.name.empty()) {
+      names.insert(group.name);
+    }
+  }
   std::map<int, int> group_of_step;
-  for (int root : order) {
-    FactoryGroup group = by_root[root];
+  for (FactoryGroup& group : partition) {
+    std::sort(group.steps.begin(), group.steps.end());
+    group.output = -1;
+    for (int step : group.steps) {
+      if (!steps[static_cast<size_t>(step)].defines.empty()) {
+        group.output = steps[static_cast<size_t>(step)].defines.back();
+      }
+    }
+  }
+  for (FactoryGroup group : partition) {
     for (int step : group.steps) {
       group_of_step[step] = static_cast<int>(result.size());
+    }
+    if (!group.name.empty()) {
+      result.push_back(group);
+      continue;
     }
     std::string base;
     const Step* explicit_step = nullptr;
@@ -179,6 +211,19 @@ std::vector<FactoryGroup> group_factories(const Translator& translator, ModuleAn
       }
     }
     group.inputs.assign(inputs.begin(), inputs.end());
+  }
+  // A factory hands over one table: any other frame it defines must stay inside it.
+  for (const FactoryGroup& group : result) {
+    for (int input : group.inputs) {
+      const FactoryGroup& producer =
+          result[static_cast<size_t>(group_of_step[frames[static_cast<size_t>(input)].step])];
+      if (producer.output != input) {
+        throw Error(ErrorKind::kUser,
+                    "factory " + producer.name + " would have to hand over two tables (" +
+                        frames[static_cast<size_t>(input)].python_name + " for " + group.name +
+                        " and its last frame): keep them in separate factories");
+      }
+    }
   }
   // Factories in an order where every producer comes before its consumers (the pipeline
   // runs them in the order they are added).

@@ -36,4 +36,10 @@ std::unique_ptr<AnalyzedModule> analyze_module(const std::filesystem::path& file
 /// Groups the translator's steps; fills the analysis' factories and statement records.
 std::vector<FactoryGroup> group_factories(const Translator& translator, ModuleAnalysis& analysis);
 
+/// Factories from a partition of the steps (names kept where given, derived otherwise):
+/// outputs, inputs, order, and the analysis' view. Throws setl::Error when a factory
+/// would have to hand over more than one table.
+std::vector<FactoryGroup> build_factories(const Translator& translator, ModuleAnalysis& analysis,
+                                          std::vector<FactoryGroup> partition);
+
 }  // namespace setl::migrate
