@@ -68,10 +68,13 @@ std::string decorator_name(const Json& decorator) {
 }
 
 // Whether a function's body calls any of `functions` (then it is a driver, not a step).
-bool calls_any(const Json& node, const std::map<std::string, Json>& functions) {
+bool calls_any(const Json& node, const std::map<std::string, Json>& functions, int depth = 0) {
+  if (depth > 400) {
+    return false;  // deeper than Python itself nests; not a driver
+  }
   if (node.is_array()) {
     for (const Json& item : node) {
-      if (calls_any(item, functions)) {
+      if (calls_any(item, functions, depth + 1)) {
         return true;
       }
     }
@@ -85,7 +88,8 @@ bool calls_any(const Json& node, const std::map<std::string, Json>& functions) {
     return true;
   }
   for (const auto& [key, child] : node.items()) {
-    if (key != "_type" && (child.is_object() || child.is_array()) && calls_any(child, functions)) {
+    if (key != "_type" && (child.is_object() || child.is_array()) &&
+        calls_any(child, functions, depth + 1)) {
       return true;
     }
   }
@@ -362,7 +366,15 @@ void Translator::stub(const Json& node, const Untranslatable& why) {
 }
 
 void Translator::statement(const Json& node, bool top_level) {
+  if (!node.is_object()) {
+    return;  // not a statement (the helper never prints one)
+  }
   const std::string& kind = kind_of(node);
+  struct Nesting {
+    int& depth;
+    explicit Nesting(int& d) : depth(++d) {}
+    ~Nesting() { --depth; }
+  } nesting(statement_depth_);
   int previous_step = current_step_;
   if (top_level) {
     current_step_ = open_step(node, "", false);
@@ -376,6 +388,9 @@ void Translator::statement(const Json& node, bool top_level) {
   size_t params_before = analysis_.params.size();
   bool stubbed = false;
   try {
+    if (statement_depth_ > 100) {
+      throw Untranslatable{"MIG203", "statements nested more than 100 deep"};
+    }
     if (kind == "Import" || kind == "ImportFrom") {
       std::string from = kind == "ImportFrom" ? field(node, "module").get<std::string>() : "";
       for (const Json& alias : field(node, "names")) {

@@ -217,6 +217,7 @@ class Translator {
   std::set<int> commented_lines_;
   int current_step_ = -1;
   int depth_ = 0;
+  int statement_depth_ = 0;
   const Value* query_frame_ = nullptr;
   friend class QueryScope;
 };
