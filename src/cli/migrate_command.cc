@@ -81,7 +81,7 @@ int migrate_command(const std::vector<std::string>& args, std::ostream& out, std
     out << kUsage;
     return args.empty() ? 2 : 0;
   }
-  std::string command = args[0];
+  const std::string& command = args[0];
   CLI::App app{"setl migrate " + command};
   std::vector<std::string> files;
   std::string output;

@@ -27,6 +27,12 @@ std::string sort_key_code(Translator& translator, const Value& value, bool desce
 std::string data_type_code(const Value& type);
 Value frame_result(const Value& receiver, std::string code);
 Value column_result(std::string code, bool spark, bool aggregate = false);
+/// Whether key `index` sorts descending under pandas' / Spark's `ascending=` (a bool or a
+/// list of them).
+bool descending_at(const Value* ascending, size_t index);
+/// `frame` sorted by the SortKey codes; the script's output is then compared in order.
+Value sorted_frame(Translator& translator, const Value& frame,
+                   const std::vector<std::string>& order);
 /// A window function with its OVER clause: a whole column, hoisted when nested.
 Value window_result(std::string code, bool spark = false);
 /// The engine aggregate for a pandas or Spark aggregate name ("nunique" → count_distinct).

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "migrate/factories.h"
+#include "migrate/python_source.h"
 #include "setl/core/atomic_file.h"
 #include "setl/core/error.h"
 
@@ -271,13 +272,6 @@ uint64_t fnv1a(const std::string& text) {
   return hash;
 }
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 std::string module_name(const fs::path& file) {
@@ -298,7 +292,7 @@ GenerationResult generate_module(const AnalyzedModule& module, const fs::path& o
   Json manifest = Json::object();
   if (fs::exists(manifest_path)) {
     try {
-      manifest = Json::parse(read_text(manifest_path));
+      manifest = Json::parse(read_text_file(manifest_path));
     } catch (const Json::exception&) {
       manifest = Json::object();
     }
@@ -327,10 +321,10 @@ GenerationResult generate_module(const AnalyzedModule& module, const fs::path& o
     fs::create_directories(path.parent_path());
     bool edited = false;
     if (fs::exists(path) && manifest.contains("hashes") && manifest["hashes"].contains(name)) {
-      edited =
-          std::to_string(fnv1a(read_text(path))) != manifest["hashes"][name].get<std::string>();
+      edited = std::to_string(fnv1a(read_text_file(path))) !=
+               manifest["hashes"][name].get<std::string>();
     }
-    if (edited && read_text(path) != text) {
+    if (edited && read_text_file(path) != text) {
       setl::write_atomically(path.string() + ".new", text);
       result.conflicts.push_back(name);
       hashes[name] = manifest["hashes"][name];

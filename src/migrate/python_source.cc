@@ -14,7 +14,9 @@ namespace fs = std::filesystem;
 constexpr uintmax_t kMaxSourceBytes = uintmax_t{64} << 20;
 constexpr int kFormatVersion = 1;
 
-std::string read_file(const fs::path& file) {
+}  // namespace
+
+std::string read_text_file(const fs::path& file) {
   std::error_code error;
   uintmax_t size = fs::file_size(file, error);
   if (error) {
@@ -32,6 +34,18 @@ std::string read_file(const fs::path& file) {
   }
   return text.str();
 }
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+namespace {
 
 // A notebook's `source` is a string or a list of strings.
 std::string cell_text(const Json& cell, const fs::path& file, size_t index) {
@@ -55,16 +69,6 @@ std::string cell_text(const Json& cell, const fs::path& file, size_t index) {
     text += line.get<std::string>();
   }
   return text;
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    lines.push_back(line);
-  }
-  return lines;
 }
 
 std::string last_heading(const std::string& markdown) {
@@ -153,7 +157,7 @@ PythonSource join_notebook(const fs::path& file, const std::string& text) {
 }  // namespace
 
 PythonSource load_source(const fs::path& file) {
-  std::string text = read_file(file);
+  std::string text = read_text_file(file);
   if (file.extension() == ".ipynb") {
     return join_notebook(file, text);
   }

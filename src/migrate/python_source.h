@@ -31,6 +31,12 @@ struct PythonSource {
   std::vector<Finding> neutralised;  ///< MIG002: magics and shell escapes replaced
 };
 
+/// A text file of at most 64 MiB. Throws setl::IoError when it cannot be read.
+std::string read_text_file(const std::filesystem::path& file);
+
+/// The text's lines, without their line ends.
+std::vector<std::string> split_lines(const std::string& text);
+
 /// Reads a .py file, or joins a notebook's cells. Throws setl::Error on unreadable files
 /// and malformed notebooks (naming what is wrong).
 PythonSource load_source(const std::filesystem::path& file);

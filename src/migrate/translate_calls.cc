@@ -8,22 +8,15 @@
 
 #include "migrate/api_table.h"
 #include "migrate/call_support.h"
+#include "migrate/py_ast.h"
 
 namespace setl::migrate {
 namespace {
 
-const std::string& kind_of(const Json& node) {
-  static const std::string none;
-  auto found = node.find("_type");
-  return found != node.end() && found->is_string() ? found->get_ref<const std::string&>() : none;
-}
-
-Value scalar(Json constant) {
-  Value value{.kind = Kind::kScalar};
-  value.has_constant = true;
-  value.constant = std::move(constant);
-  return value;
-}
+using ast::field;
+using ast::int_field;
+using ast::kind_of;
+using ast::line_of;
 
 Value none() {
   return Value{.kind = Kind::kNone};
@@ -448,6 +441,24 @@ const CallHandler* find_handler(const std::string& engine_key) {
   return found == handlers.end() ? nullptr : &found->second;
 }
 
+std::pair<std::vector<Value>, std::map<std::string, Value>> Translator::user_call_arguments(
+    const Json& node, const Value& self) {
+  std::vector<Value> args;
+  if (self.kind == Kind::kUserObject) {
+    args.push_back(self);
+  }
+  std::map<std::string, Value> keywords;
+  for (const Json& arg : node.at("args")) {
+    args.push_back(eval(arg));
+  }
+  for (const Json& keyword : node.at("keywords")) {
+    if (keyword.at("arg").is_string()) {
+      keywords[keyword.at("arg").get<std::string>()] = eval(keyword.at("value"));
+    }
+  }
+  return {std::move(args), std::move(keywords)};
+}
+
 Value Translator::call(const Json& node) {
   const Json& func = node.at("func");
   int line = node.value("lineno", 0);
@@ -466,16 +477,7 @@ Value Translator::call(const Json& node) {
   if (kind_of(func) == "Name") {
     Value callee = lookup(func.at("id").get<std::string>());
     if (callee.kind == Kind::kUserFunction || callee.kind == Kind::kUserClass) {
-      std::vector<Value> args;
-      std::map<std::string, Value> keywords;
-      for (const Json& arg : node.at("args")) {
-        args.push_back(eval(arg));
-      }
-      for (const Json& keyword : node.at("keywords")) {
-        if (keyword.at("arg").is_string()) {
-          keywords[keyword.at("arg").get<std::string>()] = eval(keyword.at("value"));
-        }
-      }
+      auto [args, keywords] = user_call_arguments(node, {});
       return callee.kind == Kind::kUserClass
                  ? construct(callee.type, args, keywords, line)
                  : call_user_function(callee.type, args, keywords, line);
@@ -489,16 +491,7 @@ Value Translator::call(const Json& node) {
     receiver = eval(func.at("value"));
     std::string attribute = func.at("attr").get<std::string>();
     if (receiver.kind == Kind::kUserObject) {
-      std::vector<Value> args = {receiver};
-      std::map<std::string, Value> keywords;
-      for (const Json& arg : node.at("args")) {
-        args.push_back(eval(arg));
-      }
-      for (const Json& keyword : node.at("keywords")) {
-        if (keyword.at("arg").is_string()) {
-          keywords[keyword.at("arg").get<std::string>()] = eval(keyword.at("value"));
-        }
-      }
+      auto [args, keywords] = user_call_arguments(node, receiver);
       return call_user_function(receiver.type + "." + attribute, args, keywords, line);
     }
     if (receiver.kind == Kind::kModule) {

@@ -4,34 +4,16 @@
 #include <sstream>
 
 #include "migrate/api_table.h"
+#include "migrate/py_ast.h"
 #include "migrate/translator.h"
 
 namespace setl::migrate {
 namespace {
 
-const std::string& kind_of(const Json& node) {
-  static const std::string none;
-  auto found = node.find("_type");
-  return found != node.end() && found->is_string() ? found->get_ref<const std::string&>() : none;
-}
-
-const Json& field(const Json& node, const char* name) {
-  static const Json null;
-  auto found = node.find(name);
-  return found == node.end() ? null : *found;
-}
-
-int line_of(const Json& node) {
-  const Json& line = field(node, "lineno");
-  return line.is_number_integer() ? line.get<int>() : 0;
-}
-
-Value scalar(Json constant) {
-  Value value{.kind = Kind::kScalar};
-  value.has_constant = true;
-  value.constant = std::move(constant);
-  return value;
-}
+using ast::field;
+using ast::int_field;
+using ast::kind_of;
+using ast::line_of;
 
 bool is_number(const Value& value) {
   return value.kind == Kind::kScalar && value.has_constant && value.param.empty() &&

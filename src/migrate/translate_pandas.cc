@@ -106,6 +106,25 @@ Value frame_result(const Value& receiver, std::string code) {
   return frame;
 }
 
+bool descending_at(const Value* ascending, size_t index) {
+  if (ascending != nullptr && ascending->kind == Kind::kList) {
+    return index < ascending->items.size() && ascending->items[index].constant == false;
+  }
+  return ascending != nullptr && ascending->constant == false;
+}
+
+Value sorted_frame(Translator& translator, const Value& frame,
+                   const std::vector<std::string>& order) {
+  std::string list;
+  for (const std::string& key : order) {
+    list += (list.empty() ? "" : ", ") + key;
+  }
+  Value result = frame_result(frame, frame.code + ".sort({" + list + "})");
+  result.order = order;
+  translator.analysis().sorted_output = true;
+  return result;
+}
+
 Value window_result(std::string code, bool spark) {
   Value window = column_result(std::move(code), spark);
   window.window = true;
@@ -591,24 +610,12 @@ Value sort_values(Translator& translator, CallSite& site) {
   std::string position = text_argument(site, 99, "na_position", "last");
   std::vector<std::string> order;
   for (size_t i = 0; i < keys.size(); ++i) {
-    bool descending = false;
-    if (ascending != nullptr && ascending->kind == Kind::kList && i < ascending->items.size()) {
-      descending = ascending->items[i].constant == false;
-    } else if (ascending != nullptr) {
-      descending = ascending->constant == false;
-    }
+    bool descending = descending_at(ascending, i);
     Value name{.kind = Kind::kScalar, .constant = keys[i]};
     name.has_constant = true;
     order.push_back(sort_key_code(translator, name, descending, position == "first"));
   }
-  std::string list;
-  for (const std::string& key : order) {
-    list += (list.empty() ? "" : ", ") + key;
-  }
-  Value result = frame_result(frame, frame.code + ".sort({" + list + "})");
-  result.order = order;
-  translator.analysis().sorted_output = true;
-  return result;
+  return sorted_frame(translator, frame, order);
 }
 
 Value drop_duplicates(Translator& translator, CallSite& site) {

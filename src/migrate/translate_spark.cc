@@ -132,23 +132,11 @@ Value order_by(Translator& translator, CallSite& site) {
   }
   std::vector<std::string> order;
   for (size_t i = 0; i < keys.size(); ++i) {
-    bool descending = false;
-    if (ascending != nullptr && ascending->kind == Kind::kList && i < ascending->items.size()) {
-      descending = ascending->items[i].constant == false;
-    } else if (ascending != nullptr) {
-      descending = ascending->constant == false;
-    }
+    bool descending = descending_at(ascending, i);
     // Spark sorts NULLs first ascending and last descending.
     order.push_back(sort_key_code(translator, keys[i], descending, !descending));
   }
-  std::string list;
-  for (const std::string& key : order) {
-    list += (list.empty() ? "" : ", ") + key;
-  }
-  Value result = frame_result(frame, frame.code + ".sort({" + list + "})");
-  result.order = order;
-  translator.analysis().sorted_output = true;
-  return result;
+  return sorted_frame(translator, frame, order);
 }
 
 Value distinct(Translator&, CallSite& site) {

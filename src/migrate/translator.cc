@@ -11,26 +11,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include "migrate/api_table.h"
+#include "migrate/py_ast.h"
 
 namespace setl::migrate {
 namespace {
 
-const std::string& kind_of(const Json& node) {
-  static const std::string none;
-  auto found = node.find("_type");
-  return found != node.end() && found->is_string() ? found->get_ref<const std::string&>() : none;
-}
-
-int int_field(const Json& node, const char* name) {
-  auto found = node.find(name);
-  return found != node.end() && found->is_number_integer() ? found->get<int>() : 0;
-}
-
-const Json& field(const Json& node, const char* name) {
-  static const Json null;
-  auto found = node.find(name);
-  return found == node.end() ? null : *found;
-}
+using ast::field;
+using ast::int_field;
+using ast::kind_of;
+using ast::line_of;
 
 // Import paths that name the same thing.
 std::string normalise_module(std::string name) {

@@ -69,6 +69,14 @@ struct Value {
   std::string connector;                 ///< kConnection: the SQLite connector's path
 };
 
+/// A known Python value (text, number, bool, None, list, dict).
+inline Value scalar(Json constant) {
+  Value value{.kind = Kind::kScalar};
+  value.has_constant = true;
+  value.constant = std::move(constant);
+  return value;
+}
+
 /// A window or aggregate used inside a larger expression: the engine computes it as a
 /// column of its own first (windows with with_column, aggregates in the agg list), and the
 /// expression reads that column.
@@ -139,6 +147,10 @@ class Translator {
   Value eval(const Json& node);
   Value subscript(const Json& node);
   Value call(const Json& node);
+  /// The arguments of a call of a function or method of the module (`self` first when
+  /// it is a method).
+  std::pair<std::vector<Value>, std::map<std::string, Value>> user_call_arguments(
+      const Json& node, const Value& self);
   ModuleAnalysis& analysis() { return analysis_; }
   Step& step() { return steps_.at(static_cast<size_t>(current_step_)); }
   int new_frame(const std::string& python_name, bool spark);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "migrate/generate.h"
+#include "migrate/python_source.h"
 #include "setl/core/error.h"
 
 namespace setl::migrate {
@@ -16,23 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    lines.push_back(line);
-  }
-  return lines;
-}
 
 std::vector<fs::path> python_files(const std::vector<fs::path>& sources, const fs::path& output) {
   std::vector<fs::path> files;
@@ -63,7 +47,7 @@ Json read_json(const fs::path& path) {
     return Json();
   }
   try {
-    return Json::parse(read_text(path));
+    return Json::parse(read_text_file(path));
   } catch (const Json::exception&) {
     return Json();
   }
@@ -170,7 +154,7 @@ DiffView diff_view(const fs::path& script, const fs::path& output, int width,
     throw ParseError(analysis.error);
   }
   std::string module = module_name(script);
-  std::vector<std::string> python = lines_of(read_text(script));
+  std::vector<std::string> python = split_lines(read_text_file(script));
   Json validation = read_json(output / ".setl-migrate" / "validation" / (module + ".json"));
   std::string verdict = !validation.is_object()             ? "not validated yet"
                         : validation.value("passed", false) ? "validation PASSED"
@@ -186,7 +170,7 @@ DiffView diff_view(const fs::path& script, const fs::path& output, int width,
               "</h1><p>" + html_escape(verdict) + "</p>";
   for (const FactoryPlan& factory : analysis.factories) {
     fs::path header = output / module / "factories" / (factory.name + ".h");
-    std::vector<std::string> cpp = fs::exists(header) ? lines_of(read_text(header))
+    std::vector<std::string> cpp = fs::exists(header) ? split_lines(read_text_file(header))
                                                       : std::vector<std::string>{"(not generated)"};
     std::vector<std::string> span;
     for (int line = factory.first_line; line <= factory.last_line; ++line) {
