@@ -483,7 +483,11 @@ Value Translator::eval(const Json& node) {
       } else if (op == "Is" || op == "IsNot") {
         throw Untranslatable{"MIG203", "identity comparison (`is`) of values"};
       } else {
-        part = "(" + expr_code(*this, left) + " " + comparisons().at(op) + " " +
+        auto comparison = comparisons().find(op);
+        if (comparison == comparisons().end()) {
+          throw Untranslatable{"MIG203", "the comparison " + op + " has no engine equivalent"};
+        }
+        part = "(" + expr_code(*this, left) + " " + comparison->second + " " +
                expr_code(*this, right) + ")";
       }
       code += (code.empty() ? "" : " && ") + part;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <numeric>
 #include <sstream>
+#include <stdexcept>
 
 #include <yaml-cpp/yaml.h>
 
@@ -339,7 +340,7 @@ void Translator::stub(const Json& node, const Untranslatable& why) {
       while (kind_of(*name) == "Subscript" || kind_of(*name) == "Attribute") {
         name = &field(*name, "value");
       }
-      if (kind_of(*name) == "Name") {
+      if (kind_of(*name) == "Name" && field(*name, "id").is_string()) {
         std::string python_name = field(*name, "id").get<std::string>();
         Value previous = lookup(python_name);
         bool spark = previous.spark || analysis_.language == "pyspark";
@@ -463,6 +464,12 @@ void Translator::statement(const Json& node, bool top_level) {
   } catch (const Json::exception& error) {
     // A value of an unexpected type where a handler wanted a number or text.
     stub(node, Untranslatable{"MIG203", std::string("an argument of an unexpected form (") +
+                                            error.what() + ")"});
+    stubbed = true;
+  } catch (const std::logic_error& error) {
+    // A tree Python would not print (an operator or arity it does not have): the
+    // statement is not migrated, the rest of the module still is.
+    stub(node, Untranslatable{"MIG203", std::string("a syntax tree of an unexpected shape (") +
                                             error.what() + ")"});
     stubbed = true;
   }
