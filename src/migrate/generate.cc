@@ -303,8 +303,11 @@ GenerationResult generate_module(const AnalyzedModule& module, const fs::path& o
     for (const auto& entry : fs::directory_iterator(snapshots)) {
       next = std::max(next, std::atoi(entry.path().filename().c_str()) + 1);
     }
-    fs::copy(directory, snapshots / std::to_string(next),
-             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    // Copied aside, then renamed: a snapshot is whole or absent, even after kill -9.
+    fs::path staging = snapshots / (".partial-" + std::to_string(next));
+    fs::remove_all(staging);
+    fs::copy(directory, staging, fs::copy_options::recursive);
+    fs::rename(staging, snapshots / std::to_string(next));
     result.snapshot = next;
   }
   std::map<std::string, std::string> files;

@@ -9,6 +9,8 @@
 #include "migrate/api_table.h"
 #include "migrate/call_support.h"
 #include "migrate/py_ast.h"
+#include "migrate/python_source.h"
+#include "setl/core/error.h"
 
 namespace setl::migrate {
 namespace {
@@ -331,16 +333,16 @@ Value config_file_handler(Translator& translator, CallSite& site) {
   if (!std::filesystem::exists(path)) {
     path = name;
   }
-  std::ifstream in(path);
-  if (!in) {
+  std::string text;
+  try {
+    text = read_text_file(path);  // at most 64 MiB, like a source
+  } catch (const Error&) {
     throw Untranslatable{"MIG110", "the configuration file " + name +
                                        " is not next to the script, so its keys are unknown"};
   }
-  std::stringstream text;
-  text << in.rdbuf();
   Json json;
   try {
-    json = site.api == "json.load" ? Json::parse(text.str()) : yaml_to_json(YAML::Load(text.str()));
+    json = site.api == "json.load" ? Json::parse(text) : yaml_to_json(YAML::Load(text));
   } catch (const std::exception& error) {
     throw Untranslatable{"MIG110",
                          "cannot read the configuration file " + name + ": " + error.what()};

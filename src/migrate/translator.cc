@@ -152,10 +152,6 @@ std::string Translator::source_text(const Json& node) const {
   return text;
 }
 
-std::string Translator::indent() const {
-  return "    ";
-}
-
 int Translator::cell_of(int line) const {
   int cell = 0;
   for (const SourceCell& candidate : source_.cells) {

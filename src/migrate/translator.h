@@ -127,10 +127,6 @@ struct Step {
   bool explicit_boundary = false;  ///< a step function's call: never merged
 };
 
-struct ConnectorUse {
-  ConnectorPlan plan;
-};
-
 /// The module's translation state.
 class Translator {
  public:
@@ -171,9 +167,6 @@ class Translator {
   Value call_user_function(const std::string& name, const std::vector<Value>& args,
                            const std::map<std::string, Value>& keywords, int line);
   void emit(const std::string& line) { step().lines.push_back(line); }
-  std::string indent() const;
-  bool in_query() const { return query_frame_ != nullptr; }
-  const Value* query_frame() const { return query_frame_; }
   std::map<std::string, Value>& scope() { return scopes_.back(); }
   Value lookup(const std::string& name) const;
   /// Computes `value` (a window or aggregate) as a column of its own; returns its reference.
@@ -203,7 +196,6 @@ class Translator {
   void stub(const Json& node, const Untranslatable& why);
   Value inline_body(std::map<std::string, Value> bound, const Json& expression);
   std::string source_text(const Json& node) const;
-  void attach_comments(Step& step);
   int cell_of(int line) const;
 
   const PythonSource& source_;

@@ -140,7 +140,10 @@ int rollback(const fs::path& output, const std::string& module, int number) {
   fs::remove_all(staging);
   fs::copy(snapshots / std::to_string(chosen), staging, fs::copy_options::recursive);
   if (fs::exists(current)) {
-    fs::copy(current, snapshots / std::to_string(numbers.back() + 1), fs::copy_options::recursive);
+    fs::path kept = snapshots / (".partial-" + std::to_string(numbers.back() + 1));
+    fs::remove_all(kept);
+    fs::copy(current, kept, fs::copy_options::recursive);
+    fs::rename(kept, snapshots / std::to_string(numbers.back() + 1));
     fs::remove_all(current);
   }
   fs::rename(staging, current);
