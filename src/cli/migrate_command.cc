@@ -39,7 +39,7 @@ constexpr const char* kUsage = R"(setl migrate — pandas and PySpark code to a 
       DIR/.setl-migrate/snapshots/<module>/<n>/, and a factory you edited is kept (the
       new version is written beside it as .new and reported as a conflict).
 
-  setl migrate validate FILE -o DIR --samples DIR [--expected DIR] [--no-build]
+  setl migrate validate FILE -o DIR [--samples DIR] [--expected DIR] [--no-build]
                         [--cmake-arg ARG]... [--python PROGRAM] [--json]
       Builds the generated tree, runs the migrated job and the original (with a python3
       that has pandas) on copies of the samples, and reconciles every output the script
@@ -65,8 +65,10 @@ constexpr const char* kUsage = R"(setl migrate — pandas and PySpark code to a 
       Restores DIR/MODULE from a snapshot of an earlier generation (default: the latest);
       the current state becomes a new snapshot, so a rollback can be undone.
 
-Run from the directory the script's relative paths are relative to, or give --samples
-laid out the same way.
+Without --samples, validate generates sample inputs from the schemas the analysis infers
+(the columns the script uses, typed by how it uses them; `analyze --json` lists them under
+each connector's "columns"). Give --samples, laid out as the script's relative paths
+expect, to validate on your own data.
 )";
 
 int usage_error(std::ostream& err, const std::string& message) {
@@ -127,6 +129,9 @@ int migrate_command(const std::vector<std::string>& args, std::ostream& out, std
     std::vector<std::string> rest(args.begin() + 1, args.end());
     std::reverse(rest.begin(), rest.end());
     app.parse(rest);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help() << "\n" << kUsage;
+    return 0;
   } catch (const CLI::ParseError& error) {
     return usage_error(err, error.what());
   }
@@ -203,6 +208,9 @@ int migrate_command(const std::vector<std::string>& args, std::ostream& out, std
     }
     return status;
   } catch (const setl::Error& error) {
+    err << "setl migrate: " << error.what() << "\n";
+    return 1;
+  } catch (const std::exception& error) {  // e.g. a filesystem error while copying samples
     err << "setl migrate: " << error.what() << "\n";
     return 1;
   }

@@ -97,12 +97,18 @@ std::string to_json(const ModuleAnalysis& analysis) {
                                    {"has_stub", factory.has_stub}});
   }
   for (const ConnectorPlan& connector : analysis.connectors) {
+    Json columns = Json::array();
+    for (const InferredColumn& column : connector.columns) {
+      columns.push_back(
+          {{"name", column.name}, {"type", column.type}, {"literals", column.literals}});
+    }
     report["connectors"].push_back({{"id", connector.id},
                                     {"storage", connector.storage},
                                     {"path", connector.path},
                                     {"table", connector.table},
                                     {"read", connector.read},
-                                    {"written", connector.written}});
+                                    {"written", connector.written},
+                                    {"columns", columns}});
   }
   for (const ParamPlan& param : analysis.params) {
     report["params"].push_back({{"key", param.key},

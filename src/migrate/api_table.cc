@@ -1,5 +1,6 @@
 #include "migrate/api_table.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -22,10 +23,32 @@ std::vector<std::string> split_tabs(const std::string& line) {
   }
 }
 
+std::vector<std::string> split_effects(const std::string& effects) {
+  std::vector<std::string> tokens;
+  if (effects == "-") {
+    return tokens;
+  }
+  std::istringstream in(effects);
+  std::string token;
+  while (std::getline(in, token, ',')) {
+    tokens.push_back(token);
+  }
+  return tokens;
+}
+
+bool valid_effects(const std::string& effects, const std::set<std::string>& known) {
+  std::vector<std::string> tokens = split_effects(effects);
+  return effects == "-" || (!tokens.empty() && std::all_of(tokens.begin(), tokens.end(),
+                                                           [&](const std::string& token) {
+                                                             return known.contains(token);
+                                                           }));
+}
+
 std::vector<ApiEntry> parse_table() {
   static const std::set<std::string> kCategories = {"direct", "rewrite", "helper", "unsupported",
                                                     "ignorable"};
-  static const std::set<std::string> kEffects = {"-", "reads", "writes", "inplace", "mutates"};
+  static const std::set<std::string> kEffects = {"reads",   "writes",   "inplace",
+                                                 "mutates", "projects", "whole"};
   std::vector<ApiEntry> entries;
   std::istringstream in(kApiTableText);
   std::string line;
@@ -36,7 +59,8 @@ std::vector<ApiEntry> parse_table() {
       continue;
     }
     std::vector<std::string> fields = split_tabs(line);
-    if (fields.size() != 5 || !kCategories.contains(fields[1]) || !kEffects.contains(fields[2])) {
+    if (fields.size() != 5 || !kCategories.contains(fields[1]) ||
+        !valid_effects(fields[2], kEffects)) {
       throw Error(ErrorKind::kInternal,
                   "api_table.tsv:" + std::to_string(number) + ": malformed row: " + line);
     }
@@ -46,6 +70,15 @@ std::vector<ApiEntry> parse_table() {
 }
 
 }  // namespace
+
+bool has_effect(const ApiEntry& entry, std::string_view effect) {
+  for (const std::string& token : split_effects(entry.effects)) {
+    if (token == effect) {
+      return true;
+    }
+  }
+  return false;
+}
 
 const std::vector<ApiEntry>& api_table() {
   static const std::vector<ApiEntry> table = parse_table();

@@ -11,10 +11,14 @@ namespace setl::migrate {
 struct ApiEntry {
   std::string api;       ///< "pandas.DataFrame.merge"
   std::string category;  ///< direct, rewrite, helper, unsupported, ignorable
-  std::string effects;   ///< -, reads, writes, inplace, mutates
-  std::string engine;    ///< translation key (see the table's header)
+  std::string
+      effects;         ///< "-" or comma-separated: reads, writes, inplace, mutates, projects, whole
+  std::string engine;  ///< translation key (see the table's header)
   std::string note;
 };
+
+/// Whether the row's effects list `effect`.
+bool has_effect(const ApiEntry& entry, std::string_view effect);
 
 /// Every row, parsed once. A malformed row is a setl::Error naming its line.
 const std::vector<ApiEntry>& api_table();

@@ -179,6 +179,8 @@ Value read_handler(Translator& translator, CallSite& site) {
       plan_of(translator, connector_id(reference)).options["query"] = text;
     }
     frame.code = "load(" + reference + ")";
+    frame.origins = {connector_id(reference)};
+    translator.column_use().read(connector_id(reference), site.line);
     return frame;
   }
   if (path->type == "glob") {
@@ -191,8 +193,15 @@ Value read_handler(Translator& translator, CallSite& site) {
     csv_options(translator, site, plan_of(translator, connector_id(reference)));
   }
   frame.code = spark ? "load(" + reference + ")" : "pandas_types(load(" + reference + "))";
+  frame.origins = {connector_id(reference)};
+  translator.column_use().read(connector_id(reference), site.line);
   if (const Value* columns = argument(site, 99, "usecols")) {
     frame.code += ".select(" + string_list_code(names_of(*columns)) + ")";
+    for (const std::string& name : names_of(*columns)) {
+      translator.use_column(frame, name);
+    }
+    translator.column_use().projected_at_read(connector_id(reference));
+    frame.origins.clear();
   }
   return frame;
 }
@@ -246,6 +255,12 @@ Value write_handler(Translator& translator, CallSite& site) {
                              path->constant.dump());
     }
   }
+  std::vector<std::string> sorted_by;
+  for (const std::string& key : site.receiver.order) {
+    std::vector<std::string> names = sort_key_columns(key);
+    sorted_by.insert(sorted_by.end(), names.begin(), names.end());
+  }
+  plan_of(translator, connector_id(reference)).sorted_by = sorted_by;
   translator.emit("save(" + reference + ", " + site.receiver.code + ", SaveMode::" + mode + ");");
   return none();
 }
@@ -340,6 +355,8 @@ Value config_file_handler(Translator& translator, CallSite& site) {
     throw Untranslatable{"MIG110", "the configuration file " + name +
                                        " is not next to the script, so its keys are unknown"};
   }
+  std::error_code error;
+  translator.analysis().config_files[name] = std::filesystem::absolute(path, error);
   Json json;
   try {
     json = site.api == "json.load" ? Json::parse(text) : yaml_to_json(YAML::Load(text));
@@ -557,8 +574,9 @@ Value Translator::call(const Json& node) {
                 &node.at("keywords"),
                 line};
   Value result = (*handler)(*this, site);
+  track_columns(site, result);
   auto inplace = site.keywords.find("inplace");
-  if (entry->effects == "inplace" && inplace != site.keywords.end() &&
+  if (has_effect(*entry, "inplace") && inplace != site.keywords.end() &&
       inplace->second.constant == true) {
     if (kind_of(func.at("value")) != "Name" || result.kind != Kind::kFrame) {
       throw Untranslatable{"MIG203", "inplace=True on something other than a named frame"};

@@ -389,10 +389,13 @@ Value Translator::eval(const Json& node) {
         if (handler == nullptr) {
           throw Untranslatable{"MIG102", "no translation for " + qualified};
         }
-        return (*handler)(*this, site);
+        Value result = (*handler)(*this, site);
+        track_columns(site, result);
+        return result;
       }
     }
     if (base.kind == Kind::kFrame) {
+      use_column(base, attribute);
       return column_value("col(" + cpp_string(attribute) + ")", base.spark, attribute);
     }
     throw Untranslatable{"MIG101", "cannot tell what `" + source_text(field(node, "value")) +
@@ -571,8 +574,13 @@ Value Translator::subscript(const Json& node) {
       }
       Value columns = eval(slice.at("elts")[1]);
       std::vector<std::string> names = names_of(columns);
+      for (const std::string& name : names) {
+        use_column(frame, name);
+      }
       if (columns.kind == Kind::kList) {
         frame.code += ".select(" + string_list_code(names) + ")";
+        frame.origins.clear();
+        frame.created = {names.begin(), names.end()};
         return frame;
       }
       return column_value("col(" + cpp_string(names[0]) + ")", false, names[0]);
@@ -594,10 +602,17 @@ Value Translator::subscript(const Json& node) {
     Value key = eval(slice);
     if (key.kind == Kind::kScalar && key.has_constant && key.constant.is_string()) {
       std::string name = key.constant.get<std::string>();
+      use_column(base, name);
       return column_value("col(" + cpp_string(name) + ")", base.spark, name);
     }
     if (key.kind == Kind::kList) {
-      base.code += ".select(" + string_list_code(names_of(key)) + ")";
+      std::vector<std::string> names = names_of(key);
+      for (const std::string& name : names) {
+        use_column(base, name);
+      }
+      base.code += ".select(" + string_list_code(names) + ")";
+      base.origins.clear();
+      base.created = {names.begin(), names.end()};
       return base;
     }
     if (key.kind == Kind::kColumn || key.kind == Kind::kCase) {
@@ -611,6 +626,7 @@ Value Translator::subscript(const Json& node) {
     if (names.size() != 1) {
       throw Untranslatable{"MIG203", "a group-by selecting several columns"};
     }
+    use_column(base, names[0]);
     base.selected = names[0];
     return base;
   }

@@ -132,6 +132,22 @@ void Translator::run() {
               "function " + name + "() is never called, so it is not migrated");
     }
   }
+  std::set<std::string> named = names_in_tree(parsed_.module);
+  for (const ParamPlan& param : analysis_.params) {
+    named.insert(param.yaml_value);
+    if (param.yaml_value.size() >= 2 && param.yaml_value.front() == '"') {
+      named.insert(param.yaml_value.substr(1, param.yaml_value.size() - 2));
+    }
+  }
+  std::error_code error;
+  column_use_.finish(analysis_, steps_, named, {std::filesystem::current_path(error), source_dir_});
+}
+
+void Translator::use_column(const Value& frame, const std::string& name) {
+  bool temporary = name.rfind("__setl_", 0) == 0;  // a hoisted window or aggregate
+  if (!temporary && !frame.created.contains(name)) {
+    column_use_.use(frame.origins, name);
+  }
 }
 
 std::string Translator::source_text(const Json& node) const {
@@ -212,6 +228,8 @@ Value Translator::frame_value(int id, bool spark) {
               .frame = id};
   value.spark = spark;
   value.order = frame_version(id).order;
+  value.origins = frame_version(id).origins;
+  value.created = frame_version(id).created;
   return value;
 }
 
@@ -228,6 +246,8 @@ Value Translator::define_frame(const std::string& name, const Value& value) {
   }
   int id = new_frame(name, value.spark);
   frame_version(id).order = value.order;
+  frame_version(id).origins = value.origins;
+  frame_version(id).created = value.created;
   emit("LazyFrame " + frame_ref(id) + " = " + value.code + ";");
   Value defined = frame_value(id, value.spark);
   scope()[name] = defined;
@@ -317,6 +337,9 @@ void Translator::stub(const Json& node, const Untranslatable& why) {
   finding(why.code, "error", line, why.message);
   Step& current = step();
   current.stub = true;
+  for (int frame : current.uses) {  // code we do not translate may use any column
+    column_use_.use_all(frame_version(frame).origins);
+  }
   std::string location = source_.path.filename().string() + ":" + std::to_string(line);
   current.lines.push_back("// " + why.code + " not migrated (" + location + "): " + why.message);
   std::istringstream python(source_text(node));
@@ -565,10 +588,14 @@ void Translator::subscript_assign(const Json& target, Value value) {
     }
     column = names[0];
   }
+  if (loc) {
+    use_column(frame, column);  // the rows the mask leaves keep their value
+  }
   Value next = frame;
   std::vector<std::string> temporaries;
   next.code = with_hoisted(*this, frame.code, temporaries) + ".with_column(" + cpp_string(column) +
               ", " + code + ")" + drop_temporaries(temporaries);
+  next.created.insert(column);
   define_frame(name, next);
 }
 

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "migrate/column_use.h"
 #include "migrate/python_source.h"
 #include "setl/migrate/migrate.h"
 
@@ -67,6 +68,8 @@ struct Value {
   std::string selected;            ///< groupby[...] column
   std::map<std::string, Value> options;  ///< reader/writer options
   std::string connector;                 ///< kConnection: the SQLite connector's path
+  std::set<std::string> origins;         ///< frames: the reads whose every column it still holds
+  std::set<std::string> created;         ///< frames: columns computed since those reads
 };
 
 /// A known Python value (text, number, bool, None, list, dict).
@@ -99,6 +102,8 @@ struct FrameVersion {
   int step = -1;
   bool spark = false;
   std::vector<std::string> order;  ///< SortKey code when the frame is known to be sorted
+  std::set<std::string> origins;   ///< see Value::origins
+  std::set<std::string> created;
 };
 
 /// One statement of the source and the step that holds it.
@@ -126,6 +131,8 @@ struct Step {
   std::string boundary;            ///< "function clean()" or "cell 3: Clean" (author markup)
   bool explicit_boundary = false;  ///< a step function's call: never merged
 };
+
+struct CallSite;
 
 /// The module's translation state.
 class Translator {
@@ -180,6 +187,11 @@ class Translator {
   Value construct(const std::string& class_name, const std::vector<Value>& args,
                   const std::map<std::string, Value>& keywords, int line);
   std::map<std::string, Value>& argparse() { return argparse_; }
+  /// Records that `name` is read from `frame` (unless the script computed it there).
+  void use_column(const Value& frame, const std::string& name);
+  ColumnUse& column_use() { return column_use_; }
+  /// After a call: the lineage of its result and the columns it uses (column_use.h).
+  void track_columns(const CallSite& site, Value& result);
   void scopes_push(std::map<std::string, Value> scope) { scopes_.push_back(std::move(scope)); }
   void scopes_pop() { scopes_.pop_back(); }
 
@@ -223,6 +235,7 @@ class Translator {
   int depth_ = 0;
   int statement_depth_ = 0;
   const Value* query_frame_ = nullptr;
+  ColumnUse column_use_;
   friend class QueryScope;
 };
 

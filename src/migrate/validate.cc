@@ -11,6 +11,7 @@
 #include "migrate/generate.h"
 #include "migrate/process.h"
 #include "migrate/python_source.h"
+#include "migrate/sample_data.h"
 #include "setl/core/atomic_file.h"
 #include "setl/core/error.h"
 #include "setl/storage/csv_connector.h"
@@ -105,8 +106,32 @@ void sort_rows(Rows& rows) {
   });
 }
 
+/// Where the rows' order on the sort keys differs; rows that tie on them may come in any
+/// order (pandas' default sort is not even stable).
+std::string order_difference(const std::vector<std::string>& keys,
+                             const std::vector<std::string>& columns, const Rows& want,
+                             const Rows& got, double tolerance) {
+  std::vector<size_t> positions;
+  for (const std::string& key : keys) {
+    auto found = std::find(columns.begin(), columns.end(), key);
+    if (found != columns.end()) {
+      positions.push_back(static_cast<size_t>(found - columns.begin()));
+    }
+  }
+  for (size_t row = 0; row < want.size() && row < got.size(); ++row) {
+    for (size_t position : positions) {
+      if (!same_cell(want[row][position], got[row][position], tolerance)) {
+        return fmt::format("row {} is out of order on {}: expected {}, got {}", row + 1,
+                           columns[position], canonical(want[row][position]),
+                           canonical(got[row][position]));
+      }
+    }
+  }
+  return "";
+}
+
 OutputCheck compare(const ConnectorPlan& plan, const fs::path& expected_path,
-                    const fs::path& actual_path, bool ordered, double tolerance) {
+                    const fs::path& actual_path, double tolerance) {
   OutputCheck check{.connector = plan.id, .path = plan.path};
   // Expected outputs may be kept as CSV whatever the job writes (out/x.parquet.csv).
   ConnectorPlan expected_plan = plan;
@@ -151,10 +176,12 @@ OutputCheck compare(const ConnectorPlan& plan, const fs::path& expected_path,
   }
   Rows want = rows_of(expected, expected_columns);
   Rows got = rows_of(actual, expected_columns);
-  if (!ordered) {
-    sort_rows(want);
-    sort_rows(got);
+  check.detail = order_difference(plan.sorted_by, expected_columns, want, got, tolerance);
+  if (!check.detail.empty()) {
+    return check;
   }
+  sort_rows(want);
+  sort_rows(got);
   for (size_t row = 0; row < want.size(); ++row) {
     for (size_t column = 0; column < expected_columns.size(); ++column) {
       if (!same_cell(want[row][column], got[row][column], tolerance)) {
@@ -172,8 +199,24 @@ OutputCheck compare(const ConnectorPlan& plan, const fs::path& expected_path,
 void copy_samples(const fs::path& samples, const fs::path& into) {
   fs::remove_all(into);
   fs::create_directories(into);
-  if (!samples.empty()) {
-    fs::copy(samples, into, fs::copy_options::recursive);
+  std::error_code error;
+  if (!fs::is_directory(samples, error)) {
+    throw ConfigError("the samples " + samples.string() + " are not a directory");
+  }
+  fs::copy(samples, into, fs::copy_options::recursive);
+}
+
+/// The configuration files the analysis read, beside generated samples, where the script
+/// opens them (names that would leave the directory are skipped).
+void copy_config_files(const ModuleAnalysis& analysis, const fs::path& samples) {
+  fs::create_directories(samples);
+  for (const auto& [name, found] : analysis.config_files) {
+    fs::path relative = fs::path(name).lexically_normal();
+    if (relative.is_absolute() || relative.empty() || *relative.begin() == "..") {
+      continue;
+    }
+    fs::create_directories((samples / relative).parent_path());
+    fs::copy_file(found, samples / relative, fs::copy_options::overwrite_existing);
   }
 }
 
@@ -245,7 +288,22 @@ ValidationReport validate(const ModuleAnalysis& analysis, const ValidateOptions&
       options.work.empty() ? options.output / ".setl-migrate" / "runs" / name : options.work / name;
   fs::path migrated = work / "migrated";
   fs::path original = work / "original";
-  copy_samples(options.samples, migrated);
+  fs::path samples = options.samples;
+  if (samples.empty()) {
+    samples = work / "samples";
+    fs::remove_all(samples);
+    SampleData generated = generate_samples(analysis, samples);
+    copy_config_files(analysis, samples);
+    report.samples = "generated from the inferred schemas (" +
+                     std::to_string(generated.written.size()) + " inputs, in " + samples.string() +
+                     ")";
+    for (const std::string& missing : generated.missing) {
+      report.samples += "; not generated: " + missing;
+    }
+  } else {
+    report.samples = "given: " + samples.string();
+  }
+  copy_samples(samples, migrated);
   ProcessResult job = run_process({fs::absolute(binary).string()},
                                   {.directory = migrated, .timeout = options.timeout});
   report.ran = job.exit_code == 0;
@@ -263,7 +321,7 @@ ValidationReport validate(const ModuleAnalysis& analysis, const ValidateOptions&
     if (python.empty()) {
       report.reference = "none: no python3 with pandas (install Debian's python3-pandas)";
     } else {
-      copy_samples(options.samples, original);
+      copy_samples(samples, original);
       fs::path script = fs::absolute(analysis.path);
       if (analysis.notebook) {  // the cells, joined as the analysis read them
         script = work / (name + "_notebook.py");
@@ -284,8 +342,7 @@ ValidationReport validate(const ModuleAnalysis& analysis, const ValidateOptions&
   for (const ConnectorPlan& connector : analysis.connectors) {
     if (connector.written) {
       report.outputs.push_back(compare(connector, reference_dir / connector.path,
-                                       migrated / connector.path, analysis.sorted_output,
-                                       options.tolerance));
+                                       migrated / connector.path, options.tolerance));
     }
   }
   return report;
@@ -299,6 +356,7 @@ std::string to_json(const ValidationReport& report) {
                {"ran", report.ran},
                {"reference", report.reference},
                {"reference_ran", report.reference_ran},
+               {"samples", report.samples},
                {"passed", report.passed()}};
   for (const OutputCheck& check : report.outputs) {
     json["outputs"].push_back({{"connector", check.connector},
@@ -315,9 +373,10 @@ std::string to_json(const ValidationReport& report) {
 }
 
 std::string summary(const ValidationReport& report) {
-  std::string out = fmt::format("{}: {} (built: {}, ran: {}, reference: {})\n", report.module,
-                                report.passed() ? "PASSED" : "FAILED", report.built ? "yes" : "no",
-                                report.ran ? "yes" : "no", report.reference);
+  std::string out =
+      fmt::format("{}: {} (built: {}, ran: {}, reference: {})\n  samples: {}\n", report.module,
+                  report.passed() ? "PASSED" : "FAILED", report.built ? "yes" : "no",
+                  report.ran ? "yes" : "no", report.reference, report.samples);
   for (const OutputCheck& check : report.outputs) {
     out += fmt::format("  {} {}: {} rows {}{}\n", check.ok ? "ok  " : "DIFF", check.path,
                        check.actual_rows, check.ok ? "match" : "differ",

@@ -15,8 +15,10 @@
 namespace setl::migrate {
 
 struct ValidateOptions {
-  std::filesystem::path output;    ///< the generated tree (setl migrate generate -o)
-  std::filesystem::path samples;   ///< sample inputs, laid out as the script's paths expect
+  std::filesystem::path output;  ///< the generated tree (setl migrate generate -o)
+  /// Sample inputs, laid out as the script's paths expect; empty: generated from the
+  /// inferred schemas (sample_data.h).
+  std::filesystem::path samples;
   std::filesystem::path expected;  ///< expected outputs (required for PySpark)
   std::filesystem::path work;      ///< scratch directory (default: output/.setl-migrate/runs)
   std::string python;  ///< interpreter for the original (default: a python3 with pandas)
@@ -41,6 +43,7 @@ struct ValidationReport {
   bool ran = false;
   bool reference_ran = false;  ///< the original ran, or expected outputs were given
   std::string reference;       ///< "original (python3 + pandas)" or "expected outputs"
+  std::string samples;         ///< where the inputs came from
   std::string log;             ///< build, job and original output, for when something fails
   std::vector<OutputCheck> outputs;
   bool passed() const;

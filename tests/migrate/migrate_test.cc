@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "migrate_fixture.h"
 #include "setl/cli/migrate_command.h"
 #include "setl/core/error.h"
 
@@ -20,44 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 using setl::migrate::analyze;
 using setl::migrate::ModuleAnalysis;
+using setl::migrate::testing::MigrateTest;
 using ::testing::HasSubstr;
-
-class MigrateTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    directory_ = fs::temp_directory_path() /
-                 ("setl_migrate_test_" + std::to_string(::getpid()) + "_" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(directory_);
-    fs::create_directories(directory_);
-  }
-  void TearDown() override { fs::remove_all(directory_); }
-
-  fs::path write(const std::string& name, const std::string& text) {
-    fs::path path = directory_ / name;
-    std::ofstream(path) << text;
-    return path;
-  }
-
-  static std::vector<std::string> codes(const ModuleAnalysis& analysis) {
-    std::vector<std::string> found;
-    for (const auto& finding : analysis.findings) {
-      found.push_back(finding.code);
-    }
-    return found;
-  }
-
-  static std::string category(const ModuleAnalysis& analysis, const std::string& api) {
-    for (const auto& reference : analysis.references) {
-      if (reference.api == api) {
-        return reference.category;
-      }
-    }
-    return "";
-  }
-
-  fs::path directory_;
-};
 
 TEST_F(MigrateTest, SyntaxErrorIsReportedWithFileAndLine) {
   ModuleAnalysis analysis =

@@ -57,6 +57,14 @@ struct FactoryPlan {
   bool has_stub = false;
 };
 
+/// A column of an input as the script's uses suggest it: the schema `validate` generates
+/// sample rows from when it is given none.
+struct InferredColumn {
+  std::string name;
+  std::string type;                   ///< int64, double, string, date, bool
+  std::vector<std::string> literals;  ///< values the script compares it with
+};
+
 /// A connector the generated configuration declares.
 struct ConnectorPlan {
   std::string id;
@@ -67,6 +75,11 @@ struct ConnectorPlan {
   std::map<std::string, std::string> options;  ///< more connector keys (delimiter, query)
   bool read = false;
   bool written = false;
+  /// For an input: the columns the script uses from it, in order of first use.
+  std::vector<InferredColumn> columns;
+  /// For an output: the columns the written frame is sorted by (validation checks their
+  /// order; rows that tie on them may come in any order, as in pandas and Spark).
+  std::vector<std::string> sorted_by;
 };
 
 /// A configuration value the script took from argparse, a config file or a constant.
@@ -93,8 +106,11 @@ struct ModuleAnalysis {
   /// coverage of the API surface, not a claim that the result is correct.
   double readiness() const;
   int unaccounted_statements() const;
-  /// Whether a script sorts its final output (reconciliation then compares in order).
+  /// Whether a script sorts a frame it writes (ConnectorPlan::sorted_by says which).
   bool sorted_output = false;
+  /// Configuration files the script reads, by the name it opens them with, and where the
+  /// analysis found them: the original needs them to run next to generated samples.
+  std::map<std::string, std::filesystem::path> config_files;
 };
 
 struct AnalyzeOptions {
