@@ -55,8 +55,10 @@ namespace fn = setl::engine::fn;
   not_migrated(code, location, message);
 }
 
+// A lazy scan: the job reads only the columns (and, where the storage can, the rows) its
+// plan needs.
 inline LazyFrame load(const Connector& connector) {
-  return LazyFrame::from(connector.read());
+  return connector.lazy();
 }
 
 inline void save(const Connector& connector, const LazyFrame& frame, SaveMode mode) {
