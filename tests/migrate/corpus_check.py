@@ -3,7 +3,8 @@ analysed, generated into one tree, built once against an installed setlpp, run o
 samples and reconciled — with the original under python3 + pandas, or with expected
 outputs for PySpark. Prints the metrics and fails when a target is missed:
 100 % parse, 0 statements unaccounted for, >= 80 % of the pandas corpus and >= 60 % of the
-PySpark corpus compiling and matching.
+PySpark corpus compiling and matching. The pandas scripts are also validated on sample
+inputs generated from the inferred schemas (no --samples), with a floor of 70 %.
 
   python3 corpus_check.py SETL_BINARY SETL_BUILD_DIR WORK_DIR [CCACHE]
 """
@@ -69,6 +70,20 @@ for row in parsed:
         detail = [o["detail"] for o in report.get("outputs", []) if not o["ok"]]
         row["why"] = "; ".join(detail) or report.get("log", result.stderr)[-600:]
 
+# The pandas scripts again, on sample inputs validate generates from the inferred schemas
+# (no --samples): how far a user gets with nothing but the script.
+for row in parsed:
+    if row.get("language") != "pandas" or not row.get("compiled"):
+        continue
+    result = subprocess.run([setl, "migrate", "validate", "--json", "-o", str(out), "--no-build",
+                             str(corpus / row["script"])] + cmake_args,
+                            capture_output=True, text=True, cwd=samples)
+    report = json.loads(result.stdout) if result.stdout.startswith("{") else {}
+    row["matched_on_generated_samples"] = bool(report.get("passed"))
+    if not row["matched_on_generated_samples"]:
+        detail = [o["detail"] for o in report.get("outputs", []) if not o["ok"]]
+        row["why_generated"] = (report.get("samples", "") + " " + "; ".join(detail))[-300:]
+
 def rate(group, key):
     return sum(1 for r in group if r.get(key)) / max(1, len(group))
 
@@ -83,12 +98,16 @@ metrics = {
     "compile_rate": rate(parsed, "compiled"),
     "pandas_scripts": len(pandas),
     "pandas_pass_rate": rate(pandas, "matched"),
+    "pandas_pass_rate_on_generated_samples": rate(pandas, "matched_on_generated_samples"),
     "pyspark_scripts": len(spark),
     "pyspark_pass_rate": rate(spark, "matched"),
     "unaccounted_statements": sum(r.get("unaccounted", 0) for r in parsed),
 }
 for r in rows:
     status = "match" if r.get("matched") else "compiles" if r.get("compiled") else "FAILS"
+    if r.get("language") == "pandas":
+        status += ", generated samples: " + (
+            "match" if r.get("matched_on_generated_samples") else "differ")
     print(f"{r['script']:<34} {r.get('language', '-'):<8} factories {r.get('factories', '-')}"
           f"/{r['expected_factories']}  readiness {r.get('readiness', 0):.0%}  {status}"
           + (f"  ({r['why'][:300]})" if r.get("why") and not r.get("matched") else ""))
@@ -99,6 +118,9 @@ if metrics["parse_rate"] < 1: failures.append("not every script parses")
 if metrics["unaccounted_statements"] != 0: failures.append("statements unaccounted for")
 if metrics["pandas_pass_rate"] < 0.8: failures.append("pandas pass rate below 80 %")
 if spark and metrics["pyspark_pass_rate"] < 0.6: failures.append("PySpark pass rate below 60 %")
+# Not a target of the issue: a floor under what generated samples reach today (75 %).
+if metrics["pandas_pass_rate_on_generated_samples"] < 0.7:
+    failures.append("pandas pass rate on generated samples below 70 %")
 if failures:
     print("FAILED: " + ", ".join(failures))
     sys.exit(1)
