@@ -1,5 +1,7 @@
 #include "setl/core/error.h"
 
+#include <cerrno>
+
 namespace setl {
 
 std::string_view to_string(ErrorKind kind) {
@@ -18,8 +20,75 @@ std::string_view to_string(ErrorKind kind) {
   return "unknown";
 }
 
+std::string_view to_string(ErrorCategory category) {
+  switch (category) {
+    case ErrorCategory::kTransient:
+      return "transient";
+    case ErrorCategory::kPermanent:
+      return "permanent";
+    case ErrorCategory::kCancelled:
+      return "cancelled";
+    case ErrorCategory::kTimeout:
+      return "timeout";
+    case ErrorCategory::kResource:
+      return "resource";
+    case ErrorCategory::kBug:
+      return "bug";
+  }
+  return "unknown";
+}
+
+ErrorCategory default_category(ErrorKind kind) noexcept {
+  switch (kind) {
+    case ErrorKind::kInternal:
+      return ErrorCategory::kBug;
+    case ErrorKind::kResource:
+      return ErrorCategory::kResource;
+    case ErrorKind::kCancelled:
+      return ErrorCategory::kCancelled;
+    case ErrorKind::kUser:
+    case ErrorKind::kExternal:
+      return ErrorCategory::kPermanent;
+  }
+  return ErrorCategory::kPermanent;
+}
+
+ErrorCategory category_of_errno(int error_number) noexcept {
+  switch (error_number) {
+    case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+    case EWOULDBLOCK:
+#endif
+    case EINTR:
+    case EBUSY:
+    case ECONNREFUSED:
+    case ECONNRESET:
+    case ECONNABORTED:
+    case EPIPE:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case ENETDOWN:
+      return ErrorCategory::kTransient;
+    case ETIMEDOUT:
+      return ErrorCategory::kTimeout;
+    case ENOSPC:
+    case EDQUOT:
+    case ENOMEM:
+      return ErrorCategory::kResource;
+    default:
+      return ErrorCategory::kPermanent;
+  }
+}
+
 Error::Error(ErrorKind kind, std::string message)
-    : std::runtime_error(message), kind_(kind), message_(message), what_(std::move(message)) {}
+    : Error(kind, std::move(message), default_category(kind)) {}
+
+Error::Error(ErrorKind kind, std::string message, ErrorCategory category)
+    : std::runtime_error(message),
+      kind_(kind),
+      category_(category),
+      message_(message),
+      what_(std::move(message)) {}
 
 void Error::add_context(std::string_view context) {
   what_ += "\n  ";

@@ -26,7 +26,8 @@ class ByteStream::Impl {
     if (fd_ < 0) {
       int code = errno;
       throw IoError("cannot open " + path_.string() + ": " +
-                    (code == ENOENT ? std::string("no such file") : std::strerror(code)));
+                        (code == ENOENT ? std::string("no such file") : std::strerror(code)),
+                    category_of_errno(code));
     }
     struct stat info {};
     if (::fstat(fd_, &info) != 0 || S_ISDIR(info.st_mode)) {
@@ -94,7 +95,9 @@ class ByteStream::Impl {
         continue;
       }
       if (got < 0) {
-        throw IoError("cannot read " + path_.string() + ": " + std::strerror(errno));
+        int code = errno;
+        throw IoError("cannot read " + path_.string() + ": " + std::strerror(code),
+                      category_of_errno(code));
       }
       consumed_ += static_cast<uint64_t>(got);
       return static_cast<size_t>(got);

@@ -22,6 +22,27 @@ struct ResultDeleter {
 };
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
+/// A lost connection, a serialization failure, a deadlock or a server shutting down may
+/// succeed on another try; a syntax error, a missing table or a type mismatch will not.
+ErrorCategory category_of(const PGresult* result) {
+  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  if (state == nullptr) {  // no answer from the server at all
+    return ErrorCategory::kTransient;
+  }
+  std::string_view code(state);
+  if (code.starts_with("08") || code == "40001" || code == "40P01" || code.starts_with("57P") ||
+      code.starts_with("58")) {
+    return ErrorCategory::kTransient;
+  }
+  if (code.starts_with("53")) {
+    return ErrorCategory::kResource;
+  }
+  if (code == "57014") {  // query_canceled: a statement timeout
+    return ErrorCategory::kTimeout;
+  }
+  return ErrorCategory::kPermanent;
+}
+
 class Session {
  public:
   explicit Session(const PostgresConnection& options) : where_(where(options)) {
@@ -54,7 +75,9 @@ class Session {
     if (PQstatus(connection_) != CONNECTION_OK) {
       std::string message = PQerrorMessage(connection_);
       PQfinish(connection_);
-      throw IoError("cannot connect to PostgreSQL " + where_ + ": " + message);
+      // The server may be starting, restarting or briefly unreachable.
+      throw IoError("cannot connect to PostgreSQL " + where_ + ": " + message,
+                    ErrorCategory::kTransient);
     }
   }
   ~Session() { PQfinish(connection_); }
@@ -77,8 +100,9 @@ class Session {
                                values.empty() ? nullptr : values.data(), nullptr, nullptr, 0));
     ExecStatusType status = PQresultStatus(result.get());
     if (status != expected && !(expected == PGRES_COMMAND_OK && status == PGRES_TUPLES_OK)) {
-      throw IoError("PostgreSQL " + where_ + ": " + PQresultErrorMessage(result.get()) +
-                    "(in: " + sql + ")");
+      throw IoError(
+          "PostgreSQL " + where_ + ": " + PQresultErrorMessage(result.get()) + "(in: " + sql + ")",
+          category_of(result.get()));
     }
     return result;
   }

@@ -32,6 +32,23 @@ std::string quote(const std::string& identifier) {
   return quoted + "\"";
 }
 
+/// A busy or locked database, or a failed read of its file, may succeed later; a syntax
+/// error, a missing table or a constraint will not.
+ErrorCategory category_of(int sqlite_code) {
+  switch (sqlite_code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_PROTOCOL:
+      return ErrorCategory::kTransient;
+    case SQLITE_NOMEM:
+    case SQLITE_FULL:
+      return ErrorCategory::kResource;
+    default:
+      return ErrorCategory::kPermanent;
+  }
+}
+
 class Database {
  public:
   Database(const std::filesystem::path& path, bool create) : path_(path) {
@@ -43,9 +60,10 @@ class Database {
     }
     if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
       std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      ErrorCategory category = db_ ? category_of(sqlite3_errcode(db_)) : ErrorCategory::kResource;
       sqlite3_close(db_);
       db_ = nullptr;
-      throw IoError("cannot open SQLite database " + path.string() + ": " + message);
+      throw IoError("cannot open SQLite database " + path.string() + ": " + message, category);
     }
     sqlite3_busy_timeout(db_, 5000);
   }
@@ -58,19 +76,22 @@ class Database {
     if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
       std::string message = error ? error : sqlite3_errmsg(db_);
       sqlite3_free(error);
-      throw IoError(path_.string() + ": SQLite error: " + message + " (in: " + sql + ")");
+      throw IoError(path_.string() + ": SQLite error: " + message + " (in: " + sql + ")",
+                    category_of(sqlite3_errcode(db_)));
     }
   }
   sqlite3_stmt* prepare(const std::string& sql) {
     sqlite3_stmt* statement = nullptr;
     if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
-      throw IoError(path_.string() + ": SQLite error: " + sqlite3_errmsg(db_) + " (in: " + sql +
-                    ")");
+      throw IoError(
+          path_.string() + ": SQLite error: " + sqlite3_errmsg(db_) + " (in: " + sql + ")",
+          category_of(sqlite3_errcode(db_)));
     }
     return statement;
   }
   [[noreturn]] void fail(const std::string& what) {
-    throw IoError(path_.string() + ": " + what + ": " + sqlite3_errmsg(db_));
+    throw IoError(path_.string() + ": " + what + ": " + sqlite3_errmsg(db_),
+                  category_of(sqlite3_errcode(db_)));
   }
   bool has_table(const std::string& table) {
     Statement statement(

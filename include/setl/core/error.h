@@ -21,12 +21,36 @@ enum class ErrorKind {
 /// Returns "user", "internal", ... for messages and logs.
 std::string_view to_string(ErrorKind kind);
 
+/// What a failure means for trying again. Retry policies retry kTransient and kTimeout by
+/// default; everything else fails at once.
+enum class ErrorCategory {
+  kTransient,  ///< may not recur: a refused connection, a busy lock, EAGAIN, a dropped socket
+  kPermanent,  ///< will recur: bad input, a missing table, a syntax or type error
+  kCancelled,  ///< the work was cancelled on request
+  kTimeout,    ///< the work took longer than it was allowed
+  kResource,   ///< a memory or disk budget was exceeded
+  kBug,        ///< an invariant broke (setlpp's, or a logic_error in user code)
+};
+/// "transient", "permanent", "cancelled", "timeout", "resource", "bug".
+std::string_view to_string(ErrorCategory category);
+
+/// The category an error of `kind` has unless it says otherwise: user → permanent,
+/// internal → bug, external → permanent, resource → resource, cancelled → cancelled.
+ErrorCategory default_category(ErrorKind kind) noexcept;
+/// The category of an errno value from a failed system call: EAGAIN, EINTR, EBUSY,
+/// ECONNREFUSED, ECONNRESET, ECONNABORTED, EPIPE, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH,
+/// ENETDOWN → transient (ETIMEDOUT → timeout); ENOSPC, EDQUOT, ENOMEM → resource;
+/// anything else → permanent.
+ErrorCategory category_of_errno(int error_number) noexcept;
+
 /// Root of every exception setlpp throws.
 class Error : public std::runtime_error {
  public:
   Error(ErrorKind kind, std::string message);
+  Error(ErrorKind kind, std::string message, ErrorCategory category);
 
   ErrorKind kind() const noexcept { return kind_; }
+  ErrorCategory category() const noexcept { return category_; }
   /// The message followed by one line per context added on the way up.
   const char* what() const noexcept override { return what_.c_str(); }
   /// The message without context lines added while the error travelled up.
@@ -38,6 +62,7 @@ class Error : public std::runtime_error {
 
  private:
   ErrorKind kind_;
+  ErrorCategory category_;
   std::string message_;
   std::string what_;
 };
@@ -74,10 +99,34 @@ class StateError : public Error {
   explicit StateError(std::string message) : Error(ErrorKind::kUser, std::move(message)) {}
 };
 
-/// Reading or writing a file, database or socket failed.
+/// Reading or writing a file, database or socket failed. Connectors give the category
+/// (category_of_errno, a busy database lock...); without one it is permanent.
 class IoError : public Error {
  public:
-  explicit IoError(std::string message) : Error(ErrorKind::kExternal, std::move(message)) {}
+  explicit IoError(std::string message, ErrorCategory category = ErrorCategory::kPermanent)
+      : Error(ErrorKind::kExternal, std::move(message), category) {}
+};
+
+/// A failure worth trying again (a flaky endpoint): what user code throws to ask for a
+/// retry under the factory's retry policy.
+class TransientError : public Error {
+ public:
+  explicit TransientError(std::string message)
+      : Error(ErrorKind::kExternal, std::move(message), ErrorCategory::kTransient) {}
+};
+
+/// A failure that no retry can fix: throwing it skips the retry policy.
+class PermanentError : public Error {
+ public:
+  explicit PermanentError(std::string message)
+      : Error(ErrorKind::kExternal, std::move(message), ErrorCategory::kPermanent) {}
+};
+
+/// Work took longer than its timeout and was stopped.
+class TimeoutError : public Error {
+ public:
+  explicit TimeoutError(std::string message)
+      : Error(ErrorKind::kExternal, std::move(message), ErrorCategory::kTimeout) {}
 };
 
 /// User code inside a factory threw something that is not a `setl::Error`; the original
