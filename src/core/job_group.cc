@@ -227,6 +227,8 @@ std::string_view to_string(JobEventKind kind) {
       return "memory_resumed";
     case JobEventKind::kSkipped:
       return "skipped";
+    case JobEventKind::kAttemptFailed:
+      return "attempt_failed";
   }
   return "?";
 }

@@ -103,6 +103,7 @@ void LogEventSink::on_event(const JobEvent& event) {
     case JobEventKind::kMemoryPaused:
     case JobEventKind::kMemoryResumed:
     case JobEventKind::kSkipped:
+    case JobEventKind::kAttemptFailed:
       // The pipeline logs these itself; one line per crossing is enough.
       log::debug("job group {} '{}': {}: {}", group.id, group.path, to_string(event.kind),
                  event.detail);

@@ -38,6 +38,10 @@ void MetricsCollector::on_event(const JobEvent& event) {
     ++factories_skipped_;
     return;
   }
+  if (event.kind == JobEventKind::kAttemptFailed) {
+    ++attempts_failed_;
+    return;
+  }
   if (event.kind == JobEventKind::kStarted) {
     return;
   }
@@ -89,6 +93,9 @@ std::string MetricsCollector::to_prometheus() const {
   header("setl_factories_skipped_total", "counter",
          "Factories skipped by a run-time condition or a skipped upstream.");
   out += fmt::format("setl_factories_skipped_total {}\n", factories_skipped_);
+  header("setl_factory_attempts_failed_total", "counter",
+         "Failed tries of a factory's read, process or write (each retried or final failure).");
+  out += fmt::format("setl_factory_attempts_failed_total {}\n", attempts_failed_);
   header("setl_job_groups_finished_total", "counter", "Job groups finished, by kind and outcome.");
   for (const auto& [key, count] : finished_) {
     out += fmt::format("setl_job_groups_finished_total{{kind=\"{}\",state=\"{}\"}} {}\n",

@@ -101,6 +101,26 @@ FactoryBase& FactoryBase::set_max_memory(int64_t bytes) {
   return *this;
 }
 
+FactoryBase& FactoryBase::retry(RetryPolicy policy) {
+  failure_.set_retry(std::nullopt, std::move(policy));
+  return *this;
+}
+
+FactoryBase& FactoryBase::retry(FactoryPhase phase, RetryPolicy policy) {
+  failure_.set_retry(phase, std::move(policy));
+  return *this;
+}
+
+FactoryBase& FactoryBase::timeout(std::chrono::nanoseconds limit) {
+  failure_.set_timeout(std::nullopt, limit);
+  return *this;
+}
+
+FactoryBase& FactoryBase::timeout(FactoryPhase phase, std::chrono::nanoseconds limit) {
+  failure_.set_timeout(phase, limit);
+  return *this;
+}
+
 FactoryBase& FactoryBase::set_cache_policy(CachePolicy policy) noexcept {
   cache_policy_ = policy;
   has_cache_policy_ = true;

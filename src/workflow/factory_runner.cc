@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <exception>
+#include <random>
 
 #include <fmt/format.h>
 
+#include "phase_runner.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
 #include "setl/core/log.h"
@@ -17,18 +19,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-enum class Phase { kRead, kProcess, kWrite };
-
-const char* phase_name(Phase phase) {
-  switch (phase) {
-    case Phase::kRead:
-      return "read()";
-    case Phase::kProcess:
-      return "process()";
-    case Phase::kWrite:
-      return "write()";
-  }
-  return "?";
+std::string phase_name(FactoryPhase phase) {
+  return std::string(to_string(phase)) + "()";
 }
 
 thread_local FactoryBase* running_factory = nullptr;
@@ -84,15 +76,41 @@ void note_context_resource_access() noexcept {
   }
 }
 
-FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const std::string& stage_name,
-                                    bool stage_writable, bool measure, const std::string& scope,
-                                    const MemoryContext& memory) {
-  LogScope log_scope(scope);
+namespace {
+
+/// The most specific policy for `phase`: the factory's, the stage's, the pipeline's, or
+/// the default.
+PhaseSettings phase_settings(FactoryPhase phase, const FactoryBase& factory,
+                             const FactoryRunOptions& options) {
+  PhaseSettings settings{.phase = phase, .policy = &default_retry_policy(phase)};
+  bool policy_found = false;
+  bool timeout_found = false;
+  for (const FailurePolicies* level :
+       {&factory.failure_policies(), options.stage_policies, options.pipeline_policies}) {
+    if (level == nullptr) {
+      continue;
+    }
+    if (const RetryPolicy* policy = level->retry_for(phase); !policy_found && policy != nullptr) {
+      settings.policy = policy;
+      policy_found = true;
+    }
+    if (auto limit = level->timeout_for(phase); !timeout_found && limit) {
+      settings.timeout = limit;
+      timeout_found = true;
+    }
+  }
+  return settings;
+}
+
+}  // namespace
+
+FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const FactoryRunOptions& options) {
+  LogScope log_scope(options.scope);
   JobGroup group(factory.name(), "factory run", job_tags(factory), "factory");
-  MemoryContext context = memory;
+  MemoryContext context = options.memory;
   context.owner = factory.name();
   if (factory.max_memory() > 0) {
-    context.budget = memory::MemoryBudget::create_child(factory.max_memory(), memory.budget,
+    context.budget = memory::MemoryBudget::create_child(factory.max_memory(), options.memory.budget,
                                                         "factory '" + factory.name() + "'");
   }
   context.counters = std::make_shared<MemoryCounters>();
@@ -100,34 +118,58 @@ FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const std::string& sta
   FactoryBenchmark timing;
   timing.factory = factory.name();
   timing.ns = factory.namespace_path();
-  Phase phase = Phase::kRead;
-  bool should_write = factory.writable() && stage_writable;
+  FactoryPhase phase = FactoryPhase::kRead;
+  bool should_write = factory.writable() && options.stage_writable;
   factory.reset_output();
   factory.used_context_resources_.store(false, std::memory_order_relaxed);
   RunningFactoryScope running(&factory);
   std::shared_ptr<TraceRecorder> trace = current_trace();
   TraceScope factory_span(trace, "factory", factory.name());
+  static const RetryEnvironment kRealEnvironment;
+  const RetryEnvironment& environment =
+      options.environment != nullptr ? *options.environment : kRealEnvironment;
+  std::mt19937_64 random(environment.seed ^ std::hash<std::string>{}(factory.name()));
+  std::vector<Attempt> attempts;
+  auto run_one = [&](FactoryPhase which, const std::function<void()>& body) {
+    TraceScope span(trace, "factory", factory.name() + "." + std::string(to_string(which)) + "()");
+    run_phase(
+        phase_settings(which, factory, options), environment, random, group.token(), body,
+        [&](const Attempt& failed) {
+          std::string detail = fmt::format(
+              "factory '{}' {}() attempt {} failed ({}): {}{}", factory.name(), to_string(which),
+              failed.number, to_string(failed.category), failed.message,
+              failed.delay.count() > 0
+                  ? fmt::format(
+                        "; retrying in {} ms",
+                        std::chrono::duration_cast<std::chrono::milliseconds>(failed.delay).count())
+                  : std::string());
+          log::warn("{}", detail);
+          group.report(JobEventKind::kAttemptFailed, detail);
+        },
+        attempts);
+  };
+  auto publish_attempts = [&] {
+    if (options.attempts != nullptr) {
+      options.attempts->insert(options.attempts->end(), attempts.begin(), attempts.end());
+    }
+  };
   try {
     log::debug("start");
-    Clock::time_point start = measure ? Clock::now() : Clock::time_point();
-    {
-      TraceScope span(trace, "factory", factory.name() + ".read()");
-      factory.read();
-    }
-    Clock::time_point after_read = measure ? Clock::now() : start;
-    phase = Phase::kProcess;
-    {
-      TraceScope span(trace, "factory", factory.name() + ".process()");
+    Clock::time_point start = options.measure ? Clock::now() : Clock::time_point();
+    run_one(FactoryPhase::kRead, [&] { factory.read(); });
+    Clock::time_point after_read = options.measure ? Clock::now() : start;
+    phase = FactoryPhase::kProcess;
+    run_one(FactoryPhase::kProcess, [&] {
+      factory.reset_output();
       factory.run_process();
-    }
-    Clock::time_point after_process = measure ? Clock::now() : start;
-    phase = Phase::kWrite;
+    });
+    Clock::time_point after_process = options.measure ? Clock::now() : start;
+    phase = FactoryPhase::kWrite;
     if (should_write) {
-      TraceScope span(trace, "factory", factory.name() + ".write()");
-      factory.write();
+      run_one(FactoryPhase::kWrite, [&] { factory.write(); });
       timing.wrote = true;
     }
-    if (measure) {
+    if (options.measure) {
       Clock::time_point end = Clock::now();
       timing.read = after_read - start;
       timing.process = after_process - after_read;
@@ -141,28 +183,32 @@ FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const std::string& sta
     timing.bytes = info.bytes;
     timing.cpu = Duration(info.cpu_nanos);
     timing.spilled_bytes = context.counters->spilled_bytes.load();
-    factory_span.arg("stage", stage_name);
+    factory_span.arg("stage", options.stage_name);
     factory_span.arg("rows", std::to_string(info.rows));
     factory_span.arg("cpu_ms", fmt::format("{:.3f}", static_cast<double>(info.cpu_nanos) / 1e6));
     factory_span.arg("peak_memory", memory::format_bytes(info.peak_memory_bytes));
   } catch (Error& error) {
+    publish_attempts();
     group.set_failure(error.message());
-    error.add_context("in factory '" + factory.name() + "' (" + stage_name + ") during " +
+    error.add_context("in factory '" + factory.name() + "' (" + options.stage_name + ") during " +
                       phase_name(phase));
     log::error("failed during {}: {}", phase_name(phase), error.message());
     throw;
   } catch (const std::exception& error) {
+    publish_attempts();
     group.set_failure(error.what());
     log::error("failed during {}: {}", phase_name(phase), error.what());
-    std::throw_with_nested(FactoryError("factory '" + factory.name() + "' (" + stage_name +
+    std::throw_with_nested(FactoryError("factory '" + factory.name() + "' (" + options.stage_name +
                                         ") failed during " + phase_name(phase) + ": " +
                                         error.what()));
   } catch (...) {
+    publish_attempts();
     log::error("failed during {} with a non-standard exception", phase_name(phase));
-    std::throw_with_nested(FactoryError("factory '" + factory.name() + "' (" + stage_name +
+    std::throw_with_nested(FactoryError("factory '" + factory.name() + "' (" + options.stage_name +
                                         ") failed during " + phase_name(phase) +
                                         " with an exception not derived from std::exception"));
   }
+  publish_attempts();
   return timing;
 }
 

@@ -9,18 +9,33 @@
 #include "setl/core/memory_context.h"
 #include "setl/workflow/benchmark.h"
 #include "setl/workflow/factory.h"
+#include "setl/workflow/retry.h"
 #include "setl/workflow/stage.h"
 #include "setl/workflow/switch.h"
 
 namespace setl::workflow::detail {
 
+/// How one factory runs: where (stage, log scope, memory) and under which failure
+/// policies besides its own.
+struct FactoryRunOptions {
+  std::string stage_name;
+  bool stage_writable = true;
+  bool measure = true;
+  std::string scope;
+  MemoryContext memory;
+  /// The stage's policies, then the pipeline's (either may be null).
+  const FailurePolicies* stage_policies = nullptr;
+  const FailurePolicies* pipeline_policies = nullptr;
+  const RetryEnvironment* environment = nullptr;  ///< null: the real clock and sleeper
+  std::vector<Attempt>* attempts = nullptr;       ///< receives every attempt of every phase
+};
+
 class FactoryRunner {
  public:
-  /// Runs the factory under `memory` (its owner and counters set to this factory's), and
-  /// reports its timings and memory (peak tracked bytes, spilled bytes, rows).
-  static FactoryBenchmark run(FactoryBase& factory, const std::string& stage_name,
-                              bool stage_writable, bool measure, const std::string& scope,
-                              const MemoryContext& memory);
+  /// Runs the factory's phases under `options.memory` (its owner and counters set to this
+  /// factory's), each under its retry policy and timeout, and reports its timings and
+  /// memory (peak tracked bytes, spilled bytes, rows).
+  static FactoryBenchmark run(FactoryBase& factory, const FactoryRunOptions& options);
   static void set_context(FactoryBase& factory, const Setl* context) { factory.context_ = context; }
   static void reset_output(FactoryBase& factory) noexcept { factory.reset_output(); }
   static std::shared_ptr<const void> payload(const FactoryBase& factory) noexcept {

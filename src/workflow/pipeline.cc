@@ -205,6 +205,39 @@ Pipeline& Pipeline::set_memory(MemoryOptions options) {
   return *this;
 }
 
+Pipeline& Pipeline::retry(RetryPolicy policy) {
+  failure_.set_retry(std::nullopt, std::move(policy));
+  return *this;
+}
+
+Pipeline& Pipeline::retry(FactoryPhase phase, RetryPolicy policy) {
+  failure_.set_retry(phase, std::move(policy));
+  return *this;
+}
+
+Pipeline& Pipeline::timeout(std::chrono::nanoseconds limit) {
+  failure_.set_timeout(std::nullopt, limit);
+  return *this;
+}
+
+Pipeline& Pipeline::timeout(FactoryPhase phase, std::chrono::nanoseconds limit) {
+  failure_.set_timeout(phase, limit);
+  return *this;
+}
+
+Pipeline& Pipeline::set_failure_mode(FailureMode mode) noexcept {
+  failure_mode_ = mode;
+  return *this;
+}
+
+Pipeline& Pipeline::set_retry_environment(RetryEnvironment environment) {
+  if (!environment.clock || !environment.sleeper) {
+    throw ConfigError("a retry environment needs a clock and a sleeper");
+  }
+  retry_environment_ = std::move(environment);
+  return *this;
+}
+
 Pipeline& Pipeline::set_max_concurrency(size_t factories) noexcept {
   max_concurrency_ = factories;
   return *this;

@@ -134,6 +134,9 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result) {
   executed_.assign(plan_.size(), 0);
   skipped_.assign(plan_.size(), 0);
   skip_root_.assign(plan_.size(), 0);
+  blocked_.assign(plan_.size(), 0);
+  failure_root_.assign(plan_.size(), 0);
+  failures_.clear();
   for (size_t m = 0; m < plan_.size(); ++m) {
     outcomes_[m].factory = plan_[m].factory->name();
     outcomes_[m].component = plan_[m].factory->component();
@@ -184,6 +187,19 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result) {
   }
   finish(result, Clock::now() - start_);
   report_memory(result, group, active);
+  if (!failures_.empty()) {  // keep-going: the first failure, naming the others
+    try {
+      std::rethrow_exception(failures_.front().second);
+    } catch (Error& error) {
+      for (size_t i = 1; i < failures_.size(); ++i) {
+        const FactoryOutcome& other = outcomes_[failures_[i].first];
+        error.add_context("also failed: factory '" + other.factory +
+                          "': " + other.error.substr(0, other.error.find('\n')));
+      }
+      group.set_failure(error.message());
+      throw;
+    }
+  }
   log::debug("pipeline '{}': done in {:.3f} ms", pipeline_.name(),
              std::chrono::duration<double, std::milli>(result.wall()).count());
 }
@@ -333,8 +349,10 @@ void PipelineRun::deliver_inputs(size_t m, bool sources_only) {
                           delivery->describe() + " from source '" + source.id + "'");
         throw;
       }
-    } else if (skipped_[*input.source - planner_.first_factory()] != 0) {
-      delivery->clear();  // an optional input of a skipped factory (required ones skip)
+    } else if (size_t producer = *input.source - planner_.first_factory();
+               skipped_[producer] != 0 || blocked_[producer] != 0) {
+      delivery->clear();  // an optional input of a skipped or failed factory (required ones
+                          // skip)
     } else {
       delivery->deliver(plan_[*input.source - planner_.first_factory()].factory->deliverable());
     }
@@ -467,6 +485,43 @@ std::optional<PipelineRun::SkipCause> PipelineRun::alternatives_skipped(const Da
   return SkipCause{"none of its alternatives ran: " + reasons, *root};
 }
 
+std::optional<size_t> PipelineRun::failed_upstream(size_t m) const {
+  const FactoryBase& factory = *plan_[m].factory;
+  const DagNode& node = inspector_.dag().nodes[plan_[m].node];
+  for (size_t dependency : plan_[m].dependencies) {
+    if (blocked_[dependency] == 0) {
+      continue;
+    }
+    bool optional_only = false;
+    for (const DeliveryBase* delivery : factory.deliveries()) {
+      const DagInput& input = node.inputs[delivery->index()];
+      if (input.source && *input.source == planner_.first_factory() + dependency) {
+        if (!delivery->optional()) {
+          optional_only = false;
+          break;
+        }
+        optional_only = true;
+      }
+    }
+    if (!optional_only) {
+      return failure_root_[dependency];
+    }
+  }
+  return std::nullopt;
+}
+
+void PipelineRun::keep_going_after(size_t m, std::exception_ptr failure) {
+  log::error("pipeline '{}': factory '{}' failed; the run goes on without what depends on it",
+             pipeline_.name(), outcomes_[m].factory);
+  blocked_[m] = 1;
+  failure_root_[m] = m;
+  {
+    std::lock_guard lock(mutex_);
+    failures_.emplace_back(m, std::move(failure));
+  }
+  release_inputs(m);
+}
+
 // A skipped factory does nothing and stores nothing; its consumers' keys see "skipped".
 void PipelineRun::skip(size_t m, const SkipCause& cause) {
   const std::string& reason = cause.reason;
@@ -510,6 +565,12 @@ void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writ
   FactoryOutcome& outcome = outcomes_[m];
   FactoryBase& factory = *planned.factory;
   outcome.started = Clock::now() - start_;
+  if (std::optional<size_t> root = failed_upstream(m)) {
+    blocked_[m] = 1;
+    failure_root_[m] = *root;
+    skip(m, {"upstream '" + outcomes_[*root].factory + "' failed", m});
+    return;
+  }
   bool delivered = false;  // by the run condition, which reads the inputs
   try {
     if (std::optional<SkipCause> cause = skip_reason(m, delivered)) {
@@ -571,8 +632,17 @@ void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writ
     }
     std::string stage_name =
         planned.stage ? pipeline_.stages_[*planned.stage]->name() : std::string("unstaged");
-    outcome.timing = FactoryRunner::run(factory, stage_name, stage_writable, true,
-                                        scope + "/" + factory.name(), memory_);
+    outcome.timing = FactoryRunner::run(
+        factory,
+        {.stage_name = stage_name,
+         .stage_writable = stage_writable,
+         .scope = scope + "/" + factory.name(),
+         .memory = memory_,
+         .stage_policies =
+             planned.stage ? &pipeline_.stages_[*planned.stage]->failure_policies() : nullptr,
+         .pipeline_policies = &pipeline_.failure_policies(),
+         .environment = &pipeline_.retry_environment(),
+         .attempts = &outcome.attempts});
   } catch (const CancelledError& error) {
     outcome.status = Status::kCancelled;
     outcome.error = error.what();
@@ -583,6 +653,10 @@ void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writ
     outcome.error = error.what();
     outcome.finished = Clock::now() - start_;
     if (!experiments_.is_candidate(m)) {
+      if (pipeline_.failure_mode() == Pipeline::FailureMode::kKeepGoing) {
+        keep_going_after(m, std::current_exception());
+        return;
+      }
       throw;
     }
     // An experiment's candidate fails alone; nothing reads its output.

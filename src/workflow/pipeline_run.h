@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <vector>
@@ -54,6 +55,11 @@ class PipelineRun {
     size_t root = 0;  // the member whose own (or stage's) condition was false
   };
   std::optional<SkipCause> skip_reason(size_t m, bool& delivered);
+  // Keep-going: the failed member that member `m` depends on (not through an optional
+  // input), if any.
+  std::optional<size_t> failed_upstream(size_t m) const;
+  // Keep-going: records member `m`'s failure instead of stopping the run.
+  void keep_going_after(size_t m, std::exception_ptr failure);
   std::optional<SkipCause> case_not_chosen(size_t m, const CaseOf& which);
   // The member producing `input` if it was skipped.
   std::optional<size_t> skipped_producer(const DagInput& input) const;
@@ -98,8 +104,14 @@ class PipelineRun {
   std::vector<char> executed_;     // written by a member's own thread before its successors run
   std::vector<char> skipped_;      // likewise
   std::vector<size_t> skip_root_;  // for a skipped member, whose condition caused it
+  // Keep-going: a member that failed, or was skipped because one upstream did, and the
+  // member whose failure it was (written like skipped_).
+  std::vector<char> blocked_;
+  std::vector<size_t> failure_root_;
+  // (member, what it threw), in the order they happened; under mutex_
+  std::vector<std::pair<size_t, std::exception_ptr>> failures_;
   Clock::time_point start_;
-  std::mutex mutex_;  // guards store_failures_ and unread_
+  std::mutex mutex_;  // guards store_failures_, failures_ and unread_
   std::vector<int64_t> unread_;
   std::vector<char> keep_;
   std::vector<std::string> store_failures_;

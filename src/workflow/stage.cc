@@ -58,6 +58,26 @@ bool Stage::run_condition_holds() const {
       .holds(nullptr);
 }
 
+Stage& Stage::retry(RetryPolicy policy) {
+  failure_.set_retry(std::nullopt, std::move(policy));
+  return *this;
+}
+
+Stage& Stage::retry(FactoryPhase phase, RetryPolicy policy) {
+  failure_.set_retry(phase, std::move(policy));
+  return *this;
+}
+
+Stage& Stage::timeout(std::chrono::nanoseconds limit) {
+  failure_.set_timeout(std::nullopt, limit);
+  return *this;
+}
+
+Stage& Stage::timeout(FactoryPhase phase, std::chrono::nanoseconds limit) {
+  failure_.set_timeout(phase, limit);
+  return *this;
+}
+
 Stage& Stage::set_writable(bool writable) noexcept {
   writable_ = writable;
   return *this;
@@ -102,8 +122,12 @@ void Stage::run() {
       [&](size_t index) {
         FactoryBase& factory = *factories_[index];
         try {
-          timings[index] = detail::FactoryRunner::run(factory, stage_name, writable_, true,
-                                                      stage_name + "/" + factory.name(), memory);
+          timings[index] =
+              detail::FactoryRunner::run(factory, {.stage_name = stage_name,
+                                                   .stage_writable = writable_,
+                                                   .scope = stage_name + "/" + factory.name(),
+                                                   .memory = memory,
+                                                   .stage_policies = &failure_});
         } catch (const CancelledError&) {
           std::lock_guard lock(cancelled_mutex);
           cancelled_.push_back(factory.name());

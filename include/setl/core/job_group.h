@@ -181,9 +181,10 @@ enum class JobEventKind {
   kMemoryPaused,   ///< memory use crossed memory.pause: no new factory starts
   kMemoryResumed,  ///< it fell to memory.target: factories start again
   kSkipped,        ///< a factory of the run was skipped (its detail says which and why)
+  kAttemptFailed,  ///< a try of a factory's phase failed; sent before any retry waits
 };
 /// "started", "succeeded", "failed", "cancelled", "cancel_requested", "memory_paused",
-/// "memory_resumed", "skipped".
+/// "memory_resumed", "skipped", "attempt_failed".
 std::string_view to_string(JobEventKind kind);
 
 struct JobEvent {

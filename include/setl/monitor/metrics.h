@@ -31,6 +31,7 @@ class MetricsCollector : public JobEventSink {
   int64_t cancel_requests_ = 0;
   int64_t memory_pauses_ = 0;
   int64_t factories_skipped_ = 0;
+  int64_t attempts_failed_ = 0;
 };
 
 /// Escapes a label value: backslash, double quote and newline.

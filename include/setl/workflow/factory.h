@@ -21,6 +21,7 @@
 #include "setl/workflow/deliverable.h"
 #include "setl/workflow/delivery.h"
 #include "setl/workflow/result_cache.h"
+#include "setl/workflow/retry.h"
 
 namespace setl::engine {
 class Expr;
@@ -92,6 +93,16 @@ class FactoryBase {
   /// MemoryBudgetExceeded. The configuration's memory.max_memory.<name> overrides it.
   int64_t max_memory() const noexcept { return max_memory_; }
   FactoryBase& set_max_memory(int64_t bytes);
+  /// Retries of every phase, or of one (retry.h); they override the stage's and the
+  /// pipeline's. Throws: ConfigError for an invalid policy.
+  FactoryBase& retry(RetryPolicy policy);
+  FactoryBase& retry(FactoryPhase phase, RetryPolicy policy);
+  /// How long every phase, or one, may take; a phase still running then is cancelled and
+  /// fails with TimeoutError (which the default policies retry). Throws: ConfigError
+  /// unless positive.
+  FactoryBase& timeout(std::chrono::nanoseconds limit);
+  FactoryBase& timeout(FactoryPhase phase, std::chrono::nanoseconds limit);
+  const FailurePolicies& failure_policies() const noexcept { return failure_; }
   /// Constructor parameters and configuration values that affect the output, as text;
   /// part of the cache key (empty by default).
   virtual std::string cache_parameters() const { return {}; }
@@ -240,6 +251,7 @@ class FactoryBase {
   CachePolicy cache_policy_;
   bool has_cache_policy_ = false;
   int64_t max_memory_ = 0;
+  FailurePolicies failure_;
   std::vector<DeliveryBase*> deliveries_;
   std::vector<std::string> after_;
   std::optional<std::vector<std::string>> declared_sources_;

@@ -252,6 +252,28 @@ class Pipeline {
   Pipeline& set_memory(MemoryOptions options);
   const MemoryOptions& memory() const noexcept { return memory_; }
 
+  /// Retries and timeouts for every factory (retry.h); a stage's or a factory's own
+  /// override them. Throws: ConfigError for an invalid policy.
+  Pipeline& retry(RetryPolicy policy);
+  Pipeline& retry(FactoryPhase phase, RetryPolicy policy);
+  Pipeline& timeout(std::chrono::nanoseconds limit);
+  Pipeline& timeout(FactoryPhase phase, std::chrono::nanoseconds limit);
+  const FailurePolicies& failure_policies() const noexcept { return failure_; }
+  /// What a factory's failure (after its retries) does to the rest of the run.
+  enum class FailureMode {
+    kFailFast,  ///< cancel what is running and start nothing more (the default)
+    /// Run everything that does not depend on a failed factory; its dependants (through a
+    /// required input or depends_on) are skipped with "upstream 'X' failed", an optional
+    /// input of it arrives empty. The run then throws the first failure, its message
+    /// listing every other one.
+    kKeepGoing,
+  };
+  Pipeline& set_failure_mode(FailureMode mode) noexcept;
+  FailureMode failure_mode() const noexcept { return failure_mode_; }
+  /// The clock, sleeper and random seed retries use (tests: a ManualClock and a fixed seed).
+  Pipeline& set_retry_environment(RetryEnvironment environment);
+  const RetryEnvironment& retry_environment() const noexcept { return retry_environment_; }
+
   /// How many factories may run at once (0, the default: one per core). Stages marked
   /// parallel use their own bound for their members.
   Pipeline& set_max_concurrency(size_t factories) noexcept;
@@ -393,6 +415,9 @@ class Pipeline {
   std::shared_ptr<TraceRecorder> trace_;
   size_t max_concurrency_ = 0;
   MemoryOptions memory_;
+  FailurePolicies failure_;
+  FailureMode failure_mode_ = FailureMode::kFailFast;
+  RetryEnvironment retry_environment_;
   std::vector<std::string> tags_;
   std::shared_ptr<ResultCache> cache_;
   std::shared_ptr<DiskCache> disk_cache_;

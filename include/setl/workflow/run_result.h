@@ -22,6 +22,7 @@
 #include "setl/workflow/deliverable.h"
 #include "setl/workflow/experiment.h"
 #include "setl/workflow/result_cache.h"
+#include "setl/workflow/retry.h"
 #include "setl/workflow/switch.h"
 
 namespace setl::workflow {
@@ -46,6 +47,9 @@ struct FactoryOutcome {
   int64_t output_bytes = 0;
   /// For kFailed and kCancelled: the message.
   std::string error;
+  /// Every try of each phase that ran, in order: a phase that succeeded at once has one;
+  /// retried ones have their failures (category, message, causes, the wait that followed).
+  std::vector<Attempt> attempts;
   /// For kSkipped: why, as a chain ("upstream 'Load' skipped: condition `orders has rows`
   /// was false").
   std::string skip_reason;

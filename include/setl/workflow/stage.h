@@ -59,6 +59,14 @@ class Stage {
   /// expression condition sees an empty configuration.
   bool run_condition_holds() const;
 
+  /// Retries and timeouts for the stage's factories (retry.h); a factory's own override
+  /// them, and they override the pipeline's. Throws: ConfigError for an invalid policy.
+  Stage& retry(RetryPolicy policy);
+  Stage& retry(FactoryPhase phase, RetryPolicy policy);
+  Stage& timeout(std::chrono::nanoseconds limit);
+  Stage& timeout(FactoryPhase phase, std::chrono::nanoseconds limit);
+  const FailurePolicies& failure_policies() const noexcept { return failure_; }
+
   /// When false, no factory of this stage writes.
   Stage& set_writable(bool writable) noexcept;
   bool writable() const noexcept { return writable_; }
@@ -91,6 +99,7 @@ class Stage {
   bool parallel_ = false;
   size_t max_threads_ = 0;
   bool writable_ = true;
+  FailurePolicies failure_;
   std::shared_ptr<const detail::ConditionSpec> run_condition_;
   std::vector<std::unique_ptr<FactoryBase>> factories_;
   std::vector<FactoryBenchmark> timings_;
