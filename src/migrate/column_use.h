@@ -40,7 +40,6 @@ class ColumnUse {
   /// Every column of `origins` matters: their rows are written, compared or handed over
   /// whole.
   void use_all(const std::set<std::string>& origins);
-  bool used_whole(const std::string& origin) const { return whole_.contains(origin); }
 
   /// Fills each read connector's `columns` with the names used on it, typed from how the
   /// generated code uses them. When a read's file is present (under `directories`, in

@@ -113,15 +113,13 @@ bool descending_at(const Value* ascending, size_t index) {
   return ascending != nullptr && ascending->constant == false;
 }
 
-Value sorted_frame(Translator& translator, const Value& frame,
-                   const std::vector<std::string>& order) {
+Value sorted_frame(Translator&, const Value& frame, const std::vector<std::string>& order) {
   std::string list;
   for (const std::string& key : order) {
     list += (list.empty() ? "" : ", ") + key;
   }
   Value result = frame_result(frame, frame.code + ".sort({" + list + "})");
   result.order = order;
-  translator.analysis().sorted_output = true;
   return result;
 }
 

@@ -106,8 +106,6 @@ struct ModuleAnalysis {
   /// coverage of the API surface, not a claim that the result is correct.
   double readiness() const;
   int unaccounted_statements() const;
-  /// Whether a script sorts a frame it writes (ConnectorPlan::sorted_by says which).
-  bool sorted_output = false;
   /// Configuration files the script reads, by the name it opens them with, and where the
   /// analysis found them: the original needs them to run next to generated samples.
   std::map<std::string, std::filesystem::path> config_files;
