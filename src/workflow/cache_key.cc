@@ -35,9 +35,13 @@ CacheKeyParts make_cache_key(const CacheKeyInputs& inputs) {
   for (const auto& [label, key] : parts.inputs) {
     cacheable = cacheable && !key.empty();
   }
-  if (!cacheable) {
-    return parts;
+  if (cacheable) {
+    parts.key = identity_key(parts);
   }
+  return parts;
+}
+
+std::string identity_key(const CacheKeyParts& parts) {
   // Separators that cannot occur in names keep "a" + "bc" apart from "ab" + "c".
   std::string text = parts.factory + '\x1f' + parts.code_version + '\x1f' + parts.parameters +
                      '\x1f' + parts.output_type;
@@ -47,8 +51,7 @@ CacheKeyParts make_cache_key(const CacheKeyInputs& inputs) {
   for (const auto& [label, key] : parts.inputs) {
     text += "\x1einput\x1f" + label + '\x1f' + key;
   }
-  parts.key = stable_hash(text);
-  return parts;
+  return stable_hash(text);
 }
 
 std::string uncacheable_reason(const CacheKeyParts& parts) {

@@ -142,13 +142,39 @@ RunResult Pipeline::run() {
 }
 
 RunResult Pipeline::run(const RunOptions& options) {
+  return run_with(options, nullptr);
+}
+
+Pipeline& Pipeline::set_journal(std::filesystem::path directory) {
+  journal_ = std::move(directory);
+  return *this;
+}
+
+RunResult Pipeline::resume(std::string_view run_id) {
+  if (journal_.empty()) {
+    throw StateError("pipeline '" + name_ + "': resume needs the run journal: call set_journal()");
+  }
+  RunJournal journal(journal_);
+  JournaledRun before = journal.read(run_id);
+  if (before.pipeline != name_) {
+    throw ConfigError("run '" + before.run_id + "' is a run of pipeline '" + before.pipeline +
+                      "', not of '" + name_ + "'");
+  }
+  if (journal.running(before.run_id)) {
+    throw StateError("run '" + before.run_id +
+                     "' is still going in another process; resume it once it has ended");
+  }
+  return run_with({.targets = before.targets}, &before);
+}
+
+RunResult Pipeline::run_with(const RunOptions& options, const JournaledRun* resuming) {
   if (moved_from_.moved) {
     throw StateError("this Pipeline was moved from; run the Pipeline it was moved to");
   }
   detail::PipelineRun run(*this);
   RunResult result(name_);
   try {
-    run.run(options, result);
+    run.run(options, result, resuming);
   } catch (...) {
     last_run_ = std::move(result);
     throw;

@@ -119,7 +119,8 @@ std::vector<PipelineRun::Unit> PipelineRun::make_units(
   return units;
 }
 
-void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result) {
+void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result,
+                      const JournaledRun* resuming) {
   inspector_.validate();
   for (const Pipeline::Member& member : pipeline_.members()) {
     FactoryRunner::set_context(*member.factory, pipeline_.context_);
@@ -130,6 +131,7 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result) {
     }
   }
   plan_ = planner_.plan(options.targets, true, versions_, pipeline_.name());
+  plan_journal(options, resuming);
   outcomes_.assign(plan_.size(), {});
   executed_.assign(plan_.size(), 0);
   skipped_.assign(plan_.size(), 0);
@@ -142,6 +144,13 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result) {
     outcomes_[m].component = plan_[m].factory->component();
     outcomes_[m].cache = plan_[m].decision;
     outcomes_[m].status = plan_[m].action == Action::kSkip ? Status::kNotNeeded : Status::kNotRun;
+    if (plan_[m].action == Action::kResumed) {
+      outcomes_[m].status = Status::kResumed;
+      outcomes_[m].skip_reason = "succeeded in run " + plan_[m].from_run;
+      outcomes_[m].cache = {outcomes_[m].factory, CacheDecision::Outcome::kSkipped,
+                            plan_[m].parts.key, "not run again: " + outcomes_[m].skip_reason};
+      journal_outcome(m);
+    }
   }
   count_consumers(options);
   std::vector<std::vector<size_t>> predecessors;
@@ -280,7 +289,7 @@ std::function<bool()> PipelineRun::admission() {
 void PipelineRun::run_unit(const Unit& unit) {
   std::vector<size_t> active;
   for (size_t m : unit.members) {
-    if (plan_[m].action != Action::kSkip) {
+    if (plan_[m].action != Action::kSkip && plan_[m].action != Action::kResumed) {
       active.push_back(m);
     }
   }
@@ -298,6 +307,7 @@ void PipelineRun::run_unit(const Unit& unit) {
       outcomes_[m].started = Clock::now() - start_;
       skip(m, {"stage '" + stage.name() + "': condition `" + stage.run_condition() + "` was false",
                m});
+      journal_outcome(m);
     }
     return;
   }
@@ -561,6 +571,19 @@ void PipelineRun::restore(size_t m, const std::shared_ptr<const void>& payload,
 }
 
 void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writable) {
+  if (journal_) {
+    journal_->started(outcomes_[m].factory);
+  }
+  try {
+    execute_member(m, scope, stage_writable);
+  } catch (...) {
+    journal_outcome(m);
+    throw;
+  }
+  journal_outcome(m);
+}
+
+void PipelineRun::execute_member(size_t m, const std::string& scope, bool stage_writable) {
   PlannedFactory& planned = plan_[m];
   FactoryOutcome& outcome = outcomes_[m];
   FactoryBase& factory = *planned.factory;
@@ -686,7 +709,7 @@ void PipelineRun::count_consumers(const Pipeline::RunOptions& options) {
     return;
   }
   for (size_t m = 0; m < plan_.size(); ++m) {
-    if (plan_[m].action == Action::kSkip) {
+    if (plan_[m].action == Action::kSkip || plan_[m].action == Action::kResumed) {
       continue;
     }
     for (size_t dependency : plan_[m].dependencies) {
@@ -751,103 +774,6 @@ void PipelineRun::store(size_t m) {
     std::lock_guard lock(mutex_);
     store_failures_.push_back(factory.name() + ": " + failure);
   }
-}
-
-void PipelineRun::finish(RunResult& result, Clock::duration wall) {
-  result = RunResult(pipeline_.name());
-  result.wall_ = std::chrono::duration_cast<Duration>(wall);
-  result.ok_ = true;
-  for (size_t node : inspector_.dag().order) {
-    size_t m = node - planner_.first_factory();
-    const FactoryOutcome& outcome = outcomes_[m];
-    result.factories_.push_back(outcome);
-    if ((outcome.status == Status::kFailed && !outcome.failure_tolerated) ||
-        outcome.status == Status::kCancelled || outcome.status == Status::kNotRun) {
-      result.ok_ = false;
-    }
-    const FactoryBase& factory = *plan_[m].factory;
-    if (factory.has_output()) {
-      result.outputs_[factory.name()] = {FactoryRunner::payload(factory), &factory.output_type()};
-    }
-    if (outcome.status == Status::kRan) {
-      result.benchmark_.factories.push_back(outcome.timing);
-    }
-  }
-  result.experiments_ = experiments_.finish(pipeline_.name(), outcomes_);
-  for (const std::unique_ptr<SwitchRun>& each : conditions_.switches) {
-    if (each) {
-      bool decided = each->decided();
-      result.switches_.push_back(
-          {each->name(), decided ? each->value() : std::string(),
-           decided && each->chosen() ? each->label(*each->chosen()) : std::string()});
-    }
-  }
-  size_t num_stages = pipeline_.stages_.size();
-  std::vector<Duration> first(num_stages, Duration::max());
-  std::vector<Duration> last(num_stages, Duration{0});
-  for (size_t m = 0; m < plan_.size(); ++m) {
-    if (plan_[m].stage && outcomes_[m].status == Status::kRan) {
-      size_t s = *plan_[m].stage;
-      first[s] = std::min(first[s], outcomes_[m].started);
-      last[s] = std::max(last[s], outcomes_[m].finished);
-    }
-  }
-  for (size_t s = 0; s < num_stages; ++s) {
-    if (first[s] != Duration::max()) {
-      const Stage& stage = *pipeline_.stages_[s];
-      result.benchmark_.stages.push_back({s, stage.name(), stage.parallel(), last[s] - first[s]});
-    }
-  }
-  result.benchmark_.total = result.wall_;
-  std::lock_guard lock(mutex_);
-  result.store_failures_ = store_failures_;
-  compute_critical_path(result);
-}
-
-// The longest chain of dependent factories, weighted by how long each took. A stage waits
-// for the whole previous stage (the earlier ones are reached through it).
-void PipelineRun::compute_critical_path(RunResult& result) const {
-  std::map<size_t, std::vector<size_t>> stage_members;
-  for (size_t m = 0; m < plan_.size(); ++m) {
-    if (plan_[m].stage) {
-      stage_members[*plan_[m].stage].push_back(m);
-    }
-  }
-  std::vector<Duration> longest(plan_.size(), Duration{0});
-  std::vector<std::optional<size_t>> via(plan_.size());
-  std::optional<size_t> end;
-  for (size_t node : inspector_.dag().order) {
-    size_t m = node - planner_.first_factory();
-    std::vector<size_t> before = plan_[m].dependencies;
-    if (plan_[m].stage) {
-      auto stage = stage_members.find(*plan_[m].stage);
-      if (stage != stage_members.begin()) {
-        const std::vector<size_t>& previous = std::prev(stage)->second;
-        before.insert(before.end(), previous.begin(), previous.end());
-      }
-    }
-    Duration own = outcomes_[m].finished - outcomes_[m].started;
-    longest[m] = own;
-    for (size_t b : before) {
-      if (longest[b] + own > longest[m]) {
-        longest[m] = longest[b] + own;
-        via[m] = b;
-      }
-    }
-    if (!end || longest[m] > longest[*end]) {
-      end = m;
-    }
-  }
-  if (!end) {
-    return;
-  }
-  result.critical_path_time_ = longest[*end];
-  for (std::optional<size_t> m = end; m; m = via[*m]) {
-    result.critical_path_.push_back(outcomes_[*m].factory);
-  }
-  std::reverse(result.critical_path_.begin(), result.critical_path_.end());
-  result.benchmark_.critical_path = result.critical_path_;
-  result.benchmark_.critical_path_time = result.critical_path_time_;
 }
 
 }  // namespace setl::workflow::detail

@@ -9,11 +9,13 @@
 #include <chrono>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
 #include "cache_budget.h"
 #include "experiment_run.h"
+#include "journal_writer.h"
 #include "pipeline_conditions.h"
 #include "run_planner.h"
 #include "setl/core/job_group.h"
@@ -28,8 +30,10 @@ class PipelineRun {
  public:
   explicit PipelineRun(Pipeline& pipeline);
 
-  /// Runs what the options need. The result is complete also when this throws.
-  void run(const Pipeline::RunOptions& options, RunResult& result);
+  /// Runs what the options need; `resuming` (a journaled run) leaves out what succeeded
+  /// in it (RunPlanner::resume). The result is complete also when this throws.
+  void run(const Pipeline::RunOptions& options, RunResult& result,
+           const JournaledRun* resuming = nullptr);
   /// What run() would do now, loading nothing.
   std::vector<CacheDecision> explain(const Pipeline::RunOptions& options);
 
@@ -41,7 +45,14 @@ class PipelineRun {
   };
   std::vector<Unit> make_units(std::vector<std::vector<size_t>>& predecessors) const;
   void run_unit(const Unit& unit);
+  // Runs member `m` between its journal records.
   void run_member(size_t m, const std::string& scope, bool stage_writable);
+  void execute_member(size_t m, const std::string& scope, bool stage_writable);
+  // The run journal (pipeline_journal.cc): identities for the plan, the resume decisions,
+  // the run's header and plan lines; then each member's final state, and the end.
+  void plan_journal(const Pipeline::RunOptions& options, const JournaledRun* resuming);
+  void journal_outcome(size_t m);
+  void journal_end(RunResult& result);
   // With `sources_only`, factory outputs and auto-loads stay empty (a restored factory).
   // Inputs from skipped factories stay empty.
   void deliver_inputs(size_t m, bool sources_only);
@@ -115,6 +126,10 @@ class PipelineRun {
   std::vector<int64_t> unread_;
   std::vector<char> keep_;
   std::vector<std::string> store_failures_;
+  std::unique_ptr<JournalWriter> journal_;  // null without Pipeline::set_journal
+  std::string run_id_;
+  std::string resumed_from_;
+  std::vector<std::string> resume_notes_;
   JobGroup* group_ = nullptr;  // the run's group, while run() runs
   bool paused_ = false;        // admission state; only touched under the scheduler's lock
   int64_t pauses_ = 0;

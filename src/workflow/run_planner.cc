@@ -42,6 +42,19 @@ RunPlanner::RunPlanner(const Dag& dag, std::vector<Pipeline::Member> members,
 
 CacheKeyParts RunPlanner::key_of(size_t m, const std::vector<PlannedFactory>& plan,
                                  SourceVersions& versions) const {
+  return make_cache_key(key_inputs(m, plan, versions, false));
+}
+
+void RunPlanner::identify(std::vector<PlannedFactory>& plan, SourceVersions& versions) const {
+  for (size_t node : dag_.order) {
+    size_t m = node - first_factory_;
+    plan[m].identity = make_cache_key(key_inputs(m, plan, versions, true));
+    plan[m].identity.key = identity_key(plan[m].identity);
+  }
+}
+
+CacheKeyInputs RunPlanner::key_inputs(size_t m, const std::vector<PlannedFactory>& plan,
+                                      SourceVersions& versions, bool identity) const {
   const FactoryBase& factory = *plan[m].factory;
   CacheKeyInputs in{factory.name(),
                     factory.code_version(),
@@ -82,7 +95,8 @@ CacheKeyParts RunPlanner::key_of(size_t m, const std::vector<PlannedFactory>& pl
       }
       in.inputs.emplace_back(label, version.empty() ? "" : "source:" + version);
     } else {
-      std::string key = plan[from - first_factory_].parts.key;
+      const PlannedFactory& upstream = plan[from - first_factory_];
+      std::string key = identity ? upstream.identity.key : upstream.parts.key;
       if (!input.condition.empty() && !key.empty()) {
         key += "\x1fwhere " + input.condition;
       }
@@ -90,10 +104,11 @@ CacheKeyParts RunPlanner::key_of(size_t m, const std::vector<PlannedFactory>& pl
     }
   }
   for (size_t after : node.after) {
+    const PlannedFactory& upstream = plan[after - first_factory_];
     in.inputs.emplace_back("after '" + dag_.nodes[after].name + "'",
-                           plan[after - first_factory_].parts.key);
+                           identity ? upstream.identity.key : upstream.parts.key);
   }
-  return make_cache_key(in);
+  return in;
 }
 
 void RunPlanner::decide(size_t m, std::vector<PlannedFactory>& plan, bool load) {

@@ -13,12 +13,15 @@
 #include "setl/workflow/cache_key.h"
 #include "setl/workflow/dag.h"
 #include "setl/workflow/pipeline.h"
+#include "setl/workflow/run_journal.h"
 #include "setl/workflow/tiered_cache.h"
 
 namespace setl::workflow::detail {
 
 struct PlannedFactory {
-  enum class Action { kSkip, kRun, kRestore, kDecideLater };
+  /// kResumed: succeeded in the run being resumed, unchanged, and nothing that runs now
+  /// reads its output: it is not run again.
+  enum class Action { kSkip, kRun, kRestore, kDecideLater, kResumed };
   FactoryBase* factory = nullptr;
   size_t node = 0;  ///< in the Dag
   std::optional<size_t> stage;
@@ -28,6 +31,12 @@ struct PlannedFactory {
   CacheDecision decision;
   Action action = Action::kSkip;
   std::shared_ptr<const void> hit;  ///< the cached output, for kRestore
+  /// What identifies its work for the run journal: the key parts with unversioned parts
+  /// included, chained through the identities of its producers (only with a journal).
+  CacheKeyParts identity;
+  /// For kResumed: the run whose result stands, and the action it had before.
+  std::string from_run;
+  Action resumed_over = Action::kRun;
   /// Members (indices into the plan) whose output or completion this one needs.
   std::vector<size_t> dependencies;
 };
@@ -72,11 +81,23 @@ class RunPlanner {
   CacheKeyParts key_of(size_t m, const std::vector<PlannedFactory>& plan,
                        SourceVersions& versions) const;
 
+  /// Fills every member's identity (for the run journal and for resuming).
+  void identify(std::vector<PlannedFactory>& plan, SourceVersions& versions) const;
+  /// Resuming `before`: members that succeeded then and whose identity is unchanged become
+  /// kResumed unless a member that runs reads their output. Returns what the resume has to
+  /// say: what changed, and why a succeeded member runs again.
+  std::vector<std::string> resume(const JournaledRun& before,
+                                  std::vector<PlannedFactory>& plan) const;
+
   size_t first_factory() const noexcept { return first_factory_; }
   const Dag& dag() const noexcept { return dag_; }
 
  private:
   void decide(size_t m, std::vector<PlannedFactory>& plan, bool load);
+  // What member `m`'s key is made of; `identity` chains producers' identities instead of
+  // their cache keys.
+  CacheKeyInputs key_inputs(size_t m, const std::vector<PlannedFactory>& plan,
+                            SourceVersions& versions, bool identity) const;
   // The members the run starts from: the targets, or every member that is not only read by
   // members skipped before the run.
   std::vector<size_t> needed_by(const std::vector<std::string>& targets,

@@ -30,6 +30,8 @@ std::string_view to_string(FactoryOutcome::Status status) {
       return "not run";
     case FactoryOutcome::Status::kSkipped:
       return "skipped";
+    case FactoryOutcome::Status::kResumed:
+      return "resumed";
   }
   return "?";
 }
@@ -79,6 +81,10 @@ std::vector<std::string> RunResult::cancelled() const {
 
 std::vector<std::string> RunResult::skipped() const {
   return with_status(FactoryOutcome::Status::kSkipped);
+}
+
+std::vector<std::string> RunResult::resumed() const {
+  return with_status(FactoryOutcome::Status::kResumed);
 }
 
 std::vector<CacheDecision> RunResult::cache_report() const {
@@ -132,8 +138,18 @@ std::string RunResult::summary() const {
                         milliseconds(outcome.started),
                         milliseconds(outcome.finished - outcome.started));
     if (!outcome.skip_reason.empty()) {
-      text += fmt::format("  {:<{}}   skipped: {}\n", "", width, outcome.skip_reason);
+      text +=
+          fmt::format("  {:<{}}   {}: {}\n", "", width,
+                      outcome.status == FactoryOutcome::Status::kResumed ? "resumed" : "skipped",
+                      outcome.skip_reason);
     }
+  }
+  if (!run_id_.empty()) {
+    text += "  run id: " + run_id_ +
+            (resumed_from_.empty() ? std::string() : " (resumes " + resumed_from_ + ")") + "\n";
+  }
+  for (const std::string& note : resume_notes_) {
+    text += "  resume: " + note + "\n";
   }
   std::string path;
   for (const std::string& name : critical_path_) {

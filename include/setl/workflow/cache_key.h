@@ -33,6 +33,9 @@ struct CacheKeyInputs {
 /// Hashes the inputs into CacheKeyParts; `key` stays empty when something has no version.
 CacheKeyParts make_cache_key(const CacheKeyInputs& inputs);
 
+/// The hash of every part, versioned or not (the result-cache key when all are): what a
+/// run journal records to tell whether a factory's work changed between runs.
+std::string identity_key(const CacheKeyParts& parts);
 /// Why `parts` has no key, for people ("source fingerprints unknown: ...; input 'x' ...").
 std::string uncacheable_reason(const CacheKeyParts& parts);
 

@@ -31,6 +31,7 @@
 #include "setl/workflow/experiment.h"
 #include "setl/workflow/factory.h"
 #include "setl/workflow/function_factory.h"
+#include "setl/workflow/run_journal.h"
 #include "setl/workflow/run_result.h"
 #include "setl/workflow/source.h"
 #include "setl/workflow/stage.h"
@@ -298,6 +299,24 @@ class Pipeline {
   /// Runs only what the targets need. Throws: DeliveryError for an unknown target (with
   /// the closest name), and what run() throws.
   RunResult run(const RunOptions& options);
+  /// Journals every run into `directory` (see setl/workflow/run_journal.h): what each
+  /// factory did, fsynced as it happens, so that a run that failed or was killed can be
+  /// resumed. The run's id is RunResult::run_id(), also in last_run() when it threw. An
+  /// empty path turns journaling off (the default).
+  Pipeline& set_journal(std::filesystem::path directory);
+  const std::filesystem::path& journal() const noexcept { return journal_; }
+  /// Resumes a journaled run of this pipeline, with its targets: factories that succeeded
+  /// then, are unchanged (their code_version, parameters, inputs and source fingerprints:
+  /// their result-cache key parts) and whose output nothing running now reads are not run
+  /// again (status kResumed); failed, cancelled, skipped, not started and changed ones run,
+  /// and a factory served from the result cache is restored as in any run. What changed is
+  /// in RunResult::resume_notes(). The resume is a journaled run of its own: it can be
+  /// resumed in turn. Resuming a run that succeeded, with nothing changed, runs nothing.
+  /// Throws: StateError without a journal or while that run is still going; ConfigError for
+  /// an unknown run or one of another pipeline; IoError for a damaged journal; and what
+  /// run() throws.
+  RunResult resume(std::string_view run_id);
+
   /// The result of the latest run, also when it threw. Throws: StateError before any run.
   const RunResult& last_run() const;
   /// Serves factories whose cache policy is on from `cache` (shareable between pipelines).
@@ -383,7 +402,7 @@ class Pipeline {
   void insert_member_after(std::string_view factory, std::unique_ptr<FactoryBase> inserted);
   /// Every factory added, variants or not.
   std::vector<Member> all_members() const;
-  RunResult run_impl(const RunOptions& options, bool dry_run);
+  RunResult run_with(const RunOptions& options, const JournaledRun* resuming);
   Pipeline& add_input(Deliverable input);
   void remove_input(const TypeInfo& type, const std::string& id,
                     const std::vector<std::string>& consumers);
@@ -423,6 +442,7 @@ class Pipeline {
   std::shared_ptr<DiskCache> disk_cache_;
   CachePolicy default_cache_policy_;
   std::optional<RunResult> last_run_;
+  std::filesystem::path journal_;
   std::vector<std::string> declared_config_;
   std::vector<std::string> compositions_;
   // Marks the source of a move, so that running it says so instead of failing obscurely.

@@ -31,7 +31,9 @@ class PipelineRun;
 }
 
 struct FactoryOutcome {
-  enum class Status { kRan, kCached, kNotNeeded, kFailed, kCancelled, kNotRun, kSkipped };
+  /// kResumed: a resume (Pipeline::resume) did not run it again: it succeeded in an
+  /// earlier run (skip_reason names it) and nothing that ran read its output.
+  enum class Status { kRan, kCached, kNotNeeded, kFailed, kCancelled, kNotRun, kSkipped, kResumed };
   std::string factory;
   Status status = Status::kNotRun;
   /// The library component the factory was instantiated from (name@version#hash), if any.
@@ -88,6 +90,16 @@ class RunResult {
   std::vector<std::string> cancelled() const;
   /// Factories skipped by a run-time condition or a skipped upstream, in run order.
   std::vector<std::string> skipped() const;
+  /// Factories a resume did not run again (their earlier results stand).
+  std::vector<std::string> resumed() const;
+
+  /// The run's id in the run journal (Pipeline::set_journal); empty without a journal.
+  const std::string& run_id() const noexcept { return run_id_; }
+  /// For a resume: the run it resumed.
+  const std::string& resumed_from() const noexcept { return resumed_from_; }
+  /// For a resume: what changed since that run and why factories that succeeded then ran
+  /// again; "run R had succeeded: nothing to resume" when nothing had to.
+  const std::vector<std::string>& resume_notes() const noexcept { return resume_notes_; }
   std::vector<CacheDecision> cache_report() const;
   /// Each switch's key and chosen case, in the order the switches were added.
   const std::vector<SwitchOutcome>& switches() const noexcept { return switches_; }
@@ -139,6 +151,9 @@ class RunResult {
   std::vector<std::string> critical_path_;
   Duration critical_path_time_{0};
   BenchmarkReport benchmark_;
+  std::string run_id_;
+  std::string resumed_from_;
+  std::vector<std::string> resume_notes_;
 };
 
 }  // namespace setl::workflow
