@@ -41,10 +41,16 @@ inline void report(const setl::workflow::RunReport& run) {
     report_lake(run);
     return;
   }
-  run.result.output<setl::engine::Table>("RevenueByNation").show(run.out, 25);
+  // Read back from the warehouse, not taken from the run: a resumed run (--resume) may not
+  // have computed it again, and what the warehouse holds is the job's result either way.
+  setl::engine::Table stored = run.setl.resource<setl::storage::Connector>("warehouse")
+                                   .lazy()
+                                   .sort({setl::engine::asc("rank"), setl::engine::asc("n_name")})
+                                   .collect();
+  stored.show(run.out, 25);
   run.out << "\nwarehouse table '" << run.config.get_string("connectors.warehouse.table") << "' in "
-          << run.config.get_string("connectors.warehouse.path") << ": "
-          << run.result.output<int64_t>("WarehouseCheck") << " rows\n";
+          << run.config.get_string("connectors.warehouse.path") << ": " << stored.num_rows()
+          << " rows\n";
   report_lake(run);
 }
 

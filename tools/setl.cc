@@ -1,6 +1,6 @@
 // The `setl` command. Subcommands: run (a pipeline declared in YAML, see
-// setl/cli/pipeline_file.h), cache (see setl/cli/cache_command.h) and
-// describe-functions (the engine's function registry, as text or Markdown).
+// setl/cli/pipeline_file.h), resume (a journaled run of one), cache (see setl/cli/cache_command.h)
+// and describe-functions (the engine's function registry, as text or Markdown).
 #include <iostream>
 #include <string>
 #include <vector>
@@ -80,6 +80,19 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "run") {
     return setl::cli::run_pipeline_command({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }
+  if (!args.empty() && args[0] == "resume") {
+    // setl resume PIPELINE.yaml [RUN_ID] [job options]: `setl run` with --resume (default
+    // the pipeline's latest run).
+    if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
+      std::cerr << "usage: setl resume PIPELINE.yaml [RUN_ID|last] [job options]\n";
+      return args.size() < 2 ? 2 : 0;
+    }
+    std::vector<std::string> run = {args[1], "--resume"};
+    bool has_id = args.size() > 2 && !args[2].starts_with("-");
+    run.push_back(has_id ? args[2] : "last");
+    run.insert(run.end(), args.begin() + (has_id ? 3 : 2), args.end());
+    return setl::cli::run_pipeline_command(run, std::cout, std::cerr);
+  }
   if (!args.empty() && args[0] == "sql") {
     return setl::cli::sql_command({args.begin() + 1, args.end()}, std::cin, std::cout, std::cerr,
                                   ::isatty(STDIN_FILENO) != 0);
@@ -91,6 +104,7 @@ int main(int argc, char** argv) {
     return describe_functions({args.begin() + 1, args.end()});
   }
   std::cerr << "usage: setl run PIPELINE.yaml [--plugin LIB.so]... [job options]\n"
+               "       setl resume PIPELINE.yaml [RUN_ID|last] [job options]\n"
                "       setl cache {ls|stats|invalidate FACTORY [--cascade]|gc|clear} "
                "[--dir DIR]\n"
                "       setl sql [-t NAME=SOURCE]... [--config FILE] [-f FILE] [--format "

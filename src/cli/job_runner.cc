@@ -38,6 +38,8 @@ struct JobArguments {
   std::optional<std::string> events_path;
   std::string dag;
   bool summary = false;
+  std::optional<std::string> journal_dir;
+  std::optional<std::string> resume;
   std::map<std::string, std::optional<std::string>> job_flags;  // by flag name
 };
 
@@ -75,9 +77,65 @@ void add_arguments(CLI::App& app, const JobOptions& options, JobArguments& args)
       ->check(CLI::IsMember({"none", "text", "summary", "mermaid", "class", "dot"}));
   app.add_flag("--summary", args.summary,
                "print each factory's outcome, timings and the critical path");
+  app.add_option("--journal", args.journal_dir,
+                 "run journal directory (run.journal; default .setl-runs; off: none)");
+  app.add_option("--resume", args.resume,
+                 "resume a journaled run (an id, or last): rerun only what did not succeed")
+      ->excludes("--target");
   for (const JobFlag& flag : options.flags) {
     app.add_option(flag.name, args.job_flags[flag.name], flag.help);
   }
+}
+
+// --journal, else the configuration's run.journal, else .setl-runs; empty: off.
+std::filesystem::path journal_dir(const JobArguments& args, const Config& config) {
+  std::string dir = args.journal_dir ? *args.journal_dir
+                                     : config.get_or<std::string>("run.journal", ".setl-runs");
+  return dir == "off" ? std::filesystem::path() : std::filesystem::path(dir);
+}
+
+// Runs, or resumes --resume; the run's id goes to `err` either way, with how to resume
+// it when it failed.
+void run_or_resume(workflow::Pipeline& pipeline, const workflow::Pipeline::RunOptions& run_options,
+                   const JobArguments& args, std::ostream& err, bool& started) {
+  struct Announce {
+    workflow::Pipeline& pipeline;
+    std::ostream& err;
+    bool ok = false;
+    ~Announce() {
+      if (pipeline.journal().empty()) {
+        return;
+      }
+      try {
+        const std::string& id = pipeline.last_run().run_id();
+        if (!id.empty()) {
+          err << "run id: " << id << " (journal " << pipeline.journal().string() << ")"
+              << (ok ? "" : "; after fixing the cause, resume it with --resume " + id) << "\n";
+        }
+      } catch (const Error&) {  // no run happened
+      }
+    }
+  } announce{pipeline, err};
+  if (!args.resume) {
+    started = true;
+    pipeline.run(run_options);
+    announce.ok = true;
+    return;
+  }
+  workflow::RunJournal journal(pipeline.journal());
+  std::string id = *args.resume;
+  if (id == "last") {
+    std::optional<std::string> last = journal.latest(pipeline.name());
+    if (!last) {
+      throw ConfigError("--resume last: no run of '" + pipeline.name() + "' in the journal " +
+                        pipeline.journal().string());
+    }
+    id = *last;
+  }
+  journal.read(id);  // an unknown id or a damaged journal is invalid input
+  started = true;
+  pipeline.resume(id);
+  announce.ok = true;
 }
 
 Config load_config(const JobOptions& options, const JobArguments& args) {
@@ -285,14 +343,27 @@ int run_parsed(const JobArguments& args, const PipelineBuilder& build, const Job
     print_cache_decisions(pipeline.explain_cache(run_options), out);
     return 0;
   }
+  pipeline.set_journal(journal_dir(args, config));
+  if (args.resume && pipeline.journal().empty()) {
+    throw ConfigError("--resume needs the run journal; it is off");
+  }
   RunObservers observers(args, err);
   {
     TraceOutput trace(args, pipeline, err);
     monitor::ProgressLine progress;  // draws only on a terminal
-    started = true;
-    pipeline.run(run_options);
+    run_or_resume(pipeline, run_options, args, err, started);
   }
   const workflow::RunResult& result = pipeline.last_run();
+  if (!result.resumed_from().empty()) {
+    out << "== resume of " << result.resumed_from() << " ==\n";
+    for (const std::string& note : result.resume_notes()) {
+      out << note << "\n";
+    }
+    for (const std::string& name : result.resumed()) {
+      out << "not run again: " << name << "\n";
+    }
+    out << "\n";
+  }
   if (pipeline.cache() || pipeline.disk_cache()) {
     out << "== result cache ==\n";
     print_cache_decisions(result.cache_report(), out);

@@ -77,6 +77,7 @@ void PipelineRun::journal_outcome(size_t m) {
   }
   JournaledFactory record{.factory = outcome.factory,
                           .state = *state,
+                          .parts = plan_[m].identity,
                           .attempts = static_cast<int64_t>(outcome.attempts.size()),
                           .error = outcome.error,
                           .from_run = plan_[m].from_run};

@@ -66,7 +66,8 @@ PipelineRun::PipelineRun(Pipeline& pipeline)
                pipeline.default_cache_policy_,
                plan_conditions(inspector_.dag(), pipeline.inputs_.size() + sources_.size(),
                                pipeline.members(), conditions_)),
-      versions_(sources_) {}
+      versions_(sources_),
+      budget_(pipeline.failure_budget(), pipeline.retry_environment().clock) {}
 
 std::vector<CacheDecision> PipelineRun::explain(const Pipeline::RunOptions& options) {
   inspector_.validate();
@@ -572,6 +573,8 @@ void PipelineRun::restore(size_t m, const std::shared_ptr<const void>& payload,
 
 void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writable) {
   if (journal_) {
+    // What it reads now (an upstream factory may have written to its sources).
+    plan_[m].identity = planner_.identity_of(m, plan_, versions_);
     journal_->started(outcomes_[m].factory);
   }
   try {
@@ -665,7 +668,8 @@ void PipelineRun::execute_member(size_t m, const std::string& scope, bool stage_
              planned.stage ? &pipeline_.stages_[*planned.stage]->failure_policies() : nullptr,
          .pipeline_policies = &pipeline_.failure_policies(),
          .environment = &pipeline_.retry_environment(),
-         .attempts = &outcome.attempts});
+         .attempts = &outcome.attempts,
+         .budget = &budget_});
   } catch (const CancelledError& error) {
     outcome.status = Status::kCancelled;
     outcome.error = error.what();

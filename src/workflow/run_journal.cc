@@ -194,6 +194,9 @@ void apply_line(JournaledRun& run, const json& record, const LineReader& reader,
       reader.fail("not a final state");
     }
     factory.state = *state;
+    if (record.contains("parts")) {  // its identity when it started
+      factory.parts = reader.parts(record, factory.factory);
+    }
     factory.error = reader.optional_text(record, "error");
     factory.from_run = reader.optional_text(record, "from_run");
     auto attempts = record.find("attempts");
@@ -426,6 +429,9 @@ void JournalWriter::finished(const JournaledFactory& factory) {
   }
   if (!factory.from_run.empty()) {
     record["from_run"] = factory.from_run;
+  }
+  if (!factory.parts.key.empty()) {
+    record["parts"] = parts_to_json(factory.parts);
   }
   append(line_of(record), true);
 }

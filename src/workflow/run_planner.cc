@@ -48,9 +48,15 @@ CacheKeyParts RunPlanner::key_of(size_t m, const std::vector<PlannedFactory>& pl
 void RunPlanner::identify(std::vector<PlannedFactory>& plan, SourceVersions& versions) const {
   for (size_t node : dag_.order) {
     size_t m = node - first_factory_;
-    plan[m].identity = make_cache_key(key_inputs(m, plan, versions, true));
-    plan[m].identity.key = identity_key(plan[m].identity);
+    plan[m].identity = identity_of(m, plan, versions);
   }
+}
+
+CacheKeyParts RunPlanner::identity_of(size_t m, const std::vector<PlannedFactory>& plan,
+                                      SourceVersions& versions) const {
+  CacheKeyParts identity = make_cache_key(key_inputs(m, plan, versions, true));
+  identity.key = identity_key(identity);
+  return identity;
 }
 
 CacheKeyInputs RunPlanner::key_inputs(size_t m, const std::vector<PlannedFactory>& plan,

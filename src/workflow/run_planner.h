@@ -83,6 +83,10 @@ class RunPlanner {
 
   /// Fills every member's identity (for the run journal and for resuming).
   void identify(std::vector<PlannedFactory>& plan, SourceVersions& versions) const;
+  /// Member `m`'s identity from its producers' identities and the sources' versions now
+  /// (taken again when it starts: a factory before it may have written what it reads).
+  CacheKeyParts identity_of(size_t m, const std::vector<PlannedFactory>& plan,
+                            SourceVersions& versions) const;
   /// Resuming `before`: members that succeeded then and whose identity is unchanged become
   /// kResumed unless a member that runs reads their output. Returns what the resume has to
   /// say: what changed, and why a succeeded member runs again.

@@ -85,6 +85,10 @@ class JobRunnerTest : public ::testing::Test {
     }
     if (!options.report) {
       options.report = [](const JobRun& run) {
+        if (run.result.factory("Doubled").status == workflow::FactoryOutcome::Status::kResumed) {
+          run.out << "doubled=(resumed)\n";
+          return;
+        }
         run.out << "doubled=" << run.result.output<int64_t>("Doubled")
                 << " label=" << run.config.get_string("job.label") << "\n";
       };
@@ -217,6 +221,35 @@ TEST_F(JobRunnerTest, ErrorsAreExitCodesWithTheirBlame) {
   EXPECT_EQ(run({"--config", (dir_.path() / "missing.yaml").string()}).code, 2);
   EXPECT_EQ(run({"--help"}).code, 0);
   EXPECT_THAT(run({"--help"}).out, HasSubstr("--target"));
+}
+
+TEST_F(JobRunnerTest, AFailedRunResumesFromItsJournal) {
+  std::string journal = (dir_.path() / "runs").string();
+  Outcome failing = run({"--set", "job.fail=true", "--journal", journal});
+  EXPECT_EQ(failing.code, kExitFailed);
+  EXPECT_THAT(failing.err, HasSubstr("run id: "));
+  EXPECT_THAT(failing.err, HasSubstr("resume it with --resume "));
+  rows_runs = 0;
+  doubled_runs = 0;
+  Outcome resumed = run({"--journal", journal, "--resume", "last"});
+  EXPECT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_THAT(resumed.out, HasSubstr("== resume of "));
+  EXPECT_THAT(resumed.out, HasSubstr("doubled=42"));
+  EXPECT_EQ(rows_runs, 1);
+  EXPECT_EQ(doubled_runs, 1);
+
+  rows_runs = 0;
+  Outcome again = run({"--journal", journal, "--resume", "last"});
+  EXPECT_EQ(again.code, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("nothing to resume"));
+  EXPECT_THAT(again.out, HasSubstr("not run again: Rows"));
+  EXPECT_EQ(rows_runs, 0);
+
+  Outcome unknown = run({"--journal", journal, "--resume", "no-such-run"});
+  EXPECT_EQ(unknown.code, kExitInvalidInput);
+  EXPECT_THAT(unknown.err, HasSubstr("no run 'no-such-run'"));
+  EXPECT_EQ(run({"--journal", "off", "--resume", "last"}).code, kExitInvalidInput);
+  EXPECT_EQ(run({"--journal", journal, "--resume", "last", "--target", "Rows"}).code, kExitUsage);
 }
 
 TEST_F(JobRunnerTest, AJobWithoutADefaultConfigurationNeedsOne) {

@@ -13,7 +13,14 @@
 //   JOB [--config FILE] [--env NAME] [--set KEY=VALUE]... [--target FACTORY]...
 //       [--cache off|memory|disk|memory+disk] [--cache-dir DIR] [--explain] [--dry-run]
 //       [--monitor HOST:PORT] [--events FILE] [--profile TRACE.json]
-//       [--dag none|text|summary|mermaid|class|dot] [--summary] [job flags]
+//       [--dag none|text|summary|mermaid|class|dot] [--summary]
+//       [--journal DIR|off] [--resume RUN_ID|last] [job flags]
+//
+// Every run is journaled (setl/workflow/run_journal.h) into --journal, else the
+// configuration's run.journal, else .setl-runs; its id is printed on stderr. --resume
+// reruns, with the same targets, only what did not succeed in that run (or in the latest
+// run of this pipeline: `last`), and prints what it did not run again and why what had
+// succeeded ran anyway.
 //
 // --env selects the configuration profile (as SETL_ENV does). --profile writes a Chrome
 // trace of the run (factories, stages, queries and engine operators, thread by thread),

@@ -37,7 +37,8 @@ struct JournaledFactory {
   std::string factory;
   JournalState state = JournalState::kPlanned;
   /// What identifies the factory's work: its result-cache key parts, with unversioned
-  /// parts included (`parts.key` is their hash, never empty).
+  /// parts included (`parts.key` is their hash, never empty), as planned and, once it
+  /// finished, as they were when it started.
   CacheKeyParts parts;
   /// The sources it writes to (the DAG's write-only edges).
   std::vector<std::string> outputs;
