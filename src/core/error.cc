@@ -1,6 +1,9 @@
 #include "setl/core/error.h"
 
 #include <cerrno>
+#include <new>
+#include <stdexcept>
+#include <system_error>
 
 namespace setl {
 
@@ -93,6 +96,32 @@ Error::Error(ErrorKind kind, std::string message, ErrorCategory category)
 void Error::add_context(std::string_view context) {
   what_ += "\n  ";
   what_ += context;
+}
+
+ErrorCategory category_of(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const FactoryError& wrapper) {
+    try {
+      std::rethrow_if_nested(wrapper);
+    } catch (...) {
+      return category_of(std::current_exception());
+    }
+    return wrapper.category();
+  } catch (const Error& failure) {
+    return failure.category();
+  } catch (const std::bad_alloc&) {
+    return ErrorCategory::kResource;
+  } catch (const std::system_error& failure) {
+    return failure.code().category() == std::generic_category() ||
+                   failure.code().category() == std::system_category()
+               ? category_of_errno(failure.code().value())
+               : ErrorCategory::kPermanent;
+  } catch (const std::logic_error&) {
+    return ErrorCategory::kBug;
+  } catch (...) {
+    return ErrorCategory::kPermanent;
+  }
 }
 
 }  // namespace setl

@@ -158,32 +158,6 @@ std::shared_ptr<Sleeper> real_sleeper() {
   return sleeper;
 }
 
-ErrorCategory category_of(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const FactoryError& wrapper) {
-    try {
-      std::rethrow_if_nested(wrapper);
-    } catch (...) {
-      return category_of(std::current_exception());
-    }
-    return wrapper.category();
-  } catch (const Error& failure) {
-    return failure.category();
-  } catch (const std::bad_alloc&) {
-    return ErrorCategory::kResource;
-  } catch (const std::system_error& failure) {
-    return failure.code().category() == std::generic_category() ||
-                   failure.code().category() == std::system_category()
-               ? category_of_errno(failure.code().value())
-               : ErrorCategory::kPermanent;
-  } catch (const std::logic_error&) {
-    return ErrorCategory::kBug;
-  } catch (...) {
-    return ErrorCategory::kPermanent;
-  }
-}
-
 std::vector<std::string> cause_chain(const std::exception_ptr& error) {
   std::vector<std::string> chain;
   std::exception_ptr current = error;

@@ -2,6 +2,7 @@
 // found and where; callers catch `setl::Error` or the most specific subclass that applies.
 #pragma once
 
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -42,6 +43,10 @@ ErrorCategory default_category(ErrorKind kind) noexcept;
 /// ENETDOWN → transient (ETIMEDOUT → timeout); ENOSPC, EDQUOT, ENOMEM → resource;
 /// anything else → permanent.
 ErrorCategory category_of_errno(int error_number) noexcept;
+/// The category of a thrown exception: a setl::Error's own; for a FactoryError the nested
+/// exception's; std::bad_alloc → resource, std::system_error → by its errno,
+/// std::logic_error → bug, anything else → permanent.
+ErrorCategory category_of(const std::exception_ptr& error);
 
 /// Root of every exception setlpp throws.
 class Error : public std::runtime_error {

@@ -73,6 +73,9 @@ struct Attempt {
   std::vector<std::string> causes;                     ///< nested exceptions, outermost first
   /// How long the run waited before the next attempt (zero when there was none).
   std::chrono::nanoseconds delay{0};
+  /// Refused by an open circuit breaker (setl/core/circuit_breaker.h): it did not count
+  /// against max_attempts, and the wait was until the breaker lets a probe through.
+  bool circuit_open = false;
 };
 
 struct RetryPolicy {
@@ -130,16 +133,21 @@ class Sleeper {
 std::shared_ptr<Sleeper> real_sleeper();
 
 /// The clock, sleeper and random source retries use (the run's; replaceable in tests).
+/// A run-level limit on failed attempts, all factories together (Pipeline::
+/// set_failure_budget): once `max_failures` attempts failed within `per` (the whole run when
+/// zero), nothing more is retried, so a run whose dependency flaps fails instead of looping.
+struct FailureBudget {
+  int64_t max_failures = 0;  ///< 0: no budget
+  std::chrono::nanoseconds per{0};
+};
+
 struct RetryEnvironment {
   std::shared_ptr<const Clock> clock = real_clock();
   std::shared_ptr<Sleeper> sleeper = real_sleeper();
   uint64_t seed = std::random_device{}();
 };
 
-/// The category of a thrown exception: a setl::Error's own; for a FactoryError the nested
-/// exception's; std::bad_alloc → resource, std::system_error → by its errno,
-/// std::logic_error → bug, anything else → permanent.
-ErrorCategory category_of(const std::exception_ptr& error);
+using ::setl::category_of;  // of a thrown exception (setl/core/error.h)
 /// The messages of an exception and those nested in it, outermost first.
 std::vector<std::string> cause_chain(const std::exception_ptr& error);
 
