@@ -1,6 +1,12 @@
 #include "setl/monitor/metrics.h"
 
+#include <functional>
+#include <vector>
+
 #include <fmt/format.h>
+
+#include "setl/core/circuit_breaker.h"
+#include "setl/core/connection_pool.h"
 
 namespace setl::monitor {
 
@@ -19,6 +25,71 @@ std::string escape_label(const std::string& value) {
   }
   return out;
 }
+
+namespace {
+
+using Header = std::function<void(const char*, const char*, const char*)>;
+
+// The process's connection pools and circuit breakers (setl/core/connection_pool.h,
+// setl/core/circuit_breaker.h), one series per endpoint.
+void append_resource_metrics(std::string& out, const Header& header) {
+  std::vector<PoolStats> pools = PoolRegistry::global().stats();
+  header("setl_pool_connections", "gauge", "Open pooled connections, by endpoint and state.");
+  for (const PoolStats& pool : pools) {
+    std::string endpoint = escape_label(pool.endpoint);
+    out += fmt::format("setl_pool_connections{{endpoint=\"{}\",state=\"idle\"}} {}\n", endpoint,
+                       pool.idle);
+    out += fmt::format("setl_pool_connections{{endpoint=\"{}\",state=\"in_use\"}} {}\n", endpoint,
+                       pool.in_use);
+  }
+  header("setl_pool_connections_max", "gauge", "The pool's size limit, by endpoint.");
+  for (const PoolStats& pool : pools) {
+    out += fmt::format("setl_pool_connections_max{{endpoint=\"{}\"}} {}\n",
+                       escape_label(pool.endpoint), pool.max_size);
+  }
+  auto counter = [&](const char* name, const char* help, int64_t PoolStats::*field) {
+    header(name, "counter", help);
+    for (const PoolStats& pool : pools) {
+      out +=
+          fmt::format("{}{{endpoint=\"{}\"}} {}\n", name, escape_label(pool.endpoint), pool.*field);
+    }
+  };
+  counter("setl_pool_connections_created_total", "Connections opened.", &PoolStats::created);
+  counter("setl_pool_checkouts_reused_total", "Checkouts served by an idle connection.",
+          &PoolStats::reused);
+  counter("setl_pool_connections_broken_total",
+          "Connections closed after a failed health check or an error.", &PoolStats::broken);
+  counter("setl_pool_connections_expired_total", "Idle connections closed after idle_timeout.",
+          &PoolStats::expired);
+  counter("setl_pool_waits_total", "Checkouts that waited for a connection.", &PoolStats::waits);
+
+  std::vector<BreakerStats> breakers = BreakerRegistry::global().stats();
+  header("setl_circuit_breaker_state", "gauge",
+         "1 for the state each circuit breaker is in, by resource.");
+  for (const BreakerStats& breaker : breakers) {
+    for (BreakerState state :
+         {BreakerState::kClosed, BreakerState::kOpen, BreakerState::kHalfOpen}) {
+      out += fmt::format("setl_circuit_breaker_state{{resource=\"{}\",state=\"{}\"}} {}\n",
+                         escape_label(breaker.resource), to_string(state),
+                         breaker.state == state ? 1 : 0);
+    }
+  }
+  auto breaker_counter = [&](const char* name, const char* help, auto value) {
+    header(name, "counter", help);
+    for (const BreakerStats& breaker : breakers) {
+      out += fmt::format("{}{{resource=\"{}\"}} {}\n", name, escape_label(breaker.resource),
+                         value(breaker));
+    }
+  };
+  breaker_counter("setl_circuit_breaker_calls_total", "Calls let through.",
+                  [](const BreakerStats& b) { return b.calls; });
+  breaker_counter("setl_circuit_breaker_failures_total", "Calls let through that failed.",
+                  [](const BreakerStats& b) { return b.failures; });
+  breaker_counter("setl_circuit_breaker_rejected_total", "Calls refused while open.",
+                  [](const BreakerStats& b) { return b.rejected; });
+}
+
+}  // namespace
 
 void MetricsCollector::on_event(const JobEvent& event) {
   std::lock_guard lock(mutex_);
@@ -58,7 +129,7 @@ void MetricsCollector::on_event(const JobEvent& event) {
 
 std::string MetricsCollector::to_prometheus() const {
   std::string out;
-  auto header = [&](const char* name, const char* type, const char* help) {
+  Header header = [&](const char* name, const char* type, const char* help) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
   };
   std::map<std::string, int64_t> active_by_kind;
@@ -96,6 +167,7 @@ std::string MetricsCollector::to_prometheus() const {
   header("setl_factory_attempts_failed_total", "counter",
          "Failed tries of a factory's read, process or write (each retried or final failure).");
   out += fmt::format("setl_factory_attempts_failed_total {}\n", attempts_failed_);
+  append_resource_metrics(out, header);
   header("setl_job_groups_finished_total", "counter", "Job groups finished, by kind and outcome.");
   for (const auto& [key, count] : finished_) {
     out += fmt::format("setl_job_groups_finished_total{{kind=\"{}\",state=\"{}\"}} {}\n",

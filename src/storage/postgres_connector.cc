@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 
 #include "setl/core/error.h"
+#include "setl/core/guarded_connection.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/parse_value.h"
 #include "storage/row_batcher.h"
@@ -41,6 +42,12 @@ ErrorCategory category_of(const PGresult* result) {
     return ErrorCategory::kTimeout;
   }
   return ErrorCategory::kPermanent;
+}
+
+// A failure outside a result: transient when the connection itself is gone.
+ErrorCategory connection_category(const PGconn* connection) {
+  return PQstatus(connection) == CONNECTION_OK ? ErrorCategory::kPermanent
+                                               : ErrorCategory::kTransient;
 }
 
 class Session {
@@ -121,9 +128,32 @@ class Session {
   PGconn* get() const { return connection_; }
   const std::string& where() const { return where_; }
 
+  /// Usable for the next checkout: connected, no transaction or COPY left open, and the
+  /// server answers (a restarted server leaves idle connections dead until used).
+  bool healthy() const {
+    if (PQstatus(connection_) != CONNECTION_OK ||
+        PQtransactionStatus(connection_) != PQTRANS_IDLE) {
+      return false;
+    }
+    Result result(PQexec(connection_, "SELECT 1"));
+    return PQresultStatus(result.get()) == PGRES_TUPLES_OK;
+  }
+
  private:
   std::string where_;
   PGconn* connection_ = nullptr;
+};
+
+// A session from the pool of its endpoint, held as one call of the endpoint's breaker
+// (setl/core/guarded_connection.h).
+class PooledSession : public GuardedConnection<Session> {
+ public:
+  explicit PooledSession(const PostgresConnection& options)
+      : GuardedConnection<Session>(
+            "postgres:" + Session::where(options) +
+                (options.password_env.empty() ? "" : " $" + options.password_env),
+            {.open = [options] { return std::make_unique<Session>(options); },
+             .healthy = [](Session& session) { return session.healthy(); }}) {}
 };
 
 std::optional<DataType> type_from_oid(Oid oid, int modifier) {
@@ -322,8 +352,15 @@ int64_t append_copy_line(std::string_view line, const std::vector<engine::Field>
 // the connection as they are consumed (the server streams; libpq holds one row).
 class CopyStream : public engine::BatchStream {
  public:
-  CopyStream(std::unique_ptr<Session> session, engine::SchemaPtr schema, int64_t batch_bytes)
+  CopyStream(std::unique_ptr<PooledSession> session, engine::SchemaPtr schema, int64_t batch_bytes)
       : session_(std::move(session)), batcher_(std::move(schema), batch_bytes) {}
+  ~CopyStream() override {
+    if (!done_) {  // abandoned mid-COPY: the connection cannot serve anyone else
+      session_->failed(nullptr);
+    }
+  }
+  CopyStream(const CopyStream&) = delete;
+  CopyStream& operator=(const CopyStream&) = delete;
 
   const engine::SchemaPtr& schema() const override { return batcher_.schema(); }
 
@@ -331,14 +368,14 @@ class CopyStream : public engine::BatchStream {
     return batcher_.next(
         [&](std::vector<engine::ColumnBuilder>& builders, int64_t row) -> std::optional<int64_t> {
           char* buffer = nullptr;
-          int length = PQgetCopyData(session_->get(), &buffer, 0);
+          int length = PQgetCopyData((*session_)->get(), &buffer, 0);
           if (length <= 0) {
             finish(length);
             return std::nullopt;
           }
           std::unique_ptr<char, decltype(&PQfreemem)> line(buffer, &PQfreemem);
           return append_copy_line(std::string_view(buffer, static_cast<size_t>(length)),
-                                  batcher_.schema()->fields(), builders, row, session_->where());
+                                  batcher_.schema()->fields(), builders, row, (*session_)->where());
         });
   }
 
@@ -347,124 +384,47 @@ class CopyStream : public engine::BatchStream {
  private:
   // The COPY ended (-1) or failed (-2): checks how.
   void finish(int length) {
+    Session& session = **session_;
+    done_ = true;
     if (length == -2) {
-      throw IoError("PostgreSQL " + session_->where() +
-                    ": COPY failed: " + PQerrorMessage(session_->get()));
+      fail(IoError(
+          "PostgreSQL " + session.where() + ": COPY failed: " + PQerrorMessage(session.get()),
+          ErrorCategory::kTransient));
     }
-    Result final(PQgetResult(session_->get()));
+    Result final(PQgetResult(session.get()));
     if (PQresultStatus(final.get()) != PGRES_COMMAND_OK) {
-      throw IoError("PostgreSQL " + session_->where() + ": " + PQresultErrorMessage(final.get()));
+      fail(IoError("PostgreSQL " + session.where() + ": " + PQresultErrorMessage(final.get()),
+                   category_of(final.get())));
+    }
+    while (PGresult* extra = PQgetResult(session.get())) {
+      PQclear(extra);
     }
   }
+  [[noreturn]] void fail(const IoError& error) {
+    session_->failed(std::make_exception_ptr(error));
+    throw error;
+  }
 
-  std::unique_ptr<Session> session_;
+  std::unique_ptr<PooledSession> session_;
+  bool done_ = false;
   detail::RowBatcher batcher_;
 };
 
-}  // namespace
-
-PostgresConnector::PostgresConnector(ConnectorKey key, PostgresConnection connection,
-                                     std::string table)
-    : PostgresConnector(key, std::move(connection), std::move(table), "") {}
-
-PostgresConnector::PostgresConnector(ConnectorKey key, PostgresConnection connection,
-                                     SqlQuery query)
-    : PostgresConnector(key, std::move(connection), "", std::move(query.text)) {}
-
-PostgresConnector::PostgresConnector(ConnectorKey key, PostgresConnection connection,
-                                     std::string table, std::string sql)
-    : Connector(key),
-      connection_(std::move(connection)),
-      table_(std::move(table)),
-      sql_(std::move(sql)) {}
-
-std::string PostgresConnector::describe() const {
-  return "postgres " + Session::where(connection_) + (sql_.empty() ? " table " + table_ : " query");
-}
-
-bool PostgresConnector::exists() const {
-  if (!sql_.empty()) {
-    return true;
-  }
-  Session session(connection_);
-  Result result = session.execute(
-      "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2",
-      {connection_.schema, table_}, PGRES_TUPLES_OK);
-  return PQntuples(result.get()) > 0;
-}
-
-engine::SchemaPtr PostgresConnector::schema() const {
-  Session session(connection_);
-  std::string sql = sql_.empty() ? "SELECT * FROM " + session.identifier(connection_.schema) + "." +
-                                       session.identifier(table_)
-                                 : sql_;
-  Result prepared(PQprepare(session.get(), "", sql.c_str(), 0, nullptr));
-  if (PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
-    throw IoError("PostgreSQL " + session.where() + ": " + PQresultErrorMessage(prepared.get()));
-  }
-  Result described(PQdescribePrepared(session.get(), ""));
-  std::vector<engine::Field> fields;
-  for (int c = 0; c < PQnfields(described.get()); ++c) {
-    std::string name = PQfname(described.get(), c);
-    std::optional<DataType> type =
-        type_from_oid(PQftype(described.get(), c), PQfmod(described.get(), c));
-    if (!type) {
-      throw SchemaError("PostgreSQL column \"" + name + "\" has type oid " +
-                        std::to_string(PQftype(described.get(), c)) +
-                        ", which setlpp does not map; cast it in a query connector");
-    }
-    fields.push_back({name, *type, true});
-  }
-  return std::make_shared<engine::Schema>(std::move(fields));
-}
-
-engine::ScanResult PostgresConnector::scan(const engine::ScanRequest& request) const {
-  std::unique_ptr<engine::BatchStream> stream = scan_stream(request, engine::kDefaultBatchBytes);
-  engine::Table table = engine::collect_stream(*stream);
-  return {std::move(table), stream->stats()};
-}
-
-std::unique_ptr<engine::BatchStream> PostgresConnector::scan_stream(
-    const engine::ScanRequest& request, int64_t batch_bytes) const {
-  engine::SchemaPtr full = schema();
-  std::vector<engine::Field> fields;
-  if (request.columns.empty()) {
-    fields = full->fields();
-  } else {
-    for (const std::string& name : request.columns) {
-      fields.push_back(full->field(full->index_of(name)));
-    }
-  }
-  auto session = std::make_unique<Session>(connection_);
-  std::string columns;
-  for (const engine::Field& field : fields) {
-    columns += (columns.empty() ? "" : ", ") + session->identifier(field.name);
-  }
-  std::string source =
-      sql_.empty() ? session->identifier(connection_.schema) + "." + session->identifier(table_)
-                   : "(" + sql_ + ") AS source";
-  session->execute("COPY (SELECT " + (columns.empty() ? std::string("1") : columns) + " FROM " +
-                       source + ") TO STDOUT",
-                   {}, PGRES_COPY_OUT);
-  return std::make_unique<CopyStream>(
-      std::move(session), std::make_shared<engine::Schema>(std::move(fields)), batch_bytes);
-}
-
-void PostgresConnector::write(const engine::Table& table, SaveMode mode) const {
-  if (!sql_.empty()) {
-    throw StateError("connector " + describe() + " reads a query and cannot be written to");
-  }
-  Session session(connection_);
-  std::string target = session.identifier(connection_.schema) + "." + session.identifier(table_);
+// One transaction: DROP or CREATE as the mode says, then COPY the rows in.
+void write_table(Session& session, const std::string& db_schema, const std::string& table_name,
+                 const engine::Table& table, SaveMode mode) {
+  std::string target = session.identifier(db_schema) + "." + session.identifier(table_name);
   session.execute("BEGIN");
   try {
     session.execute("SET LOCAL TIME ZONE 'UTC'");
     Result found = session.execute(
-        "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2",
-        {connection_.schema, table_}, PGRES_TUPLES_OK);
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = "
+        "$2",
+        {db_schema, table_name}, PGRES_TUPLES_OK);
     bool present = PQntuples(found.get()) > 0;
     if (present && mode == SaveMode::kErrorIfExists) {
-      throw IoError("PostgreSQL table " + table_ + " already exists (save mode error_if_exists)");
+      throw IoError("PostgreSQL table " + table_name +
+                    " already exists (save mode error_if_exists)");
     }
     if (present && mode == SaveMode::kIgnore) {
       session.execute("ROLLBACK");
@@ -490,8 +450,9 @@ void PostgresConnector::write(const engine::Table& table, SaveMode mode) const {
     auto flush = [&] {
       if (!chunk.empty() &&
           PQputCopyData(session.get(), chunk.data(), static_cast<int>(chunk.size())) != 1) {
-        throw IoError("PostgreSQL " + session.where() +
-                      ": COPY failed: " + PQerrorMessage(session.get()));
+        throw IoError(
+            "PostgreSQL " + session.where() + ": COPY failed: " + PQerrorMessage(session.get()),
+            connection_category(session.get()));
       }
       chunk.clear();
     };
@@ -522,13 +483,15 @@ void PostgresConnector::write(const engine::Table& table, SaveMode mode) const {
     }
     flush();
     if (PQputCopyEnd(session.get(), nullptr) != 1) {
-      throw IoError("PostgreSQL " + session.where() +
-                    ": COPY failed: " + PQerrorMessage(session.get()));
+      throw IoError(
+          "PostgreSQL " + session.where() + ": COPY failed: " + PQerrorMessage(session.get()),
+          connection_category(session.get()));
     }
     Result copied(PQgetResult(session.get()));
     if (PQresultStatus(copied.get()) != PGRES_COMMAND_OK) {
-      throw IoError("PostgreSQL " + session.where() + ": COPY into " + table_ +
-                    " failed: " + PQresultErrorMessage(copied.get()));
+      throw IoError("PostgreSQL " + session.where() + ": COPY into " + table_name +
+                        " failed: " + PQresultErrorMessage(copied.get()),
+                    category_of(copied.get()));
     }
     while (PGresult* extra = PQgetResult(session.get())) {
       PQclear(extra);
@@ -542,6 +505,111 @@ void PostgresConnector::write(const engine::Table& table, SaveMode mode) const {
     }
     throw;
   }
+}
+
+}  // namespace
+
+PostgresConnector::PostgresConnector(ConnectorKey key, PostgresConnection connection,
+                                     std::string table)
+    : PostgresConnector(key, std::move(connection), std::move(table), "") {}
+
+PostgresConnector::PostgresConnector(ConnectorKey key, PostgresConnection connection,
+                                     SqlQuery query)
+    : PostgresConnector(key, std::move(connection), "", std::move(query.text)) {}
+
+PostgresConnector::PostgresConnector(ConnectorKey key, PostgresConnection connection,
+                                     std::string table, std::string sql)
+    : Connector(key),
+      connection_(std::move(connection)),
+      table_(std::move(table)),
+      sql_(std::move(sql)) {}
+
+std::string PostgresConnector::describe() const {
+  return "postgres " + Session::where(connection_) + (sql_.empty() ? " table " + table_ : " query");
+}
+
+bool PostgresConnector::exists() const {
+  if (!sql_.empty()) {
+    return true;
+  }
+  PooledSession pooled(connection_);
+  return with_connection(pooled, [&](Session& session) {
+    Result result = session.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2",
+        {connection_.schema, table_}, PGRES_TUPLES_OK);
+    return PQntuples(result.get()) > 0;
+  });
+}
+
+engine::SchemaPtr PostgresConnector::schema() const {
+  PooledSession pooled(connection_);
+  return with_connection(pooled, [&](Session& session) {
+    std::string sql = sql_.empty() ? "SELECT * FROM " + session.identifier(connection_.schema) +
+                                         "." + session.identifier(table_)
+                                   : sql_;
+    Result prepared(PQprepare(session.get(), "", sql.c_str(), 0, nullptr));
+    if (PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
+      throw IoError("PostgreSQL " + session.where() + ": " + PQresultErrorMessage(prepared.get()));
+    }
+    Result described(PQdescribePrepared(session.get(), ""));
+    std::vector<engine::Field> fields;
+    for (int c = 0; c < PQnfields(described.get()); ++c) {
+      std::string name = PQfname(described.get(), c);
+      std::optional<DataType> type =
+          type_from_oid(PQftype(described.get(), c), PQfmod(described.get(), c));
+      if (!type) {
+        throw SchemaError("PostgreSQL column \"" + name + "\" has type oid " +
+                          std::to_string(PQftype(described.get(), c)) +
+                          ", which setlpp does not map; cast it in a query connector");
+      }
+      fields.push_back({name, *type, true});
+    }
+    return std::make_shared<engine::Schema>(std::move(fields));
+  });
+}
+
+engine::ScanResult PostgresConnector::scan(const engine::ScanRequest& request) const {
+  std::unique_ptr<engine::BatchStream> stream = scan_stream(request, engine::kDefaultBatchBytes);
+  engine::Table table = engine::collect_stream(*stream);
+  return {std::move(table), stream->stats()};
+}
+
+std::unique_ptr<engine::BatchStream> PostgresConnector::scan_stream(
+    const engine::ScanRequest& request, int64_t batch_bytes) const {
+  engine::SchemaPtr full = schema();
+  std::vector<engine::Field> fields;
+  if (request.columns.empty()) {
+    fields = full->fields();
+  } else {
+    for (const std::string& name : request.columns) {
+      fields.push_back(full->field(full->index_of(name)));
+    }
+  }
+  auto pooled = std::make_unique<PooledSession>(connection_);
+  with_connection(*pooled, [&](Session& session) {
+    std::string columns;
+    for (const engine::Field& field : fields) {
+      columns += (columns.empty() ? "" : ", ") + session.identifier(field.name);
+    }
+    std::string source =
+        sql_.empty() ? session.identifier(connection_.schema) + "." + session.identifier(table_)
+                     : "(" + sql_ + ") AS source";
+    session.execute("COPY (SELECT " + (columns.empty() ? std::string("1") : columns) + " FROM " +
+                        source + ") TO STDOUT",
+                    {}, PGRES_COPY_OUT);
+  });
+  return std::make_unique<CopyStream>(
+      std::move(pooled), std::make_shared<engine::Schema>(std::move(fields)), batch_bytes);
+}
+
+void PostgresConnector::write(const engine::Table& table, SaveMode mode) const {
+  if (!sql_.empty()) {
+    throw StateError("connector " + describe() + " reads a query and cannot be written to");
+  }
+  PooledSession pooled(connection_);
+  with_connection(pooled, [&](Session& session) {
+    write_table(session, connection_.schema, table_, table, mode);
+  });
 }
 
 }  // namespace setl::storage

@@ -14,10 +14,14 @@
 #include "setl/engine/builder.h"
 #include "setl/engine/parse_value.h"
 #include "storage/row_batcher.h"
+#include "storage/sqlite_database.h"
 
 namespace setl::storage {
 namespace {
 
+using detail::Database;
+using detail::PooledDatabase;
+using detail::with_database;
 using engine::DataType;
 using engine::TypeId;
 
@@ -31,100 +35,6 @@ std::string quote(const std::string& identifier) {
   }
   return quoted + "\"";
 }
-
-/// A busy or locked database, or a failed read of its file, may succeed later; a syntax
-/// error, a missing table or a constraint will not.
-ErrorCategory category_of(int sqlite_code) {
-  switch (sqlite_code & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-    case SQLITE_IOERR:
-    case SQLITE_PROTOCOL:
-      return ErrorCategory::kTransient;
-    case SQLITE_NOMEM:
-    case SQLITE_FULL:
-      return ErrorCategory::kResource;
-    default:
-      return ErrorCategory::kPermanent;
-  }
-}
-
-class Database {
- public:
-  Database(const std::filesystem::path& path, bool create) : path_(path) {
-    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
-    if (create && path.has_parent_path()) {
-      // As the file connectors do: a new database may go into a new directory.
-      std::error_code ignored;
-      std::filesystem::create_directories(path.parent_path(), ignored);
-    }
-    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
-      std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
-      ErrorCategory category = db_ ? category_of(sqlite3_errcode(db_)) : ErrorCategory::kResource;
-      sqlite3_close(db_);
-      db_ = nullptr;
-      throw IoError("cannot open SQLite database " + path.string() + ": " + message, category);
-    }
-    sqlite3_busy_timeout(db_, 5000);
-  }
-  ~Database() { sqlite3_close(db_); }
-  Database(const Database&) = delete;
-  Database& operator=(const Database&) = delete;
-
-  void execute(const std::string& sql) {
-    char* error = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-      std::string message = error ? error : sqlite3_errmsg(db_);
-      sqlite3_free(error);
-      throw IoError(path_.string() + ": SQLite error: " + message + " (in: " + sql + ")",
-                    category_of(sqlite3_errcode(db_)));
-    }
-  }
-  sqlite3_stmt* prepare(const std::string& sql) {
-    sqlite3_stmt* statement = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
-      throw IoError(
-          path_.string() + ": SQLite error: " + sqlite3_errmsg(db_) + " (in: " + sql + ")",
-          category_of(sqlite3_errcode(db_)));
-    }
-    return statement;
-  }
-  [[noreturn]] void fail(const std::string& what) {
-    throw IoError(path_.string() + ": " + what + ": " + sqlite3_errmsg(db_),
-                  category_of(sqlite3_errcode(db_)));
-  }
-  bool has_table(const std::string& table) {
-    Statement statement(
-        prepare("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?"));
-    sqlite3_bind_text(statement.get(), 1, table.c_str(), -1, SQLITE_TRANSIENT);
-    return sqlite3_step(statement.get()) == SQLITE_ROW;
-  }
-  std::vector<std::string> tables() {
-    Statement statement(
-        prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name"));
-    std::vector<std::string> names;
-    while (sqlite3_step(statement.get()) == SQLITE_ROW) {
-      names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(statement.get(), 0)));
-    }
-    return names;
-  }
-
-  class Statement {
-   public:
-    explicit Statement(sqlite3_stmt* statement) : statement_(statement) {}
-    ~Statement() { sqlite3_finalize(statement_); }
-    Statement(const Statement&) = delete;
-    Statement& operator=(const Statement&) = delete;
-    sqlite3_stmt* get() const { return statement_; }
-
-   private:
-    sqlite3_stmt* statement_;
-  };
-
- private:
-  std::filesystem::path path_;
-  sqlite3* db_ = nullptr;
-};
 
 // DECIMAL(p,s) or NUMERIC(p,s) with p <= 38 (also as written for wide decimals, "TEXT
 // DECIMAL(p,s)"); plain DECIMAL and NUMERIC have no scale and read as float64.
@@ -324,7 +234,7 @@ class SqliteStream : public engine::BatchStream {
   SqliteStream(const std::filesystem::path& path, const std::string& sql, engine::SchemaPtr schema,
                std::string where, int64_t batch_bytes)
       : db_(path, false),
-        statement_(db_.prepare(sql)),
+        statement_(prepare(db_, sql)),
         where_(std::move(where)),
         batcher_(std::move(schema), batch_bytes) {}
 
@@ -338,7 +248,10 @@ class SqliteStream : public engine::BatchStream {
             return std::nullopt;
           }
           if (status != SQLITE_ROW) {
-            throw IoError(where_ + ": SQLite error while reading row " + std::to_string(row + 1));
+            IoError error(where_ + ": SQLite error while reading row " + std::to_string(row + 1),
+                          detail::category_of(status));
+            db_.failed(std::make_exception_ptr(error));
+            throw error;
           }
           return append_row(statement_.get(), *batcher_.schema(), builders, row, where_);
         });
@@ -347,11 +260,78 @@ class SqliteStream : public engine::BatchStream {
   engine::ScanStats stats() const override { return {.rows = batcher_.rows()}; }
 
  private:
-  Database db_;
+  static sqlite3_stmt* prepare(PooledDatabase& db, const std::string& sql) {
+    try {
+      return db->prepare(sql);
+    } catch (...) {
+      db.failed(std::current_exception());
+      throw;
+    }
+  }
+
+  PooledDatabase db_;
   Database::Statement statement_;
   std::string where_;
   detail::RowBatcher batcher_;
 };
+
+// The schema of the table, or of the query's result, read on `db`.
+engine::SchemaPtr read_schema(Database& db, const std::filesystem::path& path,
+                              const std::string& table, const std::string& sql) {
+  std::vector<engine::Field> fields;
+  if (sql.empty()) {
+    if (!db.has_table(table)) {
+      std::string known;
+      for (const std::string& name : db.tables()) {
+        known += (known.empty() ? "" : ", ") + name;
+      }
+      throw IoError("SQLite database " + path.string() + " has no table '" + table +
+                    "' (tables: " + (known.empty() ? std::string("none") : known) + ")");
+    }
+    Database::Statement info(db.prepare("PRAGMA table_info(" + quote(table) + ")"));
+    while (sqlite3_step(info.get()) == SQLITE_ROW) {
+      std::string name = reinterpret_cast<const char*>(sqlite3_column_text(info.get(), 1));
+      const unsigned char* declared = sqlite3_column_text(info.get(), 2);
+      std::string declared_text = declared ? reinterpret_cast<const char*>(declared) : "";
+      std::optional<DataType> type = type_from_declared(declared_text);
+      if (!type) {
+        throw SchemaError("SQLite column \"" + name + "\" of " + table + " has type '" +
+                          declared_text +
+                          "', which setlpp does not map (BLOB and untyped "
+                          "columns are not supported)");
+      }
+      bool not_null = sqlite3_column_int(info.get(), 3) != 0;
+      fields.push_back({name, *type, !not_null});
+    }
+    return std::make_shared<engine::Schema>(std::move(fields));
+  }
+  // A query: declared types where SQLite knows them, else the first non-NULL values' types.
+  Database::Statement statement(db.prepare(sql));
+  int count = sqlite3_column_count(statement.get());
+  std::vector<std::optional<DataType>> types(static_cast<size_t>(count));
+  for (int c = 0; c < count; ++c) {
+    const char* declared = sqlite3_column_decltype(statement.get(), c);
+    types[static_cast<size_t>(c)] = type_from_declared(declared ? declared : "");
+  }
+  while (std::any_of(types.begin(), types.end(), [](const auto& t) { return !t; }) &&
+         sqlite3_step(statement.get()) == SQLITE_ROW) {
+    for (int c = 0; c < count; ++c) {
+      auto& type = types[static_cast<size_t>(c)];
+      int kind = sqlite3_column_type(statement.get(), c);
+      if (type || kind == SQLITE_NULL) {
+        continue;
+      }
+      type = kind == SQLITE_INTEGER ? DataType::int64()
+             : kind == SQLITE_FLOAT ? DataType::float64()
+                                    : DataType::string();
+    }
+  }
+  for (int c = 0; c < count; ++c) {
+    fields.push_back({sqlite3_column_name(statement.get(), c),
+                      types[static_cast<size_t>(c)].value_or(DataType::string()), true});
+  }
+  return std::make_shared<engine::Schema>(std::move(fields));
+}
 
 }  // namespace
 
@@ -378,68 +358,17 @@ bool SqliteConnector::exists() const {
   if (!std::filesystem::exists(path_)) {
     return false;
   }
-  Database db(path_, false);
-  return sql_.empty() ? db.has_table(table_) : true;
+  return sql_.empty()
+             ? with_database(path_, false, [&](Database& db) { return db.has_table(table_); })
+             : true;
 }
 
 engine::SchemaPtr SqliteConnector::schema() const {
   if (!std::filesystem::exists(path_)) {
     throw IoError("SQLite database " + path_.string() + " does not exist");
   }
-  Database db(path_, false);
-  std::vector<engine::Field> fields;
-  if (sql_.empty()) {
-    if (!db.has_table(table_)) {
-      std::string known;
-      for (const std::string& name : db.tables()) {
-        known += (known.empty() ? "" : ", ") + name;
-      }
-      throw IoError("SQLite database " + path_.string() + " has no table '" + table_ +
-                    "' (tables: " + (known.empty() ? std::string("none") : known) + ")");
-    }
-    Database::Statement info(db.prepare("PRAGMA table_info(" + quote(table_) + ")"));
-    while (sqlite3_step(info.get()) == SQLITE_ROW) {
-      std::string name = reinterpret_cast<const char*>(sqlite3_column_text(info.get(), 1));
-      const unsigned char* declared = sqlite3_column_text(info.get(), 2);
-      std::string declared_text = declared ? reinterpret_cast<const char*>(declared) : "";
-      std::optional<DataType> type = type_from_declared(declared_text);
-      if (!type) {
-        throw SchemaError("SQLite column \"" + name + "\" of " + table_ + " has type '" +
-                          declared_text +
-                          "', which setlpp does not map (BLOB and untyped "
-                          "columns are not supported)");
-      }
-      bool not_null = sqlite3_column_int(info.get(), 3) != 0;
-      fields.push_back({name, *type, !not_null});
-    }
-    return std::make_shared<engine::Schema>(std::move(fields));
-  }
-  // A query: declared types where SQLite knows them, else the first non-NULL values' types.
-  Database::Statement statement(db.prepare(sql_));
-  int count = sqlite3_column_count(statement.get());
-  std::vector<std::optional<DataType>> types(static_cast<size_t>(count));
-  for (int c = 0; c < count; ++c) {
-    const char* declared = sqlite3_column_decltype(statement.get(), c);
-    types[static_cast<size_t>(c)] = type_from_declared(declared ? declared : "");
-  }
-  while (std::any_of(types.begin(), types.end(), [](const auto& t) { return !t; }) &&
-         sqlite3_step(statement.get()) == SQLITE_ROW) {
-    for (int c = 0; c < count; ++c) {
-      auto& type = types[static_cast<size_t>(c)];
-      int kind = sqlite3_column_type(statement.get(), c);
-      if (type || kind == SQLITE_NULL) {
-        continue;
-      }
-      type = kind == SQLITE_INTEGER ? DataType::int64()
-             : kind == SQLITE_FLOAT ? DataType::float64()
-                                    : DataType::string();
-    }
-  }
-  for (int c = 0; c < count; ++c) {
-    fields.push_back({sqlite3_column_name(statement.get(), c),
-                      types[static_cast<size_t>(c)].value_or(DataType::string()), true});
-  }
-  return std::make_shared<engine::Schema>(std::move(fields));
+  return with_database(path_, false,
+                       [&](Database& db) { return read_schema(db, path_, table_, sql_); });
 }
 
 std::string SqliteConnector::select_sql(const engine::ScanRequest& request) const {
@@ -479,7 +408,11 @@ void SqliteConnector::write(const engine::Table& table, SaveMode mode) const {
   if (!sql_.empty()) {
     throw StateError("connector " + describe() + " reads a query and cannot be written to");
   }
-  Database db(path_, true);
+  with_database(path_, true, [&](Database& db) { write_on(db, table, mode); });
+}
+
+void SqliteConnector::write_on(detail::Database& db, const engine::Table& table,
+                               SaveMode mode) const {
   db.execute("BEGIN IMMEDIATE");
   try {
     bool present = db.has_table(table_);
@@ -504,7 +437,7 @@ void SqliteConnector::write(const engine::Table& table, SaveMode mode) const {
       }
       db.execute("CREATE TABLE " + quote(table_) + " (" + columns + ")");
     } else {
-      engine::SchemaPtr existing = SqliteConnector::schema();
+      engine::SchemaPtr existing = read_schema(db, path_, table_, sql_);
       for (const engine::Field& field : schema.fields()) {
         std::optional<size_t> index = existing->find(field.name);
         if (!index) {

@@ -82,7 +82,8 @@ namespace {
 /// the default.
 PhaseSettings phase_settings(FactoryPhase phase, const FactoryBase& factory,
                              const FactoryRunOptions& options) {
-  PhaseSettings settings{.phase = phase, .policy = &default_retry_policy(phase)};
+  PhaseSettings settings{
+      .phase = phase, .policy = &default_retry_policy(phase), .budget = options.budget};
   bool policy_found = false;
   bool timeout_found = false;
   for (const FailurePolicies* level :

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "phase_runner.h"
 #include "setl/core/memory_context.h"
 #include "setl/workflow/benchmark.h"
 #include "setl/workflow/factory.h"
@@ -28,6 +29,7 @@ struct FactoryRunOptions {
   const FailurePolicies* pipeline_policies = nullptr;
   const RetryEnvironment* environment = nullptr;  ///< null: the real clock and sleeper
   std::vector<Attempt>* attempts = nullptr;       ///< receives every attempt of every phase
+  FailureBudgetCounter* budget = nullptr;         ///< the run's, shared; null: none
 };
 
 class FactoryRunner {

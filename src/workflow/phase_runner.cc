@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "setl/core/circuit_breaker.h"
+
 namespace setl::workflow::detail {
 namespace {
 
@@ -98,7 +100,58 @@ std::string format_duration(std::chrono::nanoseconds duration) {
   return seconds < 1 ? fmt::format("{:.0f} ms", seconds * 1000) : fmt::format("{:.3g} s", seconds);
 }
 
+// How long until the open breaker that refused the call lets a probe through, if that
+// is what `failure` is (also nested in a FactoryError).
+std::optional<std::chrono::nanoseconds> open_breaker_wait(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const CircuitOpenError& open) {
+    return open.retry_after();
+  } catch (const FactoryError& wrapper) {
+    try {
+      std::rethrow_if_nested(wrapper);
+    } catch (...) {
+      return open_breaker_wait(std::current_exception());
+    }
+  } catch (...) {
+  }
+  return std::nullopt;
+}
+
+// The same failure with one more line of context (a setl::Error), or as it is.
+std::exception_ptr with_context(const std::exception_ptr& failure, const std::string& context) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (Error& error) {
+    error.add_context(context);
+    return std::current_exception();
+  } catch (...) {
+    return failure;
+  }
+}
+
 }  // namespace
+
+bool FailureBudgetCounter::charge() {
+  if (budget_.max_failures <= 0) {
+    return true;
+  }
+  std::lock_guard lock(mutex_);
+  auto now = clock_->steady_now();
+  failures_.push_back(now);
+  while (budget_.per.count() > 0 && now - failures_.front() > budget_.per) {
+    failures_.pop_front();
+  }
+  spent_ = spent_ || static_cast<int64_t>(failures_.size()) > budget_.max_failures;
+  return !spent_;
+}
+
+std::string FailureBudgetCounter::describe() const {
+  return fmt::format(
+      "the run's failure budget ({} failed attempts{}) is spent: nothing more is "
+      "retried",
+      budget_.max_failures, budget_.per.count() > 0 ? " per " + format_duration(budget_.per) : "");
+}
 
 const RetryPolicy& default_retry_policy(FactoryPhase phase) {
   static const RetryPolicy transient = RetryPolicy::transient();
@@ -146,12 +199,33 @@ void run_phase(const PhaseSettings& settings, const RetryEnvironment& environmen
     attempt.causes = cause_chain(failure);
     attempt.message = attempt.causes.empty() ? "unknown error" : attempt.causes.front();
     bool again = false;
-    if (settings.policy != nullptr && !parent.cancelled()) {
+    std::optional<std::chrono::nanoseconds> breaker_wait = open_breaker_wait(failure);
+    if (breaker_wait && settings.policy != nullptr && !parent.cancelled()) {
+      // The call never reached the resource: wait for the breaker, keep the attempt.
+      Attempt refused = attempt;
+      refused.number = 1;
+      attempt.circuit_open = true;
+      attempt.delay = *breaker_wait;
+      again = settings.policy->retries(refused, clock.steady_now() - first + attempt.delay);
+      if (again) {
+        attempts.push_back(attempt);
+        on_failure(attempt);
+        environment.sleeper->sleep_for(attempt.delay, parent);
+        --number;
+        continue;
+      }
+      attempt.delay = std::chrono::nanoseconds(0);
+    } else if (settings.policy != nullptr && !parent.cancelled()) {
       attempt.delay = settings.policy->jittered_delay_after(number, random);
       again = settings.policy->retries(attempt, clock.steady_now() - first + attempt.delay);
       if (!again) {
         attempt.delay = std::chrono::nanoseconds(0);
       }
+    }
+    if (settings.budget != nullptr && !settings.budget->charge() && again) {
+      again = false;
+      attempt.delay = std::chrono::nanoseconds(0);
+      failure = with_context(failure, settings.budget->describe());
     }
     attempts.push_back(attempt);
     on_failure(attempt);

@@ -4,9 +4,13 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "setl/core/cancellation.h"
@@ -14,10 +18,28 @@
 
 namespace setl::workflow::detail {
 
+/// A run's FailureBudget as it is spent, shared by its factories. Thread-safe.
+class FailureBudgetCounter {
+ public:
+  FailureBudgetCounter(FailureBudget budget, std::shared_ptr<const Clock> clock)
+      : budget_(budget), clock_(std::move(clock)) {}
+  /// Counts a failed attempt; false once the budget is spent (nothing more is retried).
+  bool charge();
+  std::string describe() const;
+
+ private:
+  FailureBudget budget_;
+  std::shared_ptr<const Clock> clock_;
+  std::mutex mutex_;
+  std::deque<std::chrono::steady_clock::time_point> failures_;
+  bool spent_ = false;
+};
+
 struct PhaseSettings {
   FactoryPhase phase = FactoryPhase::kRead;
   const RetryPolicy* policy = nullptr;  ///< null: one try
   std::optional<std::chrono::nanoseconds> timeout;
+  FailureBudgetCounter* budget = nullptr;  ///< null: none
 };
 
 /// Runs `body` until it succeeds or the policy gives up. Appends every attempt to

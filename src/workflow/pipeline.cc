@@ -145,6 +145,14 @@ RunResult Pipeline::run(const RunOptions& options) {
   return run_with(options, nullptr);
 }
 
+Pipeline& Pipeline::set_failure_budget(FailureBudget budget) {
+  if (budget.max_failures < 0 || budget.per.count() < 0) {
+    throw ConfigError("pipeline '" + name_ + "': a failure budget must not be negative");
+  }
+  failure_budget_ = budget;
+  return *this;
+}
+
 Pipeline& Pipeline::set_journal(std::filesystem::path directory) {
   journal_ = std::move(directory);
   return *this;

@@ -16,6 +16,7 @@
 #include "cache_budget.h"
 #include "experiment_run.h"
 #include "journal_writer.h"
+#include "phase_runner.h"
 #include "pipeline_conditions.h"
 #include "run_planner.h"
 #include "setl/core/job_group.h"
@@ -126,6 +127,7 @@ class PipelineRun {
   std::vector<int64_t> unread_;
   std::vector<char> keep_;
   std::vector<std::string> store_failures_;
+  FailureBudgetCounter budget_;             // the run's failure budget, spent by every factory
   std::unique_ptr<JournalWriter> journal_;  // null without Pipeline::set_journal
   std::string run_id_;
   std::string resumed_from_;

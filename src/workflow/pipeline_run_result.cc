@@ -59,6 +59,8 @@ void PipelineRun::finish(RunResult& result, Clock::duration wall) {
     }
   }
   result.benchmark_.total = result.wall_;
+  result.pools_ = PoolRegistry::global().stats();
+  result.breakers_ = BreakerRegistry::global().stats();
   journal_end(result);
   std::lock_guard lock(mutex_);
   result.store_failures_ = store_failures_;

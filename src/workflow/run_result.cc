@@ -151,6 +151,22 @@ std::string RunResult::summary() const {
   for (const std::string& note : resume_notes_) {
     text += "  resume: " + note + "\n";
   }
+  for (const PoolStats& pool : pools_) {
+    text += fmt::format(
+        "  pool {}: {} open ({} idle) of {}, {} opened, {} reused, {} broken, {} "
+        "expired, {} waits\n",
+        pool.endpoint, pool.open, pool.idle, pool.max_size, pool.created, pool.reused, pool.broken,
+        pool.expired, pool.waits);
+  }
+  for (const BreakerStats& breaker : breakers_) {
+    text +=
+        fmt::format("  breaker {}: {}, {} calls, {} failed, {} refused\n", breaker.resource,
+                    to_string(breaker.state), breaker.calls, breaker.failures, breaker.rejected);
+    for (const BreakerTransition& change : breaker.transitions) {
+      text += fmt::format("    {} -> {}: {}\n", to_string(change.from), to_string(change.to),
+                          change.reason);
+    }
+  }
   std::string path;
   for (const std::string& name : critical_path_) {
     path += (path.empty() ? "" : " -> ") + name;

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "postgres_fixture.h"
+#include "setl/core/connection_pool.h"
 #include "setl/core/error.h"
+#include "setl/workflow/pipeline.h"
 #include "testing/columns.h"
 #include "testing/stream_reading.h"
 #include "testing/temp_dir.h"
@@ -115,6 +117,40 @@ TEST_F(PostgresConnectorTest, ClearErrors) {
   PostgresConnection secret = server_->connection();
   secret.password_env = "SETL_TEST_UNSET_PASSWORD";
   EXPECT_THROW(make_connector<PostgresConnector>(secret, "t")->read(), ConfigError);
+}
+
+// The server restarts in the middle of a run: the pooled connection it cut is found
+// broken at the next checkout, closed and replaced, and the run goes on.
+TEST_F(PostgresConnectorTest, APooledConnectionCutByARestartIsReplacedMidRun) {
+  auto connector = make_connector<PostgresConnector>(server_->connection(), "restarted");
+  connector->write(Table::from_columns({{"v", testing::int64s({1, 2, 3})}}), SaveMode::kOverwrite);
+  workflow::Pipeline pipeline("restart");
+  pipeline.add_function("Before", [&] { return connector->read().num_rows(); });
+  pipeline.add_function("Restart",
+                        [&](const int64_t& rows) {
+                          if (!server_->restart()) {
+                            throw IoError("the test server did not restart");
+                          }
+                          return std::to_string(rows);
+                        },
+                        {{.producer = "Before"}});
+  pipeline.add_function("After", [&](const std::string&) { return connector->read().num_rows(); },
+                        {{.producer = "Restart"}});
+  workflow::RunResult result = pipeline.run();
+  EXPECT_EQ(result.output<int64_t>("After"), 3);
+  std::string endpoint =
+      "postgres:setl@127.0.0.1:" + std::to_string(server_->connection().port) + "/postgres";
+  bool found = false;
+  for (const PoolStats& pool : result.pools()) {
+    if (pool.endpoint == endpoint) {
+      found = true;
+      EXPECT_GE(pool.broken, 1) << pool.endpoint;
+      EXPECT_GE(pool.reused, 1) << pool.endpoint;
+      EXPECT_EQ(pool.in_use, 0) << pool.endpoint;
+    }
+  }
+  EXPECT_TRUE(found);
+  EXPECT_THAT(result.summary(), HasSubstr("pool " + endpoint + ": "));
 }
 
 }  // namespace

@@ -68,6 +68,12 @@ class PostgresServer {
   }
 
   bool started() const { return started_; }
+  /// Stops the server (fast: open connections are cut) and starts it again on the same
+  /// port; false if it did not come back.
+  bool restart() const {
+    return run(as_user_ + (bin_ / "pg_ctl").string() + " -D " + (directory_ / "data").string() +
+               " -m fast -w -t 60 restart > /dev/null 2>&1");
+  }
   const std::string& skip_reason() const { return skip_reason_; }
   storage::PostgresConnection connection() const {
     storage::PostgresConnection connection;

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "setl/core/connection_pool.h"
 #include "setl/core/error.h"
 #include "testing/columns.h"
 #include "testing/stream_reading.h"
@@ -94,6 +95,46 @@ TEST(SqliteConnector, FailedWriteLeavesThePreviousTable) {
   EXPECT_THAT(message_of<SchemaError>([&] { connector->write(wrong, SaveMode::kAppend); }),
               HasSubstr("has no column \"w\""));
   EXPECT_THAT(cells(connector->read(), "v"), ElementsAre("1"));
+}
+
+// A retried append never duplicates rows: an append that fails on its third row (a NOT
+// NULL column) leaves none of its rows behind, so the retry's rows are the only ones.
+TEST(SqliteConnector, AFailedAppendAddsNoRowsSoARetryDoesNotDuplicate) {
+  testing::TempDir dir;
+  auto connector = make_connector<SqliteConnector>(dir.path() / "a.db", "t");
+  auto required = std::make_shared<engine::Schema>(
+      std::vector<engine::Field>{{"v", engine::DataType::int64(), false}});
+  connector->write(Table(required, {engine::RecordBatch(required, {testing::int64s({1})})}),
+                   SaveMode::kOverwrite);
+  Table broken = Table::from_columns({{"v", testing::int64s({2, 3, std::nullopt})}});
+  EXPECT_THROW(connector->write(broken, SaveMode::kAppend), IoError);
+  connector->write(Table::from_columns({{"v", testing::int64s({2, 3})}}), SaveMode::kAppend);
+  EXPECT_THAT(cells(connector->read().sort({engine::asc("v")}), "v"), ElementsAre("1", "2", "3"));
+}
+
+// Connections come from the file's pool; a database deleted and made again is not written
+// through a connection to the old, unlinked file.
+TEST(SqliteConnector, PooledConnectionsAreReusedAndDroppedWhenTheFileIsReplaced) {
+  testing::TempDir dir;
+  std::filesystem::path path = dir.path() / "pooled.db";
+  auto connector = make_connector<SqliteConnector>(path, "t");
+  connector->write(Table::from_columns({{"v", testing::int64s({1})}}), SaveMode::kOverwrite);
+  EXPECT_EQ(connector->read().num_rows(), 1);
+  auto stats = [&] {
+    for (const PoolStats& pool : PoolRegistry::global().stats()) {
+      if (pool.endpoint == "sqlite:" + std::filesystem::canonical(path).string()) {
+        return pool;
+      }
+    }
+    return PoolStats{};
+  };
+  EXPECT_GE(stats().reused, 1);
+  EXPECT_EQ(stats().in_use, 0);
+  std::filesystem::remove(path);
+  connector->write(Table::from_columns({{"v", testing::int64s({5, 6})}}), SaveMode::kOverwrite);
+  EXPECT_GE(stats().broken, 1);
+  auto fresh = make_connector<SqliteConnector>(path, "t");  // reads the file on disk
+  EXPECT_THAT(cells(fresh->read(), "v"), ElementsAre("5", "6"));
 }
 
 TEST(SqliteConnector, ReadsQueriesAndPushesProjectionsAndFilters) {

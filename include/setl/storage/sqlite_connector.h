@@ -21,6 +21,10 @@
 namespace setl::storage {
 
 /// Create with make_connector<SqliteConnector>(path, table) or (path, SqlQuery{...}).
+namespace detail {
+class Database;
+}
+
 class SqliteConnector : public Connector {
  public:
   /// The table `table` of the database at `path` (created on first write).
@@ -36,6 +40,9 @@ class SqliteConnector : public Connector {
   /// stream is destroyed.
   std::unique_ptr<engine::BatchStream> scan_stream(const engine::ScanRequest& request,
                                                    int64_t batch_bytes) const override;
+  /// One transaction: a write that fails (or a process that dies) leaves the table as it
+  /// was, so a retried write never adds rows twice. Connections come from the database
+  /// file's pool (setl/core/connection_pool.h) through its circuit breaker.
   void write(const engine::Table& table, SaveMode mode) const override;
   bool exists() const override;
   /// The database file's fingerprint (any change to the file changes it).
@@ -46,6 +53,7 @@ class SqliteConnector : public Connector {
  private:
   SqliteConnector(ConnectorKey key, std::filesystem::path path, std::string table, std::string sql);
   std::string select_sql(const engine::ScanRequest& request) const;
+  void write_on(detail::Database& db, const engine::Table& table, SaveMode mode) const;
 
   std::filesystem::path path_;
   std::string table_;

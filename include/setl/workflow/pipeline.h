@@ -271,6 +271,10 @@ class Pipeline {
   };
   Pipeline& set_failure_mode(FailureMode mode) noexcept;
   FailureMode failure_mode() const noexcept { return failure_mode_; }
+  /// A limit on failed attempts across the whole run (retry.h's FailureBudget): past it,
+  /// nothing more is retried and the failure says so. Throws: ConfigError if negative.
+  Pipeline& set_failure_budget(FailureBudget budget);
+  const FailureBudget& failure_budget() const noexcept { return failure_budget_; }
   /// The clock, sleeper and random seed retries use (tests: a ManualClock and a fixed seed).
   Pipeline& set_retry_environment(RetryEnvironment environment);
   const RetryEnvironment& retry_environment() const noexcept { return retry_environment_; }
@@ -437,6 +441,7 @@ class Pipeline {
   FailurePolicies failure_;
   FailureMode failure_mode_ = FailureMode::kFailFast;
   RetryEnvironment retry_environment_;
+  FailureBudget failure_budget_;
   std::vector<std::string> tags_;
   std::shared_ptr<ResultCache> cache_;
   std::shared_ptr<DiskCache> disk_cache_;

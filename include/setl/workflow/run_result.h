@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "setl/core/circuit_breaker.h"
+#include "setl/core/connection_pool.h"
 #include "setl/core/error.h"
 #include "setl/core/type_name.h"
 #include "setl/workflow/benchmark.h"
@@ -100,6 +102,11 @@ class RunResult {
   /// For a resume: what changed since that run and why factories that succeeded then ran
   /// again; "run R had succeeded: nothing to resume" when nothing had to.
   const std::vector<std::string>& resume_notes() const noexcept { return resume_notes_; }
+
+  /// The process's connection pools (setl/core/connection_pool.h) and circuit breakers
+  /// (setl/core/circuit_breaker.h, with their transitions) as the run ended.
+  const std::vector<PoolStats>& pools() const noexcept { return pools_; }
+  const std::vector<BreakerStats>& breakers() const noexcept { return breakers_; }
   std::vector<CacheDecision> cache_report() const;
   /// Each switch's key and chosen case, in the order the switches were added.
   const std::vector<SwitchOutcome>& switches() const noexcept { return switches_; }
@@ -154,6 +161,8 @@ class RunResult {
   std::string run_id_;
   std::string resumed_from_;
   std::vector<std::string> resume_notes_;
+  std::vector<PoolStats> pools_;
+  std::vector<BreakerStats> breakers_;
 };
 
 }  // namespace setl::workflow
