@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "endpoint_registry.h"
 #include "setl/core/log.h"
 
 namespace setl {
@@ -281,15 +282,8 @@ std::shared_ptr<CircuitBreaker> BreakerRegistry::get(const std::string& resource
   if (found != breakers_.end()) {
     return found->second;
   }
-  BreakerOptions options;
-  size_t longest = 0;
-  for (const auto& [prefix, configured] : options_) {
-    if (resource.starts_with(prefix) && (prefix.size() >= longest)) {
-      longest = prefix.size();
-      options = configured;
-    }
-  }
-  auto breaker = std::make_shared<CircuitBreaker>(resource, options, clock_);
+  auto breaker = std::make_shared<CircuitBreaker>(
+      resource, detail::options_for_prefix(options_, resource), clock_);
   breaker->on_transition([this](const std::string& name, const BreakerTransition& change) {
     std::vector<std::function<void(const std::string&, const BreakerTransition&)>> listeners;
     {
@@ -305,18 +299,7 @@ std::shared_ptr<CircuitBreaker> BreakerRegistry::get(const std::string& resource
 }
 
 std::vector<BreakerStats> BreakerRegistry::stats() const {
-  std::vector<std::shared_ptr<CircuitBreaker>> breakers;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& [name, breaker] : breakers_) {
-      breakers.push_back(breaker);
-    }
-  }
-  std::vector<BreakerStats> all;
-  for (const auto& breaker : breakers) {
-    all.push_back(breaker->stats());
-  }
-  return all;
+  return detail::gather_stats<BreakerStats>(mutex_, breakers_);
 }
 
 void BreakerRegistry::on_transition(

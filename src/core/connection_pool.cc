@@ -1,5 +1,7 @@
 #include "setl/core/connection_pool.h"
 
+#include "endpoint_registry.h"
+
 namespace setl {
 
 void PoolOptions::validate() const {
@@ -29,30 +31,11 @@ PoolOptions PoolRegistry::options_for(const std::string& endpoint) const {
 }
 
 PoolOptions PoolRegistry::options_locked(const std::string& endpoint) const {
-  PoolOptions options;
-  size_t longest = 0;
-  for (const auto& [prefix, configured] : options_) {
-    if (endpoint.starts_with(prefix) && prefix.size() >= longest) {
-      longest = prefix.size();
-      options = configured;
-    }
-  }
-  return options;
+  return detail::options_for_prefix(options_, endpoint);
 }
 
 std::vector<PoolStats> PoolRegistry::stats() const {
-  std::vector<std::shared_ptr<PoolBase>> pools;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& [endpoint, pool] : pools_) {
-      pools.push_back(pool);
-    }
-  }
-  std::vector<PoolStats> all;
-  for (const auto& pool : pools) {
-    all.push_back(pool->stats());
-  }
-  return all;
+  return detail::gather_stats<PoolStats>(mutex_, pools_);
 }
 
 void PoolRegistry::close_idle() {
