@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "setl/core/circuit_breaker.h"
+#include "setl/core/connection_pool.h"
 #include "setl/core/error.h"
 
 namespace setl::monitor {
@@ -97,6 +99,32 @@ TEST(Metrics, CountsSkippedFactories) {
   expect_valid_exposition(text);
   EXPECT_THAT(text, HasSubstr("# TYPE setl_factories_skipped_total counter\n"));
   EXPECT_THAT(text, HasSubstr("setl_factories_skipped_total 2\n"));
+}
+
+TEST(Metrics, ExportsConnectionPoolsAndCircuitBreakers) {
+  struct Connection {};
+  auto pool = PoolRegistry::global().get<Connection>(
+      "test:metrics \"db\"", {.open = [] { return std::make_unique<Connection>(); }});
+  { auto lease = pool->acquire(); }
+  auto held = pool->acquire();
+  auto breaker = BreakerRegistry::global().get("test:metrics-breaker");
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_THROW(breaker->run([]() -> int { throw TransientError("down"); }), TransientError);
+  }
+  EXPECT_THROW(breaker->acquire(), CircuitOpenError);
+  std::string text = MetricsCollector().to_prometheus();
+  expect_valid_exposition(text);
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "setl_pool_connections{endpoint=\"test:metrics \\\"db\\\"\",state=\"in_use\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("setl_pool_checkouts_reused_total{endpoint=\"test:metrics "
+                              "\\\"db\\\"\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("setl_circuit_breaker_state{resource=\"test:metrics-breaker\","
+                              "state=\"open\"} 1\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("setl_circuit_breaker_rejected_total{resource=\"test:metrics-breaker\"} 1\n"));
 }
 
 TEST(Metrics, EscapesLabelValues) {
