@@ -178,7 +178,13 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result,
     CancellationScope scope(stop);
     run_dag(
         predecessors, pipeline_.max_concurrency_, [&](size_t u) { run_unit(units[u]); },
-        [&] { stop.cancel("pipeline '" + pipeline_.name() + "': another factory failed"); },
+        [&] {
+          std::lock_guard lock(mutex_);
+          stop.cancel("pipeline '" + pipeline_.name() + "': " +
+                      (first_failed_.empty() ? std::string("another factory")
+                                             : "factory '" + first_failed_ + "'") +
+                      " failed");
+        },
         admission());
   } catch (Error& error) {
     finish(result, Clock::now() - start_);
@@ -581,6 +587,12 @@ void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writ
     execute_member(m, scope, stage_writable);
   } catch (...) {
     journal_outcome(m);
+    if (outcomes_[m].status == Status::kFailed) {
+      std::lock_guard lock(mutex_);
+      if (first_failed_.empty()) {
+        first_failed_ = outcomes_[m].factory;  // the reason fail-fast gives the others
+      }
+    }
     throw;
   }
   journal_outcome(m);

@@ -123,7 +123,8 @@ class PipelineRun {
   // (member, what it threw), in the order they happened; under mutex_
   std::vector<std::pair<size_t, std::exception_ptr>> failures_;
   Clock::time_point start_;
-  std::mutex mutex_;  // guards store_failures_, failures_ and unread_
+  std::mutex mutex_;  // guards store_failures_, failures_, unread_ and first_failed_
+  std::string first_failed_;
   std::vector<int64_t> unread_;
   std::vector<char> keep_;
   std::vector<std::string> store_failures_;

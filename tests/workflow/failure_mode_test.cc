@@ -4,10 +4,12 @@
 // failed producer arrives empty, and depends_on counts as depending.
 #include <atomic>
 #include <string>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "setl/core/cancellation.h"
 #include "setl/workflow/pipeline.h"
 
 namespace setl::workflow {
@@ -104,6 +106,31 @@ TEST(FailFast, StopsAtTheFirstFailure) {
   EXPECT_EQ(result.factory("A").status, Status::kFailed);
   EXPECT_NE(result.factory("AfterOk").status, Status::kRan);
   EXPECT_EQ(graph.after_b_optional->runs, 0);
+}
+
+// The cancellation reason that reaches the factories still running names the one that
+// failed.
+TEST(FailFast, CancelsWhatRunsWithTheFailedFactoryAsTheReason) {
+  std::atomic<bool> endless_started{false};
+  Pipeline pipeline("fail-fast");
+  pipeline.set_max_concurrency(2);  // unstaged and independent: both run at once
+  pipeline.add_function("Endless", [&]() -> int {
+    endless_started = true;
+    for (;;) {
+      current_cancellation().check();
+      std::this_thread::yield();
+    }
+  });
+  pipeline.add_function("Broken", [&]() -> int {
+    while (!endless_started) {
+      std::this_thread::yield();
+    }
+    throw PermanentError("Broken is broken");
+  });
+  EXPECT_THROW(pipeline.run(), PermanentError);
+  const FactoryOutcome& endless = pipeline.last_run().factory("Endless");
+  EXPECT_EQ(endless.status, Status::kCancelled);
+  EXPECT_THAT(endless.error, HasSubstr("pipeline 'fail-fast': factory 'Broken' failed"));
 }
 
 TEST(KeepGoing, ASucceedingRunIsUnaffected) {
