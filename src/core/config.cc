@@ -476,6 +476,46 @@ Config Config::with_value(std::string_view key, std::string value) const {
   return Config(std::move(state), prefix_);
 }
 
+Config Config::with_key_renamed(std::string_view from, std::string_view to) const {
+  if (!has(from)) {
+    return *this;
+  }
+  std::string old_key = join_key(prefix_, from);
+  std::string new_key = join_key(prefix_, to);
+  if (has(to)) {
+    throw ConfigError(where(*state_, old_key) + " and '" + new_key +
+                      "' are the same option; set only one");
+  }
+  auto state = std::make_shared<State>(*state_);
+  // find() gives a const node of the copy, which this function owns.
+  auto* parent = const_cast<Json*>(find(state->root, prefix_));
+  (*parent)[std::string(to)] = std::move((*parent)[std::string(from)]);
+  parent->erase(std::string(from));
+  // Locations and origins of the key and of everything under it move along.
+  auto moved = [&](const std::string& key) -> std::optional<std::string> {
+    if (key == old_key) {
+      return new_key;
+    }
+    if (key.starts_with(old_key + ".")) {
+      return new_key + key.substr(old_key.size());
+    }
+    return std::nullopt;
+  };
+  Locations locations;
+  for (auto& [key, line] : state->locations) {
+    locations[moved(key).value_or(key)] = line;
+  }
+  state->locations = std::move(locations);
+  for (auto* keys : {&state->from_environment, &state->plain_text}) {
+    std::unordered_set<std::string> renamed;
+    for (const std::string& key : *keys) {
+      renamed.insert(moved(key).value_or(key));
+    }
+    *keys = std::move(renamed);
+  }
+  return Config(std::move(state), prefix_);
+}
+
 const std::string& Config::source() const {
   return state_->source;
 }

@@ -1,9 +1,11 @@
 #include "setl/storage/connector_builder.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <mutex>
 #include <set>
+#include <utility>
 
 #include "setl/core/error.h"
 #include "setl/core/memory_budget.h"
@@ -46,6 +48,26 @@ void check_keys(const Config& section, const std::set<std::string>& allowed,
   }
 }
 
+// The names SETL and PySetl configurations give options (Spark's reader and writer option
+// names among them), and ours. Either spelling works; both at once is an error.
+constexpr std::array<std::pair<const char*, const char*>, 8> kOptionAliases{{
+    {"saveMode", "save_mode"},
+    {"sep", "delimiter"},
+    {"inferSchema", "infer_schema"},
+    {"partitionBy", "partition_by"},
+    {"nullValues", "null_values"},
+    {"columnNames", "column_names"},
+    {"dbtable", "table"},
+    {"compressionLevel", "compression_level"},
+}};
+
+Config with_our_option_names(Config section) {
+  for (const auto& [original, ours] : kOptionAliases) {
+    section = section.with_key_renamed(original, ours);
+  }
+  return section;
+}
+
 char single_character(const Config& section, const std::string& key, char fallback) {
   if (!section.has(key)) {
     return fallback;
@@ -75,6 +97,7 @@ std::shared_ptr<Connector> build_csv(const Config& section) {
   }
   options.trailing_delimiter = section.get_or<bool>("trailing_delimiter", false);
   options.infer_rows = section.get_or<int64_t>("infer_rows", options.infer_rows);
+  options.infer_types = section.get_or<bool>("infer_schema", true);
   options.permissive = section.get_or<bool>("permissive", false);
   if (section.has("rejects_path")) {
     options.rejects_path = section.get_string("rejects_path");
@@ -171,7 +194,8 @@ Registry& registry() {
         {"CSV",
          {},
          {"path", "header", "delimiter", "quote", "escape", "null_values", "column_names",
-          "trailing_delimiter", "infer_rows", "permissive", "rejects_path", "batch_rows"},
+          "trailing_delimiter", "infer_rows", "infer_schema", "permissive", "rejects_path",
+          "batch_rows"},
          "CSV file (.gz/.zst compressed by name)",
          build_csv},
         {"JSONL",
@@ -246,7 +270,8 @@ std::vector<StorageType> storage_types() {
   return types;
 }
 
-std::shared_ptr<Connector> build_connector(const Config& section) {
+std::shared_ptr<Connector> build_connector(const Config& original) {
+  Config section = with_our_option_names(original);
   std::string storage = section.get_string("storage");
   std::string name = upper_case(storage);
   StorageType type;
@@ -268,8 +293,17 @@ std::shared_ptr<Connector> build_connector(const Config& section) {
   }
   std::set<std::string> allowed(type.keys.begin(), type.keys.end());
   allowed.insert("storage");
+  allowed.insert("save_mode");
   check_keys(section, allowed, type.name);
-  return type.build(section);
+  std::shared_ptr<Connector> connector = type.build(section);
+  if (section.has("save_mode")) {
+    try {
+      connector->set_save_mode(parse_save_mode(section.get_string("save_mode")));
+    } catch (const ConfigError& error) {
+      throw ConfigError(where(section) + ": " + error.what());
+    }
+  }
+  return connector;
 }
 
 }  // namespace setl::storage

@@ -351,7 +351,9 @@ CsvParse prepare_csv(std::string_view data, const std::string& where, const CsvO
     seen.resize(names.size(), false);
     std::vector<engine::Field> fields;
     for (size_t c = 0; c < names.size(); ++c) {
-      fields.push_back({names[c], type_from_candidates(candidates[c], seen[c]), true});
+      DataType type =
+          options.infer_types ? type_from_candidates(candidates[c], seen[c]) : DataType::string();
+      fields.push_back({names[c], type, true});
     }
     parse.schema = std::make_shared<engine::Schema>(std::move(fields));
   }

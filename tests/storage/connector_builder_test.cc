@@ -6,6 +6,7 @@
 #include "setl/core/error.h"
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/parquet_connector.h"
+#include "testing/columns.h"
 #include "testing/temp_dir.h"
 
 namespace setl::storage {
@@ -84,6 +85,38 @@ long_delimiter: {storage: CSV, path: a.csv, delimiter: "::"}
               HasSubstr("exactly one of 'table' and 'query'"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("long_delimiter")); }),
               HasSubstr("key 'delimiter' must be one character"));
+}
+
+// A connector section as a SETL application.conf writes it (in YAML here): Spark's option
+// names, booleans as strings, a save mode that Connector::save and Repository::save honour.
+TEST(ConnectorBuilder, AcceptsTheOriginalsOptionNamesAndHonoursTheirSaveMode) {
+  testing::TempDir dir;
+  std::string path = (dir.path() / "orders.csv").string();
+  Config config = Config::from_yaml("orders: {storage: CSV, path: \"" + path +
+                                        "\", inferSchema: \"false\", sep: \";\", header: "
+                                        "\"true\", saveMode: Append}\n"
+                                        "both: {storage: CSV, path: a.csv, sep: \";\", "
+                                        "delimiter: \",\"}\n"
+                                        "bad_mode: {storage: CSV, path: a.csv, saveMode: Upsert}\n",
+                                    "application.yaml");
+  auto orders = build_connector(config.section("orders"));
+  auto* csv = dynamic_cast<CsvConnector*>(orders.get());
+  ASSERT_NE(csv, nullptr);
+  EXPECT_EQ(csv->options().delimiter, ';');
+  EXPECT_FALSE(csv->options().infer_types);
+  EXPECT_EQ(orders->save_mode(), SaveMode::kAppend);
+
+  engine::Table rows = engine::Table::from_columns({{"id", testing::int64s({1, 2})}});
+  orders->save(rows);
+  orders->save(rows);  // appended, as the configuration says
+  engine::Table back = orders->read();
+  EXPECT_EQ(back.num_rows(), 4);
+  EXPECT_EQ(back.schema()->to_string(), "id: string");  // inferSchema: false
+
+  EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("both")); }),
+              HasSubstr("'both.sep' and 'both.delimiter' are the same option"));
+  EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_mode")); }),
+              HasSubstr("unknown save mode 'Upsert'"));
 }
 
 }  // namespace

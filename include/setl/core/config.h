@@ -90,6 +90,11 @@ class Config {
   /// command-line overrides. Typed getters parse the string as usual.
   /// Throws: ConfigError if a parent of `key` is a scalar or a list.
   Config with_value(std::string_view key, std::string value) const;
+  /// A copy where this section's key `from` is called `to` (its value, line and origin
+  /// move with it): how the original projects' option names become ours. Nothing changes
+  /// when `from` is absent.
+  /// Throws: ConfigError naming both when the section has both.
+  Config with_key_renamed(std::string_view from, std::string_view to) const;
 
   /// File (or source name) the configuration came from.
   const std::string& source() const;

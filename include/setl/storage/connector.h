@@ -78,6 +78,11 @@ class Connector : public engine::ScanSource, public std::enable_shared_from_this
   [[nodiscard]] virtual engine::Table read() const;
   /// Writes `table` according to `mode`; on failure the target keeps its previous state.
   virtual void write(const engine::Table& table, SaveMode mode) const = 0;
+  /// Writes `table` with the connector's own save mode (its configuration's `save_mode`,
+  /// SETL's `saveMode`; overwrite unless set), as SETL's Connector.write(df) does.
+  void save(const engine::Table& table) const { write(table, save_mode_); }
+  SaveMode save_mode() const noexcept { return save_mode_; }
+  void set_save_mode(SaveMode mode) noexcept { save_mode_ = mode; }
   /// True if the target exists and holds a table.
   virtual bool exists() const = 0;
   /// A version of the data for result-cache keys: for files their path, size and
@@ -92,6 +97,9 @@ class Connector : public engine::ScanSource, public std::enable_shared_from_this
 
  protected:
   explicit Connector(ConnectorKey) {}
+
+ private:
+  SaveMode save_mode_ = SaveMode::kOverwrite;
 };
 
 }  // namespace setl::storage

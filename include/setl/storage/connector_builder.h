@@ -6,8 +6,11 @@
 //
 //   auto orders = setl::storage::build_connector(config.section("connectors.orders"));
 //
+// Every storage accepts save_mode (overwrite, append, error_if_exists, ignore): what
+// Connector::save() and Repository::save(data) use.
 // CSV keys: path (required), header, delimiter, quote, escape, null_values, column_names,
-// trailing_delimiter, infer_rows, permissive, rejects_path, batch_rows. JSONL keys: path,
+// trailing_delimiter, infer_rows, infer_schema (false: every column a string), permissive,
+// rejects_path, batch_rows. JSONL keys: path,
 // infer_rows, batch_rows. PARQUET keys: path (required), compression (none, snappy, gzip, zstd,
 // lz4_raw), compression_level, row_group_rows, page_rows, data_page_version (1 or 2), dictionary,
 // write_checksums, verify_checksums.
@@ -15,6 +18,10 @@
 // SQLITE keys: path (required), and table or query. POSTGRES keys: host, port, database,
 // user, password_env (the name of a variable holding the password), schema, and table or
 // query.
+// The option names of SETL and PySetl configurations are accepted too: saveMode, sep,
+// inferSchema, partitionBy, nullValues, columnNames, dbtable, compressionLevel (one spelling
+// per option: both is a ConfigError). Values such as header: "true" or saveMode: Append are
+// read as SETL writes them.
 // Unknown keys and storages are ConfigErrors naming the key and listing what is accepted.
 //
 // Storage types live in a registry that user code extends, so a connector of your own is

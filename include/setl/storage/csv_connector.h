@@ -43,6 +43,8 @@ struct CsvOptions {
   /// field, and written lines end with one too. An empty last field is then `a||`.
   bool trailing_delimiter = false;
   int64_t infer_rows = 10'000;
+  /// false: every column is read as a string (Spark's and SETL's `inferSchema: false`).
+  bool infer_types = true;
   /// Send malformed records to `rejects_path` instead of failing.
   bool permissive = false;
   std::filesystem::path rejects_path;

@@ -73,11 +73,13 @@ class Repository {
 
   /// Writes the rows with `mode` and forgets any cached data. Like a connector, a
   /// repository is a handle: saving changes the stored data, so it is const.
-  void save(const engine::Dataset<T>& data, SaveMode mode = SaveMode::kOverwrite) const {
+  void save(const engine::Dataset<T>& data, SaveMode mode) const {
     connector_->write(data.table(), mode);
     std::lock_guard lock(mutex_);
     cached_.reset();
   }
+  /// With the connector's save mode (its configuration's `save_mode` / `saveMode`).
+  void save(const engine::Dataset<T>& data) const { save(data, connector_->save_mode()); }
 
   const std::shared_ptr<Connector>& connector() const noexcept { return connector_; }
 
