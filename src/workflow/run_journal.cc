@@ -218,8 +218,9 @@ void apply_line(JournaledRun& run, const json& record, const LineReader& reader,
   }
 }
 
-std::string utc_now(const char* format) {
-  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+std::string utc_now(const char* format,
+                    std::chrono::system_clock::time_point at = std::chrono::system_clock::now()) {
+  std::time_t now = std::chrono::system_clock::to_time_t(at);
   std::tm parts{};
   gmtime_r(&now, &parts);
   std::array<char, 32> text{};
@@ -273,7 +274,16 @@ std::string RunJournal::new_run_id(std::string_view pipeline) {
   thread_local std::mt19937_64 random{std::random_device{}()};
   std::array<char, 9> suffix{};
   std::snprintf(suffix.data(), suffix.size(), "%08x", static_cast<unsigned>(random()));
-  return utc_now("%Y%m%dT%H%M%SZ") + "-" + (name.empty() ? "run" : name) + "-" + suffix.data();
+  // Microseconds: runs started within one second (a run and its resume) still sort by
+  // start, which latest() relies on.
+  auto now = std::chrono::system_clock::now();
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
+      1'000'000;
+  std::array<char, 8> fraction{};
+  std::snprintf(fraction.data(), fraction.size(), "%06d", static_cast<int>(micros));
+  return utc_now("%Y%m%dT%H%M%S", now) + fraction.data() + "Z-" + (name.empty() ? "run" : name) +
+         "-" + suffix.data();
 }
 
 std::vector<std::string> RunJournal::runs() const {

@@ -86,8 +86,9 @@ class RunJournal {
   bool running(std::string_view run_id) const;
   /// The file of a run's journal.
   std::filesystem::path path_of(std::string_view run_id) const;
-  /// A new run id: "<UTC time>-<pipeline>-<random>", sortable by start time and safe as a
-  /// file name.
+  /// A new run id: "<UTC time to the microsecond>-<pipeline>-<random>"
+  /// ("20261204T041751123456Z-daily-7f4ee2a0"), sortable by start time and safe as a file
+  /// name.
   static std::string new_run_id(std::string_view pipeline);
   /// Whether `run_id` could be an id (letters, digits, '-', '_' and '.', no "..").
   static bool valid_run_id(std::string_view run_id) noexcept;
