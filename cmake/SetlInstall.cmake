@@ -31,4 +31,5 @@ write_basic_package_version_file("${PROJECT_BINARY_DIR}/setlConfigVersion.cmake"
 install(FILES "${PROJECT_BINARY_DIR}/setlConfig.cmake"
               "${PROJECT_BINARY_DIR}/setlConfigVersion.cmake"
               "${PROJECT_SOURCE_DIR}/cmake/setlPlugins.cmake"
+              "${PROJECT_SOURCE_DIR}/cmake/FindCppHocon.cmake"
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/setl)

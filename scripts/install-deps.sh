@@ -16,6 +16,7 @@ packages=(
   zlib1g-dev libzstd-dev libsimdjson-dev
   thrift-compiler libthrift-dev libboost-dev libsnappy-dev liblz4-dev
   libcpp-httplib-dev
+  libcpp-hocon-dev libleatherman-dev libboost-regex-dev libboost-locale-dev
   graphviz
   python3 python3-pandas
   clang libclang-rt-dev clang-tidy

@@ -46,12 +46,17 @@ struct JobArguments {
 void add_arguments(CLI::App& app, const JobOptions& options, JobArguments& args) {
   args.config_path = options.default_config;
   args.dag = options.default_dag;
-  CLI::Option* config = app.add_option("--config", args.config_path, "YAML or JSON configuration")
-                            ->check(CLI::ExistingFile);
+  CLI::Option* config =
+      app.add_option("--config", args.config_path,
+                     "configuration: a YAML, JSON or HOCON (.conf) file, or a directory with "
+                     "application.conf and <env>.conf")
+          ->check(CLI::ExistingPath);
   if (options.default_config.empty() && !options.config_optional) {
     config->required();
   }
-  app.add_option("--env", args.environment, "configuration profile (default $SETL_ENV)");
+  app.add_option("--env", args.environment,
+                 "configuration profile, or the <env>.conf of a configuration directory "
+                 "(default $SETL_ENV)");
   app.add_option("--profile", args.trace_path,
                  "write a Chrome trace of the run (factories, queries, operators per thread) "
                  "to this .json file; open it in Perfetto or chrome://tracing");

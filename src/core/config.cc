@@ -9,41 +9,22 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
-
+#include "config_document.h"
 #include "setl/core/error.h"
 
 namespace setl {
 
-using Json = nlohmann::ordered_json;
+using config_detail::ConfigDocument;
+using config_detail::join_key;
+using config_detail::Json;
+using config_detail::kMaxConfigDepth;
+using config_detail::kMaxConfigValues;
+using config_detail::Locations;
+using config_detail::parse_double;
+using config_detail::parse_int;
+using config_detail::yaml_plain_scalar;
 
-struct Config::State {
-  Json root = Json::object();
-  std::string source;
-  std::string profile;
-  // Effective dotted key -> "line:column" in the source, known for YAML files.
-  std::unordered_map<std::string, std::string> locations;
-  // Keys whose value came (partly) from the environment: errors never quote them.
-  std::unordered_set<std::string> from_environment;
-  // Keys set by with_value (command-line text): their kind is what the text would be
-  // unquoted in YAML, while getters still see the text as given.
-  std::unordered_set<std::string> plain_text;
-};
-
-namespace {
-
-using Locations = std::unordered_map<std::string, std::string>;
-
-// A configuration is small; these bounds stop hostile files (deep nesting that would
-// overflow the stack, YAML aliases that expand exponentially) with a clear error.
-constexpr int kMaxConfigDepth = 64;
-constexpr int64_t kMaxConfigValues = 200'000;
-
-struct YamlBudget {
-  std::string source;
-  int64_t values = 0;
-};
+namespace config_detail {
 
 std::string join_key(std::string_view prefix, std::string_view key) {
   if (prefix.empty()) {
@@ -54,6 +35,23 @@ std::string join_key(std::string_view prefix, std::string_view key) {
   joined += key;
   return joined;
 }
+
+}  // namespace config_detail
+
+struct Config::State {
+  Json root = Json::object();
+  std::string source;
+  std::string profile;
+  // Effective dotted key -> "file:line[:column]" where it was written.
+  std::unordered_map<std::string, std::string> locations;
+  // Keys whose value came (partly) from the environment: errors never quote them.
+  std::unordered_set<std::string> from_environment;
+  // Keys set by with_value (command-line text): their kind is what the text would be
+  // unquoted in YAML, while getters still see the text as given.
+  std::unordered_set<std::string> plain_text;
+};
+
+namespace {
 
 std::string type_of(const Json& value) {
   switch (value.type()) {
@@ -75,91 +73,6 @@ std::string type_of(const Json& value) {
     default:
       return "value " + value.dump();
   }
-}
-
-// ---- YAML to JSON, remembering where each key was written -------------------------
-
-bool parse_int(std::string_view text, int64_t& out) {
-  if (!text.empty() && text.front() == '+') {
-    text.remove_prefix(1);
-  }
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return error == std::errc() && end == text.data() + text.size() && !text.empty();
-}
-
-bool parse_double(std::string_view text, double& out) {
-  if (!text.empty() && text.front() == '+') {
-    text.remove_prefix(1);
-  }
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return error == std::errc() && end == text.data() + text.size() && !text.empty();
-}
-
-// YAML 1.2 core schema for plain (unquoted) scalars.
-Json yaml_plain_scalar(const std::string& text) {
-  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
-    return nullptr;
-  }
-  if (text == "true" || text == "True" || text == "TRUE") {
-    return true;
-  }
-  if (text == "false" || text == "False" || text == "FALSE") {
-    return false;
-  }
-  int64_t integer = 0;
-  if (parse_int(text, integer)) {
-    return integer;
-  }
-  double number = 0;
-  if (text.find_first_of("0123456789") != std::string::npos && parse_double(text, number)) {
-    return number;
-  }
-  return text;
-}
-
-std::string mark_text(const YAML::Mark& mark) {
-  return std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-}
-
-Json yaml_to_json(const YAML::Node& node, const std::string& path, Locations& locations,
-                  YamlBudget& budget, int depth) {
-  if (depth > kMaxConfigDepth) {
-    throw ConfigError(budget.source + ":" + mark_text(node.Mark()) + ": nesting deeper than " +
-                      std::to_string(kMaxConfigDepth) + " levels");
-  }
-  if (++budget.values > kMaxConfigValues) {
-    throw ConfigError(budget.source + ": the YAML expands to more than " +
-                      std::to_string(kMaxConfigValues) +
-                      " values (aliases referring to aliases?); refusing to expand it");
-  }
-  if (!path.empty()) {
-    locations[path] = mark_text(node.Mark());
-  }
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return nullptr;
-    case YAML::NodeType::Scalar:
-      return node.Tag() == "!" ? Json(node.Scalar()) : yaml_plain_scalar(node.Scalar());
-    case YAML::NodeType::Sequence: {
-      Json array = Json::array();
-      size_t index = 0;
-      for (const auto& item : node) {
-        array.push_back(yaml_to_json(item, join_key(path, std::to_string(index++)), locations,
-                                     budget, depth + 1));
-      }
-      return array;
-    }
-    case YAML::NodeType::Map: {
-      Json object = Json::object();
-      for (const auto& entry : node) {
-        std::string key = entry.first.Scalar();
-        object[key] = yaml_to_json(entry.second, join_key(path, key), locations, budget, depth + 1);
-      }
-      return object;
-    }
-  }
-  return nullptr;
 }
 
 // ---- profiles -----------------------------------------------------------------------
@@ -241,10 +154,7 @@ void apply_profile(Config::State& state, Json document, const Locations& locatio
 
 std::string where(const Config::State& state, const std::string& key) {
   auto found = state.locations.find(key);
-  std::string text = state.source;
-  if (found != state.locations.end()) {
-    text += ":" + found->second;
-  }
+  std::string text = found != state.locations.end() ? found->second : state.source;
   return text + ": key '" + key + "'";
 }
 
@@ -347,16 +257,31 @@ void check_depth(const Json& document, const std::string& source) {
   }
 }
 
-std::shared_ptr<Config::State> finish(std::string source, Json document, const Locations& locations,
-                                      const ConfigLoadOptions& options) {
-  check_depth(document, source);
+// Whether string values still hold ${VAR} references for us to substitute: YAML and
+// JSON do; HOCON resolved its own while parsing.
+enum class Substitution { kEnvironment, kDoneByFormat };
+
+std::shared_ptr<Config::State> finish(std::string source, ConfigDocument document,
+                                      const ConfigLoadOptions& options, Substitution substitution) {
+  check_depth(document.root, source);
   auto state = std::make_shared<Config::State>();
   state->source = std::move(source);
-  apply_profile(*state, std::move(document), locations, selected_profile(options));
+  std::string profile = selected_profile(options);
+  apply_profile(*state, std::move(document.root), document.locations, profile);
   if (state->root.is_null()) {
     state->root = Json::object();
   }
-  substitute_all(state->root, *state, "");
+  for (const std::string& key : document.from_environment) {
+    state->from_environment.insert(key);
+    for (const std::string& section : {std::string("default"), profile}) {
+      if (!section.empty() && key.starts_with(section + ".")) {
+        state->from_environment.insert(key.substr(section.size() + 1));
+      }
+    }
+  }
+  if (substitution == Substitution::kEnvironment) {
+    substitute_all(state->root, *state, "");
+  }
   return state;
 }
 
@@ -385,6 +310,8 @@ const Json* find(const Json& root, std::string_view key) {
   return node;
 }
 
+constexpr const char* kApplicationConf = "application.conf";
+
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -400,16 +327,9 @@ Config::Config(std::shared_ptr<const State> state, std::string prefix)
 
 Config Config::from_yaml(std::string_view text, std::string source,
                          const ConfigLoadOptions& options) {
-  YAML::Node node;
-  try {
-    node = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& error) {
-    throw ConfigError(source + ":" + mark_text(error.mark) + ": invalid YAML: " + error.msg);
-  }
-  Locations locations;
-  YamlBudget budget{source};
-  Json document = yaml_to_json(node, "", locations, budget, 0);
-  return Config(finish(std::move(source), std::move(document), locations, options), "");
+  ConfigDocument document = config_detail::read_yaml_text(text, source);
+  return Config(finish(std::move(source), std::move(document), options, Substitution::kEnvironment),
+                "");
 }
 
 Config Config::from_json(std::string_view text, std::string source,
@@ -420,22 +340,37 @@ Config Config::from_json(std::string_view text, std::string source,
   } catch (const Json::exception& error) {
     throw ConfigError(source + ": invalid JSON: " + error.what());
   }
-  return Config(finish(std::move(source), std::move(document), {}, options), "");
+  return Config(
+      finish(std::move(source), {std::move(document), {}, {}}, options, Substitution::kEnvironment),
+      "");
+}
+
+Config Config::from_hocon(std::string_view text, std::string source,
+                          const ConfigLoadOptions& options) {
+  ConfigDocument document = config_detail::read_hocon_text(text, source);
+  return Config(
+      finish(std::move(source), std::move(document), options, Substitution::kDoneByFormat), "");
 }
 
 Config Config::load(const std::filesystem::path& path, const ConfigLoadOptions& options) {
-  std::ifstream file(path, std::ios::binary);
   std::error_code error;
+  if (std::filesystem::is_directory(path, error) || path.filename() == kApplicationConf) {
+    return load_application(path, options);
+  }
+  std::string extension = lower(path.extension().string());
+  if (extension == ".conf" || extension == ".hocon") {
+    return Config(finish(path.string(), config_detail::read_hocon_file(path), options,
+                         Substitution::kDoneByFormat),
+                  "");
+  }
+  std::ifstream file(path, std::ios::binary);
   if (!file || std::filesystem::is_directory(path, error)) {
     throw ConfigError(path.string() + ": cannot open the configuration file (" +
-                      (std::filesystem::is_directory(path, error) ? "a directory"
-                       : std::filesystem::exists(path, error)     ? "not readable"
-                                                                  : "no such file") +
+                      (std::filesystem::exists(path, error) ? "not readable" : "no such file") +
                       ")");
   }
   std::stringstream buffer;
   buffer << file.rdbuf();
-  std::string extension = lower(path.extension().string());
   if (extension == ".json") {
     return from_json(buffer.str(), path.string(), options);
   }
@@ -443,7 +378,84 @@ Config Config::load(const std::filesystem::path& path, const ConfigLoadOptions& 
     return from_yaml(buffer.str(), path.string(), options);
   }
   throw ConfigError(path.string() + ": unknown configuration format '" + extension +
-                    "'; expected .yaml, .yml or .json");
+                    "'; expected .yaml, .yml, .json or .conf (HOCON)");
+}
+
+namespace {
+
+// The environment SETL's ConfigLoader would pick: given, else SETL_ENV, else the
+// application file's own app.environment.
+std::pair<std::string, std::string> application_environment(const ConfigLoadOptions& options,
+                                                            const Json& application) {
+  if (options.profile && !options.profile->empty()) {
+    return {*options.profile, "the load options"};
+  }
+  if (const char* env = std::getenv("SETL_ENV"); env != nullptr && *env != '\0') {
+    return {env, "SETL_ENV"};
+  }
+  const Json* named = find(application, "app.environment");
+  if (named != nullptr && named->is_string() && !named->get<std::string>().empty()) {
+    return {named->get<std::string>(), "app.environment"};
+  }
+  return {"", ""};
+}
+
+std::string conf_files_in(const std::filesystem::path& directory) {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+    if (entry.path().extension() == ".conf") {
+      names.push_back(entry.path().filename().string());
+    }
+  }
+  std::sort(names.begin(), names.end());
+  std::string text;
+  for (const std::string& name : names) {
+    text += (text.empty() ? "" : ", ") + name;
+  }
+  return text.empty() ? "none" : text;
+}
+
+}  // namespace
+
+Config Config::load_application(const std::filesystem::path& directory_or_file,
+                                const ConfigLoadOptions& options) {
+  std::error_code error;
+  bool is_directory = std::filesystem::is_directory(directory_or_file, error);
+  std::filesystem::path directory =
+      is_directory ? directory_or_file : directory_or_file.parent_path();
+  std::filesystem::path application =
+      is_directory ? directory / kApplicationConf : directory_or_file;
+  if (!std::filesystem::exists(application, error)) {
+    throw ConfigError(application.string() +
+                      ": no such file; a SETL-style configuration "
+                      "directory has an application.conf (found: " +
+                      conf_files_in(directory) + ")");
+  }
+  ConfigDocument document = config_detail::read_hocon_file(application);
+  auto [environment, chosen_by] = application_environment(options, document.root);
+  std::string source = application.string();
+  if (!environment.empty()) {
+    std::filesystem::path overlay = directory / (environment + ".conf");
+    if (environment.find('/') != std::string::npos || environment.find("..") != std::string::npos ||
+        !std::filesystem::exists(overlay, error)) {
+      throw ConfigError(application.string() + ": environment '" + environment + "' (from " +
+                        chosen_by + ") has no " + environment +
+                        ".conf beside it (found: " + conf_files_in(directory) + ")");
+    }
+    ConfigDocument environment_document = config_detail::read_hocon_file(overlay);
+    deep_merge(document.root, environment_document.root);
+    for (auto& [key, where] : environment_document.locations) {
+      document.locations[key] = where;
+    }
+    document.from_environment.merge(environment_document.from_environment);
+    source = overlay.string();
+  }
+  // The environment is a file here, not a section: no profile is applied on top.
+  ConfigLoadOptions no_profile;
+  no_profile.profile = "";
+  return Config(
+      finish(std::move(source), std::move(document), no_profile, Substitution::kDoneByFormat), "");
 }
 
 Config Config::with_value(std::string_view key, std::string value) const {
@@ -699,10 +711,37 @@ std::vector<std::string> Config::get_string_list(std::string_view key) const {
   return values;
 }
 
+namespace {
+
+// Milliseconds per unit, by every name HOCON and our own short forms use; 0 if unknown.
+double millis_per_unit(std::string_view unit) {
+  struct Unit {
+    double millis;
+    std::initializer_list<std::string_view> names;
+  };
+  static const Unit kUnits[] = {
+      {1e-6, {"ns", "nano", "nanos", "nanosecond", "nanoseconds"}},
+      {1e-3, {"us", "micro", "micros", "microsecond", "microseconds"}},
+      {1, {"ms", "milli", "millis", "millisecond", "milliseconds"}},
+      {1e3, {"s", "second", "seconds"}},
+      {6e4, {"m", "minute", "minutes"}},
+      {3.6e6, {"h", "hour", "hours"}},
+      {8.64e7, {"d", "day", "days"}},
+  };
+  for (const Unit& candidate : kUnits) {
+    if (std::find(candidate.names.begin(), candidate.names.end(), unit) != candidate.names.end()) {
+      return candidate.millis;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
 std::chrono::milliseconds Config::get_duration(std::string_view key) const {
   std::string full_key = join_key(prefix_, key);
   const Json& node = require(*state_, full_key);
-  constexpr std::string_view kExpected = "a duration such as 250ms, 30s, 5m, 24h or 7d";
+  constexpr std::string_view kExpected = "a duration such as 250ms, 30s, 5m, 24h, 7d or 10 seconds";
   if (!node.is_string()) {
     wrong_type(*state_, full_key, kExpected, node);
   }
@@ -713,22 +752,13 @@ std::chrono::milliseconds Config::get_duration(std::string_view key) const {
       !parse_double(std::string_view(text).substr(0, unit_start), amount)) {
     wrong_type(*state_, full_key, kExpected, node);
   }
-  std::string unit = text.substr(unit_start);
-  double millis_per_unit = 0;
-  if (unit == "ms") {
-    millis_per_unit = 1;
-  } else if (unit == "s") {
-    millis_per_unit = 1000;
-  } else if (unit == "m") {
-    millis_per_unit = 60'000;
-  } else if (unit == "h") {
-    millis_per_unit = 3'600'000;
-  } else if (unit == "d") {
-    millis_per_unit = 86'400'000;
-  } else {
+  std::string_view unit = std::string_view(text).substr(unit_start);
+  unit.remove_prefix(std::min(unit.size(), unit.find_first_not_of(" \t")));
+  double per_unit = millis_per_unit(unit);
+  if (per_unit == 0) {
     wrong_type(*state_, full_key, kExpected, node);
   }
-  double millis = amount * millis_per_unit;
+  double millis = amount * per_unit;
   // Casting a double beyond int64's range is undefined: check first (~292 million years).
   if (!(millis >= 0 && millis < 9.2e18)) {
     throw ConfigError(where(*state_, full_key) + ": duration " +

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "setl/core/error.h"
+#include "testing/scoped_env.h"
 #include "testing/temp_dir.h"
 
 namespace setl {
@@ -13,32 +14,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing::message_of;
-
-// Sets an environment variable for the duration of a test.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) {
-      old_ = old;
-    }
-    if (value != nullptr) {
-      setenv(name, value, 1);
-    } else {
-      unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_, old_->c_str(), 1);
-    } else {
-      unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using testing::ScopedEnv;
 
 constexpr const char* kProfiled = R"(
 default:
