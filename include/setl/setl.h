@@ -26,6 +26,7 @@
 #include "setl/storage/connector.h"
 #include "setl/storage/connector_builder.h"
 #include "setl/storage/csv_connector.h"
+#include "setl/storage/json_connector.h"
 #include "setl/storage/json_lines_connector.h"
 #include "setl/storage/parquet_connector.h"
 #include "setl/storage/partitioned_connector.h"

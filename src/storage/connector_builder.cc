@@ -11,6 +11,7 @@
 #include "setl/core/memory_budget.h"
 #include "setl/core/suggest.h"
 #include "setl/storage/csv_connector.h"
+#include "setl/storage/json_connector.h"
 #include "setl/storage/json_lines_connector.h"
 #include "setl/storage/parquet_connector.h"
 #include "setl/storage/partitioned_connector.h"
@@ -50,7 +51,7 @@ void check_keys(const Config& section, const std::set<std::string>& allowed,
 
 // The names SETL and PySetl configurations give options (Spark's reader and writer option
 // names among them), and ours. Either spelling works; both at once is an error.
-constexpr std::array<std::pair<const char*, const char*>, 8> kOptionAliases{{
+constexpr std::array<std::pair<const char*, const char*>, 9> kOptionAliases{{
     {"saveMode", "save_mode"},
     {"sep", "delimiter"},
     {"inferSchema", "infer_schema"},
@@ -59,6 +60,7 @@ constexpr std::array<std::pair<const char*, const char*>, 8> kOptionAliases{{
     {"columnNames", "column_names"},
     {"dbtable", "table"},
     {"compressionLevel", "compression_level"},
+    {"multiLine", "multi_line"},
 }};
 
 Config with_our_option_names(Config section) {
@@ -180,6 +182,16 @@ std::shared_ptr<Connector> build_json_lines(const Config& section) {
   return make_connector<JsonLinesConnector>(section.get_string("path"), options);
 }
 
+// Spark's (and so SETL's) JSON source reads JSON Lines unless multiLine is true.
+std::shared_ptr<Connector> build_json(const Config& section) {
+  if (!section.get_or<bool>("multi_line", false)) {
+    return build_json_lines(section);
+  }
+  JsonOptions options;
+  options.infer_rows = section.get_or<int64_t>("infer_rows", options.infer_rows);
+  return make_connector<JsonConnector>(section.get_string("path"), options);
+}
+
 // Guarded: user code may register storages while configuration is being read.
 struct Registry {
   std::mutex mutex;
@@ -203,6 +215,12 @@ Registry& registry() {
          {"path", "infer_rows", "batch_rows"},
          "JSON Lines file (.gz/.zst compressed by name)",
          build_json_lines},
+        {"JSON",
+         {},
+         {"path", "multi_line", "infer_rows", "batch_rows"},
+         "JSON: with multi_line true a document (an array of objects, or one object), else "
+         "JSON Lines, as Spark reads JSON",
+         build_json},
         {"PARQUET",
          {},
          {"path", "compression", "compression_level", "row_group_rows", "row_group_bytes",

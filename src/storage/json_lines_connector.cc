@@ -13,6 +13,7 @@
 
 #include "byte_stream.h"
 #include "file_io.h"
+#include "json_objects.h"
 #include "setl/core/cancellation.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
@@ -173,41 +174,28 @@ DataType inferred_type(unsigned seen) {
 
 }  // namespace
 
-JsonLinesConnector::JsonLinesConnector(ConnectorKey key, std::filesystem::path path,
-                                       JsonLinesOptions options)
-    : FileConnector(key, std::move(path), "jsonl"), options_(std::move(options)) {}
+namespace detail {
 
-engine::SchemaPtr JsonLinesConnector::schema() const {
-  const std::filesystem::path& file = path();
-  std::lock_guard lock(mutex_);
-  if (schema_) {
-    return schema_;
-  }
-  if (options_.schema) {
-    schema_ = options_.schema;
-    return schema_;
-  }
-  // Only the lines inference looks at are read and parsed.
-  std::string data = without_bom(first_lines(file, options_.infer_rows));
-  data.resize(prefix_of_lines(data, options_.infer_rows));
+engine::SchemaPtr infer_json_objects(std::string_view data, int64_t infer_rows,
+                                     const std::string& where) {
   simdjson::padded_string padded(data);
   simdjson::dom::parser parser;
   simdjson::dom::document_stream stream;
   if (parser.parse_many(padded, window_for(data)).get(stream)) {
-    throw ParseError(file.string() + ": not JSON Lines");
+    throw ParseError(where + ": not JSON Lines");
   }
   std::vector<std::string> order;
   std::map<std::string, unsigned> seen;  // bit flags: which kinds occurred
   int64_t count = 0;
-  for (auto it = stream.begin(); it != stream.end() && count < options_.infer_rows; ++it, ++count) {
+  for (auto it = stream.begin(); it != stream.end() && count < infer_rows; ++it, ++count) {
     element document;
     if ((*it).get(document)) {
-      throw ParseError(file.string() + ":" + std::to_string(line_of(data, it.current_index())) +
+      throw ParseError(where + ":" + std::to_string(line_of(data, it.current_index())) +
                        ": invalid JSON");
     }
     simdjson::dom::object object;
     if (document.get_object().get(object)) {
-      throw ParseError(file.string() + ":" + std::to_string(line_of(data, it.current_index())) +
+      throw ParseError(where + ":" + std::to_string(line_of(data, it.current_index())) +
                        ": expected a JSON object per line");
     }
     for (auto [key, value] : object) {
@@ -225,7 +213,29 @@ engine::SchemaPtr JsonLinesConnector::schema() const {
   for (const std::string& name : order) {
     fields.push_back({name, inferred_type(seen[name]), true});
   }
-  schema_ = std::make_shared<engine::Schema>(std::move(fields));
+  return std::make_shared<engine::Schema>(std::move(fields));
+}
+
+}  // namespace detail
+
+JsonLinesConnector::JsonLinesConnector(ConnectorKey key, std::filesystem::path path,
+                                       JsonLinesOptions options)
+    : FileConnector(key, std::move(path), "jsonl"), options_(std::move(options)) {}
+
+engine::SchemaPtr JsonLinesConnector::schema() const {
+  const std::filesystem::path& file = path();
+  std::lock_guard lock(mutex_);
+  if (schema_) {
+    return schema_;
+  }
+  if (options_.schema) {
+    schema_ = options_.schema;
+    return schema_;
+  }
+  // Only the lines inference looks at are read and parsed.
+  std::string data = without_bom(first_lines(file, options_.infer_rows));
+  data.resize(prefix_of_lines(data, options_.infer_rows));
+  schema_ = detail::infer_json_objects(data, options_.infer_rows, file.string());
   return schema_;
 }
 
@@ -482,6 +492,17 @@ class JsonLinesStream : public engine::BatchStream {
 
 }  // namespace
 
+namespace detail {
+
+engine::Table parse_json_objects(std::string_view data, const engine::SchemaPtr& schema,
+                                 const std::vector<std::string>& columns, size_t range_bytes,
+                                 const std::string& where) {
+  ScanLayout layout = scan_layout(schema, columns);
+  return engine::Table(layout.output, parse_lines(data, 0, range_bytes, layout, where));
+}
+
+}  // namespace detail
+
 engine::ScanResult JsonLinesConnector::scan(const engine::ScanRequest& request) const {
   const std::filesystem::path& file = path();
   ScanLayout layout = scan_layout(schema(), request.columns);
@@ -537,9 +558,12 @@ void write_json_string(std::ostream& out, std::string_view text) {
   out << '"';
 }
 
-// One object per row, keys in column order.
-void write_batch(std::ostream& out, const engine::Schema& schema,
-                 const engine::RecordBatch& batch) {
+}  // namespace
+
+namespace detail {
+
+void write_json_objects(std::ostream& out, const engine::Schema& schema,
+                        const engine::RecordBatch& batch) {
   current_cancellation().check();
   report_progress(batch.num_rows());
   for (int64_t row = 0; row < batch.num_rows(); ++row) {
@@ -594,7 +618,7 @@ void write_batch(std::ostream& out, const engine::Schema& schema,
   }
 }
 
-}  // namespace
+}  // namespace detail
 
 void JsonLinesConnector::write_file(const engine::Table& table, bool append) const {
   std::unique_ptr<engine::BatchStream> rows = engine::stream_table(table, INT64_MAX);
@@ -607,7 +631,7 @@ void JsonLinesConnector::write_file_stream(engine::BatchStream& rows, bool appen
       path(),
       [&](std::ostream& out) {
         while (std::optional<engine::RecordBatch> batch = rows.next()) {
-          write_batch(out, schema, *batch);
+          detail::write_json_objects(out, schema, *batch);
         }
       },
       append);

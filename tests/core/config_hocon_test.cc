@@ -123,39 +123,34 @@ TEST(ConfigHocon, IncludesAreRelativeToTheIncludingFileAndBounded) {
               HasSubstr((dir.path() / "inner.conf").string() + ":"));
 }
 
+// `name0 = first`, then `nameI = step` with P standing for name(I-1), `lines` lines.
+std::string chain(const std::string& name, const std::string& first, const std::string& step,
+                  int lines) {
+  std::string text = name + "0 = " + first + "\n";
+  for (int i = 1; i < lines; ++i) {
+    std::string line = step;
+    for (size_t at = line.find('P'); at != std::string::npos; at = line.find('P', at)) {
+      line.replace(at, 1, name + std::to_string(i - 1));
+    }
+    text += name + std::to_string(i) + " = " + line + "\n";
+  }
+  return text;
+}
+
 TEST(ConfigHocon, HostileFilesStopWithAClearError) {
   std::string deep = "a = " + std::string(200, '[') + std::string(200, ']') + "\n";
   EXPECT_THAT(message_of<ConfigError>([&] { Config::from_hocon(deep); }),
               HasSubstr("nesting deeper than 64 levels"));
   // A chain of substitutions costs the resolver cubic time; the count is bounded.
-  std::string chain = "a0 = 1\n";
-  for (int i = 1; i < 400; ++i) {
-    chain += "a" + std::to_string(i) + " = ${a" + std::to_string(i - 1) + "}\n";
-  }
-  EXPECT_THAT(message_of<ConfigError>([&] { Config::from_hocon(chain); }),
+  EXPECT_THAT(message_of<ConfigError>([] { Config::from_hocon(chain("a", "1", "${P}", 400)); }),
               HasSubstr("more than 256 substitutions"));
   // Substitutions that double at every step are refused before they are expanded.
-  std::string doubling = "l0 = [1]\n";
-  for (int i = 1; i < 40; ++i) {
-    doubling += "l" + std::to_string(i) + " = ${l" + std::to_string(i - 1) + "} ${l" +
-                std::to_string(i - 1) + "}\n";
+  for (const char* doubling : {"${P} ${P}", "${P}${P}", "[${P}, ${P}]"}) {
+    EXPECT_THAT(
+        message_of<ConfigError>([&] { Config::from_hocon(chain("v", "[1]", doubling, 40)); }),
+        HasSubstr("would expand to more than 64 MiB"))
+        << doubling;
   }
-  EXPECT_THAT(message_of<ConfigError>([&] { Config::from_hocon(doubling); }),
-              HasSubstr("would expand to more than 64 MiB"));
-  std::string strings = "s0 = \"0123456789\"\n";
-  for (int i = 1; i < 40; ++i) {
-    strings += "s" + std::to_string(i) + " = ${s" + std::to_string(i - 1) + "}${s" +
-               std::to_string(i - 1) + "}\n";
-  }
-  EXPECT_THAT(message_of<ConfigError>([&] { Config::from_hocon(strings); }),
-              HasSubstr("would expand to more than 64 MiB"));
-  std::string nested = "n0 = [1]\n";
-  for (int i = 1; i < 40; ++i) {
-    nested += "n" + std::to_string(i) + " = [${n" + std::to_string(i - 1) + "}, ${n" +
-              std::to_string(i - 1) + "}]\n";
-  }
-  EXPECT_THAT(message_of<ConfigError>([&] { Config::from_hocon(nested); }),
-              HasSubstr("would expand to more than 64 MiB"));
   EXPECT_THAT(message_of<ConfigError>([] { Config::from_hocon("a = {b = ${a}}\n"); }),
               HasSubstr("cycle"));
   // ${...} inside a quoted string is text, as HOCON says, and is not counted.

@@ -72,8 +72,9 @@ long_delimiter: {storage: CSV, path: a.csv, delimiter: "::"}
                         "you mean 'delimiter'?"));
   EXPECT_THAT(
       message_of<ConfigError>([&] { build_connector(config.section("bad_storage")); }),
-      HasSubstr("unknown storage 'EXCEL'; supported: CSV, JSONL, PARQUET, PARTITIONED, POSTGRES, "
-                "SQLITE"));
+      HasSubstr(
+          "unknown storage 'EXCEL'; supported: CSV, JSON, JSONL, PARQUET, PARTITIONED, POSTGRES, "
+          "SQLITE"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_codec")); }),
               HasSubstr("unknown Parquet compression 'brotli'"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_parquet_key")); }),
