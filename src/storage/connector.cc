@@ -62,6 +62,27 @@ engine::LazyFrame Connector::lazy() const {
   return engine::LazyFrame::scan(self);
 }
 
+namespace {
+
+[[noreturn]] void unsupported(const Connector& connector, const std::string& operation) {
+  throw StateError(connector.describe() + ": " + operation + " is not supported by this connector");
+}
+
+}  // namespace
+
+void Connector::upsert(const engine::Table& /*rows*/,
+                       const std::vector<std::string>& /*keys*/) const {
+  unsupported(*this, "upsert (update by key)");
+}
+
+void Connector::delete_where(const engine::Expr& /*condition*/) const {
+  unsupported(*this, "delete");
+}
+
+void Connector::drop() const {
+  unsupported(*this, "drop");
+}
+
 engine::Table Connector::auto_load(std::string_view condition) const {
   if (condition.empty()) {
     return read();

@@ -9,6 +9,7 @@
 
 #include "file_io.h"
 #include "setl/core/error.h"
+#include "table_edits.h"
 
 namespace setl::storage {
 
@@ -55,6 +56,32 @@ void FileConnector::write_stream(engine::BatchStream& rows, SaveMode mode) const
     return;
   }
   write_file_stream(rows, present && mode == SaveMode::kAppend);
+}
+
+void FileConnector::upsert(const engine::Table& rows, const std::vector<std::string>& keys) const {
+  std::optional<FileLock> write_lock = detail::lock_for_write(path_, SaveMode::kAppend);
+  if (!exists()) {
+    detail::check_upsert_keys(rows, keys, describe());
+    write_file(rows, false);
+    return;
+  }
+  write_file(detail::upserted(read(), rows, keys, describe()), false);
+}
+
+void FileConnector::delete_where(const engine::Expr& condition) const {
+  std::optional<FileLock> write_lock = detail::lock_for_write(path_, SaveMode::kAppend);
+  if (exists()) {
+    write_file(detail::without_rows(read(), condition), false);
+  }
+}
+
+void FileConnector::drop() const {
+  std::optional<FileLock> write_lock = detail::lock_for_write(path_, SaveMode::kAppend);
+  std::error_code error;
+  std::filesystem::remove_all(path_, error);
+  if (error) {
+    throw IoError("cannot drop " + path_.string() + ": " + error.message());
+  }
 }
 
 void FileConnector::sink(const engine::LazyFrame& query, SaveMode mode) const {

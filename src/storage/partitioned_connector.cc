@@ -17,6 +17,7 @@
 #include "setl/storage/json_lines_connector.h"
 #include "setl/storage/parquet_connector.h"
 #include "storage/partition_manifest.h"
+#include "storage/table_edits.h"
 
 namespace setl::storage {
 namespace {
@@ -576,6 +577,55 @@ void PartitionedConnector::write(const engine::Table& table, SaveMode mode) cons
   }
   // One writer at a time; whatever a killed writer left unlisted is removed first.
   FileLock lock(path() / detail::kDatasetLockName);
+  write_locked(table, mode);
+}
+
+void PartitionedConnector::edit(
+    const std::function<engine::Table(const engine::Table*)>& change) const {
+  std::error_code error;
+  std::filesystem::create_directories(path(), error);
+  if (error) {
+    throw IoError("cannot create " + path().string() + ": " + error.message());
+  }
+  FileLock lock(path() / detail::kDatasetLockName);
+  std::optional<engine::Table> stored;
+  if (exists()) {
+    stored = read();
+  }
+  write_locked(change(stored ? &*stored : nullptr), SaveMode::kOverwrite);
+}
+
+void PartitionedConnector::upsert(const engine::Table& rows,
+                                  const std::vector<std::string>& keys) const {
+  edit([&](const engine::Table* stored) {
+    if (stored == nullptr) {
+      detail::check_upsert_keys(rows, keys, describe());
+      return rows;
+    }
+    return detail::upserted(*stored, rows, keys, describe());
+  });
+}
+
+void PartitionedConnector::delete_where(const engine::Expr& condition) const {
+  if (exists()) {
+    edit([&](const engine::Table* stored) { return detail::without_rows(*stored, condition); });
+  }
+}
+
+void PartitionedConnector::drop() const {
+  std::error_code error;
+  if (!std::filesystem::is_directory(path(), error)) {
+    return;
+  }
+  FileLock lock(path() / detail::kDatasetLockName);  // no writer is halfway through
+  std::filesystem::remove_all(path(), error);
+  if (error) {
+    throw IoError("cannot drop " + path().string() + ": " + error.message());
+  }
+}
+
+void PartitionedConnector::write_locked(const engine::Table& table, SaveMode mode) const {
+  std::error_code error;
   std::vector<std::string> committed;
   if (std::optional<detail::PartitionManifest> manifest = detail::read_partition_manifest(path())) {
     committed = manifest->files;

@@ -15,6 +15,7 @@
 #include "setl/engine/parse_value.h"
 #include "storage/row_batcher.h"
 #include "storage/sqlite_database.h"
+#include "storage/table_edits.h"
 
 namespace setl::storage {
 namespace {
@@ -411,17 +412,116 @@ void SqliteConnector::write(const engine::Table& table, SaveMode mode) const {
   with_database(path_, true, [&](Database& db) { write_on(db, table, mode); });
 }
 
-void SqliteConnector::write_on(detail::Database& db, const engine::Table& table,
-                               SaveMode mode) const {
+namespace {
+
+// Every row of `sql` on `db`, in the connection's current transaction.
+engine::Table read_all_on(Database& db, const std::string& sql, const engine::SchemaPtr& schema,
+                          const std::string& where) {
+  Database::Statement statement(db.prepare(sql));
+  detail::RowBatcher batcher(schema, engine::kDefaultBatchBytes);
+  std::vector<engine::RecordBatch> batches;
+  auto next_row = [&](std::vector<engine::ColumnBuilder>& builders,
+                      int64_t row) -> std::optional<int64_t> {
+    int status = sqlite3_step(statement.get());
+    if (status == SQLITE_DONE) {
+      return std::nullopt;
+    }
+    if (status != SQLITE_ROW) {
+      throw IoError(where + ": SQLite error while reading row " + std::to_string(row + 1),
+                    detail::category_of(status));
+    }
+    return append_row(statement.get(), *schema, builders, row, where);
+  };
+  while (std::optional<engine::RecordBatch> batch = batcher.next(next_row)) {
+    batches.push_back(std::move(*batch));
+  }
+  return engine::Table(schema, std::move(batches));
+}
+
+// BEGIN IMMEDIATE takes the write lock at once, so what `work` reads stays true until
+// COMMIT: another writer waits instead of interleaving.
+template <class Work>
+void in_write_transaction(Database& db, Work&& work) {
   db.execute("BEGIN IMMEDIATE");
   try {
+    work();
+    db.execute("COMMIT");
+  } catch (...) {
+    try {
+      db.execute("ROLLBACK");
+    } catch (...) {
+      // The original error matters more than a failed rollback.
+    }
+    throw;
+  }
+}
+
+}  // namespace
+
+void SqliteConnector::write_on(detail::Database& db, const engine::Table& table,
+                               SaveMode mode) const {
+  in_write_transaction(db, [&] { write_rows(db, table, mode); });
+}
+
+void SqliteConnector::edit(const std::function<engine::Table(const engine::Table*)>& change) const {
+  if (!sql_.empty()) {
+    throw StateError("connector " + describe() + " reads a query and cannot be written to");
+  }
+  with_database(path_, true, [&](Database& db) {
+    in_write_transaction(db, [&] {
+      // Read on this connection: another one from the pool could be held by writers
+      // waiting for this transaction's lock.
+      std::optional<engine::Table> stored;
+      if (db.has_table(table_)) {
+        stored = read_all_on(db, "SELECT * FROM " + quote(table_),
+                             read_schema(db, path_, table_, sql_), describe());
+      }
+      write_rows(db, change(stored ? &*stored : nullptr), SaveMode::kOverwrite);
+    });
+  });
+}
+
+void SqliteConnector::upsert(const engine::Table& rows,
+                             const std::vector<std::string>& keys) const {
+  edit([&](const engine::Table* stored) {
+    if (stored == nullptr) {
+      detail::check_upsert_keys(rows, keys, describe());
+      return rows;
+    }
+    return detail::upserted(*stored, rows, keys, describe());
+  });
+}
+
+void SqliteConnector::delete_where(const engine::Expr& condition) const {
+  if (!exists()) {
+    return;
+  }
+  edit([&](const engine::Table* stored) {
+    return stored ? detail::without_rows(*stored, condition) : engine::Table();
+  });
+}
+
+void SqliteConnector::drop() const {
+  if (!sql_.empty()) {
+    throw StateError("connector " + describe() + " reads a query and cannot be dropped");
+  }
+  if (!std::filesystem::exists(path_)) {
+    return;
+  }
+  with_database(path_, false, [&](Database& db) {
+    in_write_transaction(db, [&] { db.execute("DROP TABLE IF EXISTS " + quote(table_)); });
+  });
+}
+
+void SqliteConnector::write_rows(detail::Database& db, const engine::Table& table,
+                                 SaveMode mode) const {
+  {
     bool present = db.has_table(table_);
     if (present && mode == SaveMode::kErrorIfExists) {
       throw IoError("SQLite table '" + table_ + "' already exists in " + path_.string() +
                     " (save mode error_if_exists)");
     }
     if (present && mode == SaveMode::kIgnore) {
-      db.execute("ROLLBACK");
       return;
     }
     if (present && mode == SaveMode::kOverwrite) {
@@ -506,14 +606,6 @@ void SqliteConnector::write_on(detail::Database& db, const engine::Table& table,
         sqlite3_reset(insert.get());
       }
     }
-    db.execute("COMMIT");
-  } catch (...) {
-    try {
-      db.execute("ROLLBACK");
-    } catch (...) {
-      // The original error matters more than a failed rollback.
-    }
-    throw;
   }
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "setl/engine/lazy_frame.h"
 #include "setl/engine/table.h"
@@ -85,6 +86,20 @@ class Connector : public engine::ScanSource, public std::enable_shared_from_this
   void set_save_mode(SaveMode mode) noexcept { save_mode_ = mode; }
   /// True if the target exists and holds a table.
   virtual bool exists() const = 0;
+
+  /// SETL's Repository.update: the rows of `rows` replace the stored rows with equal
+  /// `keys`, the others are added, atomically (readers see the data before or after; a
+  /// concurrent writer of the same file waits). Writes `rows` when nothing is stored.
+  /// Throws: SchemaError for no key, a key not in `rows`, NULL or repeated keys, stored
+  /// columns that differ by name; StateError where the connector cannot do it safely.
+  virtual void upsert(const engine::Table& rows, const std::vector<std::string>& keys) const;
+  /// Deletes the rows for which `condition` is true (NULL keeps the row, as SQL's DELETE),
+  /// atomically; nothing when nothing is stored.
+  /// Throws: StateError where the connector cannot do it safely.
+  virtual void delete_where(const engine::Expr& condition) const;
+  /// Removes the stored data (the file, the directory, the table); nothing when absent.
+  /// Throws: StateError where the connector cannot do it.
+  virtual void drop() const;
   /// A version of the data for result-cache keys: for files their path, size and
   /// modification time (or, with `content`, a hash of their bytes); std::nullopt when the
   /// data cannot be fingerprinted (databases), which keeps consumers out of the cache.

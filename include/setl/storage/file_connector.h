@@ -41,6 +41,12 @@ class FileConnector : public Connector {
   /// come (CSV, JSON Lines and Parquet hold about one batch or row group), to a
   /// temporary file renamed over the target at the end, so readers never see part of it.
   virtual void write_stream(engine::BatchStream& rows, SaveMode mode) const;
+  /// Read, changed and rewritten atomically under the target's write lock, so concurrent
+  /// writers of the file (threads or processes) serialise and readers see before or after.
+  void upsert(const engine::Table& rows, const std::vector<std::string>& keys) const override;
+  void delete_where(const engine::Expr& condition) const override;
+  /// Removes the file (a directory: everything below it) under the write lock.
+  void drop() const override;
   /// Runs `query` and writes its result as it is produced (Polars' sink_parquet):
   ///   make_connector<ParquetConnector>("out.parquet")->sink(csv->lazy().filter("x > 0"));
   void sink(const engine::LazyFrame& query, SaveMode mode = SaveMode::kOverwrite) const;

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -55,12 +56,22 @@ class PartitionedConnector : public FileConnector {
   bool exists() const override;
 
  protected:
+  /// Read, changed and committed through the manifest under the dataset's lock.
+  void upsert(const engine::Table& rows, const std::vector<std::string>& keys) const override;
+  void delete_where(const engine::Expr& condition) const override;
+  /// Removes the dataset's directory once no writer holds its lock.
+  void drop() const override;
   /// Not used: write() commits through the manifest instead of one file.
   void write_file(const engine::Table& table, bool append) const override;
 
  private:
   engine::ScanResult scan_once(const engine::ScanRequest& request,
                                std::string& manifest_text) const;
+  // write() with the dataset's lock already held.
+  void write_locked(const engine::Table& table, SaveMode mode) const;
+  // Reads the dataset (null when empty) and commits what `change` makes of it, under the
+  // dataset's lock.
+  void edit(const std::function<engine::Table(const engine::Table*)>& change) const;
   PartitionFormat format_;
   std::vector<std::string> partition_by_;
 };

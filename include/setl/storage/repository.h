@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "setl/core/error.h"
 #include "setl/engine/dataset.h"
@@ -22,6 +23,8 @@ namespace setl::storage {
 struct RepositoryOptions {
   /// Keep what find_all() read in memory for later finds; save() drops it.
   bool cache = false;
+  /// The columns that identify a row, for update() (SETL's @CompoundKey / primary key).
+  std::vector<std::string> keys;
 };
 
 /// A repository in the Setl context is a source: `Delivery<Repository<T>>` receives it,
@@ -75,11 +78,31 @@ class Repository {
   /// repository is a handle: saving changes the stored data, so it is const.
   void save(const engine::Dataset<T>& data, SaveMode mode) const {
     connector_->write(data.table(), mode);
-    std::lock_guard lock(mutex_);
-    cached_.reset();
+    forget();
   }
   /// With the connector's save mode (its configuration's `save_mode` / `saveMode`).
   void save(const engine::Dataset<T>& data) const { save(data, connector_->save_mode()); }
+
+  /// SETL's update: upserts the rows by `keys` (RepositoryOptions::keys unless given),
+  /// atomically, through the connector (Connector::upsert).
+  /// Throws: SchemaError for no key or NULL/repeated keys; StateError where the connector
+  /// cannot do it safely.
+  void update(const engine::Dataset<T>& data) const { update(data, options_.keys); }
+  void update(const engine::Dataset<T>& data, const std::vector<std::string>& keys) const {
+    connector_->upsert(data.table(), keys);
+    forget();
+  }
+  /// SETL's delete: removes the stored rows matching `condition`, atomically.
+  void delete_where(const engine::Expr& condition) const {
+    connector_->delete_where(condition);
+    forget();
+  }
+  void delete_where(const char* condition) const { delete_where(engine::parse_expr(condition)); }
+  /// Removes the stored data entirely.
+  void drop() const {
+    connector_->drop();
+    forget();
+  }
 
   const std::shared_ptr<Connector>& connector() const noexcept { return connector_; }
 
@@ -104,6 +127,11 @@ class Repository {
       columns.push_back(std::move(column));
     }
     return frame.select(columns).collect();
+  }
+
+  void forget() const {
+    std::lock_guard lock(mutex_);
+    cached_.reset();
   }
 
   std::shared_ptr<Connector> connector_;

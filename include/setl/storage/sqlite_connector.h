@@ -13,6 +13,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -45,6 +46,12 @@ class SqliteConnector : public Connector {
   /// file's pool (setl/core/connection_pool.h) through its circuit breaker.
   void write(const engine::Table& table, SaveMode mode) const override;
   bool exists() const override;
+  /// Each in one write transaction (the table rewritten with the result), so readers see
+  /// the table before or after and a concurrent writer waits.
+  void upsert(const engine::Table& rows, const std::vector<std::string>& keys) const override;
+  void delete_where(const engine::Expr& condition) const override;
+  /// DROP TABLE.
+  void drop() const override;
   /// The database file's fingerprint (any change to the file changes it).
   std::optional<std::string> fingerprint(bool content = false) const override {
     return fingerprint_files(path_, content);
@@ -54,6 +61,11 @@ class SqliteConnector : public Connector {
   SqliteConnector(ConnectorKey key, std::filesystem::path path, std::string table, std::string sql);
   std::string select_sql(const engine::ScanRequest& request) const;
   void write_on(detail::Database& db, const engine::Table& table, SaveMode mode) const;
+  // Without a transaction of its own.
+  void write_rows(detail::Database& db, const engine::Table& table, SaveMode mode) const;
+  // Reads the table (null when there is none) and writes what `change` makes of it, in one
+  // write transaction.
+  void edit(const std::function<engine::Table(const engine::Table*)>& change) const;
 
   std::filesystem::path path_;
   std::string table_;
