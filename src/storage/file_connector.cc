@@ -60,12 +60,11 @@ void FileConnector::write_stream(engine::BatchStream& rows, SaveMode mode) const
 
 void FileConnector::upsert(const engine::Table& rows, const std::vector<std::string>& keys) const {
   std::optional<FileLock> write_lock = detail::lock_for_write(path_, SaveMode::kAppend);
-  if (!exists()) {
-    detail::check_upsert_keys(rows, keys, describe());
-    write_file(rows, false);
-    return;
+  std::optional<engine::Table> stored;
+  if (exists()) {
+    stored = read();
   }
-  write_file(detail::upserted(read(), rows, keys, describe()), false);
+  write_file(detail::upserted(stored ? &*stored : nullptr, rows, keys, describe()), false);
 }
 
 void FileConnector::delete_where(const engine::Expr& condition) const {

@@ -598,11 +598,7 @@ void PartitionedConnector::edit(
 void PartitionedConnector::upsert(const engine::Table& rows,
                                   const std::vector<std::string>& keys) const {
   edit([&](const engine::Table* stored) {
-    if (stored == nullptr) {
-      detail::check_upsert_keys(rows, keys, describe());
-      return rows;
-    }
-    return detail::upserted(*stored, rows, keys, describe());
+    return detail::upserted(stored, rows, keys, describe());
   });
 }
 

@@ -6,6 +6,8 @@
 
 namespace setl::storage::detail {
 
+namespace {
+
 void check_upsert_keys(const engine::Table& rows, const std::vector<std::string>& keys,
                        const std::string& target) {
   if (keys.empty()) {
@@ -33,6 +35,17 @@ void check_upsert_keys(const engine::Table& rows, const std::vector<std::string>
     throw SchemaError("upsert into " + target +
                       ": the rows repeat a key; each key may be written once");
   }
+}
+
+}  // namespace
+
+engine::Table upserted(const engine::Table* stored, const engine::Table& rows,
+                       const std::vector<std::string>& keys, const std::string& target) {
+  if (stored == nullptr) {
+    check_upsert_keys(rows, keys, target);
+    return rows;
+  }
+  return upserted(*stored, rows, keys, target);
 }
 
 engine::Table upserted(const engine::Table& stored, const engine::Table& rows,

@@ -18,9 +18,9 @@ namespace setl::storage::detail {
 /// the result has `rows`' order).
 engine::Table upserted(const engine::Table& stored, const engine::Table& rows,
                        const std::vector<std::string>& keys, const std::string& target);
-/// Checks `keys` against `rows` alone, as upserted() does (for a target that is empty).
-void check_upsert_keys(const engine::Table& rows, const std::vector<std::string>& keys,
-                       const std::string& target);
+/// The same where `stored` may be null (nothing stored yet): then `rows`, keys checked.
+engine::Table upserted(const engine::Table* stored, const engine::Table& rows,
+                       const std::vector<std::string>& keys, const std::string& target);
 /// `stored` without the rows for which `condition` is true (a NULL result keeps the row, as
 /// SQL's DELETE does).
 engine::Table without_rows(const engine::Table& stored, const engine::Expr& condition);

@@ -40,7 +40,8 @@ class Setl {
  public:
   class Builder {
    public:
-    /// Loads configuration from a YAML or JSON file when build() runs.
+    /// Loads configuration when build() runs: a YAML, JSON or HOCON file, or a directory
+    /// with application.conf and <env>.conf (Config::load).
     Builder& with_config_file(std::filesystem::path path);
     Builder& with_config(Config config);
     /// Selects the profile instead of SETL_ENV.
