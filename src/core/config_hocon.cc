@@ -183,6 +183,83 @@ void check_key(std::string_view text, size_t from, size_t to, const std::string&
   }
 }
 
+// `${name}` or `${?name}` at `offset`: the name.
+std::string_view reference_name(std::string_view text, size_t offset) {
+  size_t close = text.find('}', offset);
+  std::string_view name = text.substr(
+      offset + 2, close == std::string_view::npos ? std::string_view::npos : close - offset - 2);
+  if (!name.empty() && name.front() == '?') {
+    name.remove_prefix(1);
+  }
+  return name;
+}
+
+bool is_include_at(std::string_view text, size_t i) {
+  return text.substr(i, 7) == "include" && starts_token(text, i) && i + 7 < text.size() &&
+         std::isspace(static_cast<unsigned char>(text[i + 7]));
+}
+
+// Checks the include statement at `i`, blanks it in `without_includes` (same length, same
+// lines) and returns where scanning goes on.
+size_t skip_include(std::string_view text, size_t i, const std::string& source,
+                    bool includes_allowed, std::string& without_includes) {
+  size_t argument = text.find_first_not_of(" \t", i + 7);
+  std::string_view rest =
+      argument == std::string_view::npos ? std::string_view() : text.substr(argument);
+  for (std::string_view scheme : {"url(", "classpath(", "required("}) {
+    if (rest.starts_with(scheme)) {
+      fail_at(source, text, i,
+              "include " + std::string(scheme) +
+                  "...) is not supported; include a file by "
+                  "its path (include \"other.conf\" or include file(\"other.conf\"))");
+    }
+  }
+  if (!rest.starts_with("\"") && !rest.starts_with("file(")) {
+    return i + 7;
+  }
+  if (!includes_allowed) {
+    fail_at(source, text, i,
+            "an include needs a file to be relative to; load the configuration with "
+            "Config::load");
+  }
+  size_t open = text.find('"', argument);
+  size_t close = open == std::string_view::npos ? open : text.find('"', open + 1);
+  size_t end = close == std::string_view::npos ? text.size() : close + 1;
+  if (rest.starts_with("file(") && end < text.size() && text[end] == ')') {
+    ++end;
+  }
+  for (size_t k = i; k < end && k < without_includes.size(); ++k) {
+    if (without_includes[k] != '\n') {
+      without_includes[k] = ' ';
+    }
+  }
+  return end;
+}
+
+// One Assignment per line that assigns a key, with the references found on it.
+void add_assignments(std::string_view text,
+                     std::vector<std::vector<std::string>>& references_by_line,
+                     ScanTotals& totals) {
+  size_t line_start = 0;
+  for (size_t line = 0; line_start <= text.size(); ++line) {
+    size_t line_end = text.find('\n', line_start);
+    std::string_view content =
+        text.substr(line_start, line_end == std::string_view::npos ? std::string_view::npos
+                                                                   : line_end - line_start);
+    Assignment assignment{assigned_key(content), {}, content.size()};
+    if (line < references_by_line.size()) {
+      assignment.references = std::move(references_by_line[line]);
+    }
+    if (!assignment.key.empty()) {
+      totals.assignments.push_back(std::move(assignment));
+    }
+    if (line_end == std::string_view::npos) {
+      break;
+    }
+    line_start = line_end + 1;
+  }
+}
+
 // Checks bounds the parser does not and returns the text with every include statement
 // blanked (same length, same lines), for locating parse errors without following includes.
 struct Scan {
@@ -200,13 +277,7 @@ Scan scan(std::string_view text, const std::string& source, bool includes_allowe
     if (references_by_line.size() <= line) {
       references_by_line.resize(line + 1);
     }
-    size_t close = text.find('}', offset);
-    std::string_view name = text.substr(
-        offset + 2, close == std::string_view::npos ? std::string_view::npos : close - offset - 2);
-    if (!name.empty() && name.front() == '?') {
-      name.remove_prefix(1);
-    }
-    references_by_line[line].push_back(last_segment(name));
+    references_by_line[line].push_back(last_segment(reference_name(text, offset)));
   };
   int depth = 0;
   size_t i = 0;
@@ -218,13 +289,6 @@ Scan scan(std::string_view text, const std::string& source, bool includes_allowe
   auto end_statement = [&](size_t at) {
     if (!in_value && in_object()) {
       check_key(text, statement, at, source);
-    }
-  };
-  auto blank = [&](size_t from, size_t to) {
-    for (size_t k = from; k < to && k < result.without_includes.size(); ++k) {
-      if (result.without_includes[k] != '\n') {
-        result.without_includes[k] = ' ';
-      }
     }
   };
   while (i < text.size()) {
@@ -273,59 +337,14 @@ Scan scan(std::string_view text, const std::string& source, bool includes_allowe
                     " substitutions (${...}) in the configuration; refusing to resolve them");
       }
       i += 2;
-    } else if (text.substr(i, 7) == "include" && starts_token(text, i) && i + 7 < text.size() &&
-               std::isspace(static_cast<unsigned char>(text[i + 7]))) {
-      size_t argument = text.find_first_not_of(" \t", i + 7);
-      std::string_view rest =
-          argument == std::string_view::npos ? std::string_view() : text.substr(argument);
-      for (std::string_view scheme : {"url(", "classpath(", "required("}) {
-        if (rest.starts_with(scheme)) {
-          fail_at(source, text, i,
-                  "include " + std::string(scheme) +
-                      "...) is not supported; include a file by "
-                      "its path (include \"other.conf\" or include file(\"other.conf\"))");
-        }
-      }
-      if (rest.starts_with("\"") || rest.starts_with("file(")) {
-        if (!includes_allowed) {
-          fail_at(source, text, i,
-                  "an include needs a file to be relative to; load the configuration with "
-                  "Config::load");
-        }
-        size_t open = text.find('"', argument);
-        size_t close = open == std::string_view::npos ? open : text.find('"', open + 1);
-        size_t end = close == std::string_view::npos ? text.size() : close + 1;
-        if (rest.starts_with("file(") && end < text.size() && text[end] == ')') {
-          ++end;
-        }
-        blank(i, end);
-        i = end;
-      } else {
-        i += 7;
-      }
+    } else if (is_include_at(text, i)) {
+      i = skip_include(text, i, source, includes_allowed, result.without_includes);
     } else {
       ++i;
     }
   }
   end_statement(text.size());
-  size_t line_start = 0;
-  for (size_t line = 0; line_start <= text.size(); ++line) {
-    size_t line_end = text.find('\n', line_start);
-    std::string_view content =
-        text.substr(line_start, line_end == std::string_view::npos ? std::string_view::npos
-                                                                   : line_end - line_start);
-    Assignment assignment{assigned_key(content), {}, content.size()};
-    if (line < references_by_line.size()) {
-      assignment.references = std::move(references_by_line[line]);
-    }
-    if (!assignment.key.empty()) {
-      totals.assignments.push_back(std::move(assignment));
-    }
-    if (line_end == std::string_view::npos) {
-      break;
-    }
-    line_start = line_end + 1;
-  }
+  add_assignments(text, references_by_line, totals);
   return result;
 }
 
