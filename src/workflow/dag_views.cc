@@ -2,6 +2,7 @@
 // describe(), and a Mermaid classDiagram with a link into the Mermaid live editor.
 #include <set>
 
+#include "core/base64.h"
 #include "setl/workflow/dag.h"
 
 namespace setl::workflow {
@@ -70,26 +71,6 @@ std::string json_string(const std::string& text) {
     }
   }
   return out + "\"";
-}
-
-std::string base64(const std::string& bytes) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t n = (uint32_t(uint8_t(bytes[i])) << 16) | (uint32_t(uint8_t(bytes[i + 1])) << 8) |
-                 uint8_t(bytes[i + 2]);
-    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63],
-            kAlphabet[n & 63]};
-  }
-  if (i + 1 == bytes.size()) {
-    uint32_t n = uint32_t(uint8_t(bytes[i])) << 16;
-    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], '=', '='};
-  } else if (i + 2 == bytes.size()) {
-    uint32_t n = (uint32_t(uint8_t(bytes[i])) << 16) | (uint32_t(uint8_t(bytes[i + 1])) << 8);
-    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63], '='};
-  }
-  return out;
 }
 
 }  // namespace
@@ -168,7 +149,7 @@ std::string Dag::to_class_diagram() const {
 
 std::string Dag::mermaid_live_url(const std::string& diagram) {
   std::string state = "{\"code\":" + json_string(diagram) + ",\"mermaid\":{\"theme\":\"default\"}}";
-  return "https://mermaid.live/edit#base64:" + base64(state);
+  return "https://mermaid.live/edit#base64:" + detail::base64_encode(state);
 }
 
 }  // namespace setl::workflow

@@ -57,6 +57,8 @@ std::map<std::string, Builder> builders() {
         },
         "concat(s, '!')"}},
       {"replace", {[=] { return fn::replace(s, lit("a"), lit("b")); }, "replace(s, 'a', 'b')"}},
+      {"compress", {[=] { return fn::compress(s); }, "compress(s)"}},
+      {"decompress", {[=] { return fn::decompress(s); }, "decompress(s)"}},
       {"year", {[=] { return fn::year(d); }, "year(d)"}},
       {"month", {[=] { return fn::month(d); }, "month(d)"}},
       {"day", {[=] { return fn::day(d); }, "day(d)"}},

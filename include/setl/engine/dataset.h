@@ -22,6 +22,7 @@
 
 #include "setl/core/error.h"
 #include "setl/core/type_name.h"
+#include "setl/engine/annotations.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/decimal.h"
 #include "setl/engine/table.h"
@@ -182,6 +183,16 @@ class [[nodiscard]] Dataset {
     return declared;
   }
 
+  /// How T is stored under its SETL_ANNOTATE annotations (the declared form without).
+  /// Throws: SchemaError, on first use, for annotations that do not fit T.
+  static const StoredForm& stored_form() {
+    static const StoredForm form(schema(), AnnotationsOf<T>::annotations(),
+                                 pretty_type_name(typeid(T)));
+    return form;
+  }
+  /// The columns as stored: what a Repository<T> and write_dataset() write.
+  static SchemaPtr stored_schema() { return stored_form().stored_schema(); }
+
   /// An empty dataset.
   Dataset() : table_(Table::empty(schema())) {}
 
@@ -212,7 +223,30 @@ class [[nodiscard]] Dataset {
     return Dataset(Table(schema(), {RecordBatch(schema(), std::move(columns), count)}), Trusted{});
   }
 
+  /// Rows read in their stored form (stored_schema()): renamed columns get their fields'
+  /// names back, compressed ones are decompressed, generated key columns are dropped.
+  /// Throws: as the constructor; ParseError for a compressed value that is not
+  /// compress() text.
+  static Dataset from_stored(const Table& stored) {
+    const StoredForm& form = stored_form();
+    return Dataset(form.identity() ? stored : stored.select(form.from_stored()));
+  }
+
   const Table& table() const noexcept { return table_; }
+  /// The rows in their stored form (stored_schema()).
+  Table to_stored() const {
+    const StoredForm& form = stored_form();
+    if (form.identity()) {
+      return table_;
+    }
+    // The stored schema's nullability is the fields' (compress() alone would say NULLable).
+    Table stored = table_.select(form.to_stored());
+    std::vector<RecordBatch> batches;
+    for (const RecordBatch& batch : stored.batches()) {
+      batches.emplace_back(form.stored_schema(), batch.columns(), batch.num_rows());
+    }
+    return Table(form.stored_schema(), std::move(batches));
+  }
   int64_t size() const noexcept { return table_.num_rows(); }
   bool empty() const noexcept { return table_.num_rows() == 0; }
 

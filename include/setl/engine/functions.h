@@ -104,6 +104,9 @@ Expr starts_with(Expr text, Expr prefix);
 Expr ends_with(Expr text, Expr suffix);
 Expr concat(std::vector<Expr> parts);
 Expr replace(Expr text, Expr from, Expr to);
+/// zstd-compressed text as base64 (how @Compress columns are stored), and back.
+Expr compress(Expr text);
+Expr decompress(Expr text);
 
 // Dates and timestamps.
 Expr year(Expr date);

@@ -160,6 +160,12 @@ Expr concat(std::vector<Expr> parts) {
 Expr replace(Expr text, Expr from, Expr to) {
   return call("replace", {std::move(text), std::move(from), std::move(to)});
 }
+Expr compress(Expr text) {
+  return call("compress", {std::move(text)});
+}
+Expr decompress(Expr text) {
+  return call("decompress", {std::move(text)});
+}
 
 Expr year(Expr date) {
   return call("year", {std::move(date)});

@@ -60,6 +60,7 @@ const FunctionRegistry& FunctionRegistry::instance() {
     register_comparison_functions(r);
     register_logical_functions(r);
     register_string_functions(r);
+    register_compression_functions(r);
     register_temporal_functions(r);
     register_aggregate_functions(r);
     register_window_functions(r);

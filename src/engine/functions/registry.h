@@ -129,6 +129,7 @@ void register_numeric_functions(FunctionRegistry& registry);
 void register_comparison_functions(FunctionRegistry& registry);
 void register_logical_functions(FunctionRegistry& registry);
 void register_string_functions(FunctionRegistry& registry);
+void register_compression_functions(FunctionRegistry& registry);
 void register_temporal_functions(FunctionRegistry& registry);
 void register_aggregate_functions(FunctionRegistry& registry);
 void register_window_functions(FunctionRegistry& registry);
