@@ -83,6 +83,19 @@ void Connector::drop() const {
   unsupported(*this, "drop");
 }
 
+void Connector::write_with_suffix(const engine::Table& /*table*/, SaveMode /*mode*/,
+                                  const std::string& /*suffix*/) const {
+  unsupported(*this, "a write with a suffix (use a PARTITIONED storage)");
+}
+
+std::vector<std::string> Connector::list_partitions() const {
+  unsupported(*this, "listing partitions");
+}
+
+engine::Table Connector::load_partitions(const std::vector<std::string>& /*partitions*/) const {
+  unsupported(*this, "loading partitions");
+}
+
 engine::Table Connector::auto_load(std::string_view condition) const {
   if (condition.empty()) {
     return read();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -11,6 +12,7 @@
 #include "setl/core/memory_budget.h"
 #include "setl/core/suggest.h"
 #include "setl/storage/csv_connector.h"
+#include "setl/storage/file_set_connector.h"
 #include "setl/storage/json_connector.h"
 #include "setl/storage/json_lines_connector.h"
 #include "setl/storage/parquet_connector.h"
@@ -85,6 +87,31 @@ char single_character(const Config& section, const std::string& key, char fallba
   return text[0];
 }
 
+// A path that is a directory or a pattern reads the files it names as one table; the
+// reader options of its format apply to each file.
+std::shared_ptr<Connector> file_set(const Config& section, FileFormat format,
+                                    const std::function<void(FileSetOptions&)>& set_reader) {
+  std::string path = section.get_string("path");
+  if (!FileSetConnector::names_many_files(path)) {
+    for (const char* key : {"source_column", "recursive"}) {
+      if (section.has(key)) {
+        throw ConfigError(where(section) + ": '" + key +
+                          "' applies when 'path' is a directory or a pattern, and \"" + path +
+                          "\" is neither");
+      }
+    }
+    return nullptr;
+  }
+  FileSetOptions options;
+  options.format = format;
+  if (section.has("source_column")) {
+    options.source_column = section.get_string("source_column");
+  }
+  options.recursive = section.get_or<bool>("recursive", false);
+  set_reader(options);
+  return make_connector<FileSetConnector>(path, options);
+}
+
 std::shared_ptr<Connector> build_csv(const Config& section) {
   CsvOptions options;
   options.header = section.get_or<bool>("header", true);
@@ -105,6 +132,10 @@ std::shared_ptr<Connector> build_csv(const Config& section) {
     options.rejects_path = section.get_string("rejects_path");
   }
   options.batch_rows = section.get_or<int64_t>("batch_rows", options.batch_rows);
+  if (auto files =
+          file_set(section, FileFormat::kCsv, [&](FileSetOptions& o) { o.csv = options; })) {
+    return files;
+  }
   return make_connector<CsvConnector>(section.get_string("path"), options);
 }
 
@@ -137,6 +168,10 @@ std::shared_ptr<Connector> build_parquet(const Config& section) {
   options.dictionary = section.get_or<bool>("dictionary", options.dictionary);
   options.write_checksums = section.get_or<bool>("write_checksums", options.write_checksums);
   options.verify_checksums = section.get_or<bool>("verify_checksums", options.verify_checksums);
+  if (auto files = file_set(section, FileFormat::kParquet,
+                            [&](FileSetOptions& o) { o.parquet = options; })) {
+    return files;
+  }
   return make_connector<ParquetConnector>(section.get_string("path"), options);
 }
 
@@ -179,6 +214,10 @@ std::shared_ptr<Connector> build_json_lines(const Config& section) {
   JsonLinesOptions options;
   options.infer_rows = section.get_or<int64_t>("infer_rows", options.infer_rows);
   options.batch_rows = section.get_or<int64_t>("batch_rows", options.batch_rows);
+  if (auto files = file_set(section, FileFormat::kJsonLines,
+                            [&](FileSetOptions& o) { o.json_lines = options; })) {
+    return files;
+  }
   return make_connector<JsonLinesConnector>(section.get_string("path"), options);
 }
 
@@ -189,6 +228,10 @@ std::shared_ptr<Connector> build_json(const Config& section) {
   }
   JsonOptions options;
   options.infer_rows = section.get_or<int64_t>("infer_rows", options.infer_rows);
+  if (auto files =
+          file_set(section, FileFormat::kJson, [&](FileSetOptions& o) { o.json = options; })) {
+    return files;
+  }
   return make_connector<JsonConnector>(section.get_string("path"), options);
 }
 
@@ -197,7 +240,10 @@ struct Registry {
   std::mutex mutex;
   std::map<std::string, StorageType> by_name;  // upper-case name -> type
   std::map<std::string, std::string> aliases;  // upper-case alias -> name
+  std::map<std::string, StorageType> classes;  // class name (as written) -> type
 };
+
+constexpr const char* kOther = "OTHER";
 
 Registry& registry() {
   static Registry* instance = [] {
@@ -207,24 +253,25 @@ Registry& registry() {
          {},
          {"path", "header", "delimiter", "quote", "escape", "null_values", "column_names",
           "trailing_delimiter", "infer_rows", "infer_schema", "permissive", "rejects_path",
-          "batch_rows"},
+          "batch_rows", "source_column", "recursive"},
          "CSV file (.gz/.zst compressed by name)",
          build_csv},
         {"JSONL",
          {"JSON_LINES"},
-         {"path", "infer_rows", "batch_rows"},
+         {"path", "infer_rows", "batch_rows", "source_column", "recursive"},
          "JSON Lines file (.gz/.zst compressed by name)",
          build_json_lines},
         {"JSON",
          {},
-         {"path", "multi_line", "infer_rows", "batch_rows"},
+         {"path", "multi_line", "infer_rows", "batch_rows", "source_column", "recursive"},
          "JSON: with multi_line true a document (an array of objects, or one object), else "
          "JSON Lines, as Spark reads JSON",
          build_json},
         {"PARQUET",
          {},
          {"path", "compression", "compression_level", "row_group_rows", "row_group_bytes",
-          "page_rows", "data_page_version", "dictionary", "write_checksums", "verify_checksums"},
+          "page_rows", "data_page_version", "dictionary", "write_checksums", "verify_checksums",
+          "source_column", "recursive"},
          "Parquet file",
          build_parquet},
         {"PARTITIONED",
@@ -242,6 +289,12 @@ Registry& registry() {
          {"host", "port", "database", "user", "password_env", "schema", "table", "query"},
          "table or query of a PostgreSQL database",
          build_postgres},
+        // Resolved in build_connector(): the class decides the keys and the build.
+        {kOther,
+         {},
+         {"class"},
+         "a connector class of your own, registered with register_connector_class",
+         nullptr},
     };
     for (StorageType& type : built_in) {
       for (const std::string& alias : type.aliases) {
@@ -278,6 +331,28 @@ void register_storage(StorageType type) {
   r.by_name.emplace(name, std::move(type));
 }
 
+void register_connector_class(StorageType type) {
+  if (type.name.empty() || !type.build) {
+    throw ConfigError("register_connector_class needs a class name and a build function");
+  }
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  std::string name = type.name;
+  if (!r.classes.emplace(name, std::move(type)).second) {
+    throw ConfigError("connector class '" + name + "' is already registered");
+  }
+}
+
+std::vector<StorageType> connector_classes() {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  std::vector<StorageType> classes;
+  for (const auto& [name, type] : r.classes) {
+    classes.push_back(type);
+  }
+  return classes;
+}
+
 std::vector<StorageType> storage_types() {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
@@ -287,6 +362,39 @@ std::vector<StorageType> storage_types() {
   }
   return types;
 }
+
+namespace {
+
+// SETL's `storage: OTHER` with `class: <name>`: the registered class in its place.
+StorageType connector_class(Registry& r, const Config& section) {
+  if (!section.has("class")) {
+    throw ConfigError(where(section) +
+                      ": storage OTHER needs 'class', the name a connector class was "
+                      "registered under (register_connector_class)");
+  }
+  std::string name = section.get_string("class");
+  auto found = r.classes.find(name);
+  if (found == r.classes.end()) {
+    std::vector<std::string> known;
+    for (const auto& [known_name, unused] : r.classes) {
+      known.push_back(known_name);
+    }
+    std::string message = where(section) + ": no connector class '" + name + "' is registered";
+    if (auto suggestion = closest_match(name, known)) {
+      message += "; did you mean '" + *suggestion + "'?";
+    }
+    std::string list;
+    for (const std::string& known_name : known) {
+      list += (list.empty() ? "" : ", ") + known_name;
+    }
+    throw ConfigError(message + " (registered: " + (list.empty() ? "none" : list) + ")");
+  }
+  StorageType type = found->second;
+  type.keys.push_back("class");
+  return type;
+}
+
+}  // namespace
 
 std::shared_ptr<Connector> build_connector(const Config& original) {
   Config section = with_our_option_names(original);
@@ -307,13 +415,17 @@ std::shared_ptr<Connector> build_connector(const Config& original) {
       }
       throw ConfigError(where(section) + ": unknown storage '" + storage + "'; supported: " + list);
     }
-    type = found->second;
+    type = name == kOther ? connector_class(r, section) : found->second;
   }
   std::set<std::string> allowed(type.keys.begin(), type.keys.end());
   allowed.insert("storage");
   allowed.insert("save_mode");
-  check_keys(section, allowed, type.name);
+  check_keys(section, allowed, name == kOther ? "OTHER (class " + type.name + ")" : type.name);
   std::shared_ptr<Connector> connector = type.build(section);
+  if (!connector) {
+    throw ConfigError(where(section) + ": the build function of " + type.name +
+                      " returned no connector");
+  }
   if (section.has("save_mode")) {
     try {
       connector->set_save_mode(parse_save_mode(section.get_string("save_mode")));

@@ -111,6 +111,11 @@ std::string fingerprint_files(const std::filesystem::path& path, bool content) {
   } else {
     return "missing:" + path.string();
   }
+  return fingerprint_files(files, content);
+}
+
+std::string fingerprint_files(const std::vector<std::filesystem::path>& files, bool content) {
+  std::error_code error;
   // FNV-1a over what identifies each file.
   uint64_t hash = 0xcbf29ce484222325ull;
   auto mix = [&](std::string_view bytes) {

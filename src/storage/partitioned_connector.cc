@@ -440,14 +440,15 @@ class PartitionedStream : public engine::BatchStream {
 
 }  // namespace
 
-engine::ScanResult PartitionedConnector::scan_once(const engine::ScanRequest& request,
-                                                   std::string& manifest_text) const {
-  PartitionedScan scan = plan_partitioned_scan(path(), format_, request, &manifest_text);
+namespace {
+
+// The scan's selected files, read whole into its output columns.
+engine::ScanResult read_selected(const PartitionedScan& scan, PartitionFormat format) {
   std::vector<engine::RecordBatch> batches;
   engine::ScanStats stats;
   for (size_t f : scan.selected) {
     const PartitionFile& file = scan.layout.files[f];
-    engine::ScanResult part = file_connector(file.file, format_, scan.layout.file_schema)
+    engine::ScanResult part = file_connector(file.file, format, scan.layout.file_schema)
                                   ->scan({scan.read, scan.file_filter});
     stats.rejected_rows += part.stats.rejected_rows;
     stats.bytes_read += part.stats.bytes_read;
@@ -460,6 +461,62 @@ engine::ScanResult PartitionedConnector::scan_once(const engine::ScanRequest& re
   stats.units_total = static_cast<int64_t>(scan.layout.files.size());
   stats.units_read = static_cast<int64_t>(scan.selected.size());
   return {std::move(table), stats};
+}
+
+// "k1=v1/k2=v2": the partition directory of a file, relative to the root.
+std::string partition_of(const std::filesystem::path& root, const PartitionFile& file) {
+  return std::filesystem::relative(file.file.parent_path(), root).generic_string();
+}
+
+}  // namespace
+
+engine::ScanResult PartitionedConnector::scan_once(const engine::ScanRequest& request,
+                                                   std::string& manifest_text) const {
+  return read_selected(plan_partitioned_scan(path(), format_, request, &manifest_text), format_);
+}
+
+std::vector<std::string> PartitionedConnector::list_partitions() const {
+  std::set<std::string> partitions;
+  std::error_code error;
+  if (!std::filesystem::is_directory(path(), error)) {
+    return {};
+  }
+  for (const PartitionFile& file : discover(path(), format_)) {
+    partitions.insert(partition_of(path(), file));
+  }
+  return {partitions.begin(), partitions.end()};
+}
+
+engine::Table PartitionedConnector::load_partitions(
+    const std::vector<std::string>& partitions) const {
+  return read_committed(path(), [&](std::string& manifest_text) {
+    PartitionedScan scan = plan_partitioned_scan(path(), format_, {}, &manifest_text);
+    std::set<std::string> wanted(partitions.begin(), partitions.end());
+    std::set<std::string> found;
+    std::vector<size_t> selected;
+    for (size_t f : scan.selected) {
+      std::string partition = partition_of(path(), scan.layout.files[f]);
+      if (wanted.count(partition) > 0) {
+        selected.push_back(f);
+        found.insert(partition);
+      }
+    }
+    for (const std::string& partition : wanted) {
+      if (found.count(partition) == 0) {
+        std::string list;
+        for (const PartitionFile& file : scan.layout.files) {
+          std::string known = partition_of(path(), file);
+          if (list.find("'" + known + "'") == std::string::npos) {
+            list += (list.empty() ? "'" : ", '") + known + "'";
+          }
+        }
+        throw IoError("partitioned dataset " + path().string() + " has no partition '" + partition +
+                      "' (partitions: " + list + ")");
+      }
+    }
+    scan.selected = std::move(selected);
+    return read_selected(scan, format_).table;
+  });
 }
 
 std::unique_ptr<engine::BatchStream> PartitionedConnector::scan_stream(
@@ -560,6 +617,34 @@ void PartitionedConnector::write(const engine::Table& table, SaveMode mode) cons
   if (partition_by_.empty()) {
     throw ConfigError("connector " + describe() + " needs partition_by columns to write");
   }
+  check_partition_columns(table);
+  FileLock lock = lock_dataset();
+  write_locked(table, mode, partition_by_, "");
+}
+
+void PartitionedConnector::write_with_suffix(const engine::Table& table, SaveMode mode,
+                                             const std::string& suffix) const {
+  if (suffix.empty()) {
+    throw ConfigError("connector " + describe() + ": a write suffix must not be empty");
+  }
+  if (table.schema()->find(kSuffixColumn)) {
+    throw SchemaError("connector " + describe() + ": the table already has a column '" +
+                      std::string(kSuffixColumn) + "', which a suffixed write adds");
+  }
+  check_partition_columns(table);
+  std::vector<Expr> columns;
+  for (const std::string& name : table.schema()->names()) {
+    columns.push_back(engine::col(name));
+  }
+  columns.push_back(engine::lit(suffix).alias(std::string(kSuffixColumn)));
+  std::vector<std::string> keys = {std::string(kSuffixColumn)};
+  keys.insert(keys.end(), partition_by_.begin(), partition_by_.end());
+  FileLock lock = lock_dataset();
+  write_locked(table.select(columns), mode, keys,
+               encode(std::string(kSuffixColumn)) + "=" + encode(suffix) + "/");
+}
+
+void PartitionedConnector::check_partition_columns(const engine::Table& table) const {
   for (const std::string& key : partition_by_) {
     if (key.empty()) {
       throw ConfigError("connector " + describe() + ": a partition column name is empty");
@@ -570,29 +655,26 @@ void PartitionedConnector::write(const engine::Table& table, SaveMode mode) cons
     throw ConfigError("connector " + describe() +
                       ": partition_by names every column; the files need at least one other");
   }
+}
+
+// One writer at a time; whatever a killed writer left unlisted is removed by the writer.
+FileLock PartitionedConnector::lock_dataset() const {
   std::error_code error;
   std::filesystem::create_directories(path(), error);
   if (error) {
     throw IoError("cannot create " + path().string() + ": " + error.message());
   }
-  // One writer at a time; whatever a killed writer left unlisted is removed first.
-  FileLock lock(path() / detail::kDatasetLockName);
-  write_locked(table, mode);
+  return FileLock(path() / detail::kDatasetLockName);
 }
 
 void PartitionedConnector::edit(
     const std::function<engine::Table(const engine::Table*)>& change) const {
-  std::error_code error;
-  std::filesystem::create_directories(path(), error);
-  if (error) {
-    throw IoError("cannot create " + path().string() + ": " + error.message());
-  }
-  FileLock lock(path() / detail::kDatasetLockName);
+  FileLock lock = lock_dataset();
   std::optional<engine::Table> stored;
   if (exists()) {
     stored = read();
   }
-  write_locked(change(stored ? &*stored : nullptr), SaveMode::kOverwrite);
+  write_locked(change(stored ? &*stored : nullptr), SaveMode::kOverwrite, partition_by_, "");
 }
 
 void PartitionedConnector::upsert(const engine::Table& rows,
@@ -620,7 +702,9 @@ void PartitionedConnector::drop() const {
   }
 }
 
-void PartitionedConnector::write_locked(const engine::Table& table, SaveMode mode) const {
+void PartitionedConnector::write_locked(const engine::Table& table, SaveMode mode,
+                                        const std::vector<std::string>& keys,
+                                        const std::string& scope) const {
   std::error_code error;
   std::vector<std::string> committed;
   if (std::optional<detail::PartitionManifest> manifest = detail::read_partition_manifest(path())) {
@@ -636,9 +720,12 @@ void PartitionedConnector::write_locked(const engine::Table& table, SaveMode mod
       detail::write_partition_manifest(path(), committed);
     }
   }
-  bool present = !committed.empty();
+  // The files this write may replace: all, or those below its suffix's directory.
+  auto in_scope = [&](const std::string& file) { return file.starts_with(scope); };
+  bool present = std::any_of(committed.begin(), committed.end(), in_scope);
   if (present && mode == SaveMode::kErrorIfExists) {
-    throw IoError(path().string() + " already exists (save mode error_if_exists)");
+    throw IoError(path().string() + (scope.empty() ? "" : "/" + scope) +
+                  " already exists (save mode error_if_exists)");
   }
   if (present && mode == SaveMode::kIgnore) {
     return;
@@ -648,14 +735,16 @@ void PartitionedConnector::write_locked(const engine::Table& table, SaveMode mod
   std::vector<std::string> written;
   try {
     int64_t number = 0;
-    for (const auto& [directory, part] : split_by_partition(table, partition_by_)) {
+    for (const auto& [directory, part] : split_by_partition(table, keys)) {
       std::string relative =
           directory + "/part-" + write_id + "-" + std::to_string(number++) + extension_of(format_);
       written.push_back(relative);
       file_connector(path() / relative, format_)->write(part, SaveMode::kOverwrite);
     }
     current_cancellation().check();  // the last point where a cancel still changes nothing
-    std::vector<std::string> files = overwrite ? std::vector<std::string>{} : committed;
+    std::vector<std::string> files;
+    std::copy_if(committed.begin(), committed.end(), std::back_inserter(files),
+                 [&](const std::string& file) { return !overwrite || !in_scope(file); });
     files.insert(files.end(), written.begin(), written.end());
     detail::write_partition_manifest(path(), files);  // the commit: all at once
     committed = std::move(files);

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <libpq-fe.h>
 
 #include "setl/core/error.h"
@@ -11,6 +12,7 @@
 #include "setl/engine/builder.h"
 #include "setl/engine/parse_value.h"
 #include "storage/row_batcher.h"
+#include "storage/table_edits.h"
 
 namespace setl::storage {
 namespace {
@@ -410,92 +412,14 @@ class CopyStream : public engine::BatchStream {
   detail::RowBatcher batcher_;
 };
 
-// One transaction: DROP or CREATE as the mode says, then COPY the rows in.
-void write_table(Session& session, const std::string& db_schema, const std::string& table_name,
-                 const engine::Table& table, SaveMode mode) {
-  std::string target = session.identifier(db_schema) + "." + session.identifier(table_name);
+// BEGIN ... COMMIT around `work`, in UTC so that COPY text means the same everywhere;
+// ROLLBACK when it throws.
+template <class Work>
+void in_transaction(Session& session, Work&& work) {
   session.execute("BEGIN");
   try {
     session.execute("SET LOCAL TIME ZONE 'UTC'");
-    Result found = session.execute(
-        "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = "
-        "$2",
-        {db_schema, table_name}, PGRES_TUPLES_OK);
-    bool present = PQntuples(found.get()) > 0;
-    if (present && mode == SaveMode::kErrorIfExists) {
-      throw IoError("PostgreSQL table " + table_name +
-                    " already exists (save mode error_if_exists)");
-    }
-    if (present && mode == SaveMode::kIgnore) {
-      session.execute("ROLLBACK");
-      return;
-    }
-    if (present && mode == SaveMode::kOverwrite) {
-      session.execute("DROP TABLE " + target);
-      present = false;
-    }
-    const engine::Schema& schema = *table.schema();
-    std::string columns;
-    std::string definitions;
-    for (const engine::Field& field : schema.fields()) {
-      columns += (columns.empty() ? "" : ", ") + session.identifier(field.name);
-      definitions += (definitions.empty() ? "" : ", ") + session.identifier(field.name) + " " +
-                     declared_type(field.type) + (field.nullable ? "" : " NOT NULL");
-    }
-    if (!present) {
-      session.execute("CREATE TABLE " + target + " (" + definitions + ")");
-    }
-    session.execute("COPY " + target + " (" + columns + ") FROM STDIN", {}, PGRES_COPY_IN);
-    std::string chunk;
-    auto flush = [&] {
-      if (!chunk.empty() &&
-          PQputCopyData(session.get(), chunk.data(), static_cast<int>(chunk.size())) != 1) {
-        throw IoError(
-            "PostgreSQL " + session.where() + ": COPY failed: " + PQerrorMessage(session.get()),
-            connection_category(session.get()));
-      }
-      chunk.clear();
-    };
-    for (const engine::RecordBatch& batch : table.batches()) {
-      for (int64_t row = 0; row < batch.num_rows(); ++row) {
-        for (size_t c = 0; c < batch.num_columns(); ++c) {
-          if (c > 0) {
-            chunk += '\t';
-          }
-          const engine::Column& column = *batch.column(c);
-          if (column.is_null(row)) {
-            chunk += "\\N";
-          } else if (column.type().id() == TypeId::kString) {
-            escape_into(chunk, column.string_value(row));
-          } else if (column.type().id() == TypeId::kFloat64) {
-            chunk += fmt::format("{}", column.values<double>()[row]);
-          } else if (column.type().id() == TypeId::kBool) {
-            chunk += column.bool_value(row) ? "t" : "f";
-          } else {
-            chunk += column.scalar(row).to_display();
-          }
-        }
-        chunk += '\n';
-        if (chunk.size() > (1 << 20)) {
-          flush();
-        }
-      }
-    }
-    flush();
-    if (PQputCopyEnd(session.get(), nullptr) != 1) {
-      throw IoError(
-          "PostgreSQL " + session.where() + ": COPY failed: " + PQerrorMessage(session.get()),
-          connection_category(session.get()));
-    }
-    Result copied(PQgetResult(session.get()));
-    if (PQresultStatus(copied.get()) != PGRES_COMMAND_OK) {
-      throw IoError("PostgreSQL " + session.where() + ": COPY into " + table_name +
-                        " failed: " + PQresultErrorMessage(copied.get()),
-                    category_of(copied.get()));
-    }
-    while (PGresult* extra = PQgetResult(session.get())) {
-      PQclear(extra);
-    }
+    work();
     session.execute("COMMIT");
   } catch (...) {
     try {
@@ -505,6 +429,150 @@ void write_table(Session& session, const std::string& db_schema, const std::stri
     }
     throw;
   }
+}
+
+std::string column_list(Session& session, const engine::Schema& schema) {
+  std::string columns;
+  for (const engine::Field& field : schema.fields()) {
+    columns += (columns.empty() ? "" : ", ") + session.identifier(field.name);
+  }
+  return columns;
+}
+
+std::string column_definitions(Session& session, const engine::Schema& schema) {
+  std::string definitions;
+  for (const engine::Field& field : schema.fields()) {
+    definitions += (definitions.empty() ? "" : ", ") + session.identifier(field.name) + " " +
+                   declared_type(field.type) + (field.nullable ? "" : " NOT NULL");
+  }
+  return definitions;
+}
+
+void append_copy_value(std::string& chunk, const engine::Column& column, int64_t row) {
+  if (column.is_null(row)) {
+    chunk += "\\N";
+  } else if (column.type().id() == TypeId::kString) {
+    escape_into(chunk, column.string_value(row));
+  } else if (column.type().id() == TypeId::kFloat64) {
+    chunk += fmt::format("{}", column.values<double>()[row]);
+  } else if (column.type().id() == TypeId::kBool) {
+    chunk += column.bool_value(row) ? "t" : "f";
+  } else {
+    chunk += column.scalar(row).to_display();
+  }
+}
+
+// COPY FROM STDIN of every row of `table` into `target` (already quoted).
+void copy_into(Session& session, const std::string& target, const engine::Table& table) {
+  session.execute("COPY " + target + " (" + column_list(session, *table.schema()) + ") FROM STDIN",
+                  {}, PGRES_COPY_IN);
+  std::string chunk;
+  auto flush = [&] {
+    if (!chunk.empty() &&
+        PQputCopyData(session.get(), chunk.data(), static_cast<int>(chunk.size())) != 1) {
+      throw IoError(
+          "PostgreSQL " + session.where() + ": COPY failed: " + PQerrorMessage(session.get()),
+          connection_category(session.get()));
+    }
+    chunk.clear();
+  };
+  for (const engine::RecordBatch& batch : table.batches()) {
+    for (int64_t row = 0; row < batch.num_rows(); ++row) {
+      for (size_t c = 0; c < batch.num_columns(); ++c) {
+        if (c > 0) {
+          chunk += '\t';
+        }
+        append_copy_value(chunk, *batch.column(c), row);
+      }
+      chunk += '\n';
+      if (chunk.size() > (1 << 20)) {
+        flush();
+      }
+    }
+  }
+  flush();
+  if (PQputCopyEnd(session.get(), nullptr) != 1) {
+    throw IoError(
+        "PostgreSQL " + session.where() + ": COPY failed: " + PQerrorMessage(session.get()),
+        connection_category(session.get()));
+  }
+  Result copied(PQgetResult(session.get()));
+  if (PQresultStatus(copied.get()) != PGRES_COMMAND_OK) {
+    throw IoError("PostgreSQL " + session.where() + ": COPY into " + target +
+                      " failed: " + PQresultErrorMessage(copied.get()),
+                  category_of(copied.get()));
+  }
+  while (PGresult* extra = PQgetResult(session.get())) {
+    PQclear(extra);
+  }
+}
+
+// Every row a COPY ... TO STDOUT of `select` yields, in `schema`'s columns.
+engine::Table copy_out(Session& session, const std::string& select,
+                       const engine::SchemaPtr& schema) {
+  session.execute("COPY (" + select + ") TO STDOUT", {}, PGRES_COPY_OUT);
+  std::vector<engine::ColumnBuilder> builders;
+  for (const engine::Field& field : schema->fields()) {
+    builders.emplace_back(field.type);
+  }
+  int64_t rows = 0;
+  while (true) {
+    char* buffer = nullptr;
+    int length = PQgetCopyData(session.get(), &buffer, 0);
+    if (length <= 0) {
+      if (length == -2) {
+        throw IoError(
+            "PostgreSQL " + session.where() + ": COPY failed: " + PQerrorMessage(session.get()),
+            ErrorCategory::kTransient);
+      }
+      break;
+    }
+    std::unique_ptr<char, decltype(&PQfreemem)> line(buffer, &PQfreemem);
+    append_copy_line(std::string_view(buffer, static_cast<size_t>(length)), schema->fields(),
+                     builders, rows++, session.where());
+  }
+  Result final(PQgetResult(session.get()));
+  if (PQresultStatus(final.get()) != PGRES_COMMAND_OK) {
+    throw IoError("PostgreSQL " + session.where() + ": " + PQresultErrorMessage(final.get()),
+                  category_of(final.get()));
+  }
+  std::vector<std::pair<std::string, engine::ColumnPtr>> columns;
+  for (size_t c = 0; c < builders.size(); ++c) {
+    columns.emplace_back(schema->field(c).name, builders[c].finish());
+  }
+  return engine::Table::from_columns(std::move(columns));
+}
+
+bool table_present(Session& session, const std::string& db_schema, const std::string& table_name) {
+  Result found = session.execute(
+      "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2",
+      {db_schema, table_name}, PGRES_TUPLES_OK);
+  return PQntuples(found.get()) > 0;
+}
+
+// One transaction: DROP or CREATE as the mode says, then COPY the rows in.
+void write_table(Session& session, const std::string& db_schema, const std::string& table_name,
+                 const engine::Table& table, SaveMode mode) {
+  std::string target = session.identifier(db_schema) + "." + session.identifier(table_name);
+  in_transaction(session, [&] {
+    bool present = table_present(session, db_schema, table_name);
+    if (present && mode == SaveMode::kErrorIfExists) {
+      throw IoError("PostgreSQL table " + table_name +
+                    " already exists (save mode error_if_exists)");
+    }
+    if (present && mode == SaveMode::kIgnore) {
+      return;
+    }
+    if (present && mode == SaveMode::kOverwrite) {
+      session.execute("DROP TABLE " + target);
+      present = false;
+    }
+    if (!present) {
+      session.execute("CREATE TABLE " + target + " (" +
+                      column_definitions(session, *table.schema()) + ")");
+    }
+    copy_into(session, target, table);
+  });
 }
 
 }  // namespace
@@ -609,6 +677,102 @@ void PostgresConnector::write(const engine::Table& table, SaveMode mode) const {
   PooledSession pooled(connection_);
   with_connection(pooled, [&](Session& session) {
     write_table(session, connection_.schema, table_, table, mode);
+  });
+}
+
+void PostgresConnector::require_table(const char* operation) const {
+  if (!sql_.empty()) {
+    throw StateError("connector " + describe() + " reads a query; " + operation + " needs a table");
+  }
+}
+
+// Done by the server: the rows go to a temporary table, then one statement deletes the
+// stored rows with their keys and another inserts them, under a lock that makes
+// concurrent writers of the table wait (readers go on reading the committed rows).
+void PostgresConnector::upsert(const engine::Table& rows,
+                               const std::vector<std::string>& keys) const {
+  require_table("an upsert");
+  detail::check_upsert_keys(rows, keys, describe());
+  PooledSession pooled(connection_);
+  with_connection(pooled, [&](Session& session) {
+    std::string target = session.identifier(connection_.schema) + "." + session.identifier(table_);
+    in_transaction(session, [&] {
+      session.execute("CREATE TABLE IF NOT EXISTS " + target + " (" +
+                      column_definitions(session, *rows.schema()) + ")");
+      session.execute("LOCK TABLE " + target + " IN SHARE ROW EXCLUSIVE MODE");
+      Result stored = session.execute(
+          "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND "
+          "table_name = $2 ORDER BY column_name",
+          {connection_.schema, table_}, PGRES_TUPLES_OK);
+      std::vector<std::string> stored_names;
+      for (int r = 0; r < PQntuples(stored.get()); ++r) {
+        stored_names.emplace_back(PQgetvalue(stored.get(), r, 0));
+      }
+      std::vector<std::string> row_names = rows.schema()->names();
+      std::sort(row_names.begin(), row_names.end());
+      if (stored_names != row_names) {
+        throw SchemaError("upsert into " + describe() + ": it holds the columns " +
+                          fmt::format("{}", fmt::join(stored_names, ", ")) + ", the rows have " +
+                          rows.schema()->to_string());
+      }
+      session.execute("CREATE TEMPORARY TABLE setl_upsert_rows (LIKE " + target +
+                      ") ON COMMIT DROP");
+      copy_into(session, "setl_upsert_rows", rows);
+      std::string matches;
+      for (const std::string& key : keys) {
+        std::string column = session.identifier(key);
+        matches += (matches.empty() ? "" : " AND ") + std::string("stored.") + column +
+                   " = setl_upsert_rows." + column;
+      }
+      session.execute("DELETE FROM " + target + " AS stored USING setl_upsert_rows WHERE " +
+                      matches);
+      std::string columns = column_list(session, *rows.schema());
+      session.execute("INSERT INTO " + target + " (" + columns + ") SELECT " + columns +
+                      " FROM setl_upsert_rows");
+    });
+  });
+}
+
+// The condition is ours, not SQL: the rows are read under the lock with their ctid (which
+// no one can change while it is held), tested here, and deleted by ctid.
+void PostgresConnector::delete_where(const engine::Expr& condition) const {
+  require_table("a delete");
+  if (!exists()) {
+    return;
+  }
+  engine::SchemaPtr stored = schema();
+  PooledSession pooled(connection_);
+  with_connection(pooled, [&](Session& session) {
+    std::string target = session.identifier(connection_.schema) + "." + session.identifier(table_);
+    in_transaction(session, [&] {
+      session.execute("LOCK TABLE " + target + " IN SHARE ROW EXCLUSIVE MODE");
+      std::vector<engine::Field> fields = {{"__setl_ctid", DataType::string(), false}};
+      fields.insert(fields.end(), stored->fields().begin(), stored->fields().end());
+      auto with_ctid = std::make_shared<engine::Schema>(std::move(fields));
+      engine::Table rows = copy_out(
+          session, "SELECT ctid, " + column_list(session, *stored) + " FROM " + target, with_ctid);
+      engine::Table doomed = rows.filter(condition);
+      if (doomed.num_rows() == 0) {
+        return;
+      }
+      std::string ctids;
+      for (const engine::RecordBatch& batch : doomed.batches()) {
+        const engine::Column& column = *batch.column("__setl_ctid");
+        for (int64_t row = 0; row < batch.num_rows(); ++row) {
+          ctids += (ctids.empty() ? "{\"" : ",\"") + std::string(column.string_value(row)) + "\"";
+        }
+      }
+      session.execute("DELETE FROM " + target + " WHERE ctid = ANY($1::tid[])", {ctids + "}"});
+    });
+  });
+}
+
+void PostgresConnector::drop() const {
+  require_table("a drop");
+  PooledSession pooled(connection_);
+  with_connection(pooled, [&](Session& session) {
+    std::string target = session.identifier(connection_.schema) + "." + session.identifier(table_);
+    in_transaction(session, [&] { session.execute("DROP TABLE IF EXISTS " + target); });
   });
 }
 

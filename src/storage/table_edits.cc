@@ -6,8 +6,6 @@
 
 namespace setl::storage::detail {
 
-namespace {
-
 void check_upsert_keys(const engine::Table& rows, const std::vector<std::string>& keys,
                        const std::string& target) {
   if (keys.empty()) {
@@ -36,8 +34,6 @@ void check_upsert_keys(const engine::Table& rows, const std::vector<std::string>
                       ": the rows repeat a key; each key may be written once");
   }
 }
-
-}  // namespace
 
 engine::Table upserted(const engine::Table* stored, const engine::Table& rows,
                        const std::vector<std::string>& keys, const std::string& target) {

@@ -10,6 +10,10 @@
 
 namespace setl::storage::detail {
 
+/// Throws: SchemaError naming `target` for no key, a key not in `rows`, NULL or repeated
+/// keys in `rows`.
+void check_upsert_keys(const engine::Table& rows, const std::vector<std::string>& keys,
+                       const std::string& target);
 /// `stored` with its rows whose `keys` equal a row of `rows` replaced by that row, and the
 /// other rows of `rows` added. Stored columns are cast to the types `rows` has (a CSV
 /// column inferred as integers receiving strings).

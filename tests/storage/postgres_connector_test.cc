@@ -1,5 +1,7 @@
 #include "setl/storage/postgres_connector.h"
 
+#include <thread>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -151,6 +153,90 @@ TEST_F(PostgresConnectorTest, APooledConnectionCutByARestartIsReplacedMidRun) {
   }
   EXPECT_TRUE(found);
   EXPECT_THAT(result.summary(), HasSubstr("pool " + endpoint + ": "));
+}
+
+}  // namespace
+}  // namespace setl::storage
+
+namespace setl::storage {
+namespace {
+
+Table stock(std::vector<std::optional<std::string>> items,
+            std::vector<std::optional<int64_t>> qty) {
+  return Table::from_columns({{"item", testing::strings(items)}, {"qty", testing::int64s(qty)}});
+}
+
+std::vector<std::string> stock_rows(const PostgresConnector& connector) {
+  Table table = connector.read().sort({engine::asc("item")});
+  std::vector<std::string> out;
+  for (int64_t row = 0; row < table.num_rows(); ++row) {
+    out.push_back(table.at(row, "item").to_display() + "=" + table.at(row, "qty").to_display());
+  }
+  return out;
+}
+
+TEST_F(PostgresConnectorTest, UpsertReplacesRowsByKeyOnTheServer) {
+  auto connector = make_connector<PostgresConnector>(server_->connection(), "stock_upsert");
+  connector->drop();
+  connector->upsert(stock({"apple", "pear"}, {1, 2}), {"item"});  // creates the table
+  connector->upsert(stock({"pear", "plum"}, {20, 30}), {"item"});
+  EXPECT_THAT(stock_rows(*connector), ElementsAre("apple=1", "pear=20", "plum=30"));
+
+  // Refused before anything is sent, or rolled back: the table is unchanged.
+  EXPECT_THAT(
+      message_of<SchemaError>([&] { connector->upsert(stock({std::nullopt}, {5}), {"item"}); }),
+      HasSubstr("a key column is NULL"));
+  EXPECT_THAT(message_of<SchemaError>([&] {
+                connector->upsert(Table::from_columns({{"item", testing::strings({"apple"})},
+                                                       {"price", testing::int64s({5})}}),
+                                  {"item"});
+              }),
+              HasSubstr("it holds the columns item, qty"));
+  EXPECT_THAT(message_of<SchemaError>([&] { connector->upsert(stock({"x"}, {1}), {}); }),
+              HasSubstr("no key columns"));
+  EXPECT_THAT(stock_rows(*connector), ElementsAre("apple=1", "pear=20", "plum=30"));
+}
+
+TEST_F(PostgresConnectorTest, ConcurrentUpsertsLoseNoRows) {
+  auto connector = make_connector<PostgresConnector>(server_->connection(), "stock_concurrent");
+  connector->drop();
+  connector->write(stock({"seed"}, {0}), SaveMode::kOverwrite);
+  constexpr int kWriters = 4;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < 5; ++i) {
+        connector->upsert(stock({"w" + std::to_string(w) + "-" + std::to_string(i)}, {i}),
+                          {"item"});
+      }
+    });
+  }
+  for (std::thread& writer : writers) {
+    writer.join();
+  }
+  EXPECT_EQ(connector->read().num_rows(), 1 + kWriters * 5);
+}
+
+TEST_F(PostgresConnectorTest, DeleteTestsOurConditionAndDeletesOnlyMatchingRows) {
+  auto connector = make_connector<PostgresConnector>(server_->connection(), "stock_delete");
+  connector->write(stock({"apple", "apricot", "pear", std::nullopt}, {1, 2, 3, 4}),
+                   SaveMode::kOverwrite);
+  // starts_with is our function, not PostgreSQL's; a NULL result keeps the row.
+  connector->delete_where(engine::parse_expr("starts_with(item, 'ap') and qty > 1"));
+  EXPECT_THAT(stock_rows(*connector), ElementsAre("null=4", "apple=1", "pear=3"));
+  connector->delete_where(engine::parse_expr("qty > 100"));  // nothing matches
+  EXPECT_EQ(connector->read().num_rows(), 3);
+  connector->drop();
+  EXPECT_FALSE(connector->exists());
+  connector->drop();  // absent: nothing to do
+  connector->delete_where(engine::parse_expr("qty > 0"));
+}
+
+TEST_F(PostgresConnectorTest, AQueryConnectorCannotBeEdited) {
+  auto query = make_connector<PostgresConnector>(server_->connection(), SqlQuery{"SELECT 1 AS x"});
+  EXPECT_THAT(message_of<StateError>([&] { query->upsert(stock({"a"}, {1}), {"item"}); }),
+              HasSubstr("reads a query; an upsert needs a table"));
+  EXPECT_THAT(message_of<StateError>([&] { query->drop(); }), HasSubstr("a drop needs a table"));
 }
 
 }  // namespace

@@ -114,8 +114,54 @@ TEST(UserConnector, IsConfiguredLikeTheBuiltInOnesOnceRegistered) {
   for (const StorageType& type : storage_types()) {
     names.push_back(type.name);
   }
-  EXPECT_THAT(names, ElementsAre("CSV", "JSON", "JSONL", "LINES", "PARQUET", "PARTITIONED",
-                                 "POSTGRES", "SQLITE"));
+  EXPECT_THAT(names, ElementsAre("CSV", "JSON", "JSONL", "LINES", "OTHER", "PARQUET",
+                                 "PARTITIONED", "POSTGRES", "SQLITE"));
+}
+
+TEST(UserConnector, StorageOtherBuildsARegisteredClassAsSetlDoes) {
+  testing::TempDir dir;
+  register_connector_class({"com.example.LinesConnector",
+                            {},
+                            {"path"},
+                            "one string per line",
+                            [](const Config& section) -> std::shared_ptr<Connector> {
+                              return make_connector<LinesConnector>(section.get_string("path"));
+                            }});
+  Config config = Config::from_yaml(
+      "notes: {storage: OTHER, class: com.example.LinesConnector, saveMode: Append, path: " +
+          (dir.path() / "n.txt").string() +
+          "}\n"
+          "typo: {storage: other, class: com.example.LineConnector, path: x}\n"
+          "no_class: {storage: OTHER, path: x}\n"
+          "extra: {storage: OTHER, class: com.example.LinesConnector, path: x, topic: t}\n",
+      "app.yaml");
+  auto notes = build_connector(config.section("notes"));
+  ASSERT_NE(dynamic_cast<LinesConnector*>(notes.get()), nullptr);
+  EXPECT_EQ(notes->save_mode(), SaveMode::kAppend);
+  notes->save(lines({"a"}));
+  notes->save(lines({"b"}));
+  EXPECT_THAT(cells(notes->read(), "line"), ElementsAre("a", "b"));
+
+  EXPECT_THAT(message_of<ConfigError>([&] { return build_connector(config.section("typo")); }),
+              HasSubstr("no connector class 'com.example.LineConnector' is registered; did you "
+                        "mean 'com.example.LinesConnector'?"));
+  EXPECT_THAT(message_of<ConfigError>([&] { return build_connector(config.section("no_class")); }),
+              HasSubstr("storage OTHER needs 'class'"));
+  EXPECT_THAT(
+      message_of<ConfigError>([&] { return build_connector(config.section("extra")); }),
+      HasSubstr("unknown key 'topic' for storage OTHER (class com.example.LinesConnector)"));
+  EXPECT_THAT(
+      message_of<ConfigError>([] {
+        register_connector_class({"com.example.LinesConnector", {}, {}, "", [](const Config&) {
+                                    return std::shared_ptr<Connector>();
+                                  }});
+      }),
+      HasSubstr("'com.example.LinesConnector' is already registered"));
+  std::vector<std::string> classes;
+  for (const StorageType& type : connector_classes()) {
+    classes.push_back(type.name);
+  }
+  EXPECT_THAT(classes, ElementsAre("com.example.LinesConnector"));
 }
 
 }  // namespace

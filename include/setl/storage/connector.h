@@ -100,6 +100,19 @@ class Connector : public engine::ScanSource, public std::enable_shared_from_this
   /// Removes the stored data (the file, the directory, the table); nothing when absent.
   /// Throws: StateError where the connector cannot do it.
   virtual void drop() const;
+  /// SETL's write(df, suffix): writes `table` below the partition
+  /// "_user_defined_suffix=<suffix>", which reads then show as that column. `mode` applies
+  /// to that suffix's data alone: an overwrite replaces it and keeps the other suffixes'.
+  /// Throws: StateError where the connector does not hold partitions.
+  virtual void write_with_suffix(const engine::Table& table, SaveMode mode,
+                                 const std::string& suffix) const;
+  /// The partition directories holding data ("year=2024/city=NYC"), sorted; none when
+  /// nothing is stored. Throws: StateError where the connector does not hold partitions.
+  virtual std::vector<std::string> list_partitions() const;
+  /// The rows of the listed partitions (as list_partitions() names them), with their
+  /// partition columns. Throws: IoError naming a partition that does not exist;
+  /// StateError where the connector does not hold partitions.
+  virtual engine::Table load_partitions(const std::vector<std::string>& partitions) const;
   /// A version of the data for result-cache keys: for files their path, size and
   /// modification time (or, with `content`, a hash of their bytes); std::nullopt when the
   /// data cannot be fingerprinted (databases), which keeps consumers out of the cache.

@@ -15,6 +15,9 @@
 // lz4_raw), compression_level, row_group_rows, page_rows, data_page_version (1 or 2), dictionary,
 // write_checksums, verify_checksums.
 // PARTITIONED keys: path, format (CSV, JSONL or PARQUET), partition_by (a list).
+// A CSV, JSONL, JSON or PARQUET path that is a directory or a glob pattern reads its files
+// as one table (FileSetConnector), with source_column (a column naming each row's file)
+// and recursive (a directory's subdirectories too).
 // SQLITE keys: path (required), and table or query. POSTGRES keys: host, port, database,
 // user, password_env (the name of a variable holding the password), schema, and table or
 // query.
@@ -23,6 +26,8 @@
 // per option: both is a ConfigError). Values such as header: "true" or saveMode: Append are
 // read as SETL writes them.
 // Unknown keys and storages are ConfigErrors naming the key and listing what is accepted.
+// `storage: OTHER` with `class: <name>` builds a connector class registered with
+// register_connector_class(), as SETL builds custom connectors from their class name.
 //
 // Storage types live in a registry that user code extends, so a connector of your own is
 // configured like the built-in ones:
@@ -53,9 +58,21 @@ struct StorageType {
 
 /// Adds a storage type. Throws: ConfigError if the name or an alias is taken.
 void register_storage(StorageType type);
-/// The registered storage types, by name (built in: CSV, JSONL, PARQUET, PARTITIONED,
-/// POSTGRES, SQLITE).
+/// The registered storage types, by name (built in: CSV, JSON, JSONL, OTHER, PARQUET,
+/// PARTITIONED, POSTGRES, SQLITE).
 std::vector<StorageType> storage_types();
+
+/// Adds a connector class, SETL's custom connector: a section with `storage: OTHER` and
+/// `class: <type.name>` (matched exactly, as SETL matches class names) is built by
+/// `type.build`, accepting `type.keys` besides storage, class and save_mode.
+///
+///   register_connector_class({"com.example.KafkaConnector", {}, {"topic", "brokers"},
+///                             "Kafka topic", [](const Config& s) { return ...; }});
+///
+/// Throws: ConfigError if the name is taken or there is no build function.
+void register_connector_class(StorageType type);
+/// The registered connector classes, by name.
+std::vector<StorageType> connector_classes();
 
 /// Builds the connector a section describes: looks `storage` up in the registry, refuses
 /// keys the type does not accept, and calls its build function.

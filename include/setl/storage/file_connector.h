@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "setl/storage/connector.h"
 
@@ -19,6 +20,8 @@ FileCompression compression_of(const std::filesystem::path& path);
 /// keys: path, size and modification time, or with `content` a hash of the bytes;
 /// "missing:<path>" when there is nothing.
 std::string fingerprint_files(const std::filesystem::path& path, bool content);
+/// The same over a list of files, in the order given.
+std::string fingerprint_files(const std::vector<std::filesystem::path>& files, bool content);
 
 class FileConnector : public Connector {
  public:

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "setl/core/atomic_file.h"
 #include "setl/storage/file_connector.h"
 
 namespace setl::storage {
@@ -54,6 +55,15 @@ class PartitionedConnector : public FileConnector {
   void write_stream(engine::BatchStream& rows, SaveMode mode) const override;
   /// True if the root is a directory holding part files.
   bool exists() const override;
+  /// Adds the partition level kSuffixColumn above partition_by (which may then be empty);
+  /// a dataset written with suffixes is written with suffixes from then on.
+  void write_with_suffix(const engine::Table& table, SaveMode mode,
+                         const std::string& suffix) const override;
+  std::vector<std::string> list_partitions() const override;
+  engine::Table load_partitions(const std::vector<std::string>& partitions) const override;
+
+  /// The partition column of write_with_suffix(), SETL's name for it.
+  static constexpr std::string_view kSuffixColumn = "_user_defined_suffix";
 
  protected:
   /// Read, changed and committed through the manifest under the dataset's lock.
@@ -67,8 +77,12 @@ class PartitionedConnector : public FileConnector {
  private:
   engine::ScanResult scan_once(const engine::ScanRequest& request,
                                std::string& manifest_text) const;
-  // write() with the dataset's lock already held.
-  void write_locked(const engine::Table& table, SaveMode mode) const;
+  // Writes partitioned by `keys` with the dataset's lock held. `mode` judges and replaces
+  // only the committed files below `scope` (a directory prefix; empty: all).
+  void write_locked(const engine::Table& table, SaveMode mode, const std::vector<std::string>& keys,
+                    const std::string& scope) const;
+  void check_partition_columns(const engine::Table& table) const;
+  FileLock lock_dataset() const;
   // Reads the dataset (null when empty) and commits what `change` makes of it, under the
   // dataset's lock.
   void edit(const std::function<engine::Table(const engine::Table*)>& change) const;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "setl/storage/connector.h"
 
@@ -44,10 +45,21 @@ class PostgresConnector : public Connector {
                                                    int64_t batch_bytes) const override;
   void write(const engine::Table& table, SaveMode mode) const override;
   bool exists() const override;
+  /// Done by the server in one transaction: the rows are copied to a temporary table,
+  /// the stored rows with their keys deleted and the rows inserted (the table is created
+  /// when missing). Concurrent writers of the table wait for the lock; readers do not.
+  void upsert(const engine::Table& rows, const std::vector<std::string>& keys) const override;
+  /// Reads the rows under the table's lock, tests `condition` on them and deletes the
+  /// matching ones by their row id, in one transaction.
+  void delete_where(const engine::Expr& condition) const override;
+  /// DROP TABLE IF EXISTS.
+  void drop() const override;
 
  private:
   PostgresConnector(ConnectorKey key, PostgresConnection connection, std::string table,
                     std::string sql);
+  // Throws: StateError for a query connector.
+  void require_table(const char* operation) const;
 
   PostgresConnection connection_;
   std::string table_;

@@ -4,6 +4,9 @@
 //   Repository<Citizen> citizens(make_connector<SqliteConnector>("census.db", "citizens"));
 //   citizens.save(Dataset<Citizen>::from(people));
 //   Dataset<Citizen> adults = citizens.find_by("age >= 18 and city = 'Paris'");
+//
+// Rows are stored in T's stored form: the column names, compressed columns and compound
+// keys its SETL_ANNOTATE declares (setl/engine/annotations.h). Conditions name fields.
 #pragma once
 
 #include <memory>
@@ -23,7 +26,7 @@ namespace setl::storage {
 struct RepositoryOptions {
   /// Keep what find_all() read in memory for later finds; save() drops it.
   bool cache = false;
-  /// The columns that identify a row, for update() (SETL's @CompoundKey / primary key).
+  /// The columns that identify a row, for update(); without, T's compound keys.
   std::vector<std::string> keys;
 };
 
@@ -77,24 +80,43 @@ class Repository {
   /// Writes the rows with `mode` and forgets any cached data. Like a connector, a
   /// repository is a handle: saving changes the stored data, so it is const.
   void save(const engine::Dataset<T>& data, SaveMode mode) const {
-    connector_->write(data.table(), mode);
+    connector_->write(data.to_stored(), mode);
     forget();
   }
   /// With the connector's save mode (its configuration's `save_mode` / `saveMode`).
   void save(const engine::Dataset<T>& data) const { save(data, connector_->save_mode()); }
+  /// SETL's save(data, suffix): below the partition "_user_defined_suffix=<suffix>"; the
+  /// mode applies to that suffix's rows alone (Connector::write_with_suffix).
+  /// Throws: StateError where the connector does not hold partitions.
+  void save(const engine::Dataset<T>& data, SaveMode mode, const std::string& suffix) const {
+    connector_->write_with_suffix(data.to_stored(), mode, suffix);
+    forget();
+  }
+  void save(const engine::Dataset<T>& data, const std::string& suffix) const {
+    save(data, connector_->save_mode(), suffix);
+  }
 
-  /// SETL's update: upserts the rows by `keys` (RepositoryOptions::keys unless given),
-  /// atomically, through the connector (Connector::upsert).
+  /// The stored partitions ("year=2024/city=NYC"), and the rows of some of them.
+  /// Throws: StateError where the connector does not hold partitions; IoError naming a
+  /// partition that does not exist.
+  std::vector<std::string> list_partitions() const { return connector_->list_partitions(); }
+  engine::Dataset<T> load_partitions(const std::vector<std::string>& partitions) const {
+    return engine::Dataset<T>::from_stored(connector_->load_partitions(partitions));
+  }
+
+  /// SETL's update: upserts the rows by `keys` (fields, or generated key columns), or
+  /// else RepositoryOptions::keys, or else T's compound keys (SETL_ANNOTATE), atomically,
+  /// through the connector (Connector::upsert).
   /// Throws: SchemaError for no key or NULL/repeated keys; StateError where the connector
   /// cannot do it safely.
   void update(const engine::Dataset<T>& data) const { update(data, options_.keys); }
   void update(const engine::Dataset<T>& data, const std::vector<std::string>& keys) const {
-    connector_->upsert(data.table(), keys);
+    connector_->upsert(data.to_stored(), stored_keys(keys));
     forget();
   }
   /// SETL's delete: removes the stored rows matching `condition`, atomically.
   void delete_where(const engine::Expr& condition) const {
-    connector_->delete_where(condition);
+    connector_->delete_where(engine::Dataset<T>::stored_form().on_stored(condition));
     forget();
   }
   void delete_where(const char* condition) const { delete_where(engine::parse_expr(condition)); }
@@ -105,20 +127,27 @@ class Repository {
   }
 
   const std::shared_ptr<Connector>& connector() const noexcept { return connector_; }
+  /// The columns as stored: T's fields under their SETL_ANNOTATE column names, compressed
+  /// ones as strings, then the generated compound-key columns.
+  engine::SchemaPtr schema() const { return engine::Dataset<T>::stored_schema(); }
 
  private:
-  // Only the struct's columns are read, and the condition goes into the scan request. A
-  // column stored with another type than the struct declares (a CSV column of digits
-  // inferred as integers for a string field) is cast to the declared type, as SETL reads
-  // with the case class's schema; text that does not convert is a ParseError.
+  // Only the struct's stored columns are read, and the condition (over the fields, or
+  // other stored columns) goes into the scan request. A column stored with another type
+  // than the struct declares (a CSV column of digits inferred as integers for a string
+  // field) is cast to the declared type, as SETL reads with the case class's schema; text
+  // that does not convert is a ParseError.
   engine::Table read_columns(const std::optional<engine::Expr>& condition) const {
+    const engine::StoredForm& form = engine::Dataset<T>::stored_form();
     engine::LazyFrame frame = connector_->lazy();
     if (condition) {
-      frame = frame.filter(*condition);
+      frame = frame.filter(form.on_stored(*condition));
     }
     engine::SchemaPtr stored = frame.schema();
     std::vector<engine::Expr> columns;
-    for (const engine::Field& field : engine::Dataset<T>::schema()->fields()) {
+    const engine::Schema& wanted = *form.stored_schema();
+    for (size_t i = 0; i < engine::Dataset<T>::schema()->num_fields(); ++i) {
+      const engine::Field& field = wanted.field(i);
       engine::Expr column = engine::col(field.name);
       std::optional<size_t> index = stored->find(field.name);
       if (index && !(stored->field(*index).type == field.type)) {
@@ -126,7 +155,26 @@ class Repository {
       }
       columns.push_back(std::move(column));
     }
-    return frame.select(columns).collect();
+    frame = frame.select(columns);
+    if (!form.identity()) {
+      frame = frame.select(form.from_stored());
+    }
+    return frame.collect();
+  }
+
+  // Keys name fields (stored under their column names) or generated key columns; none
+  // means the struct's compound keys.
+  std::vector<std::string> stored_keys(const std::vector<std::string>& keys) const {
+    const engine::StoredForm& form = engine::Dataset<T>::stored_form();
+    if (keys.empty()) {
+      return form.key_columns();
+    }
+    std::vector<std::string> stored;
+    for (const std::string& key : keys) {
+      bool field = engine::Dataset<T>::schema()->find(key).has_value();
+      stored.push_back(field ? form.stored_name(key) : key);
+    }
+    return stored;
   }
 
   void forget() const {
@@ -139,5 +187,18 @@ class Repository {
   mutable std::mutex mutex_;
   mutable std::optional<engine::Dataset<T>> cached_;
 };
+
+/// Writes typed rows through any connector in their stored form (T's SETL_ANNOTATE column
+/// names, compressed columns and compound keys), as a Repository<T> does.
+template <class T>
+void write_dataset(const Connector& connector, const engine::Dataset<T>& data, SaveMode mode) {
+  connector.write(data.to_stored(), mode);
+}
+/// Reads typed rows that write_dataset() or a Repository<T> wrote.
+/// Throws: SchemaError if the stored columns do not fit T.
+template <class T>
+engine::Dataset<T> read_dataset(const Connector& connector) {
+  return engine::Dataset<T>::from_stored(connector.read());
+}
 
 }  // namespace setl::storage
