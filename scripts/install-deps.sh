@@ -16,6 +16,8 @@ packages=(
   zlib1g-dev libzstd-dev libsimdjson-dev
   thrift-compiler libthrift-dev libboost-dev libsnappy-dev liblz4-dev
   libcpp-httplib-dev
+  libxlsxwriter-dev libzip-dev libexpat1-dev python3-openpyxl
+  unixodbc-dev odbc-postgresql libsqliteodbc
   libcpp-hocon-dev libleatherman-dev libboost-regex-dev libboost-locale-dev
   graphviz
   python3 python3-pandas

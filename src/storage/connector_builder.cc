@@ -12,9 +12,11 @@
 #include "setl/core/memory_budget.h"
 #include "setl/core/suggest.h"
 #include "setl/storage/csv_connector.h"
+#include "setl/storage/excel_connector.h"
 #include "setl/storage/file_set_connector.h"
 #include "setl/storage/json_connector.h"
 #include "setl/storage/json_lines_connector.h"
+#include "setl/storage/odbc_connector.h"
 #include "setl/storage/parquet_connector.h"
 #include "setl/storage/partitioned_connector.h"
 #include "setl/storage/postgres_connector.h"
@@ -53,7 +55,7 @@ void check_keys(const Config& section, const std::set<std::string>& allowed,
 
 // The names SETL and PySetl configurations give options (Spark's reader and writer option
 // names among them), and ours. Either spelling works; both at once is an error.
-constexpr std::array<std::pair<const char*, const char*>, 9> kOptionAliases{{
+constexpr std::array<std::pair<const char*, const char*>, 12> kOptionAliases{{
     {"saveMode", "save_mode"},
     {"sep", "delimiter"},
     {"inferSchema", "infer_schema"},
@@ -63,6 +65,9 @@ constexpr std::array<std::pair<const char*, const char*>, 9> kOptionAliases{{
     {"dbtable", "table"},
     {"compressionLevel", "compression_level"},
     {"multiLine", "multi_line"},
+    {"sheetName", "sheet"},
+    {"dataAddress", "data_address"},
+    {"useHeader", "header"},
 }};
 
 Config with_our_option_names(Config section) {
@@ -235,6 +240,47 @@ std::shared_ptr<Connector> build_json(const Config& section) {
   return make_connector<JsonConnector>(section.get_string("path"), options);
 }
 
+std::shared_ptr<Connector> build_excel(const Config& section) {
+  ExcelOptions options;
+  options.sheet = section.get_or<std::string>("sheet", "");
+  options.data_address = section.get_or<std::string>("data_address", "");
+  options.header = section.get_or<bool>("header", true);
+  options.infer_schema = section.get_or<bool>("infer_schema", true);
+  try {
+    return make_connector<ExcelConnector>(section.get_string("path"), options);
+  } catch (const ConfigError& error) {
+    throw ConfigError(where(section) + ": " + error.what());
+  }
+}
+
+std::shared_ptr<Connector> build_odbc(const Config& section) {
+  OdbcConnection connection;
+  connection.connection_string = section.get_string("connection_string");
+  if (section.has("user")) {
+    std::string& text = connection.connection_string;
+    text += (text.empty() || text.back() == ';' ? "" : ";") + std::string("UID=") +
+            section.get_string("user") + ";";
+  }
+  connection.password_env = section.get_or<std::string>("password_env", "");
+  if (section.has("table") == section.has("query")) {
+    throw ConfigError(where(section) +
+                      ": an ODBC connector needs exactly one of 'table' and 'query'");
+  }
+  if (section.has("parameters") && !section.has("query")) {
+    throw ConfigError(where(section) + ": 'parameters' go with a 'query'");
+  }
+  if (section.has("query")) {
+    OdbcQuery query{section.get_string("query"), {}};
+    if (section.has("parameters")) {
+      for (const std::string& value : section.get_string_list("parameters")) {
+        query.parameters.push_back(engine::Scalar::string(value));
+      }
+    }
+    return make_connector<OdbcConnector>(connection, std::move(query));
+  }
+  return make_connector<OdbcConnector>(connection, section.get_string("table"));
+}
+
 // Guarded: user code may register storages while configuration is being read.
 struct Registry {
   std::mutex mutex;
@@ -279,6 +325,11 @@ Registry& registry() {
          {"path", "format", "partition_by"},
          "hive-style partitioned directory of CSV, JSONL or Parquet files",
          build_partitioned},
+        {"ODBC",
+         {"JDBC"},
+         {"connection_string", "user", "password_env", "table", "query", "parameters"},
+         "table or query of any database with an ODBC driver (unixODBC)",
+         build_odbc},
         {"SQLITE",
          {},
          {"path", "table", "query"},
@@ -289,6 +340,11 @@ Registry& registry() {
          {"host", "port", "database", "user", "password_env", "schema", "table", "query"},
          "table or query of a PostgreSQL database",
          build_postgres},
+        {"EXCEL",
+         {"XLSX"},
+         {"path", "sheet", "data_address", "header", "infer_schema"},
+         "a sheet of an Excel workbook (.xlsx)",
+         build_excel},
         // Resolved in build_connector(): the class decides the keys and the build.
         {kOther,
          {},

@@ -73,8 +73,8 @@ long_delimiter: {storage: CSV, path: a.csv, delimiter: "::"}
   EXPECT_THAT(
       message_of<ConfigError>([&] { build_connector(config.section("bad_storage")); }),
       HasSubstr(
-          "unknown storage 'DELTA'; supported: CSV, JSON, JSONL, OTHER, PARQUET, PARTITIONED, "
-          "POSTGRES, SQLITE"));
+          "unknown storage 'DELTA'; supported: CSV, EXCEL, JSON, JSONL, ODBC, OTHER, PARQUET, "
+          "PARTITIONED, POSTGRES, SQLITE"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_codec")); }),
               HasSubstr("unknown Parquet compression 'brotli'"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_parquet_key")); }),

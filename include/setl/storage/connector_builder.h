@@ -15,6 +15,9 @@
 // lz4_raw), compression_level, row_group_rows, page_rows, data_page_version (1 or 2), dictionary,
 // write_checksums, verify_checksums.
 // PARTITIONED keys: path, format (CSV, JSONL or PARQUET), partition_by (a list).
+// EXCEL keys: path, sheet (sheetName), data_address (dataAddress), header (useHeader),
+// infer_schema. ODBC (also JDBC) keys: connection_string, user, password_env, and table or
+// query with parameters (a list, bound to its ? markers as text).
 // A CSV, JSONL, JSON or PARQUET path that is a directory or a glob pattern reads its files
 // as one table (FileSetConnector), with source_column (a column naming each row's file)
 // and recursive (a directory's subdirectories too).
