@@ -50,7 +50,9 @@ TEST_F(SetlConf, EveryConnectorSectionWritesAndReadsWithItsSaveMode) {
                                       Expectation{"csv_dc_context2", SaveMode::kOverwrite, 3},
                                       Expectation{"parquet_dc_context", SaveMode::kOverwrite, 3},
                                       Expectation{"json_lines", SaveMode::kAppend, 6},
-                                      Expectation{"sqlite_dc_context", SaveMode::kOverwrite, 3}}) {
+                                      Expectation{"sqlite_dc_context", SaveMode::kOverwrite, 3},
+                                      Expectation{"excel_dc_context", SaveMode::kAppend, 6},
+                                      Expectation{"jdbc_dc_context", SaveMode::kOverwrite, 3}}) {
     SCOPED_TRACE(expected.section);
     auto connector = build_connector(config_.section(expected.section));
     EXPECT_EQ(connector->save_mode(), expected.mode);
