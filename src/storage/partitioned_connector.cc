@@ -17,6 +17,7 @@
 #include "setl/storage/json_lines_connector.h"
 #include "setl/storage/parquet_connector.h"
 #include "storage/partition_manifest.h"
+#include "storage/partition_split.h"
 #include "storage/table_edits.h"
 
 namespace setl::storage {
@@ -25,52 +26,6 @@ namespace {
 using engine::DataType;
 using engine::Expr;
 using engine::Table;
-
-constexpr std::string_view kNullPartition = "__HIVE_DEFAULT_PARTITION__";
-
-// Partition keys and values become directory names: '/', '=', '%', '\\' and control
-// characters are %-escaped, so neither can leave the dataset root or split a component.
-// A value equal to the NULL marker gets its first character escaped, so that the string
-// "__HIVE_DEFAULT_PARTITION__" and NULL land in different directories.
-std::string encode(std::string_view value) {
-  if (value == kNullPartition) {
-    return "%5F" + std::string(value.substr(1));
-  }
-  if (value.empty()) {
-    return "%";  // an empty string ("%" alone never results from escaping)
-  }
-  // Bytes that are not UTF-8 are escaped too: names must survive the JSON manifest.
-  bool escape_high = !engine::is_valid_utf8(value);
-  std::string out;
-  for (char c : value) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (c == '%' || c == '/' || c == '=' || c == '\\' || u < 0x20 || (escape_high && u >= 0x80)) {
-      out += fmt::format("%{:02X}", u);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string decode(std::string_view text) {
-  if (text == "%") {
-    return "";
-  }
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      unsigned value = 0;
-      if (std::sscanf(std::string(text.substr(i + 1, 2)).c_str(), "%2x", &value) == 1) {
-        out += static_cast<char>(value);
-        i += 2;
-        continue;
-      }
-    }
-    out += text[i];
-  }
-  return out;
-}
 
 struct PartitionFile {
   std::filesystem::path file;
@@ -119,10 +74,12 @@ PartitionFile parse_partition_path(const std::filesystem::path& root,
       throw IoError("partitioned dataset " + root.string() + ": directory '" + component + "' in " +
                     relative.string() + " is not key=value");
     }
-    file.keys.push_back(decode(component.substr(0, equals)));
+    file.keys.push_back(detail::decode_partition_component(component.substr(0, equals)));
     std::string value = component.substr(equals + 1);
-    file.values.push_back(value == kNullPartition ? std::nullopt
-                                                  : std::optional<std::string>(decode(value)));
+    file.values.push_back(
+        value == detail::kNullPartition
+            ? std::nullopt
+            : std::optional<std::string>(detail::decode_partition_component(value)));
   }
   return file;
 }
@@ -213,24 +170,6 @@ engine::Scalar partition_value(const std::optional<std::string>& text, const Dat
     return engine::Scalar::float64(number);
   }
   return engine::Scalar::string(*text);
-}
-
-void collect_columns(const Expr& expr, std::set<std::string>& out) {
-  if (expr.kind() == engine::ExprKind::kColumn) {
-    out.insert(expr.name());
-  }
-  for (const Expr& arg : expr.args()) {
-    collect_columns(arg, out);
-  }
-}
-
-void conjuncts(const Expr& expr, std::vector<Expr>& out) {
-  if (expr.kind() == engine::ExprKind::kCall && expr.name() == "and" && expr.args().size() == 2) {
-    conjuncts(expr.args()[0], out);
-    conjuncts(expr.args()[1], out);
-  } else {
-    out.push_back(expr);
-  }
 }
 
 struct Layout {
@@ -336,10 +275,10 @@ PartitionedScan plan_partitioned_scan(const std::filesystem::path& root, Partiti
   std::vector<Expr> pruning;
   if (request.filter) {
     std::vector<Expr> parts;
-    conjuncts(*request.filter, parts);
+    detail::conjuncts(*request.filter, parts);
     for (const Expr& part : parts) {
       std::set<std::string> used;
-      collect_columns(part, used);
+      detail::collect_columns(part, used);
       if (!used.empty() &&
           std::includes(scan.key_set.begin(), scan.key_set.end(), used.begin(), used.end())) {
         pruning.push_back(part);
@@ -535,74 +474,6 @@ std::string random_write_id() {
   return fmt::format("{:08x}{:08x}", random(), random());
 }
 
-// The relative directory of each row's partition ("k1=v1/k2=v2"), by row.
-std::vector<std::string> partition_directories(const Table& table,
-                                               const std::vector<std::string>& keys) {
-  std::vector<std::string> directories;
-  directories.reserve(static_cast<size_t>(table.num_rows()));
-  std::vector<size_t> indexes;
-  for (const std::string& key : keys) {
-    indexes.push_back(table.schema()->index_of(key));
-  }
-  for (const engine::RecordBatch& batch : table.batches()) {
-    for (int64_t row = 0; row < batch.num_rows(); ++row) {
-      std::string directory;
-      for (size_t k = 0; k < keys.size(); ++k) {
-        engine::Scalar value = batch.column(indexes[k])->scalar(row);
-        directory += (k > 0 ? "/" : "") + encode(keys[k]) + "=" +
-                     (value.is_null() ? std::string(kNullPartition) : encode(value.to_display()));
-      }
-      directories.push_back(std::move(directory));
-    }
-  }
-  return directories;
-}
-
-// The rows of `table` grouped by partition directory (rows keep their order inside one).
-std::vector<std::pair<std::string, Table>> split_by_partition(
-    const Table& table, const std::vector<std::string>& keys) {
-  // Rows are grouped by the directory they are written to, so that two values go to one
-  // file exactly when they share a directory (NaN included: NaN = NaN is false).
-  std::vector<std::string> directories = partition_directories(table, keys);
-  std::map<std::string, int64_t> group_of;
-  for (const std::string& directory : directories) {
-    group_of.emplace(directory, static_cast<int64_t>(group_of.size()));
-  }
-  constexpr std::string_view kGroupColumn = "__setl_partition_group";
-  std::vector<engine::Field> fields = table.schema()->fields();
-  fields.push_back({std::string(kGroupColumn), DataType::int64(), false});
-  auto schema = std::make_shared<engine::Schema>(std::move(fields));
-  std::vector<engine::RecordBatch> batches;
-  size_t next = 0;
-  for (const engine::RecordBatch& batch : table.batches()) {
-    engine::ColumnBuilder ids(DataType::int64(), batch.num_rows());
-    for (int64_t row = 0; row < batch.num_rows(); ++row) {
-      ids.append_int(group_of[directories[next++]]);
-    }
-    std::vector<engine::ColumnPtr> columns = batch.columns();
-    columns.push_back(ids.finish());
-    batches.emplace_back(schema, std::move(columns), batch.num_rows());
-  }
-  Table sorted = Table(schema, std::move(batches)).sort({engine::asc(std::string(kGroupColumn))});
-  std::vector<int64_t> sizes(group_of.size(), 0);
-  for (const std::string& directory : directories) {
-    ++sizes[static_cast<size_t>(group_of[directory])];
-  }
-  std::vector<std::string> names(group_of.size());
-  for (const auto& [directory, id] : group_of) {
-    names[static_cast<size_t>(id)] = directory;
-  }
-  std::vector<std::string> drop = keys;
-  drop.emplace_back(kGroupColumn);
-  std::vector<std::pair<std::string, Table>> parts;
-  int64_t offset = 0;
-  for (size_t id = 0; id < sizes.size(); ++id) {
-    parts.emplace_back(names[id], sorted.slice(offset, sizes[id]).drop(drop));
-    offset += sizes[id];
-  }
-  return parts;
-}
-
 }  // namespace
 
 void PartitionedConnector::write_file(const engine::Table&, bool) const {
@@ -641,7 +512,8 @@ void PartitionedConnector::write_with_suffix(const engine::Table& table, SaveMod
   keys.insert(keys.end(), partition_by_.begin(), partition_by_.end());
   FileLock lock = lock_dataset();
   write_locked(table.select(columns), mode, keys,
-               encode(std::string(kSuffixColumn)) + "=" + encode(suffix) + "/");
+               detail::encode_partition_component(kSuffixColumn) + "=" +
+                   detail::encode_partition_component(suffix) + "/");
 }
 
 void PartitionedConnector::check_partition_columns(const engine::Table& table) const {
@@ -735,7 +607,7 @@ void PartitionedConnector::write_locked(const engine::Table& table, SaveMode mod
   std::vector<std::string> written;
   try {
     int64_t number = 0;
-    for (const auto& [directory, part] : split_by_partition(table, keys)) {
+    for (const auto& [directory, values, part] : detail::split_by_partition(table, keys)) {
       std::string relative =
           directory + "/part-" + write_id + "-" + std::to_string(number++) + extension_of(format_);
       written.push_back(relative);
