@@ -26,6 +26,7 @@
 #include "setl/storage/connector.h"
 #include "setl/storage/connector_builder.h"
 #include "setl/storage/csv_connector.h"
+#include "setl/storage/delta_connector.h"
 #include "setl/storage/excel_connector.h"
 #include "setl/storage/file_set_connector.h"
 #include "setl/storage/json_connector.h"

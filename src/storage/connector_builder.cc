@@ -11,7 +11,9 @@
 #include "setl/core/error.h"
 #include "setl/core/memory_budget.h"
 #include "setl/core/suggest.h"
+#include "setl/engine/parse_value.h"
 #include "setl/storage/csv_connector.h"
+#include "setl/storage/delta_connector.h"
 #include "setl/storage/excel_connector.h"
 #include "setl/storage/file_set_connector.h"
 #include "setl/storage/json_connector.h"
@@ -55,7 +57,7 @@ void check_keys(const Config& section, const std::set<std::string>& allowed,
 
 // The names SETL and PySetl configurations give options (Spark's reader and writer option
 // names among them), and ours. Either spelling works; both at once is an error.
-constexpr std::array<std::pair<const char*, const char*>, 12> kOptionAliases{{
+constexpr std::array<std::pair<const char*, const char*>, 15> kOptionAliases{{
     {"saveMode", "save_mode"},
     {"sep", "delimiter"},
     {"inferSchema", "infer_schema"},
@@ -68,6 +70,9 @@ constexpr std::array<std::pair<const char*, const char*>, 12> kOptionAliases{{
     {"sheetName", "sheet"},
     {"dataAddress", "data_address"},
     {"useHeader", "header"},
+    {"versionAsOf", "version"},
+    {"timestampAsOf", "timestamp"},
+    {"overwriteSchema", "overwrite_schema"},
 }};
 
 Config with_our_option_names(Config section) {
@@ -281,6 +286,30 @@ std::shared_ptr<Connector> build_odbc(const Config& section) {
   return make_connector<OdbcConnector>(connection, section.get_string("table"));
 }
 
+std::shared_ptr<Connector> build_delta(const Config& section) {
+  DeltaOptions options;
+  if (section.has("partition_by")) {
+    options.partition_by = section.get_string_list("partition_by");
+  }
+  if (section.has("version")) {
+    options.version = section.get<int64_t>("version");
+  }
+  if (section.has("timestamp")) {
+    std::string text = section.get_string("timestamp");
+    int64_t micros = 0;
+    if (!engine::parse_timestamp(text, micros)) {
+      throw ConfigError(where(section) + ": timestamp \"" + text +
+                        "\" is not a time such as 2024-03-01 12:00:00");
+    }
+    options.timestamp_ms = micros / 1000;
+  }
+  options.overwrite_schema = section.get_or<bool>("overwrite_schema", false);
+  options.checkpoint_interval =
+      section.get_or<int64_t>("checkpoint_interval", options.checkpoint_interval);
+  options.compatible_protocol = section.get_or<bool>("compatible_protocol", false);
+  return make_connector<DeltaConnector>(section.get_string("path"), options);
+}
+
 // Guarded: user code may register storages while configuration is being read.
 struct Registry {
   std::mutex mutex;
@@ -340,6 +369,12 @@ Registry& registry() {
          {"host", "port", "database", "user", "password_env", "schema", "table", "query"},
          "table or query of a PostgreSQL database",
          build_postgres},
+        {"DELTA",
+         {},
+         {"path", "partition_by", "version", "timestamp", "overwrite_schema", "checkpoint_interval",
+          "compatible_protocol"},
+         "Delta Lake table (the Delta transaction protocol over Parquet)",
+         build_delta},
         {"EXCEL",
          {"XLSX"},
          {"path", "sheet", "data_address", "header", "infer_schema"},

@@ -59,7 +59,7 @@ connectors:
 TEST(ConnectorBuilder, ErrorsNameTheBadKey) {
   Config config = Config::from_yaml(R"(
 bad_key: {storage: CSV, path: a.csv, delimeter: ";"}
-bad_storage: {storage: DELTA, path: lake/t}
+bad_storage: {storage: ICEBERG, path: lake/t}
 bad_codec: {storage: PARQUET, path: a.parquet, compression: brotli}
 bad_parquet_key: {storage: PARQUET, path: a.parquet, row_groups_rows: 5}
 no_path: {storage: CSV}
@@ -73,8 +73,8 @@ long_delimiter: {storage: CSV, path: a.csv, delimiter: "::"}
   EXPECT_THAT(
       message_of<ConfigError>([&] { build_connector(config.section("bad_storage")); }),
       HasSubstr(
-          "unknown storage 'DELTA'; supported: CSV, EXCEL, JSON, JSONL, ODBC, OTHER, PARQUET, "
-          "PARTITIONED, POSTGRES, SQLITE"));
+          "unknown storage 'ICEBERG'; supported: CSV, DELTA, EXCEL, JSON, JSONL, ODBC, OTHER, "
+          "PARQUET, PARTITIONED, POSTGRES, SQLITE"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_codec")); }),
               HasSubstr("unknown Parquet compression 'brotli'"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_parquet_key")); }),

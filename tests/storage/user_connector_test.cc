@@ -114,8 +114,8 @@ TEST(UserConnector, IsConfiguredLikeTheBuiltInOnesOnceRegistered) {
   for (const StorageType& type : storage_types()) {
     names.push_back(type.name);
   }
-  EXPECT_THAT(names, ElementsAre("CSV", "EXCEL", "JSON", "JSONL", "LINES", "ODBC", "OTHER",
-                                 "PARQUET", "PARTITIONED", "POSTGRES", "SQLITE"));
+  EXPECT_THAT(names, ElementsAre("CSV", "DELTA", "EXCEL", "JSON", "JSONL", "LINES", "ODBC",
+                                 "OTHER", "PARQUET", "PARTITIONED", "POSTGRES", "SQLITE"));
 }
 
 TEST(UserConnector, StorageOtherBuildsARegisteredClassAsSetlDoes) {

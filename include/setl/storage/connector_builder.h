@@ -15,6 +15,8 @@
 // lz4_raw), compression_level, row_group_rows, page_rows, data_page_version (1 or 2), dictionary,
 // write_checksums, verify_checksums.
 // PARTITIONED keys: path, format (CSV, JSONL or PARQUET), partition_by (a list).
+// DELTA keys: path, partition_by, version (versionAsOf), timestamp (timestampAsOf, text),
+// overwrite_schema (overwriteSchema), checkpoint_interval, compatible_protocol.
 // EXCEL keys: path, sheet (sheetName), data_address (dataAddress), header (useHeader),
 // infer_schema. ODBC (also JDBC) keys: connection_string, user, password_env, and table or
 // query with parameters (a list, bound to its ? markers as text).
