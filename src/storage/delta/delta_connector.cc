@@ -39,65 +39,132 @@ std::filesystem::path data_file(const std::filesystem::path& table, const std::s
   return table / relative;
 }
 
-// The table's rows of one snapshot: the live files that the partition values do not rule
-// out, each read with the requested columns; missing columns are NULL, partition values
-// restored, column types made the table's.
-engine::ScanResult read_snapshot(const std::filesystem::path& table, const DeltaSnapshot& snapshot,
-                                 const engine::ScanRequest& request,
-                                 const ParquetOptions& options) {
-  engine::SchemaPtr schema =
-      detail::schema_from_delta(snapshot.metadata.schema_string, table.string());
-  const std::vector<std::string>& keys = snapshot.metadata.partition_columns;
-  std::set<std::string> key_set(keys.begin(), keys.end());
-  std::vector<std::string> wanted = request.columns.empty() ? schema->names() : request.columns;
+// What a scan of one snapshot reads: the output columns, the conditions that prune files
+// by partition values, and those that go down to the files.
+struct SnapshotScan {
+  engine::SchemaPtr schema;
+  std::set<std::string> keys;
+  std::vector<std::string> wanted;
   std::vector<engine::Field> output_fields;
-  for (const std::string& name : wanted) {
-    output_fields.push_back(schema->field(schema->index_of(name)));
-  }
-  auto output = std::make_shared<engine::Schema>(output_fields);
-
+  engine::SchemaPtr output;
   std::vector<Expr> pruning;
   std::vector<Expr> file_conditions;
+};
+
+SnapshotScan plan_scan(const std::filesystem::path& table, const DeltaSnapshot& snapshot,
+                       const engine::ScanRequest& request) {
+  SnapshotScan scan;
+  scan.schema = detail::schema_from_delta(snapshot.metadata.schema_string, table.string());
+  scan.keys = {snapshot.metadata.partition_columns.begin(),
+               snapshot.metadata.partition_columns.end()};
+  scan.wanted = request.columns.empty() ? scan.schema->names() : request.columns;
+  for (const std::string& name : scan.wanted) {
+    scan.output_fields.push_back(scan.schema->field(scan.schema->index_of(name)));
+  }
+  scan.output = std::make_shared<engine::Schema>(scan.output_fields);
   if (request.filter) {
     std::vector<Expr> parts;
     detail::conjuncts(*request.filter, parts);
     for (const Expr& part : parts) {
       std::set<std::string> used;
       detail::collect_columns(part, used);
-      bool on_keys =
-          !used.empty() && std::includes(key_set.begin(), key_set.end(), used.begin(), used.end());
+      bool on_keys = !used.empty() &&
+                     std::includes(scan.keys.begin(), scan.keys.end(), used.begin(), used.end());
       bool on_files = std::none_of(used.begin(), used.end(), [&](const std::string& name) {
-        return key_set.count(name) > 0;
+        return scan.keys.count(name) > 0;
       });
-      (on_keys ? pruning : file_conditions).push_back(part);
-      if (!on_keys && !on_files) {
-        file_conditions.pop_back();  // mixed: the engine applies it after the scan
+      if (on_keys) {
+        scan.pruning.push_back(part);
+      } else if (on_files) {
+        scan.file_conditions.push_back(part);
+      }  // mixed: the engine applies it after the scan
+    }
+  }
+  return scan;
+}
+
+// The partition values of a file, or nullopt when the pruning conditions rule it out.
+std::optional<std::map<std::string, engine::Scalar>> partition_of(const SnapshotScan& scan,
+                                                                  const detail::DeltaAdd& add) {
+  std::vector<std::pair<std::string, engine::ColumnPtr>> values;
+  std::map<std::string, engine::Scalar> partition;
+  for (const std::string& key : scan.keys) {
+    auto text = add.partition_values.find(key);
+    engine::Scalar value =
+        detail::partition_value(text == add.partition_values.end() ? std::nullopt : text->second,
+                                scan.schema->field(scan.schema->index_of(key)).type, key);
+    partition.emplace(key, value);
+    values.emplace_back(key, engine::Column::constant(value, 1));
+  }
+  if (!scan.pruning.empty()) {
+    Table one = Table::from_columns(values);
+    for (const Expr& condition : scan.pruning) {
+      if (one.filter(condition).num_rows() != 1) {
+        return std::nullopt;
       }
     }
   }
+  return partition;
+}
 
+// One data file in the scan's output columns: missing columns NULL, partition values
+// restored, types made the table's.
+engine::ScanResult read_data_file(const SnapshotScan& scan, const std::filesystem::path& file,
+                                  const std::map<std::string, engine::Scalar>& partition,
+                                  const ParquetOptions& options) {
+  auto reader = make_connector<ParquetConnector>(file, options);
+  engine::SchemaPtr file_schema = reader->schema();
+  auto in_file = [&](const std::string& name) { return file_schema->find(name).has_value(); };
+  std::vector<std::string> read;
+  for (const std::string& name : scan.wanted) {
+    if (scan.keys.count(name) == 0 && in_file(name)) {
+      read.push_back(name);
+    }
+  }
+  if (read.empty()) {
+    read.push_back(file_schema->field(0).name);  // for the row count
+  }
+  std::optional<Expr> filter;
+  for (const Expr& condition : scan.file_conditions) {
+    std::set<std::string> used;
+    detail::collect_columns(condition, used);
+    if (std::all_of(used.begin(), used.end(), in_file)) {
+      filter = filter ? (*filter && condition) : condition;
+    }
+  }
+  engine::ScanResult part = reader->scan({read, filter});
+  std::vector<Expr> columns;
+  for (const engine::Field& field : scan.output_fields) {
+    Expr column = engine::col(field.name);
+    if (scan.keys.count(field.name) > 0) {
+      column = engine::lit(partition.at(field.name));
+    } else if (!in_file(field.name)) {
+      column = Expr().cast(field.type);
+    } else if (!(file_schema->field(*file_schema->find(field.name)).type == field.type)) {
+      column = column.cast(field.type);
+    }
+    columns.push_back(column.alias(field.name));
+  }
+  Table shaped = part.table.select(columns);
+  std::vector<engine::RecordBatch> batches;
+  for (const engine::RecordBatch& batch : shaped.batches()) {
+    batches.emplace_back(scan.output, batch.columns(), batch.num_rows());
+  }
+  return {Table(scan.output, std::move(batches)), part.stats};
+}
+
+// The table's rows of one snapshot: the live files the partition values do not rule out.
+engine::ScanResult read_snapshot(const std::filesystem::path& table, const DeltaSnapshot& snapshot,
+                                 const engine::ScanRequest& request,
+                                 const ParquetOptions& options) {
+  SnapshotScan scan = plan_scan(table, snapshot, request);
   std::vector<engine::RecordBatch> batches;
   engine::ScanStats stats;
   stats.units_total = static_cast<int64_t>(snapshot.files.size());
   for (const auto& [path, add] : snapshot.files) {
-    std::vector<std::pair<std::string, engine::ColumnPtr>> values;
-    std::map<std::string, engine::Scalar> partition;
-    for (const std::string& key : keys) {
-      auto text = add.partition_values.find(key);
-      engine::Scalar value =
-          detail::partition_value(text == add.partition_values.end() ? std::nullopt : text->second,
-                                  schema->field(schema->index_of(key)).type, key);
-      partition.emplace(key, value);
-      values.emplace_back(key, engine::Column::constant(value, 1));
-    }
-    if (!pruning.empty()) {
-      Table one = Table::from_columns(values);
-      bool keep = std::all_of(pruning.begin(), pruning.end(), [&](const Expr& condition) {
-        return one.filter(condition).num_rows() == 1;
-      });
-      if (!keep) {
-        continue;
-      }
+    std::optional<std::map<std::string, engine::Scalar>> partition = partition_of(scan, add);
+    if (!partition) {
+      continue;
     }
     ++stats.units_read;
     std::filesystem::path file = data_file(table, path);
@@ -106,46 +173,13 @@ engine::ScanResult read_snapshot(const std::filesystem::path& table, const Delta
                     std::to_string(snapshot.version) + ": data file " + path +
                     " is gone (removed by vacuum?)");
     }
-    auto reader = make_connector<ParquetConnector>(file, options);
-    engine::SchemaPtr file_schema = reader->schema();
-    std::vector<std::string> read;
-    for (const std::string& name : wanted) {
-      if (key_set.count(name) == 0 && file_schema->find(name)) {
-        read.push_back(name);
-      }
-    }
-    if (read.empty()) {
-      read.push_back(file_schema->field(0).name);  // for the row count
-    }
-    std::optional<Expr> filter;
-    for (const Expr& condition : file_conditions) {
-      std::set<std::string> used;
-      detail::collect_columns(condition, used);
-      if (std::all_of(used.begin(), used.end(),
-                      [&](const std::string& n) { return file_schema->find(n).has_value(); })) {
-        filter = filter ? (*filter && condition) : condition;
-      }
-    }
-    engine::ScanResult part = reader->scan({read, filter});
+    engine::ScanResult part = read_data_file(scan, file, *partition, options);
     stats.bytes_read += part.stats.bytes_read;
-    std::vector<Expr> columns;
-    for (const engine::Field& field : output_fields) {
-      Expr column = engine::col(field.name);
-      if (key_set.count(field.name) > 0) {
-        column = engine::lit(partition.at(field.name));
-      } else if (!file_schema->find(field.name)) {
-        column = Expr().cast(field.type);
-      } else if (!(file_schema->field(*file_schema->find(field.name)).type == field.type)) {
-        column = column.cast(field.type);
-      }
-      columns.push_back(column.alias(field.name));
-    }
-    Table shaped = part.table.select(columns);
-    for (const engine::RecordBatch& batch : shaped.batches()) {
-      batches.emplace_back(output, batch.columns(), batch.num_rows());
+    for (const engine::RecordBatch& batch : part.table.batches()) {
+      batches.push_back(batch);
     }
   }
-  Table rows(output, std::move(batches));
+  Table rows(scan.output, std::move(batches));
   stats.rows = rows.num_rows();
   return {std::move(rows), stats};
 }
@@ -310,7 +344,7 @@ void DeltaConnector::write(const Table& table, SaveMode mode) const {
   plan.build = [&](const std::optional<DeltaSnapshot>& read) {
     DeltaActions actions;
     std::vector<std::string> keys = options_.partition_by;
-    engine::SchemaPtr schema = table.schema();
+    const engine::SchemaPtr& schema = table.schema();
     Table rows = table;
     if (read) {
       detail::check_delta_writable(*read, describe());
