@@ -293,54 +293,19 @@ int64_t append_copy_line(std::string_view line, const std::vector<engine::Field>
       continue;
     }
     std::string text = unescape(raw);
-    bytes += 8;
-    bool ok = true;
-    switch (fields[c].type.id()) {
-      case TypeId::kBool:
-        builder.append_bool(text == "t");
-        break;
-      case TypeId::kInt64: {
-        int64_t value = 0;
-        ok = engine::parse_int64(text, value);
-        builder.append_int(value);
-        break;
+    const engine::DataType& type = fields[c].type;
+    std::string_view value = text;
+    if (type.id() == TypeId::kTimestamp && !type.zone().empty()) {
+      size_t sign = value.find_last_of("+-");
+      if (sign != std::string_view::npos && sign > 10) {
+        value = value.substr(0, sign);  // "+00": the session runs in UTC
       }
-      case TypeId::kFloat64: {
-        double value = 0;
-        ok = engine::parse_float64(text, value);
-        builder.append_double(value);
-        break;
-      }
-      case TypeId::kDecimal: {
-        engine::int128 value = 0;
-        ok = engine::parse_decimal(text, fields[c].type.precision(), fields[c].type.scale(), value);
-        ok ? builder.append_decimal(value) : builder.append_null();
-        bytes += 8;
-        break;
-      }
-      case TypeId::kDate32: {
-        int32_t value = 0;
-        ok = engine::parse_date(text, value);
-        builder.append_int(value);
-        break;
-      }
-      case TypeId::kTimestamp: {
-        int64_t value = 0;
-        std::string_view stamp = text;
-        if (!fields[c].type.zone().empty()) {
-          size_t sign = stamp.find_last_of("+-");
-          if (sign != std::string_view::npos && sign > 10) {
-            stamp = stamp.substr(0, sign);  // "+00": the session runs in UTC
-          }
-        }
-        ok = engine::parse_timestamp(stamp, value);
-        builder.append_int(value);
-        break;
-      }
-      default:
-        builder.append_string(text);
-        bytes += static_cast<int64_t>(text.size()) - 4;  // an offset and the characters
     }
+    // Booleans come as t/f, dates and timestamps in ISO form (DateStyle=ISO).
+    bool ok = builder.append_text(value);
+    bytes += type.id() == TypeId::kString    ? 4 + static_cast<int64_t>(text.size())
+             : type.id() == TypeId::kDecimal ? 16
+                                             : 8;
     if (!ok) {
       throw IoError("PostgreSQL " + where + ": row " + std::to_string(row + 1) + ", column \"" +
                     fields[c].name + "\": cannot read '" + text + "' as " +

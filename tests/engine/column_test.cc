@@ -6,6 +6,7 @@
 #include "setl/core/error.h"
 #include "setl/core/memory.h"
 #include "setl/engine/builder.h"
+#include "setl/engine/table.h"
 #include "testing/columns.h"
 
 namespace setl::engine {
@@ -49,6 +50,45 @@ TEST(ColumnBuilder, RejectsTheWrongTypeAndOutOfRangeValues) {
   ColumnBuilder builder(DataType::int32());
   EXPECT_THROW(builder.append_string("x"), SchemaError);
   EXPECT_THROW(builder.append_int(int64_t{1} << 40), SchemaError);
+}
+
+TEST(ColumnBuilder, AppendsTextParsedAsItsTypeAndNullForWhatIsNot) {
+  struct Case {
+    DataType type;
+    std::vector<const char*> texts;
+    std::vector<bool> ok;
+    std::string shown;
+  };
+  std::vector<Case> cases = {
+      {DataType::int64(), {"42", " -7 ", "4.5"}, {true, true, false}, "42|-7|null"},
+      {DataType::int32(), {"7", "3000000000"}, {true, false}, "7|null"},
+      {DataType::boolean(),
+       {"t", "0", "TRUE", "maybe"},
+       {true, true, true, false},
+       "true|false|true|null"},
+      {DataType::float64(), {"2.5", "x"}, {true, false}, "2.5|null"},
+      {DataType::date32(), {"2024-02-29", "2023-02-29"}, {true, false}, "2024-02-29|null"},
+      {DataType::timestamp(),
+       {"2024-03-01 12:30:15.25", "noon"},
+       {true, false},
+       "2024-03-01 12:30:15.250000|null"},
+      {DataType::decimal(5, 2), {"123.45", "1234.5"}, {true, false}, "123.45|null"},
+      {DataType::string(), {"", "any text"}, {true, true}, "|any text"},
+  };
+  for (const Case& c : cases) {
+    ColumnBuilder builder(c.type);
+    for (size_t i = 0; i < c.texts.size(); ++i) {
+      EXPECT_EQ(builder.append_text(c.texts[i]), c.ok[i])
+          << c.type.to_string() << " " << c.texts[i];
+    }
+    Table table = Table::from_columns({{"v", builder.finish()}});
+    std::vector<std::string> values = cells(table, "v");
+    std::string shown = values.empty() ? "" : values[0];
+    for (size_t i = 1; i < values.size(); ++i) {
+      shown += "|" + values[i];
+    }
+    EXPECT_EQ(shown, c.shown) << c.type.to_string();
+  }
 }
 
 TEST(ColumnBuilder, ManyValuesCrossBufferGrowth) {

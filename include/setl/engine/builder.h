@@ -37,6 +37,9 @@ class ColumnBuilder {
   void append(const Scalar& value);
   /// Appends row `row` of a column of the same type.
   void append_from(const Column& column, int64_t row);
+  /// Appends `text` parsed as the builder's type (parse_value.h's formats; strings as
+  /// they are). Returns false, having appended NULL, when it is not a value of the type.
+  [[nodiscard]] bool append_text(std::string_view text);
 
   ColumnPtr finish();
 

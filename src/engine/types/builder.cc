@@ -4,6 +4,8 @@
 #include <limits>
 
 #include "setl/core/error.h"
+#include "setl/engine/decimal.h"
+#include "setl/engine/parse_value.h"
 
 namespace setl::engine {
 
@@ -211,6 +213,67 @@ void ColumnBuilder::append(const Scalar& value) {
       append_null();
       return;
   }
+}
+
+bool ColumnBuilder::append_text(std::string_view text) {
+  bool ok = false;
+  switch (type_.id()) {
+    case TypeId::kString:
+      append_string(text);
+      return true;
+    case TypeId::kBool: {
+      bool value = false;
+      if ((ok = parse_bool(text, value))) {
+        append_bool(value);
+      }
+      break;
+    }
+    case TypeId::kInt32:
+    case TypeId::kInt64: {
+      int64_t value = 0;
+      ok = parse_int64(text, value) &&
+           (type_.id() == TypeId::kInt64 || (value >= std::numeric_limits<int32_t>::min() &&
+                                             value <= std::numeric_limits<int32_t>::max()));
+      if (ok) {
+        append_int(value);
+      }
+      break;
+    }
+    case TypeId::kFloat64: {
+      double value = 0;
+      if ((ok = parse_float64(text, value))) {
+        append_double(value);
+      }
+      break;
+    }
+    case TypeId::kDate32: {
+      int32_t days = 0;
+      if ((ok = parse_date(text, days))) {
+        append_int(days);
+      }
+      break;
+    }
+    case TypeId::kTimestamp: {
+      int64_t micros = 0;
+      if ((ok = parse_timestamp(text, micros))) {
+        append_int(micros);
+      }
+      break;
+    }
+    case TypeId::kDecimal: {
+      int128 unscaled = 0;
+      if ((ok = parse_decimal(text, type_.precision(), type_.scale(), unscaled))) {
+        append_decimal(unscaled);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  if (!ok) {
+    append_null();
+  }
+  return ok;
 }
 
 void ColumnBuilder::append_from(const Column& column, int64_t row) {

@@ -304,33 +304,8 @@ void append_value(Session& session, Handle& statement, SQLUSMALLINT column,
     builder.append_null();
     return;
   }
-  bool ok = true;
-  switch (field.type.id()) {
-    case TypeId::kBool:
-      ok = scratch == "1" || scratch == "0" || scratch == "t" || scratch == "f";
-      builder.append_bool(scratch == "1" || scratch == "t");
-      break;
-    case TypeId::kDate32: {
-      int32_t days = 0;
-      ok = engine::parse_date(scratch, days);
-      builder.append_int(days);
-      break;
-    }
-    case TypeId::kTimestamp: {
-      int64_t micros = 0;
-      ok = engine::parse_timestamp(scratch, micros);
-      builder.append_int(micros);
-      break;
-    }
-    case TypeId::kDecimal: {
-      engine::int128 unscaled = 0;
-      ok = engine::parse_decimal(scratch, field.type.precision(), field.type.scale(), unscaled);
-      builder.append_decimal(unscaled);
-      break;
-    }
-    default:
-      builder.append_string(scratch);
-  }
+  // Drivers give bits as 1/0, dates and timestamps in ISO form.
+  bool ok = builder.append_text(scratch);
   if (!ok) {
     throw IoError("ODBC " + session.where() + ": row " + std::to_string(row + 1) + ", column \"" +
                   field.name + "\": cannot read '" + scratch + "' as " + field.type.to_string());
