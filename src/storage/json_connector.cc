@@ -14,13 +14,6 @@ namespace {
 // Rows are parsed in ranges of about this many bytes of their JSON Lines form.
 constexpr size_t kRangeBytes = size_t{4} << 20;
 
-std::string_view without_bom(std::string_view data) {
-  if (data.starts_with("\xEF\xBB\xBF")) {
-    data.remove_prefix(3);
-  }
-  return data;
-}
-
 }  // namespace
 
 JsonConnector::JsonConnector(ConnectorKey key, std::filesystem::path path, JsonOptions options)
@@ -29,7 +22,8 @@ JsonConnector::JsonConnector(ConnectorKey key, std::filesystem::path path, JsonO
 std::string JsonConnector::rows_as_lines() const {
   const std::string where = path().string();
   std::string data = detail::read_file(path());
-  simdjson::padded_string padded(without_bom(data));
+  detail::remove_bom(data);
+  simdjson::padded_string padded(data);
   data.clear();
   simdjson::dom::parser parser;
   simdjson::dom::element document;

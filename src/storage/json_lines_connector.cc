@@ -106,13 +106,6 @@ std::string first_lines(const std::filesystem::path& file, int64_t lines) {
   return data;
 }
 
-std::string without_bom(std::string data) {
-  if (std::string_view(data).starts_with("\xEF\xBB\xBF")) {
-    data.erase(0, 3);
-  }
-  return data;
-}
-
 // What a key's non-null values were seen to be, as bit flags.
 enum Seen : unsigned {
   kSeenBool = 1,
@@ -233,7 +226,8 @@ engine::SchemaPtr JsonLinesConnector::schema() const {
     return schema_;
   }
   // Only the lines inference looks at are read and parsed.
-  std::string data = without_bom(first_lines(file, options_.infer_rows));
+  std::string data = first_lines(file, options_.infer_rows);
+  detail::remove_bom(data);
   data.resize(prefix_of_lines(data, options_.infer_rows));
   schema_ = detail::infer_json_objects(data, options_.infer_rows, file.string());
   return schema_;
@@ -506,7 +500,8 @@ engine::Table parse_json_objects(std::string_view data, const engine::SchemaPtr&
 engine::ScanResult JsonLinesConnector::scan(const engine::ScanRequest& request) const {
   const std::filesystem::path& file = path();
   ScanLayout layout = scan_layout(schema(), request.columns);
-  const std::string data = without_bom(detail::read_file(file));
+  std::string data = detail::read_file(file);
+  detail::remove_bom(data);
   engine::Table table(layout.output, parse_lines(data, 0, range_bytes(), layout, file.string()));
   engine::ScanStats stats;
   stats.rows = table.num_rows();

@@ -13,6 +13,13 @@
 
 namespace setl::storage::detail {
 
+/// Removes a leading UTF-8 byte-order mark.
+inline void remove_bom(std::string& data) {
+  if (std::string_view(data).starts_with("\xEF\xBB\xBF")) {
+    data.erase(0, 3);
+  }
+}
+
 /// The schema of the first `infer_rows` objects of `data` (one per line), as documented in
 /// json_lines_connector.h. `where` names the source in errors ("file:line: ...").
 /// Throws: ParseError.

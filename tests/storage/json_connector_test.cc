@@ -52,6 +52,9 @@ TEST(JsonConnector, AnObjectIsOneRowAndAnEmptyArrayNone) {
   EXPECT_THAT(cells(make_connector<JsonConnector>(one)->read(), "version"), ElementsAre("3"));
   auto none = dir.write("none.json", "[]");
   EXPECT_EQ(make_connector<JsonConnector>(none)->read().num_rows(), 0);
+  // Editors on Windows start UTF-8 files with a byte-order mark.
+  auto marked = dir.write("marked.json", "\xEF\xBB\xBF[{\"id\": 7}]");
+  EXPECT_THAT(cells(make_connector<JsonConnector>(marked)->read(), "id"), ElementsAre("7"));
 }
 
 TEST(JsonConnector, WritesAnArrayThatReadsBackAndAppendsAtomically) {
