@@ -603,6 +603,26 @@ void PartitionedConnector::write_locked(const engine::Table& table, SaveMode mod
     return;
   }
   bool overwrite = mode != SaveMode::kAppend;
+  // Files that stay must be partitioned as this write is, or the dataset stops reading.
+  for (const std::string& file : committed) {
+    if (overwrite && in_scope(file)) {
+      continue;
+    }
+    std::vector<std::string> kept_keys = parse_partition_path(path(), file).keys;
+    if (kept_keys != keys) {
+      auto list = [](const std::vector<std::string>& names) {
+        std::string text;
+        for (const std::string& name : names) {
+          text += (text.empty() ? "" : ", ") + name;
+        }
+        return "(" + text + ")";
+      };
+      throw SchemaError("connector " + describe() + ": the dataset is partitioned by " +
+                        list(kept_keys) + ", this write by " + list(keys) +
+                        (scope.empty() ? "" : " (suffixed writes add _user_defined_suffix)"));
+    }
+    break;  // every committed file has the same keys
+  }
   std::string write_id = random_write_id();
   std::vector<std::string> written;
   try {

@@ -102,6 +102,24 @@ TEST_F(PartitionSuffix, BadSuffixedWritesAreRefusedAndChangeNothing) {
   EXPECT_THAT(rows(ledger.find_all()), ElementsAre("a/eu=1"));
 }
 
+TEST_F(PartitionSuffix, WritesThatWouldMixPartitionLayoutsAreRefused) {
+  Repository<Entry> ledger(connector());
+  ledger.save(entries({{"a", "eu", 1}}), SaveMode::kOverwrite, "one");
+  // An append without a suffix would leave files under two layouts.
+  EXPECT_THAT(message_of<SchemaError>([&] {
+                ledger.save(entries({{"b", "eu", 2}}), SaveMode::kAppend);
+              }),
+              HasSubstr("partitioned by (_user_defined_suffix, region), this write by (region)"));
+  EXPECT_THAT(rows(ledger.find_all()), ElementsAre("a/eu=1"));
+  // An overwrite replaces everything, so it may change the layout.
+  ledger.save(entries({{"c", "us", 3}}), SaveMode::kOverwrite);
+  EXPECT_THAT(ledger.list_partitions(), ElementsAre("region=us"));
+  EXPECT_THAT(message_of<SchemaError>([&] {
+                ledger.save(entries({{"d", "eu", 4}}), SaveMode::kAppend, "two");
+              }),
+              HasSubstr("suffixed writes add _user_defined_suffix"));
+}
+
 TEST_F(PartitionSuffix, ConnectorsWithoutPartitionsSaySo) {
   Repository<Entry> file(make_connector<CsvConnector>(dir_.path() / "ledger.csv"));
   EXPECT_THAT(message_of<StateError>([&] {
