@@ -127,8 +127,11 @@ TEST(Delta, PartitionColumnsAreDirectoriesAndPruneFiles) {
                SaveMode::kAppend);
   EXPECT_TRUE(std::filesystem::is_directory(path / "year=2024"));
   EXPECT_TRUE(std::filesystem::is_directory(path / "year=__HIVE_DEFAULT_PARTITION__"));
-  EXPECT_THAT(text_of(path / "_delta_log" / "00000000000000000000.json"),
-              HasSubstr("\"partitionValues\":{\"year\":null}"));
+  std::string log = text_of(path / "_delta_log" / "00000000000000000000.json");
+  EXPECT_THAT(log, HasSubstr("\"partitionValues\":{\"year\":null}"));
+  // Per-file statistics, as the protocol's stats JSON (in a string).
+  EXPECT_THAT(log, HasSubstr(R"(\"minValues\":{\"city\":\"b\",\"id\":2})"));
+  EXPECT_THAT(log, HasSubstr(R"(\"nullCount\":{\"city\":0,\"id\":0},\"numRecords\":2)"));
   engine::ScanResult scan = table->scan({{"id", "year"}, engine::parse_expr("year = 2024")});
   EXPECT_EQ(scan.stats.units_total, 3);
   EXPECT_EQ(scan.stats.units_read, 1);

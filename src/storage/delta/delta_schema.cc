@@ -13,6 +13,7 @@ namespace setl::storage::detail {
 namespace {
 
 using engine::DataType;
+using engine::Expr;
 using engine::TypeId;
 using Json = nlohmann::json;
 
@@ -187,45 +188,66 @@ engine::Scalar partition_value(const std::optional<std::string>& text, const Dat
   }
 }
 
+namespace {
+
+bool has_order(TypeId id) {
+  return id == TypeId::kInt32 || id == TypeId::kInt64 || id == TypeId::kFloat64 ||
+         id == TypeId::kDate32 || id == TypeId::kTimestamp || id == TypeId::kString;
+}
+
+Json stat_json(const engine::Scalar& value) {
+  switch (value.type().id()) {
+    case TypeId::kInt32:
+    case TypeId::kInt64:
+      return value.as_int();
+    case TypeId::kFloat64:
+      return value.as_double();
+    case TypeId::kString:
+      return value.as_string();
+    default:
+      return value.to_display();
+  }
+}
+
+}  // namespace
+
 std::string delta_file_stats(const engine::Table& rows) {
+  // One aggregation over the rows: per column its non-NULL count, and bounds where the
+  // type is ordered.
+  std::vector<Expr> aggregates;
+  for (const engine::Field& field : rows.schema()->fields()) {
+    const std::string& name = field.name;
+    aggregates.push_back(engine::fn::count(engine::col(name)).alias("n:" + name));
+    if (has_order(field.type.id())) {
+      aggregates.push_back(engine::fn::min(engine::col(name)).alias("lo:" + name));
+      aggregates.push_back(engine::fn::max(engine::col(name)).alias("hi:" + name));
+    }
+  }
+  engine::Table totals = rows.aggregate(aggregates);
   Json minimum = Json::object();
   Json maximum = Json::object();
   Json nulls = Json::object();
   for (const engine::Field& field : rows.schema()->fields()) {
-    engine::Table column = rows.select({field.name});
-    int64_t null_count = column.filter(engine::col(field.name).is_null()).num_rows();
-    nulls[field.name] = null_count;
-    TypeId id = field.type.id();
-    bool ordered = id == TypeId::kInt32 || id == TypeId::kInt64 || id == TypeId::kFloat64 ||
-                   id == TypeId::kDate32 || id == TypeId::kTimestamp || id == TypeId::kString;
-    if (!ordered || null_count == rows.num_rows()) {
+    const std::string& name = field.name;
+    nulls[name] = rows.num_rows() - totals.at(0, "n:" + name).as_int();
+    if (!has_order(field.type.id())) {
       continue;
     }
-    engine::Table bounds = rows.aggregate({engine::fn::min(engine::col(field.name)).alias("lo"),
-                                           engine::fn::max(engine::col(field.name)).alias("hi")});
-    engine::Scalar lo = bounds.at(0, "lo");
-    engine::Scalar hi = bounds.at(0, "hi");
-    if (id == TypeId::kString && (lo.as_string().size() > 32 || hi.as_string().size() > 32)) {
+    engine::Scalar lo = totals.at(0, "lo:" + name);
+    engine::Scalar hi = totals.at(0, "hi:" + name);
+    if (lo.is_null() || hi.is_null()) {
+      continue;  // only NULLs
+    }
+    if (field.type.id() == TypeId::kString &&
+        (lo.as_string().size() > 32 || hi.as_string().size() > 32)) {
       continue;  // a cut maximum would no longer bound the column
     }
-    if (id == TypeId::kFloat64 && (std::isnan(lo.as_double()) || std::isnan(hi.as_double()))) {
+    if (field.type.id() == TypeId::kFloat64 &&
+        (std::isnan(lo.as_double()) || std::isnan(hi.as_double()))) {
       continue;
     }
-    auto json_of = [&](const engine::Scalar& value) -> Json {
-      switch (id) {
-        case TypeId::kInt32:
-        case TypeId::kInt64:
-          return value.as_int();
-        case TypeId::kFloat64:
-          return value.as_double();
-        case TypeId::kString:
-          return value.as_string();
-        default:
-          return value.to_display();
-      }
-    };
-    minimum[field.name] = json_of(lo);
-    maximum[field.name] = json_of(hi);
+    minimum[name] = stat_json(lo);
+    maximum[name] = stat_json(hi);
   }
   return Json{{"numRecords", rows.num_rows()},
               {"minValues", minimum},
