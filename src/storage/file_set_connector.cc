@@ -171,14 +171,27 @@ std::optional<std::string> FileSetConnector::fingerprint(bool content) const {
   }
 }
 
-std::shared_ptr<Connector> FileSetConnector::reader(const std::filesystem::path& file) const {
+std::shared_ptr<Connector> FileSetConnector::reader(const std::filesystem::path& file,
+                                                    engine::SchemaPtr schema) const {
+  // A file's schema, once known, is handed to its reader so that it is not inferred again.
   switch (options_.format) {
-    case FileFormat::kCsv:
-      return make_connector<CsvConnector>(file, options_.csv);
-    case FileFormat::kJsonLines:
-      return make_connector<JsonLinesConnector>(file, options_.json_lines);
-    case FileFormat::kJson:
-      return make_connector<JsonConnector>(file, options_.json);
+    case FileFormat::kCsv: {
+      CsvOptions options = options_.csv;
+      if (schema && !options.schema && options.column_names.empty()) {
+        options.schema = std::move(schema);
+      }
+      return make_connector<CsvConnector>(file, options);
+    }
+    case FileFormat::kJsonLines: {
+      JsonLinesOptions options = options_.json_lines;
+      options.schema = options.schema ? options.schema : std::move(schema);
+      return make_connector<JsonLinesConnector>(file, options);
+    }
+    case FileFormat::kJson: {
+      JsonOptions options = options_.json;
+      options.schema = options.schema ? options.schema : std::move(schema);
+      return make_connector<JsonConnector>(file, options);
+    }
     case FileFormat::kParquet:
       return make_connector<ParquetConnector>(file, options_.parquet);
   }
@@ -263,7 +276,8 @@ engine::ScanResult FileSetConnector::scan(const engine::ScanRequest& request) co
         filter.reset();
       }
     }
-    engine::ScanResult part = reader(layout->files[i])->scan({read, filter});
+    engine::ScanResult part =
+        reader(layout->files[i], layout->file_schemas[i])->scan({read, filter});
     std::vector<engine::Expr> columns;
     for (const engine::Field& field : output_fields) {
       engine::Expr column = engine::col(field.name);

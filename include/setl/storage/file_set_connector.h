@@ -74,7 +74,8 @@ class FileSetConnector : public Connector {
  private:
   struct Layout;
   std::shared_ptr<const Layout> layout() const;
-  std::shared_ptr<Connector> reader(const std::filesystem::path& file) const;
+  std::shared_ptr<Connector> reader(const std::filesystem::path& file,
+                                    engine::SchemaPtr schema = nullptr) const;
 
   std::filesystem::path location_;
   FileSetOptions options_;
