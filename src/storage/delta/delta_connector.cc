@@ -19,12 +19,6 @@ using engine::Table;
 
 namespace {
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A data file named by the log, which must stay inside the table's directory.
 std::filesystem::path data_file(const std::filesystem::path& table, const std::string& path) {
   std::filesystem::path relative(path);
@@ -311,33 +305,56 @@ std::vector<detail::DeltaAdd> write_data_files(const std::filesystem::path& tabl
       add.partition_values[keys[k]] = detail::partition_value_text(part.values[k]);
     }
     add.size = static_cast<int64_t>(std::filesystem::file_size(file));
-    add.modification_time = now_ms();
+    add.modification_time = detail::delta_now_ms();
     add.stats = detail::delta_file_stats(part.rows);
     adds.push_back(std::move(add));
   }
   return adds;
 }
 
-detail::DeltaProtocol new_table_protocol(bool compatible) {
-  if (compatible) {
-    return {1, 2, {}, {}};
-  }
-  return {3, 7, {"v2Checkpoint"}, {"appendOnly", "v2Checkpoint"}};
+// The protocol and metadata that create a table of `schema`.
+void create_table(DeltaActions& actions, const engine::Schema& schema,
+                  const std::vector<std::string>& keys, bool compatible_protocol) {
+  actions.protocol =
+      compatible_protocol
+          ? detail::DeltaProtocol{1, 2, {}, {}}
+          : detail::DeltaProtocol{3, 7, {"v2Checkpoint"}, {"appendOnly", "v2Checkpoint"}};
+  actions.metadata = detail::DeltaMetadata{
+      detail::random_uuid(), detail::schema_to_delta(schema), keys, {}, detail::delta_now_ms()};
 }
 
-void remove_files(const std::vector<std::filesystem::path>& files) {
-  std::error_code ignored;
-  for (const std::filesystem::path& file : files) {
-    std::filesystem::remove(file, ignored);
+// A `remove` for every live file of the snapshot read.
+void remove_every_file(DeltaActions& actions, const DeltaSnapshot& read) {
+  for (const auto& [path, add] : read.files) {
+    actions.removes.push_back({path, detail::delta_now_ms(), true, add.partition_values, add.size});
+  }
+}
+
+void refuse_time_travel(const DeltaOptions& options, const std::string& connector) {
+  if (options.version || options.timestamp_ms) {
+    throw StateError("connector " + connector + " reads an old version and cannot write");
+  }
+}
+
+// Commits the plan; when it fails, the data files it wrote (listed in `written`) go.
+void commit_or_clean_up(const std::filesystem::path& table, const DeltaOptions& options,
+                        const detail::DeltaCommitPlan& plan,
+                        const std::vector<std::filesystem::path>& written) {
+  try {
+    detail::commit_delta(table, options, plan);
+  } catch (...) {
+    std::error_code ignored;
+    for (const std::filesystem::path& file : written) {
+      std::filesystem::remove(file, ignored);
+    }
+    throw;
   }
 }
 
 }  // namespace
 
 void DeltaConnector::write(const Table& table, SaveMode mode) const {
-  if (options_.version || options_.timestamp_ms) {
-    throw StateError("connector " + describe() + " reads an old version and cannot write");
-  }
+  refuse_time_travel(options_, describe());
   bool overwrite = mode == SaveMode::kOverwrite;
   std::vector<std::filesystem::path> written;
   detail::DeltaCommitPlan plan;
@@ -373,14 +390,10 @@ void DeltaConnector::write(const Table& table, SaveMode mode) const {
       keys =
           actions.metadata ? actions.metadata->partition_columns : read->metadata.partition_columns;
       if (overwrite) {
-        for (const auto& [path, add] : read->files) {
-          actions.removes.push_back({path, now_ms(), true, add.partition_values, add.size});
-        }
+        remove_every_file(actions, *read);
       }
     } else {
-      actions.protocol = new_table_protocol(options_.compatible_protocol);
-      actions.metadata = detail::DeltaMetadata{
-          detail::random_uuid(), detail::schema_to_delta(*schema), keys, {}, now_ms()};
+      create_table(actions, *schema, keys, options_.compatible_protocol);
     }
     for (const std::string& key : keys) {
       if (!rows.schema()->find(key)) {
@@ -395,12 +408,7 @@ void DeltaConnector::write(const Table& table, SaveMode mode) const {
   plan.conflicts = [&](const DeltaActions& winner, int64_t) {
     return overwrite ? data_conflict(winner) : std::nullopt;
   };
-  try {
-    detail::commit_delta(path_, options_, plan);
-  } catch (...) {
-    remove_files(written);
-    throw;
-  }
+  commit_or_clean_up(path_, options_, plan, written);
 }
 
 namespace {
@@ -415,12 +423,7 @@ void rewrite(const DeltaConnector& connector, const std::filesystem::path& path,
     DeltaActions actions;
     if (!read) {
       Table rows = change(nullptr);
-      actions.protocol = new_table_protocol(options.compatible_protocol);
-      actions.metadata = detail::DeltaMetadata{detail::random_uuid(),
-                                               detail::schema_to_delta(*rows.schema()),
-                                               options.partition_by,
-                                               {},
-                                               now_ms()};
+      create_table(actions, *rows.schema(), options.partition_by, options.compatible_protocol);
       actions.adds = write_data_files(path, rows, options.partition_by, options.parquet, written);
       actions.operation = operation;
       return actions;
@@ -430,29 +433,20 @@ void rewrite(const DeltaConnector& connector, const std::filesystem::path& path,
     engine::SchemaPtr schema =
         detail::schema_from_delta(read->metadata.schema_string, path.string());
     Table rows = conform_rows(change(&stored), *schema, operation + " on " + connector.describe());
-    for (const auto& [file, add] : read->files) {
-      actions.removes.push_back({file, now_ms(), true, add.partition_values, add.size});
-    }
+    remove_every_file(actions, *read);
     actions.adds =
         write_data_files(path, rows, read->metadata.partition_columns, options.parquet, written);
     actions.operation = operation;
     return actions;
   };
   plan.conflicts = [](const DeltaActions& winner, int64_t) { return data_conflict(winner); };
-  try {
-    detail::commit_delta(path, options, plan);
-  } catch (...) {
-    remove_files(written);
-    throw;
-  }
+  commit_or_clean_up(path, options, plan, written);
 }
 
 }  // namespace
 
 void DeltaConnector::upsert(const Table& rows, const std::vector<std::string>& keys) const {
-  if (options_.version || options_.timestamp_ms) {
-    throw StateError("connector " + describe() + " reads an old version and cannot write");
-  }
+  refuse_time_travel(options_, describe());
   rewrite(
       *this, path_, options_,
       [&](const Table* stored) { return detail::upserted(stored, rows, keys, describe()); },
@@ -460,9 +454,7 @@ void DeltaConnector::upsert(const Table& rows, const std::vector<std::string>& k
 }
 
 void DeltaConnector::delete_where(const Expr& condition) const {
-  if (options_.version || options_.timestamp_ms) {
-    throw StateError("connector " + describe() + " reads an old version and cannot write");
-  }
+  refuse_time_travel(options_, describe());
   if (!exists()) {
     return;
   }

@@ -385,11 +385,17 @@ std::string read_log_file(const std::filesystem::path& file) {
   return text.str();
 }
 
-int64_t delta_commit_time(const std::filesystem::path& commit_file) {
+int64_t delta_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t file_time_ms(const std::filesystem::path& file) {
   std::error_code error;
-  auto time = std::filesystem::last_write_time(commit_file, error);
+  auto time = std::filesystem::last_write_time(file, error);
   if (error) {
-    throw IoError("cannot stat " + commit_file.string() + ": " + error.message());
+    throw IoError("cannot stat " + file.string() + ": " + error.message());
   }
   auto system = std::chrono::file_clock::to_sys(time);
   return std::chrono::duration_cast<std::chrono::milliseconds>(system.time_since_epoch()).count();
@@ -444,7 +450,7 @@ DeltaSnapshot load_delta_snapshot(const std::filesystem::path& table,
                      std::to_string(target));
   }
   if (auto commit = listing.commits.find(target); commit != listing.commits.end()) {
-    snapshot.timestamp_ms = delta_commit_time(commit->second);
+    snapshot.timestamp_ms = file_time_ms(commit->second);
   }
   return snapshot;
 }

@@ -99,8 +99,11 @@ std::string read_log_file(const std::filesystem::path& file);
 /// missing from the log; ParseError for a corrupt log file.
 DeltaSnapshot load_delta_snapshot(const std::filesystem::path& table,
                                   std::optional<int64_t> version);
-/// The commit time of a version: its log file's modification time, in milliseconds.
-int64_t delta_commit_time(const std::filesystem::path& commit_file);
+/// A file's modification time in milliseconds since the epoch (for a commit file, the
+/// version's commit time, as the protocol says).
+int64_t file_time_ms(const std::filesystem::path& file);
+/// The wall clock in milliseconds since the epoch, the log's unit of time.
+int64_t delta_now_ms();
 
 /// Creates the commit file for `version` holding `text`, atomically and only if no
 /// commit of that version exists. False when another writer created it first.

@@ -13,7 +13,7 @@ std::vector<DeltaVersion> DeltaConnector::history() const {
   for (const auto& [version, file] : detail::list_delta_log(path_).commits) {
     detail::DeltaActions actions =
         detail::parse_delta_actions(detail::read_log_file(file), file.string());
-    versions.push_back({version, detail::delta_commit_time(file), actions.operation});
+    versions.push_back({version, detail::file_time_ms(file), actions.operation});
   }
   return versions;
 }
@@ -40,10 +40,7 @@ DeltaVacuumResult DeltaConnector::vacuum(std::chrono::milliseconds retention, bo
   }
   detail::DeltaSnapshot snapshot = detail::load_delta_snapshot(path_, std::nullopt);
   detail::check_delta_writable(snapshot, describe());
-  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-  int64_t cutoff = now - retention.count();
+  int64_t cutoff = detail::delta_now_ms() - retention.count();
   DeltaVacuumResult result;
   std::error_code error;
   auto it = std::filesystem::recursive_directory_iterator(path_, error);
@@ -66,7 +63,7 @@ DeltaVacuumResult DeltaConnector::vacuum(std::chrono::milliseconds retention, bo
     auto tombstone = snapshot.tombstones.find(relative);
     int64_t since = tombstone != snapshot.tombstones.end()
                         ? tombstone->second.deletion_timestamp
-                        : detail::delta_commit_time(it->path());  // never committed: its age
+                        : detail::file_time_ms(it->path());  // never committed: its age
     if (since > cutoff) {
       continue;
     }

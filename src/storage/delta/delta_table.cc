@@ -19,12 +19,6 @@ bool contains(const std::vector<std::string>& list, const std::string& item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 void check_delta_readable(const DeltaSnapshot& snapshot, const std::string& where) {
@@ -98,7 +92,7 @@ DeltaSnapshot delta_snapshot_for_read(const std::filesystem::path& table,
   std::optional<int64_t> found;
   int64_t first_time = 0;
   for (const auto& [version, file] : listing.commits) {
-    int64_t time = delta_commit_time(file);
+    int64_t time = file_time_ms(file);
     if (version == listing.commits.begin()->first) {
       first_time = time;
     }
@@ -158,7 +152,7 @@ int64_t commit_delta(const std::filesystem::path& table, const DeltaOptions& opt
     if (options.before_commit) {
       options.before_commit(version);
     }
-    actions.commit_timestamp = now_ms();
+    actions.commit_timestamp = delta_now_ms();
     if (put_delta_commit(table, version, serialize_delta_actions(actions))) {
       checkpoint_after(table, options, version);
       return version;
@@ -200,7 +194,7 @@ void write_delta_checkpoint(const std::filesystem::path& table, const DeltaSnaps
     actions.adds.push_back(add);
   }
   // Tombstones stay until vacuum could no longer need them.
-  int64_t expired_before = now_ms() - int64_t{7} * 24 * 3600 * 1000;
+  int64_t expired_before = delta_now_ms() - int64_t{7} * 24 * 3600 * 1000;
   for (const auto& [path, remove] : snapshot.tombstones) {
     if (remove.deletion_timestamp >= expired_before) {
       actions.removes.push_back(remove);
