@@ -153,6 +153,14 @@ class ResourceError : public Error {
   explicit ResourceError(std::string message) : Error(ErrorKind::kResource, std::move(message)) {}
 };
 
+/// Another rank of a distributed run failed or aborted it, or the ranks disagree (their
+/// plans differ): the message names the rank and what it was doing. Blame: external.
+class DistributedError : public Error {
+ public:
+  explicit DistributedError(std::string message)
+      : Error(ErrorKind::kExternal, std::move(message)) {}
+};
+
 /// An invariant of setlpp itself does not hold: a bug to report.
 class InternalError : public Error {
  public:

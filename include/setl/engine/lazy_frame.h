@@ -32,6 +32,10 @@ class [[nodiscard]] LazyFrame {
   static LazyFrame from(Table table);
   /// A plan over a scan source.
   static LazyFrame scan(std::shared_ptr<const ScanSource> source);
+  /// A plan over this rank's part of a table spread across the ranks of a distributed run
+  /// (setl/engine/distributed.h); from() is for a table every rank holds whole. Without a
+  /// distributed run it is the whole table.
+  static LazyFrame from_partition(Table part);
 
   /// The schema collect() will produce (computed without running anything).
   /// Throws what the operations would throw for unknown columns or bad types.
@@ -70,8 +74,12 @@ class [[nodiscard]] LazyFrame {
   LazyGroupBy group_by(std::vector<std::string> keys) const;
   LazyFrame aggregate(const std::vector<Expr>& aggregates) const;
 
-  /// Optimizes and runs the plan.
+  /// Optimizes and runs the plan. Under a DistributedScope every rank runs it and gets
+  /// the whole result.
   Table collect() const;
+  /// Under a DistributedScope: this rank's part of the result (for from_partition() or a
+  /// rank's own writes); otherwise collect().
+  Table collect_partition() const;
   /// Optimizes and runs the plan, returning the rows as a stream read batch by batch:
   /// memory stays bounded when the result is larger than RAM (write it with a file
   /// connector's sink()). Runs under the memory context current here.

@@ -24,6 +24,11 @@ struct ScanRequest {
   /// (Column::dictionary_encoded): a source may return strings that way. Left false, as
   /// for a table handed to a user, every column is plain.
   bool dictionary_strings = false;
+  /// A distributed scan reads share `shard` of `shards` (each unit — a row group, a file,
+  /// a partition — read by exactly one share). Sources that cannot split
+  /// (ScanSource::reads_shares() false) are read whole by share 0 and not by the others.
+  int shard = 0;
+  int shards = 1;
 };
 
 /// What one scan did, returned with its rows (a value: concurrent scans of one source
@@ -81,6 +86,8 @@ class ScanSource {
                                                                  int64_t batch_bytes) const;
   /// True if scan() returns only rows matching the request's filter.
   virtual bool applies_filter_exactly() const { return false; }
+  /// True if scan() and scan_stream() read only the request's share (ScanRequest::shard).
+  virtual bool reads_shares() const { return false; }
   /// The rows a scan without a filter would return, when known cheaply (file metadata);
   /// the optimizer uses it to pick join build sides. nullopt: unknown.
   virtual std::optional<int64_t> estimated_rows() const { return std::nullopt; }

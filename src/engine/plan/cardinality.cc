@@ -162,6 +162,9 @@ std::optional<Estimate> CardinalityEstimator::compute(const NodePtr& node) {
   auto input = [&](size_t i) { return of(node->inputs[i]); };
   switch (node->kind) {
     case Kind::kTable: {
+      if (node->partition) {
+        return std::nullopt;  // one rank's part: every rank must plan alike
+      }
       auto rows = static_cast<double>(node->table->num_rows());
       return Estimate{rows, rows};
     }
@@ -199,6 +202,7 @@ std::optional<Estimate> CardinalityEstimator::compute(const NodePtr& node) {
     case Kind::kWindow:
     case Kind::kSort:
     case Kind::kDistinct:
+    case Kind::kExchange:  // estimates count the rows of every rank
       return input(0);
   }
   throw InternalError("unknown plan node");

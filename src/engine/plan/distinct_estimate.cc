@@ -189,6 +189,9 @@ std::optional<TracedColumn> trace_column(const NodePtr& node, const std::string&
   }
   switch (node->kind) {
     case Kind::kTable:
+      if (node->partition) {
+        return std::nullopt;  // one rank's part: every rank must plan alike
+      }
       return TracedColumn{node, column};
     case Kind::kFilter:
     case Kind::kSort:
@@ -264,6 +267,9 @@ bool unique_column(const NodePtr& node, const std::string& column, int depth) {
   }
   switch (node->kind) {
     case Kind::kTable: {
+      if (node->partition) {
+        return false;
+      }
       static PerColumnCache<bool> cache(unique_in_table);
       return cache.get(*node->table, column);
     }

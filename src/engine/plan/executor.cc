@@ -5,6 +5,7 @@
 // optimizer made an input of two operators (one pointer, two parents) runs once: its
 // rows are kept (reserved from the budget) and replayed to the second, unless it is cheap
 // to read again or the budget has no room for them.
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -13,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/exec/exchange.h"
 #include "engine/exec/pipeline.h"
 #include "engine/exec/profile.h"
 #include "engine/exec/sinks.h"
@@ -59,8 +61,9 @@ class Executor {
     std::unique_ptr<BreakerSink> sink = detail::collect_sink(node->schema);
     detail::run_pipeline(pipeline, *sink);
     Table rows = collect_stream(*sink->output());
-    // Kept for the second reader only if the budget has room; else that one runs it again.
-    if (!query_.context.budget) {
+    // Kept for the second reader only if the budget has room; else that one runs it again
+    // (but never an exchange: every rank must run it as often as the others).
+    if (!query_.context.budget || contains_exchange(node)) {
       shared_results_.emplace(node.get(), rows);
     } else if (memory::MemoryBudget::Reservation held = query_.context.budget->try_reserve(
                    rows.memory_size(), query_.holder("shared input"));
@@ -106,6 +109,14 @@ class Executor {
                 {}};
       case Kind::kJoin:
         return open_join(*node);
+      case Kind::kExchange:
+        if (node->exchange == detail::PlanNode::Exchange::kShare ||
+            node->exchange == detail::PlanNode::Exchange::kHashLocal) {
+          Pipeline pipeline = open(node->inputs[0]);
+          add(pipeline, *node, detail::local_exchange(*node));
+          return pipeline;
+        }
+        return breaker(*node, detail::exchange_sink(query_for(*node), *node));
     }
     throw InternalError("unknown plan node");
   }
@@ -130,7 +141,16 @@ class Executor {
   Pipeline open_scan(const detail::PlanNode& node) {
     ScanRequest request = node.request;
     request.dictionary_strings = true;  // decoded where the query's result leaves
-    std::unique_ptr<BatchStream> stream = node.source->scan_stream(request, batch_bytes());
+    bool skipped = false;
+    if (request.shards > 1 && !node.source->reads_shares()) {
+      skipped = request.shard != 0;  // a source that cannot split is read by share 0
+      request.shard = 0;
+      request.shards = 1;
+    }
+    std::unique_ptr<BatchStream> stream =
+        skipped ? stream_table(Table::empty(node.source->schema()).select(node.schema->names()),
+                               batch_bytes())
+                : node.source->scan_stream(request, batch_bytes());
     const SchemaPtr scanned = stream->schema();
     // With a filter the scan's rows are what passes it: the source is timed, the last
     // step counted.
@@ -252,6 +272,18 @@ class Executor {
 };
 
 using Profiles = std::map<const detail::PlanNode*, OperatorProfile>;
+
+}  // namespace
+
+bool contains_exchange(const NodePtr& node) {
+  if (node->kind == Kind::kExchange) {
+    return true;
+  }
+  return std::any_of(node->inputs.begin(), node->inputs.end(),
+                     [](const NodePtr& input) { return contains_exchange(input); });
+}
+
+namespace {
 
 std::string analyzed_plan(const NodePtr& node, const Profiles& profiles) {
   return explain(node, [&](const detail::PlanNode& planned) {

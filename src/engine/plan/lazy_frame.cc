@@ -7,11 +7,16 @@
 #include "engine/plan/cardinality.h"
 #include "engine/plan/logical_plan.h"
 #include "setl/core/error.h"
+#include "setl/core/memory_context.h"
+#include "setl/engine/distributed.h"
 
 namespace setl::engine {
 
 LazyFrame LazyFrame::from(Table table) {
   return LazyFrame(plan::table(std::move(table)));
+}
+LazyFrame LazyFrame::from_partition(Table part) {
+  return LazyFrame(plan::table(std::move(part), true));
 }
 LazyFrame LazyFrame::scan(std::shared_ptr<const ScanSource> source) {
   if (!source) {
@@ -131,13 +136,48 @@ LazyFrame LazyGroupBy::agg(const std::vector<Expr>& aggregates) const {
   return LazyFrame(plan::aggregate(input_.node(), keys_, aggregates));
 }
 
+namespace {
+
+// Runs `node` on every rank: the ranks check that they planned alike, and a rank that
+// fails ends the query on all of them (none is left waiting in an exchange).
+template <class Run>
+auto run_distributed(const LazyFrame& frame, const DistributedContext& context, bool gather,
+                     const Run& run) {
+  plan::NodePtr planned = plan::distribute(plan::optimize(frame.node()), context, gather);
+  Communicator& communicator = *context.communicator;
+  plan::check_plans_agree(planned, communicator);
+  try {
+    return run(planned);
+  } catch (const std::exception& error) {
+    communicator.abort(communicator.describe() + " failed: " + error.what());
+    throw;  // not reached: abort() ends the run
+  }
+}
+
+}  // namespace
+
 Table LazyFrame::collect() const {
+  if (const DistributedContext* distributed = current_distributed_context()) {
+    return run_distributed(*this, *distributed, true, plan::execute);
+  }
   return plan::execute(plan::optimize(node_));
 }
+Table LazyFrame::collect_partition() const {
+  if (const DistributedContext* distributed = current_distributed_context()) {
+    return run_distributed(*this, *distributed, false, plan::execute);
+  }
+  return collect();
+}
 std::unique_ptr<BatchStream> LazyFrame::stream() const {
+  if (current_distributed_context() != nullptr) {
+    return stream_table(collect(), current_memory_context().batch_bytes);
+  }
   return plan::execute_stream(plan::optimize(node_));
 }
 std::string LazyFrame::explain() const {
+  if (const DistributedContext* distributed = current_distributed_context()) {
+    return plan::explain(plan::distribute(plan::optimize(node_), *distributed, true));
+  }
   return plan::explain(plan::optimize(node_));
 }
 std::optional<double> LazyFrame::estimated_rows() const {
@@ -149,6 +189,11 @@ std::optional<double> LazyFrame::estimated_distinct(const std::string& column) c
   return plan::estimated_distinct(node_, column);
 }
 std::string LazyFrame::explain_analyze() const {
+  if (const DistributedContext* distributed = current_distributed_context()) {
+    return run_distributed(*this, *distributed, true, [](const plan::NodePtr& planned) {
+      return plan::explain_analyze(planned);
+    });
+  }
   return plan::explain_analyze(plan::optimize(node_));
 }
 

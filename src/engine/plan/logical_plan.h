@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "setl/engine/distributed.h"
 #include "setl/engine/lazy_frame.h"
 
 namespace setl::engine {
@@ -28,7 +29,17 @@ struct PlanNode {
     kDistinct,
     kUnion,
     kJoin,
-    kAggregate
+    kAggregate,
+    kExchange
+  };
+  /// How an exchange moves rows between ranks (distribute.cc).
+  enum class Exchange {
+    kHash,       ///< each row to the rank its `keys` hash to
+    kHashLocal,  ///< the same rows kept, without sending: the input is on every rank
+    kRange,      ///< each row to the rank of its `sort_keys` range (splitters sampled)
+    kBroadcast,  ///< every rank's rows to every rank (a small join input)
+    kGather,     ///< the same, the result of a query, in rank order
+    kShare,      ///< this rank's share of an input that is on every rank, without sending
   };
   Kind kind = Kind::kTable;
   std::vector<std::shared_ptr<const PlanNode>> inputs;
@@ -47,6 +58,11 @@ struct PlanNode {
   int64_t count = 0;
   int64_t offset = 0;
   std::vector<SortKey> sort_keys;
+  // Distributed plans: an exchange's kind and context; a table that is this rank's part
+  // of a distributed table (LazyFrame::from_partition).
+  Exchange exchange = Exchange::kHash;
+  std::shared_ptr<const DistributedContext> distributed;
+  bool partition = false;
 };
 
 }  // namespace detail
@@ -55,7 +71,8 @@ namespace plan {
 
 using NodePtr = std::shared_ptr<const detail::PlanNode>;
 
-NodePtr table(Table table);
+/// `partition`: the table is this rank's part of a distributed table.
+NodePtr table(Table table, bool partition = false);
 NodePtr scan(std::shared_ptr<const ScanSource> source, ScanRequest request);
 NodePtr project(NodePtr input, std::vector<Expr> columns);
 NodePtr window(NodePtr input, std::string name, Expr function);
@@ -70,6 +87,21 @@ NodePtr join(NodePtr left, NodePtr right, std::vector<std::string> left_on,
 /// A join's condition besides its keys (JoinOptions::condition), if it has one.
 std::optional<Expr> join_condition(const detail::PlanNode& join);
 NodePtr aggregate(NodePtr input, std::vector<std::string> keys, std::vector<Expr> aggregates);
+/// Rows of `input` moved between ranks (`keys` for kHash and kHashLocal, `sort_keys` for
+/// kRange).
+NodePtr exchange(NodePtr input, detail::PlanNode::Exchange kind,
+                 std::shared_ptr<const DistributedContext> context,
+                 std::vector<std::string> keys = {}, std::vector<SortKey> sort_keys = {});
+/// The optimized plan run on every rank of `context`: scans read their shares, exchanges
+/// move rows where operators need them, and the result is gathered on every rank (unless
+/// `gather` is false: each rank keeps its part). Decisions that depend on estimates are
+/// the same on every rank when they read the same sources.
+NodePtr distribute(const NodePtr& optimized, const DistributedContext& context, bool gather);
+/// True if `node` or anything below it is an exchange.
+bool contains_exchange(const NodePtr& node);
+/// Checks that every rank planned the same operators and exchanges (a collective).
+/// Throws: DistributedError naming the ranks whose plans differ.
+void check_plans_agree(const NodePtr& distributed, Communicator& communicator);
 
 Table execute(const NodePtr& node);
 /// The result as a stream: breakers below the last pipeline run now, the last pipeline

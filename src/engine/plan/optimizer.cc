@@ -251,6 +251,8 @@ NodePtr rebuild(const NodePtr& node, std::vector<NodePtr> inputs) {
                   node->right_suffix, join_condition(*node));
     case Kind::kAggregate:
       return aggregate(inputs[0], node->keys, node->exprs);
+    case Kind::kExchange:
+      return exchange(inputs[0], node->exchange, node->distributed, node->keys, node->sort_keys);
   }
   throw InternalError("unknown plan node");
 }
@@ -300,6 +302,8 @@ void join_columns(const NodePtr& node, std::map<std::string, std::string>& left,
 
 NodePtr push_filters(const NodePtr& node, std::vector<Expr> predicates) {
   switch (node->kind) {
+    case Kind::kExchange:
+      throw InternalError("plans are optimized before they are distributed");
     case Kind::kFilter: {
       // The lower filter's conditions come first, as they were written first.
       std::vector<Expr> merged;
@@ -442,6 +446,8 @@ std::set<std::string> all_columns(const NodePtr& node) {
 NodePtr prune(const NodePtr& node, const Needed& needed) {
   std::set<std::string> wanted = needed.value_or(all_columns(node));
   switch (node->kind) {
+    case Kind::kExchange:
+      throw InternalError("plans are optimized before they are distributed");
     case Kind::kTable: {
       if (wanted.size() >= node->schema->num_fields()) {
         return node;
@@ -457,7 +463,7 @@ NodePtr prune(const NodePtr& node, const Needed& needed) {
       if (columns.empty() && node->schema->num_fields() > 0) {
         columns.push_back(node->schema->field(0).name);  // keeps the row count
       }
-      return table(node->table->select(columns));
+      return table(node->table->select(columns), node->partition);
     }
     case Kind::kScan: {
       ScanRequest request = node->request;

@@ -112,6 +112,30 @@ const char* join_name(JoinType type) {
   return "?";
 }
 
+std::string exchange_text(const detail::PlanNode& node) {
+  using Exchange = detail::PlanNode::Exchange;
+  switch (node.exchange) {
+    case Exchange::kHash:
+      return "hash [" + join_text(node.keys) + "]";
+    case Exchange::kHashLocal:
+      return "hash [" + join_text(node.keys) + "] (kept locally: the input is on every rank)";
+    case Exchange::kRange: {
+      std::vector<std::string> keys;
+      for (const SortKey& key : node.sort_keys) {
+        keys.push_back(key.column + (key.descending ? " desc" : " asc"));
+      }
+      return "range [" + join_text(keys) + "] (sampled splitters)";
+    }
+    case Exchange::kBroadcast:
+      return "broadcast (to every rank)";
+    case Exchange::kGather:
+      return "gather (every rank's rows, in rank order, on every rank)";
+    case Exchange::kShare:
+      return "share (this rank's share of rows that are on every rank)";
+  }
+  return "?";
+}
+
 }  // namespace
 
 std::string describe(const detail::PlanNode& planned) {
@@ -119,14 +143,19 @@ std::string describe(const detail::PlanNode& planned) {
   std::string line;
   switch (node->kind) {
     case Kind::kTable:
-      line += "Table (" + std::to_string(node->table->num_rows()) + " rows) [" +
-              join_text(node->schema->names()) + "]";
+      line += "Table (" + std::to_string(node->table->num_rows()) + " rows" +
+              (node->partition ? " on this rank" : "") + ") [" + join_text(node->schema->names()) +
+              "]";
       break;
     case Kind::kScan:
       line += "Scan " + node->source->describe() + " columns=[" + join_text(node->schema->names()) +
               "]";
       if (node->request.filter) {
         line += " filter=" + node->request.filter->to_string();
+      }
+      if (node->request.shards > 1) {
+        line += " share=" + std::to_string(node->request.shard + 1) + "/" +
+                std::to_string(node->request.shards);
       }
       break;
     case Kind::kProject:
@@ -167,6 +196,9 @@ std::string describe(const detail::PlanNode& planned) {
       }
       break;
     }
+    case Kind::kExchange:
+      line += "Exchange " + exchange_text(*node);
+      break;
     case Kind::kAggregate:
       line += "Aggregate" +
               (node->keys.empty() ? std::string() : " by [" + join_text(node->keys) + "]") + " [" +
@@ -253,10 +285,29 @@ std::set<const detail::PlanNode*> run_once_nodes(const NodePtr& root) {
   return nodes;
 }
 
-NodePtr table(Table table) {
+NodePtr table(Table table, bool partition) {
   auto node = node_of(Kind::kTable, {});
   node->schema = table.schema();
   node->table = std::move(table);
+  node->partition = partition;
+  return node;
+}
+
+NodePtr exchange(NodePtr input, detail::PlanNode::Exchange kind,
+                 std::shared_ptr<const DistributedContext> context, std::vector<std::string> keys,
+                 std::vector<SortKey> sort_keys) {
+  auto node = node_of(Kind::kExchange, {input});
+  for (const std::string& key : keys) {
+    input->schema->index_of(key);
+  }
+  for (const SortKey& key : sort_keys) {
+    input->schema->index_of(key.column);
+  }
+  node->schema = input->schema;
+  node->exchange = kind;
+  node->distributed = std::move(context);
+  node->keys = std::move(keys);
+  node->sort_keys = std::move(sort_keys);
   return node;
 }
 
