@@ -18,6 +18,7 @@ packages=(
   libcpp-httplib-dev
   libxlsxwriter-dev libzip-dev libexpat1-dev python3-openpyxl
   unixodbc-dev odbc-postgresql libsqliteodbc
+  libopenmpi-dev openmpi-bin
   libcpp-hocon-dev libleatherman-dev libboost-regex-dev libboost-locale-dev
   graphviz
   python3 python3-pandas

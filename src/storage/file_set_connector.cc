@@ -244,6 +244,16 @@ engine::SchemaPtr FileSetConnector::schema() const {
   return layout()->schema;
 }
 
+namespace {
+
+// A distributed scan reads every shards-th file.
+bool in_share(size_t file, const engine::ScanRequest& request) {
+  return request.shards <= 1 ||
+         static_cast<int>(file % static_cast<size_t>(request.shards)) == request.shard;
+}
+
+}  // namespace
+
 engine::ScanResult FileSetConnector::scan(const engine::ScanRequest& request) const {
   std::shared_ptr<const Layout> layout = this->layout();
   const engine::Schema& schema = *layout->schema;
@@ -256,6 +266,10 @@ engine::ScanResult FileSetConnector::scan(const engine::ScanRequest& request) co
 
   std::vector<engine::ScanResult> parts(layout->files.size());
   run_parallel(layout->files.size(), options_.threads, [&](size_t i) {
+    if (!in_share(i, request)) {
+      parts[i].table = engine::Table::empty(output);  // another rank's file
+      return;
+    }
     const engine::Schema& own = *layout->file_schemas[i];
     std::vector<std::string> read;
     for (const std::string& name : wanted) {
@@ -309,7 +323,10 @@ engine::ScanResult FileSetConnector::scan(const engine::ScanRequest& request) co
   }
   engine::Table table(output, std::move(batches));
   stats.rows = table.num_rows();
-  stats.units_total = stats.units_read = static_cast<int64_t>(layout->files.size());
+  stats.units_total = static_cast<int64_t>(layout->files.size());
+  for (size_t i = 0; i < layout->files.size(); ++i) {
+    stats.units_read += in_share(i, request) ? 1 : 0;
+  }
   return {std::move(table), stats};
 }
 

@@ -325,6 +325,16 @@ PartitionedScan plan_partitioned_scan(const std::filesystem::path& root, Partiti
     }
     scan.selected.push_back(f);
   }
+  // A distributed scan's share: every shards-th file of those selected.
+  if (request.shards > 1) {
+    std::vector<size_t> share;
+    for (size_t i = 0; i < scan.selected.size(); ++i) {
+      if (static_cast<int>(i % static_cast<size_t>(request.shards)) == request.shard) {
+        share.push_back(scan.selected[i]);
+      }
+    }
+    scan.selected = std::move(share);
+  }
   return scan;
 }
 

@@ -60,6 +60,8 @@ class FileSetConnector : public Connector {
   std::string describe() const override;
   /// The files that hold requested columns, read in parallel (filters go down to each).
   engine::ScanResult scan(const engine::ScanRequest& request) const override;
+  /// A distributed scan reads every shards-th file (ScanRequest::shard).
+  bool reads_shares() const override { return true; }
   /// Throws: StateError: a file set is read-only (write to a PARTITIONED storage).
   void write(const engine::Table& table, SaveMode mode) const override;
   /// True if at least one file matches.

@@ -114,6 +114,8 @@ class ParquetConnector : public FileConnector {
   engine::ScanResult scan(const engine::ScanRequest& request) const override;
   /// The footer's row count (reads the footer only).
   std::optional<int64_t> estimated_rows() const override;
+  /// A distributed scan reads every shards-th row group (ScanRequest::shard).
+  bool reads_shares() const override { return true; }
   /// Reads one row group at a time (its columns in parallel), in batches of about
   /// `batch_bytes`; row groups the filter excludes by their statistics are skipped.
   std::unique_ptr<engine::BatchStream> scan_stream(const engine::ScanRequest& request,

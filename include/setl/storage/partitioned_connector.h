@@ -43,6 +43,8 @@ class PartitionedConnector : public FileConnector {
   /// The selected partitions' files one after another, each streamed by its format.
   std::unique_ptr<engine::BatchStream> scan_stream(const engine::ScanRequest& request,
                                                    int64_t batch_bytes) const override;
+  /// A distributed scan reads every shards-th of the files it selects (ScanRequest::shard).
+  bool reads_shares() const override { return true; }
   /// Every write becomes visible at once: part files are written under names unique to
   /// the write, then ROOT/_setl_manifest.json, which lists the dataset's files, is
   /// replaced atomically (overwrite: the new files; append: old and new). Readers see the

@@ -187,7 +187,10 @@ ScanPlan plan_scan(const parquet::ParquetFileReader& reader, const engine::ScanR
         continue;
       }
     }
-    if (reader.row_group_rows(g) > 0) {
+    // A distributed scan's share: every shards-th row group.
+    bool ours = request.shards <= 1 ||
+                static_cast<int>(g % static_cast<size_t>(request.shards)) == request.shard;
+    if (reader.row_group_rows(g) > 0 && ours) {
       groups.push_back(g);
     }
   }
