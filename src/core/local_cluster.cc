@@ -38,7 +38,9 @@ struct detail::LocalClusterState {
       return;
     }
     changed.wait(lock, [&] { return generation != entered || abort_message.has_value(); });
-    throw_if_aborted();
+    if (generation == entered) {
+      throw_if_aborted();  // the others will not come: a rank aborted
+    }
   }
   void throw_if_aborted() const {
     if (abort_message) {

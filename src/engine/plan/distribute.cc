@@ -274,8 +274,11 @@ class Distributor {
   }
 
   Placed place_scan(const NodePtr& node) {
-    if (small(node)) {
-      return {node, Placement::replicated_rows()};  // each rank reads it whole
+    // What a rank reads is the whole source, whatever its filter keeps: only a small
+    // source is read whole by every rank.
+    std::optional<int64_t> rows = node->source->estimated_rows();
+    if (rows && *rows <= context_->broadcast_rows) {
+      return {node, Placement::replicated_rows()};
     }
     ScanRequest request = node->request;
     request.shard = rank_;
