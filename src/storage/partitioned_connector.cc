@@ -584,10 +584,8 @@ void PartitionedConnector::drop() const {
   }
 }
 
-void PartitionedConnector::write_locked(const engine::Table& table, SaveMode mode,
-                                        const std::vector<std::string>& keys,
-                                        const std::string& scope) const {
-  std::error_code error;
+std::optional<std::vector<std::string>> PartitionedConnector::prepare_write(
+    SaveMode mode, const std::vector<std::string>& keys, const std::string& scope) const {
   std::vector<std::string> committed;
   if (std::optional<detail::PartitionManifest> manifest = detail::read_partition_manifest(path())) {
     committed = manifest->files;
@@ -610,7 +608,7 @@ void PartitionedConnector::write_locked(const engine::Table& table, SaveMode mod
                   " already exists (save mode error_if_exists)");
   }
   if (present && mode == SaveMode::kIgnore) {
-    return;
+    return std::nullopt;
   }
   bool overwrite = mode != SaveMode::kAppend;
   // Files that stay must be partitioned as this write is, or the dataset stops reading.
@@ -633,6 +631,14 @@ void PartitionedConnector::write_locked(const engine::Table& table, SaveMode mod
     }
     break;  // every committed file has the same keys
   }
+  std::vector<std::string> kept;
+  std::copy_if(committed.begin(), committed.end(), std::back_inserter(kept),
+               [&](const std::string& file) { return !overwrite || !in_scope(file); });
+  return kept;
+}
+
+std::vector<std::string> PartitionedConnector::write_part_files(
+    const engine::Table& table, const std::vector<std::string>& keys) const {
   std::string write_id = random_write_id();
   std::vector<std::string> written;
   try {
@@ -643,27 +649,47 @@ void PartitionedConnector::write_locked(const engine::Table& table, SaveMode mod
       written.push_back(relative);
       file_connector(path() / relative, format_)->write(part, SaveMode::kOverwrite);
     }
-    current_cancellation().check();  // the last point where a cancel still changes nothing
-    std::vector<std::string> files;
-    std::copy_if(committed.begin(), committed.end(), std::back_inserter(files),
-                 [&](const std::string& file) { return !overwrite || !in_scope(file); });
-    files.insert(files.end(), written.begin(), written.end());
-    detail::write_partition_manifest(path(), files);  // the commit: all at once
-    committed = std::move(files);
   } catch (...) {
-    for (const std::string& relative : written) {
-      std::filesystem::remove(path() / relative, error);
-      for (std::filesystem::path dir = (path() / relative).parent_path(); dir != path();
-           dir = dir.parent_path()) {
-        if (!std::filesystem::remove(dir, error)) {
-          break;  // not empty: other partitions' files live there
-        }
-      }
-    }
+    remove_part_files(written);
     throw;
   }
-  if (overwrite) {
-    detail::remove_unlisted_files(path(), committed);  // the replaced files
+  return written;
+}
+
+void PartitionedConnector::remove_part_files(const std::vector<std::string>& written) const {
+  std::error_code error;
+  for (const std::string& relative : written) {
+    std::filesystem::remove(path() / relative, error);
+    for (std::filesystem::path dir = (path() / relative).parent_path(); dir != path();
+         dir = dir.parent_path()) {
+      if (!std::filesystem::remove(dir, error)) {
+        break;  // not empty: other partitions' files live there
+      }
+    }
+  }
+}
+
+void PartitionedConnector::commit(std::vector<std::string> kept,
+                                  const std::vector<std::string>& written) const {
+  kept.insert(kept.end(), written.begin(), written.end());
+  detail::write_partition_manifest(path(), kept);  // the commit: all at once
+  detail::remove_unlisted_files(path(), kept);     // what an overwrite replaced
+}
+
+void PartitionedConnector::write_locked(const engine::Table& table, SaveMode mode,
+                                        const std::vector<std::string>& keys,
+                                        const std::string& scope) const {
+  std::optional<std::vector<std::string>> kept = prepare_write(mode, keys, scope);
+  if (!kept) {
+    return;
+  }
+  std::vector<std::string> written = write_part_files(table, keys);
+  try {
+    current_cancellation().check();  // the last point where a cancel still changes nothing
+    commit(std::move(*kept), written);
+  } catch (...) {
+    remove_part_files(written);
+    throw;
   }
 }
 

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "setl/core/atomic_file.h"
+#include "setl/core/communicator.h"
 #include "setl/storage/file_connector.h"
 
 namespace setl::storage {
@@ -53,6 +54,13 @@ class PartitionedConnector : public FileConnector {
   /// removed by the next write. An append killed before its commit leaves nothing behind,
   /// so retrying it adds its rows once.
   void write(const engine::Table& table, SaveMode mode) const override;
+  /// Collective, for distributed runs: every rank passes its part of the rows (e.g.
+  /// LazyFrame::collect_partition()) and writes it as part files; rank 0 then commits all
+  /// ranks' files in one manifest, so readers see every rank's rows or none. The root must
+  /// be one directory for every rank (a shared filesystem on several hosts). If a rank
+  /// cannot write its files, every rank removes its own and throws IoError naming that
+  /// rank; nothing is committed. The save mode is judged once, by rank 0.
+  void write_parts(const engine::Table& part, SaveMode mode, Communicator& communicator) const;
   /// Collects the rows, then writes them as write() does.
   void write_stream(engine::BatchStream& rows, SaveMode mode) const override;
   /// True if the root is a directory holding part files.
@@ -81,6 +89,15 @@ class PartitionedConnector : public FileConnector {
                                std::string& manifest_text) const;
   // Writes partitioned by `keys` with the dataset's lock held. `mode` judges and replaces
   // only the committed files below `scope` (a directory prefix; empty: all).
+  // A write in three steps: what stays of the committed files (nullopt: the save mode
+  // says to leave the dataset as it is); the new part files; the manifest listing both.
+  std::optional<std::vector<std::string>> prepare_write(SaveMode mode,
+                                                        const std::vector<std::string>& keys,
+                                                        const std::string& scope) const;
+  std::vector<std::string> write_part_files(const engine::Table& table,
+                                            const std::vector<std::string>& keys) const;
+  void remove_part_files(const std::vector<std::string>& written) const;
+  void commit(std::vector<std::string> kept, const std::vector<std::string>& written) const;
   void write_locked(const engine::Table& table, SaveMode mode, const std::vector<std::string>& keys,
                     const std::string& scope) const;
   void check_partition_columns(const engine::Table& table) const;
