@@ -124,7 +124,7 @@ class LocalCommunicator : public Communicator {
   }
 
   [[noreturn]] void abort(const std::string& message) override {
-    std::string text = describe() + " aborted the run: " + message;
+    const std::string& text = message;  // callers name the rank
     shared_->abort_by(rank_, text);
     throw DistributedError(text);
   }

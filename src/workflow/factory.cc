@@ -196,6 +196,11 @@ FactoryBase& FactoryBase::set_writable(bool writable) noexcept {
   return *this;
 }
 
+FactoryBase& FactoryBase::set_writes_on_every_rank(bool every_rank) noexcept {
+  writes_on_every_rank_ = every_rank;
+  return *this;
+}
+
 FactoryBase& FactoryBase::set_delivery_id(std::string id) {
   delivery_id_ = std::move(id);
   return *this;

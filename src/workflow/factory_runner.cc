@@ -116,11 +116,17 @@ FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const FactoryRunOption
   }
   context.counters = std::make_shared<MemoryCounters>();
   MemoryContextScope memory_scope(context);
+  std::optional<engine::DistributedScope> distributed_scope;
+  if (options.distributed != nullptr) {
+    distributed_scope.emplace(*options.distributed);
+  }
   FactoryBenchmark timing;
   timing.factory = factory.name();
   timing.ns = factory.namespace_path();
   FactoryPhase phase = FactoryPhase::kRead;
-  bool should_write = factory.writable() && options.stage_writable;
+  bool should_write = factory.writable() && options.stage_writable &&
+                      (options.distributed == nullptr || factory.writes_on_every_rank() ||
+                       options.distributed->communicator->rank() == 0);
   factory.reset_output();
   factory.used_context_resources_.store(false, std::memory_order_relaxed);
   RunningFactoryScope running(&factory);

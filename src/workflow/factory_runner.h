@@ -8,6 +8,7 @@
 
 #include "phase_runner.h"
 #include "setl/core/memory_context.h"
+#include "setl/engine/distributed.h"
 #include "setl/workflow/benchmark.h"
 #include "setl/workflow/factory.h"
 #include "setl/workflow/retry.h"
@@ -30,6 +31,8 @@ struct FactoryRunOptions {
   const RetryEnvironment* environment = nullptr;  ///< null: the real clock and sleeper
   std::vector<Attempt>* attempts = nullptr;       ///< receives every attempt of every phase
   FailureBudgetCounter* budget = nullptr;         ///< the run's, shared; null: none
+  /// A distributed run's context: the factory's queries run on every rank.
+  const engine::DistributedContext* distributed = nullptr;
 };
 
 class FactoryRunner {

@@ -272,6 +272,14 @@ Pipeline& Pipeline::set_retry_environment(RetryEnvironment environment) {
   return *this;
 }
 
+Pipeline& Pipeline::set_distributed(engine::DistributedContext context) {
+  if (context.communicator == nullptr) {
+    throw ConfigError("pipeline '" + name() + "': a distributed run needs a communicator");
+  }
+  distributed_ = context;
+  return *this;
+}
+
 Pipeline& Pipeline::set_max_concurrency(size_t factories) noexcept {
   max_concurrency_ = factories;
   return *this;

@@ -65,7 +65,8 @@ PipelineRun::PipelineRun(Pipeline& pipeline)
       planner_(inspector_.dag(), pipeline.members(), pipeline.inputs_, sources_, cache_,
                pipeline.default_cache_policy_,
                plan_conditions(inspector_.dag(), pipeline.inputs_.size() + sources_.size(),
-                               pipeline.members(), conditions_)),
+                               pipeline.members(), conditions_),
+               !pipeline.distributed_),
       versions_(sources_),
       budget_(pipeline.failure_budget(), pipeline.retry_environment().clock) {}
 
@@ -177,7 +178,9 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result,
   try {
     CancellationScope scope(stop);
     run_dag(
-        predecessors, pipeline_.max_concurrency_, [&](size_t u) { run_unit(units[u]); },
+        // A distributed run's factories meet in exchanges: one at a time, in one order.
+        predecessors, pipeline_.distributed_ ? 1 : pipeline_.max_concurrency_,
+        [&](size_t u) { run_unit(units[u]); },
         [&] {
           std::lock_guard lock(mutex_);
           stop.cancel("pipeline '" + pipeline_.name() + "': " +
@@ -320,7 +323,7 @@ void PipelineRun::run_unit(const Unit& unit) {
   }
   std::string scope = pipeline_name + "/" + stage.name();
   detail::run_stage_members(
-      stage.name(), stage.parallel(), stage.max_threads(), active.size(),
+      stage.name(), stage.parallel() && !pipeline_.distributed_, stage.max_threads(), active.size(),
       [&](size_t k) { return outcomes_[active[k]].factory; },
       [&](size_t k) { run_member(active[k], scope, stage.writable()); });
 }
@@ -577,6 +580,17 @@ void PipelineRun::restore(size_t m, const std::shared_ptr<const void>& payload,
   }
 }
 
+void PipelineRun::end_distributed_run(const FactoryBase& factory, const char* what,
+                                      const std::exception& error) {
+  if (!pipeline_.distributed_) {
+    return;
+  }
+  // The other ranks may be waiting for this one in an exchange: end the run everywhere.
+  Communicator& communicator = *pipeline_.distributed_->communicator;
+  communicator.abort(communicator.describe() + ": factory '" + factory.name() + "' " + what + ": " +
+                     error.what());
+}
+
 void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writable) {
   if (journal_) {
     // What it reads now (an upstream factory may have written to its sources).
@@ -585,6 +599,10 @@ void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writ
   }
   try {
     execute_member(m, scope, stage_writable);
+    if (pipeline_.distributed_) {
+      // What rank 0 wrote is there before any rank's next factory reads it.
+      pipeline_.distributed_->communicator->barrier();
+    }
   } catch (...) {
     journal_outcome(m);
     if (outcomes_[m].status == Status::kFailed) {
@@ -681,16 +699,19 @@ void PipelineRun::execute_member(size_t m, const std::string& scope, bool stage_
          .pipeline_policies = &pipeline_.failure_policies(),
          .environment = &pipeline_.retry_environment(),
          .attempts = &outcome.attempts,
-         .budget = &budget_});
+         .budget = &budget_,
+         .distributed = pipeline_.distributed_ ? &*pipeline_.distributed_ : nullptr});
   } catch (const CancelledError& error) {
     outcome.status = Status::kCancelled;
     outcome.error = error.what();
     outcome.finished = Clock::now() - start_;
+    end_distributed_run(factory, "was cancelled", error);
     throw;
   } catch (const std::exception& error) {
     outcome.status = Status::kFailed;
     outcome.error = error.what();
     outcome.finished = Clock::now() - start_;
+    end_distributed_run(factory, "failed", error);
     if (!experiments_.is_candidate(m)) {
       if (pipeline_.failure_mode() == Pipeline::FailureMode::kKeepGoing) {
         keep_going_after(m, std::current_exception());

@@ -48,6 +48,9 @@ class PipelineRun {
   void run_unit(const Unit& unit);
   // Runs member `m` between its journal records.
   void run_member(size_t m, const std::string& scope, bool stage_writable);
+  // In a distributed run: ends the run on every rank, naming this rank and the factory.
+  void end_distributed_run(const FactoryBase& factory, const char* what,
+                           const std::exception& error);
   void execute_member(size_t m, const std::string& scope, bool stage_writable);
   // The run journal (pipeline_journal.cc): identities for the plan, the resume decisions,
   // the run's header and plan lines; then each member's final state, and the end.

@@ -31,14 +31,15 @@ void SourceVersions::invalidate() {
 RunPlanner::RunPlanner(const Dag& dag, std::vector<Pipeline::Member> members,
                        const std::vector<Deliverable>& inputs, const std::vector<Source>& sources,
                        TieredCache& cache, const CachePolicy& default_policy,
-                       ConditionPlan conditions)
+                       ConditionPlan conditions, bool cache_allowed)
     : dag_(dag),
       members_(std::move(members)),
       inputs_(inputs),
       cache_(cache),
       default_policy_(default_policy),
       conditions_(std::move(conditions)),
-      first_factory_(inputs.size() + sources.size()) {}
+      first_factory_(inputs.size() + sources.size()),
+      cache_allowed_(cache_allowed) {}
 
 CacheKeyParts RunPlanner::key_of(size_t m, const std::vector<PlannedFactory>& plan,
                                  SourceVersions& versions) const {
@@ -231,7 +232,8 @@ std::vector<PlannedFactory> RunPlanner::plan(const std::vector<std::string>& tar
     planned.stage = members_[m].stage;
     planned.policy =
         planned.factory->has_cache_policy() ? planned.factory->cache_policy() : default_policy_;
-    planned.cache_on = !cache_.tiers(planned.policy.mode, planned.factory->output_type()).empty();
+    planned.cache_on = cache_allowed_ &&
+                       !cache_.tiers(planned.policy.mode, planned.factory->output_type()).empty();
     planned.parts.factory = planned.factory->name();
     const DagNode& node = dag_.nodes[planned.node];
     for (const DagInput& input : node.inputs) {

@@ -69,7 +69,8 @@ class RunPlanner {
  public:
   RunPlanner(const Dag& dag, std::vector<Pipeline::Member> members,
              const std::vector<Deliverable>& inputs, const std::vector<Source>& sources,
-             TieredCache& cache, const CachePolicy& default_policy, ConditionPlan conditions);
+             TieredCache& cache, const CachePolicy& default_policy, ConditionPlan conditions,
+             bool cache_allowed = true);
 
   /// Plans a run of `targets` (all factories when empty). With `load`, cache hits are read
   /// now, so that a corrupt entry becomes a miss before its producers are skipped.
@@ -119,6 +120,7 @@ class RunPlanner {
   CachePolicy default_policy_;
   ConditionPlan conditions_;
   size_t first_factory_;
+  bool cache_allowed_;  // false: no factory is looked up in or stored to the cache
 };
 
 }  // namespace setl::workflow::detail

@@ -74,6 +74,12 @@ class FactoryBase {
   /// Whether write() runs (default true); a non-writable stage also skips it.
   bool writable() const noexcept { return writable_; }
   FactoryBase& set_writable(bool writable) noexcept;
+  /// In a distributed run (Pipeline::set_distributed) write() runs on rank 0 only, as a
+  /// factory's result is the same on every rank (collect() gathers it). A factory whose
+  /// write() is collective — each rank writes its part, as PartitionedConnector::
+  /// write_parts does — sets this to run it on every rank.
+  bool writes_on_every_rank() const noexcept { return writes_on_every_rank_; }
+  FactoryBase& set_writes_on_every_rank(bool every_rank = true) noexcept;
 
   /// Delivery id attached to the output; only Deliveries with the same id receive it.
   const std::string& delivery_id() const noexcept { return delivery_id_; }
@@ -245,6 +251,7 @@ class FactoryBase {
 
   mutable std::string name_;
   bool writable_ = true;
+  bool writes_on_every_rank_ = false;
   std::string delivery_id_;
   std::vector<std::string> consumers_;
   std::vector<std::string> tags_;

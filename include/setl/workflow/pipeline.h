@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "setl/core/trace.h"
+#include "setl/engine/distributed.h"
 #include "setl/workflow/benchmark.h"
 #include "setl/workflow/dag.h"
 #include "setl/workflow/deliverable.h"
@@ -279,6 +280,18 @@ class Pipeline {
   Pipeline& set_retry_environment(RetryEnvironment environment);
   const RetryEnvironment& retry_environment() const noexcept { return retry_environment_; }
 
+  /// Runs the pipeline on every rank of `context.communicator` (SPMD: the same program on
+  /// every rank, e.g. under mpirun with setl::dist::MpiRuntime). Factories run one at a
+  /// time, in the same order on every rank, so that their queries' exchanges meet; each
+  /// factory's LazyFrame queries run distributed under `context`; write() runs on rank 0
+  /// (FactoryBase::set_writes_on_every_rank for collective writes); the result cache is
+  /// not used. A factory that fails on any rank ends the run on every rank, with a message
+  /// naming the rank and the factory (Communicator::abort).
+  Pipeline& set_distributed(engine::DistributedContext context);
+  const std::optional<engine::DistributedContext>& distributed() const noexcept {
+    return distributed_;
+  }
+
   /// How many factories may run at once (0, the default: one per core). Stages marked
   /// parallel use their own bound for their members.
   Pipeline& set_max_concurrency(size_t factories) noexcept;
@@ -437,6 +450,7 @@ class Pipeline {
   bool benchmark_ = false;
   std::shared_ptr<TraceRecorder> trace_;
   size_t max_concurrency_ = 0;
+  std::optional<engine::DistributedContext> distributed_;
   MemoryOptions memory_;
   FailurePolicies failure_;
   FailureMode failure_mode_ = FailureMode::kFailFast;

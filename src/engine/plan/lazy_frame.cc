@@ -149,7 +149,10 @@ auto run_distributed(const LazyFrame& frame, const DistributedContext& context, 
   try {
     return run(planned);
   } catch (const std::exception& error) {
-    communicator.abort(communicator.describe() + " failed: " + error.what());
+    const std::string& owner = current_memory_context().owner;  // the factory, in a pipeline
+    communicator.abort(communicator.describe() +
+                       (owner.empty() ? std::string() : ": factory '" + owner + "'") +
+                       " failed: " + error.what());
     throw;  // not reached: abort() ends the run
   }
 }

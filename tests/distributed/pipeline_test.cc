@@ -1,0 +1,143 @@
+// Pipelines on the ranks of a distributed run (LocalCluster): factories run on every rank
+// with distributed queries, plain writes happen once (rank 0), collective writes on every
+// rank, and a factory failing on one rank ends the run on all of them, naming both.
+#include "setl/workflow/pipeline.h"
+
+#include <atomic>
+#include <mutex>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "oracle/sqlite_oracle.h"
+#include "random_tables.h"
+#include "setl/core/error.h"
+#include "setl/core/local_cluster.h"
+#include "setl/engine/functions.h"
+#include "setl/storage/partitioned_connector.h"
+#include "testing/temp_dir.h"
+
+namespace setl::testing {
+namespace {
+
+using engine::col;
+using engine::LazyFrame;
+using engine::Table;
+using workflow::Delivery;
+using workflow::Factory;
+namespace fn = engine::fn;
+
+// The same rows on every rank (as a program that builds or reads them alike has).
+class Orders : public Factory<Table> {
+ public:
+  Table process() override { return random_table(5000, Keys::kSkewed, 31); }
+};
+
+// A distributed aggregation; its plain write must happen once, on rank 0.
+class Totals : public Factory<Table> {
+ public:
+  Delivery<Table> orders{this};
+  explicit Totals(std::atomic<int>& writes) : writes_(writes) {}
+  Table process() override {
+    return LazyFrame::from(*orders)
+        .group_by({"k"})
+        .agg({fn::sum(col("d")).alias("total")})
+        .collect();
+  }
+  void write() override { ++writes_; }
+
+ private:
+  std::atomic<int>& writes_;
+};
+
+// Each rank writes its part of the rows; rank 0 commits them together.
+class Lake : public Factory<Table> {
+ public:
+  Delivery<Table> orders{this, {.producer = "Orders"}};
+  Lake(std::filesystem::path root, Communicator& comm) : root_(std::move(root)), comm_(comm) {
+    set_writes_on_every_rank();
+  }
+  Table process() override {
+    return LazyFrame::from(*orders).filter("v > 100").collect_partition();
+  }
+  void write() override {
+    storage::make_connector<storage::PartitionedConnector>(
+        root_, storage::PartitionFormat::kParquet, std::vector<std::string>{"g"})
+        ->write_parts(get(), storage::SaveMode::kOverwrite, comm_);
+  }
+
+ private:
+  std::filesystem::path root_;
+  Communicator& comm_;
+};
+
+TEST(DistributedPipeline, FactoriesRunOnEveryRankAndWriteOnce) {
+  TempDir directory;
+  std::atomic<int> writes{0};
+  LocalCluster cluster(3);
+  std::vector<Table> totals(3);
+  cluster.run([&](Communicator& comm) {
+    workflow::Pipeline pipeline("distributed");
+    pipeline.add_factory<Orders>();
+    pipeline.add_factory<Totals>(writes);
+    pipeline.add_factory<Lake>(directory.path() / "lake", comm);
+    pipeline.set_distributed({.communicator = &comm, .broadcast_rows = 0});
+    pipeline.run();
+    totals[static_cast<size_t>(comm.rank())] = pipeline.last_run().output<Table>("Totals");
+  });
+  Table orders = random_table(5000, Keys::kSkewed, 31);
+  Table expected = orders.group_by({"k"}).agg({fn::sum(col("d")).alias("total")});
+  for (const Table& result : totals) {
+    EXPECT_EQ(compare_rows(rows_of(expected), rows_of(result), false), "");
+  }
+  EXPECT_EQ(writes.load(), 1);
+  Table lake = storage::make_connector<storage::PartitionedConnector>(
+                   directory.path() / "lake", storage::PartitionFormat::kParquet)
+                   ->read()
+                   .select({"k", "s", "g", "v", "d"});
+  EXPECT_EQ(compare_rows(rows_of(orders.filter("v > 100")), rows_of(lake), false), "");
+}
+
+class FailsOnRankOne : public Factory<Table> {
+ public:
+  Delivery<Table> orders{this};
+  explicit FailsOnRankOne(int rank) : rank_(rank) {}
+  Table process() override {
+    if (rank_ == 1) {
+      throw IoError("the disk of rank 1 is full");
+    }
+    // The others are in the shuffle when rank 1 fails.
+    return LazyFrame::from(*orders).group_by({"s"}).agg({fn::count_all()}).collect();
+  }
+
+ private:
+  int rank_;
+};
+
+TEST(DistributedPipeline, AFactoryFailingOnOneRankEndsTheRunOnAll) {
+  LocalCluster cluster(3);
+  std::mutex mutex;
+  std::vector<std::string> errors;
+  EXPECT_THROW(cluster.run([&](Communicator& comm) {
+    workflow::Pipeline pipeline("failing");
+    pipeline.add_factory<Orders>();
+    pipeline.add_factory<FailsOnRankOne>(comm.rank());
+    pipeline.set_distributed({.communicator = &comm, .broadcast_rows = 0});
+    try {
+      pipeline.run();
+    } catch (const std::exception& error) {
+      std::lock_guard lock(mutex);
+      errors.push_back(error.what());
+      throw;
+    }
+  }),
+               DistributedError);
+  ASSERT_EQ(errors.size(), 3u);
+  for (const std::string& error : errors) {
+    EXPECT_THAT(error, ::testing::HasSubstr(
+                           "rank 1 of 3: factory 'FailsOnRankOne' failed: the disk of rank 1"));
+  }
+}
+
+}  // namespace
+}  // namespace setl::testing
