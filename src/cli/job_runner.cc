@@ -15,6 +15,7 @@
 #include "setl/core/memory_budget.h"
 #include "setl/core/suggest.h"
 #include "setl/core/trace.h"
+#include "setl/dist/mpi.h"
 #include "setl/monitor/event_sinks.h"
 #include "setl/monitor/http_server.h"
 #include "setl/monitor/progress.h"
@@ -330,6 +331,11 @@ int run_parsed(const JobArguments& args, const PipelineBuilder& build, const Job
   Config config = load_config(options, args);
   workflow::Setl setl(config);
   workflow::Pipeline pipeline = build(setl);
+  if (dist::MpiRuntime* mpi = dist::MpiRuntime::get()) {
+    // Started by mpirun: every rank runs the pipeline, its queries across all of them.
+    mpi->distribute_queries();
+    pipeline.set_distributed({.communicator = &mpi->world()});
+  }
   workflow::Pipeline::RunOptions run_options{
       .targets = args.targets.empty() ? options.default_targets : args.targets};
   if (args.dry_run) {
@@ -401,8 +407,13 @@ int run_job(const std::vector<std::string>& args, const PipelineBuilder& build,
     return *stop;
   }
   bool started = false;
+  // Under mpirun every rank runs the job; rank 0 prints its results (errors: every rank).
+  std::ostream discarded(nullptr);
+  dist::MpiRuntime* mpi =
+      dist::launched_by_mpi() ? &dist::MpiRuntime::start(nullptr, nullptr) : nullptr;
+  std::ostream& shown = mpi != nullptr && mpi->rank() != 0 ? discarded : out;
   try {
-    return run_parsed(parsed, build, options, out, err, started);
+    return run_parsed(parsed, build, options, shown, err, started);
   } catch (const CancelledError& error) {
     err << "cancelled: " << error.what() << "\n";
     return kExitCancelled;
