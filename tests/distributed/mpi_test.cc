@@ -6,9 +6,13 @@
 // a shuffle, and the job must end with the error, not hang.
 #include "setl/dist/mpi.h"
 
+#include <csignal>
 #include <cstdlib>
+#include <string_view>
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include "oracle/sqlite_oracle.h"
 #include "random_tables.h"
@@ -135,14 +139,18 @@ INSTANTIATE_TEST_SUITE_P(Queries, MpiTpch, ::testing::ValuesIn(tpch::query_numbe
                            return "Q" + std::to_string(info.param);
                          });
 
-// Not a test of its own: the fault case (SETL_MPI_FAULT=1) ends the job.
-void fail_mid_shuffle() {
+// Not tests of their own: the fault cases end the job. SETL_MPI_FAULT=1: rank 1 throws;
+// SETL_MPI_FAULT=kill: rank 1 is killed (SIGKILL) while the others wait in the shuffle.
+void fail_mid_shuffle(bool killed) {
   Communicator& comm = world();
   DistributedScope scope({.communicator = &comm, .broadcast_rows = 0, .chunk_bytes = 1024});
   Table data = random_table(20000, Keys::kSpread, 4);
   // Rank 1 fails on its rows ("key-1" is no number); the others are in the shuffle by then.
   LazyFrame query = LazyFrame::from(data).with_column(
       "x", comm.rank() == 1 ? col("s").cast(engine::DataType::int32()) : col("g"));
+  if (killed && comm.rank() == 1) {
+    ::kill(::getpid(), SIGKILL);
+  }
   (void)query.group_by({"k"}).agg({fn::sum(col("x"))}).collect();
 }
 
@@ -151,8 +159,8 @@ void fail_mid_shuffle() {
 
 int main(int argc, char** argv) {
   setl::dist::MpiRuntime& mpi = setl::dist::MpiRuntime::start(&argc, &argv);
-  if (const char* fault = std::getenv("SETL_MPI_FAULT"); fault != nullptr && fault[0] == '1') {
-    setl::testing::fail_mid_shuffle();
+  if (const char* fault = std::getenv("SETL_MPI_FAULT"); fault != nullptr) {
+    setl::testing::fail_mid_shuffle(std::string_view(fault) == "kill");
     return 0;  // not reached when more than one rank runs: rank 1 ends the job
   }
   ::testing::InitGoogleTest(&argc, argv);
