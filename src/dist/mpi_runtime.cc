@@ -62,14 +62,9 @@ class MpiCommunicator : public Communicator {
     std::vector<int> receive_counts(sends.size());
     check("MPI_Alltoall", MPI_Alltoall(send_counts.data(), 1, MPI_INT, receive_counts.data(), 1,
                                        MPI_INT, MPI_COMM_WORLD));
-    std::vector<int> receive_offsets(sends.size());
-    size_t total = 0;
-    for (size_t rank = 0; rank < sends.size(); ++rank) {
-      receive_offsets[rank] = count_of(total, "the messages arriving in an exchange");
-      total += static_cast<size_t>(receive_counts[rank]);
-    }
-    count_of(total, "the messages arriving in an exchange");
-    std::string receive_buffer(total, '\0');
+    std::vector<int> receive_offsets;
+    std::string receive_buffer(
+        offsets_of(receive_counts, receive_offsets, "the messages arriving in an exchange"), '\0');
     check("MPI_Alltoallv",
           MPI_Alltoallv(send_buffer.data(), send_counts.data(), send_offsets.data(), MPI_BYTE,
                         receive_buffer.data(), receive_counts.data(), receive_offsets.data(),
@@ -91,14 +86,8 @@ class MpiCommunicator : public Communicator {
     std::vector<int> counts(static_cast<size_t>(size_));
     check("MPI_Allgather",
           MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD));
-    std::vector<int> offsets(counts.size());
-    size_t total = 0;
-    for (size_t rank = 0; rank < counts.size(); ++rank) {
-      offsets[rank] = count_of(total, "the gathered values");
-      total += static_cast<size_t>(counts[rank]);
-    }
-    count_of(total, "the gathered values");
-    std::string buffer(total, '\0');
+    std::vector<int> offsets;
+    std::string buffer(offsets_of(counts, offsets, "the gathered values"), '\0');
     check("MPI_Allgatherv",
           MPI_Allgatherv(value.data(), mine, MPI_BYTE, buffer.data(), counts.data(), offsets.data(),
                          MPI_BYTE, MPI_COMM_WORLD));
@@ -165,6 +154,18 @@ class MpiCommunicator : public Communicator {
             " bytes, more than one MPI call can move (2 GiB); lower chunk_bytes");
     }
     return static_cast<int>(bytes);
+  }
+
+  // Where each rank's bytes start in one buffer of them all; returns the buffer's size.
+  size_t offsets_of(const std::vector<int>& counts, std::vector<int>& offsets, const char* what) {
+    offsets.assign(counts.size(), 0);
+    size_t total = 0;
+    for (size_t rank = 0; rank < counts.size(); ++rank) {
+      offsets[rank] = count_of(total, what);
+      total += static_cast<size_t>(counts[rank]);
+    }
+    count_of(total, what);
+    return total;
   }
 
   int rank_ = 0;
