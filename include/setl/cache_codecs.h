@@ -47,10 +47,14 @@ class DatasetCodec : public workflow::Codec<engine::Dataset<T>> {
   TableCodec tables_;
 };
 
-/// Registers the Table codec and the built-in ones.
+/// Registers the Table codec and the built-in ones (a disk cache's, or a pipeline's
+/// transfer_codecs() for a distributed run).
+inline void add_table_codecs(workflow::CodecRegistry& codecs) {
+  codecs.add_builtin();
+  codecs.add<engine::Table>(std::make_shared<const TableCodec>());
+}
 inline void add_table_codecs(workflow::DiskCache& cache) {
-  cache.add_builtin_codecs();
-  cache.add_codec<engine::Table>(std::make_shared<const TableCodec>());
+  add_table_codecs(cache.codecs());
 }
 
 /// std::vector<T> of a SETL_SCHEMA struct, stored as the equivalent table.
@@ -70,9 +74,13 @@ class RecordsCodec : public workflow::Codec<std::vector<T>> {
 
 /// Dataset<T> and std::vector<T> for a SETL_SCHEMA struct T.
 template <class T>
+void add_dataset_codec(workflow::CodecRegistry& codecs) {
+  codecs.add<engine::Dataset<T>>(std::make_shared<const DatasetCodec<T>>());
+  codecs.add<std::vector<T>>(std::make_shared<const RecordsCodec<T>>());
+}
+template <class T>
 void add_dataset_codec(workflow::DiskCache& cache) {
-  cache.add_codec<engine::Dataset<T>>(std::make_shared<const DatasetCodec<T>>());
-  cache.add_codec<std::vector<T>>(std::make_shared<const RecordsCodec<T>>());
+  add_dataset_codec<T>(cache.codecs());
 }
 
 }  // namespace setl

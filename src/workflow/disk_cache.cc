@@ -20,82 +20,6 @@ constexpr char kMagic[] = "SETLCACHE1\n";
 constexpr size_t kMagicSize = sizeof(kMagic) - 1;
 constexpr size_t kHashSize = 32;
 
-// Built-in codecs: length-prefixed binary.
-template <class T>
-void write_raw(std::ostream& out, const T& value) {
-  out.write(reinterpret_cast<const char*>(&value), sizeof(T));
-}
-template <class T>
-T read_raw(std::istream& in) {
-  T value{};
-  if (!in.read(reinterpret_cast<char*>(&value), sizeof(T))) {
-    throw ParseError("truncated cache entry");
-  }
-  return value;
-}
-void write_string(std::ostream& out, const std::string& value) {
-  write_raw<uint64_t>(out, value.size());
-  out.write(value.data(), static_cast<std::streamsize>(value.size()));
-}
-std::string read_string(std::istream& in) {
-  auto size = read_raw<uint64_t>(in);
-  if (size > (uint64_t{1} << 40)) {
-    throw ParseError("corrupt cache entry");
-  }
-  std::string value(size, '\0');
-  if (!in.read(value.data(), static_cast<std::streamsize>(size))) {
-    throw ParseError("truncated cache entry");
-  }
-  return value;
-}
-
-template <class T>
-class ScalarCodec : public Codec<T> {
- public:
-  void encode(const T& value, std::ostream& out) const override {
-    if constexpr (std::is_same_v<T, std::string>) {
-      write_string(out, value);
-    } else {
-      write_raw(out, value);
-    }
-  }
-  T decode(std::istream& in) const override {
-    if constexpr (std::is_same_v<T, std::string>) {
-      return read_string(in);
-    } else {
-      return read_raw<T>(in);
-    }
-  }
-};
-
-template <class T>
-class VectorCodec : public Codec<std::vector<T>> {
- public:
-  void encode(const std::vector<T>& values, std::ostream& out) const override {
-    write_raw<uint64_t>(out, values.size());
-    for (const T& value : values) {
-      element_.encode(value, out);
-    }
-  }
-  std::vector<T> decode(std::istream& in) const override {
-    auto size = read_raw<uint64_t>(in);
-    std::vector<T> values;
-    for (uint64_t i = 0; i < size; ++i) {
-      values.push_back(element_.decode(in));
-    }
-    return values;
-  }
-
- private:
-  ScalarCodec<T> element_;
-};
-
-template <class T>
-void add_scalar_and_vector(DiskCache& cache) {
-  cache.add_codec<T>(std::make_shared<const ScalarCodec<T>>());
-  cache.add_codec<std::vector<T>>(std::make_shared<const VectorCodec<T>>());
-}
-
 std::string join(const std::vector<std::string>& parts) {
   std::string text;
   for (const std::string& part : parts) {
@@ -287,23 +211,9 @@ DiskCache::~DiskCache() {
   sqlite3_close(index_->db);
 }
 
-void DiskCache::add_codec_erased(const TypeInfo& type, std::shared_ptr<const CodecBase> codec) {
-  std::lock_guard lock(mutex_);
-  codecs_[type.index()] = std::move(codec);
-}
-
-void DiskCache::add_builtin_codecs() {
-  add_scalar_and_vector<std::string>(*this);
-  add_scalar_and_vector<bool>(*this);
-  add_scalar_and_vector<int32_t>(*this);
-  add_scalar_and_vector<int64_t>(*this);
-  add_scalar_and_vector<uint64_t>(*this);
-  add_scalar_and_vector<double>(*this);
-}
-
 bool DiskCache::can_store(const TypeInfo& type) const {
   std::lock_guard lock(mutex_);
-  return codecs_.count(type.index()) > 0;
+  return codecs_.find(type) != nullptr;
 }
 
 std::filesystem::path DiskCache::entry_path(const std::string& key) const {
@@ -320,13 +230,13 @@ bool DiskCache::contains(const std::string& key, const TypeInfo& type) const {
   std::lock_guard lock(mutex_);
   std::vector<DiskCacheEntryInfo> rows = index_->rows(now_ms(), key);
   return !rows.empty() && rows[0].type == type.name() && !rows[0].expired &&
-         codecs_.count(type.index()) > 0;
+         codecs_.find(type) != nullptr;
 }
 
 std::shared_ptr<const void> DiskCache::load(const std::string& key, const TypeInfo& type) {
   std::lock_guard lock(mutex_);
-  auto codec = codecs_.find(type.index());
-  if (codec == codecs_.end()) {
+  std::shared_ptr<const CodecBase> codec = codecs_.find(type);
+  if (!codec) {
     return nullptr;
   }
   std::vector<DiskCacheEntryInfo> rows = index_->rows(now_ms(), key);
@@ -357,7 +267,7 @@ std::shared_ptr<const void> DiskCache::load(const std::string& key, const TypeIn
     } else {
       try {
         std::istringstream in(payload);
-        value = codec->second->decode_erased(in);
+        value = codec->decode_erased(in);
       } catch (const std::exception& error) {
         problem = std::string("cannot decode: ") + error.what();
       }
@@ -380,12 +290,12 @@ void DiskCache::store(const std::string& key, const std::shared_ptr<const void>&
                       const TypeInfo& type, std::chrono::milliseconds ttl,
                       const CacheKeyParts& parts) {
   std::lock_guard lock(mutex_);
-  auto codec = codecs_.find(type.index());
-  if (codec == codecs_.end() || !value) {
+  std::shared_ptr<const CodecBase> codec = codecs_.find(type);
+  if (!codec || !value) {
     return;
   }
   std::ostringstream encoded;
-  codec->second->encode_erased(value.get(), encoded);
+  codec->encode_erased(value.get(), encoded);
   std::string payload = encoded.str();
   std::filesystem::path path = entry_path(key);
   {

@@ -30,34 +30,11 @@
 
 #include "setl/core/clock.h"
 #include "setl/core/type_name.h"
+#include "setl/workflow/codecs.h"
 #include "setl/workflow/deliverable.h"
 #include "setl/workflow/result_cache.h"
 
 namespace setl::workflow {
-
-/// Type-erased codec, for the cache's registry.
-class CodecBase {
- public:
-  virtual ~CodecBase() = default;
-  virtual void encode_erased(const void* value, std::ostream& out) const = 0;
-  virtual std::shared_ptr<const void> decode_erased(std::istream& in) const = 0;
-};
-
-/// Turns a T into bytes and back. decode() must throw (any exception) on bad bytes.
-template <class T>
-class Codec : public CodecBase {
- public:
-  virtual void encode(const T& value, std::ostream& out) const = 0;
-  virtual T decode(std::istream& in) const = 0;
-
- private:
-  void encode_erased(const void* value, std::ostream& out) const final {
-    encode(*static_cast<const T*>(value), out);
-  }
-  std::shared_ptr<const void> decode_erased(std::istream& in) const final {
-    return std::make_shared<const T>(decode(in));
-  }
-};
 
 struct DiskCacheEntryInfo {
   std::string key;
@@ -86,11 +63,14 @@ class DiskCache : public CacheTier {
 
   template <class T>
   void add_codec(std::shared_ptr<const Codec<T>> codec) {
-    add_codec_erased(type_info_of<T>(), std::move(codec));
+    codecs_.add<T>(std::move(codec));
   }
-  void add_codec_erased(const TypeInfo& type, std::shared_ptr<const CodecBase> codec);
+  void add_codec_erased(const TypeInfo& type, std::shared_ptr<const CodecBase> codec) {
+    codecs_.add_erased(type, std::move(codec));
+  }
   /// Codecs for std::string, arithmetic types and std::vector of either.
-  void add_builtin_codecs();
+  void add_builtin_codecs() { codecs_.add_builtin(); }
+  CodecRegistry& codecs() noexcept { return codecs_; }
   bool can_store(const TypeInfo& type) const override;
   std::string_view tier_name() const noexcept override { return "disk"; }
 
@@ -136,7 +116,7 @@ class DiskCache : public CacheTier {
   std::shared_ptr<const Clock> clock_;
   std::unique_ptr<Index> index_;
   mutable std::mutex mutex_;
-  std::map<std::type_index, std::shared_ptr<const CodecBase>> codecs_;
+  CodecRegistry codecs_;
 };
 
 }  // namespace setl::workflow
