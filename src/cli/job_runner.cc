@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "parse_arguments.h"
+#include "setl/cache_codecs.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
 #include "setl/core/memory_budget.h"
@@ -335,6 +336,7 @@ int run_parsed(const JobArguments& args, const PipelineBuilder& build, const Job
     // Started by mpirun: every rank runs the pipeline, its queries across all of them.
     mpi->distribute_queries();
     pipeline.set_distributed({.communicator = &mpi->world()});
+    add_table_codecs(pipeline.transfer_codecs());  // single-rank factories' tables
   }
   workflow::Pipeline::RunOptions run_options{
       .targets = args.targets.empty() ? options.default_targets : args.targets};

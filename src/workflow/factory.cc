@@ -201,6 +201,11 @@ FactoryBase& FactoryBase::set_writes_on_every_rank(bool every_rank) noexcept {
   return *this;
 }
 
+FactoryBase& FactoryBase::set_single_rank(bool single) noexcept {
+  single_rank_ = single;
+  return *this;
+}
+
 FactoryBase& FactoryBase::set_delivery_id(std::string id) {
   delivery_id_ = std::move(id);
   return *this;

@@ -118,7 +118,8 @@ FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const FactoryRunOption
   MemoryContextScope memory_scope(context);
   std::optional<engine::DistributedScope> distributed_scope;
   if (options.distributed != nullptr) {
-    distributed_scope.emplace(*options.distributed);
+    distributed_scope.emplace(options.local_queries ? engine::DistributedContext{}
+                                                    : *options.distributed);
   }
   FactoryBenchmark timing;
   timing.factory = factory.name();

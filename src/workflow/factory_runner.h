@@ -31,8 +31,10 @@ struct FactoryRunOptions {
   const RetryEnvironment* environment = nullptr;  ///< null: the real clock and sleeper
   std::vector<Attempt>* attempts = nullptr;       ///< receives every attempt of every phase
   FailureBudgetCounter* budget = nullptr;         ///< the run's, shared; null: none
-  /// A distributed run's context: the factory's queries run on every rank.
+  /// A distributed run's context: the factory's queries run on every rank...
   const engine::DistributedContext* distributed = nullptr;
+  /// ...unless it runs on one rank alone (FactoryBase::single_rank): its queries stay there.
+  bool local_queries = false;
 };
 
 class FactoryRunner {

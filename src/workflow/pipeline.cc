@@ -272,6 +272,12 @@ Pipeline& Pipeline::set_retry_environment(RetryEnvironment environment) {
   return *this;
 }
 
+std::shared_ptr<CodecRegistry> Pipeline::builtin_codecs() {
+  auto codecs = std::make_shared<CodecRegistry>();
+  codecs->add_builtin();
+  return codecs;
+}
+
 Pipeline& Pipeline::set_distributed(engine::DistributedContext context) {
   if (context.communicator == nullptr) {
     throw ConfigError("pipeline '" + name() + "': a distributed run needs a communicator");

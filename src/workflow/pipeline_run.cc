@@ -4,6 +4,7 @@
 #include <iterator>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "factory_runner.h"
 #include "setl/core/cancellation.h"
@@ -124,6 +125,7 @@ std::vector<PipelineRun::Unit> PipelineRun::make_units(
 void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result,
                       const JournaledRun* resuming) {
   inspector_.validate();
+  check_transfers();
   for (const Pipeline::Member& member : pipeline_.members()) {
     FactoryRunner::set_context(*member.factory, pipeline_.context_);
     FactoryRunner::reset_output(*member.factory);
@@ -580,6 +582,36 @@ void PipelineRun::restore(size_t m, const std::shared_ptr<const void>& payload,
   }
 }
 
+void PipelineRun::check_transfers() const {
+  if (!pipeline_.distributed_) {
+    return;
+  }
+  for (const Pipeline::Member& member : pipeline_.members()) {
+    const FactoryBase& factory = *member.factory;
+    if (factory.single_rank() && !pipeline_.transfer_codecs_->find(factory.output_type())) {
+      throw ConfigError("pipeline '" + pipeline_.name() + "': factory '" + factory.name() +
+                        "' runs on rank 0 alone (set_single_rank), but its output type " +
+                        factory.output_type().name() +
+                        " has no transfer codec to reach the other ranks: add one to "
+                        "pipeline.transfer_codecs() (tables: setl::add_table_codecs)");
+    }
+  }
+}
+
+void PipelineRun::share_from_rank_zero(FactoryBase& factory, FactoryOutcome& outcome) {
+  Communicator& communicator = *pipeline_.distributed_->communicator;
+  std::shared_ptr<const CodecBase> codec = pipeline_.transfer_codecs_->find(factory.output_type());
+  if (communicator.rank() == 0) {
+    std::ostringstream bytes;
+    codec->encode_erased(FactoryRunner::payload(factory).get(), bytes);
+    communicator.broadcast(bytes.str(), 0);
+    return;
+  }
+  std::istringstream bytes(communicator.broadcast({}, 0));
+  FactoryRunner::restore(factory, codec->decode_erased(bytes));
+  outcome.timing.factory = factory.name();  // ran on rank 0: nothing timed here
+}
+
 void PipelineRun::end_distributed_run(const FactoryBase& factory, const char* what,
                                       const std::exception& error) {
   if (!pipeline_.distributed_) {
@@ -688,19 +720,26 @@ void PipelineRun::execute_member(size_t m, const std::string& scope, bool stage_
     }
     std::string stage_name =
         planned.stage ? pipeline_.stages_[*planned.stage]->name() : std::string("unstaged");
-    outcome.timing = FactoryRunner::run(
-        factory,
-        {.stage_name = stage_name,
-         .stage_writable = stage_writable,
-         .scope = scope + "/" + factory.name(),
-         .memory = memory_,
-         .stage_policies =
-             planned.stage ? &pipeline_.stages_[*planned.stage]->failure_policies() : nullptr,
-         .pipeline_policies = &pipeline_.failure_policies(),
-         .environment = &pipeline_.retry_environment(),
-         .attempts = &outcome.attempts,
-         .budget = &budget_,
-         .distributed = pipeline_.distributed_ ? &*pipeline_.distributed_ : nullptr});
+    const bool single_rank = pipeline_.distributed_ && factory.single_rank();
+    FactoryRunOptions run_options{
+        .stage_name = stage_name,
+        .stage_writable = stage_writable,
+        .scope = scope + "/" + factory.name(),
+        .memory = memory_,
+        .stage_policies =
+            planned.stage ? &pipeline_.stages_[*planned.stage]->failure_policies() : nullptr,
+        .pipeline_policies = &pipeline_.failure_policies(),
+        .environment = &pipeline_.retry_environment(),
+        .attempts = &outcome.attempts,
+        .budget = &budget_,
+        .distributed = pipeline_.distributed_ ? &*pipeline_.distributed_ : nullptr,
+        .local_queries = single_rank};
+    if (!single_rank || pipeline_.distributed_->communicator->rank() == 0) {
+      outcome.timing = FactoryRunner::run(factory, run_options);
+    }
+    if (single_rank) {
+      share_from_rank_zero(factory, outcome);
+    }
   } catch (const CancelledError& error) {
     outcome.status = Status::kCancelled;
     outcome.error = error.what();

@@ -48,6 +48,10 @@ class PipelineRun {
   void run_unit(const Unit& unit);
   // Runs member `m` between its journal records.
   void run_member(size_t m, const std::string& scope, bool stage_writable);
+  // A distributed run's single-rank factories can send their outputs. Throws: ConfigError.
+  void check_transfers() const;
+  // Rank 0 sends a single-rank factory's output; the other ranks take it as theirs.
+  void share_from_rank_zero(FactoryBase& factory, FactoryOutcome& outcome);
   // In a distributed run: ends the run on every rank, naming this rank and the factory.
   void end_distributed_run(const FactoryBase& factory, const char* what,
                            const std::exception& error);

@@ -11,6 +11,7 @@
 
 #include "oracle/sqlite_oracle.h"
 #include "random_tables.h"
+#include "setl/cache_codecs.h"
 #include "setl/core/error.h"
 #include "setl/core/local_cluster.h"
 #include "setl/engine/functions.h"
@@ -137,6 +138,104 @@ TEST(DistributedPipeline, AFactoryFailingOnOneRankEndsTheRunOnAll) {
     EXPECT_THAT(error, ::testing::HasSubstr(
                            "rank 1 of 3: factory 'FailsOnRankOne' failed: the disk of rank 1"));
   }
+}
+
+// Runs on rank 0 alone: counts its runs, returns a small lookup table.
+class Regions : public Factory<Table> {
+ public:
+  explicit Regions(std::atomic<int>& runs) : runs_(runs) { set_single_rank(); }
+  Table process() override {
+    ++runs_;
+    return LazyFrame::from(random_table(400, Keys::kSpread, 77))
+        .select({col("k"), col("s").alias("region")})
+        .distinct()
+        .collect();
+  }
+
+ private:
+  std::atomic<int>& runs_;
+};
+
+class Banner : public Factory<std::string> {
+ public:
+  explicit Banner(std::atomic<int>& runs) : runs_(runs) { set_single_rank(); }
+  std::string process() override {
+    ++runs_;
+    return "report of " + std::to_string(runs_.load());
+  }
+
+ private:
+  std::atomic<int>& runs_;
+};
+
+class ByRegion : public Factory<Table> {
+ public:
+  Delivery<Table> orders{this, {.producer = "Orders"}};
+  Delivery<Table> regions{this, {.producer = "Regions"}};
+  Delivery<std::string> banner{this};
+  Table process() override {
+    return LazyFrame::from(*orders)
+        .join(LazyFrame::from(*regions), "k")
+        .group_by({"region"})
+        .agg({fn::count_all().alias("n")})
+        .with_column("banner", engine::lit(*banner))
+        .collect();
+  }
+};
+
+TEST(DistributedPipeline, SingleRankFactoriesRunOnRankZeroAndReachEveryRank) {
+  std::atomic<int> runs{0};
+  LocalCluster cluster(3);
+  std::vector<Table> results(3);
+  cluster.run([&](Communicator& comm) {
+    workflow::Pipeline pipeline("single_rank");
+    setl::add_table_codecs(pipeline.transfer_codecs());
+    pipeline.add_factory<Orders>();
+    pipeline.add_factory<Regions>(runs);
+    pipeline.add_factory<Banner>(runs);
+    pipeline.add_factory<ByRegion>();
+    pipeline.set_distributed({.communicator = &comm, .broadcast_rows = 0});
+    pipeline.run();
+    results[static_cast<size_t>(comm.rank())] = pipeline.last_run().output<Table>("ByRegion");
+  });
+  EXPECT_EQ(runs.load(), 2);  // each single-rank factory once
+  std::atomic<int> alone_runs{0};
+  workflow::Pipeline alone("alone");
+  alone.add_factory<Orders>();
+  alone.add_factory<Regions>(alone_runs);
+  alone.add_factory<Banner>(alone_runs);
+  alone.add_factory<ByRegion>();
+  alone.run();
+  Table expected = alone.last_run().output<Table>("ByRegion");
+  for (const Table& result : results) {
+    EXPECT_EQ(compare_rows(rows_of(expected), rows_of(result), false), "");
+  }
+}
+
+struct Opaque {
+  int value = 0;
+};
+class MakesOpaque : public Factory<Opaque> {
+ public:
+  MakesOpaque() { set_single_rank(); }
+  Opaque process() override { return {1}; }
+};
+
+TEST(DistributedPipeline, ASingleRankOutputWithoutCodecIsRefusedBeforeTheRun) {
+  LocalCluster cluster(2);
+  std::atomic<int> refused{0};
+  cluster.run([&](Communicator& comm) {
+    workflow::Pipeline pipeline("opaque");
+    pipeline.add_factory<MakesOpaque>();
+    pipeline.set_distributed({.communicator = &comm});
+    try {
+      pipeline.run();
+    } catch (const ConfigError& error) {
+      EXPECT_THAT(error.what(), ::testing::HasSubstr("factory 'MakesOpaque' runs on rank 0 alone"));
+      ++refused;
+    }
+  });
+  EXPECT_EQ(refused.load(), 2);
 }
 
 }  // namespace

@@ -80,6 +80,11 @@ class FactoryBase {
   /// write_parts does — sets this to run it on every rank.
   bool writes_on_every_rank() const noexcept { return writes_on_every_rank_; }
   FactoryBase& set_writes_on_every_rank(bool every_rank = true) noexcept;
+  /// In a distributed run, the factory runs on rank 0 alone (it calls a service, reads a
+  /// small local file...) and its output goes to every other rank through the pipeline's
+  /// transfer_codecs(). Elsewhere it makes no difference.
+  bool single_rank() const noexcept { return single_rank_; }
+  FactoryBase& set_single_rank(bool single = true) noexcept;
 
   /// Delivery id attached to the output; only Deliveries with the same id receive it.
   const std::string& delivery_id() const noexcept { return delivery_id_; }
@@ -252,6 +257,7 @@ class FactoryBase {
   mutable std::string name_;
   bool writable_ = true;
   bool writes_on_every_rank_ = false;
+  bool single_rank_ = false;
   std::string delivery_id_;
   std::vector<std::string> consumers_;
   std::vector<std::string> tags_;

@@ -26,6 +26,7 @@
 #include "setl/core/trace.h"
 #include "setl/engine/distributed.h"
 #include "setl/workflow/benchmark.h"
+#include "setl/workflow/codecs.h"
 #include "setl/workflow/dag.h"
 #include "setl/workflow/deliverable.h"
 #include "setl/workflow/disk_cache.h"
@@ -288,6 +289,11 @@ class Pipeline {
   /// not used. A factory that fails on any rank ends the run on every rank, with a message
   /// naming the rank and the factory (Communicator::abort).
   Pipeline& set_distributed(engine::DistributedContext context);
+  /// How a single-rank factory's output (FactoryBase::set_single_rank) reaches the other
+  /// ranks: the built-in codecs, and what is added (setl::add_table_codecs(codecs) for
+  /// tables, setl/cache_codecs.h). A distributed run with a single-rank factory whose type
+  /// has none fails before it starts, naming the factory and the type.
+  CodecRegistry& transfer_codecs() noexcept { return *transfer_codecs_; }
   const std::optional<engine::DistributedContext>& distributed() const noexcept {
     return distributed_;
   }
@@ -451,6 +457,8 @@ class Pipeline {
   std::shared_ptr<TraceRecorder> trace_;
   size_t max_concurrency_ = 0;
   std::optional<engine::DistributedContext> distributed_;
+  std::shared_ptr<CodecRegistry> transfer_codecs_ = builtin_codecs();
+  static std::shared_ptr<CodecRegistry> builtin_codecs();
   MemoryOptions memory_;
   FailurePolicies failure_;
   FailureMode failure_mode_ = FailureMode::kFailFast;
