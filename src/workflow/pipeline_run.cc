@@ -67,7 +67,7 @@ PipelineRun::PipelineRun(Pipeline& pipeline)
                pipeline.default_cache_policy_,
                plan_conditions(inspector_.dag(), pipeline.inputs_.size() + sources_.size(),
                                pipeline.members(), conditions_),
-               !pipeline.distributed_),
+               pipeline.distributed_ ? pipeline.distributed_->communicator : nullptr),
       versions_(sources_),
       budget_(pipeline.failure_budget(), pipeline.retry_environment().clock) {}
 
@@ -693,6 +693,10 @@ void PipelineRun::execute_member(size_t m, const std::string& scope, bool stage_
             return FactoryRunner::bytes_of(factory, payload);
           });
       cache_budget_.sync();  // a disk hit may have been promoted into memory
+      if (pipeline_.distributed_ &&
+          !every_rank(*pipeline_.distributed_->communicator, found.payload != nullptr)) {
+        found.payload.reset();  // restored only where every rank has it
+      }
       if (found.payload) {
         decision.outcome = CacheDecision::Outcome::kHit;
         decision.reason.clear();

@@ -31,7 +31,7 @@ void SourceVersions::invalidate() {
 RunPlanner::RunPlanner(const Dag& dag, std::vector<Pipeline::Member> members,
                        const std::vector<Deliverable>& inputs, const std::vector<Source>& sources,
                        TieredCache& cache, const CachePolicy& default_policy,
-                       ConditionPlan conditions, bool cache_allowed)
+                       ConditionPlan conditions, Communicator* ranks)
     : dag_(dag),
       members_(std::move(members)),
       inputs_(inputs),
@@ -39,7 +39,7 @@ RunPlanner::RunPlanner(const Dag& dag, std::vector<Pipeline::Member> members,
       default_policy_(default_policy),
       conditions_(std::move(conditions)),
       first_factory_(inputs.size() + sources.size()),
-      cache_allowed_(cache_allowed) {}
+      ranks_(ranks) {}
 
 CacheKeyParts RunPlanner::key_of(size_t m, const std::vector<PlannedFactory>& plan,
                                  SourceVersions& versions) const {
@@ -70,6 +70,11 @@ CacheKeyInputs RunPlanner::key_inputs(size_t m, const std::vector<PlannedFactory
                     factory.source_fingerprints(),
                     {},
                     {}};
+  if (ranks_ != nullptr) {
+    // Each rank keeps its own result (its part of a distributed one) under its own key.
+    in.parameters += "\x1f" "distributed: rank " + std::to_string(ranks_->rank()) + " of " +
+                     std::to_string(ranks_->size());
+  }
   if (FactoryRunner::used_context_resources(factory) && in.sources && in.sources->empty()) {
     in.veto =
         "it looked resources up through context() although it declared that it reads "
@@ -118,6 +123,12 @@ CacheKeyInputs RunPlanner::key_inputs(size_t m, const std::vector<PlannedFactory
   return in;
 }
 
+bool every_rank(Communicator& ranks, bool yes) {
+  std::vector<std::string> answers = ranks.all_gather(yes ? "1" : "0");
+  return std::all_of(answers.begin(), answers.end(),
+                     [](const std::string& answer) { return answer == "1"; });
+}
+
 void RunPlanner::decide(size_t m, std::vector<PlannedFactory>& plan, bool load) {
   PlannedFactory& planned = plan[m];
   CacheDecision& decision = planned.decision;
@@ -149,6 +160,10 @@ void RunPlanner::decide(size_t m, std::vector<PlannedFactory>& plan, bool load) 
     hit = planned.hit != nullptr;
   } else {
     hit = cache_.contains(planned.policy.mode, planned.parts.key, type);
+  }
+  if (ranks_ != nullptr && !every_rank(*ranks_, hit)) {
+    planned.hit.reset();  // the ranks that miss must run it, so all of them do
+    hit = false;
   }
   if (hit) {
     decision.outcome = CacheDecision::Outcome::kHit;
@@ -232,8 +247,7 @@ std::vector<PlannedFactory> RunPlanner::plan(const std::vector<std::string>& tar
     planned.stage = members_[m].stage;
     planned.policy =
         planned.factory->has_cache_policy() ? planned.factory->cache_policy() : default_policy_;
-    planned.cache_on = cache_allowed_ &&
-                       !cache_.tiers(planned.policy.mode, planned.factory->output_type()).empty();
+    planned.cache_on = !cache_.tiers(planned.policy.mode, planned.factory->output_type()).empty();
     planned.parts.factory = planned.factory->name();
     const DagNode& node = dag_.nodes[planned.node];
     for (const DagInput& input : node.inputs) {

@@ -65,12 +65,15 @@ struct ConditionPlan {
   std::vector<bool> skipped_before_run;
 };
 
+/// True if every rank says yes (a collective).
+bool every_rank(Communicator& ranks, bool yes);
+
 class RunPlanner {
  public:
   RunPlanner(const Dag& dag, std::vector<Pipeline::Member> members,
              const std::vector<Deliverable>& inputs, const std::vector<Source>& sources,
              TieredCache& cache, const CachePolicy& default_policy, ConditionPlan conditions,
-             bool cache_allowed = true);
+             Communicator* ranks = nullptr);
 
   /// Plans a run of `targets` (all factories when empty). With `load`, cache hits are read
   /// now, so that a corrupt entry becomes a miss before its producers are skipped.
@@ -120,7 +123,8 @@ class RunPlanner {
   CachePolicy default_policy_;
   ConditionPlan conditions_;
   size_t first_factory_;
-  bool cache_allowed_;  // false: no factory is looked up in or stored to the cache
+  // A distributed run's ranks: keys name the rank, and a hit counts only on every rank.
+  Communicator* ranks_;
 };
 
 }  // namespace setl::workflow::detail

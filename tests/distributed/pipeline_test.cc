@@ -31,6 +31,7 @@ namespace fn = engine::fn;
 // The same rows on every rank (as a program that builds or reads them alike has).
 class Orders : public Factory<Table> {
  public:
+  Orders() { set_reads_only_deliveries(); }  // so its result can be cached
   Table process() override { return random_table(5000, Keys::kSkewed, 31); }
 };
 
@@ -236,6 +237,51 @@ TEST(DistributedPipeline, ASingleRankOutputWithoutCodecIsRefusedBeforeTheRun) {
     }
   });
   EXPECT_EQ(refused.load(), 2);
+}
+
+// Counts its runs; the distributed aggregation it runs is cached per rank.
+class CountedTotals : public Factory<Table> {
+ public:
+  Delivery<Table> orders{this};
+  explicit CountedTotals(std::atomic<int>& runs) : runs_(runs) { set_reads_only_deliveries(); }
+  Table process() override {
+    ++runs_;
+    return LazyFrame::from(*orders)
+        .group_by({"g"})
+        .agg({fn::sum(col("d")).alias("total")})
+        .collect();
+  }
+
+ private:
+  std::atomic<int>& runs_;
+};
+
+TEST(DistributedPipeline, ResultsAreCachedPerRankAndRestoredOnlyWhereEveryRankHasThem) {
+  std::vector<std::shared_ptr<workflow::ResultCache>> caches;
+  for (int rank = 0; rank < 3; ++rank) {
+    caches.push_back(std::make_shared<workflow::ResultCache>());
+  }
+  std::atomic<int> runs{0};
+  auto run_on_ranks = [&] {
+    LocalCluster cluster(3);
+    cluster.run([&](Communicator& comm) {
+      workflow::Pipeline pipeline("cached");
+      pipeline.set_cache(caches[static_cast<size_t>(comm.rank())]);
+      pipeline.set_default_cache_policy({.mode = workflow::CacheMode::kMemory});
+      pipeline.add_factory<Orders>();
+      pipeline.add_factory<CountedTotals>(runs);
+      pipeline.set_distributed({.communicator = &comm, .broadcast_rows = 0});
+      pipeline.run();
+      EXPECT_EQ(pipeline.last_run().output<Table>("CountedTotals").num_rows(), 7);
+    });
+  };
+  run_on_ranks();
+  EXPECT_EQ(runs.load(), 3);  // once per rank
+  run_on_ranks();
+  EXPECT_EQ(runs.load(), 3);  // every rank restored it
+  caches[1]->clear();         // rank 1 lost its entries: every rank runs it again
+  run_on_ranks();
+  EXPECT_EQ(runs.load(), 6);
 }
 
 }  // namespace

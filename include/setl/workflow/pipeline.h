@@ -285,9 +285,10 @@ class Pipeline {
   /// every rank, e.g. under mpirun with setl::dist::MpiRuntime). Factories run one at a
   /// time, in the same order on every rank, so that their queries' exchanges meet; each
   /// factory's LazyFrame queries run distributed under `context`; write() runs on rank 0
-  /// (FactoryBase::set_writes_on_every_rank for collective writes); the result cache is
-  /// not used. A factory that fails on any rank ends the run on every rank, with a message
-  /// naming the rank and the factory (Communicator::abort).
+  /// (FactoryBase::set_writes_on_every_rank for collective writes); each rank caches its
+  /// own results (keys name the rank and the rank count), and a result is restored only if
+  /// every rank has it, else every rank runs the factory. A factory that fails on any rank ends the
+  /// run on every rank, with a message naming the rank and the factory (Communicator::abort).
   Pipeline& set_distributed(engine::DistributedContext context);
   /// How a single-rank factory's output (FactoryBase::set_single_rank) reaches the other
   /// ranks: the built-in codecs, and what is added (setl::add_table_codecs(codecs) for
