@@ -15,8 +15,6 @@
 namespace setl::engine::detail {
 namespace {
 
-using ExchangeKind = PlanNode::Exchange;
-
 std::vector<ColumnPtr> key_columns(const RecordBatch& batch, const std::vector<size_t>& indexes) {
   std::vector<ColumnPtr> keys;
   for (size_t index : indexes) {
@@ -61,9 +59,9 @@ struct Held {
 
 class ExchangeSink : public BreakerSink {
  public:
-  ExchangeSink(QueryContext& query, const PlanNode& node)
-      : query_(query), node_(node), context_(*node.distributed), comm_(*context_.communicator) {
-    if (node.exchange == ExchangeKind::kHash) {
+  ExchangeSink(QueryContext& query, const ExchangeSpec& node)
+      : query_(query), node_(node), context_(*node.context), comm_(*context_.communicator) {
+    if (node.kind == ExchangeKind::kHash) {
       router_ = std::make_unique<HashRouter>(*node.schema, node.keys, comm_.size());
     }
     if (query.context.budget) {
@@ -92,7 +90,7 @@ class ExchangeSink : public BreakerSink {
       held_.push_back(std::move(held));
     }
     input_.clear();
-    if (node_.exchange == ExchangeKind::kRange) {
+    if (node_.kind == ExchangeKind::kRange) {
       route_by_range();
     }
     exchange();
@@ -110,7 +108,7 @@ class ExchangeSink : public BreakerSink {
 
  private:
   bool to_everyone() const {
-    return node_.exchange == ExchangeKind::kBroadcast || node_.exchange == ExchangeKind::kGather;
+    return node_.kind == ExchangeKind::kBroadcast || node_.kind == ExchangeKind::kGather;
   }
 
   // The rows of `held` that go to `rank`, as a batch (empty if none).
@@ -202,7 +200,7 @@ class ExchangeSink : public BreakerSink {
   }
 
   QueryContext& query_;
-  const PlanNode& node_;
+  const ExchangeSpec& node_;
   const DistributedContext& context_;
   Communicator& comm_;
   std::unique_ptr<HashRouter> router_;
@@ -308,10 +306,10 @@ void ExchangeSink::route_by_range() {
 
 class LocalExchange : public Transform {
  public:
-  explicit LocalExchange(const PlanNode& node)
-      : kind_(node.exchange),
-        rank_(node.distributed->communicator->rank()),
-        ranks_(node.distributed->communicator->size()) {
+  explicit LocalExchange(const ExchangeSpec& node)
+      : kind_(node.kind),
+        rank_(node.context->communicator->rank()),
+        ranks_(node.context->communicator->size()) {
     if (kind_ == ExchangeKind::kHashLocal) {
       router_ = std::make_unique<HashRouter>(*node.schema, node.keys, ranks_);
     }
@@ -355,11 +353,11 @@ int rank_of_hash(uint64_t hash, int ranks) {
   return static_cast<int>(((mixed >> 32) * static_cast<uint64_t>(ranks)) >> 32);
 }
 
-std::unique_ptr<BreakerSink> exchange_sink(QueryContext& query, const PlanNode& exchange) {
+std::unique_ptr<BreakerSink> exchange_sink(QueryContext& query, const ExchangeSpec& exchange) {
   return std::make_unique<ExchangeSink>(query, exchange);
 }
 
-std::shared_ptr<Transform> local_exchange(const PlanNode& exchange) {
+std::shared_ptr<Transform> local_exchange(const ExchangeSpec& exchange) {
   return std::make_shared<LocalExchange>(exchange);
 }
 

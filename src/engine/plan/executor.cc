@@ -113,10 +113,10 @@ class Executor {
         if (node->exchange == detail::PlanNode::Exchange::kShare ||
             node->exchange == detail::PlanNode::Exchange::kHashLocal) {
           Pipeline pipeline = open(node->inputs[0]);
-          add(pipeline, *node, detail::local_exchange(*node));
+          add(pipeline, *node, detail::local_exchange(exchange_spec(*node)));
           return pipeline;
         }
-        return breaker(*node, detail::exchange_sink(query_for(*node), *node));
+        return breaker(*node, detail::exchange_sink(query_for(*node), exchange_spec(*node)));
     }
     throw InternalError("unknown plan node");
   }
@@ -137,6 +137,12 @@ class Executor {
 
  private:
   int64_t batch_bytes() const { return query_.context.batch_bytes; }
+
+  // The node's exchange, kept for as long as the executor (sinks refer to it).
+  const detail::ExchangeSpec& exchange_spec(const detail::PlanNode& node) {
+    return exchanges_.emplace_back(detail::ExchangeSpec{node.exchange, node.schema, node.keys,
+                                                        node.sort_keys, node.distributed.get()});
+  }
 
   Pipeline open_scan(const detail::PlanNode& node) {
     ScanRequest request = node.request;
@@ -263,6 +269,7 @@ class Executor {
   std::map<const detail::PlanNode*, OperatorProfile>* profiles_;
   std::shared_ptr<TraceRecorder> trace_;
   std::deque<detail::QueryContext> node_queries_;  // stable: operators keep references
+  std::deque<detail::ExchangeSpec> exchanges_;     // stable too
   std::vector<std::unique_ptr<BreakerSink>> sinks_;
   std::vector<std::shared_ptr<void>> kept_;
   // Inputs of more than one operator that run once, and the rows of those run.

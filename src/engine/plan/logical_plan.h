@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/exec/exchange.h"
 #include "setl/engine/distributed.h"
 #include "setl/engine/lazy_frame.h"
 
@@ -32,15 +33,7 @@ struct PlanNode {
     kAggregate,
     kExchange
   };
-  /// How an exchange moves rows between ranks (distribute.cc).
-  enum class Exchange {
-    kHash,       ///< each row to the rank its `keys` hash to
-    kHashLocal,  ///< the same rows kept, without sending: the input is on every rank
-    kRange,      ///< each row to the rank of its `sort_keys` range (splitters sampled)
-    kBroadcast,  ///< every rank's rows to every rank (a small join input)
-    kGather,     ///< the same, the result of a query, in rank order
-    kShare,      ///< this rank's share of an input that is on every rank, without sending
-  };
+  using Exchange = ExchangeKind;  // exec/exchange.h
   Kind kind = Kind::kTable;
   std::vector<std::shared_ptr<const PlanNode>> inputs;
   SchemaPtr schema;
