@@ -123,7 +123,7 @@ class LocalCommunicator : public Communicator {
                [](std::vector<std::vector<std::string>>&) { return std::vector<std::string>(); });
   }
 
-  [[noreturn]] void abort(const std::string& message) override {
+  [[noreturn]] void abort(const std::string& message, int /*exit_code*/) override {
     const std::string& text = message;  // callers name the rank
     shared_->abort_by(rank_, text);
     throw DistributedError(text);

@@ -118,11 +118,11 @@ class MpiCommunicator : public Communicator {
     check("MPI_Barrier", MPI_Barrier(MPI_COMM_WORLD));
   }
 
-  [[noreturn]] void abort(const std::string& message) override {
+  [[noreturn]] void abort(const std::string& message, int exit_code) override {
     std::fprintf(stderr, "setl: %s\n", message.c_str());
     std::fflush(stderr);
-    MPI_Abort(MPI_COMM_WORLD, 1);
-    std::_Exit(1);  // MPI_Abort does not return; if it did, the rank still ends
+    MPI_Abort(MPI_COMM_WORLD, exit_code);
+    std::_Exit(exit_code);  // MPI_Abort does not return; if it did, the rank still ends
   }
 
  private:
@@ -151,7 +151,8 @@ class MpiCommunicator : public Communicator {
   int count_of(size_t bytes, const char* what) {
     if (bytes > static_cast<size_t>(INT_MAX)) {
       abort(describe() + ": " + what + " would take " + std::to_string(bytes) +
-            " bytes, more than one MPI call can move (2 GiB); lower chunk_bytes");
+                " bytes, more than one MPI call can move (2 GiB); lower chunk_bytes",
+            1);
     }
     return static_cast<int>(bytes);
   }

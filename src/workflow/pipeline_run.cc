@@ -617,10 +617,14 @@ void PipelineRun::end_distributed_run(const FactoryBase& factory, const char* wh
   if (!pipeline_.distributed_) {
     return;
   }
-  // The other ranks may be waiting for this one in an exchange: end the run everywhere.
+  // The other ranks may be waiting for this one in an exchange, where nothing but an
+  // abort reaches them: the run ends everywhere, a cancelled one with status 130 (SIGINT's).
+  constexpr int kCancelledStatus = 130;
   Communicator& communicator = *pipeline_.distributed_->communicator;
-  communicator.abort(communicator.describe() + ": factory '" + factory.name() + "' " + what + ": " +
-                     error.what());
+  bool cancelled = dynamic_cast<const CancelledError*>(&error) != nullptr;
+  communicator.abort(
+      communicator.describe() + ": factory '" + factory.name() + "' " + what + ": " + error.what(),
+      cancelled ? kCancelledStatus : 1);
 }
 
 void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writable) {

@@ -16,6 +16,8 @@
 
 #include "oracle/sqlite_oracle.h"
 #include "random_tables.h"
+#include "setl/core/cancellation.h"
+#include "setl/core/job_group.h"
 #include "setl/engine/functions.h"
 #include "setl/engine/lazy_frame.h"
 #include "setl/storage/file_set_connector.h"
@@ -23,6 +25,7 @@
 #include "setl/storage/partitioned_connector.h"
 #include "setl/tpch/data.h"
 #include "setl/tpch/queries.h"
+#include "setl/workflow/pipeline.h"
 #include "testing/temp_dir.h"
 
 namespace setl::testing {
@@ -157,8 +160,40 @@ void fail_mid_shuffle(bool killed) {
 }  // namespace
 }  // namespace setl::testing
 
+namespace setl::testing {
+namespace {
+
+// Rank 1 cancels its factory's job group (as a user would from the monitor) while the
+// others wait for it.
+class CancelledOnRankOne : public workflow::Factory<int64_t> {
+ public:
+  int64_t process() override {
+    Communicator& comm = world();
+    if (comm.rank() == 1) {
+      cancel_job_group(current_job_group()->id);
+      current_cancellation().check();
+    }
+    return LazyFrame::from(random_table(2000, Keys::kSpread, 5)).collect().num_rows();
+  }
+};
+
+void cancel_on_rank_one() {
+  workflow::Pipeline pipeline("cancelled");
+  pipeline.add_factory<CancelledOnRankOne>();
+  pipeline.set_distributed({.communicator = &world(), .broadcast_rows = 0});
+  pipeline.run();
+}
+
+}  // namespace
+}  // namespace setl::testing
+
 int main(int argc, char** argv) {
   setl::dist::MpiRuntime& mpi = setl::dist::MpiRuntime::start(&argc, &argv);
+  if (const char* fault = std::getenv("SETL_MPI_FAULT");
+      fault != nullptr && std::string_view(fault) == "cancel") {
+    setl::testing::cancel_on_rank_one();
+    return 0;  // not reached with more than one rank: the job ends cancelled
+  }
   if (const char* fault = std::getenv("SETL_MPI_FAULT"); fault != nullptr) {
     setl::testing::fail_mid_shuffle(std::string_view(fault) == "kill");
     return 0;  // not reached when more than one rank runs: rank 1 ends the job

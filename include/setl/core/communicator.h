@@ -42,8 +42,9 @@ class Communicator {
   virtual std::string broadcast(std::string value, int root) = 0;
   /// Collective: returns once every rank called it.
   virtual void barrier() = 0;
-  /// Ends the run on every rank with `message` (naming this rank). Does not return.
-  [[noreturn]] virtual void abort(const std::string& message) = 0;
+  /// Ends the run on every rank with `message` (naming this rank) and `exit_code` (the
+  /// job's exit status under MPI: 130 for a cancelled run). Does not return.
+  [[noreturn]] virtual void abort(const std::string& message, int exit_code = 1) = 0;
 
   /// "rank 2 of 4", for messages.
   std::string describe() const;
