@@ -51,6 +51,24 @@ class HashRouter {
   std::unique_ptr<KeyIndex> hasher_;
 };
 
+// The rows of `batch` whose destination in `ranks` is `rank` (the batch itself if all are).
+RecordBatch rows_routed_to(const RecordBatch& batch, const std::vector<int32_t>& ranks, int rank) {
+  std::vector<int64_t> rows;
+  for (size_t row = 0; row < ranks.size(); ++row) {
+    if (ranks[row] == rank) {
+      rows.push_back(static_cast<int64_t>(row));
+    }
+  }
+  if (rows.size() == ranks.size()) {
+    return batch;
+  }
+  std::vector<ColumnPtr> columns;
+  for (const ColumnPtr& column : batch.columns()) {
+    columns.push_back(take(*column, rows));
+  }
+  return RecordBatch(batch.schema(), std::move(columns), static_cast<int64_t>(rows.size()));
+}
+
 // A held input batch, and the destination of each row (hash and range exchanges).
 struct Held {
   RecordBatch batch;
@@ -78,7 +96,7 @@ class ExchangeSink : public BreakerSink {
     }
     int64_t bytes = held.batch.memory_size();
     std::lock_guard lock(mutex_);
-    // Best effort: an exchange cannot spill what it must send (see the note in exchange.h).
+    // Best effort: an exchange does not spill yet, so a refusal only leaves it unreserved.
     if (query_.context.budget) {
       reservation_.try_grow_reclaiming(bytes);
     }
@@ -113,23 +131,7 @@ class ExchangeSink : public BreakerSink {
 
   // The rows of `held` that go to `rank`, as a batch (empty if none).
   RecordBatch rows_for(const Held& held, int rank) const {
-    if (to_everyone()) {
-      return held.batch;
-    }
-    std::vector<int64_t> rows;
-    for (size_t row = 0; row < held.ranks.size(); ++row) {
-      if (held.ranks[row] == rank) {
-        rows.push_back(static_cast<int64_t>(row));
-      }
-    }
-    if (rows.size() == held.ranks.size()) {
-      return held.batch;
-    }
-    std::vector<ColumnPtr> columns;
-    for (const ColumnPtr& column : held.batch.columns()) {
-      columns.push_back(take(*column, rows));
-    }
-    return RecordBatch(node_.schema, std::move(columns), static_cast<int64_t>(rows.size()));
+    return to_everyone() ? held.batch : rows_routed_to(held.batch, held.ranks, rank);
   }
 
   void route_by_range();
@@ -318,23 +320,8 @@ class LocalExchange : public Transform {
     if (kind_ == ExchangeKind::kShare) {
       return morsel.sequence % ranks_ == rank_;
     }
-    std::vector<int32_t> ranks = router_->route(morsel.batch);
-    std::vector<int64_t> rows;
-    for (size_t row = 0; row < ranks.size(); ++row) {
-      if (ranks[row] == rank_) {
-        rows.push_back(static_cast<int64_t>(row));
-      }
-    }
-    if (rows.empty()) {
-      return false;
-    }
-    std::vector<ColumnPtr> columns;
-    for (const ColumnPtr& column : morsel.batch.columns()) {
-      columns.push_back(take(*column, rows));
-    }
-    morsel.batch =
-        RecordBatch(morsel.batch.schema(), std::move(columns), static_cast<int64_t>(rows.size()));
-    return true;
+    morsel.batch = rows_routed_to(morsel.batch, router_->route(morsel.batch), rank_);
+    return morsel.batch.num_rows() > 0;
   }
 
  private:
