@@ -363,11 +363,8 @@ class Distributor {
 Placed Distributor::place_aggregate(const NodePtr& node) {
   Placed input = place(node->inputs[0]);
   const std::vector<std::string>& keys = node->keys;
-  if (input.placement.replicated()) {
-    return {rebuild(node, {input.node}), input.placement};
-  }
-  if (!keys.empty() && input.placement.together_on(keys)) {
-    return {rebuild(node, {input.node}), input.placement};
+  if (input.placement.replicated() || (!keys.empty() && input.placement.together_on(keys))) {
+    return {rebuild(node, {input.node}), input.placement};  // every group is on one rank
   }
   Placement result = keys.empty() ? Placement::replicated_rows() : Placement::hashed(keys);
   auto moved = [&](const NodePtr& rows) {
@@ -395,14 +392,7 @@ Placed Distributor::place_join(const NodePtr& node) {
   const bool right_may_be_whole = type == JoinType::kInner || type == JoinType::kLeft ||
                                   type == JoinType::kSemi || type == JoinType::kAnti;
   const bool left_may_be_whole = type == JoinType::kInner || type == JoinType::kRight;
-  std::map<std::pair<int, std::string>, std::string> shown;
-  if (type == JoinType::kSemi || type == JoinType::kAnti) {
-    for (const std::string& name : node->inputs[0]->schema->names()) {
-      shown[{0, name}] = name;  // only the left columns show
-    }
-  } else {
-    shown = output_names(node);
-  }
+  std::map<std::pair<int, std::string>, std::string> shown = output_names(node);
   // The placement of one side's rows, seen through the join's output names.
   auto through = [&](const Placement& placement, int side) {
     return placement.renamed([&](const std::string& key) {

@@ -22,6 +22,9 @@ std::map<std::pair<int, std::string>, std::string> output_names(const NodePtr& j
   for (const Field& field : join->inputs[0]->schema->fields()) {
     names[{0, field.name}] = field.name;
   }
+  if (join->join_type == JoinType::kSemi || join->join_type == JoinType::kAnti) {
+    return names;  // only the left columns show
+  }
   std::vector<std::string> outputs = right_output_names(*join);
   for (size_t i = 0; i < outputs.size(); ++i) {
     const std::string& input = join->inputs[1]->schema->field(i).name;

@@ -117,7 +117,8 @@ NodePtr with_filters_pushed(const NodePtr& node);
 /// that shows it, or "" for a key merged into the left key's column of the same name.
 std::vector<std::string> right_output_names(const detail::PlanNode& join);
 /// For each (input side 0/1, input column) of a join, the output column showing it (a
-/// right key merged into the left key of the same name shows as that left key).
+/// right key merged into the left key of the same name shows as that left key; a semi or
+/// anti join shows its left columns only).
 std::map<std::pair<int, std::string>, std::string> output_names(const NodePtr& join);
 /// The columns an expression reads (window keys included).
 std::set<std::string> columns_of(const Expr& expr);
