@@ -1,5 +1,6 @@
 #include "byte_stream.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -77,6 +78,20 @@ class ByteStream::Impl {
     return 0;
   }
 
+  void restrict_to(int64_t begin, int64_t end) {
+    if (kind_ != Kind::kPlain || size_hint_ == 0) {
+      throw StateError("only a regular, uncompressed file can be read from an offset: " +
+                       path_.string());
+    }
+    if (::lseek(fd_, static_cast<off_t>(begin), SEEK_SET) < 0) {
+      int code = errno;
+      throw IoError("cannot seek in " + path_.string() + ": " + std::strerror(code),
+                    category_of_errno(code));
+    }
+    remaining_ = static_cast<uint64_t>(std::max<int64_t>(end - begin, 0));
+    size_hint_ = static_cast<size_t>(remaining_);
+  }
+
   size_t size_hint() const { return size_hint_; }
   uint64_t consumed() const { return consumed_; }
   const std::filesystem::path& path() const { return path_; }
@@ -89,6 +104,10 @@ class ByteStream::Impl {
   }
 
   size_t read_raw(char* out, size_t capacity) {
+    capacity = static_cast<size_t>(std::min<uint64_t>(capacity, remaining_));
+    if (capacity == 0) {
+      return 0;
+    }
     while (true) {
       ssize_t got = ::read(fd_, out, capacity);
       if (got < 0 && errno == EINTR) {
@@ -100,6 +119,7 @@ class ByteStream::Impl {
                       category_of_errno(code));
       }
       consumed_ += static_cast<uint64_t>(got);
+      remaining_ -= static_cast<uint64_t>(got);
       return static_cast<size_t>(got);
     }
   }
@@ -179,6 +199,7 @@ class ByteStream::Impl {
   Kind kind_ = Kind::kPlain;
   size_t size_hint_ = 0;
   uint64_t consumed_ = 0;
+  uint64_t remaining_ = UINT64_MAX;  // bytes read_raw may still return (restrict_to)
   uint64_t expanded_ = 0;
   std::vector<char> input_;
   size_t input_pos_ = 0;
@@ -207,6 +228,10 @@ size_t ByteStream::read_fully(char* out, size_t capacity) {
     used += got;
   }
   return used;
+}
+
+void ByteStream::restrict_to(int64_t begin, int64_t end) {
+  impl_->restrict_to(begin, end);
 }
 
 size_t ByteStream::size_hint() const {

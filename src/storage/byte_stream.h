@@ -25,6 +25,10 @@ class ByteStream {
   /// Reads until `out` holds `capacity` bytes or the data ends; returns the count.
   size_t read_fully(char* out, size_t capacity);
 
+  /// From now on reads bytes [begin, end) of the file only (a share of a distributed scan).
+  /// Throws: StateError for a compressed file or a pipe, IoError if it cannot seek.
+  void restrict_to(int64_t begin, int64_t end);
+
   /// The size of the file on disk when it is a regular uncompressed file (0 otherwise):
   /// a hint for buffer sizes, never trusted for bounds.
   size_t size_hint() const;

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "byte_shares.h"
 #include "csv_stream.h"
 #include "file_io.h"
 #include "setl/core/error.h"
@@ -166,6 +167,16 @@ engine::SchemaPtr CsvConnector::schema() const {
 std::unique_ptr<engine::BatchStream> CsvConnector::scan_stream(const engine::ScanRequest& request,
                                                                int64_t batch_bytes) const {
   return detail::open_csv_stream(path(), options_, request, batch_bytes);
+}
+
+bool CsvConnector::reads_shares() const {
+  return detail::splittable_by_bytes(path());
+}
+
+engine::ScanRequest CsvConnector::agree_share(engine::ScanRequest request,
+                                              Communicator& communicator) const {
+  request.byte_share = detail::agree_csv_share(path(), options_, request, communicator);
+  return request;
 }
 
 engine::ScanResult CsvConnector::scan(const engine::ScanRequest& request) const {

@@ -413,6 +413,17 @@ Split split_block(std::string_view data, size_t from, int64_t first_line, size_t
   return split;
 }
 
+std::optional<size_t> skip_csv_record(std::string_view data, size_t from, bool at_end,
+                                      int64_t& lines, const CsvOptions& options) {
+  RecordReader reader(data, from, data.size(), 0, options);
+  bool found = reader.skip();
+  if (!at_end && (!found || reader.position() >= data.size())) {
+    return std::nullopt;  // the record, or the next one, may still be arriving
+  }
+  lines += reader.line();
+  return found ? reader.position() : data.size();
+}
+
 struct ParsedValue {
   bool is_null = false;
   bool flag = false;

@@ -37,6 +37,12 @@ CsvParse prepare_csv(std::string_view data, const std::string& where, const CsvO
 Split split_block(std::string_view data, size_t from, int64_t first_line, size_t chunk, bool at_end,
                   const CsvOptions& options);
 
+/// Moves past the record of `data` starting at `from` (and blank lines before it), adding
+/// the newlines passed to `lines`: where the next record begins, or nullopt when the
+/// record may go on past `data` and `at_end` is false.
+std::optional<size_t> skip_csv_record(std::string_view data, size_t from, bool at_end,
+                                      int64_t& lines, const CsvOptions& options);
+
 struct RangeResult {
   std::optional<engine::RecordBatch> batch;
   std::vector<std::string> rejects;  // "line\treason\trecord"

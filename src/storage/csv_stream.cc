@@ -7,6 +7,7 @@
 
 #include <oneapi/tbb/task_arena.h>
 
+#include "byte_shares.h"
 #include "byte_stream.h"
 #include "csv_reader.h"
 #include "file_io.h"
@@ -52,6 +53,30 @@ class CsvStream : public engine::BatchStream {
   }
 
   const CsvParse& parse() const { return parse_; }
+
+  // Reads only a share of a distributed scan: the records in [share.begin, share.end).
+  // A share asked for without agreed bytes is the whole file on share 0, none elsewhere.
+  void restrict(const engine::ScanRequest& request) {
+    if (request.shards <= 1) {
+      return;
+    }
+    if (!request.byte_share) {
+      done_ = request.shard != 0;
+      return;
+    }
+    const engine::ByteShare& share = *request.byte_share;
+    if (request.shard > 0 && options_.permissive) {
+      // Each share keeps its own rejects: ranks never write one file at once.
+      options_.rejects_path += ".share-" + std::to_string(request.shard);
+    }
+    input_.restrict_to(share.begin, share.end);
+    unreported_header_bytes_ = request.shard == 0 ? parse_.data_start : 0;
+    filled_ = 0;
+    position_ = 0;
+    line_ = share.first_line;
+    at_end_ = false;
+    fill(block_capacity_);
+  }
 
   void select(const engine::ScanRequest& request) {
     const engine::Schema& file_schema = *parse_.schema;
@@ -267,7 +292,19 @@ std::unique_ptr<engine::BatchStream> open_csv_stream(const std::filesystem::path
                                                      int64_t batch_bytes) {
   auto stream = std::make_unique<CsvStream>(path, options, batch_bytes);
   stream->select(request);
+  stream->restrict(request);
   return stream;
+}
+
+engine::ByteShare agree_csv_share(const std::filesystem::path& path, const CsvOptions& options,
+                                  const engine::ScanRequest& request, Communicator& communicator) {
+  CsvStream head(path, options, engine::kDefaultBatchBytes);
+  const CsvParse& parse = head.parse();
+  return agree_byte_share(
+      path, static_cast<int64_t>(parse.data_start), parse.data_line, request.shard, request.shards,
+      communicator, [&options](std::string_view data, size_t from, bool at_end, int64_t& lines) {
+        return skip_csv_record(data, from, at_end, lines, options);
+      });
 }
 
 engine::SchemaPtr csv_file_schema(const std::filesystem::path& path, const CsvOptions& options) {

@@ -17,6 +17,11 @@ std::unique_ptr<engine::BatchStream> open_csv_stream(const std::filesystem::path
                                                      const engine::ScanRequest& request,
                                                      int64_t batch_bytes);
 
+/// This rank's share of the file's records, settled with the other ranks (collective; see
+/// byte_shares.h). Throws: IoError, ParseError.
+engine::ByteShare agree_csv_share(const std::filesystem::path& path, const CsvOptions& options,
+                                  const engine::ScanRequest& request, Communicator& communicator);
+
 /// The file's schema, from its first block only.
 engine::SchemaPtr csv_file_schema(const std::filesystem::path& path, const CsvOptions& options);
 

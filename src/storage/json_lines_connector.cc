@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "byte_shares.h"
 #include "byte_stream.h"
 #include "file_io.h"
 #include "json_objects.h"
@@ -418,6 +419,22 @@ class JsonLinesStream : public engine::BatchStream {
                                  size_t{1} << 20, size_t{256} << 20);
   }
   const engine::SchemaPtr& schema() const override { return layout_.output; }
+
+  // Reads only a share of a distributed scan: the lines in [share.begin, share.end). A
+  // share asked for without agreed bytes is the whole file on share 0, none elsewhere.
+  void restrict(const engine::ScanRequest& request) {
+    if (request.shards <= 1) {
+      return;
+    }
+    if (!request.byte_share) {
+      done_ = request.shard != 0;
+      return;
+    }
+    input_.restrict_to(request.byte_share->begin, request.byte_share->end);
+    lines_before_ = request.byte_share->first_line - 1;
+    first_ = false;  // the byte order mark is before share 0's first byte
+  }
+
   std::optional<engine::RecordBatch> next() override {
     while (ready_.empty()) {
       if (done_) {
@@ -498,6 +515,13 @@ engine::Table parse_json_objects(std::string_view data, const engine::SchemaPtr&
 }  // namespace detail
 
 engine::ScanResult JsonLinesConnector::scan(const engine::ScanRequest& request) const {
+  if (request.shards > 1) {
+    std::unique_ptr<engine::BatchStream> stream = scan_stream(request, engine::kDefaultBatchBytes);
+    engine::Table table = engine::collect_stream(*stream);
+    engine::ScanStats stats;
+    stats.rows = table.num_rows();
+    return {std::move(table), stats};
+  }
   const std::filesystem::path& file = path();
   ScanLayout layout = scan_layout(schema(), request.columns);
   std::string data = detail::read_file(file);
@@ -513,8 +537,36 @@ std::unique_ptr<engine::BatchStream> JsonLinesConnector::scan_stream(
     const engine::ScanRequest& request, int64_t batch_bytes) const {
   // Batches near the requested size: one parsing range of lines each.
   size_t range = std::min(range_bytes(), static_cast<size_t>(std::max<int64_t>(batch_bytes, 4096)));
-  return std::make_unique<JsonLinesStream>(path(), scan_layout(schema(), request.columns), range,
-                                           batch_bytes);
+  auto stream = std::make_unique<JsonLinesStream>(path(), scan_layout(schema(), request.columns),
+                                                  range, batch_bytes);
+  stream->restrict(request);
+  return stream;
+}
+
+bool JsonLinesConnector::reads_shares() const {
+  return detail::splittable_by_bytes(path());
+}
+
+engine::ScanRequest JsonLinesConnector::agree_share(engine::ScanRequest request,
+                                                    Communicator& communicator) const {
+  int64_t data_start = 0;
+  {
+    detail::ByteStream input(path());
+    char bom[3] = {};
+    data_start =
+        input.read_fully(bom, 3) == 3 && std::string_view(bom, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  }
+  request.byte_share = detail::agree_byte_share(
+      path(), data_start, 1, request.shard, request.shards, communicator,
+      [](std::string_view data, size_t from, bool at_end, int64_t& lines) -> std::optional<size_t> {
+        size_t newline = data.find('\n', from);
+        if (newline == std::string_view::npos) {
+          return at_end ? std::optional<size_t>(data.size()) : std::nullopt;
+        }
+        ++lines;
+        return newline + 1;
+      });
+  return request;
 }
 
 size_t JsonLinesConnector::range_bytes() const {

@@ -20,7 +20,9 @@
 #include "setl/core/job_group.h"
 #include "setl/engine/functions.h"
 #include "setl/engine/lazy_frame.h"
+#include "setl/storage/csv_connector.h"
 #include "setl/storage/file_set_connector.h"
+#include "setl/storage/json_lines_connector.h"
 #include "setl/storage/parquet_connector.h"
 #include "setl/storage/partitioned_connector.h"
 #include "setl/tpch/data.h"
@@ -88,7 +90,7 @@ TEST(Mpi, OperatorsOverSkewedAndNullKeys) {
   }
 }
 
-TEST(Mpi, ScansReadTheirShareOfRowGroupsAndFiles) {
+TEST(Mpi, ScansReadTheirShareOfRowGroupsFilesAndByteRanges) {
   // Every rank writes the same files to its own directory (ranks may not share one).
   TempDir directory;
   Table data = random_table(20000, Keys::kSpread, 3);
@@ -101,7 +103,13 @@ TEST(Mpi, ScansReadTheirShareOfRowGroupsAndFiles) {
   auto file_set = storage::make_connector<storage::FileSetConnector>(
       directory.path() / "by_g" / "*" / "*.parquet",
       storage::FileSetOptions{.format = storage::FileFormat::kParquet});
-  for (const auto& source : {parquet->lazy(), partitioned->lazy(), file_set->lazy()}) {
+  auto csv = storage::make_connector<storage::CsvConnector>(directory.path() / "data.csv");
+  csv->write(data, storage::SaveMode::kOverwrite);
+  auto lines =
+      storage::make_connector<storage::JsonLinesConnector>(directory.path() / "data.jsonl");
+  lines->write(data, storage::SaveMode::kOverwrite);
+  for (const auto& source :
+       {parquet->lazy(), partitioned->lazy(), file_set->lazy(), csv->lazy(), lines->lazy()}) {
     expect_same([&] { return source.group_by({"k"}).agg({fn::sum(col("d")).alias("total")}); },
                 false);
     DistributedScope scope({.communicator = &world(), .broadcast_rows = 0});

@@ -1,7 +1,7 @@
 // Queries across the ranks of a distributed run. Under a DistributedScope, LazyFrame plans
 // run on every rank at once (SPMD): each rank scans its share of every source (Parquet row
-// groups, partition directories and files of a file set; a source that cannot split is
-// read by rank 0), large in-memory tables are split by rows, small ones stay whole on every
+// groups, partition directories and files of a file set, byte ranges of a CSV or JSON
+// Lines file cut between records; a source that cannot split is read by rank 0), large in-memory tables are split by rows, small ones stay whole on every
 // rank (replicated), and the optimizer puts exchanges where an operator needs rows that
 // live on other ranks:
 //

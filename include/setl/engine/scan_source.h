@@ -12,7 +12,19 @@
 #include "setl/engine/expr.h"
 #include "setl/engine/table.h"
 
+namespace setl {
+class Communicator;
+}
+
 namespace setl::engine {
+
+/// The bytes of a file one share reads, for sources cut between records (CSV, JSON Lines):
+/// [begin, end), starting on line `first_line`. Agreed by the ranks (ScanSource::agree_share).
+struct ByteShare {
+  int64_t begin = 0;
+  int64_t end = 0;
+  int64_t first_line = 1;
+};
 
 /// What a scan is asked for: only these columns (all when empty) and, as a hint, rows
 /// matching `filter` (a source may skip data it can prove does not match; the engine
@@ -29,6 +41,9 @@ struct ScanRequest {
   /// (ScanSource::reads_shares() false) are read whole by share 0 and not by the others.
   int shard = 0;
   int shards = 1;
+  /// Set by agree_share() for a source cut by bytes; such a source asked for a share without
+  /// one reads the whole input on share 0.
+  std::optional<ByteShare> byte_share;
 };
 
 /// What one scan did, returned with its rows (a value: concurrent scans of one source
@@ -88,6 +103,14 @@ class ScanSource {
   virtual bool applies_filter_exactly() const { return false; }
   /// True if scan() and scan_stream() read only the request's share (ScanRequest::shard).
   virtual bool reads_shares() const { return false; }
+  /// Settles `request`'s share with the other ranks, for a source whose shares one rank
+  /// cannot find alone (a CSV file is cut between records, and only reading it tells where
+  /// they begin). Collective: called on every rank, in the same order, before any share is
+  /// read. The default keeps the request.
+  [[nodiscard]] virtual ScanRequest agree_share(ScanRequest request,
+                                                Communicator& /*communicator*/) const {
+    return request;
+  }
   /// The rows a scan without a filter would return, when known cheaply (file metadata);
   /// the optimizer uses it to pick join build sides. nullopt: unknown.
   virtual std::optional<int64_t> estimated_rows() const { return std::nullopt; }

@@ -65,6 +65,13 @@ class CsvConnector : public FileConnector {
   std::unique_ptr<engine::BatchStream> scan_stream(const engine::ScanRequest& request,
                                                    int64_t batch_bytes) const override;
   const CsvOptions& options() const noexcept { return options_; }
+  /// A regular, uncompressed file is cut between records into equal byte shares for the
+  /// ranks of a distributed scan (agree_share settles where records begin, so quoted
+  /// fields holding newlines are never cut). With `permissive`, share k > 0 writes its
+  /// rejects to rejects_path + ".share-k".
+  bool reads_shares() const override;
+  [[nodiscard]] engine::ScanRequest agree_share(engine::ScanRequest request,
+                                                Communicator& communicator) const override;
 
  protected:
   /// Writes with a header (unless options.header is false); append adds rows without a

@@ -31,6 +31,11 @@ class JsonLinesConnector : public FileConnector {
   /// Reads block by block: memory holds a block of lines, not the file.
   std::unique_ptr<engine::BatchStream> scan_stream(const engine::ScanRequest& request,
                                                    int64_t batch_bytes) const override;
+  /// A regular, uncompressed file is cut between lines into equal byte shares for the
+  /// ranks of a distributed scan (a JSON value never holds a raw newline).
+  bool reads_shares() const override;
+  [[nodiscard]] engine::ScanRequest agree_share(engine::ScanRequest request,
+                                                Communicator& communicator) const override;
 
  protected:
   /// One object per row (NULLs written as null); append adds lines.

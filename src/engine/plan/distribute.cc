@@ -452,6 +452,29 @@ Placed Distributor::place_join(const NodePtr& node) {
 
 // The operators and exchanges of a plan, in the order the executor meets them: what every
 // rank must agree on (tables' and scans' own rows differ).
+NodePtr with_agreed_shares(const NodePtr& node, Communicator& communicator,
+                           std::map<const detail::PlanNode*, NodePtr>& done) {
+  if (auto found = done.find(node.get()); found != done.end()) {
+    return found->second;  // a subplan used twice is settled once
+  }
+  NodePtr settled;
+  if (node->kind == Kind::kScan) {
+    settled = node->request.shards > 1 && node->source->reads_shares()
+                  ? scan(node->source, node->source->agree_share(node->request, communicator))
+                  : node;
+  } else {
+    std::vector<NodePtr> inputs;
+    bool changed = false;
+    for (const NodePtr& input : node->inputs) {
+      inputs.push_back(with_agreed_shares(input, communicator, done));
+      changed = changed || inputs.back() != input;
+    }
+    settled = changed ? rebuild(node, std::move(inputs)) : node;
+  }
+  done.emplace(node.get(), settled);
+  return settled;
+}
+
 void shape_of(const NodePtr& node, std::string& out, std::map<const detail::PlanNode*, int>& seen) {
   auto [found, first] = seen.try_emplace(node.get(), static_cast<int>(seen.size()));
   if (!first) {
@@ -493,6 +516,11 @@ void check_plans_agree(const NodePtr& distributed, Communicator& communicator) {
           rank));
     }
   }
+}
+
+NodePtr agree_shares(const NodePtr& distributed, Communicator& communicator) {
+  std::map<const detail::PlanNode*, NodePtr> done;
+  return with_agreed_shares(distributed, communicator, done);
 }
 
 }  // namespace setl::engine::plan

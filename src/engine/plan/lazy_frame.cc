@@ -147,6 +147,7 @@ auto run_distributed(const LazyFrame& frame, const DistributedContext& context, 
   Communicator& communicator = *context.communicator;
   plan::check_plans_agree(planned, communicator);
   try {
+    planned = plan::agree_shares(planned, communicator);
     return run(planned);
   } catch (const std::exception& error) {
     const std::string& owner = current_memory_context().owner;  // the factory, in a pipeline

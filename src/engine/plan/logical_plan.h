@@ -95,6 +95,9 @@ bool contains_exchange(const NodePtr& node);
 /// Checks that every rank planned the same operators and exchanges (a collective).
 /// Throws: DistributedError naming the ranks whose plans differ.
 void check_plans_agree(const NodePtr& distributed, Communicator& communicator);
+/// The plan with every scan's share settled with the other ranks (ScanSource::agree_share;
+/// a collective, called once the plans agree so every rank settles the same scans).
+NodePtr agree_shares(const NodePtr& distributed, Communicator& communicator);
 
 Table execute(const NodePtr& node);
 /// The result as a stream: breakers below the last pipeline run now, the last pipeline
