@@ -359,6 +359,24 @@ void report_progress(int64_t rows, int64_t bytes) noexcept {
   }
 }
 
+std::optional<JobGroupRef> outermost_cancelled_job_group() {
+  std::optional<JobGroupRef> outermost;
+  for (JobGroupState* group = current_group.get(); group != nullptr && group->token.cancelled();
+       group = group->parent.get()) {
+    outermost = JobGroupRef{group->id, group->path};
+  }
+  return outermost;
+}
+
+std::optional<JobGroupRef> job_group_around(std::string_view path) {
+  for (JobGroupState* group = current_group.get(); group != nullptr; group = group->parent.get()) {
+    if (group->path == path) {
+      return JobGroupRef{group->id, group->path};
+    }
+  }
+  return std::nullopt;
+}
+
 std::vector<JobGroupInfo> active_job_groups() {
   std::vector<std::shared_ptr<JobGroupState>> groups;
   {

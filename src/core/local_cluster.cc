@@ -68,7 +68,8 @@ class LocalCommunicator : public Communicator {
   int rank() const override { return rank_; }
   int size() const override { return shared_->size; }
 
-  std::vector<std::string> all_to_all(std::vector<std::string> sends) override {
+ protected:
+  std::vector<std::string> move_all_to_all(std::vector<std::string> sends) override {
     if (sends.size() != static_cast<size_t>(size())) {
       throw InternalError("all_to_all needs one message per rank");
     }
@@ -86,7 +87,7 @@ class LocalCommunicator : public Communicator {
     });
   }
 
-  std::vector<std::string> all_gather(std::string value) override {
+  std::vector<std::string> move_all_gather(std::string value) override {
     std::vector<std::string> mine{std::move(value)};
     return collective(std::move(mine), [&](std::vector<std::vector<std::string>>& slots) {
       std::vector<std::string> all;
@@ -102,7 +103,7 @@ class LocalCommunicator : public Communicator {
     });
   }
 
-  std::string broadcast(std::string value, int root) override {
+  std::string move_broadcast(std::string value, int root) override {
     if (root < 0 || root >= size()) {
       throw InternalError("broadcast from rank " + std::to_string(root) + " of " +
                           std::to_string(size()));
@@ -118,11 +119,7 @@ class LocalCommunicator : public Communicator {
     return std::move(got[0]);
   }
 
-  void barrier() override {
-    collective({},
-               [](std::vector<std::vector<std::string>>&) { return std::vector<std::string>(); });
-  }
-
+ public:
   [[noreturn]] void abort(const std::string& message, int /*exit_code*/) override {
     const std::string& text = message;  // callers name the rank
     shared_->abort_by(rank_, text);
@@ -208,10 +205,6 @@ void LocalCluster::run(const std::function<void(Communicator&)>& work) {
       std::rethrow_exception(failure);
     }
   }
-}
-
-std::string Communicator::describe() const {
-  return "rank " + std::to_string(rank()) + " of " + std::to_string(size());
 }
 
 }  // namespace setl

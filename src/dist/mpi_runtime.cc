@@ -42,7 +42,8 @@ class MpiCommunicator : public Communicator {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
 
-  std::vector<std::string> all_to_all(std::vector<std::string> sends) override {
+ protected:
+  std::vector<std::string> move_all_to_all(std::vector<std::string> sends) override {
     if (sends.size() != static_cast<size_t>(size_)) {
       throw InternalError("all_to_all needs one message per rank");
     }
@@ -80,7 +81,7 @@ class MpiCommunicator : public Communicator {
     return received;
   }
 
-  std::vector<std::string> all_gather(std::string value) override {
+  std::vector<std::string> move_all_gather(std::string value) override {
     Timed timed(*this);
     int mine = count_of(value.size(), "a gathered value");
     std::vector<int> counts(static_cast<size_t>(size_));
@@ -103,7 +104,7 @@ class MpiCommunicator : public Communicator {
     return all;
   }
 
-  std::string broadcast(std::string value, int root) override {
+  std::string move_broadcast(std::string value, int root) override {
     Timed timed(*this);
     int count = rank_ == root ? count_of(value.size(), "a broadcast value") : 0;
     check("MPI_Bcast", MPI_Bcast(&count, 1, MPI_INT, root, MPI_COMM_WORLD));
@@ -113,11 +114,7 @@ class MpiCommunicator : public Communicator {
     return value;
   }
 
-  void barrier() override {
-    Timed timed(*this);
-    check("MPI_Barrier", MPI_Barrier(MPI_COMM_WORLD));
-  }
-
+ public:
   [[noreturn]] void abort(const std::string& message, int exit_code) override {
     std::fprintf(stderr, "setl: %s\n", message.c_str());
     std::fflush(stderr);

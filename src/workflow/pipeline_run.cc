@@ -617,14 +617,20 @@ void PipelineRun::end_distributed_run(const FactoryBase& factory, const char* wh
   if (!pipeline_.distributed_) {
     return;
   }
-  // The other ranks may be waiting for this one in an exchange, where nothing but an
-  // abort reaches them: the run ends everywhere, a cancelled one with status 130 (SIGINT's).
-  constexpr int kCancelledStatus = 130;
   Communicator& communicator = *pipeline_.distributed_->communicator;
-  bool cancelled = dynamic_cast<const CancelledError*>(&error) != nullptr;
-  communicator.abort(
-      communicator.describe() + ": factory '" + factory.name() + "' " + what + ": " + error.what(),
-      cancelled ? kCancelledStatus : 1);
+  std::string message =
+      communicator.describe() + ": factory '" + factory.name() + "' " + what + ": " + error.what();
+  if (dynamic_cast<const CancelledError*>(&error) != nullptr) {
+    // Every rank stops with CancelledError at its next collective, where this rank meets
+    // it, and cancels its own run of the factory (whose group has ended here): the run
+    // ends cancelled everywhere, and nobody is left waiting.
+    std::optional<JobGroupInfo> around = current_job_group();
+    communicator.stop_together(message, around ? around->path + "/" + factory.name() : "");
+    return;
+  }
+  // The other ranks may be waiting for this one in an exchange, where nothing but an abort
+  // reaches them: the run ends everywhere.
+  communicator.abort(message, 1);
 }
 
 void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writable) {

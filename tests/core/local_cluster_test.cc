@@ -9,7 +9,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "setl/core/cancellation.h"
 #include "setl/core/error.h"
+#include "setl/core/job_group.h"
 
 namespace setl {
 namespace {
@@ -54,10 +56,11 @@ TEST(LocalCluster, BroadcastAndBarrierAndCounters) {
     comm.barrier();
     EXPECT_EQ(agreed.load(), 3);  // every rank incremented before anyone left the barrier
     // Rank r gets 10 * (r + 1) bytes from each of the two others, and the broadcast's 8
-    // unless it sent it.
+    // unless it sent it; before each of the three collectives, a one-byte header from each
+    // of the two others (whether their work was cancelled).
     comm.all_to_all({std::string(10, 'x'), std::string(20, 'y'), std::string(30, 'z')});
     int64_t broadcast = comm.rank() == 2 ? 0 : 8;
-    EXPECT_EQ(comm.counters().bytes_received, broadcast + 2 * 10 * (comm.rank() + 1));
+    EXPECT_EQ(comm.counters().bytes_received, broadcast + 2 * 10 * (comm.rank() + 1) + 3 * 2);
   });
 }
 
@@ -93,6 +96,61 @@ TEST(LocalCluster, AbortEndsEveryRanksCollectives) {
     comm.all_gather("never complete");
   }),
                DistributedError);
+}
+
+TEST(LocalCluster, ACancelledRankStopsEveryRankAtTheSameCollective) {
+  LocalCluster cluster(3);
+  std::atomic<int> stopped{0};
+  cluster.run([&](Communicator& comm) {
+    (void)comm.all_gather("before");
+    {
+      JobGroup work("work");
+      if (comm.rank() == 1) {
+        (void)cancel_job_group(work.id(), "stop here");
+      }
+      try {
+        (void)comm.all_to_all(std::vector<std::string>(3, "rows"));
+        ADD_FAILURE() << "rank " << comm.rank() << " moved rows after a rank was cancelled";
+      } catch (const CancelledError& error) {
+        EXPECT_THAT(error.what(), ::testing::HasSubstr("stop here (cancelled on rank 1 of 3"));
+        EXPECT_TRUE(work.token().cancelled()) << "each rank's group 'work' is cancelled";
+        ++stopped;
+      }
+    }
+    // Nobody is left inside the cancelled collective: the ranks go on together.
+    EXPECT_EQ(comm.all_gather(std::to_string(comm.rank())),
+              (std::vector<std::string>{"0", "1", "2"}));
+  });
+  EXPECT_EQ(stopped, 3);
+}
+
+TEST(LocalCluster, StopTogetherMeetsTheOthersAtTheirNextCollective) {
+  LocalCluster cluster(3);
+  std::atomic<int> stopped{0};
+  cluster.run([&](Communicator& comm) {
+    JobGroup outer("outer");
+    if (comm.rank() == 2) {
+      // This rank's work in "outer/step" stopped (and its group ended) before the broadcast
+      // the others are in.
+      comm.stop_together("rank 2 gave up", outer.info().path + "/step");
+      comm.stop_together("said once");  // the ranks already stopped together: no collective
+      EXPECT_FALSE(outer.token().cancelled()) << "the rank that stopped cancels nothing more";
+    } else {
+      JobGroup step("step");
+      try {
+        (void)comm.broadcast("value", 0);
+        ADD_FAILURE() << "the broadcast went on without rank 2";
+      } catch (const CancelledError& error) {
+        EXPECT_THAT(error.what(), ::testing::HasSubstr("rank 2 gave up (cancelled on rank 2"));
+        EXPECT_TRUE(step.token().cancelled()) << "the group rank 2 named is cancelled";
+        EXPECT_FALSE(outer.token().cancelled()) << "and not the groups around it";
+        ++stopped;
+      }
+    }
+    comm.barrier();
+    EXPECT_EQ(comm.broadcast(comm.rank() == 0 ? "after" : "", 0), "after");
+  });
+  EXPECT_EQ(stopped, 2);
 }
 
 TEST(LocalCluster, RefusesBadSizesAndASecondRun) {

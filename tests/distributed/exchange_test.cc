@@ -11,7 +11,9 @@
 
 #include "oracle/sqlite_oracle.h"
 #include "random_tables.h"
+#include "setl/core/cancellation.h"
 #include "setl/core/error.h"
+#include "setl/core/job_group.h"
 #include "setl/core/local_cluster.h"
 #include "setl/engine/distributed.h"
 #include "setl/engine/functions.h"
@@ -247,6 +249,58 @@ TEST(Exchange, ARankThatFailsEndsTheQueryOnEveryRank) {
   for (const std::string& error : errors) {
     EXPECT_THAT(error, ::testing::HasSubstr("rank 2 of 4 failed"));
   }
+}
+
+// Each rank's share is a slice of the table; on rank `cancelling`, reading it cancels the
+// rank's job group (as a user would from the monitor) mid-query.
+class CancellingSource : public engine::ScanSource {
+ public:
+  CancellingSource(Table table, int cancelling)
+      : table_(std::move(table)), cancelling_(cancelling) {}
+  engine::SchemaPtr schema() const override { return table_.schema(); }
+  std::string describe() const override { return "cancelling source"; }
+  bool reads_shares() const override { return true; }
+  engine::ScanResult scan(const engine::ScanRequest& request) const override {
+    if (request.shard == cancelling_) {
+      (void)cancel_job_group(current_job_group()->id, "stopped from the monitor");
+      current_cancellation().check();
+    }
+    int64_t rows = table_.num_rows();
+    int64_t begin = rows * request.shard / request.shards;
+    int64_t end = rows * (request.shard + 1) / request.shards;
+    return {table_.slice(begin, end - begin), {}};
+  }
+
+ private:
+  Table table_;
+  int cancelling_;
+};
+
+TEST(Exchange, ARankCancelledMidQueryStopsEveryRankAtItsNextExchange) {
+  Table data = random_table(3000, Keys::kSpread, 4);
+  LocalCluster cluster(4);
+  std::atomic<int> cancelled{0};
+  std::atomic<int> groups_cancelled{0};
+  cluster.run([&](Communicator& comm) {
+    DistributedScope scope({.communicator = &comm, .broadcast_rows = 0, .chunk_bytes = 1024});
+    {
+      JobGroup query("query");
+      auto source = std::make_shared<CancellingSource>(data, 2);
+      try {
+        (void)LazyFrame::scan(source).group_by({"k"}).agg({fn::sum(col("g"))}).collect();
+        ADD_FAILURE() << "rank " << comm.rank() << " finished a cancelled query";
+      } catch (const CancelledError& error) {
+        EXPECT_THAT(error.what(), ::testing::HasSubstr("stopped from the monitor"));
+        ++cancelled;
+      }
+      groups_cancelled += query.token().cancelled() ? 1 : 0;
+    }
+    // Nobody was left in an exchange: the next query runs on every rank.
+    Table next = LazyFrame::from(data).group_by({"k"}).agg({fn::count_all()}).collect();
+    EXPECT_EQ(next.num_rows(), LazyFrame::from(data).select({"k"}).distinct().collect().num_rows());
+  });
+  EXPECT_EQ(cancelled, 4);
+  EXPECT_EQ(groups_cancelled, 4) << "the group 'query' is cancelled on every rank";
 }
 
 TEST(Exchange, RanksThatPlanDifferentlyAreToldSo) {

@@ -7,6 +7,7 @@
 #include "setl/dist/mpi.h"
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
@@ -172,7 +173,7 @@ namespace setl::testing {
 namespace {
 
 // Rank 1 cancels its factory's job group (as a user would from the monitor) while the
-// others wait for it.
+// others wait for it in the query's exchanges: every rank stops there, cancelled.
 class CancelledOnRankOne : public workflow::Factory<int64_t> {
  public:
   int64_t process() override {
@@ -199,8 +200,15 @@ int main(int argc, char** argv) {
   setl::dist::MpiRuntime& mpi = setl::dist::MpiRuntime::start(&argc, &argv);
   if (const char* fault = std::getenv("SETL_MPI_FAULT");
       fault != nullptr && std::string_view(fault) == "cancel") {
-    setl::testing::cancel_on_rank_one();
-    return 0;  // not reached with more than one rank: the job ends cancelled
+    try {
+      setl::testing::cancel_on_rank_one();
+    } catch (const setl::CancelledError& error) {
+      // Every rank stops together, with the reason and the rank that cancelled.
+      std::fprintf(stderr, "setl: %s: cancelled: %s\n", mpi.world().describe().c_str(),
+                   error.what());
+      return 130;
+    }
+    return 0;  // only with one rank: it cancels nothing
   }
   if (const char* fault = std::getenv("SETL_MPI_FAULT"); fault != nullptr) {
     setl::testing::fail_mid_shuffle(std::string_view(fault) == "kill");

@@ -13,6 +13,7 @@
 #include "random_tables.h"
 #include "setl/cache_codecs.h"
 #include "setl/core/error.h"
+#include "setl/core/job_group.h"
 #include "setl/core/local_cluster.h"
 #include "setl/engine/functions.h"
 #include "setl/storage/partitioned_connector.h"
@@ -139,6 +140,61 @@ TEST(DistributedPipeline, AFactoryFailingOnOneRankEndsTheRunOnAll) {
     EXPECT_THAT(error, ::testing::HasSubstr(
                            "rank 1 of 3: factory 'FailsOnRankOne' failed: the disk of rank 1"));
   }
+}
+
+// Rank 1 cancels its own job group (as a user would from the monitor) before its query,
+// while the others are already in that query's collectives.
+class CancelledOnRankOne : public Factory<Table> {
+ public:
+  Delivery<Table> orders{this};
+  explicit CancelledOnRankOne(int rank) : rank_(rank) {}
+  Table process() override {
+    if (rank_ == 1) {
+      cancel_job_group(current_job_group()->id, "stopped from the monitor");
+    }
+    return LazyFrame::from(*orders).group_by({"s"}).agg({fn::count_all()}).collect();
+  }
+
+ private:
+  int rank_;
+};
+
+TEST(DistributedPipeline, CancellingAJobGroupOnOneRankCancelsItOnEveryRank) {
+  LocalCluster cluster(3);
+  std::mutex mutex;
+  std::vector<std::string> errors;
+  std::atomic<int> went_on{0};
+  cluster.run([&](Communicator& comm) {
+    workflow::Pipeline cancelled("cancelled");
+    cancelled.add_factory<Orders>();
+    cancelled.add_factory<CancelledOnRankOne>(comm.rank());
+    cancelled.set_distributed({.communicator = &comm, .broadcast_rows = 0});
+    try {
+      cancelled.run();
+      ADD_FAILURE() << "rank " << comm.rank() << " finished a cancelled run";
+    } catch (const CancelledError& error) {
+      std::lock_guard lock(mutex);
+      errors.push_back(error.what());
+    }
+    // The ranks stopped together, without an abort: the next run on them works.
+    workflow::Pipeline next("next");
+    next.add_factory<Orders>();
+    std::atomic<int> writes{0};
+    next.add_factory<Totals>(writes);
+    next.set_distributed({.communicator = &comm, .broadcast_rows = 0});
+    next.run();
+    ++went_on;
+  });
+  ASSERT_EQ(errors.size(), 3u);
+  for (const std::string& error : errors) {
+    EXPECT_THAT(error, ::testing::HasSubstr("stopped from the monitor"));
+  }
+  EXPECT_EQ(went_on, 3);
+  int cancelled_groups = 0;
+  for (const JobGroupInfo& group : finished_job_groups()) {
+    cancelled_groups += group.name == "CancelledOnRankOne" && group.state == JobState::kCancelled;
+  }
+  EXPECT_EQ(cancelled_groups, 3) << "the factory's group is cancelled on every rank";
 }
 
 // Runs on rank 0 alone: counts its runs, returns a small lookup table.

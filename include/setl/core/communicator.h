@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,12 @@ struct ExchangeCounters {
   std::atomic<int64_t> nanoseconds{0};     ///< spent inside collectives (waiting included)
 };
 
+/// One rank's end. Collectives are non-virtual: before moving anything, each tells the
+/// ranks whether the calling thread's work is cancelled (current_cancellation()) on any of
+/// them; if so it moves nothing, cancels the calling thread's token on every rank with
+/// that rank's reason and throws CancelledError on every rank, so cancelled ranks stop
+/// together at the same collective instead of leaving the others waiting. Implementations
+/// provide the moving (the move_* functions).
 class Communicator {
  public:
   virtual ~Communicator() = default;
@@ -34,14 +41,24 @@ class Communicator {
 
   /// Collective: `sends[d]` goes to rank d (sends.size() == size()); returns what each
   /// rank sent here, by source rank. Each message stays below 2 GiB (MPI counts are int):
-  /// callers cut larger exchanges into rounds. Throws: DistributedError when a rank aborted.
-  virtual std::vector<std::string> all_to_all(std::vector<std::string> sends) = 0;
+  /// callers cut larger exchanges into rounds. Throws: DistributedError when a rank
+  /// aborted; CancelledError when a rank's work is cancelled.
+  std::vector<std::string> all_to_all(std::vector<std::string> sends);
   /// Collective: every rank's `value`, by rank.
-  virtual std::vector<std::string> all_gather(std::string value) = 0;
+  std::vector<std::string> all_gather(std::string value);
   /// Collective: `value` of rank `root` on every rank.
-  virtual std::string broadcast(std::string value, int root) = 0;
+  std::string broadcast(std::string value, int root);
   /// Collective: returns once every rank called it.
-  virtual void barrier() = 0;
+  void barrier();
+
+  /// For a rank whose work stopped with CancelledError outside a collective (an operator
+  /// checked its token first): unless the ranks already stopped together at the last
+  /// collective, meets the others at their next collective, where they stop with
+  /// CancelledError naming this rank and `reason`, and cancel their job group at
+  /// `group_path` (the outermost cancelled group around this thread when empty). Returns
+  /// once they know; the caller rethrows its error. Collective when it meets them.
+  void stop_together(const std::string& reason, const std::string& group_path = {});
+
   /// Ends the run on every rank with `message` (naming this rank) and `exit_code` (the
   /// job's exit status under MPI: 130 for a cancelled run). Does not return.
   [[noreturn]] virtual void abort(const std::string& message, int exit_code = 1) = 0;
@@ -50,8 +67,21 @@ class Communicator {
   std::string describe() const;
   ExchangeCounters& counters() noexcept { return counters_; }
 
+ protected:
+  virtual std::vector<std::string> move_all_to_all(std::vector<std::string> sends) = 0;
+  virtual std::vector<std::string> move_all_gather(std::string value) = 0;
+  virtual std::string move_broadcast(std::string value, int root) = 0;
+
  private:
+  // Gathers `value` behind a flag saying whether this rank is cancelled (with `note`, the
+  // group and reason, instead of the value); throws CancelledError on every rank if any is.
+  std::vector<std::string> gather_unless_cancelled(std::string value,
+                                                   std::optional<std::string> note);
+
   ExchangeCounters counters_;
+  // The last collective ended in a cancellation every rank saw (stop_together then has
+  // nothing to tell); cleared by the next collective that completes.
+  std::atomic<bool> stopped_together_{false};
 };
 
 }  // namespace setl

@@ -140,6 +140,17 @@ struct CancelResult {
 /// Cancels a running group and everything inside it. A finished group is a no-op that
 /// says so; an unknown id says that.
 CancelResult cancel_job_group(std::string_view id, std::string reason = "cancelled by request");
+/// A group around the current thread: its id and path.
+struct JobGroupRef {
+  std::string id;
+  std::string path;
+};
+/// The outermost group around this thread (itself or an ancestor) whose work is cancelled,
+/// if any: what a distributed run tells the other ranks to cancel.
+std::optional<JobGroupRef> outermost_cancelled_job_group();
+/// The group around this thread (itself or an ancestor) at `path`, if any.
+std::optional<JobGroupRef> job_group_around(std::string_view path);
+
 /// Cancels every running group carrying `tag` (and their descendants).
 CancelResult cancel_job_groups_by_tag(std::string_view tag,
                                       std::string reason = "cancelled by request");

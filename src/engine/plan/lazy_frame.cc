@@ -149,6 +149,9 @@ auto run_distributed(const LazyFrame& frame, const DistributedContext& context, 
   try {
     planned = plan::agree_shares(planned, communicator);
     return run(planned);
+  } catch (const CancelledError& cancelled) {
+    communicator.stop_together(cancelled.what());  // the others stop at their next exchange
+    throw;
   } catch (const std::exception& error) {
     const std::string& owner = current_memory_context().owner;  // the factory, in a pipeline
     communicator.abort(communicator.describe() +
