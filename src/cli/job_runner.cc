@@ -394,6 +394,9 @@ int run_parsed(const JobArguments& args, const PipelineBuilder& build, const Job
   }
   if (pipeline.benchmark_enabled()) {
     out << "\n== benchmark ==\n" << result.benchmark().to_string();
+    if (!result.rank_benchmarks().empty()) {
+      out << "\n== benchmark by rank ==\n" << workflow::ranks_to_string(result.rank_benchmarks());
+    }
   }
   return 0;
 }

@@ -124,9 +124,8 @@ Registry& registry() {
   return *instance;
 }
 
-void emit(JobEventKind kind, JobGroupInfo info, std::string detail = {}) {
+void deliver(const JobEvent& event) {
   Registry& r = registry();
-  JobEvent event{kind, std::chrono::system_clock::now(), std::move(info), std::move(detail)};
   std::lock_guard emit_lock(r.emit_mutex);
   std::vector<std::shared_ptr<JobEventSink>> sinks;
   {
@@ -144,6 +143,10 @@ void emit(JobEventKind kind, JobGroupInfo info, std::string detail = {}) {
       // A failing sink must not break the work it observes.
     }
   }
+}
+
+void emit(JobEventKind kind, JobGroupInfo info, std::string detail = {}) {
+  deliver({kind, std::chrono::system_clock::now(), std::move(info), std::move(detail)});
 }
 
 void validate(const std::string& name, const std::vector<std::string>& tags) {
@@ -482,6 +485,12 @@ void remove_job_event_sink(const std::shared_ptr<JobEventSink>& sink) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   r.sinks.erase(std::remove(r.sinks.begin(), r.sinks.end(), sink), r.sinks.end());
+}
+
+void forward_job_events(const std::vector<JobEvent>& events) {
+  for (const JobEvent& event : events) {
+    deliver(event);
+  }
 }
 
 std::vector<JobEvent> recent_job_events() {

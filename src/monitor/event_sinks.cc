@@ -63,6 +63,9 @@ std::string to_json(const JobEvent& event) {
   if (!event.detail.empty()) {
     json["detail"] = event.detail;
   }
+  if (event.rank >= 0) {
+    json["rank"] = event.rank;  // forwarded from that rank of a distributed run
+  }
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

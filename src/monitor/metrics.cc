@@ -28,6 +28,15 @@ std::string escape_label(const std::string& value) {
 
 namespace {
 
+// The labels of a factory's series: its pipeline and name, and the rank it ran on for
+// figures forwarded from another rank.
+std::string factory_labels(const std::tuple<std::string, std::string, std::string>& key) {
+  const auto& [pipeline, factory, rank] = key;
+  std::string labels =
+      fmt::format("pipeline=\"{}\",factory=\"{}\"", escape_label(pipeline), escape_label(factory));
+  return rank.empty() ? labels : labels + ",rank=\"" + rank + "\"";
+}
+
 using Header = std::function<void(const char*, const char*, const char*)>;
 
 // The process's connection pools and circuit breakers (setl/core/connection_pool.h,
@@ -119,7 +128,8 @@ void MetricsCollector::on_event(const JobEvent& event) {
   ++finished_[{group.kind, std::string(to_string(group.state))}];
   if (group.kind == "factory") {
     std::string pipeline = group.path.substr(0, group.path.find('/'));
-    FactoryTotals& totals = factories_[{pipeline, group.name}];
+    FactoryTotals& totals =
+        factories_[{pipeline, group.name, event.rank >= 0 ? std::to_string(event.rank) : ""}];
     ++totals.runs;
     totals.seconds += group.elapsed_seconds;
     totals.rows += group.rows;
@@ -175,20 +185,17 @@ std::string MetricsCollector::to_prometheus() const {
   }
   header("setl_factory_duration_seconds", "summary", "Factory run durations.");
   for (const auto& [key, totals_of] : factories_) {
-    std::string labels = fmt::format("pipeline=\"{}\",factory=\"{}\"", escape_label(key.first),
-                                     escape_label(key.second));
+    std::string labels = factory_labels(key);
     out += fmt::format("setl_factory_duration_seconds_sum{{{}}} {}\n", labels, totals_of.seconds);
     out += fmt::format("setl_factory_duration_seconds_count{{{}}} {}\n", labels, totals_of.runs);
   }
   header("setl_factory_rows_total", "counter", "Rows processed by factory runs.");
   for (const auto& [key, totals_of] : factories_) {
-    out += fmt::format("setl_factory_rows_total{{pipeline=\"{}\",factory=\"{}\"}} {}\n",
-                       escape_label(key.first), escape_label(key.second), totals_of.rows);
+    out += fmt::format("setl_factory_rows_total{{{}}} {}\n", factory_labels(key), totals_of.rows);
   }
   header("setl_factory_bytes_total", "counter", "Bytes read or written by factory runs.");
   for (const auto& [key, totals_of] : factories_) {
-    out += fmt::format("setl_factory_bytes_total{{pipeline=\"{}\",factory=\"{}\"}} {}\n",
-                       escape_label(key.first), escape_label(key.second), totals_of.bytes);
+    out += fmt::format("setl_factory_bytes_total{{{}}} {}\n", factory_labels(key), totals_of.bytes);
   }
   return out;
 }

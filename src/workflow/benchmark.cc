@@ -150,4 +150,63 @@ std::string BenchmarkReport::to_string() const {
   return text;
 }
 
+std::vector<FactoryBenchmark> combine_ranks(const std::vector<BenchmarkReport>& ranks) {
+  std::vector<FactoryBenchmark> combined;
+  if (ranks.empty()) {
+    return combined;
+  }
+  combined = ranks[0].factories;
+  for (size_t r = 1; r < ranks.size(); ++r) {
+    for (FactoryBenchmark& row : combined) {
+      auto same = std::find_if(
+          ranks[r].factories.begin(), ranks[r].factories.end(),
+          [&](const FactoryBenchmark& other) { return other.factory == row.factory; });
+      if (same == ranks[r].factories.end()) {
+        continue;  // a single-rank factory runs on rank 0 alone
+      }
+      row.read = std::max(row.read, same->read);
+      row.process = std::max(row.process, same->process);
+      row.write = std::max(row.write, same->write);
+      row.total = std::max(row.total, same->total);
+      row.wrote = row.wrote || same->wrote;
+      row.peak_memory_bytes += same->peak_memory_bytes;
+      row.spilled_bytes += same->spilled_bytes;
+      row.rows += same->rows;
+      row.bytes += same->bytes;
+      row.cpu += same->cpu;
+      row.exchanged_bytes += same->exchanged_bytes;
+    }
+  }
+  return combined;
+}
+
+std::string ranks_to_string(const std::vector<BenchmarkReport>& ranks) {
+  size_t name_width = std::string_view("factory").size();
+  for (const BenchmarkReport& rank : ranks) {
+    for (const FactoryBenchmark& row : rank.factories) {
+      name_width = std::max(name_width, row.factory.size());
+    }
+  }
+  std::string text = fmt::format("{:<{}} {:>5} {:>12} {:>12} {:>11} {:>11} {:>11} {:>11}\n",
+                                 "factory", name_width, "rank", "total ms", "cpu ms", "peak mem",
+                                 "rows", "bytes", "exchanged");
+  text += std::string(name_width + 6 + 2 * 13 + 4 * 12, '-') + "\n";
+  if (ranks.empty()) {
+    return text;
+  }
+  for (const FactoryBenchmark& first : ranks[0].factories) {
+    for (size_t r = 0; r < ranks.size(); ++r) {
+      for (const FactoryBenchmark& row : ranks[r].factories) {
+        if (row.factory == first.factory) {
+          text += fmt::format("{:<{}} {:>5} {:>12} {:>12} {:>11} {:>11} {:>11} {:>11}\n",
+                              row.factory, name_width, r, milliseconds(row.total),
+                              milliseconds(row.cpu), memory_cell(row.peak_memory_bytes), row.rows,
+                              memory_cell(row.bytes), memory_cell(row.exchanged_bytes));
+        }
+      }
+    }
+  }
+  return text;
+}
+
 }  // namespace setl::workflow

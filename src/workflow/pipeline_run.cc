@@ -171,6 +171,13 @@ void PipelineRun::run(const Pipeline::RunOptions& options, RunResult& result,
   TraceScope run_span(trace, "run", "run " + pipeline_.name());
   ActiveRun active;
   group_ = &group;
+  std::shared_ptr<void> stop_collecting;
+  if (pipeline_.distributed_) {
+    rank_events_ = std::make_shared<RankEventCollector>(group.id());
+    add_job_event_sink(rank_events_);
+    stop_collecting.reset(this, [](PipelineRun* run) { remove_job_event_sink(run->rank_events_); });
+    rank_benchmarks_.assign(static_cast<size_t>(pipeline_.distributed_->communicator->size()), {});
+  }
   log::debug("pipeline '{}': running {} factory(ies) in {} unit(s)", pipeline_.name(), plan_.size(),
              units.size());
   start_ = Clock::now();
@@ -612,6 +619,28 @@ void PipelineRun::share_from_rank_zero(FactoryBase& factory, FactoryOutcome& out
   outcome.timing.factory = factory.name();  // ran on rank 0: nothing timed here
 }
 
+void PipelineRun::share_rank_reports(size_t m) {
+  Communicator& communicator = *pipeline_.distributed_->communicator;
+  const int me = communicator.rank();
+  RankReport mine{rank_events_->take(), std::nullopt};
+  if (outcomes_[m].status == Status::kRan && (me == 0 || !plan_[m].factory->single_rank())) {
+    mine.factory = outcomes_[m].timing;
+  }
+  std::vector<std::string> sent = communicator.all_gather(encode_rank_report(mine));
+  std::vector<JobEvent> forwarded;
+  for (size_t rank = 0; rank < sent.size(); ++rank) {
+    bool own = static_cast<int>(rank) == me;
+    RankReport report = own ? std::move(mine) : decode_rank_report(sent[rank], static_cast<int>(rank));
+    if (report.factory) {
+      rank_benchmarks_[rank].factories.push_back(std::move(*report.factory));
+    }
+    if (me == 0 && !own) {
+      forwarded.insert(forwarded.end(), report.events.begin(), report.events.end());
+    }
+  }
+  forward_job_events(forwarded);
+}
+
 void PipelineRun::end_distributed_run(const FactoryBase& factory, const char* what,
                                       const std::exception& error) {
   if (!pipeline_.distributed_) {
@@ -642,8 +671,7 @@ void PipelineRun::run_member(size_t m, const std::string& scope, bool stage_writ
   try {
     execute_member(m, scope, stage_writable);
     if (pipeline_.distributed_) {
-      // What rank 0 wrote is there before any rank's next factory reads it.
-      pipeline_.distributed_->communicator->barrier();
+      share_rank_reports(m);
     }
   } catch (...) {
     journal_outcome(m);
@@ -749,7 +777,12 @@ void PipelineRun::execute_member(size_t m, const std::string& scope, bool stage_
         .distributed = pipeline_.distributed_ ? &*pipeline_.distributed_ : nullptr,
         .local_queries = single_rank};
     if (!single_rank || pipeline_.distributed_->communicator->rank() == 0) {
+      int64_t sent = pipeline_.distributed_ ? pipeline_.distributed_->communicator->counters().bytes_sent.load() : 0;
       outcome.timing = FactoryRunner::run(factory, run_options);
+      if (pipeline_.distributed_) {
+        outcome.timing.exchanged_bytes =
+            pipeline_.distributed_->communicator->counters().bytes_sent.load() - sent;
+      }
     }
     if (single_rank) {
       share_from_rank_zero(factory, outcome);

@@ -18,6 +18,7 @@
 #include "journal_writer.h"
 #include "phase_runner.h"
 #include "pipeline_conditions.h"
+#include "rank_reports.h"
 #include "run_planner.h"
 #include "setl/core/job_group.h"
 #include "setl/core/memory_context.h"
@@ -52,6 +53,10 @@ class PipelineRun {
   void check_transfers() const;
   // Rank 0 sends a single-rank factory's output; the other ranks take it as theirs.
   void share_from_rank_zero(FactoryBase& factory, FactoryOutcome& outcome);
+  // In a distributed run, after member m: every rank's events since the last report go to
+  // rank 0's sinks and every rank's figures for m to every rank (the barrier between
+  // factories: what rank 0 wrote is there before any rank's next factory reads it).
+  void share_rank_reports(size_t m);
   // In a distributed run: ends the run on every rank, naming this rank and the factory.
   void end_distributed_run(const FactoryBase& factory, const char* what,
                            const std::exception& error);
@@ -141,6 +146,9 @@ class PipelineRun {
   std::string resumed_from_;
   std::vector<std::string> resume_notes_;
   JobGroup* group_ = nullptr;  // the run's group, while run() runs
+  // A distributed run's events not yet reported, and every rank's factory figures.
+  std::shared_ptr<RankEventCollector> rank_events_;
+  std::vector<BenchmarkReport> rank_benchmarks_;
   bool paused_ = false;        // admission state; only touched under the scheduler's lock
   int64_t pauses_ = 0;
 };

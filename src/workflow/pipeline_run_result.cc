@@ -59,6 +59,11 @@ void PipelineRun::finish(RunResult& result, Clock::duration wall) {
     }
   }
   result.benchmark_.total = result.wall_;
+  if (pipeline_.distributed_) {
+    // The job's figures are every rank's added up; each rank's stay available.
+    result.rank_benchmarks_ = rank_benchmarks_;
+    result.benchmark_.factories = combine_ranks(rank_benchmarks_);
+  }
   result.pools_ = PoolRegistry::global().stats();
   result.breakers_ = BreakerRegistry::global().stats();
   journal_end(result);

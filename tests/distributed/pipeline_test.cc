@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@
 #include "setl/core/job_group.h"
 #include "setl/core/local_cluster.h"
 #include "setl/engine/functions.h"
+#include "setl/monitor/metrics.h"
 #include "setl/storage/partitioned_connector.h"
 #include "testing/temp_dir.h"
 
@@ -99,6 +101,66 @@ TEST(DistributedPipeline, FactoriesRunOnEveryRankAndWriteOnce) {
                    ->read()
                    .select({"k", "s", "g", "v", "d"});
   EXPECT_EQ(compare_rows(rows_of(orders.filter("v > 100")), rows_of(lake), false), "");
+}
+
+TEST(DistributedPipeline, RankZeroSeesEveryRanksEventsMetricsAndFigures) {
+  auto events = std::make_shared<MemoryEventSink>();
+  auto metrics = std::make_shared<monitor::MetricsCollector>();
+  add_job_event_sink(events);
+  add_job_event_sink(metrics);
+  std::atomic<int> writes{0};
+  LocalCluster cluster(3);
+  std::vector<workflow::RunResult> results(3);
+  cluster.run([&](Communicator& comm) {
+    workflow::Pipeline pipeline("ranked");
+    pipeline.add_factory<Orders>();
+    pipeline.add_factory<Totals>(writes);
+    pipeline.set_distributed({.communicator = &comm, .broadcast_rows = 0});
+    pipeline.set_benchmark(true);
+    pipeline.run();
+    results[static_cast<size_t>(comm.rank())] = pipeline.last_run();
+  });
+  remove_job_event_sink(events);
+  remove_job_event_sink(metrics);
+
+  // Every rank has every rank's figures; the job's are their sum (times: the slowest).
+  for (const workflow::RunResult& result : results) {
+    ASSERT_EQ(result.rank_benchmarks().size(), 3u);
+    std::vector<workflow::FactoryBenchmark> combined = result.benchmark().factories;
+    ASSERT_EQ(combined.size(), 2u);
+    const workflow::FactoryBenchmark& totals = combined[1];
+    EXPECT_EQ(totals.factory, "Totals");
+    int64_t rows = 0;
+    int64_t exchanged = 0;
+    workflow::Duration slowest{0};
+    for (const workflow::BenchmarkReport& rank : result.rank_benchmarks()) {
+      ASSERT_EQ(rank.factories.size(), 2u);
+      const workflow::FactoryBenchmark& own = rank.factories[1];
+      EXPECT_GT(own.exchanged_bytes, 0) << "each rank sends its share of the shuffle";
+      rows += own.rows;
+      exchanged += own.exchanged_bytes;
+      slowest = std::max(slowest, own.total);
+    }
+    EXPECT_EQ(totals.rows, rows);
+    EXPECT_EQ(totals.exchanged_bytes, exchanged);
+    EXPECT_EQ(totals.total, slowest);
+  }
+  std::string table = workflow::ranks_to_string(results[0].rank_benchmarks());
+  EXPECT_THAT(table, ::testing::ContainsRegex("Totals +2 "));
+
+  // Rank 0 forwarded the other ranks' events, marked with their rank and ids.
+  std::set<int> ranks_seen;
+  for (const JobEvent& event : events->events()) {
+    if (event.rank >= 0 && event.group.name == "Totals" && event.kind == JobEventKind::kSucceeded) {
+      ranks_seen.insert(event.rank);
+      EXPECT_EQ(event.group.id.rfind(std::to_string(event.rank) + ":", 0), 0u) << event.group.id;
+      EXPECT_EQ(event.group.path, "ranked/stage-1/Totals");
+    }
+  }
+  EXPECT_EQ(ranks_seen, (std::set<int>{1, 2})) << "rank 0's own events are not forwarded";
+  std::string exposition = metrics->to_prometheus();
+  EXPECT_THAT(exposition, ::testing::HasSubstr(
+                              "setl_factory_rows_total{pipeline=\"ranked\",factory=\"Totals\",rank=\"2\"}"));
 }
 
 class FailsOnRankOne : public Factory<Table> {

@@ -203,6 +203,9 @@ struct JobEvent {
   std::chrono::system_clock::time_point time;
   JobGroupInfo group;  ///< the group as it was at the event
   std::string detail;  ///< for memory events: the bytes reserved and the thresholds
+  /// For an event forwarded from another rank of a distributed run (forward_job_events):
+  /// that rank, and the group's ids are prefixed "<rank>:"; -1 for this process's events.
+  int rank = -1;
 };
 
 /// Receives every job event, in order, one at a time (calls are serialised).
@@ -214,6 +217,10 @@ class JobEventSink {
 
 void add_job_event_sink(std::shared_ptr<JobEventSink> sink);
 void remove_job_event_sink(const std::shared_ptr<JobEventSink>& sink);
+/// Delivers events that happened on another rank of a distributed run (each with its
+/// `rank` set) to this process's sinks and recent events, in order: rank 0 of a
+/// distributed pipeline run forwards every rank's events this way.
+void forward_job_events(const std::vector<JobEvent>& events);
 /// The most recent events (the last 1,000 are kept), oldest first.
 std::vector<JobEvent> recent_job_events();
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <tuple>
 
 #include "setl/core/job_group.h"
 
@@ -26,7 +27,10 @@ class MetricsCollector : public JobEventSink {
     int64_t bytes = 0;
   };
   mutable std::mutex mutex_;
-  std::map<std::pair<std::string, std::string>, FactoryTotals> factories_;  // (pipeline, name)
+  // (pipeline, factory, rank): the rank of events forwarded from another rank of a
+  // distributed run (a `rank` label), empty for this process's.
+  using FactoryKey = std::tuple<std::string, std::string, std::string>;
+  std::map<FactoryKey, FactoryTotals> factories_;
   std::map<std::pair<std::string, std::string>, int64_t> finished_;         // (kind, state)
   int64_t cancel_requests_ = 0;
   int64_t memory_pauses_ = 0;

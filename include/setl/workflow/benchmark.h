@@ -36,6 +36,8 @@ struct FactoryBenchmark {
   Duration cpu{0};
   /// The factory's namespace (composition.h); empty at the root.
   std::string ns;
+  /// Bytes its queries sent to other ranks (a distributed run; 0 otherwise).
+  int64_t exchanged_bytes = 0;
 };
 
 /// The factories of one namespace, nested namespaces included, added up.
@@ -102,5 +104,14 @@ struct BenchmarkReport {
   /// and the run's memory.
   std::string to_string() const;
 };
+
+/// The factories of a distributed run's ranks (RunResult::rank_benchmarks()) added up, as
+/// one factory row each: times are the slowest rank's (the run waits for it); CPU, rows,
+/// bytes, spilled and exchanged bytes are sums; peak memory is the sum of the ranks' peaks
+/// (a bound on the whole job's). Rows in the first rank's order.
+std::vector<FactoryBenchmark> combine_ranks(const std::vector<BenchmarkReport>& ranks);
+/// An aligned text table of every rank's factories: factory, rank, total ms, CPU ms, peak
+/// memory, rows, bytes and bytes exchanged.
+std::string ranks_to_string(const std::vector<BenchmarkReport>& ranks);
 
 }  // namespace setl::workflow

@@ -125,6 +125,10 @@ class RunResult {
   int64_t output_bytes() const noexcept;
   /// Per-factory and per-stage timings, in the layout of Pipeline::benchmark().
   const BenchmarkReport& benchmark() const noexcept { return benchmark_; }
+  /// In a distributed run: each rank's factory figures, by rank (reported after each
+  /// factory, so every rank has them); benchmark()'s factories are then these added up
+  /// (combine_ranks). Empty otherwise.
+  const std::vector<BenchmarkReport>& rank_benchmarks() const noexcept { return rank_benchmarks_; }
 
   /// The output of a factory of this run (shared with the factory).
   /// Throws: DeliveryError for an unknown name or another type; StateError if it has no
@@ -158,6 +162,7 @@ class RunResult {
   std::vector<std::string> critical_path_;
   Duration critical_path_time_{0};
   BenchmarkReport benchmark_;
+  std::vector<BenchmarkReport> rank_benchmarks_;
   std::string run_id_;
   std::string resumed_from_;
   std::vector<std::string> resume_notes_;
