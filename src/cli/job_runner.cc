@@ -40,6 +40,7 @@ struct JobArguments {
   std::optional<std::string> events_path;
   std::string dag;
   bool summary = false;
+  bool benchmark = false;
   std::optional<std::string> journal_dir;
   std::optional<std::string> resume;
   std::map<std::string, std::optional<std::string>> job_flags;  // by flag name
@@ -84,6 +85,9 @@ void add_arguments(CLI::App& app, const JobOptions& options, JobArguments& args)
       ->check(CLI::IsMember({"none", "text", "summary", "mermaid", "class", "dot"}));
   app.add_flag("--summary", args.summary,
                "print each factory's outcome, timings and the critical path");
+  app.add_flag("--benchmark", args.benchmark,
+               "print each factory's read, process and write times, CPU, memory, rows and bytes "
+               "(and each rank's, under mpirun)");
   app.add_option("--journal", args.journal_dir,
                  "run journal directory (run.journal; default .setl-runs; off: none)");
   app.add_option("--resume", args.resume,
@@ -357,6 +361,9 @@ int run_parsed(const JobArguments& args, const PipelineBuilder& build, const Job
     return 0;
   }
   pipeline.set_journal(journal_dir(args, config));
+  if (args.benchmark) {
+    pipeline.set_benchmark(true);
+  }
   if (args.resume && pipeline.journal().empty()) {
     throw ConfigError("--resume needs the run journal; it is off");
   }
