@@ -174,6 +174,16 @@ TEST_F(JobRunnerTest, PrintsTheDagTheSummaryAndWritesEvents) {
   EXPECT_THAT(run({}).out, Not(HasSubstr("== DAG")));
 }
 
+TEST_F(JobRunnerTest, BenchmarkPrintsEachFactorysFigures) {
+  Outcome outcome = run({"--benchmark"});
+  ASSERT_EQ(outcome.code, 0) << outcome.err;
+  EXPECT_THAT(outcome.out, HasSubstr("== benchmark =="));
+  EXPECT_THAT(outcome.out, ::testing::ContainsRegex("Doubled +[0-9.]+ +[0-9.]+"));
+  EXPECT_THAT(outcome.out, Not(HasSubstr("== benchmark by rank ==")))
+      << "one process has no ranks to show";
+  EXPECT_THAT(run({}).out, Not(HasSubstr("== benchmark")));
+}
+
 TEST_F(JobRunnerTest, ProfileWritesATraceOfTheRunEvenWhenItFails) {
   std::filesystem::path trace = dir_.path() / "run-trace.json";
   Outcome outcome = run({"--profile", trace.string()});
