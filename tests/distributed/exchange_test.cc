@@ -3,6 +3,8 @@
 // that are all NULL or all one value (every row on one rank), string keys, inputs empty on
 // some ranks — and with rounds cut small so that every exchange takes many of them.
 #include <atomic>
+#include <filesystem>
+#include <functional>
 #include <mutex>
 #include <random>
 
@@ -15,9 +17,12 @@
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
 #include "setl/core/local_cluster.h"
+#include "setl/core/memory_budget.h"
+#include "setl/core/memory_context.h"
 #include "setl/engine/distributed.h"
 #include "setl/engine/functions.h"
 #include "setl/engine/lazy_frame.h"
+#include "testing/temp_dir.h"
 
 namespace setl::testing {
 namespace {
@@ -248,6 +253,59 @@ TEST(Exchange, ARankThatFailsEndsTheQueryOnEveryRank) {
   ASSERT_EQ(errors.size(), 4u);
   for (const std::string& error : errors) {
     EXPECT_THAT(error, ::testing::HasSubstr("rank 2 of 4 failed"));
+  }
+}
+
+// Every query whose exchanges hold more than a rank's budget: each exchange spills what it
+// holds to send and what it received, and the rows are those of one process.
+TEST(Exchange, ShufflesLargerThanTheBudgetSpillAndGiveTheSameRows) {
+  TempDir spill_dir;
+  Table data = random_table(40000, Keys::kSkewed, 12);
+  Table other = random_table(30000, Keys::kSpread, 13);
+  std::vector<std::pair<std::string, std::function<LazyFrame()>>> queries = {
+      {"gather", [&] { return LazyFrame::from(data).filter(col("g") >= lit(0)); }},
+      {"hash",
+       [&] {
+         return LazyFrame::from(data).select({"k", "s", "g"}).distinct();
+       }},
+      {"range",
+       [&] {
+         return LazyFrame::from(data).sort({{"s"}, {"k"}, {"v"}, {"d"}, {"g"}});
+       }},
+      {"join",
+       [&] {
+         LazyFrame counts =
+             LazyFrame::from(other).group_by({"k"}).agg({fn::count_all().alias("n")});
+         return LazyFrame::from(data).join(counts, {"k"}, {"k"}, JoinType::kLeft, "_r");
+       }},
+  };
+  for (const auto& [name, query] : queries) {
+    SCOPED_TRACE(name);
+    Table expected = query().collect();
+    LocalCluster cluster(3);
+    std::vector<Table> results(3);
+    std::atomic<int64_t> spilled{0};
+    cluster.run([&](Communicator& comm) {
+      auto counters = std::make_shared<MemoryCounters>();
+      MemoryContext context;
+      context.budget = memory::MemoryBudget::create(int64_t{384} << 10);
+      context.spill_dir = spill_dir.path();
+      context.batch_bytes = 32 << 10;
+      context.owner = "rank " + std::to_string(comm.rank());
+      context.counters = counters;
+      MemoryContextScope memory(context);
+      DistributedScope scope({.communicator = &comm, .broadcast_rows = 0, .chunk_bytes = 64 << 10});
+      results[static_cast<size_t>(comm.rank())] = query().collect();
+      spilled += counters->spilled_bytes.load();
+      EXPECT_EQ(context.budget->used(), 0) << "every reservation is given back";
+    });
+    EXPECT_GT(spilled.load(), 0) << "the exchanges spilled";
+    for (const Table& result : results) {
+      EXPECT_EQ(compare_rows(rows_of(expected), rows_of(result), name == "range"), "");
+    }
+    EXPECT_TRUE(!std::filesystem::exists(spill_dir.path()) ||
+                std::filesystem::is_empty(spill_dir.path()))
+        << "spill files are removed";
   }
 }
 

@@ -35,7 +35,8 @@ struct DistributedContext {
   /// join (broadcast) rather than shuffled, and an in-memory table this small is not split.
   int64_t broadcast_rows = 100'000;
   /// An exchange sends at most this many bytes to one rank per round (at least one batch),
-  /// so a shuffle holds at most size() of these in flight.
+  /// so a shuffle holds at most size() of these in flight; the rest of what it sends and
+  /// receives is reserved from the memory budget and spilled past it.
   int64_t chunk_bytes = int64_t{16} << 20;
   /// Rows each rank samples to choose a distributed sort's splitters.
   int64_t sample_rows = 1024;
