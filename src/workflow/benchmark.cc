@@ -158,9 +158,9 @@ std::vector<FactoryBenchmark> combine_ranks(const std::vector<BenchmarkReport>& 
   combined = ranks[0].factories;
   for (size_t r = 1; r < ranks.size(); ++r) {
     for (FactoryBenchmark& row : combined) {
-      auto same = std::find_if(
-          ranks[r].factories.begin(), ranks[r].factories.end(),
-          [&](const FactoryBenchmark& other) { return other.factory == row.factory; });
+      auto same =
+          std::find_if(ranks[r].factories.begin(), ranks[r].factories.end(),
+                       [&](const FactoryBenchmark& other) { return other.factory == row.factory; });
       if (same == ranks[r].factories.end()) {
         continue;  // a single-rank factory runs on rank 0 alone
       }
@@ -187,9 +187,9 @@ std::string ranks_to_string(const std::vector<BenchmarkReport>& ranks) {
       name_width = std::max(name_width, row.factory.size());
     }
   }
-  std::string text = fmt::format("{:<{}} {:>5} {:>12} {:>12} {:>11} {:>11} {:>11} {:>11}\n",
-                                 "factory", name_width, "rank", "total ms", "cpu ms", "peak mem",
-                                 "rows", "bytes", "exchanged");
+  std::string text =
+      fmt::format("{:<{}} {:>5} {:>12} {:>12} {:>11} {:>11} {:>11} {:>11}\n", "factory", name_width,
+                  "rank", "total ms", "cpu ms", "peak mem", "rows", "bytes", "exchanged");
   text += std::string(name_width + 6 + 2 * 13 + 4 * 12, '-') + "\n";
   if (ranks.empty()) {
     return text;

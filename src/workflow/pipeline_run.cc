@@ -630,7 +630,9 @@ void PipelineRun::share_rank_reports(size_t m) {
   std::vector<JobEvent> forwarded;
   for (size_t rank = 0; rank < sent.size(); ++rank) {
     bool own = static_cast<int>(rank) == me;
-    RankReport report = own ? std::move(mine) : decode_rank_report(sent[rank], static_cast<int>(rank));
+    // Its own figures it has; its own events reached its sinks as they happened.
+    RankReport report =
+        own ? RankReport{{}, mine.factory} : decode_rank_report(sent[rank], static_cast<int>(rank));
     if (report.factory) {
       rank_benchmarks_[rank].factories.push_back(std::move(*report.factory));
     }
@@ -777,7 +779,9 @@ void PipelineRun::execute_member(size_t m, const std::string& scope, bool stage_
         .distributed = pipeline_.distributed_ ? &*pipeline_.distributed_ : nullptr,
         .local_queries = single_rank};
     if (!single_rank || pipeline_.distributed_->communicator->rank() == 0) {
-      int64_t sent = pipeline_.distributed_ ? pipeline_.distributed_->communicator->counters().bytes_sent.load() : 0;
+      int64_t sent = pipeline_.distributed_
+                         ? pipeline_.distributed_->communicator->counters().bytes_sent.load()
+                         : 0;
       outcome.timing = FactoryRunner::run(factory, run_options);
       if (pipeline_.distributed_) {
         outcome.timing.exchanged_bytes =

@@ -149,7 +149,7 @@ class PipelineRun {
   // A distributed run's events not yet reported, and every rank's factory figures.
   std::shared_ptr<RankEventCollector> rank_events_;
   std::vector<BenchmarkReport> rank_benchmarks_;
-  bool paused_ = false;        // admission state; only touched under the scheduler's lock
+  bool paused_ = false;  // admission state; only touched under the scheduler's lock
   int64_t pauses_ = 0;
 };
 

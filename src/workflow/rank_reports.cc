@@ -92,8 +92,8 @@ void write_group(Writer& out, const JobGroupInfo& group) {
   out.time(group.started);
   out.time(group.finished);
   out.real(group.elapsed_seconds);
-  for (int64_t value : {group.rows, group.bytes, group.memory_bytes, group.peak_memory_bytes,
-                        group.cpu_nanos}) {
+  for (int64_t value :
+       {group.rows, group.bytes, group.memory_bytes, group.peak_memory_bytes, group.cpu_nanos}) {
     out.number(value);
   }
 }

@@ -159,8 +159,9 @@ TEST(DistributedPipeline, RankZeroSeesEveryRanksEventsMetricsAndFigures) {
   }
   EXPECT_EQ(ranks_seen, (std::set<int>{1, 2})) << "rank 0's own events are not forwarded";
   std::string exposition = metrics->to_prometheus();
-  EXPECT_THAT(exposition, ::testing::HasSubstr(
-                              "setl_factory_rows_total{pipeline=\"ranked\",factory=\"Totals\",rank=\"2\"}"));
+  EXPECT_THAT(exposition,
+              ::testing::HasSubstr(
+                  "setl_factory_rows_total{pipeline=\"ranked\",factory=\"Totals\",rank=\"2\"}"));
 }
 
 class FailsOnRankOne : public Factory<Table> {

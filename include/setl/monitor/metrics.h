@@ -31,7 +31,7 @@ class MetricsCollector : public JobEventSink {
   // distributed run (a `rank` label), empty for this process's.
   using FactoryKey = std::tuple<std::string, std::string, std::string>;
   std::map<FactoryKey, FactoryTotals> factories_;
-  std::map<std::pair<std::string, std::string>, int64_t> finished_;         // (kind, state)
+  std::map<std::pair<std::string, std::string>, int64_t> finished_;  // (kind, state)
   int64_t cancel_requests_ = 0;
   int64_t memory_pauses_ = 0;
   int64_t factories_skipped_ = 0;
