@@ -20,6 +20,7 @@
 #include "setl/monitor/event_sinks.h"
 #include "setl/monitor/http_server.h"
 #include "setl/monitor/progress.h"
+#include "setl/monitor/run_report.h"
 #include "setl/workflow/inspector.h"
 
 namespace setl::cli {
@@ -29,6 +30,7 @@ struct JobArguments {
   std::string config_path;
   std::optional<std::string> environment;  // the configuration profile
   std::optional<std::string> trace_path;
+  std::optional<std::string> report_path;
   std::vector<std::string> settings;  // KEY=VALUE
   std::vector<std::string> targets;
   std::optional<std::string> cache_mode;
@@ -60,6 +62,9 @@ void add_arguments(CLI::App& app, const JobOptions& options, JobArguments& args)
   app.add_option("--env", args.environment,
                  "configuration profile, or the <env>.conf of a configuration directory "
                  "(default $SETL_ENV)");
+  app.add_option("--report", args.report_path,
+                 "write a self-contained HTML report of the run (DAG, timeline, factories, "
+                 "memory, errors) to this file, also when the run fails");
   app.add_option("--profile", args.trace_path,
                  "write a Chrome trace of the run (factories, queries, operators per thread) "
                  "to this .json file; open it in Perfetto or chrome://tracing");
@@ -258,6 +263,31 @@ void check_trace_path(const JobArguments& args) {
   }
 }
 
+// The report is written even when the run fails: its errors are what one opens it for.
+class ReportOutput {
+ public:
+  ReportOutput(const JobArguments& args, const workflow::Pipeline& pipeline, std::ostream& err)
+      : args_(args), pipeline_(pipeline), err_(err) {}
+  ~ReportOutput() {
+    if (!args_.report_path) {
+      return;
+    }
+    try {
+      monitor::write_run_report(*args_.report_path, pipeline_.dag(), pipeline_.last_run());
+      err_ << "report: " << *args_.report_path << "\n";
+    } catch (const std::exception& error) {
+      err_ << "report: not written: " << error.what() << "\n";  // the run's outcome stands
+    }
+  }
+  ReportOutput(const ReportOutput&) = delete;
+  ReportOutput& operator=(const ReportOutput&) = delete;
+
+ private:
+  const JobArguments& args_;
+  const workflow::Pipeline& pipeline_;
+  std::ostream& err_;
+};
+
 // The trace is written even when the run fails: where it stopped is what one looks for.
 class TraceOutput {
  public:
@@ -369,6 +399,7 @@ int run_parsed(const JobArguments& args, const PipelineBuilder& build, const Job
   }
   RunObservers observers(args, err);
   {
+    ReportOutput report(args, pipeline, err);
     TraceOutput trace(args, pipeline, err);
     monitor::ProgressLine progress;  // draws only on a terminal
     run_or_resume(pipeline, run_options, args, err, started);

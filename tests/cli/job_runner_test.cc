@@ -184,6 +184,22 @@ TEST_F(JobRunnerTest, BenchmarkPrintsEachFactorysFigures) {
   EXPECT_THAT(run({}).out, Not(HasSubstr("== benchmark")));
 }
 
+TEST_F(JobRunnerTest, ReportWritesTheRunAsOneHtmlFile) {
+  std::filesystem::path report = dir_.path() / "run.html";
+  Outcome outcome = run({"--report", report.string()});
+  ASSERT_EQ(outcome.code, 0) << outcome.err;
+  EXPECT_THAT(outcome.err, HasSubstr("report: " + report.string()));
+  std::string html = testing::read_file(report);
+  EXPECT_THAT(html, HasSubstr("<!DOCTYPE html>"));
+  EXPECT_THAT(html, HasSubstr(">Doubled<"));
+  EXPECT_THAT(html, HasSubstr("Content-Security-Policy"));
+
+  std::filesystem::path failed = dir_.path() / "failed.html";
+  Outcome failing = run({"--set", "job.fail=true", "--report", failed.string()});
+  EXPECT_EQ(failing.code, 1);
+  EXPECT_THAT(testing::read_file(failed), HasSubstr("the source is gone"));
+}
+
 TEST_F(JobRunnerTest, ProfileWritesATraceOfTheRunEvenWhenItFails) {
   std::filesystem::path trace = dir_.path() / "run-trace.json";
   Outcome outcome = run({"--profile", trace.string()});
