@@ -21,6 +21,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libcpp-hocon-dev libleatherman-dev libboost-regex-dev libboost-locale-dev
   graphviz
+  chromium
   python3 python3-pandas
   clang libclang-rt-dev clang-tidy
 )

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <map>
 
 #include <fmt/format.h>
@@ -86,8 +87,12 @@ std::string dag_svg(const Dag& dag) {
   std::vector<std::pair<int, int>> at(dag.nodes.size());
   int columns = 0;
   int rows = 0;
+  size_t first_level = SIZE_MAX;  // without inputs or sources, factories start at level 1
+  for (const DagNode& node : dag.nodes) {
+    first_level = std::min(first_level, node.level);
+  }
   for (size_t i = 0; i < dag.nodes.size(); ++i) {
-    auto level = static_cast<int>(dag.nodes[i].level);
+    auto level = static_cast<int>(dag.nodes[i].level - first_level);
     int row = rows_in_level[dag.nodes[i].level]++;
     at[i] = {level * (kWidth + kGapX) + 10, row * (kHeight + kGapY) + 10};
     columns = std::max(columns, level + 1);
