@@ -224,10 +224,11 @@ void print_dag(const workflow::Dag& dag, const std::string& format, std::ostream
 // Observers live for the run only: the event sink is removed even when the run throws.
 class RunObservers {
  public:
-  RunObservers(const JobArguments& args, std::ostream& err) {
+  RunObservers(const JobArguments& args, const workflow::Pipeline& pipeline, std::ostream& err) {
     if (args.monitor_address) {
       auto [host, port] = monitor::MonitorServer::parse_address(*args.monitor_address);
       monitor_ = std::make_unique<monitor::MonitorServer>(host, port);
+      monitor_->show(pipeline.dag());
       err << "monitor: " << monitor_->url() << " (POST /groups/{id}/cancel with "
           << "'Authorization: Bearer " << monitor_->token() << "')\n";
     }
@@ -397,7 +398,7 @@ int run_parsed(const JobArguments& args, const PipelineBuilder& build, const Job
   if (args.resume && pipeline.journal().empty()) {
     throw ConfigError("--resume needs the run journal; it is off");
   }
-  RunObservers observers(args, err);
+  RunObservers observers(args, pipeline, err);
   {
     ReportOutput report(args, pipeline, err);
     TraceOutput trace(args, pipeline, err);

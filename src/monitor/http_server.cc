@@ -1,7 +1,9 @@
 #include "setl/monitor/http_server.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -9,10 +11,12 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "event_stream.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
 #include "setl/monitor/event_sinks.h"
 #include "setl/monitor/metrics.h"
+#include "setl/workflow/dag.h"
 
 namespace setl::monitor {
 namespace {
@@ -20,6 +24,8 @@ namespace {
 constexpr size_t kFinishedShown = 50;
 constexpr size_t kMaxBody = 64 * 1024;
 constexpr size_t kWorkers = 64;
+// Each open event stream holds a worker: a few, so the others stay for requests.
+constexpr int kMaxStreams = 8;
 
 bool is_loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
@@ -52,12 +58,41 @@ std::string groups_json(const std::vector<JobGroupInfo>& groups) {
   return out + "]";
 }
 
+std::string dag_json(const workflow::Dag& dag) {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const workflow::DagNode& node : dag.nodes) {
+    const char* kind = node.kind == workflow::DagNode::Kind::kFactory  ? "factory"
+                       : node.kind == workflow::DagNode::Kind::kSource ? "source"
+                                                                       : "input";
+    nodes.push_back({{"name", node.name},
+                     {"kind", kind},
+                     {"stage", node.stage ? nlohmann::json(*node.stage) : nlohmann::json()},
+                     {"level", node.level},
+                     {"namespace", node.ns},
+                     {"output_type", node.output_type}});
+  }
+  nlohmann::json flows = nlohmann::json::array();
+  for (const workflow::DagFlow& flow : dag.flows) {
+    flows.push_back({{"from", flow.from}, {"to", flow.to}, {"optional", flow.optional}});
+  }
+  nlohmann::json stages = nlohmann::json::array();
+  for (const workflow::DagStage& stage : dag.stages) {
+    stages.push_back({{"name", stage.name}, {"parallel", stage.parallel}});
+  }
+  return nlohmann::json{{"nodes", nodes}, {"flows", flows}, {"stages", stages}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
 struct MonitorServer::Impl {
   httplib::Server server;
   std::thread thread;
   std::shared_ptr<MetricsCollector> metrics = std::make_shared<MetricsCollector>();
+  std::shared_ptr<detail::EventStreams> streams = std::make_shared<detail::EventStreams>();
+  std::atomic<int> open_streams{0};
+  std::mutex dag_mutex;
+  std::string dag = "null";
   std::string host;
   int port = 0;
   std::string token;
@@ -94,6 +129,37 @@ struct MonitorServer::Impl {
             return httplib::Server::HandlerResponse::Handled;
           }
           return httplib::Server::HandlerResponse::Unhandled;
+        });
+  }
+
+  void stream_events(httplib::Response& response) {
+    if (++open_streams > kMaxStreams) {
+      --open_streams;
+      reply_json(response, 503, error_json("too many event streams are open; try again later"));
+      return;
+    }
+    std::shared_ptr<detail::EventStreams::Subscription> subscription = streams->subscribe();
+    response.set_header("Cache-Control", "no-store");
+    response.set_chunked_content_provider(
+        "text/event-stream",
+        [subscription, opened = false](size_t /*offset*/, httplib::DataSink& sink) mutable {
+          if (!std::exchange(opened, true)) {
+            // Says at once that the stream is open: events from now on reach the client.
+            return sink.write(": open\n\n", 8);
+          }
+          std::optional<std::string> message = subscription->next(std::chrono::seconds(1));
+          if (message && message->empty()) {
+            sink.done();  // the server is stopping
+            return true;
+          }
+          // While idle, a comment: it keeps proxies from closing the stream and finds
+          // clients that left.
+          std::string text = message ? *message : std::string(": idle\n\n");
+          return sink.write(text.data(), text.size());
+        },
+        [this, subscription](bool /*success*/) {
+          streams->unsubscribe(subscription);
+          --open_streams;
         });
   }
 
@@ -138,6 +204,13 @@ struct MonitorServer::Impl {
         out += (i > first ? "," : "") + to_json(events[i]);
       }
       reply_json(response, 200, out + "]");
+    });
+    server.Get("/events/stream", [this](const httplib::Request&, httplib::Response& response) {
+      stream_events(response);
+    });
+    server.Get("/dag", [this](const httplib::Request&, httplib::Response& response) {
+      std::lock_guard lock(dag_mutex);
+      reply_json(response, 200, dag);
     });
     server.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
       response.set_content(metrics->to_prometheus(), "text/plain; version=0.0.4; charset=utf-8");
@@ -196,9 +269,12 @@ MonitorServer::MonitorServer(std::string host, int port, MonitorOptions options)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   add_job_event_sink(impl_->metrics);
+  add_job_event_sink(impl_->streams);
 }
 
 MonitorServer::~MonitorServer() {
+  impl_->streams->close();  // open streams end, so that stopping waits for none
+  remove_job_event_sink(impl_->streams);
   impl_->server.stop();
   if (impl_->thread.joinable()) {
     impl_->thread.join();
@@ -218,6 +294,12 @@ std::string MonitorServer::url() const {
   std::string host =
       impl_->host.find(':') != std::string::npos ? "[" + impl_->host + "]" : impl_->host;
   return "http://" + host + ":" + std::to_string(impl_->port);
+}
+
+void MonitorServer::show(const workflow::Dag& dag) {
+  std::string json = dag_json(dag);
+  std::lock_guard lock(impl_->dag_mutex);
+  impl_->dag = std::move(json);
 }
 
 std::pair<std::string, int> MonitorServer::parse_address(const std::string& address) {

@@ -1,5 +1,11 @@
 #include "setl/monitor/http_server.h"
 
+#include <functional>
+#include <future>
+#include <string>
+#include <thread>
+#include <utility>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -7,6 +13,7 @@
 
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
+#include "setl/workflow/dag.h"
 #include "testing/temp_dir.h"
 
 namespace setl::monitor {
@@ -89,6 +96,73 @@ TEST(MonitorServer, CancelNeedsTheTokenAndSaysWhatHappened) {
   auto unknown = client.Post("/groups/999999999/cancel", {{"Authorization", "Bearer secret"}}, "",
                              "text/plain");
   EXPECT_EQ(unknown->status, 404);
+}
+
+// Reads /events/stream until `done` says it has what it waited for; `opened` is set once
+// the stream is open (events from then on reach it).
+std::thread read_stream(int port, std::promise<void>& opened, std::string& received,
+                        const std::function<bool(const std::string&)>& done) {
+  return std::thread([port, &opened, &received, done] {
+    httplib::Client client("127.0.0.1", port);
+    bool told = false;
+    (void)client.Get("/events/stream", [&](const char* data, size_t size) {
+      received.append(data, size);
+      if (!std::exchange(told, true)) {
+        opened.set_value();
+      }
+      return !done(received);
+    });
+    if (!told) {
+      opened.set_value();  // never opened: the test's expectations say so
+    }
+  });
+}
+
+TEST(MonitorServer, StreamsJobEventsAsTheyHappen) {
+  MonitorServer server("127.0.0.1", 0);
+  std::promise<void> opened;
+  std::string received;
+  std::thread reader = read_stream(server.port(), opened, received, [](const std::string& text) {
+    return text.find("\"streamed-group\"") != std::string::npos &&
+           text.find("\"event\":\"succeeded\"") != std::string::npos;
+  });
+  opened.get_future().wait();
+  { JobGroup streamed("streamed-group", "", {}, "factory"); }
+  reader.join();
+  EXPECT_THAT(received, HasSubstr(": open\n\n"));
+  EXPECT_THAT(received, HasSubstr("event: job\ndata: {"));
+  EXPECT_THAT(received, HasSubstr("\"streamed-group\""));
+}
+
+TEST(MonitorServer, StoppingEndsOpenStreams) {
+  std::promise<void> opened;
+  std::string received;
+  std::thread reader;
+  {
+    MonitorServer server("127.0.0.1", 0);
+    reader = read_stream(server.port(), opened, received, [](const std::string&) { return false; });
+    opened.get_future().wait();
+  }  // the server stops with the stream open: it ends, nobody waits for it
+  reader.join();
+  EXPECT_THAT(received, HasSubstr(": open"));
+}
+
+TEST(MonitorServer, ServesThePipelineItShows) {
+  MonitorServer server("127.0.0.1", 0);
+  httplib::Client client("127.0.0.1", server.port());
+  EXPECT_EQ(client.Get("/dag")->body, "null\n");
+  workflow::Dag dag;
+  dag.nodes.push_back({.kind = workflow::DagNode::Kind::kSource, .name = "orders <raw>"});
+  dag.nodes.push_back({.name = "Clean", .stage = 0, .level = 1});
+  dag.flows.push_back({.from = 0, .to = 1});
+  dag.stages.push_back({.name = "stage-0"});
+  server.show(dag);
+  nlohmann::json shown = nlohmann::json::parse(client.Get("/dag")->body);
+  EXPECT_EQ(shown["nodes"][0]["name"], "orders <raw>");  // JSON text, escaped by the page
+  EXPECT_EQ(shown["nodes"][0]["kind"], "source");
+  EXPECT_EQ(shown["nodes"][1]["stage"], 0);
+  EXPECT_EQ(shown["flows"][0]["to"], 1);
+  EXPECT_EQ(shown["stages"][0]["name"], "stage-0");
 }
 
 TEST(MonitorServer, RefusesRemoteAddressesUnlessAskedAndParsesAddresses) {

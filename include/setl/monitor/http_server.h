@@ -3,6 +3,10 @@
 //   GET  /groups                running groups and the most recent finished ones (JSON)
 //   GET  /groups/{id}           one group (JSON)
 //   GET  /events?limit=N        the most recent job events (JSON, oldest first)
+//   GET  /events/stream         job events as they happen (server-sent events: "job"
+//                               events with the event's JSON; "lagged" when a slow client
+//                               lost some; a comment every second while idle)
+//   GET  /dag                   the pipeline shown (show()): nodes, flows, stages (JSON)
 //   GET  /metrics               Prometheus text format
 //   POST /groups/{id}/cancel    cancels the group; needs "Authorization: Bearer <token>"
 //
@@ -17,6 +21,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+
+namespace setl::workflow {
+struct Dag;
+}
 
 namespace setl::monitor {
 
@@ -44,6 +52,8 @@ class MonitorServer {
   const std::string& token() const noexcept;
   /// "http://127.0.0.1:PORT"
   std::string url() const;
+  /// Serves `dag` (Pipeline::dag()) at GET /dag, for pages that draw the pipeline.
+  void show(const workflow::Dag& dag);
 
   /// Parses "HOST:PORT" (e.g. "127.0.0.1:9464", ":9464" for loopback).
   /// Throws: ConfigError naming the bad part.
