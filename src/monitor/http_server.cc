@@ -19,6 +19,12 @@
 #include "setl/workflow/dag.h"
 
 namespace setl::monitor {
+namespace detail {
+extern const char* const kDashboard_index_html;
+extern const char* const kDashboard_app_js;
+extern const char* const kDashboard_app_css;
+}  // namespace detail
+
 namespace {
 
 constexpr size_t kFinishedShown = 50;
@@ -56,6 +62,25 @@ std::string groups_json(const std::vector<JobGroupInfo>& groups) {
     out += (i ? "," : "") + to_json(groups[i]);
   }
   return out + "]";
+}
+
+std::string idle_message() {
+  std::vector<JobGroupInfo> running = active_job_groups();
+  return running.empty() ? std::string(": idle\n\n")
+                         : "event: groups\ndata: " + groups_json(running) + "\n\n";
+}
+
+// What the dashboard's page may do: its own script, styles and requests, nothing else
+// (no inline script, no other origin, no framing).
+constexpr const char* kDashboardPolicy =
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+void reply_asset(httplib::Response& response, const char* content, const char* type) {
+  response.set_header("Content-Security-Policy", kDashboardPolicy);
+  response.set_header("X-Content-Type-Options", "nosniff");
+  response.set_header("Cache-Control", "no-store");
+  response.set_content(content, type);
 }
 
 std::string dag_json(const workflow::Dag& dag) {
@@ -152,9 +177,10 @@ struct MonitorServer::Impl {
             sink.done();  // the server is stopping
             return true;
           }
-          // While idle, a comment: it keeps proxies from closing the stream and finds
-          // clients that left.
-          std::string text = message ? *message : std::string(": idle\n\n");
+          // While idle: the running groups (elapsed, rows, memory move on without events),
+          // or a comment, which keeps proxies from closing the stream and finds clients
+          // that left.
+          std::string text = message ? *message : idle_message();
           return sink.write(text.data(), text.size());
         },
         [this, subscription](bool /*success*/) {
@@ -204,6 +230,15 @@ struct MonitorServer::Impl {
         out += (i > first ? "," : "") + to_json(events[i]);
       }
       reply_json(response, 200, out + "]");
+    });
+    server.Get("/", [](const httplib::Request&, httplib::Response& response) {
+      reply_asset(response, detail::kDashboard_index_html, "text/html; charset=utf-8");
+    });
+    server.Get("/app.js", [](const httplib::Request&, httplib::Response& response) {
+      reply_asset(response, detail::kDashboard_app_js, "text/javascript; charset=utf-8");
+    });
+    server.Get("/app.css", [](const httplib::Request&, httplib::Response& response) {
+      reply_asset(response, detail::kDashboard_app_css, "text/css; charset=utf-8");
     });
     server.Get("/events/stream", [this](const httplib::Request&, httplib::Response& response) {
       stream_events(response);

@@ -1,11 +1,16 @@
 // An opt-in local HTTP endpoint for watching and stopping runs:
 //
+//   GET  /                      the live dashboard: the pipeline with each factory's state,
+//                               a timeline and the job groups with a cancel button (the
+//                               page, /app.js and /app.css are compiled in; nothing else
+//                               is loaded)
 //   GET  /groups                running groups and the most recent finished ones (JSON)
 //   GET  /groups/{id}           one group (JSON)
 //   GET  /events?limit=N        the most recent job events (JSON, oldest first)
 //   GET  /events/stream         job events as they happen (server-sent events: "job"
 //                               events with the event's JSON; "lagged" when a slow client
-//                               lost some; a comment every second while idle)
+//                               lost some; each idle second the running groups as a
+//                               "groups" event, or a comment when none runs)
 //   GET  /dag                   the pipeline shown (show()): nodes, flows, stages (JSON)
 //   GET  /metrics               Prometheus text format
 //   POST /groups/{id}/cancel    cancels the group; needs "Authorization: Bearer <token>"

@@ -1,0 +1,65 @@
+// Drives the live dashboard in Debian's Chromium (playwright-core, no browser download):
+// watches states change, cancels a job group with the token, checks that a factory named
+// to inject markup shows as text, and measures first paint and update times.
+// Usage: node dashboard_check.mjs URL TOKEN ARTIFACT_DIR
+import { chromium } from 'playwright-core';
+
+const [url, token, artifacts] = process.argv.slice(2);
+const fail = (message) => { console.error(`dashboard_check: ${message}`); process.exit(1); };
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  chromiumSandbox: false,
+  args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  let dialogs = 0;
+  page.on('dialog', (dialog) => { ++dialogs; dialog.dismiss(); });
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  const stateOf = (name) => page.evaluate(
+    (n) => [...document.querySelectorAll('svg g')].find((g) => g.dataset.node === n)
+      ?.querySelector('.node-state')?.textContent, name);
+  const waitState = (name, state) => page.waitForFunction(
+    ([n, s]) => [...document.querySelectorAll('svg g')].find((g) => g.dataset.node === n)
+      ?.querySelector('.node-state')?.textContent === s, [name, state], { timeout: 20000 });
+
+  const opened = Date.now();
+  await page.goto(url);
+  await page.waitForSelector('svg g[data-node="Slow"]');
+  const firstPaint = Date.now() - opened;
+  await waitState('Prepare', 'succeeded');
+  await waitState('Slow', 'running');
+  const marked = '<img src=x onerror=alert(1)>';
+  if (!(await page.evaluate((n) => [...document.querySelectorAll('svg title')]
+    .some((t) => t.textContent === n), marked))) fail('the factory named with markup is not shown as text');
+  if (await page.locator('img').count() !== 0) fail('markup from the run became an element');
+  await page.screenshot({ path: `${artifacts}/dashboard-running.png`, fullPage: true });
+
+  // Cancel the run's group from its row, with the token typed into the form: the run and
+  // the factory running in it end cancelled.
+  await page.click('button[aria-label="Cancel dashboard"]');
+  await page.fill('#token', token);
+  const asked = Date.now();
+  await page.click('#token-form button[type=submit]');
+  await waitState('Slow', 'cancelled');
+  const update = Date.now() - asked;
+  await page.waitForFunction(() => [...document.querySelectorAll('#groups tbody tr')]
+    .some((row) => row.cells[1].textContent === 'pipeline' &&
+                   row.cells[2].textContent === 'cancelled'), null, { timeout: 20000 });
+  await page.screenshot({ path: `${artifacts}/dashboard-cancelled.png`, fullPage: true });
+  if (await page.evaluate(() => document.cookie + JSON.stringify(localStorage) +
+                                JSON.stringify(sessionStorage) + location.href)
+      .then((kept) => kept.includes(token))) fail('the token was kept outside the page');
+  const narrow = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await narrow.goto(url);
+  await narrow.waitForSelector('svg g[data-node="Slow"]');
+  await narrow.screenshot({ path: `${artifacts}/dashboard-390x844.png`, fullPage: true });
+  if (dialogs !== 0) fail('a dialog opened: markup from the run ran');
+  if (errors.length) fail(`the page threw: ${errors.join('; ')}`);
+  console.log(`dashboard_check: states, cancel and escaping work; first paint ${firstPaint} ms, ` +
+              `cancel shown after ${update} ms (Prepare ${await stateOf('Prepare')})`);
+} finally {
+  await browser.close();
+}
