@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -110,14 +111,38 @@ std::string dag_json(const workflow::Dag& dag) {
 
 }  // namespace
 
+// Keeps, for each factory of the shown pipeline, its latest job group.
+class FactoryTracker : public JobEventSink {
+ public:
+  FactoryTracker(std::mutex& mutex, std::map<std::string, std::string, std::less<>>& groups)
+      : mutex_(mutex), groups_(groups) {}
+  void on_event(const JobEvent& event) override {
+    if (event.group.kind != "factory" || event.rank >= 0) {
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    if (auto found = groups_.find(event.group.name); found != groups_.end()) {
+      found->second = to_json(event.group);
+    }
+  }
+
+ private:
+  std::mutex& mutex_;
+  std::map<std::string, std::string, std::less<>>& groups_;
+};
+
 struct MonitorServer::Impl {
   httplib::Server server;
   std::thread thread;
   std::shared_ptr<MetricsCollector> metrics = std::make_shared<MetricsCollector>();
   std::shared_ptr<detail::EventStreams> streams = std::make_shared<detail::EventStreams>();
   std::atomic<int> open_streams{0};
+  // The shown pipeline, and the latest job group of each of its factories (the registry
+  // keeps only recent finished groups: a page opened late still gets every state).
   std::mutex dag_mutex;
   std::string dag = "null";
+  std::map<std::string, std::string, std::less<>> factory_groups;  // name -> group JSON
+  std::shared_ptr<FactoryTracker> tracker;
   std::string host;
   int port = 0;
   std::string token;
@@ -245,7 +270,15 @@ struct MonitorServer::Impl {
     });
     server.Get("/dag", [this](const httplib::Request&, httplib::Response& response) {
       std::lock_guard lock(dag_mutex);
-      reply_json(response, 200, dag);
+      std::string factories;
+      for (const auto& [name, group] : factory_groups) {
+        if (!group.empty()) {
+          factories += (factories.empty() ? "" : ",") + group;
+        }
+      }
+      reply_json(
+          response, 200,
+          dag == "null" ? dag : "{\"pipeline\":" + dag + ",\"factories\":[" + factories + "]}");
     });
     server.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
       response.set_content(metrics->to_prometheus(), "text/plain; version=0.0.4; charset=utf-8");
@@ -305,11 +338,14 @@ MonitorServer::MonitorServer(std::string host, int port, MonitorOptions options)
   }
   add_job_event_sink(impl_->metrics);
   add_job_event_sink(impl_->streams);
+  impl_->tracker = std::make_shared<FactoryTracker>(impl_->dag_mutex, impl_->factory_groups);
+  add_job_event_sink(impl_->tracker);
 }
 
 MonitorServer::~MonitorServer() {
   impl_->streams->close();  // open streams end, so that stopping waits for none
   remove_job_event_sink(impl_->streams);
+  remove_job_event_sink(impl_->tracker);
   impl_->server.stop();
   if (impl_->thread.joinable()) {
     impl_->thread.join();
@@ -335,6 +371,12 @@ void MonitorServer::show(const workflow::Dag& dag) {
   std::string json = dag_json(dag);
   std::lock_guard lock(impl_->dag_mutex);
   impl_->dag = std::move(json);
+  impl_->factory_groups.clear();
+  for (const workflow::DagNode& node : dag.nodes) {
+    if (node.kind == workflow::DagNode::Kind::kFactory) {
+      impl_->factory_groups.emplace(node.name, std::string());
+    }
+  }
 }
 
 std::pair<std::string, int> MonitorServer::parse_address(const std::string& address) {

@@ -1,10 +1,13 @@
 // Drives the live dashboard in Debian's Chromium (playwright-core, no browser download):
 // watches states change, cancels a job group with the token, checks that a factory named
 // to inject markup shows as text, and measures first paint and update times.
-// Usage: node dashboard_check.mjs URL TOKEN ARTIFACT_DIR
+// Usage: node dashboard_check.mjs URL TOKEN ARTIFACT_DIR [LIMIT_MS]
+// With LIMIT_MS (a large pipeline), first paint and the cancel's update must each take
+// less than that.
 import { chromium } from 'playwright-core';
 
-const [url, token, artifacts] = process.argv.slice(2);
+const [url, token, artifacts, limitText] = process.argv.slice(2);
+const limit = limitText ? Number(limitText) : Infinity;
 const fail = (message) => { console.error(`dashboard_check: ${message}`); process.exit(1); };
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -58,8 +61,13 @@ try {
   await narrow.screenshot({ path: `${artifacts}/dashboard-390x844.png`, fullPage: true });
   if (dialogs !== 0) fail('a dialog opened: markup from the run ran');
   if (errors.length) fail(`the page threw: ${errors.join('; ')}`);
-  console.log(`dashboard_check: states, cancel and escaping work; first paint ${firstPaint} ms, ` +
-              `cancel shown after ${update} ms (Prepare ${await stateOf('Prepare')})`);
+  const factories = await page.evaluate(() => document.querySelectorAll('svg g').length);
+  console.log(`dashboard_check: states, cancel and escaping work with ${factories} nodes; ` +
+              `first paint ${firstPaint} ms, cancel shown after ${update} ms ` +
+              `(Prepare ${await stateOf('Prepare')})`);
+  if (firstPaint >= limit || update >= limit) {
+    fail(`first paint ${firstPaint} ms or update ${update} ms is not under ${limit} ms`);
+  }
 } finally {
   await browser.close();
 }

@@ -2,9 +2,11 @@
 # The live dashboard in Debian's Chromium, driven by playwright-core (pinned, installed into
 # the build tree; the system browser, no download). Exits 77 (CTest: skipped) when Chromium,
 # node or the npm registry is missing.
-# Usage: dashboard_check.sh <dashboard_fixture> <npm-scratch-dir> <artifact-dir>
+# Usage: dashboard_check.sh <dashboard_fixture> <npm-scratch-dir> <artifact-dir> [CHAIN LIMIT_MS]
+# With CHAIN, the fixture's pipeline has CHAIN more factories and the page must paint and
+# update within LIMIT_MS.
 set -uo pipefail
-fixture=$1 scratch=$2 artifacts=$3
+fixture=$1 scratch=$2 artifacts=$3 chain=${4:-} limit=${5:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 command -v chromium > /dev/null || { echo "SKIPPED: chromium is not installed"; exit 77; }
 source "$here/../oracle/npm_oracle.sh"
@@ -14,7 +16,8 @@ rm -rf "$artifacts" && mkdir -p "$artifacts"
 
 # The fixture serves until its input closes: keep a pipe open to it.
 mkfifo "$artifacts/input"
-"$fixture" < "$artifacts/input" > "$artifacts/fixture.out" 2> "$artifacts/fixture.err" &
+"$fixture" ${chain:+--chain "$chain"} < "$artifacts/input" > "$artifacts/fixture.out" \
+  2> "$artifacts/fixture.err" &
 fixture_pid=$!
 exec 3> "$artifacts/input"
 for _ in $(seq 100); do
@@ -22,7 +25,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [[ -n "${token:-}" ]] || { echo "the fixture did not start its monitor"; exec 3>&-; exit 1; }
-node "$scratch/dashboard_check.mjs" "$url" "$token" "$artifacts"
+node "$scratch/dashboard_check.mjs" "$url" "$token" "$artifacts" $limit
 checked=$?
 if ((checked != 0)); then
   kill "$fixture_pid" 2> /dev/null  # its run waits for a cancel that will not come

@@ -3,11 +3,12 @@
 // passes).
 // Prints "URL TOKEN" once the monitor listens, runs the pipeline, then keeps serving until
 // its standard input closes, so the page can show how the run ended.
-// Usage: dashboard_fixture
+// Usage: dashboard_fixture [--chain N]
 #include <chrono>
 #include <iostream>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "setl/core/cancellation.h"
 #include "setl/core/error.h"
@@ -23,8 +24,18 @@ class Prepare : public setl::workflow::Factory<int64_t> {
 
 class Named : public setl::workflow::Factory<std::string> {
  public:
-  setl::workflow::Delivery<int64_t> number{this};
+  explicit Named(std::string producer) : number{this, {.producer = std::move(producer)}} {}
+  setl::workflow::Delivery<int64_t> number;
   std::string process() override { return std::to_string(*number + 1); }
+};
+
+// Adds one to the output of the previous link, named by its producer (the overhead
+// benchmark's chain).
+class Link : public setl::workflow::Factory<int64_t> {
+ public:
+  explicit Link(std::string previous) : previous_value{this, {.producer = std::move(previous)}} {}
+  setl::workflow::Delivery<int64_t> previous_value;
+  int64_t process() override { return *previous_value + 1; }
 };
 
 class Slow : public setl::workflow::Factory<double> {
@@ -42,11 +53,20 @@ class Slow : public setl::workflow::Factory<double> {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  // --chain N: N more factories in a chain (one stage each) between Prepare and the
+  // factory named with markup, for the dashboard's large-pipeline check.
+  int chain = argc == 3 && std::string(argv[1]) == "--chain" ? std::stoi(argv[2]) : 0;
   setl::monitor::MonitorServer server("127.0.0.1", 0);
   setl::workflow::Pipeline pipeline("dashboard");
   pipeline.add_factory<Prepare>();
-  pipeline.add_factory<Named>().set_name("<img src=x onerror=alert(1)>");
+  std::string previous = "Prepare";
+  for (int i = 0; i < chain; ++i) {
+    std::string name = "link_" + std::to_string(i);
+    pipeline.add_factory<Link>(previous).set_name(name);
+    previous = name;
+  }
+  pipeline.add_factory<Named>(previous).set_name("<img src=x onerror=alert(1)>");
   pipeline.add_factory<Slow>();
   server.show(pipeline.dag());
   std::cout << server.url() << " " << server.token() << std::endl;

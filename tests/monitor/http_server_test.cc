@@ -157,12 +157,18 @@ TEST(MonitorServer, ServesThePipelineItShows) {
   dag.flows.push_back({.from = 0, .to = 1});
   dag.stages.push_back({.name = "stage-0"});
   server.show(dag);
+  { JobGroup ran("Clean", "", {}, "factory"); }  // a factory of the shown pipeline ran
+  { JobGroup other("Elsewhere", "", {}, "factory"); }
   nlohmann::json shown = nlohmann::json::parse(client.Get("/dag")->body);
-  EXPECT_EQ(shown["nodes"][0]["name"], "orders <raw>");  // JSON text, escaped by the page
-  EXPECT_EQ(shown["nodes"][0]["kind"], "source");
-  EXPECT_EQ(shown["nodes"][1]["stage"], 0);
-  EXPECT_EQ(shown["flows"][0]["to"], 1);
-  EXPECT_EQ(shown["stages"][0]["name"], "stage-0");
+  const nlohmann::json& pipeline = shown["pipeline"];
+  EXPECT_EQ(pipeline["nodes"][0]["name"], "orders <raw>");  // JSON text, escaped by the page
+  EXPECT_EQ(pipeline["nodes"][0]["kind"], "source");
+  EXPECT_EQ(pipeline["nodes"][1]["stage"], 0);
+  EXPECT_EQ(pipeline["flows"][0]["to"], 1);
+  EXPECT_EQ(pipeline["stages"][0]["name"], "stage-0");
+  ASSERT_EQ(shown["factories"].size(), 1u) << "only the shown pipeline's factories";
+  EXPECT_EQ(shown["factories"][0]["name"], "Clean");
+  EXPECT_EQ(shown["factories"][0]["state"], "succeeded");
 }
 
 TEST(MonitorServer, RefusesRemoteAddressesUnlessAskedAndParsesAddresses) {

@@ -11,7 +11,9 @@
 //                               events with the event's JSON; "lagged" when a slow client
 //                               lost some; each idle second the running groups as a
 //                               "groups" event, or a comment when none runs)
-//   GET  /dag                   the pipeline shown (show()): nodes, flows, stages (JSON)
+//   GET  /dag                   the pipeline shown (show()): {"pipeline": nodes, flows,
+//                               stages; "factories": the latest job group of each of its
+//                               factories that ran}, or null
 //   GET  /metrics               Prometheus text format
 //   POST /groups/{id}/cancel    cancels the group; needs "Authorization: Bearer <token>"
 //

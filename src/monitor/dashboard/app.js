@@ -5,6 +5,7 @@
 'use strict';
 
 const SVG = 'http://www.w3.org/2000/svg';
+const MAX_FINISHED_ROWS = 200;
 const groups = new Map();  // id -> group info, as the server last described it
 let dag = null;
 const nodeViews = new Map();  // factory name -> {rect, state}
@@ -38,14 +39,30 @@ function drawDag() {
     box.append(element('p', {}, 'No pipeline shown.'));
     return;
   }
-  const width = 190, height = 46, gapX = 60, gapY = 16;
+  const width = 190, height = 46, gapX = 60, gapY = 16, bandGap = 30;
+  // Levels left to right, folded into bands of a few columns so that a long chain stays
+  // on screen rather than growing a drawing a hundred thousand pixels wide.
+  const columnsPerBand = 6;
   const first = Math.min(...dag.nodes.map((n) => n.level));
   const rows = new Map();
-  const at = dag.nodes.map((node) => {
-    const column = node.level - first;
-    const row = rows.get(column) || 0;
-    rows.set(column, row + 1);
-    return [10 + column * (width + gapX), 10 + row * (height + gapY)];
+  const rowOf = dag.nodes.map((node) => {
+    const level = node.level - first;
+    const row = rows.get(level) || 0;
+    rows.set(level, row + 1);
+    return row;
+  });
+  const bandTop = [0];
+  const bands = Math.ceil((Math.max(...rows.keys()) + 1) / columnsPerBand);
+  for (let band = 0; band < bands; ++band) {
+    let tallest = 0;
+    for (let c = 0; c < columnsPerBand; ++c) tallest = Math.max(tallest, rows.get(band * columnsPerBand + c) || 0);
+    bandTop.push(bandTop[band] + tallest * (height + gapY) + bandGap);
+  }
+  const at = dag.nodes.map((node, i) => {
+    const level = node.level - first;
+    const band = Math.floor(level / columnsPerBand);
+    return [10 + (level % columnsPerBand) * (width + gapX),
+            10 + bandTop[band] + rowOf[i] * (height + gapY)];
   });
   const columns = Math.max(...at.map((p) => p[0])) + width + 20;
   const tall = Math.max(...at.map((p) => p[1])) + height + 20;
@@ -74,6 +91,8 @@ function drawDag() {
 }
 
 function paintNode(view, state) {
+  if (view.painted === state) return;
+  view.painted = state;
   const [fill, ink] = LOOK[state] || LOOK.pending;
   view.rect.setAttribute('fill', fill);
   view.name.setAttribute('fill', ink);
@@ -105,7 +124,12 @@ function render() {
   const body = document.querySelector('#groups tbody');
   body.replaceChildren();
   const sorted = [...groups.values()].sort((a, b) => Date.parse(a.started) - Date.parse(b.started));
-  for (const group of sorted) {
+  // Every run and running group, and the most recent finished ones: a long run's table
+  // stays short.
+  const finished = sorted.filter((g) => g.state !== 'running');
+  const shown = new Set([...sorted.filter((g) => g.state === 'running' || !g.parent_id),
+                         ...finished.slice(-MAX_FINISHED_ROWS)]);
+  for (const group of sorted.filter((g) => shown.has(g))) {
     const row = element('tr', {'data-group': group.id});
     row.append(element('th', {scope: 'row'}, group.path));
     row.append(element('td', {}, group.kind));
@@ -182,10 +206,24 @@ function remember(group) {
   groups.set(group.id, group);
 }
 
+// Events come in bursts (a thousand factories start and end within a second): the page is
+// drawn once per frame, whatever arrived since.
+let drawing = false;
+function scheduleRender() {
+  if (drawing) return;
+  drawing = true;
+  requestAnimationFrame(() => {
+    drawing = false;
+    render();
+  });
+}
+
 async function load() {
-  dag = await (await fetch('/dag')).json();
+  const shown = await (await fetch('/dag')).json();
+  dag = shown && shown.pipeline;
   drawDag();
   const known = await (await fetch('/groups')).json();
+  for (const group of shown ? shown.factories : []) remember(group);
   for (const group of [...known.finished, ...known.active]) remember(group);
   render();
   const stream = new EventSource('/events/stream');
@@ -194,11 +232,11 @@ async function load() {
   stream.addEventListener('error', () => { status.textContent = 'reconnecting…'; });
   stream.addEventListener('job', (message) => {
     remember(JSON.parse(message.data).group);
-    render();
+    scheduleRender();
   });
   stream.addEventListener('groups', (message) => {
     for (const group of JSON.parse(message.data)) remember(group);
-    render();
+    scheduleRender();
   });
   stream.addEventListener('lagged', async () => {
     const again = await (await fetch('/groups')).json();
