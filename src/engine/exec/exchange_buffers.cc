@@ -94,7 +94,6 @@ void ExchangeInput::add(HeldBatch held) {
     writer_->write(held.batch);
     return;
   }
-  held_bytes_.push_back(query_.context.budget ? bytes : 0);
   held_.push_back(std::move(held));
 }
 
@@ -104,7 +103,6 @@ void ExchangeInput::spill_held() {
     writer_->write(held_[i].batch);
   }
   held_.clear();
-  held_bytes_.clear();
   reservation_.shrink(reservation_.bytes());
 }
 
@@ -117,8 +115,8 @@ void ExchangeInput::close() {
 
 void ExchangeInput::release(size_t count) {
   for (size_t i = released_; i < count && i < held_.size(); ++i) {
+    reservation_.shrink(std::min(reservation_.bytes(), held_[i].batch.memory_size()));
     held_[i] = HeldBatch{};
-    reservation_.shrink(std::min(reservation_.bytes(), held_bytes_[i]));
   }
   released_ = std::max(released_, count);
 }

@@ -56,7 +56,6 @@ class ExchangeInput {
   int64_t rows_ = 0;
   std::vector<HeldBatch> held_;
   size_t released_ = 0;
-  std::vector<int64_t> held_bytes_;
   memory::MemoryBudget::Reservation reservation_;
   std::unique_ptr<SpillWriter> writer_;
   std::optional<SpillRun> run_;
