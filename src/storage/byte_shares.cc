@@ -201,6 +201,13 @@ engine::ByteShare agree_byte_share(const std::filesystem::path& file, int64_t da
   return share;
 }
 
+ShareRead share_read(const engine::ScanRequest& request) {
+  if (request.shards <= 1 || (!request.byte_share && request.shard == 0)) {
+    return ShareRead::kWhole;
+  }
+  return request.byte_share ? ShareRead::kBytes : ShareRead::kNothing;
+}
+
 bool splittable_by_bytes(const std::filesystem::path& file) {
   std::error_code error;
   return compression_of(file) == FileCompression::kNone &&

@@ -40,6 +40,12 @@ engine::ByteShare agree_byte_share(const std::filesystem::path& file, int64_t da
                                    int64_t data_line, int shard, int shards,
                                    Communicator& communicator, const RecordSkipper& skip);
 
+/// What a stream opened for `request` reads: the whole file (no shares, or share 0 of a
+/// file asked for without agreed bytes), nothing (another share of such a file), or the
+/// agreed bytes (request.byte_share).
+enum class ShareRead { kWhole, kNothing, kBytes };
+ShareRead share_read(const engine::ScanRequest& request);
+
 /// True for a file a scan can cut by bytes: a regular file, not compressed.
 bool splittable_by_bytes(const std::filesystem::path& file);
 

@@ -54,14 +54,12 @@ class CsvStream : public engine::BatchStream {
 
   const CsvParse& parse() const { return parse_; }
 
-  // Reads only a share of a distributed scan: the records in [share.begin, share.end).
-  // A share asked for without agreed bytes is the whole file on share 0, none elsewhere.
+  // Reads only a share of a distributed scan (share_read: the whole file, nothing, or the
+  // records in [share.begin, share.end)).
   void restrict(const engine::ScanRequest& request) {
-    if (request.shards <= 1) {
-      return;
-    }
-    if (!request.byte_share) {
-      done_ = request.shard != 0;
+    ShareRead read = share_read(request);
+    done_ = read == ShareRead::kNothing;
+    if (read != ShareRead::kBytes) {
       return;
     }
     const engine::ByteShare& share = *request.byte_share;

@@ -420,14 +420,12 @@ class JsonLinesStream : public engine::BatchStream {
   }
   const engine::SchemaPtr& schema() const override { return layout_.output; }
 
-  // Reads only a share of a distributed scan: the lines in [share.begin, share.end). A
-  // share asked for without agreed bytes is the whole file on share 0, none elsewhere.
+  // Reads only a share of a distributed scan (share_read: the whole file, nothing, or the
+  // lines in [share.begin, share.end)).
   void restrict(const engine::ScanRequest& request) {
-    if (request.shards <= 1) {
-      return;
-    }
-    if (!request.byte_share) {
-      done_ = request.shard != 0;
+    detail::ShareRead read = detail::share_read(request);
+    done_ = read == detail::ShareRead::kNothing;
+    if (read != detail::ShareRead::kBytes) {
       return;
     }
     input_.restrict_to(request.byte_share->begin, request.byte_share->end);
