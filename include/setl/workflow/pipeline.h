@@ -287,8 +287,12 @@ class Pipeline {
   /// factory's LazyFrame queries run distributed under `context`; write() runs on rank 0
   /// (FactoryBase::set_writes_on_every_rank for collective writes); each rank caches its
   /// own results (keys name the rank and the rank count), and a result is restored only if
-  /// every rank has it, else every rank runs the factory. A factory that fails on any rank ends the
-  /// run on every rank, with a message naming the rank and the factory (Communicator::abort).
+  /// every rank has it, else every rank runs the factory. After each factory the ranks
+  /// exchange a report: rank 0's event sinks get every rank's job events, and
+  /// RunResult::rank_benchmarks() every rank's figures. A factory that fails on any rank ends
+  /// the run on every rank, with a message naming the rank and the factory
+  /// (Communicator::abort); one cancelled on any rank ends the run cancelled on every rank,
+  /// without an abort (Communicator::stop_together).
   Pipeline& set_distributed(engine::DistributedContext context);
   /// How a single-rank factory's output (FactoryBase::set_single_rank) reaches the other
   /// ranks: the built-in codecs, and what is added (setl::add_table_codecs(codecs) for
