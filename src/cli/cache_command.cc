@@ -7,6 +7,7 @@
 
 #include "parse_arguments.h"
 #include "setl/core/error.h"
+#include "setl/core/file_status.h"
 #include "setl/core/memory.h"
 #include "setl/workflow/disk_cache.h"
 
@@ -54,7 +55,7 @@ int cache_command(const std::vector<std::string>& args, std::ostream& out, std::
     return *stop;
   }
   try {
-    if (!std::filesystem::exists(std::filesystem::path(dir) / "index.db")) {
+    if (!setl::path_exists(std::filesystem::path(dir) / "index.db")) {
       err << "error: " << dir << " is not a result-cache directory (no index.db)\n";
       return 1;
     }

@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "setl/core/error.h"
+#include "setl/core/file_status.h"
 #include "setl/core/suggest.h"
 #include "setl/workflow/composition.h"
 #include "setl/workflow/setl.h"
@@ -89,7 +90,7 @@ void check_size(const YAML::Node& node, const std::string& source, int depth, in
 // A plugin named relative to the file, or else found in a directory of SETL_PLUGIN_PATH.
 std::filesystem::path find_plugin(const std::filesystem::path& next_to_file,
                                   const std::string& written) {
-  if (std::filesystem::exists(next_to_file) || std::filesystem::path(written).is_absolute()) {
+  if (setl::path_exists(next_to_file) || std::filesystem::path(written).is_absolute()) {
     return next_to_file;
   }
   const char* search = std::getenv("SETL_PLUGIN_PATH");
@@ -97,7 +98,7 @@ std::filesystem::path find_plugin(const std::filesystem::path& next_to_file,
   while (!directories.empty()) {
     size_t colon = directories.find(':');
     std::filesystem::path candidate = std::filesystem::path(directories.substr(0, colon)) / written;
-    if (!directories.substr(0, colon).empty() && std::filesystem::exists(candidate)) {
+    if (!directories.substr(0, colon).empty() && setl::path_exists(candidate)) {
       return candidate;
     }
     directories.remove_prefix(colon == std::string_view::npos ? directories.size() : colon + 1);
@@ -430,7 +431,7 @@ PipelineFile PipelineFile::parse(std::string_view text, const std::string& sourc
   for (const std::string& plugin : parser.list(root, "plugins", "")) {
     try {
       std::filesystem::path path = find_plugin(resolve(plugin), plugin);
-      if (std::filesystem::is_directory(path)) {
+      if (setl::is_directory_path(path)) {
         registry.load_plugins(path);
       } else {
         registry.load_plugin(path);

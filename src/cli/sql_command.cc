@@ -12,6 +12,7 @@
 #include "setl/cli/job_runner.h"
 #include "setl/core/config.h"
 #include "setl/core/error.h"
+#include "setl/core/file_status.h"
 #include "setl/sql/session.h"
 #include "setl/storage/connector_builder.h"
 
@@ -58,7 +59,7 @@ std::string storage_of(const fs::path& path) {
 
 // The format of a partitioned dataset: its first data file's.
 std::string format_of_directory(const fs::path& root) {
-  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+  for (const auto& entry : directory_entries(root, true)) {
     if (entry.is_regular_file() && !entry.path().filename().string().starts_with(".") &&
         !entry.path().filename().string().starts_with("_")) {
       if (std::string storage = storage_of(entry.path()); !storage.empty()) {
@@ -102,7 +103,7 @@ std::string section_for(const std::string& source) {
     return section + "}";
   }
   fs::path path(source);
-  if (fs::is_directory(path)) {
+  if (is_directory_path(path)) {
     return "{storage: PARTITIONED, path: " + quoted(source) +
            ", format: " + format_of_directory(path) + "}";
   }
@@ -112,7 +113,7 @@ std::string section_for(const std::string& source) {
                       "': name it .csv, .tsv, .parquet, .jsonl or .json, or use sqlite: or "
                       "postgres:");
   }
-  if (!fs::exists(path)) {
+  if (!path_exists(path)) {
     throw ConfigError("no file '" + source + "'");
   }
   std::string extra = lower(path.filename().string()).find(".tsv") != std::string::npos

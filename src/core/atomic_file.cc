@@ -316,7 +316,10 @@ int64_t remove_abandoned_temporaries(const std::filesystem::path& directory,
   std::string prefix = target_name.empty()
                            ? std::string()
                            : "." + std::string(target_name) + std::string(kTemporaryMarker);
-  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+  // Best effort: what cannot be listed is left for the next writer to remove.
+  std::filesystem::directory_iterator it(directory, error);
+  for (; !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    const std::filesystem::directory_entry& entry = *it;
     std::string name = entry.path().filename().string();
     if (!is_temporary_name(name) || (!prefix.empty() && !name.starts_with(prefix))) {
       continue;

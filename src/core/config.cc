@@ -11,6 +11,7 @@
 
 #include "config_document.h"
 #include "setl/core/error.h"
+#include "setl/core/file_status.h"
 
 namespace setl {
 
@@ -402,11 +403,13 @@ std::pair<std::string, std::string> application_environment(const ConfigLoadOpti
 
 std::string conf_files_in(const std::filesystem::path& directory) {
   std::vector<std::string> names;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
-    if (entry.path().extension() == ".conf") {
-      names.push_back(entry.path().filename().string());
+  try {
+    for (const auto& entry : directory_entries(directory)) {
+      if (entry.path().extension() == ".conf") {
+        names.push_back(entry.path().filename().string());
+      }
     }
+  } catch (const IoError&) {  // only a message is made of them
   }
   std::sort(names.begin(), names.end());
   std::string text;

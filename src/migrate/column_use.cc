@@ -7,6 +7,7 @@
 #include "migrate/translator.h"
 #include "setl/core/config.h"
 #include "setl/core/error.h"
+#include "setl/core/parse_number.h"
 #include "setl/storage/connector_builder.h"
 
 namespace setl::migrate {
@@ -40,8 +41,10 @@ size_t read_string_literal(std::string_view text, size_t at, std::string& value)
         value += '\r';
         break;
       case 'x':
-        if (i + 2 < text.size()) {
-          value += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+        if (std::optional<unsigned> code = i + 2 < text.size()
+                                               ? parse_number<unsigned>(text.substr(i + 1, 2), 16)
+                                               : std::nullopt) {
+          value += static_cast<char>(*code);
           i += 2;
         }
         break;

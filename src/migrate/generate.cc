@@ -14,6 +14,8 @@
 #include "migrate/python_source.h"
 #include "setl/core/atomic_file.h"
 #include "setl/core/error.h"
+#include "setl/core/file_status.h"
+#include "setl/core/parse_number.h"
 
 namespace setl::migrate {
 namespace {
@@ -27,8 +29,13 @@ std::string replace_frames(const Translator& translator, std::string line) {
     if (end == std::string::npos) {
       break;
     }
-    int id = std::stoi(line.substr(start + 2, end - start - 2));
-    std::string name = translator.frame_name(id);
+    std::optional<int> id = parse_number<int>(line.substr(start + 2, end - start - 2));
+    if (!id || *id < 0 || static_cast<size_t>(*id) >= translator.frames().size()) {
+      // "@@" that the translator did not write, as in a string constant
+      start += 2;
+      continue;
+    }
+    std::string name = translator.frame_name(*id);
     line.replace(start, end + 2 - start, name);
     start += name.size();
   }
@@ -290,7 +297,7 @@ GenerationResult generate_module(const AnalyzedModule& module, const fs::path& o
   result.directory = directory;
   fs::path manifest_path = directory / ".setl-migrate.json";
   Json manifest = Json::object();
-  if (fs::exists(manifest_path)) {
+  if (path_exists(manifest_path)) {
     try {
       manifest = Json::parse(read_text_file(manifest_path));
     } catch (const Json::exception&) {
@@ -300,7 +307,7 @@ GenerationResult generate_module(const AnalyzedModule& module, const fs::path& o
     fs::path snapshots = output / ".setl-migrate" / "snapshots" / ns;
     fs::create_directories(snapshots);
     int next = 1;
-    for (const auto& entry : fs::directory_iterator(snapshots)) {
+    for (const auto& entry : directory_entries(snapshots)) {
       next = std::max(next, std::atoi(entry.path().filename().c_str()) + 1);
     }
     // Copied aside, then renamed: a snapshot is whole or absent, even after kill -9.
@@ -323,7 +330,7 @@ GenerationResult generate_module(const AnalyzedModule& module, const fs::path& o
     fs::path path = directory / name;
     fs::create_directories(path.parent_path());
     bool edited = false;
-    if (fs::exists(path) && manifest.contains("hashes") && manifest["hashes"].contains(name)) {
+    if (path_exists(path) && manifest.contains("hashes") && manifest["hashes"].contains(name)) {
       edited = std::to_string(fnv1a(read_text_file(path))) !=
                manifest["hashes"][name].get<std::string>();
     }
@@ -344,8 +351,8 @@ GenerationResult generate_module(const AnalyzedModule& module, const fs::path& o
                                             .dump(2));
   // The tree's top-level project lists every module generated into it.
   std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(output)) {
-    if (fs::exists(entry.path() / ".setl-migrate.json")) {
+  for (const auto& entry : directory_entries(output)) {
+    if (path_exists(entry.path() / ".setl-migrate.json")) {
       names.push_back(entry.path().filename().string());
     }
   }

@@ -90,10 +90,18 @@ inline LazyFrame read_files(const std::string& storage, const std::string& patte
   }
   std::regex matcher(expression);
   std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
-    if (entry.is_regular_file() && std::regex_match(entry.path().filename().string(), matcher)) {
-      files.push_back(entry.path());
+  std::error_code error;
+  std::filesystem::directory_iterator it(directory, error);
+  for (; !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    std::error_code kind_error;
+    if (it->is_regular_file(kind_error) &&
+        std::regex_match(it->path().filename().string(), matcher)) {
+      files.push_back(it->path());
     }
+  }
+  if (error) {
+    throw setl::IoError("cannot list " + directory.string() + " for " + pattern + ": " +
+                        error.message());
   }
   std::sort(files.begin(), files.end());
   if (files.empty()) {

@@ -8,6 +8,7 @@
 
 #include "setl/core/config.h"
 #include "setl/core/error.h"
+#include "setl/core/parse_number.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/table.h"
 #include "setl/storage/connector_builder.h"
@@ -22,16 +23,13 @@ template <class T>
 std::vector<T> parsed_literals(const InferredColumn& column) {
   std::vector<T> values;
   for (const std::string& literal : column.literals) {
-    try {
+    // A literal of another type is not a value of this one.
+    if (std::optional<T> value = parse_number<T>(literal)) {
       if constexpr (std::is_same_v<T, int64_t>) {
-        values.push_back(std::stoll(literal));
-      } else {
-        double value = std::stod(literal);
-        if (std::isfinite(value)) {
-          values.push_back(value);
-        }
+        values.push_back(*value);
+      } else if (std::isfinite(*value)) {
+        values.push_back(*value);
       }
-    } catch (const std::exception&) {  // a literal of another type: not a value of this one
     }
   }
   return values;
@@ -161,7 +159,12 @@ SampleData generate_samples(const ModuleAnalysis& analysis, const std::filesyste
                            sample_column(column, index, rows, own_key(plan.id, column.name)));
     }
     std::filesystem::path file = into / plan.path;
-    std::filesystem::create_directories(file.parent_path());
+    std::error_code error;
+    std::filesystem::create_directories(file.parent_path(), error);
+    if (error) {
+      throw IoError("cannot create " + file.parent_path().string() +
+                    " for sample data: " + error.message());
+    }
     nlohmann::json section = {{"storage", plan.storage}, {"path", file.string()}};
     if (!plan.table.empty()) {
       section["table"] = plan.table;

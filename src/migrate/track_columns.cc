@@ -9,6 +9,7 @@
 #include "migrate/api_table.h"
 #include "migrate/column_use.h"
 #include "migrate/translator.h"
+#include "setl/core/parse_number.h"
 
 namespace setl::migrate {
 namespace {
@@ -89,10 +90,9 @@ std::vector<int> frame_references(const std::string& code) {
     if (end == std::string::npos) {
       break;
     }
-    std::string digits = code.substr(at + 2, end - at - 2);
-    if (!digits.empty() && digits.size() < 9 &&
-        std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      frames.push_back(std::stoi(digits));
+    std::optional<int> frame = parse_number<int>(code.substr(at + 2, end - at - 2));
+    if (frame && *frame >= 0) {
+      frames.push_back(*frame);
       at = code.find("@@", end + 2);
     } else {
       at = end;

@@ -11,6 +11,8 @@
 #include "migrate/py_ast.h"
 #include "migrate/python_source.h"
 #include "setl/core/error.h"
+#include "setl/core/file_status.h"
+#include "setl/core/parse_number.h"
 
 namespace setl::migrate {
 namespace {
@@ -46,15 +48,11 @@ Json yaml_to_json(const YAML::Node& node, int depth = 0) {
     return Json();
   }
   std::string text = node.as<std::string>();
-  try {
-    size_t used = 0;
-    int64_t integer = std::stoll(text, &used);
-    if (used == text.size())
-      return integer;
-    double number = std::stod(text, &used);
-    if (used == text.size())
-      return number;
-  } catch (const std::exception&) {
+  if (std::optional<int64_t> integer = parse_number<int64_t>(text)) {
+    return *integer;
+  }
+  if (std::optional<double> number = parse_number<double>(text)) {
+    return *number;
   }
   if (text == "true" || text == "True")
     return true;
@@ -345,7 +343,7 @@ Value config_file_handler(Translator& translator, CallSite& site) {
   std::string name = file->constant.get<std::string>();
   // As the script would find it: next to it, or in the directory it runs in.
   std::filesystem::path path = translator.source_dir() / name;
-  if (!std::filesystem::exists(path)) {
+  if (!setl::path_exists(path)) {
     path = name;
   }
   std::string text;

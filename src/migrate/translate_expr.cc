@@ -6,6 +6,8 @@
 #include "migrate/api_table.h"
 #include "migrate/py_ast.h"
 #include "migrate/translator.h"
+#include "setl/core/error.h"
+#include "setl/core/parse_number.h"
 
 namespace setl::migrate {
 namespace {
@@ -34,7 +36,11 @@ Value column_value(std::string code, bool spark, std::string name = {}) {
 std::string hex_decode(const std::string& hex) {
   std::string text;
   for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    text += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    std::optional<unsigned> code = parse_number<unsigned>(std::string_view(hex).substr(i, 2), 16);
+    if (!code) {
+      throw ParseError("a string constant holds '" + hex.substr(i, 2) + "', which is not hex");
+    }
+    text += static_cast<char>(*code);
   }
   return text;
 }

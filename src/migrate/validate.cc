@@ -14,6 +14,7 @@
 #include "migrate/sample_data.h"
 #include "setl/core/atomic_file.h"
 #include "setl/core/error.h"
+#include "setl/core/file_status.h"
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/json_lines_connector.h"
 #include "setl/storage/parquet_connector.h"
@@ -136,15 +137,15 @@ OutputCheck compare(const ConnectorPlan& plan, const fs::path& expected_path,
   // Expected outputs may be kept as CSV whatever the job writes (out/x.parquet.csv).
   ConnectorPlan expected_plan = plan;
   fs::path expected_file = expected_path;
-  if (!fs::exists(expected_file) && fs::exists(expected_path.string() + ".csv")) {
+  if (!setl::path_exists(expected_file) && setl::path_exists(expected_path.string() + ".csv")) {
     expected_file = expected_path.string() + ".csv";
     expected_plan.storage = "CSV";
   }
-  if (!fs::exists(actual_path)) {
+  if (!setl::path_exists(actual_path)) {
     check.detail = "the migrated job did not write " + plan.path;
     return check;
   }
-  if (!fs::exists(expected_file)) {
+  if (!setl::path_exists(expected_file)) {
     check.detail = "the reference has no " + plan.path;
     return check;
   }
@@ -278,7 +279,7 @@ ValidationReport validate(const ModuleAnalysis& analysis, const ValidateOptions&
     fs::remove(binary);
     build_tree(options.output, options.cmake_args, report.log);
   }
-  report.built = fs::exists(binary);
+  report.built = setl::path_exists(binary);
   if (!report.built) {
     report.built = false;
     report.log += "\nno program at " + binary.string();
@@ -312,7 +313,7 @@ ValidationReport validate(const ModuleAnalysis& analysis, const ValidateOptions&
   fs::path reference_dir;
   if (!options.expected.empty()) {
     report.reference = "expected outputs";
-    report.reference_ran = fs::exists(options.expected);
+    report.reference_ran = setl::path_exists(options.expected);
     reference_dir = options.expected;
   } else if (analysis.language == "pyspark") {
     report.reference = "none: PySpark scripts are compared with expected outputs (--expected)";

@@ -9,6 +9,7 @@
 
 #include "migrate/generate.h"
 #include "setl/core/error.h"
+#include "setl/core/parse_number.h"
 
 namespace setl::migrate {
 namespace {
@@ -53,13 +54,9 @@ void show(const AnalyzedModule& module, std::ostream& out) {
 
 // The factory numbered by the user (from 1), or nullopt with a message.
 std::optional<size_t> factory_index(const std::string& word, size_t count, std::ostream& out) {
-  try {
-    size_t used = 0;
-    int number = std::stoi(word, &used);
-    if (used == word.size() && number >= 1 && static_cast<size_t>(number) <= count) {
-      return static_cast<size_t>(number - 1);
-    }
-  } catch (const std::exception&) {
+  std::optional<size_t> number = parse_number<size_t>(word);
+  if (number && *number >= 1 && *number <= count) {
+    return *number - 1;
   }
   out << "no factory " << word << " (1 to " << count << ")\n";
   return std::nullopt;

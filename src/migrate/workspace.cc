@@ -11,6 +11,7 @@
 #include "migrate/generate.h"
 #include "migrate/python_source.h"
 #include "setl/core/error.h"
+#include "setl/core/file_status.h"
 
 namespace setl::migrate {
 namespace {
@@ -22,7 +23,7 @@ std::vector<fs::path> python_files(const std::vector<fs::path>& sources, const f
   std::vector<fs::path> files;
   fs::path skipped = fs::weakly_canonical(output);
   for (const fs::path& source : sources) {
-    if (!fs::is_directory(source)) {
+    if (!setl::is_directory_path(source)) {
       files.push_back(source);
       continue;
     }
@@ -43,7 +44,7 @@ std::vector<fs::path> python_files(const std::vector<fs::path>& sources, const f
 }
 
 Json read_json(const fs::path& path) {
-  if (!fs::exists(path)) {
+  if (!setl::path_exists(path)) {
     return Json();
   }
   try {
@@ -82,7 +83,7 @@ std::string status_report(const std::vector<fs::path>& sources, const fs::path& 
   for (const fs::path& file : files) {
     ModuleAnalysis analysis = analyze(file, options);
     std::string module = module_name(file);
-    bool generated = fs::exists(output / module / ".setl-migrate.json");
+    bool generated = setl::path_exists(output / module / ".setl-migrate.json");
     Json validation = read_json(output / ".setl-migrate" / "validation" / (module + ".json"));
     std::string validated =
         validation.is_object() ? (validation.value("passed", false) ? "passed" : "FAILED") : "-";
@@ -118,8 +119,8 @@ std::string status_report(const std::vector<fs::path>& sources, const fs::path& 
 int rollback(const fs::path& output, const std::string& module, int number) {
   fs::path snapshots = output / ".setl-migrate" / "snapshots" / module;
   std::vector<int> numbers;
-  if (fs::exists(snapshots)) {
-    for (const auto& entry : fs::directory_iterator(snapshots)) {
+  if (setl::path_exists(snapshots)) {
+    for (const auto& entry : directory_entries(snapshots)) {
       int found = std::atoi(entry.path().filename().c_str());
       if (found > 0) {
         numbers.push_back(found);
@@ -139,7 +140,7 @@ int rollback(const fs::path& output, const std::string& module, int number) {
   fs::path staging = output / ".setl-migrate" / ("rollback-" + module);
   fs::remove_all(staging);
   fs::copy(snapshots / std::to_string(chosen), staging, fs::copy_options::recursive);
-  if (fs::exists(current)) {
+  if (setl::path_exists(current)) {
     fs::path kept = snapshots / (".partial-" + std::to_string(numbers.back() + 1));
     fs::remove_all(kept);
     fs::copy(current, kept, fs::copy_options::recursive);
@@ -173,8 +174,9 @@ DiffView diff_view(const fs::path& script, const fs::path& output, int width,
               "</h1><p>" + html_escape(verdict) + "</p>";
   for (const FactoryPlan& factory : analysis.factories) {
     fs::path header = output / module / "factories" / (factory.name + ".h");
-    std::vector<std::string> cpp = fs::exists(header) ? split_lines(read_text_file(header))
-                                                      : std::vector<std::string>{"(not generated)"};
+    std::vector<std::string> cpp = setl::path_exists(header)
+                                       ? split_lines(read_text_file(header))
+                                       : std::vector<std::string>{"(not generated)"};
     std::vector<std::string> span;
     for (int line = factory.first_line; line <= factory.last_line; ++line) {
       if (line >= 1 && line <= static_cast<int>(python.size())) {

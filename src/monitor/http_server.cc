@@ -15,6 +15,7 @@
 #include "event_stream.h"
 #include "setl/core/error.h"
 #include "setl/core/job_group.h"
+#include "setl/core/parse_number.h"
 #include "setl/monitor/event_sinks.h"
 #include "setl/monitor/metrics.h"
 #include "setl/workflow/dag.h"
@@ -386,15 +387,7 @@ std::pair<std::string, int> MonitorServer::parse_address(const std::string& addr
   }
   std::string host = colon == 0 ? "127.0.0.1" : address.substr(0, colon);
   std::string port_text = address.substr(colon + 1);
-  int port = -1;
-  try {
-    size_t used = 0;
-    port = std::stoi(port_text, &used);
-    if (used != port_text.size()) {
-      port = -1;
-    }
-  } catch (const std::exception&) {
-  }
+  int port = parse_number<int>(port_text).value_or(-1);
   if (port < 0 || port > 65535) {
     throw ConfigError("monitor address '" + address + "': port '" + port_text +
                       "' is not a number in 0..65535");

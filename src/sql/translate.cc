@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "setl/core/error.h"
+#include "setl/core/parse_number.h"
 #include "setl/core/suggest.h"
 #include "setl/engine/decimal.h"
 #include "setl/engine/functions.h"
@@ -59,8 +60,14 @@ std::optional<engine::DataType> type_of(const std::string& name) {
     if (base.size() < name.size()) {
       std::string inside = name.substr(base.size() + 1, name.size() - base.size() - 2);
       size_t comma = inside.find(',');
-      precision = std::stoi(inside.substr(0, comma));
-      scale = comma == std::string::npos ? 0 : std::stoi(inside.substr(comma + 1));
+      std::optional<int> written_precision = parse_number<int>(inside.substr(0, comma));
+      std::optional<int> written_scale =
+          comma == std::string::npos ? 0 : parse_number<int>(inside.substr(comma + 1));
+      if (!written_precision || !written_scale) {
+        return std::nullopt;
+      }
+      precision = *written_precision;
+      scale = *written_scale;
     }
     return engine::DataType::decimal(precision, scale);
   }

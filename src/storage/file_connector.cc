@@ -9,6 +9,7 @@
 
 #include "file_io.h"
 #include "setl/core/error.h"
+#include "setl/core/file_status.h"
 #include "table_edits.h"
 
 namespace setl::storage {
@@ -100,8 +101,8 @@ std::string fingerprint_files(const std::filesystem::path& path, bool content) {
   std::error_code error;
   std::vector<std::filesystem::path> files;
   if (std::filesystem::is_directory(path, error)) {
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(path, error)) {
-      if (entry.is_regular_file()) {
+    for (const auto& entry : directory_entries(path, true)) {
+      if (entry.is_regular_file(error)) {
         files.push_back(entry.path());
       }
     }

@@ -6,6 +6,7 @@
 #include <glob.h>
 
 #include "setl/core/error.h"
+#include "setl/core/file_status.h"
 #include "setl/core/parallel.h"
 
 namespace setl::storage {
@@ -76,18 +77,8 @@ std::vector<std::filesystem::path> directory_files(const std::filesystem::path& 
       files.push_back(entry.path());
     }
   };
-  std::error_code error;
-  if (options.recursive) {
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(directory, error)) {
-      consider(entry);
-    }
-  } else {
-    for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
-      consider(entry);
-    }
-  }
-  if (error) {
-    throw IoError("cannot list " + directory.string() + ": " + error.message());
+  for (const auto& entry : directory_entries(directory, options.recursive)) {
+    consider(entry);
   }
   return files;
 }

@@ -11,6 +11,7 @@
 #include "setl/core/atomic_file.h"
 #include "setl/core/cancellation.h"
 #include "setl/core/error.h"
+#include "setl/core/file_status.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/parse_value.h"
 #include "setl/storage/csv_connector.h"
@@ -89,7 +90,7 @@ PartitionFile parse_partition_path(const std::filesystem::path& root,
 std::vector<PartitionFile> discover(const std::filesystem::path& root, PartitionFormat format,
                                     std::string* manifest_text = nullptr) {
   std::vector<PartitionFile> files;
-  if (!std::filesystem::is_directory(root)) {
+  if (!setl::is_directory_path(root)) {
     throw IoError("partitioned dataset " + root.string() + " does not exist or is not a directory");
   }
   if (std::optional<detail::PartitionManifest> manifest = detail::read_partition_manifest(root)) {
@@ -101,16 +102,22 @@ std::vector<PartitionFile> discover(const std::filesystem::path& root, Partition
     }
   } else {
     std::string extension = extension_of(format);
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
-      if (!entry.is_regular_file()) {
+    std::error_code error;
+    std::filesystem::recursive_directory_iterator it(root, error);
+    for (; !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+      std::error_code kind_error;
+      if (!it->is_regular_file(kind_error)) {
         continue;
       }
-      std::filesystem::path relative = std::filesystem::relative(entry.path(), root);
+      std::filesystem::path relative = it->path().lexically_relative(root);
       std::string name = relative.filename().string();
-      if (name.starts_with(".") || name.starts_with("_") || entry.path().extension() != extension) {
+      if (name.starts_with(".") || name.starts_with("_") || it->path().extension() != extension) {
         continue;
       }
       files.push_back(parse_partition_path(root, relative));
+    }
+    if (error) {  // a listing cut short would read part of the dataset as if it were all
+      throw IoError("cannot list partitioned dataset " + root.string() + ": " + error.message());
     }
   }
   std::sort(files.begin(), files.end(),

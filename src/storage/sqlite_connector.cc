@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "setl/core/error.h"
+#include "setl/core/file_status.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/parse_value.h"
 #include "storage/row_batcher.h"
@@ -356,7 +357,7 @@ std::string SqliteConnector::describe() const {
 }
 
 bool SqliteConnector::exists() const {
-  if (!std::filesystem::exists(path_)) {
+  if (!setl::path_exists(path_)) {
     return false;
   }
   return sql_.empty()
@@ -365,7 +366,7 @@ bool SqliteConnector::exists() const {
 }
 
 engine::SchemaPtr SqliteConnector::schema() const {
-  if (!std::filesystem::exists(path_)) {
+  if (!setl::path_exists(path_)) {
     throw IoError("SQLite database " + path_.string() + " does not exist");
   }
   return with_database(path_, false,
@@ -501,7 +502,7 @@ void SqliteConnector::drop() const {
   if (!sql_.empty()) {
     throw StateError("connector " + describe() + " reads a query and cannot be dropped");
   }
-  if (!std::filesystem::exists(path_)) {
+  if (!setl::path_exists(path_)) {
     return;
   }
   with_database(path_, false, [&](Database& db) {

@@ -1,10 +1,12 @@
 #include "sqlite_database.h"
 
+#include "setl/core/file_status.h"
+
 namespace setl::storage::detail {
 namespace {
 
 const std::filesystem::path& existing(const std::filesystem::path& path, bool create) {
-  if (!create && !std::filesystem::exists(path)) {
+  if (!create && !setl::path_exists(path)) {
     throw IoError("cannot open SQLite database " + path.string() + ": it does not exist");
   }
   return path;

@@ -8,6 +8,7 @@
 
 #include "composer.h"
 #include "setl/core/error.h"
+#include "setl/core/file_status.h"
 #include "setl/core/suggest.h"
 
 namespace setl::workflow {
@@ -459,14 +460,10 @@ void Registry::load_plugin(const std::filesystem::path& path) {
 
 void Registry::load_plugins(const std::filesystem::path& directory) {
   std::vector<std::filesystem::path> found;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+  for (const auto& entry : directory_entries(directory)) {
     if (entry.path().extension() == ".so") {
       found.push_back(entry.path());
     }
-  }
-  if (error) {
-    throw IoError("plugin directory '" + directory.string() + "': " + error.message());
   }
   std::sort(found.begin(), found.end());
   for (const std::filesystem::path& path : found) {

@@ -4,6 +4,7 @@
 
 #include "factory_runner.h"
 #include "setl/core/memory_budget.h"
+#include "setl/core/parse_number.h"
 
 namespace setl::workflow {
 
@@ -41,17 +42,12 @@ double threshold(const Config& memory, const std::string& key) {
     return 0;
   }
   std::string text = memory.get_string(key);
-  double value = 0;
-  try {
-    size_t used = 0;
-    value = std::stod(text, &used);
-    if (used < text.size() && text.substr(used) == "%") {
-      value /= 100;
-    } else if (used < text.size()) {
-      value = -1;
-    }
-  } catch (const std::exception&) {
-    value = -1;
+  bool percent = text.ends_with('%');
+  double value =
+      parse_number<double>(std::string_view(text).substr(0, text.size() - (percent ? 1 : 0)))
+          .value_or(-1);
+  if (percent && value > 0) {
+    value /= 100;
   }
   if (!(value > 0 && value <= 1)) {
     throw ConfigError("memory." + key + " '" + text +

@@ -13,6 +13,7 @@
 
 #include "engine/types/column_ops.h"
 #include "setl/core/error.h"
+#include "setl/core/parse_number.h"
 
 namespace setl::engine {
 namespace {
@@ -151,7 +152,7 @@ std::optional<DataType> decimal128_of(const std::string& format) {
         part.find_first_not_of("0123456789") != std::string_view::npos) {
       return std::nullopt;
     }
-    numbers[count++] = std::stoi(std::string(part));
+    numbers[count++] = parse_number<int>(part).value_or(0);  // at most three digits
     if (comma == std::string_view::npos) {
       break;
     }

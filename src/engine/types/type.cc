@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "setl/core/error.h"
+#include "setl/core/parse_number.h"
 
 namespace setl::engine {
 
@@ -108,7 +109,7 @@ std::optional<DataType> parse_decimal_type(std::string_view name, const std::str
         part.find_first_not_of("0123456789") != std::string_view::npos) {
       throw bad();
     }
-    numbers[count++] = std::stoi(std::string(part));
+    numbers[count++] = parse_number<int>(part).value_or(0);  // at most three digits
   }
   return DataType::decimal(numbers[0], numbers[1]);
 }

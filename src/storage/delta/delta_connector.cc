@@ -4,6 +4,7 @@
 #include <set>
 
 #include "setl/core/error.h"
+#include "setl/core/file_status.h"
 #include "setl/engine/builder.h"
 #include "storage/delta/delta_schema.h"
 #include "storage/delta/delta_table.h"
@@ -162,7 +163,7 @@ engine::ScanResult read_snapshot(const std::filesystem::path& table, const Delta
     }
     ++stats.units_read;
     std::filesystem::path file = data_file(table, path);
-    if (!std::filesystem::exists(file)) {
+    if (!setl::path_exists(file)) {
       throw IoError("Delta table " + table.string() + " version " +
                     std::to_string(snapshot.version) + ": data file " + path +
                     " is gone (removed by vacuum?)");
@@ -304,7 +305,7 @@ std::vector<detail::DeltaAdd> write_data_files(const std::filesystem::path& tabl
     for (size_t k = 0; k < keys.size(); ++k) {
       add.partition_values[keys[k]] = detail::partition_value_text(part.values[k]);
     }
-    add.size = static_cast<int64_t>(std::filesystem::file_size(file));
+    add.size = static_cast<int64_t>(regular_file_size(file));
     add.modification_time = detail::delta_now_ms();
     add.stats = detail::delta_file_stats(part.rows);
     adds.push_back(std::move(add));

@@ -15,6 +15,7 @@
 
 #include "setl/core/atomic_file.h"
 #include "setl/core/error.h"
+#include "setl/core/parse_number.h"
 
 namespace setl::storage::detail {
 namespace {
@@ -349,15 +350,24 @@ DeltaLogListing list_delta_log(const std::filesystem::path& table) {
   if (!std::filesystem::is_directory(log, error)) {
     return listing;
   }
-  for (const auto& entry : std::filesystem::directory_iterator(log, error)) {
-    std::string name = entry.path().filename().string();
+  auto version_of = [&](const std::smatch& match, const std::string& name) {
+    std::optional<int64_t> version = parse_number<int64_t>(match.str(1));
+    if (!version) {
+      throw IoError("Delta log " + log.string() + " holds " + name +
+                    ", whose version is past the largest a log may have");
+    }
+    return *version;
+  };
+  std::filesystem::directory_iterator it(log, error);
+  for (; !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    std::string name = it->path().filename().string();
     std::smatch match;
     if (std::regex_match(name, match, kCommit)) {
-      listing.commits[std::stoll(match[1])] = entry.path();
+      listing.commits[version_of(match, name)] = it->path();
     } else if (std::regex_match(name, match, kCheckpoint)) {
-      listing.checkpoints[std::stoll(match[1])] = entry.path();
+      listing.checkpoints[version_of(match, name)] = it->path();
     } else if (std::regex_match(name, match, kParquetCheckpoint)) {
-      listing.parquet_checkpoints[std::stoll(match[1])] = entry.path();
+      listing.parquet_checkpoints[version_of(match, name)] = it->path();
     }
   }
   if (error) {

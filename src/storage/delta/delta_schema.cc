@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "setl/core/error.h"
+#include "setl/core/parse_number.h"
 #include "setl/engine/functions.h"
 #include "setl/engine/parse_value.h"
 
@@ -40,9 +41,12 @@ DataType type_from_delta(const Json& type, const std::string& column, const std:
   if (name == "timestamp")
     return DataType::timestamp();
   if (std::regex_match(name, match, kDecimal)) {
-    int precision = std::stoi(match[1]);
-    int scale = std::stoi(match[2]);
-    if (precision < 1 || precision > 38 || scale > precision) {
+    std::optional<int> parsed_precision = parse_number<int>(match.str(1));
+    std::optional<int> parsed_scale = parse_number<int>(match.str(2));
+    int precision = parsed_precision.value_or(0);
+    int scale = parsed_scale.value_or(0);
+    if (!parsed_precision || !parsed_scale || precision < 1 || precision > 38 ||
+        scale > precision) {
       throw SchemaError(where + ": column \"" + column + "\" has an invalid type " + name);
     }
     return DataType::decimal(precision, scale);

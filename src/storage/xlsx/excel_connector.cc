@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "setl/core/error.h"
+#include "setl/core/file_status.h"
 #include "setl/engine/builder.h"
 #include "storage/xlsx/xlsx_package.h"
 #include "storage/xlsx/xlsx_writer.h"
@@ -150,7 +151,7 @@ ExcelConnector::ExcelConnector(ConnectorKey key, std::filesystem::path path, Exc
 }
 
 engine::Table ExcelConnector::read_sheet() const {
-  if (!std::filesystem::exists(path())) {
+  if (!setl::path_exists(path())) {
     throw IoError("cannot open " + path().string() + ": no such file");
   }
   detail::XlsxSheet sheet = detail::read_xlsx_sheet(path(), sheet_);
@@ -239,7 +240,7 @@ engine::ScanResult ExcelConnector::scan(const engine::ScanRequest& request) cons
 
 void ExcelConnector::write_file(const engine::Table& table, bool append) const {
   engine::Table rows = table;
-  if (append && std::filesystem::exists(path())) {
+  if (append && setl::path_exists(path())) {
     engine::Table stored = read_sheet();
     std::vector<std::string> stored_names = stored.schema()->names();
     std::vector<std::string> new_names = table.schema()->names();
