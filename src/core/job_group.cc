@@ -232,6 +232,8 @@ std::string_view to_string(JobEventKind kind) {
       return "skipped";
     case JobEventKind::kAttemptFailed:
       return "attempt_failed";
+    case JobEventKind::kRestored:
+      return "restored";
   }
   return "?";
 }
@@ -330,8 +332,10 @@ const CancellationToken& JobGroup::token() const noexcept {
   return state_->token;
 }
 
-void JobGroup::report(JobEventKind kind, std::string detail) const {
-  emit(kind, state_->info(), std::move(detail));
+void JobGroup::report(JobEventKind kind, std::string detail, std::string factory) const {
+  JobEvent event{kind, std::chrono::system_clock::now(), state_->info(), std::move(detail)};
+  event.factory = std::move(factory);
+  deliver(event);
 }
 
 void JobGroup::set_failure(std::string message) {

@@ -63,6 +63,9 @@ std::string to_json(const JobEvent& event) {
   if (!event.detail.empty()) {
     json["detail"] = event.detail;
   }
+  if (!event.factory.empty()) {
+    json["factory"] = event.factory;
+  }
   if (event.rank >= 0) {
     json["rank"] = event.rank;  // forwarded from that rank of a distributed run
   }
@@ -107,6 +110,7 @@ void LogEventSink::on_event(const JobEvent& event) {
     case JobEventKind::kMemoryResumed:
     case JobEventKind::kSkipped:
     case JobEventKind::kAttemptFailed:
+    case JobEventKind::kRestored:
       // The pipeline logs these itself; one line per crossing is enough.
       log::debug("job group {} '{}': {}: {}", group.id, group.path, to_string(event.kind),
                  event.detail);

@@ -107,7 +107,7 @@ PhaseSettings phase_settings(FactoryPhase phase, const FactoryBase& factory,
 
 FactoryBenchmark FactoryRunner::run(FactoryBase& factory, const FactoryRunOptions& options) {
   LogScope log_scope(options.scope);
-  JobGroup group(factory.name(), "factory run", job_tags(factory), "factory");
+  JobGroup group(factory.name(), options.description, job_tags(factory), "factory");
   MemoryContext context = options.memory;
   context.owner = factory.name();
   if (factory.max_memory() > 0) {

@@ -21,6 +21,9 @@ namespace setl::workflow::detail {
 /// policies besides its own.
 struct FactoryRunOptions {
   std::string stage_name;
+  /// The factory's job group's description: what the result cache decided and why
+  /// ("cache miss: first run"), which a dashboard shows next to the run.
+  std::string description = "factory run";
   bool stage_writable = true;
   bool measure = true;
   std::string scope;

@@ -571,16 +571,37 @@ void PipelineRun::skip(size_t m, const SkipCause& cause) {
   } else {  // one line per root cause is enough
     log::debug("pipeline '{}': factory '{}' skipped: {}", pipeline_.name(), factory.name(), reason);
   }
-  group_->report(JobEventKind::kSkipped, "factory '" + factory.name() + "' skipped: " + reason);
+  group_->report(JobEventKind::kSkipped, "factory '" + factory.name() + "' skipped: " + reason,
+                 factory.name());
   outcome.finished = Clock::now() - start_;
   release_inputs(m);
 }
+
+namespace {
+
+// What a factory's job group says of the result cache: a miss and why, or "factory run".
+std::string cache_description(const CacheDecision& decision) {
+  switch (decision.outcome) {
+    case CacheDecision::Outcome::kMiss:
+      return "cache miss: " + decision.reason;
+    case CacheDecision::Outcome::kUncacheable:
+      return "cache: not cacheable: " + decision.reason;
+    default:
+      return "factory run";
+  }
+}
+
+}  // namespace
 
 void PipelineRun::restore(size_t m, const std::shared_ptr<const void>& payload,
                           bool stage_writable) {
   FactoryBase& factory = *plan_[m].factory;
   FactoryRunner::restore(factory, payload);
   log::debug("factory '{}': served from the result cache", factory.name());
+  group_->report(JobEventKind::kRestored,
+                 "factory '" + factory.name() + "' served from the result cache (key " +
+                     outcomes_[m].cache.key.substr(0, 12) + ")",
+                 factory.name());
   // output_missing_at_destination() and write() may look at the delivered connectors.
   deliver_inputs(m, true);
   outcomes_[m].status = Status::kCached;
@@ -767,6 +788,7 @@ void PipelineRun::execute_member(size_t m, const std::string& scope, bool stage_
     const bool single_rank = pipeline_.distributed_ && factory.single_rank();
     FactoryRunOptions run_options{
         .stage_name = stage_name,
+        .description = cache_description(outcome.cache),
         .stage_writable = stage_writable,
         .scope = scope + "/" + factory.name(),
         .memory = memory_,

@@ -186,6 +186,7 @@ std::string encode_rank_report(const RankReport& report) {
     out.number(static_cast<int64_t>(event.kind));
     out.time(event.time);
     out.text(event.detail);
+    out.text(event.factory);
     write_group(out, event.group);
   }
   out.number(report.factory ? 1 : 0);
@@ -201,13 +202,14 @@ RankReport decode_rank_report(std::string_view bytes, int rank) {
   for (size_t events = in.count(); events > 0; --events) {
     JobEvent event;
     int64_t kind = in.number();
-    if (kind < 0 || kind > static_cast<int64_t>(JobEventKind::kAttemptFailed)) {
+    if (kind < 0 || kind > static_cast<int64_t>(JobEventKind::kRestored)) {
       throw DistributedError("rank " + std::to_string(rank) + " sent a job event kind " +
                              std::to_string(kind));
     }
     event.kind = static_cast<JobEventKind>(kind);
     event.time = in.time();
     event.detail = in.text();
+    event.factory = in.text();
     event.group = read_group(in, rank);
     event.rank = rank;
     report.events.push_back(std::move(event));

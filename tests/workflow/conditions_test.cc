@@ -21,6 +21,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
 using Status = FactoryOutcome::Status;
 
 // The diamond: Source feeds BranchA and BranchB, each behind a condition; Join reads both,
@@ -242,15 +243,18 @@ TEST(RunConditions, ASkipNamesItsConditionAndTheChainOfUpstreams) {
   RunResult result = run_diamond({true, false, JoinKind::kRequired}, 2);
   remove_job_event_sink(events);
   std::vector<std::string> skip_events;
+  std::vector<std::string> skipped_factories;  // structured, for a dashboard
   for (const JobEvent& event : events->events()) {
     if (event.kind == JobEventKind::kSkipped) {
       skip_events.push_back(event.detail);
+      skipped_factories.push_back(event.factory);
     }
   }
   EXPECT_THAT(skip_events,
               ElementsAre("factory 'BranchB' skipped: condition `region == 'B'` was false",
                           "factory 'Join' skipped: upstream 'BranchB' skipped: condition "
                           "`region == 'B'` was false"));
+  EXPECT_THAT(skipped_factories, ElementsAre("BranchB", "Join"));
   EXPECT_EQ(result.factory("BranchB").skip_reason, "condition `region == 'B'` was false");
   EXPECT_EQ(result.factory("Join").skip_reason,
             "upstream 'BranchB' skipped: condition `region == 'B'` was false");
@@ -415,7 +419,21 @@ TEST(RunConditions, CachingFollowsWhatWasSkipped) {
   };
   auto run = [&] { return run_targets({}); };
   EXPECT_EQ(run().output<int>("Join"), 1112);
+  auto events = std::make_shared<MemoryEventSink>();
+  add_job_event_sink(events);
   EXPECT_EQ(run().factory("Join").status, Status::kCached);
+  remove_job_event_sink(events);
+  std::vector<std::string> restored;  // each factory served from the cache, by name
+  for (const JobEvent& event : events->events()) {
+    if (event.kind == JobEventKind::kRestored) {
+      restored.push_back(event.factory);
+      EXPECT_THAT(event.detail, HasSubstr("served from the result cache (key "));
+      EXPECT_EQ(event.group.kind, "pipeline");
+    } else if (event.kind == JobEventKind::kStarted && event.group.kind == "factory") {
+      ADD_FAILURE() << "factory " << event.group.name << " ran, though all were cached";
+    }
+  }
+  EXPECT_THAT(restored, UnorderedElementsAre("Source", "BranchA", "BranchB", "Join"));
   b_on = false;
   RunResult skipped = run();
   EXPECT_EQ(skipped.factory("Join").status, Status::kRan);

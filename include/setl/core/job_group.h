@@ -103,8 +103,9 @@ class JobGroup {
   const CancellationToken& token() const noexcept;
   /// Records why the work failed (kept if the scope then ends by an exception).
   void set_failure(std::string message);
-  /// Emits a `kind` event about this group (memory threshold crossings).
-  void report(JobEventKind kind, std::string detail) const;
+  /// Emits a `kind` event about this group (memory threshold crossings); `factory` names
+  /// the factory a pipeline's kSkipped or kRestored event is about.
+  void report(JobEventKind kind, std::string detail, std::string factory = {}) const;
   /// Records this group's work, and that of groups opened inside it afterwards, into
   /// `trace` (setl/core/trace.h); null stops recording.
   void set_trace(std::shared_ptr<TraceRecorder> trace);
@@ -193,9 +194,10 @@ enum class JobEventKind {
   kMemoryResumed,  ///< it fell to memory.target: factories start again
   kSkipped,        ///< a factory of the run was skipped (its detail says which and why)
   kAttemptFailed,  ///< a try of a factory's phase failed; sent before any retry waits
+  kRestored,       ///< a factory of the run was served from the result cache, not run
 };
 /// "started", "succeeded", "failed", "cancelled", "cancel_requested", "memory_paused",
-/// "memory_resumed", "skipped", "attempt_failed".
+/// "memory_resumed", "skipped", "attempt_failed", "restored".
 std::string_view to_string(JobEventKind kind);
 
 struct JobEvent {
@@ -203,6 +205,9 @@ struct JobEvent {
   std::chrono::system_clock::time_point time;
   JobGroupInfo group;  ///< the group as it was at the event
   std::string detail;  ///< for memory events: the bytes reserved and the thresholds
+  /// For a pipeline's kSkipped and kRestored events: the factory it did not run (a
+  /// dashboard shows it skipped or cached); empty for other events.
+  std::string factory;
   /// For an event forwarded from another rank of a distributed run (forward_job_events):
   /// that rank, and the group's ids are prefixed "<rank>:"; -1 for this process's events.
   int rank = -1;
