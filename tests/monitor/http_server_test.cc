@@ -171,6 +171,40 @@ TEST(MonitorServer, ServesThePipelineItShows) {
   EXPECT_EQ(shown["factories"][0]["state"], "succeeded");
 }
 
+// A factory the run passed by has no job group of its own: the pipeline's event names it,
+// and /dag describes it as a finished factory, "cached" or "skipped", with the reason.
+TEST(MonitorServer, ShowsFactoriesTheRunPassedByAsCachedOrSkipped) {
+  MonitorServer server("127.0.0.1", 0);
+  httplib::Client client("127.0.0.1", server.port());
+  workflow::Dag dag;
+  dag.nodes.push_back({.name = "Cached", .stage = 0});
+  dag.nodes.push_back({.name = "Skipped", .stage = 1, .level = 1});
+  dag.stages = {{.name = "stage-0"}, {.name = "stage-1"}};
+  server.show(dag);
+  {
+    JobGroup run("p", "", {}, "pipeline");
+    run.report(JobEventKind::kRestored, "factory 'Cached' served from the result cache", "Cached");
+    run.report(JobEventKind::kSkipped, "factory 'Skipped' skipped: condition `x` was false",
+               "Skipped");
+    run.report(JobEventKind::kSkipped, "factory 'Other' skipped", "Other");  // not shown
+  }
+  // A browser asks for Brotli; JSON is sent as it is (compressing it cost 600 ms at 0.5 MB).
+  httplib::Result reply = client.Get("/dag", {{"Accept-Encoding", "br, gzip"}});
+  ASSERT_TRUE(reply);
+  EXPECT_FALSE(reply->has_header("Content-Encoding"));
+  EXPECT_EQ(reply->get_header_value("Content-Type"), "application/json; charset=utf-8");
+  nlohmann::json factories = nlohmann::json::parse(reply->body)["factories"];
+  ASSERT_EQ(factories.size(), 2u);
+  EXPECT_EQ(factories[0]["name"], "Cached");
+  EXPECT_EQ(factories[0]["state"], "cached");
+  EXPECT_EQ(factories[0]["kind"], "factory");
+  EXPECT_EQ(factories[0]["message"], "factory 'Cached' served from the result cache");
+  EXPECT_EQ(factories[0]["path"], "p/Cached");
+  EXPECT_EQ(factories[1]["state"], "skipped");
+  EXPECT_THAT(factories[1]["message"].get<std::string>(), HasSubstr("`x` was false"));
+  EXPECT_EQ(factories[1]["parent_id"], factories[0]["parent_id"]) << "the pipeline's group";
+}
+
 TEST(MonitorServer, RefusesRemoteAddressesUnlessAskedAndParsesAddresses) {
   EXPECT_THAT(message_of<ConfigError>([] { MonitorServer server("0.0.0.0", 0); }),
               HasSubstr("loopback only"));
