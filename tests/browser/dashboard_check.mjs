@@ -1,9 +1,9 @@
 // Drives the live dashboard in Debian's Chromium (playwright-core, no browser download):
-// watches states change, cancels a job group with the token, checks that a factory named
+// watches states change (cached, skipped, running, cancelled), cancels a job group with the token, checks that a factory named
 // to inject markup shows as text, and measures first paint and update times.
 // Usage: node dashboard_check.mjs URL TOKEN ARTIFACT_DIR [LIMIT_MS]
-// With LIMIT_MS (a large pipeline), first paint and the cancel's update must each take
-// less than that.
+// With LIMIT_MS (a large pipeline), first paint (the median of three page loads) and the
+// cancel's update must each take less than that.
 import { chromium } from 'playwright-core';
 
 const [url, token, artifacts, limitText] = process.argv.slice(2);
@@ -28,12 +28,27 @@ try {
     ([n, s]) => [...document.querySelectorAll('svg g')].find((g) => g.dataset.node === n)
       ?.querySelector('.node-state')?.textContent === s, [name, state], { timeout: 20000 });
 
-  const opened = Date.now();
-  await page.goto(url);
-  await page.waitForSelector('svg g[data-node="Slow"]');
-  const firstPaint = Date.now() - opened;
-  await waitState('Prepare', 'succeeded');
+  // First paint: from asking for the page to the pipeline drawn, the median of three loads
+  // (one load alone measures whatever else the machine was doing at that moment).
+  const paints = [];
+  for (let load = 0; load < 3; ++load) {
+    const opened = Date.now();
+    await page.goto(url);
+    await page.waitForSelector('svg g[data-node="Slow"]');
+    paints.push(Date.now() - opened);
+  }
+  const firstPaint = [...paints].sort((a, b) => a - b)[1];
+  await waitState('Prepare', 'cached');
+  await waitState('Optional', 'skipped');
   await waitState('Slow', 'running');
+  const why = (name) => page.evaluate((n) => [...document.querySelectorAll('svg g')]
+    .find((g) => g.dataset.node === n)?.querySelector('title')?.textContent, name);
+  if (!(await why('Prepare')).includes('served from the result cache')) fail('no cache hit shown');
+  if (!(await why('Optional')).includes('never')) fail('no reason shown for the skip');
+  if (await page.locator('svg .stage-name').count() < 3) fail('the stages are not drawn');
+  if (await page.locator('svg .namespace-name', { hasText: 'namespace eu.orders' }).count() !== 1) {
+    fail('the namespace eu.orders is not drawn around its factories');
+  }
   const marked = '<img src=x onerror=alert(1)>';
   if (!(await page.evaluate((n) => [...document.querySelectorAll('svg title')]
     .some((t) => t.textContent === n), marked))) fail('the factory named with markup is not shown as text');
@@ -63,7 +78,8 @@ try {
   if (errors.length) fail(`the page threw: ${errors.join('; ')}`);
   const factories = await page.evaluate(() => document.querySelectorAll('svg g').length);
   console.log(`dashboard_check: states, cancel and escaping work with ${factories} nodes; ` +
-              `first paint ${firstPaint} ms, cancel shown after ${update} ms ` +
+              `first paint ${firstPaint} ms (median of ${paints.join(', ')} ms), ` +
+              `cancel shown after ${update} ms ` +
               `(Prepare ${await stateOf('Prepare')})`);
   if (firstPaint >= limit || update >= limit) {
     fail(`first paint ${firstPaint} ms or update ${update} ms is not under ${limit} ms`);
