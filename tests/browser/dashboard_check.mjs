@@ -53,6 +53,15 @@ try {
   if (!(await page.evaluate((n) => [...document.querySelectorAll('svg title')]
     .some((t) => t.textContent === n), marked))) fail('the factory named with markup is not shown as text');
   if (await page.locator('img').count() !== 0) fail('markup from the run became an element');
+  const progress = await page.evaluate(() => [...document.querySelectorAll('#groups tbody tr')]
+    .find((row) => row.cells[0].textContent === 'dashboard')?.querySelector('progress'));
+  if (!progress) fail('the run shows no progress');
+  const [done, total] = await page.evaluate(() => {
+    const bar = [...document.querySelectorAll('#groups tbody tr')]
+      .find((row) => row.cells[0].textContent === 'dashboard').querySelector('progress');
+    return [bar.value, bar.max];
+  });
+  if (!(total >= 6 && done === total - 1)) fail(`progress ${done}/${total}: all but Slow should be done`);
   await page.screenshot({ path: `${artifacts}/dashboard-running.png`, fullPage: true });
 
   // Cancel the run's group from its row, with the token typed into the form: the run and
@@ -65,7 +74,8 @@ try {
   const update = Date.now() - asked;
   await page.waitForFunction(() => [...document.querySelectorAll('#groups tbody tr')]
     .some((row) => row.cells[1].textContent === 'pipeline' &&
-                   row.cells[2].textContent === 'cancelled'), null, { timeout: 20000 });
+                   row.cells[2].querySelector('.state').textContent === 'cancelled'), null,
+    { timeout: 20000 });
   await page.screenshot({ path: `${artifacts}/dashboard-cancelled.png`, fullPage: true });
   if (await page.evaluate(() => document.cookie + JSON.stringify(localStorage) +
                                 JSON.stringify(sessionStorage) + location.href)

@@ -213,6 +213,31 @@ function formatBytes(bytes) {
   return `${value.toFixed(unit ? 1 : 0)} ${units[unit]}`;
 }
 
+// For the run of the shown pipeline: how many of its factories have finished (ran, were
+// skipped or came from the cache) out of all of them; null for other groups.
+function progressOf(group, sorted) {
+  if (group.kind !== 'pipeline' || !dag || !dag.nodes) return null;
+  // By its ancestors where the page knows them; else (a long run's early stage groups are
+  // no longer listed) by its path and start.
+  const inside = (other) => {
+    let id = other.parent_id;
+    for (; id && groups.has(id); id = groups.get(id).parent_id) {
+      if (id === group.id) return true;
+    }
+    return id === group.id || (!!id && other.path.startsWith(`${group.path}/`) &&
+                               Date.parse(other.started) >= Date.parse(group.started));
+  };
+  const finished = new Set();
+  let shown = false;
+  for (const other of sorted) {
+    if (other.kind !== 'factory' || !nodeViews.has(other.name) || !inside(other)) continue;
+    shown = true;
+    if (other.state !== 'running') finished.add(other.name);
+  }
+  if (!shown) return null;
+  return {finished: finished.size, total: dag.nodes.filter((n) => n.kind === 'factory').length};
+}
+
 function render() {
   const sorted = [...groups.values()].sort((a, b) => Date.parse(a.started) - Date.parse(b.started));
   for (const group of sorted) {  // the latest run of a factory wins
@@ -233,6 +258,12 @@ function render() {
     row.append(element('td', {}, group.kind));
     const cell = element('td');
     cell.append(element('span', {class: `state ${stateOf(group)}`}, stateOf(group)));
+    const done = progressOf(group, sorted);
+    if (done) {
+      const bar = element('progress', {max: done.total, value: done.finished,
+                                       'aria-label': `${group.path}: factories done`});
+      cell.append(' ', bar, ` ${done.finished}/${done.total}`);
+    }
     row.append(cell);
     row.append(element('td', {}, new Date(Date.parse(group.started)).toLocaleTimeString()));
     row.append(element('td', {class: 'n'}, `${elapsedOf(group).toFixed(1)} s`));
