@@ -24,9 +24,18 @@ try {
   const stateOf = (name) => page.evaluate(
     (n) => [...document.querySelectorAll('svg g')].find((g) => g.dataset.node === n)
       ?.querySelector('.node-state')?.textContent, name);
-  const waitState = (name, state) => page.waitForFunction(
-    ([n, s]) => [...document.querySelectorAll('svg g')].find((g) => g.dataset.node === n)
-      ?.querySelector('.node-state')?.textContent === s, [name, state], { timeout: 20000 });
+  const waitState = async (name, state) => {
+    try {
+      await page.waitForFunction(
+        ([n, s]) => [...document.querySelectorAll('svg g')].find((g) => g.dataset.node === n)
+          ?.querySelector('.node-state')?.textContent === s, [name, state], { timeout: 20000 });
+    } catch (error) {
+      await page.screenshot({ path: `${artifacts}/failed-waiting.png`, fullPage: true });
+      fail(`${name} did not become ${state} (it shows ${await stateOf(name)}; ` +
+           `/dag says ${JSON.stringify(await page.evaluate(async () => (await (await fetch('/dag')).json())
+             .factories.map((g) => [g.name, g.state])))})`);
+    }
+  };
 
   // First paint: from asking for the page to the pipeline drawn, the median of three loads
   // (one load alone measures whatever else the machine was doing at that moment).

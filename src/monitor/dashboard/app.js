@@ -238,8 +238,14 @@ function progressOf(group, sorted) {
   return {finished: finished.size, total: dag.nodes.filter((n) => n.kind === 'factory').length};
 }
 
+// Times are ISO 8601 in UTC with microseconds, so their text sorts as they happened, finer
+// than Date.parse's milliseconds: a warm-up run and the run after it may start within one.
+function byStart(a, b) {
+  return a.started < b.started ? -1 : a.started > b.started ? 1 : 0;
+}
+
 function render() {
-  const sorted = [...groups.values()].sort((a, b) => Date.parse(a.started) - Date.parse(b.started));
+  const sorted = [...groups.values()].sort(byStart);
   for (const group of sorted) {  // the latest run of a factory wins
     if (group.kind === 'factory' && nodeViews.has(group.name)) {
       paintNode(nodeViews.get(group.name), stateOf(group), group.message || cacheOf(group));
@@ -363,6 +369,10 @@ async function cancel() {
 }
 
 function remember(group) {
+  const known = groups.get(group.id);
+  if (known && known.state !== 'running' && group.state === 'running') {
+    return;  // an older report: a group never runs again once it has finished
+  }
   groups.set(group.id, group);
 }
 
@@ -396,6 +406,40 @@ function scheduleRender() {
 }
 
 async function load() {
+  const status = document.getElementById('connection');
+  // The stream is opened first and what it brings is held until the snapshot (/dag,
+  // /groups) is in: a factory skipped or served from the cache between the two would
+  // otherwise be missed, as nothing but its event tells of it.
+  const held = [];
+  let loading = true;
+  const apply = (change) => {
+    if (loading) {
+      held.push(change);
+      return;
+    }
+    change();
+    scheduleRender();
+  };
+  const stream = new EventSource('/events/stream');
+  const opened = new Promise((resolve) => {
+    stream.addEventListener('open', resolve, {once: true});
+    stream.addEventListener('error', resolve, {once: true});  // full or down: load anyway
+  });
+  stream.addEventListener('open', () => { status.textContent = 'live'; });
+  stream.addEventListener('error', () => { status.textContent = 'reconnecting…'; });
+  stream.addEventListener('job', (message) => {
+    const event = JSON.parse(message.data);
+    apply(() => rememberEvent(event));
+  });
+  stream.addEventListener('groups', (message) => {
+    const running = JSON.parse(message.data);
+    apply(() => running.forEach(remember));
+  });
+  stream.addEventListener('lagged', async () => {
+    const again = await (await fetch('/groups')).json();
+    apply(() => [...again.finished, ...again.active].forEach(remember));
+  });
+  await opened;
   const shown = await (await fetch('/dag')).json();
   dag = shown && shown.pipeline;
   drawDag();
@@ -405,24 +449,9 @@ async function load() {
   const known = await (await fetch('/groups')).json();
   for (const group of shown ? shown.factories : []) remember(group);
   for (const group of [...known.finished, ...known.active]) remember(group);
+  loading = false;
+  held.splice(0).forEach((change) => change());
   render();
-  const stream = new EventSource('/events/stream');
-  const status = document.getElementById('connection');
-  stream.addEventListener('open', () => { status.textContent = 'live'; });
-  stream.addEventListener('error', () => { status.textContent = 'reconnecting…'; });
-  stream.addEventListener('job', (message) => {
-    rememberEvent(JSON.parse(message.data));
-    scheduleRender();
-  });
-  stream.addEventListener('groups', (message) => {
-    for (const group of JSON.parse(message.data)) remember(group);
-    scheduleRender();
-  });
-  stream.addEventListener('lagged', async () => {
-    const again = await (await fetch('/groups')).json();
-    for (const group of [...again.finished, ...again.active]) remember(group);
-    render();
-  });
 }
 
 // The pipeline is folded to the window's width: drawn again once a resize settles.
