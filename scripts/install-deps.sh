@@ -15,6 +15,7 @@ packages=(
   libpq-dev postgresql
   zlib1g-dev libzstd-dev libsimdjson-dev
   thrift-compiler libthrift-dev libboost-dev libsnappy-dev liblz4-dev
+  flatbuffers-compiler libflatbuffers-dev
   libcpp-httplib-dev
   libxlsxwriter-dev libzip-dev libexpat1-dev python3-openpyxl
   unixodbc-dev odbc-postgresql libsqliteodbc

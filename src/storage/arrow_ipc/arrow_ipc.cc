@@ -1,0 +1,80 @@
+#include "setl/storage/arrow_ipc.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "setl/core/atomic_file.h"
+#include "setl/core/error.h"
+#include "storage/arrow_ipc/ipc_reader.h"
+#include "storage/arrow_ipc/ipc_writer.h"
+
+namespace setl::storage {
+namespace {
+
+// A read-only private mapping of a whole file, unmapped when the last user lets go.
+struct Mapping {
+  void* address = MAP_FAILED;
+  size_t size = 0;
+  ~Mapping() {
+    if (address != MAP_FAILED) {
+      ::munmap(address, size);
+    }
+  }
+};
+
+std::shared_ptr<const Mapping> map_file(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw IoError("cannot open " + path.string() + ": " + std::strerror(errno));
+  }
+  struct stat info {};
+  auto mapping = std::make_shared<Mapping>();
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    throw IoError(path.string() + " is not a regular file");
+  }
+  mapping->size = static_cast<size_t>(info.st_size);
+  if (mapping->size > 0) {
+    mapping->address = ::mmap(nullptr, mapping->size, PROT_READ, MAP_PRIVATE, fd, 0);
+  }
+  int error = errno;
+  ::close(fd);
+  if (mapping->size > 0 && mapping->address == MAP_FAILED) {
+    throw IoError("cannot map " + path.string() + ": " + std::strerror(error));
+  }
+  return mapping;
+}
+
+}  // namespace
+
+ArrowIpcData read_arrow_ipc_file(const std::filesystem::path& path) {
+  std::shared_ptr<const Mapping> mapping = map_file(path);
+  const auto* data = mapping->size > 0 ? static_cast<const uint8_t*>(mapping->address) : nullptr;
+  static const uint8_t kNothing = 0;
+  return detail::read_ipc_file_bytes(data != nullptr ? data : &kNothing,
+                                     static_cast<int64_t>(mapping->size), mapping,
+                                     "Arrow IPC file " + path.string());
+}
+
+ArrowIpcData read_arrow_ipc_stream(std::istream& in, const std::string& where) {
+  return detail::read_ipc_stream(in, where);
+}
+
+void write_arrow_ipc_file(const engine::Table& table, const std::filesystem::path& path,
+                          const ArrowIpcWriteOptions& options) {
+  AtomicFile file(path);
+  detail::write_ipc_file(table, file.stream(), options);
+  file.commit();
+}
+
+void write_arrow_ipc_stream(const engine::Table& table, std::ostream& out,
+                            const ArrowIpcWriteOptions& options) {
+  detail::write_ipc_stream(table, out, options);
+}
+
+}  // namespace setl::storage

@@ -1,0 +1,389 @@
+#include "storage/arrow_ipc/ipc_batch.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "engine/types/column_ops.h"
+#include "message_generated.h"
+#include "setl/core/error.h"
+#include "setl/engine/buffer.h"
+#include "setl/engine/column.h"
+#include "setl/engine/decimal.h"
+#include "storage/arrow_ipc/struct_at.h"
+
+namespace setl::storage::detail {
+namespace {
+
+namespace fb = arrow_ipc::fb;
+using engine::Buffer;
+using engine::BufferPtr;
+using engine::Column;
+using engine::ColumnPtr;
+
+// Reads the nodes and buffers of one batch in order, checking each against the body.
+class BatchCursor {
+ public:
+  BatchCursor(const fb::RecordBatch& batch, const IpcBody& body, std::string where)
+      : batch_(batch), body_(body), where_(std::move(where)) {
+    if (batch.compression() != nullptr) {
+      fail(
+          "the batch's buffers are compressed (LZ4 or ZSTD), which this reader does not "
+          "read yet; write the file uncompressed");
+    }
+  }
+
+  [[noreturn]] void fail(const std::string& what) const { throw IoError(where_ + ": " + what); }
+
+  fb::FieldNode node(const std::string& column) {
+    const auto* nodes = batch_.nodes();
+    if (nodes == nullptr || next_node_ >= nodes->size()) {
+      fail("column \"" + column + "\" has no field node");
+    }
+    const fb::FieldNode found = struct_at(*nodes, next_node_++);
+    if (found.length() < 0 || found.null_count() < 0 || found.null_count() > found.length()) {
+      fail("column \"" + column + "\" has a field node of length " +
+           std::to_string(found.length()) + " with " + std::to_string(found.null_count()) +
+           " nulls");
+    }
+    return found;
+  }
+
+  // The next buffer's bytes, of which the column needs `needed`: wrapped when aligned to
+  // `alignment`, copied when not (a writer need not align more than 8 bytes).
+  BufferPtr buffer(const std::string& column, int64_t needed, size_t alignment) {
+    const auto* buffers = batch_.buffers();
+    if (buffers == nullptr || next_buffer_ >= buffers->size()) {
+      fail("column \"" + column + "\" is missing a buffer");
+    }
+    const fb::Buffer found = struct_at(*buffers, next_buffer_++);
+    int64_t offset = found.offset();
+    int64_t length = found.length();
+    if (offset < 0 || length < 0 || offset > body_.size || length > body_.size - offset) {
+      fail("column \"" + column + "\" has a buffer at " + std::to_string(offset) + " of " +
+           std::to_string(length) + " bytes, past the body's " + std::to_string(body_.size));
+    }
+    if (length < needed) {
+      fail("column \"" + column + "\" has a buffer of " + std::to_string(length) +
+           " bytes where its rows need " + std::to_string(needed));
+    }
+    const uint8_t* start = body_.data + offset;
+    if (needed == 0) {
+      return Buffer::allocate(0);
+    }
+    if (reinterpret_cast<uintptr_t>(start) % alignment != 0) {
+      BufferPtr copy = Buffer::allocate(static_cast<size_t>(needed));
+      std::memcpy(copy->mutable_data(), start, static_cast<size_t>(needed));
+      return copy;
+    }
+    return Buffer::wrap(start, static_cast<size_t>(needed), body_.owner);
+  }
+
+  // Skips a buffer the column does not need (a validity bitmap of a column without nulls
+  // may be empty or present).
+  void skip_buffer(const std::string& column) { static_cast<void>(buffer(column, 0, 1)); }
+
+  void expect_consumed() const {
+    size_t nodes = batch_.nodes() == nullptr ? 0 : batch_.nodes()->size();
+    size_t buffers = batch_.buffers() == nullptr ? 0 : batch_.buffers()->size();
+    if (nodes != next_node_ || buffers != next_buffer_) {
+      fail("the batch has " + std::to_string(nodes) + " field nodes and " +
+           std::to_string(buffers) + " buffers where its schema uses " +
+           std::to_string(next_node_) + " and " + std::to_string(next_buffer_));
+    }
+  }
+
+ private:
+  const fb::RecordBatch& batch_;
+  const IpcBody& body_;
+  std::string where_;
+  size_t next_node_ = 0;
+  size_t next_buffer_ = 0;
+};
+
+int64_t checked_bytes(int64_t rows, int64_t width, const BatchCursor& cursor) {
+  if (width > 0 && rows > std::numeric_limits<int64_t>::max() / width) {
+    cursor.fail(std::to_string(rows) + " rows do not fit in memory");
+  }
+  return rows * width;
+}
+
+template <class From, class To>
+BufferPtr widen(const BufferPtr& values, int64_t rows) {
+  BufferPtr out = Buffer::allocate(static_cast<size_t>(rows) * sizeof(To));
+  const auto* in = values->data_as<From>();
+  auto* to = reinterpret_cast<To*>(out->mutable_data());
+  for (int64_t i = 0; i < rows; ++i) {
+    to[i] = static_cast<To>(in[i]);
+  }
+  return out;
+}
+
+double half_to_double(uint16_t half) {
+  int exponent = (half >> 10) & 0x1f;
+  int mantissa = half & 0x3ff;
+  double sign = (half & 0x8000) != 0 ? -1.0 : 1.0;
+  if (exponent == 0) {
+    return sign * std::ldexp(mantissa, -24);
+  }
+  if (exponent == 31) {
+    return mantissa == 0 ? sign * std::numeric_limits<double>::infinity()
+                         : std::numeric_limits<double>::quiet_NaN();
+  }
+  return sign * std::ldexp(mantissa + 1024, exponent - 25);
+}
+
+bool is_valid(const BufferPtr& validity, int64_t row) {
+  return validity == nullptr || ((validity->data()[row / 8] >> (row % 8)) & 1) != 0;
+}
+
+// The values of a fixed-width column as the engine holds them. A NULL row's value is not
+// checked: writers leave anything there.
+BufferPtr convert_fixed(const IpcColumnType& type, const BufferPtr& values,
+                        const BufferPtr& validity, int64_t rows, const std::string& column,
+                        const BatchCursor& cursor) {
+  auto refuse = [&](int64_t row, const std::string& why) {
+    cursor.fail("column \"" + column + "\" (" + type.arrow_name + ") row " + std::to_string(row) +
+                ": " + why);
+  };
+  switch (type.conversion) {
+    case IpcConversion::kNone:
+      return values;
+    case IpcConversion::kSignExtend:
+      return type.byte_width == 1   ? widen<int8_t, int32_t>(values, rows)
+             : type.byte_width == 2 ? widen<int16_t, int32_t>(values, rows)
+                                    : widen<int32_t, int64_t>(values, rows);
+    case IpcConversion::kZeroExtend:
+      return type.byte_width == 1   ? widen<uint8_t, int32_t>(values, rows)
+             : type.byte_width == 2 ? widen<uint16_t, int32_t>(values, rows)
+                                    : widen<uint32_t, int64_t>(values, rows);
+    case IpcConversion::kUnsigned64:
+      return widen<uint64_t, engine::int128>(values, rows);
+    case IpcConversion::kHalfToDouble: {
+      BufferPtr out = Buffer::allocate(static_cast<size_t>(rows) * sizeof(double));
+      const auto* in = values->data_as<uint16_t>();
+      auto* to = reinterpret_cast<double*>(out->mutable_data());
+      for (int64_t i = 0; i < rows; ++i) {
+        to[i] = half_to_double(in[i]);
+      }
+      return out;
+    }
+    case IpcConversion::kFloatToDouble:
+      return widen<float, double>(values, rows);
+    case IpcConversion::kMillisToDays: {
+      BufferPtr out = Buffer::allocate(static_cast<size_t>(rows) * sizeof(int32_t));
+      const auto* in = values->data_as<int64_t>();
+      auto* to = reinterpret_cast<int32_t*>(out->mutable_data());
+      constexpr int64_t kMillisPerDay = 86'400'000;
+      for (int64_t i = 0; i < rows; ++i) {
+        int64_t days = in[i] / kMillisPerDay - (in[i] % kMillisPerDay < 0 ? 1 : 0);
+        if (is_valid(validity, i) && (days < INT32_MIN || days > INT32_MAX)) {
+          refuse(i, "the date is out of range");
+        }
+        to[i] = static_cast<int32_t>(days);
+      }
+      return out;
+    }
+    case IpcConversion::kScaleUp:
+    case IpcConversion::kScaleDown: {
+      BufferPtr out = Buffer::allocate(static_cast<size_t>(rows) * sizeof(int64_t));
+      const auto* in = values->data_as<int64_t>();
+      auto* to = reinterpret_cast<int64_t*>(out->mutable_data());
+      for (int64_t i = 0; i < rows; ++i) {
+        if (type.conversion == IpcConversion::kScaleDown) {
+          // Below a microsecond is dropped (rounding down), as the Parquet reader does.
+          to[i] = in[i] / type.factor - (in[i] % type.factor < 0 ? 1 : 0);
+        } else if (__builtin_mul_overflow(in[i], type.factor, &to[i]) && is_valid(validity, i)) {
+          refuse(i, "the timestamp is out of range in microseconds");
+        }
+      }
+      return out;
+    }
+    case IpcConversion::kLargeOffsets:
+      break;
+  }
+  return values;
+}
+
+// The offsets of a string column, as the engine's int32 ones, after checking that they
+// rise and stay inside the bytes; returns the bytes the values use.
+template <class Offset>
+int64_t check_offsets(const Offset* offsets, int64_t rows, const std::string& column,
+                      const BatchCursor& cursor) {
+  if (offsets[0] < 0) {
+    cursor.fail("column \"" + column + "\" has a negative first offset");
+  }
+  for (int64_t i = 0; i < rows; ++i) {
+    if (offsets[i + 1] < offsets[i]) {
+      cursor.fail("column \"" + column + "\" has decreasing offsets at row " + std::to_string(i));
+    }
+  }
+  return static_cast<int64_t>(offsets[rows]);
+}
+
+ColumnPtr read_column(BatchCursor& cursor, const IpcColumnType& type, const std::string& name,
+                      std::optional<int64_t> expected_rows) {
+  const fb::FieldNode node = cursor.node(name);
+  int64_t rows = node.length();
+  if (expected_rows && rows != *expected_rows) {
+    cursor.fail("column \"" + name + "\" has " + std::to_string(rows) + " rows in a batch of " +
+                std::to_string(*expected_rows));
+  }
+  if (type.layout == IpcLayout::kNull) {
+    return Column::nulls(type.type, rows);
+  }
+  BufferPtr validity;
+  if (node.null_count() > 0) {
+    validity = cursor.buffer(name, (rows + 7) / 8, 1);
+  } else {
+    cursor.skip_buffer(name);
+  }
+  int64_t nulls = node.null_count();
+  switch (type.layout) {
+    case IpcLayout::kBool:
+      return std::make_shared<Column>(type.type, rows, validity,
+                                      cursor.buffer(name, (rows + 7) / 8, 1), nullptr, nulls);
+    case IpcLayout::kFixed: {
+      size_t alignment = static_cast<size_t>(type.byte_width);
+      BufferPtr values =
+          cursor.buffer(name, checked_bytes(rows, type.byte_width, cursor), alignment);
+      return std::make_shared<Column>(type.type, rows, validity,
+                                      convert_fixed(type, values, validity, rows, name, cursor),
+                                      nullptr, nulls);
+    }
+    case IpcLayout::kBinary: {
+      if (rows == 0) {  // a writer may leave the single offset out
+        cursor.skip_buffer(name);
+        cursor.skip_buffer(name);
+        return std::make_shared<Column>(type.type, 0, nullptr, Buffer::allocate(4, true),
+                                        Buffer::allocate(0), 0);
+      }
+      BufferPtr offsets = cursor.buffer(name, checked_bytes(rows + 1, 4, cursor), 4);
+      int64_t bytes = check_offsets(offsets->data_as<int32_t>(), rows, name, cursor);
+      return std::make_shared<Column>(type.type, rows, validity, offsets,
+                                      cursor.buffer(name, bytes, 1), nulls);
+    }
+    case IpcLayout::kLargeBinary: {
+      if (rows == 0) {
+        cursor.skip_buffer(name);
+        cursor.skip_buffer(name);
+        return std::make_shared<Column>(type.type, 0, nullptr, Buffer::allocate(4, true),
+                                        Buffer::allocate(0), 0);
+      }
+      BufferPtr wide = cursor.buffer(name, checked_bytes(rows + 1, 8, cursor), 8);
+      const auto* large = wide->data_as<int64_t>();
+      int64_t bytes = check_offsets(large, rows, name, cursor);
+      if (bytes > INT32_MAX) {
+        cursor.fail("column \"" + name + "\" holds more than 2 GiB of text in one batch");
+      }
+      BufferPtr offsets = Buffer::allocate(static_cast<size_t>(rows + 1) * 4);
+      auto* narrow = reinterpret_cast<int32_t*>(offsets->mutable_data());
+      for (int64_t i = 0; i <= rows; ++i) {
+        narrow[i] = static_cast<int32_t>(large[i]);
+      }
+      return std::make_shared<Column>(type.type, rows, validity, offsets,
+                                      cursor.buffer(name, bytes, 1), nulls);
+    }
+    case IpcLayout::kFixedBinary: {
+      // The values are the bytes as they are; only the offsets are made.
+      int64_t bytes = checked_bytes(rows, type.byte_width, cursor);
+      if (bytes > INT32_MAX) {
+        cursor.fail("column \"" + name + "\" holds more than 2 GiB in one batch");
+      }
+      BufferPtr chars = cursor.buffer(name, bytes, 1);
+      BufferPtr offsets = Buffer::allocate(static_cast<size_t>(rows + 1) * 4);
+      auto* at = reinterpret_cast<int32_t*>(offsets->mutable_data());
+      for (int64_t i = 0; i <= rows; ++i) {
+        at[i] = static_cast<int32_t>(i * type.byte_width);
+      }
+      return std::make_shared<Column>(type.type, rows, validity, offsets, chars, nulls);
+    }
+    case IpcLayout::kNull:
+      break;
+  }
+  cursor.fail("column \"" + name + "\" has an unknown layout");
+}
+
+// Rows of `dictionary` picked by the index column's values (NULL where the index is).
+ColumnPtr look_up(const Column& dictionary, const Column& indices, const std::string& name,
+                  const BatchCursor& cursor) {
+  std::vector<int64_t> rows(static_cast<size_t>(indices.length()));
+  const bool wide = indices.type().id() == engine::TypeId::kInt64;
+  const BufferPtr& validity = indices.validity_buffer();
+  for (int64_t i = 0; i < indices.length(); ++i) {
+    if (!is_valid(validity, i)) {
+      rows[static_cast<size_t>(i)] = -1;
+      continue;
+    }
+    int64_t index = wide ? indices.values_buffer()->data_as<int64_t>()[i]
+                         : indices.values_buffer()->data_as<int32_t>()[i];
+    if (index < 0 || index >= dictionary.length()) {
+      cursor.fail("column \"" + name + "\" row " + std::to_string(i) + " names dictionary entry " +
+                  std::to_string(index) + " of " + std::to_string(dictionary.length()));
+    }
+    rows[static_cast<size_t>(i)] = index;
+  }
+  return engine::detail::take(dictionary, rows);
+}
+
+}  // namespace
+
+IpcBatchDecoder::IpcBatchDecoder(const IpcSchema& schema, std::string where)
+    : schema_(schema), where_(std::move(where)) {}
+
+engine::RecordBatch IpcBatchDecoder::decode(const fb::RecordBatch& batch,
+                                            const IpcBody& body) const {
+  BatchCursor cursor(batch, body, where_);
+  int64_t rows = batch.length();
+  if (rows < 0) {
+    cursor.fail("a batch of " + std::to_string(rows) + " rows");
+  }
+  std::vector<ColumnPtr> columns;
+  for (const IpcField& field : schema_.fields) {
+    if (!field.dictionary_id) {
+      columns.push_back(read_column(cursor, field.values, field.name, rows));
+      continue;
+    }
+    auto found = dictionaries_.find(*field.dictionary_id);
+    if (found == dictionaries_.end()) {
+      cursor.fail("column \"" + field.name + "\" uses dictionary " +
+                  std::to_string(*field.dictionary_id) + ", which no message before it sent");
+    }
+    ColumnPtr indices = read_column(cursor, field.indices, field.name, rows);
+    columns.push_back(look_up(*found->second, *indices, field.name, cursor));
+  }
+  cursor.expect_consumed();
+  return engine::RecordBatch(schema_.schema, std::move(columns), rows);
+}
+
+void IpcBatchDecoder::add_dictionary(const fb::DictionaryBatch& batch, const IpcBody& body) {
+  const IpcField* user = nullptr;
+  for (const IpcField& field : schema_.fields) {
+    if (field.dictionary_id == batch.id()) {
+      user = &field;
+      break;
+    }
+  }
+  if (user == nullptr) {
+    throw IoError(where_ + ": a dictionary of id " + std::to_string(batch.id()) +
+                  " that no column uses");
+  }
+  if (batch.data() == nullptr) {
+    throw IoError(where_ + ": dictionary " + std::to_string(batch.id()) + " has no data");
+  }
+  BatchCursor cursor(*batch.data(), body, where_);
+  if (batch.data()->length() < 0) {
+    cursor.fail("a dictionary of " + std::to_string(batch.data()->length()) + " entries");
+  }
+  ColumnPtr values = read_column(cursor, user->values, user->name, batch.data()->length());
+  cursor.expect_consumed();
+  ColumnPtr& kept = dictionaries_[batch.id()];
+  if (batch.is_delta() && kept != nullptr) {
+    kept = engine::detail::concat({kept, values}, user->values.type);
+  } else {
+    kept = values;
+  }
+}
+
+}  // namespace setl::storage::detail

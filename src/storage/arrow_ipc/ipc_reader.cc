@@ -1,0 +1,273 @@
+#include "storage/arrow_ipc/ipc_reader.h"
+
+#include <cstring>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file_generated.h"
+#include "message_generated.h"
+#include "setl/core/error.h"
+#include "setl/engine/buffer.h"
+#include "storage/arrow_ipc/ipc_batch.h"
+#include "storage/arrow_ipc/ipc_schema.h"
+#include "storage/arrow_ipc/struct_at.h"
+
+namespace setl::storage::detail {
+namespace {
+
+namespace fb = arrow_ipc::fb;
+
+constexpr char kMagic[] = "ARROW1";  // six bytes, then two of padding at the file's start
+constexpr int64_t kMagicBytes = 6;
+constexpr uint32_t kContinuation = 0xFFFFFFFF;
+// Flatbuffer nesting and table counts allowed while verifying: far above what a schema
+// of a few thousand columns needs, far below what would exhaust the stack or the time.
+constexpr flatbuffers::uoffset_t kMaxDepth = 64;
+constexpr flatbuffers::uoffset_t kMaxTables = 1'000'000;
+
+int32_t load_int32(const uint8_t* at) {
+  int32_t value = 0;
+  std::memcpy(&value, at, sizeof(value));
+  return value;
+}
+
+// Flatbuffer accessors load 4- and 8-byte fields in place, so the bytes must start 8-byte
+// aligned in memory. A well-formed file's metadata is; a damaged one's may be anywhere,
+// and is then read from an aligned copy that `holder` keeps.
+const uint8_t* aligned(const uint8_t* data, int64_t size, engine::BufferPtr& holder) {
+  if (reinterpret_cast<uintptr_t>(data) % 8 == 0) {
+    return data;
+  }
+  holder = engine::Buffer::allocate(static_cast<size_t>(size));
+  std::memcpy(holder->mutable_data(), data, static_cast<size_t>(size));
+  return holder->data();
+}
+
+const fb::Message& verified_message(const uint8_t* data, int64_t size, const std::string& where) {
+  flatbuffers::Verifier verifier(data, static_cast<size_t>(size), kMaxDepth, kMaxTables);
+  if (!fb::VerifyMessageBuffer(verifier)) {
+    throw IoError(where + ": a message's metadata is not a valid Arrow flatbuffer");
+  }
+  const fb::Message& message = *fb::GetMessage(data);
+  if (message.version() < fb::MetadataVersion::V4) {
+    throw IoError(where + ": the data was written in Arrow's metadata version " +
+                  std::to_string(static_cast<int>(message.version()) + 1) +
+                  " (before 0.8), which setlpp does not read");
+  }
+  if (message.body_length() < 0) {
+    throw IoError(where + ": a message declares a negative body length");
+  }
+  return message;
+}
+
+// Collects the schema, dictionaries and batches of either format.
+class IpcAssembler {
+ public:
+  explicit IpcAssembler(std::string where) : where_(std::move(where)) {}
+
+  void schema(const fb::Schema& schema) {
+    schema_ = read_ipc_schema(schema, where_);
+    decoder_.emplace(schema_, where_);
+  }
+  bool has_schema() const { return decoder_.has_value(); }
+
+  // A dictionary or record batch message with its body.
+  void message(const fb::Message& message, const IpcBody& body) {
+    if (!decoder_) {
+      throw IoError(where_ + ": a batch comes before the schema");
+    }
+    if (message.header() == nullptr) {
+      throw IoError(where_ + ": a message without its header");
+    }
+    switch (message.header_type()) {
+      case fb::MessageHeader::DictionaryBatch:
+        decoder_->add_dictionary(*message.header_as_DictionaryBatch(), body);
+        return;
+      case fb::MessageHeader::RecordBatch:
+        batches_.push_back(decoder_->decode(*message.header_as_RecordBatch(), body));
+        return;
+      case fb::MessageHeader::Schema:
+        throw IoError(where_ + ": a second schema message");
+      default:
+        throw IoError(where_ +
+                      ": a message that is not a schema, dictionary or record batch "
+                      "(a tensor?), which setlpp does not read");
+    }
+  }
+
+  ArrowIpcData finish() {
+    if (!decoder_) {
+      throw IoError(where_ + ": no schema message");
+    }
+    ArrowIpcData out{engine::Table(schema_.schema, std::move(batches_)), schema_.metadata, {}};
+    for (const IpcField& field : schema_.fields) {
+      out.column_metadata.push_back(field.metadata);
+    }
+    return out;
+  }
+
+ private:
+  std::string where_;
+  IpcSchema schema_;
+  std::optional<IpcBatchDecoder> decoder_;
+  std::vector<engine::RecordBatch> batches_;
+};
+
+// An encapsulated message at `offset` of the file: its flatbuffer and where its body
+// starts. Accepts the format before 0.15 (no continuation marker) too.
+struct Framed {
+  const fb::Message* message;
+  int64_t body_offset;
+  engine::BufferPtr copy;  ///< the metadata, when it had to be copied to be aligned
+};
+
+Framed framed_message(const uint8_t* data, int64_t size, int64_t offset, const std::string& where) {
+  auto fail = [&](const std::string& what) -> Framed {
+    throw IoError(where + ": the message at byte " + std::to_string(offset) + " " + what);
+  };
+  if (offset < 0 || offset > size - 8) {
+    fail("is outside the file");
+  }
+  int64_t at = offset;
+  if (static_cast<uint32_t>(load_int32(data + at)) == kContinuation) {
+    at += 4;
+  }
+  int32_t length = load_int32(data + at);
+  at += 4;
+  if (length <= 0 || length > size - at) {
+    fail("declares " + std::to_string(length) + " bytes of metadata, past the file's end");
+  }
+  engine::BufferPtr copy;
+  const fb::Message& message = verified_message(aligned(data + at, length, copy), length, where);
+  return {&message, at + length, copy};
+}
+
+IpcBody body_at(const uint8_t* data, int64_t size, int64_t offset, int64_t length,
+                const std::shared_ptr<const void>& owner, const std::string& where) {
+  if (offset < 0 || length < 0 || offset > size || length > size - offset) {
+    throw IoError(where + ": a message body of " + std::to_string(length) + " bytes at byte " +
+                  std::to_string(offset) + " is past the file's end");
+  }
+  return {data + offset, length, owner};
+}
+
+}  // namespace
+
+ArrowIpcData read_ipc_file_bytes(const uint8_t* data, int64_t size,
+                                 std::shared_ptr<const void> owner, const std::string& where) {
+  const int64_t trailer = 4 + kMagicBytes;
+  if (size < 8 + trailer || std::memcmp(data, kMagic, kMagicBytes) != 0 ||
+      std::memcmp(data + size - kMagicBytes, kMagic, kMagicBytes) != 0) {
+    throw IoError(where + " is not an Arrow IPC file (no ARROW1 magic at its start and end)");
+  }
+  int32_t footer_length = load_int32(data + size - trailer);
+  if (footer_length <= 0 || footer_length > size - trailer - 8) {
+    throw IoError(where + ": the footer declares " + std::to_string(footer_length) +
+                  " bytes, more than the file holds");
+  }
+  engine::BufferPtr footer_copy;
+  const uint8_t* footer_bytes =
+      aligned(data + size - trailer - footer_length, footer_length, footer_copy);
+  flatbuffers::Verifier verifier(footer_bytes, static_cast<size_t>(footer_length), kMaxDepth,
+                                 kMaxTables);
+  if (!fb::VerifyFooterBuffer(verifier)) {
+    throw IoError(where + ": the footer is not a valid Arrow flatbuffer");
+  }
+  const fb::Footer& footer = *fb::GetFooter(footer_bytes);
+  if (footer.schema() == nullptr) {
+    throw IoError(where + ": the footer holds no schema");
+  }
+  IpcAssembler assembler(where);
+  assembler.schema(*footer.schema());
+  for (const auto* blocks : {footer.dictionaries(), footer.record_batches()}) {
+    if (blocks == nullptr) {
+      continue;
+    }
+    for (size_t b = 0; b < blocks->size(); ++b) {
+      const fb::Block block = struct_at(*blocks, b);
+      Framed framed = framed_message(data, size, block.offset(), where);
+      if (block.metadata_length() < 0 ||
+          framed.body_offset > block.offset() + block.metadata_length()) {
+        throw IoError(where + ": the block at byte " + std::to_string(block.offset()) +
+                      " declares less metadata than its message has");
+      }
+      int64_t body_offset = block.offset() + block.metadata_length();
+      int64_t body_length = std::max(block.body_length(), framed.message->body_length());
+      assembler.message(*framed.message,
+                        body_at(data, size, body_offset, body_length, owner, where));
+    }
+  }
+  return assembler.finish();
+}
+
+ArrowIpcData read_ipc_stream(std::istream& in, const std::string& where) {
+  IpcAssembler assembler(where);
+  int64_t position = 0;
+  auto read_exactly = [&](void* into, int64_t bytes, const char* what) {
+    in.read(static_cast<char*>(into), bytes);
+    if (in.gcount() != bytes) {
+      throw IoError(where + ": the stream ends inside " + what + " at byte " +
+                    std::to_string(position + in.gcount()));
+    }
+    position += bytes;
+  };
+  while (true) {
+    uint32_t word = 0;
+    in.read(reinterpret_cast<char*>(&word), 4);
+    if (in.gcount() == 0) {
+      break;  // the input's end without the end-of-stream marker: allowed
+    }
+    if (in.gcount() != 4) {
+      throw IoError(where + ": the stream ends inside a message's length");
+    }
+    position += 4;
+    if (word == kContinuation) {
+      read_exactly(&word, 4, "a message's length");
+    }
+    auto length = static_cast<int32_t>(word);
+    if (length == 0) {
+      break;  // the end-of-stream marker
+    }
+    // Metadata of more than 64 MiB is no schema or batch header a writer makes.
+    if (length < 0 || length > (64 << 20)) {
+      throw IoError(where + ": a message declares " + std::to_string(length) +
+                    " bytes of metadata at byte " + std::to_string(position));
+    }
+    engine::BufferPtr metadata = engine::Buffer::allocate(static_cast<size_t>(length));
+    read_exactly(metadata->mutable_data(), length, "a message's metadata");
+    const fb::Message& message = verified_message(metadata->data(), length, where);
+    if (message.header_type() == fb::MessageHeader::Schema) {
+      if (assembler.has_schema()) {
+        throw IoError(where + ": a second schema message");
+      }
+      if (message.header_as_Schema() == nullptr) {
+        throw IoError(where + ": a schema message without its schema");
+      }
+      assembler.schema(*message.header_as_Schema());
+      continue;
+    }
+    // The body is read in pieces, so that a length the stream does not hold fails at its
+    // end rather than allocating it all first.
+    int64_t body_length = message.body_length();
+    std::vector<uint8_t> staged;
+    constexpr int64_t kPiece = 16 << 20;
+    while (static_cast<int64_t>(staged.size()) < body_length) {
+      int64_t piece = std::min(kPiece, body_length - static_cast<int64_t>(staged.size()));
+      size_t at = staged.size();
+      staged.resize(at + static_cast<size_t>(piece));
+      read_exactly(staged.data() + at, piece, "a message's body");
+    }
+    engine::BufferPtr body = engine::Buffer::allocate(staged.size());
+    if (!staged.empty()) {
+      std::memcpy(body->mutable_data(), staged.data(), staged.size());
+    }
+    assembler.message(message, {body->data(), body_length, body});
+  }
+  return assembler.finish();
+}
+
+}  // namespace setl::storage::detail

@@ -1,0 +1,24 @@
+// The Arrow IPC file and stream formats' framing: the file's magic and footer, and the
+// encapsulated messages (continuation marker, metadata length, flatbuffer, body) of both.
+// Every flatbuffer is verified before it is read.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <istream>
+#include <memory>
+#include <string>
+
+#include "setl/storage/arrow_ipc.h"
+
+namespace setl::storage::detail {
+
+/// Reads a whole IPC file held in memory (`owner` keeps `data` alive; uncompressed
+/// buffers of the table point into it).
+ArrowIpcData read_ipc_file_bytes(const uint8_t* data, int64_t size,
+                                 std::shared_ptr<const void> owner, const std::string& where);
+
+/// Reads IPC stream messages from `in` up to the end-of-stream marker or the input's end.
+ArrowIpcData read_ipc_stream(std::istream& in, const std::string& where);
+
+}  // namespace setl::storage::detail

@@ -1,0 +1,141 @@
+// Writes an Arrow IPC file and stream with setlpp for an independent reader (apache-arrow
+// from npm, see arrow_ipc_check.sh), plus expected.json: for each column its name, the
+// Arrow type it must have and every row in a canonical text (null for NULL): integers and
+// dates (days) and timestamps (microseconds) and decimals (unscaled) as integers, doubles
+// in their shortest form, booleans as true/false.
+//   arrow_ipc_oracle_files <dir>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "setl/engine/builder.h"
+#include "setl/engine/column.h"
+#include "setl/engine/decimal.h"
+#include "setl/storage/arrow_ipc.h"
+
+namespace {
+
+using setl::engine::Column;
+using setl::engine::ColumnBuilder;
+using setl::engine::DataType;
+using setl::engine::Table;
+using setl::engine::TypeId;
+
+Table oracle_table(int64_t rows) {
+  ColumnBuilder b(DataType::boolean()), i32(DataType::int32()), i64(DataType::int64()),
+      f(DataType::float64()), s(DataType::string()), d(DataType::date32()),
+      t(DataType::timestamp("UTC")), n(DataType::timestamp()), m(DataType::decimal(18, 2));
+  for (int64_t r = 0; r < rows; ++r) {
+    bool null = r % 7 == 3;
+    null ? b.append_null() : b.append_bool(r % 3 == 0);
+    null ? i32.append_null() : i32.append_int(static_cast<int32_t>(r * 37 % 1000 - 500));
+    // Beyond 2^53: a reader that went through doubles would show it.
+    r % 11 == 5 ? i64.append_null() : i64.append_int(r * 1'000'000'007LL + (int64_t{1} << 60));
+    null ? f.append_null() : f.append_double(static_cast<double>(r) / 8.0 - 3.25);
+    r % 13 == 1 ? s.append_null()
+                : s.append_string(r % 5 == 0 ? "" : "ünï \"" + std::to_string(r % 9) + "\"");
+    null ? d.append_null() : d.append_int(static_cast<int32_t>(19000 + r - 40000));
+    null ? t.append_null() : t.append_int(1'700'000'000'000'000 + r * 61'000'001);
+    r % 4 == 0 ? n.append_null() : n.append_int(-r * 86'400'000'000);
+    null ? m.append_null() : m.append_decimal(setl::engine::int128{r * 12345 - 600000});
+  }
+  return Table::from_columns({{"b", b.finish()},
+                              {"i32", i32.finish()},
+                              {"i64", i64.finish()},
+                              {"f", f.finish()},
+                              {"s", s.finish()},
+                              {"d", d.finish()},
+                              {"t", t.finish()},
+                              {"naive", n.finish()},
+                              {"m", m.finish()},
+                              {"nothing", Column::nulls(DataType::null(), rows)}});
+}
+
+std::string decimal_text(setl::engine::int128 value) {
+  bool negative = value < 0;
+  auto magnitude = static_cast<setl::engine::uint128>(negative ? -value : value);
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    magnitude /= 10;
+  } while (magnitude != 0);
+  return negative ? "-" + digits : digits;
+}
+
+nlohmann::json cell(const Column& column, int64_t row) {
+  int64_t at = column.offset() + row;
+  const setl::engine::BufferPtr& validity = column.validity_buffer();
+  if (column.type().id() == TypeId::kNull ||
+      (validity != nullptr && ((validity->data()[at / 8] >> (at % 8)) & 1) == 0)) {
+    return nullptr;
+  }
+  const auto& values = column.values_buffer();
+  switch (column.type().id()) {
+    case TypeId::kBool:
+      return ((values->data()[at / 8] >> (at % 8)) & 1) != 0 ? "true" : "false";
+    case TypeId::kInt32:
+    case TypeId::kDate32:
+      return std::to_string(values->data_as<int32_t>()[at]);
+    case TypeId::kInt64:
+    case TypeId::kTimestamp:
+      return std::to_string(values->data_as<int64_t>()[at]);
+    case TypeId::kFloat64:
+      return fmt::format("{}", values->data_as<double>()[at]);
+    case TypeId::kDecimal:
+      return decimal_text(values->data_as<setl::engine::int128>()[at]);
+    case TypeId::kString: {
+      const int32_t* offsets = values->data_as<int32_t>();
+      return std::string(reinterpret_cast<const char*>(column.chars_buffer()->data()) + offsets[at],
+                         static_cast<size_t>(offsets[at + 1] - offsets[at]));
+    }
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: arrow_ipc_oracle_files <dir>\n";
+    return 2;
+  }
+  std::filesystem::path dir = argv[1];
+  std::filesystem::create_directories(dir);
+  // Two batches, the second starting mid-way through the first's buffers (a slice).
+  Table whole = oracle_table(300);
+  Table table(whole.schema(),
+              {whole.slice(0, 200).batches()[0], whole.slice(200, 100).batches()[0]});
+  setl::storage::ArrowIpcWriteOptions options{.metadata = {{"origin", "setlpp"}},
+                                              .column_metadata = {{"m", {{"unit", "EUR"}}}}};
+  setl::storage::write_arrow_ipc_file(table, dir / "oracle.arrow", options);
+  std::ofstream stream(dir / "oracle.stream", std::ios::binary);
+  setl::storage::write_arrow_ipc_stream(table, stream, options);
+  stream.close();
+  const char* arrow_types[] = {"Bool",
+                               "Int32",
+                               "Int64",
+                               "Float64",
+                               "Utf8",
+                               "Date32<DAY>",
+                               "Timestamp<MICROSECOND, UTC>",
+                               "Timestamp<MICROSECOND>",
+                               "Decimal[18e+2]",
+                               "Null"};
+  nlohmann::json expected = nlohmann::json::array();
+  setl::engine::RecordBatch rows = table.combine();
+  for (size_t c = 0; c < rows.num_columns(); ++c) {
+    nlohmann::json values = nlohmann::json::array();
+    for (int64_t r = 0; r < rows.num_rows(); ++r) {
+      values.push_back(cell(*rows.column(c), r));
+    }
+    expected.push_back(
+        {{"name", table.schema()->field(c).name}, {"type", arrow_types[c]}, {"values", values}});
+  }
+  std::ofstream(dir / "expected.json") << expected.dump() << "\n";
+  std::cout << "wrote " << table.num_rows() << " rows as an Arrow IPC file and stream\n";
+  return 0;
+}
