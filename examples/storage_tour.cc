@@ -1,11 +1,13 @@
 // A tour of setlpp's storage for users coming from SETL: a landing directory read as one
 // table, a typed repository whose struct carries SETL's annotations, upserts by its
-// compound key, suffixed saves into a partitioned lake, and an Excel report.
+// compound key, suffixed saves into a partitioned lake, an Excel report, and an Arrow IPC
+// file and stream for pyarrow, Polars or DuckDB.
 //
 //   storage_tour OUT_DIR
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <setl/setl.h>
 
@@ -68,5 +70,16 @@ int main(int argc, char** argv) {
                 SaveMode::kOverwrite);
   std::cout << "report sheets: " << excel_sheet_names(out / "report.xlsx").front() << ", "
             << report->read().num_rows() << " rows read back\n";
+
+  // 5. Arrow IPC for the Python and R side: a file pyarrow.feather or polars.read_ipc
+  // opens, read back memory-mapped, and the same rows as a stream (a pipe, a socket).
+  setl::engine::Table all = customers.find_all().table();
+  write_arrow_ipc_file(all, out / "customers.arrow", {.metadata = {{"origin", "setlpp"}}});
+  ArrowIpcData mapped = read_arrow_ipc_file(out / "customers.arrow");
+  std::stringstream pipe;
+  write_arrow_ipc_stream(all, pipe);
+  std::cout << "arrow: " << mapped.table.num_rows() << " rows mapped back (origin "
+            << mapped.metadata.at("origin") << "), " << read_arrow_ipc_stream(pipe).table.num_rows()
+            << " through a stream\n";
   return 0;
 }

@@ -23,6 +23,7 @@
 #include "setl/monitor/monitor.h"
 #include "setl/sources.h"
 #include "setl/sql/session.h"
+#include "setl/storage/arrow_ipc.h"
 #include "setl/storage/connector.h"
 #include "setl/storage/connector_builder.h"
 #include "setl/storage/csv_connector.h"

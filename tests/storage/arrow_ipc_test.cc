@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "setl/core/error.h"
+#include "setl/core/memory.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/column.h"
 #include "testing/columns.h"
@@ -112,14 +113,21 @@ TEST(ArrowIpc, SchemaAndColumnMetadataAreKept) {
   EXPECT_EQ(read.column_metadata[1], options.column_metadata["name"]);
 }
 
-// The columns point into a private mapping of the file, which outlives its name.
-TEST(ArrowIpc, AMappedReadOutlivesTheFile) {
+// The columns point into a private mapping of the file, which outlives its name and is
+// counted as mapped, not allocated, memory until the last column goes.
+TEST(ArrowIpc, AMappedReadOutlivesTheFileAndCountsAsMapped) {
   testing::TempDir dir;
   Table table = every_type();
   write_arrow_ipc_file(table, dir.path() / "gone.arrow");
-  Table read = read_arrow_ipc_file(dir.path() / "gone.arrow").table;
-  std::filesystem::remove(dir.path() / "gone.arrow");
-  EXPECT_THAT(read, SameTableAs(table));
+  int64_t file_bytes = static_cast<int64_t>(std::filesystem::file_size(dir.path() / "gone.arrow"));
+  int64_t mapped_before = memory::mapped_bytes();
+  {
+    Table read = read_arrow_ipc_file(dir.path() / "gone.arrow").table;
+    EXPECT_EQ(memory::mapped_bytes() - mapped_before, file_bytes);
+    std::filesystem::remove(dir.path() / "gone.arrow");
+    EXPECT_THAT(read, SameTableAs(table));
+  }
+  EXPECT_EQ(memory::mapped_bytes(), mapped_before);
 }
 
 TEST(ArrowIpc, WhatIsNotArrowIsRefusedByName) {

@@ -10,6 +10,7 @@
 
 #include "setl/core/atomic_file.h"
 #include "setl/core/error.h"
+#include "setl/core/memory.h"
 #include "storage/arrow_ipc/ipc_reader.h"
 #include "storage/arrow_ipc/ipc_writer.h"
 
@@ -17,12 +18,14 @@ namespace setl::storage {
 namespace {
 
 // A read-only private mapping of a whole file, unmapped when the last user lets go.
+// Counted in memory::mapped_bytes(), apart from allocated memory: the pages are the file's.
 struct Mapping {
   void* address = MAP_FAILED;
   size_t size = 0;
   ~Mapping() {
     if (address != MAP_FAILED) {
       ::munmap(address, size);
+      memory::record_unmapping(static_cast<int64_t>(size));
     }
   }
 };
@@ -46,6 +49,9 @@ std::shared_ptr<const Mapping> map_file(const std::filesystem::path& path) {
   ::close(fd);
   if (mapping->size > 0 && mapping->address == MAP_FAILED) {
     throw IoError("cannot map " + path.string() + ": " + std::strerror(error));
+  }
+  if (mapping->address != MAP_FAILED) {
+    memory::record_mapping(static_cast<int64_t>(mapping->size));
   }
   return mapping;
 }
