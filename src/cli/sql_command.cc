@@ -51,6 +51,9 @@ std::string storage_of(const fs::path& path) {
   if (name.ends_with(".parquet")) {
     return "PARQUET";
   }
+  if (name.ends_with(".arrow") || name.ends_with(".feather") || name.ends_with(".ipc")) {
+    return "ARROW";
+  }
   if (name.ends_with(".jsonl") || name.ends_with(".ndjson") || name.ends_with(".json")) {
     return "JSONL";
   }

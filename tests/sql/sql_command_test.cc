@@ -13,6 +13,10 @@
 
 #include "setl/cli/job_runner.h"
 #include "setl/core/memory_context.h"
+#include "setl/engine/column.h"
+#include "setl/engine/scalar.h"
+#include "setl/engine/table.h"
+#include "setl/storage/arrow_ipc.h"
 #include "testing/temp_dir.h"
 
 namespace setl::cli {
@@ -64,6 +68,18 @@ TEST_F(SqlCommand, JoinsFilesOfEachFormatAndPrintsATable) {
   EXPECT_THAT(out_.str(), HasSubstr("ada"));
   EXPECT_THAT(out_.str(), HasSubstr("5.5"));
   EXPECT_THAT(out_.str(), HasSubstr("+\n2 rows\n"));
+}
+
+TEST_F(SqlCommand, ReadsArrowIpcFilesByTheirExtension) {
+  storage::write_arrow_ipc_file(
+      engine::Table::from_columns(
+          {{"person", engine::Column::constant(engine::Scalar::int64(1), 2)}}),
+      dir_.path() / "visits.arrow");
+  ASSERT_EQ(run({"--format", "csv", "-t", table("visits", "visits.arrow"),
+                 "SELECT count(*) AS n FROM visits WHERE person = 1"}),
+            kExitOk)
+      << err_.str();
+  EXPECT_EQ(out_.str(), "n\n2\n");
 }
 
 TEST_F(SqlCommand, CsvAndJsonOutput) {
