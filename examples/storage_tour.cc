@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <setl/setl.h>
 
@@ -72,12 +71,16 @@ int main(int argc, char** argv) {
             << report->read().num_rows() << " rows read back\n";
 
   // 5. Arrow IPC for the Python and R side: a file pyarrow.feather or polars.read_ipc
-  // opens, read back memory-mapped, and the same rows as a stream (a pipe, a socket).
+  // opens, read back memory-mapped, and the same rows as a zstd-compressed stream, as a
+  // pipe or a socket would carry them (".arrows" is the stream format's usual name).
   setl::engine::Table all = customers.find_all().table();
   write_arrow_ipc_file(all, out / "customers.arrow", {.metadata = {{"origin", "setlpp"}}});
   ArrowIpcData mapped = read_arrow_ipc_file(out / "customers.arrow");
-  std::stringstream pipe;
-  write_arrow_ipc_stream(all, pipe);
+  {
+    std::ofstream pipe(out / "customers.arrows", std::ios::binary);
+    write_arrow_ipc_stream(all, pipe, {.compression = ArrowIpcCompression::kZstd});
+  }
+  std::ifstream pipe(out / "customers.arrows", std::ios::binary);
   std::cout << "arrow: " << mapped.table.num_rows() << " rows mapped back (origin "
             << mapped.metadata.at("origin") << "), " << read_arrow_ipc_stream(pipe).table.num_rows()
             << " through a stream\n";

@@ -24,6 +24,7 @@
 #include "setl/sources.h"
 #include "setl/sql/session.h"
 #include "setl/storage/arrow_ipc.h"
+#include "setl/storage/arrow_ipc_connector.h"
 #include "setl/storage/connector.h"
 #include "setl/storage/connector_builder.h"
 #include "setl/storage/csv_connector.h"

@@ -12,6 +12,7 @@
 #include "setl/core/memory_budget.h"
 #include "setl/core/suggest.h"
 #include "setl/engine/parse_value.h"
+#include "setl/storage/arrow_ipc_connector.h"
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/delta_connector.h"
 #include "setl/storage/excel_connector.h"
@@ -185,6 +186,15 @@ std::shared_ptr<Connector> build_parquet(const Config& section) {
   return make_connector<ParquetConnector>(section.get_string("path"), options);
 }
 
+std::shared_ptr<Connector> build_arrow(const Config& section) {
+  ArrowIpcOptions options;
+  if (section.has("compression")) {
+    options.compression = parse_arrow_ipc_compression(section.get_string("compression"));
+  }
+  options.compression_level = section.get_or<int>("compression_level", options.compression_level);
+  return make_connector<ArrowIpcConnector>(section.get_string("path"), options);
+}
+
 std::shared_ptr<Connector> build_postgres(const Config& section) {
   PostgresConnection connection;
   connection.host = section.get_or<std::string>("host", connection.host);
@@ -349,6 +359,11 @@ Registry& registry() {
           "source_column", "recursive"},
          "Parquet file",
          build_parquet},
+        {"ARROW",
+         {"IPC", "FEATHER"},
+         {"path", "compression", "compression_level"},
+         "Arrow IPC file (Feather v2), memory-mapped when read",
+         build_arrow},
         {"PARTITIONED",
          {},
          {"path", "format", "partition_by"},

@@ -12,10 +12,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "setl/core/config.h"
 #include "setl/core/error.h"
 #include "setl/core/memory.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/column.h"
+#include "setl/storage/arrow_ipc_connector.h"
+#include "setl/storage/connector.h"
+#include "setl/storage/connector_builder.h"
 #include "testing/columns.h"
 #include "testing/table_matchers.h"
 #include "testing/temp_dir.h"
@@ -74,6 +78,45 @@ TEST(ArrowIpc, EveryEngineTypeRoundTripsThroughFileAndStream) {
   EXPECT_THAT(read.table, SameTableAs(table));
   EXPECT_EQ(read.table.batches().size(), 2u);
   EXPECT_THAT(through_stream(table), SameTableAs(table));
+}
+
+// A table that compresses well: long runs and repeated strings.
+Table compressible(int64_t rows) {
+  engine::ColumnBuilder ids(DataType::int64()), names(DataType::string());
+  for (int64_t r = 0; r < rows; ++r) {
+    ids.append_int(r / 100);
+    r % 17 == 0 ? names.append_null() : names.append_string(r % 2 == 0 ? "north" : "south");
+  }
+  return Table::from_columns({{"id", ids.finish()}, {"region", names.finish()}});
+}
+
+TEST(ArrowIpc, Lz4AndZstdBodiesRoundTripAndAreSmaller) {
+  testing::TempDir dir;
+  Table table = compressible(20000);
+  write_arrow_ipc_file(table, dir.path() / "plain.arrow");
+  auto plain_bytes = std::filesystem::file_size(dir.path() / "plain.arrow");
+  for (ArrowIpcCompression codec : {ArrowIpcCompression::kLz4Frame, ArrowIpcCompression::kZstd}) {
+    SCOPED_TRACE(codec == ArrowIpcCompression::kZstd ? "zstd" : "lz4");
+    ArrowIpcWriteOptions options{.compression = codec};
+    write_arrow_ipc_file(table, dir.path() / "packed.arrow", options);
+    EXPECT_LT(std::filesystem::file_size(dir.path() / "packed.arrow"), plain_bytes / 2);
+    EXPECT_THAT(read_arrow_ipc_file(dir.path() / "packed.arrow").table, SameTableAs(table));
+    EXPECT_THAT(through_stream(table, options), SameTableAs(table));
+    // Buffers that do not shrink (random doubles, a one-row batch) are stored as they are.
+    EXPECT_THAT(through_stream(every_type(), options), SameTableAs(every_type()));
+  }
+}
+
+// A compressed buffer may not expand past the process's decompression limits: its declared
+// length is checked before anything is allocated for it.
+TEST(ArrowIpc, DecompressionStaysWithinTheLimits) {
+  std::stringstream bytes;
+  write_arrow_ipc_stream(compressible(200000), bytes, {.compression = ArrowIpcCompression::kZstd});
+  DecompressionLimits saved = decompression_limits();
+  set_decompression_limits({.max_bytes = int64_t{1} << 30, .max_ratio = 2, .ratio_floor = 1024});
+  EXPECT_THAT(testing::message_of<IoError>([&] { return read_arrow_ipc_stream(bytes); }),
+              HasSubstr("decompression limits"));
+  set_decompression_limits(saved);
 }
 
 TEST(ArrowIpc, DictionaryEncodedStringsAreWrittenDecoded) {
@@ -147,13 +190,15 @@ TEST(ArrowIpc, WhatIsNotArrowIsRefusedByName) {
 
 // Every prefix of a file and of a stream, and bytes flipped anywhere: a setl::Error or a
 // table, never a crash (run under the sanitizers).
-TEST(ArrowIpc, DamagedBytesOnlyEverRaiseSetlErrors) {
+class DamagedArrowIpc : public ::testing::TestWithParam<ArrowIpcCompression> {};
+
+TEST_P(DamagedArrowIpc, DamagedBytesOnlyEverRaiseSetlErrors) {
   testing::TempDir dir;
   Table table = every_type();
-  write_arrow_ipc_file(table, dir.path() / "good.arrow");
+  write_arrow_ipc_file(table, dir.path() / "good.arrow", {.compression = GetParam()});
   std::string file = testing::read_file(dir.path() / "good.arrow");
   std::stringstream stream_bytes;
-  write_arrow_ipc_stream(table, stream_bytes);
+  write_arrow_ipc_stream(table, stream_bytes, {.compression = GetParam()});
   std::string stream = stream_bytes.str();
   auto read_both = [&](const std::string& file_bytes, const std::string& stream_text) {
     std::filesystem::path path = dir.write("bad.arrow", file_bytes);
@@ -181,6 +226,58 @@ TEST(ArrowIpc, DamagedBytesOnlyEverRaiseSetlErrors) {
     read_both(bad_file, bad_stream);
   }
 }
+
+// The connector: save modes, projection, and `storage: ARROW` in a configuration.
+TEST(ArrowIpcConnector, SavesAppendsAndScansOnlyTheColumnsAsked) {
+  testing::TempDir dir;
+  auto orders = make_connector<ArrowIpcConnector>(
+      dir.path() / "orders.arrow", ArrowIpcOptions{.compression = ArrowIpcCompression::kZstd});
+  EXPECT_FALSE(orders->exists());
+  Table first = Table::from_columns(
+      {{"id", testing::int64s({1, 2})}, {"city", testing::strings({"Oslo", "Lima"})}});
+  orders->write(first, SaveMode::kOverwrite);
+  orders->write(Table::from_columns(
+                    {{"id", testing::int64s({3})}, {"city", testing::strings({std::nullopt})}}),
+                SaveMode::kAppend);
+  EXPECT_THAT(orders->read(),
+              testing::TableIs({"id", "city"}, {{"1", "Oslo"}, {"2", "Lima"}, {"3", "null"}}));
+  EXPECT_THAT(orders->scan({.columns = {"city"}}).table,
+              testing::TableIs({"city"}, {{"Oslo"}, {"Lima"}, {"null"}}));
+  EXPECT_THROW(orders->write(first, SaveMode::kErrorIfExists), IoError);
+  orders->write(first, SaveMode::kIgnore);
+  EXPECT_EQ(orders->read().num_rows(), 3);
+  EXPECT_THAT(
+      testing::message_of<SchemaError>([&] {
+        orders->write(Table::from_columns({{"other", testing::int64s({1})}}), SaveMode::kAppend);
+      }),
+      HasSubstr("cannot append"));
+  EXPECT_EQ(orders->schema()->to_string(), first.schema()->to_string());
+  EXPECT_THAT(orders->lazy().filter("id > 1").select({"id"}).collect(),
+              testing::TableIs({"id"}, {{"2"}, {"3"}}));
+}
+
+TEST(ArrowIpcConnector, IsBuiltFromConfiguration) {
+  testing::TempDir dir;
+  std::string path = (dir.path() / "t.arrow").string();
+  auto built = build_connector(Config::from_json(R"({"storage": "ARROW", "path": ")" + path +
+                                                 R"(", "compression": "lz4"})"));
+  ASSERT_NE(std::dynamic_pointer_cast<ArrowIpcConnector>(built), nullptr);
+  built->write(every_type(), SaveMode::kOverwrite);
+  EXPECT_THAT(read_arrow_ipc_file(path).table, SameTableAs(every_type()));
+  EXPECT_NE(std::dynamic_pointer_cast<ArrowIpcConnector>(build_connector(
+                Config::from_json(R"({"storage": "FEATHER", "path": ")" + path + R"("})"))),
+            nullptr);
+  EXPECT_THAT(testing::message_of<ConfigError>([&] {
+                return build_connector(Config::from_json(R"({"storage": "ARROW", "path": ")" +
+                                                         path + R"(", "compression": "brotli"})"));
+              }),
+              HasSubstr("expected none, lz4 or zstd"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Bodies, DamagedArrowIpc,
+                         ::testing::Values(ArrowIpcCompression::kNone,
+                                           ArrowIpcCompression::kLz4Frame,
+                                           ArrowIpcCompression::kZstd));
 
 }  // namespace
 }  // namespace setl::storage

@@ -73,7 +73,7 @@ long_delimiter: {storage: CSV, path: a.csv, delimiter: "::"}
   EXPECT_THAT(
       message_of<ConfigError>([&] { build_connector(config.section("bad_storage")); }),
       HasSubstr(
-          "unknown storage 'ICEBERG'; supported: CSV, DELTA, EXCEL, JSON, JSONL, ODBC, OTHER, "
+          "unknown storage 'ICEBERG'; supported: ARROW, CSV, DELTA, EXCEL, JSON, JSONL, ODBC, OTHER, "
           "PARQUET, PARTITIONED, POSTGRES, SQLITE"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_codec")); }),
               HasSubstr("unknown Parquet compression 'brotli'"));

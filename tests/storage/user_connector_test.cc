@@ -114,7 +114,7 @@ TEST(UserConnector, IsConfiguredLikeTheBuiltInOnesOnceRegistered) {
   for (const StorageType& type : storage_types()) {
     names.push_back(type.name);
   }
-  EXPECT_THAT(names, ElementsAre("CSV", "DELTA", "EXCEL", "JSON", "JSONL", "LINES", "ODBC",
+  EXPECT_THAT(names, ElementsAre("ARROW", "CSV", "DELTA", "EXCEL", "JSON", "JSONL", "LINES", "ODBC",
                                  "OTHER", "PARQUET", "PARTITIONED", "POSTGRES", "SQLITE"));
 }
 

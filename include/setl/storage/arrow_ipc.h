@@ -2,6 +2,7 @@
 // the file format (".arrow", also called Feather v2) and the streaming format.
 //
 //   setl::storage::ArrowIpcData read = setl::storage::read_arrow_ipc_file("orders.arrow");
+//   (ArrowIpcConnector in arrow_ipc_connector.h is the same file as a connector.)
 //   read.table;     // the columns, uncompressed buffers mapped from the file, not copied
 //   read.metadata;  // the schema's custom metadata
 //
@@ -11,8 +12,8 @@
 // date32, date64 (as date32), timestamps of any unit and zone (as microseconds;
 // nanoseconds are rounded down, as the Parquet reader does), and dictionary-encoded
 // columns of those (decoded). Another type (lists, structs, maps, unions, time, interval,
-// duration, views) is an IoError naming the column and the type; compressed bodies are an
-// IoError for now.
+// duration, views) is an IoError naming the column and the type. Bodies compressed with
+// LZ4 (frame) or zstd are read, decompressed within storage::decompression_limits().
 #pragma once
 
 #include <filesystem>
@@ -34,7 +35,14 @@ struct ArrowIpcData {
   std::vector<std::map<std::string, std::string>> column_metadata;
 };
 
+/// How record batch bodies are compressed: each buffer alone, as the format defines.
+enum class ArrowIpcCompression { kNone, kLz4Frame, kZstd };
+
 struct ArrowIpcWriteOptions {
+  /// kNone writes buffers a reader can map without decoding; LZ4 and zstd are smaller.
+  /// A buffer that would not shrink is stored as it is.
+  ArrowIpcCompression compression = ArrowIpcCompression::kNone;
+  int compression_level = 0;  ///< 0: the codec's default
   /// The schema's custom metadata.
   std::map<std::string, std::string> metadata;
   /// Custom metadata of the columns, by column name.
@@ -60,6 +68,16 @@ void write_arrow_ipc_stream(const engine::Table& table, std::ostream& out,
 /// length and offset is checked against the file) or holds a column type setlpp does not
 /// read.
 ArrowIpcData read_arrow_ipc_file(const std::filesystem::path& path);
+
+/// Reads only the `columns` named, in that order: the others' buffers are stepped over and
+/// never touched, and they may be of types setlpp does not read (nested columns).
+/// Throws: SchemaError for a name the file lacks; IoError as above.
+ArrowIpcData read_arrow_ipc_file(const std::filesystem::path& path,
+                                 const std::vector<std::string>& columns);
+
+/// The columns of an Arrow IPC file that setlpp reads, from its footer alone.
+/// Throws: IoError as read_arrow_ipc_file.
+engine::SchemaPtr arrow_ipc_file_schema(const std::filesystem::path& path);
 
 /// Reads an Arrow IPC stream (a schema message, then dictionary and record batch
 /// messages) from `in` to its end-of-stream marker or its end; `where` names it in errors.

@@ -56,15 +56,30 @@ std::shared_ptr<const Mapping> map_file(const std::filesystem::path& path) {
   return mapping;
 }
 
+// The mapped bytes (a valid pointer also for an empty file, which maps nothing).
+const uint8_t* bytes_of(const Mapping& mapping) {
+  static const uint8_t kNothing = 0;
+  return mapping.size > 0 ? static_cast<const uint8_t*>(mapping.address) : &kNothing;
+}
+
 }  // namespace
 
 ArrowIpcData read_arrow_ipc_file(const std::filesystem::path& path) {
+  return read_arrow_ipc_file(path, {});
+}
+
+ArrowIpcData read_arrow_ipc_file(const std::filesystem::path& path,
+                                 const std::vector<std::string>& columns) {
   std::shared_ptr<const Mapping> mapping = map_file(path);
-  const auto* data = mapping->size > 0 ? static_cast<const uint8_t*>(mapping->address) : nullptr;
-  static const uint8_t kNothing = 0;
-  return detail::read_ipc_file_bytes(data != nullptr ? data : &kNothing,
-                                     static_cast<int64_t>(mapping->size), mapping,
-                                     "Arrow IPC file " + path.string());
+  return detail::read_ipc_file_bytes(bytes_of(*mapping), static_cast<int64_t>(mapping->size),
+                                     mapping, "Arrow IPC file " + path.string(), columns);
+}
+
+engine::SchemaPtr arrow_ipc_file_schema(const std::filesystem::path& path) {
+  std::shared_ptr<const Mapping> mapping = map_file(path);
+  return detail::read_ipc_file_schema(bytes_of(*mapping), static_cast<int64_t>(mapping->size),
+                                      "Arrow IPC file " + path.string())
+      .schema;
 }
 
 ArrowIpcData read_arrow_ipc_stream(std::istream& in, const std::string& where) {

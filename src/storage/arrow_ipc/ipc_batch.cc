@@ -1,5 +1,6 @@
 #include "storage/arrow_ipc/ipc_batch.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -11,6 +12,8 @@
 #include "setl/engine/buffer.h"
 #include "setl/engine/column.h"
 #include "setl/engine/decimal.h"
+#include "setl/storage/connector.h"
+#include "storage/arrow_ipc/ipc_compression.h"
 #include "storage/arrow_ipc/struct_at.h"
 
 namespace setl::storage::detail {
@@ -27,10 +30,12 @@ class BatchCursor {
  public:
   BatchCursor(const fb::RecordBatch& batch, const IpcBody& body, std::string where)
       : batch_(batch), body_(body), where_(std::move(where)) {
-    if (batch.compression() != nullptr) {
-      fail(
-          "the batch's buffers are compressed (LZ4 or ZSTD), which this reader does not "
-          "read yet; write the file uncompressed");
+    if (const fb::BodyCompression* compression = batch.compression()) {
+      if (compression->method() != fb::BodyCompressionMethod::BUFFER) {
+        fail("the batch's body is compressed by a method other than buffer by buffer");
+      }
+      codec_ =
+          compression->codec() == fb::CompressionType::ZSTD ? IpcCodec::kZstd : IpcCodec::kLz4Frame;
     }
   }
 
@@ -51,8 +56,21 @@ class BatchCursor {
   }
 
   // The next buffer's bytes, of which the column needs `needed`: wrapped when aligned to
-  // `alignment`, copied when not (a writer need not align more than 8 bytes).
+  // `alignment`, copied when not (a writer need not align more than 8 bytes), and
+  // decompressed when the batch is compressed.
   BufferPtr buffer(const std::string& column, int64_t needed, size_t alignment) {
+    auto [start, length] = next_range(column);
+    if (codec_ && length > 0) {
+      return decompressed(column, start, length, needed, alignment);
+    }
+    return in_place(column, start, length, needed, alignment);
+  }
+
+  // Skips a buffer the column does not need (a validity bitmap of a column without nulls
+  // may be empty or present).
+  void skip_buffer(const std::string& column) { static_cast<void>(next_range(column)); }
+
+  std::pair<const uint8_t*, int64_t> next_range(const std::string& column) {
     const auto* buffers = batch_.buffers();
     if (buffers == nullptr || next_buffer_ >= buffers->size()) {
       fail("column \"" + column + "\" is missing a buffer");
@@ -64,11 +82,15 @@ class BatchCursor {
       fail("column \"" + column + "\" has a buffer at " + std::to_string(offset) + " of " +
            std::to_string(length) + " bytes, past the body's " + std::to_string(body_.size));
     }
+    return {body_.data + offset, length};
+  }
+
+  BufferPtr in_place(const std::string& column, const uint8_t* start, int64_t length,
+                     int64_t needed, size_t alignment) const {
     if (length < needed) {
       fail("column \"" + column + "\" has a buffer of " + std::to_string(length) +
            " bytes where its rows need " + std::to_string(needed));
     }
-    const uint8_t* start = body_.data + offset;
     if (needed == 0) {
       return Buffer::allocate(0);
     }
@@ -80,9 +102,54 @@ class BatchCursor {
     return Buffer::wrap(start, static_cast<size_t>(needed), body_.owner);
   }
 
-  // Skips a buffer the column does not need (a validity bitmap of a column without nulls
-  // may be empty or present).
-  void skip_buffer(const std::string& column) { static_cast<void>(buffer(column, 0, 1)); }
+  // A compressed buffer: its uncompressed length (-1: stored as it is), then its frame.
+  // The length is checked against the rows and the decompression limits before anything
+  // is allocated for it.
+  BufferPtr decompressed(const std::string& column, const uint8_t* start, int64_t length,
+                         int64_t needed, size_t alignment) const {
+    if (length < 8) {
+      fail("column \"" + column + "\" has a compressed buffer of " + std::to_string(length) +
+           " bytes, shorter than its length prefix");
+    }
+    int64_t declared = 0;
+    std::memcpy(&declared, start, sizeof(declared));
+    if (declared == -1) {
+      return in_place(column, start + 8, length - 8, needed, alignment);
+    }
+    DecompressionLimits limits = decompression_limits();
+    auto ratio_bound = static_cast<double>(length) * limits.max_ratio;
+    if (declared < needed || declared > limits.max_bytes ||
+        (declared > limits.ratio_floor && static_cast<double>(declared) > ratio_bound)) {
+      fail("column \"" + column + "\" has a " + ipc_codec_name(*codec_) + " buffer of " +
+           std::to_string(length) + " bytes declaring " + std::to_string(declared) +
+           " uncompressed, where its rows need " + std::to_string(needed) +
+           " (and the decompression limits allow " + std::to_string(limits.max_bytes) + " bytes, " +
+           std::to_string(limits.max_ratio) + " times the input)");
+    }
+    BufferPtr out = Buffer::allocate(static_cast<size_t>(declared));
+    try {
+      ipc_decompress(*codec_, start + 8, static_cast<size_t>(length - 8), out->mutable_data(),
+                     static_cast<size_t>(declared));
+    } catch (const IoError& error) {
+      fail("column \"" + column + "\": " + error.what());
+    }
+    return out;
+  }
+
+  // Steps over a column that is not read: its field nodes and buffers.
+  void skip(const std::string& column, int64_t nodes, int64_t buffers) {
+    if (buffers < 0) {
+      fail("column \"" + column + "\" (a view type) cannot be stepped over; read it too");
+    }
+    size_t node_count = batch_.nodes() == nullptr ? 0 : batch_.nodes()->size();
+    size_t buffer_count = batch_.buffers() == nullptr ? 0 : batch_.buffers()->size();
+    if (static_cast<uint64_t>(nodes) > node_count - next_node_ ||
+        static_cast<uint64_t>(buffers) > buffer_count - next_buffer_) {
+      fail("column \"" + column + "\" needs more field nodes or buffers than the batch has");
+    }
+    next_node_ += static_cast<size_t>(nodes);
+    next_buffer_ += static_cast<size_t>(buffers);
+  }
 
   void expect_consumed() const {
     size_t nodes = batch_.nodes() == nullptr ? 0 : batch_.nodes()->size();
@@ -98,6 +165,7 @@ class BatchCursor {
   const fb::RecordBatch& batch_;
   const IpcBody& body_;
   std::string where_;
+  std::optional<IpcCodec> codec_;
   size_t next_node_ = 0;
   size_t next_buffer_ = 0;
 };
@@ -329,8 +397,40 @@ ColumnPtr look_up(const Column& dictionary, const Column& indices, const std::st
 
 }  // namespace
 
-IpcBatchDecoder::IpcBatchDecoder(const IpcSchema& schema, std::string where)
-    : schema_(schema), where_(std::move(where)) {}
+IpcBatchDecoder::IpcBatchDecoder(const IpcSchema& schema, std::string where,
+                                 const std::vector<std::string>& columns)
+    : schema_(schema), where_(std::move(where)), selected_(schema.fields.size(), columns.empty()) {
+  std::vector<engine::Field> fields;
+  auto take = [&](size_t index) {
+    const IpcField& field = schema.fields[index];
+    if (!field.unsupported.empty()) {
+      throw IoError(where_ + ": " + field.unsupported);
+    }
+    selected_[index] = true;
+    fields.push_back({field.name, field.values.type, field.nullable});
+  };
+  if (columns.empty()) {
+    for (size_t i = 0; i < schema.fields.size(); ++i) {
+      take(i);
+    }
+  } else {
+    for (const std::string& name : columns) {
+      auto found = std::find_if(schema.fields.begin(), schema.fields.end(),
+                                [&](const IpcField& field) { return field.name == name; });
+      if (found == schema.fields.end()) {
+        throw SchemaError(where_ + ": no column \"" + name + "\"; it holds " +
+                          schema.schema->to_string());
+      }
+      size_t index = static_cast<size_t>(found - schema.fields.begin());
+      if (selected_[index]) {
+        throw SchemaError(where_ + ": column \"" + name + "\" is asked for twice");
+      }
+      take(index);
+      order_.push_back(index);
+    }
+  }
+  output_ = std::make_shared<engine::Schema>(std::move(fields));
+}
 
 engine::RecordBatch IpcBatchDecoder::decode(const fb::RecordBatch& batch,
                                             const IpcBody& body) const {
@@ -339,35 +439,57 @@ engine::RecordBatch IpcBatchDecoder::decode(const fb::RecordBatch& batch,
   if (rows < 0) {
     cursor.fail("a batch of " + std::to_string(rows) + " rows");
   }
-  std::vector<ColumnPtr> columns;
-  for (const IpcField& field : schema_.fields) {
-    if (!field.dictionary_id) {
-      columns.push_back(read_column(cursor, field.values, field.name, rows));
-      continue;
+  // Columns in the file's order; the ones not asked for are stepped over, their buffers
+  // never touched (in a mapped file, their pages never read).
+  std::vector<ColumnPtr> in_file(schema_.fields.size());
+  for (size_t i = 0; i < schema_.fields.size(); ++i) {
+    const IpcField& field = schema_.fields[i];
+    if (!selected_[i]) {
+      cursor.skip(field.name, field.nodes, field.buffers);
+    } else if (!field.dictionary_id) {
+      in_file[i] = read_column(cursor, field.values, field.name, rows);
+    } else {
+      auto found = dictionaries_.find(*field.dictionary_id);
+      if (found == dictionaries_.end()) {
+        cursor.fail("column \"" + field.name + "\" uses dictionary " +
+                    std::to_string(*field.dictionary_id) + ", which no message before it sent");
+      }
+      ColumnPtr indices = read_column(cursor, field.indices, field.name, rows);
+      in_file[i] = look_up(*found->second, *indices, field.name, cursor);
     }
-    auto found = dictionaries_.find(*field.dictionary_id);
-    if (found == dictionaries_.end()) {
-      cursor.fail("column \"" + field.name + "\" uses dictionary " +
-                  std::to_string(*field.dictionary_id) + ", which no message before it sent");
-    }
-    ColumnPtr indices = read_column(cursor, field.indices, field.name, rows);
-    columns.push_back(look_up(*found->second, *indices, field.name, cursor));
   }
   cursor.expect_consumed();
-  return engine::RecordBatch(schema_.schema, std::move(columns), rows);
+  std::vector<ColumnPtr> columns;
+  if (order_.empty()) {
+    for (ColumnPtr& column : in_file) {
+      if (column != nullptr) {
+        columns.push_back(std::move(column));
+      }
+    }
+  } else {
+    for (size_t index : order_) {
+      columns.push_back(in_file[index]);
+    }
+  }
+  return engine::RecordBatch(output_, std::move(columns), rows);
 }
 
 void IpcBatchDecoder::add_dictionary(const fb::DictionaryBatch& batch, const IpcBody& body) {
   const IpcField* user = nullptr;
-  for (const IpcField& field : schema_.fields) {
-    if (field.dictionary_id == batch.id()) {
-      user = &field;
+  bool wanted = false;
+  for (size_t i = 0; i < schema_.fields.size(); ++i) {
+    if (schema_.fields[i].dictionary_id == batch.id()) {
+      user = &schema_.fields[i];
+      wanted = selected_[i];
       break;
     }
   }
   if (user == nullptr) {
     throw IoError(where_ + ": a dictionary of id " + std::to_string(batch.id()) +
                   " that no column uses");
+  }
+  if (!wanted) {
+    return;  // the column is not read: neither is its dictionary
   }
   if (batch.data() == nullptr) {
     throw IoError(where_ + ": dictionary " + std::to_string(batch.id()) + " has no data");

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "setl/engine/record_batch.h"
 #include "storage/arrow_ipc/ipc_schema.h"
@@ -27,7 +28,14 @@ struct IpcBody {
 
 class IpcBatchDecoder {
  public:
-  IpcBatchDecoder(const IpcSchema& schema, std::string where);
+  /// Reads the `columns` named, in that order; empty: every column, in the file's order.
+  /// Throws: SchemaError for a name the schema lacks; IoError for a column setlpp does not
+  /// read (IpcField::unsupported).
+  IpcBatchDecoder(const IpcSchema& schema, std::string where,
+                  const std::vector<std::string>& columns = {});
+
+  /// The schema of the batches decode() returns.
+  const engine::SchemaPtr& schema() const noexcept { return output_; }
 
   /// Throws: IoError for a batch that does not fit its schema or its body.
   engine::RecordBatch decode(const arrow_ipc::fb::RecordBatch& batch, const IpcBody& body) const;
@@ -39,6 +47,9 @@ class IpcBatchDecoder {
  private:
   const IpcSchema& schema_;
   std::string where_;
+  std::vector<bool> selected_;  ///< by field of schema_
+  std::vector<size_t> order_;   ///< the fields asked for, in the order asked; empty: all
+  engine::SchemaPtr output_;
   std::map<int64_t, engine::ColumnPtr> dictionaries_;
 };
 

@@ -67,11 +67,12 @@ const fb::Message& verified_message(const uint8_t* data, int64_t size, const std
 // Collects the schema, dictionaries and batches of either format.
 class IpcAssembler {
  public:
-  explicit IpcAssembler(std::string where) : where_(std::move(where)) {}
+  explicit IpcAssembler(std::string where, std::vector<std::string> columns = {})
+      : where_(std::move(where)), columns_(std::move(columns)) {}
 
   void schema(const fb::Schema& schema) {
     schema_ = read_ipc_schema(schema, where_);
-    decoder_.emplace(schema_, where_);
+    decoder_.emplace(schema_, where_, columns_);
   }
   bool has_schema() const { return decoder_.has_value(); }
 
@@ -103,15 +104,21 @@ class IpcAssembler {
     if (!decoder_) {
       throw IoError(where_ + ": no schema message");
     }
-    ArrowIpcData out{engine::Table(schema_.schema, std::move(batches_)), schema_.metadata, {}};
-    for (const IpcField& field : schema_.fields) {
-      out.column_metadata.push_back(field.metadata);
+    ArrowIpcData out{engine::Table(decoder_->schema(), std::move(batches_)), schema_.metadata, {}};
+    for (const engine::Field& column : decoder_->schema()->fields()) {
+      for (const IpcField& field : schema_.fields) {
+        if (field.name == column.name) {
+          out.column_metadata.push_back(field.metadata);
+          break;
+        }
+      }
     }
     return out;
   }
 
  private:
   std::string where_;
+  std::vector<std::string> columns_;
   IpcSchema schema_;
   std::optional<IpcBatchDecoder> decoder_;
   std::vector<engine::RecordBatch> batches_;
@@ -155,10 +162,9 @@ IpcBody body_at(const uint8_t* data, int64_t size, int64_t offset, int64_t lengt
   return {data + offset, length, owner};
 }
 
-}  // namespace
-
-ArrowIpcData read_ipc_file_bytes(const uint8_t* data, int64_t size,
-                                 std::shared_ptr<const void> owner, const std::string& where) {
+// The file's footer, verified; `footer_copy` holds it when it had to be aligned.
+const fb::Footer& file_footer(const uint8_t* data, int64_t size, const std::string& where,
+                              engine::BufferPtr& footer_copy) {
   const int64_t trailer = 4 + kMagicBytes;
   if (size < 8 + trailer || std::memcmp(data, kMagic, kMagicBytes) != 0 ||
       std::memcmp(data + size - kMagicBytes, kMagic, kMagicBytes) != 0) {
@@ -169,7 +175,6 @@ ArrowIpcData read_ipc_file_bytes(const uint8_t* data, int64_t size,
     throw IoError(where + ": the footer declares " + std::to_string(footer_length) +
                   " bytes, more than the file holds");
   }
-  engine::BufferPtr footer_copy;
   const uint8_t* footer_bytes =
       aligned(data + size - trailer - footer_length, footer_length, footer_copy);
   flatbuffers::Verifier verifier(footer_bytes, static_cast<size_t>(footer_length), kMaxDepth,
@@ -181,7 +186,23 @@ ArrowIpcData read_ipc_file_bytes(const uint8_t* data, int64_t size,
   if (footer.schema() == nullptr) {
     throw IoError(where + ": the footer holds no schema");
   }
-  IpcAssembler assembler(where);
+  return footer;
+}
+
+}  // namespace
+
+IpcSchema read_ipc_file_schema(const uint8_t* data, int64_t size, const std::string& where) {
+  engine::BufferPtr copy;
+  const fb::Footer& footer = file_footer(data, size, where, copy);
+  return read_ipc_schema(*footer.schema(), where);
+}
+
+ArrowIpcData read_ipc_file_bytes(const uint8_t* data, int64_t size,
+                                 std::shared_ptr<const void> owner, const std::string& where,
+                                 const std::vector<std::string>& columns) {
+  engine::BufferPtr footer_copy;
+  const fb::Footer& footer = file_footer(data, size, where, footer_copy);
+  IpcAssembler assembler(where, columns);
   assembler.schema(*footer.schema());
   for (const auto* blocks : {footer.dictionaries(), footer.record_batches()}) {
     if (blocks == nullptr) {

@@ -8,15 +8,21 @@
 #include <istream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "setl/storage/arrow_ipc.h"
+#include "storage/arrow_ipc/ipc_schema.h"
 
 namespace setl::storage::detail {
 
-/// Reads a whole IPC file held in memory (`owner` keeps `data` alive; uncompressed
-/// buffers of the table point into it).
+/// Reads an IPC file held in memory (`owner` keeps `data` alive; uncompressed buffers of
+/// the table point into it): the `columns` named, in that order, or every column.
 ArrowIpcData read_ipc_file_bytes(const uint8_t* data, int64_t size,
-                                 std::shared_ptr<const void> owner, const std::string& where);
+                                 std::shared_ptr<const void> owner, const std::string& where,
+                                 const std::vector<std::string>& columns = {});
+
+/// The schema in an IPC file's footer.
+IpcSchema read_ipc_file_schema(const uint8_t* data, int64_t size, const std::string& where);
 
 /// Reads IPC stream messages from `in` up to the end-of-stream marker or the input's end.
 ArrowIpcData read_ipc_stream(std::istream& in, const std::string& where);

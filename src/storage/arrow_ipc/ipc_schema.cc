@@ -1,5 +1,7 @@
 #include "storage/arrow_ipc/ipc_schema.h"
 
+#include <tuple>
+
 #include "schema_generated.h"
 #include "setl/core/error.h"
 
@@ -191,6 +193,61 @@ IpcColumnType column_type(const fb::Field& field, const std::string& refuse) {
                      : ""));
 }
 
+// The field nodes and buffers a field of this type takes in a record batch (its children
+// included); buffers -1 when the batch decides (views' variadic buffers).
+std::pair<int64_t, int64_t> footprint(const fb::Field& field) {
+  if (field.dictionary() != nullptr) {
+    return {1, 2};  // the indices; the values travel in dictionary batches
+  }
+  int64_t own = 0;
+  switch (field.type_type()) {
+    case fb::Type::Null:
+    case fb::Type::RunEndEncoded:
+      own = 0;
+      break;
+    case fb::Type::Struct_:
+    case fb::Type::FixedSizeList:
+      own = 1;
+      break;
+    case fb::Type::Union:
+      own =
+          field.type_as_Union() != nullptr && field.type_as_Union()->mode() == fb::UnionMode::Dense
+              ? 2
+              : 1;
+      break;
+    case fb::Type::Utf8:
+    case fb::Type::Binary:
+    case fb::Type::LargeUtf8:
+    case fb::Type::LargeBinary:
+    case fb::Type::ListView:
+    case fb::Type::LargeListView:
+      own = 3;
+      break;
+    case fb::Type::BinaryView:
+    case fb::Type::Utf8View:
+      return {1, -1};
+    default:  // a validity bitmap and values, or offsets for lists and maps
+      own = 2;
+      break;
+  }
+  int64_t nodes = 1;
+  int64_t buffers = own;
+  if (field.children() != nullptr) {
+    for (const fb::Field* child : *field.children()) {
+      if (child == nullptr) {
+        return {nodes, -1};
+      }
+      auto [child_nodes, child_buffers] = footprint(*child);
+      if (child_buffers < 0) {
+        return {nodes, -1};
+      }
+      nodes += child_nodes;
+      buffers += child_buffers;
+    }
+  }
+  return {nodes, buffers};
+}
+
 }  // namespace
 
 IpcSchema read_ipc_schema(const fb::Schema& schema, const std::string& where) {
@@ -209,19 +266,24 @@ IpcSchema read_ipc_schema(const fb::Schema& schema, const std::string& where) {
       read.name = text_of(field->name());
       read.nullable = field->nullable();
       read.metadata = metadata_of(field->custom_metadata());
-      std::string refuse = where + ": column \"" + read.name + "\" has type ";
-      read.values = column_type(*field, refuse);
-      if (const fb::DictionaryEncoding* dictionary = field->dictionary()) {
-        read.dictionary_id = dictionary->id();
-        read.indices =
-            dictionary->index_type() == nullptr
-                ? fixed(4, DataType::int32(), "int32")
-                : integer_type(dictionary->index_type(), refuse + "dictionary indices of ");
-        if (read.values.layout == IpcLayout::kNull) {
-          throw IoError(refuse + "a dictionary of nulls, which setlpp does not read");
+      std::tie(read.nodes, read.buffers) = footprint(*field);
+      std::string refuse = "column \"" + read.name + "\" has type ";
+      try {
+        read.values = column_type(*field, refuse);
+        if (const fb::DictionaryEncoding* dictionary = field->dictionary()) {
+          read.dictionary_id = dictionary->id();
+          read.indices =
+              dictionary->index_type() == nullptr
+                  ? fixed(4, DataType::int32(), "int32")
+                  : integer_type(dictionary->index_type(), refuse + "dictionary indices of ");
+          if (read.values.layout == IpcLayout::kNull) {
+            throw IoError(refuse + "a dictionary of nulls, which setlpp does not read");
+          }
         }
+        fields.push_back({read.name, read.values.type, read.nullable});
+      } catch (const IoError& error) {
+        read.unsupported = error.what();
       }
-      fields.push_back({read.name, read.values.type, read.nullable});
       out.fields.push_back(std::move(read));
     }
   }

@@ -52,6 +52,14 @@ struct IpcColumnType {
 
 struct IpcField {
   std::string name;
+  /// Why setlpp cannot read this column ("column \"tags\" has type list, which ..."), or
+  /// empty. Such a column is left out of IpcSchema::schema and skipped when not asked for.
+  std::string unsupported;
+  /// Field nodes and buffers the column takes in a record batch, its children's included,
+  /// so that a read can step over it; buffers is -1 when that depends on the batch
+  /// (variadic view buffers), and such a column cannot be stepped over.
+  int64_t nodes = 1;
+  int64_t buffers = 0;
   bool nullable = true;
   IpcColumnType values;  ///< for a dictionary-encoded field, the dictionary's values
   std::optional<int64_t> dictionary_id;
@@ -61,12 +69,11 @@ struct IpcField {
 
 struct IpcSchema {
   std::vector<IpcField> fields;
-  engine::SchemaPtr schema;
+  engine::SchemaPtr schema;  ///< the columns setlpp reads, in the file's order
   std::map<std::string, std::string> metadata;
 };
 
-/// Throws: IoError naming `where` and the field for a type setlpp does not read, a
-/// big-endian schema, or a dictionary whose index type is not an integer.
+/// Throws: IoError naming `where` for a big-endian schema.
 IpcSchema read_ipc_schema(const arrow_ipc::fb::Schema& schema, const std::string& where);
 
 }  // namespace setl::storage::detail

@@ -9,6 +9,7 @@
 #include "message_generated.h"
 #include "setl/core/error.h"
 #include "setl/engine/column.h"
+#include "storage/arrow_ipc/ipc_compression.h"
 
 namespace setl::storage::detail {
 namespace {
@@ -100,12 +101,33 @@ ColumnPtr laid_out(const ColumnPtr& column) {
 // A record batch's body and the flatbuffer header describing it.
 class BodyWriter {
  public:
+  explicit BodyWriter(const ArrowIpcWriteOptions& options) : options_(options) {
+    if (options.compression != ArrowIpcCompression::kNone) {
+      codec_ =
+          options.compression == ArrowIpcCompression::kZstd ? IpcCodec::kZstd : IpcCodec::kLz4Frame;
+    }
+  }
+
   void add(const uint8_t* data, int64_t bytes) {
     int64_t offset = static_cast<int64_t>(body_.size());
-    buffers_.emplace_back(offset, bytes);
-    if (bytes > 0) {
-      body_.insert(body_.end(), data, data + bytes);
+    if (codec_ && bytes > 0) {
+      // The uncompressed length first, -1 when the buffer is stored as it is because
+      // compressing did not make it smaller.
+      std::string packed =
+          ipc_compress(*codec_, data, static_cast<size_t>(bytes), options_.compression_level);
+      bool smaller = static_cast<int64_t>(packed.size()) < bytes;
+      int64_t prefix = smaller ? bytes : -1;
+      append(reinterpret_cast<const uint8_t*>(&prefix), 8);
+      if (smaller) {
+        append(reinterpret_cast<const uint8_t*>(packed.data()),
+               static_cast<int64_t>(packed.size()));
+      } else {
+        append(data, bytes);
+      }
+    } else if (bytes > 0) {
+      append(data, bytes);
     }
+    buffers_.emplace_back(offset, static_cast<int64_t>(body_.size()) - offset);
     body_.resize(static_cast<size_t>(align8(static_cast<int64_t>(body_.size()))), 0);
   }
   void add_column(const Column& column) {
@@ -136,10 +158,20 @@ class BodyWriter {
   flatbuffers::Offset<fb::RecordBatch> header(Builder& builder, int64_t rows) const {
     auto nodes = builder.CreateVectorOfStructs(nodes_);
     auto buffers = builder.CreateVectorOfStructs(buffers_);
-    return fb::CreateRecordBatch(builder, rows, nodes, buffers);
+    flatbuffers::Offset<fb::BodyCompression> compression = 0;
+    if (codec_) {
+      compression = fb::CreateBodyCompression(builder, *codec_ == IpcCodec::kZstd
+                                                           ? fb::CompressionType::ZSTD
+                                                           : fb::CompressionType::LZ4_FRAME);
+    }
+    return fb::CreateRecordBatch(builder, rows, nodes, buffers, compression);
   }
 
  private:
+  void append(const uint8_t* data, int64_t bytes) { body_.insert(body_.end(), data, data + bytes); }
+
+  const ArrowIpcWriteOptions& options_;
+  std::optional<IpcCodec> codec_;
   std::vector<uint8_t> body_;
   std::vector<fb::FieldNode> nodes_;
   std::vector<fb::Buffer> buffers_;
@@ -175,8 +207,9 @@ Written write_schema(std::ostream& out, const engine::Schema& schema,
   return write_message(out, builder, fb::MessageHeader::Schema, header.Union(), {});
 }
 
-Written write_batch(std::ostream& out, const engine::RecordBatch& batch) {
-  BodyWriter body;
+Written write_batch(std::ostream& out, const engine::RecordBatch& batch,
+                    const ArrowIpcWriteOptions& options) {
+  BodyWriter body(options);
   for (const ColumnPtr& column : batch.columns()) {
     body.add_column(*laid_out(column));
   }
@@ -197,7 +230,7 @@ void write_ipc_stream(const engine::Table& table, std::ostream& out,
                       const ArrowIpcWriteOptions& options) {
   write_schema(out, *table.schema(), options);
   for (const engine::RecordBatch& batch : table.batches()) {
-    write_batch(out, batch);
+    write_batch(out, batch, options);
   }
   const uint32_t end[2] = {kContinuation, 0};
   out.write(reinterpret_cast<const char*>(end), sizeof(end));
@@ -211,7 +244,7 @@ void write_ipc_file(const engine::Table& table, std::ostream& out,
   position += write_schema(out, *table.schema(), options).metadata_length;
   std::vector<fb::Block> blocks;
   for (const engine::RecordBatch& batch : table.batches()) {
-    Written written = write_batch(out, batch);
+    Written written = write_batch(out, batch, options);
     blocks.emplace_back(position, static_cast<int32_t>(written.metadata_length),
                         written.body_length);
     position += written.metadata_length + written.body_length;
