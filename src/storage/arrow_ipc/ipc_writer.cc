@@ -1,7 +1,8 @@
 #include "storage/arrow_ipc/ipc_writer.h"
 
 #include <cstring>
-#include <numeric>
+#include <deque>
+#include <optional>
 #include <vector>
 
 #include "engine/types/column_ops.h"
@@ -84,21 +85,20 @@ flatbuffers::Offset<fb::Schema> schema_of(Builder& builder, const engine::Schema
   return fb::CreateSchema(builder, fb::Endianness::Little, vector, metadata);
 }
 
-// A column as Arrow lays it out from row 0: dictionary-encoded ones decoded, slices
-// copied, string offsets starting at zero.
-ColumnPtr laid_out(const ColumnPtr& column) {
-  ColumnPtr plain = engine::detail::decoded(column);
-  bool rebase = plain->type().id() == TypeId::kString && plain->length() > 0 &&
-                plain->values_buffer()->data_as<int32_t>()[plain->offset()] != 0;
-  if (plain->offset() == 0 && !rebase) {
-    return plain;
+// Bits [offset, offset + count) of a bitmap, moved to start at bit 0.
+std::string shifted_bits(const uint8_t* bits, int64_t offset, int64_t count) {
+  std::string out(static_cast<size_t>((count + 7) / 8), '\0');
+  for (int64_t i = 0; i < count; ++i) {
+    if (((bits[(offset + i) / 8] >> ((offset + i) % 8)) & 1) != 0) {
+      out[static_cast<size_t>(i / 8)] |= static_cast<char>(1 << (i % 8));
+    }
   }
-  std::vector<int64_t> rows(static_cast<size_t>(plain->length()));
-  std::iota(rows.begin(), rows.end(), 0);
-  return engine::detail::take(*plain, rows);
+  return out;
 }
 
-// A record batch's body and the flatbuffer header describing it.
+// A record batch's body, as pieces that point at the columns' own buffers (a slice's part
+// of them), copied only where Arrow's layout differs (a bitmap not starting on a byte,
+// string offsets not starting at 0) or when compressed; and the header describing it.
 class BodyWriter {
  public:
   explicit BodyWriter(const ArrowIpcWriteOptions& options) : options_(options) {
@@ -108,52 +108,50 @@ class BodyWriter {
     }
   }
 
-  void add(const uint8_t* data, int64_t bytes) {
-    int64_t offset = static_cast<int64_t>(body_.size());
-    if (codec_ && bytes > 0) {
-      // The uncompressed length first, -1 when the buffer is stored as it is because
-      // compressing did not make it smaller.
-      std::string packed =
-          ipc_compress(*codec_, data, static_cast<size_t>(bytes), options_.compression_level);
-      bool smaller = static_cast<int64_t>(packed.size()) < bytes;
-      int64_t prefix = smaller ? bytes : -1;
-      append(reinterpret_cast<const uint8_t*>(&prefix), 8);
-      if (smaller) {
-        append(reinterpret_cast<const uint8_t*>(packed.data()),
-               static_cast<int64_t>(packed.size()));
-      } else {
-        append(data, bytes);
-      }
-    } else if (bytes > 0) {
-      append(data, bytes);
-    }
-    buffers_.emplace_back(offset, static_cast<int64_t>(body_.size()) - offset);
-    body_.resize(static_cast<size_t>(align8(static_cast<int64_t>(body_.size()))), 0);
-  }
-  void add_column(const Column& column) {
-    int64_t rows = column.length();
-    nodes_.emplace_back(rows, column.type().id() == TypeId::kNull ? rows : column.null_count());
-    if (column.type().id() == TypeId::kNull) {
+  void add_column(const ColumnPtr& any) {
+    ColumnPtr column = engine::detail::decoded(any);  // dictionaries are written decoded
+    int64_t rows = column->length();
+    int64_t at = column->offset();
+    nodes_.emplace_back(rows, column->type().id() == TypeId::kNull ? rows : column->null_count());
+    if (column->type().id() == TypeId::kNull) {
       return;  // the null layout has no buffers
     }
-    const engine::BufferPtr& validity = column.validity_buffer();
-    bool with_validity = validity != nullptr && column.null_count() > 0;
-    add(with_validity ? validity->data() : nullptr, with_validity ? (rows + 7) / 8 : 0);
-    switch (column.type().id()) {
+    keep_.push_back(column);
+    const engine::BufferPtr& validity = column->validity_buffer();
+    if (validity != nullptr && column->null_count() > 0) {
+      add_bits(validity->data(), at, rows);
+    } else {
+      add(nullptr, 0);
+    }
+    const uint8_t* values = column->values_buffer()->data();
+    switch (column->type().id()) {
       case TypeId::kBool:
-        add(column.values_buffer()->data(), (rows + 7) / 8);
+        add_bits(values, at, rows);
         return;
       case TypeId::kString: {
-        const int32_t* offsets = column.values_buffer()->data_as<int32_t>();
-        add(reinterpret_cast<const uint8_t*>(offsets), (rows + 1) * 4);
-        add(column.chars_buffer() ? column.chars_buffer()->data() : nullptr, offsets[rows]);
+        const int32_t* offsets = column->values_buffer()->data_as<int32_t>() + at;
+        const uint8_t* chars = column->chars_buffer() ? column->chars_buffer()->data() : nullptr;
+        if (offsets[0] == 0) {
+          add(reinterpret_cast<const uint8_t*>(offsets), (rows + 1) * 4);
+        } else {
+          std::string rebased(static_cast<size_t>(rows + 1) * 4, '\0');
+          auto* to = reinterpret_cast<int32_t*>(rebased.data());
+          for (int64_t i = 0; i <= rows; ++i) {
+            to[i] = offsets[i] - offsets[0];
+          }
+          add_owned(std::move(rebased));
+        }
+        add(chars == nullptr ? nullptr : chars + offsets[0], offsets[rows] - offsets[0]);
         return;
       }
-      default:
-        add(column.values_buffer()->data(), rows * column.type().byte_width());
+      default: {
+        int64_t width = column->type().byte_width();
+        add(values + at * width, rows * width);
+      }
     }
   }
-  const std::vector<uint8_t>& body() const { return body_; }
+
+  int64_t body_length() const noexcept { return length_; }
 
   flatbuffers::Offset<fb::RecordBatch> header(Builder& builder, int64_t rows) const {
     auto nodes = builder.CreateVectorOfStructs(nodes_);
@@ -167,12 +165,68 @@ class BodyWriter {
     return fb::CreateRecordBatch(builder, rows, nodes, buffers, compression);
   }
 
+  // Writes the body: each buffer (after its length prefix when compressed), padded to 8.
+  void write(std::ostream& out) const {
+    static const char kZeros[8] = {};
+    for (const Piece& piece : pieces_) {
+      if (piece.prefix) {
+        out.write(reinterpret_cast<const char*>(&*piece.prefix), 8);
+      }
+      out.write(reinterpret_cast<const char*>(piece.data), piece.bytes);
+      out.write(kZeros, piece.padding);
+    }
+  }
+
  private:
-  void append(const uint8_t* data, int64_t bytes) { body_.insert(body_.end(), data, data + bytes); }
+  struct Piece {
+    std::optional<int64_t> prefix;
+    const uint8_t* data;
+    int64_t bytes;
+    int64_t padding;
+  };
+
+  void add_bits(const uint8_t* bits, int64_t offset, int64_t count) {
+    if (offset % 8 == 0) {
+      add(bits + offset / 8, (count + 7) / 8);
+    } else {
+      add_owned(shifted_bits(bits, offset, count));
+    }
+  }
+
+  void add_owned(std::string bytes) {
+    owned_.push_back(std::move(bytes));
+    add(reinterpret_cast<const uint8_t*>(owned_.back().data()),
+        static_cast<int64_t>(owned_.back().size()));
+  }
+
+  void add(const uint8_t* data, int64_t bytes) {
+    Piece piece{std::nullopt, data, bytes, 0};
+    if (codec_ && bytes > 0) {
+      // The uncompressed length first, -1 when the buffer is stored as it is because
+      // compressing did not make it smaller.
+      std::string packed =
+          ipc_compress(*codec_, data, static_cast<size_t>(bytes), options_.compression_level);
+      if (static_cast<int64_t>(packed.size()) < bytes) {
+        owned_.push_back(std::move(packed));
+        piece = {bytes, reinterpret_cast<const uint8_t*>(owned_.back().data()),
+                 static_cast<int64_t>(owned_.back().size()), 0};
+      } else {
+        piece.prefix = -1;
+      }
+    }
+    int64_t written = (piece.prefix ? 8 : 0) + piece.bytes;
+    piece.padding = align8(written) - written;
+    buffers_.emplace_back(length_, written);
+    length_ += written + piece.padding;
+    pieces_.push_back(piece);
+  }
 
   const ArrowIpcWriteOptions& options_;
   std::optional<IpcCodec> codec_;
-  std::vector<uint8_t> body_;
+  std::vector<ColumnPtr> keep_;    ///< the columns the pieces point into
+  std::deque<std::string> owned_;  ///< copies and compressed buffers (stable addresses)
+  std::vector<Piece> pieces_;
+  int64_t length_ = 0;
   std::vector<fb::FieldNode> nodes_;
   std::vector<fb::Buffer> buffers_;
 };
@@ -184,9 +238,9 @@ struct Written {
 
 // An encapsulated message: continuation marker, padded metadata length, metadata, body.
 Written write_message(std::ostream& out, Builder& builder, fb::MessageHeader kind,
-                      flatbuffers::Offset<void> header, const std::vector<uint8_t>& body) {
-  auto message = fb::CreateMessage(builder, fb::MetadataVersion::V5, kind, header,
-                                   static_cast<int64_t>(body.size()));
+                      flatbuffers::Offset<void> header, const BodyWriter* body) {
+  int64_t body_length = body == nullptr ? 0 : body->body_length();
+  auto message = fb::CreateMessage(builder, fb::MetadataVersion::V5, kind, header, body_length);
   builder.Finish(message);
   auto size = static_cast<int64_t>(builder.GetSize());
   int64_t padded = align8(8 + size) - 8;
@@ -196,26 +250,28 @@ Written write_message(std::ostream& out, Builder& builder, fb::MessageHeader kin
   out.write(reinterpret_cast<const char*>(builder.GetBufferPointer()), size);
   static const char kZeros[8] = {};
   out.write(kZeros, padded - size);
-  out.write(reinterpret_cast<const char*>(body.data()), static_cast<std::streamsize>(body.size()));
-  return {8 + padded, static_cast<int64_t>(body.size())};
+  if (body != nullptr) {
+    body->write(out);
+  }
+  return {8 + padded, body_length};
 }
 
 Written write_schema(std::ostream& out, const engine::Schema& schema,
                      const ArrowIpcWriteOptions& options) {
   Builder builder;
   auto header = schema_of(builder, schema, options);
-  return write_message(out, builder, fb::MessageHeader::Schema, header.Union(), {});
+  return write_message(out, builder, fb::MessageHeader::Schema, header.Union(), nullptr);
 }
 
 Written write_batch(std::ostream& out, const engine::RecordBatch& batch,
                     const ArrowIpcWriteOptions& options) {
   BodyWriter body(options);
   for (const ColumnPtr& column : batch.columns()) {
-    body.add_column(*laid_out(column));
+    body.add_column(column);
   }
   Builder builder;
   auto header = body.header(builder, batch.num_rows());
-  return write_message(out, builder, fb::MessageHeader::RecordBatch, header.Union(), body.body());
+  return write_message(out, builder, fb::MessageHeader::RecordBatch, header.Union(), &body);
 }
 
 void check(const std::ostream& out) {
