@@ -11,30 +11,19 @@
 
 #include <benchmark/benchmark.h>
 
+#include "lineitem_fixture.h"
 #include "setl/engine/column.h"
 #include "setl/storage/arrow_ipc.h"
 #include "setl/storage/parquet_connector.h"
-#include "setl/tpch/data.h"
 
 namespace {
 
 using setl::storage::ArrowIpcCompression;
 
-double scale_factor() {
-  const char* env = std::getenv("SETL_TPCH_SF");
-  return env ? std::atof(env) : 1.0;
-}
-
-const setl::engine::Table& lineitem() {
-  static const setl::engine::Table table =
-      setl::tpch::generate({.scale_factor = scale_factor(), .seed = 1}).lineitem;
-  return table;
-}
+using setl::bench::lineitem;
 
 std::filesystem::path scratch(const std::string& name) {
-  std::filesystem::path directory = std::filesystem::temp_directory_path() / "setl-ipc-bench";
-  std::filesystem::create_directories(directory);
-  return directory / name;
+  return setl::bench::scratch_file("setl-ipc-bench", name);
 }
 
 const char* kNames[] = {"lineitem.arrow", "lineitem.lz4.arrow", "lineitem.zstd.arrow"};

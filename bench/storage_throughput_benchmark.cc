@@ -9,31 +9,20 @@
 
 #include <benchmark/benchmark.h>
 
+#include "lineitem_fixture.h"
 #include "setl/engine/execution.h"
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/json_lines_connector.h"
 #include "setl/storage/parquet_connector.h"
-#include "setl/tpch/data.h"
 
 namespace {
 
 using setl::storage::SaveMode;
 
-double scale_factor() {
-  const char* env = std::getenv("SETL_TPCH_SF");
-  return env ? std::atof(env) : 1.0;
-}
-
-const setl::engine::Table& lineitem() {
-  static const setl::engine::Table table =
-      setl::tpch::generate({.scale_factor = scale_factor(), .seed = 1}).lineitem;
-  return table;
-}
+using setl::bench::lineitem;
 
 std::filesystem::path scratch(const std::string& name) {
-  std::filesystem::path directory = std::filesystem::temp_directory_path() / "setl-storage-bench";
-  std::filesystem::create_directories(directory);
-  return directory / name;
+  return setl::bench::scratch_file("setl-storage-bench", name);
 }
 
 void report(benchmark::State& state, const std::string& file, int64_t rows, double table_bytes) {
