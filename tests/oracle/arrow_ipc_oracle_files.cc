@@ -54,17 +54,6 @@ Table oracle_table(int64_t rows) {
                               {"nothing", Column::nulls(DataType::null(), rows)}});
 }
 
-std::string decimal_text(setl::engine::int128 value) {
-  bool negative = value < 0;
-  auto magnitude = static_cast<setl::engine::uint128>(negative ? -value : value);
-  std::string digits;
-  do {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
-    magnitude /= 10;
-  } while (magnitude != 0);
-  return negative ? "-" + digits : digits;
-}
-
 nlohmann::json cell(const Column& column, int64_t row) {
   int64_t at = column.offset() + row;
   const setl::engine::BufferPtr& validity = column.validity_buffer();
@@ -85,7 +74,7 @@ nlohmann::json cell(const Column& column, int64_t row) {
     case TypeId::kFloat64:
       return fmt::format("{}", values->data_as<double>()[at]);
     case TypeId::kDecimal:
-      return decimal_text(values->data_as<setl::engine::int128>()[at]);
+      return setl::engine::format_decimal(values->data_as<setl::engine::int128>()[at], 0);
     case TypeId::kString: {
       const int32_t* offsets = values->data_as<int32_t>();
       return std::string(reinterpret_cast<const char*>(column.chars_buffer()->data()) + offsets[at],

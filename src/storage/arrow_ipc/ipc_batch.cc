@@ -203,7 +203,11 @@ double half_to_double(uint16_t half) {
 }
 
 bool is_valid(const BufferPtr& validity, int64_t row) {
-  return validity == nullptr || ((validity->data()[row / 8] >> (row % 8)) & 1) != 0;
+  return validity == nullptr || engine::get_bit(validity->data(), row);
+}
+
+int64_t floor_div(int64_t value, int64_t divisor) {
+  return value / divisor - (value % divisor < 0 ? 1 : 0);
 }
 
 // The values of a fixed-width column as the engine holds them. A NULL row's value is not
@@ -245,7 +249,7 @@ BufferPtr convert_fixed(const IpcColumnType& type, const BufferPtr& values,
       auto* to = reinterpret_cast<int32_t*>(out->mutable_data());
       constexpr int64_t kMillisPerDay = 86'400'000;
       for (int64_t i = 0; i < rows; ++i) {
-        int64_t days = in[i] / kMillisPerDay - (in[i] % kMillisPerDay < 0 ? 1 : 0);
+        int64_t days = floor_div(in[i], kMillisPerDay);
         if (is_valid(validity, i) && (days < INT32_MIN || days > INT32_MAX)) {
           refuse(i, "the date is out of range");
         }
@@ -261,7 +265,7 @@ BufferPtr convert_fixed(const IpcColumnType& type, const BufferPtr& values,
       for (int64_t i = 0; i < rows; ++i) {
         if (type.conversion == IpcConversion::kScaleDown) {
           // Below a microsecond is dropped (rounding down), as the Parquet reader does.
-          to[i] = in[i] / type.factor - (in[i] % type.factor < 0 ? 1 : 0);
+          to[i] = floor_div(in[i], type.factor);
         } else if (__builtin_mul_overflow(in[i], type.factor, &to[i]) && is_valid(validity, i)) {
           refuse(i, "the timestamp is out of range in microseconds");
         }
@@ -436,7 +440,9 @@ engine::RecordBatch IpcBatchDecoder::decode(const fb::RecordBatch& batch,
                                             const IpcBody& body) const {
   BatchCursor cursor(batch, body, where_);
   int64_t rows = batch.length();
-  if (rows < 0) {
+  // Columns of the null type take no bytes, so nothing else bounds their rows; no writer
+  // makes a batch past int32 (the engine's string offsets are int32, too).
+  if (rows < 0 || rows > INT32_MAX) {
     cursor.fail("a batch of " + std::to_string(rows) + " rows");
   }
   // Columns in the file's order; the ones not asked for are stepped over, their buffers
@@ -495,7 +501,7 @@ void IpcBatchDecoder::add_dictionary(const fb::DictionaryBatch& batch, const Ipc
     throw IoError(where_ + ": dictionary " + std::to_string(batch.id()) + " has no data");
   }
   BatchCursor cursor(*batch.data(), body, where_);
-  if (batch.data()->length() < 0) {
+  if (batch.data()->length() < 0 || batch.data()->length() > INT32_MAX) {
     cursor.fail("a dictionary of " + std::to_string(batch.data()->length()) + " entries");
   }
   ColumnPtr values = read_column(cursor, user->values, user->name, batch.data()->length());

@@ -88,10 +88,9 @@ flatbuffers::Offset<fb::Schema> schema_of(Builder& builder, const engine::Schema
 // Bits [offset, offset + count) of a bitmap, moved to start at bit 0.
 std::string shifted_bits(const uint8_t* bits, int64_t offset, int64_t count) {
   std::string out(static_cast<size_t>((count + 7) / 8), '\0');
+  auto* to = reinterpret_cast<uint8_t*>(out.data());
   for (int64_t i = 0; i < count; ++i) {
-    if (((bits[(offset + i) / 8] >> ((offset + i) % 8)) & 1) != 0) {
-      out[static_cast<size_t>(i / 8)] |= static_cast<char>(1 << (i % 8));
-    }
+    engine::set_bit(to, i, engine::get_bit(bits, offset + i));
   }
   return out;
 }
