@@ -192,6 +192,9 @@ std::shared_ptr<Connector> build_arrow(const Config& section) {
     options.compression = parse_arrow_ipc_compression(section.get_string("compression"));
   }
   options.compression_level = section.get_or<int>("compression_level", options.compression_level);
+  if (auto files = file_set(section, FileFormat::kArrowIpc, [](FileSetOptions&) {})) {
+    return files;
+  }
   return make_connector<ArrowIpcConnector>(section.get_string("path"), options);
 }
 
@@ -215,19 +218,21 @@ std::shared_ptr<Connector> build_postgres(const Config& section) {
 
 std::shared_ptr<Connector> build_partitioned(const Config& section) {
   std::string format = upper_case(section.get_or<std::string>("format", "CSV"));
-  if (format != "CSV" && format != "JSONL" && format != "PARQUET") {
+  static const std::map<std::string, PartitionFormat> kFormats = {
+      {"CSV", PartitionFormat::kCsv},
+      {"JSONL", PartitionFormat::kJsonLines},
+      {"PARQUET", PartitionFormat::kParquet},
+      {"ARROW", PartitionFormat::kArrowIpc}};
+  auto found = kFormats.find(format);
+  if (found == kFormats.end()) {
     throw ConfigError(where(section) + ": unknown partition format '" + format +
-                      "'; expected CSV, JSONL or PARQUET");
+                      "'; expected CSV, JSONL, PARQUET or ARROW");
   }
   std::vector<std::string> keys;
   if (section.has("partition_by")) {
     keys = section.get_string_list("partition_by");
   }
-  return make_connector<PartitionedConnector>(section.get_string("path"),
-                                              format == "CSV"     ? PartitionFormat::kCsv
-                                              : format == "JSONL" ? PartitionFormat::kJsonLines
-                                                                  : PartitionFormat::kParquet,
-                                              keys);
+  return make_connector<PartitionedConnector>(section.get_string("path"), found->second, keys);
 }
 
 std::shared_ptr<Connector> build_json_lines(const Config& section) {
@@ -361,13 +366,13 @@ Registry& registry() {
          build_parquet},
         {"ARROW",
          {"IPC", "FEATHER"},
-         {"path", "compression", "compression_level"},
+         {"path", "compression", "compression_level", "source_column", "recursive"},
          "Arrow IPC file (Feather v2), memory-mapped when read",
          build_arrow},
         {"PARTITIONED",
          {},
          {"path", "format", "partition_by"},
-         "hive-style partitioned directory of CSV, JSONL or Parquet files",
+         "hive-style partitioned directory of CSV, JSONL, Parquet or Arrow IPC files",
          build_partitioned},
         {"ODBC",
          {"JDBC"},

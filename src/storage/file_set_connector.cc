@@ -8,6 +8,7 @@
 #include "setl/core/error.h"
 #include "setl/core/file_status.h"
 #include "setl/core/parallel.h"
+#include "setl/storage/arrow_ipc_connector.h"
 
 namespace setl::storage {
 
@@ -37,6 +38,8 @@ std::vector<std::string> extensions_of(FileFormat format) {
       return {".json"};
     case FileFormat::kParquet:
       return {".parquet"};
+    case FileFormat::kArrowIpc:
+      return {".arrow", ".feather", ".ipc"};
   }
   return {};
 }
@@ -123,7 +126,8 @@ bool FileSetConnector::names_many_files(const std::filesystem::path& location) {
 }
 
 std::string FileSetConnector::describe() const {
-  static const char* kNames[] = {"csv", "jsonl", "json", "parquet"};
+  static constexpr const char* kNames[] = {"csv", "jsonl", "json", "parquet", "arrow"};
+  static_assert(std::size(kNames) == static_cast<size_t>(FileFormat::kArrowIpc) + 1);
   return std::string(kNames[static_cast<int>(options_.format)]) + " files " + location_.string();
 }
 
@@ -185,6 +189,8 @@ std::shared_ptr<Connector> FileSetConnector::reader(const std::filesystem::path&
     }
     case FileFormat::kParquet:
       return make_connector<ParquetConnector>(file, options_.parquet);
+    case FileFormat::kArrowIpc:
+      return make_connector<ArrowIpcConnector>(file);
   }
   throw InternalError("unknown file format");
 }

@@ -14,6 +14,7 @@
 #include "setl/core/file_status.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/parse_value.h"
+#include "setl/storage/arrow_ipc_connector.h"
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/json_lines_connector.h"
 #include "setl/storage/parquet_connector.h"
@@ -42,6 +43,8 @@ std::string extension_of(PartitionFormat format) {
       return ".jsonl";
     case PartitionFormat::kParquet:
       return ".parquet";
+    case PartitionFormat::kArrowIpc:
+      return ".arrow";
   }
   return "";
 }
@@ -50,6 +53,9 @@ std::shared_ptr<Connector> file_connector(const std::filesystem::path& file, Par
                                           engine::SchemaPtr schema = nullptr) {
   if (format == PartitionFormat::kParquet) {
     return make_connector<ParquetConnector>(file);  // each part carries its own schema
+  }
+  if (format == PartitionFormat::kArrowIpc) {
+    return make_connector<ArrowIpcConnector>(file);
   }
   if (format == PartitionFormat::kCsv) {
     CsvOptions options;

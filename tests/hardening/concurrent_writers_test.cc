@@ -50,8 +50,9 @@ TEST_P(ConcurrentAppends, EveryAppendOfEveryProcessLands) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, ConcurrentAppends,
-                         ::testing::Values("csv", "csv.gz", "jsonl", "parquet", "partitioned-csv",
-                                           "partitioned-parquet"),
+                         ::testing::Values("csv", "csv.gz", "jsonl", "parquet", "arrow",
+                                           "partitioned-csv", "partitioned-parquet",
+                                           "partitioned-arrow"),
                          [](const auto& info) {
                            std::string name = info.param;
                            std::replace(name.begin(), name.end(), '-', '_');

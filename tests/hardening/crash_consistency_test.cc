@@ -81,8 +81,9 @@ TEST_P(CrashConsistency, AKilledWriterLeavesOldOrNewDataAndTheNextWriteCleansUp)
 
 INSTANTIATE_TEST_SUITE_P(Targets, CrashConsistency,
                          ::testing::Combine(::testing::Values("csv", "csv.gz", "jsonl", "parquet",
-                                                              "partitioned-csv",
-                                                              "partitioned-parquet"),
+                                                              "arrow", "partitioned-csv",
+                                                              "partitioned-parquet",
+                                                              "partitioned-arrow"),
                                             ::testing::Values("overwrite", "append")),
                          [](const auto& info) {
                            std::string name =

@@ -211,8 +211,7 @@ TEST(ParquetInput, AnEmptyDictionaryForAPageOfNullsIsRead) {
   auto decoder = pages.decoder(2);
   StringPages::dictionary(*decoder, {});
   uint32_t levels[] = {0, 0};
-  StringPages::page(*decoder, std::string(1, '\0'), 2, format::Encoding::RLE_DICTIONARY, levels,
-                    0);
+  StringPages::page(*decoder, std::string(1, '\0'), 2, format::Encoding::RLE_DICTIONARY, levels, 0);
   engine::ColumnPtr column = decoder->finish();
   EXPECT_EQ(column->null_count(), 2);
   EXPECT_EQ(StringPages::cells(*column), (std::vector<std::string>{"null", "null"}));

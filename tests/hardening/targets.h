@@ -8,12 +8,20 @@
 #include <vector>
 
 #include "setl/core/atomic_file.h"
+#include "setl/storage/arrow_ipc_connector.h"
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/json_lines_connector.h"
 #include "setl/storage/parquet_connector.h"
 #include "setl/storage/partitioned_connector.h"
 
 namespace setl::testing {
+
+/// The part files' format of a "partitioned-<format>" kind.
+inline storage::PartitionFormat partition_format(const std::string& kind) {
+  return kind == "partitioned-csv"     ? storage::PartitionFormat::kCsv
+         : kind == "partitioned-arrow" ? storage::PartitionFormat::kArrowIpc
+                                       : storage::PartitionFormat::kParquet;
+}
 
 /// A reader of the target setl_test_writer writes for `kind`.
 inline std::shared_ptr<storage::Connector> reader(const std::string& kind,
@@ -24,10 +32,11 @@ inline std::shared_ptr<storage::Connector> reader(const std::string& kind,
   if (kind == "parquet") {
     return storage::make_connector<storage::ParquetConnector>(path);
   }
+  if (kind == "arrow") {
+    return storage::make_connector<storage::ArrowIpcConnector>(path);
+  }
   if (kind.starts_with("partitioned")) {
-    return storage::make_connector<storage::PartitionedConnector>(
-        path, kind == "partitioned-csv" ? storage::PartitionFormat::kCsv
-                                        : storage::PartitionFormat::kParquet);
+    return storage::make_connector<storage::PartitionedConnector>(path, partition_format(kind));
   }
   return storage::make_connector<storage::CsvConnector>(path);
 }

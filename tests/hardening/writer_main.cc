@@ -15,12 +15,14 @@
 
 #include "setl/core/error.h"
 #include "setl/engine/builder.h"
+#include "setl/storage/arrow_ipc_connector.h"
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/json_lines_connector.h"
 #include "setl/storage/parquet_connector.h"
 #include "setl/storage/partitioned_connector.h"
 #include "setl/workflow/deliverable.h"
 #include "setl/workflow/disk_cache.h"
+#include "targets.h"
 
 namespace {
 
@@ -53,12 +55,12 @@ std::shared_ptr<storage::Connector> connector(const std::string& kind, const std
   if (kind == "parquet") {
     return storage::make_connector<storage::ParquetConnector>(path);
   }
-  if (kind == "partitioned-csv" || kind == "partitioned-parquet") {
+  if (kind == "arrow") {
+    return storage::make_connector<storage::ArrowIpcConnector>(path);
+  }
+  if (kind.starts_with("partitioned-")) {
     return storage::make_connector<storage::PartitionedConnector>(
-        path,
-        kind == "partitioned-csv" ? storage::PartitionFormat::kCsv
-                                  : storage::PartitionFormat::kParquet,
-        std::vector<std::string>{"k"});
+        path, testing::partition_format(kind), std::vector<std::string>{"k"});
   }
   std::fprintf(stderr, "unknown kind %s\n", kind.c_str());
   std::exit(2);

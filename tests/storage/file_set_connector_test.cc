@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "setl/core/error.h"
+#include "setl/storage/arrow_ipc.h"
 #include "setl/storage/connector_builder.h"
 #include "testing/columns.h"
 #include "testing/temp_dir.h"
@@ -86,6 +87,23 @@ TEST_F(FileSet, ParquetFilesAreReadInParallelWithTheirFilters) {
   EXPECT_EQ(all.table.num_rows(), 12);
   EXPECT_EQ(all.stats.units_total, 6);
   EXPECT_THAT(cells(facts->lazy().filter("v = 41").collect(), "part"), ElementsAre("4"));
+}
+
+TEST_F(FileSet, ArrowIpcFilesOfADirectoryAreOneTable) {
+  write_arrow_ipc_file(Table::from_columns({{"id", testing::int64s({1, 2})}}),
+                       dir() / "feeds" / "a.arrow");
+  write_arrow_ipc_file(
+      Table::from_columns({{"id", testing::int64s({3})}, {"city", testing::strings({"Oslo"})}}),
+      dir() / "feeds" / "b.feather");
+  Config config = Config::from_yaml(
+      "feeds: {storage: ARROW, path: " + (dir() / "feeds").string() + ", source_column: file}\n",
+      "app.yaml");
+  std::shared_ptr<Connector> feeds = build_connector(config.section("feeds"));
+  ASSERT_NE(dynamic_cast<FileSetConnector*>(feeds.get()), nullptr);
+  EXPECT_EQ(feeds->schema()->to_string(), "id: int64, city: string, file: string not null");
+  Table table = feeds->read().sort({engine::asc("id")});
+  EXPECT_THAT(cells(table, "city"), ElementsAre("null", "null", "Oslo"));
+  EXPECT_EQ(table.at(2, "file").as_string(), (dir() / "feeds" / "b.feather").string());
 }
 
 TEST_F(FileSet, ChangesToTheFilesChangeTheFingerprint) {

@@ -36,7 +36,8 @@ TEST_P(PartitionedConnectorTest, WritesHiveDirectoriesAndReadsPartitionColumnsBa
   connector->write(sales(), SaveMode::kOverwrite);
   std::string extension = GetParam() == PartitionFormat::kCsv         ? ".csv"
                           : GetParam() == PartitionFormat::kJsonLines ? ".jsonl"
-                                                                      : ".parquet";
+                          : GetParam() == PartitionFormat::kParquet   ? ".parquet"
+                                                                      : ".arrow";
   // One part file per partition, named for the write that made it.
   std::vector<std::string> parts;
   for (const auto& entry :
@@ -101,11 +102,12 @@ TEST_P(PartitionedConnectorTest, SaveModes) {
 
 INSTANTIATE_TEST_SUITE_P(Formats, PartitionedConnectorTest,
                          ::testing::Values(PartitionFormat::kCsv, PartitionFormat::kJsonLines,
-                                           PartitionFormat::kParquet),
+                                           PartitionFormat::kParquet, PartitionFormat::kArrowIpc),
                          [](const auto& info) {
                            return info.param == PartitionFormat::kCsv         ? "Csv"
                                   : info.param == PartitionFormat::kJsonLines ? "JsonLines"
-                                                                              : "Parquet";
+                                  : info.param == PartitionFormat::kParquet   ? "Parquet"
+                                                                              : "ArrowIpc";
                          });
 
 TEST(PartitionedConnector, ClearErrors) {

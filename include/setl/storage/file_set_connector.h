@@ -23,7 +23,7 @@
 
 namespace setl::storage {
 
-enum class FileFormat { kCsv, kJsonLines, kJson, kParquet };
+enum class FileFormat { kCsv, kJsonLines, kJson, kParquet, kArrowIpc };
 
 struct FileSetOptions {
   FileFormat format = FileFormat::kCsv;

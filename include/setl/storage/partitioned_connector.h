@@ -29,7 +29,8 @@
 
 namespace setl::storage {
 
-enum class PartitionFormat { kCsv, kJsonLines, kParquet };
+/// The part files' format: kArrowIpc writes Arrow IPC files (".arrow"), mapped when read.
+enum class PartitionFormat { kCsv, kJsonLines, kParquet, kArrowIpc };
 
 /// Create with make_connector<PartitionedConnector>(root, format, partition_by). A scan's
 /// stats count part files (units_total, and units_read after pruning by partition values).
