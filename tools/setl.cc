@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
                "       setl cache {ls|stats|invalidate FACTORY [--cascade]|gc|clear} "
                "[--dir DIR]\n"
                "       setl sql [-t NAME=SOURCE]... [--config FILE] [-f FILE] [--format "
-               "table|csv|json] [STATEMENT...]\n"
+               "table|csv|json|arrow] [STATEMENT...]\n"
                "       setl migrate {analyze|generate|validate|diff|status|rollback|wizard} ... "
                "(setl migrate "
                "--help)\n"

@@ -14,6 +14,7 @@
 #include "setl/core/error.h"
 #include "setl/core/file_status.h"
 #include "setl/sql/session.h"
+#include "setl/storage/arrow_ipc.h"
 #include "setl/storage/connector_builder.h"
 
 namespace setl::cli {
@@ -70,7 +71,7 @@ std::string format_of_directory(const fs::path& root) {
       }
     }
   }
-  throw ConfigError("no CSV, Parquet or JSON Lines file under " + root.string() +
+  throw ConfigError("no CSV, Parquet, Arrow IPC or JSON Lines file under " + root.string() +
                     " to tell the dataset's format");
 }
 
@@ -91,6 +92,12 @@ std::string section_for(const std::string& source) {
     }
     return "{storage: SQLITE, path: " + quoted(rest.substr(0, colon)) +
            ", table: " + quoted(rest.substr(colon + 1)) + "}";
+  }
+  // Another process's Arrow IPC stream.
+  for (const char* prefix : {"fd:", "tcp://", "listen://"}) {
+    if (source.starts_with(prefix)) {
+      return "{storage: ARROW_STREAM, endpoint: " + quoted(source) + "}";
+    }
   }
   if (source.starts_with("postgres:")) {
     std::string section = "{storage: POSTGRES";
@@ -113,8 +120,8 @@ std::string section_for(const std::string& source) {
   std::string storage = storage_of(path);
   if (storage.empty()) {
     throw ConfigError("cannot tell the format of '" + source +
-                      "': name it .csv, .tsv, .parquet, .jsonl or .json, or use sqlite: or "
-                      "postgres:");
+                      "': name it .csv, .tsv, .parquet, .arrow, .jsonl or .json, or use "
+                      "sqlite:, postgres: or a stream's fd:, tcp:// or listen://");
   }
   if (!path_exists(path)) {
     throw ConfigError("no file '" + source + "'");
@@ -215,8 +222,21 @@ void print(const engine::Table& table, const Options& options, std::ostream& out
 void run_statement(sql::Session& session, const std::string& text, const Options& options,
                    std::ostream& out) {
   sql::StatementResult result = session.execute(text);
+  if (options.format == "arrow" && result.kind != sql::StatementResult::Kind::kQuery) {
+    return;  // only results go into the binary stream
+  }
   switch (result.kind) {
     case sql::StatementResult::Kind::kQuery:
+      if (options.format == "arrow") {
+        // Batches go out as the query makes them: the reader starts before the end.
+        std::unique_ptr<engine::BatchStream> rows = result.frame.stream();
+        storage::ArrowIpcStreamWriter writer(out, rows->schema());
+        while (std::optional<engine::RecordBatch> batch = rows->next()) {
+          writer.write(*batch);
+        }
+        writer.close();
+        return;
+      }
       print(result.frame.collect(), options, out);
       return;
     case sql::StatementResult::Kind::kExplain:
@@ -294,15 +314,18 @@ int sql_command(const std::vector<std::string>& args, std::istream& in, std::ost
   Options options;
   CLI::App app{"Runs SQL (Spark's dialect) over files and databases.", "setl sql"};
   app.add_option("-t,--table", options.tables,
-                 "NAME=SOURCE: a file (.csv .tsv .parquet .jsonl .json, optionally .gz or "
-                 ".zst), a partitioned dataset's directory, sqlite:FILE:TABLE or "
-                 "postgres:host=H,database=D,user=U,password_env=VAR,table=T")
+                 "NAME=SOURCE: a file (.csv .tsv .parquet .arrow .jsonl .json, optionally .gz "
+                 "or .zst), a partitioned dataset's directory, sqlite:FILE:TABLE, "
+                 "postgres:host=H,database=D,user=U,password_env=VAR,table=T, or an Arrow IPC "
+                 "stream: fd:N (fd:0 is stdin), tcp://HOST:PORT, listen://HOST:PORT")
       ->allow_extra_args(false);
   app.add_option("-c,--config", options.config,
                  "a configuration file whose `connectors` section's entries become views");
   app.add_option("-f,--file", options.file, "a file of statements separated by ';'");
-  app.add_option("--format", options.format, "table (default), csv or json")
-      ->check(CLI::IsMember({"table", "csv", "json"}));
+  app.add_option("--format", options.format,
+                 "table (default), csv, json, or arrow (each query's result as an Arrow IPC "
+                 "stream, batch by batch, for another process)")
+      ->check(CLI::IsMember({"table", "csv", "json", "arrow"}));
   app.add_option("--max-rows", options.max_rows, "rows a table shows (default 1000)")
       ->check(CLI::PositiveNumber);
   app.add_option("statements", options.statements, "statements to run, in order");

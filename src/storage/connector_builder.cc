@@ -13,6 +13,7 @@
 #include "setl/core/suggest.h"
 #include "setl/engine/parse_value.h"
 #include "setl/storage/arrow_ipc_connector.h"
+#include "setl/storage/arrow_ipc_stream_connector.h"
 #include "setl/storage/csv_connector.h"
 #include "setl/storage/delta_connector.h"
 #include "setl/storage/excel_connector.h"
@@ -198,6 +199,21 @@ std::shared_ptr<Connector> build_arrow(const Config& section) {
   return make_connector<ArrowIpcConnector>(section.get_string("path"), options);
 }
 
+std::shared_ptr<Connector> build_arrow_stream(const Config& section) {
+  ArrowIpcStreamOptions options;
+  if (section.has("compression")) {
+    options.write.compression = parse_arrow_ipc_compression(section.get_string("compression"));
+  }
+  options.write.compression_level =
+      section.get_or<int>("compression_level", options.write.compression_level);
+  int64_t timeout = section.get_or<int64_t>("timeout_ms", options.timeout.count());
+  if (timeout < 0) {
+    throw ConfigError(where(section) + ": 'timeout_ms' must not be negative");
+  }
+  options.timeout = std::chrono::milliseconds(timeout);
+  return make_connector<ArrowIpcStreamConnector>(section.get_string("endpoint"), options);
+}
+
 std::shared_ptr<Connector> build_postgres(const Config& section) {
   PostgresConnection connection;
   connection.host = section.get_or<std::string>("host", connection.host);
@@ -369,6 +385,11 @@ Registry& registry() {
          {"path", "compression", "compression_level", "source_column", "recursive"},
          "Arrow IPC file (Feather v2), memory-mapped when read",
          build_arrow},
+        {"ARROW_STREAM",
+         {"IPC_STREAM"},
+         {"endpoint", "compression", "compression_level", "timeout_ms"},
+         "Arrow IPC stream to or from another process (FIFO, fd:N, tcp://, listen://)",
+         build_arrow_stream},
         {"PARTITIONED",
          {},
          {"path", "format", "partition_by"},

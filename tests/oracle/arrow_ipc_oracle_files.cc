@@ -3,7 +3,9 @@
 // Arrow type it must have and every row in a canonical text (null for NULL): integers and
 // dates (days) and timestamps (microseconds) and decimals (unscaled) as integers, doubles
 // in their shortest form, booleans as true/false.
-//   arrow_ipc_oracle_files <dir>
+//   arrow_ipc_oracle_files <dir> [rows]   (rows: 300; fewer make small fuzzing seeds)
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -42,16 +44,19 @@ Table oracle_table(int64_t rows) {
     r % 4 == 0 ? n.append_null() : n.append_int(-r * 86'400'000'000);
     null ? m.append_null() : m.append_decimal(setl::engine::int128{r * 12345 - 600000});
   }
+  setl::engine::ColumnPtr strings = s.finish();
+  setl::engine::ColumnPtr s_dict = strings;  // written as an Arrow dictionary
   return Table::from_columns({{"b", b.finish()},
                               {"i32", i32.finish()},
                               {"i64", i64.finish()},
                               {"f", f.finish()},
-                              {"s", s.finish()},
+                              {"s", strings},
                               {"d", d.finish()},
                               {"t", t.finish()},
                               {"naive", n.finish()},
                               {"m", m.finish()},
-                              {"nothing", Column::nulls(DataType::null(), rows)}});
+                              {"nothing", Column::nulls(DataType::null(), rows)},
+                              {"s_dict", s_dict}});
 }
 
 nlohmann::json cell(const Column& column, int64_t row) {
@@ -88,18 +93,23 @@ nlohmann::json cell(const Column& column, int64_t row) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: arrow_ipc_oracle_files <dir>\n";
+  if (argc != 2 && argc != 3) {
+    std::cerr << "usage: arrow_ipc_oracle_files <dir> [rows]\n";
     return 2;
   }
+  int64_t row_count = argc == 3 ? std::max(3, std::atoi(argv[2])) : 300;
   std::filesystem::path dir = argv[1];
   std::filesystem::create_directories(dir);
   // Two batches, the second starting mid-way through the first's buffers (a slice).
-  Table whole = oracle_table(300);
-  Table table(whole.schema(),
-              {whole.slice(0, 200).batches()[0], whole.slice(200, 100).batches()[0]});
+  Table whole = oracle_table(row_count);
+  int64_t first = row_count * 2 / 3;
+  Table table(whole.schema(), {whole.slice(0, first).batches()[0],
+                               whole.slice(first, row_count - first).batches()[0]});
+  // s_dict's batches get dictionaries of their own: the stream replaces the first with the
+  // second, the file holds their union.
   setl::storage::ArrowIpcWriteOptions options{.metadata = {{"origin", "setlpp"}},
-                                              .column_metadata = {{"m", {{"unit", "EUR"}}}}};
+                                              .column_metadata = {{"m", {{"unit", "EUR"}}}},
+                                              .dictionary_columns = {"s_dict"}};
   setl::storage::write_arrow_ipc_file(table, dir / "oracle.arrow", options);
   std::ofstream stream(dir / "oracle.stream", std::ios::binary);
   setl::storage::write_arrow_ipc_stream(table, stream, options);
@@ -113,7 +123,8 @@ int main(int argc, char** argv) {
                                "Timestamp<MICROSECOND, UTC>",
                                "Timestamp<MICROSECOND>",
                                "Decimal[18e+2]",
-                               "Null"};
+                               "Null",
+                               "Dictionary<Int32, Utf8>"};
   nlohmann::json expected = nlohmann::json::array();
   setl::engine::RecordBatch rows = table.combine();
   for (size_t c = 0; c < rows.num_columns(); ++c) {

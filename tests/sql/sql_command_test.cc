@@ -10,11 +10,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "setl/cli/job_runner.h"
 #include "setl/core/memory_context.h"
 #include "setl/engine/column.h"
 #include "setl/engine/scalar.h"
+#include "setl/engine/scan_source.h"
 #include "setl/engine/table.h"
 #include "setl/storage/arrow_ipc.h"
 #include "testing/temp_dir.h"
@@ -79,6 +81,33 @@ TEST_F(SqlCommand, ReadsArrowIpcFilesByTheirExtension) {
                  "SELECT count(*) AS n FROM visits WHERE person = 1"}),
             kExitOk)
       << err_.str();
+  EXPECT_EQ(out_.str(), "n\n2\n");
+}
+
+// `--format arrow` writes each query's result as an Arrow IPC stream (for another
+// process); `-t NAME=fd:N` reads one.
+TEST_F(SqlCommand, ArrowStreamsOutAndIn) {
+  ASSERT_EQ(run({"--format", "arrow", "-t", table("people", "people.csv"),
+                 "CREATE TEMP VIEW parisians AS SELECT * FROM people WHERE city = 'paris'",
+                 "SELECT id, name FROM parisians ORDER BY id"}),
+            kExitOk)
+      << err_.str();
+  std::string stream = out_.str();
+  std::istringstream bytes(stream);
+  storage::ArrowIpcStreamReader reader(bytes, {"setl sql's output", true});
+  engine::Table read = engine::collect_stream(reader);
+  EXPECT_EQ(read.schema()->to_string(), "id: int64, name: string");
+  ASSERT_EQ(read.num_rows(), 2);
+  EXPECT_EQ(read.at(1, "name").as_string(), "cy");
+
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ASSERT_EQ(::write(fds[1], stream.data(), stream.size()), static_cast<ssize_t>(stream.size()));
+  ::close(fds[1]);
+  int code = run(
+      {"--format", "csv", "-t", "p=fd:" + std::to_string(fds[0]), "SELECT count(*) AS n FROM p"});
+  ::close(fds[0]);
+  ASSERT_EQ(code, kExitOk) << err_.str();
   EXPECT_EQ(out_.str(), "n\n2\n");
 }
 

@@ -71,9 +71,8 @@ long_delimiter: {storage: CSV, path: a.csv, delimiter: "::"}
               HasSubstr("app.yaml: section 'bad_key': unknown key 'delimeter' for storage CSV; did "
                         "you mean 'delimiter'?"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_storage")); }),
-              HasSubstr("unknown storage 'ICEBERG'; supported: ARROW, CSV, DELTA, EXCEL, JSON, "
-                        "JSONL, ODBC, OTHER, "
-                        "PARQUET, PARTITIONED, POSTGRES, SQLITE"));
+              HasSubstr("unknown storage 'ICEBERG'; supported: ARROW, ARROW_STREAM, CSV, DELTA, "
+                        "EXCEL, JSON, JSONL, ODBC, OTHER, PARQUET, PARTITIONED, POSTGRES, SQLITE"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_codec")); }),
               HasSubstr("unknown Parquet compression 'brotli'"));
   EXPECT_THAT(message_of<ConfigError>([&] { build_connector(config.section("bad_parquet_key")); }),

@@ -114,8 +114,9 @@ TEST(UserConnector, IsConfiguredLikeTheBuiltInOnesOnceRegistered) {
   for (const StorageType& type : storage_types()) {
     names.push_back(type.name);
   }
-  EXPECT_THAT(names, ElementsAre("ARROW", "CSV", "DELTA", "EXCEL", "JSON", "JSONL", "LINES", "ODBC",
-                                 "OTHER", "PARQUET", "PARTITIONED", "POSTGRES", "SQLITE"));
+  EXPECT_THAT(
+      names, ElementsAre("ARROW", "ARROW_STREAM", "CSV", "DELTA", "EXCEL", "JSON", "JSONL", "LINES",
+                         "ODBC", "OTHER", "PARQUET", "PARTITIONED", "POSTGRES", "SQLITE"));
 }
 
 TEST(UserConnector, StorageOtherBuildsARegisteredClassAsSetlDoes) {

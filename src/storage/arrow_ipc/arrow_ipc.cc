@@ -98,4 +98,84 @@ void write_arrow_ipc_stream(const engine::Table& table, std::ostream& out,
   detail::write_ipc_stream(table, out, options);
 }
 
+struct ArrowIpcStreamWriter::State {
+  State(std::ostream& out, engine::SchemaPtr schema, ArrowIpcWriteOptions options)
+      : writer(out, std::move(schema), std::move(options), detail::IpcFormat::kStream) {}
+  detail::IpcWriter writer;
+  bool closed = false;
+};
+
+ArrowIpcStreamWriter::ArrowIpcStreamWriter(std::ostream& out, engine::SchemaPtr schema,
+                                           ArrowIpcWriteOptions options)
+    : state_(std::make_unique<State>(out, std::move(schema), std::move(options))) {}
+
+ArrowIpcStreamWriter::~ArrowIpcStreamWriter() = default;
+
+void ArrowIpcStreamWriter::write(const engine::RecordBatch& batch) {
+  if (state_->closed) {
+    throw InternalError("ArrowIpcStreamWriter: write() after close()");
+  }
+  state_->writer.write(batch);
+}
+
+void ArrowIpcStreamWriter::write(const engine::Table& table) {
+  for (const engine::RecordBatch& batch : table.batches()) {
+    write(batch);
+  }
+}
+
+void ArrowIpcStreamWriter::close() {
+  if (!state_->closed) {
+    state_->closed = true;
+    state_->writer.finish();
+  }
+}
+
+struct ArrowIpcStreamReader::State {
+  State(std::istream& in, ArrowIpcStreamReader::Options options)
+      : decoder(in, std::move(options.where), options.require_end_marker),
+        column_metadata(decoder.column_metadata()) {}
+  detail::IpcStreamDecoder decoder;
+  std::vector<std::map<std::string, std::string>> column_metadata;
+  int64_t rows = 0;
+};
+
+ArrowIpcStreamReader::ArrowIpcStreamReader(std::istream& in)
+    : ArrowIpcStreamReader(in, Options{}) {}
+
+ArrowIpcStreamReader::ArrowIpcStreamReader(std::istream& in, Options options)
+    : state_(std::make_unique<State>(in, std::move(options))) {}
+
+ArrowIpcStreamReader::~ArrowIpcStreamReader() = default;
+
+const engine::SchemaPtr& ArrowIpcStreamReader::schema() const {
+  return state_->decoder.schema();
+}
+
+std::optional<engine::RecordBatch> ArrowIpcStreamReader::next() {
+  while (std::optional<engine::RecordBatch> batch = state_->decoder.next()) {
+    if (batch->num_rows() > 0) {
+      state_->rows += batch->num_rows();
+      return batch;
+    }
+  }
+  return std::nullopt;
+}
+
+engine::ScanStats ArrowIpcStreamReader::stats() const {
+  engine::ScanStats stats;
+  stats.rows = state_->rows;
+  stats.bytes_read = state_->decoder.bytes_read();
+  return stats;
+}
+
+const std::map<std::string, std::string>& ArrowIpcStreamReader::metadata() const {
+  return state_->decoder.metadata();
+}
+
+const std::vector<std::map<std::string, std::string>>& ArrowIpcStreamReader::column_metadata()
+    const {
+  return state_->column_metadata;
+}
+
 }  // namespace setl::storage

@@ -76,8 +76,8 @@ class IpcAssembler {
   }
   bool has_schema() const { return decoder_.has_value(); }
 
-  // A dictionary or record batch message with its body.
-  void message(const fb::Message& message, const IpcBody& body) {
+  // A dictionary or record batch message with its body: the record batch, if it was one.
+  std::optional<engine::RecordBatch> message(const fb::Message& message, const IpcBody& body) {
     if (!decoder_) {
       throw IoError(where_ + ": a batch comes before the schema");
     }
@@ -87,10 +87,9 @@ class IpcAssembler {
     switch (message.header_type()) {
       case fb::MessageHeader::DictionaryBatch:
         decoder_->add_dictionary(*message.header_as_DictionaryBatch(), body);
-        return;
+        return std::nullopt;
       case fb::MessageHeader::RecordBatch:
-        batches_.push_back(decoder_->decode(*message.header_as_RecordBatch(), body));
-        return;
+        return decoder_->decode(*message.header_as_RecordBatch(), body);
       case fb::MessageHeader::Schema:
         throw IoError(where_ + ": a second schema message");
       default:
@@ -100,15 +99,15 @@ class IpcAssembler {
     }
   }
 
-  ArrowIpcData finish() {
-    if (!decoder_) {
-      throw IoError(where_ + ": no schema message");
-    }
-    ArrowIpcData out{engine::Table(decoder_->schema(), std::move(batches_)), schema_.metadata, {}};
+  const engine::SchemaPtr& output_schema() const { return decoder_->schema(); }
+  const std::map<std::string, std::string>& metadata() const { return schema_.metadata; }
+  // Each output column's metadata.
+  std::vector<std::map<std::string, std::string>> column_metadata() const {
+    std::vector<std::map<std::string, std::string>> out;
     for (const engine::Field& column : decoder_->schema()->fields()) {
       for (const IpcField& field : schema_.fields) {
         if (field.name == column.name) {
-          out.column_metadata.push_back(field.metadata);
+          out.push_back(field.metadata);
           break;
         }
       }
@@ -116,12 +115,16 @@ class IpcAssembler {
     return out;
   }
 
+  ArrowIpcData finish(std::vector<engine::RecordBatch> batches) const {
+    return {engine::Table(decoder_->schema(), std::move(batches)), schema_.metadata,
+            column_metadata()};
+  }
+
  private:
   std::string where_;
   std::vector<std::string> columns_;
   IpcSchema schema_;
   std::optional<IpcBatchDecoder> decoder_;
-  std::vector<engine::RecordBatch> batches_;
 };
 
 // An encapsulated message at `offset` of the file: its flatbuffer and where its body
@@ -204,6 +207,7 @@ ArrowIpcData read_ipc_file_bytes(const uint8_t* data, int64_t size,
   const fb::Footer& footer = file_footer(data, size, where, footer_copy);
   IpcAssembler assembler(where, columns);
   assembler.schema(*footer.schema());
+  std::vector<engine::RecordBatch> batches;
   for (const auto* blocks : {footer.dictionaries(), footer.record_batches()}) {
     if (blocks == nullptr) {
       continue;
@@ -218,77 +222,142 @@ ArrowIpcData read_ipc_file_bytes(const uint8_t* data, int64_t size,
       }
       int64_t body_offset = block.offset() + block.metadata_length();
       int64_t body_length = std::max(block.body_length(), framed.message->body_length());
-      assembler.message(*framed.message,
-                        body_at(data, size, body_offset, body_length, owner, where));
+      if (std::optional<engine::RecordBatch> batch = assembler.message(
+              *framed.message, body_at(data, size, body_offset, body_length, owner, where))) {
+        batches.push_back(std::move(*batch));
+      }
     }
   }
-  return assembler.finish();
+  return assembler.finish(std::move(batches));
+}
+
+struct IpcStreamDecoder::State {
+  State(std::istream& in, std::string where, bool require_end_marker)
+      : in(in), where(where), require_end_marker(require_end_marker), assembler(std::move(where)) {}
+  std::istream& in;
+  std::string where;
+  bool require_end_marker;
+  IpcAssembler assembler;
+  int64_t position = 0;
+  bool ended = false;
+};
+
+IpcStreamDecoder::IpcStreamDecoder(std::istream& in, std::string where, bool require_end_marker)
+    : state_(std::make_unique<State>(in, std::move(where), require_end_marker)) {
+  if (next_message()) {
+    throw IoError(state_->where + ": a batch comes before the schema");
+  }
+  if (!state_->assembler.has_schema()) {
+    throw IoError(state_->where + ": no schema message");
+  }
+}
+
+IpcStreamDecoder::~IpcStreamDecoder() = default;
+
+const engine::SchemaPtr& IpcStreamDecoder::schema() const {
+  return state_->assembler.output_schema();
+}
+
+const std::map<std::string, std::string>& IpcStreamDecoder::metadata() const {
+  return state_->assembler.metadata();
+}
+
+std::vector<std::map<std::string, std::string>> IpcStreamDecoder::column_metadata() const {
+  return state_->assembler.column_metadata();
+}
+
+int64_t IpcStreamDecoder::bytes_read() const noexcept {
+  return state_->position;
+}
+
+std::optional<engine::RecordBatch> IpcStreamDecoder::next() {
+  while (!state_->ended) {
+    if (std::optional<engine::RecordBatch> batch = next_message()) {
+      return batch;
+    }
+  }
+  return std::nullopt;
+}
+
+// Reads one message: a record batch is returned; a schema or dictionary is taken in (the
+// constructor stops after the schema); the end marks the stream ended.
+std::optional<engine::RecordBatch> IpcStreamDecoder::next_message() {
+  State& s = *state_;
+  const std::string& where = s.where;
+  auto read_exactly = [&](void* into, int64_t bytes, const char* what) {
+    s.in.read(static_cast<char*>(into), bytes);
+    if (s.in.gcount() != bytes) {
+      throw IoError(where + ": the stream ends inside " + what + " at byte " +
+                    std::to_string(s.position + s.in.gcount()));
+    }
+    s.position += bytes;
+  };
+  uint32_t word = 0;
+  s.in.read(reinterpret_cast<char*>(&word), 4);
+  if (s.in.gcount() == 0) {
+    if (s.require_end_marker) {
+      throw IoError(where + ": the stream ends at byte " + std::to_string(s.position) +
+                    " without its end-of-stream marker (the writer stopped before the end)");
+    }
+    s.ended = true;
+    return std::nullopt;
+  }
+  if (s.in.gcount() != 4) {
+    throw IoError(where + ": the stream ends inside a message's length");
+  }
+  s.position += 4;
+  if (word == kContinuation) {
+    read_exactly(&word, 4, "a message's length");
+  }
+  auto length = static_cast<int32_t>(word);
+  if (length == 0) {
+    s.ended = true;  // the end-of-stream marker
+    return std::nullopt;
+  }
+  // Metadata of more than 64 MiB is no schema or batch header a writer makes.
+  if (length < 0 || length > (64 << 20)) {
+    throw IoError(where + ": a message declares " + std::to_string(length) +
+                  " bytes of metadata at byte " + std::to_string(s.position));
+  }
+  engine::BufferPtr metadata = engine::Buffer::allocate(static_cast<size_t>(length));
+  read_exactly(metadata->mutable_data(), length, "a message's metadata");
+  const fb::Message& message = verified_message(metadata->data(), length, where);
+  if (message.header_type() == fb::MessageHeader::Schema) {
+    if (s.assembler.has_schema()) {
+      throw IoError(where + ": a second schema message");
+    }
+    if (message.header_as_Schema() == nullptr) {
+      throw IoError(where + ": a schema message without its schema");
+    }
+    s.assembler.schema(*message.header_as_Schema());
+    return std::nullopt;
+  }
+  // The body is read in pieces, so that a length the stream does not hold fails at its
+  // end rather than allocating it all first.
+  int64_t body_length = message.body_length();
+  std::vector<uint8_t> staged;
+  constexpr int64_t kPiece = 16 << 20;
+  while (static_cast<int64_t>(staged.size()) < body_length) {
+    int64_t piece = std::min(kPiece, body_length - static_cast<int64_t>(staged.size()));
+    size_t at = staged.size();
+    staged.resize(at + static_cast<size_t>(piece));
+    read_exactly(staged.data() + at, piece, "a message's body");
+  }
+  engine::BufferPtr body = engine::Buffer::allocate(staged.size());
+  if (!staged.empty()) {
+    std::memcpy(body->mutable_data(), staged.data(), staged.size());
+  }
+  return s.assembler.message(message, {body->data(), body_length, body});
 }
 
 ArrowIpcData read_ipc_stream(std::istream& in, const std::string& where) {
-  IpcAssembler assembler(where);
-  int64_t position = 0;
-  auto read_exactly = [&](void* into, int64_t bytes, const char* what) {
-    in.read(static_cast<char*>(into), bytes);
-    if (in.gcount() != bytes) {
-      throw IoError(where + ": the stream ends inside " + what + " at byte " +
-                    std::to_string(position + in.gcount()));
-    }
-    position += bytes;
-  };
-  while (true) {
-    uint32_t word = 0;
-    in.read(reinterpret_cast<char*>(&word), 4);
-    if (in.gcount() == 0) {
-      break;  // the input's end without the end-of-stream marker: allowed
-    }
-    if (in.gcount() != 4) {
-      throw IoError(where + ": the stream ends inside a message's length");
-    }
-    position += 4;
-    if (word == kContinuation) {
-      read_exactly(&word, 4, "a message's length");
-    }
-    auto length = static_cast<int32_t>(word);
-    if (length == 0) {
-      break;  // the end-of-stream marker
-    }
-    // Metadata of more than 64 MiB is no schema or batch header a writer makes.
-    if (length < 0 || length > (64 << 20)) {
-      throw IoError(where + ": a message declares " + std::to_string(length) +
-                    " bytes of metadata at byte " + std::to_string(position));
-    }
-    engine::BufferPtr metadata = engine::Buffer::allocate(static_cast<size_t>(length));
-    read_exactly(metadata->mutable_data(), length, "a message's metadata");
-    const fb::Message& message = verified_message(metadata->data(), length, where);
-    if (message.header_type() == fb::MessageHeader::Schema) {
-      if (assembler.has_schema()) {
-        throw IoError(where + ": a second schema message");
-      }
-      if (message.header_as_Schema() == nullptr) {
-        throw IoError(where + ": a schema message without its schema");
-      }
-      assembler.schema(*message.header_as_Schema());
-      continue;
-    }
-    // The body is read in pieces, so that a length the stream does not hold fails at its
-    // end rather than allocating it all first.
-    int64_t body_length = message.body_length();
-    std::vector<uint8_t> staged;
-    constexpr int64_t kPiece = 16 << 20;
-    while (static_cast<int64_t>(staged.size()) < body_length) {
-      int64_t piece = std::min(kPiece, body_length - static_cast<int64_t>(staged.size()));
-      size_t at = staged.size();
-      staged.resize(at + static_cast<size_t>(piece));
-      read_exactly(staged.data() + at, piece, "a message's body");
-    }
-    engine::BufferPtr body = engine::Buffer::allocate(staged.size());
-    if (!staged.empty()) {
-      std::memcpy(body->mutable_data(), staged.data(), staged.size());
-    }
-    assembler.message(message, {body->data(), body_length, body});
+  IpcStreamDecoder decoder(in, where, false);
+  std::vector<engine::RecordBatch> batches;
+  while (std::optional<engine::RecordBatch> batch = decoder.next()) {
+    batches.push_back(std::move(*batch));
   }
-  return assembler.finish();
+  return {engine::Table(decoder.schema(), std::move(batches)), decoder.metadata(),
+          decoder.column_metadata()};
 }
 
 }  // namespace setl::storage::detail

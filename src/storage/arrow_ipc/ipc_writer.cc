@@ -11,6 +11,7 @@
 #include "setl/core/error.h"
 #include "setl/engine/column.h"
 #include "storage/arrow_ipc/ipc_compression.h"
+#include "storage/arrow_ipc/ipc_dictionaries.h"
 
 namespace setl::storage::detail {
 namespace {
@@ -68,17 +69,26 @@ std::pair<fb::Type, flatbuffers::Offset<void>> arrow_type(Builder& builder,
   throw IoError("Arrow IPC: no Arrow type for " + type.to_string());
 }
 
+// `dictionary_fields[i]`: field i is sent dictionary-encoded, as dictionary id i with
+// int32 indices.
 flatbuffers::Offset<fb::Schema> schema_of(Builder& builder, const engine::Schema& schema,
+                                          const std::vector<bool>& dictionary_fields,
                                           const ArrowIpcWriteOptions& options) {
   std::vector<flatbuffers::Offset<fb::Field>> fields;
-  for (const engine::Field& field : schema.fields()) {
+  for (size_t i = 0; i < schema.fields().size(); ++i) {
+    const engine::Field& field = schema.field(i);
     auto name = builder.CreateString(field.name);
     auto [type_type, type] = arrow_type(builder, field.type);
+    flatbuffers::Offset<fb::DictionaryEncoding> dictionary = 0;
+    if (dictionary_fields[i]) {
+      dictionary = fb::CreateDictionaryEncoding(builder, static_cast<int64_t>(i),
+                                                fb::CreateInt(builder, 32, true));
+    }
     auto children = builder.CreateVector(std::vector<flatbuffers::Offset<fb::Field>>());
     auto found = options.column_metadata.find(field.name);
     auto metadata = found == options.column_metadata.end() ? 0 : key_values(builder, found->second);
-    fields.push_back(
-        fb::CreateField(builder, name, field.nullable, type_type, type, 0, children, metadata));
+    fields.push_back(fb::CreateField(builder, name, field.nullable, type_type, type, dictionary,
+                                     children, metadata));
   }
   auto vector = builder.CreateVector(fields);
   auto metadata = options.metadata.empty() ? 0 : key_values(builder, options.metadata);
@@ -107,8 +117,14 @@ class BodyWriter {
     }
   }
 
-  void add_column(const ColumnPtr& any) {
-    ColumnPtr column = engine::detail::decoded(any);  // dictionaries are written decoded
+  // A dictionary-encoded column is sent as its codes (the indices of an Arrow dictionary
+  // field) when `as_dictionary`, else decoded.
+  void add_column(const ColumnPtr& any, bool as_dictionary = false) {
+    if (as_dictionary) {
+      add_codes(any);
+      return;
+    }
+    ColumnPtr column = engine::detail::decoded(any);
     int64_t rows = column->length();
     int64_t at = column->offset();
     nodes_.emplace_back(rows, column->type().id() == TypeId::kNull ? rows : column->null_count());
@@ -184,6 +200,18 @@ class BodyWriter {
     int64_t padding;
   };
 
+  void add_codes(const ColumnPtr& column) {
+    int64_t rows = column->length();
+    nodes_.emplace_back(rows, column->null_count());
+    keep_.push_back(column);
+    if (column->validity_buffer() != nullptr && column->null_count() > 0) {
+      add_bits(column->validity_buffer()->data(), column->offset(), rows);
+    } else {
+      add(nullptr, 0);
+    }
+    add(reinterpret_cast<const uint8_t*>(column->codes()), rows * 4);
+  }
+
   void add_bits(const uint8_t* bits, int64_t offset, int64_t count) {
     if (offset % 8 == 0) {
       add(bits + offset / 8, (count + 7) / 8);
@@ -255,65 +283,202 @@ Written write_message(std::ostream& out, Builder& builder, fb::MessageHeader kin
   return {8 + padded, body_length};
 }
 
-Written write_schema(std::ostream& out, const engine::Schema& schema,
-                     const ArrowIpcWriteOptions& options) {
-  Builder builder;
-  auto header = schema_of(builder, schema, options);
-  return write_message(out, builder, fb::MessageHeader::Schema, header.Union(), nullptr);
-}
-
-Written write_batch(std::ostream& out, const engine::RecordBatch& batch,
-                    const ArrowIpcWriteOptions& options) {
+Written write_record_batch(std::ostream& out, const engine::RecordBatch& batch,
+                           const std::vector<bool>& dictionary_fields,
+                           const ArrowIpcWriteOptions& options) {
   BodyWriter body(options);
-  for (const ColumnPtr& column : batch.columns()) {
-    body.add_column(column);
+  for (size_t i = 0; i < batch.columns().size(); ++i) {
+    body.add_column(batch.columns()[i], dictionary_fields[i]);
   }
   Builder builder;
   auto header = body.header(builder, batch.num_rows());
   return write_message(out, builder, fb::MessageHeader::RecordBatch, header.Union(), &body);
 }
 
-void check(const std::ostream& out) {
-  if (!out) {
-    throw IoError("Arrow IPC: the output failed while writing");
+Written write_dictionary(std::ostream& out, int64_t id, const ColumnPtr& dictionary,
+                         const ArrowIpcWriteOptions& options) {
+  BodyWriter body(options);
+  body.add_column(dictionary);
+  Builder builder;
+  auto data = body.header(builder, dictionary->length());
+  auto header = fb::CreateDictionaryBatch(builder, id, data, false);
+  return write_message(out, builder, fb::MessageHeader::DictionaryBatch, header.Union(), &body);
+}
+
+std::string column_list(const engine::Schema& schema) {
+  std::string list;
+  for (const engine::Field& field : schema.fields()) {
+    list += (list.empty() ? "" : ", ") + field.name;
   }
+  return list;
+}
+
+// Same names and types (whether a column may hold NULLs is the schema's to say).
+bool same_columns(const engine::Schema& a, const engine::Schema& b) {
+  if (a.fields().size() != b.fields().size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.fields().size(); ++i) {
+    if (a.field(i).name != b.field(i).name || a.field(i).type != b.field(i).type) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The table's batches with each column of `dictionary_fields` encoded over one dictionary.
+std::vector<engine::RecordBatch> with_shared_dictionaries(
+    const engine::Table& table, const std::vector<bool>& dictionary_fields) {
+  std::vector<engine::RecordBatch> batches = table.batches();
+  for (size_t c = 0; c < dictionary_fields.size(); ++c) {
+    if (!dictionary_fields[c] || batches.empty()) {
+      continue;
+    }
+    std::vector<ColumnPtr> parts;
+    for (const engine::RecordBatch& batch : batches) {
+      parts.push_back(dictionary_encode(batch.columns()[c]));
+    }
+    parts = share_dictionary(parts);
+    for (size_t b = 0; b < batches.size(); ++b) {
+      std::vector<ColumnPtr> columns = batches[b].columns();
+      columns[c] = parts[b];
+      batches[b] =
+          engine::RecordBatch(batches[b].schema(), std::move(columns), batches[b].num_rows());
+    }
+  }
+  return batches;
 }
 
 }  // namespace
 
+IpcWriter::IpcWriter(std::ostream& out, engine::SchemaPtr schema, ArrowIpcWriteOptions options,
+                     IpcFormat format)
+    : out_(out), schema_(std::move(schema)), options_(std::move(options)), format_(format) {
+  for (const std::string& name : options_.dictionary_columns) {
+    std::optional<size_t> index = schema_->find(name);
+    if (!index || schema_->field(*index).type.id() != TypeId::kString) {
+      throw SchemaError("Arrow IPC: dictionary column '" + name +
+                        "' is not a string column of the table (columns: " + column_list(*schema_) +
+                        ")");
+    }
+  }
+}
+
+std::vector<bool> IpcWriter::dictionary_fields(const engine::Schema& schema,
+                                               const engine::RecordBatch* first,
+                                               const ArrowIpcWriteOptions& options) {
+  std::vector<bool> fields(schema.fields().size(), false);
+  for (size_t i = 0; i < fields.size(); ++i) {
+    fields[i] =
+        options.dictionary_columns.count(schema.field(i).name) > 0 ||
+        (options.keep_dictionaries && first != nullptr && first->columns()[i]->is_dictionary());
+  }
+  return fields;
+}
+
+void IpcWriter::start(const engine::RecordBatch* first) {
+  dictionary_fields_ = dictionary_fields(*schema_, first, options_);
+  sent_dictionaries_.assign(dictionary_fields_.size(), nullptr);
+  if (format_ == IpcFormat::kFile) {
+    out_.write(kFileMagic, sizeof(kFileMagic));
+    position_ = sizeof(kFileMagic);
+  }
+  Builder builder;
+  auto header = schema_of(builder, *schema_, dictionary_fields_, options_);
+  position_ += write_message(out_, builder, fb::MessageHeader::Schema, header.Union(), nullptr)
+                   .metadata_length;
+  started_ = true;
+}
+
+void IpcWriter::write(const engine::RecordBatch& batch) {
+  if (!same_columns(*batch.schema(), *schema_)) {
+    throw SchemaError("Arrow IPC: a batch of columns (" + batch.schema()->to_string() +
+                      ") in a stream of (" + schema_->to_string() + ")");
+  }
+  if (!started_) {
+    start(&batch);
+  }
+  std::vector<ColumnPtr> columns = batch.columns();
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (!dictionary_fields_[c]) {
+      continue;
+    }
+    columns[c] = dictionary_encode(columns[c]);
+    if (columns[c]->dictionary() == sent_dictionaries_[c]) {
+      continue;
+    }
+    // A stream replaces a field's dictionary; a file has one per field (write_ipc_file
+    // shares them first), as the format allows no replacement there.
+    if (format_ == IpcFormat::kFile && sent_dictionaries_[c] != nullptr) {
+      throw InternalError("Arrow IPC: a second dictionary for column '" + schema_->field(c).name +
+                          "' of a file");
+    }
+    Written written =
+        write_dictionary(out_, static_cast<int64_t>(c), columns[c]->dictionary(), options_);
+    dictionary_blocks_.emplace_back(position_, static_cast<int32_t>(written.metadata_length),
+                                    written.body_length);
+    position_ += written.metadata_length + written.body_length;
+    sent_dictionaries_[c] = columns[c]->dictionary();
+  }
+  Written written =
+      write_record_batch(out_, engine::RecordBatch(schema_, std::move(columns), batch.num_rows()),
+                         dictionary_fields_, options_);
+  batch_blocks_.emplace_back(position_, static_cast<int32_t>(written.metadata_length),
+                             written.body_length);
+  position_ += written.metadata_length + written.body_length;
+  if (format_ == IpcFormat::kStream) {
+    out_.flush();  // the reader at the other end gets the batch now
+  }
+  check();
+}
+
+void IpcWriter::finish() {
+  if (!started_) {
+    start(nullptr);
+  }
+  if (format_ == IpcFormat::kStream) {
+    const uint32_t end[2] = {kContinuation, 0};
+    out_.write(reinterpret_cast<const char*>(end), sizeof(end));
+  } else {
+    Builder builder;
+    auto schema = schema_of(builder, *schema_, dictionary_fields_, options_);
+    auto dictionaries = builder.CreateVectorOfStructs(dictionary_blocks_);
+    auto batches = builder.CreateVectorOfStructs(batch_blocks_);
+    builder.Finish(
+        fb::CreateFooter(builder, fb::MetadataVersion::V5, schema, dictionaries, batches));
+    auto size = static_cast<int32_t>(builder.GetSize());
+    out_.write(reinterpret_cast<const char*>(builder.GetBufferPointer()), size);
+    out_.write(reinterpret_cast<const char*>(&size), 4);
+    out_.write(kFileMagic, 6);
+  }
+  out_.flush();
+  check();
+}
+
+void IpcWriter::check() const {
+  if (!out_) {
+    throw IoError("Arrow IPC: the output failed while writing");
+  }
+}
+
 void write_ipc_stream(const engine::Table& table, std::ostream& out,
                       const ArrowIpcWriteOptions& options) {
-  write_schema(out, *table.schema(), options);
+  IpcWriter writer(out, table.schema(), options, IpcFormat::kStream);
   for (const engine::RecordBatch& batch : table.batches()) {
-    write_batch(out, batch, options);
+    writer.write(batch);
   }
-  const uint32_t end[2] = {kContinuation, 0};
-  out.write(reinterpret_cast<const char*>(end), sizeof(end));
-  check(out);
+  writer.finish();
 }
 
 void write_ipc_file(const engine::Table& table, std::ostream& out,
                     const ArrowIpcWriteOptions& options) {
-  out.write(kFileMagic, sizeof(kFileMagic));
-  int64_t position = sizeof(kFileMagic);
-  position += write_schema(out, *table.schema(), options).metadata_length;
-  std::vector<fb::Block> blocks;
-  for (const engine::RecordBatch& batch : table.batches()) {
-    Written written = write_batch(out, batch, options);
-    blocks.emplace_back(position, static_cast<int32_t>(written.metadata_length),
-                        written.body_length);
-    position += written.metadata_length + written.body_length;
+  IpcWriter writer(out, table.schema(), options, IpcFormat::kFile);
+  std::vector<bool> dictionary_fields = IpcWriter::dictionary_fields(
+      *table.schema(), table.batches().empty() ? nullptr : &table.batches().front(), options);
+  for (const engine::RecordBatch& batch : with_shared_dictionaries(table, dictionary_fields)) {
+    writer.write(batch);
   }
-  Builder builder;
-  auto schema = schema_of(builder, *table.schema(), options);
-  auto batches = builder.CreateVectorOfStructs(blocks);
-  auto dictionaries = builder.CreateVectorOfStructs(std::vector<fb::Block>());
-  builder.Finish(fb::CreateFooter(builder, fb::MetadataVersion::V5, schema, dictionaries, batches));
-  auto size = static_cast<int32_t>(builder.GetSize());
-  out.write(reinterpret_cast<const char*>(builder.GetBufferPointer()), size);
-  out.write(reinterpret_cast<const char*>(&size), 4);
-  out.write(kFileMagic, 6);
-  check(out);
+  writer.finish();
 }
 
 }  // namespace setl::storage::detail
