@@ -12,6 +12,7 @@
 #include "message_generated.h"
 #include "setl/core/error.h"
 #include "setl/engine/buffer.h"
+#include "setl/engine/execution.h"
 #include "storage/arrow_ipc/ipc_batch.h"
 #include "storage/arrow_ipc/ipc_schema.h"
 #include "storage/arrow_ipc/struct_at.h"
@@ -207,26 +208,44 @@ ArrowIpcData read_ipc_file_bytes(const uint8_t* data, int64_t size,
   const fb::Footer& footer = file_footer(data, size, where, footer_copy);
   IpcAssembler assembler(where, columns);
   assembler.schema(*footer.schema());
-  std::vector<engine::RecordBatch> batches;
-  for (const auto* blocks : {footer.dictionaries(), footer.record_batches()}) {
-    if (blocks == nullptr) {
-      continue;
+  // The message a block locates, handed to the assembler with its body. Record batches
+  // are decoded concurrently, so a dictionary where one belongs (which would change the
+  // assembler) is refused before it reaches it.
+  auto read_block = [&](const fb::Block& block, fb::MessageHeader expected) {
+    Framed framed = framed_message(data, size, block.offset(), where);
+    if (block.metadata_length() < 0 ||
+        framed.body_offset > block.offset() + block.metadata_length()) {
+      throw IoError(where + ": the block at byte " + std::to_string(block.offset()) +
+                    " declares less metadata than its message has");
     }
+    int64_t body_offset = block.offset() + block.metadata_length();
+    int64_t body_length = std::max(block.body_length(), framed.message->body_length());
+    if (framed.message->header_type() != expected) {
+      throw IoError(where + ": the footer lists the message at byte " +
+                    std::to_string(block.offset()) + " as a " +
+                    (expected == fb::MessageHeader::RecordBatch ? "record batch" : "dictionary") +
+                    ", which it is not");
+    }
+    return assembler.message(*framed.message,
+                             body_at(data, size, body_offset, body_length, owner, where));
+  };
+  // Dictionaries first, in order (a delta extends the one before it); then the record
+  // batches, which only read them, in parallel: decompressing is most of a compressed read.
+  if (const auto* blocks = footer.dictionaries()) {
     for (size_t b = 0; b < blocks->size(); ++b) {
-      const fb::Block block = struct_at(*blocks, b);
-      Framed framed = framed_message(data, size, block.offset(), where);
-      if (block.metadata_length() < 0 ||
-          framed.body_offset > block.offset() + block.metadata_length()) {
-        throw IoError(where + ": the block at byte " + std::to_string(block.offset()) +
-                      " declares less metadata than its message has");
-      }
-      int64_t body_offset = block.offset() + block.metadata_length();
-      int64_t body_length = std::max(block.body_length(), framed.message->body_length());
-      if (std::optional<engine::RecordBatch> batch = assembler.message(
-              *framed.message, body_at(data, size, body_offset, body_length, owner, where))) {
-        batches.push_back(std::move(*batch));
-      }
+      read_block(struct_at(*blocks, b), fb::MessageHeader::DictionaryBatch);
     }
+  }
+  std::vector<std::optional<engine::RecordBatch>> decoded;
+  if (const auto* blocks = footer.record_batches()) {
+    decoded.resize(blocks->size());
+    engine::parallel_for(blocks->size(), [&](size_t b) {
+      decoded[b] = read_block(struct_at(*blocks, b), fb::MessageHeader::RecordBatch);
+    });
+  }
+  std::vector<engine::RecordBatch> batches;
+  for (std::optional<engine::RecordBatch>& batch : decoded) {
+    batches.push_back(std::move(*batch));
   }
   return assembler.finish(std::move(batches));
 }

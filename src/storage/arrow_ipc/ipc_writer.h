@@ -1,7 +1,8 @@
 // Writes engine tables as Arrow IPC: the streaming format (schema message, dictionary and
 // record batch messages, end-of-stream marker) and the file format (magic, the same
-// messages, a footer locating them). Buffers are written 8-byte aligned, as the format
-// requires.
+// messages, a footer locating them). Buffers start on 64 bytes from the start of the
+// file or stream (the format requires 8 and recommends 64), so that a mapped file's
+// buffers are used where they lie.
 #pragma once
 
 #include <ostream>
