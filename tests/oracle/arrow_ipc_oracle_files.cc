@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "canonical_cell.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/column.h"
 #include "setl/engine/decimal.h"
@@ -59,37 +60,6 @@ Table oracle_table(int64_t rows) {
                               {"s_dict", s_dict}});
 }
 
-nlohmann::json cell(const Column& column, int64_t row) {
-  int64_t at = column.offset() + row;
-  const setl::engine::BufferPtr& validity = column.validity_buffer();
-  if (column.type().id() == TypeId::kNull ||
-      (validity != nullptr && ((validity->data()[at / 8] >> (at % 8)) & 1) == 0)) {
-    return nullptr;
-  }
-  const auto& values = column.values_buffer();
-  switch (column.type().id()) {
-    case TypeId::kBool:
-      return ((values->data()[at / 8] >> (at % 8)) & 1) != 0 ? "true" : "false";
-    case TypeId::kInt32:
-    case TypeId::kDate32:
-      return std::to_string(values->data_as<int32_t>()[at]);
-    case TypeId::kInt64:
-    case TypeId::kTimestamp:
-      return std::to_string(values->data_as<int64_t>()[at]);
-    case TypeId::kFloat64:
-      return fmt::format("{}", values->data_as<double>()[at]);
-    case TypeId::kDecimal:
-      return setl::engine::format_decimal(values->data_as<setl::engine::int128>()[at], 0);
-    case TypeId::kString: {
-      const int32_t* offsets = values->data_as<int32_t>();
-      return std::string(reinterpret_cast<const char*>(column.chars_buffer()->data()) + offsets[at],
-                         static_cast<size_t>(offsets[at + 1] - offsets[at]));
-    }
-    default:
-      return nullptr;
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -130,7 +100,7 @@ int main(int argc, char** argv) {
   for (size_t c = 0; c < rows.num_columns(); ++c) {
     nlohmann::json values = nlohmann::json::array();
     for (int64_t r = 0; r < rows.num_rows(); ++r) {
-      values.push_back(cell(*rows.column(c), r));
+      values.push_back(setl::oracle::canonical_cell(*rows.column(c), r));
     }
     expected.push_back(
         {{"name", table.schema()->field(c).name}, {"type", arrow_types[c]}, {"values", values}});
