@@ -1,12 +1,15 @@
 // A tour of setlpp's storage for users coming from SETL: a landing directory read as one
 // table, a typed repository whose struct carries SETL's annotations, upserts by its
-// compound key, suffixed saves into a partitioned lake, an Excel report, and an Arrow IPC
-// file and stream for pyarrow, Polars or DuckDB.
+// compound key, suffixed saves into a partitioned lake, an Excel report, an Arrow IPC
+// file and stream for pyarrow, Polars or DuckDB, and a stream to another process.
 //
 //   storage_tour OUT_DIR
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
+
+#include <unistd.h>
 
 #include <setl/setl.h>
 
@@ -84,5 +87,25 @@ int main(int argc, char** argv) {
   std::cout << "arrow: " << mapped.table.num_rows() << " rows mapped back (origin "
             << mapped.metadata.at("origin") << "), " << read_arrow_ipc_stream(pipe).table.num_rows()
             << " through a stream\n";
+
+  // 6. The rows handed to another process as they are produced, over a pipe: here the
+  // consumer is a thread reading the pipe's descriptor (fd:N), as a process started with it
+  // would; countries go as an Arrow dictionary (each country once).
+  int fds[2];
+  if (::pipe(fds) != 0) {
+    return 1;
+  }
+  std::thread consumer([&] {
+    auto in = make_connector<ArrowIpcStreamConnector>("fd:" + std::to_string(fds[0]));
+    std::cout << "pipe: " << in->read().num_rows() << " rows received as a stream\n";
+  });
+  {
+    setl::FdOutputStream to_consumer(fds[1], setl::FdOwnership::kClose);
+    ArrowIpcStreamWriter writer(to_consumer, all.schema(), {.dictionary_columns = {"country"}});
+    writer.write(all);
+    writer.close();
+  }
+  consumer.join();
+  ::close(fds[0]);
   return 0;
 }
