@@ -138,6 +138,9 @@ FdStreamBuf::int_type FdStreamBuf::overflow(int_type c) {
 
 // Large writes go straight from the caller's memory after what is buffered.
 std::streamsize FdStreamBuf::xsputn(const char* from, std::streamsize count) {
+  if (count <= 0) {
+    return 0;
+  }
   if (count <= epptr() - pptr()) {
     std::memcpy(pptr(), from, static_cast<size_t>(count));
     pbump(static_cast<int>(count));

@@ -351,19 +351,25 @@ std::optional<engine::RecordBatch> IpcStreamDecoder::next_message() {
     s.assembler.schema(*message.header_as_Schema());
     return std::nullopt;
   }
-  // The body is read in pieces, so that a length the stream does not hold fails at its
-  // end rather than allocating it all first.
+  // A body of ordinary size is read straight into its buffer (pages a short stream never
+  // fills are never touched). A larger one is read in pieces first, so that a length the
+  // stream does not hold fails at its end rather than reserving it all.
   int64_t body_length = message.body_length();
-  std::vector<uint8_t> staged;
-  constexpr int64_t kPiece = 16 << 20;
-  while (static_cast<int64_t>(staged.size()) < body_length) {
-    int64_t piece = std::min(kPiece, body_length - static_cast<int64_t>(staged.size()));
-    size_t at = staged.size();
-    staged.resize(at + static_cast<size_t>(piece));
-    read_exactly(staged.data() + at, piece, "a message's body");
-  }
-  engine::BufferPtr body = engine::Buffer::allocate(staged.size());
-  if (!staged.empty()) {
+  constexpr int64_t kDirect = 256 << 20;
+  engine::BufferPtr body;
+  if (body_length <= kDirect) {
+    body = engine::Buffer::allocate(static_cast<size_t>(body_length));
+    read_exactly(body->mutable_data(), body_length, "a message's body");
+  } else {
+    std::vector<uint8_t> staged;
+    constexpr int64_t kPiece = 16 << 20;
+    while (static_cast<int64_t>(staged.size()) < body_length) {
+      int64_t piece = std::min(kPiece, body_length - static_cast<int64_t>(staged.size()));
+      size_t at = staged.size();
+      staged.resize(at + static_cast<size_t>(piece));
+      read_exactly(staged.data() + at, piece, "a message's body");
+    }
+    body = engine::Buffer::allocate(staged.size());
     std::memcpy(body->mutable_data(), staged.data(), staged.size());
   }
   return s.assembler.message(message, {body->data(), body_length, body});

@@ -192,7 +192,9 @@ class BodyWriter {
       if (piece.prefix) {
         out.write(reinterpret_cast<const char*>(&*piece.prefix), 8);
       }
-      out.write(reinterpret_cast<const char*>(piece.data), piece.bytes);
+      if (piece.bytes > 0) {
+        out.write(reinterpret_cast<const char*>(piece.data), piece.bytes);
+      }
       out.write(kZeros, piece.padding);
     }
   }
