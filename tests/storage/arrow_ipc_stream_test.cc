@@ -16,6 +16,7 @@
 #include "setl/core/config.h"
 #include "setl/core/error.h"
 #include "setl/core/fd_stream.h"
+#include "setl/engine/functions.h"
 #include "setl/engine/lazy_frame.h"
 #include "setl/storage/arrow_ipc.h"
 #include "setl/storage/arrow_ipc_stream_connector.h"
@@ -157,6 +158,25 @@ TEST(ArrowIpcStream, DictionaryColumnsAreSentOnceOrReplacedAndFilesUniteThem) {
   testing::TempDir dir;
   write_arrow_ipc_file(changing, dir.path() / "united.arrow", options);
   EXPECT_THAT(read_arrow_ipc_file(dir.path() / "united.arrow").table, SameTableAs(changing));
+  // Read back, string dictionaries stay encoded: queries group by code, and a write sends
+  // the dictionary on.
+  Table read = read_arrow_ipc_file(dir.path() / "united.arrow").table;
+  EXPECT_TRUE(read.batches().front().column("city")->is_dictionary());
+  std::stringstream again;
+  write_arrow_ipc_stream(read, again);
+  std::string city = "district-number-1";
+  EXPECT_EQ(again.str().find(city), again.str().rfind(city));
+  Table counts = engine::LazyFrame::from(read)
+                     .group_by({"city"})
+                     .agg({engine::fn::count_all().alias("n")})
+                     .sort({{"city"}})
+                     .collect();
+  EXPECT_THAT(counts, testing::TableIs({"city", "n"}, {{"null", "2"},
+                                                       {"Oslo", "1"},
+                                                       {"Rome", "1"},
+                                                       {"district-number-0", "1"},
+                                                       {"district-number-1", "1"},
+                                                       {"district-number-2", "1"}}));
   // A column of NULLs only still has a dictionary (of one empty string) its codes index.
   Table nulls = Table::from_columns({{"city", testing::strings({std::nullopt, std::nullopt})}});
   write_arrow_ipc_file(nulls, dir.path() / "nulls.arrow", options);

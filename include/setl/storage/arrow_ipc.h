@@ -11,7 +11,10 @@
 // utf8, binary and their large variants (as string), decimal128 with precision up to 38,
 // date32, date64 (as date32), timestamps of any unit and zone (as microseconds;
 // nanoseconds are rounded down, as the Parquet reader does), and dictionary-encoded
-// columns of those (decoded). Another type (lists, structs, maps, unions, time, interval,
+// columns of those: string dictionaries with indices up to int32 stay dictionary-encoded
+// (the engine's own such columns, as Parquet scans give them: queries filter and group
+// once per distinct string, and a write sends the dictionary on), others are decoded.
+// Another type (lists, structs, maps, unions, time, interval,
 // duration, views) is an IoError naming the column and the type. Bodies compressed with
 // LZ4 (frame) or zstd are read, decompressed within storage::decompression_limits().
 #pragma once

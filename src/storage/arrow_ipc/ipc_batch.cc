@@ -399,6 +399,44 @@ ColumnPtr look_up(const Column& dictionary, const Column& indices, const std::st
   return engine::detail::take(dictionary, rows);
 }
 
+// A dictionary-encoded field as the engine keeps such columns (an int32 code per row into
+// plain strings), so that queries filter and group once per distinct string and a write
+// sends the dictionary on: when the dictionary is strings without NULLs and the indices
+// fit int32 (int8 and int16 ones arrive widened). The codes are the file's own bytes
+// unless a NULL row's code is out of range (the format leaves it undefined; the engine
+// wants every code valid). Anything else is looked up row by row.
+ColumnPtr dictionary_column(const ColumnPtr& dictionary, const ColumnPtr& indices,
+                            const std::string& name, const BatchCursor& cursor) {
+  if (dictionary->type().id() != engine::TypeId::kString || dictionary->null_count() != 0 ||
+      dictionary->is_dictionary() || dictionary->length() == 0 ||
+      indices->type().id() != engine::TypeId::kInt32 || indices->offset() != 0) {
+    return look_up(*dictionary, *indices, name, cursor);
+  }
+  const int32_t* codes = indices->values<int32_t>();
+  auto entries = static_cast<uint32_t>(dictionary->length());
+  bool null_codes_out_of_range = false;
+  for (int64_t i = 0; i < indices->length(); ++i) {
+    if (static_cast<uint32_t>(codes[i]) < entries) {
+      continue;
+    }
+    if (indices->is_valid(i)) {
+      cursor.fail("column \"" + name + "\" row " + std::to_string(i) + " names dictionary entry " +
+                  std::to_string(codes[i]) + " of " + std::to_string(entries));
+    }
+    null_codes_out_of_range = true;
+  }
+  BufferPtr code_buffer = indices->values_buffer();
+  if (null_codes_out_of_range) {
+    code_buffer = Buffer::allocate(static_cast<size_t>(indices->length()) * 4);
+    auto* out = reinterpret_cast<int32_t*>(code_buffer->mutable_data());
+    for (int64_t i = 0; i < indices->length(); ++i) {
+      out[i] = static_cast<uint32_t>(codes[i]) < entries ? codes[i] : 0;
+    }
+  }
+  return Column::dictionary_encoded(dictionary, indices->length(), std::move(code_buffer),
+                                    indices->validity_buffer(), indices->null_count());
+}
+
 }  // namespace
 
 IpcBatchDecoder::IpcBatchDecoder(const IpcSchema& schema, std::string where,
@@ -461,7 +499,7 @@ engine::RecordBatch IpcBatchDecoder::decode(const fb::RecordBatch& batch,
                     std::to_string(*field.dictionary_id) + ", which no message before it sent");
       }
       ColumnPtr indices = read_column(cursor, field.indices, field.name, rows);
-      in_file[i] = look_up(*found->second, *indices, field.name, cursor);
+      in_file[i] = dictionary_column(found->second, indices, field.name, cursor);
     }
   }
   cursor.expect_consumed();
