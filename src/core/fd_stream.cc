@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstring>
 
+#include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -41,7 +42,8 @@ ssize_t write_without_sigpipe(int fd, const char* data, size_t size) {
 
 }  // namespace
 
-FdStreamBuf::FdStreamBuf(int fd, FdOwnership ownership) : fd_(fd), ownership_(ownership) {
+FdStreamBuf::FdStreamBuf(int fd, FdOwnership ownership)
+    : fd_(fd), cancellation_(current_cancellation()), ownership_(ownership) {
   setg(input_.data(), input_.data(), input_.data());
   setp(output_.data(), output_.data() + output_.size());
 }
@@ -53,11 +55,29 @@ FdStreamBuf::~FdStreamBuf() {
   }
 }
 
+bool FdStreamBuf::wait_for(short events) {
+  constexpr int kCheckMs = 100;
+  while (true) {
+    if (cancellation_.cancelled()) {
+      error_ = ECANCELED;
+      return false;
+    }
+    pollfd waiting{fd_, events, 0};
+    int ready = ::poll(&waiting, 1, kCheckMs);
+    if (ready > 0 || (ready < 0 && errno != EINTR)) {
+      return true;  // ready, or an error the read or write itself will report
+    }
+  }
+}
+
 FdStreamBuf::int_type FdStreamBuf::underflow() {
   if (gptr() < egptr()) {
     return traits_type::to_int_type(*gptr());
   }
   while (true) {
+    if (!wait_for(POLLIN)) {
+      return traits_type::eof();
+    }
     ssize_t got = ::read(fd_, input_.data(), input_.size());
     if (got > 0) {
       setg(input_.data(), input_.data(), input_.data() + got);
@@ -92,6 +112,9 @@ std::streamsize FdStreamBuf::xsgetn(char* into, std::streamsize count) {
       }
       continue;
     }
+    if (!wait_for(POLLIN)) {
+      break;
+    }
     ssize_t got = ::read(fd_, into + done, static_cast<size_t>(want));
     if (got > 0) {
       done += got;
@@ -105,6 +128,9 @@ std::streamsize FdStreamBuf::xsgetn(char* into, std::streamsize count) {
 
 bool FdStreamBuf::write_all(const char* data, size_t size) {
   while (size > 0) {
+    if (!wait_for(POLLOUT)) {
+      return false;
+    }
     ssize_t written = write_without_sigpipe(fd_, data, size);
     if (written < 0) {
       if (errno == EINTR) {

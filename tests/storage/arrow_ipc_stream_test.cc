@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "setl/core/cancellation.h"
 #include "setl/core/config.h"
 #include "setl/core/error.h"
 #include "setl/core/fd_stream.h"
@@ -62,6 +63,18 @@ struct Pipe {
   int release(int end) { return std::exchange(fds[end], -1); }
   int fds[2] = {-1, -1};
 };
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  socklen_t length = sizeof(address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
 
 TEST(ArrowIpcStream, BatchesArriveOneByOneWhileTheWriterIsStillWriting) {
   Pipe pipe;
@@ -123,6 +136,32 @@ TEST(ArrowIpcStream, AReaderThatGoesAwayFailsTheWriterWithoutSigpipe) {
   EXPECT_EQ(out.buffer().error(), EPIPE);
 }
 
+// A reader waiting for a writer that never sends, and a listener waiting for a peer that
+// never comes, stop when their work is cancelled (before or during the wait: either way,
+// never a hang) instead of waiting on.
+TEST(ArrowIpcStream, CancellingTheWorkEndsAWaitForTheOtherSide) {
+  Pipe pipe;
+  CancellationToken token;
+  std::promise<std::string> stopped;
+  std::thread reader_thread([&] {
+    CancellationScope scope(token);
+    FdInputStream in(pipe.fds[0]);
+    stopped.set_value(message_of<CancelledError>([&] {
+      ArrowIpcStreamReader reader(in, {"idle", true});
+    }));
+  });
+  std::thread listener_thread([&] {
+    CancellationScope scope(token);
+    auto lonely = make_connector<ArrowIpcStreamConnector>(
+        "listen://127.0.0.1:" + std::to_string(free_port()));  // 30 s to wait, by default
+    message_of<CancelledError>([&] { return lonely->read(); });
+  });
+  token.cancel("the job was cancelled");
+  EXPECT_THAT(stopped.get_future().get(), HasSubstr("the job was cancelled"));
+  reader_thread.join();
+  listener_thread.join();
+}
+
 TEST(ArrowIpcStream, BatchesOfOtherColumnsAreRefused) {
   std::stringstream bytes;
   ArrowIpcStreamWriter writer(bytes, numbered(0, 1).schema());
@@ -181,18 +220,6 @@ TEST(ArrowIpcStream, DictionaryColumnsAreSentOnceOrReplacedAndFilesUniteThem) {
   Table nulls = Table::from_columns({{"city", testing::strings({std::nullopt, std::nullopt})}});
   write_arrow_ipc_file(nulls, dir.path() / "nulls.arrow", options);
   EXPECT_THAT(read_arrow_ipc_file(dir.path() / "nulls.arrow").table, SameTableAs(nulls));
-}
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-  socklen_t length = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
 }
 
 // A factory's output sent over TCP: the producer listens, the consumer connects (and

@@ -8,13 +8,17 @@
 //
 // Reads and writes retry after EINTR and partial transfers. A write to a pipe or socket
 // whose reader has gone fails (the stream's badbit, so a writer raises its IoError)
-// instead of killing the process with SIGPIPE.
+// instead of killing the process with SIGPIPE. While waiting for the other side, the
+// stream watches the cancellation token current where it was made: once cancelled, the
+// read or write fails (error() is ECANCELED) rather than waiting on.
 #pragma once
 
 #include <array>
 #include <istream>
 #include <ostream>
 #include <streambuf>
+
+#include "setl/core/cancellation.h"
 
 namespace setl {
 
@@ -45,8 +49,11 @@ class FdStreamBuf : public std::streambuf {
  private:
   bool flush_output();
   bool write_all(const char* data, size_t size);
+  // Waits until the descriptor is ready for `events` (poll), or the token is cancelled.
+  bool wait_for(short events);
 
   int fd_;
+  CancellationToken cancellation_;
   FdOwnership ownership_;
   int error_ = 0;
   std::array<char, 64 * 1024> input_{};

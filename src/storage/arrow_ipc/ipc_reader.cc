@@ -10,6 +10,7 @@
 
 #include "file_generated.h"
 #include "message_generated.h"
+#include "setl/core/cancellation.h"
 #include "setl/core/error.h"
 #include "setl/engine/buffer.h"
 #include "setl/engine/execution.h"
@@ -306,6 +307,7 @@ std::optional<engine::RecordBatch> IpcStreamDecoder::next_message() {
   auto read_exactly = [&](void* into, int64_t bytes, const char* what) {
     s.in.read(static_cast<char*>(into), bytes);
     if (s.in.gcount() != bytes) {
+      current_cancellation().check();  // a cancelled wait reads as an early end
       throw IoError(where + ": the stream ends inside " + what + " at byte " +
                     std::to_string(s.position + s.in.gcount()));
     }
@@ -313,6 +315,9 @@ std::optional<engine::RecordBatch> IpcStreamDecoder::next_message() {
   };
   uint32_t word = 0;
   s.in.read(reinterpret_cast<char*>(&word), 4);
+  if (s.in.gcount() != 4) {
+    current_cancellation().check();
+  }
   if (s.in.gcount() == 0) {
     if (s.require_end_marker) {
       throw IoError(where + ": the stream ends at byte " + std::to_string(s.position) +

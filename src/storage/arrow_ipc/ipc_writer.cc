@@ -8,6 +8,7 @@
 #include "engine/types/column_ops.h"
 #include "file_generated.h"
 #include "message_generated.h"
+#include "setl/core/cancellation.h"
 #include "setl/core/error.h"
 #include "setl/engine/column.h"
 #include "storage/arrow_ipc/ipc_compression.h"
@@ -468,6 +469,7 @@ void IpcWriter::finish() {
 
 void IpcWriter::check() const {
   if (!out_) {
+    current_cancellation().check();  // a cancelled wait fails the output too
     throw IoError("Arrow IPC: the output failed while writing");
   }
 }

@@ -1,5 +1,6 @@
 #include "storage/arrow_ipc/stream_endpoint.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "setl/core/cancellation.h"
 #include "setl/core/error.h"
 #include "setl/core/parse_number.h"
 
@@ -73,6 +75,7 @@ int connect_until(const StreamEndpoint& endpoint, Clock::time_point deadline) {
       last_error = errno;
       ::close(fd);
     }
+    current_cancellation().check();
     if (Clock::now() >= deadline) {
       fail(endpoint, "cannot connect", last_error);
     }
@@ -97,9 +100,14 @@ int accept_one(const StreamEndpoint& endpoint, Clock::time_point deadline) {
     fail(endpoint, "cannot listen", error);
   }
   while (true) {
+    // Waits in slices, so that a cancelled job stops waiting for its peer.
+    if (current_cancellation().cancelled()) {
+      ::close(listener);
+      current_cancellation().check();
+    }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     pollfd waiting{listener, POLLIN, 0};
-    int ready = ::poll(&waiting, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
+    int ready = ::poll(&waiting, 1, static_cast<int>(std::clamp<int64_t>(left.count(), 0, 100)));
     if (ready > 0) {
       int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
       int error = errno;
@@ -109,10 +117,14 @@ int accept_one(const StreamEndpoint& endpoint, Clock::time_point deadline) {
       }
       return fd;
     }
-    if (ready == 0 || errno != EINTR) {
-      int error = ready == 0 ? 0 : errno;
+    if (ready < 0 && errno != EINTR) {
+      int error = errno;
       ::close(listener);
-      fail(endpoint, ready == 0 ? "no peer connected in time" : "cannot wait for a peer", error);
+      fail(endpoint, "cannot wait for a peer", error);
+    }
+    if (ready == 0 && Clock::now() >= deadline) {
+      ::close(listener);
+      fail(endpoint, "no peer connected in time", 0);
     }
   }
 }
