@@ -1,5 +1,8 @@
 #include "setl/engine/column.h"
 
+#include <random>
+#include <vector>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -126,6 +129,27 @@ TEST(Bitmap, CountsSetBitsAtAnyOffset) {
   }
   EXPECT_EQ(count_set_bits(bits, 0, 128), 43);
   EXPECT_EQ(count_set_bits(bits, 5, 100), 33);
+}
+
+// Every offset and length against the bit-by-bit copy, reading only the source bytes the
+// range covers (the source here ends exactly there).
+TEST(Bitmap, CopiesBitsFromAnyOffsetToBitZero) {
+  std::mt19937 random(11);
+  for (int64_t offset = 0; offset < 20; ++offset) {
+    for (int64_t length = 0; length < 70; ++length) {
+      std::vector<uint8_t> source(static_cast<size_t>((offset + length + 7) / 8));
+      for (uint8_t& byte : source) {
+        byte = static_cast<uint8_t>(random());
+      }
+      std::vector<uint8_t> copied(static_cast<size_t>((length + 7) / 8), 0xFF);
+      copy_bits(source.data(), offset, length, copied.data());
+      std::vector<uint8_t> expected(copied.size(), 0);
+      for (int64_t i = 0; i < length; ++i) {
+        set_bit(expected.data(), i, get_bit(source.data(), offset + i));
+      }
+      ASSERT_EQ(copied, expected) << "offset " << offset << ", length " << length;
+    }
+  }
 }
 
 TEST(Scalar, FormatsDatesAndTimestamps) {

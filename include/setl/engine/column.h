@@ -32,6 +32,10 @@ inline void set_bit(uint8_t* bits, int64_t index, bool value) {
 }
 /// Number of set bits in [offset, offset + length).
 int64_t count_set_bits(const uint8_t* bits, int64_t offset, int64_t length);
+/// Copies bits [offset, offset + length) of `from` to bits [0, length) of `to`, which holds
+/// (length + 7) / 8 bytes: a slice's bitmap moved to start at bit 0, as files and messages
+/// store it. The last byte's bits past `length` are cleared.
+void copy_bits(const uint8_t* from, int64_t offset, int64_t length, uint8_t* to);
 
 class Column {
  public:

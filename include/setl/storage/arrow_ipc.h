@@ -16,7 +16,8 @@
 // once per distinct string, and a write sends the dictionary on), others are decoded.
 // Another type (lists, structs, maps, unions, time, interval,
 // duration, views) is an IoError naming the column and the type. Bodies compressed with
-// LZ4 (frame) or zstd are read, decompressed within storage::decompression_limits().
+// LZ4 (frame) or zstd are read, decompressed within storage::decompression_limits() (a
+// buffer declaring more is a ResourceError, as for every compressed input).
 #pragma once
 
 #include <filesystem>
@@ -155,7 +156,7 @@ class ArrowIpcStreamReader : public engine::BatchStream {
 /// stays until the last of them is gone.
 /// Throws: IoError if the file is missing, is not an Arrow IPC file, is damaged (every
 /// length and offset is checked against the file) or holds a column type setlpp does not
-/// read.
+/// read; ResourceError for a buffer that would decompress past decompression_limits().
 ArrowIpcData read_arrow_ipc_file(const std::filesystem::path& path);
 
 /// Reads only the `columns` named, in that order: the others' buffers are stepped over and

@@ -125,10 +125,8 @@ void SpillWriter::put_bits(const uint8_t* bits, int64_t offset, int64_t length) 
     put(bits + offset / 8, static_cast<size_t>((length + 7) / 8));
     return;
   }
-  std::vector<uint8_t> shifted(static_cast<size_t>((length + 7) / 8), 0);
-  for (int64_t i = 0; i < length; ++i) {
-    set_bit(shifted.data(), i, get_bit(bits, offset + i));
-  }
+  std::vector<uint8_t> shifted(static_cast<size_t>((length + 7) / 8));
+  copy_bits(bits, offset, length, shifted.data());
   put(shifted.data(), shifted.size());
 }
 

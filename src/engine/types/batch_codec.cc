@@ -50,10 +50,8 @@ void put_bits(std::string& out, const uint8_t* bits, int64_t offset, int64_t len
   if (offset % 8 == 0) {
     put(out, bits + offset / 8, bitmap_bytes(length));
   } else {
-    std::vector<uint8_t> shifted(bitmap_bytes(length), 0);
-    for (int64_t i = 0; i < length; ++i) {
-      set_bit(shifted.data(), i, get_bit(bits, offset + i));
-    }
+    std::vector<uint8_t> shifted(bitmap_bytes(length));
+    copy_bits(bits, offset, length, shifted.data());
     put(out, shifted.data(), shifted.size());
   }
   pad(out);

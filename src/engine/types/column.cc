@@ -25,6 +25,31 @@ int64_t count_set_bits(const uint8_t* bits, int64_t offset, int64_t length) {
   return count;
 }
 
+void copy_bits(const uint8_t* from, int64_t offset, int64_t length, uint8_t* to) {
+  if (length <= 0) {
+    return;
+  }
+  const int64_t bytes = (length + 7) / 8;
+  const uint8_t* source = from + offset / 8;
+  const int shift = static_cast<int>(offset % 8);
+  if (shift == 0) {
+    std::memcpy(to, source, static_cast<size_t>(bytes));
+  } else {
+    // Each output byte is the high bits of one source byte and the low bits of the next,
+    // which exists only while it still holds bits of the range.
+    const int64_t source_bytes = (shift + length + 7) / 8;
+    for (int64_t b = 0; b < bytes; ++b) {
+      auto low = static_cast<unsigned>(source[b]) >> shift;
+      unsigned high =
+          b + 1 < source_bytes ? static_cast<unsigned>(source[b + 1]) << (8 - shift) : 0;
+      to[b] = static_cast<uint8_t>(low | high);
+    }
+  }
+  if (length % 8 != 0) {
+    to[bytes - 1] &= static_cast<uint8_t>((1u << (length % 8)) - 1);
+  }
+}
+
 Column::Column(DataType type, int64_t length, BufferPtr validity, BufferPtr values, BufferPtr chars,
                int64_t null_count, int64_t offset)
     : type_(std::move(type)),

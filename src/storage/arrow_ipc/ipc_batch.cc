@@ -15,6 +15,7 @@
 #include "setl/storage/connector.h"
 #include "storage/arrow_ipc/ipc_compression.h"
 #include "storage/arrow_ipc/struct_at.h"
+#include "storage/file_io.h"
 
 namespace setl::storage::detail {
 namespace {
@@ -116,16 +117,14 @@ class BatchCursor {
     if (declared == -1) {
       return in_place(column, start + 8, length - 8, needed, alignment);
     }
-    DecompressionLimits limits = decompression_limits();
-    auto ratio_bound = static_cast<double>(length) * limits.max_ratio;
-    if (declared < needed || declared > limits.max_bytes ||
-        (declared > limits.ratio_floor && static_cast<double>(declared) > ratio_bound)) {
+    if (declared < needed) {
       fail("column \"" + column + "\" has a " + ipc_codec_name(*codec_) + " buffer of " +
            std::to_string(length) + " bytes declaring " + std::to_string(declared) +
-           " uncompressed, where its rows need " + std::to_string(needed) +
-           " (and the decompression limits allow " + std::to_string(limits.max_bytes) + " bytes, " +
-           std::to_string(limits.max_ratio) + " times the input)");
+           " uncompressed, where its rows need " + std::to_string(needed));
     }
+    // Past the limits is a ResourceError, as for every compressed input.
+    check_expansion(where_ + ": column \"" + column + "\"", static_cast<uint64_t>(length),
+                    static_cast<uint64_t>(declared));
     BufferPtr out = Buffer::allocate(static_cast<size_t>(declared));
     try {
       ipc_decompress(*codec_, start + 8, static_cast<size_t>(length - 8), out->mutable_data(),

@@ -44,10 +44,8 @@ BufferPtr validity_from_zero(const Column& column) {
     return nullptr;
   }
   BufferPtr bits = Buffer::allocate(static_cast<size_t>((column.length() + 7) / 8));
-  std::memset(bits->mutable_data(), 0, bits->size());
-  for (int64_t row = 0; row < column.length(); ++row) {
-    engine::set_bit(bits->mutable_data(), row, !column.is_null(row));
-  }
+  engine::copy_bits(column.validity_buffer()->data(), column.offset(), column.length(),
+                    bits->mutable_data());
   return bits;
 }
 

@@ -104,10 +104,7 @@ flatbuffers::Offset<fb::Schema> schema_of(Builder& builder, const engine::Schema
 // Bits [offset, offset + count) of a bitmap, moved to start at bit 0.
 std::string shifted_bits(const uint8_t* bits, int64_t offset, int64_t count) {
   std::string out(static_cast<size_t>((count + 7) / 8), '\0');
-  auto* to = reinterpret_cast<uint8_t*>(out.data());
-  for (int64_t i = 0; i < count; ++i) {
-    engine::set_bit(to, i, engine::get_bit(bits, offset + i));
-  }
+  engine::copy_bits(bits, offset, count, reinterpret_cast<uint8_t*>(out.data()));
   return out;
 }
 
