@@ -24,19 +24,18 @@ namespace fs = std::filesystem;
 
 std::string replace_frames(const Translator& translator, std::string line) {
   size_t start = 0;
-  while ((start = line.find("@@", start)) != std::string::npos) {
-    size_t end = line.find("@@", start + 2);
+  while ((start = line.find(kFrameMark, start)) != std::string::npos) {
+    size_t end = line.find(kFrameMark, start + 1);
     if (end == std::string::npos) {
       break;
     }
-    std::optional<int> id = parse_number<int>(line.substr(start + 2, end - start - 2));
+    std::optional<int> id = parse_number<int>(line.substr(start + 1, end - start - 1));
     if (!id || *id < 0 || static_cast<size_t>(*id) >= translator.frames().size()) {
-      // "@@" that the translator did not write, as in a string constant
-      start += 2;
+      start += 1;  // only the translator writes marks; a stray one is left to the compiler
       continue;
     }
     std::string name = translator.frame_name(*id);
-    line.replace(start, end + 2 - start, name);
+    line.replace(start, end + 1 - start, name);
     start += name.size();
   }
   return line;

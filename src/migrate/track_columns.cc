@@ -82,18 +82,18 @@ bool looks_like_column(const std::string& text) {
   return !text.empty() && text != "*" && text.find_first_of("<>=!()+*/%&|'\"") == std::string::npos;
 }
 
-/// The frames a piece of generated code refers to (@@N@@).
+/// The frames a piece of generated code refers to (Translator::frame_ref marks).
 std::vector<int> frame_references(const std::string& code) {
   std::vector<int> frames;
-  for (size_t at = code.find("@@"); at != std::string::npos;) {
-    size_t end = code.find("@@", at + 2);
+  for (size_t at = code.find(kFrameMark); at != std::string::npos;) {
+    size_t end = code.find(kFrameMark, at + 1);
     if (end == std::string::npos) {
       break;
     }
-    std::optional<int> frame = parse_number<int>(code.substr(at + 2, end - at - 2));
+    std::optional<int> frame = parse_number<int>(code.substr(at + 1, end - at - 1));
     if (frame && *frame >= 0) {
       frames.push_back(*frame);
-      at = code.find("@@", end + 2);
+      at = code.find(kFrameMark, end + 1);
     } else {
       at = end;
     }

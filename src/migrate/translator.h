@@ -72,6 +72,11 @@ struct Value {
   std::set<std::string> created;         ///< frames: columns computed since those reads
 };
 
+/// Marks a frame reference in generated code (frame_ref: mark, id, mark), replaced by the
+/// frame's C++ name when the code is written. A control character, because cpp_string
+/// escapes every control character of user text: no string constant can contain it.
+inline constexpr char kFrameMark = '\x1f';
+
 /// A known Python value (text, number, bool, None, list, dict).
 inline Value scalar(Json constant) {
   Value value{.kind = Kind::kScalar};
@@ -119,7 +124,7 @@ struct Step {
   int last_line = 0;
   std::string python;                 ///< the statement's source text
   std::string disposition;            ///< code, config, ignorable, stub, definition
-  std::vector<std::string> lines;     ///< C++, frames as @@N@@
+  std::vector<std::string> lines;     ///< C++, frames as frame_ref(N) marks
   std::vector<std::string> comments;  ///< comments just above and in the statement
   std::vector<int> defines;
   std::set<int> uses;
@@ -159,7 +164,9 @@ class Translator {
   int new_frame(const std::string& python_name, bool spark);
   /// Binds `name` to a new version of a frame computed by `value.code`.
   Value define_frame(const std::string& name, const Value& value);
-  std::string frame_ref(int id) { return "@@" + std::to_string(id) + "@@"; }
+  std::string frame_ref(int id) {
+    return std::string(1, kFrameMark) + std::to_string(id) + kFrameMark;
+  }
   Value frame_value(int id, bool spark);
   void use(const Value& value);
   std::string connector(const std::string& storage, const Value& path, bool write,

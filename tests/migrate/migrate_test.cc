@@ -226,6 +226,29 @@ orders[orders["amount"] > 1].to_csv("out/x.csv", index=False)
   EXPECT_TRUE(fs::exists(factory.string() + ".new"));
 }
 
+// The translator marks frame references in the code it writes; a user's string constant
+// spelled like such a mark stays the user's text.
+TEST_F(MigrateTest, StringConstantsThatLookLikeFrameMarksAreKept) {
+  fs::path script = write("marks.py", R"(import pandas as pd
+orders = pd.read_csv("data/orders.csv")
+orders[orders["note"] == "@@0@@"].to_csv("out/x.csv", index=False)
+)");
+  fs::path out = directory_ / "migrated";
+  std::ostringstream stdout_text;
+  std::ostringstream stderr_text;
+  ASSERT_EQ(setl::cli::migrate_command({"generate", script.string(), "-o", out.string()},
+                                       stdout_text, stderr_text),
+            0)
+      << stderr_text.str();
+  std::string text;
+  for (const auto& entry : fs::recursive_directory_iterator(out / "marks" / "factories")) {
+    std::ifstream file(entry.path());
+    text += std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  }
+  EXPECT_THAT(text, HasSubstr("lit(\"@@0@@\")"));
+  EXPECT_EQ(text.find('\x1f'), std::string::npos);  // no mark left behind
+}
+
 TEST_F(MigrateTest, StatusDiffAndRollbackFollowACodebase) {
   fs::path sources = directory_ / "etl";
   fs::create_directories(sources / "nested");
