@@ -437,6 +437,36 @@ void PipelineRun::execute_member(size_t m, const std::string& scope, bool stage_
     outcome.finished = Clock::now() - start_;
     throw;
   }
+  decide_cache(m);
+  if (planned.action == Action::kRestore) {
+    restore(m, planned.hit, stage_writable);
+    outcome.finished = Clock::now() - start_;
+    outcome.output_bytes = FactoryRunner::bytes(factory);
+    release_inputs(m);
+    return;
+  }
+  if (!run_factory(m, scope, stage_writable, delivered)) {
+    return;
+  }
+  outcome.timing.stage = planned.stage.value_or(kUnstaged);
+  outcome.status = Status::kRan;
+  outcome.output_bytes = FactoryRunner::bytes(factory);
+  executed_[m] = 1;
+  versions_.invalidate();  // it may have written what a source reads
+  store(m);
+  if (experiments_.is_candidate(m)) {
+    experiments_.compare(m);
+  }
+  outcome.finished = Clock::now() - start_;
+  release_inputs(m);
+}
+
+// Takes the key again when something upstream ran, and looks a factory the planner left
+// to decide up in the result cache (on every rank alike in a distributed run).
+void PipelineRun::decide_cache(size_t m) {
+  PlannedFactory& planned = plan_[m];
+  FactoryOutcome& outcome = outcomes_[m];
+  FactoryBase& factory = *planned.factory;
   bool upstream_ran = std::any_of(
       planned.dependencies.begin(), planned.dependencies.end(),
       [&](size_t dependency) { return executed_[dependency] != 0 || skipped_[dependency] != 0; });
@@ -477,13 +507,16 @@ void PipelineRun::execute_member(size_t m, const std::string& scope, bool stage_
       decision.reason = uncacheable_reason(planned.parts);
     }
   }
-  if (planned.action == Action::kRestore) {
-    restore(m, planned.hit, stage_writable);
-    outcome.finished = Clock::now() - start_;
-    outcome.output_bytes = FactoryRunner::bytes(factory);
-    release_inputs(m);
-    return;
-  }
+}
+
+// Runs the factory (on rank 0 alone when it is single-rank, its output then shared).
+// False when it failed and the run goes on without it (keep-going, or an experiment's
+// candidate); a failure that ends the run is rethrown.
+bool PipelineRun::run_factory(size_t m, const std::string& scope, bool stage_writable,
+                              bool delivered) {
+  PlannedFactory& planned = plan_[m];
+  FactoryOutcome& outcome = outcomes_[m];
+  FactoryBase& factory = *planned.factory;
   try {
     if (!delivered) {
       deliver_inputs(m, false);
@@ -532,7 +565,7 @@ void PipelineRun::execute_member(size_t m, const std::string& scope, bool stage_
     if (!experiments_.is_candidate(m)) {
       if (pipeline_.failure_mode() == Pipeline::FailureMode::kKeepGoing) {
         keep_going_after(m, std::current_exception());
-        return;
+        return false;
       }
       throw;
     }
@@ -541,19 +574,9 @@ void PipelineRun::execute_member(size_t m, const std::string& scope, bool stage_
     log::warn("pipeline '{}': experiment candidate '{}' failed: {}", pipeline_.name(),
               factory.name(), error.what());
     release_inputs(m);
-    return;
+    return false;
   }
-  outcome.timing.stage = planned.stage.value_or(kUnstaged);
-  outcome.status = Status::kRan;
-  outcome.output_bytes = FactoryRunner::bytes(factory);
-  executed_[m] = 1;
-  versions_.invalidate();  // it may have written what a source reads
-  store(m);
-  if (experiments_.is_candidate(m)) {
-    experiments_.compare(m);
-  }
-  outcome.finished = Clock::now() - start_;
-  release_inputs(m);
+  return true;
 }
 
 void PipelineRun::count_consumers(const Pipeline::RunOptions& options) {

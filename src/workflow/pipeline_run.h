@@ -61,6 +61,8 @@ class PipelineRun {
   void end_distributed_run(const FactoryBase& factory, const char* what,
                            const std::exception& error);
   void execute_member(size_t m, const std::string& scope, bool stage_writable);
+  void decide_cache(size_t m);
+  bool run_factory(size_t m, const std::string& scope, bool stage_writable, bool delivered);
   // The run journal (pipeline_journal.cc): identities for the plan, the resume decisions,
   // the run's header and plan lines; then each member's final state, and the end.
   void plan_journal(const Pipeline::RunOptions& options, const JournaledRun* resuming);
