@@ -189,18 +189,24 @@ orders[orders["amount"] > args.min_amount].to_csv("out/x.csv", index=False)
   EXPECT_EQ(analysis.connectors[0].origin, "params.input");
 }
 
+// `setl migrate generate SCRIPT -o OUT`, expected to succeed; what it printed.
+std::string generate(const fs::path& script, const fs::path& out) {
+  std::ostringstream printed;
+  std::ostringstream complaints;
+  EXPECT_EQ(setl::cli::migrate_command({"generate", script.string(), "-o", out.string()}, printed,
+                                       complaints),
+            0)
+      << complaints.str();
+  return printed.str();
+}
+
 TEST_F(MigrateTest, GenerationKeepsSnapshotsAndEditedFactories) {
   fs::path script = write("job.py", R"(import pandas as pd
 orders = pd.read_csv("data/orders.csv")
 orders[orders["amount"] > 1].to_csv("out/x.csv", index=False)
 )");
   fs::path out = directory_ / "migrated";
-  std::ostringstream stdout_text;
-  std::ostringstream stderr_text;
-  ASSERT_EQ(setl::cli::migrate_command({"generate", script.string(), "-o", out.string()},
-                                       stdout_text, stderr_text),
-            0)
-      << stderr_text.str();
+  generate(script, out);
   fs::path factory = out / "job" / "factories" / "Orders.h";
   ASSERT_TRUE(fs::exists(factory));
   for (const char* file : {"main.cc", "pipeline.yaml", "CMakeLists.txt", "migration.json"}) {
@@ -213,12 +219,9 @@ orders[orders["amount"] > 1].to_csv("out/x.csv", index=False)
   EXPECT_THAT(text, HasSubstr("job.py:2"));
 
   std::ofstream(factory, std::ios::app) << "// my change\n";
-  stdout_text.str("");
-  ASSERT_EQ(setl::cli::migrate_command({"generate", script.string(), "-o", out.string()},
-                                       stdout_text, stderr_text),
-            0);
-  EXPECT_THAT(stdout_text.str(), HasSubstr("snapshot 1"));
-  EXPECT_THAT(stdout_text.str(), HasSubstr("conflict: factories/Orders.h"));
+  std::string printed = generate(script, out);
+  EXPECT_THAT(printed, HasSubstr("snapshot 1"));
+  EXPECT_THAT(printed, HasSubstr("conflict: factories/Orders.h"));
   EXPECT_TRUE(fs::exists(out / ".setl-migrate" / "snapshots" / "job" / "1" / "main.cc"));
   std::ifstream kept(factory);
   std::string kept_text((std::istreambuf_iterator<char>(kept)), std::istreambuf_iterator<char>());
@@ -234,12 +237,7 @@ orders = pd.read_csv("data/orders.csv")
 orders[orders["note"] == "@@0@@"].to_csv("out/x.csv", index=False)
 )");
   fs::path out = directory_ / "migrated";
-  std::ostringstream stdout_text;
-  std::ostringstream stderr_text;
-  ASSERT_EQ(setl::cli::migrate_command({"generate", script.string(), "-o", out.string()},
-                                       stdout_text, stderr_text),
-            0)
-      << stderr_text.str();
+  generate(script, out);
   std::string text;
   for (const auto& entry : fs::recursive_directory_iterator(out / "marks" / "factories")) {
     std::ifstream file(entry.path());
