@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "canonical_cell.h"
+#include "oracle_rows.h"
 #include "setl/engine/builder.h"
 #include "setl/engine/column.h"
 #include "setl/engine/decimal.h"
@@ -28,36 +29,22 @@ using setl::engine::Table;
 using setl::engine::TypeId;
 
 Table oracle_table(int64_t rows) {
-  ColumnBuilder b(DataType::boolean()), i32(DataType::int32()), i64(DataType::int64()),
-      f(DataType::float64()), s(DataType::string()), d(DataType::date32()),
-      t(DataType::timestamp("UTC")), n(DataType::timestamp()), m(DataType::decimal(18, 2));
+  setl::oracle::NamedColumns columns = setl::oracle::common_columns(rows);
+  ColumnBuilder t(DataType::timestamp("UTC")), n(DataType::timestamp()),
+      m(DataType::decimal(18, 2));
   for (int64_t r = 0; r < rows; ++r) {
     bool null = r % 7 == 3;
-    null ? b.append_null() : b.append_bool(r % 3 == 0);
-    null ? i32.append_null() : i32.append_int(static_cast<int32_t>(r * 37 % 1000 - 500));
-    // Beyond 2^53: a reader that went through doubles would show it.
-    r % 11 == 5 ? i64.append_null() : i64.append_int(r * 1'000'000'007LL + (int64_t{1} << 60));
-    null ? f.append_null() : f.append_double(static_cast<double>(r) / 8.0 - 3.25);
-    r % 13 == 1 ? s.append_null()
-                : s.append_string(r % 5 == 0 ? "" : "ünï \"" + std::to_string(r % 9) + "\"");
-    null ? d.append_null() : d.append_int(static_cast<int32_t>(19000 + r - 40000));
     null ? t.append_null() : t.append_int(1'700'000'000'000'000 + r * 61'000'001);
     r % 4 == 0 ? n.append_null() : n.append_int(-r * 86'400'000'000);
     null ? m.append_null() : m.append_decimal(setl::engine::int128{r * 12345 - 600000});
   }
-  setl::engine::ColumnPtr strings = s.finish();
-  setl::engine::ColumnPtr s_dict = strings;  // written as an Arrow dictionary
-  return Table::from_columns({{"b", b.finish()},
-                              {"i32", i32.finish()},
-                              {"i64", i64.finish()},
-                              {"f", f.finish()},
-                              {"s", strings},
-                              {"d", d.finish()},
-                              {"t", t.finish()},
-                              {"naive", n.finish()},
-                              {"m", m.finish()},
-                              {"nothing", Column::nulls(DataType::null(), rows)},
-                              {"s_dict", s_dict}});
+  setl::engine::ColumnPtr s_dict = columns[4].second;  // s again, written as a dictionary
+  columns.emplace_back("t", t.finish());
+  columns.emplace_back("naive", n.finish());
+  columns.emplace_back("m", m.finish());
+  columns.emplace_back("nothing", Column::nulls(DataType::null(), rows));
+  columns.emplace_back("s_dict", s_dict);
+  return Table::from_columns(columns);
 }
 
 }  // namespace
