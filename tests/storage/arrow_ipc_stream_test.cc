@@ -168,6 +168,9 @@ TEST(ArrowIpcStream, BatchesOfOtherColumnsAreRefused) {
   RecordBatch other = Table::from_columns({{"id", testing::strings({"x"})}}).batches().front();
   EXPECT_THAT(message_of<SchemaError>([&] { writer.write(other); }),
               HasSubstr("a batch of columns (id: string)"));
+  writer.close();
+  EXPECT_THAT(message_of<StateError>([&] { writer.write(numbered(0, 1)); }),
+              HasSubstr("write() after close()"));
   EXPECT_THAT(message_of<SchemaError>([&] {
                 ArrowIpcStreamWriter bad(bytes, numbered(0, 1).schema(),
                                          {.dictionary_columns = {"id"}});

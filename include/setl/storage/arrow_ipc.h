@@ -101,7 +101,7 @@ class ArrowIpcStreamWriter {
   ArrowIpcStreamWriter& operator=(const ArrowIpcStreamWriter&) = delete;
 
   /// Throws: SchemaError for a batch of other columns than the schema's; IoError if the
-  /// output fails (the reader went away).
+  /// output fails (the reader went away); StateError after close().
   void write(const engine::RecordBatch& batch);
   /// Every batch of `table`.
   void write(const engine::Table& table);

@@ -113,7 +113,7 @@ ArrowIpcStreamWriter::~ArrowIpcStreamWriter() = default;
 
 void ArrowIpcStreamWriter::write(const engine::RecordBatch& batch) {
   if (state_->closed) {
-    throw InternalError("ArrowIpcStreamWriter: write() after close()");
+    throw StateError("ArrowIpcStreamWriter: write() after close(): the stream has ended");
   }
   state_->writer.write(batch);
 }
