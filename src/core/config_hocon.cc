@@ -1,12 +1,11 @@
 // HOCON files through Debian's cpp-hocon. The library does the parsing, merging and
 // substitution; around it this file adds what a hostile or mistaken file needs and the
-// library lacks: a size cap, nesting and substitution bounds (its parser and resolver
-// recurse, and a chain of substitutions costs cubic time), include cycles and depth,
-// line numbers in parse errors (its messages carry none), and file order for keys.
+// library lacks: a size cap, include cycles and depth, line numbers in parse errors (its
+// messages carry none), and file order for keys. The checks of the text itself (nesting,
+// substitutions and their cycles) are in config_hocon_scan.h.
 #include <algorithm>
 #include <charconv>
 #include <fstream>
-#include <functional>
 #include <sstream>
 #include <unordered_map>
 #include <vector>
@@ -21,6 +20,7 @@
 #include <hocon/config_value.hpp>
 
 #include "config_document.h"
+#include "config_hocon_scan.h"
 #include "setl/core/error.h"
 
 namespace setl::config_detail {
@@ -29,325 +29,6 @@ namespace {
 constexpr int64_t kMaxHoconFileBytes = 16 << 20;
 constexpr int kMaxIncludeDepth = 8;
 constexpr int kMaxIncludedFiles = 64;
-// A chain of 300 substitutions takes the resolver a second, 1000 half a minute.
-constexpr int kMaxSubstitutions = 256;
-
-int line_at(std::string_view text, size_t offset) {
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + offset, '\n'));
-}
-
-[[noreturn]] void fail_at(const std::string& source, std::string_view text, size_t offset,
-                          const std::string& message) {
-  throw ConfigError(source + ":" + std::to_string(line_at(text, offset)) + ": " + message);
-}
-
-bool starts_token(std::string_view text, size_t i) {
-  if (i == 0) {
-    return true;
-  }
-  char before = text[i - 1];
-  return std::isspace(static_cast<unsigned char>(before)) || before == '{' || before == ',';
-}
-
-std::vector<size_t> line_starts(std::string_view text) {
-  std::vector<size_t> starts{0};
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      starts.push_back(i + 1);
-    }
-  }
-  return starts;
-}
-
-// One line of a file as the expansion estimate sees it: the last segment of the key it
-// assigns, what it refers to, and its length.
-struct Assignment {
-  std::string key;
-  std::vector<std::string> references;  // last segments
-  size_t length = 0;
-};
-
-struct ScanTotals {
-  int substitutions = 0;
-  std::vector<Assignment> assignments;
-};
-
-std::string last_segment(std::string_view path) {
-  while (!path.empty() && std::isspace(static_cast<unsigned char>(path.back()))) {
-    path.remove_suffix(1);
-  }
-  size_t dot = path.find_last_of(".{ \t");
-  std::string segment(dot == std::string_view::npos ? path : path.substr(dot + 1));
-  std::erase(segment, '"');
-  return segment;
-}
-
-// The key a line assigns: what stands before its first separator.
-std::string assigned_key(std::string_view line) {
-  size_t separator = line.find_first_of("=:{");
-  if (separator == std::string_view::npos) {
-    return "";
-  }
-  std::string_view key = line.substr(0, separator);
-  if (!key.empty() && key.back() == '+') {
-    key.remove_suffix(1);
-  }
-  return last_segment(key);
-}
-
-// Concatenating substitutions (`l1 = ${l0} ${l0}`) doubles a value per line, and the
-// resolver builds the result for real. Each line's size is estimated as its own length
-// plus that of every line it refers to (matched by the key's last segment, which can only
-// overestimate), and the largest must stay far below memory.
-constexpr double kMaxExpansionBytes = 64.0 * 1024 * 1024;
-
-void check_expansion(const std::vector<Assignment>& assignments, const std::string& source) {
-  std::unordered_map<std::string, std::vector<size_t>> by_key;
-  for (size_t i = 0; i < assignments.size(); ++i) {
-    by_key[assignments[i].key].push_back(i);
-  }
-  std::vector<double> size(assignments.size(), -1);  // -1 unknown, -2 on the stack
-  std::function<double(size_t)> estimate = [&](size_t i) -> double {
-    if (size[i] >= 0) {
-      return size[i];
-    }
-    if (size[i] == -2) {
-      return 0;  // a cycle: the resolver reports it
-    }
-    size[i] = -2;
-    double total = static_cast<double>(assignments[i].length);
-    for (const std::string& reference : assignments[i].references) {
-      double largest = 0;
-      auto found = by_key.find(reference);
-      if (found != by_key.end()) {
-        for (size_t target : found->second) {
-          largest = std::max(largest, estimate(target));
-        }
-      }
-      total += largest;
-      if (total > kMaxExpansionBytes) {
-        break;
-      }
-    }
-    size[i] = total;
-    return total;
-  };
-  for (size_t i = 0; i < assignments.size(); ++i) {
-    if (estimate(i) > kMaxExpansionBytes) {
-      throw ConfigError(source + ": the substitutions of '" + assignments[i].key +
-                        "' concatenate values that themselves concatenate substitutions, "
-                        "which would expand to more than 64 MiB; refusing to resolve them");
-    }
-  }
-}
-
-// The library dereferences a null origin on a key with an empty path element (`a. = 1`,
-// `.a`, `a..b`): such keys are refused here. Quoted parts are whole elements.
-// Past the quoted or triple-quoted string that starts at `i`.
-size_t skip_string(std::string_view text, size_t i) {
-  if (text.substr(i, 3) == "\"\"\"") {
-    // It ends at the last quote of the first run of three or more.
-    size_t end = text.find("\"\"\"", i + 3);
-    i = end == std::string_view::npos ? text.size() : end + 3;
-    while (i < text.size() && text[i] == '"') {
-      ++i;
-    }
-    return i;
-  }
-  ++i;
-  while (i < text.size() && text[i] != '"' && text[i] != '\n') {
-    i += text[i] == '\\' ? 2 : 1;
-  }
-  return i < text.size() && text[i] == '"' ? i + 1 : std::min(i, text.size());
-}
-
-void check_key(std::string_view text, size_t from, size_t to, const std::string& source) {
-  std::string key;
-  for (size_t k = from; k < to; ++k) {
-    if (text[k] == '"') {
-      key += 'q';
-      k = skip_string(text, k) - 1;
-    } else if (!std::isspace(static_cast<unsigned char>(text[k]))) {
-      key += text[k];
-    }
-  }
-  if (!key.empty() && key.back() == '+') {
-    key.pop_back();
-  }
-  if (!key.empty() &&
-      (key.front() == '.' || key.back() == '.' || key.find("..") != std::string::npos)) {
-    fail_at(source, text, from,
-            "key '" + std::string(text.substr(from, to - from)) +
-                "' has an empty path element (a leading, trailing or doubled '.'); quote a key "
-                "that holds a dot");
-  }
-}
-
-// `${name}` or `${?name}` at `offset`: the name.
-std::string_view reference_name(std::string_view text, size_t offset) {
-  size_t close = text.find('}', offset);
-  std::string_view name = text.substr(
-      offset + 2, close == std::string_view::npos ? std::string_view::npos : close - offset - 2);
-  if (!name.empty() && name.front() == '?') {
-    name.remove_prefix(1);
-  }
-  return name;
-}
-
-bool is_include_at(std::string_view text, size_t i) {
-  return text.substr(i, 7) == "include" && starts_token(text, i) && i + 7 < text.size() &&
-         std::isspace(static_cast<unsigned char>(text[i + 7]));
-}
-
-// Checks the include statement at `i`, blanks it in `without_includes` (same length, same
-// lines) and returns where scanning goes on.
-size_t skip_include(std::string_view text, size_t i, const std::string& source,
-                    bool includes_allowed, std::string& without_includes) {
-  size_t argument = text.find_first_not_of(" \t", i + 7);
-  std::string_view rest =
-      argument == std::string_view::npos ? std::string_view() : text.substr(argument);
-  for (std::string_view scheme : {"url(", "classpath(", "required("}) {
-    if (rest.starts_with(scheme)) {
-      fail_at(source, text, i,
-              "include " + std::string(scheme) +
-                  "...) is not supported; include a file by "
-                  "its path (include \"other.conf\" or include file(\"other.conf\"))");
-    }
-  }
-  if (!rest.starts_with("\"") && !rest.starts_with("file(")) {
-    return i + 7;
-  }
-  if (!includes_allowed) {
-    fail_at(source, text, i,
-            "an include needs a file to be relative to; load the configuration with "
-            "Config::load");
-  }
-  size_t open = text.find('"', argument);
-  size_t close = open == std::string_view::npos ? open : text.find('"', open + 1);
-  size_t end = close == std::string_view::npos ? text.size() : close + 1;
-  if (rest.starts_with("file(") && end < text.size() && text[end] == ')') {
-    ++end;
-  }
-  for (size_t k = i; k < end && k < without_includes.size(); ++k) {
-    if (without_includes[k] != '\n') {
-      without_includes[k] = ' ';
-    }
-  }
-  return end;
-}
-
-// One Assignment per line that assigns a key, with the references found on it.
-void add_assignments(std::string_view text,
-                     std::vector<std::vector<std::string>>& references_by_line,
-                     ScanTotals& totals) {
-  size_t line_start = 0;
-  for (size_t line = 0; line_start <= text.size(); ++line) {
-    size_t line_end = text.find('\n', line_start);
-    std::string_view content =
-        text.substr(line_start, line_end == std::string_view::npos ? std::string_view::npos
-                                                                   : line_end - line_start);
-    Assignment assignment{assigned_key(content), {}, content.size()};
-    if (line < references_by_line.size()) {
-      assignment.references = std::move(references_by_line[line]);
-    }
-    if (!assignment.key.empty()) {
-      totals.assignments.push_back(std::move(assignment));
-    }
-    if (line_end == std::string_view::npos) {
-      break;
-    }
-    line_start = line_end + 1;
-  }
-}
-
-// Checks bounds the parser does not and returns the text with every include statement
-// blanked (same length, same lines), for locating parse errors without following includes.
-struct Scan {
-  std::string without_includes;
-};
-
-Scan scan(std::string_view text, const std::string& source, bool includes_allowed,
-          ScanTotals& totals) {
-  Scan result{std::string(text)};
-  std::vector<std::vector<std::string>> references_by_line;
-  std::vector<size_t> starts = line_starts(text);
-  auto reference_at = [&](size_t offset) {
-    auto line = static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), offset) -
-                                    starts.begin() - 1);
-    if (references_by_line.size() <= line) {
-      references_by_line.resize(line + 1);
-    }
-    references_by_line[line].push_back(last_segment(reference_name(text, offset)));
-  };
-  int depth = 0;
-  size_t i = 0;
-  size_t statement = 0;   // where the current key would start
-  bool in_value = false;  // past the key's separator, or in a list
-  std::vector<char> containers;
-  auto in_object = [&] { return containers.empty() || containers.back() == '{'; };
-  // A token in key position is parsed as a key even without a separator after it.
-  auto end_statement = [&](size_t at) {
-    if (!in_value && in_object()) {
-      check_key(text, statement, at, source);
-    }
-  };
-  while (i < text.size()) {
-    char c = text[i];
-    if (c == '"') {
-      i = skip_string(text, i);
-    } else if (c == '#' || text.substr(i, 2) == "//") {
-      end_statement(i);
-      size_t end = text.find('\n', i);
-      i = end == std::string_view::npos ? text.size() : end;
-      statement = i;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxConfigDepth) {
-        fail_at(source, text, i,
-                "nesting deeper than " + std::to_string(kMaxConfigDepth) + " levels");
-      }
-      end_statement(i);
-      containers.push_back(c);
-      statement = i + 1;
-      in_value = !in_object();
-      ++i;
-    } else if (c == '}' || c == ']') {
-      end_statement(i);
-      depth = std::max(0, depth - 1);
-      if (!containers.empty()) {
-        containers.pop_back();
-      }
-      statement = i + 1;
-      in_value = true;
-      ++i;
-    } else if (c == ',' || c == '\n') {
-      end_statement(i);
-      statement = i + 1;
-      in_value = !in_object();
-      ++i;
-    } else if ((c == '=' || c == ':') && !in_value && in_object()) {
-      check_key(text, statement, i, source);
-      in_value = true;
-      ++i;
-    } else if (text.substr(i, 2) == "${") {
-      end_statement(i);
-      reference_at(i);
-      if (++totals.substitutions > kMaxSubstitutions) {
-        fail_at(source, text, i,
-                "more than " + std::to_string(kMaxSubstitutions) +
-                    " substitutions (${...}) in the configuration; refusing to resolve them");
-      }
-      i += 2;
-    } else if (is_include_at(text, i)) {
-      i = skip_include(text, i, source, includes_allowed, result.without_includes);
-    } else {
-      ++i;
-    }
-  }
-  end_statement(text.size());
-  add_assignments(text, references_by_line, totals);
-  return result;
-}
-
 // The library's messages start with the origin's description; ours add the line.
 std::string without_origin(std::string message, const std::string& source) {
   for (const std::string& prefix : {"file: " + source + ": ", source + ": ", std::string(": ")}) {
@@ -435,7 +116,10 @@ std::string read_capped(const std::filesystem::path& path) {
 struct ReadState {
   ScanTotals totals;
   int files = 0;
-  std::vector<std::filesystem::path> stack;                // files being read, outermost first
+  std::vector<std::filesystem::path> stack;  // files being read, outermost first
+  // For each file being read: its scan, and how many of its include statements the
+  // parser has reached, which tells where the next included file goes.
+  std::vector<std::pair<size_t, size_t>> scans;
   std::vector<std::pair<std::string, std::string>> texts;  // name, text: for locating
 };
 
@@ -473,13 +157,26 @@ class BoundedIncluder final : public hocon::config_includer,
         }
       }
     }
+    HoconInclude* site = next_include_site();
     if (!std::filesystem::exists(target, error)) {
       return hocon::config::parse_string("")->root();
+    }
+    if (site != nullptr) {
+      site->file = static_cast<int>(state_.totals.files.size());
     }
     return parse_file(target, state_);
   }
 
  private:
+  HoconInclude* next_include_site() const {
+    if (state_.scans.empty()) {
+      return nullptr;
+    }
+    auto& [file, reached] = state_.scans.back();
+    std::vector<HoconInclude>& includes = state_.totals.files[file].includes;
+    return reached < includes.size() ? &includes[reached++] : nullptr;
+  }
+
   ReadState& state_;
 };
 
@@ -506,12 +203,16 @@ hocon::shared_object parse_file(const std::filesystem::path& path, ReadState& st
   }
   std::string source = path.string();
   std::string text = read_capped(path);
-  Scan scanned = scan(text, source, true, state.totals);
+  Scan scanned = scan_hocon(text, source, true, state.totals);
   state.texts.emplace_back(source, text);
   state.stack.push_back(path);
+  state.scans.emplace_back(scanned.file, 0);
   struct Pop {
     ReadState& state;
-    ~Pop() { state.stack.pop_back(); }
+    ~Pop() {
+      state.stack.pop_back();
+      state.scans.pop_back();
+    }
   } pop{state};
   auto options = hocon::config_parse_options()
                      .set_origin_description(std::make_shared<std::string>(source))
@@ -649,6 +350,7 @@ Json to_json(const hocon::shared_value& value, const std::string& key, Conversio
 ConfigDocument resolve(const hocon::shared_object& root, const std::string& source,
                        const ReadState& state) {
   check_expansion(state.totals.assignments, source);
+  check_resolvable(state.totals);
   hocon::shared_config resolved;
   try {
     resolved = root->to_config()->resolve();
@@ -681,7 +383,7 @@ ConfigDocument read_hocon_file(const std::filesystem::path& path) {
 
 ConfigDocument read_hocon_text(std::string_view text, const std::string& source) {
   ReadState state;
-  scan(text, source, false, state.totals);
+  scan_hocon(text, source, false, state.totals);
   state.texts.emplace_back(source, std::string(text));
   hocon::shared_object root;
   try {
