@@ -48,7 +48,6 @@ std::vector<std::string_view> prefixes(std::string_view path) {
 // A field of the file read or of a file it includes, in the order the parser merges them.
 struct OrderedField {
   std::string path;
-  bool replaces = true;
   const HoconField* field = nullptr;
   const HoconFileScan* file = nullptr;
   std::string append_block;  // HoconField::append_block, under the include's prefix
@@ -69,7 +68,7 @@ void order_fields(const ScanTotals& totals, size_t file, const std::string& pref
     }
     if (f < scan.fields.size()) {
       const HoconField& field = scan.fields[f];
-      out.push_back({join_path(prefix, field.path), field.replaces, &field, &scan,
+      out.push_back({join_path(prefix, field.path), &field, &scan,
                      field.append_block.empty() ? "" : join_path(prefix, field.append_block)});
     }
   }
@@ -118,7 +117,7 @@ class CycleSearch {
     }
     for (size_t f = 0; f < fields_.size(); ++f) {
       const std::string& path = fields_[f].path;
-      if (fields_[f].replaces && wanted.contains(path)) {
+      if (fields_[f].field->replaces && wanted.contains(path)) {
         replacing_[path].push_back(f);
       }
       for (std::string_view prefix : prefixes(path)) {
